@@ -1,0 +1,139 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Shequn.Features.ApiTokens;
+using Shequn.Features.Audit;
+using Shequn.Features.Communities;
+using Shequn.Features.Members;
+using Shequn.Features.Staff;
+using Shequn.Features.Tags;
+using Shequn.Features.Workspaces;
+using Shequn.Platform.Auth;
+
+namespace Shequn.Data;
+
+/// <summary>
+/// The one model. Provider subclasses (<see cref="SqliteAppDbContext"/>, <see cref="PostgresAppDbContext"/>)
+/// exist only so that each provider has its own migration set.
+/// Every <see cref="IWorkspaceOwned"/> entity is filtered to the acting workspace; a context with no
+/// workspace sees nothing of them unless a query opts out with IgnoreQueryFilters (setup, seeding, token lookup).
+/// </summary>
+public abstract class AppDbContext(DbContextOptions options, CurrentStaff current)
+    : IdentityDbContext<StaffUser, IdentityRole<Guid>, Guid>(options)
+{
+    private static readonly JsonSerializerOptions AuditJson = new() { WriteIndented = false };
+    private static readonly HashSet<string> NeverAudited = new(StringComparer.Ordinal)
+    {
+        nameof(StaffUser.PasswordHash), nameof(StaffUser.SecurityStamp), nameof(StaffUser.ConcurrencyStamp),
+        nameof(ApiToken.Hash), nameof(StaffUser.NormalizedEmail), nameof(StaffUser.NormalizedUserName),
+        nameof(StaffUser.AccessFailedCount), nameof(StaffUser.LockoutEnd), nameof(ApiToken.LastUsedAt),
+    };
+
+    public CurrentStaff Current { get; } = current;
+
+    /// <summary>Read by the query filters on every query; Guid.Empty matches nothing.</summary>
+    public Guid CurrentWorkspaceId => Current.WorkspaceId ?? Guid.Empty;
+
+    public DbSet<Workspace> Workspaces => Set<Workspace>();
+    public DbSet<Community> Communities => Set<Community>();
+    public DbSet<CommunityStaff> CommunityStaff => Set<CommunityStaff>();
+    public DbSet<Member> Members => Set<Member>();
+    public DbSet<Membership> Memberships => Set<Membership>();
+    public DbSet<Tag> Tags => Set<Tag>();
+    public DbSet<MemberTag> MemberTags => Set<MemberTag>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+
+        // StaffUser is not filtered: Identity looks users up by name before any workspace is known.
+        // Staff queries filter by workspace themselves (see StaffEndpoints).
+        builder.Entity<Community>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<CommunityStaff>().HasQueryFilter(e => e.Community!.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Member>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Membership>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Tag>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<MemberTag>().HasQueryFilter(e => e.Tag!.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<ApiToken>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<AuditEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // All times are UTC; SQLite hands DateTime back unspecified, so say so on the way out.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<string>().HaveMaxLength(4000);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        StampWorkspace();
+        // Ids are made on the client, so audit rows can join the same SaveChanges (and transaction).
+        AuditEntries.AddRange(CollectAudit());
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    private void StampWorkspace()
+    {
+        foreach (var entry in ChangeTracker.Entries<IWorkspaceOwned>())
+        {
+            if (entry.State == EntityState.Added && entry.Entity.WorkspaceId == Guid.Empty && Current.WorkspaceId is { } ws)
+                entry.Entity.WorkspaceId = ws;
+            if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted
+                && Current.WorkspaceId is { } acting && entry.Entity.WorkspaceId != acting)
+                throw new InvalidOperationException($"Refusing to write a {entry.Metadata.ClrType.Name} of another workspace.");
+        }
+    }
+
+    private List<AuditEntry> CollectAudit()
+    {
+        var rows = new List<AuditEntry>();
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.Entity is not IAudited || entry.Entity is not IWorkspaceOwned owned)
+                continue;
+            if (entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Deleted))
+                continue;
+            var props = entry.Properties.Where(p => !NeverAudited.Contains(p.Metadata.Name)).ToList();
+            if (entry.State == EntityState.Modified)
+                props = props.Where(p => p.IsModified && !Equals(p.OriginalValue, p.CurrentValue)).ToList();
+            if (props.Count == 0)
+                continue;
+            var before = entry.State == EntityState.Added ? null : Snapshot(props, original: true);
+            var after = entry.State == EntityState.Deleted ? null : Snapshot(props, original: false);
+            rows.Add(new AuditEntry
+            {
+                WorkspaceId = owned.WorkspaceId,
+                ActorId = Current.UserId,
+                ActorName = Current.Principal?.Identity?.Name ?? "system",
+                Action = entry.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" },
+                EntityType = entry.Metadata.ClrType.Name,
+                EntityId = ((IAudited)entry.Entity).Id.ToString(),
+                Before = before,
+                After = after,
+            });
+        }
+        return rows;
+    }
+
+    private static string Snapshot(IEnumerable<PropertyEntry> props, bool original) =>
+        JsonSerializer.Serialize(
+            props.ToDictionary(p => p.Metadata.Name, p => original ? p.OriginalValue : p.CurrentValue),
+            AuditJson);
+}
+
+public sealed class SqliteAppDbContext(DbContextOptions options, CurrentStaff current) : AppDbContext(options, current);
+
+public sealed class PostgresAppDbContext(DbContextOptions options, CurrentStaff current) : AppDbContext(options, current);
+
+internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>(
+    v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));

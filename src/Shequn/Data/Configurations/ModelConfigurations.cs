@@ -1,0 +1,132 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Shequn.Features.ApiTokens;
+using Shequn.Features.Audit;
+using Shequn.Features.Communities;
+using Shequn.Features.Members;
+using Shequn.Features.Staff;
+using Shequn.Features.Tags;
+using Shequn.Features.Workspaces;
+
+namespace Shequn.Data.Configurations;
+
+internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspace>
+{
+    public void Configure(EntityTypeBuilder<Workspace> b)
+    {
+        b.Property(e => e.Name).HasMaxLength(Workspace.NameMaxLength);
+    }
+}
+
+internal sealed class StaffUserConfiguration : IEntityTypeConfiguration<StaffUser>
+{
+    public void Configure(EntityTypeBuilder<StaffUser> b)
+    {
+        b.Property(e => e.DisplayName).HasMaxLength(StaffUser.DisplayNameMaxLength);
+        b.Property(e => e.Culture).HasMaxLength(10);
+        b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(e => e.WorkspaceId);
+    }
+}
+
+internal sealed class CommunityConfiguration : IEntityTypeConfiguration<Community>
+{
+    public void Configure(EntityTypeBuilder<Community> b)
+    {
+        b.Property(e => e.Name).HasMaxLength(Community.NameMaxLength);
+        b.Property(e => e.Purpose).HasMaxLength(Community.PurposeMaxLength);
+        b.Property(e => e.Intro).HasMaxLength(Community.TextMaxLength);
+        b.Property(e => e.Rules).HasMaxLength(Community.TextMaxLength);
+        b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(e => new { e.WorkspaceId, e.Name }).IsUnique();
+    }
+}
+
+internal sealed class CommunityStaffConfiguration : IEntityTypeConfiguration<CommunityStaff>
+{
+    public void Configure(EntityTypeBuilder<CommunityStaff> b)
+    {
+        b.HasKey(e => new { e.CommunityId, e.StaffUserId });
+        b.HasOne(e => e.Community).WithMany(c => c.Staff).HasForeignKey(e => e.CommunityId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne(e => e.StaffUser).WithMany(s => s.Assignments).HasForeignKey(e => e.StaffUserId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(e => e.StaffUserId);
+    }
+}
+
+internal sealed class MemberConfiguration : IEntityTypeConfiguration<Member>
+{
+    public void Configure(EntityTypeBuilder<Member> b)
+    {
+        b.Property(e => e.DisplayName).HasMaxLength(Member.NameMaxLength);
+        b.Property(e => e.City).HasMaxLength(Member.FieldMaxLength);
+        b.Property(e => e.Industry).HasMaxLength(Member.FieldMaxLength);
+        b.Property(e => e.Channel).HasMaxLength(Member.FieldMaxLength);
+        b.Property(e => e.Organisations).HasMaxLength(Member.FieldMaxLength);
+        b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(e => new { e.WorkspaceId, e.DisplayName });
+        b.HasIndex(e => new { e.WorkspaceId, e.City });
+    }
+}
+
+internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Membership>
+{
+    public void Configure(EntityTypeBuilder<Membership> b)
+    {
+        b.Property(e => e.Nickname).HasMaxLength(Member.NameMaxLength);
+        b.Property(e => e.Channel).HasMaxLength(Member.FieldMaxLength);
+        b.HasOne(e => e.Community).WithMany(c => c.Memberships).HasForeignKey(e => e.CommunityId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne(e => e.Member).WithMany(m => m.Memberships).HasForeignKey(e => e.MemberId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne(e => e.Inviter).WithMany().HasForeignKey(e => e.InviterMemberId).OnDelete(DeleteBehavior.SetNull);
+        b.HasIndex(e => new { e.CommunityId, e.MemberId });
+        b.HasIndex(e => e.MemberId);
+        b.HasIndex(e => new { e.WorkspaceId, e.JoinedAt });
+    }
+}
+
+internal sealed class TagConfiguration : IEntityTypeConfiguration<Tag>
+{
+    public void Configure(EntityTypeBuilder<Tag> b)
+    {
+        b.Property(e => e.Name).HasMaxLength(Tag.NameMaxLength);
+        b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(e => new { e.WorkspaceId, e.Name }).IsUnique();
+    }
+}
+
+internal sealed class MemberTagConfiguration : IEntityTypeConfiguration<MemberTag>
+{
+    public void Configure(EntityTypeBuilder<MemberTag> b)
+    {
+        b.HasKey(e => new { e.MemberId, e.TagId });
+        b.HasOne(e => e.Member).WithMany(m => m.Tags).HasForeignKey(e => e.MemberId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne(e => e.Tag).WithMany(t => t.Members).HasForeignKey(e => e.TagId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(e => e.TagId);
+    }
+}
+
+internal sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
+{
+    public void Configure(EntityTypeBuilder<ApiToken> b)
+    {
+        b.Property(e => e.Name).HasMaxLength(ApiToken.NameMaxLength);
+        b.Property(e => e.Hash).HasMaxLength(64);
+        b.Property(e => e.Prefix).HasMaxLength(16);
+        b.HasIndex(e => e.Hash).IsUnique();
+        b.HasOne(e => e.StaffUser).WithMany().HasForeignKey(e => e.StaffUserId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> b)
+    {
+        b.Property(e => e.ActorName).HasMaxLength(256);
+        b.Property(e => e.Action).HasMaxLength(20);
+        b.Property(e => e.EntityType).HasMaxLength(60);
+        b.Property(e => e.EntityId).HasMaxLength(60);
+        b.Property(e => e.Before).HasMaxLength(16000);
+        b.Property(e => e.After).HasMaxLength(16000);
+        b.HasIndex(e => new { e.WorkspaceId, e.At });
+    }
+}

@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
+using Shequn.Platform.Api;
+using Shequn.Platform.Auth;
+
+namespace Shequn.Features.Communities;
+
+public sealed record CommunityStaffDto(Guid StaffUserId, string DisplayName, CommunityRole Role);
+
+public sealed record CommunityDto(
+    Guid Id,
+    string Name,
+    ChatPlatform Platform,
+    CommunityType Type,
+    CommunitySubType SubType,
+    CommunityTier Tier,
+    int Capacity,
+    string? Purpose,
+    string? Intro,
+    string? Rules,
+    CommunityState State,
+    int MemberCount,
+    IReadOnlyList<CommunityStaffDto> Staff,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    IReadOnlyList<string>? Warnings = null);
+
+public static class CommunityEndpoints
+{
+    public static RouteGroupBuilder MapCommunityEndpoints(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/communities").WithTags("Communities");
+        group.MapGet("/", List).WithName("ListCommunities");
+        group.MapGet("/{id:guid}", Get).WithName("GetCommunity");
+        group.MapPost("/", Create).WithName("CreateCommunity");
+        group.MapPut("/{id:guid}", Update).WithName("UpdateCommunity");
+        return group;
+    }
+
+    public static async Task<Ok<Page<CommunityDto>>> List(
+        AppDbContext db, string? q, ChatPlatform? platform, CommunityTier? tier, CommunityState? state,
+        int? page, int? pageSize, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        var query = db.Visible(me);
+        if (!string.IsNullOrWhiteSpace(q))
+            query = query.Where(c => c.Name.Contains(q) || (c.Purpose != null && c.Purpose.Contains(q)));
+        if (platform is not null)
+            query = query.Where(c => c.Platform == platform);
+        if (tier is not null)
+            query = query.Where(c => c.Tier == tier);
+        if (state is not null)
+            query = query.Where(c => c.State == state);
+        return TypedResults.Ok(await query.OrderBy(c => c.Name).Select(ToDto).ToPageAsync(page, pageSize, ct));
+    }
+
+    public static async Task<Results<Ok<CommunityDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        var dto = await db.Visible(me).Where(c => c.Id == id).Select(ToDto).SingleOrDefaultAsync(ct);
+        return dto is null ? TypedResults.NotFound() : TypedResults.Ok(dto);
+    }
+
+    public static async Task<Results<Created<CommunityDto>, ValidationProblem, ProblemHttpResult>> Create(
+        CommunityEditor editor, AppDbContext db, CommunityInput input, CancellationToken ct)
+    {
+        var result = await editor.SaveAsync(null, input, ct);
+        if (result.Outcome == EditOutcome.Saved)
+        {
+            var dto = await db.Communities.Where(c => c.Id == result.Community!.Id).Select(ToDto).SingleAsync(ct);
+            return TypedResults.Created($"/api/communities/{dto.Id}", dto with { Warnings = result.Warnings });
+        }
+        return result.Outcome == EditOutcome.Invalid ? result.Validation.Problem() : Forbidden();
+    }
+
+    public static async Task<Results<Ok<CommunityDto>, ValidationProblem, NotFound, ProblemHttpResult>> Update(
+        CommunityEditor editor, AppDbContext db, Guid id, CommunityInput input, CancellationToken ct)
+    {
+        var result = await editor.SaveAsync(id, input, ct);
+        return result.Outcome switch
+        {
+            EditOutcome.Saved => TypedResults.Ok((await db.Communities.Where(c => c.Id == id).Select(ToDto).SingleAsync(ct)) with { Warnings = result.Warnings }),
+            EditOutcome.Invalid => result.Validation.Problem(),
+            EditOutcome.NotFound => TypedResults.NotFound(),
+            _ => Forbidden(),
+        };
+    }
+
+    internal static ProblemHttpResult Forbidden(string detail = "Your role does not allow this.") =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
+
+    /// <summary>Communities the acting staff member may see: all for the owner, otherwise those assigned.</summary>
+    public static IQueryable<Community> Visible(this AppDbContext db, StaffProfile? me) =>
+        me is null ? db.Communities.Where(_ => false)
+        : me.SeesAllCommunities ? db.Communities
+        : db.Communities.Where(c => c.Staff.Any(s => s.StaffUserId == me.Id));
+
+    private static readonly System.Linq.Expressions.Expression<Func<Community, CommunityDto>> ToDto = c => new CommunityDto(
+        c.Id, c.Name, c.Platform, c.Type, c.SubType, c.Tier, c.Capacity, c.Purpose, c.Intro, c.Rules, c.State,
+        c.Memberships.Count(m => m.LeftAt == null),
+        c.Staff.OrderBy(s => s.Role).Select(s => new CommunityStaffDto(s.StaffUserId, s.StaffUser!.DisplayName, s.Role)).ToList(),
+        c.CreatedAt, c.UpdatedAt, null);
+}

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
+using Shequn.Features.ApiTokens;
+using Shequn.Features.Staff;
+using Shequn.Features.Workspaces;
+using Shequn.Platform;
+
+namespace Shequn.Features.Demo;
+
+/// <summary>
+/// `--demo`: a deterministic health-food brand workspace (seed 004). Created once; later runs only
+/// print the sign-in. The owner's password and the API token are derived from a secret kept in the
+/// data directory, so they can be printed again without being stored in clear text, and no two
+/// installations share them.
+/// </summary>
+public static class DemoWorkspace
+{
+    public const string WorkspaceName = "健康优选 (demo)";
+    public const string OwnerEmail = "owner@demo.shequn.local";
+
+    public static async Task EnsureAndPrintAsync(IServiceProvider services, TextWriter output, CancellationToken ct = default)
+    {
+        var dataDir = DataDirectory.Resolve(services.GetRequiredService<IConfiguration>());
+        var secret = LoadOrCreateSecret(dataDir);
+        var password = Derive(secret, "owner-password", 12) + "a1";
+        var token = ApiToken.Scheme + Derive(secret, "api-token", 43);
+
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<StaffUser>>();
+        var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Name == WorkspaceName, ct);
+        if (workspace is null)
+        {
+            workspace = new Workspace { Name = WorkspaceName };
+            db.Workspaces.Add(workspace);
+            await db.SaveChangesAsync(ct);
+            db.Current.ActAsSystem(workspace.Id);
+            var owner = new StaffUser
+            {
+                WorkspaceId = workspace.Id, UserName = OwnerEmail, Email = OwnerEmail, DisplayName = "王总",
+                Role = StaffRole.Owner, EmailConfirmed = true,
+            };
+            var created = await users.CreateAsync(owner, password);
+            if (!created.Succeeded)
+                throw new InvalidOperationException("Demo owner could not be created: " + string.Join("; ", created.Errors.Select(e => e.Description)));
+            db.ApiTokens.Add(ApiToken.Issue(workspace.Id, owner.Id, "demo", token));
+            await db.SaveChangesAsync(ct);
+            await DemoData.SeedAsync(db, users, workspace.Id, ct);
+        }
+        services.GetRequiredService<SetupState>().WorkspaceExists = true;
+
+        await output.WriteLineAsync($"""
+
+            Shequn demo workspace: {WorkspaceName}
+              sign in:   {OwnerEmail}
+              password:  {password}
+              API token: {token}
+              (try: curl -H "Authorization: Bearer {token}" http://localhost:5000/api/communities)
+
+            """);
+    }
+
+    private static byte[] LoadOrCreateSecret(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        var path = Path.Combine(dataDir, "demo.secret");
+        if (!File.Exists(path))
+            File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(32));
+        return File.ReadAllBytes(path);
+    }
+
+    private static string Derive(byte[] secret, string purpose, int length) =>
+        ApiToken.Base64Url(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(purpose)))[..length];
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Identity;
+using Shequn.Data;
+
+namespace Shequn.Features.Staff;
+
+/// <summary>Workspace roles, strongest first; a staff member manages only roles below their own.</summary>
+public enum StaffRole
+{
+    Owner = 0,
+    SubOwner = 1,
+    Admin = 2,
+    Operator = 3,
+    Koc = 4,
+}
+
+public sealed class StaffUser : IdentityUser<Guid>, IWorkspaceOwned, IAudited
+{
+    public const int DisplayNameMaxLength = 60;
+    public const int SubOwnerCommunityWarningThreshold = 4;
+
+    public Guid WorkspaceId { get; set; }
+    public string DisplayName { get; set; } = "";
+    public StaffRole Role { get; set; }
+    public string Culture { get; set; } = Platform.Localization.Cultures.Default;
+    public bool IsActive { get; set; } = true;
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+
+    public List<Communities.CommunityStaff> Assignments { get; set; } = [];
+
+    public bool Outranks(StaffRole other) => Role < other;
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Scalar.AspNetCore;
+using Shequn.Features.Communities;
+using Shequn.Features.Dashboard;
+using Shequn.Platform.Auth;
+
+namespace Shequn.Platform.Api;
+
+public static class ApiSetup
+{
+    public static WebApplicationBuilder AddShequnApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+            ctx.ProblemDetails.Extensions.TryAdd("traceId", ctx.HttpContext.TraceIdentifier));
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Throw on unreadable bodies in every environment, so the handler below can say what was wrong.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Shequn API";
+            doc.Info.Description = "Workspace-scoped REST API. Authenticate with 'Authorization: Bearer shq_…' (create tokens in the console).";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    public static WebApplication MapShequnApi(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("Shequn API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapHealthChecks("/health").AllowAnonymous();
+
+        var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy).DisableAntiforgery();
+        api.MapCommunityEndpoints();
+        api.MapDashboardEndpoints();
+        return app;
+    }
+}
+
+/// <summary>Malformed JSON and unreadable bodies become a 400 ProblemDetails that says what was wrong.</summary>
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+            return false;
+        context.Response.StatusCode = bad.StatusCode;
+        var detail = bad.InnerException is JsonException json
+            ? $"The request body is not valid JSON for this endpoint: {json.Message}"
+            : bad.Message;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = bad.StatusCode, Title = "Bad request", Detail = detail },
+            Exception = exception,
+        });
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Localization;
+
+namespace Shequn.Platform.Api;
+
+/// <summary>One problem with one field: an English message for the API and a code the console translates.</summary>
+public sealed record FieldError(string Field, string Code, string Message, object[] Args);
+
+/// <summary>Collects field errors for one request; the API returns them as a 400 ValidationProblem,
+/// the console shows them translated (key <c>Validation.{Code}</c> with the same arguments).</summary>
+public sealed class Validation
+{
+    private readonly List<FieldError> _errors = [];
+
+    public bool IsValid => _errors.Count == 0;
+
+    public Validation Add(string field, string code, string message, params object[] args)
+    {
+        _errors.Add(new FieldError(field, code, message, args));
+        return this;
+    }
+
+    public Validation Required(string field, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return Add(field, "Required", $"'{field}' is required.");
+        return MaxLength(field, value, maxLength);
+    }
+
+    public Validation MaxLength(string field, string? value, int maxLength)
+    {
+        if (value is not null && value.Length > maxLength)
+            Add(field, "TooLong", $"'{field}' must be at most {maxLength} characters (got {value.Length}).", maxLength, value.Length);
+        return this;
+    }
+
+    public Validation Defined<TEnum>(string field, TEnum value) where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+            Add(field, "UnknownValue", $"'{field}' has an unknown value '{value}'.", value);
+        return this;
+    }
+
+    public IDictionary<string, string[]> Errors =>
+        _errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
+
+    public IDictionary<string, string[]> Localized(IStringLocalizer localizer) =>
+        _errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => localizer[$"Validation.{e.Code}", e.Args].Value).ToArray());
+
+    public Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Problem() => TypedResults.ValidationProblem(Errors);
+}

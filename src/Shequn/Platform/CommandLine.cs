@@ -1,0 +1,24 @@
+namespace Shequn.Platform;
+
+/// <summary>
+/// Splits the process arguments into our own switches (--demo, sub-commands) and the host's
+/// (--urls, --data-dir, configuration keys).
+/// </summary>
+public sealed record CommandLine(string[] HostArgs, bool Demo, Func<TextWriter, Task<int>>? Command)
+{
+    public static CommandLine Parse(string[] args)
+    {
+        var demo = args.Contains("--demo");
+        var rest = args.Where(a => a != "--demo").ToArray();
+        return new CommandLine(rest, demo, Commands.Find(rest));
+    }
+}
+
+/// <summary>Sub-commands that run without the web host; each feature registers its own here.</summary>
+public static class Commands
+{
+    public static Func<TextWriter, Task<int>>? Find(string[] args) => args switch
+    {
+        _ => null,
+    };
+}

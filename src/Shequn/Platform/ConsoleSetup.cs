@@ -1,0 +1,171 @@
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor.Services;
+using Shequn.Components;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Staff;
+using Shequn.Features.Workspaces;
+using Shequn.Platform.Auth;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Platform;
+
+public static class ConsoleSetup
+{
+    public static WebApplicationBuilder AddShequnConsole(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<CircuitHandler, CurrentStaffCircuitHandler>();
+        builder.Services.AddSingleton<SetupState>();
+        builder.Services.AddScoped<CommunityEditor>();
+        return builder;
+    }
+
+    public static WebApplication UseShequnPipeline(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRequestLocalization();
+        app.UseMiddleware<SetupRedirectMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseCurrentStaff();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapShequnConsole(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();
+        AccountEndpoints.Map(app);
+        return app;
+    }
+}
+
+/// <summary>Interactive circuits have no HttpContext: hand the signed-in user to <see cref="CurrentStaff"/> here.</summary>
+internal sealed class CurrentStaffCircuitHandler(AuthenticationStateProvider auth, CurrentStaff current) : CircuitHandler
+{
+    public override async Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
+    {
+        current.SetPrincipal((await auth.GetAuthenticationStateAsync()).User);
+        auth.AuthenticationStateChanged += async task => current.SetPrincipal((await task).User);
+    }
+}
+
+/// <summary>Remembers once a workspace exists, so the setup check costs one query per process.</summary>
+public sealed class SetupState
+{
+    public bool WorkspaceExists { get; set; }
+}
+
+/// <summary>On an empty database every console page leads to /setup, which creates the workspace and its owner.</summary>
+internal sealed class SetupRedirectMiddleware(RequestDelegate next, SetupState state)
+{
+    public async Task InvokeAsync(HttpContext ctx, AppDbContext db)
+    {
+        if (!state.WorkspaceExists)
+        {
+            state.WorkspaceExists = await db.Workspaces.AnyAsync(ctx.RequestAborted);
+            var path = ctx.Request.Path;
+            if (!state.WorkspaceExists && HttpMethods.IsGet(ctx.Request.Method)
+                && !path.StartsWithSegments("/setup") && !path.StartsWithSegments("/api") && !path.StartsWithSegments("/health")
+                && !path.StartsWithSegments("/openapi") && !path.StartsWithSegments("/_framework") && !path.StartsWithSegments("/_content")
+                && !path.StartsWithSegments("/_blazor") && !Path.HasExtension(path.Value))
+            {
+                ctx.Response.Redirect("/setup");
+                return;
+            }
+        }
+        await next(ctx);
+    }
+}
+
+internal static class AccountEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapPost("/account/login", Login).AllowAnonymous();
+        app.MapPost("/account/logout", Logout);
+        app.MapPost("/setup", Setup).AllowAnonymous();
+        app.MapGet("/culture", SetCulture).AllowAnonymous();
+    }
+
+    private static async Task<IResult> Login(
+        HttpContext ctx, SignInManager<StaffUser> signIn, [Microsoft.AspNetCore.Mvc.FromForm] string email,
+        [Microsoft.AspNetCore.Mvc.FromForm] string password, [Microsoft.AspNetCore.Mvc.FromForm] string? returnUrl)
+    {
+        var user = await signIn.UserManager.FindByEmailAsync(email);
+        if (user is null || !user.IsActive)
+            return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
+        var result = await signIn.PasswordSignInAsync(user, password, isPersistent: true, lockoutOnFailure: true);
+        if (!result.Succeeded)
+            return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
+        LocalizationSetup.WriteCultureCookie(ctx.Response, user.Culture);
+        return Results.LocalRedirect(SafeReturn(returnUrl));
+    }
+
+    private static async Task<IResult> Logout(SignInManager<StaffUser> signIn)
+    {
+        await signIn.SignOutAsync();
+        return Results.Redirect("/login");
+    }
+
+    private static async Task<IResult> Setup(
+        HttpContext ctx, AppDbContext db, UserManager<StaffUser> users, SignInManager<StaffUser> signIn, SetupState state,
+        [Microsoft.AspNetCore.Mvc.FromForm] string? workspace, [Microsoft.AspNetCore.Mvc.FromForm] string? displayName,
+        [Microsoft.AspNetCore.Mvc.FromForm] string? email, [Microsoft.AspNetCore.Mvc.FromForm] string? password)
+    {
+        if (await db.Workspaces.AnyAsync())
+            return Results.Redirect("/login");
+        if (string.IsNullOrWhiteSpace(workspace) || string.IsNullOrWhiteSpace(displayName) || string.IsNullOrWhiteSpace(email)
+            || workspace.Length > Workspace.NameMaxLength || displayName.Length > StaffUser.DisplayNameMaxLength)
+            return Results.Redirect("/setup?error=Fields");
+
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var ws = new Workspace { Name = workspace.Trim() };
+        db.Workspaces.Add(ws);
+        await db.SaveChangesAsync();
+        db.Current.ActAsSystem(ws.Id);
+        var owner = new StaffUser
+        {
+            WorkspaceId = ws.Id, UserName = email.Trim(), Email = email.Trim(), DisplayName = displayName.Trim(),
+            Role = StaffRole.Owner, EmailConfirmed = true,
+        };
+        var created = await users.CreateAsync(owner, password ?? "");
+        if (!created.Succeeded)
+        {
+            await tx.RollbackAsync();
+            var code = created.Errors.Any(e => e.Code.Contains("Password", StringComparison.Ordinal)) ? "Password" : "Email";
+            return Results.Redirect($"/setup?error={code}");
+        }
+        await tx.CommitAsync();
+        state.WorkspaceExists = true;
+        await signIn.SignInAsync(owner, isPersistent: true);
+        LocalizationSetup.WriteCultureCookie(ctx.Response, owner.Culture);
+        return Results.Redirect("/");
+    }
+
+    private static async Task<IResult> SetCulture(
+        HttpContext ctx, UserManager<StaffUser> users, string? c, string? returnUrl)
+    {
+        var culture = Cultures.Normalize(c);
+        LocalizationSetup.WriteCultureCookie(ctx.Response, culture);
+        if (ctx.User.Identity?.IsAuthenticated == true && await users.GetUserAsync(ctx.User) is { } user)
+        {
+            user.Culture = culture;
+            await users.UpdateAsync(user);
+        }
+        return Results.LocalRedirect(SafeReturn(returnUrl));
+    }
+
+    private static string SafeReturn(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
+            ? returnUrl : "/";
+}

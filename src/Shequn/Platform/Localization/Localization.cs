@@ -1,0 +1,97 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.Localization;
+
+namespace Shequn.Platform.Localization;
+
+public static class Cultures
+{
+    public const string Default = "zh-CN";
+    public const string English = "en";
+    public static readonly string[] Supported = [Default, English];
+
+    public static string Normalize(string? culture) =>
+        Supported.FirstOrDefault(c => string.Equals(c, culture, StringComparison.OrdinalIgnoreCase)) ?? Default;
+}
+
+/// <summary>Marker type for the console's one string table: <c>@inject IStringLocalizer&lt;Strings&gt; L</c>.</summary>
+public sealed class Strings;
+
+/// <summary>
+/// The console's text lives in two flat JSON tables (strings.zh-CN.json, strings.en.json) embedded in the
+/// assembly: one key per string, so that a test can prove both languages have every key.
+/// </summary>
+public sealed class JsonStringLocalizerFactory : IStringLocalizerFactory
+{
+    private readonly FrozenDictionary<string, FrozenDictionary<string, string>> _tables =
+        Cultures.Supported.ToFrozenDictionary(c => c, LoadTable, StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyDictionary<string, string> Table(string culture) => _tables[Cultures.Normalize(culture)];
+
+    public IStringLocalizer Create(Type resourceSource) => new JsonStringLocalizer(this);
+    public IStringLocalizer Create(string baseName, string location) => new JsonStringLocalizer(this);
+
+    public static FrozenDictionary<string, string> LoadTable(string culture)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Shequn.Localization.strings.{culture}.json")
+            ?? throw new InvalidOperationException($"Missing localization table for {culture}.");
+        return (JsonSerializer.Deserialize<Dictionary<string, string>>(stream) ?? []).ToFrozenDictionary(StringComparer.Ordinal);
+    }
+}
+
+public sealed class JsonStringLocalizer(JsonStringLocalizerFactory factory) : IStringLocalizer
+{
+    public LocalizedString this[string name]
+    {
+        get
+        {
+            var found = factory.Table(CultureInfo.CurrentUICulture.Name).TryGetValue(name, out var value)
+                || factory.Table(Cultures.English).TryGetValue(name, out value);
+            return new LocalizedString(name, value ?? name, resourceNotFound: !found);
+        }
+    }
+
+    public LocalizedString this[string name, params object[] arguments]
+    {
+        get
+        {
+            var format = this[name];
+            return new LocalizedString(name, string.Format(CultureInfo.CurrentCulture, format.Value, arguments), format.ResourceNotFound);
+        }
+    }
+
+    public IEnumerable<LocalizedString> GetAllStrings(bool includeParentCultures) =>
+        factory.Table(CultureInfo.CurrentUICulture.Name).Select(kv => new LocalizedString(kv.Key, kv.Value));
+}
+
+public static class LocalizationSetup
+{
+    public static WebApplicationBuilder AddShequnLocalization(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<JsonStringLocalizerFactory>();
+        builder.Services.AddSingleton<IStringLocalizerFactory>(sp => sp.GetRequiredService<JsonStringLocalizerFactory>());
+        builder.Services.AddTransient(typeof(IStringLocalizer<>), typeof(StringLocalizer<>));
+        builder.Services.Configure<RequestLocalizationOptions>(o =>
+        {
+            o.SetDefaultCulture(Cultures.Default)
+                .AddSupportedCultures(Cultures.Supported)
+                .AddSupportedUICultures(Cultures.Supported);
+            // Chinese unless the user chose otherwise: the browser's language does not decide.
+            o.RequestCultureProviders =
+            [
+                new QueryStringRequestCultureProvider(),
+                new CookieRequestCultureProvider(),
+            ];
+        });
+        return builder;
+    }
+
+    public static void WriteCultureCookie(HttpResponse response, string culture) =>
+        response.Cookies.Append(
+            CookieRequestCultureProvider.DefaultCookieName,
+            CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(Cultures.Normalize(culture))),
+            new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = false, SameSite = SameSiteMode.Lax });
+}
