@@ -1,6 +1,7 @@
 using Shequn.Components;
 using Shequn.Data;
 using Shequn.Features.Demo;
+using Shequn.Features.Events;
 using Shequn.Platform;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
@@ -16,6 +17,7 @@ builder.AddShequnDatabase();
 builder.AddShequnAuth();
 builder.AddShequnLocalization();
 builder.AddShequnApi();
+builder.AddShequnEvents();
 builder.AddShequnConsole();
 
 var app = builder.Build();

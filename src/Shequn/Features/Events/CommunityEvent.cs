@@ -1,0 +1,145 @@
+using Shequn.Data;
+using Shequn.Features.Communities;
+
+namespace Shequn.Features.Events;
+
+/// <summary>What happened in a chat group; one vocabulary for every platform.</summary>
+public enum EventKind
+{
+    MemberJoined = 0,
+    MemberLeft = 1,
+    MemberRemoved = 2,
+    MessagePosted = 3,
+    MessageDeleted = 4,
+    NicknameChanged = 5,
+    CommunityCreated = 6,
+    CommunityRenamed = 7,
+    CommunityDismissed = 8,
+}
+
+public enum MessageKind
+{
+    Text = 0,
+    Image = 1,
+    Link = 2,
+    File = 3,
+    MiniProgram = 4,
+    RedPacket = 5,
+    Voice = 6,
+    System = 7,
+}
+
+/// <summary>
+/// One row of the durable event log. Written only by <see cref="EventIngestor"/> (group commit), read in
+/// <see cref="Seq"/> order by <see cref="EventProcessor"/>. Never updated, never audited: the log is the audit.
+/// (Platform, PlatformEventId) is unique per workspace, which is what makes redelivery harmless.
+/// </summary>
+public sealed class CommunityEvent
+{
+    public const int IdMaxLength = 128;
+    public const int NameMaxLength = 100;
+    public const int ChannelMaxLength = 200;
+    public const int TextMaxLength = 8000;
+
+    public long Seq { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public ChatPlatform Platform { get; set; }
+    public required string PlatformEventId { get; set; }
+    public EventKind Kind { get; set; }
+    public DateTime OccurredAt { get; set; }
+    public DateTime ReceivedAt { get; set; }
+
+    /// <summary>Shequn's community, when the sender knows it (Sandbox, the HTTP API).</summary>
+    public Guid? CommunityId { get; set; }
+    /// <summary>The platform's chat id, when the sender only knows that (connectors, imports).</summary>
+    public string? ChatId { get; set; }
+    public string? ChatTitle { get; set; }
+
+    /// <summary>The person the event is about (who joined, left, spoke, was renamed).</summary>
+    public string? UserId { get; set; }
+    public string? UserName { get; set; }
+    public bool FromStaff { get; set; }
+    /// <summary>Who caused it: the inviter of a join, the remover of a removal.</summary>
+    public string? ActorId { get; set; }
+    public string? ActorName { get; set; }
+    public string? Channel { get; set; }
+
+    public MessageKind? MessageKind { get; set; }
+    public string? MessageId { get; set; }
+    public string? ReplyToMessageId { get; set; }
+    /// <summary>Message text, or the new title of a renamed community.</summary>
+    public string? Text { get; set; }
+}
+
+/// <summary>How far a reader of the log has got; advanced in the same transaction as the reader's effects.</summary>
+public sealed class EventCheckpoint
+{
+    public required string Name { get; set; }
+    public long Seq { get; set; }
+    public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+}
+
+/// <summary>An event the processor passed over (no community it may act on); kept so that nothing is dropped silently.</summary>
+public sealed class SkippedEvent
+{
+    public long Seq { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public required string Reason { get; set; }
+    public DateTime At { get; set; } = DateTime.UtcNow;
+}
+
+/// <summary>Which community a platform's chat id stands for.</summary>
+public sealed class PlatformChat : IWorkspaceOwned
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid WorkspaceId { get; set; }
+    public ChatPlatform Platform { get; set; }
+    public required string ChatId { get; set; }
+    public Guid CommunityId { get; set; }
+}
+
+/// <summary>Which member a platform's user id stands for (one member may have several identities).</summary>
+public sealed class MemberIdentity : IWorkspaceOwned
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid WorkspaceId { get; set; }
+    public ChatPlatform Platform { get; set; }
+    public required string UserId { get; set; }
+    public Guid MemberId { get; set; }
+}
+
+/// <summary>A member's speaking in one community.</summary>
+public sealed class MemberActivity : IWorkspaceOwned
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid CommunityId { get; set; }
+    public Guid MemberId { get; set; }
+    public int Messages { get; set; }
+    public DateTime FirstSpokeAt { get; set; }
+    public DateTime LastSpokeAt { get; set; }
+}
+
+/// <summary>
+/// Per community per day (China time), kept up to date by the processor. Counts are of processed events:
+/// joins, leaves (left or removed), messages posted (all, and those by staff), distinct member speakers.
+/// Member counts are not stored: they are derived from memberships when read (see <see cref="DailyFigures"/>).
+/// </summary>
+public sealed class CommunityDailyFigure : IWorkspaceOwned
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid CommunityId { get; set; }
+    public DateOnly Day { get; set; }
+    public int Joins { get; set; }
+    public int Leaves { get; set; }
+    public int Messages { get; set; }
+    public int StaffMessages { get; set; }
+    public int Speakers { get; set; }
+}
+
+/// <summary>Who spoke on a day, so that distinct speakers can be counted as events arrive.</summary>
+public sealed class DailySpeaker
+{
+    public Guid CommunityId { get; set; }
+    public DateOnly Day { get; set; }
+    public Guid MemberId { get; set; }
+}

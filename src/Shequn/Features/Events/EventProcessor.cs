@@ -1,0 +1,161 @@
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
+
+namespace Shequn.Features.Events;
+
+/// <summary>
+/// Reads the log in sequence order and applies <see cref="EventEffects"/>. The checkpoint moves in the same
+/// transaction as the effects, so after a crash a batch is either wholly applied (and not read again) or not at
+/// all (and read again): every event takes effect exactly once. Two nodes may run this at once: the checkpoint row
+/// is locked and re-checked inside the transaction, and the loser of a race simply reads again.
+/// A batch that fails is retried one event at a time; an event that fails on its own is recorded in
+/// <see cref="SkippedEvent"/> and passed, so one bad event never stops the pipeline.
+/// </summary>
+public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, ILogger<EventProcessor> log) : BackgroundService
+{
+    public const string CheckpointName = "processor";
+    public const int BatchSize = 1000;
+
+    private long _processedThrough;
+    private readonly EventLogSignal _progress = new();
+
+    /// <summary>The highest sequence number this process knows to be applied.</summary>
+    public long ProcessedThrough => Interlocked.Read(ref _processedThrough);
+
+    /// <summary>Waits until every event stored so far has been applied (tests, imports, the demo).</summary>
+    public async Task WaitUntilCaughtUpAsync(CancellationToken ct)
+    {
+        long target;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            target = await db.Set<CommunityEvent>().MaxAsync(e => (long?)e.Seq, ct) ?? 0;
+        }
+        while (ProcessedThrough < target)
+        {
+            signal.Notify();
+            await _progress.WaitAsync(TimeSpan.FromMilliseconds(200), ct);
+            await RefreshAsync(ct);
+        }
+    }
+
+    private async Task RefreshAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var seq = await db.Set<EventCheckpoint>().Where(c => c.Name == CheckpointName).Select(c => c.Seq).SingleAsync(ct);
+        Advance(seq);
+    }
+
+    private void Advance(long seq)
+    {
+        long seen;
+        while ((seen = Interlocked.Read(ref _processedThrough)) < seq && Interlocked.CompareExchange(ref _processedThrough, seq, seen) != seen)
+        {
+        }
+        _progress.Notify();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var applied = await ProcessBatchAsync(BatchSize, oneByOne: failures >= 2, stoppingToken);
+                failures = 0;
+                if (applied == 0)
+                    await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                LogBatchFailed(log, ex, failures);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Min(failures, 10)), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Applies up to <paramref name="max"/> events after the checkpoint; returns how many were read.</summary>
+    public async Task<int> ProcessBatchAsync(int max, bool oneByOne, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var postgres = db.Database.IsNpgsql();
+        var checkpoint = await db.Set<EventCheckpoint>().AsNoTracking().Where(c => c.Name == CheckpointName).Select(c => c.Seq).SingleAsync(ct);
+        Advance(checkpoint);
+
+        List<CommunityEvent> events;
+        if (postgres)
+        {
+            // Under the writers' lock (shared): no insert is in flight, so no lower sequence number can still appear.
+            await using var read = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock_shared({EventLogWriter.PostgresLogLock})", ct);
+            events = await ReadAsync(db, checkpoint, oneByOne ? 1 : max, ct);
+            await read.CommitAsync(ct);
+        }
+        else
+        {
+            // SQLite has one writer at a time and assigns max+1: a reader never sees a gap that fills later.
+            events = await ReadAsync(db, checkpoint, oneByOne ? 1 : max, ct);
+        }
+        if (events.Count == 0)
+            return 0;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var sql = postgres
+            ? $"SELECT \"Seq\" AS \"Value\" FROM \"EventCheckpoints\" WHERE \"Name\" = '{CheckpointName}' FOR UPDATE"
+            : $"SELECT \"Seq\" AS \"Value\" FROM \"EventCheckpoints\" WHERE \"Name\" = '{CheckpointName}'";
+        var locked = await db.Database.SqlQueryRaw<long>(sql).SingleAsync(ct);
+        if (locked != checkpoint)
+            return 0; // another node got there first
+
+        var effects = new EventEffects(db);
+        try
+        {
+            await effects.ApplyAsync(events, ct);
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (oneByOne && ex is not OperationCanceledException)
+        {
+            // This event fails on its own: record it and move past, in a clean transaction.
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            LogEventSkipped(log, ex, events[0].Seq);
+            await using var skip = await db.Database.BeginTransactionAsync(ct);
+            db.Set<SkippedEvent>().Add(new SkippedEvent { Seq = events[0].Seq, WorkspaceId = events[0].WorkspaceId, Reason = EventEffects.Clip("error: " + ex.GetBaseException().Message, 200)! });
+            await db.SaveChangesAsync(ct);
+            await MoveCheckpointAsync(db, events[^1].Seq, ct);
+            await skip.CommitAsync(ct);
+            Advance(events[^1].Seq);
+            return events.Count;
+        }
+        await MoveCheckpointAsync(db, events[^1].Seq, ct);
+        await tx.CommitAsync(ct);
+        Advance(events[^1].Seq);
+        if (effects.Skipped.Count > 0)
+            LogSkipped(log, effects.Skipped.Count, effects.Skipped[0].Reason);
+        return events.Count;
+    }
+
+    private static Task<List<CommunityEvent>> ReadAsync(AppDbContext db, long after, int max, CancellationToken ct) =>
+        db.Set<CommunityEvent>().AsNoTracking().Where(e => e.Seq > after).OrderBy(e => e.Seq).Take(max).ToListAsync(ct);
+
+    private static Task<int> MoveCheckpointAsync(AppDbContext db, long seq, CancellationToken ct) =>
+        db.Set<EventCheckpoint>().Where(c => c.Name == CheckpointName)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Seq, seq).SetProperty(c => c.UpdatedAt, DateTime.UtcNow), ct);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Applying events failed ({Failures} in a row); retrying")]
+    private static partial void LogBatchFailed(ILogger logger, Exception ex, int failures);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {Seq} could not be applied and was skipped")]
+    private static partial void LogEventSkipped(ILogger logger, Exception ex, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} events were skipped ({Reason})")]
+    private static partial void LogSkipped(ILogger logger, int count, string reason);
+}
