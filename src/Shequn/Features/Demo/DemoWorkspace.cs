@@ -50,6 +50,7 @@ public static class DemoWorkspace
             await db.SaveChangesAsync(ct);
             await DemoData.SeedAsync(db, users, workspace.Id, ct);
         }
+        await DemoHistory.EnsureAsync(services, workspace.Id, output, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
         await output.WriteLineAsync($"""
