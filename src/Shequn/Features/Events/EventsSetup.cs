@@ -18,6 +18,9 @@ public static class EventsSetup
         builder.Services.AddSingleton<EventProcessor>();
         if (options.ProcessorEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());
+        builder.Services.AddScoped<Sandbox.SandboxChat>();
+        builder.Services.AddSingleton<Sandbox.SandboxSimulator>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Sandbox.SandboxSimulator>());
         return builder;
     }
 }

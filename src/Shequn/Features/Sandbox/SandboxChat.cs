@@ -1,0 +1,94 @@
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+
+namespace Shequn.Features.Sandbox;
+
+public sealed record ChatLine(long Seq, DateTime At, EventKind Kind, string? UserId, string? Name, bool FromStaff, MessageKind? MessageKind, string? Text);
+
+public sealed record ChatMember(string UserId, string Name);
+
+/// <summary>
+/// The Sandbox platform's chat: what the live chat page shows and does. Acting as a member produces the same events
+/// a platform connector would, through the same ingestor, so everything downstream (memberships, figures, later
+/// moderation and welcomes) sees the Sandbox as just another platform.
+/// </summary>
+public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, EventIngestor ingestor)
+{
+    /// <summary>The community, if the acting staff member may see it and it is a Sandbox community.</summary>
+    public async Task<Community?> FindAsync(Guid communityId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var me = await db.Current.GetProfileAsync(db, ct);
+        return await db.Visible(me).AsNoTracking().SingleOrDefaultAsync(c => c.Id == communityId && c.Platform == ChatPlatform.Sandbox, ct);
+    }
+
+    /// <summary>The latest messages, joins and leaves, oldest first. Read from the log, so a post shows at once.</summary>
+    public async Task<IReadOnlyList<ChatLine>> RecentAsync(Guid communityId, int count, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var lines = await db.Set<CommunityEvent>().AsNoTracking()
+            .Where(e => e.WorkspaceId == db.CurrentWorkspaceId && e.CommunityId == communityId
+                && (e.Kind == EventKind.MessagePosted || e.Kind == EventKind.MemberJoined || e.Kind == EventKind.MemberLeft || e.Kind == EventKind.MemberRemoved))
+            .OrderByDescending(e => e.Seq).Take(count)
+            .Select(e => new ChatLine(e.Seq, e.OccurredAt, e.Kind, e.UserId, e.UserName, e.FromStaff, e.MessageKind, e.Text))
+            .ToListAsync(ct);
+        lines.Reverse();
+        return lines;
+    }
+
+    /// <summary>Current members with their Sandbox identity (members without one cannot be acted as).</summary>
+    public async Task<IReadOnlyList<ChatMember>> MembersAsync(Guid communityId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await (from m in db.Memberships
+               where m.CommunityId == communityId && m.LeftAt == null
+               join i in db.Set<MemberIdentity>() on m.MemberId equals i.MemberId
+               where i.Platform == ChatPlatform.Sandbox && i.WorkspaceId == db.CurrentWorkspaceId
+               orderby m.Member!.DisplayName
+               select new ChatMember(i.UserId, m.Nickname ?? m.Member!.DisplayName))
+            .Distinct().ToListAsync(ct);
+    }
+
+    /// <summary>A new person joins under the given nickname; returns their Sandbox user id.</summary>
+    public async Task<string> JoinAsync(Guid communityId, string nickname, string? channel, CancellationToken ct = default)
+    {
+        var userId = "sbx-" + Guid.NewGuid().ToString("N")[..12];
+        var e = await NewAsync(communityId, EventKind.MemberJoined, userId, nickname.Trim());
+        e.Channel = channel;
+        await ingestor.IngestAsync([e], ct);
+        return userId;
+    }
+
+    public async Task PostAsync(Guid communityId, string userId, string name, string text, bool fromStaff, CancellationToken ct = default)
+    {
+        var e = await NewAsync(communityId, EventKind.MessagePosted, userId, name);
+        e.Text = EventEffects.Clip(text, CommunityEvent.TextMaxLength);
+        e.MessageKind = text.Contains("http", StringComparison.OrdinalIgnoreCase) ? MessageKind.Link : MessageKind.Text;
+        e.MessageId = e.PlatformEventId;
+        e.FromStaff = fromStaff;
+        await ingestor.IngestAsync([e], ct);
+    }
+
+    public async Task LeaveAsync(Guid communityId, string userId, string name, CancellationToken ct = default) =>
+        await ingestor.IngestAsync([await NewAsync(communityId, EventKind.MemberLeft, userId, name)], ct);
+
+    private async Task<CommunityEvent> NewAsync(Guid communityId, EventKind kind, string userId, string name)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        return New(db.CurrentWorkspaceId, communityId, kind, userId, name);
+    }
+
+    internal static CommunityEvent New(Guid workspaceId, Guid communityId, EventKind kind, string userId, string name) => new()
+    {
+        WorkspaceId = workspaceId,
+        Platform = ChatPlatform.Sandbox,
+        PlatformEventId = "sbx-" + Guid.CreateVersion7().ToString("N"),
+        Kind = kind,
+        OccurredAt = DateTime.UtcNow,
+        CommunityId = communityId,
+        UserId = userId,
+        UserName = EventEffects.Clip(name, CommunityEvent.NameMaxLength),
+    };
+}
