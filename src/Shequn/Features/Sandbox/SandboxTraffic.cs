@@ -70,32 +70,42 @@ public sealed class SandboxTraffic
         var start = DailyFigures.StartOf(day);
         var events = new List<CommunityEvent>();
 
-        // Joins: a trickle, and on campaign days a wave.
+        // Decide what happens when first, then play it in time order, so that nobody speaks after leaving.
         var joins = _random.Next(0, 4) + (_random.NextDouble() < 0.12 ? _random.Next(15, 60) : 0);
-        for (var i = 0; i < joins; i++)
-        {
-            var person = NewPerson();
-            var channel = Channels[_random.Next(Channels.Length)];
-            var inviter = channel == "好友邀请" && _present.Count > 0 ? _present[_random.Next(_present.Count)].Person : null;
-            var at = At(start);
-            events.Add(Joined(at, person, inviter, channel));
-            _present.Add((person, Chattiness()));
-        }
-
-        // Leaves: about half a percent of the group a day.
         var leaves = (int)Math.Round(_present.Count * 0.005 * _random.NextDouble() * 2);
-        for (var i = 0; i < leaves && _present.Count > 10; i++)
-        {
-            var index = _random.Next(_present.Count);
-            events.Add(Event(EventKind.MemberLeft, At(start), _present[index].Person));
-            _present.RemoveAt(index);
-        }
-
         var count = (int)(messages * (0.7 + 0.6 * _random.NextDouble()) * (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.8 : 1));
+        var plan = new List<(DateTime At, int What)>(joins + leaves + count);
+        plan.AddRange(Enumerable.Range(0, joins).Select(_ => (At(start), 0)));
+        plan.AddRange(Enumerable.Range(0, leaves).Select(_ => (At(start), 1)));
+        plan.AddRange(Enumerable.Range(0, count).Select(_ => (At(start), 2)));
+        plan.Sort((a, b) => a.At.CompareTo(b.At));
+
         var total = _present.Sum(p => p.Weight);
-        for (var i = 0; i < count && _present.Count > 0; i++)
+        foreach (var (at, what) in plan)
         {
-            var at = At(start);
+            if (what == 0)
+            {
+                var person = NewPerson();
+                var channel = Channels[_random.Next(Channels.Length)];
+                var inviter = channel == "好友邀请" && _present.Count > 0 ? _present[_random.Next(_present.Count)].Person : null;
+                events.Add(Joined(at, person, inviter, channel));
+                var weight = Chattiness();
+                _present.Add((person, weight));
+                total += weight;
+                continue;
+            }
+            if (what == 1)
+            {
+                if (_present.Count <= 10)
+                    continue;
+                var index = _random.Next(_present.Count);
+                events.Add(Event(EventKind.MemberLeft, at, _present[index].Person));
+                total -= _present[index].Weight;
+                _present.RemoveAt(index);
+                continue;
+            }
+            if (_present.Count == 0)
+                continue;
             var roll = _random.NextDouble();
             if (roll < 0.1)
             {
