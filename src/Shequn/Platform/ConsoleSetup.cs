@@ -23,6 +23,8 @@ public static class ConsoleSetup
         builder.Services.AddScoped<CircuitHandler, CurrentStaffCircuitHandler>();
         builder.Services.AddSingleton<SetupState>();
         builder.Services.AddScoped<CommunityEditor>();
+        builder.Services.AddScoped<Features.Members.MemberEditor>();
+        builder.Services.AddScoped<Features.Tags.TagEditor>();
         return builder;
     }
 

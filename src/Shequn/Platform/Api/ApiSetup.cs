@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 using Shequn.Features.Communities;
 using Shequn.Features.Dashboard;
+using Shequn.Features.Members;
+using Shequn.Features.Tags;
 using Shequn.Platform.Auth;
 
 namespace Shequn.Platform.Api;
@@ -41,6 +43,7 @@ public static class ApiSetup
         var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy).DisableAntiforgery();
         api.MapCommunityEndpoints();
         api.MapDashboardEndpoints();
+        api.MapMemberEndpoints(); api.MapTagEndpoints();
         return app;
     }
 }
