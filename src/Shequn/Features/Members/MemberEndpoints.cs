@@ -44,12 +44,15 @@ public sealed record MemberDto(
     IReadOnlyList<MembershipDto> Memberships,
     DateTime CreatedAt);
 
-/// <summary>Filters of the member directory; <c>communityId</c> matches current members (not those who left).</summary>
+/// <summary>
+/// Filters of the member directory. <c>communityId</c> matches current members (not those who left);
+/// <c>layer</c> takes the JSON spelling (<c>vip</c>) or the enum name, in any case.
+/// </summary>
 public sealed record MemberQuery(
     string? Q = null,
     Guid? TagId = null,
     Guid? CommunityId = null,
-    MemberLayer? Layer = null,
+    string? Layer = null,
     string? City = null,
     string? Industry = null,
     int? Page = null,
@@ -67,8 +70,17 @@ public static class MemberEndpoints
         return group;
     }
 
-    public static async Task<Ok<Page<MemberListItem>>> List(AppDbContext db, [AsParameters] MemberQuery query, CancellationToken ct)
+    public static async Task<Results<Ok<Page<MemberListItem>>, ValidationProblem>> List(
+        AppDbContext db, [AsParameters] MemberQuery query, CancellationToken ct)
     {
+        // Bound as text: ASP.NET's enum binding is case-sensitive and would refuse the spelling the JSON uses.
+        MemberLayer? layer = null;
+        if (!string.IsNullOrWhiteSpace(query.Layer))
+        {
+            if (!Enum.TryParse<MemberLayer>(query.Layer.Trim(), ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                return new Validation().Add("layer", "UnknownValue", $"'layer' has an unknown value '{query.Layer}'.", query.Layer).Problem();
+            layer = parsed;
+        }
         var me = await db.Current.GetProfileAsync(db, ct);
         var members = db.VisibleMembers(me);
         if (!string.IsNullOrWhiteSpace(query.Q))
@@ -88,7 +100,7 @@ public static class MemberEndpoints
                 ? members.Where(m => m.Memberships.Any(ms => ms.CommunityId == communityId && ms.LeftAt == null))
                 : members.Where(_ => false);
         }
-        if (query.Layer is { } layer)
+        if (layer is not null)
             members = members.Where(m => m.Layer == layer);
         if (!string.IsNullOrWhiteSpace(query.City))
         {
