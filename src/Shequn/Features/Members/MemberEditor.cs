@@ -126,7 +126,7 @@ public sealed class MemberEditor(AppDbContext db)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
         if (!await db.Visible(me).AnyAsync(c => c.Id == join.CommunityId, ct))
-            validation.Add("membership.communityId", "UnknownCommunity", $"Unknown community '{join.CommunityId}'.", join.CommunityId);
+            validation.Add("membership.communityId", "UnknownMembershipCommunity", $"Unknown community '{join.CommunityId}'.", join.CommunityId);
         validation.MaxLength("membership.nickname", join.Nickname?.Trim(), Member.NameMaxLength)
             .MaxLength("membership.channel", join.Channel?.Trim(), Member.FieldMaxLength);
         if (join.InviterMemberId is { } inviter && !await db.VisibleMembers(me).AnyAsync(m => m.Id == inviter, ct))

@@ -80,7 +80,7 @@ public sealed class TagEditor(AppDbContext db)
             return new(EditOutcome.NotFound, null, validation);
         var target = await db.Tags.SingleOrDefaultAsync(t => t.Id == targetId, ct);
         if (targetId == sourceId)
-            validation.Add("targetTagId", "MergeIntoSelf", "A tag cannot be merged into itself.");
+            validation.Add("targetTagId", "TagMergeIntoSelf", "A tag cannot be merged into itself.");
         else if (target is null)
             validation.Add("targetTagId", "UnknownTag", $"Unknown tag '{targetId}'.", targetId);
         if (!validation.IsValid)
@@ -121,7 +121,7 @@ public sealed class TagEditor(AppDbContext db)
         if (ids.Count == 0)
             validation.Add("memberIds", "Required", "'memberIds' must list at least one member.");
         else if (ids.Count > MaxBulkMembers)
-            validation.Add("memberIds", "TooMany", $"'memberIds' may list at most {MaxBulkMembers} members (got {ids.Count}).", MaxBulkMembers, ids.Count);
+            validation.Add("memberIds", "TooManyMembers", $"'memberIds' may list at most {MaxBulkMembers} members (got {ids.Count}).", MaxBulkMembers, ids.Count);
         else
         {
             var visible = await db.VisibleMembers(me).Where(m => ids.Contains(m.Id)).Select(m => m.Id).ToListAsync(ct);
