@@ -23,7 +23,7 @@ namespace Shequn.Data;
 public abstract class AppDbContext(DbContextOptions options, CurrentStaff current)
     : IdentityDbContext<StaffUser, IdentityRole<Guid>, Guid>(options)
 {
-    private static readonly JsonSerializerOptions AuditJson = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions AuditJson = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly HashSet<string> NeverAudited = new(StringComparer.Ordinal)
     {
         nameof(StaffUser.PasswordHash), nameof(StaffUser.SecurityStamp), nameof(StaffUser.ConcurrencyStamp),
