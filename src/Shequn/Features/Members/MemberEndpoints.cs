@@ -176,7 +176,15 @@ public static class MemberEndpoints
         var (all, assigned) = Scope(me);
         var row = await db.VisibleMembers(me).Where(m => m.Id == id).Select(m => new
         {
-            m.Id, m.DisplayName, m.City, m.Industry, m.Needs, m.Channel, m.Organisations, m.Layer, m.CreatedAt,
+            m.Id,
+            m.DisplayName,
+            m.City,
+            m.Industry,
+            m.Needs,
+            m.Channel,
+            m.Organisations,
+            m.Layer,
+            m.CreatedAt,
             Tags = m.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
             Memberships = m.Memberships
                 .Where(ms => all || assigned.Contains(ms.CommunityId))

@@ -16,7 +16,13 @@ public abstract class MemberApiTests(ShequnFactory factory)
 
     private static object Profile(string displayName, string? city = "西安", string? industry = "医疗", string layer = "vip") => new
     {
-        displayName, city, industry, layer, needs = new[] { "business", "life" }, channel = "朋友推荐", organisations = "西安营养学会",
+        displayName,
+        city,
+        industry,
+        layer,
+        needs = new[] { "business", "life" },
+        channel = "朋友推荐",
+        organisations = "西安营养学会",
     };
 
     [Fact]
@@ -226,7 +232,9 @@ public abstract class MemberApiTests(ShequnFactory factory)
         var community = await CommunityAsync(ws.Owner, "群");
         var body = new
         {
-            displayName = new string('名', Member.NameMaxLength + 1), city = new string('城', Member.FieldMaxLength + 1), layer = "regular",
+            displayName = new string('名', Member.NameMaxLength + 1),
+            city = new string('城', Member.FieldMaxLength + 1),
+            layer = "regular",
             organisations = new string('x', Member.FieldMaxLength + 1),
             membership = new { communityId = community.Id, nickname = new string('昵', Member.NameMaxLength + 1) },
         };
@@ -247,7 +255,9 @@ public abstract class MemberApiTests(ShequnFactory factory)
         var foreignMember = await MemberAsync(other.Owner, "别家的人", foreignCommunity.Id);
         var body = new
         {
-            displayName = "新人", layer = "regular", tagIds = new[] { foreignTag.Id },
+            displayName = "新人",
+            layer = "regular",
+            tagIds = new[] { foreignTag.Id },
             membership = new { communityId = foreignCommunity.Id, inviterMemberId = foreignMember.Id },
         };
 

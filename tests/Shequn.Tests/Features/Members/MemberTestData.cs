@@ -20,7 +20,13 @@ internal static class MemberTestData
     {
         var body = new
         {
-            displayName = name, city, industry, layer, needs = new[] { "knowledge" }, channel = "线下门店", organisations = (string?)null,
+            displayName = name,
+            city,
+            industry,
+            layer,
+            needs = new[] { "knowledge" },
+            channel = "线下门店",
+            organisations = (string?)null,
             membership = communityId is null ? null : new { communityId, nickname, channel = "活码", inviterMemberId = inviter, joinedAt = (DateTime?)null },
             tagIds,
         };
@@ -40,7 +46,10 @@ internal static class MemberTestData
         db.Current.ActAsSystem(ws.Id);
         db.Memberships.Add(new Membership
         {
-            CommunityId = communityId, MemberId = memberId, JoinedAt = DateTime.UtcNow.AddDays(-30), LeftAt = leftAt,
+            CommunityId = communityId,
+            MemberId = memberId,
+            JoinedAt = DateTime.UtcNow.AddDays(-30),
+            LeftAt = leftAt,
         });
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
     }
