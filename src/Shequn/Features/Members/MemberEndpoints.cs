@@ -73,14 +73,10 @@ public static class MemberEndpoints
     public static async Task<Results<Ok<Page<MemberListItem>>, ValidationProblem>> List(
         AppDbContext db, [AsParameters] MemberQuery query, CancellationToken ct)
     {
-        // Bound as text: ASP.NET's enum binding is case-sensitive and would refuse the spelling the JSON uses.
-        MemberLayer? layer = null;
-        if (!string.IsNullOrWhiteSpace(query.Layer))
-        {
-            if (!Enum.TryParse<MemberLayer>(query.Layer.Trim(), ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
-                return new Validation().Add("layer", "UnknownValue", $"'layer' has an unknown value '{query.Layer}'.", query.Layer).Problem();
-            layer = parsed;
-        }
+        var validation = new Validation();
+        var layer = validation.ParseEnum<MemberLayer>("layer", query.Layer);
+        if (!validation.IsValid)
+            return validation.Problem();
         var me = await db.Current.GetProfileAsync(db, ct);
         var members = db.VisibleMembers(me);
         if (!string.IsNullOrWhiteSpace(query.Q))
