@@ -13,9 +13,9 @@ public abstract class CommunityApiTests(ShequnFactory factory)
 {
     internal static object NewCommunity(string name, string platform = "weCom", int capacity = 200, string tier = "comprehensive",
         string type = "content", string subType = "topic", object[]? staff = null) => new
-    {
-        name, platform, type, subType, tier, capacity, state = "active", purpose = "复购", intro = "我们是谁", rules = "改群名片", staff,
-    };
+        {
+            name, platform, type, subType, tier, capacity, state = "active", purpose = "复购", intro = "我们是谁", rules = "改群名片", staff,
+        };
 
     [Fact]
     public async Task Create_ValidCommunity_IsListedAndReadable()
