@@ -23,6 +23,8 @@ public static class ConsoleSetup
         builder.Services.AddScoped<CircuitHandler, CurrentStaffCircuitHandler>();
         builder.Services.AddSingleton<SetupState>();
         builder.Services.AddScoped<CommunityEditor>();
+        builder.Services.AddScoped<StaffEditor>();
+        builder.Services.AddScoped<Features.ApiTokens.ApiTokenEditor>();
         return builder;
     }
 
