@@ -57,9 +57,9 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
         if (!string.IsNullOrEmpty(email) && email.Length <= EmailMaxLength)
         {
             if (!IsEmail(email))
-                validation.Add("email", "InvalidEmail", $"'{email}' is not an email address.", email);
+                validation.Add("email", "Staff.InvalidEmail", $"'{email}' is not an email address.", email);
             else if (await users.FindByEmailAsync(email) is not null)
-                validation.Add("email", "DuplicateEmail", $"The email '{email}' is already in use.", email);
+                validation.Add("email", "Staff.DuplicateEmail", $"The email '{email}' is already in use.", email);
         }
         validation.Required("displayName", name, StaffUser.DisplayNameMaxLength);
         if (input.Role is null)
@@ -101,9 +101,9 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
             foreach (var e in created.Errors)
             {
                 if (e.Code.StartsWith("Password", StringComparison.Ordinal))
-                    validation.Add("password", "PasswordPolicy", e.Description, e.Description);
+                    validation.Add("password", "Staff.PasswordPolicy", e.Description, e.Description);
                 else
-                    validation.Add("email", e.Code.Contains("Duplicate", StringComparison.Ordinal) ? "DuplicateEmail" : "InvalidEmail", e.Description, email ?? "");
+                    validation.Add("email", e.Code.Contains("Duplicate", StringComparison.Ordinal) ? "Staff.DuplicateEmail" : "Staff.InvalidEmail", e.Description, email ?? "");
             }
             db.ChangeTracker.Clear();
             return new(EditOutcome.Invalid, null, validation);
@@ -140,7 +140,7 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
             && !await db.Users.AnyAsync(u => u.WorkspaceId == user.WorkspaceId && u.Id != user.Id && u.Role == StaffRole.Owner && u.IsActive, ct))
         {
             var field = role != StaffRole.Owner ? "role" : "isActive";
-            validation.Add(field, "LastOwner", "The workspace would be left without an active owner; make someone else owner first.");
+            validation.Add(field, "Staff.LastOwner", "The workspace would be left without an active owner; make someone else owner first.");
         }
 
         List<ResolvedAssignment>? assignments = null;
@@ -188,12 +188,12 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
     {
         var ids = input.Select(a => a.CommunityId).Distinct().ToList();
         if (ids.Count != input.Count)
-            validation.Add("communities", "DuplicateCommunity", "A community is listed more than once.");
+            validation.Add("communities", "Staff.DuplicateCommunity", "A community is listed more than once.");
         // Communities the actor cannot see are reported as unknown, so their existence does not leak.
         var visible = await db.Visible(me).Where(c => ids.Contains(c.Id))
             .Select(c => new { c.Id, c.Name }).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
         foreach (var missing in ids.Where(i => !visible.ContainsKey(i)))
-            validation.Add("communities", "UnknownCommunity", $"Unknown community '{missing}'.", missing);
+            validation.Add("communities", "Staff.UnknownCommunity", $"Unknown community '{missing}'.", missing);
         foreach (var a in input.Where(a => a.Role is { } r && !Enum.IsDefined(r)))
             validation.Add("communities", "UnknownValue", $"Unknown community role '{a.Role}'.", a.Role!);
 
@@ -255,6 +255,6 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
     private static void AddPasswordErrors(Validation validation, IdentityResult result)
     {
         foreach (var e in result.Errors)
-            validation.Add("password", "PasswordPolicy", e.Description, e.Description);
+            validation.Add("password", "Staff.PasswordPolicy", e.Description, e.Description);
     }
 }
