@@ -40,6 +40,7 @@ public sealed record StaffSaveResult(
 public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
 {
     public const int EmailMaxLength = 256;
+    private static readonly JsonSerializerOptions AuditJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private const string PasswordAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 
     public async Task<StaffSaveResult> CreateAsync(StaffCreateInput input, CancellationToken ct = default)
@@ -237,8 +238,8 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
             Action = "updated",
             EntityType = nameof(StaffUser),
             EntityId = staffId.ToString(),
-            Before = JsonSerializer.Serialize(new Dictionary<string, IEnumerable<string>> { [AssignmentsField] = before }),
-            After = JsonSerializer.Serialize(new Dictionary<string, IEnumerable<string>> { [AssignmentsField] = after }),
+            Before = JsonSerializer.Serialize(new Dictionary<string, IEnumerable<string>> { [AssignmentsField] = before }, AuditJson),
+            After = JsonSerializer.Serialize(new Dictionary<string, IEnumerable<string>> { [AssignmentsField] = after }, AuditJson),
         });
 
     /// <summary>The pseudo-property under which assignment changes appear in the audit log.</summary>

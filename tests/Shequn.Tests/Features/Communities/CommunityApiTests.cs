@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Staff;
 using Shequn.Platform.Api;
@@ -195,6 +198,17 @@ public abstract class CommunityApiTests(ShequnFactory factory)
         var updated = await (await ws.Owner.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("新名", capacity: 150))).ReadAsync<CommunityDto>();
         Assert.Equal("新名", updated.Name);
         Assert.Equal(150, updated.Capacity);
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        db.Current.ActAsSystem(ws.Id);
+        var entry = await db.AuditEntries.Where(a => a.EntityId == c.Id.ToString() && a.Action == "updated")
+            .SingleAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(ws.Owner.Id, entry.ActorId);
+        Assert.Equal(nameof(Community), entry.EntityType);
+        Assert.Contains("旧名", entry.Before!, StringComparison.Ordinal);
+        Assert.Contains("新名", entry.After!, StringComparison.Ordinal);
+        Assert.DoesNotContain("Capacity\":200", entry.After!, StringComparison.Ordinal);
     }
 }
 
