@@ -252,7 +252,9 @@ public abstract class StaffApiTests(ShequnFactory factory)
 
         var updated = await (await ws.Owner.Api.PutJsonAsync($"/api/staff/{op.Id}", new
         {
-            displayName = "管理员小张", role = "admin", isActive = false,
+            displayName = "管理员小张",
+            role = "admin",
+            isActive = false,
             communities = new[] { new { communityId = c.Id, role = "admin" } },
         })).ReadAsync<StaffDto>();
 
