@@ -28,6 +28,8 @@ public static class ConsoleSetup
         builder.Services.AddScoped<CommunityEditor>();
         builder.Services.AddScoped<StaffEditor>();
         builder.Services.AddScoped<Features.ApiTokens.ApiTokenEditor>();
+        builder.Services.AddScoped<Features.Members.MemberEditor>();
+        builder.Services.AddScoped<Features.Tags.TagEditor>();
         return builder;
     }
 

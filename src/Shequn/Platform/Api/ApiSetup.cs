@@ -7,7 +7,9 @@ using Shequn.Features.ApiTokens;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
 using Shequn.Features.Dashboard;
+using Shequn.Features.Members;
 using Shequn.Features.Staff;
+using Shequn.Features.Tags;
 using Shequn.Platform.Auth;
 
 namespace Shequn.Platform.Api;
@@ -45,6 +47,7 @@ public static class ApiSetup
         api.MapCommunityEndpoints();
         api.MapDashboardEndpoints();
         api.MapStaffEndpoints(); api.MapApiTokenEndpoints(); api.MapAuditEndpoints();
+        api.MapMemberEndpoints(); api.MapTagEndpoints();
         return app;
     }
 }

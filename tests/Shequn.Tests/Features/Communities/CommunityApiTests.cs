@@ -48,6 +48,19 @@ public abstract class CommunityApiTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task List_EnumFiltersInAnyCase_FilterAndUnknownIs400()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("wecom group"))).ReadAsync<CommunityDto>();
+        await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("tg group", "telegram", 1000, tier: "ads"))).ReadAsync<CommunityDto>();
+
+        Assert.Equal("wecom group", Assert.Single((await ws.Owner.Api.GetJsonAsync<Page<CommunityDto>>("/api/communities?platform=weCom")).Items).Name);
+        Assert.Equal("tg group", Assert.Single((await ws.Owner.Api.GetJsonAsync<Page<CommunityDto>>("/api/communities?tier=Ads")).Items).Name);
+        var errors = await (await ws.Owner.Api.GetAsync("/api/communities?state=sleeping", TestContext.Current.CancellationToken)).ReadValidationErrorsAsync();
+        Assert.True(errors.ContainsKey("state"));
+    }
+
+    [Fact]
     public async Task Create_TelegramAtLimit_IsAccepted()
     {
         var ws = await factory.NewWorkspaceAsync();
