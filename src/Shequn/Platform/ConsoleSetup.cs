@@ -26,6 +26,8 @@ public static class ConsoleSetup
         builder.Services.AddScoped<CircuitHandler, CurrentStaffCircuitHandler>();
         builder.Services.AddSingleton<SetupState>();
         builder.Services.AddScoped<CommunityEditor>();
+        builder.Services.AddScoped<StaffEditor>();
+        builder.Services.AddScoped<Features.ApiTokens.ApiTokenEditor>();
         builder.Services.AddScoped<Features.Members.MemberEditor>();
         builder.Services.AddScoped<Features.Tags.TagEditor>();
         return builder;
