@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Staff;
 using Shequn.Platform.Api;
@@ -10,9 +13,9 @@ public abstract class CommunityApiTests(ShequnFactory factory)
 {
     internal static object NewCommunity(string name, string platform = "weCom", int capacity = 200, string tier = "comprehensive",
         string type = "content", string subType = "topic", object[]? staff = null) => new
-    {
-        name, platform, type, subType, tier, capacity, state = "active", purpose = "复购", intro = "我们是谁", rules = "改群名片", staff,
-    };
+        {
+            name, platform, type, subType, tier, capacity, state = "active", purpose = "复购", intro = "我们是谁", rules = "改群名片", staff,
+        };
 
     [Fact]
     public async Task Create_ValidCommunity_IsListedAndReadable()
@@ -42,6 +45,19 @@ public abstract class CommunityApiTests(ShequnFactory factory)
         Assert.True(errors.ContainsKey("capacity"));
         var list = await ws.Owner.Api.GetJsonAsync<Page<CommunityDto>>("/api/communities");
         Assert.Equal(0, list.Total);
+    }
+
+    [Fact]
+    public async Task List_EnumFiltersInAnyCase_FilterAndUnknownIs400()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("wecom group"))).ReadAsync<CommunityDto>();
+        await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("tg group", "telegram", 1000, tier: "ads"))).ReadAsync<CommunityDto>();
+
+        Assert.Equal("wecom group", Assert.Single((await ws.Owner.Api.GetJsonAsync<Page<CommunityDto>>("/api/communities?platform=weCom")).Items).Name);
+        Assert.Equal("tg group", Assert.Single((await ws.Owner.Api.GetJsonAsync<Page<CommunityDto>>("/api/communities?tier=Ads")).Items).Name);
+        var errors = await (await ws.Owner.Api.GetAsync("/api/communities?state=sleeping", TestContext.Current.CancellationToken)).ReadValidationErrorsAsync();
+        Assert.True(errors.ContainsKey("state"));
     }
 
     [Fact]
@@ -195,6 +211,17 @@ public abstract class CommunityApiTests(ShequnFactory factory)
         var updated = await (await ws.Owner.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("新名", capacity: 150))).ReadAsync<CommunityDto>();
         Assert.Equal("新名", updated.Name);
         Assert.Equal(150, updated.Capacity);
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        db.Current.ActAsSystem(ws.Id);
+        var entry = await db.AuditEntries.Where(a => a.EntityId == c.Id.ToString() && a.Action == "updated")
+            .SingleAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(ws.Owner.Id, entry.ActorId);
+        Assert.Equal(nameof(Community), entry.EntityType);
+        Assert.Contains("旧名", entry.Before!, StringComparison.Ordinal);
+        Assert.Contains("新名", entry.After!, StringComparison.Ordinal);
+        Assert.DoesNotContain("Capacity\":200", entry.After!, StringComparison.Ordinal);
     }
 }
 
