@@ -23,7 +23,13 @@ namespace Shequn.Data;
 public abstract class AppDbContext(DbContextOptions options, CurrentStaff current)
     : IdentityDbContext<StaffUser, IdentityRole<Guid>, Guid>(options)
 {
-    private static readonly JsonSerializerOptions AuditJson = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Enums by name, so that the audit log reads "Operator → Admin" rather than "3 → 2".
+    private static readonly JsonSerializerOptions AuditJson = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
     private static readonly HashSet<string> NeverAudited = new(StringComparer.Ordinal)
     {
         nameof(StaffUser.PasswordHash), nameof(StaffUser.SecurityStamp), nameof(StaffUser.ConcurrencyStamp),
@@ -79,6 +85,17 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // Ids are made on the client, so audit rows can join the same SaveChanges (and transaction).
         AuditEntries.AddRange(CollectAudit());
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// Saves without audit rows, keeping the workspace checks. Only for bulk data that no staff member
+    /// changed (the demo's generated members, later imports from a platform): thousands of "system
+    /// created" rows would bury the staff changes the audit log exists for. Staff edits never use this.
+    /// </summary>
+    public Task<int> SaveChangesWithoutAuditAsync(CancellationToken cancellationToken = default)
+    {
+        StampWorkspace();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
     }
 
     private void StampWorkspace()

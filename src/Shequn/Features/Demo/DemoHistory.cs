@@ -41,17 +41,21 @@ public static class DemoHistory
             await db.SaveChangesAsync(ct);
         }
 
-        // Existing members speak under a Sandbox identity of their own.
+        // Existing members speak under a Sandbox identity of their own, and their joins and leaves become events at
+        // the times the seeder gave them, so the log, the memberships and the figures tell one story.
+        var ids = communities.Select(c => c.Id).ToList();
         var identities = await db.Set<MemberIdentity>().Where(i => i.WorkspaceId == workspaceId && i.Platform == ChatPlatform.Sandbox)
             .ToDictionaryAsync(i => i.MemberId, i => i.UserId, ct);
-        var open = await db.Memberships.Where(m => m.LeftAt == null).Select(m => new { m.CommunityId, m.MemberId, m.Member!.DisplayName }).ToListAsync(ct);
-        foreach (var m in open.Where(m => !identities.ContainsKey(m.MemberId)).DistinctBy(m => m.MemberId))
+        var stints = await db.Memberships.Where(m => ids.Contains(m.CommunityId))
+            .Select(m => new { m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt, m.Channel, Name = m.Nickname ?? m.Member!.DisplayName })
+            .ToListAsync(ct);
+        foreach (var m in stints.Where(m => !identities.ContainsKey(m.MemberId)).DistinctBy(m => m.MemberId))
         {
             var userId = "m" + m.MemberId.ToString("N");
             db.Set<MemberIdentity>().Add(new MemberIdentity { WorkspaceId = workspaceId, Platform = ChatPlatform.Sandbox, UserId = userId, MemberId = m.MemberId });
             identities[m.MemberId] = userId;
         }
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesWithoutAuditAsync(ct);
         var staff = await db.Users.Where(u => u.WorkspaceId == workspaceId && u.IsActive)
             .Select(u => new { u.Id, u.DisplayName }).ToListAsync(ct);
 
@@ -59,10 +63,19 @@ public static class DemoHistory
         var today = DailyFigures.DayOf(now);
         var first = today.AddDays(-(Days - 1));
         var perDay = TargetMessages / Days / communities.Count;
-        var traffic = communities.Select((c, i) => new SandboxTraffic(
-            1000 + i, workspaceId, c.Id, $"demo:{i}:",
-            open.Where(m => m.CommunityId == c.Id).Select(m => new SandboxPerson(identities[m.MemberId], m.DisplayName)),
-            staff.Select(s => new SandboxPerson("staff-" + s.Id.ToString("N"), s.DisplayName)))).ToList();
+        var traffic = communities.Select((c, i) =>
+        {
+            var t = new SandboxTraffic(1000 + i, workspaceId, c.Id, $"demo:{i}:", [],
+                staff.Select(s => new SandboxPerson("staff-" + s.Id.ToString("N"), s.DisplayName)));
+            foreach (var m in stints.Where(m => m.CommunityId == c.Id))
+            {
+                var person = new SandboxPerson(identities[m.MemberId], m.Name);
+                t.Schedule(m.JoinedAt, person, joins: true, m.Channel);
+                if (m.LeftAt is { } left)
+                    t.Schedule(left, person, joins: false);
+            }
+            return t;
+        }).ToList();
 
         var cs = db.Database.GetConnectionString()!;
         await using var writer = EventLogWriter.Create(db.Database.IsNpgsql(), cs);
@@ -76,6 +89,8 @@ public static class DemoHistory
             total += pending.Count;
             pending.Clear();
         }
+        foreach (var t in traffic)
+            pending.AddRange(t.PlayScheduledBefore(DailyFigures.StartOf(first)));
         for (var day = first; day <= today; day = day.AddDays(1))
         {
             foreach (var t in traffic)

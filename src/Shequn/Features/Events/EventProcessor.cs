@@ -119,7 +119,8 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
         try
         {
             await effects.ApplyAsync(events, ct);
-            await db.SaveChangesAsync(ct);
+            // Members and communities that platforms announce are not staff changes: no audit rows for them.
+            await db.SaveChangesWithoutAuditAsync(ct);
         }
         catch (Exception ex) when (oneByOne && ex is not OperationCanceledException)
         {

@@ -42,6 +42,7 @@ public sealed class SandboxTraffic
     private readonly List<(SandboxPerson Person, double Weight)> _present = [];
     private readonly List<SandboxPerson> _staff;
     private int _serial;
+    private bool _hadSchedule;
     private int _nextPerson;
 
     public SandboxTraffic(int seed, Guid workspaceId, Guid communityId, string idPrefix, IEnumerable<SandboxPerson> present, IEnumerable<SandboxPerson>? staff = null)
@@ -57,6 +58,36 @@ public sealed class SandboxTraffic
 
     public int MemberCount => _present.Count;
 
+    private readonly List<(DateTime At, SandboxPerson Person, bool Joins, string? Channel)> _scheduled = [];
+
+    /// <summary>Joins and leaves that are already known (members a seeder created): they are played at their
+    /// times, and the simulator then makes up no joins or leaves of its own.</summary>
+    public void Schedule(DateTime at, SandboxPerson person, bool joins, string? channel = null) => _scheduled.Add((at, person, joins, channel));
+
+    /// <summary>Plays every scheduled join and leave before <paramref name="until"/> (history older than the first simulated day).</summary>
+    public List<CommunityEvent> PlayScheduledBefore(DateTime until)
+    {
+        var events = new List<CommunityEvent>();
+        foreach (var s in _scheduled.Where(s => s.At < until).OrderBy(s => s.At).ToList())
+        {
+            events.Add(PlayScheduled(s));
+            _scheduled.Remove(s);
+        }
+        return events;
+    }
+
+    private CommunityEvent PlayScheduled((DateTime At, SandboxPerson Person, bool Joins, string? Channel) s)
+    {
+        if (s.Joins)
+        {
+            if (_present.All(p => p.Person.UserId != s.Person.UserId))
+                _present.Add((s.Person, Chattiness()));
+            return Joined(s.At, s.Person, null, s.Channel ?? "");
+        }
+        _present.RemoveAll(p => p.Person.UserId == s.Person.UserId);
+        return Event(EventKind.MemberLeft, s.At, s.Person);
+    }
+
     /// <summary>Hourly shares of a day's messages: quiet at night, peaks around 10–12 and 20–22.</summary>
     private static readonly double[] HourWeights =
         [0.3, 0.15, 0.1, 0.05, 0.05, 0.1, 0.4, 1.0, 1.6, 2.2, 3.0, 3.2, 2.6, 1.8, 1.8, 2.0, 2.1, 2.0, 1.8, 2.4, 3.4, 3.6, 2.6, 1.2];
@@ -71,18 +102,30 @@ public sealed class SandboxTraffic
         var events = new List<CommunityEvent>();
 
         // Decide what happens when first, then play it in time order, so that nobody speaks after leaving.
-        var joins = _random.Next(0, 4) + (_random.NextDouble() < 0.12 ? _random.Next(15, 60) : 0);
-        var leaves = (int)Math.Round(_present.Count * 0.005 * _random.NextDouble() * 2);
+        var organic = _scheduled.Count == 0 && !_hadSchedule;
+        var joins = !organic ? 0 : _random.Next(0, 4) + (_random.NextDouble() < 0.12 ? _random.Next(15, 60) : 0);
+        var leaves = !organic ? 0 : (int)Math.Round(_present.Count * 0.005 * _random.NextDouble() * 2);
+        var dayEnd = start.AddDays(1);
+        var scheduled = _scheduled.Where(x => x.At < dayEnd).ToList();
+        _hadSchedule |= _scheduled.Count > 0;
+        _scheduled.RemoveAll(x => x.At < dayEnd);
         var count = (int)(messages * (0.7 + 0.6 * _random.NextDouble()) * (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.8 : 1));
         var plan = new List<(DateTime At, int What)>(joins + leaves + count);
         plan.AddRange(Enumerable.Range(0, joins).Select(_ => (At(start), 0)));
         plan.AddRange(Enumerable.Range(0, leaves).Select(_ => (At(start), 1)));
         plan.AddRange(Enumerable.Range(0, count).Select(_ => (At(start), 2)));
+        plan.AddRange(scheduled.Select((x, i) => (x.At, 3 + i)));
         plan.Sort((a, b) => a.At.CompareTo(b.At));
 
         var total = _present.Sum(p => p.Weight);
         foreach (var (at, what) in plan)
         {
+            if (what >= 3)
+            {
+                events.Add(PlayScheduled(scheduled[what - 3]));
+                total = _present.Sum(p => p.Weight);
+                continue;
+            }
             if (what == 0)
             {
                 var person = NewPerson();

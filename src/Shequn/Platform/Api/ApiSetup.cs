@@ -3,9 +3,14 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
+using Shequn.Features.ApiTokens;
+using Shequn.Features.Audit;
 using Shequn.Features.Communities;
 using Shequn.Features.Dashboard;
 using Shequn.Features.Events;
+using Shequn.Features.Members;
+using Shequn.Features.Staff;
+using Shequn.Features.Tags;
 using Shequn.Platform.Auth;
 
 namespace Shequn.Platform.Api;
@@ -43,6 +48,8 @@ public static class ApiSetup
         api.MapCommunityEndpoints();
         api.MapDashboardEndpoints();
         api.MapEventEndpoints();
+        api.MapStaffEndpoints(); api.MapApiTokenEndpoints(); api.MapAuditEndpoints();
+        api.MapMemberEndpoints(); api.MapTagEndpoints();
         return app;
     }
 }

@@ -13,9 +13,9 @@ public abstract class CommunityApiTests(ShequnFactory factory)
 {
     internal static object NewCommunity(string name, string platform = "weCom", int capacity = 200, string tier = "comprehensive",
         string type = "content", string subType = "topic", object[]? staff = null) => new
-    {
-        name, platform, type, subType, tier, capacity, state = "active", purpose = "复购", intro = "我们是谁", rules = "改群名片", staff,
-    };
+        {
+            name, platform, type, subType, tier, capacity, state = "active", purpose = "复购", intro = "我们是谁", rules = "改群名片", staff,
+        };
 
     [Fact]
     public async Task Create_ValidCommunity_IsListedAndReadable()
@@ -45,6 +45,19 @@ public abstract class CommunityApiTests(ShequnFactory factory)
         Assert.True(errors.ContainsKey("capacity"));
         var list = await ws.Owner.Api.GetJsonAsync<Page<CommunityDto>>("/api/communities");
         Assert.Equal(0, list.Total);
+    }
+
+    [Fact]
+    public async Task List_EnumFiltersInAnyCase_FilterAndUnknownIs400()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("wecom group"))).ReadAsync<CommunityDto>();
+        await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("tg group", "telegram", 1000, tier: "ads"))).ReadAsync<CommunityDto>();
+
+        Assert.Equal("wecom group", Assert.Single((await ws.Owner.Api.GetJsonAsync<Page<CommunityDto>>("/api/communities?platform=weCom")).Items).Name);
+        Assert.Equal("tg group", Assert.Single((await ws.Owner.Api.GetJsonAsync<Page<CommunityDto>>("/api/communities?tier=Ads")).Items).Name);
+        var errors = await (await ws.Owner.Api.GetAsync("/api/communities?state=sleeping", TestContext.Current.CancellationToken)).ReadValidationErrorsAsync();
+        Assert.True(errors.ContainsKey("state"));
     }
 
     [Fact]
