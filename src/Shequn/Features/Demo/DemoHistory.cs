@@ -59,6 +59,11 @@ public static class DemoHistory
         var staff = await db.Users.Where(u => u.WorkspaceId == workspaceId && u.IsActive)
             .Select(u => new { u.Id, u.DisplayName }).ToListAsync(ct);
 
+        // With seeded members, the simulation adds no people of its own (the seeder decided who is in the workspace),
+        // and a group the seeder left empty stays quiet.
+        var seeded = stints.Count > 0;
+        if (seeded)
+            communities = communities.Where(c => stints.Any(m => m.CommunityId == c.Id)).ToList();
         var now = DateTime.UtcNow;
         var today = DailyFigures.DayOf(now);
         var first = today.AddDays(-(Days - 1));
@@ -66,7 +71,7 @@ public static class DemoHistory
         var traffic = communities.Select((c, i) =>
         {
             var t = new SandboxTraffic(1000 + i, workspaceId, c.Id, $"demo:{i}:", [],
-                staff.Select(s => new SandboxPerson("staff-" + s.Id.ToString("N"), s.DisplayName)));
+                staff.Select(s => new SandboxPerson("staff-" + s.Id.ToString("N"), s.DisplayName))) { AdShare = 0.0005 };
             foreach (var m in stints.Where(m => m.CommunityId == c.Id))
             {
                 var person = new SandboxPerson(identities[m.MemberId], m.Name);
@@ -95,7 +100,7 @@ public static class DemoHistory
         {
             foreach (var t in traffic)
             {
-                if (day == first && t.MemberCount < 30)
+                if (day == first && !seeded && t.MemberCount < 30)
                     pending.AddRange(t.Founders(day, 120));
                 pending.AddRange(t.Day(day, perDay, now));
             }

@@ -58,11 +58,18 @@ public sealed class SandboxTraffic
 
     public int MemberCount => _present.Count;
 
+    /// <summary>The share of messages that are ads (each gets its poster removed).</summary>
+    public double AdShare { get; init; } = 0.003;
+
     private readonly List<(DateTime At, SandboxPerson Person, bool Joins, string? Channel)> _scheduled = [];
 
     /// <summary>Joins and leaves that are already known (members a seeder created): they are played at their
     /// times, and the simulator then makes up no joins or leaves of its own.</summary>
-    public void Schedule(DateTime at, SandboxPerson person, bool joins, string? channel = null) => _scheduled.Add((at, person, joins, channel));
+    public void Schedule(DateTime at, SandboxPerson person, bool joins, string? channel = null)
+    {
+        _scheduled.Add((at, person, joins, channel));
+        _hadSchedule = true;
+    }
 
     /// <summary>Plays every scheduled join and leave before <paramref name="until"/> (history older than the first simulated day).</summary>
     public List<CommunityEvent> PlayScheduledBefore(DateTime until)
@@ -107,7 +114,6 @@ public sealed class SandboxTraffic
         var leaves = !organic ? 0 : (int)Math.Round(_present.Count * 0.005 * _random.NextDouble() * 2);
         var dayEnd = start.AddDays(1);
         var scheduled = _scheduled.Where(x => x.At < dayEnd).ToList();
-        _hadSchedule |= _scheduled.Count > 0;
         _scheduled.RemoveAll(x => x.At < dayEnd);
         var count = (int)(messages * (0.7 + 0.6 * _random.NextDouble()) * (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.8 : 1));
         var plan = new List<(DateTime At, int What)>(joins + leaves + count);
@@ -157,7 +163,7 @@ public sealed class SandboxTraffic
                 continue;
             }
             var speaker = Pick(total);
-            if (roll < 0.103)
+            if (roll < 0.1 + AdShare)
             {
                 // An ad, and the advertiser is removed a few minutes later.
                 events.Add(Message(at, speaker, string.Format(null, Ads[_random.Next(Ads.Length)], _random.Next(10000, 99999)), MessageKind.Link, false));
