@@ -19,6 +19,7 @@ public static class Commands
 {
     public static Func<TextWriter, Task<int>>? Find(string[] args) => args switch
     {
+        ["import", ..] => output => Features.Imports.ImportCommand.RunAsync(args, output),
         _ => null,
     };
 }

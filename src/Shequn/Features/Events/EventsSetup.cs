@@ -19,6 +19,7 @@ public static class EventsSetup
         if (options.ProcessorEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());
         builder.Services.AddScoped<Sandbox.SandboxChat>();
+        builder.Services.AddScoped<Imports.ChatImporter>();
         builder.Services.AddSingleton<Sandbox.SandboxSimulator>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Sandbox.SandboxSimulator>());
         return builder;
