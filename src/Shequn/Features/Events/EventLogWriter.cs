@@ -12,7 +12,7 @@ namespace Shequn.Features.Events;
 /// </summary>
 public abstract class EventLogWriter : IAsyncDisposable
 {
-    internal const string Columns =
+    public const string Columns =
         "\"WorkspaceId\", \"Platform\", \"PlatformEventId\", \"Kind\", \"OccurredAt\", \"ReceivedAt\", \"CommunityId\", \"ChatId\", " +
         "\"ChatTitle\", \"UserId\", \"UserName\", \"FromStaff\", \"ActorId\", \"ActorName\", \"Channel\", \"MessageKind\", " +
         "\"MessageId\", \"ReplyToMessageId\", \"Text\"";
@@ -30,10 +30,15 @@ public abstract class EventLogWriter : IAsyncDisposable
 }
 
 /// <summary>One connection kept open with a prepared INSERT … ON CONFLICT DO NOTHING; synchronous=FULL so that a
-/// commit (one per batch) is on disk before anyone is told their event was stored.</summary>
+/// commit (one per batch) is on disk before anyone is told their event was stored. The writer does not checkpoint
+/// the WAL itself (an automatic checkpoint inside a commit is what makes the slowest acknowledgements slow): a
+/// passive checkpoint runs on its own connection after every few megabytes of log.</summary>
 public sealed class SqliteEventLogWriter(string connectionString) : EventLogWriter
 {
+    private const int CheckpointEveryRows = 20_000;
     private SqliteConnection? _connection;
+    private int _sinceCheckpoint;
+    private Task _checkpoint = Task.CompletedTask;
     private SqliteCommand? _insert;
     private readonly SqliteParameter[] _p = new SqliteParameter[19];
 
@@ -43,7 +48,7 @@ public sealed class SqliteEventLogWriter(string connectionString) : EventLogWrit
         await _connection.OpenAsync(ct);
         await using (var pragma = _connection.CreateCommand())
         {
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0;";
             await pragma.ExecuteNonQueryAsync(ct);
         }
         _insert = _connection.CreateCommand();
@@ -68,7 +73,29 @@ public sealed class SqliteEventLogWriter(string connectionString) : EventLogWrit
             inserted[i] = _insert.ExecuteNonQuery() == 1;
         }
         await tx.CommitAsync(ct);
+        _sinceCheckpoint += rows.Count;
+        if (_sinceCheckpoint >= CheckpointEveryRows && _checkpoint.IsCompleted)
+        {
+            _sinceCheckpoint = 0;
+            _checkpoint = Task.Run(CheckpointAsync, CancellationToken.None);
+        }
         return inserted;
+    }
+
+    private async Task CheckpointAsync()
+    {
+        try
+        {
+            await using var conn = new SqliteConnection(connectionString);
+            await conn.OpenAsync();
+            await using var cmd = conn.CreateCommand();
+            cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            await cmd.ExecuteNonQueryAsync();
+        }
+        catch (SqliteException)
+        {
+            // Busy now; the next one will do. Other connections also checkpoint automatically.
+        }
     }
 
     private void Bind(CommunityEvent e)
@@ -97,6 +124,7 @@ public sealed class SqliteEventLogWriter(string connectionString) : EventLogWrit
 
     public override async ValueTask DisposeAsync()
     {
+        await _checkpoint;
         if (_insert is not null)
             await _insert.DisposeAsync();
         if (_connection is not null)

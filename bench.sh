@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmarks (figures and method in docs/benchmarks.md).
+#   ./bench.sh ingest [--events N] [--producers P] [--batch B] [--rate R] [--latency-seconds S] [--postgres]
+#     Events through the real ingestion path on SQLite (or, with --postgres, a throwaway PostgreSQL).
+#     Last line: "ingest: N events/s, Rx raw sqlite insert, p99 ack X ms at R/s, peak RSS M MB".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+usage() { echo "usage: ./bench.sh ingest [--events N] [--producers P] [--batch B] [--rate R] [--latency-seconds S] [--postgres]" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+what=$1; shift
+
+case "$what" in
+  ingest)
+    args=(); pg=false
+    for a in "$@"; do if [ "$a" = "--postgres" ]; then pg=true; else args+=("$a"); fi; done
+    dotnet build bench/Shequn.Ingest -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    pgdir=""
+    cleanup() {
+      if [ -n "$pgdir" ]; then
+        runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true
+        rm -rf "$pgdir"
+      fi
+    }
+    trap cleanup EXIT
+    if [ "$pg" = true ]; then
+      pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+      [ -n "$pgbin" ] || { echo "PostgreSQL binaries not found" >&2; exit 1; }
+      pgdir=$(mktemp -d /tmp/shequn-bench-pg.XXXXXX); chown postgres "$pgdir"
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+      runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+      # Durable settings (fsync on, synchronous_commit on): the ingest acknowledges only what is on disk.
+      runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdir -c max_connections=100" start >/dev/null
+      args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres")
+    fi
+    dotnet bench/Shequn.Ingest/bin/Release/net10.0/Shequn.Ingest.dll "${args[@]}"
+    ;;
+  *) usage ;;
+esac
