@@ -18,7 +18,7 @@ using Shequn.Features.Workspaces;
 var options = Options.Parse(args);
 var workDir = Path.Combine(Path.GetTempPath(), "shequn-bench-ingest", Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(workDir);
-Console.Error.WriteLine($"ingest: {(options.Postgres is null ? "SQLite (WAL, synchronous=FULL)" : "PostgreSQL")}, {options.Events:N0} events, " +
+Console.Error.WriteLine($"ingest: {(options.Postgres is null ? $"SQLite (WAL, synchronous={options.Synchronous})" : "PostgreSQL")}, {options.Events:N0} events, " +
     $"{options.Producers} producers × {options.Batch} events per call, {Environment.ProcessorCount} cores");
 
 try
@@ -43,7 +43,7 @@ finally
 
 static async Task<IHost> StartHostAsync(Options options, string dataDir, string? database)
 {
-    var settings = new List<string> { "--data-dir", dataDir, "--Events:ProcessorEnabled", "false" };
+    var settings = new List<string> { "--data-dir", dataDir, "--Events:ProcessorEnabled", "false", "--Events:SqliteSynchronous", options.Synchronous };
     if (options.Postgres is not null)
         settings.AddRange(["--Database:Provider", "Postgres", "--Database:ConnectionString", new NpgsqlConnectionStringBuilder(options.Postgres) { Database = database }.ConnectionString]);
     var builder = Host.CreateApplicationBuilder([.. settings]);
@@ -160,7 +160,7 @@ static async Task<double> RawAsync(Options options, string workDir)
         await conn.OpenAsync();
         await using (var pragma = conn.CreateCommand())
         {
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={options.Synchronous.ToUpperInvariant()};";
             await pragma.ExecuteNonQueryAsync();
         }
         await using var cmd = conn.CreateCommand();
@@ -268,14 +268,14 @@ static long StatusKb(string key)
     return 0;
 }
 
-internal sealed record Options(int Events, int Producers, int Batch, int Rate, int LatencySeconds, string? Postgres)
+internal sealed record Options(int Events, int Producers, int Batch, int Rate, int LatencySeconds, string? Postgres, string Synchronous)
 {
     public static Options Parse(string[] args)
     {
         string? Get(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new Options(Int("--events", 2_000_000), Int("--producers", 64), Int("--batch", 100), Int("--rate", 5000),
-            Int("--latency-seconds", 10), Get("--postgres"));
+            Int("--latency-seconds", 10), Get("--postgres"), Get("--synchronous") ?? "Full");
     }
 }
 
@@ -291,7 +291,7 @@ internal sealed class Synthetic(Guid workspaceId)
         var batch = new List<CommunityEvent>(count);
         for (var i = first; i < first + count; i++)
         {
-            var user = (i * 7919 + producer * 104729) % 5000;
+            var user = (int)(((long)i * 7919 + producer * 104729L) % 5000);
             var id = $"bench:{producer}:{i}";
             batch.Add(new CommunityEvent
             {

@@ -16,7 +16,8 @@ public enum IngestStatus
 /// whatever has queued up meanwhile into one transaction (group commit), so a busy moment makes bigger batches,
 /// not more transactions.
 /// </summary>
-public sealed partial class EventIngestor(IServiceScopeFactory scopes, EventLogSignal signal, ILogger<EventIngestor> log) : BackgroundService
+public sealed partial class EventIngestor(
+    IServiceScopeFactory scopes, EventLogSignal signal, Microsoft.Extensions.Options.IOptions<EventOptions> options, ILogger<EventIngestor> log) : BackgroundService
 {
     public const int MaxBatchEvents = 8192;
 
@@ -120,7 +121,7 @@ public sealed partial class EventIngestor(IServiceScopeFactory scopes, EventLogS
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var cs = db.Database.GetConnectionString() ?? throw new InvalidOperationException("No connection string.");
         ct.ThrowIfCancellationRequested();
-        return EventLogWriter.Create(db.Database.IsNpgsql(), cs);
+        return EventLogWriter.Create(db.Database.IsNpgsql(), cs, options.Value.SqliteSynchronous);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing a batch of {Count} events failed; the callers were told")]

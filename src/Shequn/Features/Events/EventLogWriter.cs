@@ -25,15 +25,15 @@ public abstract class EventLogWriter : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    public static EventLogWriter Create(bool postgres, string connectionString) =>
-        postgres ? new PostgresEventLogWriter(connectionString) : new SqliteEventLogWriter(connectionString);
+    public static EventLogWriter Create(bool postgres, string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Full) =>
+        postgres ? new PostgresEventLogWriter(connectionString) : new SqliteEventLogWriter(connectionString, synchronous);
 }
 
 /// <summary>One connection kept open with a prepared INSERT … ON CONFLICT DO NOTHING; synchronous=FULL so that a
 /// commit (one per batch) is on disk before anyone is told their event was stored. The writer does not checkpoint
 /// the WAL itself (an automatic checkpoint inside a commit is what makes the slowest acknowledgements slow): a
 /// passive checkpoint runs on its own connection after every few megabytes of log.</summary>
-public sealed class SqliteEventLogWriter(string connectionString) : EventLogWriter
+public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchronous synchronous) : EventLogWriter
 {
     private const int CheckpointEveryRows = 20_000;
     private SqliteConnection? _connection;
@@ -48,7 +48,7 @@ public sealed class SqliteEventLogWriter(string connectionString) : EventLogWrit
         await _connection.OpenAsync(ct);
         await using (var pragma = _connection.CreateCommand())
         {
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0;";
+            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")}; PRAGMA wal_autocheckpoint=0;";
             await pragma.ExecuteNonQueryAsync(ct);
         }
         _insert = _connection.CreateCommand();

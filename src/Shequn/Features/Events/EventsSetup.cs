@@ -4,6 +4,16 @@ public sealed class EventOptions
 {
     /// <summary>Off only for benchmarks that measure storing alone.</summary>
     public bool ProcessorEnabled { get; set; } = true;
+
+    /// <summary>SQLite only. Full (default): every commit is fsynced before events are acknowledged, so they survive a
+    /// power loss. Normal: commits survive a process crash but the last ones may be lost with the machine.</summary>
+    public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Full;
+}
+
+public enum SqliteSynchronous
+{
+    Full = 0,
+    Normal = 1,
 }
 
 public static class EventsSetup
