@@ -19,6 +19,7 @@ public static class Commands
 {
     public static Func<TextWriter, Task<int>>? Find(string[] args) => args switch
     {
+        ["moderation", .. var rest] => output => Features.Moderation.ModerationCommand.RunAsync(rest, output),
         _ => null,
     };
 }
