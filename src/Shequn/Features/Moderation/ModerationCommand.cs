@@ -14,12 +14,15 @@ public static class ModerationCommand
         + " | moderation check \"text\" [--train TRAIN.csv] [--lexicon DIR] [--kind KIND] [--outsider]"
         + " | moderation import LIST.txt";
 
-    /// <summary>Default weight of a hit per category when lists are loaded from a folder.</summary>
+    /// <summary>
+    /// Default weight of a hit when lists are loaded from a folder. Public lists mix strong terms with everyday
+    /// words (网络, 客服, 代理), so a hit alone adds little; the model also sees which categories hit and
+    /// learns how much they mean from the labels.
+    /// </summary>
     public static double DefaultWeight(LexiconCategory category) => category switch
     {
-        LexiconCategory.Ads or LexiconCategory.Porn or LexiconCategory.Gambling or LexiconCategory.ContactSolicitation => 0.3,
-        LexiconCategory.Politics => 0.2,
-        _ => 0.1,
+        LexiconCategory.Ads or LexiconCategory.Porn or LexiconCategory.Gambling or LexiconCategory.ContactSolicitation => 0.1,
+        _ => 0.05,
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter output)

@@ -189,7 +189,7 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         double? modelScore = null;
         if (snapshot.Model is { } model)
         {
-            modelScore = model.Probability(Features(snapshot, scratch));
+            modelScore = model.Probability(Features(message.Text, snapshot, scratch));
             rules *= 1 - modelScore.Value;
             evidence.Add(new Evidence(EvidenceSource.Model, "model", null, 0, 0, modelScore.Value));
         }
@@ -210,15 +210,15 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         ArgumentNullException.ThrowIfNull(snapshot);
         var scratch = Scratch.ForThread();
         Analyse(text ?? "", snapshot, scratch);
-        return Features(snapshot, scratch).ToArray();
+        return Features(text, snapshot, scratch).ToArray();
     }
 
-    private static ReadOnlySpan<int> Features(ModerationSnapshot snapshot, Scratch scratch)
+    private static ReadOnlySpan<int> Features(string? text, ModerationSnapshot snapshot, Scratch scratch)
     {
         var need = SpamFeatures.Capacity(scratch.Text.CompactLength);
         if (scratch.FeatureBuffer.Length < need)
             scratch.FeatureBuffer = new int[Math.Max(need, scratch.FeatureBuffer.Length * 2)];
-        var count = SpamFeatures.Extract(scratch.Text, scratch.PatternHits, scratch.LexiconHits, snapshot.Lexicon, scratch.FeatureBuffer);
+        var count = SpamFeatures.Extract(text, scratch.Text, scratch.PatternHits, scratch.LexiconHits, snapshot.Lexicon, scratch.FeatureBuffer);
         return scratch.FeatureBuffer.AsSpan(0, count);
     }
 

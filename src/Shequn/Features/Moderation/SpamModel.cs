@@ -13,9 +13,12 @@ internal static class SpamFeatures
     public const int Size = 1 << Bits;
 
     /// <summary>Upper bound of features for a message of <paramref name="compactLength"/> characters.</summary>
-    public static int Capacity(int compactLength) => (compactLength * 5) + 64;
+    public static int Capacity(int compactLength) => (compactLength * 5) + 64 + MaxSymbolFeatures;
+
+    private const int MaxSymbolFeatures = 32;
 
     public static int Extract(
+        ReadOnlySpan<char> original,
         NormalisedText text,
         List<PatternHit> patterns,
         List<LexiconHit> lexiconHits,
@@ -44,6 +47,28 @@ internal static class SpamFeatures
         }
         output[n++] = Index(2, p1, '\u0003', '\0');
         output[n++] = Index(3, p2, p1, '\u0003');
+
+        // The decorations removed between characters (☀, ░, emoji) say something about the sender even
+        // though they carry no letters; the first few distinct ones become features.
+        var symbols = 0;
+        for (var i = 0; i < original.Length && symbols < MaxSymbolFeatures; i++)
+        {
+            var c = original[i];
+            if (char.IsHighSurrogate(c) && i + 1 < original.Length && char.IsLowSurrogate(original[i + 1]))
+            {
+                if (!System.Text.Rune.IsLetterOrDigit(new System.Text.Rune(c, original[i + 1])))
+                {
+                    output[n++] = Index(6, c, original[i + 1], '\0');
+                    symbols++;
+                }
+                i++;
+            }
+            else if (!TextNormaliser.IsKept(c) && !char.IsWhiteSpace(c))
+            {
+                output[n++] = Index(6, c, '\0', '\0');
+                symbols++;
+            }
+        }
 
         // Which kinds of pattern fired (once each), and how strongly the text was disguised.
         var kinds = 0;

@@ -121,14 +121,14 @@ public static class TextNormaliser
                     }
                     else
                     {
-                        state.Drop(' ', isWhitespace: false);
+                        state.Drop(' ', isWhitespace: false, start, i);
                     }
                 }
                 else
                 {
                     // A lone surrogate cannot be shown or matched; it only separates.
                     i++;
-                    state.Drop(' ', isWhitespace: false);
+                    state.Drop(' ', isWhitespace: false, start, i);
                 }
                 continue;
             }
@@ -144,7 +144,7 @@ public static class TextNormaliser
                     state.EmitMany(MultiFold[c], start, i, text.Length - i);
                     break;
                 default:
-                    state.Drop(LitePunctuation[c], (kind & FlagWhitespace) != 0);
+                    state.Drop(LitePunctuation[c], (kind & FlagWhitespace) != 0, start, i);
                     break;
             }
             if ((kind & FlagDisguised) != 0)
@@ -206,7 +206,7 @@ public static class TextNormaliser
                 Emit(ch, start, end);
         }
 
-        public void Drop(char lite, bool isWhitespace)
+        public void Drop(char lite, bool isWhitespace, int start, int end)
         {
             if (!isWhitespace)
                 _t.DroppedCount++;
@@ -220,11 +220,17 @@ public static class TextNormaliser
             // URL punctuation stays in the lite view, attached to its neighbours.
             var t = _t;
             var m = t.LiteLength;
-            var at = t.CompactLength > 0 ? t.CompactEnd[t.CompactLength - 1] : 0;
+            if (_spacePending && m > 0)
+            {
+                t.LiteChars[m] = ' ';
+                t.LiteStart[m] = start;
+                t.LiteEnd[m] = start;
+                m++;
+            }
             _spacePending = false;
             t.LiteChars[m] = lite;
-            t.LiteStart[m] = at;
-            t.LiteEnd[m] = at;
+            t.LiteStart[m] = start;
+            t.LiteEnd[m] = end;
             t.LiteLength = m + 1;
         }
     }
