@@ -23,7 +23,13 @@ namespace Shequn.Data;
 public abstract class AppDbContext(DbContextOptions options, CurrentStaff current)
     : IdentityDbContext<StaffUser, IdentityRole<Guid>, Guid>(options)
 {
-    private static readonly JsonSerializerOptions AuditJson = new() { WriteIndented = false };
+    // Enums by name, so that the audit log reads "Operator → Admin" rather than "3 → 2".
+    private static readonly JsonSerializerOptions AuditJson = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
     private static readonly HashSet<string> NeverAudited = new(StringComparer.Ordinal)
     {
         nameof(StaffUser.PasswordHash), nameof(StaffUser.SecurityStamp), nameof(StaffUser.ConcurrencyStamp),

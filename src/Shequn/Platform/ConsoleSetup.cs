@@ -19,10 +19,17 @@ public static class ConsoleSetup
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        // Chinese text is written as characters, not as &#x...; entities.
+        builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+            o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CircuitHandler, CurrentStaffCircuitHandler>();
         builder.Services.AddSingleton<SetupState>();
         builder.Services.AddScoped<CommunityEditor>();
+        builder.Services.AddScoped<StaffEditor>();
+        builder.Services.AddScoped<Features.ApiTokens.ApiTokenEditor>();
+        builder.Services.AddScoped<Features.Members.MemberEditor>();
+        builder.Services.AddScoped<Features.Tags.TagEditor>();
         return builder;
     }
 

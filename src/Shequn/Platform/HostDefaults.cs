@@ -14,6 +14,10 @@ public static class HostDefaults
             builder.WebHost.UseUrls("http://localhost:5000");
         }
 
+        // Serve wwwroot and package assets (MudBlazor) from the build output in every environment, not only
+        // Development: `dotnet run` and the browser tests run an unpublished build. A no-op once published.
+        builder.WebHost.UseStaticWebAssets();
+
         var dataDir = DataDirectory.Resolve(builder.Configuration);
         Directory.CreateDirectory(dataDir);
         // Keys live with the data so that sign-in cookies survive a restart.

@@ -38,20 +38,27 @@ public static class CommunityEndpoints
         return group;
     }
 
-    public static async Task<Ok<Page<CommunityDto>>> List(
-        AppDbContext db, string? q, ChatPlatform? platform, CommunityTier? tier, CommunityState? state,
+    /// <summary>Enum filters are text so that any case is accepted (see <see cref="Validation.ParseEnum{TEnum}"/>).</summary>
+    public static async Task<Results<Ok<Page<CommunityDto>>, ValidationProblem>> List(
+        AppDbContext db, string? q, string? platform, string? tier, string? state,
         int? page, int? pageSize, CancellationToken ct)
     {
+        var validation = new Validation();
+        var platformValue = validation.ParseEnum<ChatPlatform>("platform", platform);
+        var tierValue = validation.ParseEnum<CommunityTier>("tier", tier);
+        var stateValue = validation.ParseEnum<CommunityState>("state", state);
+        if (!validation.IsValid)
+            return validation.Problem();
         var me = await db.Current.GetProfileAsync(db, ct);
         var query = db.Visible(me);
         if (!string.IsNullOrWhiteSpace(q))
             query = query.Where(c => c.Name.Contains(q) || (c.Purpose != null && c.Purpose.Contains(q)));
-        if (platform is not null)
-            query = query.Where(c => c.Platform == platform);
-        if (tier is not null)
-            query = query.Where(c => c.Tier == tier);
-        if (state is not null)
-            query = query.Where(c => c.State == state);
+        if (platformValue is not null)
+            query = query.Where(c => c.Platform == platformValue);
+        if (tierValue is not null)
+            query = query.Where(c => c.Tier == tierValue);
+        if (stateValue is not null)
+            query = query.Where(c => c.State == stateValue);
         return TypedResults.Ok(await query.OrderBy(c => c.Name).Select(ToDto).ToPageAsync(page, pageSize, ct));
     }
 

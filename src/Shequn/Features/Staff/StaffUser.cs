@@ -28,4 +28,13 @@ public sealed class StaffUser : IdentityUser<Guid>, IWorkspaceOwned, IAudited
     public List<Communities.CommunityStaff> Assignments { get; set; } = [];
 
     public bool Outranks(StaffRole other) => Role < other;
+
+    /// <summary>The role a staff member takes in a community when none is given: the nearest community role to their workspace role.</summary>
+    public static Communities.CommunityRole DefaultCommunityRole(StaffRole role) => role switch
+    {
+        StaffRole.Owner or StaffRole.SubOwner => Communities.CommunityRole.SubOwner,
+        StaffRole.Admin => Communities.CommunityRole.Admin,
+        StaffRole.Operator => Communities.CommunityRole.Operator,
+        _ => Communities.CommunityRole.Koc,
+    };
 }

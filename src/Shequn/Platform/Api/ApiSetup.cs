@@ -3,8 +3,13 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
+using Shequn.Features.ApiTokens;
+using Shequn.Features.Audit;
 using Shequn.Features.Communities;
 using Shequn.Features.Dashboard;
+using Shequn.Features.Members;
+using Shequn.Features.Staff;
+using Shequn.Features.Tags;
 using Shequn.Platform.Auth;
 
 namespace Shequn.Platform.Api;
@@ -41,6 +46,8 @@ public static class ApiSetup
         var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy).DisableAntiforgery();
         api.MapCommunityEndpoints();
         api.MapDashboardEndpoints();
+        api.MapStaffEndpoints(); api.MapApiTokenEndpoints(); api.MapAuditEndpoints();
+        api.MapMemberEndpoints(); api.MapTagEndpoints();
         return app;
     }
 }

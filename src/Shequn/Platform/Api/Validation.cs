@@ -40,6 +40,20 @@ public sealed class Validation
         return this;
     }
 
+    /// <summary>
+    /// Parses an enum from a query string in any case (the JSON spelling <c>weCom</c> or the name <c>WeCom</c>);
+    /// ASP.NET's own enum binding is case-sensitive. Blank gives null; an unknown value is a field error.
+    /// </summary>
+    public TEnum? ParseEnum<TEnum>(string field, string? text) where TEnum : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return null;
+        if (Enum.TryParse<TEnum>(text.Trim(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            return parsed;
+        Add(field, "UnknownValue", $"'{field}' has an unknown value '{text}'.", text);
+        return null;
+    }
+
     public IDictionary<string, string[]> Errors =>
         _errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
 

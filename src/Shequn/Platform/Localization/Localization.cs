@@ -21,8 +21,8 @@ public static class Cultures
 public sealed class Strings;
 
 /// <summary>
-/// The console's text lives in two flat JSON tables (strings.zh-CN.json, strings.en.json) embedded in the
-/// assembly: one key per string, so that a test can prove both languages have every key.
+/// The console's text lives in flat JSON tables embedded in the assembly (Platform/Localization/Feature.culture.json):
+/// one key per string, so that a test can prove both languages have every key.
 /// </summary>
 public sealed class JsonStringLocalizerFactory : IStringLocalizerFactory
 {
@@ -34,11 +34,24 @@ public sealed class JsonStringLocalizerFactory : IStringLocalizerFactory
     public IStringLocalizer Create(Type resourceSource) => new JsonStringLocalizer(this);
     public IStringLocalizer Create(string baseName, string location) => new JsonStringLocalizer(this);
 
+    /// <summary>Merges every embedded table for the culture (one pair of files per feature: Members.zh-CN.json, Members.en.json).</summary>
     public static FrozenDictionary<string, string> LoadTable(string culture)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Shequn.Localization.strings.{culture}.json")
-            ?? throw new InvalidOperationException($"Missing localization table for {culture}.");
-        return (JsonSerializer.Deserialize<Dictionary<string, string>>(stream) ?? []).ToFrozenDictionary(StringComparer.Ordinal);
+        var assembly = Assembly.GetExecutingAssembly();
+        var suffix = $".{culture}.json";
+        var table = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("Shequn.Localization.", StringComparison.Ordinal) && n.EndsWith(suffix, StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            foreach (var (key, value) in JsonSerializer.Deserialize<Dictionary<string, string>>(stream) ?? [])
+            {
+                if (!table.TryAdd(key, value))
+                    throw new InvalidOperationException($"Localization key '{key}' is defined twice for {culture} ({name}).");
+            }
+        }
+        return table.Count == 0
+            ? throw new InvalidOperationException($"Missing localization tables for {culture}.")
+            : table.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }
 

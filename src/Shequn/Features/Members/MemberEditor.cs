@@ -1,0 +1,147 @@
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Tags;
+using Shequn.Platform.Api;
+
+namespace Shequn.Features.Members;
+
+/// <summary>Profile fields of seed 002's info template; PUT replaces all of them.</summary>
+public sealed record MemberInput(
+    string? DisplayName,
+    string? City,
+    string? Industry,
+    IReadOnlyList<MemberNeeds>? Needs,
+    string? Channel,
+    string? Organisations,
+    MemberLayer Layer);
+
+/// <summary>A join recorded by hand (or imported): the community, when, under which group nickname, from where, invited by whom.</summary>
+public sealed record MembershipInput(
+    Guid CommunityId,
+    DateTime? JoinedAt,
+    string? Nickname,
+    string? Channel,
+    Guid? InviterMemberId);
+
+public sealed record NewMemberInput(
+    string? DisplayName,
+    string? City,
+    string? Industry,
+    IReadOnlyList<MemberNeeds>? Needs,
+    string? Channel,
+    string? Organisations,
+    MemberLayer Layer,
+    MembershipInput? Membership,
+    IReadOnlyList<Guid>? TagIds)
+{
+    public MemberInput Profile => new(DisplayName, City, Industry, Needs, Channel, Organisations, Layer);
+}
+
+public sealed record MemberSaveResult(EditOutcome Outcome, Member? Member, Validation Validation);
+
+/// <summary>Creates members and edits their profiles for the console and the API with the same rules.</summary>
+public sealed class MemberEditor(AppDbContext db)
+{
+    public async Task<MemberSaveResult> CreateAsync(NewMemberInput input, CancellationToken ct = default)
+    {
+        var validation = new Validation();
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null || !me.CanEditMembers)
+            return new(EditOutcome.Forbidden, null, validation);
+
+        ValidateProfile(validation, input.Profile);
+        if (input.Membership is { } join)
+            await ValidateMembershipAsync(validation, join, ct);
+        else if (!me.SeesAllCommunities)
+            // Staff who see only their communities would lose sight of a member who is in none of them.
+            validation.Add("membership", "MembershipRequired", "'membership' is required: you see only members of your communities.");
+        var tagIds = (input.TagIds ?? []).Distinct().ToList();
+        if (tagIds.Count > 0)
+        {
+            var known = await db.Tags.Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+            foreach (var missing in tagIds.Except(known))
+                validation.Add("tagIds", "UnknownTag", $"Unknown tag '{missing}'.", missing);
+        }
+        if (!validation.IsValid)
+            return new(EditOutcome.Invalid, null, validation);
+
+        var member = new Member { DisplayName = input.DisplayName!.Trim() };
+        Apply(member, input.Profile);
+        db.Members.Add(member);
+        if (input.Membership is { } m)
+        {
+            member.Memberships.Add(new Membership
+            {
+                CommunityId = m.CommunityId,
+                MemberId = member.Id,
+                JoinedAt = m.JoinedAt?.ToUniversalTime() ?? DateTime.UtcNow,
+                Nickname = Blank(m.Nickname),
+                Channel = Blank(m.Channel),
+                InviterMemberId = m.InviterMemberId,
+            });
+        }
+        foreach (var tagId in tagIds)
+            member.Tags.Add(new MemberTag { MemberId = member.Id, TagId = tagId });
+        await db.SaveChangesAsync(ct);
+        return new(EditOutcome.Saved, member, validation);
+    }
+
+    public async Task<MemberSaveResult> UpdateAsync(Guid id, MemberInput input, CancellationToken ct = default)
+    {
+        var validation = new Validation();
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null || !me.CanEditMembers)
+            return new(EditOutcome.Forbidden, null, validation);
+        var member = await db.VisibleMembers(me).SingleOrDefaultAsync(m => m.Id == id, ct);
+        if (member is null)
+            return new(EditOutcome.NotFound, null, validation);
+
+        ValidateProfile(validation, input);
+        if (!validation.IsValid)
+            return new(EditOutcome.Invalid, null, validation);
+
+        member.DisplayName = input.DisplayName!.Trim();
+        Apply(member, input);
+        await db.SaveChangesAsync(ct);
+        return new(EditOutcome.Saved, member, validation);
+    }
+
+    private static void ValidateProfile(Validation validation, MemberInput input)
+    {
+        validation.Required("displayName", input.DisplayName?.Trim(), Member.NameMaxLength)
+            .MaxLength("city", input.City?.Trim(), Member.FieldMaxLength)
+            .MaxLength("industry", input.Industry?.Trim(), Member.FieldMaxLength)
+            .MaxLength("channel", input.Channel?.Trim(), Member.FieldMaxLength)
+            .MaxLength("organisations", input.Organisations?.Trim(), Member.FieldMaxLength)
+            .Defined("layer", input.Layer);
+        foreach (var need in input.Needs ?? [])
+        {
+            if (need == MemberNeeds.None || !Enum.IsDefined(need))
+                validation.Add("needs", "UnknownValue", $"'needs' has an unknown value '{need}'.", need);
+        }
+    }
+
+    private async Task ValidateMembershipAsync(Validation validation, MembershipInput join, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (!await db.Visible(me).AnyAsync(c => c.Id == join.CommunityId, ct))
+            validation.Add("membership.communityId", "UnknownMembershipCommunity", $"Unknown community '{join.CommunityId}'.", join.CommunityId);
+        validation.MaxLength("membership.nickname", join.Nickname?.Trim(), Member.NameMaxLength)
+            .MaxLength("membership.channel", join.Channel?.Trim(), Member.FieldMaxLength);
+        if (join.InviterMemberId is { } inviter && !await db.VisibleMembers(me).AnyAsync(m => m.Id == inviter, ct))
+            validation.Add("membership.inviterMemberId", "UnknownMember", $"Unknown member '{inviter}'.", inviter);
+    }
+
+    private static void Apply(Member member, MemberInput input)
+    {
+        member.City = Blank(input.City);
+        member.Industry = Blank(input.Industry);
+        member.Needs = (input.Needs ?? []).Aggregate(MemberNeeds.None, (all, n) => all | n);
+        member.Channel = Blank(input.Channel);
+        member.Organisations = Blank(input.Organisations);
+        member.Layer = input.Layer;
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

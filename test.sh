@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs every test: unit, integration (SQLite and a throwaway PostgreSQL), and browser tests in Debian chromium.
+# Installs what is missing. Last line: "tests: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+ci=${CI:-false}
+
+log() { printf '== %s\n' "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------------
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  log "installing chromium and CJK fonts (Debian packages)"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+      || log "could not install chromium"
+  else
+    log "not root: cannot install chromium"
+  fi
+fi
+if command -v chromium >/dev/null 2>&1; then export SHEQUN_CHROMIUM=$(command -v chromium); fi
+
+# --- throwaway PostgreSQL ----------------------------------------------------------------------
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+pgdir=""
+cleanup() {
+  if [ -n "$pgdir" ]; then
+    runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+  fi
+}
+trap cleanup EXIT
+if [ -n "$pgbin" ] && id postgres >/dev/null 2>&1; then
+  pgdir=$(mktemp -d /tmp/shequn-pg.XXXXXX)
+  chown postgres "$pgdir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdir -c fsync=off -c synchronous_commit=off -c max_connections=200" start >/dev/null
+  export SHEQUN_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Pooling=true"
+  log "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on port $port"
+else
+  log "PostgreSQL binaries not found: PostgreSQL tests will be $([ "$ci" = true ] && echo failed || echo skipped)"
+fi
+
+# --- build and run -----------------------------------------------------------------------------
+results="$root/.artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+dotnet tool restore >/dev/null
+dotnet build Shequn.slnx -c Debug -nologo -v quiet -clp:ErrorsOnly
+# A model change without migrations for both providers fails here.
+for ctx in SqliteAppDbContext PostgresAppDbContext; do
+  if ! dotnet ef migrations has-pending-model-changes --no-build --project src/Shequn --context "$ctx" >/dev/null 2>&1; then
+    echo "The EF model changed without a migration for $ctx: run dotnet ef migrations add (see docs/architecture.md)." >&2
+    echo "tests: 0 passed, 1 failed, 0 skipped"
+    exit 1
+  fi
+done
+
+status=0
+# xunit v3 test projects are executables: run them directly with their own runner.
+for name in Shequn.Tests Shequn.BrowserTests; do
+  dll="tests/$name/bin/Debug/net10.0/$name.dll"
+  dotnet "$dll" -noColor -noLogo -result-trx "$results/$name.trx" "$@" || status=1
+done
+
+python3 - "$results" <<'PY'
+import sys, glob, xml.etree.ElementTree as ET
+p=f=s=0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find(".//{*}Counters")
+    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    s += int(c.get("notExecuted", 0))
+print(f"tests: {p} passed, {f} failed, {s} skipped")
+PY
+exit $status

@@ -1,0 +1,140 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Shequn.Data;
+using Shequn.Features.ApiTokens;
+using Shequn.Features.Communities;
+using Shequn.Features.Staff;
+using Shequn.Features.Workspaces;
+
+namespace Shequn.Tests.Infrastructure;
+
+/// <summary>
+/// The whole app over HTTP on a real database. One database per test class; each test makes its own
+/// workspaces, so tests never see each other's data.
+/// </summary>
+public abstract class ShequnFactory : WebApplicationFactory<Program>
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "shequn-tests", Guid.NewGuid().ToString("N"));
+
+    public abstract DatabaseProvider Provider { get; }
+
+    /// <summary>Why this provider cannot run here, or null.</summary>
+    public virtual string? Unavailable => null;
+
+    protected abstract string ConnectionString { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("data-dir", _dataDir);
+        builder.UseSetting("Database:Provider", Provider.ToString());
+        builder.UseSetting("Database:ConnectionString", ConnectionString);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>
+    public async Task<TestWorkspace> NewWorkspaceAsync(string? name = null)
+    {
+        if (Unavailable is { } reason)
+            Assert.Skip(reason);
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var ws = new Workspace { Name = name ?? "ws-" + Guid.NewGuid().ToString("N")[..8] };
+        db.Workspaces.Add(ws);
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        var workspace = new TestWorkspace(this, ws.Id);
+        workspace.Owner = await workspace.AddStaffAsync(StaffRole.Owner, "Owner");
+        return workspace;
+    }
+
+    public HttpClient ClientWithToken(string token)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+}
+
+public sealed class SqliteFactory : ShequnFactory
+{
+    public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+    protected override string ConnectionString => "";
+}
+
+public sealed class PostgresFactory : ShequnFactory
+{
+    private static readonly string? PgServer = Environment.GetEnvironmentVariable("SHEQUN_TEST_PG");
+    private readonly string _database = "shequn_test_" + Guid.NewGuid().ToString("N")[..12];
+
+    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+
+    public override string? Unavailable =>
+        PgServer is not null ? null
+        : Environment.GetEnvironmentVariable("CI") == "true"
+            ? throw new InvalidOperationException("CI=true but SHEQUN_TEST_PG is not set: PostgreSQL tests must run in CI (use ./test.sh).")
+            : "PostgreSQL not available (run ./test.sh, which starts a throwaway server).";
+
+    protected override string ConnectionString
+    {
+        get
+        {
+            if (PgServer is null)
+                return "Host=127.0.0.1;Database=unavailable";
+            var b = new NpgsqlConnectionStringBuilder(PgServer) { Database = _database };
+            return b.ConnectionString;
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (PgServer is null)
+            return;
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(PgServer);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>A workspace made for one test, with helpers to add staff (each with its own API token).</summary>
+public sealed class TestWorkspace(ShequnFactory factory, Guid id)
+{
+    public Guid Id { get; } = id;
+    public TestStaff Owner { get; set; } = null!;
+
+    public async Task<TestStaff> AddStaffAsync(StaffRole role, string? name = null, params Guid[] communities)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        db.Current.ActAsSystem(Id);
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<StaffUser>>();
+        var email = $"{role.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}@test.local";
+        var user = new StaffUser { WorkspaceId = Id, UserName = email, Email = email, DisplayName = name ?? role.ToString(), Role = role };
+        var result = await users.CreateAsync(user, TestStaff.Password);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
+        foreach (var c in communities)
+            db.CommunityStaff.Add(new CommunityStaff { CommunityId = c, StaffUserId = user.Id, Role = CommunityRole.Operator });
+        var secret = ApiToken.NewSecret();
+        db.ApiTokens.Add(ApiToken.Issue(Id, user.Id, "test", secret));
+        await db.SaveChangesAsync();
+        return new TestStaff(user.Id, email, secret, factory.ClientWithToken(secret));
+    }
+}
+
+public sealed record TestStaff(Guid Id, string Email, string Token, HttpClient Api)
+{
+    public const string Password = "test-password-123";
+}

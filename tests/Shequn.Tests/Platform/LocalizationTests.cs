@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Tests.Platform;
+
+public sealed partial class LocalizationTests
+{
+    [Fact]
+    public void Tables_ChineseAndEnglish_HaveTheSameKeys()
+    {
+        var zh = JsonStringLocalizerFactory.LoadTable(Cultures.Default).Keys.ToHashSet();
+        var en = JsonStringLocalizerFactory.LoadTable(Cultures.English).Keys.ToHashSet();
+
+        Assert.Empty(zh.Except(en));
+        Assert.Empty(en.Except(zh));
+    }
+
+    [Fact]
+    public void Tables_NoEmptyTranslations()
+    {
+        foreach (var culture in Cultures.Supported)
+            Assert.DoesNotContain(JsonStringLocalizerFactory.LoadTable(culture), kv => string.IsNullOrWhiteSpace(kv.Value));
+    }
+
+    /// <summary>Every literal key the console asks for (L["..."]) exists; a typo would show the raw key to users.</summary>
+    [Fact]
+    public void Console_EveryLiteralKeyUsed_IsTranslated()
+    {
+        var zh = JsonStringLocalizerFactory.LoadTable(Cultures.Default);
+        var src = Path.Combine(RepoRoot(), "src", "Shequn");
+        var used = Directory.EnumerateFiles(src, "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".razor", StringComparison.Ordinal) || f.EndsWith(".cs", StringComparison.Ordinal))
+            .SelectMany(f => LiteralKey().Matches(File.ReadAllText(f)).Select(m => (File: Path.GetFileName(f), Key: m.Groups[1].Value)))
+            .ToList();
+
+        Assert.NotEmpty(used);
+        var missing = used.Where(u => !zh.ContainsKey(u.Key)).Select(u => $"{u.File}: {u.Key}").Distinct().ToList();
+        Assert.True(missing.Count == 0, "Untranslated keys: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void Localizer_UnknownCulture_FallsBackToChinese()
+    {
+        Assert.Equal(Cultures.Default, Cultures.Normalize("fr-FR"));
+        Assert.Equal(Cultures.English, Cultures.Normalize("EN"));
+    }
+
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Shequn.slnx")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+    }
+
+    [GeneratedRegex("""\bL\["([A-Za-z][A-Za-z0-9_.]*)"\]""")]
+    private static partial Regex LiteralKey();
+}
