@@ -1,6 +1,5 @@
 using System.Text;
 using Shequn.Features.Moderation;
-using Xunit;
 
 namespace Shequn.Tests.Features.Moderation;
 

@@ -1,4 +1,3 @@
-using Xunit;
 using Shequn.Features.Moderation;
 
 namespace Shequn.Tests.Features.Moderation;
