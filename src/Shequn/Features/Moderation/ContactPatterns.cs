@@ -297,23 +297,26 @@ public static class ContactPatterns
                     covered = end;
                 }
             }
-            else if (c == 'h' && s[i..].StartsWith("http") && TrySchemeUrl(s, i, out var urlEnd))
+            else if (c == 'h' && (s[i..].StartsWith("https://") || s[i..].StartsWith("http://")))
             {
-                hits.Add(new PatternHit(PatternKind.Url, i, urlEnd - i, true));
-                covered = urlEnd;
+                var hostStart = i + (s[i + 4] == 's' ? 8 : 7);
+                var k = hostStart;
+                while (k < s.Length && (IsHostChar(s[k]) || s[k] == '.'))
+                    k++;
+                var dot = s[hostStart..k].IndexOf('.');
+                // A named host goes through the domain path (allow and deny lists); an address or bare name is a plain link.
+                if (dot > 0 && TryDomain(s, hostStart + dot, out var domainStart, out var domainEnd))
+                {
+                    covered = AddUrlOrEmail(s, domainStart, domainEnd, patterns, hits);
+                }
+                else if (k > hostStart)
+                {
+                    var end = ExtendPath(s, hostStart);
+                    hits.Add(new PatternHit(PatternKind.Url, i, end - i, true));
+                    covered = end;
+                }
             }
         }
-    }
-
-    private static bool TrySchemeUrl(ReadOnlySpan<char> s, int at, out int end)
-    {
-        var rest = s[at..];
-        var prefix = rest.StartsWith("https://") ? 8 : rest.StartsWith("http://") ? 7 : 0;
-        end = at + prefix;
-        if (prefix == 0 || end >= s.Length || !IsHostChar(s[end]))
-            return false;
-        end = ExtendPath(s, end);
-        return true;
     }
 
     /// <summary>Finds a host around the dot at <paramref name="dot"/> whose last label is a known top-level domain.</summary>
