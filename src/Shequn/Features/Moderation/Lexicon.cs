@@ -38,14 +38,31 @@ public sealed class CompiledLexicon
     private readonly int[] _keyEntries; // entry * MaxParts + part
     private readonly Entry[] _entries;
 
-    private CompiledLexicon(IReadOnlyList<WordList> lists, TermAutomaton automaton, int[] keyEntryStart, int[] keyEntries, Entry[] entries, int skipped)
+    // Per key: its length and, when it belongs to exactly one plain (non-conjunction) entry, that entry;
+    // the common case then costs one read per hit.
+    private readonly KeyInfo[] _keyInfo;
+
+    private CompiledLexicon(IReadOnlyList<WordList> lists, IReadOnlyList<string> keys, TermAutomaton automaton, int[] keyEntryStart, int[] keyEntries, Entry[] entries, int skipped)
     {
         Lists = lists;
+        Keys = keys;
         _automaton = automaton;
         _keyEntryStart = keyEntryStart;
         _keyEntries = keyEntries;
         _entries = entries;
         SkippedTerms = skipped;
+        _keyInfo = new KeyInfo[keys.Count];
+        for (var k = 0; k < keys.Count; k++)
+        {
+            var single = -1;
+            if (keyEntryStart[k + 1] - keyEntryStart[k] == 1)
+            {
+                var slot = keyEntries[keyEntryStart[k]];
+                if (entries[slot / MaxParts].Parts == 1)
+                    single = slot / MaxParts;
+            }
+            _keyInfo[k] = new KeyInfo(keys[k].Length, single);
+        }
     }
 
     public static CompiledLexicon Empty { get; } = Compile([]);
@@ -57,6 +74,12 @@ public sealed class CompiledLexicon
 
     /// <summary>Distinct normalised keys in the automaton.</summary>
     public int KeyCount => _automaton.KeyCount;
+
+    /// <summary>The automaton over <see cref="Keys"/>, for raw key-level scans.</summary>
+    public TermAutomaton Automaton => _automaton;
+
+    /// <summary>The normalised keys (what is actually searched for), e.g. for comparing with other matchers.</summary>
+    public IReadOnlyList<string> Keys { get; }
 
     /// <summary>Terms that normalise to nothing (only symbols or emoji) and can never match.</summary>
     public int SkippedTerms { get; }
@@ -126,7 +149,7 @@ public sealed class CompiledLexicon
         foreach (var (key, slot) in pairs)
             keyEntries[fill[key]++] = slot;
 
-        return new CompiledLexicon(lists, TermAutomaton.Build(keys), keyEntryStart, keyEntries, [.. entries], skipped);
+        return new CompiledLexicon(lists, keys, TermAutomaton.Build(keys), keyEntryStart, keyEntries, [.. entries], skipped);
     }
 
     /// <summary>Appends every hit in <paramref name="compact"/> to <paramref name="hits"/>.</summary>
@@ -148,29 +171,39 @@ public sealed class CompiledLexicon
 
     private readonly record struct Entry(int List, string Term, byte Parts);
 
+    private readonly record struct KeyInfo(int Length, int SingleEntry);
+
     private struct Collector(CompiledLexicon lexicon, List<LexiconHit> hits) : IKeyHitSink
     {
         private readonly CompiledLexicon _lexicon = lexicon;
         private readonly List<LexiconHit> _hits = hits;
         private List<(int Entry, int Mask, int Start)>? _partial;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public bool OnHit(int key, int end)
         {
+            var info = _lexicon._keyInfo[key];
+            if (info.SingleEntry < 0)
+                return OnSharedHit(key, end, info.Length);
+            _hits.Add(new LexiconHit(info.SingleEntry, end - info.Length, info.Length));
+            return _hits.Count < MaxHitsPerMessage;
+        }
+
+        /// <summary>A key shared by several entries or part of a conjunction.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private bool OnSharedHit(int key, int end, int length)
+        {
             var lexicon = _lexicon;
-            var start = end - lexicon._automaton.KeyLength(key);
+            var start = end - length;
             for (var i = lexicon._keyEntryStart[key]; i < lexicon._keyEntryStart[key + 1]; i++)
             {
                 var slot = lexicon._keyEntries[i];
                 var entry = slot / MaxParts;
                 var parts = lexicon._entries[entry].Parts;
                 if (parts == 1)
-                {
                     _hits.Add(new LexiconHit(entry, start, end - start));
-                }
                 else
-                {
                     AddPart(entry, slot % MaxParts, parts, start, end);
-                }
                 if (_hits.Count >= MaxHitsPerMessage)
                     return false;
             }
