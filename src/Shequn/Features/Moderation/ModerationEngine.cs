@@ -97,6 +97,8 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         [PatternKind.Custom] = 0.5,
     }.ToFrozenDictionary();
 
+    private static readonly string[] KindNames = Enum.GetNames<PatternKind>();
+
     private ModerationSnapshot _snapshot = snapshot ?? throw new ArgumentNullException(nameof(snapshot));
 
     public ModerationEngine()
@@ -140,7 +142,7 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         var scratch = Scratch.ForThread();
         Analyse(message.Text ?? "", snapshot, scratch);
 
-        var evidence = new List<Evidence>();
+        var evidence = new List<Evidence>(Math.Min(MaxEvidence, scratch.LexiconHits.Count + scratch.PatternHits.Count) + 2);
         var rules = 1.0;
         var normalised = scratch.Text;
 
@@ -172,7 +174,7 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
             {
                 var (start, length) = hit.InLite ? normalised.MapLite(hit.Start, hit.Length) : normalised.MapCompact(hit.Start, hit.Length);
                 var excerpt = message.Text!.Substring(start, length);
-                var rule = hit.Kind == PatternKind.Custom ? $"custom:{hit.Detail}" : hit.Kind.ToString();
+                var rule = hit.Kind == PatternKind.Custom ? $"custom:{hit.Detail}" : KindNames[(int)hit.Kind];
                 evidence.Add(new Evidence(EvidenceSource.Pattern, rule, excerpt, start, length, weight));
             }
         }
@@ -183,7 +185,7 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         {
             var weight = PatternWeights[k];
             rules *= 1 - weight;
-            evidence.Add(new Evidence(EvidenceSource.MessageKind, k.ToString(), null, 0, 0, weight));
+            evidence.Add(new Evidence(EvidenceSource.MessageKind, KindNames[(int)k], null, 0, 0, weight));
         }
 
         double? modelScore = null;

@@ -122,7 +122,10 @@ internal static class SpamFeatures
     }
 }
 
-/// <summary>Quality figures of a trained model, measured on held-out examples when there were enough.</summary>
+/// <summary>
+/// Quality figures of a trained model, measured on held-out examples when there were enough (NaN otherwise):
+/// accuracy at the review threshold, precision and recall at the act threshold.
+/// </summary>
 public sealed record ModelMetrics(int TrainingExamples, int SpamExamples, int HeldOut, double Accuracy, double Precision, double Recall, DateTimeOffset TrainedAt);
 
 /// <summary>
@@ -146,6 +149,9 @@ public sealed class SpamModel
     public float Bias { get; }
 
     public ModelMetrics Metrics { get; }
+
+    /// <summary>The same weights with other metrics (weights are shared, never changed).</summary>
+    internal SpamModel WithMetrics(ModelMetrics metrics) => new(_weights, Bias, metrics);
 
     internal double Probability(ReadOnlySpan<int> features)
     {

@@ -183,3 +183,27 @@ public class ScoringTests
         Assert.Equal(0.5, metrics.Precision);
     }
 }
+
+public class ModelTrainingTests
+{
+    [Fact]
+    public async Task TrainAndSwapAsync_LabelledExamples_SwapsInModelWithMetrics()
+    {
+        var engine = new ModerationEngine();
+        Assert.Null(engine.Check("加微sx111505").ModelScore);
+        var examples = Enumerable.Range(0, 3).SelectMany(_ => LabelledFixture.All).ToList();
+
+        var model = await ModelTraining.TrainAndSwapAsync(engine, examples, TestContext.Current.CancellationToken);
+
+        Assert.Same(model, engine.Snapshot.Model);
+        Assert.NotNull(engine.Check("加微sx111505").ModelScore);
+        Assert.Equal(examples.Count, model.Metrics.TrainingExamples);
+        Assert.Equal(examples.Count / 10, model.Metrics.HeldOut);
+        Assert.InRange(model.Metrics.Accuracy, 0, 1);
+    }
+
+    [Fact]
+    public async Task TrainAndSwapAsync_OneClassOnly_Throws() =>
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            ModelTraining.TrainAndSwapAsync(new ModerationEngine(), [new LabelledExample(true, "a")], TestContext.Current.CancellationToken));
+}
