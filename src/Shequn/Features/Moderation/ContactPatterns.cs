@@ -226,7 +226,7 @@ public static class ContactPatterns
             if (!IsAsciiAlnum(s[p]))
                 continue;
             var q = p;
-            while (q < s.Length && IsAsciiAlnum(s[q]))
+            while (q < s.Length && q - p <= 20 && IsAsciiAlnum(s[q]))
                 q++;
             if (IsId(s[p..q], wechat))
             {
@@ -240,7 +240,7 @@ public static class ContactPatterns
             if (!IsAsciiAlnum(s[q - 1]))
                 continue;
             var p = q;
-            while (p > 0 && IsAsciiAlnum(s[p - 1]))
+            while (p > 0 && q - p <= 20 && IsAsciiAlnum(s[p - 1]))
                 p--;
             if (IsId(s[p..q], wechat))
             {
@@ -288,7 +288,7 @@ public static class ContactPatterns
             else if (c == '@' && i + 1 < s.Length)
             {
                 var end = i + 1;
-                while (end < s.Length && (IsAsciiAlnum(s[end]) || s[end] == '_'))
+                while (end < s.Length && end - i <= 33 && (IsAsciiAlnum(s[end]) || s[end] == '_'))
                     end++;
                 // An e-mail address is found from its domain's dot; a bare @name is a handle.
                 if (end - i - 1 is >= 4 and <= 32 && (end == s.Length || s[end] != '.'))
@@ -322,15 +322,17 @@ public static class ContactPatterns
     /// <summary>Finds a host around the dot at <paramref name="dot"/> whose last label is a known top-level domain.</summary>
     private static bool TryDomain(ReadOnlySpan<char> s, int dot, out int hostStart, out int hostEnd)
     {
+        // Host names are at most 253 characters; the bound also keeps "a.a.a.a…" linear.
+        const int maxHost = 253;
         hostStart = dot;
-        while (hostStart > 0 && (IsHostChar(s[hostStart - 1]) || s[hostStart - 1] == '.'))
+        while (hostStart > 0 && dot - hostStart < maxHost && (IsHostChar(s[hostStart - 1]) || s[hostStart - 1] == '.'))
             hostStart--;
         while (hostStart < dot && s[hostStart] == '.')
             hostStart++;
         // The dot may be written as 点; accept it only directly before the top-level domain.
         var tldStart = dot + 1;
         hostEnd = tldStart;
-        while (hostEnd < s.Length && (IsHostChar(s[hostEnd]) || (s[hostEnd] == '.' && s[dot] == '.')))
+        while (hostEnd < s.Length && hostEnd - dot < maxHost && (IsHostChar(s[hostEnd]) || (s[hostEnd] == '.' && s[dot] == '.')))
             hostEnd++;
         while (hostEnd > tldStart && s[hostEnd - 1] == '.')
             hostEnd--;
@@ -369,7 +371,7 @@ public static class ContactPatterns
         if (start >= 1 && s[start - 1] == '@')
         {
             var local = start - 1;
-            while (local > 0 && (IsAsciiAlnum(s[local - 1]) || s[local - 1] is '.' or '_' or '-' or '+' or '%'))
+            while (local > 0 && start - local < 64 && (IsAsciiAlnum(s[local - 1]) || s[local - 1] is '.' or '_' or '-' or '+' or '%'))
                 local--;
             if (local < start - 1)
             {

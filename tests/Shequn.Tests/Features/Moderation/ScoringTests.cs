@@ -78,6 +78,27 @@ public class ScoringTests
         Assert.True(result.Evidence.Count <= ModerationEngine.MaxEvidence);
     }
 
+    [Theory]
+    [InlineData("a.")]
+    [InlineData("1o")]
+    [InlineData("加微")]
+    [InlineData("x@")]
+    [InlineData("😀")]
+    [InlineData("⑽")]
+    [InlineData("q1")]
+    [InlineData("https://")]
+    public void Check_HundredThousandCharactersOfOnePattern_Returns(string unit)
+    {
+        var lexicon = CompiledLexicon.Compile([new WordList("ads", LexiconCategory.Ads, 0.3, ["a", "微", "1"])]);
+        var engine = new ModerationEngine(ModerationSnapshot.Empty with { Lexicon = lexicon, Model = TrainFixtureModel(ModerationSnapshot.Empty) });
+        var text = string.Concat(Enumerable.Repeat(unit, (100_000 / unit.Length) + 1))[..100_000];
+
+        var result = engine.Check(text);
+
+        Assert.InRange(result.Score, 0, 1);
+        Assert.True(result.Evidence.Count <= ModerationEngine.MaxEvidence + 2);
+    }
+
     [Fact]
     public void Check_WordListHit_ReportsListTermAndOriginalSpan()
     {
