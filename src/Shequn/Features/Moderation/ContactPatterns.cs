@@ -85,7 +85,7 @@ public static class ContactPatterns
         public int Count;
         public (int Key, int End)[] Found;
 
-        public bool OnHit(int key, int end)
+        public bool OnHit(int key, int payload, int start, int end)
         {
             if (Count == Found.Length)
                 return false; // enough evidence; huge messages stop here

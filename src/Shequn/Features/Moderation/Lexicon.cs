@@ -34,35 +34,28 @@ public sealed class CompiledLexicon
     private const int MaxParts = 8;
 
     private readonly TermAutomaton _automaton;
-    private readonly int[] _keyEntryStart;
-    private readonly int[] _keyEntries; // entry * MaxParts + part
+    private readonly int[] _groups;
     private readonly Entry[] _entries;
+    private readonly int[] _anchorStart; // per key: conjunctions anchored at it, as a range of _anchored
+    private readonly int[] _anchored;    // conjunction entries
+    private readonly int[][] _partKeys;  // per entry: keys of its parts (conjunctions only, else empty)
 
-    // Per key: its length and, when it belongs to exactly one plain (non-conjunction) entry, that entry;
-    // the common case then costs one read per hit.
-    private readonly KeyInfo[] _keyInfo;
+    [ThreadStatic]
+    private static List<(int Key, int Start, int End)>? _partHits;
 
-    private CompiledLexicon(IReadOnlyList<WordList> lists, IReadOnlyList<string> keys, TermAutomaton automaton, int[] keyEntryStart, int[] keyEntries, Entry[] entries, int skipped)
+    private CompiledLexicon(
+        IReadOnlyList<WordList> lists, IReadOnlyList<string> keys, TermAutomaton automaton, int[] groups, Entry[] entries,
+        int[] anchorStart, int[] anchored, int[][] partKeys, int skipped)
     {
         Lists = lists;
         Keys = keys;
         _automaton = automaton;
-        _keyEntryStart = keyEntryStart;
-        _keyEntries = keyEntries;
+        _groups = groups;
         _entries = entries;
+        _anchorStart = anchorStart;
+        _anchored = anchored;
+        _partKeys = partKeys;
         SkippedTerms = skipped;
-        _keyInfo = new KeyInfo[keys.Count];
-        for (var k = 0; k < keys.Count; k++)
-        {
-            var single = -1;
-            if (keyEntryStart[k + 1] - keyEntryStart[k] == 1)
-            {
-                var slot = keyEntries[keyEntryStart[k]];
-                if (entries[slot / MaxParts].Parts == 1)
-                    single = slot / MaxParts;
-            }
-            _keyInfo[k] = new KeyInfo(keys[k].Length, single);
-        }
     }
 
     public static CompiledLexicon Empty { get; } = Compile([]);
@@ -139,25 +132,116 @@ public sealed class CompiledLexicon
             }
         }
 
-        var keyEntryStart = new int[keys.Count + 1];
-        foreach (var (key, _) in pairs)
-            keyEntryStart[key + 1]++;
-        for (var k = 0; k < keys.Count; k++)
-            keyEntryStart[k + 1] += keyEntryStart[k];
-        var fill = (int[])keyEntryStart.Clone();
-        var keyEntries = new int[pairs.Count];
-        foreach (var (key, slot) in pairs)
-            keyEntries[fill[key]++] = slot;
+        // Plain entries per key, and conjunction entries per anchor key (the part with the longest key, as a
+        // stand-in for the rarest): a conjunction is only looked at when its anchor occurs.
+        var plainOf = new List<int>?[keys.Count];
+        var isPart = new bool[keys.Count];
+        var anchoredOf = new List<int>?[keys.Count];
+        var entryParts = new int[entries.Count][];
+        foreach (var group in pairs.GroupBy(p => p.Slot / MaxParts))
+        {
+            var entry = group.Key;
+            if (entries[entry].Parts == 1)
+            {
+                var key = group.First().Key;
+                (plainOf[key] ??= []).Add(entry);
+                entryParts[entry] = [];
+                continue;
+            }
+            var parts = group.OrderBy(p => p.Slot % MaxParts).Select(p => p.Key).ToArray();
+            entryParts[entry] = parts;
+            foreach (var key in parts)
+                isPart[key] = true;
+            var anchor = parts.MaxBy(k => keys[k].Length);
+            (anchoredOf[anchor] ??= []).Add(entry);
+        }
 
-        return new CompiledLexicon(lists, keys, TermAutomaton.Build(keys), keyEntryStart, keyEntries, [.. entries], skipped);
+        // Payloads let a hit be reported without touching the entry table: (value << 1) | part flag, where the
+        // value is the single plain entry (≥ 0), −1 for none, or −2 − offset of a [count, entries…] group.
+        var payloads = new int[keys.Count];
+        var groups = new List<int>();
+        var anchorStart = new int[keys.Count + 1];
+        var anchored = new List<int>();
+        for (var k = 0; k < keys.Count; k++)
+        {
+            var plain = plainOf[k];
+            int value;
+            if (plain is null)
+            {
+                value = -1;
+            }
+            else if (plain.Count == 1)
+            {
+                value = plain[0];
+            }
+            else
+            {
+                value = -2 - groups.Count;
+                groups.Add(plain.Count);
+                groups.AddRange(plain);
+            }
+            payloads[k] = (value << 1) | (isPart[k] ? 1 : 0);
+            anchorStart[k] = anchored.Count;
+            if (anchoredOf[k] is { } conjunctions)
+                anchored.AddRange(conjunctions);
+        }
+        anchorStart[keys.Count] = anchored.Count;
+
+        return new CompiledLexicon(
+            lists, keys, TermAutomaton.Build(keys, payloads), [.. groups], [.. entries], anchorStart, [.. anchored], entryParts, skipped);
     }
 
     /// <summary>Appends every hit in <paramref name="compact"/> to <paramref name="hits"/>.</summary>
     public void Scan(ReadOnlySpan<char> compact, List<LexiconHit> hits)
     {
         ArgumentNullException.ThrowIfNull(hits);
-        var sink = new Collector(this, hits);
+        var partHits = _partHits ??= [];
+        partHits.Clear();
+        var sink = new Collector(_groups, hits, partHits);
         _automaton.Scan(compact, ref sink);
+        if (partHits.Count > 0 && hits.Count < MaxHitsPerMessage)
+            ResolveConjunctions(partHits, hits);
+    }
+
+    /// <summary>A conjunction matches once per message when every part occurred; its span runs from the first part found to the last.</summary>
+    private void ResolveConjunctions(List<(int Key, int Start, int End)> partHits, List<LexiconHit> hits)
+    {
+        HashSet<int>? reported = null;
+        foreach (var (anchorKey, _, _) in partHits)
+        {
+            for (var a = _anchorStart[anchorKey]; a < _anchorStart[anchorKey + 1]; a++)
+            {
+                var entry = _anchored[a];
+                var start = int.MaxValue;
+                var end = -1;
+                var all = true;
+                foreach (var part in _partKeys[entry])
+                {
+                    var found = -1;
+                    for (var i = 0; i < partHits.Count; i++)
+                    {
+                        if (partHits[i].Key == part)
+                        {
+                            found = i;
+                            break;
+                        }
+                    }
+                    if (found < 0)
+                    {
+                        all = false;
+                        break;
+                    }
+                    start = Math.Min(start, partHits[found].Start);
+                    end = Math.Max(end, partHits[found].End);
+                }
+                if (all && (reported ??= []).Add(entry))
+                {
+                    hits.Add(new LexiconHit(entry, start, end - start));
+                    if (hits.Count >= MaxHitsPerMessage)
+                        return;
+                }
+            }
+        }
     }
 
     internal static string[] SplitConjunction(string term)
@@ -171,65 +255,29 @@ public sealed class CompiledLexicon
 
     private readonly record struct Entry(int List, string Term, byte Parts);
 
-    private readonly record struct KeyInfo(int Length, int SingleEntry);
-
-    private struct Collector(CompiledLexicon lexicon, List<LexiconHit> hits) : IKeyHitSink
+    private struct Collector(int[] groups, List<LexiconHit> hits, List<(int Key, int Start, int End)> partHits) : IKeyHitSink
     {
-        private readonly CompiledLexicon _lexicon = lexicon;
+        private readonly int[] _groups = groups;
         private readonly List<LexiconHit> _hits = hits;
-        private List<(int Entry, int Mask, int Start)>? _partial;
+        private readonly List<(int Key, int Start, int End)> _partHits = partHits;
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public bool OnHit(int key, int end)
+        public readonly bool OnHit(int key, int payload, int start, int end)
         {
-            var info = _lexicon._keyInfo[key];
-            if (info.SingleEntry < 0)
-                return OnSharedHit(key, end, info.Length);
-            _hits.Add(new LexiconHit(info.SingleEntry, end - info.Length, info.Length));
+            // Conjunction parts are only recorded here and resolved after the scan.
+            if ((payload & 1) != 0 && _partHits.Count < MaxHitsPerMessage)
+                _partHits.Add((key, start, end));
+            var value = payload >> 1;
+            if (value >= 0)
+            {
+                _hits.Add(new LexiconHit(value, start, end - start));
+            }
+            else if (value <= -2)
+            {
+                var at = -2 - value;
+                for (var i = 1; i <= _groups[at]; i++)
+                    _hits.Add(new LexiconHit(_groups[at + i], start, end - start));
+            }
             return _hits.Count < MaxHitsPerMessage;
-        }
-
-        /// <summary>A key shared by several entries or part of a conjunction.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private bool OnSharedHit(int key, int end, int length)
-        {
-            var lexicon = _lexicon;
-            var start = end - length;
-            for (var i = lexicon._keyEntryStart[key]; i < lexicon._keyEntryStart[key + 1]; i++)
-            {
-                var slot = lexicon._keyEntries[i];
-                var entry = slot / MaxParts;
-                var parts = lexicon._entries[entry].Parts;
-                if (parts == 1)
-                    _hits.Add(new LexiconHit(entry, start, end - start));
-                else
-                    AddPart(entry, slot % MaxParts, parts, start, end);
-                if (_hits.Count >= MaxHitsPerMessage)
-                    return false;
-            }
-            return true;
-        }
-
-        private void AddPart(int entry, int part, int parts, int start, int end)
-        {
-            _partial ??= [];
-            var index = _partial.FindIndex(p => p.Entry == entry);
-            var full = (1 << parts) - 1;
-            if (index < 0)
-            {
-                _partial.Add((entry, 1 << part, start));
-                index = _partial.Count - 1;
-            }
-            else
-            {
-                var (e, mask, first) = _partial[index];
-                if (mask == full)
-                    return; // reported once per message is enough for a conjunction
-                _partial[index] = (e, mask | (1 << part), Math.Min(first, start));
-            }
-            var current = _partial[index];
-            if (current.Mask == full)
-                _hits.Add(new LexiconHit(entry, current.Start, end - current.Start));
         }
     }
 

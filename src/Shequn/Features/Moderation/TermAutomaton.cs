@@ -1,10 +1,10 @@
 namespace Shequn.Features.Moderation;
 
-/// <summary>Receives every key that ends at a position of the scanned text.</summary>
+/// <summary>Receives every key occurrence in the scanned text: which key, the payload given for it at build time, and where.</summary>
 public interface IKeyHitSink
 {
     /// <returns>False to stop the scan (a cap on hits for huge messages).</returns>
-    bool OnHit(int key, int end);
+    bool OnHit(int key, int payload, int start, int end);
 }
 
 /// <summary>
@@ -44,8 +44,11 @@ public sealed class TermAutomaton
         public int Output; // first entry of the state's output chain, or −1
     }
 
-    /// <summary>A key reported at a state, and the next entry of the chain (keys that are suffixes of it), or −1.</summary>
-    private readonly record struct Output(int Key, int Next);
+    /// <summary>
+    /// A key reported at a state with its length and payload (so a hit needs no further look-ups), and the
+    /// next entry of the chain (keys that are suffixes of it), or −1.
+    /// </summary>
+    private readonly record struct Output(int Key, int Next, int Length, int Payload);
 
     public int KeyCount => _keyLength.Length;
 
@@ -54,10 +57,15 @@ public sealed class TermAutomaton
 
     public int KeyLength(int key) => _keyLength[key];
 
-    /// <summary>Builds an automaton; keys must be distinct and non-empty, and key i is reported as i.</summary>
-    public static TermAutomaton Build(IReadOnlyList<string> keys)
+    /// <summary>
+    /// Builds an automaton; keys must be distinct and non-empty. Key i is reported as i with payload
+    /// <paramref name="payloads"/>[i] (or −1).
+    /// </summary>
+    public static TermAutomaton Build(IReadOnlyList<string> keys, IReadOnlyList<int>? payloads = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        if (payloads is not null && payloads.Count != keys.Count)
+            throw new ArgumentException("One payload per key.", nameof(payloads));
         var symbolOf = new ushort[65536];
         var counts = new int[65536];
         var keyLength = new int[keys.Count];
@@ -84,7 +92,7 @@ public sealed class TermAutomaton
         var trie = PrefixTrie.Build(keys, symbolOf);
         var layout = DoubleArrayLayout.Place(trie, symbolCount);
         var (fail, outLink) = FailureLinks(trie, layout);
-        var (nodes, outputs) = Pack(layout, fail, outLink);
+        var (nodes, outputs) = Pack(layout, fail, outLink, keyLength, payloads);
         return new TermAutomaton(symbolOf, nodes, outputs, keyLength);
     }
 
@@ -118,7 +126,8 @@ public sealed class TermAutomaton
             }
             for (var o = nodes[state].Output; o >= 0; o = outputs[o].Next)
             {
-                if (!sink.OnHit(outputs[o].Key, i + 1))
+                var output = outputs[o];
+                if (!sink.OnHit(output.Key, output.Payload, i + 1 - output.Length, i + 1))
                     return;
             }
         }
@@ -136,14 +145,14 @@ public sealed class TermAutomaton
     {
         public bool Found;
 
-        public bool OnHit(int key, int end)
+        public bool OnHit(int key, int payload, int start, int end)
         {
             Found = true;
             return false;
         }
     }
 
-    private static (Node[] Nodes, Output[] Outputs) Pack(DoubleArrayLayout layout, int[] fail, int[] outLink)
+    private static (Node[] Nodes, Output[] Outputs) Pack(DoubleArrayLayout layout, int[] fail, int[] outLink, int[] keyLength, IReadOnlyList<int>? payloads)
     {
         var size = layout.Check.Length;
         var keyAt = layout.KeyAt;
@@ -162,7 +171,10 @@ public sealed class TermAutomaton
         for (var s = 0; s < size; s++)
         {
             if (keyAt[s] >= 0)
-                outputs[entryOf[s]] = new Output(keyAt[s], outLink[s] > 0 ? entryOf[outLink[s]] : -1);
+            {
+                var key = keyAt[s];
+                outputs[entryOf[s]] = new Output(key, outLink[s] > 0 ? entryOf[outLink[s]] : -1, keyLength[key], payloads?[key] ?? -1);
+            }
         }
         var nodes = new Node[size];
         for (var s = 0; s < size; s++)

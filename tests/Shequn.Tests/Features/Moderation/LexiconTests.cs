@@ -9,7 +9,7 @@ public class LexiconTests
     {
         public List<(int Key, int End)> Hits;
 
-        public readonly bool OnHit(int key, int end)
+        public readonly bool OnHit(int key, int payload, int start, int end)
         {
             Hits.Add((key, end));
             return true;
@@ -60,6 +60,29 @@ public class LexiconTests
         var actual = ScanAll(automaton, text);
 
         Assert.Equal(expected.Order().ToList(), actual.Order().ToList());
+    }
+
+    [Fact]
+    public void Scan_KeysWithPayloads_ReportsPayloadAndStart()
+    {
+        var automaton = TermAutomaton.Build(["ab", "b"], [7, 9]);
+        var hits = new List<(int, int, int)>();
+        var sink = new PayloadSink { Hits = hits };
+
+        automaton.Scan("xab", ref sink);
+
+        Assert.Equal([(7, 1, 3), (9, 2, 3)], hits);
+    }
+
+    private struct PayloadSink : IKeyHitSink
+    {
+        public List<(int Payload, int Start, int End)> Hits;
+
+        public readonly bool OnHit(int key, int payload, int start, int end)
+        {
+            Hits.Add((payload, start, end));
+            return true;
+        }
     }
 
     [Fact]
