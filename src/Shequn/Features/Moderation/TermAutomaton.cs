@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Shequn.Features.Moderation;
 
 /// <summary>Receives every key occurrence in the scanned text: which key, the payload given for it at build time, and where.</summary>
@@ -100,13 +103,15 @@ public sealed class TermAutomaton
     public void Scan<TSink>(ReadOnlySpan<char> text, ref TSink sink)
         where TSink : struct, IKeyHitSink
     {
-        var symbolOf = _symbolOf;
-        var nodes = _nodes;
+        // Indices are in range by construction (symbols < 65536 entries; base + symbol is inside the padded
+        // node array; output links point into the output array), so the loop reads without bounds checks.
+        ref var symbols = ref MemoryMarshal.GetArrayDataReference(_symbolOf);
+        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
         var outputs = _outputs;
         var state = 0;
         for (var i = 0; i < text.Length; i++)
         {
-            int symbol = symbolOf[text[i]];
+            int symbol = Unsafe.Add(ref symbols, text[i]);
             if (symbol == 0)
             {
                 state = 0;
@@ -114,17 +119,18 @@ public sealed class TermAutomaton
             }
             while (true)
             {
-                var next = nodes[state].Base + symbol;
-                if (nodes[next].Check == state)
+                ref var current = ref Unsafe.Add(ref nodes, state);
+                var next = current.Base + symbol;
+                if (Unsafe.Add(ref nodes, next).Check == state)
                 {
                     state = next;
                     break;
                 }
                 if (state == 0)
                     break;
-                state = nodes[state].Fail;
+                state = current.Fail;
             }
-            for (var o = nodes[state].Output; o >= 0; o = outputs[o].Next)
+            for (var o = Unsafe.Add(ref nodes, state).Output; o >= 0; o = outputs[o].Next)
             {
                 var output = outputs[o];
                 if (!sink.OnHit(output.Key, output.Payload, i + 1 - output.Length, i + 1))
