@@ -87,6 +87,17 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
+    /// <summary>
+    /// Saves without audit rows, keeping the workspace checks. Only for bulk data that no staff member
+    /// changed (the demo's generated members, later imports from a platform): thousands of "system
+    /// created" rows would bury the staff changes the audit log exists for. Staff edits never use this.
+    /// </summary>
+    public Task<int> SaveChangesWithoutAuditAsync(CancellationToken cancellationToken = default)
+    {
+        StampWorkspace();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
+    }
+
     private void StampWorkspace()
     {
         foreach (var entry in ChangeTracker.Entries<IWorkspaceOwned>())

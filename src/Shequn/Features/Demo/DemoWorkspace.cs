@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
@@ -27,6 +28,7 @@ public static class DemoWorkspace
         var secret = LoadOrCreateSecret(dataDir);
         var password = Derive(secret, "owner-password", 12) + "a1";
         var token = ApiToken.Scheme + Derive(secret, "api-token", 43);
+        var staffPassword = Derive(secret, "staff-password", 12) + "b2";
 
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
@@ -34,21 +36,28 @@ public static class DemoWorkspace
         var workspace = await db.Workspaces.SingleOrDefaultAsync(w => w.Name == WorkspaceName, ct);
         if (workspace is null)
         {
-            workspace = new Workspace { Name = WorkspaceName };
+            // One transaction for the whole demo: a run that fails half-way leaves no workspace behind,
+            // so the next run seeds again instead of finding a half-filled demo and skipping it.
+            var started = Stopwatch.GetTimestamp();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var founded = DateTime.UtcNow.AddDays(-DemoPlan.HistoryDays - 2);
+            workspace = new Workspace { Name = WorkspaceName, CreatedAt = founded };
             db.Workspaces.Add(workspace);
             await db.SaveChangesAsync(ct);
             db.Current.ActAsSystem(workspace.Id);
             var owner = new StaffUser
             {
                 WorkspaceId = workspace.Id, UserName = OwnerEmail, Email = OwnerEmail, DisplayName = "王总",
-                Role = StaffRole.Owner, EmailConfirmed = true,
+                Role = StaffRole.Owner, EmailConfirmed = true, CreatedAt = founded,
             };
             var created = await users.CreateAsync(owner, password);
             if (!created.Succeeded)
                 throw new InvalidOperationException("Demo owner could not be created: " + string.Join("; ", created.Errors.Select(e => e.Description)));
             db.ApiTokens.Add(ApiToken.Issue(workspace.Id, owner.Id, "demo", token));
             await db.SaveChangesAsync(ct);
-            await DemoData.SeedAsync(db, users, workspace.Id, ct);
+            await DemoData.SeedAsync(db, users, workspace.Id, staffPassword, ct);
+            await tx.CommitAsync(ct);
+            await output.WriteLineAsync($"Created the demo workspace in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s.");
         }
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
@@ -59,9 +68,14 @@ public static class DemoWorkspace
               password:  {password}
               API token: {token}
               (try: curl -H "Authorization: Bearer {token}" http://localhost:5000/api/communities)
+              other staff, to see what each role sees (password {staffPassword}):
+            {StaffList()}
 
             """);
     }
+
+    private static string StaffList() =>
+        string.Join(Environment.NewLine, DemoData.StaffAccounts.Select(s => $"    {s.Email,-32} {s.Role,-9} {s.DisplayName}"));
 
     private static byte[] LoadOrCreateSecret(string dataDir)
     {
