@@ -24,27 +24,32 @@ public sealed class TermAutomaton
 {
     private readonly ushort[] _symbolOf;
     private readonly Node[] _nodes;
+    private readonly int[] _fail;
+    private readonly int[] _firstOutput;
     private readonly Output[] _outputs;
     private readonly int[] _keyLength;
 
-    private TermAutomaton(ushort[] symbolOf, Node[] nodes, Output[] outputs, int[] keyLength)
+    private TermAutomaton(ushort[] symbolOf, Node[] nodes, int[] fail, int[] firstOutput, Output[] outputs, int[] keyLength)
     {
         _symbolOf = symbolOf;
         _nodes = nodes;
+        _fail = fail;
+        _firstOutput = firstOutput;
         _outputs = outputs;
         _keyLength = keyLength;
     }
 
     /// <summary>
-    /// One double-array slot. Everything a step reads about a state sits in one 16-byte record, so a step
-    /// costs about one cache miss instead of one per array.
+    /// The part of a double-array slot that every step reads, 8 bytes so that as many states as possible stay
+    /// in cache: the base (bit 31 set when the state reports keys) and the parent check. Failure links and
+    /// output chains live in separate arrays, read only on a mismatch or a hit.
     /// </summary>
     private struct Node
     {
+        public const int HasOutput = int.MinValue;
+
         public int Base;
         public int Check;
-        public int Fail;
-        public int Output; // first entry of the state's output chain, or −1
     }
 
     /// <summary>
@@ -95,8 +100,8 @@ public sealed class TermAutomaton
         var trie = PrefixTrie.Build(keys, symbolOf);
         var layout = DoubleArrayLayout.Place(trie, symbolCount);
         var (fail, outLink) = FailureLinks(trie, layout);
-        var (nodes, outputs) = Pack(layout, fail, outLink, keyLength, payloads);
-        return new TermAutomaton(symbolOf, nodes, outputs, keyLength);
+        var (nodes, firstOutput, outputs) = Pack(layout, fail, outLink, keyLength, payloads);
+        return new TermAutomaton(symbolOf, nodes, fail, firstOutput, outputs, keyLength);
     }
 
     /// <summary>Runs the automaton over <paramref name="text"/>, reporting (key, end) for every occurrence.</summary>
@@ -107,6 +112,8 @@ public sealed class TermAutomaton
         // node array; output links point into the output array), so the loop reads without bounds checks.
         ref var symbols = ref MemoryMarshal.GetArrayDataReference(_symbolOf);
         ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        ref var fail = ref MemoryMarshal.GetArrayDataReference(_fail);
+        var firstOutput = _firstOutput;
         var outputs = _outputs;
         var state = 0;
         for (var i = 0; i < text.Length; i++)
@@ -119,8 +126,7 @@ public sealed class TermAutomaton
             }
             while (true)
             {
-                ref var current = ref Unsafe.Add(ref nodes, state);
-                var next = current.Base + symbol;
+                var next = (Unsafe.Add(ref nodes, state).Base & int.MaxValue) + symbol;
                 if (Unsafe.Add(ref nodes, next).Check == state)
                 {
                     state = next;
@@ -128,9 +134,11 @@ public sealed class TermAutomaton
                 }
                 if (state == 0)
                     break;
-                state = current.Fail;
+                state = Unsafe.Add(ref fail, state);
             }
-            for (var o = Unsafe.Add(ref nodes, state).Output; o >= 0; o = outputs[o].Next)
+            if (Unsafe.Add(ref nodes, state).Base >= 0)
+                continue;
+            for (var o = firstOutput[state]; o >= 0; o = outputs[o].Next)
             {
                 var output = outputs[o];
                 if (!sink.OnHit(output.Key, output.Payload, i + 1 - output.Length, i + 1))
@@ -158,7 +166,8 @@ public sealed class TermAutomaton
         }
     }
 
-    private static (Node[] Nodes, Output[] Outputs) Pack(DoubleArrayLayout layout, int[] fail, int[] outLink, int[] keyLength, IReadOnlyList<int>? payloads)
+    private static (Node[] Nodes, int[] FirstOutput, Output[] Outputs) Pack(
+        DoubleArrayLayout layout, int[] fail, int[] outLink, int[] keyLength, IReadOnlyList<int>? payloads)
     {
         var size = layout.Check.Length;
         var keyAt = layout.KeyAt;
@@ -183,17 +192,17 @@ public sealed class TermAutomaton
             }
         }
         var nodes = new Node[size];
+        var firstOutput = new int[size];
         for (var s = 0; s < size; s++)
         {
+            firstOutput[s] = keyAt[s] >= 0 ? entryOf[s] : outLink[s] > 0 ? entryOf[outLink[s]] : -1;
             nodes[s] = new Node
             {
-                Base = layout.Base[s],
+                Base = layout.Base[s] | (firstOutput[s] >= 0 ? Node.HasOutput : 0),
                 Check = layout.Check[s],
-                Fail = fail[s],
-                Output = keyAt[s] >= 0 ? entryOf[s] : outLink[s] > 0 ? entryOf[outLink[s]] : -1,
             };
         }
-        return (nodes, [.. outputs]);
+        return (nodes, firstOutput, [.. outputs]);
     }
 
     private static (int[] Fail, int[] OutLink) FailureLinks(PrefixTrie trie, DoubleArrayLayout layout)
