@@ -40,15 +40,15 @@ public static class ModerationEndpoints
         var group = api.MapGroup("/moderation").WithTags("Moderation");
         group.MapPost("/check", Check).WithName("CheckMessage");
         group.MapGet("/lists", Lists).WithName("ListWordLists");
-        group.MapPost("/lists", CreateList).WithName("CreateWordList");
-        group.MapDelete("/lists/{id:guid}", DeleteList).WithName("DeleteWordList");
-        group.MapPost("/lists/{id:guid}/import", Import).WithName("ImportWordList");
+        group.MapPost("/lists", CreateList).WithName("CreateWordList").AddEndpointFilter(Allow(p => p.CanManageModeration));
+        group.MapDelete("/lists/{id:guid}", DeleteList).WithName("DeleteWordList").AddEndpointFilter(Allow(p => p.CanManageModeration));
+        group.MapPost("/lists/{id:guid}/import", Import).WithName("ImportWordList").AddEndpointFilter(Allow(p => p.CanManageModeration));
         group.MapGet("/lists/{id:guid}/terms", Terms).WithName("ListTerms");
-        group.MapPost("/lists/{id:guid}/terms", AddTerm).WithName("AddTerm");
-        group.MapDelete("/lists/{id:guid}/terms", RemoveTerm).WithName("RemoveTerm");
-        group.MapPost("/labels", AddLabel).WithName("AddLabel");
-        group.MapPost("/labels/import", ImportLabels).WithName("ImportLabels");
-        group.MapPost("/train", Train).WithName("TrainModel");
+        group.MapPost("/lists/{id:guid}/terms", AddTerm).WithName("AddTerm").AddEndpointFilter(Allow(p => p.CanManageModeration));
+        group.MapDelete("/lists/{id:guid}/terms", RemoveTerm).WithName("RemoveTerm").AddEndpointFilter(Allow(p => p.CanManageModeration));
+        group.MapPost("/labels", AddLabel).WithName("AddLabel").AddEndpointFilter(Allow(p => p.CanLabelMessages));
+        group.MapPost("/labels/import", ImportLabels).WithName("ImportLabels").AddEndpointFilter(Allow(p => p.CanManageModeration));
+        group.MapPost("/train", Train).WithName("TrainModel").AddEndpointFilter(Allow(p => p.CanManageModeration));
         group.MapGet("/model", Model).WithName("GetModel");
         return group;
     }
@@ -244,4 +244,15 @@ public static class ModerationEndpoints
 
     private static readonly Action<ILogger, Exception?> LogTrainingFailed =
         LoggerMessage.Define(LogLevel.Error, new EventId(4001, "ModerationTrainingFailed"), "Training the moderation model failed");
+
+    /// <summary>Lists and models change how every group is policed: only owners, sub-owners and admins may change them.</summary>
+    private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> Allow(Func<Shequn.Platform.Auth.StaffProfile, bool> may) =>
+        async (ctx, next) =>
+        {
+            var db = ctx.HttpContext.RequestServices.GetRequiredService<Shequn.Data.AppDbContext>();
+            var me = await db.Current.GetProfileAsync(db, ctx.HttpContext.RequestAborted);
+            return me is not null && may(me)
+                ? await next(ctx)
+                : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Your role does not allow changing moderation settings.");
+        };
 }

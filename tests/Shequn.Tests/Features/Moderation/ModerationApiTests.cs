@@ -36,6 +36,22 @@ public abstract class ModerationApiTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Lists_OperatorOrKoc_CannotChangeButCanCheck()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var list = await ListAsync(ws.Owner, "广告词");
+        var op = await ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Operator);
+        var koc = await ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Koc);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.Api.PostJsonAsync("/api/moderation/lists", new { name = "x", category = "ads", weight = 0.5 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.Api.PostJsonAsync($"/api/moderation/lists/{list.Id}/import", new { text = "兼职" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.Api.PostJsonAsync("/api/moderation/train", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await koc.Api.PostJsonAsync("/api/moderation/labels", new { text = "加微信", isSpam = true })).StatusCode);
+        Assert.Equal(0, Assert.Single(await ws.Owner.Api.GetJsonAsync<List<WordListDto>>("/api/moderation/lists")).TermCount);
+        Assert.Equal(HttpStatusCode.OK, (await op.Api.PostJsonAsync("/api/moderation/check", new { text = "你好" })).StatusCode);
+    }
+
+    [Fact]
     public async Task Check_ContactDetails_ReturnsPatternEvidence()
     {
         var ws = await factory.NewWorkspaceAsync();
