@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Benchmarks (figures and method in docs/benchmarks.md).
-#   ./bench.sh ingest [--events N] [--producers P] [--batch B] [--rate R] [--latency-seconds S] [--postgres]
+#   ./bench.sh moderation [--seconds N]: one-thread throughput of the moderation engine on the
+#     shared data (../shared/data). Last line: "moderation: N msgs/s full check, lexicon scan Rx SearchValues, rebuild Nk terms S s".
+#   ./bench.sh ingest [--events N] [--producers P] [--batch B] [--rate R] [--latency-seconds S] [--synchronous Full|Normal] [--postgres]
 #     Events through the real ingestion path on SQLite (or, with --postgres, a throwaway PostgreSQL).
 #     Last line: "ingest: N events/s, Rx raw sqlite insert, p99 ack X ms at R/s, peak RSS M MB".
 set -euo pipefail
 cd "$(dirname "$0")"
+root=$(pwd)
+data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh ingest [--events N] [--producers P] [--batch B] [--rate R] [--latency-seconds S] [--postgres]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 
 case "$what" in
+  moderation)
+    dotnet build bench/Shequn.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    # The figures are per thread (one core). No pinning: on a shared machine a pinned core may be the busy one.
+    DOTNET_TieredPGO=1 dotnet bench/Shequn.Benchmarks/bin/Release/net10.0/Shequn.Benchmarks.dll moderation --data "$data" "$@"
+    ;;
   ingest)
     args=(); pg=false
     for a in "$@"; do if [ "$a" = "--postgres" ]; then pg=true; else args+=("$a"); fi; done

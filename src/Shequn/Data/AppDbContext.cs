@@ -7,6 +7,7 @@ using Shequn.Features.ApiTokens;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
 using Shequn.Features.Members;
+using Shequn.Features.Moderation;
 using Shequn.Features.Staff;
 using Shequn.Features.Tags;
 using Shequn.Features.Workspaces;
@@ -67,6 +68,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<MemberTag>().HasQueryFilter(e => e.Tag!.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<ApiToken>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<AuditEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<ModerationWordList>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<ModerationTerm>().HasQueryFilter(e => e.WordList!.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<LabelledMessage>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

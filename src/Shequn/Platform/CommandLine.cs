@@ -20,6 +20,7 @@ public static class Commands
     public static Func<TextWriter, Task<int>>? Find(string[] args) => args switch
     {
         ["import", ..] => output => Features.Imports.ImportCommand.RunAsync(args, output),
+        ["moderation", .. var rest] => output => Features.Moderation.ModerationCommand.RunAsync(rest, output),
         _ => null,
     };
 }

@@ -9,6 +9,7 @@ using Shequn.Features.Communities;
 using Shequn.Features.Dashboard;
 using Shequn.Features.Events;
 using Shequn.Features.Members;
+using Shequn.Features.Moderation;
 using Shequn.Features.Staff;
 using Shequn.Features.Tags;
 using Shequn.Platform.Auth;
@@ -19,6 +20,7 @@ public static class ApiSetup
 {
     public static WebApplicationBuilder AddShequnApi(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<ModerationEngines>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions.TryAdd("traceId", ctx.HttpContext.TraceIdentifier));
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -50,6 +52,7 @@ public static class ApiSetup
         api.MapEventEndpoints();
         api.MapStaffEndpoints(); api.MapApiTokenEndpoints(); api.MapAuditEndpoints();
         api.MapMemberEndpoints(); api.MapTagEndpoints();
+        api.MapModerationEndpoints();
         return app;
     }
 }

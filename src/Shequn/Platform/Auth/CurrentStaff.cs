@@ -72,6 +72,8 @@ public sealed record StaffProfile(Guid Id, string DisplayName, StaffRole Role, H
     public bool CanCreateCommunities => Role is StaffRole.Owner or StaffRole.SubOwner or StaffRole.Admin;
     public bool CanEditCommunities => Role != StaffRole.Koc;
     public bool CanEditMembers => Role != StaffRole.Koc;
+    public bool CanManageModeration => Role is StaffRole.Owner or StaffRole.SubOwner or StaffRole.Admin;
+    public bool CanLabelMessages => Role != StaffRole.Koc;
     public bool CanReadAudit => Role is StaffRole.Owner or StaffRole.SubOwner;
 
     public bool Sees(Guid communityId) => SeesAllCommunities || AssignedCommunityIds.Contains(communityId);

@@ -706,6 +706,88 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("Memberships");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Moderation.LabelledMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("IsSpam")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId");
+
+                    b.ToTable("LabelledMessage");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationTerm", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("WordListId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WordListId", "Text")
+                        .IsUnique();
+
+                    b.ToTable("ModerationTerm");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationWordList", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<double>("Weight")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("ModerationWordList");
+                });
+
             modelBuilder.Entity("Shequn.Features.Staff.StaffUser", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1061,6 +1143,35 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Navigation("Member");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Moderation.LabelledMessage", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationTerm", b =>
+                {
+                    b.HasOne("Shequn.Features.Moderation.ModerationWordList", "WordList")
+                        .WithMany("Terms")
+                        .HasForeignKey("WordListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("WordList");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationWordList", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Staff.StaffUser", b =>
                 {
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
@@ -1110,6 +1221,11 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Navigation("Memberships");
 
                     b.Navigation("Tags");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationWordList", b =>
+                {
+                    b.Navigation("Terms");
                 });
 
             modelBuilder.Entity("Shequn.Features.Staff.StaffUser", b =>

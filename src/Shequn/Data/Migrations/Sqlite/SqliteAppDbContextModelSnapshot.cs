@@ -693,6 +693,88 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("Memberships");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Moderation.LabelledMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsSpam")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId");
+
+                    b.ToTable("LabelledMessage");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationTerm", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WordListId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WordListId", "Text")
+                        .IsUnique();
+
+                    b.ToTable("ModerationTerm");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationWordList", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Weight")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("ModerationWordList");
+                });
+
             modelBuilder.Entity("Shequn.Features.Staff.StaffUser", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1048,6 +1130,35 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Navigation("Member");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Moderation.LabelledMessage", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationTerm", b =>
+                {
+                    b.HasOne("Shequn.Features.Moderation.ModerationWordList", "WordList")
+                        .WithMany("Terms")
+                        .HasForeignKey("WordListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("WordList");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationWordList", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Staff.StaffUser", b =>
                 {
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
@@ -1097,6 +1208,11 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Navigation("Memberships");
 
                     b.Navigation("Tags");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationWordList", b =>
+                {
+                    b.Navigation("Terms");
                 });
 
             modelBuilder.Entity("Shequn.Features.Staff.StaffUser", b =>
