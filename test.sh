@@ -9,7 +9,7 @@ ci=${CI:-false}
 log() { printf '== %s\n' "$*" >&2; }
 
 # --- tools -------------------------------------------------------------------------------------
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
   log "installing chromium and CJK fonts (Debian packages)"
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
