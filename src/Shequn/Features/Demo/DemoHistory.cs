@@ -71,7 +71,8 @@ public static class DemoHistory
         var traffic = communities.Select((c, i) =>
         {
             var t = new SandboxTraffic(1000 + i, workspaceId, c.Id, $"demo:{i}:", [],
-                staff.Select(s => new SandboxPerson("staff-" + s.Id.ToString("N"), s.DisplayName))) { AdShare = 0.0005 };
+                staff.Select(s => new SandboxPerson("staff-" + s.Id.ToString("N"), s.DisplayName)))
+            { AdShare = 0.0005 };
             foreach (var m in stints.Where(m => m.CommunityId == c.Id))
             {
                 var person = new SandboxPerson(identities[m.MemberId], m.Name);
