@@ -57,6 +57,13 @@ for ctx in SqliteAppDbContext PostgresAppDbContext; do
   fi
 done
 
+# Formatting is part of the build: `dotnet format whitespace Shequn.slnx` fixes what this reports.
+if ! dotnet format whitespace Shequn.slnx --verify-no-changes >&2; then
+  echo "Formatting differs from .editorconfig: run 'dotnet format whitespace Shequn.slnx'." >&2
+  echo "tests: 0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
 status=0
 # xunit v3 test projects are executables: run them directly with their own runner.
 for name in Shequn.Tests Shequn.BrowserTests; do

@@ -133,16 +133,16 @@ public static class TelegramExportReader
                     }
                     break;
                 case "join_group_by_link" or "join_group_by_request":
-                {
-                    var e = New(EventKind.MemberJoined, 0, actor ?? names.IdOf(actorName ?? "?"), actorName);
-                    e.Channel = action == "join_group_by_link" ? "link" : "request";
-                    if (action == "join_group_by_link" && m.TryGetProperty("inviter", out var inviter) && inviter.ValueKind == JsonValueKind.String)
                     {
-                        e.ActorId = names.IdOf(inviter.GetString()!);
-                        e.ActorName = EventEffects.Clip(inviter.GetString(), CommunityEvent.NameMaxLength);
+                        var e = New(EventKind.MemberJoined, 0, actor ?? names.IdOf(actorName ?? "?"), actorName);
+                        e.Channel = action == "join_group_by_link" ? "link" : "request";
+                        if (action == "join_group_by_link" && m.TryGetProperty("inviter", out var inviter) && inviter.ValueKind == JsonValueKind.String)
+                        {
+                            e.ActorId = names.IdOf(inviter.GetString()!);
+                            e.ActorName = EventEffects.Clip(inviter.GetString(), CommunityEvent.NameMaxLength);
+                        }
+                        break;
                     }
-                    break;
-                }
                 case "remove_members":
                     for (var i = 0; i < members.Count; i++)
                     {

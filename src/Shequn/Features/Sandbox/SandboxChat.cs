@@ -43,11 +43,11 @@ public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, Event
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await (from m in db.Memberships
-               where m.CommunityId == communityId && m.LeftAt == null
-               join i in db.Set<MemberIdentity>() on m.MemberId equals i.MemberId
-               where i.Platform == ChatPlatform.Sandbox && i.WorkspaceId == db.CurrentWorkspaceId
-               orderby m.Member!.DisplayName
-               select new ChatMember(i.UserId, m.Nickname ?? m.Member!.DisplayName))
+                      where m.CommunityId == communityId && m.LeftAt == null
+                      join i in db.Set<MemberIdentity>() on m.MemberId equals i.MemberId
+                      where i.Platform == ChatPlatform.Sandbox && i.WorkspaceId == db.CurrentWorkspaceId
+                      orderby m.Member!.DisplayName
+                      select new ChatMember(i.UserId, m.Nickname ?? m.Member!.DisplayName))
             .Distinct().ToListAsync(ct);
     }
 
