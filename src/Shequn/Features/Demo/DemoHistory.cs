@@ -68,6 +68,13 @@ public static class DemoHistory
         var today = DailyFigures.DayOf(now);
         var first = today.AddDays(-(Days - 1));
         var perDay = TargetMessages / Days / communities.Count;
+        // With seeded members, bigger groups talk more: a fixed number of messages per member-day, set so that the
+        // 90 days hold about TargetMessages.
+        var firstStart = DailyFigures.StartOf(first);
+        var memberDays = stints.Sum(m =>
+            Math.Max(0, ((m.LeftAt is { } left && left < now ? left : now) - (m.JoinedAt > firstStart ? m.JoinedAt : firstStart)).TotalDays));
+        // (÷ 0.88: days vary ±30 %, weekends are quieter, and a day starts with the members of the morning.)
+        var perMemberDay = seeded && memberDays > 0 ? TargetMessages / memberDays / 0.88 : 0;
         var traffic = communities.Select((c, i) =>
         {
             var t = new SandboxTraffic(1000 + i, workspaceId, c.Id, $"demo:{i}:", [],
@@ -103,7 +110,7 @@ public static class DemoHistory
             {
                 if (day == first && !seeded && t.MemberCount < 30)
                     pending.AddRange(t.Founders(day, 120));
-                pending.AddRange(t.Day(day, perDay, now));
+                pending.AddRange(t.Day(day, seeded ? (int)Math.Round(perMemberDay * t.MemberCount) : perDay, now));
             }
             if (pending.Count >= 20_000)
                 await FlushAsync();
