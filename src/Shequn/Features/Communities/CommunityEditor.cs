@@ -107,7 +107,7 @@ public sealed class CommunityEditor(AppDbContext db)
         }
         // A non-owner who creates a community runs it; otherwise they could not see what they made.
         if (id is null && !me.SeesAllCommunities && community.Staff.All(s => s.StaffUserId != me.Id))
-            community.Staff.Add(new CommunityStaff { CommunityId = community.Id, StaffUserId = me.Id, Role = ToCommunityRole(me.Role) });
+            community.Staff.Add(new CommunityStaff { CommunityId = community.Id, StaffUserId = me.Id, Role = StaffUser.DefaultCommunityRole(me.Role) });
 
         await db.SaveChangesAsync(ct);
         var warnings = await SubOwnerWarningsAsync(db, community.Staff.Where(s => s.Role == CommunityRole.SubOwner).Select(s => s.StaffUserId), ct);
@@ -127,14 +127,6 @@ public sealed class CommunityEditor(AppDbContext db)
             .ToListAsync(ct);
         return overloaded.Select(o => $"{o.DisplayName} is sub-owner of {o.Count} communities; seed 004 recommends 2–4.").ToList();
     }
-
-    private static CommunityRole ToCommunityRole(StaffRole role) => role switch
-    {
-        StaffRole.SubOwner => CommunityRole.SubOwner,
-        StaffRole.Admin => CommunityRole.Admin,
-        StaffRole.Operator => CommunityRole.Operator,
-        _ => CommunityRole.Koc,
-    };
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }
