@@ -36,6 +36,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         nameof(StaffUser.PasswordHash), nameof(StaffUser.SecurityStamp), nameof(StaffUser.ConcurrencyStamp),
         nameof(ApiToken.Hash), nameof(StaffUser.NormalizedEmail), nameof(StaffUser.NormalizedUserName),
         nameof(StaffUser.AccessFailedCount), nameof(StaffUser.LockoutEnd), nameof(ApiToken.LastUsedAt),
+        nameof(ModerationPolicy.ListsStamp), nameof(ModerationPolicy.ModelStamp),
     };
 
     public CurrentStaff Current { get; } = current;
@@ -71,6 +72,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<ModerationWordList>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<ModerationTerm>().HasQueryFilter(e => e.WordList!.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<LabelledMessage>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<ModerationPolicy>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<StoredSpamModel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -143,6 +146,25 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
             });
         }
         return rows;
+    }
+
+    /// <summary>
+    /// Adds an audit row for a change the change tracker cannot describe (a bulk import, a set-based delete,
+    /// a training run); it is saved with the next SaveChanges.
+    /// </summary>
+    public void AddAuditNote(string entityType, Guid entityId, string action, IReadOnlyDictionary<string, object?>? before, IReadOnlyDictionary<string, object?>? after)
+    {
+        AuditEntries.Add(new AuditEntry
+        {
+            WorkspaceId = Current.WorkspaceId ?? throw new InvalidOperationException("No acting workspace for an audit row."),
+            ActorId = Current.UserId,
+            ActorName = Current.Principal?.Identity?.Name ?? "system",
+            Action = action,
+            EntityType = entityType,
+            EntityId = entityId.ToString(),
+            Before = before is null ? null : JsonSerializer.Serialize(before, AuditJson),
+            After = after is null ? null : JsonSerializer.Serialize(after, AuditJson),
+        });
     }
 
     private static string Snapshot(IEnumerable<PropertyEntry> props, bool original) =>

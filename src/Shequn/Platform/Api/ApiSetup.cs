@@ -20,7 +20,9 @@ public static class ApiSetup
 {
     public static WebApplicationBuilder AddShequnApi(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ModerationEngines>();
+        builder.Services.AddScoped<ModerationSettings>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions.TryAdd("traceId", ctx.HttpContext.TraceIdentifier));
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();

@@ -733,6 +733,50 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("LabelledMessage");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationPolicy", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<double>("ActThreshold")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("AllowedDomains")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<string>("CustomPatterns")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<string>("DeniedDomains")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<long>("ListsStamp")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ModelStamp")
+                        .HasColumnType("bigint");
+
+                    b.Property<double>("ReviewThreshold")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId")
+                        .IsUnique();
+
+                    b.ToTable("ModerationPolicy");
+                });
+
             modelBuilder.Entity("Shequn.Features.Moderation.ModerationTerm", b =>
                 {
                     b.Property<Guid>("Id")
@@ -786,6 +830,41 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("ModerationWordList");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.StoredSpamModel", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<double?>("Accuracy")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("HeldOut")
+                        .HasColumnType("integer");
+
+                    b.Property<double?>("Precision")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("Recall")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("SpamExamples")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("TrainedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("TrainingExamples")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Weights")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("StoredSpamModel");
                 });
 
             modelBuilder.Entity("Shequn.Features.Staff.StaffUser", b =>
@@ -1152,6 +1231,15 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationPolicy", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Moderation.ModerationTerm", b =>
                 {
                     b.HasOne("Shequn.Features.Moderation.ModerationWordList", "WordList")
@@ -1164,6 +1252,15 @@ namespace Shequn.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Shequn.Features.Moderation.ModerationWordList", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.StoredSpamModel", b =>
                 {
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
                         .WithMany()

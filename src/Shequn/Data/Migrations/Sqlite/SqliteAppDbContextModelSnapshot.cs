@@ -720,6 +720,50 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("LabelledMessage");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationPolicy", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("ActThreshold")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("AllowedDomains")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CustomPatterns")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeniedDomains")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ListsStamp")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ModelStamp")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("ReviewThreshold")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId")
+                        .IsUnique();
+
+                    b.ToTable("ModerationPolicy");
+                });
+
             modelBuilder.Entity("Shequn.Features.Moderation.ModerationTerm", b =>
                 {
                     b.Property<Guid>("Id")
@@ -773,6 +817,41 @@ namespace Shequn.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ModerationWordList");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.StoredSpamModel", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Accuracy")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("HeldOut")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("Precision")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("Recall")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("SpamExamples")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("TrainedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TrainingExamples")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Weights")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("WorkspaceId");
+
+                    b.ToTable("StoredSpamModel");
                 });
 
             modelBuilder.Entity("Shequn.Features.Staff.StaffUser", b =>
@@ -1139,6 +1218,15 @@ namespace Shequn.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Moderation.ModerationPolicy", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Moderation.ModerationTerm", b =>
                 {
                     b.HasOne("Shequn.Features.Moderation.ModerationWordList", "WordList")
@@ -1151,6 +1239,15 @@ namespace Shequn.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Shequn.Features.Moderation.ModerationWordList", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Moderation.StoredSpamModel", b =>
                 {
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
                         .WithMany()

@@ -1,0 +1,81 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Shequn.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class ModerationPolicy : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "ModerationPolicy",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    WorkspaceId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AllowedDomains = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: false),
+                    DeniedDomains = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: false),
+                    CustomPatterns = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: false),
+                    ReviewThreshold = table.Column<double>(type: "REAL", nullable: false),
+                    ActThreshold = table.Column<double>(type: "REAL", nullable: false),
+                    ListsStamp = table.Column<long>(type: "INTEGER", nullable: false),
+                    ModelStamp = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ModerationPolicy", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ModerationPolicy_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "StoredSpamModel",
+                columns: table => new
+                {
+                    WorkspaceId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Weights = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    TrainingExamples = table.Column<int>(type: "INTEGER", nullable: false),
+                    SpamExamples = table.Column<int>(type: "INTEGER", nullable: false),
+                    HeldOut = table.Column<int>(type: "INTEGER", nullable: false),
+                    Accuracy = table.Column<double>(type: "REAL", nullable: true),
+                    Precision = table.Column<double>(type: "REAL", nullable: true),
+                    Recall = table.Column<double>(type: "REAL", nullable: true),
+                    TrainedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StoredSpamModel", x => x.WorkspaceId);
+                    table.ForeignKey(
+                        name: "FK_StoredSpamModel_Workspaces_WorkspaceId",
+                        column: x => x.WorkspaceId,
+                        principalTable: "Workspaces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ModerationPolicy_WorkspaceId",
+                table: "ModerationPolicy",
+                column: "WorkspaceId",
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ModerationPolicy");
+
+            migrationBuilder.DropTable(
+                name: "StoredSpamModel");
+        }
+    }
+}
