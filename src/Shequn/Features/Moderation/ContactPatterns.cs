@@ -311,8 +311,12 @@ public static class ContactPatterns
                 }
                 else if (k > hostStart)
                 {
+                    // Still subject to the workspace's lists: a denied host is denied whatever its top-level domain.
                     var end = ExtendPath(s, hostStart);
-                    hits.Add(new PatternHit(PatternKind.Url, i, end - i, true));
+                    var host = s[hostStart..k].TrimEnd('.');
+                    var status = patterns.Classify(host);
+                    if (status != DomainStatus.Allowed)
+                        hits.Add(new PatternHit(status == DomainStatus.Denied ? PatternKind.DeniedDomain : PatternKind.Url, i, end - i, true, status == DomainStatus.Denied ? host.ToString() : null));
                     covered = end;
                 }
             }
