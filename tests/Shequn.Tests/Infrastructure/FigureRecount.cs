@@ -7,7 +7,7 @@ namespace Shequn.Tests.Infrastructure;
 /// <summary>Counts the daily figures again from the raw log, independently of the processor's incremental path.</summary>
 public static class FigureRecount
 {
-    public sealed record Counts(int Joins, int Leaves, int Messages, int StaffMessages, int Speakers);
+    public sealed record Counts(int Joins, int Leaves, int Messages, int StaffMessages, int Speakers, int DeletedMessages);
 
     public static async Task<Dictionary<(Guid Community, DateOnly Day), Counts>> FromLogAsync(AppDbContext db, Guid workspaceId)
     {
@@ -22,7 +22,7 @@ public static class FigureRecount
         {
             var community = e.CommunityId ?? chats[(e.Platform, e.ChatId!)];
             var key = (community, DailyFigures.DayOf(e.OccurredAt));
-            var c = result.GetValueOrDefault(key, new Counts(0, 0, 0, 0, 0));
+            var c = result.GetValueOrDefault(key, new Counts(0, 0, 0, 0, 0, 0));
             c = e.Kind switch
             {
                 EventKind.MemberJoined => c with { Joins = c.Joins + 1 },
@@ -33,6 +33,7 @@ public static class FigureRecount
                     Messages = c.Messages + 1,
                     Speakers = c.Speakers + (speakers.Add((community, key.Item2, $"{e.Platform}:{e.UserId}")) ? 1 : 0),
                 },
+                EventKind.MessageDeleted => c with { DeletedMessages = c.DeletedMessages + 1 },
                 _ => c,
             };
             result[key] = c;
@@ -42,7 +43,7 @@ public static class FigureRecount
 
     public static async Task<Dictionary<(Guid Community, DateOnly Day), Counts>> StoredAsync(AppDbContext db, Guid workspaceId) =>
         await db.Set<CommunityDailyFigure>().AsNoTracking().Where(f => f.WorkspaceId == workspaceId)
-            .ToDictionaryAsync(f => (f.CommunityId, f.Day), f => new Counts(f.Joins, f.Leaves, f.Messages, f.StaffMessages, f.Speakers),
+            .ToDictionaryAsync(f => (f.CommunityId, f.Day), f => new Counts(f.Joins, f.Leaves, f.Messages, f.StaffMessages, f.Speakers, f.DeletedMessages),
                 TestContext.Current.CancellationToken);
 
     /// <summary>Both sides, with days where everything is zero left out, as sorted lines that read well in a failure.</summary>
@@ -50,7 +51,7 @@ public static class FigureRecount
         Dictionary<(Guid Community, DateOnly Day), Counts> recount, Dictionary<(Guid Community, DateOnly Day), Counts> stored)
     {
         static string Lines(Dictionary<(Guid Community, DateOnly Day), Counts> d) => string.Join("\n", d
-            .Where(kv => kv.Value != new Counts(0, 0, 0, 0, 0))
+            .Where(kv => kv.Value != new Counts(0, 0, 0, 0, 0, 0))
             .OrderBy(kv => kv.Key.Community).ThenBy(kv => kv.Key.Day)
             .Select(kv => $"{kv.Key.Community} {kv.Key.Day:yyyy-MM-dd} {kv.Value}"));
         return (Lines(recount), Lines(stored));

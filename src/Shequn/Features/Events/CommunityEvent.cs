@@ -121,7 +121,8 @@ public sealed class MemberActivity : IWorkspaceOwned
 
 /// <summary>
 /// Per community per day (China time), kept up to date by the processor. Counts are of processed events:
-/// joins, leaves (left or removed), messages posted (all, and those by staff), distinct member speakers.
+/// joins, leaves (left or removed), messages posted (all, and those by staff), distinct member speakers,
+/// messages deleted.
 /// Member counts are not stored: they are derived from memberships when read (see <see cref="DailyFigures"/>).
 /// </summary>
 public sealed class CommunityDailyFigure : IWorkspaceOwned
@@ -134,6 +135,9 @@ public sealed class CommunityDailyFigure : IWorkspaceOwned
     public int Messages { get; set; }
     public int StaffMessages { get; set; }
     public int Speakers { get; set; }
+
+    /// <summary>Messages deleted that day (by staff, a rule or the sender), counted on the day of the deletion.</summary>
+    public int DeletedMessages { get; set; }
 }
 
 /// <summary>Who spoke on a day, so that distinct speakers can be counted as events arrive.</summary>

@@ -15,7 +15,8 @@ public sealed record DayFigures(
     int StaffMessages,
     int ActiveMembers,
     int Members,
-    double ActivityRate);
+    double ActivityRate,
+    int DeletedMessages = 0);
 
 public static class DailyFigures
 {
@@ -43,6 +44,7 @@ public static class DailyFigures
                 Messages = g.Sum(f => f.Messages),
                 Staff = g.Sum(f => f.StaffMessages),
                 Speakers = g.Sum(f => f.Speakers),
+                Deleted = g.Sum(f => f.DeletedMessages),
             })
             .ToDictionaryAsync(r => r.Day, ct);
         var end = StartOf(to.AddDays(1));
@@ -61,7 +63,8 @@ public static class DailyFigures
             result.Add(new DayFigures(
                 day, r?.Joins ?? 0, r?.Leaves ?? 0, (r?.Joins ?? 0) - (r?.Leaves ?? 0), r?.Messages ?? 0,
                 (r?.Messages ?? 0) - (r?.Staff ?? 0), r?.Staff ?? 0, speakers, members,
-                members == 0 ? 0 : Math.Round((double)speakers / members, 4)));
+                members == 0 ? 0 : Math.Round((double)speakers / members, 4),
+                r?.Deleted ?? 0));
         }
         return result;
     }

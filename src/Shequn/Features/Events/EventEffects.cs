@@ -112,6 +112,9 @@ public sealed class EventEffects(AppDbContext db)
                     Spoke(activity, ws, community.Id, speaker, e.OccurredAt);
                     EnsureInside(Stints(community.Id, speaker), e, ws, community.Id, speaker);
                     break;
+                case EventKind.MessageDeleted:
+                    Figure(community.Id, day).DeletedMessages++;
+                    break;
                 case EventKind.NicknameChanged when member is { } m && !string.IsNullOrWhiteSpace(e.UserName):
                     var stints = Stints(community.Id, m);
                     var current = stints.LastOrDefault(s => s.JoinedAt <= e.OccurredAt) ?? stints.LastOrDefault();

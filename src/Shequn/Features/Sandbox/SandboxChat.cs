@@ -5,7 +5,11 @@ using Shequn.Features.Events;
 
 namespace Shequn.Features.Sandbox;
 
-public sealed record ChatLine(long Seq, DateTime At, EventKind Kind, string? UserId, string? Name, bool FromStaff, MessageKind? MessageKind, string? Text);
+public sealed record ChatLine(long Seq, DateTime At, EventKind Kind, string? UserId, string? Name, bool FromStaff, MessageKind? MessageKind, string? Text, string? MessageId = null)
+{
+    /// <summary>A messageDeleted event names this message.</summary>
+    public bool Deleted { get; init; }
+}
 
 public sealed record ChatMember(string UserId, string Name);
 
@@ -32,10 +36,16 @@ public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, Event
             .Where(e => e.WorkspaceId == db.CurrentWorkspaceId && e.CommunityId == communityId
                 && (e.Kind == EventKind.MessagePosted || e.Kind == EventKind.MemberJoined || e.Kind == EventKind.MemberLeft || e.Kind == EventKind.MemberRemoved))
             .OrderByDescending(e => e.Seq).Take(count)
-            .Select(e => new ChatLine(e.Seq, e.OccurredAt, e.Kind, e.UserId, e.UserName, e.FromStaff, e.MessageKind, e.Text))
+            .Select(e => new ChatLine(e.Seq, e.OccurredAt, e.Kind, e.UserId, e.UserName, e.FromStaff, e.MessageKind, e.Text, e.MessageId))
             .ToListAsync(ct);
+        var ids = lines.Where(l => l.MessageId is not null).Select(l => l.MessageId!).ToList();
+        var deleted = (await db.Set<CommunityEvent>().AsNoTracking()
+                .Where(e => e.WorkspaceId == db.CurrentWorkspaceId && e.CommunityId == communityId && e.Kind == EventKind.MessageDeleted && ids.Contains(e.MessageId!))
+                .Select(e => e.MessageId!)
+                .ToListAsync(ct))
+            .ToHashSet(StringComparer.Ordinal);
         lines.Reverse();
-        return lines;
+        return [.. lines.Select(l => l.MessageId is { } id && deleted.Contains(id) ? l with { Deleted = true } : l)];
     }
 
     /// <summary>Current members with their Sandbox identity (members without one cannot be acted as).</summary>
@@ -68,6 +78,17 @@ public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, Event
         e.MessageKind = text.Contains("http", StringComparison.OrdinalIgnoreCase) ? MessageKind.Link : MessageKind.Text;
         e.MessageId = e.PlatformEventId;
         e.FromStaff = fromStaff;
+        await ingestor.IngestAsync([e], ct);
+    }
+
+    /// <summary>Staff delete a message, as they would in the group; the chat shows it struck through, the figures count it.</summary>
+    public async Task DeleteAsync(Guid communityId, string messageId, string staffName, CancellationToken ct = default)
+    {
+        var e = await NewAsync(communityId, EventKind.MessageDeleted, "staff", staffName);
+        e.UserId = null;
+        e.UserName = null;
+        e.ActorName = EventEffects.Clip(staffName, CommunityEvent.NameMaxLength);
+        e.MessageId = messageId;
         await ingestor.IngestAsync([e], ct);
     }
 

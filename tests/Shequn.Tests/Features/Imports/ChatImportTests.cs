@@ -184,7 +184,7 @@ public abstract class ChatImportTests(ShequnFactory factory)
         Assert.Equal(new DateTime(2025, 4, 1, 1, 5, 0, DateTimeKind.Utc), messages[0].OccurredAt);
         var (expected, actual) = await QueryAsync(ws.Id, async db => FigureRecount.Compare(await FigureRecount.FromLogAsync(db, ws.Id), await FigureRecount.StoredAsync(db, ws.Id)));
         Assert.Equal(expected, actual);
-        Assert.Contains("2025-04-01 Counts { Joins = 1, Leaves = 0, Messages = 4, StaffMessages = 1, Speakers = 1 }", actual, StringComparison.Ordinal);
+        Assert.Contains("2025-04-01 Counts { Joins = 1, Leaves = 0, Messages = 4, StaffMessages = 1, Speakers = 1, DeletedMessages = 0 }", actual, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,6 +59,31 @@ public abstract class SandboxTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Chat_StaffDeleteMessage_StrikesItAndCountsTheDeletion()
+    {
+        var (ws, community) = await SandboxCommunityAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Shequn.Platform.Auth.CurrentStaff>().ActAsSystem(ws.Id);
+        var chat = scope.ServiceProvider.GetRequiredService<SandboxChat>();
+        var bob = await chat.JoinAsync(community, "Bob", null, ct);
+        await chat.PostAsync(community, bob, "Bob", "加微 sx111505 有福利", fromStaff: false, ct);
+        await chat.PostAsync(community, bob, "Bob", "谢谢", fromStaff: false, ct);
+        var ad = (await chat.RecentAsync(community, 10, ct)).Single(l => l.Text == "加微 sx111505 有福利");
+
+        await chat.DeleteAsync(community, ad.MessageId!, "客服", ct);
+        await CaughtUpAsync();
+
+        var lines = await chat.RecentAsync(community, 10, ct);
+        Assert.True(lines.Single(l => l.MessageId == ad.MessageId).Deleted);
+        Assert.False(lines.Single(l => l.Text == "谢谢").Deleted);
+        var figures = await ws.Owner.Api.GetJsonAsync<CommunityFiguresDto>($"/api/communities/{community}/figures?from={DailyFigures.DayOf(DateTime.UtcNow):yyyy-MM-dd}");
+        var today = Assert.Single(figures.Days);
+        Assert.Equal((2, 1), (today.Messages, today.DeletedMessages));
+        await AssertFiguresEqualRecountAsync(ws.Id);
+    }
+
+    [Fact]
     public async Task Chat_NonSandboxCommunity_IsNotFound()
     {
         var ws = await factory.NewWorkspaceAsync();

@@ -350,6 +350,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<DateOnly>("Day")
                         .HasColumnType("date");
 
+                    b.Property<int>("DeletedMessages")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Joins")
                         .HasColumnType("integer");
 

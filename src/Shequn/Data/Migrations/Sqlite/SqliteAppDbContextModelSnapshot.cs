@@ -339,6 +339,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<DateOnly>("Day")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("DeletedMessages")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Joins")
                         .HasColumnType("INTEGER");
 
