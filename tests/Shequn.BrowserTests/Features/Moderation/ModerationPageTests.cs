@@ -71,4 +71,94 @@ public sealed class ModerationPageTests(ConsoleApp app)
         Assert.DoesNotContain("(a+)+b", stored, StringComparison.Ordinal);
         await page.ScreenshotAsync("moderation-rules-refused.zh-CN");
     }
+
+    [Fact]
+    public async Task WordListImport_TxtWithBlankAndDuplicateLines_AddsTheRestAndReportsLineNumbers()
+    {
+        var list = "导入词库-" + Guid.NewGuid().ToString("N")[..6];
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync("/moderation");
+        await Tab(page, "词库").ClickAsync();
+        await page.GetByTestId("list-new-name").FillAsync(list);
+        await page.GetByTestId("list-create").ClickAsync();
+        await page.GetByTestId("list-panel-title").Filter(new() { HasTextString = list }).WaitForAsync();
+
+        await page.GetByTestId("list-panel").Locator("input[type=file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = "terms.txt",
+            MimeType = "text/plain",
+            Buffer = System.Text.Encoding.UTF8.GetBytes("加微信领红包\n\n加微信领红包\n免费代购\n"),
+        });
+
+        var report = page.GetByTestId("list-import-report");
+        await report.WaitForAsync();
+        var text = await report.InnerTextAsync();
+        Assert.Contains("新增 2 个词条（共 4 行）", text, StringComparison.Ordinal);
+        Assert.Contains("空行 1 行：第 2 行", text, StringComparison.Ordinal);
+        Assert.Contains("第 3 行", text, StringComparison.Ordinal);
+        await page.GetByTestId("term-chip").Filter(new() { HasTextString = "免费代购" }).WaitForAsync();
+        var row = page.GetByTestId("list-table").Locator("tbody tr").Filter(new() { HasTextString = list });
+        Assert.Equal("2", (await row.GetByTestId("list-term-count").InnerTextAsync()).Trim());
+    }
+
+    [Fact]
+    public async Task Model_LabelledCsvImportedThenTrained_ShowsTheNewModelsFigures()
+    {
+        var csv = new System.Text.StringBuilder("target,input\n");
+        for (var i = 0; i < 30; i++)
+        {
+            csv.Append(Row(i, "1,加微信 vx{0} 领取免费红包，日结兼职\n"));
+            csv.Append(Row(i, "0,今天第{0}次打卡，鱼油吃了一个月感觉不错\n"));
+        }
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync("/moderation");
+        await Tab(page, "模型").ClickAsync();
+        await page.GetByTestId("label-counts").WaitForAsync();
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = "labels.csv",
+            MimeType = "text/csv",
+            Buffer = System.Text.Encoding.UTF8.GetBytes(csv.ToString()),
+        });
+        await page.GetByTestId("label-import-result").Filter(new() { HasTextString = "已导入 60 条" }).WaitForAsync();
+
+        await page.GetByTestId("model-train").ClickAsync();
+        await page.GetByTestId("model-metrics").WaitForAsync(new() { Timeout = 60_000 });
+        Assert.True(ConsolePages.ParseFigure(await page.GetByTestId("model-examples").InnerTextAsync()) > 0);
+        Assert.True(await page.GetByTestId("model-train").IsEnabledAsync());
+        await page.ScreenshotAsync("moderation-model.zh-CN");
+    }
+
+    [Fact]
+    public async Task Operator_OpensModeration_MayTestAndLabelButNotEdit()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync("zhou.ting@demo.shequn.local", app.StaffPassword);
+        await page.OpenAsync("/moderation");
+
+        await page.GetByTestId("moderation-read-only").WaitForAsync();
+        await page.GetByTestId("check-text").FillAsync("你好");
+        await page.GetByTestId("check-run").ClickAsync();
+        await page.GetByTestId("check-result").WaitForAsync();
+
+        await Tab(page, "词库").ClickAsync();
+        await page.GetByTestId("list-table").WaitForAsync();
+        Assert.Equal(0, await page.GetByTestId("list-create").CountAsync());
+        Assert.Equal(0, await page.GetByTestId("list-delete").CountAsync());
+
+        await Tab(page, "规则").ClickAsync();
+        await page.GetByTestId("rules-review").WaitForAsync();
+        Assert.Equal(0, await page.GetByTestId("rules-save").CountAsync());
+
+        await Tab(page, "模型").ClickAsync();
+        await page.GetByTestId("label-text").WaitForAsync();
+        Assert.Equal(0, await page.GetByTestId("model-train").CountAsync());
+        Assert.Equal(0, await page.GetByTestId("label-import").CountAsync());
+    }
+
+    private static string Row(int i, string format) =>
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, format, i);
 }
