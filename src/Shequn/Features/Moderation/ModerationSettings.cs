@@ -128,11 +128,8 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         if (list is null)
             return new(EditOutcome.NotFound, null, validation);
         var terms = await db.Set<ModerationTerm>().CountAsync(t => t.WordListId == id, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Set<ModerationTerm>().Where(t => t.WordListId == id).ExecuteDeleteAsync(ct);
-        db.Remove(list);
+        db.Remove(list); // its terms go with it (ON DELETE CASCADE)
         await SaveListsChangeAsync(ct);
-        await tx.CommitAsync(ct);
         return new(EditOutcome.Saved, new WordListDto(list.Id, list.Name, list.Category, list.Weight, terms), validation);
     }
 
@@ -371,10 +368,10 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         var validation = new Validation();
         if (!await MayManageAsync(ct))
             return (TrainingStart.Forbidden, validation);
-        var counts = await LabelCountsAsync(ct);
-        if (counts.Spam == 0 || counts.Spam == counts.Total)
-            return (TrainingStart.Invalid, validation.Add("labels", "BothKinds", "Training needs labelled messages of both kinds (spam and not spam)."));
         var examples = await db.Set<LabelledMessage>().Select(m => new LabelledExample(m.IsSpam, m.Text)).ToListAsync(ct);
+        var spam = examples.Count(e => e.IsSpam);
+        if (spam == 0 || spam == examples.Count)
+            return (TrainingStart.Invalid, validation.Add("labels", "BothKinds", "Training needs labelled messages of both kinds (spam and not spam)."));
         await engines.ForWorkspaceAsync(db, ct);
         var workspace = db.CurrentWorkspaceId;
         if (!engines.TryStartTraining(workspace, engine => TrainAndStoreAsync(engine, workspace, examples)))
@@ -382,7 +379,7 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         db.AddAuditNote(nameof(StoredSpamModel), workspace, "updated", null, new Dictionary<string, object?>
         {
             ["TrainingStarted"] = examples.Count,
-            ["SpamExamples"] = counts.Spam,
+            ["SpamExamples"] = spam,
         });
         await db.SaveChangesAsync(ct);
         return (TrainingStart.Started, validation);
@@ -413,7 +410,6 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(model);
         var m = model.Metrics;
-        static double? Figure(double value) => double.IsNaN(value) ? null : value;
         var stored = await db.Set<StoredSpamModel>().SingleOrDefaultAsync(ct);
         if (stored is null)
         {
@@ -422,7 +418,7 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         }
         stored.Weights = ModerationEngines.Encode(model);
         (stored.TrainingExamples, stored.SpamExamples, stored.HeldOut) = (m.TrainingExamples, m.SpamExamples, m.HeldOut);
-        (stored.Accuracy, stored.Precision, stored.Recall) = (Figure(m.Accuracy), Figure(m.Precision), Figure(m.Recall));
+        (stored.Accuracy, stored.Precision, stored.Recall) = (Measured(m.Accuracy), Measured(m.Precision), Measured(m.Recall));
         stored.TrainedAt = m.TrainedAt.UtcDateTime;
         var policy = await PolicyRowAsync(db, ct);
         policy.ModelStamp = ModerationPolicy.NewStamp();
@@ -437,9 +433,11 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         if (model is null)
             return (null, training);
         var m = model.Metrics;
-        static double? Figure(double value) => double.IsNaN(value) ? null : value;
-        return (new ModelDto(m.TrainingExamples, m.SpamExamples, m.HeldOut, Figure(m.Accuracy), Figure(m.Precision), Figure(m.Recall), m.TrainedAt), training);
+        return (new ModelDto(m.TrainingExamples, m.SpamExamples, m.HeldOut, Measured(m.Accuracy), Measured(m.Precision), Measured(m.Recall), m.TrainedAt), training);
     }
+
+    /// <summary>Metrics are NaN when there were too few examples to hold some out; stored and sent as null.</summary>
+    private static double? Measured(double value) => double.IsNaN(value) ? null : value;
 
     private async Task<bool> MayManageAsync(CancellationToken ct) =>
         await db.Current.GetProfileAsync(db, ct) is { CanManageModeration: true };

@@ -68,6 +68,28 @@ public abstract class ModerationTab : ComponentBase
         return errors.TryGetValue(field, out var e) ? string.Join(" ", e.Distinct()) : null;
     }
 
+    /// <summary>
+    /// An uploaded file as text, or null when it is not UTF-8: replacing bad bytes would import garbled terms, and a
+    /// file saved as GBK is better re-saved as UTF-8. A byte-order mark is dropped.
+    /// </summary>
+    protected static async Task<string?> ReadUtf8Async(Microsoft.AspNetCore.Components.Forms.IBrowserFile file, int maxMegabytes)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        using var buffer = new MemoryStream();
+        await using (var upload = file.OpenReadStream(maxMegabytes * 1024L * 1024))
+            await upload.CopyToAsync(buffer);
+        try
+        {
+            return StrictUtf8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length).TrimStart('\uFEFF');
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     protected static string Figure(double? value, string format = "0.00") =>
         value is { } v ? v.ToString(format, System.Globalization.CultureInfo.CurrentCulture) : "—";
 
