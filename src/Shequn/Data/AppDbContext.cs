@@ -37,7 +37,11 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         nameof(ApiToken.Hash), nameof(StaffUser.NormalizedEmail), nameof(StaffUser.NormalizedUserName),
         nameof(StaffUser.AccessFailedCount), nameof(StaffUser.LockoutEnd), nameof(ApiToken.LastUsedAt),
         nameof(ModerationPolicy.ListsStamp), nameof(ModerationPolicy.ModelStamp),
+        // Moves with every save, so it says nothing a reader needs; a save that changes only it is no change.
+        nameof(Community.UpdatedAt),
     };
+
+    private readonly List<(object Entity, string Field, object? Before, object? After)> _auditAlso = [];
 
     public CurrentStaff Current { get; } = current;
 
@@ -129,10 +133,11 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
             var props = entry.Properties.Where(p => !NeverAudited.Contains(p.Metadata.Name)).ToList();
             if (entry.State == EntityState.Modified)
                 props = props.Where(p => p.IsModified && !Equals(p.OriginalValue, p.CurrentValue)).ToList();
-            if (props.Count == 0)
+            var also = _auditAlso.Where(a => ReferenceEquals(a.Entity, entry.Entity)).ToList();
+            if (props.Count == 0 && also.Count == 0)
                 continue;
-            var before = entry.State == EntityState.Added ? null : Snapshot(props, original: true);
-            var after = entry.State == EntityState.Deleted ? null : Snapshot(props, original: false);
+            var before = entry.State == EntityState.Added ? null : Snapshot(props, also, original: true);
+            var after = entry.State == EntityState.Deleted ? null : Snapshot(props, also, original: false);
             rows.Add(new AuditEntry
             {
                 WorkspaceId = owned.WorkspaceId,
@@ -145,8 +150,18 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
                 After = after,
             });
         }
+        _auditAlso.Clear();
         return rows;
     }
+
+    /// <summary>
+    /// Adds a change the change tracker cannot see on <paramref name="entity"/> itself (staff assignments live in
+    /// rows of their own) to that entity's audit row in the next SaveChanges, as the pseudo-property
+    /// <paramref name="field"/>. The row is written even when none of the entity's own properties changed, so the
+    /// entity must be tracked. Call it only when before and after differ.
+    /// </summary>
+    public void AuditAlso(IAudited entity, string field, object? before, object? after) =>
+        _auditAlso.Add((entity, field, before, after));
 
     /// <summary>
     /// Adds an audit row for a change the change tracker cannot describe (a bulk import, a set-based delete,
@@ -167,10 +182,13 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         });
     }
 
-    private static string Snapshot(IEnumerable<PropertyEntry> props, bool original) =>
-        JsonSerializer.Serialize(
-            props.ToDictionary(p => p.Metadata.Name, p => original ? p.OriginalValue : p.CurrentValue),
-            AuditJson);
+    private static string Snapshot(IEnumerable<PropertyEntry> props, IEnumerable<(object Entity, string Field, object? Before, object? After)> also, bool original)
+    {
+        var values = props.ToDictionary(p => p.Metadata.Name, p => original ? p.OriginalValue : p.CurrentValue);
+        foreach (var a in also)
+            values[a.Field] = original ? a.Before : a.After;
+        return JsonSerializer.Serialize(values, AuditJson);
+    }
 }
 
 public sealed class SqliteAppDbContext(DbContextOptions options, CurrentStaff current) : AppDbContext(options, current);

@@ -29,7 +29,10 @@ public enum EditOutcome
     Forbidden,
 }
 
-public sealed record CommunitySaveResult(EditOutcome Outcome, Community? Community, Validation Validation, IReadOnlyList<string> Warnings);
+/// <param name="Refusal">Why a Forbidden save was refused, when there is more to say than "your role does not allow this":
+/// an English message for the API and a localization key (<c>Code</c>) with its arguments for the console.</param>
+public sealed record CommunitySaveResult(
+    EditOutcome Outcome, Community? Community, Validation Validation, IReadOnlyList<string> Warnings, FieldError? Refusal = null);
 
 /// <summary>Creates and edits communities for the console and the API with the same rules.</summary>
 public sealed class CommunityEditor(AppDbContext db)
@@ -73,15 +76,33 @@ public sealed class CommunityEditor(AppDbContext db)
         var staffIds = assignments.Select(a => a.StaffUserId).Distinct().ToList();
         if (staffIds.Count != assignments.Count)
             validation.Add("staff", "DuplicateStaff", "A staff member is listed more than once.");
-        var known = await db.Users.Where(u => u.WorkspaceId == db.CurrentWorkspaceId && staffIds.Contains(u.Id))
-            .Select(u => u.Id).ToListAsync(ct);
-        foreach (var missing in staffIds.Except(known))
+        var involved = staffIds.Concat(community?.Staff.Select(s => s.StaffUserId) ?? []).Distinct().ToList();
+        var people = await db.Users.Where(u => u.WorkspaceId == db.CurrentWorkspaceId && involved.Contains(u.Id))
+            .Select(u => new StaffAssignmentRules.Person(u.Id, u.DisplayName, u.Role)).ToDictionaryAsync(u => u.Id, ct);
+        foreach (var missing in staffIds.Where(i => !people.ContainsKey(i)))
             validation.Add("staff", "UnknownStaff", $"Unknown staff member '{missing}'.", missing);
         foreach (var a in assignments.Where(a => !Enum.IsDefined(a.Role)))
             validation.Add("staff", "UnknownValue", $"Unknown community role '{a.Role}'.", a.Role);
 
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation, []);
+
+        var before = community?.Staff.ToDictionary(s => s.StaffUserId, s => s.Role) ?? new Dictionary<Guid, CommunityRole>();
+        var after = assignments.ToDictionary(a => a.StaffUserId, a => a.Role);
+        if (id is null && !me.SeesAllCommunities)
+            after.TryAdd(me.Id, StaffUser.DefaultCommunityRole(me.Role));
+        foreach (var staffId in before.Keys.Union(after.Keys))
+        {
+            CommunityRole? was = before.TryGetValue(staffId, out var b) ? b : null;
+            CommunityRole? becomes = after.TryGetValue(staffId, out var a) ? a : null;
+            if (was == becomes)
+                continue;
+            // Whoever creates a community runs it in their usual role; that is not changing one's own role.
+            if (id is null && staffId == me.Id && becomes == StaffUser.DefaultCommunityRole(me.Role))
+                continue;
+            if (StaffAssignmentRules.Refuse(me, people[staffId], was, becomes) is { } refusal)
+                return new(EditOutcome.Forbidden, null, validation, [], refusal);
+        }
 
         community ??= db.Communities.Add(new Community { Name = name! }).Entity;
         community.Name = name!;
@@ -94,22 +115,29 @@ public sealed class CommunityEditor(AppDbContext db)
         community.Intro = Blank(input.Intro);
         community.Rules = Blank(input.Rules);
         community.State = input.State;
-        community.UpdatedAt = DateTime.UtcNow;
 
-        community.Staff.RemoveAll(s => assignments.All(a => a.StaffUserId != s.StaffUserId));
-        foreach (var a in assignments)
+        // A non-owner who creates a community runs it (added to `after` above); otherwise they could not see what they made.
+        community.Staff.RemoveAll(s => !after.ContainsKey(s.StaffUserId));
+        foreach (var (staffId, role) in after)
         {
-            var existing = community.Staff.FirstOrDefault(s => s.StaffUserId == a.StaffUserId);
+            var existing = community.Staff.FirstOrDefault(s => s.StaffUserId == staffId);
             if (existing is null)
-                community.Staff.Add(new CommunityStaff { CommunityId = community.Id, StaffUserId = a.StaffUserId, Role = a.Role });
+                community.Staff.Add(new CommunityStaff { CommunityId = community.Id, StaffUserId = staffId, Role = role });
             else
-                existing.Role = a.Role;
+                existing.Role = role;
         }
-        // A non-owner who creates a community runs it; otherwise they could not see what they made.
-        if (id is null && !me.SeesAllCommunities && community.Staff.All(s => s.StaffUserId != me.Id))
-            community.Staff.Add(new CommunityStaff { CommunityId = community.Id, StaffUserId = me.Id, Role = StaffUser.DefaultCommunityRole(me.Role) });
+        people.TryAdd(me.Id, new(me.Id, me.DisplayName, me.Role));
+        var staffBefore = StaffAssignmentRules.Describe(before, people);
+        var staffAfter = StaffAssignmentRules.Describe(after, people);
+        if (!staffBefore.SequenceEqual(staffAfter))
+            db.AuditAlso(community, StaffAssignmentRules.AuditField, staffBefore, staffAfter);
 
-        await db.SaveChangesAsync(ct);
+        // Unchanged saves change nothing, not even the time of the last change.
+        if (db.ChangeTracker.HasChanges())
+        {
+            community.UpdatedAt = DateTime.UtcNow;
+            await db.SaveChangesAsync(ct);
+        }
         var warnings = await SubOwnerWarningsAsync(db, community.Staff.Where(s => s.Role == CommunityRole.SubOwner).Select(s => s.StaffUserId), ct);
         return new(EditOutcome.Saved, community, validation, warnings);
     }
@@ -129,4 +157,44 @@ public sealed class CommunityEditor(AppDbContext db)
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}
+
+/// <summary>
+/// Who may change whose place in a community, the same in the community editor and the staff editor:
+/// nobody changes their own assignment; a staff member changes only the assignments of people whose workspace
+/// role they manage (<see cref="StaffProfile.CanManageRole"/>), and only from and to community roles below their own
+/// (the owner grants any).
+/// </summary>
+public static class StaffAssignmentRules
+{
+    /// <summary>The pseudo-property under which a community's staff changes appear in the audit log.</summary>
+    public const string AuditField = "Staff";
+
+    public sealed record Person(Guid Id, string DisplayName, StaffRole Role);
+
+    public static bool CanGrant(this StaffProfile me, CommunityRole role) =>
+        me.CanManageStaff && (me.Role == StaffRole.Owner || (int)role > (int)me.Role);
+
+    /// <summary>Whether <paramref name="me"/> may change <paramref name="person"/>'s assignment at all (whatever the roles).</summary>
+    public static bool CanReassign(this StaffProfile me, Guid personId, StaffRole personRole) =>
+        personId != me.Id && me.CanManageRole(personRole);
+
+    /// <summary>Null when the change from <paramref name="was"/> to <paramref name="becomes"/> (null: not assigned) is allowed.</summary>
+    public static FieldError? Refuse(StaffProfile me, Person person, CommunityRole? was, CommunityRole? becomes)
+    {
+        if (person.Id == me.Id)
+            return new("staff", "Communities.Refused.Own", "You cannot change your own assignment or role in a community.", []);
+        if (!me.CanManageRole(person.Role))
+            return new("staff", "Communities.Refused.Person",
+                $"Your role ({me.Role}) does not allow changing the assignments of {person.DisplayName} ({person.Role}).", [person.DisplayName, person.Role]);
+        foreach (var role in new[] { was, becomes }.OfType<CommunityRole>().Where(r => !me.CanGrant(r)))
+            return new("staff", "Communities.Refused.Role",
+                $"Your role ({me.Role}) does not allow granting or taking away the community role {role} ({person.DisplayName}).", [role, person.DisplayName]);
+        return null;
+    }
+
+    /// <summary>"Name (Role)" per assignment, sorted, for the audit log.</summary>
+    public static List<string> Describe(IReadOnlyDictionary<Guid, CommunityRole> assignments, IReadOnlyDictionary<Guid, Person> people) =>
+        assignments.Select(a => $"{(people.TryGetValue(a.Key, out var p) ? p.DisplayName : a.Key.ToString())} ({a.Value})")
+            .Order(StringComparer.Ordinal).ToList();
 }

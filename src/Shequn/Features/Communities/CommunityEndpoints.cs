@@ -78,7 +78,7 @@ public static class CommunityEndpoints
             var dto = await db.Communities.Where(c => c.Id == result.Community!.Id).Select(ToDto).SingleAsync(ct);
             return TypedResults.Created($"/api/communities/{dto.Id}", dto with { Warnings = result.Warnings });
         }
-        return result.Outcome == EditOutcome.Invalid ? result.Validation.Problem() : Forbidden();
+        return result.Outcome == EditOutcome.Invalid ? result.Validation.Problem() : Refused(result);
     }
 
     public static async Task<Results<Ok<CommunityDto>, ValidationProblem, NotFound, ProblemHttpResult>> Update(
@@ -90,9 +90,12 @@ public static class CommunityEndpoints
             EditOutcome.Saved => TypedResults.Ok((await db.Communities.Where(c => c.Id == id).Select(ToDto).SingleAsync(ct)) with { Warnings = result.Warnings }),
             EditOutcome.Invalid => result.Validation.Problem(),
             EditOutcome.NotFound => TypedResults.NotFound(),
-            _ => Forbidden(),
+            _ => Refused(result),
         };
     }
+
+    private static ProblemHttpResult Refused(CommunitySaveResult result) =>
+        result.Refusal is { } refusal ? Forbidden(refusal.Message) : Forbidden();
 
     internal static ProblemHttpResult Forbidden(string detail = "Your role does not allow this.") =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);

@@ -1,10 +1,8 @@
 using System.Net.Mail;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
-using Shequn.Features.Audit;
 using Shequn.Features.Communities;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
@@ -40,7 +38,6 @@ public sealed record StaffSaveResult(
 public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
 {
     public const int EmailMaxLength = 256;
-    private static readonly JsonSerializerOptions AuditJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private const string PasswordAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 
     public async Task<StaffSaveResult> CreateAsync(StaffCreateInput input, CancellationToken ct = default)
@@ -89,11 +86,13 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
         var assignments = await ResolveAssignmentsAsync(me, input.Communities ?? [], role, validation, ct);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
+        if (assignments.FirstOrDefault(a => !me.CanGrant(a.Role)) is { } tooHigh)
+            return Refused(validation, $"Your role ({me.Role}) does not allow granting the community role {tooHigh.Role} ({tooHigh.CommunityName}).");
 
         foreach (var a in assignments)
             user.Assignments.Add(new CommunityStaff { CommunityId = a.CommunityId, StaffUserId = user.Id, Role = a.Role });
         if (assignments.Count > 0)
-            AuditAssignments(user.Id, [], assignments.Select(a => Describe(a.CommunityName, a.Role)));
+            db.AuditAlso(user, AssignmentsField, null, assignments.Select(a => Describe(a.CommunityName, a.Role)).Order(StringComparer.Ordinal).ToList());
 
         // CreateAsync hashes the password and saves the user, its assignments and the audit rows in one SaveChanges.
         var created = await users.CreateAsync(user, password);
@@ -128,6 +127,8 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
             return Refused(validation, $"You may only change staff with a role below your own ({me.Role}).");
         if (input.Role is { } asked && Enum.IsDefined(asked) && !me.CanManageRole(asked))
             return Refused(validation, $"You may only give roles below your own ({me.Role}).");
+        if (user.Id == me.Id && input.Role is { } own && own != user.Role)
+            return Refused(validation, "You cannot change your own role.");
 
         var name = input.DisplayName?.Trim();
         if (input.DisplayName is not null)
@@ -149,6 +150,8 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
             assignments = await ResolveAssignmentsAsync(me, input.Communities, role, validation, ct);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
+        if (assignments is not null && RefuseAssignments(me, user, assignments) is { } refusal)
+            return Refused(validation, refusal.Message);
 
         if (name is not null)
             user.DisplayName = name;
@@ -204,6 +207,22 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
             .ToList();
     }
 
+    /// <summary>The community editor's rules (<see cref="StaffAssignmentRules"/>) for each assignment that would change.</summary>
+    private static Platform.Api.FieldError? RefuseAssignments(StaffProfile me, StaffUser user, List<ResolvedAssignment> wanted)
+    {
+        var person = new StaffAssignmentRules.Person(user.Id, user.DisplayName, user.Role);
+        var current = user.Assignments.Where(a => me.Sees(a.CommunityId)).ToDictionary(a => a.CommunityId, a => a.Role);
+        var next = wanted.ToDictionary(w => w.CommunityId, w => w.Role);
+        foreach (var community in current.Keys.Union(next.Keys))
+        {
+            CommunityRole? was = current.TryGetValue(community, out var b) ? b : null;
+            CommunityRole? becomes = next.TryGetValue(community, out var a) ? a : null;
+            if (was != becomes && StaffAssignmentRules.Refuse(me, person, was, becomes) is { } refusal)
+                return refusal;
+        }
+        return null;
+    }
+
     /// <summary>Replaces the assignments the actor can see; those in communities hidden from them stay as they are.</summary>
     private void ReplaceVisibleAssignments(StaffProfile me, StaffUser user, List<ResolvedAssignment> wanted)
     {
@@ -221,26 +240,10 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
         }
 
         var after = wanted.Select(w => Describe(w.CommunityName, w.Role)).Order(StringComparer.Ordinal).ToList();
+        // Assignments are rows of their own, so the change joins the staff member's audit row explicitly.
         if (!before.SequenceEqual(after))
-            AuditAssignments(user.Id, before, after);
+            db.AuditAlso(user, AssignmentsField, before, after);
     }
-
-    /// <summary>
-    /// Assignments are rows of their own (not audited entities), so the change is recorded here against the
-    /// staff member, in the same SaveChanges as the change itself.
-    /// </summary>
-    private void AuditAssignments(Guid staffId, IEnumerable<string> before, IEnumerable<string> after) =>
-        db.AuditEntries.Add(new AuditEntry
-        {
-            WorkspaceId = db.CurrentWorkspaceId,
-            ActorId = db.Current.UserId,
-            ActorName = db.Current.Principal?.Identity?.Name ?? "system",
-            Action = "updated",
-            EntityType = nameof(StaffUser),
-            EntityId = staffId.ToString(),
-            Before = JsonSerializer.Serialize(new Dictionary<string, IEnumerable<string>> { [AssignmentsField] = before }, AuditJson),
-            After = JsonSerializer.Serialize(new Dictionary<string, IEnumerable<string>> { [AssignmentsField] = after }, AuditJson),
-        });
 
     /// <summary>The pseudo-property under which assignment changes appear in the audit log.</summary>
     public const string AssignmentsField = "Communities";
