@@ -223,6 +223,103 @@ public abstract class CommunityApiTests(ShequnFactory factory)
         Assert.Contains("新名", entry.After!, StringComparison.Ordinal);
         Assert.DoesNotContain("Capacity\":200", entry.After!, StringComparison.Ordinal);
     }
+
+    private static object Staff(Guid id, string role) => new { staffUserId = id, role };
+
+    private async Task<List<Shequn.Features.Audit.AuditEntry>> AuditOfAsync(TestWorkspace ws, Guid entityId)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        db.Current.ActAsSystem(ws.Id);
+        return await db.AuditEntries.Where(a => a.EntityId == entityId.ToString()).OrderBy(a => a.Id).ToListAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Update_OperatorMakingHerselfSubOwnerOrRemovingSubOwner_Returns403AndChangesNothing()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var sub = await ws.AddStaffAsync(StaffRole.SubOwner, "真正的分群主");
+        var c = await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("上海群", staff: [Staff(sub.Id, "subOwner")]))).ReadAsync<CommunityDto>();
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", c.Id);
+
+        var promote = await op.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("上海群", staff: [Staff(sub.Id, "subOwner"), Staff(op.Id, "subOwner")]));
+        var takeOver = await op.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("上海群", staff: [Staff(op.Id, "operator")]));
+        var demote = await op.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("上海群", staff: [Staff(sub.Id, "koc"), Staff(op.Id, "operator")]));
+
+        Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden], new[] { promote.StatusCode, takeOver.StatusCode, demote.StatusCode });
+        Assert.Equal("application/problem+json", promote.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("your own", await promote.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Contains("真正的分群主", await takeOver.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        var after = await ws.Owner.Api.GetJsonAsync<CommunityDto>($"/api/communities/{c.Id}");
+        Assert.Equal(new[] { (sub.Id, CommunityRole.SubOwner), (op.Id, CommunityRole.Operator) }.Order(), after.Staff.Select(s => (s.StaffUserId, s.Role)).Order());
+        Assert.DoesNotContain(await AuditOfAsync(ws, c.Id), a => a.ActorId == op.Id);
+    }
+
+    [Fact]
+    public async Task Update_AdminGrantingRoleNotBelowOwn_Returns403()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var c = await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("管理员的群"))).ReadAsync<CommunityDto>();
+        var admin = await ws.AddStaffAsync(StaffRole.Admin, "管理员", c.Id);
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营");
+        var otherAdmin = await ws.AddStaffAsync(StaffRole.Admin, "另一位管理员");
+
+        var asSubOwner = await admin.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("管理员的群", staff: [Staff(admin.Id, "operator"), Staff(op.Id, "subOwner")]));
+        var asAdmin = await admin.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("管理员的群", staff: [Staff(admin.Id, "operator"), Staff(op.Id, "admin")]));
+        var peer = await admin.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("管理员的群", staff: [Staff(admin.Id, "operator"), Staff(otherAdmin.Id, "koc")]));
+
+        Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden], new[] { asSubOwner.StatusCode, asAdmin.StatusCode, peer.StatusCode });
+        Assert.Equal(admin.Id, Assert.Single((await ws.Owner.Api.GetJsonAsync<CommunityDto>($"/api/communities/{c.Id}")).Staff).StaffUserId);
+    }
+
+    [Fact]
+    public async Task Update_SubOwnerAssigningBelowOwnRole_SavesAndAuditsStaffBeforeAndAfter()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var c = await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("分群主的群"))).ReadAsync<CommunityDto>();
+        var sub = await ws.AddStaffAsync(StaffRole.SubOwner, "分群主", c.Id);
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", c.Id);
+        var koc = await ws.AddStaffAsync(StaffRole.Koc, "达人");
+
+        var saved = await (await sub.Api.PutJsonAsync($"/api/communities/{c.Id}",
+            NewCommunity("分群主的群", staff: [Staff(sub.Id, "operator"), Staff(op.Id, "admin"), Staff(koc.Id, "koc")]))).ReadAsync<CommunityDto>();
+
+        Assert.Equal(3, saved.Staff.Count);
+        var entry = Assert.Single(await AuditOfAsync(ws, c.Id), a => a.Action == "updated");
+        var change = Assert.Single(Shequn.Features.Audit.AuditChange.Between(entry.Before, entry.After));
+        Assert.Equal(StaffAssignmentRules.AuditField, change.Field);
+        Assert.Equal("分群主 (Operator)、运营 (Operator)", Shequn.Features.Audit.AuditChange.Display(change.Before));
+        Assert.Equal("分群主 (Operator)、达人 (Koc)、运营 (Admin)", Shequn.Features.Audit.AuditChange.Display(change.After));
+        Assert.Equal(sub.Id, entry.ActorId);
+    }
+
+    [Fact]
+    public async Task Update_NothingChanged_WritesNoAuditEntryAndKeepsUpdatedAt()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营");
+        var body = NewCommunity("不变的群", staff: [Staff(op.Id, "operator")]);
+        var c = await (await ws.Owner.Api.PostJsonAsync("/api/communities", body)).ReadAsync<CommunityDto>();
+
+        var again = await (await ws.Owner.Api.PutJsonAsync($"/api/communities/{c.Id}", body)).ReadAsync<CommunityDto>();
+
+        Assert.Equal(c.UpdatedAt, again.UpdatedAt);
+        Assert.Equal(["created"], (await AuditOfAsync(ws, c.Id)).Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task Update_OnlyStaffChanged_AuditShowsStaffNotUpdatedAt()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营");
+        var c = await (await ws.Owner.Api.PostJsonAsync("/api/communities", NewCommunity("换人的群"))).ReadAsync<CommunityDto>();
+
+        await (await ws.Owner.Api.PutJsonAsync($"/api/communities/{c.Id}", NewCommunity("换人的群", staff: [Staff(op.Id, "koc")]))).ReadAsync<CommunityDto>();
+
+        var entry = Assert.Single(await AuditOfAsync(ws, c.Id), a => a.Action == "updated");
+        var change = Assert.Single(Shequn.Features.Audit.AuditChange.Between(entry.Before, entry.After));
+        Assert.Equal(("Staff", "", "运营 (Koc)"), (change.Field, Shequn.Features.Audit.AuditChange.Display(change.Before), Shequn.Features.Audit.AuditChange.Display(change.After)));
+    }
 }
 
 public sealed class CommunityApiTests_Sqlite(SqliteFactory factory) : CommunityApiTests(factory), IClassFixture<SqliteFactory>;
