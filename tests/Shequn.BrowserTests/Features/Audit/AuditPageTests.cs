@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using Shequn.BrowserTests.Infrastructure;
+
+namespace Shequn.BrowserTests.Features.Audit;
+
+public sealed partial class AuditPageTests(ConsoleApp app)
+{
+    [Fact]
+    public async Task Owner_AuditPage_ReadableNamesWholeSecondsAndFilters()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync("/audit");
+        var rows = page.GetByTestId("audit-table").Locator("tbody tr");
+        await rows.First.WaitForAsync();
+
+        foreach (var when in await page.GetByTestId("audit-when").AllInnerTextsAsync())
+            Assert.Matches(WholeSeconds(), when);
+
+        await page.SelectOptionAsync(page.GetByTestId("audit-filter-entity"), "社群");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=audit-entity]')].every(e => e.innerText.startsWith('社群'))");
+        var entities = await page.GetByTestId("audit-entity").AllInnerTextsAsync();
+        Assert.NotEmpty(entities);
+        // "社群 西安健康生活群", not "Community 0193…".
+        Assert.Contains(entities, e => e.Contains("健康生活群", StringComparison.Ordinal));
+        Assert.DoesNotContain(entities, e => GuidLike().IsMatch(e));
+        await page.ScreenshotAsync("audit.zh-CN");
+    }
+
+    [Fact]
+    public async Task Owner_AuditPage_FitsAPhone()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.SetViewportSizeAsync(PhoneLayout.Width, PhoneLayout.Height);
+        await page.OpenAsync("/audit");
+        await page.GetByTestId("audit-table").Locator("tbody tr").First.WaitForAsync();
+
+        Assert.Empty(await page.OverflowingAsync());
+        Assert.True(await page.GetByTestId("audit-filter-actor").WithinWidthAsync());
+        Assert.True(await page.GetByTestId("audit-filter-entity").WithinWidthAsync());
+        Assert.True(await page.GetByTestId("audit-when").First.WithinWidthAsync());
+        await page.ScreenshotAsync("audit-phone.zh-CN");
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$")]
+    private static partial Regex WholeSeconds();
+
+    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-")]
+    private static partial Regex GuidLike();
+}
