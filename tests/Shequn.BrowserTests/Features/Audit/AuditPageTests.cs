@@ -43,6 +43,28 @@ public sealed partial class AuditPageTests(ConsoleApp app)
         await page.ScreenshotAsync("audit-phone.zh-CN");
     }
 
+    [Fact]
+    public async Task SubOwner_AuditPage_ShowsOnlyHerCommunitiesAndNoOwnerTokens()
+    {
+        // 李静 runs 西安, 成都 and 深海鱼油; the owner's token entries and the other communities are not hers to read.
+        string[] hers = ["西安健康生活群", "成都健康生活群", "深海鱼油交流群"];
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync("li.jing@demo.shequn.local", app.StaffPassword);
+        await page.OpenAsync("/audit");
+        await page.GetByTestId("audit-scope").WaitForAsync();
+
+        await page.SelectOptionAsync(page.GetByTestId("audit-filter-entity"), "社群");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=audit-entity]')].every(e => e.innerText.startsWith('社群'))");
+        var entities = await page.GetByTestId("audit-entity").AllInnerTextsAsync();
+        Assert.NotEmpty(entities);
+        Assert.All(entities, e => Assert.Contains(hers, name => e.Contains(name, StringComparison.Ordinal)));
+
+        await page.SelectOptionAsync(page.GetByTestId("audit-filter-entity"), "API 令牌");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=audit-entity]').length === 0");
+        Assert.Equal(0, await page.GetByTestId("audit-entity").CountAsync());
+        Assert.Equal(0, ConsolePages.ParseFigure(await page.GetByTestId("audit-total").InnerTextAsync()));
+    }
+
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$")]
     private static partial Regex WholeSeconds();
 
