@@ -1,9 +1,13 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
+using Shequn.Features.Imports;
 using Shequn.Features.Staff;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Api;
@@ -103,6 +107,32 @@ public abstract class WorkspaceApiTests(ShequnFactory factory)
         // The first message was counted on Shanghai's Monday and stays there; the second on New York's Sunday.
         Assert.Equal([1, 1], figures.Days.Select(d => d.Messages));
         Assert.All(figures.Days, d => Assert.True(d.Complete));
+    }
+
+    [Fact]
+    public async Task Import_TimesWithoutOffset_ReadInTheWorkspacesZone()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("导入时区群", "manual"))).ReadAsync<CommunityDto>()).Id;
+        await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { timeZone = "Europe/Berlin" })).ReadAsync<WorkspaceDto>();
+        const string csv = "time,event,user_id,user_name,text,kind,staff,channel\n2026-07-01 09:00:00,message,wx_a,阿A,早,,,\n";
+
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(ws.Id);
+            var importer = scope.ServiceProvider.GetRequiredService<ChatImporter>();
+            var target = await importer.FindCommunityAsync(community, Ct);
+            var result = await importer.ImportAsync(target!, ChatImportFormat.Csv, new MemoryStream(Encoding.UTF8.GetBytes(csv)), null, null, Ct);
+            Assert.Equal(1, result.Accepted);
+        }
+        await CaughtUpAsync();
+
+        await using var read = factory.Services.CreateAsyncScope();
+        var events = read.ServiceProvider.GetRequiredService<AppDbContext>();
+        var at = await events.Set<CommunityEvent>().Where(e => e.WorkspaceId == ws.Id).Select(e => e.OccurredAt).SingleAsync(Ct);
+        // 09:00 in Berlin in summer (UTC+2), not 09:00 in Shanghai.
+        Assert.Equal(new DateTime(2026, 7, 1, 7, 0, 0, DateTimeKind.Utc), at);
     }
 
     [Fact]
