@@ -9,8 +9,10 @@ public static class FigureRecount
 {
     public sealed record Counts(int Joins, int Leaves, int Messages, int StaffMessages, int Speakers, int DeletedMessages);
 
-    public static async Task<Dictionary<(Guid Community, DateOnly Day), Counts>> FromLogAsync(AppDbContext db, Guid workspaceId)
+    /// <summary>Days are those of <paramref name="zone"/> (the workspace's default zone when not given).</summary>
+    public static async Task<Dictionary<(Guid Community, DateOnly Day), Counts>> FromLogAsync(AppDbContext db, Guid workspaceId, TimeZoneInfo? zone = null)
     {
+        zone ??= Shequn.Features.Workspaces.WorkspaceZones.Default;
         var ct = TestContext.Current.CancellationToken;
         var events = await db.Set<CommunityEvent>().AsNoTracking().Where(e => e.WorkspaceId == workspaceId).ToListAsync(ct);
         var skipped = (await db.Set<SkippedEvent>().AsNoTracking().Where(s => s.WorkspaceId == workspaceId).Select(s => s.Seq).ToListAsync(ct)).ToHashSet();
@@ -21,7 +23,7 @@ public static class FigureRecount
         foreach (var e in events.Where(e => !skipped.Contains(e.Seq)))
         {
             var community = e.CommunityId ?? chats[(e.Platform, e.ChatId!)];
-            var key = (community, DailyFigures.DayOf(e.OccurredAt));
+            var key = (community, DailyFigures.DayOf(e.OccurredAt, zone));
             var c = result.GetValueOrDefault(key, new Counts(0, 0, 0, 0, 0, 0));
             c = e.Kind switch
             {

@@ -15,6 +15,7 @@ internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspac
     public void Configure(EntityTypeBuilder<Workspace> b)
     {
         b.Property(e => e.Name).HasMaxLength(Workspace.NameMaxLength);
+        b.Property(e => e.TimeZone).HasMaxLength(Workspace.TimeZoneMaxLength).HasDefaultValue(Workspace.DefaultTimeZone);
     }
 }
 

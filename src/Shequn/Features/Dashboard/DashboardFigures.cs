@@ -1,24 +1,49 @@
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Members;
 
 namespace Shequn.Features.Dashboard;
 
-/// <summary>The workspace at a glance, as the acting staff member may see it.</summary>
-public sealed record DashboardFigures(int Communities, int Members, int Staff, int JoinsThisWeek)
+/// <summary>
+/// The workspace at a glance, every figure over the same communities: all of them for the owner
+/// (<paramref name="WholeWorkspace"/>), otherwise those assigned to the viewer.
+/// </summary>
+/// <param name="Communities">Communities in scope that are not dissolved.</param>
+/// <param name="Members">Distinct members now in at least one community in scope.</param>
+/// <param name="MembersListed">Members the members list shows the viewer: also those who have left (or, for the
+/// owner, who are in no community at all), so it is larger than <paramref name="Members"/>.</param>
+/// <param name="Staff">Active staff: the whole workspace's for the owner, otherwise those assigned to a community in scope.</param>
+/// <param name="JoinsThisWeek">Joins to communities in scope since Monday 00:00 in the workspace's zone (a member
+/// joining two groups counts twice).</param>
+public sealed record DashboardFigures(
+    int Communities, int Members, int Staff, int JoinsThisWeek,
+    bool WholeWorkspace, int MembersListed, DateOnly WeekStart, string TimeZone)
 {
-    public static async Task<DashboardFigures> ComputeAsync(AppDbContext db, DateTime now, CancellationToken ct = default)
+    public static async Task<DashboardFigures> ComputeAsync(AppDbContext db, TimeZoneInfo zone, DateTime now, CancellationToken ct = default)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
         var communities = db.Visible(me);
         var visibleIds = communities.Select(c => c.Id);
         var memberships = db.Memberships.Where(m => visibleIds.Contains(m.CommunityId));
-        // The week starts on Monday (China's working week).
-        var weekStart = now.Date.AddDays(-(((int)now.DayOfWeek + 6) % 7));
+        // The week starts on Monday (China's working week), at midnight in the workspace's zone.
+        var today = DailyFigures.DayOf(now, zone);
+        var monday = today.AddDays(-(((int)today.DayOfWeek + 6) % 7));
+        var weekStart = DailyFigures.StartOf(monday, zone);
+        var wholeWorkspace = me?.SeesAllCommunities == true;
+        var staff = wholeWorkspace
+            ? await db.Users.CountAsync(u => u.WorkspaceId == db.CurrentWorkspaceId && u.IsActive, ct)
+            : await db.Users.CountAsync(u => u.WorkspaceId == db.CurrentWorkspaceId && u.IsActive
+                && db.CommunityStaff.Any(s => s.StaffUserId == u.Id && visibleIds.Contains(s.CommunityId)), ct);
         return new DashboardFigures(
             await communities.CountAsync(c => c.State != CommunityState.Dissolved, ct),
             await memberships.Where(m => m.LeftAt == null).Select(m => m.MemberId).Distinct().CountAsync(ct),
-            await db.Users.CountAsync(u => u.WorkspaceId == db.CurrentWorkspaceId && u.IsActive, ct),
-            await memberships.CountAsync(m => m.JoinedAt >= weekStart, ct));
+            staff,
+            await memberships.CountAsync(m => m.JoinedAt >= weekStart, ct),
+            wholeWorkspace,
+            await db.VisibleMembers(me).CountAsync(ct),
+            monday,
+            zone.Id);
     }
 }

@@ -4,6 +4,7 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Sandbox;
+using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Demo;
 
@@ -65,12 +66,13 @@ public static class DemoHistory
         if (seeded)
             communities = communities.Where(c => stints.Any(m => m.CommunityId == c.Id)).ToList();
         var now = DateTime.UtcNow;
-        var today = DailyFigures.DayOf(now);
+        var zone = await scope.ServiceProvider.GetRequiredService<WorkspaceZones>().GetAsync(workspaceId, ct);
+        var today = DailyFigures.DayOf(now, zone);
         var first = today.AddDays(-(Days - 1));
         var perDay = TargetMessages / Days / communities.Count;
         // With seeded members, bigger groups talk more: a fixed number of messages per member-day, set so that the
         // 90 days hold about TargetMessages.
-        var firstStart = DailyFigures.StartOf(first);
+        var firstStart = DailyFigures.StartOf(first, zone);
         var memberDays = stints.Sum(m =>
             Math.Max(0, ((m.LeftAt is { } left && left < now ? left : now) - (m.JoinedAt > firstStart ? m.JoinedAt : firstStart)).TotalDays));
         // (÷ 0.88: days vary ±30 %, weekends are quieter, and a day starts with the members of the morning.)
@@ -79,7 +81,7 @@ public static class DemoHistory
         {
             var t = new SandboxTraffic(1000 + i, workspaceId, c.Id, $"demo:{i}:", [],
                 staff.Select(s => new SandboxPerson("staff-" + s.Id.ToString("N"), s.DisplayName)))
-            { AdShare = 0.0005 };
+            { AdShare = 0.0005, Zone = zone };
             foreach (var m in stints.Where(m => m.CommunityId == c.Id))
             {
                 var person = new SandboxPerson(identities[m.MemberId], m.Name);
@@ -103,7 +105,7 @@ public static class DemoHistory
             pending.Clear();
         }
         foreach (var t in traffic)
-            pending.AddRange(t.PlayScheduledBefore(DailyFigures.StartOf(first)));
+            pending.AddRange(t.PlayScheduledBefore(firstStart));
         for (var day = first; day <= today; day = day.AddDays(1))
         {
             foreach (var t in traffic)

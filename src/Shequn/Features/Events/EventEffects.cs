@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Members;
+using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Events;
 
@@ -16,10 +17,11 @@ namespace Shequn.Features.Events;
 /// <item>Memberships are intervals placed by when things happened, not by arrival: a leave that arrives before its
 ///   join leaves a closed membership whose start the join fills in later.</item>
 /// <item>A message from someone with no membership at that time opens one (they are evidently in the group).</item>
-/// <item>Figures count processed events per China-time day, so they can be recounted from the log.</item>
+/// <item>Figures count processed events per day in the workspace's time zone (as it is when the event is processed;
+///   a later change of zone applies to events processed from then on), so they can be recounted from the log.</item>
 /// </list>
 /// </summary>
-public sealed class EventEffects(AppDbContext db)
+public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
 {
     private readonly List<SkippedEvent> _skipped = [];
 
@@ -51,7 +53,8 @@ public sealed class EventEffects(AppDbContext db)
             .Where(a => cids.Contains(a.CommunityId) && mids.Contains(a.MemberId))
             .ToDictionaryAsync(a => (a.CommunityId, a.MemberId), ct);
 
-        var days = events.Select(e => DailyFigures.DayOf(e.OccurredAt)).ToList();
+        var zone = await zones.GetAsync(ws, ct);
+        var days = events.Select(e => DailyFigures.DayOf(e.OccurredAt, zone)).ToList();
         var (minDay, maxDay) = (days.Min(), days.Max());
         var figures = await db.Set<CommunityDailyFigure>()
             .Where(f => cids.Contains(f.CommunityId) && f.Day >= minDay && f.Day <= maxDay)
@@ -84,7 +87,7 @@ public sealed class EventEffects(AppDbContext db)
         {
             if (resolved[e.Seq] is not { } community)
                 continue;
-            var day = DailyFigures.DayOf(e.OccurredAt);
+            var day = DailyFigures.DayOf(e.OccurredAt, zone);
             var member = members.TryGetValue((e.Seq, false), out var mid) ? mid : (Guid?)null;
             switch (e.Kind)
             {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Staff;
+using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Events;
 
@@ -13,7 +14,10 @@ public sealed record IngestedEvent(int Index, string Id, IngestStatus Status);
 
 public sealed record IngestResponse(int Accepted, int Duplicates, IReadOnlyList<IngestedEvent> Events);
 
-public sealed record CommunityFiguresDto(Guid CommunityId, DateOnly From, DateOnly To, IReadOnlyList<DayFigures> Days);
+/// <summary>Daily figures; days are those of <c>TimeZone</c> (the workspace's), and a day with <c>complete: false</c>
+/// (today) is counted up to <c>AsOf</c> only.</summary>
+public sealed record CommunityFiguresDto(Guid CommunityId, DateOnly From, DateOnly To, IReadOnlyList<DayFigures> Days,
+    string TimeZone = "", DateTimeOffset AsOf = default);
 
 public static class EventEndpoints
 {
@@ -121,29 +125,35 @@ public static class EventEndpoints
     }
 
     public static async Task<Results<Ok<CommunityFiguresDto>, NotFound, ValidationProblem>> CommunityFigures(
-        AppDbContext db, Guid id, DateOnly? from, DateOnly? to, CancellationToken ct)
+        AppDbContext db, WorkspaceClock clock, Guid id, DateOnly? from, DateOnly? to, CancellationToken ct)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
         var community = db.Visible(me).Where(c => c.Id == id);
         if (!await community.AnyAsync(ct))
             return TypedResults.NotFound();
-        if (Range(from, to, out var f, out var t) is { } problem)
-            return problem;
-        return TypedResults.Ok(new CommunityFiguresDto(id, f, t, await DailyFigures.ReadAsync(db, community, f, t, ct)));
+        return await FiguresAsync(db, clock, community, id, from, to, ct);
     }
 
-    public static async Task<Results<Ok<CommunityFiguresDto>, ValidationProblem>> WorkspaceFigures(
-        AppDbContext db, DateOnly? from, DateOnly? to, CancellationToken ct)
+    public static async Task<Results<Ok<CommunityFiguresDto>, NotFound, ValidationProblem>> WorkspaceFigures(
+        AppDbContext db, WorkspaceClock clock, DateOnly? from, DateOnly? to, CancellationToken ct)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
-        if (Range(from, to, out var f, out var t) is { } problem)
-            return problem;
-        return TypedResults.Ok(new CommunityFiguresDto(Guid.Empty, f, t, await DailyFigures.ReadAsync(db, db.Visible(me), f, t, ct)));
+        return await FiguresAsync(db, clock, db.Visible(me), Guid.Empty, from, to, ct);
     }
 
-    private static ValidationProblem? Range(DateOnly? from, DateOnly? to, out DateOnly f, out DateOnly t)
+    private static async Task<Results<Ok<CommunityFiguresDto>, NotFound, ValidationProblem>> FiguresAsync(
+        AppDbContext db, WorkspaceClock clock, IQueryable<Community> communities, Guid id, DateOnly? from, DateOnly? to, CancellationToken ct)
     {
-        t = to ?? DailyFigures.DayOf(DateTime.UtcNow);
+        var now = clock.Now;
+        if (Range(from, to, DateOnly.FromDateTime(now.DateTime), out var f, out var t) is { } problem)
+            return problem;
+        var days = await DailyFigures.ReadAsync(db, communities, f, t, clock.Zone, now.UtcDateTime, ct);
+        return TypedResults.Ok(new CommunityFiguresDto(id, f, t, days, clock.Zone.Id, now));
+    }
+
+    private static ValidationProblem? Range(DateOnly? from, DateOnly? to, DateOnly today, out DateOnly f, out DateOnly t)
+    {
+        t = to ?? today;
         f = from ?? t.AddDays(-29);
         if (f > t)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = ["'from' must not be after 'to'."] });

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Events;
 
@@ -11,7 +12,7 @@ namespace Shequn.Features.Events;
 /// A batch that fails is retried one event at a time; an event that fails on its own is recorded in
 /// <see cref="SkippedEvent"/> and passed, so one bad event never stops the pipeline.
 /// </summary>
-public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, ILogger<EventProcessor> log) : BackgroundService
+public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, WorkspaceZones zones, ILogger<EventProcessor> log) : BackgroundService
 {
     public const string CheckpointName = "processor";
     public const int BatchSize = 1000;
@@ -115,7 +116,7 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
         if (locked != checkpoint)
             return 0; // another node got there first
 
-        var effects = new EventEffects(db);
+        var effects = new EventEffects(db, zones);
         try
         {
             await effects.ApplyAsync(events, ct);

@@ -1,3 +1,5 @@
+using Shequn.Features.Workspaces;
+
 namespace Shequn.Features.Events;
 
 public sealed class EventOptions
@@ -22,6 +24,8 @@ public static class EventsSetup
     {
         builder.Services.AddOptions<EventOptions>().Bind(builder.Configuration.GetSection("Events"));
         var options = builder.Configuration.GetSection("Events").Get<EventOptions>() ?? new EventOptions();
+        // Days are the workspace's days: every host that processes events needs the zones.
+        builder.AddShequnWorkspaces();
         builder.Services.AddSingleton<EventLogSignal>();
         builder.Services.AddSingleton<EventIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventIngestor>());

@@ -26,11 +26,22 @@ public sealed record ImportResult(int Events, int Accepted, int Duplicates, IRea
 }
 
 /// <summary>Options shared by the readers.</summary>
-public sealed record ChatImportOptions(Guid WorkspaceId, Guid CommunityId, TimeSpan LocalOffset)
+public sealed record ChatImportOptions(Guid WorkspaceId, Guid CommunityId, TimeZoneInfo LocalZone)
 {
     /// <summary>At most this many errors are reported for one file; after that, reading stops.</summary>
     public const int MaxErrors = 50;
 
-    /// <summary>China time: how exports without an offset (old Telegram dates, CSV times without one) are read.</summary>
-    public static readonly TimeSpan DefaultOffset = TimeSpan.FromHours(8);
+    /// <summary>How times without an offset (old Telegram dates, CSV times without one) are read: in the workspace's
+    /// zone unless the caller names a fixed offset.</summary>
+    public static TimeZoneInfo FixedOffset(TimeSpan offset) =>
+        TimeZoneInfo.CreateCustomTimeZone(Workspaces.WorkspaceClock.OffsetLabel(offset), offset, Workspaces.WorkspaceClock.OffsetLabel(offset), Workspaces.WorkspaceClock.OffsetLabel(offset));
+
+    /// <summary>A wall-clock time in the zone as UTC; a time that daylight saving skips is read an hour on.</summary>
+    public static DateTime ToUtc(DateTime local, TimeZoneInfo zone)
+    {
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        if (zone.IsInvalidTime(local))
+            local = local.AddHours(1);
+        return TimeZoneInfo.ConvertTimeToUtc(local, zone);
+    }
 }

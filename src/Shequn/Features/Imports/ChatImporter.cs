@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
+using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Imports;
 
@@ -11,7 +12,7 @@ namespace Shequn.Features.Imports;
 /// (so memberships and figures follow by the usual processing) and its event ids make a second import a no-op.
 /// Used by the console upload and by the CLI (`import telegram|csv FILE --community ID`).
 /// </summary>
-public sealed class ChatImporter(AppDbContext db, EventIngestor ingestor)
+public sealed class ChatImporter(AppDbContext db, EventIngestor ingestor, WorkspaceZones zones)
 {
     public const int BatchSize = 2000;
 
@@ -27,7 +28,8 @@ public sealed class ChatImporter(AppDbContext db, EventIngestor ingestor)
     public async Task<ImportResult> ImportAsync(
         Community community, ChatImportFormat format, Stream file, TimeSpan? localOffset, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
     {
-        var options = new ChatImportOptions(community.WorkspaceId, community.Id, localOffset ?? ChatImportOptions.DefaultOffset);
+        var zone = localOffset is { } offset ? ChatImportOptions.FixedOffset(offset) : await zones.GetAsync(community.WorkspaceId, ct);
+        var options = new ChatImportOptions(community.WorkspaceId, community.Id, zone);
         var parsed = format == ChatImportFormat.Telegram ? TelegramExportReader.Read(file, options) : CsvChatReader.Read(file, options);
         if (!parsed.IsValid)
             return new ImportResult(0, 0, 0, parsed.Errors);

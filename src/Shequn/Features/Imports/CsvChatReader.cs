@@ -78,7 +78,7 @@ public static class CsvChatReader
             void Error(string name, string reason) => errors.Add(new ImportError($"line {line}, column {name}", reason));
 
             var time = Get("time");
-            if (!TryTime(time, options.LocalOffset, out var at))
+            if (!TryTime(time, options.LocalZone, out var at))
             {
                 Error("time", $"expected ISO 8601 (2025-03-01T10:00:00+08:00) or \"2025-03-01 10:00:00\", got \"{time}\"");
                 continue;
@@ -162,14 +162,14 @@ public static class CsvChatReader
         return new ParsedChat(null, null, errors.Count == 0 ? events : [], errors);
     }
 
-    private static bool TryTime(string? value, TimeSpan offset, out DateTime utc)
+    private static bool TryTime(string? value, TimeZoneInfo zone, out DateTime utc)
     {
         utc = default;
         if (value is null)
             return false;
         if (DateTime.TryParseExact(value, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
-            utc = DateTime.SpecifyKind(local - offset, DateTimeKind.Utc);
+            utc = ChatImportOptions.ToUtc(local, zone);
             return true;
         }
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset)

@@ -71,7 +71,7 @@ public static class TelegramExportReader
                 errors.Add(new ImportError(path + ".type", $"expected \"message\", \"service\" or \"unsupported\", got {Show(t)}"));
                 continue;
             }
-            if (!TryDate(m, path, options.LocalOffset, errors, out var at))
+            if (!TryDate(m, path, options.LocalZone, errors, out var at))
                 continue;
 
             CommunityEvent New(EventKind kind, int part, string userId, string? userName)
@@ -167,7 +167,7 @@ public static class TelegramExportReader
 
     private static string Show(JsonElement e) => e.ValueKind == JsonValueKind.Undefined ? "nothing" : e.GetRawText();
 
-    private static bool TryDate(JsonElement m, string path, TimeSpan offset, List<ImportError> errors, out DateTime at)
+    private static bool TryDate(JsonElement m, string path, TimeZoneInfo zone, List<ImportError> errors, out DateTime at)
     {
         at = default;
         if (m.TryGetProperty("date_unixtime", out var unix))
@@ -184,7 +184,7 @@ public static class TelegramExportReader
         if (m.TryGetProperty("date", out var date) && date.ValueKind == JsonValueKind.String
             && DateTime.TryParseExact(date.GetString(), "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
-            at = DateTime.SpecifyKind(local - offset, DateTimeKind.Utc);
+            at = ChatImportOptions.ToUtc(local, zone);
             return true;
         }
         errors.Add(new ImportError(path + ".date", $"expected date_unixtime, or a date like 2025-03-01T10:00:00; got {Show(date)}"));

@@ -58,6 +58,9 @@ public sealed class SandboxTraffic
 
     public int MemberCount => _present.Count;
 
+    /// <summary>The zone whose days <see cref="Day"/> and <see cref="Founders"/> play (their hours follow its clock).</summary>
+    public TimeZoneInfo Zone { get; init; } = Workspaces.WorkspaceZones.Default;
+
     /// <summary>The share of messages that are ads (each gets its poster removed).</summary>
     public double AdShare { get; init; } = 0.003;
 
@@ -101,11 +104,11 @@ public sealed class SandboxTraffic
 
     private double Chattiness() => 1 / Math.Pow(1 + _random.Next(200), 1.2);
 
-    /// <summary>One China day of activity at about <paramref name="messages"/> messages, in time order;
+    /// <summary>One day (in <see cref="Zone"/>) of activity at about <paramref name="messages"/> messages, in time order;
     /// only events before <paramref name="until"/> are produced.</summary>
     public List<CommunityEvent> Day(DateOnly day, int messages, DateTime until)
     {
-        var start = DailyFigures.StartOf(day);
+        var start = DailyFigures.StartOf(day, Zone);
         var events = new List<CommunityEvent>();
 
         // Decide what happens when first, then play it in time order, so that nobody speaks after leaving.
@@ -195,7 +198,7 @@ public sealed class SandboxTraffic
     /// <summary>The people who found a new group on its first day.</summary>
     public List<CommunityEvent> Founders(DateOnly day, int count)
     {
-        var start = DailyFigures.StartOf(day);
+        var start = DailyFigures.StartOf(day, Zone);
         var events = new List<CommunityEvent>();
         for (var i = 0; i < count; i++)
         {

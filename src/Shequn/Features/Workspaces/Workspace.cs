@@ -3,8 +3,19 @@ namespace Shequn.Features.Workspaces;
 public sealed class Workspace
 {
     public const int NameMaxLength = 100;
+    public const int TimeZoneMaxLength = 64;
+
+    /// <summary>Where Shequn's first users work; every new workspace starts here.</summary>
+    public const string DefaultTimeZone = "Asia/Shanghai";
 
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public required string Name { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>
+    /// IANA id of the zone the workspace's days and times are in: what "today" means on the dashboard, how daily
+    /// figures are bucketed and how the console shows times. A change applies to events processed from then on;
+    /// days already counted keep the buckets they were counted in.
+    /// </summary>
+    public string TimeZone { get; set; } = DefaultTimeZone;
 }

@@ -12,6 +12,7 @@ using Shequn.Features.Members;
 using Shequn.Features.Moderation;
 using Shequn.Features.Staff;
 using Shequn.Features.Tags;
+using Shequn.Features.Workspaces;
 using Shequn.Platform.Auth;
 
 namespace Shequn.Platform.Api;
@@ -55,6 +56,7 @@ public static class ApiSetup
         api.MapStaffEndpoints(); api.MapApiTokenEndpoints(); api.MapAuditEndpoints();
         api.MapMemberEndpoints(); api.MapTagEndpoints();
         api.MapModerationEndpoints();
+        api.MapWorkspaceEndpoints();
         return app;
     }
 }

@@ -65,7 +65,7 @@ public sealed partial class AuditPageTests(ConsoleApp app)
         Assert.Equal(0, ConsolePages.ParseFigure(await page.GetByTestId("audit-total").InnerTextAsync()));
     }
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$")]
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC[+-]\d{1,2}(:\d{2})?$|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$")]
     private static partial Regex WholeSeconds();
 
     [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-")]

@@ -53,7 +53,7 @@ public abstract class SandboxTests(ShequnFactory factory)
         Assert.Equal("大家好", lines[1].Text);
         Assert.True(lines[2].FromStaff);
         Assert.Empty(await chat.MembersAsync(community, ct));
-        var figures = await ws.Owner.Api.GetJsonAsync<CommunityFiguresDto>($"/api/communities/{community}/figures?from={DailyFigures.DayOf(DateTime.UtcNow):yyyy-MM-dd}");
+        var figures = await ws.Owner.Api.GetJsonAsync<CommunityFiguresDto>($"/api/communities/{community}/figures?from={DailyFigures.DayOf(DateTime.UtcNow, Shequn.Features.Workspaces.WorkspaceZones.Default):yyyy-MM-dd}");
         var today = Assert.Single(figures.Days);
         Assert.Equal((1, 1, 2, 1, 1), (today.NewMembers, today.Leaves, today.Messages, today.StaffMessages, today.ActiveMembers));
     }
@@ -77,7 +77,7 @@ public abstract class SandboxTests(ShequnFactory factory)
         var lines = await chat.RecentAsync(community, 10, ct);
         Assert.True(lines.Single(l => l.MessageId == ad.MessageId).Deleted);
         Assert.False(lines.Single(l => l.Text == "谢谢").Deleted);
-        var figures = await ws.Owner.Api.GetJsonAsync<CommunityFiguresDto>($"/api/communities/{community}/figures?from={DailyFigures.DayOf(DateTime.UtcNow):yyyy-MM-dd}");
+        var figures = await ws.Owner.Api.GetJsonAsync<CommunityFiguresDto>($"/api/communities/{community}/figures?from={DailyFigures.DayOf(DateTime.UtcNow, Shequn.Features.Workspaces.WorkspaceZones.Default):yyyy-MM-dd}");
         var today = Assert.Single(figures.Days);
         Assert.Equal((2, 1), (today.Messages, today.DeletedMessages));
         await AssertFiguresEqualRecountAsync(ws.Id);
