@@ -17,7 +17,7 @@ public sealed record IngestResponse(int Accepted, int Duplicates, IReadOnlyList<
 /// <summary>Daily figures; days are those of <c>TimeZone</c> (the workspace's), and a day with <c>complete: false</c>
 /// (today) is counted up to <c>AsOf</c> only.</summary>
 public sealed record CommunityFiguresDto(Guid CommunityId, DateOnly From, DateOnly To, IReadOnlyList<DayFigures> Days,
-    string TimeZone = "", DateTimeOffset AsOf = default);
+    string TimeZone, DateTimeOffset AsOf);
 
 public static class EventEndpoints
 {
