@@ -1,14 +1,25 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Microsoft.AspNetCore.Mvc;
 using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Microsoft.Extensions.Localization;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
+using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Members;
 
 public sealed record TagRef(Guid Id, string Name);
 
+/// <summary>A current membership shown in the list, so that members of the same name can be told apart.</summary>
+public sealed record MemberGroup(Guid CommunityId, string CommunityName, string? Nickname);
+
+/// <summary>
+/// One row of the member directory. <c>joinedAt</c> is the first join into a community the actor sees (when the member
+/// was added, for members in none); <c>lastSpokeAt</c> and <c>messages</c> count speaking in those communities only.
+/// </summary>
 public sealed record MemberListItem(
     Guid Id,
     string DisplayName,
@@ -18,7 +29,11 @@ public sealed record MemberListItem(
     string? Channel,
     IReadOnlyList<TagRef> Tags,
     int CommunityCount,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    IReadOnlyList<MemberGroup> Groups,
+    DateTime JoinedAt,
+    DateTime? LastSpokeAt,
+    int Messages);
 
 public sealed record MembershipDto(
     Guid Id,
@@ -45,18 +60,43 @@ public sealed record MemberDto(
     DateTime CreatedAt);
 
 /// <summary>
-/// Filters of the member directory. <c>communityId</c> matches current members (not those who left);
-/// <c>layer</c> takes the JSON spelling (<c>vip</c>) or the enum name, in any case.
+/// Filters of the member directory, shared by the list, the export and bulk tagging. <c>communityId</c> matches
+/// current members (not those who left); <c>layer</c> takes the JSON spelling (<c>vip</c>) or the enum name, in any case.
 /// </summary>
-public sealed record MemberQuery(
+public sealed record MemberFilter(
     string? Q = null,
     Guid? TagId = null,
     Guid? CommunityId = null,
     string? Layer = null,
     string? City = null,
-    string? Industry = null,
-    int? Page = null,
-    int? PageSize = null);
+    string? Industry = null);
+
+/// <summary>
+/// The list's query string. <c>sort</c> is one of <c>name</c>, <c>joinedAt</c>, <c>lastSpokeAt</c>, <c>messages</c>;
+/// a leading <c>-</c> sorts descending (<c>sort=-lastSpokeAt</c>). Members who never spoke come last either way.
+/// </summary>
+public sealed record MemberQuery(
+    [FromQuery(Name = "q")] string? Q = null,
+    [FromQuery(Name = "tagId")] Guid? TagId = null,
+    [FromQuery(Name = "communityId")] Guid? CommunityId = null,
+    [FromQuery(Name = "layer")] string? Layer = null,
+    [FromQuery(Name = "city")] string? City = null,
+    [FromQuery(Name = "industry")] string? Industry = null,
+    [FromQuery(Name = "sort")] string? Sort = null,
+    [FromQuery(Name = "page")] int? Page = null,
+    [FromQuery(Name = "pageSize")] int? PageSize = null)
+{
+    public MemberFilter ToFilter() => new(Q, TagId, CommunityId, Layer, City, Industry);
+}
+
+/// <summary>The list's sort orders; the query string spells them in lower camel case.</summary>
+public enum MemberSort
+{
+    Name,
+    JoinedAt,
+    LastSpokeAt,
+    Messages,
+}
 
 public static class MemberEndpoints
 {
@@ -64,32 +104,75 @@ public static class MemberEndpoints
     {
         var group = api.MapGroup("/members").WithTags("Members");
         group.MapGet("/", List).WithName("ListMembers");
+        group.MapGet("/export", Export).WithName("ExportMembers");
         group.MapGet("/{id:guid}", Get).WithName("GetMember");
         group.MapPost("/", Create).WithName("CreateMember");
         group.MapPut("/{id:guid}", Update).WithName("UpdateMember");
         return group;
     }
 
+    /// <summary>The console's download of the list as the person sees it (their cookie, their language); not part of the API.</summary>
+    public static IEndpointRouteBuilder MapMemberDownloads(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/members/export", ConsoleExport).RequireAuthorization().ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>
+    /// Every member matching the list's filters (not one page), in the list's order, as <c>csv</c> (UTF-8 with BOM,
+    /// cells that a spreadsheet would run as formulas are prefixed with an apostrophe) or <c>xlsx</c>.
+    /// </summary>
+    public static async Task<Results<FileContentHttpResult, ValidationProblem>> Export(
+        AppDbContext db, string? format, string? q, Guid? tagId, Guid? communityId, string? layer, string? city, string? industry, string? sort,
+        CancellationToken ct)
+    {
+        var (file, validation) = await MemberExport.BuildAsync(
+            db, new MemberFilter(q, tagId, communityId, layer, city, industry), sort, format, MemberExportLabels.Api, ct);
+        return file is null ? validation.Problem() : TypedResults.File(file.Content, file.ContentType, file.FileName);
+    }
+
+    private static async Task<IResult> ConsoleExport(
+        AppDbContext db, IStringLocalizer<Strings> l, string? format, string? q, Guid? tagId, Guid? communityId, string? layer, string? city,
+        string? industry, string? sort, CancellationToken ct)
+    {
+        var labels = new MemberExportLabels(h => l[$"Members.Export.{h}"], v => l[$"MemberLayer.{v}"]);
+        var (file, validation) = await MemberExport.BuildAsync(db, new MemberFilter(q, tagId, communityId, layer, city, industry), sort, format, labels, ct);
+        return file is null
+            ? TypedResults.BadRequest(string.Join(" ", validation.Localized(l).SelectMany(e => e.Value)))
+            : TypedResults.File(file.Content, file.ContentType, file.FileName);
+    }
+
     public static async Task<Results<Ok<Page<MemberListItem>>, ValidationProblem>> List(
         AppDbContext db, [AsParameters] MemberQuery query, CancellationToken ct)
     {
         var validation = new Validation();
-        var layer = validation.ParseEnum<MemberLayer>("layer", query.Layer);
+        var sort = ParseSort(validation, query.Sort);
+        var me = await db.Current.GetProfileAsync(db, ct);
+        var members = db.FilteredMembers(me, query.ToFilter(), validation);
         if (!validation.IsValid)
             return validation.Problem();
-        var me = await db.Current.GetProfileAsync(db, ct);
+        return TypedResults.Ok(await db.Rows(me, members, sort).ToPageAsync(query.Page, query.PageSize, ct));
+    }
+
+    /// <summary>
+    /// The visible members matching the filter; field errors go to <paramref name="validation"/>, named with
+    /// <paramref name="fieldPrefix"/> when the filter sits inside a request body (<c>filter.layer</c>).
+    /// </summary>
+    internal static IQueryable<Member> FilteredMembers(this AppDbContext db, StaffProfile? me, MemberFilter filter, Validation validation, string fieldPrefix = "")
+    {
+        var layer = validation.ParseEnum<MemberLayer>(fieldPrefix + "layer", filter.Layer);
         var members = db.VisibleMembers(me);
-        if (!string.IsNullOrWhiteSpace(query.Q))
+        if (!string.IsNullOrWhiteSpace(filter.Q))
         {
-            var q = query.Q.Trim().ToLower();
+            var q = filter.Q.Trim().ToLower();
 #pragma warning disable CA1862 // The StringComparison overloads do not translate to SQL; ToLower() does on both providers.
             members = members.Where(m => m.DisplayName.ToLower().Contains(q)
                 || m.Memberships.Any(ms => ms.Nickname != null && ms.Nickname.ToLower().Contains(q)));
 #pragma warning restore CA1862
         }
-        if (query.TagId is { } tagId)
+        if (filter.TagId is { } tagId)
             members = members.Where(m => m.Tags.Any(t => t.TagId == tagId));
-        if (query.CommunityId is { } communityId)
+        if (filter.CommunityId is { } communityId)
         {
             // Filtering by a community the actor may not see would reveal who is in it.
             members = me is not null && me.Sees(communityId)
@@ -98,26 +181,72 @@ public static class MemberEndpoints
         }
         if (layer is not null)
             members = members.Where(m => m.Layer == layer);
-        if (!string.IsNullOrWhiteSpace(query.City))
+        if (!string.IsNullOrWhiteSpace(filter.City))
         {
-            var city = query.City.Trim();
+            var city = filter.City.Trim();
             members = members.Where(m => m.City == city);
         }
-        if (!string.IsNullOrWhiteSpace(query.Industry))
+        if (!string.IsNullOrWhiteSpace(filter.Industry))
         {
-            var industry = query.Industry.Trim();
+            var industry = filter.Industry.Trim();
             members = members.Where(m => m.Industry == industry);
         }
+        return members;
+    }
+
+    /// <summary>Reads <c>sort</c> (<c>lastSpokeAt</c>, <c>-lastSpokeAt</c>, any case); blank means by name.</summary>
+    internal static (MemberSort By, bool Descending) ParseSort(Validation validation, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return (MemberSort.Name, false);
+        var trimmed = text.Trim();
+        var descending = trimmed.StartsWith('-');
+        var name = descending ? trimmed[1..] : trimmed;
+        if (Enum.TryParse<MemberSort>(name, ignoreCase: true, out var by) && Enum.IsDefined(by) && !name.Any(char.IsDigit))
+            return (by, descending);
+        validation.Add("sort", "UnknownSort",
+            $"'sort' has an unknown value '{text}'. Use name, joinedAt, lastSpokeAt or messages, with a leading '-' for descending.", text);
+        return (MemberSort.Name, false);
+    }
+
+    /// <summary>
+    /// The list rows in the requested order. Activity and memberships count only communities the actor sees;
+    /// members who never spoke sort last in both directions (the providers disagree on where NULLs go).
+    /// </summary>
+    internal static IQueryable<MemberListItem> Rows(this AppDbContext db, StaffProfile? me, IQueryable<Member> members, (MemberSort By, bool Descending) sort)
+    {
         var (all, assigned) = Scope(me);
-        var page = await members
-            .OrderBy(m => m.DisplayName).ThenBy(m => m.Id)
-            .Select(m => new MemberListItem(
-                m.Id, m.DisplayName, m.City, m.Industry, m.Layer, m.Channel,
-                m.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
-                m.Memberships.Count(ms => ms.LeftAt == null && (all || assigned.Contains(ms.CommunityId))),
-                m.CreatedAt))
-            .ToPageAsync(query.Page, query.PageSize, ct);
-        return TypedResults.Ok(page);
+        var activity = db.Set<MemberActivity>();
+        var rows = members.Select(m => new
+        {
+            Member = m,
+            JoinedAt = m.Memberships.Where(ms => all || assigned.Contains(ms.CommunityId)).Min(ms => (DateTime?)ms.JoinedAt) ?? m.CreatedAt,
+            LastSpokeAt = activity.Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Max(a => (DateTime?)a.LastSpokeAt),
+            Messages = activity.Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Sum(a => (int?)a.Messages) ?? 0,
+        });
+        var ordered = (sort.By, sort.Descending) switch
+        {
+            (MemberSort.JoinedAt, false) => rows.OrderBy(r => r.JoinedAt),
+            (MemberSort.JoinedAt, true) => rows.OrderByDescending(r => r.JoinedAt),
+            (MemberSort.LastSpokeAt, false) => rows.OrderBy(r => r.LastSpokeAt == null).ThenBy(r => r.LastSpokeAt),
+            (MemberSort.LastSpokeAt, true) => rows.OrderBy(r => r.LastSpokeAt == null).ThenByDescending(r => r.LastSpokeAt),
+            (MemberSort.Messages, false) => rows.OrderBy(r => r.Messages),
+            (MemberSort.Messages, true) => rows.OrderByDescending(r => r.Messages),
+            (_, false) => rows.OrderBy(r => r.Member.DisplayName),
+            (_, true) => rows.OrderByDescending(r => r.Member.DisplayName),
+        };
+        return ordered.ThenBy(r => r.Member.DisplayName).ThenBy(r => r.Member.Id)
+            .Select(r => new MemberListItem(
+                r.Member.Id, r.Member.DisplayName, r.Member.City, r.Member.Industry, r.Member.Layer, r.Member.Channel,
+                r.Member.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
+                r.Member.Memberships.Count(ms => ms.LeftAt == null && (all || assigned.Contains(ms.CommunityId))),
+                r.Member.CreatedAt,
+                r.Member.Memberships
+                    .Where(ms => ms.LeftAt == null && (all || assigned.Contains(ms.CommunityId)))
+                    .OrderBy(ms => ms.JoinedAt)
+                    .Select(ms => new MemberGroup(ms.CommunityId, ms.Community!.Name, ms.Nickname))
+                    .ToList(),
+                r.JoinedAt, r.LastSpokeAt, r.Messages));
     }
 
     public static async Task<Results<Ok<MemberDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)

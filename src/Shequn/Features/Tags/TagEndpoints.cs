@@ -16,7 +16,8 @@ public sealed record TagInput(string? Name);
 
 public sealed record TagMergeInput(Guid TargetTagId);
 
-public sealed record TagMembersInput(IReadOnlyList<Guid>? MemberIds);
+/// <summary>Either the members by id, or <c>filter</c>: every member the member list's filter matches, on all its pages.</summary>
+public sealed record TagMembersInput(IReadOnlyList<Guid>? MemberIds, MemberFilter? Filter = null);
 
 public sealed record TagMembersResult(Guid TagId, int Changed);
 
@@ -108,16 +109,18 @@ public static class TagEndpoints
 
     public static Task<Results<Ok<TagMembersResult>, ValidationProblem, NotFound, ProblemHttpResult>> Assign(
         TagEditor editor, Guid id, TagMembersInput input, CancellationToken ct) =>
-        MembersResultAsync(id, editor.AssignAsync(id, input.MemberIds, ct));
+        MembersResultAsync(id, input, () => input.Filter is { } filter ? editor.AssignMatchingAsync(id, filter, ct) : editor.AssignAsync(id, input.MemberIds, ct));
 
     public static Task<Results<Ok<TagMembersResult>, ValidationProblem, NotFound, ProblemHttpResult>> Unassign(
         TagEditor editor, Guid id, [FromBody] TagMembersInput input, CancellationToken ct) =>
-        MembersResultAsync(id, editor.UnassignAsync(id, input.MemberIds, ct));
+        MembersResultAsync(id, input, () => input.Filter is { } filter ? editor.UnassignMatchingAsync(id, filter, ct) : editor.UnassignAsync(id, input.MemberIds, ct));
 
     private static async Task<Results<Ok<TagMembersResult>, ValidationProblem, NotFound, ProblemHttpResult>> MembersResultAsync(
-        Guid id, Task<TagSaveResult> change)
+        Guid id, TagMembersInput input, Func<Task<TagSaveResult>> change)
     {
-        var result = await change;
+        if (input.Filter is not null && input.MemberIds is not null)
+            return new Validation().Add("filter", "FilterOrMemberIds", "Send either 'memberIds' or 'filter', not both.").Problem();
+        var result = await change();
         return result.Outcome switch
         {
             EditOutcome.Saved => TypedResults.Ok(new TagMembersResult(id, result.Changed)),
