@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Events;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
 
@@ -24,7 +25,11 @@ public sealed record CommunityDto(
     IReadOnlyList<CommunityStaffDto> Staff,
     DateTime CreatedAt,
     DateTime UpdatedAt,
-    IReadOnlyList<string>? Warnings = null);
+    IReadOnlyList<string>? Warnings = null)
+{
+    /// <summary>Messages posted today (the figures' day), given by the list only.</summary>
+    public int? TodayMessages { get; init; }
+}
 
 public static class CommunityEndpoints
 {
@@ -59,7 +64,19 @@ public static class CommunityEndpoints
             query = query.Where(c => c.Tier == tierValue);
         if (stateValue is not null)
             query = query.Where(c => c.State == stateValue);
-        return TypedResults.Ok(await query.OrderBy(c => c.Name).Select(ToDto).ToPageAsync(page, pageSize, ct));
+        var result = await query.OrderBy(c => c.Name).Select(ToDto).ToPageAsync(page, pageSize, ct);
+        return TypedResults.Ok(result with { Items = await WithTodayAsync(db, result.Items, ct) });
+    }
+
+    /// <summary>Today's message count per listed community, from the stored daily figures (no scan of the log).</summary>
+    private static async Task<IReadOnlyList<CommunityDto>> WithTodayAsync(AppDbContext db, IReadOnlyList<CommunityDto> items, CancellationToken ct)
+    {
+        var ids = items.Select(c => c.Id).ToList();
+        var today = DailyFigures.DayOf(DateTime.UtcNow);
+        var messages = await db.Set<CommunityDailyFigure>().AsNoTracking()
+            .Where(f => ids.Contains(f.CommunityId) && f.Day == today)
+            .ToDictionaryAsync(f => f.CommunityId, f => f.Messages, ct);
+        return [.. items.Select(c => c with { TodayMessages = messages.GetValueOrDefault(c.Id) })];
     }
 
     public static async Task<Results<Ok<CommunityDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)

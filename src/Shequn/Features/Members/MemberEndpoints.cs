@@ -57,7 +57,12 @@ public sealed record MemberDto(
     MemberLayer Layer,
     IReadOnlyList<TagRef> Tags,
     IReadOnlyList<MembershipDto> Memberships,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    DateTime? LastSpokeAt = null,
+    int Messages = 0);
+
+/// <summary>A message the member posted, newest first; <c>deleted</c> when staff, a rule or the sender removed it since.</summary>
+public sealed record MemberMessage(DateTime At, Guid? CommunityId, string? CommunityName, MessageKind? Kind, string? Text, bool Deleted);
 
 /// <summary>
 /// Filters of the member directory, shared by the list, the export and bulk tagging. <c>communityId</c> matches
@@ -106,6 +111,7 @@ public static class MemberEndpoints
         group.MapGet("/", List).WithName("ListMembers");
         group.MapGet("/export", Export).WithName("ExportMembers");
         group.MapGet("/{id:guid}", Get).WithName("GetMember");
+        group.MapGet("/{id:guid}/messages", Messages).WithName("ListMemberMessages");
         group.MapPost("/", Create).WithName("CreateMember");
         group.MapPut("/{id:guid}", Update).WithName("UpdateMember");
         return group;
@@ -256,6 +262,63 @@ public static class MemberEndpoints
         return dto is null ? TypedResults.NotFound() : TypedResults.Ok(dto);
     }
 
+    /// <summary>The member's latest messages (at most <c>limit</c>, default 20, up to 100) in communities the actor sees.</summary>
+    public static async Task<Results<Ok<IReadOnlyList<MemberMessage>>, NotFound, ValidationProblem>> Messages(
+        AppDbContext db, Guid id, int? limit, CancellationToken ct)
+    {
+        if (limit is < 1 or > MaxRecentMessages)
+            return new Validation().Add("limit", "OutOfRange", $"'limit' must be between 1 and {MaxRecentMessages}.", 1, MaxRecentMessages).Problem();
+        var me = await db.Current.GetProfileAsync(db, ct);
+        var messages = await RecentMessagesAsync(db, me, id, limit ?? 20, ct);
+        return messages is null ? TypedResults.NotFound() : TypedResults.Ok(messages);
+    }
+
+    public const int MaxRecentMessages = 100;
+
+    /// <summary>
+    /// Read from the event log by the member's platform identities, newest first, keeping only communities the actor
+    /// sees (by Shequn id, or by the platform chat mapped to one). Null when the member is not visible.
+    /// REVIEW: the log has no index on the sender (every index costs on the ingest path), so this walks the log back from
+    /// the newest event; the message count from <see cref="MemberActivity"/> skips members who never spoke.
+    /// </summary>
+    internal static async Task<IReadOnlyList<MemberMessage>?> RecentMessagesAsync(AppDbContext db, StaffProfile? me, Guid id, int limit, CancellationToken ct)
+    {
+        if (!await db.VisibleMembers(me).AnyAsync(m => m.Id == id, ct))
+            return null;
+        var ws = db.CurrentWorkspaceId;
+        var (all, assigned) = Scope(me);
+        if (!await db.Set<MemberActivity>().AnyAsync(a => a.MemberId == id && (all || assigned.Contains(a.CommunityId)), ct))
+            return [];
+        var communities = await db.Visible(me).Select(c => new { c.Id, c.Name }).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
+        var visibleIds = communities.Keys.ToList();
+        var identities = await db.Set<MemberIdentity>().Where(i => i.MemberId == id && i.WorkspaceId == ws)
+            .Select(i => new { i.Platform, i.UserId }).ToListAsync(ct);
+        var chats = await db.Set<PlatformChat>().Where(p => p.WorkspaceId == ws && visibleIds.Contains(p.CommunityId))
+            .Select(p => new { p.Platform, p.ChatId, p.CommunityId }).ToListAsync(ct);
+
+        var found = new List<(CommunityEvent Event, Guid? CommunityId)>();
+        foreach (var identity in identities)
+        {
+            var chatIds = chats.Where(c => c.Platform == identity.Platform).Select(c => c.ChatId).ToList();
+            var rows = await db.Set<CommunityEvent>().AsNoTracking()
+                .Where(e => e.WorkspaceId == ws && e.Platform == identity.Platform && e.UserId == identity.UserId && e.Kind == EventKind.MessagePosted
+                    && ((e.CommunityId != null && visibleIds.Contains(e.CommunityId.Value)) || (e.ChatId != null && chatIds.Contains(e.ChatId))))
+                .OrderByDescending(e => e.Seq).Take(limit)
+                .ToListAsync(ct);
+            found.AddRange(rows.Select(e => (e, e.CommunityId ?? chats.FirstOrDefault(c => c.Platform == e.Platform && c.ChatId == e.ChatId)?.CommunityId)));
+        }
+        var latest = found.OrderByDescending(f => f.Event.OccurredAt).ThenByDescending(f => f.Event.Seq).Take(limit).ToList();
+        var messageIds = latest.Where(f => f.Event.MessageId is not null).Select(f => f.Event.MessageId!).Distinct().ToList();
+        var deleted = messageIds.Count == 0 ? [] : (await db.Set<CommunityEvent>().AsNoTracking()
+                .Where(e => e.WorkspaceId == ws && e.Kind == EventKind.MessageDeleted && messageIds.Contains(e.MessageId!))
+                .Select(e => new { e.Platform, e.MessageId })
+                .ToListAsync(ct))
+            .Select(e => (e.Platform, e.MessageId!)).ToHashSet();
+        return [.. latest.Select(f => new MemberMessage(
+            f.Event.OccurredAt, f.CommunityId, f.CommunityId is { } c && communities.TryGetValue(c, out var name) ? name : null,
+            f.Event.MessageKind, f.Event.Text, f.Event.MessageId is { } mid && deleted.Contains((f.Event.Platform, mid))))];
+    }
+
     public static async Task<Results<Created<MemberDto>, ValidationProblem, ProblemHttpResult>> Create(
         MemberEditor editor, AppDbContext db, NewMemberInput input, CancellationToken ct)
     {
@@ -310,6 +373,8 @@ public static class MemberEndpoints
             m.Organisations,
             m.Layer,
             m.CreatedAt,
+            LastSpokeAt = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Max(a => (DateTime?)a.LastSpokeAt),
+            Messages = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Sum(a => (int?)a.Messages) ?? 0,
             Tags = m.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
             Memberships = m.Memberships
                 .Where(ms => all || assigned.Contains(ms.CommunityId))
@@ -321,7 +386,7 @@ public static class MemberEndpoints
         }).AsSplitQuery().SingleOrDefaultAsync(ct);
         return row is null ? null : new MemberDto(
             row.Id, row.DisplayName, row.City, row.Industry, SplitNeeds(row.Needs), row.Channel, row.Organisations, row.Layer,
-            row.Tags, row.Memberships, row.CreatedAt);
+            row.Tags, row.Memberships, row.CreatedAt, row.LastSpokeAt, row.Messages);
     }
 
     public static IReadOnlyList<MemberNeeds> SplitNeeds(MemberNeeds needs) =>
