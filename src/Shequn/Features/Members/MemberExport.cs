@@ -104,7 +104,7 @@ public static class MemberExport
             if (rows.Count == 0)
             {
                 // Sep writes the header with the first row; an empty export still names its columns.
-                text.Append(string.Join(',', Columns.Select(c => labels.Header(c)))).Append("\r\n");
+                text.Append(string.Join(',', Columns.Select(c => labels.Header(c)))).AppendLine();
             }
         }
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text.ToString())];

@@ -214,6 +214,29 @@ public abstract class MemberListApiTests(ShequnFactory factory)
         Assert.Equal("", rows[2]["lastSpokeAt"]);
     }
 
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("xlsx")]
+    public async Task Export_NoMatches_StillNamesTheColumns(string format)
+    {
+        var ws = await factory.NewWorkspaceAsync();
+
+        var bytes = await ws.Owner.Api.GetByteArrayAsync($"/api/members/export?format={format}&q=nobody", Ct);
+
+        if (format == "csv")
+        {
+            using var reader = Sep.New(',').Reader().From(new StreamReader(new MemoryStream(bytes), Encoding.UTF8));
+            Assert.Equal(MemberExport.Columns, reader.Header.ColNames);
+            Assert.False(reader.MoveNext());
+        }
+        else
+        {
+            using var stream = new MemoryStream(bytes);
+            var rows = stream.Query(useHeaderRow: false, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>().ToList();
+            Assert.Equal(MemberExport.Columns, Assert.Single(rows).Values.Cast<string>());
+        }
+    }
+
     [Fact]
     public async Task Export_Xlsx_ParsesBackToTheListsRows()
     {
