@@ -108,8 +108,13 @@ public static class MemberEndpoints
     public static RouteGroupBuilder MapMemberEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/members").WithTags("Members");
-        group.MapGet("/", List).WithName("ListMembers");
-        group.MapGet("/export", Export).WithName("ExportMembers");
+        group.MapGet("/", List).WithName("ListMembers")
+            .WithDescription("Filters: q (name or group nickname), tagId, communityId (current members), layer, city, industry. "
+                + "sort: name (default), joinedAt, lastSpokeAt or messages; a leading '-' sorts descending (sort=-lastSpokeAt). "
+                + "Members who never spoke come last either way. An unknown value is a 400 naming the parameter.");
+        group.MapGet("/export", Export).WithName("ExportMembers")
+            .WithDescription("Every member matching the list's filters (all pages), in the list's sort order. "
+                + "format=csv (default; UTF-8 with BOM, cells starting with = + - @ prefixed with an apostrophe) or format=xlsx.");
         group.MapGet("/{id:guid}", Get).WithName("GetMember");
         group.MapGet("/{id:guid}/messages", Messages).WithName("ListMemberMessages");
         group.MapPost("/", Create).WithName("CreateMember");

@@ -32,8 +32,11 @@ public static class TagEndpoints
         group.MapPut("/{id:guid}", Rename).WithName("RenameTag");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteTag");
         group.MapPost("/{id:guid}/merge", Merge).WithName("MergeTag");
-        group.MapPost("/{id:guid}/members", Assign).WithName("AssignTag");
-        group.MapDelete("/{id:guid}/members", Unassign).WithName("UnassignTag");
+        group.MapPost("/{id:guid}/members", Assign).WithName("AssignTag")
+            .WithDescription("Body: {\"memberIds\": [...]} (at most 1,000) or {\"filter\": {q, tagId, communityId, layer, city, industry}} for every "
+                + "member the member list's filter matches. One audit entry records the count and the ids changed.");
+        group.MapDelete("/{id:guid}/members", Unassign).WithName("UnassignTag")
+            .WithDescription("Same body as assigning: memberIds or filter.");
         return group;
     }
 

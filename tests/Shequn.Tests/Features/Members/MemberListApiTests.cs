@@ -274,6 +274,20 @@ public abstract class MemberListApiTests(ShequnFactory factory)
         Assert.DoesNotContain("他群成员", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ConsoleExport_SignedOut_RedirectsToSignInWithoutData()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await MemberAsync(ws.Owner, "秘密成员");
+        using var anonymous = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var response = await anonymous.GetAsync("/members/export?format=csv", Ct);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login", response.Headers.Location?.PathAndQuery ?? response.Headers.Location?.OriginalString ?? "", StringComparison.Ordinal);
+        Assert.DoesNotContain("秘密成员", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("format=pdf", "format")]
     [InlineData("format=1", "format")]
