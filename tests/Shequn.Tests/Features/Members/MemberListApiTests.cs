@@ -312,7 +312,12 @@ public abstract class MemberListApiTests(ShequnFactory factory)
             Event(mine, "m1", "messagePosted", "u1", "Ann", Noon.AddHours(-2), "早上好"),
             Event(other, "o1", "messagePosted", "u1", "Ann", Noon.AddHours(-1), "别处的话"),
             Event(mine, "m2", "messagePosted", "u1", "Ann", Noon, "中午好"),
-            Event(mine, "x1", "messagePosted", "u2", "Bob", Noon, "别人说的"));
+            Event(mine, "x1", "messagePosted", "u2", "Bob", Noon, "别人说的"),
+            new Dictionary<string, object?>
+            {
+                ["platform"] = "sandbox", ["id"] = "d1", ["kind"] = "messageDeleted", ["occurredAt"] = Noon.AddMinutes(5), ["communityId"] = mine,
+                ["message"] = new { id = "m-m1" },
+            });
         var koc = await ws.AddStaffAsync(StaffRole.Koc, "KOC", mine);
         var ann = Assert.Single((await ListAsync(ws.Owner, "?q=Ann")).Items);
 
@@ -324,6 +329,7 @@ public abstract class MemberListApiTests(ShequnFactory factory)
         Assert.Equal(["中午好", "早上好"], scoped.Select(m => m.Text));
         Assert.All(scoped, m => Assert.Equal("我的群", m.CommunityName));
         Assert.Equal(["中午好", "别处的话"], two.Select(m => m.Text));
+        Assert.Equal([false, false, true], all.Select(m => m.Deleted));
         var detail = await koc.Api.GetJsonAsync<MemberDto>($"/api/members/{ann.Id}");
         Assert.Equal(2, detail.Messages);
         Assert.Equal(Noon.UtcDateTime, detail.LastSpokeAt);
