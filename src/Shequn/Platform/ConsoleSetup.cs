@@ -6,6 +6,7 @@ using MudBlazor.Services;
 using Shequn.Components;
 using Shequn.Data;
 using Shequn.Features.Communities;
+using Shequn.Features.Members;
 using Shequn.Features.Staff;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Auth;
@@ -53,6 +54,7 @@ public static class ConsoleSetup
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();
         AccountEndpoints.Map(app);
+        app.MapMemberDownloads();
         return app;
     }
 }

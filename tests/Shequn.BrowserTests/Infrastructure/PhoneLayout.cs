@@ -20,6 +20,13 @@ public static class PhoneLayout
             }
             """);
 
+    /// <summary>Fails with the offending elements when anything in the main content is wider than the viewport.</summary>
+    public static async Task AssertFitsAsync(this IPage page)
+    {
+        var wide = await page.OverflowingAsync();
+        Assert.True(wide.Length == 0, "wider than the viewport: " + string.Join("; ", wide));
+    }
+
     /// <summary>Whether the element is on screen horizontally (within the viewport's width) and visible.</summary>
     public static async Task<bool> WithinWidthAsync(this ILocator locator)
     {

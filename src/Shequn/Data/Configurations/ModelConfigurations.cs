@@ -127,7 +127,8 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         b.Property(e => e.EntityType).HasMaxLength(60);
         b.Property(e => e.EntityId).HasMaxLength(60);
         b.Property(e => e.Before).HasMaxLength(16000);
-        b.Property(e => e.After).HasMaxLength(16000);
+        // Room for a bulk change's list of affected ids (TagEditor: up to 10,000 members in one entry).
+        b.Property(e => e.After).HasMaxLength(1_048_576);
         b.HasIndex(e => new { e.WorkspaceId, e.At });
     }
 }

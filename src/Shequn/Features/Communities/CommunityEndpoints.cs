@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Events;
+using Shequn.Features.Workspaces;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
 
@@ -24,7 +26,11 @@ public sealed record CommunityDto(
     IReadOnlyList<CommunityStaffDto> Staff,
     DateTime CreatedAt,
     DateTime UpdatedAt,
-    IReadOnlyList<string>? Warnings = null);
+    IReadOnlyList<string>? Warnings = null)
+{
+    /// <summary>Messages posted today (the figures' day), given by the list only.</summary>
+    public int? TodayMessages { get; init; }
+}
 
 public static class CommunityEndpoints
 {
@@ -40,7 +46,7 @@ public static class CommunityEndpoints
 
     /// <summary>Enum filters are text so that any case is accepted (see <see cref="Validation.ParseEnum{TEnum}"/>).</summary>
     public static async Task<Results<Ok<Page<CommunityDto>>, ValidationProblem>> List(
-        AppDbContext db, string? q, string? platform, string? tier, string? state,
+        AppDbContext db, WorkspaceClock clock, string? q, string? platform, string? tier, string? state,
         int? page, int? pageSize, CancellationToken ct)
     {
         var validation = new Validation();
@@ -59,7 +65,18 @@ public static class CommunityEndpoints
             query = query.Where(c => c.Tier == tierValue);
         if (stateValue is not null)
             query = query.Where(c => c.State == stateValue);
-        return TypedResults.Ok(await query.OrderBy(c => c.Name).Select(ToDto).ToPageAsync(page, pageSize, ct));
+        var result = await query.OrderBy(c => c.Name).Select(ToDto).ToPageAsync(page, pageSize, ct);
+        return TypedResults.Ok(result with { Items = await WithTodayAsync(db, clock.Today, result.Items, ct) });
+    }
+
+    /// <summary>Today's message count per listed community, from the stored daily figures (no scan of the log).</summary>
+    private static async Task<IReadOnlyList<CommunityDto>> WithTodayAsync(AppDbContext db, DateOnly today, IReadOnlyList<CommunityDto> items, CancellationToken ct)
+    {
+        var ids = items.Select(c => c.Id).ToList();
+        var messages = await db.Set<CommunityDailyFigure>().AsNoTracking()
+            .Where(f => ids.Contains(f.CommunityId) && f.Day == today)
+            .ToDictionaryAsync(f => f.CommunityId, f => f.Messages, ct);
+        return [.. items.Select(c => c with { TodayMessages = messages.GetValueOrDefault(c.Id) })];
     }
 
     public static async Task<Results<Ok<CommunityDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)

@@ -1,14 +1,25 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Microsoft.AspNetCore.Mvc;
 using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Microsoft.Extensions.Localization;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
+using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Members;
 
 public sealed record TagRef(Guid Id, string Name);
 
+/// <summary>A current membership shown in the list, so that members of the same name can be told apart.</summary>
+public sealed record MemberGroup(Guid CommunityId, string CommunityName, string? Nickname);
+
+/// <summary>
+/// One row of the member directory. <c>joinedAt</c> is the first join into a community the actor sees (when the member
+/// was added, for members in none); <c>lastSpokeAt</c> and <c>messages</c> count speaking in those communities only.
+/// </summary>
 public sealed record MemberListItem(
     Guid Id,
     string DisplayName,
@@ -18,7 +29,11 @@ public sealed record MemberListItem(
     string? Channel,
     IReadOnlyList<TagRef> Tags,
     int CommunityCount,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    IReadOnlyList<MemberGroup> Groups,
+    DateTime JoinedAt,
+    DateTime? LastSpokeAt,
+    int Messages);
 
 public sealed record MembershipDto(
     Guid Id,
@@ -42,54 +57,133 @@ public sealed record MemberDto(
     MemberLayer Layer,
     IReadOnlyList<TagRef> Tags,
     IReadOnlyList<MembershipDto> Memberships,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    DateTime? LastSpokeAt = null,
+    int Messages = 0);
+
+/// <summary>A message the member posted, newest first; <c>deleted</c> when staff, a rule or the sender removed it since.</summary>
+public sealed record MemberMessage(DateTime At, Guid? CommunityId, string? CommunityName, MessageKind? Kind, string? Text, bool Deleted);
 
 /// <summary>
-/// Filters of the member directory. <c>communityId</c> matches current members (not those who left);
-/// <c>layer</c> takes the JSON spelling (<c>vip</c>) or the enum name, in any case.
+/// Filters of the member directory, shared by the list, the export and bulk tagging. <c>communityId</c> matches
+/// current members (not those who left); <c>layer</c> takes the JSON spelling (<c>vip</c>) or the enum name, in any case.
 /// </summary>
-public sealed record MemberQuery(
+public sealed record MemberFilter(
     string? Q = null,
     Guid? TagId = null,
     Guid? CommunityId = null,
     string? Layer = null,
     string? City = null,
-    string? Industry = null,
-    int? Page = null,
-    int? PageSize = null);
+    string? Industry = null);
+
+/// <summary>
+/// The list's query string. <c>sort</c> is one of <c>name</c>, <c>joinedAt</c>, <c>lastSpokeAt</c>, <c>messages</c>;
+/// a leading <c>-</c> sorts descending (<c>sort=-lastSpokeAt</c>). Members who never spoke come last either way.
+/// </summary>
+public sealed record MemberQuery(
+    [FromQuery(Name = "q")] string? Q = null,
+    [FromQuery(Name = "tagId")] Guid? TagId = null,
+    [FromQuery(Name = "communityId")] Guid? CommunityId = null,
+    [FromQuery(Name = "layer")] string? Layer = null,
+    [FromQuery(Name = "city")] string? City = null,
+    [FromQuery(Name = "industry")] string? Industry = null,
+    [FromQuery(Name = "sort")] string? Sort = null,
+    [FromQuery(Name = "page")] int? Page = null,
+    [FromQuery(Name = "pageSize")] int? PageSize = null)
+{
+    public MemberFilter ToFilter() => new(Q, TagId, CommunityId, Layer, City, Industry);
+}
+
+/// <summary>The list's sort orders; the query string spells them in lower camel case.</summary>
+public enum MemberSort
+{
+    Name,
+    JoinedAt,
+    LastSpokeAt,
+    Messages,
+}
 
 public static class MemberEndpoints
 {
     public static RouteGroupBuilder MapMemberEndpoints(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/members").WithTags("Members");
-        group.MapGet("/", List).WithName("ListMembers");
+        group.MapGet("/", List).WithName("ListMembers")
+            .WithDescription("Filters: q (name or group nickname), tagId, communityId (current members), layer, city, industry. "
+                + "sort: name (default), joinedAt, lastSpokeAt or messages; a leading '-' sorts descending (sort=-lastSpokeAt). "
+                + "Members who never spoke come last either way. An unknown value is a 400 naming the parameter.");
+        group.MapGet("/export", Export).WithName("ExportMembers")
+            .WithDescription("Every member matching the list's filters (all pages), in the list's sort order. "
+                + "format=csv (default; UTF-8 with BOM, cells starting with = + - @ prefixed with an apostrophe) or format=xlsx.");
         group.MapGet("/{id:guid}", Get).WithName("GetMember");
+        group.MapGet("/{id:guid}/messages", Messages).WithName("ListMemberMessages");
         group.MapPost("/", Create).WithName("CreateMember");
         group.MapPut("/{id:guid}", Update).WithName("UpdateMember");
         return group;
+    }
+
+    /// <summary>The console's download of the list as the person sees it (their cookie, their language); not part of the API.</summary>
+    public static IEndpointRouteBuilder MapMemberDownloads(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/members/export", ConsoleExport).RequireAuthorization().ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>
+    /// Every member matching the list's filters (not one page), in the list's order, as <c>csv</c> (UTF-8 with BOM,
+    /// cells that a spreadsheet would run as formulas are prefixed with an apostrophe) or <c>xlsx</c>.
+    /// </summary>
+    public static async Task<Results<FileContentHttpResult, ValidationProblem>> Export(
+        AppDbContext db, Shequn.Features.Workspaces.WorkspaceClock clock, string? format, string? q, Guid? tagId, Guid? communityId, string? layer, string? city, string? industry, string? sort,
+        CancellationToken ct)
+    {
+        var (file, validation) = await MemberExport.BuildAsync(
+            db, new MemberFilter(q, tagId, communityId, layer, city, industry), sort, format, MemberExportLabels.Api, clock.Zone, ct);
+        return file is null ? validation.Problem() : TypedResults.File(file.Content, file.ContentType, file.FileName);
+    }
+
+    private static async Task<IResult> ConsoleExport(
+        AppDbContext db, Shequn.Features.Workspaces.WorkspaceClock clock, IStringLocalizer<Strings> l, string? format, string? q, Guid? tagId, Guid? communityId, string? layer, string? city,
+        string? industry, string? sort, CancellationToken ct)
+    {
+        var labels = new MemberExportLabels(h => l[$"Members.Export.{h}"], v => l[$"MemberLayer.{v}"]);
+        var (file, validation) = await MemberExport.BuildAsync(db, new MemberFilter(q, tagId, communityId, layer, city, industry), sort, format, labels, clock.Zone, ct);
+        return file is null
+            ? TypedResults.BadRequest(string.Join(" ", validation.Localized(l).SelectMany(e => e.Value)))
+            : TypedResults.File(file.Content, file.ContentType, file.FileName);
     }
 
     public static async Task<Results<Ok<Page<MemberListItem>>, ValidationProblem>> List(
         AppDbContext db, [AsParameters] MemberQuery query, CancellationToken ct)
     {
         var validation = new Validation();
-        var layer = validation.ParseEnum<MemberLayer>("layer", query.Layer);
+        var sort = ParseSort(validation, query.Sort);
+        var me = await db.Current.GetProfileAsync(db, ct);
+        var members = db.FilteredMembers(me, query.ToFilter(), validation);
         if (!validation.IsValid)
             return validation.Problem();
-        var me = await db.Current.GetProfileAsync(db, ct);
+        return TypedResults.Ok(await db.Rows(me, members, sort).ToPageAsync(query.Page, query.PageSize, ct));
+    }
+
+    /// <summary>
+    /// The visible members matching the filter; field errors go to <paramref name="validation"/>, named with
+    /// <paramref name="fieldPrefix"/> when the filter sits inside a request body (<c>filter.layer</c>).
+    /// </summary>
+    internal static IQueryable<Member> FilteredMembers(this AppDbContext db, StaffProfile? me, MemberFilter filter, Validation validation, string fieldPrefix = "")
+    {
+        var layer = validation.ParseEnum<MemberLayer>(fieldPrefix + "layer", filter.Layer);
         var members = db.VisibleMembers(me);
-        if (!string.IsNullOrWhiteSpace(query.Q))
+        if (!string.IsNullOrWhiteSpace(filter.Q))
         {
-            var q = query.Q.Trim().ToLower();
+            var q = filter.Q.Trim().ToLower();
 #pragma warning disable CA1862 // The StringComparison overloads do not translate to SQL; ToLower() does on both providers.
             members = members.Where(m => m.DisplayName.ToLower().Contains(q)
                 || m.Memberships.Any(ms => ms.Nickname != null && ms.Nickname.ToLower().Contains(q)));
 #pragma warning restore CA1862
         }
-        if (query.TagId is { } tagId)
+        if (filter.TagId is { } tagId)
             members = members.Where(m => m.Tags.Any(t => t.TagId == tagId));
-        if (query.CommunityId is { } communityId)
+        if (filter.CommunityId is { } communityId)
         {
             // Filtering by a community the actor may not see would reveal who is in it.
             members = me is not null && me.Sees(communityId)
@@ -98,26 +192,72 @@ public static class MemberEndpoints
         }
         if (layer is not null)
             members = members.Where(m => m.Layer == layer);
-        if (!string.IsNullOrWhiteSpace(query.City))
+        if (!string.IsNullOrWhiteSpace(filter.City))
         {
-            var city = query.City.Trim();
+            var city = filter.City.Trim();
             members = members.Where(m => m.City == city);
         }
-        if (!string.IsNullOrWhiteSpace(query.Industry))
+        if (!string.IsNullOrWhiteSpace(filter.Industry))
         {
-            var industry = query.Industry.Trim();
+            var industry = filter.Industry.Trim();
             members = members.Where(m => m.Industry == industry);
         }
+        return members;
+    }
+
+    /// <summary>Reads <c>sort</c> (<c>lastSpokeAt</c>, <c>-lastSpokeAt</c>, any case); blank means by name.</summary>
+    internal static (MemberSort By, bool Descending) ParseSort(Validation validation, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return (MemberSort.Name, false);
+        var trimmed = text.Trim();
+        var descending = trimmed.StartsWith('-');
+        var name = descending ? trimmed[1..] : trimmed;
+        if (Enum.TryParse<MemberSort>(name, ignoreCase: true, out var by) && Enum.IsDefined(by) && !name.Any(char.IsDigit))
+            return (by, descending);
+        validation.Add("sort", "UnknownSort",
+            $"'sort' has an unknown value '{text}'. Use name, joinedAt, lastSpokeAt or messages, with a leading '-' for descending.", text);
+        return (MemberSort.Name, false);
+    }
+
+    /// <summary>
+    /// The list rows in the requested order. Activity and memberships count only communities the actor sees;
+    /// members who never spoke sort last in both directions (the providers disagree on where NULLs go).
+    /// </summary>
+    internal static IQueryable<MemberListItem> Rows(this AppDbContext db, StaffProfile? me, IQueryable<Member> members, (MemberSort By, bool Descending) sort)
+    {
         var (all, assigned) = Scope(me);
-        var page = await members
-            .OrderBy(m => m.DisplayName).ThenBy(m => m.Id)
-            .Select(m => new MemberListItem(
-                m.Id, m.DisplayName, m.City, m.Industry, m.Layer, m.Channel,
-                m.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
-                m.Memberships.Count(ms => ms.LeftAt == null && (all || assigned.Contains(ms.CommunityId))),
-                m.CreatedAt))
-            .ToPageAsync(query.Page, query.PageSize, ct);
-        return TypedResults.Ok(page);
+        var activity = db.Set<MemberActivity>();
+        var rows = members.Select(m => new
+        {
+            Member = m,
+            JoinedAt = m.Memberships.Where(ms => all || assigned.Contains(ms.CommunityId)).Min(ms => (DateTime?)ms.JoinedAt) ?? m.CreatedAt,
+            LastSpokeAt = activity.Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Max(a => (DateTime?)a.LastSpokeAt),
+            Messages = activity.Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Sum(a => (int?)a.Messages) ?? 0,
+        });
+        var ordered = (sort.By, sort.Descending) switch
+        {
+            (MemberSort.JoinedAt, false) => rows.OrderBy(r => r.JoinedAt),
+            (MemberSort.JoinedAt, true) => rows.OrderByDescending(r => r.JoinedAt),
+            (MemberSort.LastSpokeAt, false) => rows.OrderBy(r => r.LastSpokeAt == null).ThenBy(r => r.LastSpokeAt),
+            (MemberSort.LastSpokeAt, true) => rows.OrderBy(r => r.LastSpokeAt == null).ThenByDescending(r => r.LastSpokeAt),
+            (MemberSort.Messages, false) => rows.OrderBy(r => r.Messages),
+            (MemberSort.Messages, true) => rows.OrderByDescending(r => r.Messages),
+            (_, false) => rows.OrderBy(r => r.Member.DisplayName),
+            (_, true) => rows.OrderByDescending(r => r.Member.DisplayName),
+        };
+        return ordered.ThenBy(r => r.Member.DisplayName).ThenBy(r => r.Member.Id)
+            .Select(r => new MemberListItem(
+                r.Member.Id, r.Member.DisplayName, r.Member.City, r.Member.Industry, r.Member.Layer, r.Member.Channel,
+                r.Member.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
+                r.Member.Memberships.Count(ms => ms.LeftAt == null && (all || assigned.Contains(ms.CommunityId))),
+                r.Member.CreatedAt,
+                r.Member.Memberships
+                    .Where(ms => ms.LeftAt == null && (all || assigned.Contains(ms.CommunityId)))
+                    .OrderBy(ms => ms.JoinedAt)
+                    .Select(ms => new MemberGroup(ms.CommunityId, ms.Community!.Name, ms.Nickname))
+                    .ToList(),
+                r.JoinedAt, r.LastSpokeAt, r.Messages));
     }
 
     public static async Task<Results<Ok<MemberDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)
@@ -125,6 +265,72 @@ public static class MemberEndpoints
         var me = await db.Current.GetProfileAsync(db, ct);
         var dto = await ReadAsync(db, me, id, ct);
         return dto is null ? TypedResults.NotFound() : TypedResults.Ok(dto);
+    }
+
+    /// <summary>The member's latest messages (at most <c>limit</c>, default 20, up to 100) in communities the actor sees.</summary>
+    public static async Task<Results<Ok<IReadOnlyList<MemberMessage>>, NotFound, ValidationProblem>> Messages(
+        AppDbContext db, Guid id, int? limit, CancellationToken ct)
+    {
+        if (limit is < 1 or > MaxRecentMessages)
+            return new Validation().Add("limit", "OutOfRange", $"'limit' must be between 1 and {MaxRecentMessages}.", 1, MaxRecentMessages).Problem();
+        var me = await db.Current.GetProfileAsync(db, ct);
+        var messages = await RecentMessagesAsync(db, me, id, limit ?? 20, ct);
+        return messages is null ? TypedResults.NotFound() : TypedResults.Ok(messages);
+    }
+
+    public const int MaxRecentMessages = 100;
+
+    /// <summary>
+    /// Read from the event log by the member's platform identities, newest first, keeping only communities the actor
+    /// sees (by Shequn id, or by the platform chat mapped to one). Null when the member is not visible.
+    /// REVIEW: the log has no index on the sender (every index costs on the ingest path), so this walks the log back from
+    /// the newest event (about 0.1 s over the demo's 300,000 events for a quiet member); <see cref="MemberActivity"/>
+    /// skips members who never spoke. An index on (UserId) would make it instant if member pages ever need that.
+    /// </summary>
+    internal static async Task<IReadOnlyList<MemberMessage>?> RecentMessagesAsync(AppDbContext db, StaffProfile? me, Guid id, int limit, CancellationToken ct)
+    {
+        if (!await db.VisibleMembers(me).AnyAsync(m => m.Id == id, ct))
+            return null;
+        var ws = db.CurrentWorkspaceId;
+        var (all, assigned) = Scope(me);
+        if (!await db.Set<MemberActivity>().AnyAsync(a => a.MemberId == id && (all || assigned.Contains(a.CommunityId)), ct))
+            return [];
+        var communities = await db.Visible(me).Select(c => new { c.Id, c.Name }).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
+        var visibleIds = communities.Keys.ToList();
+        var identities = await db.Set<MemberIdentity>().Where(i => i.MemberId == id && i.WorkspaceId == ws)
+            .Select(i => new { i.Platform, i.UserId }).ToListAsync(ct);
+        var chats = await db.Set<PlatformChat>().Where(p => p.WorkspaceId == ws && visibleIds.Contains(p.CommunityId))
+            .Select(p => new { p.Platform, p.ChatId, p.CommunityId }).ToListAsync(ct);
+
+        // Workspace scoping comes from the visible community ids (or, for platform chats, a workspace test inside the OR):
+        // a top-level WorkspaceId test would send SQLite to the dedupe index and a sort of the whole workspace's log,
+        // where this way it walks the log backwards by Seq and stops at the limit.
+        var found = new List<(CommunityEvent Event, Guid? CommunityId)>();
+        foreach (var identity in identities)
+        {
+            var chatIds = chats.Where(c => c.Platform == identity.Platform).Select(c => c.ChatId).ToList();
+            var rows = await db.Set<CommunityEvent>().AsNoTracking()
+                .Where(e => e.UserId == identity.UserId && e.Platform == identity.Platform && e.Kind == EventKind.MessagePosted
+                    && ((e.CommunityId != null && visibleIds.Contains(e.CommunityId.Value))
+                        || (e.WorkspaceId == ws && e.ChatId != null && chatIds.Contains(e.ChatId))))
+                .OrderByDescending(e => e.Seq).Take(limit)
+                .ToListAsync(ct);
+            found.AddRange(rows.Select(e => (e, e.CommunityId ?? chats.FirstOrDefault(c => c.Platform == e.Platform && c.ChatId == e.ChatId)?.CommunityId)));
+        }
+        var latest = found.OrderByDescending(f => f.Event.OccurredAt).ThenByDescending(f => f.Event.Seq).Take(limit).ToList();
+        var messageIds = latest.Where(f => f.Event.MessageId is not null).Select(f => f.Event.MessageId!).Distinct().ToList();
+        var allChatIds = chats.Select(c => c.ChatId).ToList();
+        var since = latest.Count == 0 ? 0 : latest.Min(f => f.Event.Seq);
+        var deleted = messageIds.Count == 0 ? [] : (await db.Set<CommunityEvent>().AsNoTracking()
+                .Where(e => e.Seq > since && e.Kind == EventKind.MessageDeleted && messageIds.Contains(e.MessageId!)
+                    && ((e.CommunityId != null && visibleIds.Contains(e.CommunityId.Value))
+                        || (e.WorkspaceId == ws && e.ChatId != null && allChatIds.Contains(e.ChatId))))
+                .Select(e => new { e.Platform, e.MessageId })
+                .ToListAsync(ct))
+            .Select(e => (e.Platform, e.MessageId!)).ToHashSet();
+        return [.. latest.Select(f => new MemberMessage(
+            f.Event.OccurredAt, f.CommunityId, f.CommunityId is { } c && communities.TryGetValue(c, out var name) ? name : null,
+            f.Event.MessageKind, f.Event.Text, f.Event.MessageId is { } mid && deleted.Contains((f.Event.Platform, mid))))];
     }
 
     public static async Task<Results<Created<MemberDto>, ValidationProblem, ProblemHttpResult>> Create(
@@ -181,6 +387,8 @@ public static class MemberEndpoints
             m.Organisations,
             m.Layer,
             m.CreatedAt,
+            LastSpokeAt = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Max(a => (DateTime?)a.LastSpokeAt),
+            Messages = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Sum(a => (int?)a.Messages) ?? 0,
             Tags = m.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
             Memberships = m.Memberships
                 .Where(ms => all || assigned.Contains(ms.CommunityId))
@@ -192,7 +400,7 @@ public static class MemberEndpoints
         }).AsSplitQuery().SingleOrDefaultAsync(ct);
         return row is null ? null : new MemberDto(
             row.Id, row.DisplayName, row.City, row.Industry, SplitNeeds(row.Needs), row.Channel, row.Organisations, row.Layer,
-            row.Tags, row.Memberships, row.CreatedAt);
+            row.Tags, row.Memberships, row.CreatedAt, row.LastSpokeAt, row.Messages);
     }
 
     public static IReadOnlyList<MemberNeeds> SplitNeeds(MemberNeeds needs) =>

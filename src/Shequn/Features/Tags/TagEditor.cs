@@ -3,6 +3,7 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Members;
 using Shequn.Platform.Api;
+using Shequn.Platform.Auth;
 
 namespace Shequn.Features.Tags;
 
@@ -16,6 +17,9 @@ public sealed class TagEditor(AppDbContext db)
 {
     /// <summary>The most members one bulk request may tag; the console sends at most one page.</summary>
     public const int MaxBulkMembers = 1000;
+
+    /// <summary>The most members one "all matching the filter" change may touch (its audit entry lists every id).</summary>
+    public const int MaxBulkByFilter = 10_000;
 
     public async Task<TagSaveResult> CreateAsync(string? name, CancellationToken ct = default)
     {
@@ -101,13 +105,25 @@ public sealed class TagEditor(AppDbContext db)
 
     /// <summary>Tags the given members; all must be visible to the actor, otherwise nothing is written.</summary>
     public Task<TagSaveResult> AssignAsync(Guid tagId, IReadOnlyList<Guid>? memberIds, CancellationToken ct = default) =>
-        ChangeMembersAsync(tagId, memberIds, assign: true, ct);
+        ChangeMembersAsync(tagId, memberIds, null, assign: true, ct);
 
     /// <summary>Removes the tag from the given members; all must be visible to the actor, otherwise nothing is written.</summary>
     public Task<TagSaveResult> UnassignAsync(Guid tagId, IReadOnlyList<Guid>? memberIds, CancellationToken ct = default) =>
-        ChangeMembersAsync(tagId, memberIds, assign: false, ct);
+        ChangeMembersAsync(tagId, memberIds, null, assign: false, ct);
 
-    private async Task<TagSaveResult> ChangeMembersAsync(Guid tagId, IReadOnlyList<Guid>? memberIds, bool assign, CancellationToken ct)
+    /// <summary>Tags every visible member matching the member list's filter (all pages: "select all").</summary>
+    public Task<TagSaveResult> AssignMatchingAsync(Guid tagId, MemberFilter filter, CancellationToken ct = default) =>
+        ChangeMembersAsync(tagId, null, filter, assign: true, ct);
+
+    /// <summary>Removes the tag from every visible member matching the member list's filter.</summary>
+    public Task<TagSaveResult> UnassignMatchingAsync(Guid tagId, MemberFilter filter, CancellationToken ct = default) =>
+        ChangeMembersAsync(tagId, null, filter, assign: false, ct);
+
+    /// <summary>
+    /// One bulk change, either of listed members or of those a filter matches (exactly one of the two). It writes one audit
+    /// entry on the tag with the number of members changed and their ids, and none when nothing changed.
+    /// </summary>
+    private async Task<TagSaveResult> ChangeMembersAsync(Guid tagId, IReadOnlyList<Guid>? memberIds, MemberFilter? filter, bool assign, CancellationToken ct)
     {
         var validation = new Validation();
         var me = await db.Current.GetProfileAsync(db, ct);
@@ -117,6 +133,40 @@ public sealed class TagEditor(AppDbContext db)
         if (tag is null)
             return new(EditOutcome.NotFound, null, validation);
 
+        var ids = filter is null
+            ? await ListedMembersAsync(validation, me, memberIds, ct)
+            : await MatchingMembersAsync(validation, me, filter, ct);
+        if (!validation.IsValid)
+            return new(EditOutcome.Invalid, null, validation);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        List<Guid> changed;
+        if (assign)
+        {
+            var already = await db.MemberTags.Where(mt => mt.TagId == tagId && ids.Contains(mt.MemberId)).Select(mt => mt.MemberId).ToListAsync(ct);
+            changed = ids.Except(already).ToList();
+            db.MemberTags.AddRange(changed.Select(id => new MemberTag { MemberId = id, TagId = tagId }));
+        }
+        else
+        {
+            changed = await db.MemberTags.Where(mt => mt.TagId == tagId && ids.Contains(mt.MemberId)).Select(mt => mt.MemberId).ToListAsync(ct);
+            await db.MemberTags.Where(mt => mt.TagId == tagId && changed.Contains(mt.MemberId)).ExecuteDeleteAsync(ct);
+        }
+        if (changed.Count > 0)
+        {
+            db.AddAuditNote(nameof(Tag), tagId, "updated", null, new Dictionary<string, object?>
+            {
+                [assign ? "MembersTagged" : "MembersUntagged"] = changed.Count,
+                ["MemberIds"] = changed,
+            });
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new(EditOutcome.Saved, tag, validation, changed.Count);
+    }
+
+    private async Task<List<Guid>> ListedMembersAsync(Validation validation, StaffProfile me, IReadOnlyList<Guid>? memberIds, CancellationToken ct)
+    {
         var ids = (memberIds ?? []).Distinct().ToList();
         if (ids.Count == 0)
             validation.Add("memberIds", "Required", "'memberIds' must list at least one member.");
@@ -130,23 +180,18 @@ public sealed class TagEditor(AppDbContext db)
                 validation.Add("memberIds", "UnknownMembers",
                     $"Unknown members ({unknown.Count}): {string.Join(", ", unknown.Take(10))}{(unknown.Count > 10 ? ", …" : "")}.", unknown.Count);
         }
-        if (!validation.IsValid)
-            return new(EditOutcome.Invalid, null, validation);
+        return ids;
+    }
 
-        int changed;
-        if (assign)
-        {
-            var already = await db.MemberTags.Where(mt => mt.TagId == tagId && ids.Contains(mt.MemberId)).Select(mt => mt.MemberId).ToListAsync(ct);
-            var adding = ids.Except(already).ToList();
-            db.MemberTags.AddRange(adding.Select(id => new MemberTag { MemberId = id, TagId = tagId }));
-            await db.SaveChangesAsync(ct);
-            changed = adding.Count;
-        }
-        else
-        {
-            changed = await db.MemberTags.Where(mt => mt.TagId == tagId && ids.Contains(mt.MemberId)).ExecuteDeleteAsync(ct);
-        }
-        return new(EditOutcome.Saved, tag, validation, changed);
+    private async Task<List<Guid>> MatchingMembersAsync(Validation validation, StaffProfile me, MemberFilter filter, CancellationToken ct)
+    {
+        var members = db.FilteredMembers(me, filter, validation, "filter.");
+        if (!validation.IsValid)
+            return [];
+        var ids = await members.Select(m => m.Id).Take(MaxBulkByFilter + 1).ToListAsync(ct);
+        if (ids.Count > MaxBulkByFilter)
+            validation.Add("filter", "TooManyMatching", $"The filter matches more than {MaxBulkByFilter} members; narrow it.", MaxBulkByFilter);
+        return ids;
     }
 
     private async Task ValidateNameAsync(Validation validation, string? name, Guid? id, CancellationToken ct)

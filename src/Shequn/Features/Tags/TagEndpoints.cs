@@ -16,7 +16,8 @@ public sealed record TagInput(string? Name);
 
 public sealed record TagMergeInput(Guid TargetTagId);
 
-public sealed record TagMembersInput(IReadOnlyList<Guid>? MemberIds);
+/// <summary>Either the members by id, or <c>filter</c>: every member the member list's filter matches, on all its pages.</summary>
+public sealed record TagMembersInput(IReadOnlyList<Guid>? MemberIds, MemberFilter? Filter = null);
 
 public sealed record TagMembersResult(Guid TagId, int Changed);
 
@@ -31,8 +32,11 @@ public static class TagEndpoints
         group.MapPut("/{id:guid}", Rename).WithName("RenameTag");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteTag");
         group.MapPost("/{id:guid}/merge", Merge).WithName("MergeTag");
-        group.MapPost("/{id:guid}/members", Assign).WithName("AssignTag");
-        group.MapDelete("/{id:guid}/members", Unassign).WithName("UnassignTag");
+        group.MapPost("/{id:guid}/members", Assign).WithName("AssignTag")
+            .WithDescription("Body: {\"memberIds\": [...]} (at most 1,000) or {\"filter\": {q, tagId, communityId, layer, city, industry}} for every "
+                + "member the member list's filter matches. One audit entry records the count and the ids changed.");
+        group.MapDelete("/{id:guid}/members", Unassign).WithName("UnassignTag")
+            .WithDescription("Same body as assigning: memberIds or filter.");
         return group;
     }
 
@@ -108,16 +112,18 @@ public static class TagEndpoints
 
     public static Task<Results<Ok<TagMembersResult>, ValidationProblem, NotFound, ProblemHttpResult>> Assign(
         TagEditor editor, Guid id, TagMembersInput input, CancellationToken ct) =>
-        MembersResultAsync(id, editor.AssignAsync(id, input.MemberIds, ct));
+        MembersResultAsync(id, input, () => input.Filter is { } filter ? editor.AssignMatchingAsync(id, filter, ct) : editor.AssignAsync(id, input.MemberIds, ct));
 
     public static Task<Results<Ok<TagMembersResult>, ValidationProblem, NotFound, ProblemHttpResult>> Unassign(
         TagEditor editor, Guid id, [FromBody] TagMembersInput input, CancellationToken ct) =>
-        MembersResultAsync(id, editor.UnassignAsync(id, input.MemberIds, ct));
+        MembersResultAsync(id, input, () => input.Filter is { } filter ? editor.UnassignMatchingAsync(id, filter, ct) : editor.UnassignAsync(id, input.MemberIds, ct));
 
     private static async Task<Results<Ok<TagMembersResult>, ValidationProblem, NotFound, ProblemHttpResult>> MembersResultAsync(
-        Guid id, Task<TagSaveResult> change)
+        Guid id, TagMembersInput input, Func<Task<TagSaveResult>> change)
     {
-        var result = await change;
+        if (input.Filter is not null && input.MemberIds is not null)
+            return new Validation().Add("filter", "FilterOrMemberIds", "Send either 'memberIds' or 'filter', not both.").Problem();
+        var result = await change();
         return result.Outcome switch
         {
             EditOutcome.Saved => TypedResults.Ok(new TagMembersResult(id, result.Changed)),

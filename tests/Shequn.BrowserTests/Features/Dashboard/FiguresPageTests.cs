@@ -23,19 +23,6 @@ public sealed partial class FiguresPageTests(ConsoleApp app)
         return day.ToString(CultureInfo.GetCultureInfo("zh-CN").DateTimeFormat.MonthDayPattern, CultureInfo.GetCultureInfo("zh-CN"));
     }
 
-    private static async Task PhoneAsync(IPage page) => await page.SetViewportSizeAsync(390, 844);
-
-    /// <summary>Elements of the page's own content that stick out to the right of the viewport.</summary>
-    private static Task<string[]> OverflowingAsync(IPage page) => page.EvaluateAsync<string[]>("""
-        () => {
-          const w = document.documentElement.clientWidth;
-          return [...document.querySelectorAll('.mud-main-content *')]
-            .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.right > w + 1; })
-            .slice(0, 5)
-            .map(e => `${e.tagName.toLowerCase()}.${(e.getAttribute('class') || '').split(' ')[0]} right=${Math.round(e.getBoundingClientRect().right)} of ${w}`);
-        }
-        """);
-
     private static async Task<int[]> YAxisAsync(ILocator chart)
     {
         await chart.Locator("svg").First.WaitForAsync();
@@ -48,7 +35,7 @@ public sealed partial class FiguresPageTests(ConsoleApp app)
     {
         await using var context = await app.NewContextAsync();
         var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
-        await PhoneAsync(page);
+        await page.SetViewportSizeAsync(PhoneLayout.Width, PhoneLayout.Height);
         await page.GetByTestId("dashboard-trends").WaitForAsync();
 
         Assert.Matches(DatedToday(), await page.GetByTestId("dashboard-today").InnerTextAsync());
@@ -58,7 +45,7 @@ public sealed partial class FiguresPageTests(ConsoleApp app)
         Assert.True(axis.Length >= 3, $"y axis labels: {string.Join(", ", axis)}");
         Assert.Contains("成员列表另有", await page.GetByTestId("fig-members-caption").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("工作区全部在职员工", await page.GetByTestId("fig-staff-caption").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Empty(await OverflowingAsync(page));
+        await page.AssertFitsAsync();
         await page.ScreenshotAsync("dashboard.phone.zh-CN");
     }
 
@@ -67,7 +54,7 @@ public sealed partial class FiguresPageTests(ConsoleApp app)
     {
         await using var context = await app.NewContextAsync();
         var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
-        await PhoneAsync(page);
+        await page.SetViewportSizeAsync(PhoneLayout.Width, PhoneLayout.Height);
         using var api = app.ApiClient();
         using var communities = JsonDocument.Parse(await api.GetStringAsync("/api/communities?pageSize=1", TestContext.Current.CancellationToken));
         var id = communities.RootElement.GetProperty("items")[0].GetProperty("id").GetString();
@@ -84,7 +71,7 @@ public sealed partial class FiguresPageTests(ConsoleApp app)
             Assert.True(axis.Length >= 3, $"{chart} y axis labels: {string.Join(", ", axis)}");
         }
         Assert.Contains("日期", await page.GetByTestId("chart-growth").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Empty(await OverflowingAsync(page));
+        await page.AssertFitsAsync();
         await page.ScreenshotAsync("activity.phone.zh-CN");
     }
 

@@ -233,8 +233,8 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasColumnType("character varying(256)");
 
                     b.Property<string>("After")
-                        .HasMaxLength(16000)
-                        .HasColumnType("character varying(16000)");
+                        .HasMaxLength(1048576)
+                        .HasColumnType("character varying(1048576)");
 
                     b.Property<DateTime>("At")
                         .HasColumnType("timestamp with time zone");

@@ -222,7 +222,7 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("After")
-                        .HasMaxLength(16000)
+                        .HasMaxLength(1048576)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("At")
