@@ -72,7 +72,9 @@ public static class ConsoleLayout
                 // Boxes of a pixel or two are screen-reader text, hidden on purpose.
                 const cutOff = clips(s.overflowX) && el.clientWidth > 2 && el.scrollWidth > el.clientWidth + 1
                   && s.textOverflow !== 'ellipsis' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) && span;
-                if (cutOff)
+                // What the box really holds (a click's ripple is a pseudo-element and does not count).
+                const content = () => { const range = document.createRange(); range.selectNodeContents(el); return range.getBoundingClientRect(); };
+                if (cutOff && content().right > el.getBoundingClientRect().left + el.clientLeft + el.clientWidth + 1)
                   offenders.set(el, `${describe(el)}: content ${el.scrollWidth}px wide in a ${el.clientWidth}px box (overflow-x: ${s.overflowX})`);
               }
               const innermost = [...offenders.keys()].filter(el => ![...offenders.keys()].some(o => o !== el && el.contains(o)));

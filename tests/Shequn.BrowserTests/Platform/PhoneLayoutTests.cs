@@ -119,10 +119,9 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 break;
             case "moderation-lists":
                 await OpenTabAsync(page, 1, what);
-                await page.GetByTestId("list-table").Locator("tbody tr").First.WaitForAsync();
                 if (owner)
                     await page.GetByTestId("list-new-name").AssertReachableAsync(Width, $"{what}: new list name");
-                await page.GetByTestId("list-open").First.AssertReachableAsync(Width, $"{what}: open a list");
+                await page.GetByTestId("list-table").AssertOnScreenAsync(Width, $"{what}: word lists");
                 break;
             case "moderation-rules":
                 await OpenTabAsync(page, 2, what);
@@ -150,23 +149,29 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
     {
         await using var context = await app.NewContextAsync(ConsoleApp.Phone);
         var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
-        var drawer = page.Locator(".mud-drawer");
         var navCommunities = page.Locator(".mud-navmenu a[href='/communities']");
-        Assert.False(await navCommunities.IsVisibleAsync(), "The drawer covers the page on a phone before anyone opens it.");
-        var contentLeft = await page.Locator(".mud-main-content").EvaluateAsync<double>("e => e.getBoundingClientRect().left");
-        Assert.Equal(0, contentLeft);
+        Assert.False(await DrawerShownAsync(page), "The drawer covers the page on a phone before anyone opens it.");
+        Assert.Equal(0, await page.Locator(".mud-main-content").EvaluateAsync<double>("e => e.getBoundingClientRect().left"));
 
         await page.GetByTestId("drawer-toggle").ClickAsync();
-        await navCommunities.WaitForAsync();
+        await page.WaitForFunctionAsync(DrawerOnScreen);
         // It lies over the page instead of pushing it aside.
         Assert.Equal(0, await page.Locator(".mud-main-content").EvaluateAsync<double>("e => e.getBoundingClientRect().left"));
-        var box = await drawer.BoundingBoxAsync();
+        var box = await page.Locator(".mud-drawer").BoundingBoxAsync();
         Assert.True(box is not null && box.X + box.Width <= Width, "The open drawer is wider than the phone.");
 
+        // Following one of its links puts it away again.
         await navCommunities.ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/communities");
-        await navCommunities.WaitForAsync(new() { State = WaitForSelectorState.Hidden });
+        await page.WaitForFunctionAsync($"() => !({DrawerOnScreen})()");
     }
+
+    // A closed drawer is either not displayed yet or slid off the left edge.
+    private const string DrawerOnScreen =
+        "() => { const d = document.querySelector('.mud-drawer'); if (!d || getComputedStyle(d).display === 'none') return false; "
+        + "const r = d.getBoundingClientRect(); return r.right > 1 && d.classList.contains('mud-drawer--open'); }";
+
+    private static Task<bool> DrawerShownAsync(IPage page) => page.EvaluateAsync<bool>(DrawerOnScreen);
 
     [Fact]
     public async Task Drawer_OnADesktop_IsOpenBesideThePageWithTheTopBarLabelled()
