@@ -72,9 +72,21 @@ public static class ConsoleLayout
                 // Boxes of a pixel or two are screen-reader text, hidden on purpose.
                 const cutOff = clips(s.overflowX) && el.clientWidth > 2 && el.scrollWidth > el.clientWidth + 1
                   && s.textOverflow !== 'ellipsis' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) && span;
-                // What the box really holds (a click's ripple is a pseudo-element and does not count).
-                const content = () => { const range = document.createRange(); range.selectNodeContents(el); return range.getBoundingClientRect(); };
-                if (cutOff && content().right > el.getBoundingClientRect().left + el.clientLeft + el.clientWidth + 1)
+                // How far what the box really holds reaches: a click's ripple (MudBlazor's fading circle) does not count.
+                const contentRight = () => {
+                  let right = -Infinity;
+                  for (const n of el.childNodes) {
+                    if (n.nodeType === Node.TEXT_NODE) {
+                      const range = document.createRange();
+                      range.selectNodeContents(n);
+                      right = Math.max(right, range.getBoundingClientRect().right);
+                    } else if (n.nodeType === Node.ELEMENT_NODE && !String(n.className?.baseVal ?? n.className).includes('ripple') && shown(n)) {
+                      right = Math.max(right, n.getBoundingClientRect().right);
+                    }
+                  }
+                  return right;
+                };
+                if (cutOff && contentRight() > el.getBoundingClientRect().left + el.clientLeft + el.clientWidth + 1)
                   offenders.set(el, `${describe(el)}: content ${el.scrollWidth}px wide in a ${el.clientWidth}px box (overflow-x: ${s.overflowX})`);
               }
               const innermost = [...offenders.keys()].filter(el => ![...offenders.keys()].some(o => o !== el && el.contains(o)));

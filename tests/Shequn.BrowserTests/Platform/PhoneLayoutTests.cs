@@ -200,8 +200,17 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         await page.OpenAsync($"/communities/{community}/chat");
 
         var field = page.GetByTestId("chat-new-name");
-        await field.ClickAsync();
-        await field.PressSequentiallyAsync(name);
+        // On a busy machine the interactive render can replace the prerendered field after the page looked ready,
+        // taking the typed text and the focus with it: type again until the text stays in the focused field.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await field.ClickAsync();
+            await field.FillAsync("");
+            await field.PressSequentiallyAsync(name);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            if (await field.InputValueAsync() == name && await field.EvaluateAsync<bool>("e => e === document.activeElement"))
+                break;
+        }
         // Straight from typing, without leaving the field: the click waits until the button is enabled, which
         // used to happen only once the field lost its focus.
         await page.GetByTestId("chat-join").ClickAsync();
