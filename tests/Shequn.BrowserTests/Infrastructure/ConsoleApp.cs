@@ -59,16 +59,26 @@ public sealed partial class ConsoleApp : IAsyncLifetime
         });
     }
 
+    /// <summary>The phone the console must fit (an iPhone 12–15 in CSS pixels).</summary>
+    public static ViewportSize Phone { get; } = new() { Width = 390, Height = 844 };
+
     /// <summary>A fresh browser profile (no cookies) for one test; skips the test when chromium is unavailable.</summary>
-    public async Task<IBrowserContext> NewContextAsync()
+    public Task<IBrowserContext> NewContextAsync() =>
+        // Tall enough for the demo's community list, so screenshots show whole pages with their fixed drawer.
+        NewContextAsync(new ViewportSize { Width = 1280, Height = 960 });
+
+    /// <summary>A fresh browser profile at the given size; at <see cref="Phone"/> size it is a touch phone (mobile viewport rules).</summary>
+    public async Task<IBrowserContext> NewContextAsync(ViewportSize viewport)
     {
         if (Unavailable is { } reason)
             Assert.Skip(reason);
+        var phone = viewport.Width <= Phone.Width;
         var context = await _browser!.NewContextAsync(new()
         {
             BaseURL = BaseUrl,
-            // Tall enough for the demo's community list, so screenshots show whole pages with their fixed drawer.
-            ViewportSize = new() { Width = 1280, Height = 960 },
+            ViewportSize = viewport,
+            IsMobile = phone,
+            HasTouch = phone,
         });
         context.SetDefaultTimeout(20_000);
         return context;
