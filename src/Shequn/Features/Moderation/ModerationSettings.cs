@@ -21,14 +21,22 @@ public sealed record PolicyDto(
     IReadOnlyList<string> DeniedDomains,
     IReadOnlyList<CustomPatternSpec> CustomPatterns,
     double ReviewThreshold,
-    double ActThreshold);
+    double ActThreshold,
+    IReadOnlyList<BuiltInRuleDto> BuiltInRules);
+
+/// <summary>A built-in rule: its name (as in check evidence), whether it is on, its weight and the default weight.</summary>
+public sealed record BuiltInRuleDto(string Rule, bool Enabled, double Weight, double DefaultWeight);
+
+/// <summary>A change to one built-in rule; a field left out stays as it is.</summary>
+public sealed record BuiltInRuleInput(string? Rule, bool? Enabled, double? Weight);
 
 public sealed record PolicyInput(
     IReadOnlyList<string>? AllowedDomains,
     IReadOnlyList<string>? DeniedDomains,
     IReadOnlyList<CustomPatternSpec>? CustomPatterns,
     double? ReviewThreshold,
-    double? ActThreshold);
+    double? ActThreshold,
+    IReadOnlyList<BuiltInRuleInput>? BuiltInRules = null);
 
 public sealed record LabelCounts(int Total, int Spam);
 
@@ -224,7 +232,9 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             [.. ModerationEngines.Lines(policy.DeniedDomains)],
             ModerationEngines.ReadPatterns(policy.CustomPatterns),
             policy.ReviewThreshold,
-            policy.ActThreshold);
+            policy.ActThreshold,
+            [.. BuiltInRules.Read(policy.BuiltInRules).Settings.Select(r =>
+                new BuiltInRuleDto(r.Rule.ToString(), r.Enabled, r.Weight, BuiltInRules.DefaultWeight(r.Rule)))]);
     }
 
     /// <summary>
@@ -244,6 +254,8 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             policy.DeniedDomains = Domains(validation, "deniedDomains", input.DeniedDomains);
         if (input.CustomPatterns is not null)
             policy.CustomPatterns = Patterns(validation, input.CustomPatterns);
+        if (input.BuiltInRules is not null)
+            policy.BuiltInRules = Rules(validation, BuiltInRules.Read(policy.BuiltInRules), input.BuiltInRules);
         var review = input.ReviewThreshold ?? policy.ReviewThreshold;
         var act = input.ActThreshold ?? policy.ActThreshold;
         if (review is <= 0 or > 1 || double.IsNaN(review))
@@ -273,6 +285,35 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             }
         }
         return string.Join('\n', clean);
+    }
+
+    /// <summary>Applies the changes given to the stored rules; a rule not named stays as it is.</summary>
+    private static string Rules(Validation validation, BuiltInRules current, IReadOnlyList<BuiltInRuleInput> changes)
+    {
+        var settings = current.Settings.ToDictionary(s => s.Rule);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            var field = $"builtInRules[{i}]";
+            if (change?.Rule is not { } name || string.IsNullOrWhiteSpace(name))
+            {
+                validation.Add($"{field}.rule", "Required", $"'{field}.rule' is required.");
+                continue;
+            }
+            if (!Enum.TryParse<PatternKind>(name.Trim(), ignoreCase: true, out var rule) || !settings.ContainsKey(rule) || int.TryParse(name, out _))
+            {
+                validation.Add($"{field}.rule", "UnknownValue", $"'{field}.rule' has an unknown value '{name}'; known rules: {string.Join(", ", BuiltInRules.All)}.", name);
+                continue;
+            }
+            if (change.Weight is { } weight && (weight is < 0 or > 1 || double.IsNaN(weight)))
+            {
+                validation.Add($"{field}.weight", "OutOfRange", $"'{field}.weight' must be between 0 and 1.", 0, 1);
+                continue;
+            }
+            var before = settings[rule];
+            settings[rule] = before with { Enabled = change.Enabled ?? before.Enabled, Weight = change.Weight ?? before.Weight };
+        }
+        return new BuiltInRules(settings.Values).Write();
     }
 
     private static string Patterns(Validation validation, IReadOnlyList<CustomPatternSpec> specs)
