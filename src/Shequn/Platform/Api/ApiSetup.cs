@@ -33,19 +33,20 @@ public static class ApiSetup
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        builder.Services.AddOpenApi("v1", o =>
         {
-            doc.Info.Title = "Shequn API";
-            doc.Info.Description = "Workspace-scoped REST API. Authenticate with 'Authorization: Bearer shq_…' (create tokens in the console).";
-            return Task.CompletedTask;
-        }));
+            // The document describes the API only: the console's own routes (/account, /culture, /setup …) are not part of it.
+            o.ShouldInclude = d => d.RelativePath?.StartsWith("api/", StringComparison.OrdinalIgnoreCase) == true;
+            o.AddDocumentTransformer(ApiDocument.DescribeAsync);
+            o.AddOperationTransformer(ApiDocument.CamelCaseQueryAsync);
+        });
         return builder;
     }
 
     public static WebApplication MapShequnApi(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("Shequn API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", ApiDocument.ConfigureReference).AllowAnonymous();
         app.MapHealthChecks("/health").AllowAnonymous();
 
         var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy).DisableAntiforgery();
