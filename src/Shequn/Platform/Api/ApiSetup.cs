@@ -32,6 +32,7 @@ public static class ApiSetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.Converters.Add(new OffsetDateTimeConverter());
         });
         builder.Services.AddOpenApi("v1", o =>
         {
@@ -68,13 +69,29 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         if (exception is not BadHttpRequestException bad)
             return false;
         context.Response.StatusCode = bad.StatusCode;
-        var detail = bad.InnerException is JsonException json
-            ? $"The request body is not valid JSON for this endpoint: {json.Message}"
-            : bad.Message;
+        if (bad.InnerException is not JsonException json)
+        {
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = { Status = bad.StatusCode, Title = "Bad request", Detail = JsonErrors.DescribeBinding(bad.Message) },
+                Exception = exception,
+            });
+        }
+        // The body's declared type says what was expected at the failing field, in JSON terms rather than .NET type names.
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
+        var bodyType = endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
+        var detail = JsonErrors.Describe(json, bodyType);
+        var field = JsonErrors.Field(json);
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = { Status = bad.StatusCode, Title = "Bad request", Detail = detail },
+            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field.Length == 0 ? "body" : field] = [detail] })
+            {
+                Status = bad.StatusCode,
+                Title = "Bad request",
+                Detail = detail,
+            },
             Exception = exception,
         });
     }
