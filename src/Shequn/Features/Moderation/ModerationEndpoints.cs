@@ -33,7 +33,13 @@ public sealed record WordListDto(Guid Id, string Name, LexiconCategory Category,
 
 public sealed record TextInput(string? Text);
 
-public sealed record ImportIssueDto(int Line, string Reason, string? Text);
+/// <summary>A line not taken: <see cref="Code"/> says why in a stable form (e.g. <c>DuplicateOf</c>), <see cref="Reason"/> in English.</summary>
+public sealed record ImportIssueDto(int Line, string Code, string Reason, string? Text)
+{
+    /// <summary>For the console, which shows the reason translated.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Reason? Why { get; init; }
+}
 
 public sealed record WordListImportDto(int Added, int TotalLines, IReadOnlyList<int> BlankLines, IReadOnlyList<ImportIssueDto> Duplicates, IReadOnlyList<ImportIssueDto> Malformed);
 

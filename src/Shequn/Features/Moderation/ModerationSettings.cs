@@ -166,7 +166,8 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             [.. report.Malformed.Select(ToDto)]), validation);
     }
 
-    private static ImportIssueDto ToDto(ImportLineIssue issue) => new(issue.Line, issue.Reason, issue.Text);
+    private static ImportIssueDto ToDto(ImportLineIssue issue) =>
+        new(issue.Line, issue.Why.Key[(issue.Why.Key.LastIndexOf('.') + 1)..], issue.Reason, issue.Text) { Why = issue.Why };
 
     /// <summary>A list's terms in order, optionally only those containing <paramref name="search"/>; null if there is no such list.</summary>
     public async Task<List<string>?> TermsAsync(Guid id, string? search = null, int? limit = null, CancellationToken ct = default)
@@ -189,7 +190,7 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             return new(EditOutcome.NotFound, null, validation);
         var report = WordListImport.Read(term ?? "");
         if (report.Malformed.Count > 0)
-            validation.Add("term", "Malformed", $"'term' is not usable: {report.Malformed[0].Reason}.", report.Malformed[0].Reason);
+            validation.Add("term", "Malformed", $"'term' is not usable: {report.Malformed[0].Reason}.", report.Malformed[0].Why);
         else if (report.Terms.Count != 1)
             validation.Add("term", "Required", "'term' is required (one term, one line).");
         else if (await db.Set<ModerationTerm>().AnyAsync(t => t.WordListId == id && t.Text == report.Terms[0], ct))
@@ -376,12 +377,12 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         }
         catch (LabelledFileException e)
         {
-            return new(EditOutcome.Invalid, null, validation.Add("text", "BadRow", $"{e.Message}; nothing imported.", e.Row, e.Problem));
+            return new(EditOutcome.Invalid, null, validation.Add("text", "BadRow", $"{e.Message}; nothing imported.", e.Row, e.Why));
         }
         var tooLong = examples.Select((e, i) => (e, i)).FirstOrDefault(x => x.e.Text.Length > LabelledMessage.TextMaxLength);
         if (tooLong.e is not null)
         {
-            var problem = $"input longer than {LabelledMessage.TextMaxLength} characters";
+            var problem = WordListImport.Why("InputTooLong", $"input longer than {LabelledMessage.TextMaxLength} characters", LabelledMessage.TextMaxLength);
             return new(EditOutcome.Invalid, null, validation.Add("text", "BadRow", $"row {tooLong.i + 1}: {problem}; nothing imported.", tooLong.i + 1, problem));
         }
         db.AddRange(examples.Select(e => new LabelledMessage { IsSpam = e.IsSpam, Text = e.Text }));
