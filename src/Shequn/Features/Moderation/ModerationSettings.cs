@@ -475,11 +475,14 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         if (model is null)
             return (null, training);
         var m = model.Metrics;
-        return (new ModelDto(m.TrainingExamples, m.SpamExamples, m.HeldOut, Measured(m.Accuracy), Measured(m.Precision), Measured(m.Recall), m.TrainedAt), training);
+        return (new ModelDto(m.TrainingExamples, m.SpamExamples, m.HeldOut, Shown(m.Accuracy), Shown(m.Precision), Shown(m.Recall), m.TrainedAt), training);
     }
 
     /// <summary>Metrics are NaN when there were too few examples to hold some out; stored and sent as null.</summary>
     private static double? Measured(double value) => double.IsNaN(value) ? null : value;
+
+    /// <summary>As sent: at most <see cref="CheckResultDto.Decimals"/> decimals (0.8333, not 0.8333333333333334).</summary>
+    private static double? Shown(double value) => Measured(value) is { } v ? Math.Round(v, CheckResultDto.Decimals, MidpointRounding.AwayFromZero) : null;
 
     private async Task<bool> MayManageAsync(CancellationToken ct) =>
         await db.Current.GetProfileAsync(db, ct) is { CanManageModeration: true };
