@@ -10,8 +10,17 @@ public sealed record CommandLine(string[] HostArgs, bool Demo, Func<TextWriter, 
     {
         var demo = args.Contains("--demo");
         var rest = args.Where(a => a != "--demo").ToArray();
-        return new CommandLine(rest, demo, Commands.Find(rest));
+        return new CommandLine(WithContentRoot(rest), demo, Commands.Find(rest));
     }
+
+    /// <summary>
+    /// The app's own files (appsettings.json, wwwroot) are found next to the assembly wherever the command runs, while
+    /// the working directory stays the user's: relative paths and the default ./data resolve against it.
+    /// </summary>
+    private static string[] WithContentRoot(string[] args) =>
+        args.Any(a => a.TrimStart('-').StartsWith("contentRoot", StringComparison.OrdinalIgnoreCase))
+            ? args
+            : [.. args, "--contentRoot", AppContext.BaseDirectory];
 }
 
 /// <summary>Sub-commands that run without the web host; each feature registers its own here.</summary>

@@ -1,13 +1,29 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Configuration.Memory;
 using Shequn.Data;
 
 namespace Shequn.Platform;
 
 public static class HostDefaults
 {
+    /// <summary>
+    /// Log levels unless configuration says otherwise: the framework (Microsoft.*, System.*) only from Warning, so that
+    /// one line per HTTP request does not bury what Shequn itself says; "Now listening on" stays.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> LogLevels { get; } = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft"] = "Warning",
+        ["Logging:LogLevel:System"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+    };
+
     public static WebApplicationBuilder UseShequnDefaults(this WebApplicationBuilder builder)
     {
+        // First source, so appsettings.json, environment variables and the command line still override it.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = LogLevels });
+
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])
             && string.IsNullOrEmpty(builder.Configuration["HTTP_PORTS"]))
         {

@@ -68,11 +68,29 @@ public static class DemoWorkspace
               sign in:   {OwnerEmail}
               password:  {password}
               API token: {token}
-              (try: curl -H "Authorization: Bearer {token}" http://localhost:5000/api/communities)
+              (try: curl -H "Authorization: Bearer {token}" {ApiAddress(services)}/api/communities)
               other staff, to see what each role sees (password {staffPassword}):
             {StaffList()}
 
             """);
+    }
+
+    /// <summary>
+    /// Where the API answers: the addresses the server listens on once started, before that the configured ones
+    /// (--urls, ASPNETCORE_URLS, the localhost:5000 default). A wildcard host is reached as localhost.
+    /// </summary>
+    internal static string ApiAddress(IServiceProvider services)
+    {
+        var listening = services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?.Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
+        var configured = services.GetRequiredService<IConfiguration>()["urls"];
+        var address = listening?.FirstOrDefault()
+            ?? configured?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
+            ?? "http://localhost:5000";
+        if (!Uri.TryCreate(address.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            return address.TrimEnd('/');
+        var host = uri.Host is "0.0.0.0" or "[::]" or "::" ? "localhost" : uri.Host;
+        return new UriBuilder(uri.Scheme, host, uri.Port).Uri.GetLeftPart(UriPartial.Authority);
     }
 
     private static string StaffList() =>

@@ -7,6 +7,7 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Staff;
 using Shequn.Features.Workspaces;
+using Shequn.Platform.Api;
 
 namespace Shequn.Features.Events;
 
@@ -80,7 +81,7 @@ public static class EventEndpoints
             {
                 // "$.occurredAt" → "events[3].occurredAt"
                 var field = ex.Path is { Length: > 1 } path ? prefix + path[1..] : prefix;
-                errors[field] = [ex.Message];
+                errors[field] = [JsonErrors.Describe(ex, typeof(EventInput), "An event")];
                 continue;
             }
             if (input is null)

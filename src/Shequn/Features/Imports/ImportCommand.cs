@@ -43,7 +43,7 @@ public static class ImportCommand
         }
         if (!File.Exists(file))
         {
-            await output.WriteLineAsync($"{file}: no such file");
+            await output.WriteLineAsync($"{file}: no such file (looked for {Path.GetFullPath(file)})");
             return 2;
         }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
+using Shequn.Platform.Api;
 
 namespace Shequn.Features.Moderation;
 
@@ -7,8 +8,8 @@ namespace Shequn.Features.Moderation;
 public sealed record LabelledExample(bool IsSpam, string Text);
 
 /// <summary>A labelled file with a bad row; nothing from the file is imported.</summary>
-public sealed class LabelledFileException(int row, int line, string problem)
-    : FormatException($"row {row} (line {line}): {problem}")
+public sealed class LabelledFileException(int row, int line, Reason problem)
+    : FormatException($"row {row} (line {line}): {problem.English}")
 {
     /// <summary>1-based data row (the header is not counted).</summary>
     public int Row { get; } = row;
@@ -16,7 +17,10 @@ public sealed class LabelledFileException(int row, int line, string problem)
     /// <summary>1-based line of the file where the row starts.</summary>
     public int Line { get; } = line;
 
-    public string Problem { get; } = problem;
+    public string Problem => Why.English;
+
+    /// <summary>The problem in a form the console translates.</summary>
+    public Reason Why { get; } = problem;
 }
 
 /// <summary>
@@ -43,7 +47,7 @@ public static class LabelledCsv
                 var newline = rest.IndexOf((byte)'\n');
                 var current = newline < 0 ? rest : rest[..newline];
                 if (!Utf8.IsValid(current))
-                    throw new LabelledFileException(Math.Max(1, line - 1), line, "invalid UTF-8");
+                    throw new LabelledFileException(Math.Max(1, line - 1), line, WordListImport.Why("InvalidUtf8", "invalid UTF-8"));
                 if (newline < 0)
                     break;
                 rest = rest[(newline + 1)..];
@@ -87,7 +91,7 @@ public static class LabelledCsv
             row++;
             var comma = raw.IndexOf(',');
             if (comma < 0)
-                throw new LabelledFileException(row, recordLine, "expected 'target,input' but found no comma");
+                throw new LabelledFileException(row, recordLine, WordListImport.Why("NoComma", "expected 'target,input' but found no comma"));
             var target = raw[..comma].Trim().Trim('"');
             bool isSpam;
             if (target.SequenceEqual("1"))
@@ -95,7 +99,7 @@ public static class LabelledCsv
             else if (target.SequenceEqual("0"))
                 isSpam = false;
             else
-                throw new LabelledFileException(row, recordLine, $"target must be 0 or 1, found '{Shorten(target.ToString())}'");
+                throw new LabelledFileException(row, recordLine, WordListImport.Why("BadTarget", $"target must be 0 or 1, found '{Shorten(target.ToString())}'", Shorten(target.ToString())));
 
             var inputStart = position + comma + 1;
             string input;
@@ -111,7 +115,7 @@ public static class LabelledCsv
             }
             var surrogate = WordListImport.FindLoneSurrogate(input);
             if (surrogate >= 0)
-                throw new LabelledFileException(row, recordLine, $"lone surrogate U+{(int)input[surrogate]:X4}");
+                throw new LabelledFileException(row, recordLine, WordListImport.Why("LoneSurrogate", $"lone surrogate U+{(int)input[surrogate]:X4}", $"U+{(int)input[surrogate]:X4}"));
             examples.Add(new LabelledExample(isSpam, input));
         }
         return examples;
@@ -124,7 +128,7 @@ public static class LabelledCsv
         while (true)
         {
             if (i >= text.Length)
-                throw new LabelledFileException(row, recordLine, "quoted input is not closed");
+                throw new LabelledFileException(row, recordLine, WordListImport.Why("QuoteNotClosed", "quoted input is not closed"));
             var c = text[i];
             if (c == '"')
             {
@@ -145,7 +149,7 @@ public static class LabelledCsv
         while (i < text.Length && text[i] is '\r' or ' ' or '\t')
             i++;
         if (i < text.Length && text[i] != '\n')
-            throw new LabelledFileException(row, recordLine, "text after the closing quote");
+            throw new LabelledFileException(row, recordLine, WordListImport.Why("TextAfterQuote", "text after the closing quote"));
         return (builder.ToString(), i + 1, line + 1);
     }
 

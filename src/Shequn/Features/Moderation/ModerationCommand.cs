@@ -121,7 +121,7 @@ public static class ModerationCommand
         if (options.TryGetValue("--lexicon", out var folder))
         {
             if (!Directory.Exists(folder))
-                throw new UsageException($"lexicon folder not found: {folder}");
+                throw new UsageException($"lexicon folder not found: {folder} (looked for {Path.GetFullPath(folder)})");
             lexicon = CompiledLexicon.Compile(await LoadListsAsync(folder));
         }
         return new ModerationSnapshot(lexicon, PatternSet.Default, null, new ModerationThresholds(review, act));
@@ -144,7 +144,7 @@ public static class ModerationCommand
     private static async Task<IReadOnlyList<LabelledExample>> LabelledAsync(string path)
     {
         if (!File.Exists(path))
-            throw new UsageException($"file not found: {path}");
+            throw new UsageException($"file not found: {path} (looked for {Path.GetFullPath(path)})");
         return await LabelledCsv.ReadFileAsync(path);
     }
 
@@ -219,7 +219,7 @@ public static class ModerationCommand
     private static async Task<int> ImportAsync(string path, TextWriter output)
     {
         if (!File.Exists(path))
-            throw new UsageException($"file not found: {path}");
+            throw new UsageException($"file not found: {path} (looked for {Path.GetFullPath(path)})");
         var report = WordListImport.Read(await File.ReadAllBytesAsync(path));
         foreach (var line in report.BlankLines)
             output.WriteLine($"line {line}: blank");

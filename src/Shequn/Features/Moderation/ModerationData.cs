@@ -51,6 +51,7 @@ public sealed class ModerationPolicy : IWorkspaceOwned, IAudited
 {
     public const int DomainsMaxLength = 20_000;
     public const int PatternsMaxLength = 20_000;
+    public const int BuiltInRulesMaxLength = 4_000;
 
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid WorkspaceId { get; set; }
@@ -63,6 +64,9 @@ public sealed class ModerationPolicy : IWorkspaceOwned, IAudited
 
     /// <summary>The workspace's own regular expressions as JSON (<see cref="CustomPatternSpec"/>[]).</summary>
     public string CustomPatterns { get; set; } = "[]";
+
+    /// <summary>The built-in rules the workspace switched off or reweighted, as JSON (see <see cref="Moderation.BuiltInRules"/>).</summary>
+    public string BuiltInRules { get; set; } = "[]";
 
     public double ReviewThreshold { get; set; } = ModerationThresholds.Default.Review;
     public double ActThreshold { get; set; } = ModerationThresholds.Default.Act;
@@ -100,6 +104,7 @@ internal sealed class ModerationPolicyConfiguration : IEntityTypeConfiguration<M
         b.Property(e => e.AllowedDomains).HasMaxLength(ModerationPolicy.DomainsMaxLength);
         b.Property(e => e.DeniedDomains).HasMaxLength(ModerationPolicy.DomainsMaxLength);
         b.Property(e => e.CustomPatterns).HasMaxLength(ModerationPolicy.PatternsMaxLength);
+        b.Property(e => e.BuiltInRules).HasMaxLength(ModerationPolicy.BuiltInRulesMaxLength).HasDefaultValue("[]");
         b.HasIndex(e => e.WorkspaceId).IsUnique();
         b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
     }

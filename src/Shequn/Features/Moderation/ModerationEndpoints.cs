@@ -9,7 +9,23 @@ public sealed record CheckInput(string? Text, MessageKind? Kind = null, bool? Fr
 
 public sealed record EvidenceDto(EvidenceSource Source, string Rule, string? Term, int Start, int Length, double Weight);
 
-public sealed record CheckResultDto(double Score, ModerationDecision Decision, double? ModelScore, IReadOnlyList<EvidenceDto> Evidence);
+public sealed record CheckResultDto(double Score, ModerationDecision Decision, double? ModelScore, IReadOnlyList<EvidenceDto> Evidence)
+{
+    /// <summary>Figures carry at most this many decimals: 0.84, not 0.8400000000000001.</summary>
+    public const int Decimals = 4;
+
+    public static CheckResultDto From(ModerationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new(
+            Round(result.Score),
+            result.Decision,
+            result.ModelScore is { } model ? Round(model) : null,
+            [.. result.Evidence.Select(e => new EvidenceDto(e.Source, e.Rule, e.Term, e.Start, e.Length, Round(e.Weight)))]);
+    }
+
+    private static double Round(double value) => Math.Round(value, Decimals, MidpointRounding.AwayFromZero);
+}
 
 public sealed record WordListInput(string? Name, LexiconCategory? Category, double? Weight);
 
@@ -17,7 +33,13 @@ public sealed record WordListDto(Guid Id, string Name, LexiconCategory Category,
 
 public sealed record TextInput(string? Text);
 
-public sealed record ImportIssueDto(int Line, string Reason, string? Text);
+/// <summary>A line not taken: <see cref="Code"/> says why in a stable form (e.g. <c>DuplicateOf</c>), <see cref="Reason"/> in English.</summary>
+public sealed record ImportIssueDto(int Line, string Code, string Reason, string? Text)
+{
+    /// <summary>For the console, which shows the reason translated.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Reason? Why { get; init; }
+}
 
 public sealed record WordListImportDto(int Added, int TotalLines, IReadOnlyList<int> BlankLines, IReadOnlyList<ImportIssueDto> Duplicates, IReadOnlyList<ImportIssueDto> Malformed);
 
@@ -59,11 +81,7 @@ public static class ModerationEndpoints
         var (validation, result) = await settings.CheckAsync(input, ct);
         if (result is null)
             return validation.Problem();
-        return TypedResults.Ok(new CheckResultDto(
-            result.Score,
-            result.Decision,
-            result.ModelScore,
-            [.. result.Evidence.Select(e => new EvidenceDto(e.Source, e.Rule, e.Term, e.Start, e.Length, e.Weight))]));
+        return TypedResults.Ok(CheckResultDto.From(result));
     }
 
     public static async Task<Ok<List<WordListDto>>> Lists(ModerationSettings settings, CancellationToken ct) =>

@@ -59,6 +59,9 @@ public sealed record ModerationSnapshot(
     ModerationThresholds Thresholds)
 {
     public static ModerationSnapshot Empty { get; } = new(CompiledLexicon.Empty, PatternSet.Default, null, ModerationThresholds.Default);
+
+    /// <summary>The built-in rules as the workspace set them (switched off, reweighted).</summary>
+    public BuiltInRules Rules { get; init; } = BuiltInRules.Default;
 }
 
 /// <summary>
@@ -76,7 +79,7 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
     /// <summary>Evidence kept per message; scoring still uses every hit.</summary>
     public const int MaxEvidence = 64;
 
-    /// <summary>Weight each pattern kind adds when it fires.</summary>
+    /// <summary>Weight each pattern kind adds when it fires, unless the workspace changed it (<see cref="BuiltInRules"/>).</summary>
     public static FrozenDictionary<PatternKind, double> PatternWeights { get; } = new Dictionary<PatternKind, double>
     {
         [PatternKind.Url] = 0.3,
@@ -123,6 +126,8 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
 
     public void UseThresholds(ModerationThresholds thresholds) => Update(s => s with { Thresholds = thresholds });
 
+    public void UseRules(BuiltInRules rules) => Update(s => s with { Rules = rules });
+
     private void Update(Func<ModerationSnapshot, ModerationSnapshot> change)
     {
         while (true)
@@ -164,7 +169,9 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         var kindsSeen = 0;
         foreach (var hit in scratch.PatternHits)
         {
-            var weight = hit.Kind == PatternKind.Custom ? CustomWeight(snapshot.Patterns, hit.Detail) : PatternWeights[hit.Kind];
+            if (hit.Kind != PatternKind.Custom && !snapshot.Rules.IsEnabled(hit.Kind))
+                continue;
+            var weight = hit.Kind == PatternKind.Custom ? CustomWeight(snapshot.Patterns, hit.Detail) : snapshot.Rules.Weight(hit.Kind);
             var bit = 1 << (int)hit.Kind;
             // Patterns count once per kind (ten URLs are not ten times as bad); custom patterns once per pattern.
             if (hit.Kind == PatternKind.Custom ? scratch.SeenCustom.Add(hit.Detail ?? "") : (kindsSeen & bit) == 0)
@@ -181,9 +188,9 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         scratch.SeenCustom.Clear();
 
         var kind = KindEvidence(message);
-        if (kind is { } k)
+        if (kind is { } k && snapshot.Rules.IsEnabled(k))
         {
-            var weight = PatternWeights[k];
+            var weight = snapshot.Rules.Weight(k);
             rules *= 1 - weight;
             evidence.Add(new Evidence(EvidenceSource.MessageKind, KindNames[(int)k], null, 0, 0, weight));
         }

@@ -85,8 +85,8 @@ public sealed class ModerationEngines(TimeProvider time)
             var (lists, model) = (stamps?.ListsStamp ?? 0, stamps?.ModelStamp ?? 0);
             if (!entry.Loaded || lists != entry.ListsStamp)
             {
-                var (lexicon, patterns, thresholds) = await LoadRulesAsync(db, ct);
-                entry.Engine.Swap(entry.Engine.Snapshot with { Lexicon = lexicon, Patterns = patterns, Thresholds = thresholds });
+                var (lexicon, patterns, thresholds, rules) = await LoadRulesAsync(db, ct);
+                entry.Engine.Swap(entry.Engine.Snapshot with { Lexicon = lexicon, Patterns = patterns, Thresholds = thresholds, Rules = rules });
                 entry.ListsStamp = lists;
             }
             if (!entry.Loaded || model != entry.ModelStamp)
@@ -103,7 +103,7 @@ public sealed class ModerationEngines(TimeProvider time)
         }
     }
 
-    private static async Task<(CompiledLexicon, PatternSet, ModerationThresholds)> LoadRulesAsync(AppDbContext db, CancellationToken ct)
+    private static async Task<(CompiledLexicon, PatternSet, ModerationThresholds, BuiltInRules)> LoadRulesAsync(AppDbContext db, CancellationToken ct)
     {
         var lists = await db.Set<ModerationWordList>().AsNoTracking()
             .OrderBy(l => l.Name)
@@ -112,8 +112,8 @@ public sealed class ModerationEngines(TimeProvider time)
         var lexicon = CompiledLexicon.Compile([.. lists.Select(l => new WordList(l.Name, l.Category, l.Weight, l.Terms))]);
         var policy = await db.Set<ModerationPolicy>().AsNoTracking().SingleOrDefaultAsync(ct);
         if (policy is null)
-            return (lexicon, PatternSet.Default, ModerationThresholds.Default);
-        return (lexicon, PatternsOf(policy), new ModerationThresholds(policy.ReviewThreshold, policy.ActThreshold));
+            return (lexicon, PatternSet.Default, ModerationThresholds.Default, BuiltInRules.Default);
+        return (lexicon, PatternsOf(policy), new ModerationThresholds(policy.ReviewThreshold, policy.ActThreshold), BuiltInRules.Read(policy.BuiltInRules));
     }
 
     /// <summary>The stored settings as a pattern set; a stored pattern that no longer compiles is left out.</summary>

@@ -21,14 +21,22 @@ public sealed record PolicyDto(
     IReadOnlyList<string> DeniedDomains,
     IReadOnlyList<CustomPatternSpec> CustomPatterns,
     double ReviewThreshold,
-    double ActThreshold);
+    double ActThreshold,
+    IReadOnlyList<BuiltInRuleDto> BuiltInRules);
+
+/// <summary>A built-in rule: its name (as in check evidence), whether it is on, its weight and the default weight.</summary>
+public sealed record BuiltInRuleDto(string Rule, bool Enabled, double Weight, double DefaultWeight);
+
+/// <summary>A change to one built-in rule; a field left out stays as it is.</summary>
+public sealed record BuiltInRuleInput(string? Rule, bool? Enabled, double? Weight);
 
 public sealed record PolicyInput(
     IReadOnlyList<string>? AllowedDomains,
     IReadOnlyList<string>? DeniedDomains,
     IReadOnlyList<CustomPatternSpec>? CustomPatterns,
     double? ReviewThreshold,
-    double? ActThreshold);
+    double? ActThreshold,
+    IReadOnlyList<BuiltInRuleInput>? BuiltInRules = null);
 
 public sealed record LabelCounts(int Total, int Spam);
 
@@ -158,7 +166,8 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             [.. report.Malformed.Select(ToDto)]), validation);
     }
 
-    private static ImportIssueDto ToDto(ImportLineIssue issue) => new(issue.Line, issue.Reason, issue.Text);
+    private static ImportIssueDto ToDto(ImportLineIssue issue) =>
+        new(issue.Line, issue.Why.Key[(issue.Why.Key.LastIndexOf('.') + 1)..], issue.Reason, issue.Text) { Why = issue.Why };
 
     /// <summary>A list's terms in order, optionally only those containing <paramref name="search"/>; null if there is no such list.</summary>
     public async Task<List<string>?> TermsAsync(Guid id, string? search = null, int? limit = null, CancellationToken ct = default)
@@ -181,7 +190,7 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             return new(EditOutcome.NotFound, null, validation);
         var report = WordListImport.Read(term ?? "");
         if (report.Malformed.Count > 0)
-            validation.Add("term", "Malformed", $"'term' is not usable: {report.Malformed[0].Reason}.", report.Malformed[0].Reason);
+            validation.Add("term", "Malformed", $"'term' is not usable: {report.Malformed[0].Reason}.", report.Malformed[0].Why);
         else if (report.Terms.Count != 1)
             validation.Add("term", "Required", "'term' is required (one term, one line).");
         else if (await db.Set<ModerationTerm>().AnyAsync(t => t.WordListId == id && t.Text == report.Terms[0], ct))
@@ -224,7 +233,9 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             [.. ModerationEngines.Lines(policy.DeniedDomains)],
             ModerationEngines.ReadPatterns(policy.CustomPatterns),
             policy.ReviewThreshold,
-            policy.ActThreshold);
+            policy.ActThreshold,
+            [.. BuiltInRules.Read(policy.BuiltInRules).Settings.Select(r =>
+                new BuiltInRuleDto(r.Rule.ToString(), r.Enabled, r.Weight, BuiltInRules.DefaultWeight(r.Rule)))]);
     }
 
     /// <summary>
@@ -244,6 +255,8 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             policy.DeniedDomains = Domains(validation, "deniedDomains", input.DeniedDomains);
         if (input.CustomPatterns is not null)
             policy.CustomPatterns = Patterns(validation, input.CustomPatterns);
+        if (input.BuiltInRules is not null)
+            policy.BuiltInRules = Rules(validation, BuiltInRules.Read(policy.BuiltInRules), input.BuiltInRules);
         var review = input.ReviewThreshold ?? policy.ReviewThreshold;
         var act = input.ActThreshold ?? policy.ActThreshold;
         if (review is <= 0 or > 1 || double.IsNaN(review))
@@ -273,6 +286,35 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             }
         }
         return string.Join('\n', clean);
+    }
+
+    /// <summary>Applies the changes given to the stored rules; a rule not named stays as it is.</summary>
+    private static string Rules(Validation validation, BuiltInRules current, IReadOnlyList<BuiltInRuleInput> changes)
+    {
+        var settings = current.Settings.ToDictionary(s => s.Rule);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            var field = $"builtInRules[{i}]";
+            if (change?.Rule is not { } name || string.IsNullOrWhiteSpace(name))
+            {
+                validation.Add($"{field}.rule", "Required", $"'{field}.rule' is required.");
+                continue;
+            }
+            if (!Enum.TryParse<PatternKind>(name.Trim(), ignoreCase: true, out var rule) || !settings.ContainsKey(rule) || int.TryParse(name, out _))
+            {
+                validation.Add($"{field}.rule", "UnknownValue", $"'{field}.rule' has an unknown value '{name}'; known rules: {string.Join(", ", BuiltInRules.All)}.", name);
+                continue;
+            }
+            if (change.Weight is { } weight && (weight is < 0 or > 1 || double.IsNaN(weight)))
+            {
+                validation.Add($"{field}.weight", "OutOfRange", $"'{field}.weight' must be between 0 and 1.", 0, 1);
+                continue;
+            }
+            var before = settings[rule];
+            settings[rule] = before with { Enabled = change.Enabled ?? before.Enabled, Weight = change.Weight ?? before.Weight };
+        }
+        return new BuiltInRules(settings.Values).Write();
     }
 
     private static string Patterns(Validation validation, IReadOnlyList<CustomPatternSpec> specs)
@@ -335,12 +377,12 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         }
         catch (LabelledFileException e)
         {
-            return new(EditOutcome.Invalid, null, validation.Add("text", "BadRow", $"{e.Message}; nothing imported.", e.Row, e.Problem));
+            return new(EditOutcome.Invalid, null, validation.Add("text", "BadRow", $"{e.Message}; nothing imported.", e.Row, e.Why));
         }
         var tooLong = examples.Select((e, i) => (e, i)).FirstOrDefault(x => x.e.Text.Length > LabelledMessage.TextMaxLength);
         if (tooLong.e is not null)
         {
-            var problem = $"input longer than {LabelledMessage.TextMaxLength} characters";
+            var problem = WordListImport.Why("InputTooLong", $"input longer than {LabelledMessage.TextMaxLength} characters", LabelledMessage.TextMaxLength);
             return new(EditOutcome.Invalid, null, validation.Add("text", "BadRow", $"row {tooLong.i + 1}: {problem}; nothing imported.", tooLong.i + 1, problem));
         }
         db.AddRange(examples.Select(e => new LabelledMessage { IsSpam = e.IsSpam, Text = e.Text }));
@@ -433,11 +475,14 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         if (model is null)
             return (null, training);
         var m = model.Metrics;
-        return (new ModelDto(m.TrainingExamples, m.SpamExamples, m.HeldOut, Measured(m.Accuracy), Measured(m.Precision), Measured(m.Recall), m.TrainedAt), training);
+        return (new ModelDto(m.TrainingExamples, m.SpamExamples, m.HeldOut, Shown(m.Accuracy), Shown(m.Precision), Shown(m.Recall), m.TrainedAt), training);
     }
 
     /// <summary>Metrics are NaN when there were too few examples to hold some out; stored and sent as null.</summary>
     private static double? Measured(double value) => double.IsNaN(value) ? null : value;
+
+    /// <summary>As sent: at most <see cref="CheckResultDto.Decimals"/> decimals (0.8333, not 0.8333333333333334).</summary>
+    private static double? Shown(double value) => Measured(value) is { } v ? Math.Round(v, CheckResultDto.Decimals, MidpointRounding.AwayFromZero) : null;
 
     private async Task<bool> MayManageAsync(CancellationToken ct) =>
         await db.Current.GetProfileAsync(db, ct) is { CanManageModeration: true };

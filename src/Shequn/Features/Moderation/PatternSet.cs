@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.RegularExpressions;
+using Shequn.Platform.Api;
 
 namespace Shequn.Features.Moderation;
 
@@ -99,7 +100,7 @@ public sealed class CustomPattern
     /// catastrophic for backtracking engines, patterns that match empty text, and patterns that are slow on
     /// adversarial probe inputs.
     /// </summary>
-    public static bool TryCreate(string name, string pattern, double weight, out CustomPattern? result, out string? error)
+    public static bool TryCreate(string name, string pattern, double weight, out CustomPattern? result, out Reason? error)
     {
         result = null;
         error = Validate(name, pattern, weight, out var regex);
@@ -109,39 +110,41 @@ public sealed class CustomPattern
         return true;
     }
 
-    private static string? Validate(string name, string pattern, double weight, out Regex? regex)
+    private static Reason Why(string code, string english, params object[] args) => new($"Moderation.Reason.{code}", english, args);
+
+    private static Reason? Validate(string name, string pattern, double weight, out Regex? regex)
     {
         regex = null;
         if (string.IsNullOrWhiteSpace(name))
-            return "pattern name is empty";
+            return Why("NameEmpty", "pattern name is empty");
         if (weight is < 0 or > 1 || double.IsNaN(weight))
-            return "weight must be between 0 and 1";
+            return Why("WeightRange", "weight must be between 0 and 1");
         if (string.IsNullOrEmpty(pattern))
-            return "pattern is empty";
+            return Why("PatternEmpty", "pattern is empty");
         if (pattern.Length > MaxLength)
-            return $"pattern is longer than {MaxLength} characters";
+            return Why("PatternTooLong", $"pattern is longer than {MaxLength} characters", MaxLength);
         if (FindNestedQuantifier(pattern) is { } at)
-            return $"pathological pattern: a quantified group contains another unbounded quantifier (near character {at + 1}), which can take exponential time";
+            return Why("NestedQuantifier", $"pathological pattern: a quantified group contains another unbounded quantifier (near character {at + 1}), which can take exponential time", at + 1);
         try
         {
             regex = new Regex(pattern, Options, MatchTimeout);
         }
         catch (RegexParseException e)
         {
-            return $"invalid regular expression: {e.Error} at character {e.Offset}";
+            return Why("InvalidRegex", $"invalid regular expression: {e.Error} at character {e.Offset}", e.Error.ToString(), e.Offset);
         }
         catch (NotSupportedException)
         {
-            return "pathological pattern: uses a construct that cannot run in guaranteed linear time (backreference, lookaround, atomic group or conditional), or is too large";
+            return Why("NotLinear", "pathological pattern: uses a construct that cannot run in guaranteed linear time (backreference, lookaround, atomic group or conditional), or is too large");
         }
         catch (ArgumentException e)
         {
-            return $"invalid regular expression: {e.Message}";
+            return Why("InvalidRegexOther", $"invalid regular expression: {e.Message}", e.Message);
         }
         try
         {
             if (regex.IsMatch(""))
-                return "pattern matches empty text and would flag every message";
+                return Why("MatchesEmpty", "pattern matches empty text and would flag every message");
             // Builds the lazily constructed matcher now, so the first real message does not pay for it.
             _ = regex.Count("领取优惠码ab12 加微sx111505 https://example.com".AsSpan());
             var probe = TimeSpan.FromSeconds(1);
@@ -151,11 +154,11 @@ public sealed class CustomPattern
         }
         catch (RegexMatchTimeoutException)
         {
-            return "pathological pattern: too slow on long input";
+            return Why("TooSlow", "pathological pattern: too slow on long input");
         }
         catch (NotSupportedException)
         {
-            return "pathological pattern: too large to run in linear time";
+            return Why("TooLarge", "pathological pattern: too large to run in linear time");
         }
         return null;
     }

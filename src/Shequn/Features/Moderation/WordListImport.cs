@@ -1,10 +1,14 @@
 using System.Text;
 using System.Text.Unicode;
+using Shequn.Platform.Api;
 
 namespace Shequn.Features.Moderation;
 
 /// <summary>A line of an imported file that was not taken, with its 1-based number and why.</summary>
-public sealed record ImportLineIssue(int Line, string Reason, string? Text);
+public sealed record ImportLineIssue(int Line, Reason Why, string? Text)
+{
+    public string Reason => Why.English;
+}
 
 /// <summary>What an import took and what it left out: blank lines, duplicates and malformed lines.</summary>
 public sealed record WordListImportReport(
@@ -69,7 +73,7 @@ public static class WordListImport
             var surrogate = FindLoneSurrogate(line);
             if (surrogate >= 0)
             {
-                builder.Malformed(i + 1, $"lone surrogate U+{(int)line[surrogate]:X4} at character {surrogate + 1}", null);
+                builder.Malformed(i + 1, Why("LoneSurrogateAt", $"lone surrogate U+{(int)line[surrogate]:X4} at character {surrogate + 1}", $"U+{(int)line[surrogate]:X4}", surrogate + 1), null);
                 continue;
             }
             builder.Add(i + 1, line);
@@ -94,7 +98,9 @@ public static class WordListImport
         return -1;
     }
 
-    private static string DescribeInvalidUtf8(ReadOnlySpan<byte> line)
+    internal static Reason Why(string code, string english, params object[] args) => new($"Moderation.Reason.{code}", english, args);
+
+    private static Reason DescribeInvalidUtf8(ReadOnlySpan<byte> line)
     {
         var offset = 0;
         while (offset < line.Length)
@@ -104,12 +110,12 @@ public static class WordListImport
             {
                 // ED A0..BF starts a UTF-8-encoded UTF-16 surrogate, which is not allowed in UTF-8.
                 if (line[offset] == 0xED && offset + 1 < line.Length && line[offset + 1] >= 0xA0)
-                    return $"lone surrogate encoded in UTF-8 at byte {offset + 1}";
-                return $"invalid UTF-8 at byte {offset + 1}";
+                    return Why("LoneSurrogateUtf8", $"lone surrogate encoded in UTF-8 at byte {offset + 1}", offset + 1);
+                return Why("InvalidUtf8At", $"invalid UTF-8 at byte {offset + 1}", offset + 1);
             }
             offset += consumed;
         }
-        return "invalid UTF-8";
+        return Why("InvalidUtf8", "invalid UTF-8");
     }
 
     private sealed class ReportBuilder
@@ -122,7 +128,7 @@ public static class WordListImport
         private readonly Dictionary<string, int> _exact = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _normalised = new(StringComparer.Ordinal);
 
-        public void Malformed(int line, string reason, string? text) => _malformed.Add(new ImportLineIssue(line, reason, text));
+        public void Malformed(int line, Reason reason, string? text) => _malformed.Add(new ImportLineIssue(line, reason, text));
 
         public void Add(int line, string raw)
         {
@@ -134,23 +140,23 @@ public static class WordListImport
             }
             if (term.Any(c => char.IsControl(c) && c != '\t'))
             {
-                Malformed(line, "control character", term);
+                Malformed(line, Why("ControlCharacter", "control character"), term);
                 return;
             }
             if (term.Length > MaxTermLength)
             {
-                Malformed(line, $"longer than {MaxTermLength} characters", term[..20] + "…");
+                Malformed(line, Why("TermTooLong", $"longer than {MaxTermLength} characters", MaxTermLength), term[..20] + "…");
                 return;
             }
             if (_exact.TryGetValue(term, out var first))
             {
-                _duplicates.Add(new ImportLineIssue(line, $"duplicate of line {first}", term));
+                _duplicates.Add(new ImportLineIssue(line, Why("DuplicateOf", $"duplicate of line {first}", first), term));
                 return;
             }
             var parts = CompiledLexicon.SplitConjunction(term);
             if (parts.Length > 8)
             {
-                Malformed(line, "more than 8 parts joined with +", term);
+                Malformed(line, Why("TooManyParts", "more than 8 parts joined with +", 8), term);
                 return;
             }
             var keys = new string[parts.Length];
@@ -159,14 +165,14 @@ public static class WordListImport
                 keys[p] = TextNormaliser.NormaliseTerm(parts[p], _scratch);
                 if (keys[p].Length == 0)
                 {
-                    Malformed(line, "nothing left to match after normalisation (only symbols, spaces or emoji)", term);
+                    Malformed(line, Why("NothingLeft", "nothing left to match after normalisation (only symbols, spaces or emoji)"), term);
                     return;
                 }
             }
             var key = string.Join('+', keys);
             if (_normalised.TryGetValue(key, out var same))
             {
-                _duplicates.Add(new ImportLineIssue(line, $"same as line {same} after normalisation", term));
+                _duplicates.Add(new ImportLineIssue(line, Why("SameAfterNormalisation", $"same as line {same} after normalisation", same), term));
                 return;
             }
             _exact.Add(term, line);

@@ -33,20 +33,22 @@ public static class ApiSetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.Converters.Add(new OffsetDateTimeConverter());
         });
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        builder.Services.AddOpenApi("v1", o =>
         {
-            doc.Info.Title = "Shequn API";
-            doc.Info.Description = "Workspace-scoped REST API. Authenticate with 'Authorization: Bearer shq_…' (create tokens in the console).";
-            return Task.CompletedTask;
-        }));
+            // The document describes the API only: the console's own routes (/account, /culture, /setup …) are not part of it.
+            o.ShouldInclude = d => d.RelativePath?.StartsWith("api/", StringComparison.OrdinalIgnoreCase) == true;
+            o.AddDocumentTransformer(ApiDocument.DescribeAsync);
+            o.AddOperationTransformer(ApiDocument.CamelCaseQueryAsync);
+        });
         return builder;
     }
 
     public static WebApplication MapShequnApi(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("Shequn API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", ApiDocument.ConfigureReference).AllowAnonymous();
         app.MapHealthChecks("/health").AllowAnonymous();
 
         var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy).DisableAntiforgery();
@@ -69,13 +71,29 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         if (exception is not BadHttpRequestException bad)
             return false;
         context.Response.StatusCode = bad.StatusCode;
-        var detail = bad.InnerException is JsonException json
-            ? $"The request body is not valid JSON for this endpoint: {json.Message}"
-            : bad.Message;
+        if (bad.InnerException is not JsonException json)
+        {
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = { Status = bad.StatusCode, Title = "Bad request", Detail = JsonErrors.DescribeBinding(bad.Message) },
+                Exception = exception,
+            });
+        }
+        // The body's declared type says what was expected at the failing field, in JSON terms rather than .NET type names.
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
+        var bodyType = endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
+        var detail = JsonErrors.Describe(json, bodyType);
+        var field = JsonErrors.Field(json);
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = { Status = bad.StatusCode, Title = "Bad request", Detail = detail },
+            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field.Length == 0 ? "body" : field] = [detail] })
+            {
+                Status = bad.StatusCode,
+                Title = "Bad request",
+                Detail = detail,
+            },
             Exception = exception,
         });
     }

@@ -2,6 +2,24 @@ using Microsoft.Extensions.Localization;
 
 namespace Shequn.Platform.Api;
 
+/// <summary>
+/// Why something was refused, inside a larger message: <see cref="English"/> for the API and logs, <see cref="Key"/>
+/// and <see cref="Args"/> for the console, which translates it (an argument may itself be a reason).
+/// </summary>
+public sealed record Reason(string Key, string English, params object[] Args)
+{
+    public override string ToString() => English;
+
+    public string Localize(IStringLocalizer localizer)
+    {
+        ArgumentNullException.ThrowIfNull(localizer);
+        return localizer[Key, Translated(localizer, Args)].Value;
+    }
+
+    internal static object[] Translated(IStringLocalizer localizer, object[] args) =>
+        [.. args.Select(a => a is Reason r ? r.Localize(localizer) : a)];
+}
+
 /// <summary>One problem with one field: an English message for the API and a code the console translates.</summary>
 public sealed record FieldError(string Field, string Code, string Message, object[] Args);
 
@@ -58,7 +76,7 @@ public sealed class Validation
         _errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
 
     public IDictionary<string, string[]> Localized(IStringLocalizer localizer) =>
-        _errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => localizer[$"Validation.{e.Code}", e.Args].Value).ToArray());
+        _errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => localizer[$"Validation.{e.Code}", Reason.Translated(localizer, e.Args)].Value).ToArray());
 
     public Microsoft.AspNetCore.Http.HttpResults.ValidationProblem Problem() => TypedResults.ValidationProblem(Errors);
 }

@@ -62,14 +62,58 @@ public sealed class ModerationPageTests(ConsoleApp app)
         await errors.WaitForAsync();
         var text = await errors.InnerTextAsync();
         Assert.Contains("回溯测试", text, StringComparison.Ordinal);
-        Assert.Contains("pathological", text, StringComparison.Ordinal);
+        Assert.Contains("病态正则", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("pathological", text, StringComparison.Ordinal);
         // The row itself says why, under the pattern.
-        Assert.Contains("pathological", await page.GetByTestId("rules-pattern-row").Last.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("病态正则", await page.GetByTestId("rules-pattern-row").Last.InnerTextAsync(), StringComparison.Ordinal);
 
         using var api = app.ApiClient();
         var stored = await api.GetStringAsync("/api/moderation/settings", TestContext.Current.CancellationToken);
         Assert.DoesNotContain("(a+)+b", stored, StringComparison.Ordinal);
         await page.ScreenshotAsync("moderation-rules-refused.zh-CN");
+    }
+
+    [Fact]
+    public async Task Rules_BuiltInRuleSwitchedOff_NoLongerInTheEvidenceOfACheck()
+    {
+        const string Message = "私聊我 加微 sx111505";
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync("/moderation");
+        using var api = app.ApiClient();
+        try
+        {
+            await Tab(page, "检测消息").ClickAsync();
+            await page.GetByTestId("check-text").FillAsync(Message);
+            await page.GetByTestId("check-run").ClickAsync();
+            var weChat = page.Locator("[data-testid=evidence-rule][data-rule=WeChatId]");
+            await weChat.WaitForAsync();
+            Assert.Equal("微信号", (await weChat.InnerTextAsync()).Trim());
+
+            await Tab(page, "规则").ClickAsync();
+            var row = page.GetByTestId("rules-builtin-row").And(page.Locator("[data-rule=WeChatId]"));
+            Assert.Equal("微信号", (await row.GetByTestId("rules-builtin-name").InnerTextAsync()).Trim());
+            Assert.Equal(15, await page.GetByTestId("rules-builtin-row").CountAsync());
+            await row.Locator("input[type=checkbox]").UncheckAsync(new() { Force = true });
+            await page.ScreenshotAsync("moderation-builtin-rules.zh-CN");
+            await page.GetByTestId("rules-save").ClickAsync();
+            await page.Locator(".mud-snackbar").Filter(new() { HasTextString = "已保存" }).WaitForAsync();
+
+            await Tab(page, "检测消息").ClickAsync();
+            await page.GetByTestId("check-text").FillAsync(Message + " ");
+            await page.GetByTestId("check-run").ClickAsync();
+            var solicitation = page.Locator("[data-testid=evidence-rule][data-rule=Solicitation]");
+            await solicitation.WaitForAsync();
+            Assert.Equal(0, await weChat.CountAsync());
+            Assert.StartsWith("招揽引流", (await solicitation.InnerTextAsync()).Trim(), StringComparison.Ordinal);
+            await page.ScreenshotAsync("moderation-builtin-rule-off.zh-CN");
+        }
+        finally
+        {
+            // The demo workspace is shared with the other tests: switch the rule back on.
+            using var restore = new StringContent("""{"builtInRules":[{"rule":"weChatId","enabled":true}]}""", System.Text.Encoding.UTF8, "application/json");
+            (await api.PutAsync("/api/moderation/settings", restore, CancellationToken.None)).EnsureSuccessStatusCode();
+        }
     }
 
     [Fact]

@@ -100,6 +100,51 @@ public abstract class EventApiTests(ShequnFactory factory)
         var errors = await (await ws.Owner.Api.PostJsonAsync("/api/events", new[] { Message(community, "y", "u1", Noon), bad })).ReadValidationErrorsAsync();
 
         Assert.Equal("events[1].occurredAt", Assert.Single(errors.Keys));
+        Assert.Contains("ISO 8601 time with offset", errors["events[1].occurredAt"][0], StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", errors["events[1].occurredAt"][0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2026-03-02T12:00:00")]
+    [InlineData("2026-03-02 12:00")]
+    [InlineData("2026-03-02")]
+    public async Task Post_OccurredAtWithoutOffset_Returns400NamingTheField(string occurredAt)
+    {
+        var (ws, community) = await WorkspaceWithCommunityAsync();
+        var bad = Message(community, "local", "u1", Noon);
+        bad["occurredAt"] = occurredAt;
+
+        var errors = await (await ws.Owner.Api.PostJsonAsync("/api/events", new[] { bad })).ReadValidationErrorsAsync();
+
+        Assert.Contains("offset", Assert.Single(errors["events[0].occurredAt"]), StringComparison.Ordinal);
+        Assert.Equal(0, await QueryAsync(ws.Id, db => db.Set<CommunityEvent>().CountAsync(e => e.WorkspaceId == ws.Id)));
+    }
+
+    [Theory]
+    [InlineData("2026-03-02T12:00:00Z")]
+    [InlineData("2026-03-02T20:00:00+08:00")]
+    [InlineData("2026-03-02T20:00:00.123+08:00")]
+    public async Task Post_OccurredAtWithOffset_IsAccepted(string occurredAt)
+    {
+        var (ws, community) = await WorkspaceWithCommunityAsync();
+        var good = Message(community, "tz-" + occurredAt, "u1", Noon);
+        good["occurredAt"] = occurredAt;
+
+        var response = await ws.Owner.Api.PostJsonAsync("/api/events", new[] { good });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_EventThatIsNotAnObject_NamesTheExpectedFieldsNotATypeName()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+
+        var errors = await (await ws.Owner.Api.PostJsonAsync("/api/events", new object[] { "hello" })).ReadValidationErrorsAsync();
+
+        var message = Assert.Single(errors["events[0]"]);
+        Assert.Contains("expected a JSON object with fields platform, id, kind, occurredAt", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Shequn.", message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -134,6 +134,7 @@ public abstract class ModerationApiTests(ShequnFactory factory)
         Assert.Equal(LabelledFixture.All.Count, imported.Imported);
         Assert.Equal(LabelledFixture.All.Count + 1, dto.TrainingExamples);
         Assert.Equal(LabelledFixture.Spam.Length, dto.SpamExamples);
+        Assert.All([dto.Accuracy, dto.PrecisionAtAct, dto.RecallAtAct], v => Assert.True(v is null || Math.Round(v.Value, CheckResultDto.Decimals) == v, $"{v}"));
         Assert.NotNull((await CheckAsync(ws.Owner, "加微sx111505")).ModelScore);
     }
 }

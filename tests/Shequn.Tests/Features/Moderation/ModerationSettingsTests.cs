@@ -67,7 +67,7 @@ public abstract class ModerationSettingsTests(ShequnFactory factory)
 
         Assert.NotNull(restarted.Snapshot.Model);
         Assert.Equal(trained.TrainingExamples, restarted.Snapshot.Model.Metrics.TrainingExamples);
-        Assert.Equal(here.ModelScore!.Value, restarted.Check("加微sx111505 看片").ModelScore!.Value, 6);
+        Assert.Equal(here.ModelScore!.Value, Math.Round(restarted.Check("加微sx111505 看片").ModelScore!.Value, CheckResultDto.Decimals), 6);
     }
 
     [Fact]
@@ -134,6 +134,70 @@ public abstract class ModerationSettingsTests(ShequnFactory factory)
         Assert.Contains("deniedDomains", notDomain.Keys);
         Assert.Equal(["a.example"], after.DeniedDomains);
         Assert.Empty(after.CustomPatterns);
+    }
+
+    [Fact]
+    public async Task Settings_BuiltInRuleSwitchedOffOrReweighted_ShapesChecksHereAndOnAnotherNode()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var clock = new ManualTime();
+        var otherNode = new ModerationEngines(clock);
+        var before = (await OtherNodeEngineAsync(otherNode, ws.Id)).Check("私聊我 加微 sx111505");
+
+        var saved = await (await ws.Owner.Api.PutJsonAsync("/api/moderation/settings", new
+        {
+            builtInRules = new object[] { new { rule = "weChatId", enabled = false }, new { rule = "Solicitation", weight = 0.6 } },
+        })).ReadAsync<PolicyDto>();
+        var here = await (await ws.Owner.Api.PostJsonAsync("/api/moderation/check", new { text = "私聊我 加微 sx111505" })).ReadAsync<CheckResultDto>();
+        clock.Ticks += ModerationEngines.RefreshInterval.Ticks;
+        var there = (await OtherNodeEngineAsync(otherNode, ws.Id)).Check("私聊我 加微 sx111505");
+        var audit = (await ws.Owner.Api.GetJsonAsync<Page<AuditEntryDto>>($"/api/audit?entityType={nameof(ModerationPolicy)}&pageSize=50")).Items;
+
+        Assert.Contains(before.Evidence, e => e.Rule == nameof(PatternKind.WeChatId));
+        Assert.Equal(BuiltInRules.All.Count, saved.BuiltInRules.Count);
+        Assert.Contains(saved.BuiltInRules, r => r is { Rule: nameof(PatternKind.WeChatId), Enabled: false, DefaultWeight: 0.8 });
+        Assert.Contains(saved.BuiltInRules, r => r is { Rule: nameof(PatternKind.Solicitation), Enabled: true, Weight: 0.6 });
+        Assert.DoesNotContain(here.Evidence, e => e.Rule == nameof(PatternKind.WeChatId));
+        Assert.DoesNotContain(there.Evidence, e => e.Rule == nameof(PatternKind.WeChatId));
+        Assert.Equal(0.6, Assert.Single(here.Evidence, e => e.Rule == nameof(PatternKind.Solicitation)).Weight);
+        Assert.Equal(here.Score, Math.Round(there.Score, CheckResultDto.Decimals));
+        Assert.Contains(audit, r => r.Changes.Any(c => c.Field == nameof(ModerationPolicy.BuiltInRules) && c.After!.Value.GetString()!.Contains("WeChatId", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Settings_UnknownBuiltInRuleOrBadWeight_IsRefusedAndOperatorMayNotChange()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var op = await ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Operator);
+
+        var errors = await (await ws.Owner.Api.PutJsonAsync("/api/moderation/settings", new
+        {
+            builtInRules = new object[] { new { rule = "noSuchRule", enabled = false }, new { rule = "phone", weight = 1.5 } },
+        })).ReadValidationErrorsAsync();
+        var forbidden = await op.Api.PutJsonAsync("/api/moderation/settings", new { builtInRules = new object[] { new { rule = "phone", enabled = false } } });
+        var after = await ws.Owner.Api.GetJsonAsync<PolicyDto>("/api/moderation/settings");
+
+        Assert.Contains("builtInRules[0].rule", errors.Keys);
+        Assert.Contains("builtInRules[1].weight", errors.Keys);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.All(after.BuiltInRules, r => Assert.True(r.Enabled && r.Weight == r.DefaultWeight));
+    }
+
+    [Fact]
+    public async Task Check_Scores_AreRoundedToFourDecimals()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+
+        // Noisy-OR of 0.2 and 0.8 is 0.8400000000000001 in floating point.
+        var raw = new ModerationEngine().Check("私聊我 加微 sx111505").Score;
+        var result = await ws.Owner.Api.PostJsonAsync("/api/moderation/check", new { text = "私聊我 加微 sx111505" });
+        var body = await result.Content.ReadAsStringAsync(Ct);
+        var dto = await result.ReadAsync<CheckResultDto>();
+
+        Assert.NotEqual(Math.Round(raw, 4), raw);
+        Assert.Equal(Math.Round(raw, 4), dto.Score);
+        Assert.All(dto.Evidence, e => Assert.Equal(Math.Round(e.Weight, 4), e.Weight));
+        Assert.DoesNotMatch(@"\d\.\d{5,}", body);
     }
 
     [Fact]

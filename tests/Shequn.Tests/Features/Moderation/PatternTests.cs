@@ -139,7 +139,7 @@ public class PatternTests
     [Fact]
     public void TryCreate_ValidPattern_MatchesOnFoldedText()
     {
-        Assert.True(CustomPattern.TryCreate("promo", "优惠码[a-z0-9]{4}", 0.6, out var pattern, out var error), error);
+        Assert.True(CustomPattern.TryCreate("promo", "优惠码[a-z0-9]{4}", 0.6, out var pattern, out var error), error?.English);
         var engine = new ModerationEngine(ModerationSnapshot.Empty with { Patterns = new PatternSet([], [], [pattern!]) });
 
         var result = engine.Check("领取優惠碼ＡＢ１２");
@@ -163,7 +163,7 @@ public class PatternTests
     {
         Assert.False(CustomPattern.TryCreate("bad", pattern, 0.5, out var created, out var error));
         Assert.Null(created);
-        Assert.Contains(reason, error, StringComparison.Ordinal);
+        Assert.Contains(reason, error!.English, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -750,6 +750,13 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasMaxLength(20000)
                         .HasColumnType("character varying(20000)");
 
+                    b.Property<string>("BuiltInRules")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasDefaultValue("[]");
+
                     b.Property<string>("CustomPatterns")
                         .IsRequired()
                         .HasMaxLength(20000)
