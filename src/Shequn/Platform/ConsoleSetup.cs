@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using Shequn.Components;
 using Shequn.Data;
@@ -21,6 +22,7 @@ public static class ConsoleSetup
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         // Notices go bottom-right: every page keeps its main action (新建…) top-right, where they would cover it.
         builder.Services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
+        builder.Services.Replace(ServiceDescriptor.Transient<MudBlazor.MudLocalizer, MudStrings>());
         // Chinese text is written as characters, not as &#x...; entities.
         builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
             o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));

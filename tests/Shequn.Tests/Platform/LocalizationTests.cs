@@ -45,6 +45,32 @@ public sealed partial class LocalizationTests
         Assert.Equal(Cultures.English, Cultures.Normalize("EN"));
     }
 
+    [Fact]
+    public void MudBlazorWords_InChinese_ComeFromOurTables_AndNameRealMudBlazorResources()
+    {
+        var mud = new MudStrings(new JsonStringLocalizerFactory());
+        var before = System.Globalization.CultureInfo.CurrentUICulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo(Cultures.Default);
+            Assert.Equal("选择本页全部", mud["MudTable_SelectAllRows"].Value);
+            Assert.Equal("第 3 页", mud["MudPagination_PageIndex", 3].Value);
+            Assert.True(mud["NoSuchMudBlazorKey"].ResourceNotFound);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = before;
+        }
+
+        // A misspelt key would silently never be asked for: each must be one of MudBlazor's resource names.
+        var resources = typeof(MudBlazor.MudLocalizer).Assembly.GetType("MudBlazor.Resources.LanguageResource", throwOnError: true)!
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+            .Select(f => f.Name).ToHashSet();
+        var ours = JsonStringLocalizerFactory.LoadTable(Cultures.Default).Keys.Where(k => k.StartsWith("Mud.", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(ours);
+        Assert.All(ours, k => Assert.Contains(k["Mud.".Length..], resources));
+    }
+
     internal static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

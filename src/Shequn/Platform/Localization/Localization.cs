@@ -108,3 +108,26 @@ public static class LocalizationSetup
             CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(Cultures.Normalize(culture))),
             new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = false, SameSite = SameSiteMode.Lax });
 }
+
+/// <summary>
+/// MudBlazor's own words (aria labels such as "Select all rows", pager and date-picker buttons) from the same
+/// tables, under keys <c>Mud.&lt;MudBlazor resource name&gt;</c>; a key we lack falls back to MudBlazor's English.
+/// </summary>
+public sealed class MudStrings(JsonStringLocalizerFactory factory) : MudBlazor.MudLocalizer
+{
+    public override LocalizedString this[string key] =>
+        factory.Table(CultureInfo.CurrentUICulture.Name).TryGetValue("Mud." + key, out var value)
+            ? new LocalizedString(key, value)
+            : new LocalizedString(key, key, resourceNotFound: true);
+
+    public override LocalizedString this[string key, params object[] arguments]
+    {
+        get
+        {
+            var format = this[key];
+            return format.ResourceNotFound
+                ? format
+                : new LocalizedString(key, string.Format(CultureInfo.CurrentCulture, format.Value, arguments));
+        }
+    }
+}
