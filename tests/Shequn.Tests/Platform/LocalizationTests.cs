@@ -46,6 +46,13 @@ public sealed partial class LocalizationTests
     }
 
     [Fact]
+    public void Tables_NoLabelClaimsUtc_TimesAreShownInTheWorkspaceZone()
+    {
+        foreach (var culture in Cultures.Supported)
+            Assert.DoesNotContain(JsonStringLocalizerFactory.LoadTable(culture), kv => kv.Value.Contains("(UTC)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void MudBlazorWords_InChinese_ComeFromOurTables_AndNameRealMudBlazorResources()
     {
         var mud = new MudStrings(new JsonStringLocalizerFactory());
