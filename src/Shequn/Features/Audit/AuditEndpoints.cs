@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
@@ -91,12 +92,13 @@ public static class AuditEndpoints
 
         var rows = await query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).ToPageAsync(page, pageSize, ct);
         var names = await NamesAsync(db, rows.Items, ct);
+        var hidden = await HiddenMembersAsync(db, me, rows.Items, ct);
         var items = rows.Items.Select(e => new AuditEntryDto(
             e.Id, AuditTimes.WholeSeconds(e.At), e.ActorId, e.ActorName,
             e.ActorId is { } a && names.TryGetValue(a, out var actor) ? actor : null,
             e.Action, e.EntityType, e.EntityId,
             Guid.TryParse(e.EntityId, out var id) && names.TryGetValue(id, out var entity) ? entity : null,
-            AuditChange.Between(e.Before, e.After))).ToList();
+            Scoped(AuditChange.Between(e.Before, e.After), hidden))).ToList();
         return TypedResults.Ok(new Page<AuditEntryDto>(items, rows.Total, rows.PageNumber, rows.PageSize));
     }
 
@@ -128,6 +130,33 @@ public static class AuditEndpoints
             || e.EntityType == nameof(Tag)
             || moderation.Contains(e.EntityType));
     }
+
+    /// <summary>
+    /// Members listed in the page's bulk entries (a tag given to many members at once) that <paramref name="me"/> cannot
+    /// see: the entry stays readable, with its count, but names only the members of her own communities.
+    /// </summary>
+    private static async Task<HashSet<string>> HiddenMembersAsync(AppDbContext db, StaffProfile me, IReadOnlyList<AuditEntry> rows, CancellationToken ct)
+    {
+        if (me.SeesAllCommunities)
+            return [];
+        var listed = rows.SelectMany(r => AuditChange.Between(r.Before, r.After))
+            .Where(c => c.Field == BulkMemberIds && c.After?.ValueKind == JsonValueKind.Array)
+            .SelectMany(c => c.After!.Value.EnumerateArray().Select(v => v.GetString()))
+            .OfType<string>().Select(Guid.Parse).Distinct().ToList();
+        if (listed.Count == 0)
+            return [];
+        var assigned = me.AssignedCommunityIds.ToList();
+        var visible = await db.Memberships.Where(m => listed.Contains(m.MemberId) && assigned.Contains(m.CommunityId))
+            .Select(m => m.MemberId).Distinct().ToListAsync(ct);
+        return [.. listed.Except(visible).Select(m => m.ToString())];
+    }
+
+    private const string BulkMemberIds = "MemberIds";
+
+    private static IReadOnlyList<AuditChange> Scoped(IReadOnlyList<AuditChange> changes, HashSet<string> hidden) =>
+        hidden.Count == 0 ? changes : [.. changes.Select(c => c.Field == BulkMemberIds && c.After?.ValueKind == JsonValueKind.Array
+            ? c with { After = JsonSerializer.SerializeToElement(c.After.Value.EnumerateArray().Select(v => v.GetString()).Where(v => v is null || !hidden.Contains(v))) }
+            : c)];
 
     /// <summary>Today's names of the actors and entities on one page, looked up in a few queries.</summary>
     private static async Task<Dictionary<Guid, string>> NamesAsync(AppDbContext db, IReadOnlyList<AuditEntry> rows, CancellationToken ct)

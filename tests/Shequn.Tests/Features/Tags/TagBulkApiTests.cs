@@ -76,6 +76,30 @@ public abstract class TagBulkApiTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task BulkEntry_ReadBySubOwner_NamesOnlyMembersOfHerCommunities_KeepsTheCount()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var hers = await CommunityAsync(ws.Owner, "她的群");
+        var other = await CommunityAsync(ws.Owner, "别人的群");
+        var tag = await TagAsync(ws.Owner, "大促");
+        var inHers = (await MemberAsync(ws.Owner, "甲", hers.Id)).Id;
+        var inOther = (await MemberAsync(ws.Owner, "乙", other.Id)).Id;
+        await AssignAsync(ws.Owner, tag.Id, inHers, inOther);
+        var sub = await ws.AddStaffAsync(StaffRole.SubOwner, "分群主", hers.Id);
+
+        List<string> Ids(AuditEntryDto entry) =>
+            [.. entry.Changes.Single(c => c.Field == "MemberIds").After!.Value.EnumerateArray().Select(e => e.GetString()!)];
+        async Task<AuditEntryDto> BulkAsync(TestStaff reader) =>
+            (await reader.Api.GetJsonAsync<Page<AuditEntryDto>>($"/api/audit?entityType=tag&entityId={tag.Id}&action=updated")).Items.Single();
+
+        var forOwner = await BulkAsync(ws.Owner);
+        Assert.Equal([inHers.ToString(), inOther.ToString()], Ids(forOwner).Order());
+        var forSub = await BulkAsync(sub);
+        Assert.Equal([inHers.ToString()], Ids(forSub));
+        Assert.Equal(2, forSub.Changes.Single(c => c.Field == "MembersTagged").After!.Value.GetInt32());
+    }
+
+    [Fact]
     public async Task AssignByIds_OneAuditEntry_AndNothingRecordedWhenNothingChanged()
     {
         var ws = await factory.NewWorkspaceAsync();
