@@ -92,13 +92,14 @@ public static class AuditEndpoints
 
         var rows = await query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).ToPageAsync(page, pageSize, ct);
         var names = await NamesAsync(db, rows.Items, ct);
-        var hidden = await HiddenMembersAsync(db, me, rows.Items, ct);
-        var items = rows.Items.Select(e => new AuditEntryDto(
+        var changes = rows.Items.Select(e => AuditChange.Between(e.Before, e.After)).ToList();
+        var hidden = await HiddenMembersAsync(db, me, changes, ct);
+        var items = rows.Items.Select((e, i) => new AuditEntryDto(
             e.Id, AuditTimes.WholeSeconds(e.At), e.ActorId, e.ActorName,
             e.ActorId is { } a && names.TryGetValue(a, out var actor) ? actor : null,
             e.Action, e.EntityType, e.EntityId,
             Guid.TryParse(e.EntityId, out var id) && names.TryGetValue(id, out var entity) ? entity : null,
-            Scoped(AuditChange.Between(e.Before, e.After), hidden))).ToList();
+            Scoped(changes[i], hidden))).ToList();
         return TypedResults.Ok(new Page<AuditEntryDto>(items, rows.Total, rows.PageNumber, rows.PageSize));
     }
 
@@ -135,11 +136,11 @@ public static class AuditEndpoints
     /// Members listed in the page's bulk entries (a tag given to many members at once) that <paramref name="me"/> cannot
     /// see: the entry stays readable, with its count, but names only the members of her own communities.
     /// </summary>
-    private static async Task<HashSet<string>> HiddenMembersAsync(AppDbContext db, StaffProfile me, IReadOnlyList<AuditEntry> rows, CancellationToken ct)
+    private static async Task<HashSet<string>> HiddenMembersAsync(AppDbContext db, StaffProfile me, List<IReadOnlyList<AuditChange>> changes, CancellationToken ct)
     {
         if (me.SeesAllCommunities)
             return [];
-        var listed = rows.SelectMany(r => AuditChange.Between(r.Before, r.After))
+        var listed = changes.SelectMany(c => c)
             .Where(c => c.Field == BulkMemberIds && c.After?.ValueKind == JsonValueKind.Array)
             .SelectMany(c => c.After!.Value.EnumerateArray().Select(v => v.GetString()))
             .OfType<string>().Select(Guid.Parse).Distinct().ToList();
