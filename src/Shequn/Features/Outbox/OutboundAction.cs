@@ -114,6 +114,9 @@ public sealed class OutboundAction : IWorkspaceOwned, IAudited
         kind is ActionKind.DeleteMessage or ActionKind.Restrict or ActionKind.Remove or ActionKind.Ban or ActionKind.Unban
             or ActionKind.RevokeInviteLink or ActionKind.ApproveJoin or ActionKind.DeclineJoin;
 
+    /// <summary>Puts a message in the group, so the per-chat message limits apply.</summary>
+    public static bool PostsMessage(ActionKind kind) => kind is ActionKind.Send or ActionKind.Reply or ActionKind.MassSend;
+
     public static OutboundAction Create(Guid workspaceId, Guid communityId, ActionKind kind, ActionPayload payload, string idempotencyKey) => new()
     {
         WorkspaceId = workspaceId,

@@ -138,7 +138,9 @@ public sealed partial class OutboxDispatcher(
             await FinishAsync(action.Id, ActionStatus.Task, s => s.SetProperty(a => a.Payload, task.ToJson()), ct);
             return;
         }
-        var wait = limiter.TryAcquire(chat.Platform.ToString(), action.CommunityId.ToString("N"), connector.Limits);
+        // Platforms pace what the bot posts per chat; moderation (deleting, removing) only counts against the global budget.
+        var limits = OutboundAction.PostsMessage(action.Kind) ? connector.Limits : connector.Limits with { PerChatPerSecond = null, PerChatPerMinute = null };
+        var wait = limiter.TryAcquire(chat.Platform.ToString(), action.CommunityId.ToString("N"), limits);
         if (wait > TimeSpan.Zero)
         {
             await RequeueAsync(action.Id, wait, attempts: action.Attempts, category: null, error: null, ct);

@@ -65,7 +65,19 @@ public sealed class StaffActions(AppDbContext db, OutboxSignal signal)
         var action = OutboundAction.Create(db.CurrentWorkspaceId, communityId, kind, payload, key);
         action.CausedByStaffId = me.Id;
         db.Set<OutboundAction>().Add(action);
-        await db.SaveChangesAsync(ct); // the audit row joins this save
+        try
+        {
+            await db.SaveChangesAsync(ct); // the audit row joins this save
+        }
+        catch (DbUpdateException) when (!string.IsNullOrWhiteSpace(input.IdempotencyKey))
+        {
+            // The same key raced in from another request: that one made the action.
+            db.ChangeTracker.Clear();
+            var winner = await db.Set<OutboundAction>().AsNoTracking().SingleOrDefaultAsync(a => a.IdempotencyKey == key, ct);
+            if (winner is null)
+                throw;
+            return new EnqueueResult(EditOutcome.Saved, validation, winner, Existing: true);
+        }
         signal.Notify();
         return new EnqueueResult(EditOutcome.Saved, validation, action);
     }

@@ -147,6 +147,18 @@ public abstract class OutboxApiTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Get_AnotherWorkspacesAction_IsNotFound()
+    {
+        var (ws, community) = await CommunityAsync("manual");
+        var other = await factory.NewWorkspaceAsync();
+        var queued = await (await ws.Owner.Api.PostJsonAsync($"/api/communities/{community}/actions", new { kind = "ban", userId = "u-1" })).ReadAsync<ActionDto>();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Owner.Api.GetAsync($"/api/actions/{queued.Id}", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Owner.Api.PostJsonAsync($"/api/communities/{community}/actions", new { kind = "ban", userId = "u-1" })).StatusCode);
+        Assert.Equal(queued.Id, (await ws.Owner.Api.GetJsonAsync<ActionDto>($"/api/actions/{queued.Id}")).Id);
+    }
+
+    [Fact]
     public async Task Enqueue_SameIdempotencyKeyTwice_MakesOneAction()
     {
         var (ws, community) = await CommunityAsync("manual");

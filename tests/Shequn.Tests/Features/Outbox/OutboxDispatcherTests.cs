@@ -239,6 +239,20 @@ public abstract class OutboxDispatcherTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Dispatch_PerChatLimit_DoesNotHoldBackDeletes()
+    {
+        var (ws, community) = await CommunityAsync();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+            ids.Add(await QueueAsync(ws.Id, community, ActionKind.DeleteMessage));
+
+        await Dispatcher(new OutboxOptions { Concurrency = 1 }, new RateLimits(1, 20, 30)).DispatchOnceAsync(Ct);
+
+        foreach (var id in ids)
+            Assert.Equal(ActionStatus.Done, (await ReadAsync(id)).Status);
+    }
+
+    [Fact]
     public async Task ExpiredLease_InterruptedSend_BecomesUncertainAndIsNotResent()
     {
         var (ws, community) = await CommunityAsync();
