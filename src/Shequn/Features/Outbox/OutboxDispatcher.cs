@@ -47,6 +47,9 @@ public sealed partial class OutboxDispatcher(
     /// <summary>This node's name on the leases it holds.</summary>
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
+    private static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(5);
+    private DateTime _nextRecovery = DateTime.MinValue;
+
     private OutboxOptions Options => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -58,7 +61,7 @@ public sealed partial class OutboxDispatcher(
             try
             {
                 if (await DispatchOnceAsync(stoppingToken) == 0)
-                    await signal.WaitAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
+                    await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -82,7 +85,15 @@ public sealed partial class OutboxDispatcher(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            await RecoverExpiredLeasesAsync(db, now, ct);
+            // Leases last a minute: looking for expired ones every few seconds is soon enough.
+            if (now >= _nextRecovery)
+            {
+                await RecoverExpiredLeasesAsync(db, now, ct);
+                _nextRecovery = now + RecoveryInterval;
+            }
+            // A read first: an idle node then takes no write lock (SQLite has only one).
+            if (!await db.Set<OutboundAction>().IgnoreQueryFilters().AnyAsync(a => a.Status == ActionStatus.Queued && a.NextAttemptAt <= now, ct))
+                return 0;
             ids = await ClaimAsync(db, now, ct);
             if (ids.Count == 0)
                 return 0;
