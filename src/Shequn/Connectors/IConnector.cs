@@ -27,6 +27,12 @@ public interface IConnector
 
     RateLimits Limits { get; }
 
+    /// <summary>
+    /// The platform recognises a repeated send of the same action and makes it once (the Sandbox derives its event id
+    /// from the action id). Then an interrupted send can simply be made again instead of becoming uncertain.
+    /// </summary>
+    bool DeduplicatesSends { get; }
+
     /// <summary>Does it; returns the platform's ids of what was made (a message id), if any.</summary>
     Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct);
 }
@@ -46,4 +52,7 @@ public sealed class ConnectorRegistry(IEnumerable<IConnector> connectors)
     private readonly Dictionary<ChatPlatform, IConnector> _byPlatform = connectors.GroupBy(c => c.Platform).ToDictionary(g => g.Key, g => g.Last());
 
     public IConnector? For(ChatPlatform platform) => _byPlatform.GetValueOrDefault(platform);
+
+    /// <summary>Platforms whose connector makes a repeated send once.</summary>
+    public IReadOnlyList<ChatPlatform> DeduplicatingSends => [.. _byPlatform.Values.Where(c => c.DeduplicatesSends).Select(c => c.Platform)];
 }

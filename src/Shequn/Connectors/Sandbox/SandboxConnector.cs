@@ -26,6 +26,9 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
     // As strict as Telegram, so that the Sandbox shows how a real group paces the bot.
     public RateLimits Limits => RateLimits.Telegram;
 
+    // The event id is derived from the action id: a repeated call is a duplicate in the log.
+    public bool DeduplicatesSends => true;
+
     public async Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct)
     {
         var e = new CommunityEvent

@@ -112,7 +112,10 @@ public sealed partial class OutboxDispatcher(
     private async Task RecoverExpiredLeasesAsync(AppDbContext db, DateTime now, CancellationToken ct)
     {
         var expired = db.Set<OutboundAction>().IgnoreQueryFilters().Where(a => a.Status == ActionStatus.Sending && a.LeaseUntil < now);
-        var retried = await expired.Where(a => IdempotentKinds.Contains(a.Kind)).ExecuteUpdateAsync(s => s
+        var deduplicating = connectors.DeduplicatingSends.ToList();
+        var retried = await expired.Where(a => IdempotentKinds.Contains(a.Kind)
+                || db.Communities.IgnoreQueryFilters().Any(c => c.Id == a.CommunityId && deduplicating.Contains(c.Platform)))
+            .ExecuteUpdateAsync(s => s
             .SetProperty(a => a.Status, ActionStatus.Queued).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
             .SetProperty(a => a.NextAttemptAt, now).SetProperty(a => a.UpdatedAt, now), ct);
         var uncertain = await expired.Where(a => !IdempotentKinds.Contains(a.Kind)).ExecuteUpdateAsync(s => s

@@ -26,6 +26,7 @@ public sealed class ScriptedConnector(ChatPlatform platform, RateLimits limits) 
     public ChatPlatform Platform => platform;
     public IReadOnlySet<ActionKind> Capabilities { get; } = Enum.GetValues<ActionKind>().Where(k => k != ActionKind.MassSend).ToHashSet();
     public RateLimits Limits => limits;
+    public bool DeduplicatesSends => false;
 
     /// <summary>The outcomes of the next calls for this action: an exception to throw, or null to succeed.</summary>
     public void Script(Guid actionId, params Exception?[] outcomes) => _scripts[actionId] = new ConcurrentQueue<Exception?>(outcomes);
@@ -100,6 +101,7 @@ public abstract class OutboxDispatcherTests(ShequnFactory factory)
         public ChatPlatform Platform => inner.Platform;
         public IReadOnlySet<ActionKind> Capabilities => inner.Capabilities;
         public RateLimits Limits => limits;
+        public bool DeduplicatesSends => false;
         public Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct) => inner.ExecuteAsync(call, ct);
     }
 
@@ -278,6 +280,26 @@ public abstract class OutboxDispatcherTests(ShequnFactory factory)
 
         Assert.Equal((ActionStatus.Done, 1), ((await ReadAsync(id)).Status, _connector.Calls[id]));
         Assert.Equal((ActionStatus.Sending, "live-node"), ((await ReadAsync(live)).Status, (await ReadAsync(live)).LeaseOwner)); // a lease still running is left alone
+    }
+
+    [Fact]
+    public async Task ExpiredLease_SandboxSendThatHadGoneOut_IsRetriedAndShownOnce()
+    {
+        var (ws, community) = await CommunityAsync("sandbox");
+        var id = await QueueAsync(ws.Id, community, ActionKind.Send, a =>
+            (a.Status, a.LeaseOwner, a.LeaseUntil, a.NextAttemptAt) = (ActionStatus.Sending, "dead-node", DateTime.UtcNow.AddSeconds(-1), DateTime.UtcNow));
+        var sandbox = factory.Services.GetServices<IConnector>().Single(c => c.Platform == ChatPlatform.Sandbox);
+        // The dead node's call had reached the chat before it died.
+        await sandbox.ExecuteAsync(new ConnectorCall(id, ws.Id, community, null, ActionKind.Send, new ActionPayload(Text: "hi")), Ct);
+
+        // A fresh dispatcher of this host (real connectors, real clock).
+        await ActivatorUtilities.CreateInstance<OutboxDispatcher>(factory.Services).DispatchOnceAsync(Ct);
+        await factory.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+
+        Assert.Equal(ActionStatus.Done, (await ReadAsync(id)).Status);
+        await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentStaff>().ActAsSystem(ws.Id);
+        Assert.Equal("hi", Assert.Single(await scope.ServiceProvider.GetRequiredService<SandboxChat>().RecentAsync(community, 10, Ct)).Text);
     }
 
     [Fact]
