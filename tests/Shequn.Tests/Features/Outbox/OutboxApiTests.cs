@@ -69,6 +69,8 @@ public abstract class OutboxApiTests(ShequnFactory factory)
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var audit = await db.Set<AuditEntry>().SingleAsync(a => a.EntityId == queued.Id.ToString(), TestContext.Current.CancellationToken);
         Assert.Equal((nameof(OutboundAction), "created", ws.Owner.Id), (audit.EntityType, audit.Action, audit.ActorId));
+        var filtered = await ws.Owner.Api.GetJsonAsync<Page<AuditEntryDto>>("/api/audit?entityType=outboundAction");
+        Assert.Equal(queued.Id.ToString(), Assert.Single(filtered.Items).EntityId);
     }
 
     [Fact]
