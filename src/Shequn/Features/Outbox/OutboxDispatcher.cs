@@ -95,6 +95,7 @@ public sealed partial class OutboxDispatcher(
             if (!await db.Set<OutboundAction>().IgnoreQueryFilters().AnyAsync(a => a.Status == ActionStatus.Queued && a.NextAttemptAt <= now, ct))
                 return 0;
             ids = await ClaimAsync(db, now, ct);
+            LogClaimed(log, ids.Count, Owner);
             if (ids.Count == 0)
                 return 0;
             claimed = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => ids.Contains(a.Id)).ToListAsync(ct);
@@ -129,16 +130,25 @@ public sealed partial class OutboxDispatcher(
     private async Task<List<Guid>> ClaimAsync(AppDbContext db, DateTime now, CancellationToken ct)
     {
         var until = now + Options.Lease;
-        // PostgreSQL: rows another node is claiming are skipped, not waited for. SQLite: one writer at a time, so the
-        // same statement without the row lock is already exclusive.
-        var skipLocked = db.Database.IsNpgsql() ? "FOR UPDATE SKIP LOCKED" : "";
-        var sql = $$"""
-            UPDATE "OutboundActions" SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
-            WHERE "Status" = {{(int)ActionStatus.Queued}} AND "Id" IN (
-                SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
-                ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}} {{skipLocked}})
-            RETURNING "Id" AS "Value"
-            """;
+        // PostgreSQL: rows another node is claiming are skipped, not waited for. The due rows are picked once in a CTE:
+        // as an IN (subquery) the planner may run the subquery again per row and claim far more than the batch.
+        // SQLite: one writer at a time, so the plain statement is already exclusive.
+        var sql = db.Database.IsNpgsql()
+            ? $$"""
+                WITH due AS (
+                    SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
+                    ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}} FOR UPDATE SKIP LOCKED)
+                UPDATE "OutboundActions" AS a SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
+                FROM due WHERE a."Id" = due."Id"
+                RETURNING a."Id" AS "Value"
+                """
+            : $$"""
+                UPDATE "OutboundActions" SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
+                WHERE "Status" = {{(int)ActionStatus.Queued}} AND "Id" IN (
+                    SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
+                    ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}})
+                RETURNING "Id" AS "Value"
+                """;
         return await db.Database.SqlQueryRaw<Guid>(sql, Owner, until, now).ToListAsync(ct);
     }
 
@@ -177,6 +187,13 @@ public sealed partial class OutboxDispatcher(
         {
             // Shutting down mid-call: the lease runs out and recovery decides (retry or uncertain).
             throw;
+        }
+        catch (OperationCanceledException) when (!OutboundAction.IsIdempotent(action.Kind) && !connector.DeduplicatesSends)
+        {
+            // No answer in time: the platform may have acted. A send is not repeated blindly (ADR-006).
+            await FinishAsync(action.Id, ActionStatus.Uncertain, s => s
+                .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Transient)
+                .SetProperty(a => a.Error, $"No answer within {Options.CallTimeout.TotalSeconds:0.#} s: it may or may not have reached the group, so it is not sent again."), ct);
         }
         catch (Exception ex)
         {
@@ -237,6 +254,9 @@ public sealed partial class OutboxDispatcher(
     /// <summary>The action, only while this node still holds it: a node whose lease ran out writes nothing.</summary>
     private IQueryable<OutboundAction> Held(AppDbContext db, Guid id) =>
         db.Set<OutboundAction>().IgnoreQueryFilters().Where(a => a.Id == id && a.Status == ActionStatus.Sending && a.LeaseOwner == Owner);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Claimed {Count} due actions as {Owner}")]
+    private static partial void LogClaimed(ILogger logger, int count, string owner);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching outbound actions failed; retrying")]
     private static partial void LogDispatchFailed(ILogger logger, Exception ex);

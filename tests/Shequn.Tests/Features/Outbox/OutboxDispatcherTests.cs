@@ -31,12 +31,19 @@ public sealed class ScriptedConnector(ChatPlatform platform, RateLimits limits) 
     /// <summary>The outcomes of the next calls for this action: an exception to throw, or null to succeed.</summary>
     public void Script(Guid actionId, params Exception?[] outcomes) => _scripts[actionId] = new ConcurrentQueue<Exception?>(outcomes);
 
-    public Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct)
+    /// <summary>Script it to make the call never answer (until the dispatcher gives up on it).</summary>
+    public static readonly Exception Hang = new TimeoutException("hangs");
+
+    public async Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct)
     {
         Calls.AddOrUpdate(call.ActionId, 1, (_, n) => n + 1);
         if (_scripts.TryGetValue(call.ActionId, out var q) && q.TryDequeue(out var outcome) && outcome is not null)
+        {
+            if (ReferenceEquals(outcome, Hang))
+                await Task.Delay(Timeout.Infinite, ct);
             throw outcome;
-        return Task.FromResult<string?>("msg-" + call.ActionId.ToString("N")[..8]);
+        }
+        return "msg-" + call.ActionId.ToString("N")[..8];
     }
 }
 
@@ -222,6 +229,26 @@ public abstract class OutboxDispatcherTests(ShequnFactory factory)
         var a = await ReadAsync(id);
         Assert.Equal((ActionStatus.Failed, 2, ErrorCategory.Transient, "timeout again"), (a.Status, a.Attempts, a.ErrorCategory, a.Error));
         Assert.NotNull(a.CompletedAt);
+    }
+
+    [Fact]
+    public async Task Dispatch_NoAnswerInTime_SendBecomesUncertainDeleteIsRetried()
+    {
+        var (ws, community) = await CommunityAsync();
+        var send = await QueueAsync(ws.Id, community, ActionKind.Send);
+        var delete = await QueueAsync(ws.Id, community, ActionKind.DeleteMessage);
+        _connector.Script(send, ScriptedConnector.Hang);
+        _connector.Script(delete, ScriptedConnector.Hang);
+
+        await Dispatcher(new OutboxOptions { CallTimeout = TimeSpan.FromMilliseconds(50) }).DispatchOnceAsync(Ct);
+
+        var uncertain = await ReadAsync(send);
+        Assert.Equal((ActionStatus.Uncertain, 1), (uncertain.Status, uncertain.Attempts));
+        var retried = await ReadAsync(delete);
+        Assert.Equal((ActionStatus.Queued, 1, ErrorCategory.Transient), (retried.Status, retried.Attempts, retried.ErrorCategory));
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await Dispatcher().DispatchOnceAsync(Ct);
+        Assert.Equal((ActionStatus.Done, ActionStatus.Uncertain, 1), ((await ReadAsync(delete)).Status, (await ReadAsync(send)).Status, _connector.Calls[send]));
     }
 
     [Fact]

@@ -32,6 +32,37 @@ public sealed class SharedPostgresHost(string database, IConnector connector) : 
     }
 }
 
+/// <summary>
+/// Counts every call across hosts. A host's first call waits until the other host has made one too, so the two
+/// hosts are certainly dispatching the queue at the same time (however fast one of them is).
+/// </summary>
+public sealed class TwoHostCounter
+{
+    private readonly TaskCompletionSource[] _started = [new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously)];
+
+    public System.Collections.Concurrent.ConcurrentDictionary<Guid, int> Calls { get; } = new();
+    public int[] ByHost { get; } = new int[2];
+
+    public IConnector For(int host) => new HostConnector(this, host);
+
+    private sealed class HostConnector(TwoHostCounter counter, int host) : IConnector
+    {
+        public ChatPlatform Platform => ChatPlatform.Sandbox;
+        public IReadOnlySet<ActionKind> Capabilities { get; } = new HashSet<ActionKind> { ActionKind.Send };
+        public RateLimits Limits => RateLimits.None;
+        public bool DeduplicatesSends => false;
+
+        public async Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct)
+        {
+            counter.Calls.AddOrUpdate(call.ActionId, 1, (_, n) => n + 1);
+            Interlocked.Increment(ref counter.ByHost[host]);
+            counter._started[host].TrySetResult();
+            await Task.WhenAll(counter._started[0].Task, counter._started[1].Task).WaitAsync(ct);
+            return "m-" + call.ActionId.ToString("N");
+        }
+    }
+}
+
 public sealed class OutboxTwoHostsTests
 {
     [Fact]
@@ -39,9 +70,9 @@ public sealed class OutboxTwoHostsTests
     {
         var ct = TestContext.Current.CancellationToken;
         var database = "shequn_test_" + Guid.NewGuid().ToString("N")[..12];
-        var counter = new ScriptedConnector(ChatPlatform.Sandbox, RateLimits.None);
-        var first = new SharedPostgresHost(database, counter);
-        var second = new SharedPostgresHost(database, counter);
+        var counter = new TwoHostCounter();
+        var first = new SharedPostgresHost(database, counter.For(0));
+        var second = new SharedPostgresHost(database, counter.For(1));
         try
         {
             var ws = await first.NewWorkspaceAsync(); // starts the first host, which creates the database
@@ -73,6 +104,7 @@ public sealed class OutboxTwoHostsTests
             }
             Assert.Equal(500, counter.Calls.Count);
             Assert.All(ids, id => Assert.Equal(1, counter.Calls[id]));
+            Assert.All(counter.ByHost, n => Assert.True(n > 0)); // both hosts took part
         }
         finally
         {
