@@ -78,6 +78,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<LabelledMessage>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<ModerationPolicy>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<StoredSpamModel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Outbox.OutboundAction>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -66,13 +66,13 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
     }
 }
 
-public sealed class SqliteFactory : ShequnFactory
+public class SqliteFactory : ShequnFactory
 {
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
     protected override string ConnectionString => "";
 }
 
-public sealed class PostgresFactory : ShequnFactory
+public class PostgresFactory : ShequnFactory
 {
     private static readonly string? PgServer = Environment.GetEnvironmentVariable("SHEQUN_TEST_PG");
     private readonly string _database = "shequn_test_" + Guid.NewGuid().ToString("N")[..12];
@@ -99,6 +99,7 @@ public sealed class PostgresFactory : ShequnFactory
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        GC.SuppressFinalize(this);
         if (PgServer is null)
             return;
         NpgsqlConnection.ClearAllPools();

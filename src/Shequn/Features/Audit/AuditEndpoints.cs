@@ -38,6 +38,7 @@ public static class AuditEndpoints
     [
         nameof(Community), nameof(Member), nameof(Tag), nameof(StaffUser), nameof(ApiToken),
         nameof(ModerationWordList), nameof(ModerationPolicy), nameof(LabelledMessage), nameof(StoredSpamModel),
+        nameof(Shequn.Features.Outbox.OutboundAction),
     ];
 
     private static readonly string[] ModerationTypes =

@@ -24,8 +24,12 @@ namespace Shequn.Features.Events;
 public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
 {
     private readonly List<SkippedEvent> _skipped = [];
+    private readonly Dictionary<long, Community?> _communities = [];
 
     public IReadOnlyList<SkippedEvent> Skipped => _skipped;
+
+    /// <summary>The community each applied event (by Seq) belongs to, or null when it was skipped.</summary>
+    public IReadOnlyDictionary<long, Community?> CommunityOf => _communities;
 
     public async Task ApplyAsync(IReadOnlyList<CommunityEvent> events, CancellationToken ct)
     {
@@ -40,6 +44,8 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
     private async Task ApplyWorkspaceAsync(Guid ws, List<CommunityEvent> events, CancellationToken ct)
     {
         var resolved = await ResolveCommunitiesAsync(ws, events, ct);
+        foreach (var (seq, community) in resolved)
+            _communities[seq] = community;
         var members = await ResolveMembersAsync(ws, events, resolved, ct);
 
         var cids = resolved.Values.Where(c => c is not null).Select(c => c!.Id).Distinct().ToList();

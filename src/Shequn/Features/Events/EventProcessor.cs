@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Outbox;
 using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Events;
@@ -12,7 +13,7 @@ namespace Shequn.Features.Events;
 /// A batch that fails is retried one event at a time; an event that fails on its own is recorded in
 /// <see cref="SkippedEvent"/> and passed, so one bad event never stops the pipeline.
 /// </summary>
-public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, WorkspaceZones zones, ILogger<EventProcessor> log) : BackgroundService
+public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, WorkspaceZones zones, OutboxReactions reactions, ILogger<EventProcessor> log) : BackgroundService
 {
     public const string CheckpointName = "processor";
     public const int BatchSize = 1000;
@@ -117,9 +118,12 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
             return 0; // another node got there first
 
         var effects = new EventEffects(db, zones);
+        int reacted;
         try
         {
             await effects.ApplyAsync(events, ct);
+            // What reactions want done in groups is written here, so it commits (or not) with the checkpoint.
+            reacted = reactions.Append(db, events, effects.CommunityOf);
             // Members and communities that platforms announce are not staff changes: no audit rows for them.
             await db.SaveChangesWithoutAuditAsync(ct);
         }
@@ -140,6 +144,7 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
         await MoveCheckpointAsync(db, events[^1].Seq, ct);
         await tx.CommitAsync(ct);
         Advance(events[^1].Seq);
+        reactions.Committed(reacted);
         if (effects.Skipped.Count > 0)
             LogSkipped(log, effects.Skipped.Count, effects.Skipped[0].Reason);
         return events.Count;

@@ -1,3 +1,4 @@
+using Shequn.Features.Outbox;
 using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Events;
@@ -26,6 +27,7 @@ public static class EventsSetup
         var options = builder.Configuration.GetSection("Events").Get<EventOptions>() ?? new EventOptions();
         // Days are the workspace's days: every host that processes events needs the zones.
         builder.AddShequnWorkspaces();
+        builder.AddShequnOutbox();
         builder.Services.AddSingleton<EventLogSignal>();
         builder.Services.AddSingleton<EventIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventIngestor>());

@@ -10,6 +10,7 @@ using Shequn.Features.Dashboard;
 using Shequn.Features.Events;
 using Shequn.Features.Members;
 using Shequn.Features.Moderation;
+using Shequn.Features.Outbox;
 using Shequn.Features.Staff;
 using Shequn.Features.Tags;
 using Shequn.Features.Workspaces;
@@ -59,6 +60,7 @@ public static class ApiSetup
         api.MapMemberEndpoints(); api.MapTagEndpoints();
         api.MapModerationEndpoints();
         api.MapWorkspaceEndpoints();
+        api.MapOutboxEndpoints();
         return app;
     }
 }

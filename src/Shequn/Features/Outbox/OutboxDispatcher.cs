@@ -1,0 +1,282 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Connectors;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+
+namespace Shequn.Features.Outbox;
+
+public sealed class OutboxOptions
+{
+    /// <summary>Off in tests that step the dispatcher themselves.</summary>
+    public bool DispatcherEnabled { get; set; } = true;
+    public int BatchSize { get; set; } = 64;
+    public int Concurrency { get; set; } = 8;
+    /// <summary>How long a claim holds; must exceed <see cref="CallTimeout"/> so that a live call never loses its lease.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Calls before a transiently failing action is given up as failed.</summary>
+    public int MaxAttempts { get; set; } = 8;
+    public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan BackoffMax { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>Wakes the dispatcher when an action was enqueued on this node (it also polls, for other nodes').</summary>
+public sealed class OutboxSignal
+{
+    private readonly EventLogSignal _inner = new();
+
+    public void Notify() => _inner.Notify();
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _inner.WaitAsync(timeout, ct);
+}
+
+/// <summary>
+/// Sends queued actions through their community's connector. Due actions are claimed with a lease (on PostgreSQL
+/// under <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the queue without taking the same row); results are
+/// written only by the lease holder. An action whose lease ran out while sending was interrupted: an idempotent one
+/// is queued again, a non-idempotent one becomes <see cref="ActionStatus.Uncertain"/> (ADR-006).
+/// </summary>
+public sealed partial class OutboxDispatcher(
+    IServiceScopeFactory scopes, ConnectorRegistry connectors, OutboxRateLimiter limiter, TimeProvider time,
+    OutboxSignal signal, IOptions<OutboxOptions> options, ILogger<OutboxDispatcher> log) : BackgroundService
+{
+    private static readonly ActionKind[] IdempotentKinds = [.. Enum.GetValues<ActionKind>().Where(OutboundAction.IsIdempotent)];
+
+    /// <summary>This node's name on the leases it holds.</summary>
+    public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+
+    private static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(5);
+    private DateTime _nextRecovery = DateTime.MinValue;
+
+    private OutboxOptions Options => options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Options.DispatcherEnabled)
+            return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await DispatchOnceAsync(stoppingToken) == 0)
+                    await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogDispatchFailed(log, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Recovers expired leases, claims one batch of due actions and settles each; returns how many were claimed.</summary>
+    public async Task<int> DispatchOnceAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        List<Guid> ids;
+        Dictionary<Guid, (ChatPlatform Platform, string? ChatId)> chats;
+        List<OutboundAction> claimed;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            // Leases last a minute: looking for expired ones every few seconds is soon enough.
+            if (now >= _nextRecovery)
+            {
+                await RecoverExpiredLeasesAsync(db, now, ct);
+                _nextRecovery = now + RecoveryInterval;
+            }
+            // A read first: an idle node then takes no write lock (SQLite has only one).
+            if (!await db.Set<OutboundAction>().IgnoreQueryFilters().AnyAsync(a => a.Status == ActionStatus.Queued && a.NextAttemptAt <= now, ct))
+                return 0;
+            ids = await ClaimAsync(db, now, ct);
+            LogClaimed(log, ids.Count, Owner);
+            if (ids.Count == 0)
+                return 0;
+            claimed = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => ids.Contains(a.Id)).ToListAsync(ct);
+            var cids = claimed.Select(a => a.CommunityId).Distinct().ToList();
+            var platforms = await db.Communities.IgnoreQueryFilters().Where(c => cids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Platform, ct);
+            var chatIds = await db.Set<PlatformChat>().IgnoreQueryFilters().Where(p => cids.Contains(p.CommunityId))
+                .Select(p => new { p.CommunityId, p.Platform, p.ChatId }).ToListAsync(ct);
+            chats = platforms.ToDictionary(p => p.Key, p => (p.Value, chatIds.FirstOrDefault(c => c.CommunityId == p.Key && c.Platform == p.Value)?.ChatId));
+        }
+        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = ct },
+            async (action, token) => await SettleAsync(action, chats[action.CommunityId], token));
+        return claimed.Count;
+    }
+
+    private async Task RecoverExpiredLeasesAsync(AppDbContext db, DateTime now, CancellationToken ct)
+    {
+        var expired = db.Set<OutboundAction>().IgnoreQueryFilters().Where(a => a.Status == ActionStatus.Sending && a.LeaseUntil < now);
+        var deduplicating = connectors.DeduplicatingSends.ToList();
+        var retried = await expired.Where(a => IdempotentKinds.Contains(a.Kind)
+                || db.Communities.IgnoreQueryFilters().Any(c => c.Id == a.CommunityId && deduplicating.Contains(c.Platform)))
+            .ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Status, ActionStatus.Queued).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+            .SetProperty(a => a.NextAttemptAt, now).SetProperty(a => a.UpdatedAt, now), ct);
+        var uncertain = await expired.Where(a => !IdempotentKinds.Contains(a.Kind)).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Status, ActionStatus.Uncertain).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+            .SetProperty(a => a.Error, "Interrupted while sending: it may or may not have reached the group, so it is not sent again.")
+            .SetProperty(a => a.CompletedAt, now).SetProperty(a => a.UpdatedAt, now), ct);
+        if (retried + uncertain > 0)
+            LogRecovered(log, retried, uncertain);
+    }
+
+    private async Task<List<Guid>> ClaimAsync(AppDbContext db, DateTime now, CancellationToken ct)
+    {
+        var until = now + Options.Lease;
+        // PostgreSQL: rows another node is claiming are skipped, not waited for. The due rows are picked once in a CTE:
+        // as an IN (subquery) the planner may run the subquery again per row and claim far more than the batch.
+        // SQLite: one writer at a time, so the plain statement is already exclusive.
+        var sql = db.Database.IsNpgsql()
+            ? $$"""
+                WITH due AS (
+                    SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
+                    ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}} FOR UPDATE SKIP LOCKED)
+                UPDATE "OutboundActions" AS a SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
+                FROM due WHERE a."Id" = due."Id"
+                RETURNING a."Id" AS "Value"
+                """
+            : $$"""
+                UPDATE "OutboundActions" SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
+                WHERE "Status" = {{(int)ActionStatus.Queued}} AND "Id" IN (
+                    SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
+                    ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}})
+                RETURNING "Id" AS "Value"
+                """;
+        return await db.Database.SqlQueryRaw<Guid>(sql, Owner, until, now).ToListAsync(ct);
+    }
+
+    private async Task SettleAsync(OutboundAction action, (ChatPlatform Platform, string? ChatId) chat, CancellationToken ct)
+    {
+        var payload = ActionPayload.FromJson(action.Payload);
+        var connector = connectors.For(chat.Platform);
+        if (connector is null || !connector.Capabilities.Contains(action.Kind))
+        {
+            var task = payload with { TaskText = OutboxTasks.TextFor(action.Kind, payload) };
+            await FinishAsync(action.Id, ActionStatus.Task, s => s.SetProperty(a => a.Payload, task.ToJson()), ct);
+            return;
+        }
+        // Platforms pace what the bot posts per chat; moderation (deleting, removing) only counts against the global budget.
+        var limits = OutboundAction.PostsMessage(action.Kind) ? connector.Limits : connector.Limits with { PerChatPerSecond = null, PerChatPerMinute = null };
+        var wait = limiter.TryAcquire(chat.Platform.ToString(), action.CommunityId.ToString("N"), limits);
+        if (wait > TimeSpan.Zero)
+        {
+            await RequeueAsync(action.Id, wait, attempts: action.Attempts, category: null, error: null, ct);
+            return;
+        }
+
+        var attempts = action.Attempts + 1;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Options.CallTimeout);
+            var call = new ConnectorCall(action.Id, action.WorkspaceId, action.CommunityId, chat.ChatId, action.Kind, payload);
+            var platformIds = await connector.ExecuteAsync(call, timeout.Token);
+            var now = time.GetUtcNow().UtcDateTime;
+            await FinishAsync(action.Id, ActionStatus.Done, s => s
+                .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.PlatformIds, platformIds)
+                .SetProperty(a => a.ErrorCategory, (ErrorCategory?)null).SetProperty(a => a.Error, (string?)null), ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down mid-call: the lease runs out and recovery decides (retry or uncertain).
+            throw;
+        }
+        catch (OperationCanceledException) when (!OutboundAction.IsIdempotent(action.Kind) && !connector.DeduplicatesSends)
+        {
+            // No answer in time: the platform may have acted. A send is not repeated blindly (ADR-006).
+            await FinishAsync(action.Id, ActionStatus.Uncertain, s => s
+                .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Transient)
+                .SetProperty(a => a.Error, $"No answer within {Options.CallTimeout.TotalSeconds:0.#} s: it may or may not have reached the group, so it is not sent again."), ct);
+        }
+        catch (Exception ex)
+        {
+            var (category, retryAfter) = ex is ConnectorException c ? (c.Category, c.RetryAfter) : (ErrorCategory.Transient, null);
+            var words = EventEffects.Clip(ex.Message, OutboundAction.ErrorMaxLength);
+            LogCallFailed(log, action.Id, action.Kind, category, words);
+            switch (category)
+            {
+                case ErrorCategory.RateLimited:
+                    // Obeyed, never dropped, and not counted against the attempts.
+                    await RequeueAsync(action.Id, retryAfter ?? Options.BackoffBase, action.Attempts, category, words, ct);
+                    break;
+                case ErrorCategory.Transient when attempts < Options.MaxAttempts:
+                    await RequeueAsync(action.Id, Backoff(attempts), attempts, category, words, ct);
+                    break;
+                default:
+                    await FinishAsync(action.Id, ActionStatus.Failed, s => s
+                        .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, category).SetProperty(a => a.Error, words), ct);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Exponential: base, 2×base, 4×base, … up to the maximum.</summary>
+    public TimeSpan Backoff(int attempts)
+    {
+        var factor = Math.Pow(2, Math.Min(attempts - 1, 30));
+        return TimeSpan.FromTicks((long)Math.Min(Options.BackoffMax.Ticks, Options.BackoffBase.Ticks * factor));
+    }
+
+    private async Task RequeueAsync(Guid id, TimeSpan wait, int attempts, ErrorCategory? category, string? error, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await Held(db, id).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Status, ActionStatus.Queued).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+            .SetProperty(a => a.NextAttemptAt, now + wait).SetProperty(a => a.Attempts, attempts)
+            .SetProperty(a => a.ErrorCategory, category).SetProperty(a => a.Error, error).SetProperty(a => a.UpdatedAt, now), ct);
+        if (wait <= TimeSpan.FromSeconds(1))
+            signal.Notify();
+    }
+
+    private async Task FinishAsync(Guid id, ActionStatus status,
+        Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<OutboundAction>> more, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await Held(db, id).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(a => a.Status, status).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+                .SetProperty(a => a.CompletedAt, now).SetProperty(a => a.UpdatedAt, now);
+            more(s);
+        }, ct);
+    }
+
+    /// <summary>The action, only while this node still holds it: a node whose lease ran out writes nothing.</summary>
+    private IQueryable<OutboundAction> Held(AppDbContext db, Guid id) =>
+        db.Set<OutboundAction>().IgnoreQueryFilters().Where(a => a.Id == id && a.Status == ActionStatus.Sending && a.LeaseOwner == Owner);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Claimed {Count} due actions as {Owner}")]
+    private static partial void LogClaimed(ILogger logger, int count, string owner);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dispatching outbound actions failed; retrying")]
+    private static partial void LogDispatchFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expired leases: {Retried} idempotent actions queued again, {Uncertain} sends marked uncertain")]
+    private static partial void LogRecovered(ILogger logger, int retried, int uncertain);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Kind}) failed: {Category} {Error}")]
+    private static partial void LogCallFailed(ILogger logger, Guid actionId, ActionKind kind, ErrorCategory category, string? error);
+}
+
+/// <summary>Ready-to-paste text for an action staff must do by hand (the task inbox words it for people later).</summary>
+public static class OutboxTasks
+{
+    public static string TextFor(ActionKind kind, ActionPayload p) => kind switch
+    {
+        ActionKind.Send or ActionKind.Reply or ActionKind.MassSend => p.Text ?? "",
+        ActionKind.DeleteMessage => $"delete message {p.MessageId}",
+        ActionKind.CreateInviteLink => $"create invite link {p.Name}",
+        ActionKind.RevokeInviteLink => $"revoke invite link {p.InviteLink}",
+        _ => $"{kind} {p.UserId}",
+    };
+}
