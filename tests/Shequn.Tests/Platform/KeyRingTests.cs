@@ -40,11 +40,11 @@ public abstract class KeyRingTests : IAsyncDisposable
         return dir;
     }
 
-    private KeyRingHost Host(string? secret, string? dataDir = null)
+    private KeyRingHost Host(string? secret, string? dataDir = null, string? previousSecret = null)
     {
         if (Unavailable is { } reason)
             Assert.Skip(reason);
-        var host = new KeyRingHost(Provider, SharedConnectionString, secret, dataDir ?? TempDir());
+        var host = new KeyRingHost(Provider, SharedConnectionString, secret, dataDir ?? TempDir(), previousSecret);
         _hosts.Add(host);
         return host;
     }
@@ -127,6 +127,18 @@ public abstract class KeyRingTests : IAsyncDisposable
     }
 
     [Fact]
+    public void RotatedSecret_WithThePreviousOneKept_StartsAndReadsWhatTheOldSecretProtected()
+    {
+        var a = Host(Secret);
+        var payload = a.Protector().Protect("123456:bot-token");
+        var newSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+        var b = Host(newSecret, previousSecret: Secret);
+
+        Assert.Equal("123456:bot-token", b.Protector().Unprotect(payload));
+    }
+
+    [Fact]
     public void NoSecretConfigured_CreatesAnOwnerOnlySecretFileAndReusesIt()
     {
         var dir = TempDir();
@@ -198,7 +210,8 @@ public abstract class KeyRingTests : IAsyncDisposable
 }
 
 /// <summary>One app node: its own data directory, the shared database, and a log it can be asked about.</summary>
-internal sealed class KeyRingHost(DatabaseProvider provider, string connectionString, string? secret, string dataDir) : WebApplicationFactory<Program>
+internal sealed class KeyRingHost(DatabaseProvider provider, string connectionString, string? secret, string dataDir, string? previousSecret = null)
+    : WebApplicationFactory<Program>
 {
     public const string Purpose = "Shequn.Tests.KeyRing";
 
@@ -222,6 +235,8 @@ internal sealed class KeyRingHost(DatabaseProvider provider, string connectionSt
         builder.UseSetting("Database:ConnectionString", connectionString);
         if (secret is not null)
             builder.UseSetting(KeyEncryptionSecrets.ConfigKey, secret);
+        if (previousSecret is not null)
+            builder.UseSetting(KeyEncryptionSecrets.PreviousConfigKey + ":0", previousSecret);
         builder.ConfigureLogging(l => l.ClearProviders().AddProvider(new ListLoggerProvider(Logs)));
     }
 

@@ -79,18 +79,22 @@ public sealed class KeyEncryptionSecrets(KeyEncryptionSecret current, IReadOnlyL
             return File.ReadAllText(path);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        // Written whole under another name, then moved into place: a node starting at the same moment on the same
+        // data directory either wins the move or reads the winner's complete file, never a half-written one.
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var writer = new StreamWriter(temp, Encoding.ASCII, options))
+            writer.WriteLine(secret);
         try
         {
-            using var writer = new StreamWriter(path, Encoding.ASCII, options);
-            writer.WriteLine(secret);
+            File.Move(temp, path, overwrite: false);
             return secret;
         }
         catch (IOException) when (File.Exists(path))
         {
-            // Another process on the same data directory made it first: use theirs.
+            File.Delete(temp);
             return File.ReadAllText(path);
         }
     }
