@@ -90,7 +90,10 @@ public sealed class KeyRingXmlEncryptor(KeyEncryptionSecrets secrets) : IXmlEncr
         secrets.Previous.Count == 0 ? "" : " and previous " + string.Join(", ", secrets.Previous.Select(p => p.Id));
 }
 
-/// <summary>Made by Data Protection's activator from the type name stored with each key.</summary>
+/// <summary>
+/// Made by Data Protection's activator from the type name stored with each key: renaming or moving this class makes
+/// every stored key unreadable (keep a class of the old name that forwards here if it must move).
+/// </summary>
 public sealed class KeyRingXmlDecryptor(KeyEncryptionSecrets secrets) : IXmlDecryptor
 {
     /// <summary>The constructor Data Protection's activator calls (it passes only the service provider).</summary>

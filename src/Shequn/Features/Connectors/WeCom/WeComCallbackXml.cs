@@ -100,8 +100,12 @@ public sealed record WeComContactChange(
     string? Source,
     string? FailReason);
 
-/// <summary>The callback's outer POST body: <c>&lt;xml&gt;&lt;ToUserName/&gt;&lt;AgentID/&gt;&lt;Encrypt/&gt;&lt;/xml&gt;</c>.</summary>
-public sealed record WeComEnvelope(string Encrypt, string? ToUserName, string? AgentId);
+/// <summary>
+/// The callback's outer POST body, <c>&lt;xml&gt;&lt;ToUserName/&gt;&lt;AgentID/&gt;&lt;Encrypt/&gt;&lt;/xml&gt;</c>,
+/// or a passive reply, which carries its signature, timestamp and nonce inside.
+/// </summary>
+public sealed record WeComEnvelope(string Encrypt, string? ToUserName, string? AgentId,
+    string? MsgSignature = null, string? TimeStamp = null, string? Nonce = null);
 
 /// <summary>
 /// Reads WeCom's callback XML (platforms.md A1.1, A2). DTDs are refused (no entity expansion, no external
@@ -128,7 +132,19 @@ public static class WeComCallbackXml
         var encrypt = Text(root, "Encrypt");
         return string.IsNullOrEmpty(encrypt)
             ? throw Malformed("The callback body has no Encrypt element.")
-            : new WeComEnvelope(encrypt, Text(root, "ToUserName"), Text(root, "AgentID"));
+            : new WeComEnvelope(encrypt, Text(root, "ToUserName"), Text(root, "AgentID"), Text(root, "MsgSignature"), Text(root, "TimeStamp"), Text(root, "Nonce"));
+    }
+
+    /// <summary>The passive encrypted reply (platforms.md A1.1); events need none, an empty 200 will do.</summary>
+    public static string WriteReply(WeComEncrypted reply)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        var xml = new XElement("xml",
+            new XElement("Encrypt", new XCData(reply.Encrypt)),
+            new XElement("MsgSignature", new XCData(reply.Signature)),
+            new XElement("TimeStamp", reply.Timestamp),
+            new XElement("Nonce", new XCData(reply.Nonce)));
+        return xml.ToString(SaveOptions.DisableFormatting);
     }
 
     /// <summary>Reads a decrypted callback into a <see cref="WeComCallback"/>.</summary>

@@ -231,6 +231,32 @@ public class WeComCallbackXmlTests
         Assert.Equal(WeComCallbackError.MalformedXml, e.Error);
     }
 
+    [Fact]
+    public void ReadCallback_OverAMillionCharacters_IsMalformedXml()
+    {
+        var xml = "<xml><Event>x</Event><Content>" + new string('a', 1 << 20) + "</Content></xml>";
+
+        var e = Assert.Throws<WeComCallbackException>(() => WeComCallbackXml.ReadCallback(xml));
+
+        Assert.Equal(WeComCallbackError.MalformedXml, e.Error);
+    }
+
+    [Fact]
+    public void WriteReply_W4_IsThePassiveReplyLayoutAndReadsBack()
+    {
+        var crypto = new WeComCrypto("hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "ww1436e0e65a779aee",
+            b => "aaaabbbbccccdddd"u8.CopyTo(b));
+        var reply = crypto.EncryptAndSign("<xml><Test>Hello</Test></xml>", "1700000000", "123456");
+
+        var xml = WeComCallbackXml.WriteReply(reply);
+        var read = WeComCallbackXml.ReadEnvelope(xml);
+
+        Assert.StartsWith("<xml><Encrypt><![CDATA[RBkZDeI8", xml, StringComparison.Ordinal);
+        Assert.Contains("<MsgSignature><![CDATA[1e7bc9263025c72b3be2cf597b0eb6c1d14390f6]]></MsgSignature><TimeStamp>1700000000</TimeStamp><Nonce><![CDATA[123456]]></Nonce></xml>",
+            xml, StringComparison.Ordinal);
+        Assert.Equal("<xml><Test>Hello</Test></xml>", crypto.VerifyAndDecrypt(read.MsgSignature, read.TimeStamp, read.Nonce, read.Encrypt));
+    }
+
     [Theory]
     [InlineData("<xml><ToUserName>ww1</ToUserName><AgentID>1</AgentID></xml>")]
     [InlineData("<xml><Encrypt><![CDATA[]]></Encrypt></xml>")]
