@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -22,7 +23,7 @@ namespace Shequn.Data;
 /// workspace sees nothing of them unless a query opts out with IgnoreQueryFilters (setup, seeding, token lookup).
 /// </summary>
 public abstract class AppDbContext(DbContextOptions options, CurrentStaff current)
-    : IdentityDbContext<StaffUser, IdentityRole<Guid>, Guid>(options)
+    : IdentityDbContext<StaffUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
 {
     // Enums by name, so that the audit log reads "Operator → Admin" rather than "3 → 2".
     private static readonly JsonSerializerOptions AuditJson = new()
@@ -57,6 +58,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     public DbSet<MemberTag> MemberTags => Set<MemberTag>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    /// <summary>The Data Protection key ring, each key's secret part encrypted (Platform/KeyRing, ADR-006).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

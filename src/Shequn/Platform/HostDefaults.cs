@@ -1,7 +1,7 @@
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Configuration.Memory;
 using Shequn.Data;
+using Shequn.Platform.KeyRing;
 
 namespace Shequn.Platform;
 
@@ -36,10 +36,9 @@ public static class HostDefaults
 
         var dataDir = DataDirectory.Resolve(builder.Configuration);
         Directory.CreateDirectory(dataDir);
-        // Keys live with the data so that sign-in cookies survive a restart.
-        builder.Services.AddDataProtection()
-            .SetApplicationName("Shequn")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        // Keys live in the database so that every node reads the same ring and cookies survive restarts;
+        // they are encrypted with a secret kept outside it (ADR-006).
+        builder.Services.AddShequnKeyRing(builder.Configuration, dataDir);
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Shequn.Features.ApiTokens;
@@ -9,6 +10,15 @@ using Shequn.Features.Tags;
 using Shequn.Features.Workspaces;
 
 namespace Shequn.Data.Configurations;
+
+internal sealed class DataProtectionKeyConfiguration : IEntityTypeConfiguration<DataProtectionKey>
+{
+    public void Configure(EntityTypeBuilder<DataProtectionKey> b)
+    {
+        // An encrypted key is about 2 KB; no cap, so that a longer key descriptor from a later framework still fits.
+        b.Property(e => e.Xml).Metadata.SetMaxLength(null);
+    }
+}
 
 internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspace>
 {
