@@ -59,7 +59,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
-    /// <summary>The Data Protection key ring, each key's secret part encrypted (Platform/KeyRing, ADR-006).</summary>
+    /// <summary>The Data Protection key ring, each key's secret part encrypted (Platform/KeyRing, ADR-007).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -37,7 +37,7 @@ public static class HostDefaults
         var dataDir = DataDirectory.Resolve(builder.Configuration);
         Directory.CreateDirectory(dataDir);
         // Keys live in the database so that every node reads the same ring and cookies survive restarts;
-        // they are encrypted with a secret kept outside it (ADR-006).
+        // they are encrypted with a secret kept outside it (ADR-007).
         builder.Services.AddShequnKeyRing(builder.Configuration, dataDir);
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);

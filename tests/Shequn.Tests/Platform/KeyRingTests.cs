@@ -17,7 +17,7 @@ namespace Shequn.Tests.Platform;
 
 /// <summary>
 /// The Data Protection key ring lives in the database, shared by every node, and each key's secret part is
-/// encrypted with a key-encryption secret kept outside the database (ADR-006).
+/// encrypted with a key-encryption secret kept outside the database (ADR-007).
 /// </summary>
 public abstract class KeyRingTests : IAsyncDisposable
 {

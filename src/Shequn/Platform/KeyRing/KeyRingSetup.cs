@@ -9,7 +9,7 @@ namespace Shequn.Platform.KeyRing;
 /// <summary>
 /// Data Protection (sign-in cookies, antiforgery, and the platform secrets stored later) with its key ring in the
 /// database, so every node shares it, and each key's secret part encrypted with a key-encryption secret that is
-/// not in the database (ADR-006).
+/// not in the database (ADR-007).
 /// </summary>
 public static class KeyRingSetup
 {

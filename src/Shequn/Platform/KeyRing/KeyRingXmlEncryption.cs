@@ -8,7 +8,7 @@ namespace Shequn.Platform.KeyRing;
 /// <summary>
 /// Encrypts a data-protection key's secret part (the <c>&lt;descriptor&gt;</c> holding <c>&lt;masterKey&gt;</c>)
 /// with AES-256-GCM under the current key-encryption secret. The result names the secret by id, so a node knows
-/// which secret it needs and a rotation can keep older secrets for decryption (ADR-006).
+/// which secret it needs and a rotation can keep older secrets for decryption (ADR-007).
 /// </summary>
 public sealed class KeyRingXmlEncryptor(KeyEncryptionSecrets secrets) : IXmlEncryptor
 {

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Shequn.Features.Connectors.WeCom;
+namespace Shequn.Connectors.WeCom;
 
 /// <summary>Why a WeCom callback could not be verified or decrypted. Codes follow WXBizMsgCrypt's where one exists.</summary>
 public enum WeComCallbackError

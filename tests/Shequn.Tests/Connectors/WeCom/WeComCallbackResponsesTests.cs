@@ -2,9 +2,9 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
-using Shequn.Features.Connectors.WeCom;
+using Shequn.Connectors.WeCom;
 
-namespace Shequn.Tests.Features.Connectors.WeCom;
+namespace Shequn.Tests.Connectors.WeCom;
 
 /// <summary>The URL-verification GET of platforms.md A1.1 (vector W1a) through a real ASP.NET pipeline.</summary>
 public sealed class WeComCallbackResponsesTests : IAsyncDisposable

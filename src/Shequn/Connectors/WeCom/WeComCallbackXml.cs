@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
 
-namespace Shequn.Features.Connectors.WeCom;
+namespace Shequn.Connectors.WeCom;
 
 public enum WeComCallbackKind
 {

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Shequn.Features.Connectors.WeCom;
+using Shequn.Connectors.WeCom;
 
-namespace Shequn.Tests.Features.Connectors.WeCom;
+namespace Shequn.Tests.Connectors.WeCom;
 
 /// <summary>Vectors W1, W3 and W4 of docs platforms.md A1.2, and every way a callback can be wrong.</summary>
 public class WeComCryptoTests

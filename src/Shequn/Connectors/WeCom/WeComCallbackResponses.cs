@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Shequn.Features.Connectors.WeCom;
+namespace Shequn.Connectors.WeCom;
 
 /// <summary>
 /// The HTTP answers of the WeCom callback endpoint, kept apart from routing so that the endpoint (which needs the

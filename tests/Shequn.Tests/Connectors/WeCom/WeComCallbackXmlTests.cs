@@ -1,6 +1,6 @@
-using Shequn.Features.Connectors.WeCom;
+using Shequn.Connectors.WeCom;
 
-namespace Shequn.Tests.Features.Connectors.WeCom;
+namespace Shequn.Tests.Connectors.WeCom;
 
 /// <summary>The sample payloads of docs platforms.md A2.</summary>
 public class WeComCallbackXmlTests
