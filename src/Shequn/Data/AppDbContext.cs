@@ -38,6 +38,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         nameof(ApiToken.Hash), nameof(StaffUser.NormalizedEmail), nameof(StaffUser.NormalizedUserName),
         nameof(StaffUser.AccessFailedCount), nameof(StaffUser.LockoutEnd), nameof(ApiToken.LastUsedAt),
         nameof(ModerationPolicy.ListsStamp), nameof(ModerationPolicy.ModelStamp),
+        // Secrets stay out of the audit log even encrypted; polling progress and status moves are not staff changes.
+        nameof(Connectors.Telegram.TelegramBot.ProtectedToken), nameof(Connectors.Telegram.TelegramBot.ProtectedWebhookSecret),
+        nameof(Connectors.Telegram.TelegramBot.PollOffset), nameof(Connectors.Telegram.TelegramBot.StatusAt),
         // Moves with every save, so it says nothing a reader needs; a save that changes only it is no change.
         nameof(Community.UpdatedAt),
     };
@@ -83,6 +86,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<ModerationPolicy>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<StoredSpamModel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Outbox.OutboundAction>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Connectors.Telegram.TelegramBot>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

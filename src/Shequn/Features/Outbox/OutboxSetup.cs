@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Shequn.Connectors;
 using Shequn.Connectors.Sandbox;
+using Shequn.Connectors.Telegram;
 
 namespace Shequn.Features.Outbox;
 
@@ -18,6 +19,7 @@ public static class OutboxSetup
         builder.Services.AddSingleton<OutboxReactions>();
         builder.Services.AddSingleton<OutboxRateLimiter>();
         builder.Services.AddSingleton<IConnector, SandboxConnector>();
+        builder.AddShequnTelegram();
         builder.Services.AddSingleton<ConnectorRegistry>();
         builder.Services.AddScoped<StaffActions>();
         builder.Services.AddSingleton<OutboxDispatcher>();

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Telegram.Bot;
+
+namespace Shequn.Connectors.Telegram;
+
+public sealed class TelegramOptions
+{
+    /// <summary>Where the Bot API is: Telegram's own server, or a local fake in tests (only scheme and authority count).</summary>
+    public string ApiBaseUrl { get; set; } = "https://api.telegram.org";
+
+    /// <summary>This app's public address as Telegram should call it (webhook mode), e.g. <c>https://ops.example.com</c>.</summary>
+    public string? PublicBaseUrl { get; set; }
+}
+
+/// <summary>
+/// Telegram.Bot clients, one per token, against <see cref="TelegramOptions.ApiBaseUrl"/>. Automatic 429 retries are
+/// off: the outbox dispatcher obeys <c>retry_after</c> itself without holding a call open.
+/// </summary>
+public sealed class TelegramClients(IOptions<TelegramOptions> options, IHttpClientFactory http)
+{
+    private readonly ConcurrentDictionary<string, TelegramBotClient> _clients = new(StringComparer.Ordinal);
+
+    public TelegramBotClient For(string token) => _clients.GetOrAdd(token, t =>
+    {
+        var o = new TelegramBotClientOptions(t, options.Value.ApiBaseUrl) { RetryThreshold = 0 };
+        return new TelegramBotClient(o, http.CreateClient("telegram"));
+    });
+}
+
+/// <summary>Which connected bot acts in a community's chat, as a ready client.</summary>
+public interface ITelegramBots
+{
+    /// <summary>The client of the bot that serves <paramref name="communityId"/>, or null when no connected bot does.</summary>
+    Task<TelegramBotClient?> ForCommunityAsync(Guid workspaceId, Guid communityId, CancellationToken ct);
+}
+
+/// <summary>The workspace's connected bot (the oldest, if several) serves all its Telegram communities.</summary>
+public sealed class WorkspaceTelegramBots(IServiceScopeFactory scopes, TelegramSecrets secrets, TelegramClients clients) : ITelegramBots
+{
+    public async Task<TelegramBotClient?> ForCommunityAsync(Guid workspaceId, Guid communityId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var token = await db.Set<TelegramBot>().IgnoreQueryFilters()
+            .Where(b => b.WorkspaceId == workspaceId && b.Status != TelegramBotStatus.Unauthorized)
+            .OrderBy(b => b.CreatedAt).Select(b => b.ProtectedToken).FirstOrDefaultAsync(ct);
+        return token is null ? null : clients.For(secrets.Unprotect(token));
+    }
+}
+
+public static class TelegramSetup
+{
+    public static IHostApplicationBuilder AddShequnTelegram(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TelegramOptions>().Bind(builder.Configuration.GetSection("Telegram"));
+        builder.Services.AddHttpClient("telegram");
+        builder.Services.AddSingleton<TelegramSecrets>();
+        builder.Services.AddSingleton<TelegramClients>();
+        builder.Services.AddSingleton<ITelegramBots, WorkspaceTelegramBots>();
+        return builder;
+    }
+}
