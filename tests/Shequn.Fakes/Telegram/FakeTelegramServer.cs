@@ -121,6 +121,15 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
     /// <summary>getUpdates, setWebhook, deleteWebhook, getWebhookInfo and the webhook pusher (FakeTelegramServer.Updates.cs).</summary>
     partial void RegisterUpdateMethods();
 
+    /// <summary>
+    /// A method call changed a member's status (a ban, an unban, a restriction, an approved join request). The updates
+    /// side turns it into the <c>chat_member</c> update Telegram would deliver (performed by <paramref name="by"/>).
+    /// </summary>
+    partial void MemberChanged(FakeBot by, FakeChat chat, FakeMember member, string oldStatus);
+
+    /// <summary>Reports a status change made by a method (see <see cref="MemberChanged"/>).</summary>
+    public void ReportMemberChanged(FakeBot by, FakeChat chat, FakeMember member, string oldStatus) => MemberChanged(by, chat, member, oldStatus);
+
     /// <summary>Adds (or replaces) a method; <paramref name="handler"/> returns the <c>result</c> or throws <see cref="FakeTelegramException"/>.</summary>
     public void Method(string name, Func<FakeBot, JsonObject, JsonNode?> handler) => _methods[name] = handler;
 
