@@ -28,6 +28,8 @@ public sealed class SharedPostgresHost(string database, IConnector connector) : 
         base.ConfigureWebHost(builder);
         // Small claims, so that the two hosts' claims interleave many times.
         builder.UseSetting("Outbox:BatchSize", "8");
+        // Nodes sharing a database share the key ring, so they must share its key-encryption secret (ADR-007).
+        builder.UseSetting(Shequn.Platform.KeyRing.KeyEncryptionSecrets.ConfigKey, "two-hosts-share-this-key-encryption-secret");
         builder.ConfigureTestServices(s => s.AddSingleton(connector));
     }
 }
