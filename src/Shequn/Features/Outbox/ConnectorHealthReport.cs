@@ -73,7 +73,7 @@ public static class ConnectorHealthReport
 }
 
 /// <summary>The connectors' part of <c>/health</c>: Degraded (still 200) while any connection of any workspace is down.</summary>
-internal sealed class ConnectorsHealthCheck(IEnumerable<IConnectorHealth> sources) : IHealthCheck
+public sealed class ConnectorsHealthCheck(IEnumerable<IConnectorHealth> sources) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

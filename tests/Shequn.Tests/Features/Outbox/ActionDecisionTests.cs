@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Shequn.Connectors;
 using Shequn.Data;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
@@ -245,6 +246,51 @@ public abstract class ActionDecisionTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/health/details", Ct)).StatusCode);
         var plain = await anonymous.GetAsync("/health", Ct);
         Assert.Equal((HttpStatusCode.OK, "Healthy"), (plain.StatusCode, await plain.Content.ReadAsStringAsync(Ct)));
+    }
+
+    [Fact]
+    public async Task HealthDetails_AnotherConnectorsConnectionDown_ListedForItsWorkspaceAndHealthDegraded()
+    {
+        var (ws, _) = await CommunityAsync("manual");
+        var down = new FixedConnections([
+            new ConnectionHealth(ws.Id, ChatPlatform.Telegram, "@shequn_bot", ConnectionState.Down, "Unauthorized: token revoked"),
+            new ConnectionHealth(Guid.NewGuid(), ChatPlatform.Telegram, "@someone_elses_bot", ConnectionState.Connected)]);
+        await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentStaff>().ActAsSystem(ws.Id);
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+
+        var connectors = await ConnectorHealthReport.ConnectorsAsync(db, ws.Id, [down], factory.Services.GetRequiredService<Shequn.Connectors.ConnectorRegistry>(), DateTime.UtcNow, Ct);
+        var check = await new ConnectorsHealthCheck([down]).CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext(), Ct);
+
+        var telegram = Assert.Single(connectors, c => c.Platform == ChatPlatform.Telegram);
+        Assert.Equal(new ConnectionDto("@shequn_bot", ConnectionState.Down, "Unauthorized: token revoked", null), Assert.Single(telegram.Connections));
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, check.Status);
+    }
+
+    [Fact]
+    public async Task Enqueue_RestrictOnSandbox_MemberShownMutedUntilTheEnd()
+    {
+        var (ws, community) = await CommunityAsync();
+        await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentStaff>().ActAsSystem(ws.Id);
+        var chat = scope.ServiceProvider.GetRequiredService<SandboxChat>();
+        var bob = await chat.JoinAsync(community, "Bob", null, Ct);
+        var until = DateTimeOffset.UtcNow.AddMinutes(10);
+
+        var mute = await (await ws.Owner.Api.PostJsonAsync($"/api/communities/{community}/actions", new { kind = "restrict", userId = bob, until })).ReadAsync<ActionDto>();
+
+        Assert.Equal(ActionStatus.Done, (await SettledAsync(ws.Owner.Api, mute.Id)).Status);
+        await factory.Services.GetRequiredService<Shequn.Features.Events.EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+        var member = Assert.Single(await chat.MembersAsync(community, Ct));
+        Assert.Equal(until.UtcDateTime, member.MutedUntil!.Value, TimeSpan.FromMilliseconds(1));
+        var line = (await chat.RecentAsync(community, 10, Ct))[^1];
+        Assert.Equal((Shequn.Features.Events.EventKind.MemberRestricted, "Bob"), (line.Kind, line.Name));
+    }
+
+    private sealed class FixedConnections(IReadOnlyList<ConnectionHealth> all) : IConnectorHealth
+    {
+        public Task<IReadOnlyList<ConnectionHealth>> ConnectionsAsync(Guid? workspaceId, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<ConnectionHealth>>([.. all.Where(c => workspaceId is null || c.WorkspaceId == workspaceId)]);
     }
 }
 
