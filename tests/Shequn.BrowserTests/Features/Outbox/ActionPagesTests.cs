@@ -57,15 +57,26 @@ public sealed class ActionPagesTests(ConsoleApp app)
         Assert.Contains("Shequn", await botLine.InnerTextAsync(), StringComparison.Ordinal);
         await page.ScreenshotAsync("sandbox-chat-actions");
 
+        // Muted, Bob cannot post; removed, he leaves the chat.
+        var bob = page.GetByTestId("chat-member").Filter(new() { HasTextString = "Bob" });
+        await bob.GetByTestId("chat-mute").ClickAsync();
+        await bob.GetByTestId("chat-member-muted").WaitForAsync();
+        await page.GetByTestId("chat-text").FillAsync("我被禁言了吗");
+        await page.GetByTestId("chat-muted-hint").WaitForAsync();
+        Assert.True(await page.GetByTestId("chat-send").IsDisabledAsync());
+        await bob.GetByTestId("chat-remove").ClickAsync();
+        await page.GetByTestId("chat-system").Filter(new() { HasTextString = "Bob 被移出群聊" }).WaitForAsync();
+        await bob.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
         // The community's action log lists both, done, newest first.
         await page.OpenAsync($"/communities/{community}");
         var rows = page.GetByTestId("community-actions").Locator("tbody tr");
-        await rows.Nth(1).WaitForAsync();
-        Assert.Equal(2, await rows.CountAsync());
+        await rows.Nth(3).WaitForAsync();
+        Assert.Equal(4, await rows.CountAsync());
         await page.WaitForFunctionAsync(
             "() => [...document.querySelectorAll('[data-testid=community-actions] [data-testid=action-status-chip]')].every(c => c.dataset.status === 'Done')");
-        Assert.Contains("请勿发广告", await rows.Nth(0).GetByTestId("action-content").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Equal("删除消息", (await rows.Nth(1).GetByTestId("action-kind").InnerTextAsync()).Trim());
+        Assert.Equal(["移出群聊", "禁言", "发消息", "删除消息"], (await rows.GetByTestId("action-kind").AllInnerTextsAsync()).Select(t => t.Trim()));
+        Assert.Contains("请勿发广告", await rows.Nth(2).GetByTestId("action-content").InnerTextAsync(), StringComparison.Ordinal);
         await page.ScreenshotAsync("community-actions");
     }
 

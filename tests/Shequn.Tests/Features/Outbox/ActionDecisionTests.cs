@@ -287,6 +287,24 @@ public abstract class ActionDecisionTests(ShequnFactory factory)
         Assert.Equal((Shequn.Features.Events.EventKind.MemberRestricted, "Bob"), (line.Kind, line.Name));
     }
 
+    [Fact]
+    public async Task OutboundAction_WrittenByAnotherMeanwhile_StaleDecisionIsRefused()
+    {
+        var (ws, community) = await CommunityAsync("manual");
+        var id = await SettledActionAsync(ws.Id, community, ActionKind.Send, new ActionPayload("x"), ActionStatus.Uncertain);
+        await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentStaff>().ActAsSystem(ws.Id);
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var stale = await db.Set<OutboundAction>().SingleAsync(a => a.Id == id, Ct);
+
+        // Another staff member's decision lands between this one's read and its save.
+        Assert.Equal(HttpStatusCode.OK, (await DecideAsync(ws.Owner, id, new { decision = "arrived" })).StatusCode);
+        stale.Resolution = ActionResolution.SentAgain;
+        stale.UpdatedAt = DateTime.UtcNow;
+
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync(Ct));
+    }
+
     private sealed class FixedConnections(IReadOnlyList<ConnectionHealth> all) : IConnectorHealth
     {
         public Task<IReadOnlyList<ConnectionHealth>> ConnectionsAsync(Guid? workspaceId, CancellationToken ct) =>
