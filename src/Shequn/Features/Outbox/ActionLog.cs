@@ -10,7 +10,8 @@ namespace Shequn.Features.Outbox;
 public sealed record ActionFilter(Guid? CommunityId = null, ActionStatus? Status = null, ActionKind? Kind = null, bool Attention = false);
 
 /// <summary>An action with the names a reader needs beside it.</summary>
-public sealed record ActionRow(OutboundAction Action, string CommunityName, string? CausedByStaffName, string? ResolvedByStaffName)
+/// <param name="MemberName">The member the action is about, by the name Shequn knows (the payload holds the platform's user id).</param>
+public sealed record ActionRow(OutboundAction Action, string CommunityName, string? CausedByStaffName, string? ResolvedByStaffName, string? MemberName = null)
 {
     public ActionPayload Payload { get; } = ActionPayload.FromJson(Action.Payload);
 }
@@ -55,10 +56,21 @@ public static class ActionLog
     {
         var cids = actions.Select(a => a.CommunityId).Distinct().ToList();
         var sids = actions.SelectMany(a => new[] { a.CausedByStaffId, a.ResolvedByStaffId }).OfType<Guid>().Distinct().ToList();
-        var communities = await db.Communities.Where(c => cids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
+        var communities = await db.Communities.Where(c => cids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => new { c.Name, c.Platform }, ct);
         var staff = await db.Users.Where(u => u.WorkspaceId == db.CurrentWorkspaceId && sids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
-        return [.. actions.Select(a => new ActionRow(a, communities.GetValueOrDefault(a.CommunityId) ?? "",
-            a.CausedByStaffId is { } by ? staff.GetValueOrDefault(by) : null,
-            a.ResolvedByStaffId is { } resolver ? staff.GetValueOrDefault(resolver) : null))];
+        var payloads = actions.ToDictionary(a => a.Id, a => ActionPayload.FromJson(a.Payload));
+        var uids = payloads.Values.Select(p => p.UserId).OfType<string>().Distinct().ToList();
+        var members = (await db.Set<Events.MemberIdentity>().Where(i => uids.Contains(i.UserId))
+                .Join(db.Members, i => i.MemberId, m => m.Id, (i, m) => new { i.Platform, i.UserId, m.DisplayName }).ToListAsync(ct))
+            .DistinctBy(m => (m.Platform, m.UserId)).ToDictionary(m => (m.Platform, m.UserId), m => m.DisplayName);
+        return [.. actions.Select(a =>
+        {
+            var community = communities.GetValueOrDefault(a.CommunityId);
+            var member = payloads[a.Id].UserId is { } uid && community is not null ? members.GetValueOrDefault((community.Platform, uid)) : null;
+            return new ActionRow(a, community?.Name ?? "",
+                a.CausedByStaffId is { } by ? staff.GetValueOrDefault(by) : null,
+                a.ResolvedByStaffId is { } resolver ? staff.GetValueOrDefault(resolver) : null,
+                member);
+        })];
     }
 }

@@ -76,6 +76,8 @@ public sealed class ActionPagesTests(ConsoleApp app)
         await page.WaitForFunctionAsync(
             "() => [...document.querySelectorAll('[data-testid=community-actions] [data-testid=action-status-chip]')].every(c => c.dataset.status === 'Done')");
         Assert.Equal(["移出群聊", "禁言", "发消息", "删除消息"], (await rows.GetByTestId("action-kind").AllInnerTextsAsync()).Select(t => t.Trim()));
+        // The member is named as Shequn knows him, not by the platform's id.
+        Assert.Contains("Bob", await rows.Nth(0).GetByTestId("action-content").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("请勿发广告", await rows.Nth(2).GetByTestId("action-content").InnerTextAsync(), StringComparison.Ordinal);
         await page.ScreenshotAsync("community-actions");
     }
