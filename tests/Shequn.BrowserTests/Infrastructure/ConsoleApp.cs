@@ -33,6 +33,9 @@ public sealed partial class ConsoleApp : IAsyncLifetime
     public string StaffPassword { get; private set; } = "";
     public string ApiToken { get; private set; } = "";
 
+    /// <summary>The app's SQLite database, for a test that must set up a state no API makes (an action left uncertain by a crash).</summary>
+    public string DatabasePath => Path.Combine(_dataDir, "shequn.db");
+
     /// <summary>Why the browser tests cannot run here, or null.</summary>
     public string? Unavailable { get; private set; }
 

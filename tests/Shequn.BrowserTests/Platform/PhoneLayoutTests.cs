@@ -27,7 +27,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         [
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit",
-            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model",
+            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -134,6 +134,11 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.GetByTestId("label-text").AssertReachableAsync(Width, $"{what}: message to label");
                 if (owner)
                     await page.GetByTestId("model-train").AssertReachableAsync(Width, $"{what}: train");
+                break;
+            case "actions":
+                await page.OpenAsync("/actions");
+                await page.GetByTestId("actions-table").WaitForAsync();
+                await page.GetByTestId("actions-filter-status").AssertReachableAsync(Width, $"{what}: filter by status");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "No such page in this test.");

@@ -17,7 +17,7 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
     public const string BotUserId = "sandbox-bot";
     public const string BotName = "Shequn";
 
-    private static readonly HashSet<ActionKind> Can = [ActionKind.Send, ActionKind.Reply, ActionKind.DeleteMessage, ActionKind.Remove, ActionKind.Ban];
+    private static readonly HashSet<ActionKind> Can = [ActionKind.Send, ActionKind.Reply, ActionKind.DeleteMessage, ActionKind.Restrict, ActionKind.Remove, ActionKind.Ban];
 
     public ChatPlatform Platform => ChatPlatform.Sandbox;
 
@@ -58,6 +58,14 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
                 e.MessageId = call.Payload.MessageId;
                 e.ActorId = BotUserId;
                 e.ActorName = BotName;
+                break;
+            case ActionKind.Restrict:
+                e.Kind = EventKind.MemberRestricted;
+                e.UserId = call.Payload.UserId;
+                e.UserName = await NameAsync(call, ct) ?? throw new ConnectorException(ErrorCategory.Permanent, "Bad Request: user not found");
+                e.ActorId = BotUserId;
+                e.ActorName = BotName;
+                e.Text = call.Payload.Until?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
                 break;
             case ActionKind.Remove or ActionKind.Ban:
                 var name = await NameAsync(call, ct) ?? throw new ConnectorException(ErrorCategory.Permanent, "Bad Request: user not found");

@@ -15,6 +15,8 @@ public enum EventKind
     CommunityCreated = 6,
     CommunityRenamed = 7,
     CommunityDismissed = 8,
+    /// <summary>A member may not post until <see cref="CommunityEvent.Text"/> (ISO 8601, UTC; none: until lifted).</summary>
+    MemberRestricted = 9,
 }
 
 public enum MessageKind
@@ -67,7 +69,7 @@ public sealed class CommunityEvent
     public MessageKind? MessageKind { get; set; }
     public string? MessageId { get; set; }
     public string? ReplyToMessageId { get; set; }
-    /// <summary>Message text, or the new title of a renamed community.</summary>
+    /// <summary>Message text, the new title of a renamed community, or the end of a restriction (ISO 8601).</summary>
     public string? Text { get; set; }
 }
 

@@ -35,6 +35,15 @@ public enum ActionStatus
     Task = 5,
 }
 
+/// <summary>How staff settled an uncertain action (see <see cref="OutboundAction.Resolution"/>).</summary>
+public enum ActionResolution
+{
+    /// <summary>Staff saw it in the group: the action is done.</summary>
+    Arrived = 0,
+    /// <summary>Staff had it sent again as a new action (<see cref="OutboundAction.ResendOfId"/> on the new one).</summary>
+    SentAgain = 1,
+}
+
 /// <summary>Why a platform call failed; an error nobody recognised is transient.</summary>
 public enum ErrorCategory
 {
@@ -105,6 +114,12 @@ public sealed class OutboundAction : IWorkspaceOwned, IAudited
     public Guid? CausedByStaffId { get; set; }
     /// <summary>Unique per workspace: asking twice with the same key makes one action.</summary>
     public required string IdempotencyKey { get; set; }
+    /// <summary>How staff settled it when it was uncertain, by whom and when; null while nobody has.</summary>
+    public ActionResolution? Resolution { get; set; }
+    public Guid? ResolvedByStaffId { get; set; }
+    public DateTime? ResolvedAt { get; set; }
+    /// <summary>The uncertain action this one sends again, or null.</summary>
+    public Guid? ResendOfId { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
     public DateTime? CompletedAt { get; set; }
@@ -113,6 +128,10 @@ public sealed class OutboundAction : IWorkspaceOwned, IAudited
     public static bool IsIdempotent(ActionKind kind) =>
         kind is ActionKind.DeleteMessage or ActionKind.Restrict or ActionKind.Remove or ActionKind.Ban or ActionKind.Unban
             or ActionKind.RevokeInviteLink or ActionKind.ApproveJoin or ActionKind.DeclineJoin;
+
+    /// <summary>Failed, or uncertain with no decision yet: staff should look at it.</summary>
+    public static readonly System.Linq.Expressions.Expression<Func<OutboundAction, bool>> NeedsAttention =
+        a => (a.Status == ActionStatus.Failed || a.Status == ActionStatus.Uncertain) && a.Resolution == null;
 
     /// <summary>Puts a message in the group, so the per-chat message limits apply.</summary>
     public static bool PostsMessage(ActionKind kind) => kind is ActionKind.Send or ActionKind.Reply or ActionKind.MassSend;
@@ -143,6 +162,9 @@ internal sealed class OutboundActionConfiguration : IEntityTypeConfiguration<Out
         // What the dispatcher asks: due queued actions, and sending ones whose lease ran out.
         b.HasIndex(a => new { a.Status, a.NextAttemptAt });
         b.HasIndex(a => new { a.CommunityId, a.CreatedAt });
+        b.HasIndex(a => new { a.WorkspaceId, a.Status, a.CreatedAt });
+        // Every write moves UpdatedAt (the dispatcher's too), so two staff decisions on one action cannot both win.
+        b.Property(a => a.UpdatedAt).IsConcurrencyToken();
         b.HasOne<Communities.Community>().WithMany().HasForeignKey(a => a.CommunityId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -35,7 +35,14 @@ public sealed record ActionDto(
     Guid? CausedByStaffId,
     string IdempotencyKey,
     DateTime CreatedAt,
-    DateTime? CompletedAt);
+    DateTime? CompletedAt,
+    ActionResolution? Resolution = null,
+    Guid? ResolvedByStaffId = null,
+    DateTime? ResolvedAt = null,
+    Guid? ResendOfId = null);
+
+/// <summary>The answer to a decision: the action as it is now, and for sendAgain the new action.</summary>
+public sealed record DecisionDto(ActionDto Action, ActionDto? Resent);
 
 public sealed record EnqueueResult(EditOutcome Outcome, Validation Validation, OutboundAction? Action = null, bool Existing = false);
 
@@ -138,7 +145,14 @@ public static class OutboxEndpoints
                 + "revokeInviteLink, approveJoin, declineJoin, massSend). 202 with the queued action; the same idempotencyKey again returns "
                 + "the first action (200). What the platform cannot do becomes status task.");
         group.MapGet("/communities/{id:guid}/actions", List).WithName("ListActions");
+        group.MapGet("/actions", ListAll).WithName("ListWorkspaceActions")
+            .WithDescription("Actions of the communities the caller sees. Filters: status, communityId, kind, attention=true (failed, and uncertain "
+                + "ones nobody has decided about). Those needing attention come first, then newest first.");
         group.MapGet("/actions/{id:guid}", Get).WithName("GetAction");
+        group.MapPost("/actions/{id:guid}/decision", Decide).WithName("DecideAction")
+            .WithDescription("Staff settle an action: arrived (an uncertain send reached the group: done), sendAgain (it did not: a new action "
+                + "linked by resendOfId), retry (a failed action is queued again; one the platform refused for good needs force: true). "
+                + "409 when the action's state does not allow the decision.");
         return group;
     }
 
@@ -156,26 +170,58 @@ public static class OutboxEndpoints
         };
     }
 
-    public static async Task<Results<Ok<Page<ActionDto>>, NotFound>> List(AppDbContext db, Guid id, int? page, int? pageSize, CancellationToken ct)
+    public static async Task<Results<Ok<Page<ActionDto>>, NotFound, ProblemHttpResult>> List(AppDbContext db, Guid id, int? page, int? pageSize, CancellationToken ct)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
-        if (!await db.Visible(me).AnyAsync(c => c.Id == id, ct))
+        if (me is null || !await db.Visible(me).AnyAsync(c => c.Id == id, ct))
             return TypedResults.NotFound();
-        var rows = await db.Set<OutboundAction>().Where(a => a.CommunityId == id).OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id)
-            .ToPageAsync(page, pageSize, ct);
-        return TypedResults.Ok(new Page<ActionDto>([.. rows.Items.Select(Dto)], rows.Total, rows.PageNumber, rows.PageSize));
+        if (!ActionLog.MayRead(me))
+            return CommunityEndpoints.Forbidden();
+        var rows = await ActionLog.ListAsync(db, me, new ActionFilter(CommunityId: id), attentionFirst: false, page, pageSize, ct);
+        return TypedResults.Ok(new Page<ActionDto>([.. rows.Items.Select(r => Dto(r.Action))], rows.Total, rows.PageNumber, rows.PageSize));
     }
 
-    public static async Task<Results<Ok<ActionDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)
+    public static async Task<Results<Ok<Page<ActionDto>>, ValidationProblem, ProblemHttpResult>> ListAll(
+        AppDbContext db, string? status, Guid? communityId, string? kind, bool? attention, int? page, int? pageSize, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (!ActionLog.MayRead(me))
+            return CommunityEndpoints.Forbidden();
+        var v = new Validation();
+        var filter = new ActionFilter(communityId, v.ParseEnum<ActionStatus>("status", status), v.ParseEnum<ActionKind>("kind", kind), attention == true);
+        if (!v.IsValid)
+            return v.Problem();
+        var rows = await ActionLog.ListAsync(db, me!, filter, attentionFirst: true, page, pageSize, ct);
+        return TypedResults.Ok(new Page<ActionDto>([.. rows.Items.Select(r => Dto(r.Action))], rows.Total, rows.PageNumber, rows.PageSize));
+    }
+
+    public static async Task<Results<Ok<ActionDto>, NotFound, ProblemHttpResult>> Get(AppDbContext db, Guid id, CancellationToken ct)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
         var action = await db.Set<OutboundAction>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
         if (action is null || !await db.Visible(me).AnyAsync(c => c.Id == action.CommunityId, ct))
             return TypedResults.NotFound();
+        if (!ActionLog.MayRead(me))
+            return CommunityEndpoints.Forbidden();
         return TypedResults.Ok(Dto(action));
     }
 
-    private static ActionDto Dto(OutboundAction a) => new(
+    public static async Task<Results<Ok<DecisionDto>, ValidationProblem, NotFound, ProblemHttpResult>> Decide(
+        ActionDecisions decisions, Guid id, ActionDecisionInput input, CancellationToken ct)
+    {
+        var result = await decisions.DecideAsync(id, input, ct);
+        return result.Outcome switch
+        {
+            DecisionOutcome.Decided => TypedResults.Ok(new DecisionDto(Dto(result.Action!), result.Resent is { } r ? Dto(r) : null)),
+            DecisionOutcome.Invalid => result.Validation.Problem(),
+            DecisionOutcome.NotFound => TypedResults.NotFound(),
+            DecisionOutcome.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: result.Conflict?.English),
+            _ => CommunityEndpoints.Forbidden(),
+        };
+    }
+
+    internal static ActionDto Dto(OutboundAction a) => new(
         a.Id, a.CommunityId, a.Kind, ActionPayload.FromJson(a.Payload), a.Status, a.Attempts, a.NextAttemptAt, a.PlatformIds,
-        a.ErrorCategory, a.Error, a.CausedByEventSeq, a.CausedByStaffId, a.IdempotencyKey, a.CreatedAt, a.CompletedAt);
+        a.ErrorCategory, a.Error, a.CausedByEventSeq, a.CausedByStaffId, a.IdempotencyKey, a.CreatedAt, a.CompletedAt,
+        a.Resolution, a.ResolvedByStaffId, a.ResolvedAt, a.ResendOfId);
 }

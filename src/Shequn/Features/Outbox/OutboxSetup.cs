@@ -19,9 +19,12 @@ public static class OutboxSetup
         builder.Services.AddSingleton<OutboxReactions>();
         builder.Services.AddSingleton<OutboxRateLimiter>();
         builder.Services.AddSingleton<IConnector, SandboxConnector>();
+        builder.Services.AddSingleton<IConnectorHealth, SandboxConnectorHealth>();
+        builder.Services.AddHealthChecks().AddCheck<ConnectorsHealthCheck>("connectors");
         builder.AddShequnTelegram();
         builder.Services.AddSingleton<ConnectorRegistry>();
         builder.Services.AddScoped<StaffActions>();
+        builder.Services.AddScoped<ActionDecisions>();
         builder.Services.AddSingleton<OutboxDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         return builder;

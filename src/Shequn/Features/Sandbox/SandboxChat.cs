@@ -11,7 +11,8 @@ public sealed record ChatLine(long Seq, DateTime At, EventKind Kind, string? Use
     public bool Deleted { get; init; }
 }
 
-public sealed record ChatMember(string UserId, string Name);
+/// <param name="MutedUntil">The end of the member's latest restriction, while it lasts.</param>
+public sealed record ChatMember(string UserId, string Name, DateTime? MutedUntil = null);
 
 /// <summary>
 /// The Sandbox platform's chat: what the live chat page shows and does. Acting as a member produces the same events
@@ -34,7 +35,8 @@ public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, Event
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var lines = await db.Set<CommunityEvent>().AsNoTracking()
             .Where(e => e.WorkspaceId == db.CurrentWorkspaceId && e.CommunityId == communityId
-                && (e.Kind == EventKind.MessagePosted || e.Kind == EventKind.MemberJoined || e.Kind == EventKind.MemberLeft || e.Kind == EventKind.MemberRemoved))
+                && (e.Kind == EventKind.MessagePosted || e.Kind == EventKind.MemberJoined || e.Kind == EventKind.MemberLeft || e.Kind == EventKind.MemberRemoved
+                    || e.Kind == EventKind.MemberRestricted))
             .OrderByDescending(e => e.Seq).Take(count)
             .Select(e => new ChatLine(e.Seq, e.OccurredAt, e.Kind, e.UserId, e.UserName, e.FromStaff, e.MessageKind, e.Text, e.MessageId))
             .ToListAsync(ct);
@@ -48,18 +50,31 @@ public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, Event
         return [.. lines.Select(l => l.MessageId is { } id && deleted.Contains(id) ? l with { Deleted = true } : l)];
     }
 
-    /// <summary>Current members with their Sandbox identity (members without one cannot be acted as).</summary>
+    /// <summary>Current members with their Sandbox identity (members without one cannot be acted as), and who is muted.</summary>
     public async Task<IReadOnlyList<ChatMember>> MembersAsync(Guid communityId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await (from m in db.Memberships
-                      where m.CommunityId == communityId && m.LeftAt == null
-                      join i in db.Set<MemberIdentity>() on m.MemberId equals i.MemberId
-                      where i.Platform == ChatPlatform.Sandbox && i.WorkspaceId == db.CurrentWorkspaceId
-                      orderby m.Member!.DisplayName
-                      select new ChatMember(i.UserId, m.Nickname ?? m.Member!.DisplayName))
+        var members = await (from m in db.Memberships
+                             where m.CommunityId == communityId && m.LeftAt == null
+                             join i in db.Set<MemberIdentity>() on m.MemberId equals i.MemberId
+                             where i.Platform == ChatPlatform.Sandbox && i.WorkspaceId == db.CurrentWorkspaceId
+                             orderby m.Member!.DisplayName
+                             select new ChatMember(i.UserId, m.Nickname ?? m.Member!.DisplayName, null))
             .Distinct().ToListAsync(ct);
+        var restrictions = await db.Set<CommunityEvent>().AsNoTracking()
+            .Where(e => e.WorkspaceId == db.CurrentWorkspaceId && e.CommunityId == communityId && e.Kind == EventKind.MemberRestricted)
+            .OrderBy(e => e.Seq).Select(e => new { e.UserId, e.Text }).ToListAsync(ct);
+        var until = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        foreach (var r in restrictions.Where(r => r.UserId is not null))
+            until[r.UserId!] = MutedUntil(r.Text) ?? DateTime.MaxValue;
+        var now = DateTime.UtcNow;
+        return [.. members.Select(m => until.TryGetValue(m.UserId, out var end) && end > now ? m with { MutedUntil = end } : m)];
     }
+
+    /// <summary>The end of a restriction as a memberRestricted event states it; null when it has none (until lifted).</summary>
+    public static DateTime? MutedUntil(string? text) =>
+        DateTime.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at : null;
 
     /// <summary>A new person joins under the given nickname; returns their Sandbox user id.</summary>
     public async Task<string> JoinAsync(Guid communityId, string nickname, string? channel, CancellationToken ct = default)
@@ -78,17 +93,6 @@ public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, Event
         e.MessageKind = text.Contains("http", StringComparison.OrdinalIgnoreCase) ? MessageKind.Link : MessageKind.Text;
         e.MessageId = e.PlatformEventId;
         e.FromStaff = fromStaff;
-        await ingestor.IngestAsync([e], ct);
-    }
-
-    /// <summary>Staff delete a message, as they would in the group; the chat shows it struck through, the figures count it.</summary>
-    public async Task DeleteAsync(Guid communityId, string messageId, string staffName, CancellationToken ct = default)
-    {
-        var e = await NewAsync(communityId, EventKind.MessageDeleted, "staff", staffName);
-        e.UserId = null;
-        e.UserName = null;
-        e.ActorName = EventEffects.Clip(staffName, CommunityEvent.NameMaxLength);
-        e.MessageId = messageId;
         await ingestor.IngestAsync([e], ct);
     }
 

@@ -51,6 +51,7 @@ public static class ApiSetup
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/api/docs", ApiDocument.ConfigureReference).AllowAnonymous();
         app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapConnectorHealth();
 
         var api = app.MapGroup("/api").RequireAuthorization(AuthSetup.ApiPolicy).DisableAntiforgery();
         api.MapCommunityEndpoints();

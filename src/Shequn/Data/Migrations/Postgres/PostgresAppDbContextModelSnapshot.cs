@@ -1014,10 +1014,23 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<Guid?>("ResendOfId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("Resolution")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ResolvedByStaffId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer");
 
                     b.Property<DateTime>("UpdatedAt")
+                        .IsConcurrencyToken()
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<Guid>("WorkspaceId")
@@ -1031,6 +1044,8 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "IdempotencyKey")
                         .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "Status", "CreatedAt");
 
                     b.ToTable("OutboundActions", (string)null);
                 });

@@ -1,0 +1,68 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Shequn.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class ActionsDecisions : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<Guid>(
+                name: "ResendOfId",
+                table: "OutboundActions",
+                type: "uuid",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "Resolution",
+                table: "OutboundActions",
+                type: "integer",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "ResolvedAt",
+                table: "OutboundActions",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "ResolvedByStaffId",
+                table: "OutboundActions",
+                type: "uuid",
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboundActions_WorkspaceId_Status_CreatedAt",
+                table: "OutboundActions",
+                columns: new[] { "WorkspaceId", "Status", "CreatedAt" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_OutboundActions_WorkspaceId_Status_CreatedAt",
+                table: "OutboundActions");
+
+            migrationBuilder.DropColumn(
+                name: "ResendOfId",
+                table: "OutboundActions");
+
+            migrationBuilder.DropColumn(
+                name: "Resolution",
+                table: "OutboundActions");
+
+            migrationBuilder.DropColumn(
+                name: "ResolvedAt",
+                table: "OutboundActions");
+
+            migrationBuilder.DropColumn(
+                name: "ResolvedByStaffId",
+                table: "OutboundActions");
+        }
+    }
+}
