@@ -15,6 +15,10 @@ public enum EventKind
     CommunityCreated = 6,
     CommunityRenamed = 7,
     CommunityDismissed = 8,
+    /// <summary>A platform's customer relation changed (WeCom change_external_contact); no group, so it takes no effect.</summary>
+    ContactChanged = 9,
+    /// <summary>A platform callback kept in the log that changes nothing by itself (a group's owner or notice changed, an unknown callback).</summary>
+    PlatformNotice = 10,
 }
 
 public enum MessageKind
