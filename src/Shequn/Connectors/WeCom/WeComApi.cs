@@ -44,7 +44,7 @@ public sealed class WeComApiException(int errCode, string errMsg, ErrorCategory 
         45009 or 45033 or 45011 => ErrorCategory.RateLimited,
         40001 or 40013 or 40014 or 41001 or 42001 or 40082 or 40056 => ErrorCategory.Auth,
         48002 or 60011 or 60020 or 81017 or 301002 => ErrorCategory.Configuration,
-        40003 or 40058 or 40068 or 44004 or 45002 or 84061 or 90501 => ErrorCategory.Permanent,
+        40003 or 40050 or 40058 or 40068 or 44004 or 45002 or 47001 or 84061 or 90501 => ErrorCategory.Permanent,
         >= 41002 and <= 41999 => ErrorCategory.Permanent,
         _ => ErrorCategory.Transient,
     };
