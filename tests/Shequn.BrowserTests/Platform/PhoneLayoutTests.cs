@@ -27,7 +27,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         [
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit",
-            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model",
+            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "wecom",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -134,6 +134,13 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.GetByTestId("label-text").AssertReachableAsync(Width, $"{what}: message to label");
                 if (owner)
                     await page.GetByTestId("model-train").AssertReachableAsync(Width, $"{what}: train");
+                break;
+            case "wecom":
+                await page.OpenAsync("/connections/wecom");
+                if (owner)
+                    await page.GetByTestId("wecom-save").AssertReachableAsync(Width, $"{what}: save");
+                else
+                    await page.GetByTestId("wecom-not-allowed").AssertOnScreenAsync(Width, $"{what}: notice");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "No such page in this test.");
