@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Shequn.Connectors.WeCom;
 using Shequn.Data;
 using Shequn.Fakes.WeCom;
@@ -21,15 +22,44 @@ namespace Shequn.Tests.Connectors.WeCom;
 public interface IWeComFactory
 {
     FakeWeComServer Fake { get; }
+
+    /// <summary>Everything the app logged, at every level.</summary>
+    CapturedLogs Logs { get; }
+}
+
+/// <summary>Keeps every log message (all levels) so that tests can look for leaked secrets.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose() { }
+
+    public static void AddTo(IWebHostBuilder builder, CapturedLogs logs) =>
+        builder.ConfigureLogging(l => l.AddProvider(logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
+
+    private sealed class Logger(CapturedLogs owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+    }
 }
 
 public sealed class WeComSqliteFactory : SqliteFactory, IWeComFactory
 {
     public FakeWeComServer Fake { get; } = FakeWeComServer.StartAsync().GetAwaiter().GetResult();
 
+    public CapturedLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        CapturedLogs.AddTo(builder, Logs);
         builder.UseSetting("WeCom:ApiBaseUrl", Fake.BaseUrl);
         builder.UseSetting("WeCom:SyncEnabled", "false");
     }
@@ -45,9 +75,12 @@ public sealed class WeComPostgresFactory : PostgresFactory, IWeComFactory
 {
     public FakeWeComServer Fake { get; } = FakeWeComServer.StartAsync().GetAwaiter().GetResult();
 
+    public CapturedLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        CapturedLogs.AddTo(builder, Logs);
         builder.UseSetting("WeCom:ApiBaseUrl", Fake.BaseUrl);
         builder.UseSetting("WeCom:SyncEnabled", "false");
     }
@@ -266,6 +299,28 @@ public abstract class WeComFlowTests(ShequnFactory factory)
         var fixedSecret = c.Corp.Secret;
         var updated = await (await c.Ws.Owner.Api.PutJsonAsync($"/api/wecom/connections/{c.Connection.Id}", new { corpId = c.Corp.CorpId, secret = fixedSecret })).ReadAsync<WeComConnectionDto>();
         Assert.Equal((WeComConnectionStatus.Connected, null), (updated.Status, updated.StatusDetail));
+    }
+
+    [Fact]
+    public async Task Secrets_NeverLogged_AtAnyLevel()
+    {
+        var c = await ConnectAsync();
+        var chatId = "wr" + Guid.NewGuid().ToString("N")[..20];
+        await Fake.CreateChatAsync(c.Corp, chatId, "日志群", "sunqi");
+        Fake.InjectError("externalcontact/groupchat/get", 42001, "access_token expired");
+        await SyncAsync(c, force: true);
+        await (await c.Ws.Owner.Api.PutJsonAsync($"/api/wecom/connections/{c.Connection.Id}", new { corpId = c.Corp.CorpId, secret = "another-secret-5678" })).ReadAsync<WeComConnectionDto>();
+
+        var tokens = Fake.Calls.Where(x => x.CorpId == c.Corp.CorpId).Select(x => x.Path).ToList();
+        Assert.Contains("externalcontact/groupchat/get", tokens);
+        var logged = string.Join("\n", ((IWeComFactory)factory).Logs.Lines);
+        // The capture sees the WeCom client's request logs, where a secret in a query string would show.
+        Assert.Contains("System.Net.Http.HttpClient.wecom", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain(c.Corp.Secret, logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("another-secret-5678", logged, StringComparison.Ordinal);
+        Assert.DoesNotContain(c.Corp.Token, logged, StringComparison.Ordinal);
+        Assert.DoesNotContain(AesKey, logged, StringComparison.Ordinal);
+        Assert.DoesNotContain("fake-token-", logged, StringComparison.Ordinal);
     }
 
     [Fact]
