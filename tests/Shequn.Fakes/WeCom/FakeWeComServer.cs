@@ -120,6 +120,15 @@ public sealed class FakeWeComServer : IAsyncDisposable
     public ConcurrentDictionary<string, JsonObject> JoinWays { get; } = new(StringComparer.Ordinal);
     public ConcurrentQueue<FakeWeComDelivery> Deliveries { get; } = new();
 
+    /// <summary>How long each business call takes (to make calls of two app processes overlap).</summary>
+    public TimeSpan CallDelay { get; set; }
+
+    /// <summary>The most business calls for one corp that were in progress at the same time.</summary>
+    public int MaxConcurrentCalls => _maxConcurrent;
+
+    private readonly ConcurrentDictionary<string, int> _inProgress = new(StringComparer.Ordinal);
+    private int _maxConcurrent;
+
     /// <summary>The client that reaches the app's callback URLs (<see cref="FakeWeComCorp.CallbackUrl"/>; a test server's client works).</summary>
     public HttpClient? CallbackClient { get; set; }
     public TimeSpan CallbackTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -244,6 +253,17 @@ public sealed class FakeWeComServer : IAsyncDisposable
                 _currentToken.TryRemove(t.CorpId, out _);
                 throw;
             }
+            var running = _inProgress.AddOrUpdate(t.CorpId, 1, (_, n) => n + 1);
+            InterlockedMax(ref _maxConcurrent, running);
+            try
+            {
+                if (CallDelay > TimeSpan.Zero)
+                    await Task.Delay(CallDelay);
+            }
+            finally
+            {
+                _inProgress.AddOrUpdate(t.CorpId, 0, (_, n) => n - 1);
+            }
             if (!_methods.TryGetValue(path, out var method))
                 throw new FakeWeComException(60011, "no privilege to access/modify contact/party/agent (fake: unknown path)");
             var result = method(_corps[t.CorpId], body);
@@ -256,6 +276,14 @@ public sealed class FakeWeComServer : IAsyncDisposable
         {
             Calls.Enqueue(new FakeWeComCall(path, body, e.Code, Time.GetUtcNow(), corpId));
             return Error(e);
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
         }
     }
 

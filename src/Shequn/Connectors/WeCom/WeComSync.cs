@@ -38,11 +38,14 @@ public sealed partial class WeComSync(
     {
         if (!options.Value.SyncEnabled)
             return;
+        // The first pass after start is a full sync of every corp: nothing was heard while the app was down.
+        var force = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await SyncOnceAsync(force: false, stoppingToken);
+                await SyncOnceAsync(force, stoppingToken);
+                force = false;
                 await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -358,6 +359,32 @@ public abstract class WeComFlowTests(ShequnFactory factory)
         }
         Assert.True(await SyncAsync(c, force: true));
         Assert.Contains(Fake.Calls, x => x.CorpId == c.Corp.CorpId && x.Path == "externalcontact/groupchat/list");
+    }
+
+    [Fact]
+    public async Task TwoAppProcesses_SyncTheSameCorp_OnlyOneWorksOnItAtATime()
+    {
+        var c = await ConnectAsync();
+        for (var i = 0; i < 3; i++)
+            await Fake.CreateChatAsync(c.Corp, $"wr2h{i}{Guid.NewGuid():N}"[..24], $"双机群{i}", "owner2h", push: false);
+        // A second app process on the same database, with its own sync (its own lease owner name).
+        await using var other = ((WebApplicationFactory<Program>)factory).WithWebHostBuilder(_ => { });
+        var syncs = new[] { factory.Services.GetRequiredService<WeComSync>(), other.Services.GetRequiredService<WeComSync>() };
+        Assert.NotEqual(syncs[0].Owner, syncs[1].Owner);
+
+        Fake.CallDelay = TimeSpan.FromMilliseconds(300);
+        try
+        {
+            var ran = await Task.WhenAll(syncs.Select(s => s.SyncConnectionAsync(c.Connection.Id, force: true, Ct)));
+            Assert.Equal(1, ran.Count(r => r));
+        }
+        finally
+        {
+            Fake.CallDelay = TimeSpan.Zero;
+        }
+        Assert.Equal(1, Fake.MaxConcurrentCalls);
+        Assert.Single(Fake.CallsOf("externalcontact/groupchat/list"), x => x.CorpId == c.Corp.CorpId);
+        Assert.Equal(3, Fake.CallsOf("externalcontact/groupchat/get").Count(x => x.CorpId == c.Corp.CorpId));
     }
 
     private static async Task<ActionDto> SettledAsync(HttpClient api, Guid actionId)
