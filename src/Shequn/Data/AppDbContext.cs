@@ -41,6 +41,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // Secrets stay out of the audit log even encrypted; polling progress and status moves are not staff changes.
         nameof(Connectors.Telegram.TelegramBot.ProtectedToken), nameof(Connectors.Telegram.TelegramBot.ProtectedWebhookSecret),
         nameof(Connectors.Telegram.TelegramBot.PollOffset), nameof(Connectors.Telegram.TelegramBot.StatusAt),
+        nameof(Connectors.WeCom.WeComConnection.ProtectedSecret), nameof(Connectors.WeCom.WeComConnection.ProtectedToken),
+        nameof(Connectors.WeCom.WeComConnection.ProtectedAesKey), nameof(Connectors.WeCom.WeComConnection.SecretHint),
         // Moves with every save, so it says nothing a reader needs; a save that changes only it is no change.
         nameof(Community.UpdatedAt),
     };
@@ -87,6 +89,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<StoredSpamModel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Outbox.OutboundAction>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Connectors.Telegram.TelegramBot>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Connectors.WeCom.WeComConnection>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Connectors.WeCom.WeComChat>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Connectors.WeCom.WeComGroupMessage>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

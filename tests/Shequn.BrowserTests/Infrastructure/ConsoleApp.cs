@@ -36,6 +36,9 @@ public sealed partial class ConsoleApp : IAsyncLifetime
     /// <summary>The app's SQLite database, for a test that must set up a state no API makes (an action left uncertain by a crash).</summary>
     public string DatabasePath => Path.Combine(_dataDir, "shequn.db");
 
+    /// <summary>The fake WeCom the app's <c>WeCom:ApiBaseUrl</c> points at.</summary>
+    public Shequn.Fakes.WeCom.FakeWeComServer WeCom { get; private set; } = null!;
+
     /// <summary>Why the browser tests cannot run here, or null.</summary>
     public string? Unavailable { get; private set; }
 
@@ -115,6 +118,8 @@ public sealed partial class ConsoleApp : IAsyncLifetime
             await _app.WaitForExitAsync();
         }
         _app?.Dispose();
+        if (WeCom is not null)
+            await WeCom.DisposeAsync();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
     }
 
@@ -132,6 +137,8 @@ public sealed partial class ConsoleApp : IAsyncLifetime
             ArgumentList = { dll, "--demo", "--data-dir", _dataDir, "--urls", BaseUrl },
         };
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        WeCom = await Shequn.Fakes.WeCom.FakeWeComServer.StartAsync();
+        start.Environment["WeCom__ApiBaseUrl"] = WeCom.BaseUrl;
         _app = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + dll);
         _app.OutputDataReceived += (_, e) => OnOutput(e.Data);
         _app.ErrorDataReceived += (_, e) => OnOutput(e.Data);

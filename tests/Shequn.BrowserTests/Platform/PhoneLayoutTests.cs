@@ -27,7 +27,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         [
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit",
-            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions",
+            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -139,6 +139,13 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/actions");
                 await page.GetByTestId("actions-table").WaitForAsync();
                 await page.GetByTestId("actions-filter-status").AssertReachableAsync(Width, $"{what}: filter by status");
+                break;
+            case "wecom":
+                await page.OpenAsync("/connections/wecom");
+                if (owner)
+                    await page.GetByTestId("wecom-save").AssertReachableAsync(Width, $"{what}: save");
+                else
+                    await page.GetByTestId("wecom-not-allowed").AssertOnScreenAsync(Width, $"{what}: notice");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "No such page in this test.");

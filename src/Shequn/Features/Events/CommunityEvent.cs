@@ -17,6 +17,10 @@ public enum EventKind
     CommunityDismissed = 8,
     /// <summary>A member may not post until <see cref="CommunityEvent.Text"/> (ISO 8601, UTC; none: until lifted).</summary>
     MemberRestricted = 9,
+    /// <summary>A platform's customer relation changed (WeCom change_external_contact); no group, so it takes no effect.</summary>
+    ContactChanged = 10,
+    /// <summary>A platform callback kept in the log that changes nothing by itself (a group's owner or notice changed, an unknown callback).</summary>
+    PlatformNotice = 11,
 }
 
 public enum MessageKind

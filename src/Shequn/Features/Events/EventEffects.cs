@@ -129,6 +129,10 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
                     var current = stints.LastOrDefault(s => s.JoinedAt <= e.OccurredAt) ?? stints.LastOrDefault();
                     if (current is not null)
                         current.Nickname = e.UserName;
+                    // A member first seen by id only (a WeCom join callback) takes the first name the platform gives.
+                    var named = db.Members.Local.FirstOrDefault(x => x.Id == m) ?? await db.Members.IgnoreQueryFilters().FirstOrDefaultAsync(x => x.Id == m, ct);
+                    if (named is not null && named.DisplayName == $"{e.Platform}:{e.UserId}")
+                        named.DisplayName = Clip(e.UserName.Trim(), Member.NameMaxLength)!;
                     break;
                 case EventKind.CommunityRenamed when !string.IsNullOrWhiteSpace(e.Text):
                     await RenameAsync(community, e.Text.Trim(), ct);

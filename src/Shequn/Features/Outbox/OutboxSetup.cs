@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Shequn.Connectors;
 using Shequn.Connectors.Sandbox;
 using Shequn.Connectors.Telegram;
+using Shequn.Connectors.WeCom;
 
 namespace Shequn.Features.Outbox;
 
@@ -22,6 +23,7 @@ public static class OutboxSetup
         builder.Services.AddSingleton<IConnectorHealth, SandboxConnectorHealth>();
         builder.Services.AddHealthChecks().AddCheck<ConnectorsHealthCheck>("connectors");
         builder.AddShequnTelegram();
+        builder.AddShequnWeCom();
         builder.Services.AddSingleton<ConnectorRegistry>();
         builder.Services.AddScoped<StaffActions>();
         builder.Services.AddScoped<ActionDecisions>();

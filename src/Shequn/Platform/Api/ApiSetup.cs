@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
+using Shequn.Connectors.WeCom;
 using Shequn.Features.ApiTokens;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
@@ -62,6 +63,8 @@ public static class ApiSetup
         api.MapModerationEndpoints();
         api.MapWorkspaceEndpoints();
         api.MapOutboxEndpoints();
+        api.MapWeComEndpoints();
+        WeComCallbackReceiver.Map(app);
         return app;
     }
 }
