@@ -87,6 +87,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<StoredSpamModel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Outbox.OutboundAction>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Connectors.Telegram.TelegramBot>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Tasks.StaffTask>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Shequn.Connectors;
 using Shequn.Connectors.Sandbox;
 using Shequn.Connectors.Telegram;
+using Shequn.Features.Tasks;
 
 namespace Shequn.Features.Outbox;
 
@@ -20,6 +21,7 @@ public static class OutboxSetup
         builder.Services.AddSingleton<OutboxRateLimiter>();
         builder.Services.AddSingleton<IConnector, SandboxConnector>();
         builder.AddShequnTelegram();
+        builder.AddShequnTasks();
         builder.Services.AddSingleton<ConnectorRegistry>();
         builder.Services.AddScoped<StaffActions>();
         builder.Services.AddSingleton<OutboxDispatcher>();

@@ -13,6 +13,7 @@ using Shequn.Features.Moderation;
 using Shequn.Features.Outbox;
 using Shequn.Features.Staff;
 using Shequn.Features.Tags;
+using Shequn.Features.Tasks;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Auth;
 
@@ -61,6 +62,7 @@ public static class ApiSetup
         api.MapModerationEndpoints();
         api.MapWorkspaceEndpoints();
         api.MapOutboxEndpoints();
+        api.MapTaskEndpoints();
         return app;
     }
 }
