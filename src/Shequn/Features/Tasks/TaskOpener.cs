@@ -109,11 +109,14 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         if (await markTask(task.Text) == 0)
             return null;
-        db.Set<StaffTask>().Add(task);
+        // One task per action, even if an earlier attempt got as far as writing it.
+        var existing = await db.Set<StaffTask>().SingleOrDefaultAsync(t => t.ActionId == action.Id, ct);
+        if (existing is null)
+            db.Set<StaffTask>().Add(task);
         await db.SaveChangesAsync(ct);
         if (tx is not null)
             await tx.CommitAsync(ct);
-        return task;
+        return existing ?? task;
     }
 
     /// <summary>The text to paste and, when staff must first find something, what it is about.</summary>
