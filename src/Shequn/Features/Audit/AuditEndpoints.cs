@@ -38,7 +38,7 @@ public static class AuditEndpoints
     [
         nameof(Community), nameof(Member), nameof(Tag), nameof(StaffUser), nameof(ApiToken),
         nameof(ModerationWordList), nameof(ModerationPolicy), nameof(LabelledMessage), nameof(StoredSpamModel),
-        nameof(Shequn.Features.Outbox.OutboundAction),
+        nameof(Shequn.Features.Outbox.OutboundAction), nameof(Shequn.Features.Tasks.StaffTask),
     ];
 
     private static readonly string[] ModerationTypes =
