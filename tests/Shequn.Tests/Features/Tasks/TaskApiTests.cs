@@ -253,6 +253,48 @@ public abstract class TaskApiTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal(["scope", "status"], (await bad.ReadValidationErrorsAsync()).Keys.Order());
     }
+    [Fact]
+    public async Task TwoOperators_SendsAreShared_ByFewestOpenTasks()
+    {
+        var (ws, community) = await CommunityAsync();
+        var first = await StaffAsync(ws, StaffRole.Operator, community, CommunityRole.Operator, "运营一");
+        var second = await StaffAsync(ws, StaffRole.Operator, community, CommunityRole.Operator, "运营二");
+
+        var a = await TaskOfAsync(ws.Owner.Api, await EnqueueAsync(ws.Owner.Api, community, new { kind = "send", text = "一" }));
+        var b = await TaskOfAsync(ws.Owner.Api, await EnqueueAsync(ws.Owner.Api, community, new { kind = "send", text = "二" }));
+
+        Assert.Equal(new[] { first.Id, second.Id }.Order(), new[] { a.AssignedStaffId, b.AssignedStaffId }.Order());
+    }
+
+    [Fact]
+    public async Task RestrictUntil_IsWordedInTheWorkspacesZone_ReplyQuotesItsMessage()
+    {
+        var (ws, community) = await CommunityAsync(name: "禁言群");
+        var until = new DateTimeOffset(2099, 1, 2, 3, 4, 0, TimeSpan.Zero);
+
+        var restrict = await TaskOfAsync(ws.Owner.Api, await EnqueueAsync(ws.Owner.Api, community, new { kind = "restrict", userId = "wx_x", until }));
+        var reply = await TaskOfAsync(ws.Owner.Api, await EnqueueAsync(ws.Owner.Api, community, new { kind = "reply", messageId = "m-404", text = "您好，已为您处理" }));
+
+        Assert.Equal("在群「禁言群」将 wx_x 禁言至 2099-01-02 11:04 UTC+8", restrict.Text);
+        Assert.Equal(("您好，已为您处理", "回复消息（编号 m-404）"), (reply.Text, reply.Context));
+    }
+
+    [Fact]
+    public async Task Audit_ClosingIsReadableByTheSubOwnerOfThatCommunityOnly()
+    {
+        var (ws, community) = await CommunityAsync();
+        var other = await NewCommunityAsync(ws, "manual", "别的群");
+        var hers = await StaffAsync(ws, StaffRole.SubOwner, community, CommunityRole.SubOwner, "副群主甲");
+        var notHers = await StaffAsync(ws, StaffRole.SubOwner, other, CommunityRole.SubOwner, "副群主乙");
+        var task = await TaskOfAsync(hers.Api, await EnqueueAsync(hers.Api, community, new { kind = "remove", userId = "wx_y" }));
+        Assert.Equal(HttpStatusCode.OK, (await hers.Api.PostJsonAsync($"/api/tasks/{task.Id}/done", new { })).StatusCode);
+
+        var seen = await hers.Api.GetJsonAsync<Page<AuditEntryDto>>("/api/audit?entityType=staffTask");
+        var unseen = await notHers.Api.GetJsonAsync<Page<AuditEntryDto>>("/api/audit?entityType=staffTask");
+
+        Assert.Contains(seen.Items, e => e.EntityId == task.Id.ToString() && e.Action == "updated" && e.ActorId == hers.Id);
+        Assert.DoesNotContain(unseen.Items, e => e.EntityId == task.Id.ToString());
+    }
 }
 
 public sealed class TaskApiTests_Sqlite(SqliteFactory factory) : TaskApiTests(factory), IClassFixture<SqliteFactory>;
