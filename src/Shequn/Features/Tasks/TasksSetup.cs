@@ -3,6 +3,14 @@ using Shequn.Connectors.Manual;
 
 namespace Shequn.Features.Tasks;
 
+/// <summary>Tells the nav menu's task count (same circuit) that a task was closed.</summary>
+public sealed class TaskCountSignal
+{
+    public event Action? Changed;
+
+    public void Notify() => Changed?.Invoke();
+}
+
 public static class TasksSetup
 {
     /// <summary>Staff tasks and the Manual connector. Called by the outbox setup, whose dispatcher opens the tasks.</summary>
@@ -14,6 +22,7 @@ public static class TasksSetup
         builder.Services.AddSingleton<IConnector, ManualConnector>();
         builder.Services.AddSingleton<TaskOpener>();
         builder.Services.AddScoped<TaskInbox>();
+        builder.Services.AddScoped<TaskCountSignal>();
         return builder;
     }
 }

@@ -32,7 +32,7 @@ public sealed class TaskInboxPageTests(ConsoleApp app)
         var overdue = page.Locator("[data-testid=task-card][data-overdue=true]");
         Assert.True(await overdue.CountAsync() >= 1);
         Assert.Equal("已逾期", (await overdue.First.GetByTestId("task-overdue").InnerTextAsync()).Trim());
-        Assert.True(await page.GetByTestId("nav-tasks-count").IsVisibleAsync());
+        var countBefore = int.Parse(await page.GetByTestId("nav-tasks-count").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
         await page.ScreenshotAsync("tasks.zh-CN");
 
         await card.GetByTestId("task-done").ClickAsync();
@@ -40,6 +40,8 @@ public sealed class TaskInboxPageTests(ConsoleApp app)
         await page.GetByTestId("task-confirm").ClickAsync();
 
         await card.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        // The nav's count follows at once, without leaving the page.
+        await page.WaitForFunctionAsync($"() => document.querySelector('[data-testid=nav-tasks-count]')?.innerText.trim() === '{countBefore - 1}'");
         using var api = app.ApiClient();
         var action = await api.GetFromJsonAsync<JsonElement>($"/api/actions/{actionId}", TestContext.Current.CancellationToken);
         Assert.Equal("done", action.GetProperty("status").GetString());
