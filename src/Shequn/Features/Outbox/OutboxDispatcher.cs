@@ -220,11 +220,26 @@ public sealed partial class OutboxDispatcher(
     private async Task BecomeTaskAsync(OutboundAction action, ActionPayload payload, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await scope.ServiceProvider.GetRequiredService<Tasks.TaskOpener>().OpenAsync(db, action, payload, now, text => Held(db, action.Id).ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.Status, ActionStatus.Task).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
-            .SetProperty(a => a.Payload, (payload with { TaskText = text }).ToJson()).SetProperty(a => a.CompletedAt, now).SetProperty(a => a.UpdatedAt, now), ct), ct);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await scope.ServiceProvider.GetRequiredService<Tasks.TaskOpener>().OpenAsync(db, action, payload, now, text => Held(db, action.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(a => a.Status, ActionStatus.Task).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+                .SetProperty(a => a.Payload, (payload with { TaskText = text }).ToJson()).SetProperty(a => a.CompletedAt, now).SetProperty(a => a.UpdatedAt, now), ct), ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Nothing reached the platform, so trying again is safe (left to the lease, a send would turn uncertain).
+            var attempts = action.Attempts + 1;
+            var words = EventEffects.Clip("Could not open a staff task: " + ex.Message, OutboundAction.ErrorMaxLength);
+            LogCallFailed(log, action.Id, action.Kind, ErrorCategory.Transient, words);
+            if (attempts < Options.MaxAttempts)
+                await RequeueAsync(action.Id, Backoff(attempts), attempts, ErrorCategory.Transient, words, ct);
+            else
+                await FinishAsync(action.Id, ActionStatus.Failed, s => s
+                    .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Configuration).SetProperty(a => a.Error, words), ct);
+        }
     }
 
     /// <summary>Exponential: base, 2×base, 4×base, … up to the maximum.</summary>

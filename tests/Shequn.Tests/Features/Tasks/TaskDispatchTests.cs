@@ -59,6 +59,28 @@ public abstract class TaskDispatchTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Dispatch_TaskCannotBeOpened_ActionIsQueuedAgainNotUncertain()
+    {
+        var (ws, _, action) = await QueuedAsync("manual", ActionKind.Send);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            // A workspace whose only owner was deactivated has nobody to give the task to.
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.Users.Where(u => u.WorkspaceId == ws).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsActive, false), Ct);
+        }
+        var dispatcher = new OutboxDispatcher(factory.Services.GetRequiredService<IServiceScopeFactory>(), new ConnectorRegistry([]),
+            new OutboxRateLimiter(TimeProvider.System), TimeProvider.System, new OutboxSignal(), Options.Create(new OutboxOptions()), NullLogger<OutboxDispatcher>.Instance);
+
+        await dispatcher.DispatchOnceAsync(Ct);
+
+        await using var read = factory.Services.CreateAsyncScope();
+        var a = await read.ServiceProvider.GetRequiredService<AppDbContext>().Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().SingleAsync(x => x.Id == action, Ct);
+        Assert.Equal((ActionStatus.Queued, 1, ErrorCategory.Transient), (a.Status, a.Attempts, a.ErrorCategory));
+        Assert.StartsWith("Could not open a staff task", a.Error, StringComparison.Ordinal);
+        Assert.Empty((await ReadAsync(action)).Tasks);
+    }
+
+    [Fact]
     public async Task Open_FailsAfterTheStatusChange_ActionStaysAsItWasAndNoTask()
     {
         var (ws, _, actionId) = await QueuedAsync("manual", ActionKind.Send);
