@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Shequn.Features.Outbox;
 using Shequn.Features.Tasks;
 using Shequn.Platform.Localization;
@@ -36,5 +37,18 @@ public sealed class TaskWordsTests
 
         Assert.Equal(TimeSpan.FromMinutes(15), options.DueAfter(ActionKind.DeleteMessage));
         Assert.Equal(options.DefaultDue, options.DueAfter(ActionKind.CreateInviteLink));
+    }
+
+    [Fact]
+    public void Due_FromConfiguration_OverridesOneKindAndKeepsTheOthers()
+    {
+        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Tasks:Due:Remove"] = "00:05:00", ["Tasks:DefaultDue"] = "08:00:00" }).Build();
+        var options = new TasksOptions();
+
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(config.GetSection("Tasks"), options);
+
+        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(8)),
+            (options.DueAfter(ActionKind.Remove), options.DueAfter(ActionKind.DeleteMessage), options.DueAfter(ActionKind.MassSend)));
     }
 }
