@@ -27,7 +27,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         [
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit",
-            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom",
+            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -146,6 +146,14 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                     await page.GetByTestId("wecom-save").AssertReachableAsync(Width, $"{what}: save");
                 else
                     await page.GetByTestId("wecom-not-allowed").AssertOnScreenAsync(Width, $"{what}: notice");
+                break;
+            case "tasks":
+                // The demo gives each of them an open task in its Manual group (the owner's is overdue).
+                await page.OpenAsync("/tasks");
+                await page.GetByTestId("task-card").First.WaitForAsync();
+                await page.GetByTestId("task-copy").First.AssertReachableAsync(Width, $"{what}: copy the text");
+                await page.GetByTestId("task-done").First.AssertReachableAsync(Width, $"{what}: done");
+                await page.GetByTestId("task-could-not").First.AssertReachableAsync(Width, $"{what}: could not");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "No such page in this test.");

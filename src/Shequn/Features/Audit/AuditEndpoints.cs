@@ -38,7 +38,7 @@ public static class AuditEndpoints
     [
         nameof(Community), nameof(Member), nameof(Tag), nameof(StaffUser), nameof(ApiToken),
         nameof(ModerationWordList), nameof(ModerationPolicy), nameof(LabelledMessage), nameof(StoredSpamModel),
-        nameof(Shequn.Features.Outbox.OutboundAction),
+        nameof(Shequn.Features.Outbox.OutboundAction), nameof(Shequn.Features.Tasks.StaffTask),
     ];
 
     private static readonly string[] ModerationTypes =
@@ -121,6 +121,8 @@ public static class AuditEndpoints
             .Select(m => m.ToString()).ToList();
         var tokens = (await db.ApiTokens.Where(t => t.StaffUserId == me.Id).Select(t => t.Id).ToListAsync(ct))
             .Select(t => t.ToString()).ToList();
+        var tasks = (await db.Set<Shequn.Features.Tasks.StaffTask>().Where(t => assigned.Contains(t.CommunityId)).Select(t => t.Id).ToListAsync(ct))
+            .Select(t => t.ToString()).ToList();
         var self = me.Id.ToString();
         var meId = (Guid?)me.Id;
         var moderation = me.CanManageModeration ? ModerationTypes : [];
@@ -129,6 +131,7 @@ public static class AuditEndpoints
             || (e.EntityType == nameof(Member) && members.Contains(e.EntityId))
             || (e.EntityType == nameof(StaffUser) && (e.EntityId == self || e.ActorId == meId))
             || (e.EntityType == nameof(ApiToken) && tokens.Contains(e.EntityId))
+            || (e.EntityType == nameof(Shequn.Features.Tasks.StaffTask) && tasks.Contains(e.EntityId))
             || e.EntityType == nameof(Tag)
             || moderation.Contains(e.EntityType));
     }

@@ -56,6 +56,7 @@ public static class DemoWorkspace
             db.ApiTokens.Add(ApiToken.Issue(workspace.Id, owner.Id, "demo", token));
             await db.SaveChangesAsync(ct);
             await DemoData.SeedAsync(db, users, workspace.Id, staffPassword, ct);
+            await DemoTasks.SeedAsync(db, scope.ServiceProvider.GetRequiredService<Tasks.TaskOpener>(), workspace.Id, owner.Id, DateTime.UtcNow, ct);
             await tx.CommitAsync(ct);
             await output.WriteLineAsync($"Created the demo workspace in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s.");
         }

@@ -158,8 +158,7 @@ public sealed partial class OutboxDispatcher(
         var connector = connectors.For(chat.Platform);
         if (connector is null || !connector.Capabilities.Contains(action.Kind))
         {
-            var task = payload with { TaskText = OutboxTasks.TextFor(action.Kind, payload) };
-            await FinishAsync(action.Id, ActionStatus.Task, s => s.SetProperty(a => a.Payload, task.ToJson()), ct);
+            await BecomeTaskAsync(action, payload, ct);
             return;
         }
         // Platforms pace what the bot posts per chat; moderation (deleting, removing) only counts against the global budget.
@@ -217,6 +216,32 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
+    /// <summary>What the platform cannot do becomes a staff task, committed with the action's status (Features/Tasks).</summary>
+    private async Task BecomeTaskAsync(OutboundAction action, ActionPayload payload, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await scope.ServiceProvider.GetRequiredService<Tasks.TaskOpener>().OpenAsync(db, action, payload, now, text => Held(db, action.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(a => a.Status, ActionStatus.Task).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+                .SetProperty(a => a.Payload, (payload with { TaskText = text }).ToJson()).SetProperty(a => a.CompletedAt, now).SetProperty(a => a.UpdatedAt, now), ct), ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Nothing reached the platform, so trying again is safe (left to the lease, a send would turn uncertain).
+            var attempts = action.Attempts + 1;
+            var words = EventEffects.Clip("Could not open a staff task: " + ex.Message, OutboundAction.ErrorMaxLength);
+            LogCallFailed(log, action.Id, action.Kind, ErrorCategory.Transient, words);
+            if (attempts < Options.MaxAttempts)
+                await RequeueAsync(action.Id, Backoff(attempts), attempts, ErrorCategory.Transient, words, ct);
+            else
+                await FinishAsync(action.Id, ActionStatus.Failed, s => s
+                    .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Configuration).SetProperty(a => a.Error, words), ct);
+        }
+    }
+
     /// <summary>Exponential: base, 2×base, 4×base, … up to the maximum.</summary>
     public TimeSpan Backoff(int attempts)
     {
@@ -266,17 +291,4 @@ public sealed partial class OutboxDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Action {ActionId} ({Kind}) failed: {Category} {Error}")]
     private static partial void LogCallFailed(ILogger logger, Guid actionId, ActionKind kind, ErrorCategory category, string? error);
-}
-
-/// <summary>Ready-to-paste text for an action staff must do by hand (the task inbox words it for people later).</summary>
-public static class OutboxTasks
-{
-    public static string TextFor(ActionKind kind, ActionPayload p) => kind switch
-    {
-        ActionKind.Send or ActionKind.Reply or ActionKind.MassSend => p.Text ?? "",
-        ActionKind.DeleteMessage => $"delete message {p.MessageId}",
-        ActionKind.CreateInviteLink => $"create invite link {p.Name}",
-        ActionKind.RevokeInviteLink => $"revoke invite link {p.InviteLink}",
-        _ => $"{kind} {p.UserId}",
-    };
 }

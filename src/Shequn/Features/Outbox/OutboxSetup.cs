@@ -3,6 +3,7 @@ using Shequn.Connectors;
 using Shequn.Connectors.Sandbox;
 using Shequn.Connectors.Telegram;
 using Shequn.Connectors.WeCom;
+using Shequn.Features.Tasks;
 
 namespace Shequn.Features.Outbox;
 
@@ -24,6 +25,7 @@ public static class OutboxSetup
         builder.Services.AddHealthChecks().AddCheck<ConnectorsHealthCheck>("connectors");
         builder.AddShequnTelegram();
         builder.AddShequnWeCom();
+        builder.AddShequnTasks();
         builder.Services.AddSingleton<ConnectorRegistry>();
         builder.Services.AddScoped<StaffActions>();
         builder.Services.AddScoped<ActionDecisions>();

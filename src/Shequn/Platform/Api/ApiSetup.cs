@@ -14,6 +14,7 @@ using Shequn.Features.Moderation;
 using Shequn.Features.Outbox;
 using Shequn.Features.Staff;
 using Shequn.Features.Tags;
+using Shequn.Features.Tasks;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Auth;
 
@@ -65,6 +66,7 @@ public static class ApiSetup
         api.MapOutboxEndpoints();
         api.MapWeComEndpoints();
         WeComCallbackReceiver.Map(app);
+        api.MapTaskEndpoints();
         return app;
     }
 }

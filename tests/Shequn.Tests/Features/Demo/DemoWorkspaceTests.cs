@@ -35,9 +35,9 @@ public abstract partial class DemoWorkspaceTests(ShequnFactory factory)
         await EnsureDemoAsync();
         var counts = await CountAsync();
 
-        Assert.Equal(DemoCatalog.Communities.Length, counts.Communities);
+        Assert.Equal(DemoCatalog.Communities.Length + DemoTasks.Communities, counts.Communities);
         Assert.Equal(DemoCatalog.Staff.Length + 1, counts.Staff);
-        Assert.Equal(DemoCatalog.Staff.Sum(s => s.Assignments.Length), counts.Assignments);
+        Assert.Equal(DemoCatalog.Staff.Sum(s => s.Assignments.Length) + DemoTasks.Assignments, counts.Assignments);
         Assert.Equal(DemoPlan.MemberCount, counts.Members);
         Assert.InRange(counts.Memberships, DemoPlan.MemberCount, DemoPlan.MemberCount * 2);
         Assert.Equal(DemoCatalog.Tags.Length, counts.Tags);
@@ -55,7 +55,7 @@ public abstract partial class DemoWorkspaceTests(ShequnFactory factory)
         var audited = await db.AuditEntries.GroupBy(a => a.EntityType).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Key, g => g.Count, TestContext.Current.CancellationToken);
 
-        Assert.Equal(DemoCatalog.Communities.Length, audited.GetValueOrDefault(nameof(Community)));
+        Assert.Equal(DemoCatalog.Communities.Length + DemoTasks.Communities, audited.GetValueOrDefault(nameof(Community)));
         Assert.True(audited.GetValueOrDefault("StaffUser") >= DemoCatalog.Staff.Length + 1);
         Assert.False(audited.ContainsKey("Member"));
     }
@@ -69,14 +69,28 @@ public abstract partial class DemoWorkspaceTests(ShequnFactory factory)
         var figures = await api.GetJsonAsync<DashboardFigures>("/api/dashboard");
         var communities = await api.GetJsonAsync<Page<CommunityDto>>("/api/communities?pageSize=100");
 
-        Assert.Equal(DemoCatalog.Communities.Length, figures.Communities);
+        Assert.Equal(DemoCatalog.Communities.Length + DemoTasks.Communities, figures.Communities);
         Assert.InRange(figures.Members, DemoPlan.MemberCount * 3 / 4, DemoPlan.MemberCount);
         Assert.Equal(DemoCatalog.Staff.Length + 1, figures.Staff);
         Assert.True(figures.JoinsThisWeek >= DemoPlan.JoinsThisWeekAtLeast);
-        Assert.Equal(DemoCatalog.Communities.Length, communities.Total);
+        Assert.Equal(DemoCatalog.Communities.Length + DemoTasks.Communities, communities.Total);
         var fishOil = Assert.Single(communities.Items, c => c.Name == DemoCatalog.FishOil);
         Assert.InRange(fishOil.MemberCount, 100, fishOil.Capacity);
         Assert.Contains(fishOil.Staff, s => s.DisplayName == "李静" && s.Role == CommunityRole.SubOwner);
+    }
+
+    [Fact]
+    public async Task EnsureAndPrint_ManualGroup_HasAnOverdueRemovalForTheOwnerAndASendForTheOperator()
+    {
+        var api = factory.ClientWithToken(Printed(await EnsureDemoAsync(), "API token"));
+
+        var open = await api.GetJsonAsync<Page<Shequn.Features.Tasks.TaskDto>>("/api/tasks?status=open");
+
+        Assert.Equal(2, open.Total);
+        Assert.All(open.Items, t => Assert.Equal((DemoTasks.CommunityName, ChatPlatform.Manual), (t.CommunityName, t.Platform)));
+        var removal = open.Items[0];
+        Assert.Equal(("将 刘大海 移出群「老客户微信群」", true, "王总"), (removal.Text, removal.Overdue, removal.AssignedStaffName));
+        Assert.Equal((false, "郑雪", CommunityRole.Operator), (open.Items[1].Overdue, open.Items[1].AssignedStaffName, open.Items[1].AssignedRole));
     }
 
     private async Task<string> EnsureDemoAsync()

@@ -1,0 +1,206 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Members;
+using Shequn.Features.Outbox;
+using Shequn.Features.Staff;
+using Shequn.Features.Workspaces;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Tasks;
+
+public sealed class TasksOptions
+{
+    /// <summary>How long staff have for a task of each kind (configuration <c>Tasks:Due:Remove</c> = <c>00:30:00</c>).</summary>
+    public Dictionary<ActionKind, TimeSpan> Due { get; set; } = new()
+    {
+        // Bad content is removed quickly; people wait for an answer; the rest can wait for the next shift.
+        [ActionKind.DeleteMessage] = TimeSpan.FromMinutes(15),
+        [ActionKind.Remove] = TimeSpan.FromMinutes(30),
+        [ActionKind.Ban] = TimeSpan.FromMinutes(30),
+        [ActionKind.Restrict] = TimeSpan.FromMinutes(30),
+        [ActionKind.Reply] = TimeSpan.FromHours(1),
+        [ActionKind.Send] = TimeSpan.FromHours(1),
+        [ActionKind.ApproveJoin] = TimeSpan.FromHours(2),
+        [ActionKind.DeclineJoin] = TimeSpan.FromHours(2),
+    };
+
+    /// <summary>For kinds not in <see cref="Due"/> (mass sends, invite links, unbans).</summary>
+    public TimeSpan DefaultDue { get; set; } = TimeSpan.FromHours(4);
+
+    public TimeSpan DueAfter(ActionKind kind) => Due.TryGetValue(kind, out var due) ? due : DefaultDue;
+}
+
+/// <summary>
+/// Who does a task by hand. Managing the group (deleting, muting, removing, banning, unbanning, join requests, invite
+/// links) goes to the community's admins, then its sub-owners, then its operators; speaking in it (send, reply,
+/// mass-send) to its operators, then admins, then sub-owners. KOCs never get tasks. Among the holders of the first role
+/// that has any active holder, the one with the fewest open tasks gets it (then the longest assigned). A community with
+/// nobody fit falls back to the workspace's owners, the same way.
+/// </summary>
+public static class TaskRouting
+{
+    private static readonly CommunityRole[] Managing = [CommunityRole.Admin, CommunityRole.SubOwner, CommunityRole.Operator];
+    private static readonly CommunityRole[] Speaking = [CommunityRole.Operator, CommunityRole.Admin, CommunityRole.SubOwner];
+
+    public static IReadOnlyList<CommunityRole> RolesFor(ActionKind kind) => OutboundAction.PostsMessage(kind) ? Speaking : Managing;
+
+    public static async Task<(Guid StaffId, CommunityRole? Role)> AssignAsync(AppDbContext db, Guid workspaceId, Guid communityId, ActionKind kind, CancellationToken ct)
+    {
+        var staff = await db.CommunityStaff.IgnoreQueryFilters()
+            .Where(s => s.CommunityId == communityId && s.StaffUser!.IsActive && s.StaffUser.WorkspaceId == workspaceId)
+            .Select(s => new { s.StaffUserId, s.Role, s.AssignedAt }).ToListAsync(ct);
+        var ids = staff.Select(s => s.StaffUserId).ToList();
+        var owners = await db.Users.Where(u => u.WorkspaceId == workspaceId && u.IsActive && u.Role == StaffRole.Owner)
+            .Select(u => new { u.Id, u.CreatedAt }).ToListAsync(ct);
+        ids.AddRange(owners.Select(o => o.Id));
+        var open = await db.Set<StaffTask>().IgnoreQueryFilters()
+            .Where(t => t.Status == StaffTaskStatus.Open && ids.Contains(t.AssignedStaffId))
+            .GroupBy(t => t.AssignedStaffId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        foreach (var role in RolesFor(kind))
+        {
+            var pick = staff.Where(s => s.Role == role)
+                .OrderBy(s => open.GetValueOrDefault(s.StaffUserId)).ThenBy(s => s.AssignedAt).ThenBy(s => s.StaffUserId).FirstOrDefault();
+            if (pick is not null)
+                return (pick.StaffUserId, role);
+        }
+        var owner = owners.OrderBy(o => open.GetValueOrDefault(o.Id)).ThenBy(o => o.CreatedAt).ThenBy(o => o.Id).FirstOrDefault()
+            ?? throw new InvalidOperationException($"Workspace {workspaceId} has no active owner to give a task to.");
+        return (owner.Id, null);
+    }
+}
+
+/// <summary>
+/// Turns an action a platform cannot do into a <see cref="StaffTask"/>: picks the assignee (<see cref="TaskRouting"/>),
+/// writes the text in the assignee's language and commits the task in one transaction with the action's move to
+/// <see cref="ActionStatus.Task"/>, so that neither exists without the other.
+/// </summary>
+public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZones zones, IOptions<TasksOptions> options)
+{
+    private const int ExcerptLength = 80;
+
+    /// <param name="markTask">Moves the action to <see cref="ActionStatus.Task"/> with the given text inside the transaction;
+    /// returns the rows changed (0 when this caller no longer holds the action: then nothing is written).</param>
+    /// <returns>The task, or null when <paramref name="markTask"/> changed nothing.</returns>
+    public async Task<StaffTask?> OpenAsync(AppDbContext db, OutboundAction action, ActionPayload payload, DateTime now,
+        Func<string, Task<int>> markTask, CancellationToken ct)
+    {
+        if (db.Current.WorkspaceId != action.WorkspaceId)
+            db.Current.ActAsSystem(action.WorkspaceId);
+        var community = await db.Communities.AsNoTracking().Where(c => c.Id == action.CommunityId)
+            .Select(c => new { c.Name, c.Platform }).SingleAsync(ct);
+        var (staffId, role) = await TaskRouting.AssignAsync(db, action.WorkspaceId, action.CommunityId, action.Kind, ct);
+        var culture = await db.Users.Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct);
+        var zone = await zones.GetAsync(action.WorkspaceId, ct);
+        var words = new TaskWords(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), zone);
+        var (text, context) = await WriteAsync(db, action, payload, community.Name, community.Platform, words, ct);
+        var task = new StaffTask
+        {
+            WorkspaceId = action.WorkspaceId, CommunityId = action.CommunityId, ActionId = action.Id, Kind = action.Kind,
+            Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!, Context = EventEffects.Clip(context, 1000),
+            AssignedRole = role, AssignedStaffId = staffId, CreatedAt = now, DueAt = now + options.Value.DueAfter(action.Kind),
+        };
+
+        // The demo opens tasks inside the transaction that builds the workspace; the dispatcher opens its own.
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        if (await markTask(task.Text) == 0)
+            return null;
+        // One task per action, even if an earlier attempt got as far as writing it.
+        var existing = await db.Set<StaffTask>().SingleOrDefaultAsync(t => t.ActionId == action.Id, ct);
+        if (existing is null)
+            db.Set<StaffTask>().Add(task);
+        await db.SaveChangesAsync(ct);
+        if (tx is not null)
+            await tx.CommitAsync(ct);
+        return existing ?? task;
+    }
+
+    /// <summary>The text to paste and, when staff must first find something, what it is about.</summary>
+    private static async Task<(string Text, string? Context)> WriteAsync(AppDbContext db, OutboundAction action, ActionPayload p,
+        string group, ChatPlatform platform, TaskWords w, CancellationToken ct)
+    {
+        switch (action.Kind)
+        {
+            case ActionKind.Send or ActionKind.MassSend:
+                return (p.Text ?? "", null);
+            case ActionKind.Reply:
+                var replyTo = await MessageAsync(db, action, p.MessageId, ct);
+                return (p.Text ?? "", replyTo is { } r ? w["Tasks.Context.ReplyTo", r.Author, r.Excerpt] : w["Tasks.Context.ReplyToUnknown", p.MessageId ?? ""]);
+            case ActionKind.DeleteMessage:
+                var message = await MessageAsync(db, action, p.MessageId, ct);
+                return message is { } m
+                    ? (w["Tasks.Text.DeleteMessage", group, m.Author, m.Excerpt], null)
+                    : (w["Tasks.Text.DeleteMessageUnknown", group, p.MessageId ?? ""], null);
+            case ActionKind.CreateInviteLink:
+                var parts = w["Tasks.Text.CreateInviteLink", group]
+                    + (string.IsNullOrWhiteSpace(p.Name) ? "" : w["Tasks.Text.InviteName", p.Name])
+                    + (p.MemberLimit is { } limit ? w["Tasks.Text.InviteLimit", limit] : "")
+                    + (p.Until is { } expires ? w["Tasks.Text.InviteExpires", w.Time(expires)] : "")
+                    + (p.JoinRequest == true ? w["Tasks.Text.InviteJoinRequest"] : "");
+                return (parts, null);
+            case ActionKind.RevokeInviteLink:
+                return (w["Tasks.Text.RevokeInviteLink", group, p.InviteLink ?? ""], null);
+        }
+        // About one person: restrict, remove, ban, unban, approve or decline a join request.
+        var who = await PersonAsync(db, action, platform, p.UserId, ct);
+        return action.Kind switch
+        {
+            ActionKind.Restrict when p.Until is { } until => (w["Tasks.Text.Restrict", who, group, w.Time(until)], null),
+            ActionKind.Restrict => (w["Tasks.Text.RestrictOpen", who, group], null),
+            _ => (w[$"Tasks.Text.{action.Kind}", who, group], null),
+        };
+    }
+
+    /// <summary>
+    /// The member's name in this group: their nickname here or their name in the workspace, else the name the log last
+    /// gave them, else the platform's id.
+    /// </summary>
+    private static async Task<string> PersonAsync(AppDbContext db, OutboundAction action, ChatPlatform platform, string? userId, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(userId))
+            return "?";
+        var memberId = await db.Set<MemberIdentity>().Where(i => i.Platform == platform && i.UserId == userId).Select(i => (Guid?)i.MemberId).FirstOrDefaultAsync(ct);
+        string? name = null;
+        if (memberId is { } id)
+        {
+            name = await db.Memberships.Where(m => m.MemberId == id && m.CommunityId == action.CommunityId && m.Nickname != null)
+                .OrderByDescending(m => m.JoinedAt).Select(m => m.Nickname).FirstOrDefaultAsync(ct)
+                ?? await db.Members.Where(m => m.Id == id).Select(m => m.DisplayName).FirstOrDefaultAsync(ct);
+        }
+        // REVIEW: the log has no index on users; this scan runs only for tasks, which are few.
+        name ??= await db.Set<CommunityEvent>()
+            .Where(e => e.WorkspaceId == action.WorkspaceId && e.CommunityId == action.CommunityId && e.UserId == userId && e.UserName != null)
+            .OrderByDescending(e => e.Seq).Select(e => e.UserName).FirstOrDefaultAsync(ct);
+        return name ?? userId;
+    }
+
+    private static async Task<(string Author, string Excerpt)?> MessageAsync(AppDbContext db, OutboundAction action, string? messageId, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(messageId))
+            return null;
+        var m = await db.Set<CommunityEvent>()
+            .Where(e => e.WorkspaceId == action.WorkspaceId && e.CommunityId == action.CommunityId && e.Kind == EventKind.MessagePosted && e.MessageId == messageId)
+            .OrderByDescending(e => e.Seq).Select(e => new { e.UserName, e.UserId, e.Text }).FirstOrDefaultAsync(ct);
+        if (m is null)
+            return null;
+        var text = m.Text ?? "";
+        return (m.UserName ?? m.UserId ?? "?", text.Length <= ExcerptLength ? text : text[..ExcerptLength] + "…");
+    }
+
+    /// <summary>One language's task words, and times in the workspace's zone with their offset.</summary>
+    private sealed class TaskWords(IReadOnlyDictionary<string, string> table, CultureInfo culture, TimeZoneInfo zone)
+    {
+        public string this[string key, params object[] args] =>
+            string.Format(culture, table.TryGetValue(key, out var format) ? format : throw new InvalidOperationException($"Missing task text '{key}'."), args);
+
+        public string Time(DateTimeOffset at)
+        {
+            var local = TimeZoneInfo.ConvertTime(at, zone);
+            return local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + WorkspaceClock.OffsetLabel(local.Offset);
+        }
+    }
+}
