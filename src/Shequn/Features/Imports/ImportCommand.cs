@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Events;
+using Shequn.Platform.KeyRing;
 
 namespace Shequn.Features.Imports;
 
@@ -50,6 +51,10 @@ public static class ImportCommand
         var builder = Host.CreateApplicationBuilder([.. hostArgs]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddShequnDatabase();
+        // The import runs the events pipeline, whose connectors decrypt platform secrets with the shared key ring.
+        var dataDir = DataDirectory.Resolve(builder.Configuration);
+        Directory.CreateDirectory(dataDir);
+        builder.Services.AddShequnKeyRing(builder.Configuration, dataDir);
         builder.AddShequnEvents();
         using var host = builder.Build();
         await DatabaseSetup.MigrateAsync(host.Services);

@@ -237,7 +237,8 @@ public abstract class ActionDecisionTests(ShequnFactory factory)
         var connection = Assert.Single(sbx.GetProperty("connections").EnumerateArray());
         Assert.Equal(("沙盒健康群", "connected"), (connection.GetProperty("name").GetString(), connection.GetProperty("state").GetString()));
         var man = connectors["manual"];
-        Assert.Equal((1, 1, 0, false), (man.GetProperty("failed").GetInt32(), man.GetProperty("uncertain").GetInt32(), man.GetProperty("queued").GetInt32(),
+        // Manual has a connector: it can do nothing itself, so everything becomes a staff task.
+        Assert.Equal((1, 1, 0, true), (man.GetProperty("failed").GetInt32(), man.GetProperty("uncertain").GetInt32(), man.GetProperty("queued").GetInt32(),
             man.GetProperty("hasConnector").GetBoolean()));
         Assert.Equal(JsonValueKind.Null, man.GetProperty("oldestQueuedSeconds").ValueKind);
 
