@@ -87,6 +87,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<StoredSpamModel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Outbox.OutboundAction>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Connectors.Telegram.TelegramBot>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Connectors.Telegram.TelegramChat>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Connectors.Telegram.TelegramRawUpdate>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
+using Shequn.Connectors.Telegram;
 using Shequn.Features.ApiTokens;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
@@ -61,6 +62,8 @@ public static class ApiSetup
         api.MapModerationEndpoints();
         api.MapWorkspaceEndpoints();
         api.MapOutboxEndpoints();
+        api.MapTelegramEndpoints();
+        app.MapTelegramWebhook();
         return app;
     }
 }
