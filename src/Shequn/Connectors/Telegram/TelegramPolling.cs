@@ -19,7 +19,7 @@ public sealed partial class TelegramPoller(
     IOptions<TelegramOptions> options, ILogger<TelegramPoller> log) : BackgroundService
 {
     /// <summary>This process, as lease owner.</summary>
-    public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..Math.Min(100, Environment.MachineName.Length + 45)];
+    public string Owner { get; } = $"{Guid.NewGuid():N}:{Environment.ProcessId}:{Environment.MachineName}" is var o && o.Length > 100 ? o[..100] : o;
 
     private readonly Dictionary<Guid, Task> _running = [];
 

@@ -159,9 +159,11 @@ public static class TelegramUpdateMapper
                 break;
             case MessageType.MigrateToChatId:
                 mapped.Migration = new TelegramMigration(m.Chat.Id, m.MigrateToChatId!.Value);
+                mapped.Chat = null; // the group lives on under the new id
                 break;
             case MessageType.MigrateFromChatId:
                 mapped.Migration = new TelegramMigration(m.MigrateFromChatId!.Value, m.Chat.Id);
+                mapped.Chat = null;
                 break;
             default:
                 if (!QuietService.Contains(type))

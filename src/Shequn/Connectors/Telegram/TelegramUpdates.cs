@@ -106,7 +106,7 @@ public sealed partial class TelegramUpdates(IServiceScopeFactory scopes, EventIn
                 chat = new TelegramChat
                 {
                     WorkspaceId = bot.WorkspaceId, BotId = bot.Id, ChatId = status.ChatId, Title = status.Title, Type = status.Type,
-                    BotStatus = status.Status,
+                    BotStatus = "left",
                 };
                 db.Set<TelegramChat>().Add(chat);
             }
@@ -148,6 +148,12 @@ public sealed partial class TelegramUpdates(IServiceScopeFactory scopes, EventIn
         if (old is null)
             return; // already moved (the other half of the pair), or never seen
         var fresh = await FindAsync(db, move.ToChatId, ct);
+        if (fresh is not null && (fresh.MigratedFromChatId == move.FromChatId || (fresh.Approval == TelegramChatApproval.Approved && old.Approval != TelegramChatApproval.Approved)))
+        {
+            // Moved already (the other half of the pair); a row made for the old id since is a stray.
+            db.Remove(old);
+            return;
+        }
         if (fresh is not null)
         {
             // An update from the new supergroup arrived first and made a row of its own: the old one wins.
