@@ -33,6 +33,9 @@ public sealed partial class ConsoleApp : IAsyncLifetime
     public string StaffPassword { get; private set; } = "";
     public string ApiToken { get; private set; } = "";
 
+    /// <summary>The fake Telegram Bot API the app talks to (Telegram:ApiBaseUrl); its webhook pushes reach the app.</summary>
+    public Shequn.Fakes.Telegram.FakeTelegramServer Telegram { get; private set; } = null!;
+
     /// <summary>Why the browser tests cannot run here, or null.</summary>
     public string? Unavailable { get; private set; }
 
@@ -112,6 +115,8 @@ public sealed partial class ConsoleApp : IAsyncLifetime
             await _app.WaitForExitAsync();
         }
         _app?.Dispose();
+        if (Telegram is not null)
+            await Telegram.DisposeAsync();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
     }
 
@@ -119,6 +124,7 @@ public sealed partial class ConsoleApp : IAsyncLifetime
     {
         var dll = FindAppDll();
         BaseUrl = $"http://127.0.0.1:{FreePort()}";
+        Telegram = await Shequn.Fakes.Telegram.FakeTelegramServer.StartAsync();
         var start = new ProcessStartInfo("dotnet")
         {
             // The project folder is the content root, as with `dotnet run --project src/Shequn`.
@@ -129,6 +135,8 @@ public sealed partial class ConsoleApp : IAsyncLifetime
             ArgumentList = { dll, "--demo", "--data-dir", _dataDir, "--urls", BaseUrl },
         };
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Telegram__ApiBaseUrl"] = Telegram.BaseUrl;
+        start.Environment["Telegram__PublicBaseUrl"] = BaseUrl;
         _app = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + dll);
         _app.OutputDataReceived += (_, e) => OnOutput(e.Data);
         _app.ErrorDataReceived += (_, e) => OnOutput(e.Data);
