@@ -35,6 +35,9 @@ public sealed partial class FakeTelegramServer
     /// <summary>What the pusher POSTs with; tests may hand in a client for an in-memory server.</summary>
     public HttpClient WebhookClient { get; set; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
+    /// <summary>How many times getUpdates has handed out each update (one poller confirming by offset: once each).</summary>
+    public ConcurrentDictionary<long, int> TimesPolled { get; } = new();
+
     /// <summary>Every webhook POST, in order.</summary>
     public ConcurrentQueue<FakeWebhookDelivery> WebhookDeliveries { get; } = new();
 
@@ -141,13 +144,21 @@ public sealed partial class FakeTelegramServer
                     q.Pending.RemoveAll(u => u["update_id"]!.GetValue<long>() < offset); // confirmed
             }
             if (q.Pending.Count > 0 || timeout == 0)
-                return new JsonArray([.. q.Pending.Take(limit).Select(u => (JsonNode)u.DeepClone())]);
+                return HandOut(q, limit);
             arrived = q.Arrived.Task;
         }
         // Long poll: hold the call until an update arrives or the timeout passes.
         arrived.Wait(TimeSpan.FromSeconds(Math.Min(timeout, 50)));
         lock (q.Gate)
-            return new JsonArray([.. q.Pending.Take(limit).Select(u => (JsonNode)u.DeepClone())]);
+            return HandOut(q, limit);
+    }
+
+    private JsonArray HandOut(UpdateQueue q, int limit)
+    {
+        var batch = q.Pending.Take(limit).ToList();
+        foreach (var u in batch)
+            TimesPolled.AddOrUpdate(u["update_id"]!.GetValue<long>(), 1, (_, n) => n + 1);
+        return new JsonArray([.. batch.Select(u => (JsonNode)u.DeepClone())]);
     }
 
     private async Task PushAsync(FakeBot bot, UpdateQueue q, string url, string? secret, CancellationToken ct)
