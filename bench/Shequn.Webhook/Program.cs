@@ -18,8 +18,10 @@ using Shequn.Platform.Localization;
 // answer comes after the update's event is committed. The same server answers a bare 200 at /bench/bare (same
 // middleware) as the ceiling. Then wrk paced by a Lua delay() to a fixed offered rate for the p99.
 var seconds = Arg("--seconds", 15);
-var connections = Arg("--connections", 64);
+var connections = Arg("--connections", 256);
 var rate = Arg("--rate", 5000);
+var processor = args.Contains("--processor");
+var synchronous = args.Contains("--normal") ? "Normal" : "Full";
 var work = Path.Combine(Path.GetTempPath(), "shequn-bench-webhook", Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(work);
 await using var fake = await FakeTelegramServer.StartAsync();
@@ -27,7 +29,9 @@ var port = FreePort();
 var url = $"http://127.0.0.1:{port}";
 
 var builder = WebApplication.CreateBuilder(["--data-dir", work, "--urls", url, "--Telegram:ApiBaseUrl", fake.BaseUrl,
-    "--Telegram:PublicBaseUrl", url, "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning"]);
+    "--Telegram:PublicBaseUrl", url, "--Logging:LogLevel:Default", "Warning",
+    // As in the ingest bench: the processor applies events after the answer, off the measured path; it would compete for the two cores.
+    "--Events:ProcessorEnabled", processor ? "true" : "false", "--Events:SqliteSynchronous", synchronous, "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning"]);
 builder.UseShequnDefaults();
 builder.AddShequnDatabase();
 builder.AddShequnAuth();
