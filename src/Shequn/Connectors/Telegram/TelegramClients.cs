@@ -69,7 +69,8 @@ public static class TelegramSetup
     public static IHostApplicationBuilder AddShequnTelegram(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TelegramOptions>().Bind(builder.Configuration.GetSection("Telegram"));
-        builder.Services.AddHttpClient("telegram");
+        // The Bot API carries the token in the URL path: the client factory must not log request URLs.
+        builder.Services.AddHttpClient("telegram").RemoveAllLoggers();
         builder.Services.AddSingleton<TelegramSecrets>();
         builder.Services.AddSingleton<TelegramClients>();
         builder.Services.AddSingleton<ITelegramBots, WorkspaceTelegramBots>();
