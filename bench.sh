@@ -5,12 +5,16 @@
 #   ./bench.sh ingest [--events N] [--producers P] [--batch B] [--rate R] [--latency-seconds S] [--synchronous Full|Normal] [--postgres]
 #     Events through the real ingestion path on SQLite (or, with --postgres, a throwaway PostgreSQL).
 #     Last line: "ingest: N events/s, Rx raw sqlite insert, p99 ack X ms at R/s, peak RSS M MB".
+#   ./bench.sh webhook [--seconds S] [--connections C] [--rate R]: Telegram updates POSTed by wrk to the webhook of the
+#     real app on SQLite (secret header checked, stored before the 200), a bare-200 route on the same server as the
+#     ceiling, and the p99 at R/s offered (wrk paced by a Lua delay). wrk is installed with apt-get if missing.
+#     Last line: "webhook: N updates/s, Rx bare endpoint, p99 X ms at R/s".
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 
@@ -44,6 +48,14 @@ case "$what" in
       args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres")
     fi
     dotnet bench/Shequn.Ingest/bin/Release/net10.0/Shequn.Ingest.dll "${args[@]}"
+    ;;
+  webhook)
+    if ! command -v wrk >/dev/null 2>&1; then
+      echo "installing wrk (apt-get)…" >&2
+      apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null; }
+    fi
+    dotnet build bench/Shequn.Webhook -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    dotnet bench/Shequn.Webhook/bin/Release/net10.0/Shequn.Webhook.dll "$@"
     ;;
   *) usage ;;
 esac

@@ -38,6 +38,8 @@ public sealed partial class ConsoleApp : IAsyncLifetime
 
     /// <summary>The fake WeCom the app's <c>WeCom:ApiBaseUrl</c> points at.</summary>
     public Shequn.Fakes.WeCom.FakeWeComServer WeCom { get; private set; } = null!;
+    /// <summary>The fake Telegram Bot API the app talks to (Telegram:ApiBaseUrl); its webhook pushes reach the app.</summary>
+    public Shequn.Fakes.Telegram.FakeTelegramServer Telegram { get; private set; } = null!;
 
     /// <summary>Why the browser tests cannot run here, or null.</summary>
     public string? Unavailable { get; private set; }
@@ -120,6 +122,8 @@ public sealed partial class ConsoleApp : IAsyncLifetime
         _app?.Dispose();
         if (WeCom is not null)
             await WeCom.DisposeAsync();
+        if (Telegram is not null)
+            await Telegram.DisposeAsync();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
     }
 
@@ -127,6 +131,7 @@ public sealed partial class ConsoleApp : IAsyncLifetime
     {
         var dll = FindAppDll();
         BaseUrl = $"http://127.0.0.1:{FreePort()}";
+        Telegram = await Shequn.Fakes.Telegram.FakeTelegramServer.StartAsync();
         var start = new ProcessStartInfo("dotnet")
         {
             // The project folder is the content root, as with `dotnet run --project src/Shequn`.
@@ -139,6 +144,8 @@ public sealed partial class ConsoleApp : IAsyncLifetime
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         WeCom = await Shequn.Fakes.WeCom.FakeWeComServer.StartAsync();
         start.Environment["WeCom__ApiBaseUrl"] = WeCom.BaseUrl;
+        start.Environment["Telegram__ApiBaseUrl"] = Telegram.BaseUrl;
+        start.Environment["Telegram__PublicBaseUrl"] = BaseUrl;
         _app = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + dll);
         _app.OutputDataReceived += (_, e) => OnOutput(e.Data);
         _app.ErrorDataReceived += (_, e) => OnOutput(e.Data);

@@ -26,7 +26,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         string[] pages =
         [
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
-            "members", "member", "tags", "staff", "tokens", "audit",
+            "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks",
         ];
         foreach (var role in new[] { "owner", "operator" })
@@ -111,6 +111,14 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/audit");
                 await page.GetByTestId("audit-table").Locator("tbody tr").First.WaitForAsync();
                 await page.GetByTestId("audit-filter-actor").AssertReachableAsync(Width, $"{what}: filter by who");
+                break;
+            case "telegram":
+                await page.OpenAsync("/connections/telegram");
+                if (owner)
+                    await page.GetByTestId("telegram-connect").AssertReachableAsync(Width, $"{what}: connect a bot");
+                else
+                    await page.GetByTestId("telegram-read-only").AssertOnScreenAsync(Width, $"{what}: read-only notice");
+                await page.GetByTestId("telegram-groups").AssertOnScreenAsync(Width, $"{what}: groups");
                 break;
             case "moderation-check":
                 await OpenTabAsync(page, 0, what);

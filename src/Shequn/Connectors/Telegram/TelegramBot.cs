@@ -43,6 +43,9 @@ public sealed class TelegramBot : IWorkspaceOwned, IAudited
     public DateTime StatusAt { get; set; } = DateTime.UtcNow;
     /// <summary>Long polling: the next <c>getUpdates</c> offset (highest confirmed update_id + 1).</summary>
     public long PollOffset { get; set; }
+    /// <summary>Long polling: which app process polls this bot now (one at a time), and until when its lease holds.</summary>
+    public string? PollLeaseOwner { get; set; }
+    public DateTime? PollLeaseUntil { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 
@@ -66,6 +69,7 @@ internal sealed class TelegramBotConfiguration : IEntityTypeConfiguration<Telegr
         b.Property(x => x.ProtectedToken).HasMaxLength(2000);
         b.Property(x => x.ProtectedWebhookSecret).HasMaxLength(2000);
         b.Property(x => x.StatusDetail).HasMaxLength(1000);
+        b.Property(x => x.PollLeaseOwner).HasMaxLength(100);
         b.HasIndex(x => x.BotUserId).IsUnique();
         b.HasIndex(x => x.WorkspaceId);
     }

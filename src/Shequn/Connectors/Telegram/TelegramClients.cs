@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Shequn.Data;
 using Telegram.Bot;
@@ -13,6 +14,18 @@ public sealed class TelegramOptions
 
     /// <summary>This app's public address as Telegram should call it (webhook mode), e.g. <c>https://ops.example.com</c>.</summary>
     public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Long polling: seconds Telegram may hold a <c>getUpdates</c> open (0 in tests against the fake).</summary>
+    public int PollTimeoutSeconds { get; set; } = 25;
+
+    /// <summary>Long polling: how long a process's claim on a bot lasts without renewal (renewed before every call).</summary>
+    public TimeSpan PollLease { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Long polling: how often each process looks for bots nobody polls.</summary>
+    public TimeSpan PollScanInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often every bot's token is checked with getMe.</summary>
+    public TimeSpan StatusCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
@@ -56,10 +69,19 @@ public static class TelegramSetup
     public static IHostApplicationBuilder AddShequnTelegram(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TelegramOptions>().Bind(builder.Configuration.GetSection("Telegram"));
-        builder.Services.AddHttpClient("telegram");
+        // The Bot API carries the token in the URL path: the client factory must not log request URLs.
+        builder.Services.AddHttpClient("telegram").RemoveAllLoggers();
         builder.Services.AddSingleton<TelegramSecrets>();
         builder.Services.AddSingleton<TelegramClients>();
         builder.Services.AddSingleton<ITelegramBots, WorkspaceTelegramBots>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TelegramBotDirectory>();
+        builder.Services.AddSingleton<TelegramUpdates>();
+        builder.Services.AddScoped<TelegramConnections>();
+        builder.Services.AddSingleton<TelegramPoller>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TelegramPoller>());
+        builder.Services.AddHostedService<TelegramStatusMonitor>();
+        builder.Services.AddHealthChecks().AddCheck<TelegramHealthCheck>("telegram", tags: ["connectors"]);
         return builder;
     }
 }

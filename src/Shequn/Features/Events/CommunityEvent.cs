@@ -21,6 +21,10 @@ public enum EventKind
     ContactChanged = 10,
     /// <summary>A platform callback kept in the log that changes nothing by itself (a group's owner or notice changed, an unknown callback).</summary>
     PlatformNotice = 11,
+    /// <summary>A message was edited (Telegram <c>edited_message</c>); text is the new text. No effect on figures.</summary>
+    MessageEdited = 12,
+    /// <summary>Someone asked to join (Telegram <c>chat_join_request</c>); text is their bio. No effect until approved.</summary>
+    JoinRequested = 13,
 }
 
 public enum MessageKind
@@ -33,6 +37,13 @@ public enum MessageKind
     RedPacket = 5,
     Voice = 6,
     System = 7,
+    Sticker = 8,
+    Poll = 9,
+    Contact = 10,
+    Location = 11,
+    Video = 12,
+    /// <summary>Content Shequn has no kind for (a dice, a game, a story…): still a message someone posted.</summary>
+    Other = 13,
 }
 
 /// <summary>
@@ -75,6 +86,15 @@ public sealed class CommunityEvent
     public string? ReplyToMessageId { get; set; }
     /// <summary>Message text, the new title of a renamed community, or the end of a restriction (ISO 8601).</summary>
     public string? Text { get; set; }
+
+    public const int InviteLinkMaxLength = 500;
+
+    /// <summary>The invite link a joiner used (or a join request came through), so joins are attributed to links.</summary>
+    public string? InviteLink { get; set; }
+    /// <summary>The forum topic (Telegram <c>message_thread_id</c>) a message was posted in.</summary>
+    public string? TopicId { get; set; }
+    /// <summary>Set when a message was forwarded: the original sender's name (or "hidden").</summary>
+    public string? ForwardedFrom { get; set; }
 }
 
 /// <summary>How far a reader of the log has got; advanced in the same transaction as the reader's effects.</summary>

@@ -42,6 +42,9 @@ internal sealed class CommunityEventConfiguration : IEntityTypeConfiguration<Com
         b.Property(e => e.MessageId).HasMaxLength(CommunityEvent.IdMaxLength);
         b.Property(e => e.ReplyToMessageId).HasMaxLength(CommunityEvent.IdMaxLength);
         b.Property(e => e.Text).HasMaxLength(CommunityEvent.TextMaxLength);
+        b.Property(e => e.InviteLink).HasMaxLength(CommunityEvent.InviteLinkMaxLength);
+        b.Property(e => e.TopicId).HasMaxLength(CommunityEvent.IdMaxLength);
+        b.Property(e => e.ForwardedFrom).HasMaxLength(CommunityEvent.NameMaxLength);
         // The dedupe key. No other index: every index is paid for on the hot path.
         b.HasIndex(e => new { e.WorkspaceId, e.Platform, e.PlatformEventId }).IsUnique();
     }

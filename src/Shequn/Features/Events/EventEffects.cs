@@ -247,6 +247,14 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
         var chats = chatIds.Count == 0 ? [] : await db.Set<PlatformChat>().IgnoreQueryFilters()
             .Where(p => p.WorkspaceId == ws && chatIds.Contains(p.ChatId)).ToListAsync(ct);
         var byChat = chats.ToDictionary(p => (p.Platform, p.ChatId), p => p.CommunityId);
+        // Groups a connected Telegram bot reported wait for approval: their events are held back (skipped) until staff
+        // approve the group, and a migrated group's old id still finds its community.
+        var held = await Connectors.Telegram.TelegramChatApprovals.ResolveAsync(db, ws,
+            events.Where(e => e.CommunityId is null && e.Platform == ChatPlatform.Telegram && e.ChatId is not null && !byChat.ContainsKey((e.Platform, e.ChatId)))
+                .Select(e => e.ChatId!).Distinct().ToList(), ct);
+        foreach (var (chatId, cid) in held)
+            if (cid is { } approved)
+                byChat[(ChatPlatform.Telegram, chatId)] = approved;
         ids.AddRange(byChat.Values);
         var communities = await db.Communities.IgnoreQueryFilters()
             .Where(c => c.WorkspaceId == ws && ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
@@ -261,6 +269,12 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             {
                 if (byChat.TryGetValue((e.Platform, chatId), out var cid))
                     communities.TryGetValue(cid, out community);
+                else if (e.Platform == ChatPlatform.Telegram && held.ContainsKey(chatId))
+                {
+                    _skipped.Add(new SkippedEvent { Seq = e.Seq, WorkspaceId = ws, Reason = "telegram group not approved" });
+                    result[e.Seq] = null;
+                    continue;
+                }
                 else
                 {
                     community = await CreateCommunityAsync(ws, e, ct);

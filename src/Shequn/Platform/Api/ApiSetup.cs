@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 using Shequn.Connectors.WeCom;
+using Shequn.Connectors.Telegram;
 using Shequn.Features.ApiTokens;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
@@ -67,6 +68,8 @@ public static class ApiSetup
         api.MapWeComEndpoints();
         WeComCallbackReceiver.Map(app);
         api.MapTaskEndpoints();
+        api.MapTelegramEndpoints();
+        app.MapTelegramWebhook();
         return app;
     }
 }

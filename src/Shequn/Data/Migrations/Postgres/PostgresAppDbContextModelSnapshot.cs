@@ -198,6 +198,13 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<int>("Mode")
                         .HasColumnType("integer");
 
+                    b.Property<string>("PollLeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("PollLeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<long>("PollOffset")
                         .HasColumnType("bigint");
 
@@ -240,6 +247,108 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId");
 
                     b.ToTable("TelegramBots", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Connectors.Telegram.TelegramChat", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("AddedById")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AddedByName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Approval")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("BotId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("BotStatus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("MigratedFromChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("SeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MigratedFromChatId");
+
+                    b.HasIndex("WorkspaceId", "ChatId")
+                        .IsUnique();
+
+                    b.ToTable("TelegramChats", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Connectors.Telegram.TelegramRawUpdate", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("BotUserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("character varying(64000)");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("UpdateId")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BotUserId", "UpdateId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "ReceivedAt");
+
+                    b.ToTable("TelegramRawUpdates", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Connectors.WeCom.WeComChat", b =>
@@ -680,8 +789,16 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<Guid?>("CommunityId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ForwardedFrom")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<bool>("FromStaff")
                         .HasColumnType("boolean");
+
+                    b.Property<string>("InviteLink")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
 
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
@@ -714,6 +831,10 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<string>("Text")
                         .HasMaxLength(8000)
                         .HasColumnType("character varying(8000)");
+
+                    b.Property<string>("TopicId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
 
                     b.Property<string>("UserId")
                         .HasMaxLength(128)

@@ -187,6 +187,13 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<int>("Mode")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PollLeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PollLeaseUntil")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("PollOffset")
                         .HasColumnType("INTEGER");
 
@@ -229,6 +236,106 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasIndex("WorkspaceId");
 
                     b.ToTable("TelegramBots", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Connectors.Telegram.TelegramChat", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AddedById")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AddedByName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Approval")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("BotId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BotStatus")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MigratedFromChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("SeenAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MigratedFromChatId");
+
+                    b.HasIndex("WorkspaceId", "ChatId")
+                        .IsUnique();
+
+                    b.ToTable("TelegramChats", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Connectors.Telegram.TelegramRawUpdate", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BotUserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BotUserId", "UpdateId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "ReceivedAt");
+
+                    b.ToTable("TelegramRawUpdates", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Connectors.WeCom.WeComChat", b =>
@@ -665,8 +772,16 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<Guid?>("CommunityId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ForwardedFrom")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("FromStaff")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("InviteLink")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
@@ -698,6 +813,10 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.Property<string>("Text")
                         .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TopicId")
+                        .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("UserId")
