@@ -13,6 +13,12 @@ public sealed class TelegramOptions
 
     /// <summary>This app's public address as Telegram should call it (webhook mode), e.g. <c>https://ops.example.com</c>.</summary>
     public string? PublicBaseUrl { get; set; }
+
+    /// <summary>
+    /// Calls a second over all chats that the dispatcher allows itself (Telegram: about 30). Raise it only against the
+    /// fake server (the dispatch benchmark) or for a bot with paid broadcasts.
+    /// </summary>
+    public double GlobalPerSecond { get; set; } = 30;
 }
 
 /// <summary>
@@ -60,6 +66,8 @@ public static class TelegramSetup
         builder.Services.AddSingleton<TelegramSecrets>();
         builder.Services.AddSingleton<TelegramClients>();
         builder.Services.AddSingleton<ITelegramBots, WorkspaceTelegramBots>();
+        builder.Services.AddSingleton<TelegramConnector>();
+        builder.Services.AddSingleton<IConnector>(sp => sp.GetRequiredService<TelegramConnector>());
         return builder;
     }
 }

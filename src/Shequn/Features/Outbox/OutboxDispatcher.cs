@@ -167,7 +167,7 @@ public sealed partial class OutboxDispatcher(
         var wait = limiter.TryAcquire(chat.Platform.ToString(), action.CommunityId.ToString("N"), limits);
         if (wait > TimeSpan.Zero)
         {
-            await RequeueAsync(action.Id, wait, attempts: action.Attempts, category: null, error: null, ct);
+            await RequeueAsync(action.Id, wait, action.Attempts, failure: null, ct);
             return;
         }
 
@@ -204,10 +204,10 @@ public sealed partial class OutboxDispatcher(
             {
                 case ErrorCategory.RateLimited:
                     // Obeyed, never dropped, and not counted against the attempts.
-                    await RequeueAsync(action.Id, retryAfter ?? Options.BackoffBase, action.Attempts, category, words, ct);
+                    await RequeueAsync(action.Id, retryAfter ?? Options.BackoffBase, action.Attempts, (category, words), ct);
                     break;
                 case ErrorCategory.Transient when attempts < Options.MaxAttempts:
-                    await RequeueAsync(action.Id, Backoff(attempts), attempts, category, words, ct);
+                    await RequeueAsync(action.Id, Backoff(attempts), attempts, (category, words), ct);
                     break;
                 default:
                     await FinishAsync(action.Id, ActionStatus.Failed, s => s
@@ -224,15 +224,19 @@ public sealed partial class OutboxDispatcher(
         return TimeSpan.FromTicks((long)Math.Min(Options.BackoffMax.Ticks, Options.BackoffBase.Ticks * factor));
     }
 
-    private async Task RequeueAsync(Guid id, TimeSpan wait, int attempts, ErrorCategory? category, string? error, CancellationToken ct)
+    /// <summary>Puts the action back for later; <paramref name="failure"/> null (a pacing wait) keeps the last failure's words.</summary>
+    private async Task RequeueAsync(Guid id, TimeSpan wait, int attempts, (ErrorCategory Category, string? Words)? failure, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await Held(db, id).ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.Status, ActionStatus.Queued).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
-            .SetProperty(a => a.NextAttemptAt, now + wait).SetProperty(a => a.Attempts, attempts)
-            .SetProperty(a => a.ErrorCategory, category).SetProperty(a => a.Error, error).SetProperty(a => a.UpdatedAt, now), ct);
+        await Held(db, id).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(a => a.Status, ActionStatus.Queued).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+                .SetProperty(a => a.NextAttemptAt, now + wait).SetProperty(a => a.Attempts, attempts).SetProperty(a => a.UpdatedAt, now);
+            if (failure is { } f)
+                s.SetProperty(a => a.ErrorCategory, f.Category).SetProperty(a => a.Error, f.Words);
+        }, ct);
         if (wait <= TimeSpan.FromSeconds(1))
             signal.Notify();
     }
