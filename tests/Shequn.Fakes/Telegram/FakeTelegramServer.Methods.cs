@@ -4,9 +4,10 @@ using System.Text.Json.Nodes;
 namespace Shequn.Fakes.Telegram;
 
 /// <summary>
-/// The fake's flood control (platforms.md B5): messages in one chat at <see cref="PerChatPerSecond"/> with a burst of
-/// <see cref="PerChatBurst"/>, at most <see cref="PerGroupPerMinute"/> in any minute in one group, and
-/// <see cref="GlobalPerSecond"/> calls a second over all chats. Exceeding any is a 429 with <c>retry_after</c>.
+/// The fake's flood control (platforms.md B5), as token buckets: messages in one chat at <see cref="PerChatPerSecond"/>
+/// with a burst of <see cref="PerChatBurst"/>, <see cref="PerGroupPerMinute"/> a minute in one group (a burst of as
+/// many, then one every 60/n s), and <see cref="GlobalPerSecond"/> calls a second over all chats. Exceeding any is a
+/// 429 with <c>retry_after</c>. Telegram does not publish its algorithm; buckets are the most permissive reading.
 /// Tests and the benchmark may change them (the benchmark raises the global one so a run fits a few minutes).
 /// </summary>
 public sealed class FakeTelegramLimits
@@ -38,7 +39,7 @@ public sealed partial class FakeTelegramServer
 
     private readonly Lock _floodLock = new();
     private readonly Dictionary<long, (double Tokens, DateTimeOffset At)> _chatBuckets = [];
-    private readonly Dictionary<long, Queue<DateTimeOffset>> _groupMinutes = [];
+    private readonly Dictionary<long, (double Tokens, DateTimeOffset At)> _groupBuckets = [];
     private (double Tokens, DateTimeOffset At)? _globalBucket;
 
     public FakeTelegramLimits Limits { get; } = new();
@@ -357,19 +358,16 @@ public sealed partial class FakeTelegramServer
             var global = Refill(_globalBucket, Limits.GlobalPerSecond, Limits.GlobalPerSecond, now);
             if (global.Tokens < 1)
                 wait = TimeSpan.FromSeconds((1 - global.Tokens) / Limits.GlobalPerSecond);
-            (double Tokens, DateTimeOffset At) chat = default;
-            Queue<DateTimeOffset>? minute = null;
+            (double Tokens, DateTimeOffset At) chat = default, group = default;
             if (sending)
             {
-                chat = Refill(_chatBuckets.TryGetValue(chatId, out var b) ? b : null, Limits.PerChatBurst, Limits.PerChatPerSecond, now);
+                chat = Refill(_chatBuckets.TryGetValue(chatId, out var c) ? c : null, Limits.PerChatBurst, Limits.PerChatPerSecond, now);
                 if (chat.Tokens < 1)
                     wait = Max(wait, TimeSpan.FromSeconds((1 - chat.Tokens) / Limits.PerChatPerSecond));
-                if (!_groupMinutes.TryGetValue(chatId, out minute))
-                    _groupMinutes[chatId] = minute = new Queue<DateTimeOffset>();
-                while (minute.Count > 0 && now - minute.Peek() >= TimeSpan.FromMinutes(1))
-                    minute.Dequeue();
-                if (minute.Count >= Limits.PerGroupPerMinute)
-                    wait = Max(wait, minute.Peek() + TimeSpan.FromMinutes(1) - now);
+                var perSecond = Limits.PerGroupPerMinute / 60.0;
+                group = Refill(_groupBuckets.TryGetValue(chatId, out var g) ? g : null, Limits.PerGroupPerMinute, perSecond, now);
+                if (group.Tokens < 1)
+                    wait = Max(wait, TimeSpan.FromSeconds((1 - group.Tokens) / perSecond));
             }
             if (wait > TimeSpan.Zero)
             {
@@ -380,7 +378,7 @@ public sealed partial class FakeTelegramServer
             if (sending)
             {
                 _chatBuckets[chatId] = (chat.Tokens - 1, now);
-                minute!.Enqueue(now);
+                _groupBuckets[chatId] = (group.Tokens - 1, now);
             }
         }
     }
