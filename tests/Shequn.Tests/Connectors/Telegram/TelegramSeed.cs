@@ -125,6 +125,7 @@ public sealed class TelegramSeed : IAsyncDisposable
     /// <summary>Starts the built server on <paramref name="port"/> with this database and the extra settings (environment variables).</summary>
     public async Task<Process> StartServerAsync(string dll, int port, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
+        dll = Path.GetFullPath(dll);
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { dll, "--urls", $"http://127.0.0.1:{port}", "--data-dir", DataDir },
@@ -140,8 +141,13 @@ public sealed class TelegramSeed : IAsyncDisposable
         foreach (var (key, value) in settings)
             start.Environment[key] = value;
         var process = Process.Start(start)!;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && errors.Count < 50)
+                errors.Enqueue(line);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -150,7 +156,7 @@ public sealed class TelegramSeed : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"the server exited with {process.ExitCode}");
+                throw new InvalidOperationException($"the server exited with {process.ExitCode}: {string.Join(Environment.NewLine, errors)}");
             try
             {
                 if ((await probe.GetAsync("/health", ct)).IsSuccessStatusCode)
