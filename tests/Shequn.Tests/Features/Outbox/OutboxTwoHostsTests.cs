@@ -28,6 +28,8 @@ public sealed class SharedPostgresHost(string database, IConnector connector) : 
         base.ConfigureWebHost(builder);
         // Small claims, so that the two hosts' claims interleave many times.
         builder.UseSetting("Outbox:BatchSize", "8");
+        // Two nodes share one key ring, so they share its key-encryption secret (each has its own data directory).
+        builder.UseSetting("DataProtection:KeyEncryptionSecret", "two-hosts-test-key-encryption-secret-0123456789");
         builder.ConfigureTestServices(s => s.AddSingleton(connector));
     }
 }
