@@ -49,6 +49,13 @@ public sealed partial class OutboxDispatcher(
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     private static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(5);
+
+    // After a batch that the rate limits held back, the next claim takes about as many as could go (so waiting rows
+    // are not claimed and put back over and over), and a batch in which nothing could go is followed by a pause
+    // until the first token. Without this, a low global limit (Telegram's 30/s) kept the loop claiming and
+    // re-queueing the whole due queue.
+    private int _claimSize;
+    private TimeSpan _pause;
     private DateTime _nextRecovery = DateTime.MinValue;
 
     private OutboxOptions Options => options.Value;
@@ -63,6 +70,8 @@ public sealed partial class OutboxDispatcher(
             {
                 if (await DispatchOnceAsync(stoppingToken) == 0)
                     await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                else if (_pause > TimeSpan.Zero)
+                    await Task.Delay(_pause, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -119,6 +128,9 @@ public sealed partial class OutboxDispatcher(
         {
             await WriteAsync(outcomes, CancellationToken.None);
         }
+        var paced = outcomes.Paced;
+        _claimSize = paced == 0 ? Options.BatchSize : Math.Clamp(claimed.Count - paced + 1, 1, Options.BatchSize);
+        _pause = paced == claimed.Count ? TimeSpan.FromTicks(Math.Min(outcomes.FirstToken.Ticks, TimeSpan.TicksPerSecond)) : TimeSpan.Zero;
         return claimed.Count;
     }
 
@@ -142,6 +154,7 @@ public sealed partial class OutboxDispatcher(
     private async Task<List<Guid>> ClaimAsync(AppDbContext db, DateTime now, CancellationToken ct)
     {
         var until = now + Options.Lease;
+        var size = _claimSize > 0 ? _claimSize : Options.BatchSize;
         // PostgreSQL: rows another node is claiming are skipped, not waited for. The due rows are picked once in a CTE:
         // as an IN (subquery) the planner may run the subquery again per row and claim far more than the batch.
         // SQLite: one writer at a time, so the plain statement is already exclusive.
@@ -149,7 +162,7 @@ public sealed partial class OutboxDispatcher(
             ? $$"""
                 WITH due AS (
                     SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
-                    ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}} FOR UPDATE SKIP LOCKED)
+                    ORDER BY "NextAttemptAt" LIMIT {{size}} FOR UPDATE SKIP LOCKED)
                 UPDATE "OutboundActions" AS a SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
                 FROM due WHERE a."Id" = due."Id"
                 RETURNING a."Id" AS "Value"
@@ -158,7 +171,7 @@ public sealed partial class OutboxDispatcher(
                 UPDATE "OutboundActions" SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
                 WHERE "Status" = {{(int)ActionStatus.Queued}} AND "Id" IN (
                     SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
-                    ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}})
+                    ORDER BY "NextAttemptAt" LIMIT {{size}})
                 RETURNING "Id" AS "Value"
                 """;
         return await db.Database.SqlQueryRaw<Guid>(sql, Owner, until, now).ToListAsync(ct);
@@ -179,6 +192,7 @@ public sealed partial class OutboxDispatcher(
         var wait = limiter.TryAcquire(chat.Platform.ToString(), action.CommunityId.ToString("N"), limits);
         if (wait > TimeSpan.Zero)
         {
+            outcomes.Held(wait);
             Requeue(outcomes, action.Id, wait, action.Attempts, failure: null);
             return;
         }
@@ -240,6 +254,23 @@ public sealed partial class OutboxDispatcher(
     {
         public System.Collections.Concurrent.ConcurrentQueue<(Guid Id, Action<UpdateSettersBuilder<OutboundAction>> Set)> Writes { get; } = new();
         public volatile bool Soon;
+        private int _paced;
+        private long _firstToken = long.MaxValue;
+
+        /// <summary>How many of the batch the rate limits held back.</summary>
+        public int Paced => Volatile.Read(ref _paced);
+
+        /// <summary>The shortest of their waits.</summary>
+        public TimeSpan FirstToken => TimeSpan.FromTicks(Interlocked.Read(ref _firstToken));
+
+        public void Held(TimeSpan wait)
+        {
+            Interlocked.Increment(ref _paced);
+            long seen;
+            while (wait.Ticks < (seen = Interlocked.Read(ref _firstToken)) && Interlocked.CompareExchange(ref _firstToken, wait.Ticks, seen) != seen)
+            {
+            }
+        }
     }
 
     /// <summary>Puts the action back for later; <paramref name="failure"/> null (a pacing wait) keeps the last failure's words.</summary>
