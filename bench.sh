@@ -9,12 +9,17 @@
 #     real app on SQLite (secret header checked, stored before the 200), a bare-200 route on the same server as the
 #     ceiling, and the p99 at R/s offered (wrk paced by a Lua delay). wrk is installed with apt-get if missing.
 #     Last line: "webhook: N updates/s, Rx bare endpoint, p99 X ms at R/s".
+#   ./bench.sh dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres]
+#     N queued sends (100,000) over C Telegram groups (1,000) dispatched by the built server to the fake Bot API with
+#     Telegram's limits; G (30) is the global limit of both the fake and the server: at 30/s 100,000 sends take about
+#     55 min, so raise G (or lower N) for a short run, e.g. --global-per-second 1000 (the per-group limits then bound it).
+#     Last line: "dispatch: N actions, Rx of the limits' maximum, L lost, D sent twice, U us CPU per action".
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 
@@ -56,6 +61,29 @@ case "$what" in
     fi
     dotnet build bench/Shequn.Webhook -c Release -nologo -v quiet -clp:ErrorsOnly >&2
     dotnet bench/Shequn.Webhook/bin/Release/net10.0/Shequn.Webhook.dll "$@"
+    ;;
+  dispatch)
+    args=(); pg=false
+    for a in "$@"; do if [ "$a" = "--postgres" ]; then pg=true; else args+=("$a"); fi; done
+    dotnet build src/Shequn -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    dotnet build bench/Shequn.Dispatch -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    if [ "$pg" = true ]; then
+      # The shared server of the tests if there is one, else a throwaway one as for ingest.
+      if [ -n "${SHEQUN_TEST_PG:-}" ]; then
+        args+=(--postgres "$SHEQUN_TEST_PG")
+      else
+        pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+        [ -n "$pgbin" ] || { echo "PostgreSQL binaries not found" >&2; exit 1; }
+        pgdir=$(mktemp -d /tmp/shequn-bench-pg.XXXXXX); chown postgres "$pgdir"
+        trap 'runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+        runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+          -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdir -c max_connections=100" start >/dev/null
+        args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres")
+      fi
+    fi
+    dotnet bench/Shequn.Dispatch/bin/Release/net10.0/Shequn.Dispatch.dll --app src/Shequn/bin/Release/net10.0/Shequn.dll "${args[@]}"
     ;;
   *) usage ;;
 esac

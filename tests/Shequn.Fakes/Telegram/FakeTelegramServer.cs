@@ -87,6 +87,9 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
     /// <summary>While set, every call fails as if Telegram were unreachable (HTTP 502 with no Bot API body).</summary>
     public bool Down { get; set; }
 
+    /// <summary>How long each answer is held back after the method took effect (a slow Telegram: calls are in flight).</summary>
+    public TimeSpan Latency { get; set; }
+
     public TimeProvider Time { get; }
 
     /// <summary>Scheme and authority to give Telegram.Bot as <c>baseUrl</c>, e.g. <c>http://127.0.0.1:41234</c>.</summary>
@@ -184,6 +187,8 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
         {
             var result = handler(bot, parameters);
             Calls.Enqueue(new FakeTelegramCall(token, method.ToLowerInvariant(), parameters, Time.GetUtcNow(), 200));
+            if (Latency > TimeSpan.Zero)
+                await Task.Delay(Latency);
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(new JsonObject { ["ok"] = true, ["result"] = result ?? JsonValue.Create(true) }.ToJsonString());
         }

@@ -26,6 +26,12 @@ public sealed class TelegramOptions
 
     /// <summary>How often every bot's token is checked with getMe.</summary>
     public TimeSpan StatusCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Calls a second over all chats that the dispatcher allows itself (Telegram: about 30). Raise it only against the
+    /// fake server (the dispatch benchmark) or for a bot with paid broadcasts.
+    /// </summary>
+    public double GlobalPerSecond { get; set; } = 30;
 }
 
 /// <summary>
@@ -82,6 +88,9 @@ public static class TelegramSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TelegramPoller>());
         builder.Services.AddHostedService<TelegramStatusMonitor>();
         builder.Services.AddHealthChecks().AddCheck<TelegramHealthCheck>("telegram", tags: ["connectors"]);
+
+        builder.Services.AddSingleton<TelegramConnector>();
+        builder.Services.AddSingleton<IConnector>(sp => sp.GetRequiredService<TelegramConnector>());
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.Extensions.Options;
 using Shequn.Connectors;
 using Shequn.Data;
@@ -48,6 +49,13 @@ public sealed partial class OutboxDispatcher(
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     private static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(5);
+
+    // After a batch that the rate limits held back, the next claim takes about as many as could go (so waiting rows
+    // are not claimed and put back over and over), and a batch in which nothing could go is followed by a pause
+    // until the first token. Without this, a low global limit (Telegram's 30/s) kept the loop claiming and
+    // re-queueing the whole due queue.
+    private int _claimSize;
+    private TimeSpan _pause;
     private DateTime _nextRecovery = DateTime.MinValue;
 
     private OutboxOptions Options => options.Value;
@@ -62,6 +70,8 @@ public sealed partial class OutboxDispatcher(
             {
                 if (await DispatchOnceAsync(stoppingToken) == 0)
                     await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                else if (_pause > TimeSpan.Zero)
+                    await Task.Delay(_pause, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -105,8 +115,22 @@ public sealed partial class OutboxDispatcher(
                 .Select(p => new { p.CommunityId, p.Platform, p.ChatId }).ToListAsync(ct);
             chats = platforms.ToDictionary(p => p.Key, p => (p.Value, chatIds.FirstOrDefault(c => c.CommunityId == p.Key && c.Platform == p.Value)?.ChatId));
         }
-        await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = ct },
-            async (action, token) => await SettleAsync(action, chats[action.CommunityId], token));
+        // The outcomes are written together, in one transaction after the batch: per action it would be a commit each
+        // (on SQLite an fsync each), which is what limited the dispatch benchmark. Even when shutting down, what was
+        // settled is written, so a call that did happen is not left to recovery (which would make a send uncertain).
+        var outcomes = new Outcomes();
+        try
+        {
+            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = ct },
+                async (action, token) => await SettleAsync(action, chats[action.CommunityId], outcomes, token));
+        }
+        finally
+        {
+            await WriteAsync(outcomes, CancellationToken.None);
+        }
+        var paced = outcomes.Paced;
+        _claimSize = paced == 0 ? Options.BatchSize : Math.Clamp(claimed.Count - paced + 1, 1, Options.BatchSize);
+        _pause = paced == claimed.Count ? TimeSpan.FromTicks(Math.Min(outcomes.FirstToken.Ticks, TimeSpan.TicksPerSecond)) : TimeSpan.Zero;
         return claimed.Count;
     }
 
@@ -130,6 +154,7 @@ public sealed partial class OutboxDispatcher(
     private async Task<List<Guid>> ClaimAsync(AppDbContext db, DateTime now, CancellationToken ct)
     {
         var until = now + Options.Lease;
+        var size = _claimSize > 0 ? _claimSize : Options.BatchSize;
         // PostgreSQL: rows another node is claiming are skipped, not waited for. The due rows are picked once in a CTE:
         // as an IN (subquery) the planner may run the subquery again per row and claim far more than the batch.
         // SQLite: one writer at a time, so the plain statement is already exclusive.
@@ -137,7 +162,7 @@ public sealed partial class OutboxDispatcher(
             ? $$"""
                 WITH due AS (
                     SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
-                    ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}} FOR UPDATE SKIP LOCKED)
+                    ORDER BY "NextAttemptAt" LIMIT {{size}} FOR UPDATE SKIP LOCKED)
                 UPDATE "OutboundActions" AS a SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
                 FROM due WHERE a."Id" = due."Id"
                 RETURNING a."Id" AS "Value"
@@ -146,19 +171,19 @@ public sealed partial class OutboxDispatcher(
                 UPDATE "OutboundActions" SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
                 WHERE "Status" = {{(int)ActionStatus.Queued}} AND "Id" IN (
                     SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
-                    ORDER BY "NextAttemptAt" LIMIT {{Options.BatchSize}})
+                    ORDER BY "NextAttemptAt" LIMIT {{size}})
                 RETURNING "Id" AS "Value"
                 """;
         return await db.Database.SqlQueryRaw<Guid>(sql, Owner, until, now).ToListAsync(ct);
     }
 
-    private async Task SettleAsync(OutboundAction action, (ChatPlatform Platform, string? ChatId) chat, CancellationToken ct)
+    private async Task SettleAsync(OutboundAction action, (ChatPlatform Platform, string? ChatId) chat, Outcomes outcomes, CancellationToken ct)
     {
         var payload = ActionPayload.FromJson(action.Payload);
         var connector = connectors.For(chat.Platform);
         if (connector is null || !connector.Capabilities.Contains(action.Kind))
         {
-            await BecomeTaskAsync(action, payload, ct);
+            await BecomeTaskAsync(action, payload, outcomes, ct);
             return;
         }
         // Platforms pace what the bot posts per chat; moderation (deleting, removing) only counts against the global budget.
@@ -166,7 +191,8 @@ public sealed partial class OutboxDispatcher(
         var wait = limiter.TryAcquire(chat.Platform.ToString(), action.CommunityId.ToString("N"), limits);
         if (wait > TimeSpan.Zero)
         {
-            await RequeueAsync(action.Id, wait, attempts: action.Attempts, category: null, error: null, ct);
+            outcomes.Held(wait);
+            Requeue(outcomes, action.Id, wait, action.Attempts, failure: null);
             return;
         }
 
@@ -177,10 +203,9 @@ public sealed partial class OutboxDispatcher(
             timeout.CancelAfter(Options.CallTimeout);
             var call = new ConnectorCall(action.Id, action.WorkspaceId, action.CommunityId, chat.ChatId, action.Kind, payload);
             var platformIds = await connector.ExecuteAsync(call, timeout.Token);
-            var now = time.GetUtcNow().UtcDateTime;
-            await FinishAsync(action.Id, ActionStatus.Done, s => s
+            Finish(outcomes, action.Id, ActionStatus.Done, s => s
                 .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.PlatformIds, platformIds)
-                .SetProperty(a => a.ErrorCategory, (ErrorCategory?)null).SetProperty(a => a.Error, (string?)null), ct);
+                .SetProperty(a => a.ErrorCategory, (ErrorCategory?)null).SetProperty(a => a.Error, (string?)null));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -190,9 +215,9 @@ public sealed partial class OutboxDispatcher(
         catch (OperationCanceledException) when (!OutboundAction.IsIdempotent(action.Kind) && !connector.DeduplicatesSends)
         {
             // No answer in time: the platform may have acted. A send is not repeated blindly (ADR-006).
-            await FinishAsync(action.Id, ActionStatus.Uncertain, s => s
+            Finish(outcomes, action.Id, ActionStatus.Uncertain, s => s
                 .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Transient)
-                .SetProperty(a => a.Error, $"No answer within {Options.CallTimeout.TotalSeconds:0.#} s: it may or may not have reached the group, so it is not sent again."), ct);
+                .SetProperty(a => a.Error, $"No answer within {Options.CallTimeout.TotalSeconds:0.#} s: it may or may not have reached the group, so it is not sent again."));
         }
         catch (Exception ex)
         {
@@ -203,21 +228,21 @@ public sealed partial class OutboxDispatcher(
             {
                 case ErrorCategory.RateLimited:
                     // Obeyed, never dropped, and not counted against the attempts.
-                    await RequeueAsync(action.Id, retryAfter ?? Options.BackoffBase, action.Attempts, category, words, ct);
+                    Requeue(outcomes, action.Id, retryAfter ?? Options.BackoffBase, action.Attempts, (category, words));
                     break;
                 case ErrorCategory.Transient when attempts < Options.MaxAttempts:
-                    await RequeueAsync(action.Id, Backoff(attempts), attempts, category, words, ct);
+                    Requeue(outcomes, action.Id, Backoff(attempts), attempts, (category, words));
                     break;
                 default:
-                    await FinishAsync(action.Id, ActionStatus.Failed, s => s
-                        .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, category).SetProperty(a => a.Error, words), ct);
+                    Finish(outcomes, action.Id, ActionStatus.Failed, s => s
+                        .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, category).SetProperty(a => a.Error, words));
                     break;
             }
         }
     }
 
     /// <summary>What the platform cannot do becomes a staff task, committed with the action's status (Features/Tasks).</summary>
-    private async Task BecomeTaskAsync(OutboundAction action, ActionPayload payload, CancellationToken ct)
+    private async Task BecomeTaskAsync(OutboundAction action, ActionPayload payload, Outcomes outcomes, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         try
@@ -235,10 +260,10 @@ public sealed partial class OutboxDispatcher(
             var words = EventEffects.Clip("Could not open a staff task: " + ex.Message, OutboundAction.ErrorMaxLength);
             LogCallFailed(log, action.Id, action.Kind, ErrorCategory.Transient, words);
             if (attempts < Options.MaxAttempts)
-                await RequeueAsync(action.Id, Backoff(attempts), attempts, ErrorCategory.Transient, words, ct);
+                Requeue(outcomes, action.Id, Backoff(attempts), attempts, (ErrorCategory.Transient, words));
             else
-                await FinishAsync(action.Id, ActionStatus.Failed, s => s
-                    .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Configuration).SetProperty(a => a.Error, words), ct);
+                Finish(outcomes, action.Id, ActionStatus.Failed, s => s
+                    .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Configuration).SetProperty(a => a.Error, words));
         }
     }
 
@@ -249,31 +274,71 @@ public sealed partial class OutboxDispatcher(
         return TimeSpan.FromTicks((long)Math.Min(Options.BackoffMax.Ticks, Options.BackoffBase.Ticks * factor));
     }
 
-    private async Task RequeueAsync(Guid id, TimeSpan wait, int attempts, ErrorCategory? category, string? error, CancellationToken ct)
+    /// <summary>What to write for each settled action of a batch; collected from the parallel calls.</summary>
+    private sealed class Outcomes
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await Held(db, id).ExecuteUpdateAsync(s => s
-            .SetProperty(a => a.Status, ActionStatus.Queued).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
-            .SetProperty(a => a.NextAttemptAt, now + wait).SetProperty(a => a.Attempts, attempts)
-            .SetProperty(a => a.ErrorCategory, category).SetProperty(a => a.Error, error).SetProperty(a => a.UpdatedAt, now), ct);
-        if (wait <= TimeSpan.FromSeconds(1))
-            signal.Notify();
+        public System.Collections.Concurrent.ConcurrentQueue<(Guid Id, Action<UpdateSettersBuilder<OutboundAction>> Set)> Writes { get; } = new();
+        public volatile bool Soon;
+        private int _paced;
+        private long _firstToken = long.MaxValue;
+
+        /// <summary>How many of the batch the rate limits held back.</summary>
+        public int Paced => Volatile.Read(ref _paced);
+
+        /// <summary>The shortest of their waits.</summary>
+        public TimeSpan FirstToken => TimeSpan.FromTicks(Interlocked.Read(ref _firstToken));
+
+        public void Held(TimeSpan wait)
+        {
+            Interlocked.Increment(ref _paced);
+            long seen;
+            while (wait.Ticks < (seen = Interlocked.Read(ref _firstToken)) && Interlocked.CompareExchange(ref _firstToken, wait.Ticks, seen) != seen)
+            {
+            }
+        }
     }
 
-    private async Task FinishAsync(Guid id, ActionStatus status,
-        Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<OutboundAction>> more, CancellationToken ct)
+    /// <summary>Puts the action back for later; <paramref name="failure"/> null (a pacing wait) keeps the last failure's words.</summary>
+    private void Requeue(Outcomes outcomes, Guid id, TimeSpan wait, int attempts, (ErrorCategory Category, string? Words)? failure)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        await Held(db, id).ExecuteUpdateAsync(s =>
+        outcomes.Writes.Enqueue((id, s =>
+        {
+            s.SetProperty(a => a.Status, ActionStatus.Queued).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+                .SetProperty(a => a.NextAttemptAt, now + wait).SetProperty(a => a.Attempts, attempts).SetProperty(a => a.UpdatedAt, now);
+            if (failure is { } f)
+                s.SetProperty(a => a.ErrorCategory, f.Category).SetProperty(a => a.Error, f.Words);
+        }
+        ));
+        if (wait <= TimeSpan.FromSeconds(1))
+            outcomes.Soon = true;
+    }
+
+    private void Finish(Outcomes outcomes, Guid id, ActionStatus status, Action<UpdateSettersBuilder<OutboundAction>> more)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        outcomes.Writes.Enqueue((id, s =>
         {
             s.SetProperty(a => a.Status, status).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
                 .SetProperty(a => a.CompletedAt, now).SetProperty(a => a.UpdatedAt, now);
             more(s);
-        }, ct);
+        }
+        ));
+    }
+
+    /// <summary>Writes a batch's outcomes in one transaction (each only if this node still holds the action).</summary>
+    private async Task WriteAsync(Outcomes outcomes, CancellationToken ct)
+    {
+        if (outcomes.Writes.IsEmpty)
+            return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        foreach (var (id, set) in outcomes.Writes)
+            await Held(db, id).ExecuteUpdateAsync(set, ct);
+        await tx.CommitAsync(ct);
+        if (outcomes.Soon)
+            signal.Notify();
     }
 
     /// <summary>The action, only while this node still holds it: a node whose lease ran out writes nothing.</summary>

@@ -117,6 +117,8 @@ public static class OutboxInputs
                 v.MaxLength("name", input.Name, 32);
                 if (input.MemberLimit is < 1 or > 99_999)
                     v.Add("memberLimit", "OutOfRange", "'memberLimit' must be between 1 and 99999.");
+                else if (input.MemberLimit is not null && input.JoinRequest == true)
+                    v.Add("memberLimit", "OutboxLimitWithApproval", "'memberLimit' cannot be combined with 'joinRequest': a link that needs approval has no member limit.");
                 if (input.Until is { } expires && expires.UtcDateTime <= now)
                     v.Add("until", "OutOfRange", "'until' (the link's expiry) must be in the future.");
                 break;
