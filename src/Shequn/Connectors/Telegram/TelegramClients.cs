@@ -87,7 +87,7 @@ public static class TelegramSetup
         builder.Services.AddSingleton<TelegramPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TelegramPoller>());
         builder.Services.AddHostedService<TelegramStatusMonitor>();
-        builder.Services.AddHealthChecks().AddCheck<TelegramHealthCheck>("telegram", tags: ["connectors"]);
+        builder.Services.AddSingleton<IConnectorHealth, TelegramConnectorHealth>();
 
         builder.Services.AddSingleton<TelegramConnector>();
         builder.Services.AddSingleton<IConnector>(sp => sp.GetRequiredService<TelegramConnector>());

@@ -65,9 +65,35 @@ public sealed partial class TelegramConnector(
         }
         catch (Exception e) when (Map(e) is { } mapped)
         {
+            if (mapped.Category == ErrorCategory.Auth)
+                await MarkRefusedAsync(bot.BotId, mapped.Message, ct);
             throw mapped;
         }
     }
+
+    /// <summary>
+    /// Telegram refused the token mid-dispatch: the connection page and <c>/health</c> say so at once rather than after
+    /// the next periodic check, and the workspace's later actions wait for a reconnected bot instead of failing one by one.
+    /// </summary>
+    private async Task MarkRefusedAsync(long botUserId, string words, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var now = DateTime.UtcNow;
+            await db.Set<TelegramBot>().IgnoreQueryFilters().Where(b => b.BotUserId == botUserId)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, TelegramBotStatus.Unauthorized)
+                    .SetProperty(b => b.StatusDetail, EventEffects.Clip(words, 1000)).SetProperty(b => b.StatusAt, now), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStatusNotSaved(log, botUserId, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram refused bot {BotUserId}'s token, and its status could not be saved: {Reason}")]
+    private static partial void LogStatusNotSaved(ILogger logger, long botUserId, string reason);
 
     private async Task<string?> DoAsync(TelegramBotClient bot, long chatId, ConnectorCall call, CancellationToken ct)
     {

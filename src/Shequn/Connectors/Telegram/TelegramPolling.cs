@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Shequn.Data;
+using Shequn.Features.Communities;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 
@@ -183,19 +184,24 @@ public sealed class TelegramStatusMonitor(IServiceScopeFactory scopes, TelegramC
     }
 }
 
-/// <summary><c>/health</c> entry "telegram": degraded while any bot's token is refused or Telegram fails, naming the bots.</summary>
-public sealed class TelegramHealthCheck(IServiceScopeFactory scopes) : IHealthCheck
+/// <summary>
+/// Each bot as a connection for <c>/health/details</c> (its workspace's owner only) and the anonymous <c>/health</c>
+/// summary, which turns Degraded while a token is refused; names and Telegram's words never reach another workspace.
+/// </summary>
+public sealed class TelegramConnectorHealth(IServiceScopeFactory scopes) : IConnectorHealth
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ConnectionHealth>> ConnectionsAsync(Guid? workspaceId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var bots = await db.Set<TelegramBot>().IgnoreQueryFilters().AsNoTracking()
-            .Select(b => new { b.Username, b.Status, b.StatusDetail }).ToListAsync(cancellationToken);
-        var data = bots.ToDictionary(b => "@" + b.Username, b => (object)(b.Status.ToString().ToLowerInvariant() + (b.StatusDetail is null ? "" : ": " + b.StatusDetail)));
-        var failing = bots.Where(b => b.Status != TelegramBotStatus.Connected).Select(b => $"@{b.Username} {b.Status.ToString().ToLowerInvariant()}").ToList();
-        return failing.Count == 0
-            ? HealthCheckResult.Healthy($"{bots.Count} bot(s) connected", data)
-            : HealthCheckResult.Degraded(string.Join("; ", failing), data: data);
+            .Where(b => workspaceId == null || b.WorkspaceId == workspaceId)
+            .Select(b => new { b.WorkspaceId, b.Username, b.Status, b.StatusDetail, b.StatusAt }).ToListAsync(ct);
+        return [.. bots.Select(b => new ConnectionHealth(b.WorkspaceId, ChatPlatform.Telegram, "@" + b.Username, b.Status switch
+        {
+            TelegramBotStatus.Connected => ConnectionState.Connected,
+            TelegramBotStatus.Unauthorized => ConnectionState.Down,
+            _ => ConnectionState.Degraded,
+        }, b.StatusDetail, b.StatusAt))];
     }
 }

@@ -240,29 +240,24 @@ public static class WeComEndpoints
 }
 
 /// <summary>
-/// The WeCom part of <c>/health</c>: degraded while any connection is refused or failing, with each failing
-/// connection's status and WeCom's words in the data (by connection id; no corp ids or secrets).
+/// Each corp connection for <c>/health/details</c> (its workspace's owner only) and the anonymous <c>/health</c> summary,
+/// which turns Degraded while WeCom refuses a corp's secret. No corp secrets, and nothing reaches another workspace.
 /// </summary>
-public sealed class WeComHealthCheck(IServiceScopeFactory scopes) : IHealthCheck
+public sealed class WeComConnectorHealth(IServiceScopeFactory scopes) : IConnectorHealth
 {
-    /// <summary>Each connection's status and detail, by connection id: the small provider the connector details on /health use.</summary>
-    public static async Task<IReadOnlyDictionary<string, object>> ReportAsync(AppDbContext db, CancellationToken ct)
-    {
-        var rows = await db.Set<WeComConnection>().IgnoreQueryFilters().AsNoTracking()
-            .Select(c => new { c.Id, c.Status, c.StatusDetail, c.LastSyncAt }).ToListAsync(ct);
-        return rows.ToDictionary(r => "wecom:" + r.Id, r => (object)(r.StatusDetail is null ? r.Status.ToString() : $"{r.Status}: {r.StatusDetail}"));
-    }
-
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ConnectionHealth>> ConnectionsAsync(Guid? workspaceId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var report = await ReportAsync(db, cancellationToken);
-        var failing = report.Values.Count(v => v is string s && (s.StartsWith(nameof(WeComConnectionStatus.AuthFailed), StringComparison.Ordinal)
-            || s.StartsWith(nameof(WeComConnectionStatus.Error), StringComparison.Ordinal)));
-        return failing == 0
-            ? HealthCheckResult.Healthy($"{report.Count} WeCom connection(s)", report)
-            : HealthCheckResult.Degraded($"{failing} of {report.Count} WeCom connection(s) failing", data: report);
+        var rows = await db.Set<WeComConnection>().IgnoreQueryFilters().AsNoTracking()
+            .Where(c => workspaceId == null || c.WorkspaceId == workspaceId)
+            .Select(c => new { c.WorkspaceId, c.CorpId, c.Status, c.StatusDetail, c.LastSyncAt }).ToListAsync(ct);
+        return [.. rows.Select(r => new ConnectionHealth(r.WorkspaceId, ChatPlatform.WeCom, r.CorpId, r.Status switch
+        {
+            WeComConnectionStatus.Connected => ConnectionState.Connected,
+            WeComConnectionStatus.AuthFailed => ConnectionState.Down,
+            _ => ConnectionState.Degraded,
+        }, r.StatusDetail, r.LastSyncAt))];
     }
 }
 
@@ -280,7 +275,7 @@ public static class WeComSetup
         builder.Services.AddScoped<WeComConnections>();
         builder.Services.AddSingleton<WeComSync>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WeComSync>());
-        builder.Services.AddHealthChecks().AddCheck<WeComHealthCheck>("wecom");
+        builder.Services.AddSingleton<IConnectorHealth, WeComConnectorHealth>();
         return builder;
     }
 }

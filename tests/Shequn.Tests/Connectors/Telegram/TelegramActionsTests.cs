@@ -1,3 +1,4 @@
+using Shequn.Connectors.Telegram;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -182,6 +183,14 @@ public abstract class TelegramActionsTests<TFactory>(TFactory factory) where TFa
         Assert.Equal((ActionStatus.Failed, ErrorCategory.Auth), (a.Status, a.ErrorCategory));
         Assert.Contains("401", a.Error, StringComparison.Ordinal);
         Assert.Contains("Unauthorized", a.Error, StringComparison.Ordinal);
+
+        // The connection shows the refusal at once, and later actions wait for a reconnected bot instead of calling.
+        var bot = Assert.Single((await w.Ws.Owner.Api.GetJsonAsync<TelegramConnectionDto>("/api/telegram/bots")).Bots);
+        Assert.Equal(TelegramBotStatus.Unauthorized, bot.Status);
+        var calls = Fake.CallsOf("sendMessage").Count;
+        var next = await w.SettledAsync((await w.EnqueueAsync(new { kind = "send", text = "again" })).Id);
+        Assert.Equal((ActionStatus.Failed, ErrorCategory.Configuration), (next.Status, next.ErrorCategory));
+        Assert.Equal(calls, Fake.CallsOf("sendMessage").Count);
     }
 
     [Fact]

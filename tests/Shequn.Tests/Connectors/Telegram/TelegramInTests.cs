@@ -329,10 +329,15 @@ public abstract class TelegramInTests<TFactory>(TFactory factory) where TFactory
         Assert.Contains("Unauthorized", checkedBot.StatusDetail, StringComparison.Ordinal);
         Assert.Equal(TelegramBotStatus.Unauthorized, Assert.Single((await ws.Owner.Api.GetJsonAsync<TelegramConnectionDto>("/api/telegram/bots")).Bots).Status);
 
-        var health = await factory.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == "telegram", Ct);
-        var entry = health.Entries["telegram"];
-        Assert.Equal(HealthStatus.Degraded, entry.Status);
-        Assert.Contains($"@{bot.Username} unauthorized", entry.Description, StringComparison.Ordinal);
+        var details = await ws.Owner.Api.GetJsonAsync<System.Text.Json.JsonElement>("/health/details");
+        var telegram = details.GetProperty("connectors").EnumerateArray().Single(p => p.GetProperty("platform").GetString() == "telegram");
+        var connection = Assert.Single(telegram.GetProperty("connections").EnumerateArray());
+        Assert.Equal(("@" + bot.Username, "down"), (connection.GetProperty("name").GetString(), connection.GetProperty("state").GetString()));
+        Assert.Contains("Unauthorized", connection.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using (var anonymous = factory.CreateClient())
+            Assert.Equal("Degraded", await anonymous.GetStringAsync("/health", Ct));
+        var stranger = await factory.NewWorkspaceAsync();
+        Assert.DoesNotContain(bot.Username, await stranger.Owner.Api.GetStringAsync("/health/details", Ct), StringComparison.Ordinal);
 
         // A new token for the same bot (after /revoke in @BotFather) connects it again.
         bot.Revoked = false;

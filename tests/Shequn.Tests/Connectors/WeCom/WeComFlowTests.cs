@@ -289,10 +289,14 @@ public abstract class WeComFlowTests(ShequnFactory factory)
         Assert.Equal(WeComConnectionStatus.AuthFailed, listed.Status);
         Assert.DoesNotContain("wrong-secret", await c.Ws.Owner.Api.GetStringAsync("/api/wecom/connections", Ct), StringComparison.Ordinal);
 
-        var health = await factory.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Name == "wecom", Ct);
-        var entry = health.Entries["wecom"];
-        Assert.Equal(HealthStatus.Degraded, entry.Status);
-        Assert.Contains("40001", (string)entry.Data["wecom:" + c.Connection.Id], StringComparison.Ordinal);
+        // The owner's health details name the corp and WeCom's words; another workspace's owner sees none of it.
+        var details = await c.Ws.Owner.Api.GetJsonAsync<System.Text.Json.JsonElement>("/health/details");
+        var wecom = details.GetProperty("connectors").EnumerateArray().Single(p => p.GetProperty("platform").GetString() == "weCom");
+        var connection = Assert.Single(wecom.GetProperty("connections").EnumerateArray());
+        Assert.Equal("down", connection.GetProperty("state").GetString());
+        Assert.Contains("40001", connection.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var stranger = await factory.NewWorkspaceAsync();
+        Assert.DoesNotContain("40001", await stranger.Owner.Api.GetStringAsync("/health/details", Ct), StringComparison.Ordinal);
         using var anonymous = factory.CreateClient();
         Assert.Equal("Degraded", await anonymous.GetStringAsync("/health", Ct));
 
