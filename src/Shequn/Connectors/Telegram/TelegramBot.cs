@@ -40,6 +40,7 @@ public sealed class TelegramBot : IWorkspaceOwned, IAudited
     public TelegramBotStatus Status { get; set; }
     /// <summary>Telegram's own words for the last failure, or null while connected.</summary>
     public string? StatusDetail { get; set; }
+    /// <summary>When the status was last established (a change, or the periodic check that confirmed it).</summary>
     public DateTime StatusAt { get; set; } = DateTime.UtcNow;
     /// <summary>Long polling: the next <c>getUpdates</c> offset (highest confirmed update_id + 1).</summary>
     public long PollOffset { get; set; }

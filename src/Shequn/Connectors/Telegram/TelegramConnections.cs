@@ -256,10 +256,25 @@ public static class TelegramStatusCheck
 
     public static void Set(TelegramBot bot, TelegramBotStatus status, string? detail)
     {
+        detail = Clip(detail);
         if (bot.Status == status && bot.StatusDetail == detail)
             return;
         bot.Status = status;
-        bot.StatusDetail = detail is { Length: > 1000 } ? detail[..1000] : detail;
+        bot.StatusDetail = detail;
         bot.StatusAt = DateTime.UtcNow;
     }
+
+    /// <summary>
+    /// The same as <see cref="Set"/> without loading the rows: what a poller or the connector learned from a call, written
+    /// only where it changes something.
+    /// </summary>
+    public static Task<int> SaveAsync(IQueryable<TelegramBot> bots, TelegramBotStatus status, string? detail, CancellationToken ct)
+    {
+        detail = Clip(detail);
+        var now = DateTime.UtcNow;
+        return bots.Where(b => b.Status != status || b.StatusDetail != detail)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, status).SetProperty(b => b.StatusDetail, detail).SetProperty(b => b.StatusAt, now), ct);
+    }
+
+    private static string? Clip(string? detail) => detail is { Length: > 1000 } ? detail[..1000] : detail;
 }

@@ -81,10 +81,8 @@ public sealed partial class TelegramConnector(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            var now = DateTime.UtcNow;
-            await db.Set<TelegramBot>().IgnoreQueryFilters().Where(b => b.BotUserId == botUserId)
-                .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, TelegramBotStatus.Unauthorized)
-                    .SetProperty(b => b.StatusDetail, EventEffects.Clip(words, 1000)).SetProperty(b => b.StatusAt, now), ct);
+            await TelegramStatusCheck.SaveAsync(db.Set<TelegramBot>().IgnoreQueryFilters().Where(b => b.BotUserId == botUserId),
+                TelegramBotStatus.Unauthorized, words, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -129,10 +129,7 @@ public sealed partial class TelegramPoller(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        detail = detail is { Length: > 1000 } ? detail[..1000] : detail;
-        var now = DateTime.UtcNow;
-        await db.Set<TelegramBot>().IgnoreQueryFilters().Where(b => b.Id == id && (b.Status != status || b.StatusDetail != detail))
-            .ExecuteUpdateAsync(s => s.SetProperty(b => b.Status, status).SetProperty(b => b.StatusDetail, detail).SetProperty(b => b.StatusAt, now), ct);
+        await TelegramStatusCheck.SaveAsync(db.Set<TelegramBot>().IgnoreQueryFilters().Where(b => b.Id == id), status, detail, ct);
     }
 
     private async Task ReleaseAsync(Guid id)
@@ -158,7 +155,12 @@ public sealed partial class TelegramPoller(
     private static partial void LogPollFailed(ILogger logger, Exception ex, long botUserId);
 }
 
-/// <summary>Every few minutes asks Telegram (getMe) about each connected bot, so a revoked token shows without waiting for a failure.</summary>
+/// <summary>
+/// Every few minutes asks Telegram (getMe) about each connected bot, so a revoked token shows without waiting for a
+/// failure. <see cref="TelegramBot.StatusAt"/> is when the status was last established: a node first moves it forward
+/// for a bot not checked within the interval, and only the node whose update took the row asks, so nodes sharing a
+/// database do not each call Telegram for every bot.
+/// </summary>
 public sealed class TelegramStatusMonitor(IServiceScopeFactory scopes, TelegramClients clients, TelegramSecrets secrets, IOptions<TelegramOptions> options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -170,17 +172,34 @@ public sealed class TelegramStatusMonitor(IServiceScopeFactory scopes, TelegramC
                 break;
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-                foreach (var bot in await db.Set<TelegramBot>().IgnoreQueryFilters().ToListAsync(stoppingToken))
-                    await TelegramStatusCheck.CheckAsync(bot, clients, secrets, stoppingToken);
-                await db.SaveChangesWithoutAuditAsync(stoppingToken);
+                await CheckDueAsync(stoppingToken);
             }
             catch (Exception) when (!stoppingToken.IsCancellationRequested)
             {
                 // The next round tries again; a failing database shows in the database health check.
             }
         }
+    }
+
+    /// <summary>One round: checks the bots not checked within the interval that this node claims; returns how many.</summary>
+    public async Task<int> CheckDueAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var now = DateTime.UtcNow;
+        var due = now - options.Value.StatusCheckInterval;
+        var bots = db.Set<TelegramBot>().IgnoreQueryFilters();
+        var checkedBots = 0;
+        foreach (var id in await bots.Where(b => b.StatusAt <= due).Select(b => b.Id).ToListAsync(ct))
+        {
+            if (await bots.Where(b => b.Id == id && b.StatusAt <= due).ExecuteUpdateAsync(s => s.SetProperty(b => b.StatusAt, now), ct) == 0)
+                continue; // another node is checking it this round
+            var bot = await bots.SingleAsync(b => b.Id == id, ct);
+            await TelegramStatusCheck.CheckAsync(bot, clients, secrets, ct);
+            await db.SaveChangesWithoutAuditAsync(ct);
+            checkedBots++;
+        }
+        return checkedBots;
     }
 }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Shequn.Connectors.Telegram;
 using Shequn.Data;
@@ -69,6 +70,60 @@ public sealed class TelegramPollingTwoHostsTests
             Assert.Equal(200, await db.Set<CommunityEvent>().CountAsync(e => e.WorkspaceId == ws.Id, ct));
             var row = await db.Set<TelegramBot>().IgnoreQueryFilters().SingleAsync(b => b.BotUserId == bot.Id, ct);
             Assert.Equal(fake.TimesPolled.Keys.Max() + 1, row.PollOffset);
+        }
+        finally
+        {
+            await first.DisposeAsync();
+            await second.DisposeAsync();
+            if (TelegramSharedHost.PgServer is not null)
+            {
+                NpgsqlConnection.ClearAllPools();
+                await using var conn = new NpgsqlConnection(TelegramSharedHost.PgServer);
+                await conn.OpenAsync(ct);
+                await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", conn);
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Two_hosts_check_a_due_bot_once_per_round()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await FakeTelegramServer.StartAsync();
+        var database = "shequn_tg2_" + Guid.NewGuid().ToString("N")[..12];
+        var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var first = new TelegramSharedHost(database, fake, secret);
+        var second = new TelegramSharedHost(database, fake, secret);
+        try
+        {
+            var ws = await first.NewWorkspaceAsync();
+            _ = second.Services;
+            var bot = fake.AddBot($"{Random.Shared.Next(100_000, 999_999)}:AAmonitor", "monitor_bot");
+            await (await ws.Owner.Api.PostJsonAsync("/api/telegram/bots", new { token = bot.Token, mode = "polling" })).ReadAsync<TelegramBotDto>();
+            var monitors = new[] { first, second }.Select(h => h.Services.GetServices<IHostedService>().OfType<TelegramStatusMonitor>().Single()).ToArray();
+
+            async Task<int> RoundAsync()
+            {
+                await using (var scope = first.Services.CreateAsyncScope())
+                {
+                    var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                    var longAgo = DateTime.UtcNow.AddDays(-1);
+                    await db.Set<TelegramBot>().IgnoreQueryFilters().Where(b => b.BotUserId == bot.Id).ExecuteUpdateAsync(s => s.SetProperty(b => b.StatusAt, longAgo), ct);
+                }
+                var before = fake.CallsOf("getMe").Count;
+                var checkedBots = await Task.WhenAll(monitors.Select(m => m.CheckDueAsync(ct)));
+                Assert.Equal(fake.CallsOf("getMe").Count - before, checkedBots.Sum());
+                return checkedBots.Sum();
+            }
+
+            Assert.Equal(1, await RoundAsync());
+            bot.Revoked = true;
+            Assert.Equal(1, await RoundAsync());
+            await using var check = first.Services.CreateAsyncScope();
+            var row = await check.ServiceProvider.GetRequiredService<AppDbContext>().Set<TelegramBot>().IgnoreQueryFilters().SingleAsync(b => b.BotUserId == bot.Id, ct);
+            Assert.Equal(TelegramBotStatus.Unauthorized, row.Status);
+            Assert.Equal(0, await monitors[0].CheckDueAsync(ct)); // just checked: not due again
         }
         finally
         {
