@@ -16,7 +16,7 @@ namespace Shequn.Tests.Connectors.Telegram;
 /// Staff actions on a Telegram community go through the outbox, the dispatcher and Telegram.Bot to the fake Bot API:
 /// the fake receives exactly the right calls, and each failure lands in its category.
 /// </summary>
-public abstract class TelegramActionsTests<TFactory>(TFactory factory) where TFactory : ShequnFactory, ITelegramHost
+public abstract class TelegramActionsTests<TFactory>(TFactory factory) where TFactory : ShequnFactory, ITelegramFactory
 {
     private FakeTelegramServer Fake => factory.Fake;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -297,6 +297,6 @@ public abstract class TelegramActionsTests<TFactory>(TFactory factory) where TFa
     }
 }
 
-public sealed class TelegramActionsTests_Sqlite(TelegramOutSqliteFactory factory) : TelegramActionsTests<TelegramOutSqliteFactory>(factory), IClassFixture<TelegramOutSqliteFactory>;
+public sealed class TelegramActionsTests_Sqlite(TelegramSqliteFactory factory) : TelegramActionsTests<TelegramSqliteFactory>(factory), IClassFixture<TelegramSqliteFactory>;
 
-public sealed class TelegramActionsTests_Postgres(TelegramOutPostgresFactory factory) : TelegramActionsTests<TelegramOutPostgresFactory>(factory), IClassFixture<TelegramOutPostgresFactory>;
+public sealed class TelegramActionsTests_Postgres(TelegramPostgresFactory factory) : TelegramActionsTests<TelegramPostgresFactory>(factory), IClassFixture<TelegramPostgresFactory>;

@@ -30,6 +30,8 @@ internal static class TelegramTestSettings
         builder.UseSetting("Telegram:PublicBaseUrl", "http://localhost");
         builder.UseSetting("Telegram:PollTimeoutSeconds", "1");
         builder.UseSetting("Telegram:PollScanInterval", "00:00:00.200");
+        // The dispatcher's backoff scaled to the outage test's length as 2 s is to 30 s.
+        builder.UseSetting("Outbox:BackoffBase", TimeSpan.FromSeconds(TelegramWorld.OutageSeconds / 15).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 

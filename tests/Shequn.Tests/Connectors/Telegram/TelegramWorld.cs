@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Connectors.Telegram;
@@ -13,58 +12,12 @@ using Shequn.Tests.Infrastructure;
 
 namespace Shequn.Tests.Connectors.Telegram;
 
-/// <summary>The app with its dispatcher running against a fake Telegram (one per test class).</summary>
-public interface ITelegramHost
-{
-    FakeTelegramServer Fake { get; }
-}
-
-public sealed class TelegramOutSqliteFactory : SqliteFactory, ITelegramHost
-{
-    public FakeTelegramServer Fake { get; } = FakeTelegramServer.StartAsync().GetAwaiter().GetResult();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        TelegramWorld.Configure(builder, Fake);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
-    }
-}
-
-public sealed class TelegramOutPostgresFactory : PostgresFactory, ITelegramHost
-{
-    public FakeTelegramServer Fake { get; } = FakeTelegramServer.StartAsync().GetAwaiter().GetResult();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        TelegramWorld.Configure(builder, Fake);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Fake.DisposeAsync();
-    }
-}
-
 /// <summary>A workspace with a connected bot and one Telegram group, on the app and on the fake.</summary>
 public sealed record TelegramWorld(TestWorkspace Ws, Guid Community, FakeBot Bot, FakeChat Chat)
 {
     /// <summary>How long the fake is down in the outage test; the dispatcher's backoff is scaled to it as 2 s is to 30 s.</summary>
     public static readonly double OutageSeconds =
         double.TryParse(Environment.GetEnvironmentVariable("SHEQUN_OUTAGE_SECONDS"), CultureInfo.InvariantCulture, out var s) ? s : 3;
-
-    public static void Configure(IWebHostBuilder builder, FakeTelegramServer fake)
-    {
-        builder.UseSetting("Telegram:ApiBaseUrl", fake.BaseUrl);
-        builder.UseSetting("Outbox:BackoffBase", TimeSpan.FromSeconds(OutageSeconds / 15).ToString("c", CultureInfo.InvariantCulture));
-    }
 
     private static long _nextBot = Random.Shared.NextInt64(1_000_000, 9_000_000_000);
     private static long _nextChat = Random.Shared.NextInt64(1_000_000, 9_000_000);
