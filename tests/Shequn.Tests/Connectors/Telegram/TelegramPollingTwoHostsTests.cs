@@ -100,7 +100,8 @@ public sealed class TelegramPollingTwoHostsTests
             var ws = await first.NewWorkspaceAsync();
             _ = second.Services;
             var bot = fake.AddBot($"{Random.Shared.Next(100_000, 999_999)}:AAmonitor", "monitor_bot");
-            await (await ws.Owner.Api.PostJsonAsync("/api/telegram/bots", new { token = bot.Token, mode = "polling" })).ReadAsync<TelegramBotDto>();
+            // Webhook mode: no poller learns of the revocation on its own, so only the monitors' checks move the status.
+            await (await ws.Owner.Api.PostJsonAsync("/api/telegram/bots", new { token = bot.Token, mode = "webhook" })).ReadAsync<TelegramBotDto>();
             var monitors = new[] { first, second }.Select(h => h.Services.GetServices<IHostedService>().OfType<TelegramStatusMonitor>().Single()).ToArray();
 
             async Task<int> RoundAsync()
