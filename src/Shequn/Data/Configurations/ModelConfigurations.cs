@@ -50,6 +50,7 @@ internal sealed class CommunityConfiguration : IEntityTypeConfiguration<Communit
         b.Property(e => e.Rules).HasMaxLength(Community.TextMaxLength);
         b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(e => new { e.WorkspaceId, e.Name }).IsUnique();
+        b.HasOne<Shequn.Features.Enforcement.RuleSet>().WithMany().HasForeignKey(e => e.RuleSetId).OnDelete(DeleteBehavior.SetNull);
     }
 }
 

@@ -77,6 +77,10 @@ public sealed class Community : IWorkspaceOwned, IAudited
     public string? Intro { get; set; }
     public string? Rules { get; set; }
     public CommunityState State { get; set; }
+
+    /// <summary>The group rules it follows (<see cref="Enforcement.RuleSet"/>); null: the workspace's default rule set.</summary>
+    public Guid? RuleSetId { get; set; }
+
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 
