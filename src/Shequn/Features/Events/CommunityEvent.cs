@@ -25,6 +25,12 @@ public enum EventKind
     MessageEdited = 12,
     /// <summary>Someone asked to join (Telegram <c>chat_join_request</c>); text is their bio. No effect until approved.</summary>
     JoinRequested = 13,
+    /// <summary>
+    /// Shequn looked inside a message's image (Features/Enforcement): <see cref="CommunityEvent.MessageId"/> is the
+    /// message, <see cref="CommunityEvent.Text"/> what QR codes in it say (one per line; empty: none found). No effect
+    /// on figures; the enforcement checks it like a message.
+    /// </summary>
+    MessageInspected = 14,
 }
 
 public enum MessageKind
