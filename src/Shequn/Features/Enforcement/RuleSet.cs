@@ -147,6 +147,9 @@ public sealed record RuleSetSpec
 
     public string? AnnouncementText { get; init; }
 
+    /// <summary>This rule set's own regular expressions (checked like the workspace's: a pathological one is refused at save).</summary>
+    public IReadOnlyList<Moderation.CustomPatternSpec> CustomPatterns { get; init; } = [];
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
