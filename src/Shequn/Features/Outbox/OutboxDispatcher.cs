@@ -157,7 +157,9 @@ public sealed partial class OutboxDispatcher(
         var size = _claimSize > 0 ? _claimSize : Options.BatchSize;
         // PostgreSQL: rows another node is claiming are skipped, not waited for. The due rows are picked once in a CTE:
         // as an IN (subquery) the planner may run the subquery again per row and claim far more than the batch.
-        // SQLite: one writer at a time, so the plain statement is already exclusive.
+        // SQLite: one writer at a time, so the plain statement is already exclusive. The unary + keeps SQLite from
+        // using the status index for the outer filter: it then scanned every queued row per claim (100,000 queued sends
+        // cost a core at 30 sends a second) instead of looking up the batch's ids by key.
         var sql = db.Database.IsNpgsql()
             ? $$"""
                 WITH due AS (
@@ -169,7 +171,7 @@ public sealed partial class OutboxDispatcher(
                 """
             : $$"""
                 UPDATE "OutboundActions" SET "Status" = {{(int)ActionStatus.Sending}}, "LeaseOwner" = {0}, "LeaseUntil" = {1}, "UpdatedAt" = {2}
-                WHERE "Status" = {{(int)ActionStatus.Queued}} AND "Id" IN (
+                WHERE +"Status" = {{(int)ActionStatus.Queued}} AND "Id" IN (
                     SELECT "Id" FROM "OutboundActions" WHERE "Status" = {{(int)ActionStatus.Queued}} AND "NextAttemptAt" <= {2}
                     ORDER BY "NextAttemptAt" LIMIT {{size}})
                 RETURNING "Id" AS "Value"
