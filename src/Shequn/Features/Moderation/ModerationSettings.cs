@@ -279,7 +279,7 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             validation.Add(field, "TooMany", $"'{field}' holds at most {MaxDomains} domains (got {clean.Count}).", MaxDomains, clean.Count);
         foreach (var d in clean)
         {
-            if (d.Length > DomainMaxLength || d.Any(c => char.IsWhiteSpace(c) || c is '/' or ':' or '@' or '?' or '#'))
+            if (!IsDomain(d))
             {
                 validation.Add(field, "BadDomain", $"'{d}' is not a domain (write it like 'example.com').", d);
                 break;
@@ -317,15 +317,32 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
         return new BuiltInRules(settings.Values).Write();
     }
 
+    /// <summary>A bare host name as allow and deny lists hold them (no scheme, path, port or spaces).</summary>
+    internal static bool IsDomain(string domain) =>
+        domain.Length <= DomainMaxLength && !domain.Any(c => char.IsWhiteSpace(c) || c is '/' or ':' or '@' or '?' or '#');
+
     private static string Patterns(Validation validation, IReadOnlyList<CustomPatternSpec> specs)
     {
+        CheckPatterns(validation, "customPatterns", specs);
+        return validation.IsValid
+            ? JsonSerializer.Serialize(specs.Select(s => s with { Name = s.Name.Trim() }), JsonSerializerOptions.Web)
+            : "[]";
+    }
+
+    /// <summary>
+    /// Checks custom patterns, the workspace's or a rule set's (<paramref name="listField"/> names the list): at most
+    /// <see cref="MaxCustomPatterns"/>, each one compiles and cannot run away (<see cref="CustomPattern.TryCreate"/>),
+    /// no two share a name.
+    /// </summary>
+    internal static void CheckPatterns(Validation validation, string listField, IReadOnlyList<CustomPatternSpec> specs)
+    {
         if (specs.Count > MaxCustomPatterns)
-            validation.Add("customPatterns", "TooMany", $"'customPatterns' holds at most {MaxCustomPatterns} patterns (got {specs.Count}).", MaxCustomPatterns, specs.Count);
+            validation.Add(listField, "TooMany", $"'{listField}' holds at most {MaxCustomPatterns} patterns (got {specs.Count}).", MaxCustomPatterns, specs.Count);
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < specs.Count; i++)
         {
             var spec = specs[i];
-            var field = $"customPatterns[{i}]";
+            var field = $"{listField}[{i}]";
             if (spec is null)
             {
                 validation.Add(field, "Required", $"'{field}' is empty.");
@@ -336,9 +353,6 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
             else if (!names.Add((spec.Name ?? "").Trim()))
                 validation.Add(field, "DuplicateName", $"Two patterns are named '{spec.Name}'.", spec.Name ?? "");
         }
-        return validation.IsValid
-            ? JsonSerializer.Serialize(specs.Select(s => s with { Name = s.Name.Trim() }), JsonSerializerOptions.Web)
-            : "[]";
     }
 
     public async Task<ModerationSaveResult<LabelCounts>> AddLabelAsync(LabelInput input, CancellationToken ct = default)

@@ -28,6 +28,7 @@ public static class ApiSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ModerationEngines>();
         builder.Services.AddScoped<ModerationSettings>();
+        builder.Services.AddSingleton<Features.Enforcement.RuleSetChanges>().AddScoped<Features.Enforcement.RuleSetEditor>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions.TryAdd("traceId", ctx.HttpContext.TraceIdentifier));
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -63,6 +64,7 @@ public static class ApiSetup
         api.MapStaffEndpoints(); api.MapApiTokenEndpoints(); api.MapAuditEndpoints();
         api.MapMemberEndpoints(); api.MapTagEndpoints();
         api.MapModerationEndpoints();
+        Features.Enforcement.RuleSetEndpoints.MapRuleSetEndpoints(api);
         api.MapWorkspaceEndpoints();
         api.MapOutboxEndpoints();
         api.MapWeComEndpoints();
