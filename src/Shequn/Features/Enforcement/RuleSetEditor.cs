@@ -276,8 +276,8 @@ public sealed class RuleSetEditor(AppDbContext db, RuleSetChanges changes)
     {
         await db.SaveChangesAsync(ct);
         changes.Notify(db.CurrentWorkspaceId);
-        var me = await db.Current.GetProfileAsync(db, ct);
-        return new(EditOutcome.Saved, ToDto(set, await UsageAsync(me!, ct)), validation);
+        // Read back as stored, so the times are those the next read gives (PostgreSQL keeps microseconds).
+        return new(EditOutcome.Saved, await GetAsync(set.Id, ct), validation);
     }
 
     /// <summary>The template's name, or with a number after it when that is taken ("综合群群规 2").</summary>
