@@ -60,6 +60,7 @@ public static class DemoWorkspace
             await tx.CommitAsync(ct);
             await output.WriteLineAsync($"Created the demo workspace in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s.");
         }
+        await DemoRuleSets.EnsureAsync(services, workspace.Id, ct);
         await DemoHistory.EnsureAsync(services, workspace.Id, output, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
