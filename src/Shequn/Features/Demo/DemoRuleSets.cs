@@ -7,7 +7,7 @@ namespace Shequn.Features.Demo;
 
 /// <summary>
 /// The demo's group rules (seed 004): the workspace default from the comprehensive template, and the ads template
-/// for the ads community, where ads are allowed. Made through the editor, so they are audited as staff would make them.
+/// for the ads community, where ads are allowed. The rule sets are made through the editor, so they are audited as staff would make them.
 /// Runs on every start: an existing ads rule set is left as it is (and so is the community's choice), so a second
 /// run adds nothing, and a demo made before rule sets existed gets them.
 /// </summary>
@@ -27,7 +27,8 @@ public static class DemoRuleSets
         var created = await editor.CreateAsync(new RuleSetInput(null, RuleSetTemplates.Ads), ct);
         if (created.Outcome != Communities.EditOutcome.Saved)
             throw new InvalidOperationException("The demo's ads rule set could not be made: " + string.Join("; ", created.Validation.Errors.SelectMany(e => e.Value)));
-        if (ads.RuleSetId is null)
-            await editor.AssignAsync(ads.Id, new CommunityRuleSetInput(created.Value!.Id), ct);
+        // The ads community is set up following it, as if it had been made with it: no "updated" row for a demo community.
+        var id = created.Value!.Id;
+        await db.Communities.Where(c => c.Id == ads.Id && c.RuleSetId == null).ExecuteUpdateAsync(s => s.SetProperty(c => c.RuleSetId, id), ct);
     }
 }

@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Enforcement;
+
+namespace Shequn.Tests.Features.Demo;
+
+public abstract partial class DemoWorkspaceTests
+{
+    [Fact]
+    public async Task EnsureAndPrint_RuleSets_DefaultAndAdsCommunityFollowingTheAdsTemplate_NotDuplicatedOnASecondRun()
+    {
+        await EnsureDemoAsync();
+        await EnsureDemoAsync();
+
+        await using var scope = await DemoScopeAsync();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var ct = TestContext.Current.CancellationToken;
+        var sets = await db.Set<RuleSet>().ToListAsync(ct);
+        Assert.Equal(2, sets.Count);
+        var byDefault = Assert.Single(sets, s => s.IsDefault);
+        Assert.Equal(RuleSetTemplates.Comprehensive, byDefault.Template);
+        var ads = Assert.Single(sets, s => s.Template == RuleSetTemplates.Ads);
+        Assert.Equal(RuleMode.Off, RuleSetSpec.FromJson(ads.Spec).Ads);
+        var adsCommunity = await db.Communities.SingleAsync(c => c.Tier == CommunityTier.Ads, ct);
+        Assert.Equal(ads.Id, adsCommunity.RuleSetId);
+        Assert.DoesNotContain(await db.Communities.Where(c => c.Tier != CommunityTier.Ads).ToListAsync(ct), c => c.RuleSetId is not null);
+    }
+}
