@@ -61,6 +61,7 @@ public static class DemoWorkspace
             await output.WriteLineAsync($"Created the demo workspace in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s.");
         }
         await DemoHistory.EnsureAsync(services, workspace.Id, output, ct);
+        await DemoCases.EnsureAsync(services, workspace.Id, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
         await output.WriteLineAsync($"""
