@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Playwright;
 using Shequn.BrowserTests.Infrastructure;
 
@@ -69,6 +71,42 @@ public sealed class ReviewPagesTests(ConsoleApp app)
         Assert.StartsWith("\uFEFFid,occurredAt,community", body, StringComparison.Ordinal);
         Assert.Contains("reported", body, StringComparison.Ordinal);
         Assert.DoesNotContain("进群领红包", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SandboxChat_ReportAMessage_ItIsAReportedCaseInTheLog()
+    {
+        if (app.Unavailable is { } reason)
+            Assert.Skip(reason);
+        var ct = TestContext.Current.CancellationToken;
+        using var api = app.ApiClient();
+        var created = await api.PostAsJsonAsync("/api/communities", new
+        {
+            name = "举报测试群-" + Guid.NewGuid().ToString("N")[..6], platform = "sandbox", type = "content", subType = "topic", tier = "comprehensive", capacity = 200, state = "active",
+        }, ct);
+        created.EnsureSuccessStatusCode();
+        var community = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync($"/communities/{community}/chat");
+        for (var attempt = 0; attempt < 3 && await page.GetByTestId("chat-join").IsDisabledAsync(); attempt++)
+        {
+            await page.GetByTestId("chat-new-name").FillAsync("Carol");
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        }
+        await page.GetByTestId("chat-join").ClickAsync();
+        await page.GetByTestId("chat-system").Filter(new() { HasTextString = "Carol" }).WaitForAsync();
+        await page.GetByTestId("chat-text").FillAsync("澳洲保健品直邮包税 私我");
+        await page.GetByTestId("chat-send").ClickAsync();
+        var ad = page.GetByTestId("chat-message").Filter(new() { HasTextString = "直邮包税" });
+        await ad.WaitForAsync();
+
+        await ad.GetByTestId("report-message").ClickAsync();
+
+        await page.Locator(".mud-snackbar").Filter(new() { HasTextString = "已举报" }).WaitForAsync();
+        var log = await api.GetFromJsonAsync<JsonElement>($"/api/moderation/cases?communityId={community}&decision=reported", ct);
+        var item = Assert.Single(log.GetProperty("items").EnumerateArray());
+        Assert.Equal(("澳洲保健品直邮包税 私我", "Carol", "spam"), (item.GetProperty("text").GetString(), item.GetProperty("userName").GetString(), item.GetProperty("verdict").GetString()));
     }
 
     [Theory]
