@@ -130,6 +130,10 @@ public sealed partial class TelegramConnector(
                 // A mute: nothing may be sent until the end time (none, or under 30 s / over 366 days: for good).
                 await bot.RestrictChatMember(chatId, UserId(p.UserId), new ChatPermissions(false), untilDate: p.Until?.UtcDateTime, cancellationToken: ct);
                 return null;
+            case ActionKind.Unrestrict:
+                // Every permission granted lifts the restriction.
+                await bot.RestrictChatMember(chatId, UserId(p.UserId), new ChatPermissions(true), cancellationToken: ct);
+                return null;
             case ActionKind.Remove:
                 // Ban, then lift the ban, so they are out but may come back (platforms.md B4). A basic group has no
                 // unban; there a banned member may simply be added again.

@@ -421,9 +421,18 @@ public sealed class ModerationSettings(AppDbContext db, ModerationEngines engine
     /// </summary>
     public async Task<(TrainingStart Start, Validation Validation)> TrainAsync(CancellationToken ct = default)
     {
-        var validation = new Validation();
         if (!await MayManageAsync(ct))
-            return (TrainingStart.Forbidden, validation);
+            return (TrainingStart.Forbidden, new Validation());
+        return await StartTrainingAsync(ct);
+    }
+
+    /// <summary>
+    /// <see cref="TrainAsync"/> without the role check: for retraining that staff's review marks set off
+    /// (Features/Review), where any staff member who may label may cause it.
+    /// </summary>
+    public async Task<(TrainingStart Start, Validation Validation)> StartTrainingAsync(CancellationToken ct = default)
+    {
+        var validation = new Validation();
         var examples = await db.Set<LabelledMessage>().Select(m => new LabelledExample(m.IsSpam, m.Text)).ToListAsync(ct);
         var spam = examples.Count(e => e.IsSpam);
         if (spam == 0 || spam == examples.Count)

@@ -20,6 +20,8 @@ public enum ActionKind
     ApproveJoin = 9,
     DeclineJoin = 10,
     MassSend = 11,
+    /// <summary>Lifts a restriction (a mute): the member may post again.</summary>
+    Unrestrict = 12,
 }
 
 public enum ActionStatus
@@ -126,7 +128,7 @@ public sealed class OutboundAction : IWorkspaceOwned, IAudited
 
     /// <summary>Doing it twice has the same effect as once, so an interrupted call may simply be made again.</summary>
     public static bool IsIdempotent(ActionKind kind) =>
-        kind is ActionKind.DeleteMessage or ActionKind.Restrict or ActionKind.Remove or ActionKind.Ban or ActionKind.Unban
+        kind is ActionKind.DeleteMessage or ActionKind.Restrict or ActionKind.Remove or ActionKind.Ban or ActionKind.Unban or ActionKind.Unrestrict
             or ActionKind.RevokeInviteLink or ActionKind.ApproveJoin or ActionKind.DeclineJoin;
 
     /// <summary>Failed, or uncertain with no decision yet: staff should look at it.</summary>

@@ -13,6 +13,7 @@ using Shequn.Features.Events;
 using Shequn.Features.Members;
 using Shequn.Features.Moderation;
 using Shequn.Features.Outbox;
+using Shequn.Features.Review;
 using Shequn.Features.Staff;
 using Shequn.Features.Tags;
 using Shequn.Features.Tasks;
@@ -29,6 +30,7 @@ public static class ApiSetup
         builder.Services.AddSingleton<ModerationEngines>();
         builder.Services.AddScoped<ModerationSettings>();
         builder.Services.AddSingleton<Features.Enforcement.RuleSetChanges>().AddScoped<Features.Enforcement.RuleSetEditor>();
+        builder.Services.AddSingleton<ModerationReviews>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions.TryAdd("traceId", ctx.HttpContext.TraceIdentifier));
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -63,8 +65,8 @@ public static class ApiSetup
         api.MapEventEndpoints();
         api.MapStaffEndpoints(); api.MapApiTokenEndpoints(); api.MapAuditEndpoints();
         api.MapMemberEndpoints(); api.MapTagEndpoints();
-        api.MapModerationEndpoints();
         Features.Enforcement.RuleSetEndpoints.MapRuleSetEndpoints(api);
+        api.MapModerationEndpoints(); api.MapReviewEndpoints(); app.MapReviewDownloads();
         api.MapWorkspaceEndpoints();
         api.MapOutboxEndpoints();
         api.MapWeComEndpoints();

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Shequn.Features.Communities;
+using Shequn.Features.Enforcement;
+using Shequn.Features.Outbox;
+
+namespace Shequn.Features.Review;
+
+/// <summary>One piece of evidence of a case: <see cref="Start"/> and <see cref="Length"/> index into the case's text.</summary>
+public sealed record CaseEvidence(string Source, string Rule, string? Term, int Start, int Length, double Weight)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.AllowReadingFromString };
+
+    /// <summary>Reads <see cref="ModerationCase.Evidence"/>; a row that cannot be read shows no evidence rather than failing the page.</summary>
+    public static IReadOnlyList<CaseEvidence> Read(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+            return [];
+        try
+        {
+            return JsonSerializer.Deserialize<List<CaseEvidence>>(json, Json)?.Where(e => e is not null).ToList() ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+}
+
+/// <summary>An outbound action a case caused (the decision's) or staff's undo caused (<see cref="Undo"/>), with its outcome.</summary>
+public sealed record CaseActionDto(Guid Id, ActionKind Kind, ActionStatus Status, string? Error, bool Undo, DateTime CreatedAt, DateTime? CompletedAt);
+
+/// <summary>A moderation case as the queue, the log and the export show it.</summary>
+public sealed record CaseDto(
+    Guid Id,
+    Guid CommunityId,
+    string CommunityName,
+    long EventSeq,
+    ChatPlatform Platform,
+    string? MessageId,
+    string? UserId,
+    string? UserName,
+    Guid? MemberId,
+    string? Text,
+    CaseDecision Decision,
+    string Rule,
+    double Score,
+    double? ModelScore,
+    IReadOnlyList<CaseEvidence> Evidence,
+    LadderAction? Action,
+    int Violations,
+    CaseVerdict Verdict,
+    Guid? ReviewedById,
+    DateTime? ReviewedAt,
+    DateTime? UndoneAt,
+    Guid? UndoneById,
+    string? UndoNote,
+    DateTime OccurredAt,
+    IReadOnlyList<CaseActionDto> Actions);
+
+/// <summary>
+/// The review queue: Review cases without a verdict, most uncertain first (score closest to <see cref="Middle"/>, the
+/// middle between the workspace's review and act thresholds), and how the engine has been doing: acts later undone
+/// (false positives) and messages staff reported (false negatives).
+/// </summary>
+public sealed record ReviewQueueDto(IReadOnlyList<CaseDto> Items, int Total, int PageNumber, int PageSize, double Middle, int FalsePositives, int FalseNegatives);
+
+public sealed record VerdictInput(string? Verdict);
+
+public sealed record BulkVerdictInput(IReadOnlyList<Guid>? Ids, string? Verdict);
+
+/// <summary>What a mark did: cases marked, messages queued for deletion, labels the workspace now has, and whether retraining started.</summary>
+public sealed record VerdictResultDto(int Marked, int Deletions, int Labels, bool RetrainingStarted);
+
+public sealed record UndoInput(string? Note);
+
+public sealed record ReportInput(Guid? CommunityId, string? MessageId);
+
+public sealed record BlacklistInput(string? Platform, string? UserId, string? UserName, string? Reason);
+
+public sealed record BlacklistEntryDto(Guid Id, ChatPlatform Platform, string UserId, string? UserName, string? Reason, Guid? CaseId, Guid? AddedById, DateTime CreatedAt);
+
+/// <summary>Filters of the moderation log, shared by the list and the CSV export; all optional.</summary>
+public sealed record CaseFilter(
+    Guid? CommunityId = null,
+    Guid? MemberId = null,
+    string? UserId = null,
+    string? Rule = null,
+    string? Decision = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null);
