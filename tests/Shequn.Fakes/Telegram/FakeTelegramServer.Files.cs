@@ -25,11 +25,23 @@ public sealed partial class FakeTelegramServer
     /// <summary>Every file path downloaded, in order.</summary>
     public ConcurrentQueue<string> Downloads { get; } = new();
 
+    private int _getFileFailures;
+
+    /// <summary>How many of the next getFile calls answer 500 (a Telegram hiccup), whatever their file.</summary>
+    public int GetFileFailures
+    {
+        get => Volatile.Read(ref _getFileFailures);
+        set => Volatile.Write(ref _getFileFailures, value);
+    }
+
     partial void RegisterFiles()
     {
         _app.MapGet("/file/bot{token}/{**path}", DownloadAsync);
         _methods["getFile"] = (_, p) =>
         {
+            if (Interlocked.Decrement(ref _getFileFailures) >= 0)
+                throw new FakeTelegramException(500, "Internal Server Error");
+            Interlocked.CompareExchange(ref _getFileFailures, 0, -1);
             var id = p.Text("file_id") ?? throw FakeTelegramException.BadRequest("file_id is required");
             if (!_files.TryGetValue(id, out var file))
                 throw FakeTelegramException.BadRequest("invalid file_id");

@@ -175,6 +175,23 @@ public abstract class ImageInspectionTests<TFactory>(TFactory factory) where TFa
         Assert.Equal(TestImages.WeChatPersonal, inspected.Text);
     }
 
+    [Fact]
+    public async Task A_telegram_hiccup_is_retried_and_a_file_too_big_for_bots_is_inspected_as_not_fetched()
+    {
+        var world = await TelegramWorld.CreateAsync(factory, factory.Fake);
+        factory.Fake.GetFileFailures = 2;
+
+        var (_, retried, _) = factory.Fake.PostPhoto(world.Bot, world.Chat, 7003, "重试", TestImages.QrPng(TestImages.WeChatPersonal));
+        var (_, tooBig, _) = factory.Fake.PostPhoto(world.Bot, world.Chat, 7003, "重试", new byte[21 * 1024 * 1024]);
+
+        Assert.Equal(TestImages.WeChatPersonal, Assert.Single(await InspectionsAsync(world.Ws.Id, retried.ToString(System.Globalization.CultureInfo.InvariantCulture))).Text);
+        var refused = Assert.Single(await InspectionsAsync(world.Ws.Id, tooBig.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal("", refused.Text);
+        Assert.Contains("file is too big", refused.Channel, StringComparison.Ordinal);
+        // Two hiccups and the success for the first photo; for the second, one refusal that is not asked again.
+        Assert.Equal([500, 500, 200, 400], factory.Fake.CallsOf("getFile").Where(c => c.Token == world.Bot.Token).Select(c => c.Status));
+    }
+
     private static async Task Eventually(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
