@@ -151,8 +151,10 @@ static async Task<double> RawAsync(Options options, string workDir)
     await host.StopAsync();
     var generator = new Synthetic(ws);
     var total = options.Events;
-    const string Values = "VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18)";
-    var sql = $"INSERT INTO \"CommunityEvents\" ({EventLogWriter.Columns}) " + Values;
+    // One parameter per column the app's writer writes, so the two stay the same shape.
+    var columns = EventLogWriter.Columns.Split(',').Length;
+    var values = "VALUES (" + string.Join(", ", Enumerable.Range(0, columns).Select(i => "$p" + i)) + ")";
+    var sql = $"INSERT INTO \"CommunityEvents\" ({EventLogWriter.Columns}) " + values;
     double seconds;
     if (options.Postgres is null)
     {
@@ -165,7 +167,7 @@ static async Task<double> RawAsync(Options options, string workDir)
         }
         await using var cmd = conn.CreateCommand();
         cmd.CommandText = sql;
-        var p = Enumerable.Range(0, 19).Select(i => cmd.Parameters.Add("$p" + i, i is 1 or 3 or 4 or 5 or 11 or 15 ? SqliteType.Integer : SqliteType.Text)).ToArray();
+        var p = Enumerable.Range(0, columns).Select(i => cmd.Parameters.Add("$p" + i, i is 1 or 3 or 4 or 5 or 11 or 15 ? SqliteType.Integer : SqliteType.Text)).ToArray();
         cmd.Prepare();
         var clock = Stopwatch.StartNew();
         await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync();
@@ -187,7 +189,7 @@ static async Task<double> RawAsync(Options options, string workDir)
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql.Replace("$p", "@p", StringComparison.Ordinal), conn);
-        var p = Enumerable.Range(0, 19).Select(i => cmd.Parameters.Add(new NpgsqlParameter("p" + i, i switch
+        var p = Enumerable.Range(0, columns).Select(i => cmd.Parameters.Add(new NpgsqlParameter("p" + i, i switch
         {
             0 or 6 => NpgsqlTypes.NpgsqlDbType.Uuid,
             1 or 3 or 15 => NpgsqlTypes.NpgsqlDbType.Integer,
@@ -237,6 +239,8 @@ static void Bind(System.Data.Common.DbParameter[] p, CommunityEvent e, bool uppe
     p[16].Value = (object?)e.MessageId ?? DBNull.Value;
     p[17].Value = DBNull.Value;
     p[18].Value = (object?)e.Text ?? DBNull.Value;
+    for (var i = 19; i < p.Length; i++)
+        p[i].Value = DBNull.Value; // invite link, topic, forwarded from, media: none in synthetic traffic
 }
 
 static async Task DropAsync(Options options, IHost host)

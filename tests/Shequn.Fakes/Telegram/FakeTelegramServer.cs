@@ -106,6 +106,7 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
         _methods["getMe"] = (bot, _) => bot.ToUser();
         RegisterMessageMethods();
         RegisterUpdateMethods();
+        RegisterFiles();
     }
 
     /// <summary>Starts a fake on a free loopback port.</summary>
@@ -123,6 +124,9 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
 
     /// <summary>getUpdates, setWebhook, deleteWebhook, getWebhookInfo and the webhook pusher (FakeTelegramServer.Updates.cs).</summary>
     partial void RegisterUpdateMethods();
+
+    /// <summary>getFile and the file download URL (FakeTelegramServer.Files.cs).</summary>
+    partial void RegisterFiles();
 
     /// <summary>
     /// A method call changed a member's status (a ban, an unban, a restriction, an approved join request). The updates

@@ -91,6 +91,7 @@ public static class TelegramSetup
 
         builder.Services.AddSingleton<TelegramConnector>();
         builder.Services.AddSingleton<IConnector>(sp => sp.GetRequiredService<TelegramConnector>());
+        builder.Services.AddSingleton<Shequn.Features.Images.IMediaSource, TelegramMediaSource>();
         return builder;
     }
 }

@@ -114,6 +114,7 @@ public static class TelegramUpdateMapper
             e.MessageKind = KindOf(type);
             e.MessageId = m.Id.ToString(CultureInfo.InvariantCulture);
             e.Text = Clip(TextOf(m), CommunityEvent.TextMaxLength);
+            e.MediaId = Clip(ImageOf(m), CommunityEvent.MediaIdMaxLength);
             if (m.IsTopicMessage && m.MessageThreadId is { } thread)
                 e.TopicId = thread.ToString(CultureInfo.InvariantCulture);
             // In a forum topic every message "replies" to the topic's first message; that is not a reply.
@@ -260,6 +261,14 @@ public static class TelegramUpdateMapper
         MessageType.Venue => m.Venue!.Title,
         MessageType.Sticker => m.Sticker!.Emoji,
         MessageType.Document => m.Document!.FileName,
+        _ => null,
+    };
+
+    /// <summary>The picture to look into (for QR codes): a photo's largest size, or a document that is an image.</summary>
+    private static string? ImageOf(Message m) => m.Type switch
+    {
+        MessageType.Photo => m.Photo!.MaxBy(p => (long)p.Width * p.Height)?.FileId,
+        MessageType.Document when m.Document!.MimeType?.StartsWith("image/", StringComparison.OrdinalIgnoreCase) == true => m.Document.FileId,
         _ => null,
     };
 

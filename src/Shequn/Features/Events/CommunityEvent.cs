@@ -101,6 +101,14 @@ public sealed class CommunityEvent
     public string? TopicId { get; set; }
     /// <summary>Set when a message was forwarded: the original sender's name (or "hidden").</summary>
     public string? ForwardedFrom { get; set; }
+
+    public const int MediaIdMaxLength = 200;
+
+    /// <summary>
+    /// The picture of an image message, as its platform names it (Telegram's <c>file_id</c>, a Sandbox upload's id), so
+    /// that <see cref="Images.ImageInspector"/> can fetch it later through the community's connector.
+    /// </summary>
+    public string? MediaId { get; set; }
 }
 
 /// <summary>How far a reader of the log has got; advanced in the same transaction as the reader's effects.</summary>
@@ -109,6 +117,11 @@ public sealed class EventCheckpoint
     public required string Name { get; set; }
     public long Seq { get; set; }
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>A reader that works outside the processor's transaction (the image inspector) holds the row by a lease,
+    /// so that one app process at a time does its slow work; the processor does not use these.</summary>
+    public string? LeaseOwner { get; set; }
+    public DateTime? LeaseUntil { get; set; }
 }
 
 /// <summary>An event the processor passed over (no community it may act on); kept so that nothing is dropped silently.</summary>

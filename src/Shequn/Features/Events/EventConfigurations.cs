@@ -45,6 +45,7 @@ internal sealed class CommunityEventConfiguration : IEntityTypeConfiguration<Com
         b.Property(e => e.InviteLink).HasMaxLength(CommunityEvent.InviteLinkMaxLength);
         b.Property(e => e.TopicId).HasMaxLength(CommunityEvent.IdMaxLength);
         b.Property(e => e.ForwardedFrom).HasMaxLength(CommunityEvent.NameMaxLength);
+        b.Property(e => e.MediaId).HasMaxLength(CommunityEvent.MediaIdMaxLength);
         // The dedupe key. No other index: every index is paid for on the hot path.
         b.HasIndex(e => new { e.WorkspaceId, e.Platform, e.PlatformEventId }).IsUnique();
     }
@@ -57,7 +58,10 @@ internal sealed class EventCheckpointConfiguration : IEntityTypeConfiguration<Ev
         b.ToTable("EventCheckpoints");
         b.HasKey(e => e.Name);
         b.Property(e => e.Name).HasMaxLength(60);
-        b.HasData(new EventCheckpoint { Name = EventProcessor.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) });
+        b.Property(e => e.LeaseOwner).HasMaxLength(100);
+        b.HasData(
+            new EventCheckpoint { Name = EventProcessor.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) },
+            new EventCheckpoint { Name = Images.ImageInspector.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) });
     }
 }
 

@@ -1,3 +1,4 @@
+using Shequn.Features.Images;
 using Shequn.Features.Outbox;
 using Shequn.Features.Workspaces;
 
@@ -34,6 +35,7 @@ public static class EventsSetup
         builder.Services.AddSingleton<EventProcessor>();
         if (options.ProcessorEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());
+        builder.AddShequnImages(run: options.ProcessorEnabled);
         builder.Services.AddScoped<Sandbox.SandboxChat>();
         builder.Services.AddScoped<Imports.ChatImporter>();
         builder.Services.AddSingleton<Sandbox.SandboxSimulator>();

@@ -9,7 +9,14 @@ public sealed record ChatLine(long Seq, DateTime At, EventKind Kind, string? Use
 {
     /// <summary>A messageDeleted event names this message.</summary>
     public bool Deleted { get; init; }
+
+    /// <summary>An image's inspection, once done: what its QR codes say (one per line; empty: none).</summary>
+    public ImageInspection? Inspection { get; init; }
 }
+
+/// <param name="Codes">What the image's QR codes say, one per line (empty: none found).</param>
+/// <param name="NotRead">Why the image could not be read, when it could not.</param>
+public sealed record ImageInspection(string Codes, string? NotRead);
 
 /// <param name="MutedUntil">The end of the member's latest restriction, while it lasts.</param>
 public sealed record ChatMember(string UserId, string Name, DateTime? MutedUntil = null);
@@ -46,8 +53,18 @@ public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, Event
                 .Select(e => e.MessageId!)
                 .ToListAsync(ct))
             .ToHashSet(StringComparer.Ordinal);
+        var images = lines.Where(l => l.MessageKind == MessageKind.Image && l.MessageId is not null).Select(l => l.MessageId!).ToList();
+        var inspections = images.Count == 0 ? [] : (await db.Set<CommunityEvent>().AsNoTracking()
+                .Where(e => e.WorkspaceId == db.CurrentWorkspaceId && e.CommunityId == communityId && e.Kind == EventKind.MessageInspected && images.Contains(e.MessageId!))
+                .Select(e => new { e.MessageId, e.Text, e.Channel })
+                .ToListAsync(ct))
+            .DistinctBy(e => e.MessageId).ToDictionary(e => e.MessageId!, e => new ImageInspection(e.Text ?? "", e.Channel), StringComparer.Ordinal);
         lines.Reverse();
-        return [.. lines.Select(l => l.MessageId is { } id && deleted.Contains(id) ? l with { Deleted = true } : l)];
+        return [.. lines.Select(l => l with
+        {
+            Deleted = l.MessageId is { } id && deleted.Contains(id),
+            Inspection = l.MessageId is { } image && inspections.TryGetValue(image, out var found) ? found : null,
+        })];
     }
 
     /// <summary>Current members with their Sandbox identity (members without one cannot be acted as), and who is muted.</summary>
@@ -94,6 +111,38 @@ public sealed class SandboxChat(IDbContextFactory<AppDbContext> dbFactory, Event
         e.MessageId = e.PlatformEventId;
         e.FromStaff = fromStaff;
         await ingestor.IngestAsync([e], ct);
+    }
+
+    /// <summary>
+    /// A member posts an image (with an optional caption): the bytes are stored as a <see cref="SandboxUpload"/> and the
+    /// message names it, as Telegram's does its photo. Whatever the bytes are, they are kept: the image inspector decides
+    /// whether they are an image. Empty or larger than <see cref="SandboxUpload.MaxBytes"/>: refused (null).
+    /// </summary>
+    public async Task<CommunityEvent?> PostImageAsync(Guid communityId, string userId, string name, string fileName, string? contentType, byte[] bytes,
+        string? caption, bool fromStaff, CancellationToken ct = default)
+    {
+        if (bytes.Length == 0 || bytes.Length > SandboxUpload.MaxBytes)
+            return null;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var upload = new SandboxUpload
+        {
+            WorkspaceId = db.CurrentWorkspaceId,
+            CommunityId = communityId,
+            FileName = EventEffects.Clip(string.IsNullOrWhiteSpace(fileName) ? "image" : Path.GetFileName(fileName), 200)!,
+            ContentType = EventEffects.Clip(string.IsNullOrWhiteSpace(contentType) ? "application/octet-stream" : contentType, 100)!,
+            Bytes = bytes,
+        };
+        db.Add(upload);
+        // An upload is chat content, like a message, not a staff change: no audit row.
+        await db.SaveChangesWithoutAuditAsync(ct);
+        var e = New(db.CurrentWorkspaceId, communityId, EventKind.MessagePosted, userId, name);
+        e.MessageKind = MessageKind.Image;
+        e.MessageId = e.PlatformEventId;
+        e.MediaId = upload.MediaId;
+        e.Text = EventEffects.Clip(string.IsNullOrWhiteSpace(caption) ? null : caption, CommunityEvent.TextMaxLength);
+        e.FromStaff = fromStaff;
+        await ingestor.IngestAsync([e], ct);
+        return e;
     }
 
     public async Task LeaveAsync(Guid communityId, string userId, string name, CancellationToken ct = default) =>

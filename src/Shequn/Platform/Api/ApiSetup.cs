@@ -73,6 +73,7 @@ public static class ApiSetup
         WeComCallbackReceiver.Map(app);
         api.MapTaskEndpoints();
         api.MapTelegramEndpoints();
+        Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
         return app;
     }

@@ -44,6 +44,16 @@ public sealed class TelegramUpdateMapperTests
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1760000000).UtcDateTime, e.OccurredAt);
     }
 
+    [Theory]
+    [InlineData("\"photo\": [{ \"file_id\": \"small\", \"file_unique_id\": \"s\", \"width\": 90, \"height\": 67 }, { \"file_id\": \"big\", \"file_unique_id\": \"b\", \"width\": 1280, \"height\": 960 }, { \"file_id\": \"mid\", \"file_unique_id\": \"m\", \"width\": 320, \"height\": 240 }]", "big")]
+    [InlineData("\"document\": { \"file_id\": \"scan\", \"file_unique_id\": \"su\", \"file_name\": \"qr.png\", \"mime_type\": \"image/png\" }", "scan")]
+    [InlineData("\"document\": { \"file_id\": \"d\", \"file_unique_id\": \"du\", \"file_name\": \"menu.pdf\", \"mime_type\": \"application/pdf\" }", null)]
+    [InlineData("\"text\": \"no picture\"", null)]
+    public void A_photo_names_its_largest_size_and_an_image_file_itself_as_media(string fields, string? mediaId)
+    {
+        Assert.Equal(mediaId, Assert.Single(Map(Message(fields)).Events).MediaId);
+    }
+
     [Fact]
     public void A_forwarded_message_in_a_forum_topic_says_both_and_the_topic_root_is_no_reply()
     {
