@@ -42,6 +42,9 @@ public readonly record struct ThresholdMetrics(double Threshold, int TruePositiv
 
 public sealed record EvaluationReport(string Method, ThresholdMetrics AtReview, ThresholdMetrics AtAct, int Messages, TimeSpan Training)
 {
+    /// <summary>Every tested message with its score (for listing the mistakes).</summary>
+    public IReadOnlyList<(LabelledExample Example, double Score)> Scores { get; init; } = [];
+
     /// <summary>Share of the normal messages scored at or above the review threshold: the work (and the annoyance) false alarms cause.</summary>
     public double NormalToReview => AtReview.FalsePositives + AtReview.TrueNegatives == 0
         ? 0
@@ -83,7 +86,7 @@ public static class ModerationEvaluation
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(rules);
         var started = TimeProvider.System.GetTimestamp();
-        var model = Train(train.Select(e => (e, ModerationEngine.ExtractFeatures(e.Text, rules))).ToList(), cancellationToken);
+        var model = Train(train.Select(e => (e, ModerationEngine.ExtractExample(e.Text, e.IsSpam, rules))).ToList(), cancellationToken);
         var training = TimeProvider.System.GetElapsedTime(started);
         var scored = Score(test, rules with { Model = model });
         return Report("train/test", scored, rules.Thresholds, training);
@@ -117,7 +120,7 @@ public static class ModerationEvaluation
         if (examples.Count < folds)
             throw new ArgumentException($"Need at least {folds} examples for {folds}-fold cross-validation.", nameof(examples));
         // Lists and patterns do not change between folds, so each message's features are computed once.
-        var featured = examples.Select(e => (e, ModerationEngine.ExtractFeatures(e.Text, rules))).ToArray();
+        var featured = examples.Select(e => (e, ModerationEngine.ExtractExample(e.Text, e.IsSpam, rules))).ToArray();
         var reports = new List<EvaluationReport>(splits.Count);
         foreach (var split in splits)
         {
@@ -187,18 +190,18 @@ public static class ModerationEvaluation
     }
 
     private static EvaluationReport RunFolds(
-        (LabelledExample Example, int[] Features)[] featured,
+        (LabelledExample Example, SpamModelTrainer.Example Features)[] featured,
         int[] foldOf,
         int testedFolds,
         string method,
         ModerationSnapshot rules,
         CancellationToken cancellationToken)
     {
-        var scored = new List<(double, bool)>(featured.Length);
+        var scored = new List<(LabelledExample Example, double Score)>(featured.Length);
         var training = TimeSpan.Zero;
         for (var fold = 0; fold < testedFolds; fold++)
         {
-            var train = new List<(LabelledExample, int[])>();
+            var train = new List<(LabelledExample, SpamModelTrainer.Example)>();
             var test = new List<LabelledExample>();
             for (var i = 0; i < featured.Length; i++)
             {
@@ -217,15 +220,18 @@ public static class ModerationEvaluation
         return Report(method, scored, rules.Thresholds, training);
     }
 
-    private static SpamModel Train(IReadOnlyList<(LabelledExample Example, int[] Features)> examples, CancellationToken cancellationToken) =>
-        SpamModelTrainer.Train([.. examples.Select(x => new SpamModelTrainer.Example(x.Features, x.Example.IsSpam))], cancellationToken: cancellationToken);
+    private static SpamModel Train(IReadOnlyList<(LabelledExample Example, SpamModelTrainer.Example Features)> examples, CancellationToken cancellationToken) =>
+        SpamModelTrainer.Train([.. examples.Select(x => x.Features)], cancellationToken: cancellationToken);
 
-    private static List<(double Score, bool IsSpam)> Score(IReadOnlyList<LabelledExample> test, ModerationSnapshot snapshot)
+    private static List<(LabelledExample Example, double Score)> Score(IReadOnlyList<LabelledExample> test, ModerationSnapshot snapshot)
     {
         var engine = new ModerationEngine(snapshot);
-        return [.. test.Select(e => (engine.Score(new ModerationMessage(e.Text)), e.IsSpam))];
+        return [.. test.Select(e => (e, engine.Score(new ModerationMessage(e.Text))))];
     }
 
-    private static EvaluationReport Report(string method, List<(double Score, bool IsSpam)> scored, ModerationThresholds thresholds, TimeSpan training) =>
-        new(method, ThresholdMetrics.Measure(scored, thresholds.Review), ThresholdMetrics.Measure(scored, thresholds.Act), scored.Count, training);
+    private static EvaluationReport Report(string method, List<(LabelledExample Example, double Score)> scored, ModerationThresholds thresholds, TimeSpan training)
+    {
+        var pairs = scored.Select(s => (s.Score, s.Example.IsSpam)).ToList();
+        return new(method, ThresholdMetrics.Measure(pairs, thresholds.Review), ThresholdMetrics.Measure(pairs, thresholds.Act), scored.Count, training) { Scores = scored };
+    }
 }
