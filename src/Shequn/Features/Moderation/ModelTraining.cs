@@ -21,7 +21,7 @@ public static class ModelTraining
     private static SpamModel TrainAndSwap(ModerationEngine engine, IReadOnlyList<LabelledExample> examples, CancellationToken cancellationToken)
     {
         var rules = engine.Snapshot;
-        var featured = examples.Select(e => new SpamModelTrainer.Example(ModerationEngine.ExtractFeatures(e.Text, rules), e.IsSpam)).ToArray();
+        var featured = examples.Select(e => ModerationEngine.ExtractExample(e.Text, e.IsSpam, rules)).ToArray();
         var metrics = (ModelMetrics?)null;
         if (featured.Length >= MinimumForHoldOut)
         {

@@ -10,7 +10,7 @@ namespace Shequn.Features.Moderation;
 public static class ModerationCommand
 {
     private const string Usage =
-        "usage: moderation eval [--train TRAIN.csv] --labelled TEST.csv [--lexicon DIR] [--folds N] [--review X] [--act Y]"
+        "usage: moderation eval [--train TRAIN.csv] --labelled TEST.csv [--lexicon DIR] [--folds N] [--review X] [--act Y] [--errors OUT.tsv]"
         + " | moderation check \"text\" [--train TRAIN.csv] [--lexicon DIR] [--kind KIND] [--outsider]"
         + " | moderation import LIST.txt";
 
@@ -71,7 +71,7 @@ public static class ModerationCommand
     private sealed class UsageException(string message) : Exception(message);
 
     private static readonly HashSet<string> Flags = ["--outsider"];
-    private static readonly HashSet<string> Valued = ["--train", "--labelled", "--lexicon", "--folds", "--review", "--act", "--kind"];
+    private static readonly HashSet<string> Valued = ["--train", "--labelled", "--lexicon", "--folds", "--review", "--act", "--kind", "--errors"];
 
     private static Dictionary<string, string> Parse(string[] args, out List<string> positional)
     {
@@ -157,14 +157,14 @@ public static class ModerationCommand
         if (labelled.Count == 0)
             throw new UsageException($"no labelled rows in {labelledPath}");
 
-        EvaluationReport report;
+        IReadOnlyList<EvaluationReport> reports;
         if (options.TryGetValue("--train", out var trainPath))
         {
             var train = await LabelledAsync(trainPath);
             if (train.Count == 0)
                 throw new UsageException($"no labelled rows in {trainPath}");
             output.WriteLine($"training on {train.Count} messages from {trainPath}, testing on {labelled.Count} from {labelledPath}");
-            report = ModerationEvaluation.TrainAndTest(train, labelled, rules);
+            reports = [ModerationEvaluation.TrainAndTest(train, labelled, rules)];
         }
         else
         {
@@ -173,16 +173,46 @@ public static class ModerationCommand
                 throw new UsageException($"--folds must be a whole number of at least 2, got '{foldText}'");
             if (labelled.Count < folds)
                 throw new UsageException($"{labelled.Count} labelled rows are too few for {folds}-fold cross-validation");
-            output.WriteLine($"{folds}-fold cross-validation on {labelled.Count} messages from {labelledPath}");
-            report = ModerationEvaluation.CrossValidate(labelled, rules, folds);
+            output.WriteLine($"{folds}-fold cross-validation on {labelled.Count} messages from {labelledPath}: random folds, time-ordered (file order), near-duplicates kept together");
+            // The grouped split comes last: it is the figure to judge changes by, and the summary line.
+            reports = ModerationEvaluation.Evaluate(labelled, rules, [EvaluationSplit.RandomFolds, EvaluationSplit.TimeOrdered, EvaluationSplit.Grouped], folds);
         }
 
         var lexicon = rules.Lexicon;
-        output.WriteLine($"word lists: {lexicon.Lists.Count} ({lexicon.EntryCount} terms); training took {report.Training.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"at review (score >= {report.AtReview.Threshold:0.00}): {report.AtReview.Describe()}"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"at act    (score >= {report.AtAct.Threshold:0.00}): {report.AtAct.Describe()}"));
-        output.WriteLine(report.SummaryLine);
+        var training = reports.Aggregate(TimeSpan.Zero, (sum, r) => sum + r.Training);
+        output.WriteLine($"word lists: {lexicon.Lists.Count} ({lexicon.EntryCount} terms); training took {training.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
+        foreach (var report in reports)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{report.Method}: {report.Messages} messages tested, {report.NormalToReview:0.000} of normal messages sent to review"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  at review (score >= {report.AtReview.Threshold:0.00}): {report.AtReview.Describe()}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  at act    (score >= {report.AtAct.Threshold:0.00}): {report.AtAct.Describe()}"));
+        }
+        foreach (var report in reports)
+        {
+            foreach (var t in new[] { 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97 })
+            {
+                var m = ThresholdMetrics.Measure([.. report.Scores.Select(s => (s.Score, s.Example.IsSpam))], t);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sweep {t:0.00}: acc {m.Accuracy:0.000} p {m.Precision:0.000} r {m.Recall:0.000} n2r {(double)m.FalsePositives / (m.FalsePositives + m.TrueNegatives):0.000}"));
+            }
+        }
+        if (options.TryGetValue("--errors", out var errorsPath))
+            await WriteErrorsAsync(errorsPath, reports[^1], rules.Thresholds);
+        output.WriteLine(reports[^1].SummaryLine);
         return 0;
+    }
+
+    /// <summary>
+    /// The messages the summary's split got wrong at the review threshold (and spam that did not reach the act
+    /// threshold), worst first, as label, score and text separated by tabs: what to read before changing anything.
+    /// </summary>
+    private static async Task WriteErrorsAsync(string path, EvaluationReport report, ModerationThresholds thresholds)
+    {
+        var wrong = report.Scores
+            .Where(s => s.Example.IsSpam ? s.Score < thresholds.Act : s.Score >= thresholds.Review)
+            .OrderByDescending(s => Math.Abs(s.Score - (s.Example.IsSpam ? 1 : 0)));
+        await File.WriteAllLinesAsync(path, wrong.Select(s => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{(s.Example.IsSpam ? 1 : 0)}\t{s.Score:0.000}\t{s.Example.Text.ReplaceLineEndings(" ").Replace('\t', ' ')}")));
     }
 
     private static async Task<int> CheckAsync(string text, Dictionary<string, string> options, TextWriter output)
@@ -193,7 +223,7 @@ public static class ModerationCommand
             var train = await LabelledAsync(trainPath);
             if (train.Count == 0)
                 throw new UsageException($"no labelled rows in {trainPath}");
-            var examples = train.Select(e => new SpamModelTrainer.Example(ModerationEngine.ExtractFeatures(e.Text, rules), e.IsSpam)).ToList();
+            var examples = train.Select(e => ModerationEngine.ExtractExample(e.Text, e.IsSpam, rules)).ToList();
             rules = rules with { Model = SpamModelTrainer.Train(examples) };
         }
         var kind = MessageKind.Text;

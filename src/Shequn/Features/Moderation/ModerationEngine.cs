@@ -148,7 +148,10 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         Analyse(message.Text ?? "", snapshot, scratch);
 
         var evidence = new List<Evidence>(Math.Min(MaxEvidence, scratch.LexiconHits.Count + scratch.PatternHits.Count) + 2);
-        var rules = 1.0;
+        // Generic rules (built-in patterns, light lists) are what a calibrated model was fitted with; policy (denied
+        // domains, heavy lists, the workspace's own patterns, message kinds) always adds on top.
+        var generic = 1.0;
+        var policy = 1.0;
         var normalised = scratch.Text;
 
         // Each distinct term counts once, however often it is repeated.
@@ -158,7 +161,11 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
             var list = snapshot.Lexicon.ListOf(hit.Entry);
             if (!scratch.SeenEntries.Add(hit.Entry))
                 continue;
-            rules *= 1 - Math.Clamp(list.Weight, 0, 1);
+            var weight = Math.Clamp(list.Weight, 0, 1);
+            if (IsPolicyWeight(weight))
+                policy *= 1 - weight;
+            else
+                generic *= 1 - weight;
             if (evidence.Count < MaxEvidence)
             {
                 var (start, length) = normalised.MapCompact(hit.Start, hit.Length);
@@ -175,7 +182,12 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
             var bit = 1 << (int)hit.Kind;
             // Patterns count once per kind (ten URLs are not ten times as bad); custom patterns once per pattern.
             if (hit.Kind == PatternKind.Custom ? scratch.SeenCustom.Add(hit.Detail ?? "") : (kindsSeen & bit) == 0)
-                rules *= 1 - weight;
+            {
+                if (hit.Kind is PatternKind.Custom or PatternKind.DeniedDomain)
+                    policy *= 1 - weight;
+                else
+                    generic *= 1 - weight;
+            }
             kindsSeen |= bit;
             if (evidence.Count < MaxEvidence)
             {
@@ -191,15 +203,26 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
         if (kind is { } k && snapshot.Rules.IsEnabled(k))
         {
             var weight = snapshot.Rules.Weight(k);
-            rules *= 1 - weight;
+            policy *= 1 - weight;
             evidence.Add(new Evidence(EvidenceSource.MessageKind, KindNames[(int)k], null, 0, 0, weight));
         }
 
         double? modelScore = null;
+        var rules = policy * generic;
         if (snapshot.Model is { } model)
         {
-            modelScore = model.Probability(Features(message.Text, snapshot, scratch));
-            rules *= 1 - modelScore.Value;
+            var logit = model.Logit(Features(message.Text, snapshot, scratch));
+            if (model.Calibration is { } calibration)
+            {
+                // The calibrated probability already weighs the generic rules; only policy adds on top.
+                modelScore = calibration.Probability(logit, RuleEvidence(generic));
+                rules = policy * (1 - modelScore.Value);
+            }
+            else
+            {
+                modelScore = 1.0 / (1.0 + Math.Exp(-logit));
+                rules *= 1 - modelScore.Value;
+            }
             evidence.Add(new Evidence(EvidenceSource.Model, "model", null, 0, 0, modelScore.Value));
         }
 
@@ -212,6 +235,44 @@ public sealed class ModerationEngine(ModerationSnapshot snapshot)
 
     internal static ModerationDecision Decide(double score, ModerationThresholds thresholds) =>
         score >= thresholds.Act ? ModerationDecision.Act : score >= thresholds.Review ? ModerationDecision.Review : ModerationDecision.Allow;
+
+    /// <summary>A word list at least this heavy is the workspace's policy (it acts on its own), not a hint for the model to weigh.</summary>
+    public const double PolicyListWeight = 0.5;
+
+    private static bool IsPolicyWeight(double weight) => weight >= PolicyListWeight;
+
+    /// <summary>−ln of the product of (1 − w) over generic hits: the rules' evidence on the logit scale.</summary>
+    private static double RuleEvidence(double product) => -Math.Log(Math.Max(product, 1e-9));
+
+    /// <summary>
+    /// One labelled text as a training example under the given snapshot: its features and the generic rule
+    /// evidence the calibration weighs (built-in patterns that are not policy, word lists lighter than
+    /// <see cref="PolicyListWeight"/>, each counted once as <see cref="Check(ModerationMessage)"/> does).
+    /// </summary>
+    public static SpamModelTrainer.Example ExtractExample(string text, bool isSpam, ModerationSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var scratch = Scratch.ForThread();
+        Analyse(text ?? "", snapshot, scratch);
+        var generic = 1.0;
+        scratch.SeenEntries.Clear();
+        foreach (var hit in scratch.LexiconHits)
+        {
+            var weight = Math.Clamp(snapshot.Lexicon.ListOf(hit.Entry).Weight, 0, 1);
+            if (scratch.SeenEntries.Add(hit.Entry) && !IsPolicyWeight(weight))
+                generic *= 1 - weight;
+        }
+        var kindsSeen = 0;
+        foreach (var hit in scratch.PatternHits)
+        {
+            var bit = 1 << (int)hit.Kind;
+            if (hit.Kind is PatternKind.Custom or PatternKind.DeniedDomain || !snapshot.Rules.IsEnabled(hit.Kind) || (kindsSeen & bit) != 0)
+                continue;
+            kindsSeen |= bit;
+            generic *= 1 - snapshot.Rules.Weight(hit.Kind);
+        }
+        return new SpamModelTrainer.Example(Features(text, snapshot, scratch).ToArray(), isSpam, RuleEvidence(generic), text ?? "");
+    }
 
     /// <summary>Features of one text under the given snapshot's lists and patterns (for training).</summary>
     public static int[] ExtractFeatures(string text, ModerationSnapshot snapshot)

@@ -13,7 +13,11 @@ internal static class SpamFeatures
     public const int Size = 1 << Bits;
 
     /// <summary>Upper bound of features for a message of <paramref name="compactLength"/> characters.</summary>
-    public static int Capacity(int compactLength) => (compactLength * 5) + 64 + MaxSymbolFeatures;
+    public static int Capacity(int compactLength) => (compactLength * 9) + 64 + MaxSymbolFeatures + MaxListFeatures;
+
+    private const int MaxListFeatures = 16;
+
+    private static readonly int ExpMask = (int)SpamModelTrainer.Options.E("FEAT", 7);
 
     private const int MaxSymbolFeatures = 32;
 
@@ -47,6 +51,13 @@ internal static class SpamFeatures
         }
         output[n++] = Index(2, p1, '\u0003', '\0');
         output[n++] = Index(3, p2, p1, '\u0003');
+        if ((ExpMask & 1) != 0)
+            n += TokenGrams(s, output[n..]);
+        if ((ExpMask & 2) != 0)
+        {
+            for (var i = 2; i < s.Length; i++)
+                output[n++] = Index(9, s[i - 2], s[i], '\0');
+        }
 
         // The decorations removed between characters (☀, ░, emoji) say something about the sender even
         // though they carry no letters; the first few distinct ones become features.
@@ -87,6 +98,21 @@ internal static class SpamFeatures
             if ((categories & (1 << k)) != 0)
                 output[n++] = Index(11, (char)k, '\0', '\0');
         }
+        if ((ExpMask & 4) != 0)
+        {
+            var lists = 0;
+            var last = -1;
+            foreach (var hit in lexiconHits)
+            {
+                var list = lexicon.ListOf(hit.Entry);
+                var id = StableHash(list.Name);
+                if (id == last || lists >= MaxListFeatures)
+                    continue;
+                output[n++] = Index(18, (char)(id >> 16), (char)id, '\0');
+                last = id;
+                lists++;
+            }
+        }
         output[n++] = Index(12, (char)Bucket(s.Length), '\0', '\0');
         output[n++] = Index(13, (char)Bucket(text.DisguisedCount), '\0', '\0');
         output[n++] = Index(14, (char)Bucket(text.DroppedCount), '\0', '\0');
@@ -94,6 +120,63 @@ internal static class SpamFeatures
         output[n++] = Index(16, (char)Bucket(text.DigitRewriteCount), '\0', '\0');
         output[n++] = Index(17, (char)Math.Min(10, text.DroppedCount * 10 / Math.Max(1, s.Length + text.DroppedCount)), '\0', '\0');
         return n;
+    }
+
+    /// <summary>
+    /// Bigrams and trigrams over a token view of the compact text: Chinese characters stay themselves, a run
+    /// of digits becomes one "number of about this length" token, a run of Latin letters stays itself when
+    /// short (vx, qq, tg) and becomes "a word of this length" otherwise, a run mixing both becomes "an ID".
+    /// So "加薇abc12345" and "加薇xyz98765" share every feature: the template generalises, the ID does not count.
+    /// </summary>
+    private static int TokenGrams(ReadOnlySpan<char> s, Span<int> output)
+    {
+        var n = 0;
+        char t2 = '\u0002', t1 = '\u0002';
+        var i = 0;
+        while (i < s.Length)
+        {
+            char token;
+            var c = s[i];
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                var start = i;
+                int digits = 0, letters = 0;
+                var hash = 17u;
+                while (i < s.Length && char.IsAsciiLetterOrDigit(s[i]))
+                {
+                    if (char.IsAsciiDigit(s[i]))
+                        digits++;
+                    else
+                        letters++;
+                    hash = (hash * 31) + s[i];
+                    i++;
+                }
+                var length = i - start;
+                token = letters == 0 ? (char)(0xE000 + Bucket(length))
+                    : digits == 0 ? (length <= 3 ? (char)(0xF000 | (hash & 0xFFF)) : (char)(0xE100 + Bucket(length)))
+                    : (char)(0xE200 + Bucket(length));
+            }
+            else
+            {
+                token = c;
+                i++;
+            }
+            output[n++] = Index(7, t1, token, '\0');
+            output[n++] = Index(8, t2, t1, token);
+            t2 = t1;
+            t1 = token;
+        }
+        output[n++] = Index(7, t1, '\u0003', '\0');
+        return n;
+    }
+
+    /// <summary>FNV-1a of a list name: the same in every process (string.GetHashCode is not), so saved weights keep their meaning.</summary>
+    private static int StableHash(string text)
+    {
+        var h = 2166136261u;
+        foreach (var c in text)
+            h = (h ^ c) * 16777619u;
+        return (int)h;
     }
 
     private static int Bucket(int count) => count switch
@@ -129,38 +212,110 @@ internal static class SpamFeatures
 public sealed record ModelMetrics(int TrainingExamples, int SpamExamples, int HeldOut, double Accuracy, double Precision, double Recall, DateTimeOffset TrainedAt);
 
 /// <summary>
-/// Logistic regression over hashed features. Immutable after training: scoring only reads the weights, so
-/// one instance serves all threads, and a retrained model replaces it whole.
+/// How a model's raw score and the generic rule evidence become one probability: σ(a·z + b·r + c), with z the
+/// model's logit and r = −ln Π(1 − wᵢ) over the generic rule hits (built-in patterns, light word lists). Fitted
+/// on held-out predictions (Platt scaling with the rules as a second input), so the model and the rules are not
+/// counted twice and a score of 0.5 or 0.9 means what the thresholds say.
+/// </summary>
+/// <param name="NormalWeight">How much more a normal message weighed than an ad in the fit (see <see cref="SpamModelTrainer.Options.NormalWeight"/>).</param>
+public readonly record struct Calibration(float ModelSlope, float RuleSlope, float Intercept, float NormalWeight)
+{
+    public double Probability(double logit, double ruleEvidence) =>
+        1.0 / (1.0 + Math.Exp(-((ModelSlope * logit) + (RuleSlope * ruleEvidence) + Intercept)));
+
+    /// <summary>
+    /// Weighted logistic regression on (logit, rule evidence) → label by Newton's method, with a little ridge so
+    /// that a set where the rules never fire (b undetermined) still converges.
+    /// </summary>
+    internal static Calibration Fit(IReadOnlyList<(double Logit, double Rules, bool IsSpam)> heldOut, float normalWeight)
+    {
+        double a = 1, b = 1, c = 0;
+        for (var iteration = 0; iteration < 50; iteration++)
+        {
+            // Gradient g and Hessian h of the weighted log-loss plus ridge 1e-3·(a−1)², 1e-3·(b−1)² (pulls toward "trust both").
+            double ga = 2e-3 * (a - 1), gb = 2e-3 * (b - 1), gc = 0;
+            double haa = 2e-3, hab = 0, hac = 0, hbb = 2e-3, hbc = 0, hcc = 1e-6;
+            foreach (var (z, r, isSpam) in heldOut)
+            {
+                var p = 1.0 / (1.0 + Math.Exp(-((a * z) + (b * r) + c)));
+                var weight = isSpam ? 1.0 : normalWeight;
+                var e = weight * (p - (isSpam ? 1 : 0));
+                var v = weight * p * (1 - p);
+                ga += e * z;
+                gb += e * r;
+                gc += e;
+                haa += v * z * z;
+                hab += v * z * r;
+                hac += v * z;
+                hbb += v * r * r;
+                hbc += v * r;
+                hcc += v;
+            }
+            // Solve the 3×3 system h·d = g (Cramer's rule; h is symmetric positive definite).
+            var det = (haa * ((hbb * hcc) - (hbc * hbc))) - (hab * ((hab * hcc) - (hbc * hac))) + (hac * ((hab * hbc) - (hbb * hac)));
+            if (Math.Abs(det) < 1e-12)
+                break;
+            var da = ((ga * ((hbb * hcc) - (hbc * hbc))) - (hab * ((gb * hcc) - (hbc * gc))) + (hac * ((gb * hbc) - (hbb * gc)))) / det;
+            var db = ((haa * ((gb * hcc) - (hbc * gc))) - (ga * ((hab * hcc) - (hbc * hac))) + (hac * ((hab * gc) - (gb * hac)))) / det;
+            var dc = ((haa * ((hbb * gc) - (gb * hbc))) - (hab * ((hab * gc) - (gb * hac))) + (ga * ((hab * hbc) - (hbb * hac)))) / det;
+            a -= da;
+            b -= db;
+            c -= dc;
+            if (Math.Abs(da) + Math.Abs(db) + Math.Abs(dc) < 1e-6)
+                break;
+        }
+        return new Calibration((float)a, (float)Math.Max(0, b), (float)c, normalWeight);
+    }
+}
+
+/// <summary>
+/// Logistic regression over hashed features, calibrated together with the rule evidence when it was trained on
+/// enough examples. Immutable after training: scoring only reads the weights, so one instance serves all
+/// threads, and a retrained model replaces it whole.
 /// </summary>
 public sealed class SpamModel
 {
     private const uint FormatMagic = 0x4D53_5153; // "SQSM"
+
+    /// <summary>
+    /// Version of the stored form. 2: token n-gram, skip-gram and per-list features, and the calibration.
+    /// A model stored by an earlier version has weights for other features; it is refused, not misread.
+    /// </summary>
+    public const int FormatVersion = 2;
+
     private readonly float[] _weights;
 
-    internal SpamModel(float[] weights, float bias, ModelMetrics metrics)
+    internal SpamModel(float[] weights, float bias, ModelMetrics metrics, Calibration? calibration = null)
     {
         if (weights.Length != SpamFeatures.Size)
             throw new ArgumentException("Weight vector has the wrong size.", nameof(weights));
         _weights = weights;
         Bias = bias;
         Metrics = metrics;
+        Calibration = calibration;
     }
 
     public float Bias { get; }
 
     public ModelMetrics Metrics { get; }
 
-    /// <summary>The same weights with other metrics (weights are shared, never changed).</summary>
-    internal SpamModel WithMetrics(ModelMetrics metrics) => new(_weights, Bias, metrics);
+    /// <summary>Null when the model was trained on too few examples to calibrate: it then combines with the rules as independent evidence.</summary>
+    public Calibration? Calibration { get; }
 
-    internal double Probability(ReadOnlySpan<int> features)
+    /// <summary>The same weights with other metrics (weights are shared, never changed).</summary>
+    internal SpamModel WithMetrics(ModelMetrics metrics) => new(_weights, Bias, metrics, Calibration);
+
+    internal SpamModel WithCalibration(Calibration calibration) => new(_weights, Bias, Metrics, calibration);
+
+    internal double Probability(ReadOnlySpan<int> features) => 1.0 / (1.0 + Math.Exp(-Logit(features)));
+
+    internal double Logit(ReadOnlySpan<int> features)
     {
         var w = _weights;
         var sum = 0f;
         foreach (var f in features)
             sum += w[f];
-        var z = Bias + (sum * Scale(features.Length));
-        return 1.0 / (1.0 + Math.Exp(-z));
+        return Bias + (sum * Scale(features.Length));
     }
 
     /// <summary>Features are binary and scaled by 1/√count so that long messages do not saturate the score.</summary>
@@ -170,11 +325,18 @@ public sealed class SpamModel
     public void WriteTo(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Span<byte> header = stackalloc byte[16];
+        Span<byte> header = stackalloc byte[40];
         BinaryPrimitives.WriteUInt32LittleEndian(header, FormatMagic);
-        BinaryPrimitives.WriteInt32LittleEndian(header[4..], SpamFeatures.Bits);
-        BinaryPrimitives.WriteSingleLittleEndian(header[8..], Bias);
-        BinaryPrimitives.WriteInt32LittleEndian(header[12..], Metrics.TrainingExamples);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], -FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], SpamFeatures.Bits);
+        BinaryPrimitives.WriteSingleLittleEndian(header[12..], Bias);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], Metrics.TrainingExamples);
+        var c = Calibration;
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], c is null ? 0 : 1);
+        BinaryPrimitives.WriteSingleLittleEndian(header[24..], c?.ModelSlope ?? 0);
+        BinaryPrimitives.WriteSingleLittleEndian(header[28..], c?.RuleSlope ?? 0);
+        BinaryPrimitives.WriteSingleLittleEndian(header[32..], c?.Intercept ?? 0);
+        BinaryPrimitives.WriteSingleLittleEndian(header[36..], c?.NormalWeight ?? 0);
         stream.Write(header);
         var bytes = new byte[_weights.Length * 4];
         for (var i = 0; i < _weights.Length; i++)
@@ -182,37 +344,119 @@ public sealed class SpamModel
         stream.Write(bytes);
     }
 
+    /// <summary>
+    /// Reads a stored model. One of another version (the first format stored the feature bits where the version
+    /// now is, as a positive number) throws <see cref="ObsoleteSpamModelException"/>: its weights belong to
+    /// other features, and the workspace's labels must train a new one.
+    /// </summary>
     public static SpamModel ReadFrom(Stream stream, ModelMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Span<byte> header = stackalloc byte[16];
-        stream.ReadExactly(header);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != FormatMagic || BinaryPrimitives.ReadInt32LittleEndian(header[4..]) != SpamFeatures.Bits)
-            throw new InvalidDataException("Not a spam model of this version.");
-        var bias = BinaryPrimitives.ReadSingleLittleEndian(header[8..]);
+        Span<byte> header = stackalloc byte[40];
+        stream.ReadExactly(header[..8]);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != FormatMagic)
+            throw new InvalidDataException("Not a spam model.");
+        var version = -BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        if (version != FormatVersion)
+            throw new ObsoleteSpamModelException(version <= 0 ? 1 : version);
+        stream.ReadExactly(header[8..]);
+        if (BinaryPrimitives.ReadInt32LittleEndian(header[8..]) != SpamFeatures.Bits)
+            throw new InvalidDataException("Spam model with another feature size.");
+        var bias = BinaryPrimitives.ReadSingleLittleEndian(header[12..]);
+        var calibration = BinaryPrimitives.ReadInt32LittleEndian(header[20..]) == 0
+            ? (Calibration?)null
+            : new Calibration(
+                BinaryPrimitives.ReadSingleLittleEndian(header[24..]),
+                BinaryPrimitives.ReadSingleLittleEndian(header[28..]),
+                BinaryPrimitives.ReadSingleLittleEndian(header[32..]),
+                BinaryPrimitives.ReadSingleLittleEndian(header[36..]));
         var bytes = new byte[SpamFeatures.Size * 4];
         stream.ReadExactly(bytes);
         var weights = new float[SpamFeatures.Size];
         for (var i = 0; i < weights.Length; i++)
             weights[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4));
-        return new SpamModel(weights, bias, metrics);
+        return new SpamModel(weights, bias, metrics, calibration);
     }
 }
 
-/// <summary>Trains <see cref="SpamModel"/> with per-feature adaptive steps (AdaGrad) and light L2.</summary>
+/// <summary>A stored model of an earlier format: refused, so that the workspace retrains instead of scoring with weights that mean something else.</summary>
+public sealed class ObsoleteSpamModelException(int version)
+    : Exception($"Spam model of format version {version}; this version reads {SpamModel.FormatVersion} and retrains from the labels.")
+{
+    public int Version { get; } = version;
+}
+
+/// <summary>
+/// Trains <see cref="SpamModel"/> with per-feature adaptive steps (AdaGrad) and light L2, then (with enough
+/// examples) calibrates it on held-out predictions: the examples are split into folds that keep
+/// near-duplicates together (<see cref="NearDuplicates"/>), a model trained on the other folds scores each fold,
+/// and <see cref="Calibration.Fit"/> maps those honest scores and the rule evidence to a probability.
+/// </summary>
 public static class SpamModelTrainer
 {
-    public sealed record Options(int Epochs = 12, float LearningRate = 0.2f, float L2 = 1e-6f, int Seed = 7);
+    /// <param name="NormalWeight">
+    /// Weight of a normal message against an ad in the calibration. Labelled sets hold far more ads than a
+    /// group's chat does (about half against a few percent), and a normal message sent to review costs a
+    /// person's time and a member's trust; so the calibration leans toward "normal".
+    /// </param>
+    public sealed record Options(int Epochs = 12, float LearningRate = 0.2f, float L2 = 1e-6f, int Seed = 7, float NormalWeight = 1.5f, int CalibrationFolds = 3)
+    {
+        public static float E(string n, float d) => float.TryParse(Environment.GetEnvironmentVariable("EXP_" + n), System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : d;
+    }
 
-    /// <summary>A message reduced to its features, ready for training.</summary>
-    public readonly record struct Example(int[] Features, bool IsSpam);
+    /// <summary>Fewer examples (or fewer of either kind) than this and the model is left uncalibrated.</summary>
+    public const int MinimumForCalibration = 200;
+
+    /// <summary>
+    /// A message reduced to its features, ready for training. <paramref name="RuleEvidence"/> is what the
+    /// generic rules said about it (−ln Π(1 − wᵢ), see <see cref="ModerationEngine.ExtractExample"/>);
+    /// <paramref name="Text"/> lets the calibration keep near-duplicates in one fold.
+    /// </summary>
+    public readonly record struct Example(int[] Features, bool IsSpam, double RuleEvidence = 0, string? Text = null);
 
     public static SpamModel Train(IReadOnlyList<Example> examples, Options? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(examples);
-        options ??= new Options();
+        options ??= new Options((int)Options.E("EPOCHS", 12), Options.E("LR", 0.2f), Options.E("L2", 1e-6f), NormalWeight: Options.E("NW", 1.5f));
         if (examples.Count == 0)
             throw new ArgumentException("No training examples.", nameof(examples));
+        var model = TrainWeights(examples, options, cancellationToken);
+        var spam = examples.Count(e => e.IsSpam);
+        if (Math.Min(spam, examples.Count - spam) * 4 < MinimumForCalibration || examples.Count < MinimumForCalibration || options.NormalWeight <= 0)
+            return model;
+        var heldOut = HeldOutScores(examples, options, cancellationToken);
+        return model.WithCalibration(Calibration.Fit(heldOut, options.NormalWeight));
+    }
+
+    private static List<(double Logit, double Rules, bool IsSpam)> HeldOutScores(IReadOnlyList<Example> examples, Options options, CancellationToken cancellationToken)
+    {
+        var folds = options.CalibrationFolds;
+        var foldOf = examples.All(e => e.Text is not null)
+            ? ModerationEvaluation.GroupedFolds(NearDuplicates.Group([.. examples.Select(e => e.Text!)]), folds, options.Seed)
+            : ModerationEvaluation.RandomFolds(examples.Count, folds, options.Seed);
+        var heldOut = new List<(double, double, bool)>(examples.Count);
+        for (var fold = 0; fold < folds; fold++)
+        {
+            var train = new List<Example>();
+            for (var i = 0; i < examples.Count; i++)
+            {
+                if (foldOf[i] != fold)
+                    train.Add(examples[i]);
+            }
+            if (train.Count == examples.Count || train.All(e => e.IsSpam) || train.All(e => !e.IsSpam))
+                continue;
+            var probe = TrainWeights(train, options, cancellationToken);
+            for (var i = 0; i < examples.Count; i++)
+            {
+                if (foldOf[i] == fold)
+                    heldOut.Add((probe.Logit(examples[i].Features), examples[i].RuleEvidence, examples[i].IsSpam));
+            }
+        }
+        return heldOut;
+    }
+
+    private static SpamModel TrainWeights(IReadOnlyList<Example> examples, Options options, CancellationToken cancellationToken)
+    {
         var weights = new float[SpamFeatures.Size];
         var squares = new float[SpamFeatures.Size];
         float bias = 0, biasSquares = 0;
@@ -224,7 +468,7 @@ public static class SpamModelTrainer
             random.Shuffle(order);
             foreach (var index in order)
             {
-                var (features, isSpam) = examples[index];
+                var (features, isSpam, _, _) = examples[index];
                 var scale = SpamModel.Scale(features.Length);
                 var sum = 0f;
                 foreach (var f in features)

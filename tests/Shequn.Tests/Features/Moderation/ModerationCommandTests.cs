@@ -24,7 +24,7 @@ public sealed class ModerationCommandTests : IDisposable
     }
 
     private static readonly Regex SummaryLine = new(
-        @"^eval: accuracy \d\.\d{3} precision@act \d\.\d{3} recall@act \d\.\d{3} f1 \d\.\d{3} \(\d+ messages\)$");
+        @"^eval: accuracy \d\.\d{3} precision@act \d\.\d{3} recall@act \d\.\d{3} f1 \d\.\d{3} normal-to-review \d\.\d{3} \(\d+ messages, [^)]+\)$");
 
     [Fact]
     public async Task RunAsync_EvalWithTrainAndTest_EndsWithSummaryLine()
@@ -36,7 +36,7 @@ public sealed class ModerationCommandTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Matches(SummaryLine, lines[^1]);
-        Assert.EndsWith("(2 messages)", lines[^1], StringComparison.Ordinal);
+        Assert.EndsWith("(2 messages, train/test)", lines[^1], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("at act", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("at review", StringComparison.Ordinal));
     }
@@ -51,6 +51,12 @@ public sealed class ModerationCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.StartsWith("5-fold cross-validation", lines[0], StringComparison.Ordinal);
         Assert.Matches(SummaryLine, lines[^1]);
+        // Every split reports its figures; the summary is the grouped one.
+        Assert.Contains(lines, l => l.StartsWith("5-fold cross-validation:", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("time-ordered", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("grouped 5-fold", StringComparison.Ordinal));
+        Assert.Equal(3, lines.Count(l => l.StartsWith("at act", StringComparison.Ordinal)));
+        Assert.Contains("grouped 5-fold", lines[^1], StringComparison.Ordinal);
     }
 
     [Fact]
