@@ -1,3 +1,4 @@
+using Shequn.Features.Enforcement;
 using Shequn.Features.Outbox;
 using Shequn.Features.Workspaces;
 
@@ -28,6 +29,7 @@ public static class EventsSetup
         // Days are the workspace's days: every host that processes events needs the zones.
         builder.AddShequnWorkspaces();
         builder.AddShequnOutbox();
+        builder.AddShequnEnforcement();
         builder.Services.AddSingleton<EventLogSignal>();
         builder.Services.AddSingleton<EventIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventIngestor>());
