@@ -34,6 +34,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Database:Provider", Provider.ToString());
         builder.UseSetting("Database:ConnectionString", ConnectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Group rules act on messages (delete, warn, remove); tests of other features post freely. Enforcement tests switch it on.
+        builder.UseSetting("Enforcement:Enabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

@@ -48,6 +48,10 @@ public sealed class NicknameFormat
         return parts.Length == Parts.Count && parts.All(p => p.Trim().Length > 0);
     }
 
+    /// <summary>Whether a nickname follows a format as stored in a rule set; a format that does not parse asks nothing.</summary>
+    public static bool Matches(string format, string? nickname) =>
+        !TryParse(format, out var parsed, out _) || parsed!.Matches(nickname);
+
     private static char[] SeparatorsLike(char separator) => Dashes.Contains(separator) ? Dashes : [separator];
 
     private static Reason Why(string code, string english, params object[] args) => new($"RuleSets.Nickname.{code}", english, args);

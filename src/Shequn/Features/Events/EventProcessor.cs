@@ -13,7 +13,7 @@ namespace Shequn.Features.Events;
 /// A batch that fails is retried one event at a time; an event that fails on its own is recorded in
 /// <see cref="SkippedEvent"/> and passed, so one bad event never stops the pipeline.
 /// </summary>
-public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, WorkspaceZones zones, OutboxReactions reactions, ILogger<EventProcessor> log) : BackgroundService
+public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, WorkspaceZones zones, OutboxReactions reactions, Enforcement.Enforcer enforcer, ILogger<EventProcessor> log) : BackgroundService
 {
     public const string CheckpointName = "processor";
     public const int BatchSize = 1000;
@@ -124,6 +124,8 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
             await effects.ApplyAsync(events, ct);
             // What reactions want done in groups is written here, so it commits (or not) with the checkpoint.
             reacted = reactions.Append(db, events, effects.CommunityOf);
+            // The group rules: cases and actions in the same transaction, so each is made once.
+            reacted += await enforcer.EnforceAsync(db, checkpoint, events, effects.CommunityOf, ct);
             // Members and communities that platforms announce are not staff changes: no audit rows for them.
             await db.SaveChangesWithoutAuditAsync(ct);
         }

@@ -1,4 +1,5 @@
 using Shequn.Features.Images;
+using Shequn.Features.Enforcement;
 using Shequn.Features.Outbox;
 using Shequn.Features.Workspaces;
 
@@ -29,6 +30,7 @@ public static class EventsSetup
         // Days are the workspace's days: every host that processes events needs the zones.
         builder.AddShequnWorkspaces();
         builder.AddShequnOutbox();
+        builder.AddShequnEnforcement();
         builder.Services.AddSingleton<EventLogSignal>();
         builder.Services.AddSingleton<EventIngestor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventIngestor>());

@@ -1,0 +1,462 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Members;
+using Shequn.Features.Moderation;
+using Shequn.Features.Outbox;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Enforcement;
+
+/// <summary>
+/// The group rules at work: called by <see cref="EventProcessor"/> after a batch's effects, inside the transaction
+/// that moves its checkpoint, so every case, blacklist entry and action it writes is made exactly once across
+/// crashes and nodes (a rolled-back batch is read again and decided again, the same way). For each message (and
+/// each inspected image) it finds the community's rule set, skips exempt senders, scores with the workspace's
+/// engine and the rules (<see cref="MessageRules"/>), and writes a <see cref="ModerationCase"/>: review, or act with
+/// the ladder's step for the sender's n-th violation within the rule set's window (counted from the case table).
+/// Joins are checked against the blacklist (removed, or the join request declined), the nickname format and the
+/// membership limit. Actions go to the outbox with keys <c>event:{seq}:enforce:{n}</c>; a removal's announcement is
+/// one per group per burst. Events processed later than <see cref="EnforcementOptions.LateAfter"/> are logged as
+/// review cases and not acted on.
+/// </summary>
+#pragma warning disable CA1001 // One per process; its gate lives as long as the process.
+public sealed partial class Enforcer(
+    RuleSetDirectory ruleSets,
+    ActivityWindows windows,
+    ModerationEngines engines,
+    JsonStringLocalizerFactory strings,
+    TimeProvider time,
+    IOptions<EnforcementOptions> options,
+    ILogger<Enforcer> log)
+#pragma warning restore CA1001
+{
+    public const string ReactionName = "enforce";
+    public const string AnnouncementKeyPrefix = "enforce:announce:";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private EnforcementWords? _words;
+
+    private EnforcementWords Words => _words ??= EnforcementWords.For(strings);
+
+    private EnforcementOptions Options => options.Value;
+
+    private ActivityWindows Windows => windows;
+
+    private DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>Checks a batch the processor just applied; returns how many actions it added to <paramref name="db"/>.</summary>
+    public async Task<int> EnforceAsync(AppDbContext db, long checkpoint, IReadOnlyList<CommunityEvent> events, IReadOnlyDictionary<long, Community?> communities, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(communities);
+        if (!options.Value.Enabled || events.Count == 0)
+            return 0;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await PrimeAsync(db, checkpoint, events, ct);
+            foreach (var e in events)
+            {
+                if (PostOf(e, communities.GetValueOrDefault(e.Seq)) is { } post)
+                    windows.Observe(post);
+            }
+            windows.MarkThrough(events[^1].Seq);
+
+            var relevant = events.Where(e => e.Kind is EventKind.MessagePosted or EventKind.MessageInspected or EventKind.MemberJoined or EventKind.JoinRequested
+                && communities.GetValueOrDefault(e.Seq) is { State: not CommunityState.Dissolved }).ToList();
+            if (relevant.Count == 0)
+                return 0;
+            // The effects made members and memberships for newcomers; flush them (same transaction) so they can be read.
+            await db.SaveChangesWithoutAuditAsync(ct);
+            var added = 0;
+            var acting = db.Current.WorkspaceId;
+            foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
+            {
+                db.Current.ActAsSystem(group.Key);
+                var batch = new EnforcementBatch(this, db, group.Key, communities, await ruleSets.GetAsync(db, group.Key, ct), await engines.ForWorkspaceAsync(db, ct));
+                added += await batch.RunAsync([.. group], ct);
+            }
+            if (acting is { } ws)
+                db.Current.ActAsSystem(ws);
+            return added;
+        }
+        catch
+        {
+            // The transaction will not commit: what this batch added to the windows is observed again when it is read again.
+            windows.Rewind(checkpoint);
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Brings the windows to the checkpoint: back (a batch rolled back) or forward from the log (a restart, another node).</summary>
+    private async Task PrimeAsync(AppDbContext db, long checkpoint, IReadOnlyList<CommunityEvent> events, CancellationToken ct)
+    {
+        if (windows.Through > checkpoint)
+            windows.Rewind(checkpoint);
+        if (windows.Through == checkpoint)
+            return;
+        var from = Math.Max(windows.Through, checkpoint - options.Value.PrimeEvents);
+        var since = events.Min(e => e.OccurredAt) - options.Value.WindowHorizon;
+        var posts = await db.Set<CommunityEvent>().AsNoTracking()
+            .Where(e => e.Seq > from && e.Seq <= checkpoint && e.Kind == EventKind.MessagePosted && !e.FromStaff && e.UserId != null && e.OccurredAt >= since)
+            .OrderBy(e => e.Seq)
+            .ToListAsync(ct);
+        var chatIds = posts.Where(p => p.CommunityId is null && p.ChatId is not null).Select(p => p.ChatId!).Distinct().ToList();
+        var chats = chatIds.Count == 0 ? [] : await db.Set<PlatformChat>().IgnoreQueryFilters().AsNoTracking()
+            .Where(c => chatIds.Contains(c.ChatId)).Select(c => new { c.WorkspaceId, c.Platform, c.ChatId, c.CommunityId }).ToListAsync(ct);
+        var byChat = chats.ToDictionary(c => (c.WorkspaceId, c.Platform, c.ChatId), c => c.CommunityId);
+        foreach (var p in posts)
+        {
+            var community = p.CommunityId ?? (p.ChatId is not null && byChat.TryGetValue((p.WorkspaceId, p.Platform, p.ChatId), out var c) ? c : null);
+            if (community is { } id)
+                windows.Observe(new WindowPost(p.Seq, p.OccurredAt, p.WorkspaceId, id, SenderKey(p.Platform, p.UserId!), ActivityWindows.Fingerprint(p.Text)));
+        }
+        windows.MarkThrough(checkpoint);
+        LogPrimed(log, posts.Count, from, checkpoint);
+    }
+
+    private static WindowPost? PostOf(CommunityEvent e, Community? community) =>
+        e.Kind == EventKind.MessagePosted && !e.FromStaff && e.UserId is not null && community is not null
+            ? new WindowPost(e.Seq, e.OccurredAt, e.WorkspaceId, community.Id, SenderKey(e.Platform, e.UserId), ActivityWindows.Fingerprint(e.Text))
+            : null;
+
+    internal static string SenderKey(ChatPlatform platform, string userId) => $"{(int)platform}:{userId}";
+
+    /// <summary>One workspace's part of a batch.</summary>
+    private sealed class EnforcementBatch(Enforcer owner, AppDbContext db, Guid ws, IReadOnlyDictionary<long, Community?> communities, WorkspaceRuleSets sets, ModerationEngine engine)
+    {
+        private sealed record Sender(Guid MemberId, MemberLayer Layer);
+
+        private readonly EnforcementOptions _options = owner.Options;
+        private readonly DateTimeOffset _now = owner.Now;
+        private readonly List<(CommunityEvent Event, Community Community, RuleSetSpec Spec, Finding Finding)> _findings = [];
+        private readonly Dictionary<(ChatPlatform, string), Sender> _senders = [];
+        private readonly Dictionary<(Guid Community, Guid Member), DateTime> _joined = [];
+        private readonly HashSet<(ChatPlatform, string)> _blacklisted = [];
+        private readonly Dictionary<Guid, OutboundAction> _announcements = [];
+        private readonly List<ModerationCase> _cases = [];
+        private int _added;
+
+        public async Task<int> RunAsync(List<CommunityEvent> events, CancellationToken ct)
+        {
+            await FillInspectedSendersAsync(events, ct);
+            await LoadSendersAsync(events, ct);
+            await LoadBlacklistAsync(events, ct);
+            foreach (var e in events)
+            {
+                var community = communities[e.Seq]!;
+                var spec = sets.For(community);
+                if (e.Kind is EventKind.MemberJoined or EventKind.JoinRequested)
+                    await JoinAsync(e, community, spec, ct);
+                else if (!Exempt(e, spec) && Evaluate(e, community, spec) is { } finding)
+                    _findings.Add((e, community, spec, finding));
+            }
+            if (_findings.Count > 0)
+                await DecideAsync(ct);
+            return _added;
+        }
+
+        private bool Late(CommunityEvent e) => _now - new DateTimeOffset(DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Utc)) > _options.LateAfter;
+
+        private bool Exempt(CommunityEvent e, RuleSetSpec spec)
+        {
+            // Staff are known to the platform's events (FromStaff: the group's owner and admins, Shequn's own bot);
+            // staff accounts in the console are not linked to platform users, so that is the only staff exemption.
+            if (e.UserId is null || (e.FromStaff && spec.ExemptStaff))
+                return true;
+            if (!_senders.TryGetValue((e.Platform, e.UserId), out var sender))
+                return false;
+            return (spec.ExemptKocs && sender.Layer == MemberLayer.Koc) || spec.ExemptMembers.Contains(sender.MemberId);
+        }
+
+        private Finding? Evaluate(CommunityEvent e, Community community, RuleSetSpec spec)
+        {
+            var who = SenderKey(e.Platform, e.UserId!);
+            var horizon = _options.WindowHorizon;
+            var floodFrom = e.OccurredAt - Min(TimeSpan.FromSeconds(spec.FloodSeconds), horizon);
+            var crossFrom = e.OccurredAt - Min(TimeSpan.FromMinutes(spec.CrossCommunityMinutes), horizon);
+            string[]? codes = null;
+            if (e.Kind == EventKind.MessageInspected)
+            {
+                codes = (e.Text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (codes.Length == 0)
+                    return null;
+            }
+            var text = codes is null ? e.Text ?? "" : string.Join('\n', codes);
+            var print = e.Kind == EventKind.MessagePosted ? ActivityWindows.Fingerprint(e.Text) : 0;
+            var joined = _senders.TryGetValue((e.Platform, e.UserId!), out var sender) && _joined.TryGetValue((community.Id, sender.MemberId), out var at) ? at : (DateTime?)null;
+            var facts = new MessageFacts(
+                text,
+                e.Kind == EventKind.MessagePosted ? e.MessageKind : null,
+                codes,
+                AdsTier: community.Tier == CommunityTier.Ads,
+                NewMember: joined is { } j && e.OccurredAt - j < TimeSpan.FromHours(spec.NewMemberHours),
+                // An outsider: not known in the group before this message (the processor opened their membership now).
+                Outsider: joined is null || joined >= e.OccurredAt,
+                FloodPosts: e.Kind == EventKind.MessagePosted ? owner.Windows.SenderPosts(community.Id, who, floodFrom, e.OccurredAt, e.Seq) : 0,
+                SenderCommunities: owner.Windows.Communities(ws, print, who, crossFrom, e.OccurredAt, e.Seq),
+                AnyoneCommunities: owner.Windows.Communities(ws, print, null, crossFrom, e.OccurredAt, e.Seq));
+            return MessageRules.Evaluate(spec, engine, facts);
+        }
+
+        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+        /// <summary>Acts on the findings in log order; the n-th violation of a sender within the window takes step n.</summary>
+        private async Task DecideAsync(CancellationToken ct)
+        {
+            var acting = _findings.Where(f => f.Finding.Decision == CaseDecision.Act).ToList();
+            var earlier = new List<(ChatPlatform Platform, string UserId, DateTime At, long Seq)>();
+            if (acting.Count > 0)
+            {
+                var users = acting.Select(f => f.Event.UserId!).Distinct().ToList();
+                var since = acting.Min(f => f.Event.OccurredAt) - TimeSpan.FromMinutes(acting.Max(f => f.Spec.EscalationMinutes));
+                var rows = await db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
+                    .Where(c => c.WorkspaceId == ws && c.Decision == CaseDecision.Act && c.UndoneAt == null && c.UserId != null
+                        && users.Contains(c.UserId) && c.OccurredAt >= since
+                        && c.Rule != Rules.Blacklist && c.Rule != Rules.Nickname && c.Rule != Rules.MembershipLimit)
+                    .Select(c => new { c.Platform, c.UserId, c.OccurredAt, c.EventSeq })
+                    .ToListAsync(ct);
+                earlier.AddRange(rows.Select(r => (r.Platform, r.UserId!, r.OccurredAt, r.EventSeq)));
+            }
+            foreach (var (e, community, spec, finding) in _findings)
+            {
+                var decision = finding.Decision;
+                if (decision == CaseDecision.Act && Late(e))
+                    decision = CaseDecision.Review;
+                var c = NewCase(e, community, finding.Rule, decision, finding.Score, finding.ModelScore, finding.Evidence);
+                if (decision == CaseDecision.Act)
+                {
+                    var from = e.OccurredAt - TimeSpan.FromMinutes(spec.EscalationMinutes);
+                    c.Violations = 1 + earlier.Count(x => x.Platform == e.Platform && x.UserId == e.UserId && x.At >= from && x.At <= e.OccurredAt && x.Seq < e.Seq);
+                    earlier.Add((e.Platform, e.UserId!, e.OccurredAt, e.Seq));
+                    var step = Ladder.StepFor(spec, c.Violations);
+                    c.Action = step.Action;
+                    var n = 0;
+                    foreach (var action in Ladder.Actions(step, e.MessageId, e.UserId!, owner.Words.Warning(spec, e.UserName, finding.Rule), _now))
+                        Enqueue(e, community, action, ref n);
+                    if (step.Action == LadderAction.Blacklist)
+                        Blacklist(e, c);
+                    if (Ladder.Removes(step.Action) && spec.AnnounceRemovals)
+                        await AnnounceAsync(community, spec, c, ct);
+                }
+                Add(c);
+            }
+        }
+
+        private async Task JoinAsync(CommunityEvent e, Community community, RuleSetSpec spec, CancellationToken ct)
+        {
+            if (e.UserId is null || (e.FromStaff && spec.ExemptStaff))
+                return;
+            var n = 0;
+            if (_blacklisted.Contains((e.Platform, e.UserId)))
+            {
+                var late = Late(e);
+                var c = NewCase(e, community, Rules.Blacklist, late ? CaseDecision.Review : CaseDecision.Act, 1, null,
+                    [new CaseEvidence("Sender", Rules.Blacklist, e.UserName, 0, 0, 1)]);
+                if (!late)
+                {
+                    c.Action = LadderAction.Remove;
+                    var payload = new ActionPayload(UserId: e.UserId);
+                    Enqueue(e, community, new ReactionAction(e.Kind == EventKind.JoinRequested ? ActionKind.DeclineJoin : ActionKind.Remove, payload), ref n);
+                }
+                Add(c);
+                return;
+            }
+            if (e.Kind != EventKind.MemberJoined || Exempt(e, spec))
+                return;
+
+            if (spec.Nickname != RuleMode.Off && !string.IsNullOrWhiteSpace(spec.NicknameFormat) && !NicknameFormat.Matches(spec.NicknameFormat, e.UserName))
+            {
+                var act = spec.Nickname == RuleMode.Enforce && !Late(e);
+                var c = NewCase(e, community, Rules.Nickname, act ? CaseDecision.Act : CaseDecision.Review, 1, null,
+                    [new CaseEvidence("Nickname", Rules.Nickname, e.UserName, 0, 0, 1)]);
+                c.Text = EventEffects.Clip(e.UserName, ModerationCase.TextMaxLength);
+                if (act)
+                {
+                    c.Action = LadderAction.Warn;
+                    Enqueue(e, community, new ReactionAction(ActionKind.Send, new ActionPayload(Text: owner.Words.Nickname(e.UserName, spec.NicknameFormat!))), ref n);
+                }
+                Add(c);
+            }
+
+            if (spec.MembershipLimit != RuleMode.Off && spec.MaxCommunitiesPerMember > 0 && _senders.TryGetValue((e.Platform, e.UserId), out var sender))
+            {
+                var count = await db.Memberships.IgnoreQueryFilters()
+                    .Where(m => m.WorkspaceId == ws && m.MemberId == sender.MemberId && m.LeftAt == null && m.Community!.State != CommunityState.Dissolved)
+                    .Select(m => m.CommunityId).Distinct().CountAsync(ct);
+                if (count > spec.MaxCommunitiesPerMember)
+                {
+                    var act = spec.MembershipLimit == RuleMode.Enforce && !Late(e);
+                    var c = NewCase(e, community, Rules.MembershipLimit, act ? CaseDecision.Act : CaseDecision.Review, 1, null,
+                        [new CaseEvidence("Sender", Rules.MembershipLimit, $"{count}/{spec.MaxCommunitiesPerMember}", 0, 0, 1)]);
+                    if (act)
+                    {
+                        c.Action = LadderAction.Remove;
+                        Enqueue(e, community, new ReactionAction(ActionKind.Send, new ActionPayload(Text: owner.Words.MembershipLimit(e.UserName, spec.MaxCommunitiesPerMember))), ref n);
+                        Enqueue(e, community, new ReactionAction(ActionKind.Remove, new ActionPayload(UserId: e.UserId)), ref n);
+                    }
+                    Add(c);
+                }
+            }
+        }
+
+        private ModerationCase NewCase(CommunityEvent e, Community community, string rule, CaseDecision decision, double score, double? modelScore, IReadOnlyList<CaseEvidence> evidence)
+        {
+            _senders.TryGetValue((e.Platform, e.UserId ?? ""), out var sender);
+            return new ModerationCase
+            {
+                WorkspaceId = ws,
+                CommunityId = community.Id,
+                EventSeq = e.Seq,
+                Platform = e.Platform,
+                MessageId = EventEffects.Clip(e.MessageId, 128),
+                UserId = EventEffects.Clip(e.UserId, 128),
+                UserName = EventEffects.Clip(e.UserName, 100),
+                MemberId = sender?.MemberId,
+                Text = EventEffects.Clip(e.Kind == EventKind.MessageInspected ? string.Join('\n', (e.Text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) : e.Text, ModerationCase.TextMaxLength),
+                Decision = decision,
+                Rule = rule,
+                Score = score,
+                ModelScore = modelScore,
+                Evidence = CaseEvidence.Serialize(evidence),
+                OccurredAt = e.OccurredAt,
+                CreatedAt = _now.UtcDateTime,
+            };
+        }
+
+        private void Add(ModerationCase c)
+        {
+            db.Set<ModerationCase>().Add(c);
+            _cases.Add(c);
+        }
+
+        private void Enqueue(CommunityEvent e, Community community, ReactionAction wanted, ref int n)
+        {
+            var action = OutboundAction.Create(ws, community.Id, wanted.Kind, wanted.Payload, $"event:{e.Seq}:{ReactionName}:{n++}");
+            action.CausedByEventSeq = e.Seq;
+            db.Set<OutboundAction>().Add(action);
+            _added++;
+        }
+
+        private void Blacklist(CommunityEvent e, ModerationCase c)
+        {
+            if (!_blacklisted.Add((e.Platform, e.UserId!)))
+                return;
+            db.Set<BlacklistEntry>().Add(new BlacklistEntry
+            {
+                WorkspaceId = ws,
+                Platform = e.Platform,
+                UserId = e.UserId!,
+                UserName = c.UserName,
+                Reason = EventEffects.Clip(owner.Words.Rule(c.Rule), BlacklistEntry.ReasonMaxLength),
+                CaseId = c.Id,
+            });
+        }
+
+        /// <summary>
+        /// One announcement per group per burst: a removal joins the group's announcement that is still waiting (it
+        /// waits <see cref="EnforcementOptions.AnnouncementDelay"/> for more), else starts one. Its text names everyone
+        /// removed since it was started, from the case log.
+        /// </summary>
+        private async Task AnnounceAsync(Community community, RuleSetSpec spec, ModerationCase removal, CancellationToken ct)
+        {
+            if (!_announcements.TryGetValue(community.Id, out var pending))
+            {
+                var recent = _now.UtcDateTime - _options.AnnouncementDelay - TimeSpan.FromMinutes(5);
+                pending = await db.Set<OutboundAction>().IgnoreQueryFilters()
+                    .Where(a => a.WorkspaceId == ws && a.CommunityId == community.Id && a.Status == ActionStatus.Queued
+                        && a.CreatedAt >= recent && a.IdempotencyKey.StartsWith(AnnouncementKeyPrefix))
+                    .OrderByDescending(a => a.CreatedAt).FirstOrDefaultAsync(ct);
+            }
+            var removed = new List<(string Name, string Rule)>();
+            if (pending?.CausedByEventSeq is { } since)
+            {
+                removed.AddRange((await db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
+                        .Where(c => c.CommunityId == community.Id && c.Decision == CaseDecision.Act && c.EventSeq >= since
+                            && (c.Action == LadderAction.Remove || c.Action == LadderAction.Blacklist))
+                        .OrderBy(c => c.EventSeq).Select(c => new { c.UserName, c.UserId, c.Rule }).ToListAsync(ct))
+                    .Select(c => (c.UserName ?? c.UserId ?? "", c.Rule)));
+                removed.AddRange(_cases.Where(c => c.CommunityId == community.Id && c.EventSeq >= since && c.Action is LadderAction.Remove or LadderAction.Blacklist)
+                    .Select(c => (c.UserName ?? c.UserId ?? "", c.Rule)));
+            }
+            removed.Add((removal.UserName ?? removal.UserId ?? "", removal.Rule));
+            var text = owner.Words.Announcement(spec, removed.Select(r => r.Name).Distinct(), removed.Select(r => r.Rule));
+            if (pending is null)
+            {
+                pending = OutboundAction.Create(ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), $"{AnnouncementKeyPrefix}{community.Id:N}:{removal.EventSeq}");
+                pending.CausedByEventSeq = removal.EventSeq;
+                pending.NextAttemptAt = _now.UtcDateTime + _options.AnnouncementDelay;
+                pending.CreatedAt = _now.UtcDateTime;
+                db.Set<OutboundAction>().Add(pending);
+                _added++;
+            }
+            else
+            {
+                pending.Payload = new ActionPayload(Text: text).ToJson();
+                pending.UpdatedAt = _now.UtcDateTime;
+            }
+            _announcements[community.Id] = pending;
+        }
+
+        /// <summary>An inspected image's event may not say who posted it: the message in the log does.</summary>
+        private async Task FillInspectedSendersAsync(List<CommunityEvent> events, CancellationToken ct)
+        {
+            foreach (var e in events.Where(e => e.Kind == EventKind.MessageInspected && e.UserId is null && e.MessageId is not null))
+            {
+                var lowest = e.Seq - _options.PrimeEvents;
+                var original = await db.Set<CommunityEvent>().AsNoTracking()
+                    .Where(x => x.Seq < e.Seq && x.Seq > lowest && x.WorkspaceId == ws && x.Kind == EventKind.MessagePosted && x.MessageId == e.MessageId
+                        && x.Platform == e.Platform && x.CommunityId == e.CommunityId && x.ChatId == e.ChatId)
+                    .OrderByDescending(x => x.Seq).Select(x => new { x.UserId, x.UserName, x.FromStaff }).FirstOrDefaultAsync(ct);
+                if (original is null)
+                    continue;
+                e.UserId = original.UserId;
+                e.UserName ??= original.UserName;
+                e.FromStaff = original.FromStaff;
+            }
+        }
+
+        private async Task LoadSendersAsync(List<CommunityEvent> events, CancellationToken ct)
+        {
+            var users = events.Where(e => e.UserId is not null).Select(e => e.UserId!).Distinct().ToList();
+            if (users.Count == 0)
+                return;
+            var rows = await (from i in db.Set<MemberIdentity>().IgnoreQueryFilters()
+                              join m in db.Members.IgnoreQueryFilters() on i.MemberId equals m.Id
+                              where i.WorkspaceId == ws && users.Contains(i.UserId)
+                              select new { i.Platform, i.UserId, m.Id, m.Layer }).ToListAsync(ct);
+            foreach (var r in rows)
+                _senders[(r.Platform, r.UserId)] = new Sender(r.Id, r.Layer);
+            var members = _senders.Values.Select(s => s.MemberId).Distinct().ToList();
+            var cids = events.Select(e => communities[e.Seq]!.Id).Distinct().ToList();
+            var stints = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
+                .Where(m => m.WorkspaceId == ws && cids.Contains(m.CommunityId) && members.Contains(m.MemberId) && m.LeftAt == null)
+                .Select(m => new { m.CommunityId, m.MemberId, m.JoinedAt }).ToListAsync(ct);
+            foreach (var s in stints)
+                _joined[(s.CommunityId, s.MemberId)] = s.JoinedAt;
+        }
+
+        private async Task LoadBlacklistAsync(List<CommunityEvent> events, CancellationToken ct)
+        {
+            var users = events.Where(e => e.UserId is not null && e.Kind is EventKind.MemberJoined or EventKind.JoinRequested or EventKind.MessagePosted)
+                .Select(e => e.UserId!).Distinct().ToList();
+            if (users.Count == 0)
+                return;
+            var rows = await db.Set<BlacklistEntry>().IgnoreQueryFilters().AsNoTracking()
+                .Where(b => b.WorkspaceId == ws && users.Contains(b.UserId)).Select(b => new { b.Platform, b.UserId }).ToListAsync(ct);
+            foreach (var r in rows)
+                _blacklisted.Add((r.Platform, r.UserId));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enforcement windows primed with {Count} posts from the log ({From}, {Through}]")]
+    private static partial void LogPrimed(ILogger logger, int count, long from, long through);
+}
