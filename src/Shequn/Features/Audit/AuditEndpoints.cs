@@ -39,10 +39,11 @@ public static class AuditEndpoints
         nameof(Community), nameof(Member), nameof(Tag), nameof(StaffUser), nameof(ApiToken),
         nameof(ModerationWordList), nameof(ModerationPolicy), nameof(LabelledMessage), nameof(StoredSpamModel),
         nameof(Shequn.Features.Outbox.OutboundAction), nameof(Shequn.Features.Tasks.StaffTask),
+        nameof(Shequn.Features.Enforcement.RuleSet),
     ];
 
     private static readonly string[] ModerationTypes =
-        [nameof(ModerationWordList), nameof(ModerationPolicy), nameof(LabelledMessage), nameof(StoredSpamModel)];
+        [nameof(ModerationWordList), nameof(ModerationPolicy), nameof(LabelledMessage), nameof(StoredSpamModel), nameof(Shequn.Features.Enforcement.RuleSet)];
 
     public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder api)
     {

@@ -263,6 +263,19 @@ public abstract class RuleSetApiTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task AuditLog_SubOwnerWhoChangesRuleSets_ReadsTheirRows()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var subOwner = await ws.AddStaffAsync(StaffRole.SubOwner, "分群主");
+        var created = await (await subOwner.Api.PostJsonAsync("/api/rulesets", new { template = "category" })).ReadAsync<RuleSetDto>();
+
+        var page = await subOwner.Api.GetJsonAsync<System.Text.Json.JsonElement>("/api/audit?entityType=ruleSet");
+
+        var row = Assert.Single(page.GetProperty("items").EnumerateArray(), r => r.GetProperty("entityId").GetString() == created.Id.ToString());
+        Assert.Equal("created", row.GetProperty("action").GetString());
+    }
+
+    [Fact]
     public async Task Workspaces_SeeOnlyTheirOwnRuleSets()
     {
         var a = await factory.NewWorkspaceAsync();
