@@ -114,8 +114,10 @@ public sealed class QrDecoderTests
 
         clock.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        TestContext.Current.TestOutputHelper?.WriteLine($"20 MP JPEG: {clock.ElapsedMilliseconds} ms, {allocated:N0} bytes allocated");
         Assert.Equal([TestImages.WeChatPersonal], scan.Codes);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        // The bound leaves room for a loaded CI machine running other tests.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
         // Full size would be 80 MB of RGBA; the working image is about 2000×1333.
         Assert.True(allocated < 60_000_000, $"allocated {allocated:N0} bytes");
     }
@@ -128,8 +130,9 @@ public sealed class QrDecoderTests
 
         var scan = _decoder.Scan(photo, Ct);
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"20 MP PNG: {clock.ElapsedMilliseconds} ms");
         Assert.Equal([TestImages.WeChatGroup], scan.Codes);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
     }
 
     [Fact]
