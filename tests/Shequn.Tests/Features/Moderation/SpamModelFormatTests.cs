@@ -53,6 +53,21 @@ public sealed class SpamModelFormatTests
     }
 
     [Fact]
+    public void Check_CalibratedModel_PolicyStillActsOnItsOwn()
+    {
+        // A heavy list is the workspace's policy: the calibration (fitted on generic rules) does not dilute it.
+        var model = SpamModelTrainer.Train(ManyExamples(), cancellationToken: TestContext.Current.CancellationToken);
+        var lexicon = CompiledLexicon.Compile([new WordList("禁词", LexiconCategory.Custom, 0.95, ["团购"])]);
+        var engine = new ModerationEngine(ModerationSnapshot.Empty with { Lexicon = lexicon, Model = model });
+
+        var result = engine.Check("今天的团购什么时候发货呀");
+
+        Assert.NotNull(model.Calibration);
+        Assert.True(result.Score >= 0.95, result.Score.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(ModerationDecision.Act, result.Decision);
+    }
+
+    [Fact]
     public void Train_FewExamples_LeftUncalibrated()
     {
         var model = SpamModelTrainer.Train(
