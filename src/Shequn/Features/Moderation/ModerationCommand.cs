@@ -187,14 +187,6 @@ public static class ModerationCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  at review (score >= {report.AtReview.Threshold:0.00}): {report.AtReview.Describe()}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  at act    (score >= {report.AtAct.Threshold:0.00}): {report.AtAct.Describe()}"));
         }
-        foreach (var report in reports)
-        {
-            foreach (var t in new[] { 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97 })
-            {
-                var m = ThresholdMetrics.Measure([.. report.Scores.Select(s => (s.Score, s.Example.IsSpam))], t);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sweep {t:0.00}: acc {m.Accuracy:0.000} p {m.Precision:0.000} r {m.Recall:0.000} n2r {(double)m.FalsePositives / (m.FalsePositives + m.TrueNegatives):0.000}"));
-            }
-        }
         if (options.TryGetValue("--errors", out var errorsPath))
             await WriteErrorsAsync(errorsPath, reports[^1], rules.Thresholds);
         output.WriteLine(reports[^1].SummaryLine);

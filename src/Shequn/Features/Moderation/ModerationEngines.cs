@@ -16,8 +16,19 @@ namespace Shequn.Features.Moderation;
 /// at most every <see cref="RefreshInterval"/>, reloading the lists or the model when a stamp moved. A change made
 /// on this node is visible here at once, on other nodes within the interval.
 /// </remarks>
-public sealed class ModerationEngines(TimeProvider time)
+public sealed partial class ModerationEngines(TimeProvider time)
 {
+    private readonly IServiceScopeFactory? _scopes;
+    private readonly ILogger? _logger;
+
+    /// <summary>With a scope factory a model retrained in the background (see <see cref="RetrainRefusedAsync"/>) is also stored.</summary>
+    public ModerationEngines(TimeProvider time, IServiceScopeFactory scopes, ILogger<ModerationEngines> logger)
+        : this(time)
+    {
+        _scopes = scopes;
+        _logger = logger;
+    }
+
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
@@ -91,8 +102,11 @@ public sealed class ModerationEngines(TimeProvider time)
             }
             if (!entry.Loaded || model != entry.ModelStamp)
             {
-                entry.Engine.UseModel(await LoadModelAsync(db, ct));
+                var (loaded, refused) = await LoadModelAsync(db, ct);
+                entry.Engine.UseModel(loaded);
                 entry.ModelStamp = model;
+                if (refused)
+                    await RetrainRefusedAsync(db, ct);
             }
             entry.Loaded = true;
             Volatile.Write(ref entry.CheckedAt, time.GetTimestamp());
@@ -134,11 +148,62 @@ public sealed class ModerationEngines(TimeProvider time)
     internal static IEnumerable<string> Lines(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static async Task<SpamModel?> LoadModelAsync(AppDbContext db, CancellationToken ct)
+    /// <summary>The stored model; one of an older format (or unreadable) is refused: no model, and <c>Refused</c> says so.</summary>
+    private async Task<(SpamModel? Model, bool Refused)> LoadModelAsync(AppDbContext db, CancellationToken ct)
     {
         var stored = await db.Set<StoredSpamModel>().AsNoTracking().SingleOrDefaultAsync(ct);
-        return stored is null ? null : Decode(stored);
+        if (stored is null)
+            return (null, false);
+        try
+        {
+            return (Decode(stored), false);
+        }
+        catch (Exception e) when (e is ObsoleteSpamModelException or InvalidDataException or EndOfStreamException)
+        {
+            if (_logger is not null)
+                LogModelRefused(_logger, db.CurrentWorkspaceId, e.Message);
+            return (null, true);
+        }
     }
+
+    /// <summary>
+    /// A stored model this version cannot use is replaced by one trained on the workspace's labels, in the
+    /// background like any training run; until it is done the rules score alone. Stored when this node has a
+    /// scope factory (the server), so other nodes and the next start load the new one.
+    /// </summary>
+    private async Task RetrainRefusedAsync(AppDbContext db, CancellationToken ct)
+    {
+        var examples = await db.Set<LabelledMessage>().AsNoTracking().Select(m => new LabelledExample(m.IsSpam, m.Text)).ToListAsync(ct);
+        if (!examples.Any(e => e.IsSpam) || examples.All(e => e.IsSpam))
+            return;
+        var workspace = db.CurrentWorkspaceId;
+        TryStartTraining(workspace, async engine =>
+        {
+            try
+            {
+                var model = await ModelTraining.TrainAndSwapAsync(engine, examples);
+                if (_scopes is null)
+                    return;
+                await using var scope = _scopes.CreateAsyncScope();
+                var store = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                store.Current.ActAsSystem(workspace);
+                await ModerationSettings.StoreModelAsync(store, model, CancellationToken.None);
+            }
+#pragma warning disable CA1031 // A background run must not take the process down; the failure is logged and the rules keep scoring.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                if (_logger is not null)
+                    LogRetrainFailed(_logger, workspace, e);
+            }
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stored spam model of workspace {Workspace} refused ({Reason}); retraining from its labels")]
+    private static partial void LogModelRefused(ILogger logger, Guid workspace, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Retraining the refused spam model of workspace {Workspace} failed")]
+    private static partial void LogRetrainFailed(ILogger logger, Guid workspace, Exception exception);
 
     internal static SpamModel Decode(StoredSpamModel stored)
     {

@@ -17,8 +17,6 @@ internal static class SpamFeatures
 
     private const int MaxListFeatures = 16;
 
-    private static readonly int ExpMask = (int)SpamModelTrainer.Options.E("FEAT", 7);
-
     private const int MaxSymbolFeatures = 32;
 
     public static int Extract(
@@ -51,13 +49,10 @@ internal static class SpamFeatures
         }
         output[n++] = Index(2, p1, '\u0003', '\0');
         output[n++] = Index(3, p2, p1, '\u0003');
-        if ((ExpMask & 1) != 0)
-            n += TokenGrams(s, output[n..]);
-        if ((ExpMask & 2) != 0)
-        {
-            for (var i = 2; i < s.Length; i++)
-                output[n++] = Index(9, s[i - 2], s[i], '\0');
-        }
+        n += TokenGrams(s, output[n..]);
+        // Skip-bigrams: a character inserted between two others ("加-x-薇") does not hide the pair.
+        for (var i = 2; i < s.Length; i++)
+            output[n++] = Index(9, s[i - 2], s[i], '\0');
 
         // The decorations removed between characters (☀, ░, emoji) say something about the sender even
         // though they carry no letters; the first few distinct ones become features.
@@ -98,20 +93,18 @@ internal static class SpamFeatures
             if ((categories & (1 << k)) != 0)
                 output[n++] = Index(11, (char)k, '\0', '\0');
         }
-        if ((ExpMask & 4) != 0)
+        // Which lists hit (not only their categories): a list of everyday words and a list of ad phrases in
+        // the same category mean different things, and the model learns by how much.
+        var lists = 0;
+        var last = -1;
+        foreach (var hit in lexiconHits)
         {
-            var lists = 0;
-            var last = -1;
-            foreach (var hit in lexiconHits)
-            {
-                var list = lexicon.ListOf(hit.Entry);
-                var id = StableHash(list.Name);
-                if (id == last || lists >= MaxListFeatures)
-                    continue;
-                output[n++] = Index(18, (char)(id >> 16), (char)id, '\0');
-                last = id;
-                lists++;
-            }
+            var id = StableHash(lexicon.ListOf(hit.Entry).Name);
+            if (id == last || lists >= MaxListFeatures)
+                continue;
+            output[n++] = Index(18, (char)(id >> 16), (char)id, '\0');
+            last = id;
+            lists++;
         }
         output[n++] = Index(12, (char)Bucket(s.Length), '\0', '\0');
         output[n++] = Index(13, (char)Bucket(text.DisguisedCount), '\0', '\0');
@@ -399,10 +392,7 @@ public static class SpamModelTrainer
     /// group's chat does (about half against a few percent), and a normal message sent to review costs a
     /// person's time and a member's trust; so the calibration leans toward "normal".
     /// </param>
-    public sealed record Options(int Epochs = 12, float LearningRate = 0.2f, float L2 = 1e-6f, int Seed = 7, float NormalWeight = 1.5f, int CalibrationFolds = 3)
-    {
-        public static float E(string n, float d) => float.TryParse(Environment.GetEnvironmentVariable("EXP_" + n), System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : d;
-    }
+    public sealed record Options(int Epochs = 12, float LearningRate = 0.2f, float L2 = 1e-6f, int Seed = 7, float NormalWeight = 1.5f, int CalibrationFolds = 3);
 
     /// <summary>Fewer examples (or fewer of either kind) than this and the model is left uncalibrated.</summary>
     public const int MinimumForCalibration = 200;
@@ -417,7 +407,7 @@ public static class SpamModelTrainer
     public static SpamModel Train(IReadOnlyList<Example> examples, Options? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(examples);
-        options ??= new Options((int)Options.E("EPOCHS", 12), Options.E("LR", 0.2f), Options.E("L2", 1e-6f), NormalWeight: Options.E("NW", 1.5f));
+        options ??= new Options();
         if (examples.Count == 0)
             throw new ArgumentException("No training examples.", nameof(examples));
         var model = TrainWeights(examples, options, cancellationToken);

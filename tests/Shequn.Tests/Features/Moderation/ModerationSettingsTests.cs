@@ -71,6 +71,42 @@ public abstract class ModerationSettingsTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task StoredModelOfAnOlderFormat_IsRefused_AndRetrainedFromTheLabels()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await ws.Owner.Api.PostJsonAsync("/api/moderation/labels/import", new { text = LabelledFixture.Csv() });
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(ws.Id);
+            using var compressed = new MemoryStream();
+            await using (var brotli = new System.IO.Compression.BrotliStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                await brotli.WriteAsync(SpamModelFormatTests.FirstFormatModel(), Ct);
+            db.Add(new StoredSpamModel { WorkspaceId = ws.Id, Weights = compressed.ToArray(), TrainingExamples = 100, TrainedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        // A node starting with the old model scores with the rules alone (no failure), and retrains in the background.
+        var engines = ActivatorUtilities.CreateInstance<ModerationEngines>(factory.Services, TimeProvider.System);
+        var engine = await OtherNodeEngineAsync(engines, ws.Id);
+        Assert.NotNull(engine.Check("加微sx111505 看片"));
+        for (var i = 0; i < 300 && (engines.IsTraining(ws.Id) || engine.Snapshot.Model is null); i++)
+            await Task.Delay(100, Ct);
+
+        Assert.NotNull(engine.Snapshot.Model);
+        Assert.Equal(LabelledFixture.All.Count, engine.Snapshot.Model.Metrics.TrainingExamples);
+        // The new model is stored: another node loads it instead of refusing again.
+        ModerationEngine restarted = null!;
+        for (var i = 0; i < 50 && restarted?.Snapshot.Model is null; i++)
+        {
+            restarted = await OtherNodeEngineAsync(new ModerationEngines(TimeProvider.System), ws.Id);
+            if (restarted.Snapshot.Model is null)
+                await Task.Delay(100, Ct);
+        }
+        Assert.Equal(LabelledFixture.All.Count, restarted.Snapshot.Model!.Metrics.TrainingExamples);
+    }
+
+    [Fact]
     public async Task ListChange_OnOneNode_ReachesAnotherAfterTheRefreshInterval()
     {
         var ws = await factory.NewWorkspaceAsync();
