@@ -19,8 +19,8 @@ namespace Shequn.Features.Enforcement;
 /// the ladder's step for the sender's n-th violation within the rule set's window (counted from the case table).
 /// Joins are checked against the blacklist (removed, or the join request declined), the nickname format and the
 /// membership limit. Actions go to the outbox with keys <c>event:{seq}:enforce:{n}</c>; a removal's announcement is
-/// one per group per burst. Events processed later than <see cref="EnforcementOptions.LateAfter"/> are logged as
-/// review cases and not acted on.
+/// one per group per burst. Events processed later than <see cref="EnforcementOptions.LateAfter"/> are not acted on:
+/// what would have been acted on is logged as a review case, the rest is passed.
 /// </summary>
 #pragma warning disable CA1001 // One per process; its gate lives as long as the process.
 public sealed partial class Enforcer(
@@ -243,8 +243,14 @@ public sealed partial class Enforcer(
             foreach (var (e, community, spec, finding) in _findings)
             {
                 var decision = finding.Decision;
-                if (decision == CaseDecision.Act && Late(e))
+                if (Late(e))
+                {
+                    // Hours late (a backlog, an import, the demo's history): what would have been acted on is logged for
+                    // review, nobody is punished now; what would only have been flagged is not worth a reviewer's time.
+                    if (decision == CaseDecision.Review)
+                        continue;
                     decision = CaseDecision.Review;
+                }
                 var c = NewCase(e, community, finding.Rule, decision, finding.Score, finding.ModelScore, finding.Evidence);
                 if (decision == CaseDecision.Act)
                 {
