@@ -14,12 +14,16 @@
 #     Telegram's limits; G (30) is the global limit of both the fake and the server: at 30/s 100,000 sends take about
 #     55 min, so raise G (or lower N) for a short run, e.g. --global-per-second 1000 (the per-group limits then bound it).
 #     Last line: "dispatch: N actions, Rx of the limits' maximum, L lost, D sent twice, U us CPU per action".
+#   ./bench.sh enforce [--messages N] [--rate R] [--seconds S]: N messages (200,000; 2 % ads) through the real processor with
+#     enforcement on, on SQLite, against the same run with it off; then R/s (2,000) offered for S s (15), every 20th an ad,
+#     and the time from the ad stored to its delete action committed in the outbox.
+#     Last line: "enforce: N messages/s processed, p99 X ms message to action at R/s".
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 
@@ -84,6 +88,10 @@ case "$what" in
       fi
     fi
     dotnet bench/Shequn.Dispatch/bin/Release/net10.0/Shequn.Dispatch.dll --app src/Shequn/bin/Release/net10.0/Shequn.dll "${args[@]}"
+    ;;
+  enforce)
+    dotnet build bench/Shequn.Enforce -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    dotnet bench/Shequn.Enforce/bin/Release/net10.0/Shequn.Enforce.dll "$@"
     ;;
   *) usage ;;
 esac

@@ -24,6 +24,13 @@ public sealed class ActivityWindows(IOptions<EnforcementOptions> options)
     private readonly LinkedList<WindowPost> _order = new();
     private readonly Dictionary<(Guid, string), List<WindowPost>> _bySender = [];
     private readonly Dictionary<(Guid, ulong), List<WindowPost>> _byText = [];
+    private readonly Dictionary<(Guid, ulong, string), List<WindowPost>> _bySenderText = [];
+
+    /// <summary>
+    /// Lists are in log order, which is about time order: a count walks back from the newest and stops at a post this
+    /// much older than its range (so a long list costs only its recent end; an event delayed by more than this is missed).
+    /// </summary>
+    public static readonly TimeSpan Slack = TimeSpan.FromMinutes(5);
     private DateTime _latest = DateTime.MinValue;
 
     [ThreadStatic]
@@ -58,7 +65,10 @@ public sealed class ActivityWindows(IOptions<EnforcementOptions> options)
         _order.AddLast(post);
         Add(_bySender, (post.CommunityId, post.Sender), post);
         if (post.Text != 0)
+        {
             Add(_byText, (post.WorkspaceId, post.Text), post);
+            Add(_bySenderText, (post.WorkspaceId, post.Text, post.Sender), post);
+        }
         if (post.At > _latest)
             _latest = post.At;
         Prune();
@@ -70,8 +80,12 @@ public sealed class ActivityWindows(IOptions<EnforcementOptions> options)
         if (!_bySender.TryGetValue((communityId, sender), out var posts))
             return 0;
         var n = 0;
-        foreach (var p in posts)
+        var stop = from - Slack;
+        for (var i = posts.Count - 1; i >= 0; i--)
         {
+            var p = posts[i];
+            if (p.At < stop)
+                break;
             if (p.Seq <= seq && p.At >= from && p.At <= to)
                 n++;
         }
@@ -80,17 +94,25 @@ public sealed class ActivityWindows(IOptions<EnforcementOptions> options)
 
     /// <summary>
     /// In how many communities of the workspace the text was posted in the time range, up to and including
-    /// <paramref name="seq"/>: by <paramref name="sender"/> only, or by anyone when it is null.
+    /// <paramref name="seq"/>: by <paramref name="sender"/> only, or by anyone when it is null; counting stops at
+    /// <paramref name="enough"/> (a popular phrase need not be counted through).
     /// </summary>
-    public int Communities(Guid workspaceId, ulong text, string? sender, DateTime from, DateTime to, long seq)
+    public int Communities(Guid workspaceId, ulong text, string? sender, DateTime from, DateTime to, long seq, int enough = int.MaxValue)
     {
-        if (text == 0 || !_byText.TryGetValue((workspaceId, text), out var posts))
+        if (text == 0)
+            return 0;
+        var found = sender is null ? _byText.TryGetValue((workspaceId, text), out var posts) : _bySenderText.TryGetValue((workspaceId, text, sender), out posts);
+        if (!found)
             return 0;
         Span<Guid> seen = stackalloc Guid[16];
         var n = 0;
-        foreach (var p in posts)
+        var stop = from - Slack;
+        for (var i = posts!.Count - 1; i >= 0 && n < enough; i--)
         {
-            if (p.Seq > seq || p.At < from || p.At > to || (sender is not null && p.Sender != sender) || seen[..n].Contains(p.CommunityId))
+            var p = posts[i];
+            if (p.At < stop)
+                break;
+            if (p.Seq > seq || p.At < from || p.At > to || seen[..n].Contains(p.CommunityId))
                 continue;
             if (n == seen.Length)
                 return n;
@@ -144,7 +166,10 @@ public sealed class ActivityWindows(IOptions<EnforcementOptions> options)
     {
         Remove(_bySender, (post.CommunityId, post.Sender), post);
         if (post.Text != 0)
+        {
             Remove(_byText, (post.WorkspaceId, post.Text), post);
+            Remove(_bySenderText, (post.WorkspaceId, post.Text, post.Sender), post);
+        }
     }
 
     private static void Remove<TKey>(Dictionary<TKey, List<WindowPost>> index, TKey key, WindowPost post)
@@ -152,7 +177,10 @@ public sealed class ActivityWindows(IOptions<EnforcementOptions> options)
     {
         if (!index.TryGetValue(key, out var list))
             return;
-        list.Remove(post);
+        // Pruning takes the oldest (the front), a rewind the newest (the back).
+        var at = ReferenceEquals(list[0], post) ? 0 : ReferenceEquals(list[^1], post) ? list.Count - 1 : list.FindIndex(p => ReferenceEquals(p, post));
+        if (at >= 0)
+            list.RemoveAt(at);
         if (list.Count == 0)
             index.Remove(key);
     }

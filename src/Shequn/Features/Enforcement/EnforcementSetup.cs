@@ -12,7 +12,7 @@ public sealed class EnforcementOptions
 
     /// <summary>
     /// An event processed this long after it happened (a backlog, an import, the demo's history) is not acted on:
-    /// nobody is punished now for what they did hours ago. What it would have been is logged as a review case.
+    /// nobody is punished now for what they did hours ago. What would have been acted on is logged as a review case.
     /// </summary>
     public TimeSpan LateAfter { get; set; } = TimeSpan.FromHours(6);
 

@@ -123,11 +123,15 @@ public static class MessageRules
         }
         var score = 1 - keep;
 
-        // Ads and friend solicitation: the score. The ads tier is where ads belong.
-        if (!facts.AdsTier && score >= review && facts.QrCodes is null)
+        // Ads and friend solicitation: the score, without what the message kind added (a card or a red packet is
+        // judged by its own rule below). The ads tier is where ads belong.
+        var textScore = score;
+        foreach (var k in result.Evidence.Where(e => e.Source == EvidenceSource.MessageKind && e.Weight < 1))
+            textScore = 1 - (1 - textScore) / (1 - k.Weight);
+        if (!facts.AdsTier && textScore >= review && facts.QrCodes is null)
         {
             var solicitation = result.Evidence.Any(e => e.Source == EvidenceSource.Pattern && ContactRules.Contains(e.Rule));
-            Fired(solicitation ? Rules.Solicitation : Rules.Ads, solicitation ? spec.FriendSolicitation : spec.Ads, score >= act);
+            Fired(solicitation ? Rules.Solicitation : Rules.Ads, solicitation ? spec.FriendSolicitation : spec.Ads, textScore >= act);
         }
 
         var hasLink = facts.Kind is EventMessageKind.Link or EventMessageKind.MiniProgram

@@ -25,11 +25,15 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
 {
     private readonly List<SkippedEvent> _skipped = [];
     private readonly Dictionary<long, Community?> _communities = [];
+    private readonly Dictionary<(Guid, ChatPlatform, string), Guid> _members = [];
 
     public IReadOnlyList<SkippedEvent> Skipped => _skipped;
 
     /// <summary>The community each applied event (by Seq) belongs to, or null when it was skipped.</summary>
     public IReadOnlyDictionary<long, Community?> CommunityOf => _communities;
+
+    /// <summary>The member of each platform user the batch's member events name, by (workspace, platform, user id).</summary>
+    public IReadOnlyDictionary<(Guid Workspace, ChatPlatform Platform, string UserId), Guid> MemberOf => _members;
 
     public async Task ApplyAsync(IReadOnlyList<CommunityEvent> events, CancellationToken ct)
     {
@@ -345,7 +349,7 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
         foreach (var e in wanted)
         {
             if (e.UserId is not null)
-                result[(e.Seq, false)] = MemberOf(e.Platform, e.UserId, e.UserName);
+                result[(e.Seq, false)] = _members[(ws, e.Platform, e.UserId)] = MemberOf(e.Platform, e.UserId, e.UserName);
             if (e.Kind == EventKind.MemberJoined && e.ActorId is not null)
                 result[(e.Seq, true)] = MemberOf(e.Platform, e.ActorId, e.ActorName);
         }

@@ -125,7 +125,7 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
             // What reactions want done in groups is written here, so it commits (or not) with the checkpoint.
             reacted = reactions.Append(db, events, effects.CommunityOf);
             // The group rules: cases and actions in the same transaction, so each is made once.
-            reacted += await enforcer.EnforceAsync(db, checkpoint, events, effects.CommunityOf, ct);
+            reacted += await enforcer.EnforceAsync(db, checkpoint, events, effects, ct);
             // Members and communities that platforms announce are not staff changes: no audit rows for them.
             await db.SaveChangesWithoutAuditAsync(ct);
         }

@@ -96,7 +96,7 @@ public abstract class EnforcementCrashTests(ShequnFactory factory)
             var events = await db.Set<CommunityEvent>().AsNoTracking().Where(e => e.Seq > checkpoint).OrderBy(e => e.Seq).ToListAsync(Ct);
             var effects = new EventEffects(db, factory.Services.GetRequiredService<WorkspaceZones>());
             await effects.ApplyAsync(events, Ct);
-            var added = await factory.Services.GetRequiredService<Enforcer>().EnforceAsync(db, checkpoint, events, effects.CommunityOf, Ct);
+            var added = await factory.Services.GetRequiredService<Enforcer>().EnforceAsync(db, checkpoint, events, effects, Ct);
             Assert.Equal(2, added);
             await db.SaveChangesWithoutAuditAsync(Ct);
             await tx.RollbackAsync(Ct);

@@ -154,8 +154,9 @@ public sealed class EnforcementRulesTests
         var redPacket = MessageRules.Evaluate(spec, Engine, new MessageFacts("恭喜发财", EventKind.RedPacket, Outsider: true));
         Assert.Equal((CaseDecision.Act, Rules.RedPacket), (redPacket!.Decision, redPacket.Rule));
         Assert.Null(MessageRules.Evaluate(spec, Engine, new MessageFacts("恭喜发财", EventKind.RedPacket)));
-        var card = MessageRules.Evaluate(spec, Engine, new MessageFacts("小程序", EventKind.MiniProgram));
-        Assert.Equal(CaseDecision.Review, card!.Decision);
+        var card = MessageRules.Evaluate(spec, Engine, new MessageFacts("[小程序] 健康优选商城", EventKind.MiniProgram));
+        Assert.Equal((CaseDecision.Review, Rules.MiniProgram), (card!.Decision, card.Rule));
+        Assert.Null(MessageRules.Evaluate(spec with { MiniProgramCards = RuleMode.Off }, Engine, new MessageFacts("[小程序] 健康优选商城", EventKind.MiniProgram)));
 
         var vote = MessageRules.Evaluate(spec, Engine, new MessageFacts("帮我砍一刀 https://kj.example.com/a", EventKind.Text));
         Assert.Equal((CaseDecision.Act, Rules.VoteLink), (vote!.Decision, vote.Rule));
