@@ -22,7 +22,7 @@ public sealed record CaseEvidence(string Source, string Rule, string? Term, int 
     public static CaseEvidence From(Evidence e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return new(e.Source.ToString(), e.Rule, e.Term, e.Start, e.Length, e.Weight);
+        return new(e.Source.ToString(), e.Rule, e.Term, e.Start, e.Length, Math.Round(e.Weight, 4));
     }
 
     /// <summary>As JSON for <see cref="ModerationCase.Evidence"/>, leaving out the last items if it would not fit the column.</summary>
@@ -41,4 +41,17 @@ public sealed record CaseEvidence(string Source, string Rule, string? Term, int 
 
     public static IReadOnlyList<CaseEvidence> Deserialize(string? json) =>
         string.IsNullOrWhiteSpace(json) ? [] : JsonSerializer.Deserialize<List<CaseEvidence>>(json, Json) ?? [];
+
+    /// <summary>As <see cref="Deserialize"/>, but a row that cannot be read shows no evidence rather than failing a page.</summary>
+    public static IReadOnlyList<CaseEvidence> Read(string? json)
+    {
+        try
+        {
+            return [.. Deserialize(json).Where(e => e is not null)];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
 }

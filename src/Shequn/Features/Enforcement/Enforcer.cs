@@ -290,12 +290,13 @@ public sealed partial class Enforcer(
                 Add(c);
                 return;
             }
-            if (e.Kind != EventKind.MemberJoined || Exempt(e, spec))
+            // A join hours ago (a backlog, an import, the demo's history) is past reminding: no nickname or limit flags.
+            if (e.Kind != EventKind.MemberJoined || Exempt(e, spec) || Late(e))
                 return;
 
             if (spec.Nickname != RuleMode.Off && !string.IsNullOrWhiteSpace(spec.NicknameFormat) && !NicknameFormat.Matches(spec.NicknameFormat, e.UserName))
             {
-                var act = spec.Nickname == RuleMode.Enforce && !Late(e);
+                var act = spec.Nickname == RuleMode.Enforce;
                 var c = NewCase(e, community, Rules.Nickname, act ? CaseDecision.Act : CaseDecision.Review, 1, null,
                     [new CaseEvidence("Nickname", Rules.Nickname, e.UserName, 0, 0, 1)]);
                 c.Text = EventEffects.Clip(e.UserName, ModerationCase.TextMaxLength);
@@ -314,7 +315,7 @@ public sealed partial class Enforcer(
                     .Select(m => m.CommunityId).Distinct().CountAsync(ct);
                 if (count > spec.MaxCommunitiesPerMember)
                 {
-                    var act = spec.MembershipLimit == RuleMode.Enforce && !Late(e);
+                    var act = spec.MembershipLimit == RuleMode.Enforce;
                     var c = NewCase(e, community, Rules.MembershipLimit, act ? CaseDecision.Act : CaseDecision.Review, 1, null,
                         [new CaseEvidence("Sender", Rules.MembershipLimit, $"{count}/{spec.MaxCommunitiesPerMember}", 0, 0, 1)]);
                     if (act)

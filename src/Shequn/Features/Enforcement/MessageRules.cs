@@ -19,6 +19,14 @@ public static class Rules
     public const string Nickname = "nickname";
     public const string MembershipLimit = "membership-limit";
 
+    /// <summary>
+    /// Whether a staff verdict on a case of this rule teaches the spam model: the case's text must be a message
+    /// whose words made the decision. A flood of "哈哈", a nickname, a join, a decoded QR link or a red packet are not
+    /// examples of spam text, so marking them changes the case but adds no label.
+    /// </summary>
+    public static bool TeachesTheModel(string rule) =>
+        rule is not (Flood or Blacklist or Nickname or MembershipLimit or QrCode or MiniProgram or RedPacket);
+
     /// <summary>Rules about what someone posts: their violations climb the ladder (joins and nicknames do not).</summary>
     public static bool IsAboutMessages(string rule) => rule is not (Blacklist or Nickname or MembershipLimit);
 }

@@ -19,10 +19,17 @@ public sealed class WorkspaceRuleSets(RuleSetSpec fallback, IReadOnlyDictionary<
 /// <summary>
 /// Caches each workspace's rule sets for the processor, re-read at most every <see cref="Ttl"/> (a change in the
 /// console or on another node applies within that). A rule set that cannot be read is left out (its communities use
-/// the default) rather than stopping the processor.
+/// the default) rather than stopping the processor. A save on this node (<see cref="RuleSetChanges"/>) applies at once.
 /// </summary>
 public sealed partial class RuleSetDirectory(TimeProvider time, ILogger<RuleSetDirectory> log)
 {
+    public RuleSetDirectory(TimeProvider time, ILogger<RuleSetDirectory> log, RuleSetChanges changes)
+        : this(time, log)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        changes.Changed += Invalidate;
+    }
+
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<Guid, (WorkspaceRuleSets Sets, long At)> _cache = new();

@@ -238,7 +238,7 @@ public sealed class ModerationReview(AppDbContext db, ModerationReviews owner, M
     /// <summary>The case as a label; the label takes the case's id so that a later mark or an undo changes it.</summary>
     private async Task LabelAsync(ModerationCase c, bool spam, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(c.Text))
+        if (string.IsNullOrWhiteSpace(c.Text) || !Rules.TeachesTheModel(c.Rule))
             return;
         var label = db.Set<LabelledMessage>().Local.FirstOrDefault(l => l.Id == c.Id)
             ?? await db.Set<LabelledMessage>().SingleOrDefaultAsync(l => l.Id == c.Id, ct);
@@ -400,11 +400,8 @@ public sealed class ModerationReview(AppDbContext db, ModerationReviews owner, M
     }
 
     /// <summary>The engine's evidence in the shape every part of enforcement reads (enum as string, web names).</summary>
-    public static string EvidenceJson(IEnumerable<Evidence> evidence)
-    {
-        var json = JsonSerializer.Serialize(evidence.Select(e => new CaseEvidence(e.Source.ToString(), e.Rule, e.Term, e.Start, e.Length, Math.Round(e.Weight, 4))), JsonSerializerOptions.Web);
-        return json.Length <= ModerationCase.EvidenceMaxLength ? json : "[]";
-    }
+    public static string EvidenceJson(IEnumerable<Evidence> evidence) =>
+        CaseEvidence.Serialize([.. evidence.Select(CaseEvidence.From)]);
 
     private static string? Clip(string? text, int max) => text is null || text.Length <= max ? text : text[..max];
 }

@@ -6,27 +6,6 @@ using Shequn.Features.Outbox;
 
 namespace Shequn.Features.Review;
 
-/// <summary>One piece of evidence of a case: <see cref="Start"/> and <see cref="Length"/> index into the case's text.</summary>
-public sealed record CaseEvidence(string Source, string Rule, string? Term, int Start, int Length, double Weight)
-{
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.AllowReadingFromString };
-
-    /// <summary>Reads <see cref="ModerationCase.Evidence"/>; a row that cannot be read shows no evidence rather than failing the page.</summary>
-    public static IReadOnlyList<CaseEvidence> Read(string? json)
-    {
-        if (string.IsNullOrWhiteSpace(json))
-            return [];
-        try
-        {
-            return JsonSerializer.Deserialize<List<CaseEvidence>>(json, Json)?.Where(e => e is not null).ToList() ?? [];
-        }
-        catch (JsonException)
-        {
-            return [];
-        }
-    }
-}
-
 /// <summary>An outbound action a case caused (the decision's) or staff's undo caused (<see cref="Undo"/>), with its outcome.</summary>
 public sealed record CaseActionDto(Guid Id, ActionKind Kind, ActionStatus Status, string? Error, bool Undo, DateTime CreatedAt, DateTime? CompletedAt);
 

@@ -20,8 +20,7 @@ namespace Shequn.Tests.Features.Enforcement;
 /// <summary>
 /// The whole chain as staff meet it, across the parts of group rules: an image with a WeChat QR code posted in a
 /// Sandbox group is looked into, the processor's enforcement deletes it and logs the decoded link as evidence, the
-/// moderation log shows the case with its outcome, and staff's undo records who and why and turns the case into a
-/// "not spam" label.
+/// moderation log shows the case with its outcome, and staff's undo records who and why.
 /// </summary>
 public abstract class EnforcementEndToEndTests(ShequnFactory factory)
 {
@@ -48,7 +47,7 @@ public abstract class EnforcementEndToEndTests(ShequnFactory factory)
     }
 
     [Fact]
-    public async Task QrImage_IsDeleted_Logged_WithTheDecodedLink_AndUndoLabelsItNotSpam()
+    public async Task QrImage_IsDeleted_Logged_WithTheDecodedLink_AndUndoIsRecorded()
     {
         var ws = await factory.NewWorkspaceAsync();
         var community = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("扫码群", "sandbox"))).ReadAsync<CommunityDto>()).Id;
@@ -80,15 +79,16 @@ public abstract class EnforcementEndToEndTests(ShequnFactory factory)
         Assert.NotEmpty(logged.Evidence);
         Assert.Contains(logged.Actions, a => a.Kind == ActionKind.DeleteMessage && a.Status == ActionStatus.Done);
 
-        // Undo: recorded with who and why, and the case becomes a "not spam" label.
+        // Undo: recorded with who and why, and marked not spam. A decoded QR link is not chat text, so it teaches the
+        // text model nothing: no label (an undone text ad does become one, see ReviewTelegramUndoTests).
         var undo = await ws.Owner.Api.PostJsonAsync($"/api/moderation/cases/{theCase.Id}/undo", new { note = "这是我们自己的活动码" });
         Assert.Equal(HttpStatusCode.OK, undo.StatusCode);
         var undone = await undo.ReadAsync<CaseDto>();
         Assert.NotNull(undone.UndoneAt);
         Assert.Equal(ws.Owner.Id, undone.UndoneById);
         Assert.Equal(CaseVerdict.NotSpam, undone.Verdict);
-        var label = await DbAsync(db => db.Set<LabelledMessage>().IgnoreQueryFilters().AsNoTracking().SingleAsync(l => l.Id == theCase.Id, Ct));
-        Assert.False(label.IsSpam);
+        Assert.False(await DbAsync(db => db.Set<LabelledMessage>().IgnoreQueryFilters().AnyAsync(l => l.WorkspaceId == ws.Id, Ct)));
+        Assert.Equal("这是我们自己的活动码", undone.UndoNote);
     }
 }
 
