@@ -56,7 +56,8 @@ public sealed class CommandLineProcessTests : IDisposable
         await run.WaitForExitAsync(timeout.Token);
 
         Assert.True(run.ExitCode == 0, output);
-        Assert.Contains("(20 messages)", output, StringComparison.Ordinal);
+        Assert.Contains("on 20 messages from ", output, StringComparison.Ordinal);
+        Assert.Contains("labelled.csv", output, StringComparison.Ordinal);
     }
 
     private static string LabelledRows(int i) => $"1,加微信 sx{i}1505 看片 兼职日结\n0,明天早上{i}点一起吃饭吧";

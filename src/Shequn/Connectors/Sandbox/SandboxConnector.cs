@@ -17,7 +17,8 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
     public const string BotUserId = "sandbox-bot";
     public const string BotName = "Shequn";
 
-    private static readonly HashSet<ActionKind> Can = [ActionKind.Send, ActionKind.Reply, ActionKind.DeleteMessage, ActionKind.Restrict, ActionKind.Remove, ActionKind.Ban];
+    private static readonly HashSet<ActionKind> Can =
+        [ActionKind.Send, ActionKind.Reply, ActionKind.DeleteMessage, ActionKind.Restrict, ActionKind.Unrestrict, ActionKind.Remove, ActionKind.Ban, ActionKind.Unban];
 
     public ChatPlatform Platform => ChatPlatform.Sandbox;
 
@@ -67,6 +68,19 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
                 e.ActorName = BotName;
                 e.Text = call.Payload.Until?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
                 break;
+            case ActionKind.Unrestrict:
+                // A restriction that ends now: the chat shows the member free to post again, as Telegram's member update would.
+                e.Kind = EventKind.MemberRestricted;
+                e.UserId = call.Payload.UserId;
+                e.UserName = await NameAsync(call, ct) ?? throw new ConnectorException(ErrorCategory.Permanent, "Bad Request: user not found");
+                e.ActorId = BotUserId;
+                e.ActorName = BotName;
+                e.Text = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+                break;
+            case ActionKind.Unban:
+                // The Sandbox keeps no ban list (a removed person may join again, as after Telegram's remove = ban + unban):
+                // there is nothing to lift, and Telegram reports an unban of someone not banned as success too.
+                return null;
             case ActionKind.Remove or ActionKind.Ban:
                 var name = await NameAsync(call, ct) ?? throw new ConnectorException(ErrorCategory.Permanent, "Bad Request: user not found");
                 e.Kind = EventKind.MemberRemoved;

@@ -14,8 +14,8 @@ namespace Shequn.Features.Demo;
 /// A few moderation cases so that the review queue, the moderation log and the false-positive/negative counters
 /// show something in the demo: ads posted by members of the demo's groups, in the words of seed 004, with the
 /// engine's own evidence. They stand for no event of the log (negative sequence numbers, no message id), so marking
-/// one spam deletes nothing. Runs only while the workspace has no Review case, so once the processor enforces the
-/// rules and makes real ones, nothing is added.
+/// one spam deletes nothing. Added once (they are recognised by their negative sequence numbers), next to whatever
+/// the processor's enforcement finds in the demo's live traffic.
 /// </summary>
 public static class DemoCases
 {
@@ -23,12 +23,12 @@ public static class DemoCases
 
     private static readonly Sample[] Samples =
     [
-        new("加我微信 wx88123 领取免费试用装，名额有限", CaseDecision.Review, "contact", 0.84),
-        new("兼职日结200，手机就能做，感兴趣的加V：jz2025", CaseDecision.Review, "ads", 0.80),
-        new("帮忙砍一刀 https://pdd.cn/abc 谢谢大家", CaseDecision.Review, "vote-link", 0.66),
-        new("有需要减肥茶的私聊我，厂家直销价格美丽", CaseDecision.Review, "solicitation", 0.58),
-        new("进群领红包 扫码加好友 vx: hb6688", CaseDecision.Act, "contact", 0.96, LadderAction.Remove),
-        new("投票链接 麻烦帮我孩子投一票 http://vote.qq.cc/x", CaseDecision.Act, "vote-link", 0.92, LadderAction.Delete, Undone: true),
+        new("加我微信 wx88123 领取免费试用装，名额有限", CaseDecision.Review, Rules.Solicitation, 0.84),
+        new("兼职日结200，手机就能做，感兴趣的加V：jz2025", CaseDecision.Review, Rules.Ads, 0.80),
+        new("帮忙砍一刀 https://pdd.cn/abc 谢谢大家", CaseDecision.Review, Rules.VoteLink, 0.66),
+        new("有需要减肥茶的私聊我，厂家直销价格美丽", CaseDecision.Review, Rules.Solicitation, 0.58),
+        new("进群领红包 扫码加好友 vx: hb6688", CaseDecision.Act, Rules.Solicitation, 0.96, LadderAction.Remove),
+        new("投票链接 麻烦帮我孩子投一票 http://vote.qq.cc/x", CaseDecision.Act, Rules.VoteLink, 0.92, LadderAction.Delete, Undone: true),
         new("群里有人要澳洲保健品吗？私我，直邮包税", CaseDecision.Reported, ModerationReview.ReportedRule, 0.2),
     ];
 
@@ -37,7 +37,7 @@ public static class DemoCases
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         db.Current.ActAsSystem(workspaceId);
-        if (await db.Set<ModerationCase>().AnyAsync(c => c.Decision == CaseDecision.Review, ct))
+        if (await db.Set<ModerationCase>().AnyAsync(c => c.EventSeq < 0, ct))
             return;
         var communities = await db.Communities.Where(c => c.Name != DemoCatalog.Ads && c.Platform != ChatPlatform.Manual).OrderBy(c => c.CreatedAt).Take(3).ToListAsync(ct);
         if (communities.Count == 0)

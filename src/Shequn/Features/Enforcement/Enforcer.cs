@@ -245,9 +245,10 @@ public sealed partial class Enforcer(
                 var decision = finding.Decision;
                 if (Late(e))
                 {
-                    // Hours late (a backlog, an import, the demo's history): what would have been acted on is logged for
-                    // review, nobody is punished now; what would only have been flagged is not worth a reviewer's time.
-                    if (decision == CaseDecision.Review)
+                    // Hours late (a backlog, an import, the demo's history): text that would have been acted on is logged
+                    // for review, nobody is punished now. What would only have been flagged, and behaviour or kinds of
+                    // message (a flood, a red packet, a card) hours ago, are not worth a reviewer's time.
+                    if (decision == CaseDecision.Review || !Rules.TeachesTheModel(finding.Rule))
                         continue;
                     decision = CaseDecision.Review;
                 }

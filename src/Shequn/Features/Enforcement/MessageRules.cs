@@ -164,7 +164,9 @@ public static class MessageRules
                 Fired(Rules.UnlistedLink, spec.UnlistedLinks);
         }
 
-        if (facts.Kind == EventMessageKind.MiniProgram)
+        // A card from a member of long standing is usually the brand's own shop or something they like: flagged cards
+        // are those of newcomers and outsiders (the advertiser's pattern); a rule set that enforces takes every card.
+        if (facts.Kind == EventMessageKind.MiniProgram && (spec.MiniProgramCards == RuleMode.Enforce || facts.NewMember || facts.Outsider))
             Fired(Rules.MiniProgram, spec.MiniProgramCards);
         if (facts.Kind == EventMessageKind.RedPacket && facts.Outsider)
             Fired(Rules.RedPacket, spec.RedPacketsFromOutsiders);

@@ -24,7 +24,8 @@ public sealed class ReviewPagesTests(ConsoleApp app)
         Assert.True(before >= 1);
         Assert.Contains("误判", await page.GetByTestId("review-false-positives").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Contains("漏判", await page.GetByTestId("review-false-negatives").InnerTextAsync(), StringComparison.Ordinal);
-        var first = cards.First;
+        // Cases with highlighted words (some, such as a flagged card, have evidence without a span).
+        var first = cards.Filter(new() { Has = page.GetByTestId("evidence-mark") }).First;
         var id = await first.GetAttributeAsync("data-case");
         var text = await first.GetByTestId("evidence-text").InnerTextAsync();
         var mark = (await first.GetByTestId("evidence-mark").First.InnerTextAsync()).Trim();

@@ -90,6 +90,33 @@ public abstract class EnforcementEndToEndTests(ShequnFactory factory)
         Assert.False(await DbAsync(db => db.Set<LabelledMessage>().IgnoreQueryFilters().AnyAsync(l => l.WorkspaceId == ws.Id, Ct)));
         Assert.Equal("这是我们自己的活动码", undone.UndoNote);
     }
+    [Fact]
+    public async Task Mute_UndoneByStaff_IsLiftedInTheSandbox_AndTheAdBecomesANotSpamLabel()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("撤销群", "sandbox"))).ReadAsync<CommunityDto>()).Id;
+        await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Shequn.Platform.Auth.CurrentStaff>().ActAsSystem(ws.Id);
+        var chat = scope.ServiceProvider.GetRequiredService<SandboxChat>();
+        var gus = await chat.JoinAsync(community, "Gus", null, Ct);
+
+        await chat.PostAsync(community, gus, "Gus", EnforcementRulesTests.Ad, fromStaff: false, Ct);
+        await EventuallyAsync(() => DbAsync(db => db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
+            .FirstOrDefaultAsync(c => c.WorkspaceId == ws.Id && c.Action == LadderAction.Delete, Ct)), "the first violation");
+        await chat.PostAsync(community, gus, "Gus", EnforcementRulesTests.Ad + " 再来", fromStaff: false, Ct);
+        var mute = await EventuallyAsync(() => DbAsync(db => db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
+            .FirstOrDefaultAsync(c => c.WorkspaceId == ws.Id && c.Action == LadderAction.Mute, Ct)), "the mute");
+        await EventuallyAsync(async () => (await chat.MembersAsync(community, Ct)).SingleOrDefault(m => m.UserId == gus && m.MutedUntil > DateTime.UtcNow), "Gus muted in the chat");
+
+        var undone = await (await ws.Owner.Api.PostJsonAsync($"/api/moderation/cases/{mute.Id}/undo", new { note = "老会员，误判" })).ReadAsync<CaseDto>();
+        var lift = Assert.Single(undone.Actions, a => a.Kind == ActionKind.Unrestrict);
+        await EventuallyAsync(() => DbAsync(db => db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
+            .SingleOrDefaultAsync(a => a.Id == lift.Id && a.Status == ActionStatus.Done, Ct)), "the lift");
+        await EventuallyAsync(async () => (await chat.MembersAsync(community, Ct)).SingleOrDefault(m => m.UserId == gus && m.MutedUntil == null), "Gus free to post");
+        var label = await DbAsync(db => db.Set<LabelledMessage>().IgnoreQueryFilters().AsNoTracking().SingleAsync(l => l.Id == mute.Id, Ct));
+        Assert.False(label.IsSpam);
+        Assert.Equal(mute.Text, label.Text);
+    }
 }
 
 public sealed class EnforcementEndToEndSqliteTests(EnforcingSqliteFactory factory) : EnforcementEndToEndTests(factory), IClassFixture<EnforcingSqliteFactory>;

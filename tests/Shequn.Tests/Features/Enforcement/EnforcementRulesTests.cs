@@ -154,9 +154,13 @@ public sealed class EnforcementRulesTests
         var redPacket = MessageRules.Evaluate(spec, Engine, new MessageFacts("恭喜发财", EventKind.RedPacket, Outsider: true));
         Assert.Equal((CaseDecision.Act, Rules.RedPacket), (redPacket!.Decision, redPacket.Rule));
         Assert.Null(MessageRules.Evaluate(spec, Engine, new MessageFacts("恭喜发财", EventKind.RedPacket)));
-        var card = MessageRules.Evaluate(spec, Engine, new MessageFacts("[小程序] 健康优选商城", EventKind.MiniProgram));
+        // Flagged cards are a newcomer's; a member of long standing shares cards freely unless the rule set enforces.
+        var card = MessageRules.Evaluate(spec, Engine, new MessageFacts("[小程序] 健康优选商城", EventKind.MiniProgram, NewMember: true));
         Assert.Equal((CaseDecision.Review, Rules.MiniProgram), (card!.Decision, card.Rule));
-        Assert.Null(MessageRules.Evaluate(spec with { MiniProgramCards = RuleMode.Off }, Engine, new MessageFacts("[小程序] 健康优选商城", EventKind.MiniProgram)));
+        Assert.Null(MessageRules.Evaluate(spec, Engine, new MessageFacts("[小程序] 健康优选商城", EventKind.MiniProgram)));
+        var enforced = MessageRules.Evaluate(spec with { MiniProgramCards = RuleMode.Enforce }, Engine, new MessageFacts("[小程序] 健康优选商城", EventKind.MiniProgram));
+        Assert.Equal((CaseDecision.Act, Rules.MiniProgram), (enforced!.Decision, enforced.Rule));
+        Assert.Null(MessageRules.Evaluate(spec with { MiniProgramCards = RuleMode.Off }, Engine, new MessageFacts("[小程序] 健康优选商城", EventKind.MiniProgram, NewMember: true)));
 
         var vote = MessageRules.Evaluate(spec, Engine, new MessageFacts("帮我砍一刀 https://kj.example.com/a", EventKind.Text));
         Assert.Equal((CaseDecision.Act, Rules.VoteLink), (vote!.Decision, vote.Rule));
