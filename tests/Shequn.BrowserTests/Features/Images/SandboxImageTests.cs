@@ -38,7 +38,14 @@ public sealed class SandboxImageTests(ConsoleApp app)
         const string Link = "https://u.wechat.com/EAbCdEfGh12Ij";
         using var generator = new QRCodeGenerator();
         using var data = generator.CreateQrCode(Link, QRCodeGenerator.ECCLevel.M);
-        await page.GetByTestId("chat-text").FillAsync("扫码加我");
+        // After the join the chat renders again and may drop what was typed: type until it stays.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await page.GetByTestId("chat-text").FillAsync("扫码加我");
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            if (await page.GetByTestId("chat-text").InputValueAsync() == "扫码加我")
+                break;
+        }
         await page.Locator(".chat-compose input[type=file]").SetInputFilesAsync(new FilePayload
         {
             Name = "qr.png", MimeType = "image/png", Buffer = new PngByteQRCode(data).GetGraphic(8),

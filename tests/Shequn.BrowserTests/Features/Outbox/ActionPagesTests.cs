@@ -41,7 +41,15 @@ public sealed class ActionPagesTests(ConsoleApp app)
         }
         await page.GetByTestId("chat-join").ClickAsync();
         await page.GetByTestId("chat-system").Filter(new() { HasTextString = "Bob" }).WaitForAsync();
-        await page.GetByTestId("chat-text").FillAsync("大家早上好，今天天气不错");
+        // After the join the chat renders again and may drop what was typed: type until it stays, then send.
+        const string Morning = "大家早上好，今天天气不错";
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await page.GetByTestId("chat-text").FillAsync(Morning);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            if (await page.GetByTestId("chat-text").InputValueAsync() == Morning && await page.GetByTestId("chat-send").IsEnabledAsync())
+                break;
+        }
         await page.GetByTestId("chat-send").ClickAsync();
         var ad = page.GetByTestId("chat-message").Filter(new() { HasTextString = "今天天气不错" });
         await ad.WaitForAsync();
