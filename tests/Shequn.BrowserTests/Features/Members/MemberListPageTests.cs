@@ -110,7 +110,12 @@ public sealed class MemberListPageTests(ConsoleApp app)
 
         await page.GetByTestId("sort-last-spoke").ClickAsync();
         await page.GetByTestId("sort-last-spoke").ClickAsync();
-        await page.GetByTestId("member-link").First.ClickAsync();
+        // The list sorts again as the demo's live traffic arrives: open the first member's page by its address rather
+        // than clicking a row that may be replaced under the pointer.
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        var href = await page.GetByTestId("member-link").First.GetAttributeAsync("href");
+        Assert.StartsWith("/members/", href, StringComparison.Ordinal);
+        await page.OpenAsync(href!);
         await page.GetByTestId("member-read-only").WaitForAsync();
 
         Assert.True(await page.GetByTestId("member-profile-view").IsVisibleAsync());
