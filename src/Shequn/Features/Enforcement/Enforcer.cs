@@ -157,7 +157,6 @@ public sealed partial class Enforcer(
 
         public async Task<int> RunAsync(List<CommunityEvent> events, CancellationToken ct)
         {
-            await FillInspectedSendersAsync(events, ct);
             await LoadSendersAsync(events, ct);
             await LoadBlacklistAsync(events, ct);
             // Exemptions are looked at only where something was found (members' layers are read for those alone).
@@ -430,28 +429,6 @@ public sealed partial class Enforcer(
             _announcements[community.Id] = pending;
         }
 
-        /// <summary>An inspected image's event may not say who posted it: the message in the log does.</summary>
-        private async Task FillInspectedSendersAsync(List<CommunityEvent> events, CancellationToken ct)
-        {
-            foreach (var e in events.Where(e => e.Kind == EventKind.MessageInspected && e.UserId is null && e.MessageId is not null))
-            {
-                var lowest = e.Seq - _options.PrimeEvents;
-                var original = await db.Set<CommunityEvent>().AsNoTracking()
-                    .Where(x => x.Seq < e.Seq && x.Seq > lowest && x.WorkspaceId == ws && x.Kind == EventKind.MessagePosted && x.MessageId == e.MessageId
-                        && x.Platform == e.Platform && x.CommunityId == e.CommunityId && x.ChatId == e.ChatId)
-                    .OrderByDescending(x => x.Seq).Select(x => new { x.UserId, x.UserName, x.FromStaff }).FirstOrDefaultAsync(ct);
-                if (original is null)
-                    continue;
-                e.UserId = original.UserId;
-                e.UserName ??= original.UserName;
-                e.FromStaff = original.FromStaff;
-            }
-        }
-
-        /// <summary>
-        /// Who the senders are, from what the effects resolved (no query), the identities of the rest (inspected
-        /// images), and when they joined, from the memberships the effects loaded for this batch.
-        /// </summary>
         private async Task LoadSendersAsync(List<CommunityEvent> events, CancellationToken ct)
         {
             var missing = new List<string>();
