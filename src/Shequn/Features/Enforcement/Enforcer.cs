@@ -148,10 +148,10 @@ public sealed partial class Enforcer(
         private readonly DateTimeOffset _now = owner.Now;
         private readonly List<(CommunityEvent Event, Community Community, RuleSetSpec Spec, Finding Finding)> _findings = [];
         private readonly Dictionary<(ChatPlatform, string), Sender> _senders = [];
-        private readonly Dictionary<(Guid Community, Guid Member), DateTime> _joined = [];
         private readonly HashSet<(ChatPlatform, string)> _blacklisted = [];
         private readonly HashSet<Guid> _kocs = [];
         private readonly Dictionary<Guid, OutboundAction> _announcements = [];
+        private readonly Dictionary<Guid, List<(string Name, string Rule)>> _announced = [];
         private readonly List<ModerationCase> _cases = [];
         private int _added;
 
@@ -205,7 +205,7 @@ public sealed partial class Enforcer(
             }
             var text = codes is null ? e.Text ?? "" : string.Join('\n', codes);
             var print = e.Kind == EventKind.MessagePosted ? ActivityWindows.Fingerprint(e.Text) : 0;
-            var joined = _senders.TryGetValue((e.Platform, e.UserId!), out var sender) && _joined.TryGetValue((community.Id, sender.MemberId), out var at) ? at : (DateTime?)null;
+            var joined = _senders.TryGetValue((e.Platform, e.UserId!), out var sender) && effects.InsideSince.TryGetValue((community.Id, sender.MemberId), out var at) ? at : (DateTime?)null;
             var facts = new MessageFacts(
                 text,
                 e.Kind == EventKind.MessagePosted ? e.MessageKind : null,
@@ -402,11 +402,16 @@ public sealed partial class Enforcer(
             var removed = new List<(string Name, string Rule)>();
             if (pending?.CausedByEventSeq is { } since)
             {
-                removed.AddRange((await db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
-                        .Where(c => c.CommunityId == community.Id && c.Decision == CaseDecision.Act && c.EventSeq >= since
-                            && (c.Action == LadderAction.Remove || c.Action == LadderAction.Blacklist))
-                        .OrderBy(c => c.EventSeq).Select(c => new { c.UserName, c.UserId, c.Rule }).ToListAsync(ct))
-                    .Select(c => (c.UserName ?? c.UserId ?? "", c.Rule)));
+                // Who the waiting announcement already names: read from the case log once a batch, then this batch's cases.
+                if (!_announced.TryGetValue(community.Id, out var logged))
+                {
+                    _announced[community.Id] = logged = (await db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
+                            .Where(c => c.CommunityId == community.Id && c.Decision == CaseDecision.Act && c.EventSeq >= since
+                                && (c.Action == LadderAction.Remove || c.Action == LadderAction.Blacklist))
+                            .OrderBy(c => c.EventSeq).Select(c => new { c.UserName, c.UserId, c.Rule }).ToListAsync(ct))
+                        .Select(c => (c.UserName ?? c.UserId ?? "", c.Rule)).ToList();
+                }
+                removed.AddRange(logged);
                 removed.AddRange(_cases.Where(c => c.CommunityId == community.Id && c.EventSeq >= since && c.Action is LadderAction.Remove or LadderAction.Blacklist)
                     .Select(c => (c.UserName ?? c.UserId ?? "", c.Rule)));
             }
@@ -447,11 +452,6 @@ public sealed partial class Enforcer(
                     .Where(i => i.WorkspaceId == ws && missing.Contains(i.UserId)).Select(i => new { i.Platform, i.UserId, i.MemberId }).ToListAsync(ct);
                 foreach (var r in rows)
                     _senders.TryAdd((r.Platform, r.UserId), new Sender(r.MemberId));
-            }
-            foreach (var m in db.Memberships.Local)
-            {
-                if (m.WorkspaceId == ws && m.LeftAt is null && (!_joined.TryGetValue((m.CommunityId, m.MemberId), out var at) || m.JoinedAt > at))
-                    _joined[(m.CommunityId, m.MemberId)] = m.JoinedAt;
             }
         }
 

@@ -26,6 +26,10 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
     private readonly List<SkippedEvent> _skipped = [];
     private readonly Dictionary<long, Community?> _communities = [];
     private readonly Dictionary<(Guid, ChatPlatform, string), Guid> _members = [];
+    private readonly Dictionary<(Guid Community, DateOnly Day), Counts> _figures = [];
+    private readonly Dictionary<(Guid Community, Guid Member), Spoken> _spoken = [];
+    private readonly HashSet<(Guid Community, DateOnly Day, Guid Member)> _speakers = [];
+    private readonly Dictionary<(Guid Community, Guid Member), DateTime> _insideSince = [];
 
     public IReadOnlyList<SkippedEvent> Skipped => _skipped;
 
@@ -34,6 +38,12 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
 
     /// <summary>The member of each platform user the batch's member events name, by (workspace, platform, user id).</summary>
     public IReadOnlyDictionary<(Guid Workspace, ChatPlatform Platform, string UserId), Guid> MemberOf => _members;
+
+    /// <summary>
+    /// For the members the batch's events name, when their current stint in a community began (they are inside now),
+    /// after the batch's joins, leaves and messages.
+    /// </summary>
+    public IReadOnlyDictionary<(Guid Community, Guid Member), DateTime> InsideSince => _insideSince;
 
     public async Task ApplyAsync(IReadOnlyList<CommunityEvent> events, CancellationToken ct)
     {
@@ -52,37 +62,49 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             _communities[seq] = community;
         var members = await ResolveMembersAsync(ws, events, resolved, ct);
 
-        var cids = resolved.Values.Where(c => c is not null).Select(c => c!.Id).Distinct().ToList();
-        var mids = members.Values.Distinct().ToList();
-        var memberships = (await db.Memberships.IgnoreQueryFilters()
-                .Where(m => m.WorkspaceId == ws && cids.Contains(m.CommunityId) && mids.Contains(m.MemberId))
+        // Stints are loaded (and tracked) only where the batch may change them: pairs with a join, leave or new
+        // nickname, and speakers with no open stint (a message opens one). Everyone else who speaks is simply inside.
+        var changing = new HashSet<(Guid, Guid)>();
+        var speaking = new HashSet<(Guid, Guid)>();
+        foreach (var e in events)
+        {
+            if (resolved[e.Seq] is not { } c || !members.TryGetValue((e.Seq, false), out var m))
+                continue;
+            if (e.Kind == EventKind.MessagePosted)
+                speaking.Add((c.Id, m));
+            else
+                changing.Add((c.Id, m));
+        }
+        speaking.ExceptWith(changing);
+        if (speaking.Count > 0)
+        {
+            var speakerIds = speaking.Select(p => p.Item2).Distinct().ToList();
+            var open = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
+                .Where(x => x.WorkspaceId == ws && EF.Parameter(speakerIds).Contains(x.MemberId) && x.LeftAt == null)
+                .Select(x => new { x.CommunityId, x.MemberId, x.JoinedAt }).ToListAsync(ct);
+            foreach (var x in open)
+            {
+                if (!speaking.Remove((x.CommunityId, x.MemberId)))
+                    continue;
+                if (!_insideSince.TryGetValue((x.CommunityId, x.MemberId), out var since) || x.JoinedAt > since)
+                    _insideSince[(x.CommunityId, x.MemberId)] = x.JoinedAt;
+            }
+            changing.UnionWith(speaking);
+        }
+        var loadIds = changing.Select(p => p.Item2).Distinct().ToList();
+        var memberships = loadIds.Count == 0 ? [] : (await db.Memberships.IgnoreQueryFilters()
+                .Where(x => x.WorkspaceId == ws && loadIds.Contains(x.MemberId))
                 .ToListAsync(ct))
-            .GroupBy(m => (m.CommunityId, m.MemberId))
-            .ToDictionary(g => g.Key, g => g.OrderBy(m => m.JoinedAt).ToList());
-        var activity = await db.Set<MemberActivity>()
-            .Where(a => cids.Contains(a.CommunityId) && mids.Contains(a.MemberId))
-            .ToDictionaryAsync(a => (a.CommunityId, a.MemberId), ct);
+            .Where(x => changing.Contains((x.CommunityId, x.MemberId)))
+            .GroupBy(x => (x.CommunityId, x.MemberId))
+            .ToDictionary(g => g.Key, g => g.OrderBy(x => x.JoinedAt).ToList());
 
         var zone = await zones.GetAsync(ws, ct);
-        var days = events.Select(e => DailyFigures.DayOf(e.OccurredAt, zone)).ToList();
-        var (minDay, maxDay) = (days.Min(), days.Max());
-        var figures = await db.Set<CommunityDailyFigure>()
-            .Where(f => cids.Contains(f.CommunityId) && f.Day >= minDay && f.Day <= maxDay)
-            .ToDictionaryAsync(f => (f.CommunityId, f.Day), ct);
-        var speakers = (await db.Set<DailySpeaker>().AsNoTracking()
-                .Where(s => cids.Contains(s.CommunityId) && mids.Contains(s.MemberId) && s.Day >= minDay && s.Day <= maxDay)
-                .Select(s => new { s.CommunityId, s.Day, s.MemberId })
-                .ToListAsync(ct))
-            .Select(s => (s.CommunityId, s.Day, s.MemberId)).ToHashSet();
 
-        CommunityDailyFigure Figure(Guid communityId, DateOnly day)
+        Counts Figure(Guid communityId, DateOnly day)
         {
-            if (!figures.TryGetValue((communityId, day), out var f))
-            {
-                f = new CommunityDailyFigure { WorkspaceId = ws, CommunityId = communityId, Day = day };
-                figures[(communityId, day)] = f;
-                db.Set<CommunityDailyFigure>().Add(f);
-            }
+            if (!_figures.TryGetValue((communityId, day), out var f))
+                _figures[(communityId, day)] = f = new Counts(ws);
             return f;
         }
 
@@ -117,26 +139,23 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
                         f.StaffMessages += e.FromStaff ? 1 : 0;
                         break;
                     }
-                    if (speakers.Add((community.Id, day, speaker)))
-                    {
-                        f.Speakers++;
-                        db.Set<DailySpeaker>().Add(new DailySpeaker { CommunityId = community.Id, Day = day, MemberId = speaker });
-                    }
-                    Spoke(activity, ws, community.Id, speaker, e.OccurredAt);
-                    EnsureInside(Stints(community.Id, speaker), e, ws, community.Id, speaker);
+                    _speakers.Add((community.Id, day, speaker));
+                    Spoke(ws, community.Id, speaker, e.OccurredAt);
+                    if (changing.Contains((community.Id, speaker)))
+                        EnsureInside(Stints(community.Id, speaker), e, ws, community.Id, speaker);
                     break;
                 case EventKind.MessageDeleted:
                     Figure(community.Id, day).DeletedMessages++;
                     break;
                 case EventKind.NicknameChanged when member is { } m && !string.IsNullOrWhiteSpace(e.UserName):
-                    var stints = Stints(community.Id, m);
-                    var current = stints.LastOrDefault(s => s.JoinedAt <= e.OccurredAt) ?? stints.LastOrDefault();
+                    var named = Stints(community.Id, m);
+                    var current = named.LastOrDefault(s => s.JoinedAt <= e.OccurredAt) ?? named.LastOrDefault();
                     if (current is not null)
                         current.Nickname = e.UserName;
                     // A member first seen by id only (a WeCom join callback) takes the first name the platform gives.
-                    var named = db.Members.Local.FirstOrDefault(x => x.Id == m) ?? await db.Members.IgnoreQueryFilters().FirstOrDefaultAsync(x => x.Id == m, ct);
-                    if (named is not null && named.DisplayName == $"{e.Platform}:{e.UserId}")
-                        named.DisplayName = Clip(e.UserName.Trim(), Member.NameMaxLength)!;
+                    var person = db.Members.Local.FirstOrDefault(x => x.Id == m) ?? await db.Members.IgnoreQueryFilters().FirstOrDefaultAsync(x => x.Id == m, ct);
+                    if (person is not null && person.DisplayName == $"{e.Platform}:{e.UserId}")
+                        person.DisplayName = Clip(e.UserName.Trim(), Member.NameMaxLength)!;
                     break;
                 case EventKind.CommunityRenamed when !string.IsNullOrWhiteSpace(e.Text):
                     await RenameAsync(community, e.Text.Trim(), ct);
@@ -150,6 +169,77 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
                     break;
             }
         }
+        foreach (var (pair, stints) in memberships)
+        {
+            if (stints.LastOrDefault(x => x.LeftAt is null) is { } current)
+                _insideSince[pair] = current.JoinedAt;
+            else
+                _insideSince.Remove(pair);
+        }
+    }
+
+    /// <summary>
+    /// Writes the batch's counters (who spoke when, distinct speakers a day, the daily figures) as a few set-wise
+    /// upserts. Call after the tracked changes are saved (new members and communities must exist first), in the
+    /// same transaction.
+    /// </summary>
+    public async Task WriteCountsAsync(CancellationToken ct)
+    {
+        if (_spoken.Count > 0)
+        {
+            var first = SetWrites.Least(db, "\"MemberActivities\".\"FirstSpokeAt\"", "excluded.\"FirstSpokeAt\"");
+            var last = SetWrites.Greatest(db, "\"MemberActivities\".\"LastSpokeAt\"", "excluded.\"LastSpokeAt\"");
+            await SetWrites.ExecuteAsync(db,
+                """INSERT INTO "MemberActivities" ("CommunityId", "MemberId", "WorkspaceId", "Messages", "FirstSpokeAt", "LastSpokeAt")""",
+                [.. _spoken.Select(a => new object[] { a.Key.Item1, a.Key.Item2, a.Value.Workspace, a.Value.Messages, a.Value.First, a.Value.Last })],
+                $"""
+                ON CONFLICT ("CommunityId", "MemberId") DO UPDATE SET "Messages" = "MemberActivities"."Messages" + excluded."Messages",
+                "FirstSpokeAt" = {first}, "LastSpokeAt" = {last}
+                """, ct);
+        }
+        if (_speakers.Count > 0)
+        {
+            await SetWrites.ExecuteAsync(db,
+                """INSERT INTO "DailySpeakers" ("CommunityId", "Day", "MemberId")""",
+                [.. _speakers.Select(s => new object[] { s.Item1, s.Item2, s.Item3 })],
+                "ON CONFLICT DO NOTHING", ct);
+        }
+        if (_figures.Count > 0)
+        {
+            string Add(string column) => $"\"{column}\" = \"CommunityDailyFigures\".\"{column}\" + excluded.\"{column}\"";
+            await SetWrites.ExecuteAsync(db,
+                """INSERT INTO "CommunityDailyFigures" ("CommunityId", "Day", "WorkspaceId", "Joins", "Leaves", "Messages", "StaffMessages", "Speakers", "DeletedMessages")""",
+                [.. _figures.Select(f => new object[] { f.Key.Item1, f.Key.Item2, f.Value.Workspace, f.Value.Joins, f.Value.Leaves, f.Value.Messages, f.Value.StaffMessages, 0, f.Value.DeletedMessages })],
+                $"""ON CONFLICT ("CommunityId", "Day") DO UPDATE SET {string.Join(", ", new[] { "Joins", "Leaves", "Messages", "StaffMessages", "DeletedMessages" }.Select(Add))}""",
+                ct);
+            // Distinct speakers of a day: recounted from who spoke, for the days this batch had speakers on.
+            await SetWrites.ExecuteAsync(db,
+                """
+                UPDATE "CommunityDailyFigures" SET "Speakers" = (SELECT count(*) FROM "DailySpeakers" AS s
+                    WHERE s."CommunityId" = "CommunityDailyFigures"."CommunityId" AND s."Day" = "CommunityDailyFigures"."Day")
+                WHERE ("CommunityId", "Day") IN (
+                """,
+                [.. _speakers.Select(s => (s.Item1, s.Item2)).Distinct().Select(d => new object[] { d.Item1, d.Item2 })],
+                ")", ct);
+        }
+    }
+
+    private sealed class Counts(Guid workspace)
+    {
+        public Guid Workspace { get; } = workspace;
+        public int Joins { get; set; }
+        public int Leaves { get; set; }
+        public int Messages { get; set; }
+        public int StaffMessages { get; set; }
+        public int DeletedMessages { get; set; }
+    }
+
+    private sealed class Spoken(Guid workspace, DateTime at)
+    {
+        public Guid Workspace { get; } = workspace;
+        public int Messages { get; set; }
+        public DateTime First { get; set; } = at;
+        public DateTime Last { get; set; } = at;
     }
 
     private void Join(List<Membership> stints, CommunityEvent e, Guid ws, Guid c, Guid m, Guid? inviter)
@@ -215,19 +305,15 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
         stints.Sort((a, b) => a.JoinedAt.CompareTo(b.JoinedAt));
     }
 
-    private void Spoke(Dictionary<(Guid, Guid), MemberActivity> activity, Guid ws, Guid c, Guid m, DateTime t)
+    private void Spoke(Guid ws, Guid c, Guid m, DateTime t)
     {
-        if (!activity.TryGetValue((c, m), out var a))
-        {
-            a = new MemberActivity { WorkspaceId = ws, CommunityId = c, MemberId = m, FirstSpokeAt = t, LastSpokeAt = t };
-            activity[(c, m)] = a;
-            db.Set<MemberActivity>().Add(a);
-        }
+        if (!_spoken.TryGetValue((c, m), out var a))
+            _spoken[(c, m)] = a = new Spoken(ws, t);
         a.Messages++;
-        if (t > a.LastSpokeAt)
-            a.LastSpokeAt = t;
-        if (t < a.FirstSpokeAt)
-            a.FirstSpokeAt = t;
+        if (t > a.Last)
+            a.Last = t;
+        if (t < a.First)
+            a.First = t;
     }
 
     private async Task RenameAsync(Community community, string title, CancellationToken ct)
@@ -329,10 +415,16 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
         var userIds = wanted.Where(e => e.UserId is not null).Select(e => e.UserId!)
             .Concat(wanted.Where(e => e.Kind == EventKind.MemberJoined && e.ActorId is not null).Select(e => e.ActorId!))
             .Distinct().ToList();
-        var known = userIds.Count == 0 ? [] : await db.Set<MemberIdentity>().IgnoreQueryFilters()
-            .Where(i => i.WorkspaceId == ws && userIds.Contains(i.UserId))
-            .Select(i => new { i.Platform, i.UserId, i.MemberId }).ToListAsync(ct);
-        var byUser = known.ToDictionary(i => (i.Platform, i.UserId), i => i.MemberId);
+        var byUser = new Dictionary<(ChatPlatform, string), Guid>();
+        // By platform, so the lookup runs on the (workspace, platform, user) index.
+        foreach (var platform in userIds.Count == 0 ? [] : wanted.Select(e => e.Platform).Distinct().ToList())
+        {
+            var known = await db.Set<MemberIdentity>().IgnoreQueryFilters()
+                .Where(i => i.WorkspaceId == ws && i.Platform == platform && EF.Parameter(userIds).Contains(i.UserId))
+                .Select(i => new { i.UserId, i.MemberId }).ToListAsync(ct);
+            foreach (var i in known)
+                byUser[(platform, i.UserId)] = i.MemberId;
+        }
 
         Guid MemberOf(ChatPlatform platform, string userId, string? name)
         {

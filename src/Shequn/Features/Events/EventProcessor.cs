@@ -13,11 +13,13 @@ namespace Shequn.Features.Events;
 /// A batch that fails is retried one event at a time; an event that fails on its own is recorded in
 /// <see cref="SkippedEvent"/> and passed, so one bad event never stops the pipeline.
 /// </summary>
-public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, WorkspaceZones zones, OutboxReactions reactions, Enforcement.Enforcer enforcer, ILogger<EventProcessor> log) : BackgroundService
+public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLogSignal signal, WorkspaceZones zones, OutboxReactions reactions, Enforcement.Enforcer enforcer,
+    IEnumerable<IBatchReaction> batchReactions, ILogger<EventProcessor> log) : BackgroundService
 {
     public const string CheckpointName = "processor";
     public const int BatchSize = 1000;
 
+    private readonly IBatchReaction[] _batchReactions = [.. batchReactions];
     private long _processedThrough;
     private readonly EventLogSignal _progress = new();
 
@@ -126,8 +128,12 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
             reacted = reactions.Append(db, events, effects.CommunityOf);
             // The group rules: cases and actions in the same transaction, so each is made once.
             reacted += await enforcer.EnforceAsync(db, checkpoint, events, effects, ct);
+            // The rest of what Shequn does on events (the joining ritual, auto-replies, questions awaiting answers).
+            foreach (var reaction in _batchReactions)
+                reacted += await reaction.ReactAsync(db, events, effects, ct);
             // Members and communities that platforms announce are not staff changes: no audit rows for them.
             await db.SaveChangesWithoutAuditAsync(ct);
+            await effects.WriteCountsAsync(ct);
         }
         catch (Exception ex) when (oneByOne && ex is not OperationCanceledException)
         {

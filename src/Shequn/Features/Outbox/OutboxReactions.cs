@@ -20,6 +20,21 @@ public interface IEventReaction
     IEnumerable<ReactionAction> React(CommunityEvent e, Community community);
 }
 
+/// <summary>
+/// A reaction that needs the whole batch and the database: state that spans events (a burst of joins answered by one
+/// welcome, an auto-reply's cooldown, a question waiting for its answer). Runs inside the processor's transaction after
+/// the effects (members and memberships are resolved: see <see cref="EventEffects.MemberOf"/> and
+/// <see cref="EventEffects.InsideSince"/>) and the group rules; what it adds to <paramref name="db"/> (rows of its own,
+/// <see cref="OutboundAction"/>s) commits with the checkpoint, so it happens once across crashes and nodes. It must not
+/// save or commit, and should keep no state in memory that a rolled-back batch would leave wrong.
+/// Register with <c>services.AddSingleton&lt;IBatchReaction, X&gt;()</c>.
+/// </summary>
+public interface IBatchReaction
+{
+    /// <summary>Returns how many actions it added (the dispatcher is woken after the commit when any were).</summary>
+    Task<int> ReactAsync(AppDbContext db, IReadOnlyList<CommunityEvent> events, EventEffects effects, CancellationToken ct);
+}
+
 /// <summary>Runs the registered reactions over a processed batch and adds their actions to the batch's transaction.</summary>
 public sealed class OutboxReactions(IEnumerable<IEventReaction> reactions, OutboxSignal signal)
 {

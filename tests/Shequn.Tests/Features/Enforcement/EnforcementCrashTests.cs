@@ -99,6 +99,7 @@ public abstract class EnforcementCrashTests(ShequnFactory factory)
             var added = await factory.Services.GetRequiredService<Enforcer>().EnforceAsync(db, checkpoint, events, effects, Ct);
             Assert.Equal(2, added);
             await db.SaveChangesWithoutAuditAsync(Ct);
+            await effects.WriteCountsAsync(Ct);
             await tx.RollbackAsync(Ct);
         }
         var (none, noActions) = await ReadAsync(ws);
@@ -130,7 +131,7 @@ public abstract class EnforcementCrashTests(ShequnFactory factory)
             s.GetRequiredService<ModerationEngines>(), s.GetRequiredService<JsonStringLocalizerFactory>(), TimeProvider.System,
             s.GetRequiredService<IOptions<EnforcementOptions>>(), NullLogger<Enforcer>.Instance);
         var other = new EventProcessor(s.GetRequiredService<IServiceScopeFactory>(), new EventLogSignal(), s.GetRequiredService<WorkspaceZones>(),
-            s.GetRequiredService<OutboxReactions>(), enforcer, NullLogger<EventProcessor>.Instance);
+            s.GetRequiredService<OutboxReactions>(), enforcer, s.GetServices<IBatchReaction>(), NullLogger<EventProcessor>.Instance);
         await IngestAsync(Post(ws, community, "sbx-flood", "第5条"), Post(ws, community, "sbx-flood", "第6条"));
         Assert.Equal(2, await DrainAsync(other));
 
