@@ -36,6 +36,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         // Group rules act on messages (delete, warn, remove); tests of other features post freely. Enforcement tests switch it on.
         builder.UseSetting("Enforcement:Enabled", "false");
+        // Members' stages are computed when a test asks (MemberLifecycle.RunAsync), not by the hourly job.
+        builder.UseSetting("Lifecycle:Enabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

@@ -1,5 +1,6 @@
 using Shequn.Features.Images;
 using Shequn.Features.Enforcement;
+using Shequn.Features.Members;
 using Shequn.Features.Outbox;
 using Shequn.Features.Workspaces;
 
@@ -38,6 +39,7 @@ public static class EventsSetup
         if (options.ProcessorEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<EventProcessor>());
         builder.AddShequnImages(run: options.ProcessorEnabled);
+        builder.AddShequnLifecycle(run: options.ProcessorEnabled);
         builder.Services.AddScoped<Sandbox.SandboxChat>();
         builder.Services.AddScoped<Imports.ChatImporter>();
         builder.Services.AddSingleton<Sandbox.SandboxSimulator>();

@@ -22,6 +22,22 @@ public enum MemberLayer
     Core = 3,
 }
 
+/// <summary>
+/// Where a member is in their life with the brand's communities, computed daily (<see cref="MemberLifecycle"/>) from
+/// joins, leaves and speaking, with thresholds the workspace sets.
+/// </summary>
+public enum MemberStage
+{
+    /// <summary>Joined a community within the last few days (7 by default).</summary>
+    New = 0,
+    /// <summary>In a community and spoke recently.</summary>
+    Active = 1,
+    /// <summary>In a community but no message for a while (14 days by default).</summary>
+    Silent = 2,
+    /// <summary>Left every community, or silent for long (30 days by default).</summary>
+    Churned = 3,
+}
+
 public sealed class Member : IWorkspaceOwned, IAudited
 {
     public const int NameMaxLength = 100;
@@ -37,6 +53,12 @@ public sealed class Member : IWorkspaceOwned, IAudited
     public string? Organisations { get; set; }
     public MemberLayer Layer { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>Computed daily by <see cref="MemberLifecycle"/>; a member the platform just announced starts new.</summary>
+    public MemberStage Stage { get; set; }
+
+    /// <summary>When <see cref="Stage"/> last changed (null until the first computation).</summary>
+    public DateTime? StageChangedAt { get; set; }
 
     public List<Membership> Memberships { get; set; } = [];
     public List<MemberTag> Tags { get; set; } = [];

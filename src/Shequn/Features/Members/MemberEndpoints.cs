@@ -33,7 +33,8 @@ public sealed record MemberListItem(
     IReadOnlyList<MemberGroup> Groups,
     DateTime JoinedAt,
     DateTime? LastSpokeAt,
-    int Messages);
+    int Messages,
+    MemberStage Stage);
 
 public sealed record MembershipDto(
     Guid Id,
@@ -59,7 +60,9 @@ public sealed record MemberDto(
     IReadOnlyList<MembershipDto> Memberships,
     DateTime CreatedAt,
     DateTime? LastSpokeAt = null,
-    int Messages = 0);
+    int Messages = 0,
+    MemberStage Stage = MemberStage.New,
+    DateTime? StageChangedAt = null);
 
 /// <summary>A message the member posted, newest first; <c>deleted</c> when staff, a rule or the sender removed it since.</summary>
 public sealed record MemberMessage(DateTime At, Guid? CommunityId, string? CommunityName, MessageKind? Kind, string? Text, bool Deleted);
@@ -74,7 +77,8 @@ public sealed record MemberFilter(
     Guid? CommunityId = null,
     string? Layer = null,
     string? City = null,
-    string? Industry = null);
+    string? Industry = null,
+    string? Stage = null);
 
 /// <summary>
 /// The list's query string. <c>sort</c> is one of <c>name</c>, <c>joinedAt</c>, <c>lastSpokeAt</c>, <c>messages</c>;
@@ -89,9 +93,10 @@ public sealed record MemberQuery(
     [FromQuery(Name = "industry")] string? Industry = null,
     [FromQuery(Name = "sort")] string? Sort = null,
     [FromQuery(Name = "page")] int? Page = null,
-    [FromQuery(Name = "pageSize")] int? PageSize = null)
+    [FromQuery(Name = "pageSize")] int? PageSize = null,
+    [FromQuery(Name = "stage")] string? Stage = null)
 {
-    public MemberFilter ToFilter() => new(Q, TagId, CommunityId, Layer, City, Industry);
+    public MemberFilter ToFilter() => new(Q, TagId, CommunityId, Layer, City, Industry, Stage);
 }
 
 /// <summary>The list's sort orders; the query string spells them in lower camel case.</summary>
@@ -109,7 +114,7 @@ public static class MemberEndpoints
     {
         var group = api.MapGroup("/members").WithTags("Members");
         group.MapGet("/", List).WithName("ListMembers")
-            .WithDescription("Filters: q (name or group nickname), tagId, communityId (current members), layer, city, industry. "
+            .WithDescription("Filters: q (name or group nickname), tagId, communityId (current members), layer, stage (new, active, silent, churned), city, industry. "
                 + "sort: name (default), joinedAt, lastSpokeAt or messages; a leading '-' sorts descending (sort=-lastSpokeAt). "
                 + "Members who never spoke come last either way. An unknown value is a 400 naming the parameter.");
         group.MapGet("/export", Export).WithName("ExportMembers")
@@ -135,19 +140,19 @@ public static class MemberEndpoints
     /// </summary>
     public static async Task<Results<FileContentHttpResult, ValidationProblem>> Export(
         AppDbContext db, Shequn.Features.Workspaces.WorkspaceClock clock, string? format, string? q, Guid? tagId, Guid? communityId, string? layer, string? city, string? industry, string? sort,
-        CancellationToken ct)
+        string? stage, CancellationToken ct)
     {
         var (file, validation) = await MemberExport.BuildAsync(
-            db, new MemberFilter(q, tagId, communityId, layer, city, industry), sort, format, MemberExportLabels.Api, clock.Zone, ct);
+            db, new MemberFilter(q, tagId, communityId, layer, city, industry, stage), sort, format, MemberExportLabels.Api, clock.Zone, ct);
         return file is null ? validation.Problem() : TypedResults.File(file.Content, file.ContentType, file.FileName);
     }
 
     private static async Task<IResult> ConsoleExport(
         AppDbContext db, Shequn.Features.Workspaces.WorkspaceClock clock, IStringLocalizer<Strings> l, string? format, string? q, Guid? tagId, Guid? communityId, string? layer, string? city,
-        string? industry, string? sort, CancellationToken ct)
+        string? industry, string? sort, string? stage, CancellationToken ct)
     {
         var labels = new MemberExportLabels(h => l[$"Members.Export.{h}"], v => l[$"MemberLayer.{v}"]);
-        var (file, validation) = await MemberExport.BuildAsync(db, new MemberFilter(q, tagId, communityId, layer, city, industry), sort, format, labels, clock.Zone, ct);
+        var (file, validation) = await MemberExport.BuildAsync(db, new MemberFilter(q, tagId, communityId, layer, city, industry, stage), sort, format, labels, clock.Zone, ct);
         return file is null
             ? TypedResults.BadRequest(string.Join(" ", validation.Localized(l).SelectMany(e => e.Value)))
             : TypedResults.File(file.Content, file.ContentType, file.FileName);
@@ -172,6 +177,7 @@ public static class MemberEndpoints
     internal static IQueryable<Member> FilteredMembers(this AppDbContext db, StaffProfile? me, MemberFilter filter, Validation validation, string fieldPrefix = "")
     {
         var layer = validation.ParseEnum<MemberLayer>(fieldPrefix + "layer", filter.Layer);
+        var stage = validation.ParseEnum<MemberStage>(fieldPrefix + "stage", filter.Stage);
         var members = db.VisibleMembers(me);
         if (!string.IsNullOrWhiteSpace(filter.Q))
         {
@@ -192,6 +198,8 @@ public static class MemberEndpoints
         }
         if (layer is not null)
             members = members.Where(m => m.Layer == layer);
+        if (stage is not null)
+            members = members.Where(m => m.Stage == stage);
         if (!string.IsNullOrWhiteSpace(filter.City))
         {
             var city = filter.City.Trim();
@@ -257,7 +265,7 @@ public static class MemberEndpoints
                     .OrderBy(ms => ms.JoinedAt)
                     .Select(ms => new MemberGroup(ms.CommunityId, ms.Community!.Name, ms.Nickname))
                     .ToList(),
-                r.JoinedAt, r.LastSpokeAt, r.Messages));
+                r.JoinedAt, r.LastSpokeAt, r.Messages, r.Member.Stage));
     }
 
     public static async Task<Results<Ok<MemberDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)
@@ -387,6 +395,8 @@ public static class MemberEndpoints
             m.Organisations,
             m.Layer,
             m.CreatedAt,
+            m.Stage,
+            m.StageChangedAt,
             LastSpokeAt = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Max(a => (DateTime?)a.LastSpokeAt),
             Messages = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Sum(a => (int?)a.Messages) ?? 0,
             Tags = m.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
@@ -400,7 +410,7 @@ public static class MemberEndpoints
         }).AsSplitQuery().SingleOrDefaultAsync(ct);
         return row is null ? null : new MemberDto(
             row.Id, row.DisplayName, row.City, row.Industry, SplitNeeds(row.Needs), row.Channel, row.Organisations, row.Layer,
-            row.Tags, row.Memberships, row.CreatedAt, row.LastSpokeAt, row.Messages);
+            row.Tags, row.Memberships, row.CreatedAt, row.LastSpokeAt, row.Messages, row.Stage, row.StageChangedAt);
     }
 
     public static IReadOnlyList<MemberNeeds> SplitNeeds(MemberNeeds needs) =>

@@ -18,4 +18,13 @@ public sealed class Workspace
     /// days already counted keep the buckets they were counted in.
     /// </summary>
     public string TimeZone { get; set; } = DefaultTimeZone;
+
+    /// <summary>Members are new for this many days after their first join (see <see cref="Members.MemberStage"/>).</summary>
+    public int LifecycleNewDays { get; set; } = 7;
+
+    /// <summary>Members in a community with no message for this many days are silent.</summary>
+    public int LifecycleSilentDays { get; set; } = 14;
+
+    /// <summary>Members silent this many days (or gone from every community) are churned.</summary>
+    public int LifecycleChurnDays { get; set; } = 30;
 }

@@ -155,7 +155,7 @@ public abstract class MemberListApiTests(ShequnFactory factory)
 
         var names = list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToList();
 
-        Assert.Equal(["q", "tagId", "communityId", "layer", "city", "industry", "sort", "page", "pageSize"], names);
+        Assert.Equal(["q", "tagId", "communityId", "layer", "city", "industry", "sort", "page", "pageSize", "stage"], names);
     }
 
     [Fact]

@@ -1085,6 +1085,12 @@ namespace Shequn.Data.Migrations.Sqlite
                             Name = "images",
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
+                        },
+                        new
+                        {
+                            Name = "lifecycle",
+                            Seq = 0L,
+                            UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         });
                 });
 
@@ -1232,6 +1238,12 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.Property<string>("Organisations")
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Stage")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("StageChangedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("WorkspaceId")
@@ -1802,6 +1814,21 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("LifecycleChurnDays")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(30);
+
+                    b.Property<int>("LifecycleNewDays")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(7);
+
+                    b.Property<int>("LifecycleSilentDays")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(14);
 
                     b.Property<string>("Name")
                         .IsRequired()
