@@ -33,6 +33,7 @@ public static class ConsoleSetup
         builder.Services.AddScoped<StaffEditor>();
         builder.Services.AddScoped<Features.ApiTokens.ApiTokenEditor>();
         builder.Services.AddScoped<Features.Members.MemberEditor>();
+        builder.Services.AddScoped<Features.Members.PersonalData>();
         builder.Services.AddScoped<Features.Tags.TagEditor>();
         return builder;
     }

@@ -78,6 +78,7 @@ internal sealed class MemberConfiguration : IEntityTypeConfiguration<Member>
         b.Property(e => e.Industry).HasMaxLength(Member.FieldMaxLength);
         b.Property(e => e.Channel).HasMaxLength(Member.FieldMaxLength);
         b.Property(e => e.Organisations).HasMaxLength(Member.FieldMaxLength);
+        b.Property(e => e.LegalHoldReason).HasMaxLength(PersonalData.ReasonMaxLength);
         b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(e => new { e.WorkspaceId, e.DisplayName });
         b.HasIndex(e => new { e.WorkspaceId, e.City });

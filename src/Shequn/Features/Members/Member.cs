@@ -60,6 +60,11 @@ public sealed class Member : IWorkspaceOwned, IAudited
     /// <summary>When <see cref="Stage"/> last changed (null until the first computation).</summary>
     public DateTime? StageChangedAt { get; set; }
 
+    /// <summary>Set by the owner when the member's data must be kept (a dispute, an authority's request): no erasure.</summary>
+    public bool LegalHold { get; set; }
+
+    public string? LegalHoldReason { get; set; }
+
     public List<Membership> Memberships { get; set; } = [];
     public List<MemberTag> Tags { get; set; } = [];
 }

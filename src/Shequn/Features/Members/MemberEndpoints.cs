@@ -62,7 +62,8 @@ public sealed record MemberDto(
     DateTime? LastSpokeAt = null,
     int Messages = 0,
     MemberStage Stage = MemberStage.New,
-    DateTime? StageChangedAt = null);
+    DateTime? StageChangedAt = null,
+    bool LegalHold = false);
 
 /// <summary>A message the member posted, newest first; <c>deleted</c> when staff, a rule or the sender removed it since.</summary>
 public sealed record MemberMessage(DateTime At, Guid? CommunityId, string? CommunityName, MessageKind? Kind, string? Text, bool Deleted);
@@ -124,13 +125,54 @@ public static class MemberEndpoints
         group.MapGet("/{id:guid}/messages", Messages).WithName("ListMemberMessages");
         group.MapPost("/", Create).WithName("CreateMember");
         group.MapPut("/{id:guid}", Update).WithName("UpdateMember");
+        group.MapGet("/{id:guid}/personal-data", PersonalDataExport).WithName("ExportMemberPersonalData")
+            .WithSummary("Everything held about the member (PIPL access and portability): owner and sub-owners; each export is audited");
+        group.MapPut("/{id:guid}/legal-hold", LegalHold).WithName("SetMemberLegalHold")
+            .WithSummary("Put the member under a legal hold (no erasure) or lift it: owner only");
+        group.MapPost("/{id:guid}/erase", Erase).WithName("EraseMember")
+            .WithSummary("Erase the member's personal data (owner only; 409 under a legal hold)")
+            .WithDescription("Deletes the member, their memberships, platform identities, tags and activity; removes their names and texts from the "
+                + "event log and rule cases (their platform id there becomes one pseudonym). Daily figures are kept. One transaction.");
         return group;
+    }
+
+    public static async Task<Results<Ok<PersonalDataExport>, NotFound, ProblemHttpResult>> PersonalDataExport(PersonalData data, Guid id, CancellationToken ct)
+    {
+        var (outcome, export) = await data.ExportAsync(id, ct);
+        return outcome switch
+        {
+            PersonalDataOutcome.Done => TypedResults.Ok(export!),
+            PersonalDataOutcome.NotFound => TypedResults.NotFound(),
+            _ => CommunityEndpoints.Forbidden(),
+        };
+    }
+
+    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> LegalHold(PersonalData data, Guid id, LegalHoldInput input, CancellationToken ct) =>
+        await data.SetLegalHoldAsync(id, input, ct) switch
+        {
+            PersonalDataOutcome.Done => TypedResults.NoContent(),
+            PersonalDataOutcome.NotFound => TypedResults.NotFound(),
+            _ => CommunityEndpoints.Forbidden(),
+        };
+
+    public static async Task<Results<Ok<ErasureResult>, NotFound, ProblemHttpResult>> Erase(PersonalData data, Guid id, CancellationToken ct)
+    {
+        var (outcome, result) = await data.EraseAsync(id, ct);
+        return outcome switch
+        {
+            PersonalDataOutcome.Done => TypedResults.Ok(result!),
+            PersonalDataOutcome.NotFound => TypedResults.NotFound(),
+            PersonalDataOutcome.Held => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Under a legal hold",
+                detail: "The member is under a legal hold: their data cannot be erased until the owner lifts it (PUT /api/members/{id}/legal-hold)."),
+            _ => CommunityEndpoints.Forbidden(),
+        };
     }
 
     /// <summary>The console's download of the list as the person sees it (their cookie, their language); not part of the API.</summary>
     public static IEndpointRouteBuilder MapMemberDownloads(this IEndpointRouteBuilder app)
     {
         app.MapGet("/members/export", ConsoleExport).RequireAuthorization().ExcludeFromDescription();
+        app.MapGet("/members/{id:guid}/personal-data", ConsolePersonalData).RequireAuthorization().ExcludeFromDescription();
         return app;
     }
 
@@ -146,6 +188,22 @@ public static class MemberEndpoints
             db, new MemberFilter(q, tagId, communityId, layer, city, industry, stage), sort, format, MemberExportLabels.Api, clock.Zone, ct);
         return file is null ? validation.Problem() : TypedResults.File(file.Content, file.ContentType, file.FileName);
     }
+
+    private static async Task<IResult> ConsolePersonalData(PersonalData data, Guid id, CancellationToken ct)
+    {
+        var (outcome, export) = await data.ExportAsync(id, ct);
+        if (outcome != PersonalDataOutcome.Done)
+            return outcome == PersonalDataOutcome.NotFound ? TypedResults.NotFound() : TypedResults.Forbid();
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(export, ConsoleJson);
+        return TypedResults.File(json, "application/json", $"member-{id:N}.json");
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions ConsoleJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase) },
+    };
 
     private static async Task<IResult> ConsoleExport(
         AppDbContext db, Shequn.Features.Workspaces.WorkspaceClock clock, IStringLocalizer<Strings> l, string? format, string? q, Guid? tagId, Guid? communityId, string? layer, string? city,
@@ -397,6 +455,7 @@ public static class MemberEndpoints
             m.CreatedAt,
             m.Stage,
             m.StageChangedAt,
+            m.LegalHold,
             LastSpokeAt = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Max(a => (DateTime?)a.LastSpokeAt),
             Messages = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Sum(a => (int?)a.Messages) ?? 0,
             Tags = m.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
@@ -410,7 +469,7 @@ public static class MemberEndpoints
         }).AsSplitQuery().SingleOrDefaultAsync(ct);
         return row is null ? null : new MemberDto(
             row.Id, row.DisplayName, row.City, row.Industry, SplitNeeds(row.Needs), row.Channel, row.Organisations, row.Layer,
-            row.Tags, row.Memberships, row.CreatedAt, row.LastSpokeAt, row.Messages, row.Stage, row.StageChangedAt);
+            row.Tags, row.Memberships, row.CreatedAt, row.LastSpokeAt, row.Messages, row.Stage, row.StageChangedAt, row.LegalHold);
     }
 
     public static IReadOnlyList<MemberNeeds> SplitNeeds(MemberNeeds needs) =>

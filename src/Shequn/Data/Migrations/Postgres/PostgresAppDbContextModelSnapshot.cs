@@ -1250,6 +1250,13 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<int>("Layer")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("LegalHold")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("LegalHoldReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<int>("Needs")
                         .HasColumnType("integer");
 

@@ -1233,6 +1233,13 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<int>("Layer")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("LegalHold")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LegalHoldReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Needs")
                         .HasColumnType("INTEGER");
 

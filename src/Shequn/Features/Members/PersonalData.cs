@@ -1,0 +1,156 @@
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Enforcement;
+using Shequn.Features.Events;
+using Shequn.Features.Staff;
+
+namespace Shequn.Features.Members;
+
+/// <summary>A platform account of the member.</summary>
+public sealed record PersonalIdentity(ChatPlatform Platform, string UserId);
+
+/// <summary>A message the member posted, as the event log holds it.</summary>
+public sealed record PersonalMessage(DateTime At, string? Community, string? Text);
+
+/// <summary>A rule case about the member.</summary>
+public sealed record PersonalCase(DateTime At, string? Community, string Rule, CaseDecision Decision, string? Text);
+
+/// <summary>
+/// Everything Shequn holds about one person (PIPL's right of access and portability): the profile, platform accounts,
+/// memberships, tags, activity, messages and rule cases.
+/// </summary>
+public sealed record PersonalDataExport(
+    DateTime ExportedAt,
+    MemberDto Member,
+    bool LegalHold,
+    string? LegalHoldReason,
+    IReadOnlyList<PersonalIdentity> Identities,
+    IReadOnlyList<PersonalMessage> Messages,
+    IReadOnlyList<PersonalCase> Cases);
+
+/// <summary>What an erasure removed and scrubbed.</summary>
+public sealed record ErasureResult(int EventsScrubbed, int CasesScrubbed, int BlacklistEntriesScrubbed);
+
+public enum PersonalDataOutcome
+{
+    Done,
+    NotFound,
+    Forbidden,
+    /// <summary>The member is under a legal hold: nothing erased.</summary>
+    Held,
+}
+
+public sealed record LegalHoldInput(bool Hold, string? Reason);
+
+/// <summary>
+/// A member's personal data: export (owner and sub-owners, for members they see), legal hold and erasure (owner only).
+/// Erasure keeps history only as anonymous figures: the member, their memberships, identities, tags and activity rows
+/// are deleted; in the event log and the rule cases their texts and names are removed and their platform user id is
+/// replaced by one pseudonym (so recounted figures still count them as one distinct speaker, nobody can tell who); daily
+/// figures are left as they are. A blacklist entry keeps the platform id (keeping an advertiser out is the brand's
+/// legitimate interest) but loses the name. All in one transaction: an erasure is whole or not at all.
+/// </summary>
+public sealed class PersonalData(AppDbContext db, TimeProvider time)
+{
+    public const int ReasonMaxLength = 500;
+
+    public async Task<(PersonalDataOutcome Outcome, PersonalDataExport? Export)> ExportAsync(Guid id, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return (PersonalDataOutcome.Forbidden, null);
+        var member = await MemberEndpoints.ReadAsync(db, me, id, ct);
+        if (member is null)
+            return (PersonalDataOutcome.NotFound, null);
+        if (me.Role is not (StaffRole.Owner or StaffRole.SubOwner))
+            return (PersonalDataOutcome.Forbidden, null);
+        var hold = await db.Members.Where(m => m.Id == id).Select(m => new { m.LegalHold, m.LegalHoldReason }).SingleAsync(ct);
+        var identities = await IdentitiesAsync(id, ct);
+        var names = await db.Communities.IgnoreQueryFilters().Where(c => c.WorkspaceId == db.CurrentWorkspaceId)
+            .Select(c => new { c.Id, c.Name }).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
+        var messages = new List<PersonalMessage>();
+        var cases = new List<PersonalCase>();
+        foreach (var (platform, userId) in identities)
+        {
+            messages.AddRange((await db.Set<CommunityEvent>().AsNoTracking()
+                    .Where(e => e.WorkspaceId == db.CurrentWorkspaceId && e.Platform == platform && e.UserId == userId && e.Kind == EventKind.MessagePosted)
+                    .OrderBy(e => e.OccurredAt).Select(e => new { e.OccurredAt, e.CommunityId, e.Text }).ToListAsync(ct))
+                .Select(e => new PersonalMessage(e.OccurredAt, e.CommunityId is { } c ? names.GetValueOrDefault(c) : null, e.Text)));
+            cases.AddRange((await db.Set<ModerationCase>().AsNoTracking()
+                    .Where(c => c.Platform == platform && c.UserId == userId)
+                    .OrderBy(c => c.OccurredAt).Select(c => new { c.OccurredAt, c.CommunityId, c.Rule, c.Decision, c.Text }).ToListAsync(ct))
+                .Select(c => new PersonalCase(c.OccurredAt, names.GetValueOrDefault(c.CommunityId), c.Rule, c.Decision, c.Text)));
+        }
+        var export = new PersonalDataExport(time.GetUtcNow().UtcDateTime, member, hold.LegalHold, hold.LegalHoldReason,
+            [.. identities.Select(i => new PersonalIdentity(i.Platform, i.UserId))], [.. messages.OrderBy(m => m.At)], [.. cases.OrderBy(c => c.At)]);
+        db.AddAuditNote(nameof(Member), id, "exported", null, new Dictionary<string, object?> { ["Messages"] = messages.Count, ["Cases"] = cases.Count });
+        await db.SaveChangesAsync(ct);
+        return (PersonalDataOutcome.Done, export);
+    }
+
+    public async Task<PersonalDataOutcome> SetLegalHoldAsync(Guid id, LegalHoldInput input, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        var member = await db.Members.SingleOrDefaultAsync(m => m.Id == id, ct);
+        if (member is null || me is null)
+            return PersonalDataOutcome.NotFound;
+        if (me.Role != StaffRole.Owner)
+            return PersonalDataOutcome.Forbidden;
+        member.LegalHold = input.Hold;
+        member.LegalHoldReason = input.Hold ? EventEffects.Clip(input.Reason?.Trim(), ReasonMaxLength) : null;
+        await db.SaveChangesAsync(ct);
+        return PersonalDataOutcome.Done;
+    }
+
+    public async Task<(PersonalDataOutcome Outcome, ErasureResult? Result)> EraseAsync(Guid id, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        var member = await db.Members.SingleOrDefaultAsync(m => m.Id == id, ct);
+        if (member is null || me is null)
+            return (PersonalDataOutcome.NotFound, null);
+        if (me.Role != StaffRole.Owner)
+            return (PersonalDataOutcome.Forbidden, null);
+        if (member.LegalHold)
+            return (PersonalDataOutcome.Held, null);
+
+        var ws = member.WorkspaceId;
+        var identities = await IdentitiesAsync(id, ct);
+        var pseudonym = $"erased:{Guid.NewGuid():N}";
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        int events = 0, cases = 0, blacklist = 0;
+        foreach (var (platform, userId) in identities)
+        {
+            events += await db.Set<CommunityEvent>()
+                .Where(e => e.WorkspaceId == ws && e.Platform == platform && e.UserId == userId)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.UserId, pseudonym).SetProperty(e => e.UserName, (string?)null)
+                    .SetProperty(e => e.Text, (string?)null).SetProperty(e => e.MediaId, (string?)null).SetProperty(e => e.ForwardedFrom, (string?)null), ct);
+            events += await db.Set<CommunityEvent>()
+                .Where(e => e.WorkspaceId == ws && e.Platform == platform && e.ActorId == userId)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.ActorId, pseudonym).SetProperty(e => e.ActorName, (string?)null), ct);
+            cases += await db.Set<ModerationCase>().IgnoreQueryFilters()
+                .Where(c => c.WorkspaceId == ws && c.Platform == platform && c.UserId == userId)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.UserId, pseudonym).SetProperty(c => c.UserName, (string?)null)
+                    .SetProperty(c => c.Text, (string?)null).SetProperty(c => c.MemberId, (Guid?)null), ct);
+            blacklist += await db.Set<BlacklistEntry>().IgnoreQueryFilters()
+                .Where(b => b.WorkspaceId == ws && b.Platform == platform && b.UserId == userId)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.UserName, (string?)null), ct);
+        }
+        cases += await db.Set<ModerationCase>().IgnoreQueryFilters().Where(c => c.WorkspaceId == ws && c.MemberId == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.UserName, (string?)null).SetProperty(c => c.Text, (string?)null).SetProperty(c => c.MemberId, (Guid?)null), ct);
+        // The member row and everything hanging off it (memberships, identities, tags, activity, daily speakers) go.
+        await db.Members.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteDeleteAsync(ct);
+        var result = new ErasureResult(events, cases, blacklist);
+        db.AddAuditNote(nameof(Member), id, "erased", null, new Dictionary<string, object?>
+        {
+            ["Events"] = result.EventsScrubbed, ["Cases"] = result.CasesScrubbed, ["Blacklist"] = result.BlacklistEntriesScrubbed,
+        });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return (PersonalDataOutcome.Done, result);
+    }
+
+    private async Task<List<(ChatPlatform Platform, string UserId)>> IdentitiesAsync(Guid id, CancellationToken ct) =>
+        [.. (await db.Set<MemberIdentity>().IgnoreQueryFilters().Where(i => i.MemberId == id).Select(i => new { i.Platform, i.UserId }).ToListAsync(ct))
+            .Select(i => (i.Platform, i.UserId))];
+}

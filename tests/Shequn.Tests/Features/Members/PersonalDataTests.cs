@@ -1,0 +1,117 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Members;
+using Shequn.Features.Staff;
+using Shequn.Tests.Features.Communities;
+using Shequn.Tests.Infrastructure;
+
+namespace Shequn.Tests.Features.Members;
+
+/// <summary>PIPL: a member's data exported, held and erased, with only anonymous figures left behind.</summary>
+public abstract class PersonalDataTests(ShequnFactory factory)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static Dictionary<string, object?> Event(Guid community, string id, string kind, string user, string name, string? text = null, object? actor = null) => new()
+    {
+        ["platform"] = "sandbox", ["id"] = id, ["kind"] = kind, ["occurredAt"] = DateTimeOffset.UtcNow.AddHours(-1), ["communityId"] = community,
+        ["user"] = new { id = user, name },
+        ["actor"] = actor,
+        ["message"] = kind == "messagePosted" ? new { id = "m-" + id, kind = "text", text } : null,
+    };
+
+    /// <summary>Ann joins and posts her phone number; Bob joins on Ann's invitation and posts.</summary>
+    private async Task<(TestWorkspace Ws, Guid Community, Guid Ann, Guid Bob)> TwoMembersAsync()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("个人信息群", "sandbox"))).ReadAsync<CommunityDto>()).Id;
+        await (await ws.Owner.Api.PostJsonAsync("/api/events", new[]
+        {
+            Event(community, "a", "memberJoined", "u-ann", "Ann"),
+            Event(community, "a1", "messagePosted", "u-ann", "Ann", "我的电话是 13800001111"),
+            Event(community, "b", "memberJoined", "u-bob", "Bob", actor: new { id = "u-ann", name = "Ann" }),
+            Event(community, "b1", "messagePosted", "u-bob", "Bob", "谢谢 Ann 拉我进群"),
+        })).ReadAsync<IngestResponse>();
+        await factory.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+        var members = await ws.Owner.Api.GetJsonAsync<Shequn.Platform.Api.Page<MemberListItem>>("/api/members?sort=name");
+        return (ws, community, members.Items.Single(m => m.DisplayName == "Ann").Id, members.Items.Single(m => m.DisplayName == "Bob").Id);
+    }
+
+    private async Task<T> ReadAsync<T>(Func<AppDbContext, Task<T>> read)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await read(scope.ServiceProvider.GetRequiredService<AppDbContext>());
+    }
+
+    [Fact]
+    public async Task Export_HoldsProfileAccountsGroupsAndMessages_ForOwnerAndSubOwnerOnly()
+    {
+        var (ws, community, ann, _) = await TwoMembersAsync();
+
+        var export = await ws.Owner.Api.GetJsonAsync<PersonalDataExport>($"/api/members/{ann}/personal-data");
+        Assert.Equal("Ann", export.Member.DisplayName);
+        Assert.Equal([new PersonalIdentity(ChatPlatform.Sandbox, "u-ann")], export.Identities);
+        Assert.Equal(community, Assert.Single(export.Member.Memberships).CommunityId);
+        Assert.Equal("我的电话是 13800001111", Assert.Single(export.Messages).Text);
+        Assert.Equal("个人信息群", export.Messages[0].Community);
+
+        var subOwner = await ws.AddStaffAsync(StaffRole.SubOwner, "副群主", community);
+        Assert.Equal(HttpStatusCode.OK, (await subOwner.Api.GetAsync($"/api/members/{ann}/personal-data", Ct)).StatusCode);
+        var operatorStaff = await ws.AddStaffAsync(StaffRole.Operator, "运营", community);
+        Assert.Equal(HttpStatusCode.Forbidden, (await operatorStaff.Api.GetAsync($"/api/members/{ann}/personal-data", Ct)).StatusCode);
+        var other = await factory.NewWorkspaceAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Owner.Api.GetAsync($"/api/members/{ann}/personal-data", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Erase_RemovesTheMemberAndScrubsTheLog_ButLeavesTheFigures()
+    {
+        var (ws, community, ann, bob) = await TwoMembersAsync();
+        var figuresBefore = await ReadAsync(db => db.Set<CommunityDailyFigure>().AsNoTracking().Where(f => f.CommunityId == community)
+            .Select(f => new { f.Day, f.Joins, f.Messages, f.Speakers }).ToListAsync(Ct));
+
+        var result = await (await ws.Owner.Api.PostJsonAsync($"/api/members/{ann}/erase", new { })).ReadAsync<ErasureResult>();
+
+        Assert.Equal(3, result.EventsScrubbed); // her join, her message, and Bob's join that named her as the inviter
+        Assert.Equal(HttpStatusCode.NotFound, (await ws.Owner.Api.GetAsync($"/api/members/{ann}", Ct)).StatusCode);
+        var events = await ReadAsync(db => db.Set<CommunityEvent>().AsNoTracking().Where(e => e.WorkspaceId == ws.Id).OrderBy(e => e.Seq).ToListAsync(Ct));
+        Assert.DoesNotContain(events, e => e.UserId == "u-ann" || e.ActorId == "u-ann" || e.UserName == "Ann" || e.ActorName == "Ann");
+        Assert.DoesNotContain(events, e => e.Text?.Contains("13800001111") == true);
+        var pseudonym = events.First(e => e.PlatformEventId == "a").UserId!;
+        Assert.StartsWith("erased:", pseudonym);
+        Assert.Equal(pseudonym, events.First(e => e.PlatformEventId == "b").ActorId);
+        Assert.Equal("谢谢 Ann 拉我进群", events.First(e => e.PlatformEventId == "b1").Text); // Bob's own words are Bob's
+        Assert.Equal(figuresBefore, await ReadAsync(db => db.Set<CommunityDailyFigure>().AsNoTracking().Where(f => f.CommunityId == community)
+            .Select(f => new { f.Day, f.Joins, f.Messages, f.Speakers }).ToListAsync(Ct)));
+        var bobNow = await ws.Owner.Api.GetJsonAsync<MemberDto>($"/api/members/{bob}");
+        Assert.Null(Assert.Single(bobNow.Memberships).InviterMemberId);
+        Assert.Equal(0, await ReadAsync(db => db.Set<MemberIdentity>().IgnoreQueryFilters().CountAsync(i => i.WorkspaceId == ws.Id && i.UserId == "u-ann", Ct)));
+    }
+
+    [Fact]
+    public async Task LegalHold_RefusesErasureWith409_UntilTheOwnerLiftsIt()
+    {
+        var (ws, community, ann, _) = await TwoMembersAsync();
+        var subOwner = await ws.AddStaffAsync(StaffRole.SubOwner, "副群主", community);
+        Assert.Equal(HttpStatusCode.Forbidden, (await subOwner.Api.PutJsonAsync($"/api/members/{ann}/legal-hold", new { hold = true, reason = "投诉处理中" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await subOwner.Api.PostJsonAsync($"/api/members/{ann}/erase", new { })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ws.Owner.Api.PutJsonAsync($"/api/members/{ann}/legal-hold", new { hold = true, reason = "投诉处理中" })).StatusCode);
+        var held = await ws.Owner.Api.PostJsonAsync($"/api/members/{ann}/erase", new { });
+        Assert.Equal(HttpStatusCode.Conflict, held.StatusCode);
+        Assert.Contains("legal hold", await held.Content.ReadAsStringAsync(Ct));
+        Assert.True((await ws.Owner.Api.GetJsonAsync<MemberDto>($"/api/members/{ann}")).LegalHold);
+        Assert.Equal(2, await ReadAsync(db => db.Set<CommunityEvent>().CountAsync(e => e.WorkspaceId == ws.Id && e.UserId == "u-ann", Ct)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ws.Owner.Api.PutJsonAsync($"/api/members/{ann}/legal-hold", new { hold = false })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync($"/api/members/{ann}/erase", new { })).StatusCode);
+    }
+}
+
+public sealed class PersonalDataTests_Sqlite(SqliteFactory factory) : PersonalDataTests(factory), IClassFixture<SqliteFactory>;
+
+public sealed class PersonalDataTests_Postgres(PostgresFactory factory) : PersonalDataTests(factory), IClassFixture<PostgresFactory>;
