@@ -36,6 +36,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         // Group rules act on messages (delete, warn, remove); tests of other features post freely. Enforcement tests switch it on.
         builder.UseSetting("Enforcement:Enabled", "false");
+        // The joining ritual greets every join (welcome, tasks); tests of other features join people freely. Ritual tests switch it on.
+        builder.UseSetting("Ritual:Enabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>
