@@ -78,6 +78,13 @@ public sealed class RitualReaction(
             .ToList();
         if (relevant.Count == 0)
             return 0;
+        // Joins the group rules turned away in this batch (a blacklisted person removed on arrival) are not greeted.
+        var turnedAway = db.ChangeTracker.Entries<OutboundAction>()
+            .Where(a => a.State == EntityState.Added && a.Entity.CausedByEventSeq is not null && a.Entity.Kind is ActionKind.Remove or ActionKind.Ban or ActionKind.DeclineJoin)
+            .Select(a => a.Entity.CausedByEventSeq!.Value).ToHashSet();
+        relevant.RemoveAll(e => e.Kind == EventKind.MemberJoined && turnedAway.Contains(e.Seq));
+        if (relevant.Count == 0)
+            return 0;
         // Members and memberships the effects made are written first (same transaction), as the group rules do, so
         // that this reaction's rows can be written per workspace.
         await db.SaveChangesWithoutAuditAsync(ct);

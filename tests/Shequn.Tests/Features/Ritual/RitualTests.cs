@@ -20,13 +20,14 @@ using Shequn.Tests.Infrastructure;
 
 namespace Shequn.Tests.Features.Ritual;
 
-/// <summary>The ritual on; no processor or dispatcher of its own: tests step the processor, so queued actions stay queued.</summary>
+/// <summary>The ritual and the group rules on; no processor or dispatcher of its own: tests step the processor, so queued actions stay queued.</summary>
 public sealed class RitualSqliteFactory : SqliteFactory
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Ritual:Enabled", "true");
+        builder.UseSetting("Enforcement:Enabled", "true");
         builder.UseSetting("Events:ProcessorEnabled", "false");
         builder.UseSetting("Outbox:DispatcherEnabled", "false");
     }
@@ -38,6 +39,7 @@ public sealed class RitualPostgresFactory : PostgresFactory
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Ritual:Enabled", "true");
+        builder.UseSetting("Enforcement:Enabled", "true");
         builder.UseSetting("Events:ProcessorEnabled", "false");
         builder.UseSetting("Outbox:DispatcherEnabled", "false");
     }
@@ -225,6 +227,28 @@ public abstract class RitualTests(ShequnFactory factory)
         var actions = await ActionsAsync(s.Ws.Id);
         Assert.Equal(ActionStatus.Done, actions.Single(a => a.Id == reminder.Id).Status);
         Assert.Contains(actions, a => a.IdempotencyKey.EndsWith(":ritual:2", StringComparison.Ordinal) && Text(a).Contains("上海-金融-Carol", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ABlacklistedPersonRemovedOnArrival_IsNotGreeted()
+    {
+        await using var s = await SetupAsync();
+        await DbAsync(async db =>
+        {
+            db.Set<BlacklistEntry>().Add(new BlacklistEntry { WorkspaceId = s.Ws.Id, Platform = ChatPlatform.Sandbox, UserId = "sbx-banned", UserName = "Spammer" });
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            return 0;
+        });
+        await IngestAsync(SandboxChat.New(s.Ws.Id, s.Community, EventKind.MemberJoined, "sbx-banned", "Spammer"));
+        await s.Chat.JoinAsync(s.Community, "Welcome", null, Ct);
+        await DrainAsync(Processor);
+
+        var actions = await ActionsAsync(s.Ws.Id);
+        Assert.Contains(actions, a => a.Kind == ActionKind.Remove);
+        var text = Text(Assert.Single(Welcomes(actions)));
+        Assert.Contains("Welcome", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Spammer", text, StringComparison.Ordinal);
+        Assert.Single(actions, a => a.Status == ActionStatus.Task);
     }
 
     [Fact]
