@@ -33,7 +33,8 @@ public sealed class RitualOptions
 /// claimed it in between makes this join start a new greeting instead.</item>
 /// <item>nickname: when the community's rule set has a format and the nickname does not follow it, a reminder due after
 /// the configured delay (<c>event:{seq}:ritual:0</c>). A later NicknameChanged that follows the format deletes the
-/// reminder if it is still queued and queues a thank-you (<c>event:{seq}:ritual:2</c>), also when the reminder went out.</item>
+/// reminder if it is still queued and queues a thank-you (<c>event:{seq}:ritual:2</c>), also when the reminder went out. A newcomer who
+/// leaves first is not reminded. Joins the group rules turned away in the same batch (blacklist) are not greeted.</item>
 /// <item>a staff task to introduce and praise the newcomer (<c>event:{seq}:ritual:1</c>: an action in status task with
 /// its <see cref="StaffTask"/>, routed like any send).</item>
 /// </list>
@@ -71,7 +72,7 @@ public sealed class RitualReaction(
             return 0;
         var now = time.GetUtcNow().UtcDateTime;
         var lateAfter = enforcement.Value.LateAfter;
-        var relevant = events.Where(e => e.Kind is EventKind.MemberJoined or EventKind.NicknameChanged && e.UserId is not null && !e.FromStaff
+        var relevant = events.Where(e => e.Kind is EventKind.MemberJoined or EventKind.NicknameChanged or EventKind.MemberLeft or EventKind.MemberRemoved && e.UserId is not null && !e.FromStaff
                 && effects.CommunityOf.GetValueOrDefault(e.Seq) is { State: not CommunityState.Dissolved }
                 // A join hours ago (a backlog, an import, the demo's history) is history: nobody is greeted now.
                 && now - DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Utc) <= lateAfter)
@@ -128,8 +129,10 @@ public sealed class RitualReaction(
                 {
                     if (e.Kind == EventKind.MemberJoined)
                         greet.Add(await JoinAsync(e, community, s, format, ct));
-                    else
+                    else if (e.Kind == EventKind.NicknameChanged)
                         await NicknameChangedAsync(e, community, s, format, ct);
+                    else
+                        await LeftAsync(e, community, ct);
                 }
                 if (greet.Count > 0 && (s.WelcomeEnabled || s.SelfIntroEnabled))
                     await GreetAsync(community, s, greet, ct);
@@ -176,6 +179,44 @@ public sealed class RitualReaction(
             return newcomer;
         }
 
+        /// <summary>The newcomer who joined last under this user id and still has a nickname reminder, from this batch or the log.</summary>
+        private async Task<RitualNewcomer?> ReminderOfAsync(CommunityEvent e, Community community, CancellationToken ct)
+        {
+            var newcomer = _newcomers.LastOrDefault(n => n.CommunityId == community.Id && n.Platform == e.Platform && n.UserId == e.UserId
+                && n.ReminderActionId is not null && n.NicknameFixedAt is null);
+            if (newcomer is not null)
+                return newcomer;
+            var since = now - owner.Options.FollowUpFor;
+            return await db.Set<RitualNewcomer>()
+                .Where(n => n.WorkspaceId == ws && n.CommunityId == community.Id && n.Platform == e.Platform && n.UserId == e.UserId
+                    && n.ReminderActionId != null && n.NicknameFixedAt == null && n.JoinedAt >= since)
+                .OrderByDescending(n => n.JoinedAt).FirstOrDefaultAsync(ct);
+        }
+
+        /// <summary>Deletes a reminder that has not gone out (this batch's, or still queued); false when it went out.</summary>
+        private async Task<bool> CancelAsync(Guid reminderId, CancellationToken ct)
+        {
+            if (_reminders.Remove(reminderId, out var unsaved))
+            {
+                db.Set<OutboundAction>().Remove(unsaved);
+                _added--;
+                return true;
+            }
+            // Only while queued: a dispatcher that already claimed it (row lock on PostgreSQL, one writer on SQLite) wins.
+            return await db.Set<OutboundAction>().IgnoreQueryFilters()
+                .Where(a => a.Id == reminderId && a.WorkspaceId == ws && a.Status == ActionStatus.Queued)
+                .ExecuteDeleteAsync(ct) > 0;
+        }
+
+        /// <summary>A newcomer who left (or was removed) before the reminder went out is not reminded, nor thanked later.</summary>
+        private async Task LeftAsync(CommunityEvent e, Community community, CancellationToken ct)
+        {
+            if (await ReminderOfAsync(e, community, ct) is not { } newcomer)
+                return;
+            await CancelAsync(newcomer.ReminderActionId!.Value, ct);
+            newcomer.ReminderActionId = null;
+        }
+
         /// <summary>
         /// A nickname that now follows the format: the newcomer's reminder is deleted while still queued (it never went
         /// out), and a thank-you is queued either way.
@@ -184,32 +225,10 @@ public sealed class RitualReaction(
         {
             if (format is null || !NicknameFormat.Matches(format, e.UserName))
                 return;
-            var newcomer = _newcomers.LastOrDefault(n => n.CommunityId == community.Id && n.Platform == e.Platform && n.UserId == e.UserId
-                && n.ReminderActionId is not null && n.NicknameFixedAt is null);
-            if (newcomer is null)
-            {
-                var since = now - owner.Options.FollowUpFor;
-                newcomer = await db.Set<RitualNewcomer>()
-                    .Where(n => n.WorkspaceId == ws && n.CommunityId == community.Id && n.Platform == e.Platform && n.UserId == e.UserId
-                        && n.ReminderActionId != null && n.NicknameFixedAt == null && n.JoinedAt >= since)
-                    .OrderByDescending(n => n.JoinedAt).FirstOrDefaultAsync(ct);
-            }
-            if (newcomer is null)
+            if (await ReminderOfAsync(e, community, ct) is not { } newcomer)
                 return;
             newcomer.NicknameFixedAt = e.OccurredAt;
-            var reminderId = newcomer.ReminderActionId!.Value;
-            if (_reminders.Remove(reminderId, out var unsaved))
-            {
-                db.Set<OutboundAction>().Remove(unsaved);
-                _added--;
-            }
-            else
-            {
-                // Only while queued: a dispatcher that already claimed it (row lock on PostgreSQL, one writer on SQLite) wins.
-                await db.Set<OutboundAction>().IgnoreQueryFilters()
-                    .Where(a => a.Id == reminderId && a.WorkspaceId == ws && a.Status == ActionStatus.Queued)
-                    .ExecuteDeleteAsync(ct);
-            }
+            await CancelAsync(newcomer.ReminderActionId!.Value, ct);
             var text = RitualWords.Render(_words.Thanks(s), await ValuesAsync(community, NameOf(e), format, ct));
             Send(community, text, Key(e.Seq, ThanksStep), e.Seq, Hold(e.OccurredAt, s));
         }

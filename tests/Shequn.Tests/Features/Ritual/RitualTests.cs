@@ -230,6 +230,25 @@ public abstract class RitualTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task ANewcomerWhoLeftBeforeTheReminder_IsNotReminded()
+    {
+        await using var s = await SetupAsync();
+        await SetFormatAsync(s.Ws.Id, Format);
+        var dave = await s.Chat.JoinAsync(s.Community, "dave", null, Ct);
+        await DrainAsync(Processor);
+        var reminder = Assert.Single(await ActionsAsync(s.Ws.Id), a => a.IdempotencyKey.EndsWith(":ritual:0", StringComparison.Ordinal));
+
+        await s.Chat.LeaveAsync(s.Community, dave, "dave", Ct);
+        await DrainAsync(Processor);
+        Assert.DoesNotContain(await ActionsAsync(s.Ws.Id), a => a.Id == reminder.Id);
+
+        // Nor thanked when they come back under a good nickname: there is no reminder to settle.
+        await IngestAsync(SandboxChat.New(s.Ws.Id, s.Community, EventKind.NicknameChanged, dave, "杭州-电商-Dave"));
+        await DrainAsync(Processor);
+        Assert.DoesNotContain(await ActionsAsync(s.Ws.Id), a => a.IdempotencyKey.EndsWith(":ritual:2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ABlacklistedPersonRemovedOnArrival_IsNotGreeted()
     {
         await using var s = await SetupAsync();
