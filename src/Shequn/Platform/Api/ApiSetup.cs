@@ -66,6 +66,7 @@ public static class ApiSetup
         api.MapStaffEndpoints(); api.MapApiTokenEndpoints(); api.MapAuditEndpoints();
         api.MapMemberEndpoints(); api.MapTagEndpoints();
         Features.Enforcement.RuleSetEndpoints.MapRuleSetEndpoints(api);
+        Features.Ritual.RitualEndpoints.MapRitualEndpoints(api);
         api.MapModerationEndpoints(); api.MapReviewEndpoints(); app.MapReviewDownloads();
         api.MapWorkspaceEndpoints();
         api.MapOutboxEndpoints();

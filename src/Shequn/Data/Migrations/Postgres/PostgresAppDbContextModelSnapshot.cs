@@ -1589,6 +1589,138 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("OutboundActions", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Ritual.RitualNewcomer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("EventSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("JoinedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Nickname")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("NicknameFixedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Platform")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ReminderActionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<Guid?>("WelcomeActionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EventSeq")
+                        .IsUnique();
+
+                    b.HasIndex("WelcomeActionId");
+
+                    b.HasIndex("CommunityId", "UserId", "JoinedAt");
+
+                    b.ToTable("RitualNewcomers", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Ritual.RitualSettings", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("BurstSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IntroduceTaskEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("IntroduceTaskText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<bool>("NicknameCheckEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("NicknameReminderMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("NicknameReminderText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("NicknameThanksText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int>("QuietEndMinute")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("QuietHoursEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("QuietStartMinute")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("SelfIntroEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("SelfIntroText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("WelcomeEnabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("WelcomeText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CommunityId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId");
+
+                    b.ToTable("RitualSettings", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Sandbox.SandboxUpload", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2177,6 +2309,24 @@ namespace Shequn.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Shequn.Features.Outbox.OutboundAction", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Ritual.RitualNewcomer", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Ritual.RitualSettings", b =>
                 {
                     b.HasOne("Shequn.Features.Communities.Community", null)
                         .WithMany()

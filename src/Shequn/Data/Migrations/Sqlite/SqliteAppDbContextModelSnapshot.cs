@@ -1572,6 +1572,138 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("OutboundActions", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Ritual.RitualNewcomer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("JoinedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Nickname")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("NicknameFixedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Platform")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ReminderActionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("WelcomeActionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EventSeq")
+                        .IsUnique();
+
+                    b.HasIndex("WelcomeActionId");
+
+                    b.HasIndex("CommunityId", "UserId", "JoinedAt");
+
+                    b.ToTable("RitualNewcomers", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Ritual.RitualSettings", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("BurstSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IntroduceTaskEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IntroduceTaskText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("NicknameCheckEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("NicknameReminderMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("NicknameReminderText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NicknameThanksText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("QuietEndMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("QuietHoursEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QuietStartMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("SelfIntroEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SelfIntroText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("WelcomeEnabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WelcomeText")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CommunityId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId");
+
+                    b.ToTable("RitualSettings", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Sandbox.SandboxUpload", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2160,6 +2292,24 @@ namespace Shequn.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Shequn.Features.Outbox.OutboundAction", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Ritual.RitualNewcomer", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Ritual.RitualSettings", b =>
                 {
                     b.HasOne("Shequn.Features.Communities.Community", null)
                         .WithMany()

@@ -1,0 +1,327 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Enforcement;
+using Shequn.Features.Events;
+using Shequn.Features.Outbox;
+using Shequn.Features.Tasks;
+using Shequn.Features.Workspaces;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Ritual;
+
+/// <summary>Section <c>Ritual</c>.</summary>
+public sealed class RitualOptions
+{
+    /// <summary>Off: nobody is greeted anywhere (tests of other features join people freely).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>A nickname fixed this long after joining is no longer thanked (its reminder is long gone).</summary>
+    public TimeSpan FollowUpFor { get; set; } = TimeSpan.FromDays(7);
+}
+
+/// <summary>
+/// The joining ritual (入群仪式, seed 001 §4), a reaction of the event processor: runs inside the transaction that moves
+/// the checkpoint, so what it writes happens once across crashes and nodes. On a join (not staff, not hours late: see
+/// <see cref="EnforcementOptions.LateAfter"/>) in a community whose ritual is on:
+/// <list type="bullet">
+/// <item>greeting: the welcome and the self-introduction prompt as one message. A join while the community's greeting
+/// is still queued and not yet due (key prefix <see cref="WelcomeKeyPrefix"/>) adds the newcomer's name to it; else a
+/// new one is queued, due at the join plus the burst window. Who a greeting names is kept in <see cref="RitualNewcomer"/>
+/// rows; the payload is changed only while the action is still queued (a conditional UPDATE), so a dispatcher that
+/// claimed it in between makes this join start a new greeting instead.</item>
+/// <item>nickname: when the community's rule set has a format and the nickname does not follow it, a reminder due after
+/// the configured delay (<c>event:{seq}:ritual:0</c>). A later NicknameChanged that follows the format deletes the
+/// reminder if it is still queued and queues a thank-you (<c>event:{seq}:ritual:2</c>), also when the reminder went out. A newcomer who
+/// leaves first is not reminded. Joins the group rules turned away in the same batch (blacklist) are not greeted.</item>
+/// <item>a staff task to introduce and praise the newcomer (<c>event:{seq}:ritual:1</c>: an action in status task with
+/// its <see cref="StaffTask"/>, routed like any send).</item>
+/// </list>
+/// Every message due inside the community's quiet hours is held until they end (<see cref="OutboundAction.NextAttemptAt"/>).
+/// </summary>
+public sealed class RitualReaction(
+    RuleSetDirectory ruleSets,
+    WorkspaceZones zones,
+    JsonStringLocalizerFactory strings,
+    TimeProvider time,
+    IOptions<RitualOptions> options,
+    IOptions<EnforcementOptions> enforcement,
+    IOptions<TasksOptions> tasks) : IBatchReaction
+{
+    public const string ReactionName = "ritual";
+    public const string WelcomeKeyPrefix = "ritual:welcome:";
+    public const int ReminderStep = 0;
+    public const int IntroduceStep = 1;
+    public const int ThanksStep = 2;
+
+    private JsonStringLocalizerFactory Strings => strings;
+
+    private RitualOptions Options => options.Value;
+
+    private TasksOptions Tasks => tasks.Value;
+
+    public static string Key(long seq, int step) => $"event:{seq}:{ReactionName}:{step}";
+
+    public async Task<int> ReactAsync(AppDbContext db, IReadOnlyList<CommunityEvent> events, EventEffects effects, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(effects);
+        if (!options.Value.Enabled || events.Count == 0)
+            return 0;
+        var now = time.GetUtcNow().UtcDateTime;
+        var lateAfter = enforcement.Value.LateAfter;
+        var relevant = events.Where(e => e.Kind is EventKind.MemberJoined or EventKind.NicknameChanged or EventKind.MemberLeft or EventKind.MemberRemoved && e.UserId is not null && !e.FromStaff
+                && effects.CommunityOf.GetValueOrDefault(e.Seq) is { State: not CommunityState.Dissolved }
+                // A join hours ago (a backlog, an import, the demo's history) is history: nobody is greeted now.
+                && now - DateTime.SpecifyKind(e.OccurredAt, DateTimeKind.Utc) <= lateAfter)
+            .ToList();
+        if (relevant.Count == 0)
+            return 0;
+        // Joins the group rules turned away in this batch (a blacklisted person removed on arrival) are not greeted.
+        var turnedAway = db.ChangeTracker.Entries<OutboundAction>()
+            .Where(a => a.State == EntityState.Added && a.Entity.CausedByEventSeq is not null && a.Entity.Kind is ActionKind.Remove or ActionKind.Ban or ActionKind.DeclineJoin)
+            .Select(a => a.Entity.CausedByEventSeq!.Value).ToHashSet();
+        relevant.RemoveAll(e => e.Kind == EventKind.MemberJoined && turnedAway.Contains(e.Seq));
+        if (relevant.Count == 0)
+            return 0;
+        // Members and memberships the effects made are written first (same transaction), as the group rules do, so
+        // that this reaction's rows can be written per workspace.
+        await db.SaveChangesWithoutAuditAsync(ct);
+        var acting = db.Current.WorkspaceId;
+        var added = 0;
+        foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
+        {
+            db.Current.ActAsSystem(group.Key);
+            var batch = new RitualBatch(this, db, group.Key, now, await ruleSets.GetAsync(db, group.Key, ct), await zones.GetAsync(group.Key, ct));
+            added += await batch.RunAsync([.. group], effects, ct);
+            await db.SaveChangesWithoutAuditAsync(ct);
+        }
+        if (acting is { } ws)
+            db.Current.ActAsSystem(ws);
+        return added;
+    }
+
+    /// <summary>One workspace's part of a batch.</summary>
+    private sealed class RitualBatch(RitualReaction owner, AppDbContext db, Guid ws, DateTime now, WorkspaceRuleSets sets, TimeZoneInfo zone)
+    {
+        private readonly RitualWords _words = RitualWords.For(owner.Strings);
+        private readonly List<RitualNewcomer> _newcomers = [];
+        private readonly Dictionary<Guid, OutboundAction> _reminders = [];
+        private readonly Dictionary<Guid, string?> _owners = [];
+        private int _added;
+
+        public async Task<int> RunAsync(List<CommunityEvent> events, EventEffects effects, CancellationToken ct)
+        {
+            var ids = events.Select(e => effects.CommunityOf[e.Seq]!.Id).Distinct().ToList();
+            var saved = await db.Set<RitualSettings>().AsNoTracking()
+                .Where(s => s.WorkspaceId == ws && ids.Contains(s.CommunityId)).ToDictionaryAsync(s => s.CommunityId, ct);
+            foreach (var byCommunity in events.GroupBy(e => effects.CommunityOf[e.Seq]!.Id))
+            {
+                var community = effects.CommunityOf[byCommunity.First().Seq]!;
+                var s = saved.GetValueOrDefault(community.Id) ?? RitualSettings.Defaults(ws, community.Id);
+                if (!s.Enabled)
+                    continue;
+                var format = s.NicknameCheckEnabled ? RitualEditor.UsableFormat(sets.For(community).NicknameFormat) : null;
+                var greet = new List<RitualNewcomer>();
+                foreach (var e in byCommunity.OrderBy(e => e.Seq))
+                {
+                    if (e.Kind == EventKind.MemberJoined)
+                        greet.Add(await JoinAsync(e, community, s, format, ct));
+                    else if (e.Kind == EventKind.NicknameChanged)
+                        await NicknameChangedAsync(e, community, s, format, ct);
+                    else
+                        await LeftAsync(e, community, ct);
+                }
+                if (greet.Count > 0 && (s.WelcomeEnabled || s.SelfIntroEnabled))
+                    await GreetAsync(community, s, greet, ct);
+            }
+            return _added;
+        }
+
+        private DateTime Hold(DateTime due, RitualSettings s) => QuietHours.Hold(due < now ? now : due, zone, s);
+
+        private async Task<RitualValues> ValuesAsync(Community community, string names, string? format, CancellationToken ct)
+        {
+            if (!_owners.TryGetValue(community.Id, out var ownerName))
+                _owners[community.Id] = ownerName = await RitualEditor.OwnerNameAsync(db, community, ct);
+            return new RitualValues(names, community.Name, community.Rules, community.Intro, ownerName, null, format);
+        }
+
+        private static string NameOf(CommunityEvent e) => string.IsNullOrWhiteSpace(e.UserName) ? e.UserId! : e.UserName.Trim();
+
+        private async Task<RitualNewcomer> JoinAsync(CommunityEvent e, Community community, RitualSettings s, string? format, CancellationToken ct)
+        {
+            var newcomer = new RitualNewcomer
+            {
+                WorkspaceId = ws,
+                CommunityId = community.Id,
+                EventSeq = e.Seq,
+                Platform = e.Platform,
+                UserId = EventEffects.Clip(e.UserId, 128)!,
+                Nickname = EventEffects.Clip(NameOf(e), 100),
+                JoinedAt = e.OccurredAt,
+                CreatedAt = now,
+            };
+            db.Set<RitualNewcomer>().Add(newcomer);
+            _newcomers.Add(newcomer);
+
+            if (format is not null && !NicknameFormat.Matches(format, e.UserName))
+            {
+                var text = RitualWords.Render(_words.Reminder(s), await ValuesAsync(community, NameOf(e), format, ct));
+                var reminder = Send(community, text, Key(e.Seq, ReminderStep), e.Seq, Hold(e.OccurredAt + TimeSpan.FromMinutes(s.NicknameReminderMinutes), s));
+                newcomer.ReminderActionId = reminder.Id;
+                _reminders[reminder.Id] = reminder;
+            }
+            if (s.IntroduceTaskEnabled)
+                await IntroduceAsync(e, community, s, ct);
+            return newcomer;
+        }
+
+        /// <summary>The newcomer who joined last under this user id and still has a nickname reminder, from this batch or the log.</summary>
+        private async Task<RitualNewcomer?> ReminderOfAsync(CommunityEvent e, Community community, CancellationToken ct)
+        {
+            var newcomer = _newcomers.LastOrDefault(n => n.CommunityId == community.Id && n.Platform == e.Platform && n.UserId == e.UserId
+                && n.ReminderActionId is not null && n.NicknameFixedAt is null);
+            if (newcomer is not null)
+                return newcomer;
+            var since = now - owner.Options.FollowUpFor;
+            return await db.Set<RitualNewcomer>()
+                .Where(n => n.WorkspaceId == ws && n.CommunityId == community.Id && n.Platform == e.Platform && n.UserId == e.UserId
+                    && n.ReminderActionId != null && n.NicknameFixedAt == null && n.JoinedAt >= since)
+                .OrderByDescending(n => n.JoinedAt).FirstOrDefaultAsync(ct);
+        }
+
+        /// <summary>Deletes a reminder that has not gone out (this batch's, or still queued); false when it went out.</summary>
+        private async Task<bool> CancelAsync(Guid reminderId, CancellationToken ct)
+        {
+            if (_reminders.Remove(reminderId, out var unsaved))
+            {
+                db.Set<OutboundAction>().Remove(unsaved);
+                _added--;
+                return true;
+            }
+            // Only while queued: a dispatcher that already claimed it (row lock on PostgreSQL, one writer on SQLite) wins.
+            return await db.Set<OutboundAction>().IgnoreQueryFilters()
+                .Where(a => a.Id == reminderId && a.WorkspaceId == ws && a.Status == ActionStatus.Queued)
+                .ExecuteDeleteAsync(ct) > 0;
+        }
+
+        /// <summary>A newcomer who left (or was removed) before the reminder went out is not reminded, nor thanked later.</summary>
+        private async Task LeftAsync(CommunityEvent e, Community community, CancellationToken ct)
+        {
+            if (await ReminderOfAsync(e, community, ct) is not { } newcomer)
+                return;
+            await CancelAsync(newcomer.ReminderActionId!.Value, ct);
+            newcomer.ReminderActionId = null;
+        }
+
+        /// <summary>
+        /// A nickname that now follows the format: the newcomer's reminder is deleted while still queued (it never went
+        /// out), and a thank-you is queued either way.
+        /// </summary>
+        private async Task NicknameChangedAsync(CommunityEvent e, Community community, RitualSettings s, string? format, CancellationToken ct)
+        {
+            if (format is null || !NicknameFormat.Matches(format, e.UserName))
+                return;
+            if (await ReminderOfAsync(e, community, ct) is not { } newcomer)
+                return;
+            newcomer.NicknameFixedAt = e.OccurredAt;
+            await CancelAsync(newcomer.ReminderActionId!.Value, ct);
+            var text = RitualWords.Render(_words.Thanks(s), await ValuesAsync(community, NameOf(e), format, ct));
+            Send(community, text, Key(e.Seq, ThanksStep), e.Seq, Hold(e.OccurredAt, s));
+        }
+
+        /// <summary>One greeting per burst: join the community's greeting still waiting, else start one.</summary>
+        private async Task GreetAsync(Community community, RitualSettings s, List<RitualNewcomer> newcomers, CancellationToken ct)
+        {
+            var prefix = $"{WelcomeKeyPrefix}{community.Id:N}:";
+            var pending = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
+                .Where(a => a.WorkspaceId == ws && a.CommunityId == community.Id && a.Status == ActionStatus.Queued && a.NextAttemptAt > now
+                    && a.IdempotencyKey.StartsWith(prefix))
+                .OrderByDescending(a => a.CreatedAt).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+            if (pending is { } id)
+            {
+                var named = await db.Set<RitualNewcomer>().AsNoTracking()
+                    .Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq).Select(n => n.Nickname ?? n.UserId).ToListAsync(ct);
+                var text = await GreetingAsync(community, s, named.Concat(newcomers.Select(n => n.Nickname ?? n.UserId)), ct);
+                if (text is null)
+                    return;
+                var payload = new ActionPayload(Text: text).ToJson();
+                var changed = await db.Set<OutboundAction>().IgnoreQueryFilters()
+                    .Where(a => a.Id == id && a.WorkspaceId == ws && a.Status == ActionStatus.Queued)
+                    .ExecuteUpdateAsync(u => u.SetProperty(a => a.Payload, payload).SetProperty(a => a.UpdatedAt, now), ct);
+                if (changed == 1)
+                {
+                    foreach (var n in newcomers)
+                        n.WelcomeActionId = id;
+                    return;
+                }
+            }
+            var greeting = await GreetingAsync(community, s, newcomers.Select(n => n.Nickname ?? n.UserId), ct);
+            if (greeting is null)
+                return;
+            var first = newcomers[0];
+            var action = Send(community, greeting, $"{prefix}{first.EventSeq}", first.EventSeq, Hold(first.JoinedAt + TimeSpan.FromSeconds(s.BurstSeconds), s));
+            foreach (var n in newcomers)
+                n.WelcomeActionId = action.Id;
+        }
+
+        private async Task<string?> GreetingAsync(Community community, RitualSettings s, IEnumerable<string> names, CancellationToken ct) =>
+            EventEffects.Clip(_words.Greeting(s, await ValuesAsync(community, _words.Names(names), null, ct)), OutboundAction.TextMaxLength);
+
+        private OutboundAction Send(Community community, string text, string key, long seq, DateTime due)
+        {
+            var action = OutboundAction.Create(ws, community.Id, ActionKind.Send, new ActionPayload(Text: EventEffects.Clip(text, OutboundAction.TextMaxLength)), key);
+            action.CausedByEventSeq = seq;
+            action.NextAttemptAt = due;
+            action.CreatedAt = now;
+            action.UpdatedAt = now;
+            db.Set<OutboundAction>().Add(action);
+            _added++;
+            return action;
+        }
+
+        /// <summary>
+        /// The staff task to introduce and praise the newcomer: an action already in status task (the platform is not
+        /// asked) with its <see cref="StaffTask"/>, routed as a send is (operators first) and worded in the assignee's language.
+        /// </summary>
+        private async Task IntroduceAsync(CommunityEvent e, Community community, RitualSettings s, CancellationToken ct)
+        {
+            (Guid StaffId, CommunityRole? Role) assignee;
+            try
+            {
+                assignee = await TaskRouting.AssignAsync(db, ws, community.Id, ActionKind.Send, ct);
+            }
+            catch (InvalidOperationException)
+            {
+                return; // a workspace without an active owner: nobody to ask
+            }
+            var culture = await db.Users.Where(u => u.Id == assignee.StaffId).Select(u => u.Culture).FirstOrDefaultAsync(ct);
+            var theirs = RitualWords.For(owner.Strings, culture);
+            var text = EventEffects.Clip(RitualWords.Render(_words.Introduce(s), await ValuesAsync(community, NameOf(e), null, ct)), OutboundAction.TextMaxLength)!;
+            var context = string.Format(System.Globalization.CultureInfo.InvariantCulture, theirs.Text("Ritual.TaskContext"), NameOf(e), community.Name);
+            var action = OutboundAction.Create(ws, community.Id, ActionKind.Send, new ActionPayload(Text: text) { TaskText = text }, Key(e.Seq, IntroduceStep));
+            action.Status = ActionStatus.Task;
+            action.CausedByEventSeq = e.Seq;
+            action.CreatedAt = now;
+            action.UpdatedAt = now;
+            db.Set<OutboundAction>().Add(action);
+            var due = Hold(now, s);
+            db.Set<StaffTask>().Add(new StaffTask
+            {
+                WorkspaceId = ws,
+                CommunityId = community.Id,
+                ActionId = action.Id,
+                Kind = ActionKind.Send,
+                Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!,
+                Context = EventEffects.Clip(context, 1000),
+                AssignedRole = assignee.Role,
+                AssignedStaffId = assignee.StaffId,
+                CreatedAt = now,
+                DueAt = due + owner.Tasks.DueAfter(ActionKind.Send),
+            });
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using Shequn.Features.Scripts;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Ritual;
+
+/// <summary>The ritual's texts: a community's own or the built-in ones, rendered with <see cref="ScriptText"/>.</summary>
+public sealed partial class RitualWords(IReadOnlyDictionary<string, string> table)
+{
+    /// <summary>The nickname texts may also name the format the nickname should follow.</summary>
+    public const string Format = "format";
+
+    public static readonly IReadOnlyList<string> NicknameVariables = [.. ScriptText.Variables, Format];
+
+    public static RitualWords For(JsonStringLocalizerFactory strings, string? culture = null)
+    {
+        ArgumentNullException.ThrowIfNull(strings);
+        return new RitualWords(strings.Table(culture ?? Cultures.Default));
+    }
+
+    public string Text(string key) => table.TryGetValue(key, out var text) ? text : key;
+
+    public string Welcome(RitualSettings s) => Own(s.WelcomeText) ?? Text("Ritual.Default.Welcome");
+    public string SelfIntro(RitualSettings s) => Own(s.SelfIntroText) ?? Text("Ritual.Default.SelfIntro");
+    public string Reminder(RitualSettings s) => Own(s.NicknameReminderText) ?? Text("Ritual.Default.NicknameReminder");
+    public string Thanks(RitualSettings s) => Own(s.NicknameThanksText) ?? Text("Ritual.Default.NicknameThanks");
+    public string Introduce(RitualSettings s) => Own(s.IntroduceTaskText) ?? Text("Ritual.Default.IntroduceTask");
+
+    /// <summary>Several newcomers named in one welcome ("A、B、C").</summary>
+    public string Names(IEnumerable<string> names) => string.Join(Text("Ritual.NameSeparator"), names.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()).Distinct());
+
+    /// <summary>
+    /// The message a burst of newcomers gets: the welcome and the self-introduction prompt (each when switched on) as
+    /// paragraphs of one message, so a burst is greeted once. Null when both are off.
+    /// </summary>
+    public string? Greeting(RitualSettings s, RitualValues values)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var parts = new List<string>();
+        if (s.WelcomeEnabled)
+            parts.Add(Render(Welcome(s), values));
+        if (s.SelfIntroEnabled)
+            parts.Add(Render(SelfIntro(s), values));
+        parts.RemoveAll(string.IsNullOrWhiteSpace);
+        return parts.Count == 0 ? null : string.Join("\n\n", parts);
+    }
+
+    /// <summary>A text with its variables filled; lines a missing value left empty are dropped.</summary>
+    public static string Render(string text, RitualValues values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var rendered = ScriptText.Render(text, values.ToDictionary());
+        return BlankLines().Replace(rendered, "\n\n").Trim();
+    }
+
+    private static string? Own(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+
+    [GeneratedRegex(@"\n[ \t]*(\n[ \t]*){2,}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex BlankLines();
+}
+
+/// <summary>The values a ritual text may use.</summary>
+public sealed record RitualValues(string Nickname, string Community, string? Rules, string? Intro, string? Owner, string? ProfileLink = null, string? Format = null)
+{
+    public IReadOnlyDictionary<string, string?> ToDictionary() => new Dictionary<string, string?>
+    {
+        [ScriptText.Nickname] = Nickname,
+        [ScriptText.Member] = Nickname,
+        [ScriptText.Community] = Community,
+        [ScriptText.Rules] = Rules,
+        [ScriptText.Intro] = Intro,
+        [ScriptText.Owner] = Owner,
+        [ScriptText.ProfileLink] = ProfileLink,
+        [RitualWords.Format] = Format,
+    };
+}
