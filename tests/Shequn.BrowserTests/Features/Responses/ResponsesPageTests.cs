@@ -56,4 +56,21 @@ public sealed class ResponsesPageTests(ConsoleApp app)
         await card.GetByTestId("responses-dismiss").ClickAsync();
         await card.WaitForAsync(new() { State = WaitForSelectorState.Detached });
     }
+
+    [Fact]
+    public async Task Koc_SeesTheQueueOfHerCommunities_WithoutFiguresOrDismiss()
+    {
+        if (app.Unavailable is { } reason)
+            Assert.Skip(reason);
+        await using var context = await app.NewContextAsync(ConsoleApp.Phone);
+        var page = await context.SignInAsync("koc.xiaoyu@demo.shequn.local", app.StaffPassword);
+        Assert.Equal(1, await page.GetByTestId("nav-responses").CountAsync());
+
+        await page.OpenAsync("/responses");
+        await page.GetByTestId("responses-refresh").WaitForAsync();
+        Assert.Equal(0, await page.GetByTestId("responses-dismiss").CountAsync());
+        Assert.Equal(0, await page.GetByTestId("responses-by-community").CountAsync());
+        Assert.Equal(0, await page.GetByTestId("responses-by-answerer").CountAsync());
+        await page.AssertFitsAsync(Width, "responses as KOC");
+    }
 }
