@@ -19,6 +19,7 @@ builder.AddShequnLocalization();
 builder.AddShequnApi();
 builder.AddShequnEvents();
 Shequn.Features.Ritual.RitualSetup.AddShequnRitual(builder);
+Shequn.Features.Responses.ResponsesSetup.AddShequnResponses(builder);
 builder.AddShequnConsole();
 
 var app = builder.Build();

@@ -73,6 +73,7 @@ public static class ApiSetup
         api.MapWeComEndpoints();
         WeComCallbackReceiver.Map(app);
         api.MapTaskEndpoints();
+        Features.Responses.ResponseEndpoints.MapResponseEndpoints(api);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();

@@ -1589,6 +1589,94 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("OutboundActions", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Responses.MemberQuestion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("AnswerSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("AnsweredByKind")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("AnsweredByMemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AnsweredByName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("AnsweredByReply")
+                        .HasColumnType("boolean");
+
+                    b.Property<long?>("AnsweredBySeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("AnsweredByUserId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime>("AskedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("DismissedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("DismissedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("EventSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<int>("Platform")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EventSeq")
+                        .IsUnique();
+
+                    b.HasIndex("CommunityId", "MessageId");
+
+                    b.HasIndex("WorkspaceId", "AskedAt");
+
+                    b.HasIndex("CommunityId", "AnsweredAt", "AskedAt");
+
+                    b.ToTable("MemberQuestions", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Ritual.RitualNewcomer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2309,6 +2397,15 @@ namespace Shequn.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Shequn.Features.Outbox.OutboundAction", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Responses.MemberQuestion", b =>
                 {
                     b.HasOne("Shequn.Features.Communities.Community", null)
                         .WithMany()

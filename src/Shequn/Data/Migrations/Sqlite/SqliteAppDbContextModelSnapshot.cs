@@ -1572,6 +1572,94 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("OutboundActions", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Responses.MemberQuestion", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("AnswerSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("AnsweredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("AnsweredByKind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("AnsweredByMemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AnsweredByName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AnsweredByReply")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AnsweredBySeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AnsweredByUserId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AskedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DismissedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("DismissedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Platform")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EventSeq")
+                        .IsUnique();
+
+                    b.HasIndex("CommunityId", "MessageId");
+
+                    b.HasIndex("WorkspaceId", "AskedAt");
+
+                    b.HasIndex("CommunityId", "AnsweredAt", "AskedAt");
+
+                    b.ToTable("MemberQuestions", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Ritual.RitualNewcomer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2292,6 +2380,15 @@ namespace Shequn.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Shequn.Features.Outbox.OutboundAction", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Responses.MemberQuestion", b =>
                 {
                     b.HasOne("Shequn.Features.Communities.Community", null)
                         .WithMany()

@@ -1,0 +1,145 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Members;
+using Shequn.Features.Outbox;
+
+namespace Shequn.Features.Responses;
+
+public sealed class ResponsesOptions
+{
+    /// <summary>Off: no questions are recorded (figures and the queue stay as they are).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>A staff or KOC message that replies to nothing answers the oldest question waiting at most this long.</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The response rate counts questions answered within this time.</summary>
+    public TimeSpan Target { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// Response tracking (应答率) as a reaction of the event processor: runs inside the transaction that moves the
+/// processor's checkpoint, so what it writes happens once across crashes and app processes, and it keeps nothing in
+/// memory. For each message in log order:
+/// <list type="bullet">
+/// <item>from staff (or the bot, <c>FromStaff</c>): an answer;</item>
+/// <item>from a member, recognised by <see cref="QuestionDetector"/>: a new <see cref="MemberQuestion"/>;</item>
+/// <item>any other message from a KOC (<see cref="MemberLayer.Koc"/>): an answer.</item>
+/// </list>
+/// An answer that replies to a message answers that question if it is still waiting (a reply to anything else answers
+/// nothing); one that replies to nothing answers the oldest question of the same group asked within
+/// <see cref="ResponsesOptions.Window"/> before it, not the answerer's own. One message answers one question.
+/// </summary>
+public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) : IBatchReaction
+{
+    public async Task<int> ReactAsync(AppDbContext db, IReadOnlyList<CommunityEvent> events, EventEffects effects, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(effects);
+        var settings = options.CurrentValue;
+        if (!settings.Enabled)
+            return 0;
+        var posts = events.Where(e => e.Kind == EventKind.MessagePosted && e.UserId is not null
+            && effects.CommunityOf.GetValueOrDefault(e.Seq) is { State: not CommunityState.Dissolved }).ToList();
+        foreach (var group in posts.GroupBy(e => e.WorkspaceId))
+            await TrackAsync(db, group.Key, [.. group], effects, settings, ct);
+        return 0; // rows only, no actions
+    }
+
+    private static async Task TrackAsync(AppDbContext db, Guid ws, List<CommunityEvent> posts, EventEffects effects, ResponsesOptions settings, CancellationToken ct)
+    {
+        Guid? MemberOf(CommunityEvent e) =>
+            !e.FromStaff && effects.MemberOf.TryGetValue((ws, e.Platform, e.UserId!), out var m) ? m : null;
+
+        var memberIds = posts.Select(MemberOf).OfType<Guid>().Distinct().ToList();
+        var kocs = memberIds.Count == 0 ? [] : (await db.Members.IgnoreQueryFilters().AsNoTracking()
+            .Where(m => m.WorkspaceId == ws && memberIds.Contains(m.Id) && m.Layer == MemberLayer.Koc)
+            .Select(m => m.Id).ToListAsync(ct)).ToHashSet();
+
+        // Decide each message's part first, then load only the waiting questions the answers can reach.
+        var parts = new List<(CommunityEvent E, Guid Community, Guid? Member, bool Answers)>(posts.Count);
+        foreach (var e in posts)
+        {
+            var community = effects.CommunityOf[e.Seq]!.Id;
+            var member = MemberOf(e);
+            if (e.FromStaff)
+                parts.Add((e, community, null, true));
+            else if (member is { } m && QuestionDetector.IsQuestion(e.Text))
+                parts.Add((e, community, m, false));
+            else if (member is { } k && kocs.Contains(k))
+                parts.Add((e, community, k, true));
+        }
+        var answers = parts.Where(p => p.Answers).ToList();
+        var waiting = new Dictionary<Guid, List<MemberQuestion>>();
+        if (answers.Count > 0)
+        {
+            var communities = answers.Select(a => a.Community).Distinct().ToList();
+            var since = answers.Min(a => a.E.OccurredAt) - settings.Window;
+            var replyTo = answers.Where(a => a.E.ReplyToMessageId is not null).Select(a => a.E.ReplyToMessageId!).Distinct().ToList();
+            var loaded = await db.Set<MemberQuestion>()
+                .Where(q => q.WorkspaceId == ws && communities.Contains(q.CommunityId) && q.AnsweredAt == null && q.DismissedAt == null
+                    && (q.AskedAt >= since || (q.MessageId != null && replyTo.Contains(q.MessageId))))
+                .ToListAsync(ct);
+            foreach (var q in loaded)
+                Waiting(q.CommunityId).Add(q);
+        }
+
+        List<MemberQuestion> Waiting(Guid community)
+        {
+            if (!waiting.TryGetValue(community, out var list))
+                waiting[community] = list = [];
+            return list;
+        }
+
+        foreach (var (e, community, member, isAnswer) in parts)
+        {
+            if (!isAnswer)
+            {
+                var question = new MemberQuestion
+                {
+                    WorkspaceId = ws,
+                    CommunityId = community,
+                    MemberId = member!.Value,
+                    Platform = e.Platform,
+                    UserId = e.UserId!,
+                    UserName = EventEffects.Clip(e.UserName, MemberQuestion.NameMaxLength),
+                    EventSeq = e.Seq,
+                    MessageId = e.MessageId,
+                    Text = EventEffects.Clip(e.Text!.Trim(), MemberQuestion.TextMaxLength)!,
+                    AskedAt = e.OccurredAt,
+                };
+                db.Set<MemberQuestion>().Add(question);
+                if (answers.Count > 0)
+                    Waiting(community).Add(question);
+                continue;
+            }
+            if (!waiting.TryGetValue(community, out var open) || open.Count == 0)
+                continue;
+            MemberQuestion? answered;
+            if (e.ReplyToMessageId is { } target)
+                answered = open.FirstOrDefault(q => q.MessageId == target && q.UserId != e.UserId);
+            else
+            {
+                var from = e.OccurredAt - settings.Window;
+                answered = open.Where(q => q.AskedAt >= from && q.AskedAt <= e.OccurredAt && q.UserId != e.UserId)
+                    .OrderBy(q => q.AskedAt).ThenBy(q => q.EventSeq).FirstOrDefault();
+            }
+            if (answered is null)
+                continue;
+            var at = e.OccurredAt < answered.AskedAt ? answered.AskedAt : e.OccurredAt;
+            answered.AnsweredAt = at;
+            answered.AnswerSeconds = (int)Math.Round((at - answered.AskedAt).TotalSeconds);
+            answered.AnsweredBySeq = e.Seq;
+            answered.AnsweredByKind = e.FromStaff ? AnswererKind.Staff : AnswererKind.Koc;
+            answered.AnsweredByUserId = EventEffects.Clip(e.UserId, MemberQuestion.IdMaxLength);
+            answered.AnsweredByName = EventEffects.Clip(e.UserName, MemberQuestion.NameMaxLength);
+            answered.AnsweredByMemberId = e.FromStaff ? null : member;
+            answered.AnsweredByReply = e.ReplyToMessageId is not null;
+            open.Remove(answered);
+        }
+    }
+}
