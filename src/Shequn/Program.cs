@@ -18,6 +18,7 @@ builder.AddShequnAuth();
 builder.AddShequnLocalization();
 builder.AddShequnApi();
 builder.AddShequnEvents();
+Shequn.Features.Scripts.ScriptsSetup.AddShequnScripts(builder);
 builder.AddShequnConsole();
 
 var app = builder.Build();

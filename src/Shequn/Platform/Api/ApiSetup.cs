@@ -72,6 +72,7 @@ public static class ApiSetup
         api.MapWeComEndpoints();
         WeComCallbackReceiver.Map(app);
         api.MapTaskEndpoints();
+        Features.Scripts.ScriptEndpoints.MapScriptEndpoints(api);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
