@@ -78,6 +78,8 @@ public sealed class ScriptLibrary(AppDbContext db)
         var validation = new Validation();
         if (!MayEdit(await db.Current.GetProfileAsync(db, ct)))
             return new(EditOutcome.Forbidden, null, validation);
+        // The starting scripts come first, so that a script made before anyone read the library does not prevent them.
+        await EnsureTemplatesAsync(db, ct);
         if (input.Category is null)
             validation.Add("category", "Required", "'category' is required.");
         else
