@@ -29,7 +29,8 @@ public sealed class AutoReplyOptions
 /// <item>Cooldown: per rule and community, kept in <see cref="AutoReplyCooldown"/> by the event's time; a match within
 /// it gets nothing.</item>
 /// <item>Quiet hours (workspace time zone): <see cref="QuietHoursMode.Hold"/> enqueues the reply due at the end of the
-/// quiet hours (<see cref="OutboundAction.NextAttemptAt"/>) and starts the cooldown; <see cref="QuietHoursMode.Skip"/>
+/// quiet hours (<see cref="OutboundAction.NextAttemptAt"/>), and the cooldown runs from then (one held reply per rule and
+/// community, however many ask during the night); <see cref="QuietHoursMode.Skip"/>
 /// sends nothing and leaves the cooldown as it was.</item>
 /// <item>Let a human answer: a reply action that is a staff task from the start (<see cref="ActionStatus.Task"/>, so
 /// nothing is sent), with its <see cref="StaffTask"/> routed like the dispatcher's; the text to paste is the rule's reply
@@ -105,10 +106,12 @@ public sealed class AutoReplyReaction(
                 return false;
             due = end;
         }
+        // A held reply counts from when it goes out, so a night of questions gets one answer in the morning, not one each.
+        var answeredAt = due > e.OccurredAt ? due : e.OccurredAt;
         if (cooldown is null)
-            db.Set<AutoReplyCooldown>().Add(new AutoReplyCooldown { WorkspaceId = e.WorkspaceId, RuleId = rule.Id, CommunityId = community.Id, LastReplyAt = e.OccurredAt });
+            db.Set<AutoReplyCooldown>().Add(new AutoReplyCooldown { WorkspaceId = e.WorkspaceId, RuleId = rule.Id, CommunityId = community.Id, LastReplyAt = answeredAt });
         else
-            cooldown.LastReplyAt = e.OccurredAt;
+            cooldown.LastReplyAt = answeredAt;
 
         var payload = new ActionPayload(Text: text, MessageId: e.MessageId);
         var action = OutboundAction.Create(e.WorkspaceId, community.Id, e.MessageId is null ? ActionKind.Send : ActionKind.Reply, payload, key);

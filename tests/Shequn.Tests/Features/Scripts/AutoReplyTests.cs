@@ -97,6 +97,29 @@ public abstract class AutoReplyTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Cooldown_IsReadFromTheDatabase_SoAnotherProcessesReplyCounts()
+    {
+        var (ws, community, chat, scope) = await SetUpAsync();
+        await using var _ = scope;
+        var rule = await (await ws.Owner.Api.PostJsonAsync("/api/autoreplies", new
+        {
+            name = "营业时间", mode = "contains", keywords = new[] { "营业" }, replyText = "9 点到 21 点", cooldownSeconds = 300,
+        })).ReadAsync<AutoReplyDto>();
+        // As if another app process (or this one before a crash) had answered a minute ago.
+        await using (var write = factory.Services.CreateAsyncScope())
+        {
+            var db = write.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(ws.Id);
+            db.Add(new AutoReplyCooldown { WorkspaceId = ws.Id, RuleId = rule.Id, CommunityId = community, LastReplyAt = DateTime.UtcNow.AddMinutes(-1) });
+            await db.SaveChangesAsync(Ct);
+        }
+        var amy = await chat.JoinAsync(community, "Amy", null, Ct);
+        await chat.PostAsync(community, amy, "Amy", "营业到几点", fromStaff: false, Ct);
+        await ProcessedAsync(ws.Id);
+        Assert.Empty(await ActionsAsync(ws.Id));
+    }
+
+    [Fact]
     public async Task RuleScopedToOtherCommunities_DoesNotAnswer_AndStaffAreNeverAnswered()
     {
         var (ws, community, chat, scope) = await SetUpAsync();
@@ -173,7 +196,7 @@ public abstract class AutoReplyTests(ShequnFactory factory)
         var to = local.AddMinutes(60).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
         await (await ws.Owner.Api.PostJsonAsync("/api/autoreplies", new
         {
-            name = "夜间发货", mode = "contains", keywords = new[] { "发货" }, replyText = "明早回复您", quietFrom = from, quietTo = to, quietMode = "hold",
+            name = "夜间发货", mode = "contains", keywords = new[] { "发货" }, replyText = "明早回复您", quietFrom = from, quietTo = to, quietMode = "hold", cooldownSeconds = 0,
         })).ReadAsync<AutoReplyDto>();
         var skip = await (await ws.Owner.Api.PostJsonAsync("/api/autoreplies", new
         {
@@ -185,6 +208,7 @@ public abstract class AutoReplyTests(ShequnFactory factory)
         var amy = await chat.JoinAsync(community, "Amy", null, Ct);
         await chat.PostAsync(community, amy, "Amy", "退款怎么办", fromStaff: false, Ct);
         await chat.PostAsync(community, amy, "Amy", "几点发货", fromStaff: false, Ct);
+        await chat.PostAsync(community, amy, "Amy", "发货了吗？", fromStaff: false, Ct); // held already: one answer in the morning
         await ProcessedAsync(ws.Id);
         var held = Assert.Single(await ActionsAsync(ws.Id));
         Assert.Equal("明早回复您", ActionPayload.FromJson(held.Payload).Text);
