@@ -263,7 +263,10 @@ public static class AutoReplyMatcher
 {
     private const RegexOptions Options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase;
 
-    private static readonly ConcurrentDictionary<(Guid, DateTime), Regex[]> Compiled = new();
+    /// <summary>A rule's keywords, scope and patterns, parsed once per version of the rule.</summary>
+    private sealed record Compiled(string[] Keywords, HashSet<Guid> Communities, Regex[] Patterns);
+
+    private static readonly ConcurrentDictionary<(Guid, DateTime), Compiled> Cache = new();
 
     /// <summary>The first rule (in the given order) in scope for the community that matches the text.</summary>
     public static AutoReplyRule? First(IEnumerable<AutoReplyRule> rules, string text, Guid? communityId)
@@ -271,7 +274,7 @@ public static class AutoReplyMatcher
         ArgumentNullException.ThrowIfNull(rules);
         foreach (var rule in rules)
         {
-            if (communityId is { } cid && !rule.AllCommunities && !rule.CommunityList.Contains(cid))
+            if (communityId is { } cid && !rule.AllCommunities && !CompiledOf(rule).Communities.Contains(cid))
                 continue;
             if (Matches(rule, text))
                 return rule;
@@ -284,15 +287,16 @@ public static class AutoReplyMatcher
         ArgumentNullException.ThrowIfNull(rule);
         if (string.IsNullOrWhiteSpace(text))
             return false;
+        var compiled = CompiledOf(rule);
         switch (rule.Mode)
         {
             case MatchMode.Exact:
                 var trimmed = text.Trim();
-                return rule.KeywordList.Any(k => string.Equals(k, trimmed, StringComparison.OrdinalIgnoreCase));
+                return compiled.Keywords.Any(k => string.Equals(k, trimmed, StringComparison.OrdinalIgnoreCase));
             case MatchMode.Contains:
-                return rule.KeywordList.Any(k => text.Contains(k, StringComparison.OrdinalIgnoreCase));
+                return compiled.Keywords.Any(k => text.Contains(k, StringComparison.OrdinalIgnoreCase));
             case MatchMode.Regex:
-                foreach (var regex in RegexesOf(rule))
+                foreach (var regex in compiled.Patterns)
                 {
                     try
                     {
@@ -310,23 +314,26 @@ public static class AutoReplyMatcher
         }
     }
 
-    private static Regex[] RegexesOf(AutoReplyRule rule)
+    private static Compiled CompiledOf(AutoReplyRule rule)
     {
-        if (Compiled.Count > 10_000)
-            Compiled.Clear();
-        return Compiled.GetOrAdd((rule.Id, rule.UpdatedAt), _ =>
-        [
-            .. rule.KeywordList.Select(k =>
-            {
-                try
+        if (Cache.Count > 10_000)
+            Cache.Clear();
+        return Cache.GetOrAdd((rule.Id, rule.UpdatedAt), _ => new Compiled(
+            [.. rule.KeywordList],
+            [.. rule.CommunityList],
+            rule.Mode != MatchMode.Regex ? [] :
+            [
+                .. rule.KeywordList.Select(k =>
                 {
-                    return new Regex(k, Options, CustomPattern.MatchTimeout);
-                }
-                catch (Exception e) when (e is ArgumentException or NotSupportedException)
-                {
-                    return null; // refused at save; stored before the check existed
-                }
-            }).OfType<Regex>(),
-        ]);
+                    try
+                    {
+                        return new Regex(k, Options, CustomPattern.MatchTimeout);
+                    }
+                    catch (Exception e) when (e is ArgumentException or NotSupportedException)
+                    {
+                        return null; // refused at save; stored before the check existed
+                    }
+                }).OfType<Regex>(),
+            ]));
     }
 }
