@@ -34,7 +34,8 @@ public sealed class AutoReplyOptions
 /// sends nothing and leaves the cooldown as it was.</item>
 /// <item>Let a human answer: a reply action that is a staff task from the start (<see cref="ActionStatus.Task"/>, so
 /// nothing is sent), with its <see cref="StaffTask"/> routed like the dispatcher's; the text to paste is the rule's reply
-/// when it has one. Neither cooldown nor quiet hours apply: every complaint reaches a person.</item>
+/// when it has one. Quiet hours do not apply, and the cooldown is per member: within it, a member's further matching
+/// messages in the community make no second task, while every other member's complaint still reaches a person.</item>
 /// </list>
 /// </summary>
 public sealed class AutoReplyReaction(
@@ -70,12 +71,13 @@ public sealed class AutoReplyReaction(
             if (rules.Count == 0)
                 continue;
             var uses = new Dictionary<Guid, int>();
+            var handedOff = new HashSet<(Guid, string)>();
             foreach (var e in group)
             {
                 var community = effects.CommunityOf[e.Seq]!;
                 if (AutoReplyMatcher.First(rules, e.Text!, community.Id) is not { } rule)
                     continue;
-                if (await AnswerAsync(db, e, community, rule, now, uses, ct))
+                if (await AnswerAsync(db, e, community, rule, now, uses, handedOff, ct))
                     added++;
             }
             await ScriptLibrary.CountUsesAsync(db, uses, ct);
@@ -84,12 +86,15 @@ public sealed class AutoReplyReaction(
     }
 
     private async Task<bool> AnswerAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
-        Dictionary<Guid, int> uses, CancellationToken ct)
+        Dictionary<Guid, int> uses, HashSet<(Guid, string)> handedOff, CancellationToken ct)
     {
         var key = $"event:{e.Seq}:{ReactionName}:0";
         var (text, scriptId) = await ReplyTextAsync(db, e, community, rule, ct);
         if (rule.HumanHandoff)
         {
+            if (await HandedOffRecentlyAsync(db, e, community, rule, now, handedOff, ct))
+                return false;
+            handedOff.Add((community.Id, e.UserId!));
             await HandOffAsync(db, e, community, text, key, now, ct);
             return true;
         }
@@ -148,6 +153,26 @@ public sealed class AutoReplyReaction(
             values[ScriptText.Rules] = ScriptText.Render((await ScriptLibrary.TextForAsync(db, e.WorkspaceId, community.Id, ScriptCategory.Rules, ct))?.Text ?? "", values);
         var text = ScriptText.Render(raw, values);
         return (text.Length > OutboundAction.TextMaxLength ? text[..OutboundAction.TextMaxLength] : text, scriptId);
+    }
+
+    /// <summary>
+    /// Whether this member already has a reply waiting for staff in this community from within the rule's cooldown (in
+    /// this batch, or a task-status reply caused by their message): several messages of one complaint make one task.
+    /// </summary>
+    private static async Task<bool> HandedOffRecentlyAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
+        HashSet<(Guid, string)> handedOff, CancellationToken ct)
+    {
+        if (rule.CooldownSeconds <= 0)
+            return false;
+        if (handedOff.Contains((community.Id, e.UserId!)))
+            return true;
+        var since = now - TimeSpan.FromSeconds(rule.CooldownSeconds);
+        var ws = e.WorkspaceId;
+        return await db.Set<OutboundAction>().IgnoreQueryFilters()
+            .Where(a => a.WorkspaceId == ws && a.CommunityId == community.Id && a.CreatedAt >= since && a.Kind == ActionKind.Reply
+                && a.Status == ActionStatus.Task && a.CausedByEventSeq != null)
+            .Join(db.Set<CommunityEvent>(), a => a.CausedByEventSeq, ev => (long?)ev.Seq, (a, ev) => ev.UserId)
+            .AnyAsync(u => u == e.UserId, ct);
     }
 
     /// <summary>A reply for staff to write: the action is a task from the start, so the dispatcher never sends it.</summary>

@@ -183,6 +183,16 @@ public abstract class AutoReplyTests(ShequnFactory factory)
         Assert.Equal(task.ActionId, action.Id);
         Assert.Equal(ActionStatus.Task, action.Status); // nothing is sent to the group
         Assert.Equal(0, action.Attempts);
+
+        // Amy goes on (one task for her complaint); Bob's complaint is a task of its own.
+        var bob = await chat.JoinAsync(community, "Bob", null, Ct);
+        await chat.PostAsync(community, amy, "Amy", "质量问题太严重了，我要投诉", fromStaff: false, Ct);
+        await chat.PostAsync(community, bob, "Bob", "我也要投诉", fromStaff: false, Ct);
+        await ProcessedAsync(ws.Id);
+        var tasks = await DbAsync(db => db.Set<StaffTask>().IgnoreQueryFilters().AsNoTracking().Where(t => t.WorkspaceId == ws.Id).ToListAsync(Ct));
+        Assert.Equal(2, tasks.Count);
+        Assert.Single(tasks, t => t.Text.Contains("Bob", StringComparison.Ordinal));
+        Assert.All(await ActionsAsync(ws.Id), a => Assert.Equal(ActionStatus.Task, a.Status));
     }
 
     [Fact]
