@@ -20,6 +20,7 @@ builder.AddShequnApi();
 builder.AddShequnEvents();
 Shequn.Features.Ritual.RitualSetup.AddShequnRitual(builder);
 Shequn.Features.Responses.ResponsesSetup.AddShequnResponses(builder);
+Shequn.Features.Scripts.ScriptsSetup.AddShequnScripts(builder);
 builder.AddShequnConsole();
 
 var app = builder.Build();

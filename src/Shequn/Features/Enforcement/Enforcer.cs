@@ -79,15 +79,14 @@ public sealed partial class Enforcer(
             // The effects made members and memberships for newcomers; flush them (same transaction) so they can be read.
             await db.SaveChangesWithoutAuditAsync(ct);
             var added = 0;
-            var acting = db.Current.WorkspaceId;
             foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
             {
-                db.Current.ActAsSystem(group.Key);
+                using var acting = db.Current.ActAsSystemWhile(group.Key);
                 var batch = new EnforcementBatch(this, db, group.Key, effects, await ruleSets.GetAsync(db, group.Key, ct), await engines.ForWorkspaceAsync(db, ct));
                 added += await batch.RunAsync([.. group], ct);
+                // Saved while acting as the workspace, so that the next workspace's rows are written under their own.
+                await db.SaveChangesWithoutAuditAsync(ct);
             }
-            if (acting is { } ws)
-                db.Current.ActAsSystem(ws);
             return added;
         }
         catch

@@ -79,9 +79,10 @@ public sealed class RitualReaction(
             .ToList();
         if (relevant.Count == 0)
             return 0;
-        // Joins the group rules turned away in this batch (a blacklisted person removed on arrival) are not greeted.
+        // Joins the group rules turned away in this batch (a blacklisted person removed on arrival) are not greeted: their
+        // actions are tracked by this context (added, or saved already by the rules).
         var turnedAway = db.ChangeTracker.Entries<OutboundAction>()
-            .Where(a => a.State == EntityState.Added && a.Entity.CausedByEventSeq is not null && a.Entity.Kind is ActionKind.Remove or ActionKind.Ban or ActionKind.DeclineJoin)
+            .Where(a => a.State is EntityState.Added or EntityState.Unchanged && a.Entity.CausedByEventSeq is not null && a.Entity.Kind is ActionKind.Remove or ActionKind.Ban or ActionKind.DeclineJoin)
             .Select(a => a.Entity.CausedByEventSeq!.Value).ToHashSet();
         relevant.RemoveAll(e => e.Kind == EventKind.MemberJoined && turnedAway.Contains(e.Seq));
         if (relevant.Count == 0)
@@ -89,17 +90,14 @@ public sealed class RitualReaction(
         // Members and memberships the effects made are written first (same transaction), as the group rules do, so
         // that this reaction's rows can be written per workspace.
         await db.SaveChangesWithoutAuditAsync(ct);
-        var acting = db.Current.WorkspaceId;
         var added = 0;
         foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
         {
-            db.Current.ActAsSystem(group.Key);
+            using var acting = db.Current.ActAsSystemWhile(group.Key);
             var batch = new RitualBatch(this, db, group.Key, now, await ruleSets.GetAsync(db, group.Key, ct), await zones.GetAsync(group.Key, ct));
             added += await batch.RunAsync([.. group], effects, ct);
             await db.SaveChangesWithoutAuditAsync(ct);
         }
-        if (acting is { } ws)
-            db.Current.ActAsSystem(ws);
         return added;
     }
 

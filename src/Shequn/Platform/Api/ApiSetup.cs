@@ -74,6 +74,7 @@ public static class ApiSetup
         WeComCallbackReceiver.Map(app);
         api.MapTaskEndpoints();
         Features.Responses.ResponseEndpoints.MapResponseEndpoints(api);
+        Features.Scripts.ScriptEndpoints.MapScriptEndpoints(api);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();

@@ -42,6 +42,22 @@ public sealed class CurrentStaff
         _profile = new StaffProfile(Guid.Empty, "system", StaffRole.Owner, []);
     }
 
+    /// <summary>
+    /// Acts as the system in <paramref name="workspaceId"/> until disposed, then as before: for work that goes through
+    /// several workspaces in one context (the processor's reactions), so that what it leaves behind is what it found.
+    /// </summary>
+    public IDisposable ActAsSystemWhile(Guid workspaceId)
+    {
+        var before = (_principal, _profile, UserId, WorkspaceId);
+        ActAsSystem(workspaceId);
+        return new Restore(() => (_principal, _profile, UserId, WorkspaceId) = before);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     public ClaimsPrincipal? Principal => _principal;
 
     public async Task<StaffProfile?> GetProfileAsync(AppDbContext db, CancellationToken ct = default)

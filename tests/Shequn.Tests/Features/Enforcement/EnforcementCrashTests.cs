@@ -81,6 +81,21 @@ public abstract class EnforcementCrashTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task OneBatch_WithTwoWorkspaces_IsAppliedWholeAndEachGetsItsCase()
+    {
+        var (ws1, c1) = await SetupAsync();
+        var (ws2, c2) = await SetupAsync();
+        await IngestAsync(Post(ws1, c1, "sbx-two-a", EnforcementRulesTests.Ad), Post(ws2, c2, "sbx-two-b", EnforcementRulesTests.Ad),
+            Post(ws1, c1, "sbx-two-c", "大家好"));
+
+        // One batch, not the one-by-one retry: the rules must leave the context as they found it for the final save.
+        Assert.Equal(3, await factory.Services.GetRequiredService<EventProcessor>().ProcessBatchAsync(EventProcessor.BatchSize, oneByOne: false, Ct));
+
+        Assert.Single((await ReadAsync(ws1)).Cases);
+        Assert.Single((await ReadAsync(ws2)).Cases);
+    }
+
+    [Fact]
     public async Task ABatchRolledBackAfterEnforcing_IsEnforcedOnceWhenReadAgain()
     {
         var (ws, community) = await SetupAsync();

@@ -1,0 +1,235 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Outbox;
+using Shequn.Features.Tasks;
+using Shequn.Features.Workspaces;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Scripts;
+
+/// <summary>Keyword auto-replies at run time (section <c>AutoReplies</c>).</summary>
+public sealed class AutoReplyOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>A message processed this long after it was posted (a backlog, an import, the demo's history) gets no reply.</summary>
+    public TimeSpan LateAfter { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>
+/// Answers members' messages that match an auto-reply rule, as a reaction of the event processor: it runs inside the
+/// transaction that moves the checkpoint, so each reply (key <c>event:{seq}:autoreply:0</c>), each cooldown row and
+/// each script use count is written exactly once across crashes and app processes. Staff and the bot (<c>FromStaff</c>)
+/// get no replies; the first enabled rule in scope (by priority) that matches answers, one per message.
+/// <list type="bullet">
+/// <item>Cooldown: per rule and community, kept in <see cref="AutoReplyCooldown"/> by the event's time; a match within
+/// it gets nothing.</item>
+/// <item>Quiet hours (workspace time zone): <see cref="QuietHoursMode.Hold"/> enqueues the reply due at the end of the
+/// quiet hours (<see cref="OutboundAction.NextAttemptAt"/>), and the cooldown runs from then (one held reply per rule and
+/// community, however many ask during the night); <see cref="QuietHoursMode.Skip"/>
+/// sends nothing and leaves the cooldown as it was.</item>
+/// <item>Let a human answer: a reply action that is a staff task from the start (<see cref="ActionStatus.Task"/>, so
+/// nothing is sent), with its <see cref="StaffTask"/> routed like the dispatcher's; the text to paste is the rule's reply
+/// when it has one. Quiet hours do not apply, and the cooldown is per member: within it, a member's further matching
+/// messages in the community make no second task, while every other member's complaint still reaches a person.</item>
+/// </list>
+/// </summary>
+public sealed class AutoReplyReaction(
+    WorkspaceZones zones,
+    JsonStringLocalizerFactory strings,
+    TimeProvider time,
+    IOptions<AutoReplyOptions> options,
+    IOptions<TasksOptions> tasks) : IBatchReaction
+{
+    public const string ReactionName = "autoreply";
+    private const int ExcerptLength = 80;
+
+    public async Task<int> ReactAsync(AppDbContext db, IReadOnlyList<CommunityEvent> events, EventEffects effects, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(effects);
+        if (!options.Value.Enabled)
+            return 0;
+        var now = time.GetUtcNow().UtcDateTime;
+        var candidates = events.Where(e => e.Kind == EventKind.MessagePosted && !e.FromStaff && e.UserId is not null
+                && !string.IsNullOrWhiteSpace(e.Text) && now - e.OccurredAt <= options.Value.LateAfter
+                && effects.CommunityOf.GetValueOrDefault(e.Seq) is { State: not CommunityState.Dissolved })
+            .ToList();
+        if (candidates.Count == 0)
+            return 0;
+        var added = 0;
+        foreach (var group in candidates.GroupBy(e => e.WorkspaceId))
+        {
+            var ws = group.Key;
+            var rules = await db.Set<AutoReplyRule>().AsNoTracking().Where(r => r.WorkspaceId == ws && r.Enabled)
+                .OrderBy(r => r.Priority).ThenBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(ct);
+            if (rules.Count == 0)
+                continue;
+            var uses = new Dictionary<Guid, int>();
+            var handedOff = new HashSet<(Guid, string)>();
+            foreach (var e in group)
+            {
+                var community = effects.CommunityOf[e.Seq]!;
+                if (AutoReplyMatcher.First(rules, e.Text!, community.Id) is not { } rule)
+                    continue;
+                if (await AnswerAsync(db, e, community, rule, now, uses, handedOff, ct))
+                    added++;
+            }
+            await ScriptLibrary.CountUsesAsync(db, uses, ct);
+        }
+        return added;
+    }
+
+    private async Task<bool> AnswerAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
+        Dictionary<Guid, int> uses, HashSet<(Guid, string)> handedOff, CancellationToken ct)
+    {
+        var key = $"event:{e.Seq}:{ReactionName}:0";
+        var (text, scriptId) = await ReplyTextAsync(db, e, community, rule, ct);
+        if (rule.HumanHandoff)
+        {
+            if (await HandedOffRecentlyAsync(db, e, community, rule, now, handedOff, ct))
+                return false;
+            handedOff.Add((community.Id, e.UserId!));
+            await HandOffAsync(db, e, community, text, key, now, ct);
+            return true;
+        }
+        if (string.IsNullOrWhiteSpace(text))
+            return false;
+
+        var cooldown = await db.Set<AutoReplyCooldown>().FindAsync([rule.Id, community.Id], ct);
+        if (cooldown is not null && e.OccurredAt - cooldown.LastReplyAt < TimeSpan.FromSeconds(rule.CooldownSeconds))
+            return false;
+        var due = now;
+        if (QuietUntil(rule, e.OccurredAt, await zones.GetAsync(e.WorkspaceId, ct)) is { } end)
+        {
+            if (rule.QuietMode == QuietHoursMode.Skip)
+                return false;
+            due = end;
+        }
+        // A held reply counts from when it goes out, so a night of questions gets one answer in the morning, not one each.
+        var answeredAt = due > e.OccurredAt ? due : e.OccurredAt;
+        if (cooldown is null)
+            db.Set<AutoReplyCooldown>().Add(new AutoReplyCooldown { WorkspaceId = e.WorkspaceId, RuleId = rule.Id, CommunityId = community.Id, LastReplyAt = answeredAt });
+        else
+            cooldown.LastReplyAt = answeredAt;
+
+        var payload = new ActionPayload(Text: text, MessageId: e.MessageId);
+        var action = OutboundAction.Create(e.WorkspaceId, community.Id, e.MessageId is null ? ActionKind.Send : ActionKind.Reply, payload, key);
+        action.CausedByEventSeq = e.Seq;
+        action.NextAttemptAt = due;
+        db.Set<OutboundAction>().Add(action);
+        if (scriptId is { } sid)
+            uses[sid] = uses.GetValueOrDefault(sid) + 1;
+        return true;
+    }
+
+    /// <summary>The rule's reply rendered for this member and community; the script it came from, if any.</summary>
+    private static async Task<(string? Text, Guid? ScriptId)> ReplyTextAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, CancellationToken ct)
+    {
+        string? raw = rule.ReplyText;
+        Guid? scriptId = null;
+        if (rule.ScriptId is { } sid && await ScriptLibrary.TextOfScriptAsync(db, e.WorkspaceId, sid, community.Id, ct) is { } choice)
+        {
+            raw = choice.Text;
+            scriptId = sid;
+        }
+        if (raw is null)
+            return (null, null);
+        var values = new Dictionary<string, string?>
+        {
+            [ScriptText.Nickname] = e.UserName,
+            [ScriptText.Member] = e.UserName,
+            [ScriptText.Community] = community.Name,
+        };
+        var used = ScriptText.Used(raw);
+        if (used.Contains(ScriptText.Intro))
+            values[ScriptText.Intro] = ScriptText.Render((await ScriptLibrary.TextForAsync(db, e.WorkspaceId, community.Id, ScriptCategory.Intro, ct))?.Text ?? "", values);
+        if (used.Contains(ScriptText.Rules))
+            values[ScriptText.Rules] = ScriptText.Render((await ScriptLibrary.TextForAsync(db, e.WorkspaceId, community.Id, ScriptCategory.Rules, ct))?.Text ?? "", values);
+        var text = ScriptText.Render(raw, values);
+        return (text.Length > OutboundAction.TextMaxLength ? text[..OutboundAction.TextMaxLength] : text, scriptId);
+    }
+
+    /// <summary>
+    /// Whether this member already has a reply waiting for staff in this community from within the rule's cooldown (in
+    /// this batch, or a task-status reply caused by their message): several messages of one complaint make one task.
+    /// </summary>
+    private static async Task<bool> HandedOffRecentlyAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
+        HashSet<(Guid, string)> handedOff, CancellationToken ct)
+    {
+        if (rule.CooldownSeconds <= 0)
+            return false;
+        if (handedOff.Contains((community.Id, e.UserId!)))
+            return true;
+        var since = now - TimeSpan.FromSeconds(rule.CooldownSeconds);
+        var ws = e.WorkspaceId;
+        return await db.Set<OutboundAction>().IgnoreQueryFilters()
+            .Where(a => a.WorkspaceId == ws && a.CommunityId == community.Id && a.CreatedAt >= since && a.Kind == ActionKind.Reply
+                && a.Status == ActionStatus.Task && a.CausedByEventSeq != null)
+            .Join(db.Set<CommunityEvent>(), a => a.CausedByEventSeq, ev => (long?)ev.Seq, (a, ev) => ev.UserId)
+            .AnyAsync(u => u == e.UserId, ct);
+    }
+
+    /// <summary>A reply for staff to write: the action is a task from the start, so the dispatcher never sends it.</summary>
+    private async Task HandOffAsync(AppDbContext db, CommunityEvent e, Community community, string? suggested, string key, DateTime now, CancellationToken ct)
+    {
+        var (staffId, role) = await TaskRouting.AssignAsync(db, e.WorkspaceId, community.Id, ActionKind.Reply, ct);
+        var culture = await db.Users.Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct);
+        var table = strings.Table(culture);
+        var format = CultureInfo.GetCultureInfo(Cultures.Normalize(culture));
+        var author = e.UserName ?? e.UserId ?? "?";
+        var excerpt = e.Text!.Length <= ExcerptLength ? e.Text : e.Text[..ExcerptLength] + "…";
+        var text = string.IsNullOrWhiteSpace(suggested)
+            ? string.Format(format, table["Scripts.Handoff.Task"], author, community.Name)
+            : suggested;
+        var payload = new ActionPayload(Text: suggested, MessageId: e.MessageId) { TaskText = text };
+        var action = OutboundAction.Create(e.WorkspaceId, community.Id, ActionKind.Reply, payload, key);
+        action.Status = ActionStatus.Task;
+        action.CausedByEventSeq = e.Seq;
+        db.Set<OutboundAction>().Add(action);
+        db.Set<StaffTask>().Add(new StaffTask
+        {
+            WorkspaceId = e.WorkspaceId,
+            CommunityId = community.Id,
+            ActionId = action.Id,
+            Kind = ActionKind.Reply,
+            Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!,
+            Context = EventEffects.Clip(string.Format(format, table["Scripts.Handoff.Context"], author, excerpt), 1000),
+            AssignedRole = role,
+            AssignedStaffId = staffId,
+            CreatedAt = now,
+            DueAt = now + tasks.Value.DueAfter(ActionKind.Reply),
+        });
+    }
+
+    /// <summary>When the rule's quiet hours around <paramref name="at"/> end (UTC), or null when <paramref name="at"/> is outside them.</summary>
+    public static DateTime? QuietUntil(AutoReplyRule rule, DateTime at, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(zone);
+        if (rule.QuietFromMinute is not { } from || rule.QuietToMinute is not { } to || from == to)
+            return null;
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc), zone);
+        var minute = local.Hour * 60 + local.Minute;
+        var inside = from < to ? minute >= from && minute < to : minute >= from || minute < to;
+        if (!inside)
+            return null;
+        var end = local.Date.AddMinutes(to);
+        if (end <= local)
+            end = end.AddDays(1);
+        try
+        {
+            return TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(end, DateTimeKind.Unspecified), zone);
+        }
+        catch (ArgumentException)
+        {
+            // The end falls in a daylight-saving gap: an hour later exists.
+            return TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(end.AddHours(1), DateTimeKind.Unspecified), zone);
+        }
+    }
+}
