@@ -29,7 +29,7 @@ public sealed record PersonalDataExport(
     IReadOnlyList<PersonalMessage> Messages,
     IReadOnlyList<PersonalCase> Cases);
 
-/// <summary>What an erasure removed and scrubbed.</summary>
+/// <summary>What an erasure removed and scrubbed (events: log rows and questions).</summary>
 public sealed record ErasureResult(int EventsScrubbed, int CasesScrubbed, int BlacklistEntriesScrubbed);
 
 public enum PersonalDataOutcome
@@ -136,6 +136,12 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
                 .Where(b => b.WorkspaceId == ws && b.Platform == platform && b.UserId == userId)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.UserName, (string?)null), ct);
         }
+        // Questions the member asked keep their times (the response-rate figures) but lose who and what.
+        events += await db.Set<Responses.MemberQuestion>().Where(q => q.WorkspaceId == ws && q.MemberId == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(q => q.UserId, pseudonym).SetProperty(q => q.UserName, (string?)null).SetProperty(q => q.Text, ""), ct);
+        events += await db.Set<Responses.MemberQuestion>().Where(q => q.WorkspaceId == ws && q.AnsweredByMemberId == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(q => q.AnsweredByUserId, pseudonym).SetProperty(q => q.AnsweredByName, (string?)null)
+                .SetProperty(q => q.AnsweredByMemberId, (Guid?)null), ct);
         cases += await db.Set<ModerationCase>().IgnoreQueryFilters().Where(c => c.WorkspaceId == ws && c.MemberId == id)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.UserName, (string?)null).SetProperty(c => c.Text, (string?)null).SetProperty(c => c.MemberId, (Guid?)null), ct);
         // The member row and everything hanging off it (memberships, identities, tags, activity, daily speakers) go.

@@ -66,19 +66,23 @@ public sealed class ResponseBoard(AppDbContext db, ResponsesOptions options, Wor
         return me.SeesAllCommunities ? questions : questions.Where(q => db.Visible(me).Any(c => c.Id == q.CommunityId));
     }
 
-    /// <summary>Questions still waiting for an answer, oldest first; null when the viewer may not see them.</summary>
+    /// <summary>
+    /// Questions still waiting for an answer, asked within <see cref="ResponsesOptions.QueueAge"/>, oldest first; null when
+    /// the viewer may not see them.
+    /// </summary>
     public async Task<Page<WaitingQuestionDto>?> WaitingAsync(Guid? communityId, int? page, int? pageSize, CancellationToken ct)
     {
         var me = await MeAsync(ct);
         if (!MaySeeQueue(me))
             return null;
-        var query = Visible(me!).Where(q => q.AnsweredAt == null && q.DismissedAt == null);
+        var now = time.GetUtcNow().UtcDateTime;
+        var since = now - options.QueueAge;
+        var query = Visible(me!).Where(q => q.AnsweredAt == null && q.DismissedAt == null && q.AskedAt >= since);
         if (communityId is { } c)
             query = query.Where(q => q.CommunityId == c);
         var rows = await query.OrderBy(q => q.AskedAt).ThenBy(q => q.EventSeq).ToPageAsync(page, pageSize, ct);
         var ids = rows.Items.Select(q => q.CommunityId).Distinct().ToList();
         var names = await db.Communities.AsNoTracking().Where(x => ids.Contains(x.Id)).ToDictionaryAsync(x => x.Id, x => x.Name, ct);
-        var now = time.GetUtcNow().UtcDateTime;
         return new Page<WaitingQuestionDto>([.. rows.Items.Select(q => new WaitingQuestionDto(q.Id, q.CommunityId, names.GetValueOrDefault(q.CommunityId, ""),
             q.MemberId, q.UserId, q.UserName, q.MessageId, q.Text, DateTime.SpecifyKind(q.AskedAt, DateTimeKind.Utc),
             (int)Math.Max(0, (now - q.AskedAt).TotalSeconds)))], rows.Total, rows.PageNumber, rows.PageSize);

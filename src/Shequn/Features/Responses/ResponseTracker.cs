@@ -18,6 +18,12 @@ public sealed class ResponsesOptions
 
     /// <summary>The response rate counts questions answered within this time.</summary>
     public TimeSpan Target { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The queue of waiting questions shows those asked within this long; older ones are past answering in the chat
+    /// (they still count as unanswered in the figures). Keeps an imported history from burying today's questions.
+    /// </summary>
+    public TimeSpan QueueAge { get; set; } = TimeSpan.FromDays(3);
 }
 
 /// <summary>

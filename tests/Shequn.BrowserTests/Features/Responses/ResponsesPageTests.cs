@@ -27,8 +27,9 @@ public sealed class ResponsesPageTests(ConsoleApp app)
                 platform = "sandbox",
                 id = "browser-q-" + Guid.NewGuid().ToString("N"),
                 kind = "messagePosted",
-                // Older than the demo's 90 days of history, so that it heads the queue (oldest first).
-                occurredAt = DateTimeOffset.UtcNow.AddDays(-100),
+                // Just inside the queue's three days and older than nearly all the demo's waiting questions, so that it
+                // heads the queue (oldest first).
+                occurredAt = DateTimeOffset.UtcNow.AddDays(-3).AddMinutes(2),
                 communityId = community,
                 user = new { id = "browser-member-" + Guid.NewGuid().ToString("N")[..6], name = "手机测试会员" },
                 message = new { id = "browser-msg-" + Guid.NewGuid().ToString("N")[..8], kind = "text", text },

@@ -32,7 +32,7 @@ public abstract class PersonalDataTests(ShequnFactory factory)
         await (await ws.Owner.Api.PostJsonAsync("/api/events", new[]
         {
             Event(community, "a", "memberJoined", "u-ann", "Ann"),
-            Event(community, "a1", "messagePosted", "u-ann", "Ann", "我的电话是 13800001111"),
+            Event(community, "a1", "messagePosted", "u-ann", "Ann", "我的电话是 13800001111，能帮我查下订单吗？"),
             Event(community, "b", "memberJoined", "u-bob", "Bob", actor: new { id = "u-ann", name = "Ann" }),
             Event(community, "b1", "messagePosted", "u-bob", "Bob", "谢谢 Ann 拉我进群"),
         })).ReadAsync<IngestResponse>();
@@ -56,7 +56,7 @@ public abstract class PersonalDataTests(ShequnFactory factory)
         Assert.Equal("Ann", export.Member.DisplayName);
         Assert.Equal([new PersonalIdentity(ChatPlatform.Sandbox, "u-ann")], export.Identities);
         Assert.Equal(community, Assert.Single(export.Member.Memberships).CommunityId);
-        Assert.Equal("我的电话是 13800001111", Assert.Single(export.Messages).Text);
+        Assert.Equal("我的电话是 13800001111，能帮我查下订单吗？", Assert.Single(export.Messages).Text);
         Assert.Equal("个人信息群", export.Messages[0].Community);
 
         var subOwner = await ws.AddStaffAsync(StaffRole.SubOwner, "副群主", community);
@@ -76,7 +76,11 @@ public abstract class PersonalDataTests(ShequnFactory factory)
 
         var result = await (await ws.Owner.Api.PostJsonAsync($"/api/members/{ann}/erase", new { })).ReadAsync<ErasureResult>();
 
-        Assert.Equal(3, result.EventsScrubbed); // her join, her message, and Bob's join that named her as the inviter
+        // Her join, her message, Bob's join that named her as the inviter, and her question waiting for an answer.
+        Assert.Equal(4, result.EventsScrubbed);
+        var question = await ReadAsync(db => db.Set<Shequn.Features.Responses.MemberQuestion>().AsNoTracking().SingleAsync(q => q.WorkspaceId == ws.Id, Ct));
+        Assert.Equal(("", null), (question.Text, question.UserName));
+        Assert.StartsWith("erased:", question.UserId);
         Assert.Equal(HttpStatusCode.NotFound, (await ws.Owner.Api.GetAsync($"/api/members/{ann}", Ct)).StatusCode);
         var events = await ReadAsync(db => db.Set<CommunityEvent>().AsNoTracking().Where(e => e.WorkspaceId == ws.Id).OrderBy(e => e.Seq).ToListAsync(Ct));
         Assert.DoesNotContain(events, e => e.UserId == "u-ann" || e.ActorId == "u-ann" || e.UserName == "Ann" || e.ActorName == "Ann");
