@@ -106,6 +106,20 @@ public abstract class ResponseTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task TheQueue_ShowsTheLastThreeDays_OlderQuestionsStayInTheFigures()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "历史群");
+        var now = DateTime.UtcNow;
+        await PostAtAsync(ws.Id, community, "u-old", "老会员", "上周的活动还有吗？", now.AddDays(-4));
+        await PostAtAsync(ws.Id, community, "u-new", "新会员", "今天几点开播？", now.AddHours(-2));
+        await CaughtUpAsync();
+
+        Assert.Equal(["今天几点开播？"], (await WaitingAsync(ws.Owner)).Items.Select(q => q.Text));
+        Assert.Equal(2, await DbAsync(ws.Id, db => db.Set<MemberQuestion>().CountAsync(q => q.WorkspaceId == ws.Id && q.AnsweredAt == null, Ct)));
+    }
+
+    [Fact]
     public async Task StaffMessageOutsideTheWindow_AnswersNothing_ButAReplyDoes()
     {
         var ws = await factory.NewWorkspaceAsync();
