@@ -48,7 +48,7 @@ public sealed class ResponsesPageTests(ConsoleApp app)
             await page.GetByTestId("responses-refresh").ClickAsync();
         }
         await card.WaitForAsync();
-        Assert.Contains("100 天", await card.GetByTestId("responses-age").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("2 天", await card.GetByTestId("responses-age").InnerTextAsync(), StringComparison.Ordinal);
         await page.GetByTestId("responses-refresh").AssertReachableAsync(Width, "responses: refresh");
         await card.GetByTestId("responses-dismiss").AssertReachableAsync(Width, "responses: dismiss");
         await page.AssertFitsAsync(Width, "responses as owner");
