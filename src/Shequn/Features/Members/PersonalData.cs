@@ -29,7 +29,7 @@ public sealed record PersonalDataExport(
     IReadOnlyList<PersonalMessage> Messages,
     IReadOnlyList<PersonalCase> Cases);
 
-/// <summary>What an erasure removed and scrubbed (events: log rows and questions).</summary>
+/// <summary>What an erasure removed and scrubbed (events: log rows, questions and the ritual's newcomer rows).</summary>
 public sealed record ErasureResult(int EventsScrubbed, int CasesScrubbed, int BlacklistEntriesScrubbed);
 
 public enum PersonalDataOutcome
@@ -132,6 +132,9 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
                 .Where(c => c.WorkspaceId == ws && c.Platform == platform && c.UserId == userId)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.UserId, pseudonym).SetProperty(c => c.UserName, (string?)null)
                     .SetProperty(c => c.Text, (string?)null).SetProperty(c => c.MemberId, (Guid?)null), ct);
+            events += await db.Set<Ritual.RitualNewcomer>()
+                .Where(n => n.WorkspaceId == ws && n.Platform == platform && n.UserId == userId)
+                .ExecuteUpdateAsync(s => s.SetProperty(n => n.UserId, pseudonym).SetProperty(n => n.Nickname, (string?)null), ct);
             blacklist += await db.Set<BlacklistEntry>().IgnoreQueryFilters()
                 .Where(b => b.WorkspaceId == ws && b.Platform == platform && b.UserId == userId)
                 .ExecuteUpdateAsync(s => s.SetProperty(b => b.UserName, (string?)null), ct);
