@@ -10,21 +10,30 @@ public static class QuietHours
     /// <summary>When a message due at <paramref name="dueUtc"/> may go out: then, or the end of the quiet hours it falls in.</summary>
     public static DateTime Hold(DateTime dueUtc, TimeZoneInfo zone, RitualSettings s)
     {
-        ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(s);
-        if (!s.QuietHoursEnabled || s.QuietStartMinute == s.QuietEndMinute)
-            return dueUtc;
-        var utc = DateTime.SpecifyKind(dueUtc, DateTimeKind.Utc);
-        var local = TimeZoneInfo.ConvertTimeFromUtc(utc, zone);
+        return s.QuietHoursEnabled ? EndOf(s.QuietStartMinute, s.QuietEndMinute, dueUtc, zone) ?? dueUtc : dueUtc;
+    }
+
+    /// <summary>
+    /// The end (UTC) of the quiet hours [start, end) (minutes after midnight in <paramref name="zone"/>, possibly spanning
+    /// midnight) that <paramref name="utc"/> falls in, or null when it falls outside them. Shared by the joining ritual
+    /// and auto-replies.
+    /// </summary>
+    public static DateTime? EndOf(int start, int end, DateTime utc, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        if (start == end)
+            return null;
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone);
         var minute = (int)local.TimeOfDay.TotalMinutes;
-        if (!Contains(s.QuietStartMinute, s.QuietEndMinute, minute))
-            return dueUtc;
+        if (!Contains(start, end, minute))
+            return null;
         // Spanning midnight and still before it: the quiet hours end tomorrow morning.
-        var day = s.QuietStartMinute > s.QuietEndMinute && minute >= s.QuietStartMinute ? local.Date.AddDays(1) : local.Date;
-        var end = DateTime.SpecifyKind(day.AddMinutes(s.QuietEndMinute), DateTimeKind.Unspecified);
+        var day = start > end && minute >= start ? local.Date.AddDays(1) : local.Date;
+        var endsAt = DateTime.SpecifyKind(day.AddMinutes(end), DateTimeKind.Unspecified);
         // A clock change can skip the end of the quiet hours: the first valid minute after it.
-        while (zone.IsInvalidTime(end))
-            end = end.AddMinutes(1);
-        return TimeZoneInfo.ConvertTimeToUtc(end, zone);
+        while (zone.IsInvalidTime(endsAt))
+            endsAt = endsAt.AddMinutes(1);
+        return TimeZoneInfo.ConvertTimeToUtc(endsAt, zone);
     }
 }

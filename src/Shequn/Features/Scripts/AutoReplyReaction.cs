@@ -211,25 +211,6 @@ public sealed class AutoReplyReaction(
     public static DateTime? QuietUntil(AutoReplyRule rule, DateTime at, TimeZoneInfo zone)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        ArgumentNullException.ThrowIfNull(zone);
-        if (rule.QuietFromMinute is not { } from || rule.QuietToMinute is not { } to || from == to)
-            return null;
-        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc), zone);
-        var minute = local.Hour * 60 + local.Minute;
-        var inside = from < to ? minute >= from && minute < to : minute >= from || minute < to;
-        if (!inside)
-            return null;
-        var end = local.Date.AddMinutes(to);
-        if (end <= local)
-            end = end.AddDays(1);
-        try
-        {
-            return TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(end, DateTimeKind.Unspecified), zone);
-        }
-        catch (ArgumentException)
-        {
-            // The end falls in a daylight-saving gap: an hour later exists.
-            return TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(end.AddHours(1), DateTimeKind.Unspecified), zone);
-        }
+        return rule.QuietFromMinute is { } from && rule.QuietToMinute is { } to ? Ritual.QuietHours.EndOf(from, to, at, zone) : null;
     }
 }
