@@ -76,12 +76,14 @@ internal sealed class MemberConfiguration : IEntityTypeConfiguration<Member>
         b.Property(e => e.DisplayName).HasMaxLength(Member.NameMaxLength);
         b.Property(e => e.City).HasMaxLength(Member.FieldMaxLength);
         b.Property(e => e.Industry).HasMaxLength(Member.FieldMaxLength);
+        b.Property(e => e.Phone).HasMaxLength(Member.PhoneMaxLength);
         b.Property(e => e.Channel).HasMaxLength(Member.FieldMaxLength);
         b.Property(e => e.Organisations).HasMaxLength(Member.FieldMaxLength);
         b.Property(e => e.LegalHoldReason).HasMaxLength(PersonalData.ReasonMaxLength);
         b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(e => new { e.WorkspaceId, e.DisplayName });
         b.HasIndex(e => new { e.WorkspaceId, e.City });
+        b.HasIndex(e => new { e.WorkspaceId, e.Phone });
     }
 }
 

@@ -42,12 +42,16 @@ public sealed class Member : IWorkspaceOwned, IAudited
 {
     public const int NameMaxLength = 100;
     public const int FieldMaxLength = 200;
+    public const int PhoneMaxLength = 30;
 
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid WorkspaceId { get; set; }
     public required string DisplayName { get; set; }
     public string? City { get; set; }
     public string? Industry { get; set; }
+
+    /// <summary>Personal data: masked in lists, shown only to roles allowed to see it (each reveal logged).</summary>
+    public string? Phone { get; set; }
     public MemberNeeds Needs { get; set; }
     public string? Channel { get; set; }
     public string? Organisations { get; set; }

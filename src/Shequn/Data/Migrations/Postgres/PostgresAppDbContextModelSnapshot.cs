@@ -1264,6 +1264,10 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("Phone")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
                     b.Property<int>("Stage")
                         .HasColumnType("integer");
 
@@ -1278,6 +1282,8 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "City");
 
                     b.HasIndex("WorkspaceId", "DisplayName");
+
+                    b.HasIndex("WorkspaceId", "Phone");
 
                     b.ToTable("Members");
                 });

@@ -1247,6 +1247,10 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Phone")
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Stage")
                         .HasColumnType("INTEGER");
 
@@ -1261,6 +1265,8 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasIndex("WorkspaceId", "City");
 
                     b.HasIndex("WorkspaceId", "DisplayName");
+
+                    b.HasIndex("WorkspaceId", "Phone");
 
                     b.ToTable("Members");
                 });
