@@ -1,5 +1,6 @@
 using Shequn.Features.Communities;
 using Shequn.Features.Outbox;
+using Shequn.Platform.Api;
 
 namespace Shequn.Connectors;
 
@@ -38,12 +39,32 @@ public interface IConnector
 }
 
 /// <summary>A platform refused or failed, in one of the categories the dispatcher acts on.</summary>
-public sealed class ConnectorException(ErrorCategory category, string message, TimeSpan? retryAfter = null) : Exception(message)
+public sealed class ConnectorException : Exception
 {
-    public ErrorCategory Category { get; } = category;
+    /// <summary>A failure in the platform's own words (shown as they are).</summary>
+    public ConnectorException(ErrorCategory category, string message, TimeSpan? retryAfter = null)
+        : base(message)
+    {
+        Category = category;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>A failure in Shequn's words: English for the API and logs, the reason for the console.</summary>
+    public ConnectorException(ErrorCategory category, Reason reason)
+        : base(reason?.English)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        Category = category;
+        Reason = reason;
+    }
+
+    public ErrorCategory Category { get; }
 
     /// <summary>For <see cref="ErrorCategory.RateLimited"/>: how long the platform asked us to wait.</summary>
-    public TimeSpan? RetryAfter { get; } = retryAfter;
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>Set when the words are Shequn's own rather than the platform's.</summary>
+    public Reason? Reason { get; }
 }
 
 /// <summary>The connector of each platform (the last registered wins, so a test host can replace one).</summary>

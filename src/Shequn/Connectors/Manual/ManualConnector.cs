@@ -1,5 +1,6 @@
 using Shequn.Features.Communities;
 using Shequn.Features.Outbox;
+using Shequn.Platform.Api;
 
 namespace Shequn.Connectors.Manual;
 
@@ -23,5 +24,5 @@ public sealed class ManualConnector : IConnector
     public bool DeduplicatesSends => false;
 
     public Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct) =>
-        throw new ConnectorException(ErrorCategory.Configuration, $"Manual groups have no API: {call.Kind} is a staff task.");
+        throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.Manual", $"Manual groups have no API: {call.Kind} is a staff task.", ActionError.Kind(call.Kind)));
 }

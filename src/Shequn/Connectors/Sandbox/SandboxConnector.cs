@@ -3,6 +3,7 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Outbox;
+using Shequn.Platform.Api;
 
 namespace Shequn.Connectors.Sandbox;
 
@@ -90,7 +91,7 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
                 e.ActorName = BotName;
                 break;
             default:
-                throw new ConnectorException(ErrorCategory.Configuration, $"The Sandbox cannot {call.Kind}.");
+                throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.Cannot", $"The Sandbox cannot {call.Kind}.", new Reason("Platform.Sandbox", "The Sandbox"), ActionError.Kind(call.Kind)));
         }
         await ingestor.IngestAsync([e], ct);
         return e.MessageId;

@@ -5,6 +5,7 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Outbox;
+using Shequn.Platform.Api;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
@@ -42,9 +43,9 @@ public sealed partial class TelegramConnector(
     public async Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct)
     {
         var bot = await bots.ForCommunityAsync(call.WorkspaceId, call.CommunityId, ct)
-            ?? throw new ConnectorException(ErrorCategory.Configuration, "No connected Telegram bot serves this workspace: connect one, or reconnect it if its token was revoked.");
+            ?? throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.TelegramNoBot", "No connected Telegram bot serves this workspace: connect one, or reconnect it if its token was revoked."));
         if (string.IsNullOrEmpty(call.ChatId) || !long.TryParse(call.ChatId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var chatId))
-            throw new ConnectorException(ErrorCategory.Configuration, "This community is not linked to a Telegram chat yet.");
+            throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.TelegramNotLinked", "This community is not linked to a Telegram chat yet."));
         try
         {
             return await DoAsync(bot, chatId, call, ct);
@@ -150,7 +151,7 @@ public sealed partial class TelegramConnector(
             case ActionKind.CreateInviteLink:
                 {
                     if (p.MemberLimit is not null && p.JoinRequest == true)
-                        throw new ConnectorException(ErrorCategory.Permanent, "A link that needs approval cannot have a member limit (Telegram refuses member_limit with creates_join_request).");
+                        throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.TelegramApprovalLimit", "A link that needs approval cannot have a member limit (Telegram refuses member_limit with creates_join_request)."));
                     var link = await bot.CreateChatInviteLink(chatId, p.Name, p.Until?.UtcDateTime, p.MemberLimit, p.JoinRequest == true, ct);
                     return link.InviteLink;
                 }
@@ -179,7 +180,7 @@ public sealed partial class TelegramConnector(
                 }
                 return null;
             default:
-                throw new ConnectorException(ErrorCategory.Configuration, $"Telegram cannot {call.Kind}.");
+                throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.Cannot", $"Telegram cannot {call.Kind}.", new Reason("Platform.Telegram", "Telegram"), ActionError.Kind(call.Kind)));
         }
     }
 
@@ -192,13 +193,13 @@ public sealed partial class TelegramConnector(
         var last = id?[((id.LastIndexOf(':') + 1))..];
         return int.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
-            : throw new ConnectorException(ErrorCategory.Permanent, $"'{id}' is not a Telegram message id.");
+            : throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.TelegramMessageId", $"'{id}' is not a Telegram message id.", id ?? ""));
     }
 
     private static long UserId(string? id) =>
         long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n
-            : throw new ConnectorException(ErrorCategory.Permanent, $"'{id}' is not a Telegram user id.");
+            : throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.TelegramUserId", $"'{id}' is not a Telegram user id.", id ?? ""));
 
     private static CommunityEvent BotMessage(ConnectorCall call, long chatId, Message message, ActionPayload p) => new()
     {

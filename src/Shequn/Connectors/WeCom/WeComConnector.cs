@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Outbox;
+using Shequn.Platform.Api;
 
 namespace Shequn.Connectors.WeCom;
 
@@ -36,27 +37,27 @@ public sealed class WeComConnector(IServiceScopeFactory scopes, WeComApi api, We
     {
         var text = call.Payload.Text ?? "";
         if (text.Length == 0)
-            throw new ConnectorException(ErrorCategory.Permanent, "WeCom needs text for a group message.");
+            throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.WeComNeedsText", "WeCom needs text for a group message."));
         if (Encoding.UTF8.GetByteCount(text) > TextMaxBytes)
-            throw new ConnectorException(ErrorCategory.Permanent, $"WeCom takes at most {TextMaxBytes} bytes of text in a group message.");
+            throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.WeComTextTooLong", $"WeCom takes at most {TextMaxBytes} bytes of text in a group message.", TextMaxBytes));
         if (call.ChatId is null)
-            throw new ConnectorException(ErrorCategory.Configuration, "This community is not linked to a WeCom customer group.");
+            throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.WeComNotLinked", "This community is not linked to a WeCom customer group."));
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var chat = await db.Set<WeComChat>().IgnoreQueryFilters()
             .Where(c => c.WorkspaceId == call.WorkspaceId && c.ChatId == call.ChatId && !c.Dismissed).FirstOrDefaultAsync(ct)
-            ?? throw new ConnectorException(ErrorCategory.Configuration, "No connected WeCom corp has this customer group.");
+            ?? throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.WeComNoCorp", "No connected WeCom corp has this customer group."));
         var connection = await db.Set<WeComConnection>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == chat.ConnectionId, ct);
         var cred = secrets.Credentials(connection);
         try
         {
             // The task's sender must be the group's owner; a group not fetched yet is asked for it.
             var owner = chat.Owner ?? (await api.GetGroupChatAsync(cred, chat.ChatId, ct)).Owner
-                ?? throw new ConnectorException(ErrorCategory.Permanent, "WeCom names no owner for this group.");
+                ?? throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.WeComNoOwner", "WeCom names no owner for this group."));
             var result = await api.AddGroupMsgTemplateAsync(cred, owner, [chat.ChatId], text, ct);
             if (result.FailList?.Contains(chat.ChatId) == true)
-                throw new ConnectorException(ErrorCategory.Permanent, "WeCom refused the group for a mass-send task (fail_list).");
+                throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.WeComFailList", "WeCom refused the group for a mass-send task (fail_list)."));
             db.Add(new WeComGroupMessage
             {
                 WorkspaceId = call.WorkspaceId,

@@ -108,8 +108,10 @@ public sealed class OutboundAction : IWorkspaceOwned, IAudited
     /// <summary>The platform's ids of what was made (a message id, an invite link), on success.</summary>
     public string? PlatformIds { get; set; }
     public ErrorCategory? ErrorCategory { get; set; }
-    /// <summary>The platform's own words for the last failure.</summary>
+    /// <summary>The platform's own words for the last failure (or Shequn's, in English).</summary>
     public string? Error { get; set; }
+    /// <summary>When the words are Shequn's own: the reason the console translates (<see cref="ActionError"/>).</summary>
+    public string? ErrorReason { get; set; }
     /// <summary>The log event whose reaction this is, or null.</summary>
     public long? CausedByEventSeq { get; set; }
     /// <summary>The staff member who asked for it, or null.</summary>
@@ -159,6 +161,7 @@ internal sealed class OutboundActionConfiguration : IEntityTypeConfiguration<Out
         b.Property(a => a.LeaseOwner).HasMaxLength(100);
         b.Property(a => a.PlatformIds).HasMaxLength(1000);
         b.Property(a => a.Error).HasMaxLength(OutboundAction.ErrorMaxLength);
+        b.Property(a => a.ErrorReason).HasMaxLength(OutboundAction.ErrorMaxLength);
         b.Property(a => a.IdempotencyKey).HasMaxLength(OutboundAction.KeyMaxLength);
         b.HasIndex(a => new { a.WorkspaceId, a.IdempotencyKey }).IsUnique();
         // What the dispatcher asks: due queued actions, and sending ones whose lease ran out.

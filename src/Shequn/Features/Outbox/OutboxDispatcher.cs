@@ -5,6 +5,7 @@ using Shequn.Connectors;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
+using Shequn.Platform.Api;
 
 namespace Shequn.Features.Outbox;
 
@@ -49,6 +50,8 @@ public sealed partial class OutboxDispatcher(
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     private static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(5);
+    private static readonly Reason Interrupted = new("ActionError.Interrupted", "Interrupted while sending: it may or may not have reached the group, so it is not sent again.");
+    private static readonly string? InterruptedReason = ActionError.Store(Interrupted);
 
     // After a batch that the rate limits held back, the next claim takes about as many as could go (so waiting rows
     // are not claimed and put back over and over), and a batch in which nothing could go is followed by a pause
@@ -145,7 +148,7 @@ public sealed partial class OutboxDispatcher(
             .SetProperty(a => a.NextAttemptAt, now).SetProperty(a => a.UpdatedAt, now), ct);
         var uncertain = await expired.Where(a => !IdempotentKinds.Contains(a.Kind)).ExecuteUpdateAsync(s => s
             .SetProperty(a => a.Status, ActionStatus.Uncertain).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
-            .SetProperty(a => a.Error, "Interrupted while sending: it may or may not have reached the group, so it is not sent again.")
+            .SetProperty(a => a.Error, Interrupted.English).SetProperty(a => a.ErrorReason, InterruptedReason)
             .SetProperty(a => a.CompletedAt, now).SetProperty(a => a.UpdatedAt, now), ct);
         if (retried + uncertain > 0)
             LogRecovered(log, retried, uncertain);
@@ -207,7 +210,7 @@ public sealed partial class OutboxDispatcher(
             var platformIds = await connector.ExecuteAsync(call, timeout.Token);
             Finish(outcomes, action.Id, ActionStatus.Done, s => s
                 .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.PlatformIds, platformIds)
-                .SetProperty(a => a.ErrorCategory, (ErrorCategory?)null).SetProperty(a => a.Error, (string?)null));
+                .SetProperty(a => a.ErrorCategory, (ErrorCategory?)null).SetProperty(a => a.Error, (string?)null).SetProperty(a => a.ErrorReason, (string?)null));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -217,27 +220,32 @@ public sealed partial class OutboxDispatcher(
         catch (OperationCanceledException) when (!OutboundAction.IsIdempotent(action.Kind) && !connector.DeduplicatesSends)
         {
             // No answer in time: the platform may have acted. A send is not repeated blindly (ADR-006).
+            var seconds = Options.CallTimeout.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+            var reason = new Reason("ActionError.NoAnswer", $"No answer within {seconds} s: it may or may not have reached the group, so it is not sent again.", seconds);
+            var stored = ActionError.Store(reason);
             Finish(outcomes, action.Id, ActionStatus.Uncertain, s => s
                 .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Transient)
-                .SetProperty(a => a.Error, $"No answer within {Options.CallTimeout.TotalSeconds:0.#} s: it may or may not have reached the group, so it is not sent again."));
+                .SetProperty(a => a.Error, reason.English).SetProperty(a => a.ErrorReason, stored));
         }
         catch (Exception ex)
         {
             var (category, retryAfter) = ex is ConnectorException c ? (c.Category, c.RetryAfter) : (ErrorCategory.Transient, null);
-            var words = EventEffects.Clip(ex.Message, OutboundAction.ErrorMaxLength);
+            var failure = new Failure(category, EventEffects.Clip(ex.Message, OutboundAction.ErrorMaxLength), ActionError.Store((ex as ConnectorException)?.Reason));
+            var words = failure.Words;
             LogCallFailed(log, action.Id, action.Kind, category, words);
             switch (category)
             {
                 case ErrorCategory.RateLimited:
                     // Obeyed, never dropped, and not counted against the attempts.
-                    Requeue(outcomes, action.Id, retryAfter ?? Options.BackoffBase, action.Attempts, (category, words));
+                    Requeue(outcomes, action.Id, retryAfter ?? Options.BackoffBase, action.Attempts, failure);
                     break;
                 case ErrorCategory.Transient when attempts < Options.MaxAttempts:
-                    Requeue(outcomes, action.Id, Backoff(attempts), attempts, (category, words));
+                    Requeue(outcomes, action.Id, Backoff(attempts), attempts, failure);
                     break;
                 default:
                     Finish(outcomes, action.Id, ActionStatus.Failed, s => s
-                        .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, category).SetProperty(a => a.Error, words));
+                        .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, category).SetProperty(a => a.Error, words)
+                        .SetProperty(a => a.ErrorReason, failure.Reason));
                     break;
             }
         }
@@ -259,13 +267,16 @@ public sealed partial class OutboxDispatcher(
         {
             // Nothing reached the platform, so trying again is safe (left to the lease, a send would turn uncertain).
             var attempts = action.Attempts + 1;
-            var words = EventEffects.Clip("Could not open a staff task: " + ex.Message, OutboundAction.ErrorMaxLength);
+            var reason = new Reason("ActionError.NoTask", "Could not open a staff task: " + ex.Message, ex.Message);
+            var stored = ActionError.Store(reason);
+            var words = EventEffects.Clip(reason.English, OutboundAction.ErrorMaxLength);
             LogCallFailed(log, action.Id, action.Kind, ErrorCategory.Transient, words);
             if (attempts < Options.MaxAttempts)
-                Requeue(outcomes, action.Id, Backoff(attempts), attempts, (ErrorCategory.Transient, words));
+                Requeue(outcomes, action.Id, Backoff(attempts), attempts, new Failure(ErrorCategory.Transient, words, stored));
             else
                 Finish(outcomes, action.Id, ActionStatus.Failed, s => s
-                    .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Configuration).SetProperty(a => a.Error, words));
+                    .SetProperty(a => a.Attempts, attempts).SetProperty(a => a.ErrorCategory, ErrorCategory.Configuration).SetProperty(a => a.Error, words)
+                    .SetProperty(a => a.ErrorReason, stored));
         }
     }
 
@@ -300,8 +311,11 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
+    /// <summary>A failed call's category, words and (for Shequn's own words) stored reason.</summary>
+    private sealed record Failure(ErrorCategory Category, string? Words, string? Reason);
+
     /// <summary>Puts the action back for later; <paramref name="failure"/> null (a pacing wait) keeps the last failure's words.</summary>
-    private void Requeue(Outcomes outcomes, Guid id, TimeSpan wait, int attempts, (ErrorCategory Category, string? Words)? failure)
+    private void Requeue(Outcomes outcomes, Guid id, TimeSpan wait, int attempts, Failure? failure)
     {
         var now = time.GetUtcNow().UtcDateTime;
         outcomes.Writes.Enqueue((id, s =>
@@ -309,7 +323,7 @@ public sealed partial class OutboxDispatcher(
             s.SetProperty(a => a.Status, ActionStatus.Queued).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
                 .SetProperty(a => a.NextAttemptAt, now + wait).SetProperty(a => a.Attempts, attempts).SetProperty(a => a.UpdatedAt, now);
             if (failure is { } f)
-                s.SetProperty(a => a.ErrorCategory, f.Category).SetProperty(a => a.Error, f.Words);
+                s.SetProperty(a => a.ErrorCategory, f.Category).SetProperty(a => a.Error, f.Words).SetProperty(a => a.ErrorReason, f.Reason);
         }
         ));
         if (wait <= TimeSpan.FromSeconds(1))

@@ -159,7 +159,9 @@ public sealed class TaskInbox(AppDbContext db, TimeProvider time)
         {
             action.Status = outcome == StaffTaskStatus.Done ? ActionStatus.Done : ActionStatus.Failed;
             action.ErrorCategory = outcome == StaffTaskStatus.Done ? null : ErrorCategory.Permanent;
-            action.Error = outcome == StaffTaskStatus.Done ? null : Events.EventEffects.Clip("Staff could not do it by hand: " + note, OutboundAction.ErrorMaxLength);
+            var reason = outcome == StaffTaskStatus.Done ? null : new Platform.Api.Reason("ActionError.StaffCouldNot", "Staff could not do it by hand: " + note, note ?? "");
+            action.Error = reason is null ? null : Events.EventEffects.Clip(reason.English, OutboundAction.ErrorMaxLength);
+            action.ErrorReason = ActionError.Store(reason);
             action.CompletedAt = now;
             action.UpdatedAt = now;
         }

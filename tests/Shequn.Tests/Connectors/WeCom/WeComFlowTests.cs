@@ -437,6 +437,40 @@ public abstract class WeComFlowTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Send_InAWeComCommunityNotLinked_FailsAsConfiguration_InTheReadersLanguage()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await (await ws.Owner.Api.PostJsonAsync("/api/communities", Features.Communities.CommunityApiTests.NewCommunity("未关联群", "weCom"))).ReadAsync<CommunityDto>();
+        var callsBefore = Fake.Calls.Count;
+
+        var queued = await (await ws.Owner.Api.PostJsonAsync($"/api/communities/{community.Id}/actions", new { kind = "send", text = "大家好" })).ReadAsync<ActionDto>();
+        var failed = await SettledAsync(ws.Owner.Api, queued.Id);
+
+        Assert.Equal((ActionStatus.Failed, ErrorCategory.Configuration), (failed.Status, failed.ErrorCategory));
+        Assert.Equal("This community is not linked to a WeCom customer group.", failed.Error); // the API keeps English
+        Assert.Equal(callsBefore, Fake.Calls.Count);
+        await using var scope = factory.Services.CreateAsyncScope();
+        var row = await scope.ServiceProvider.GetRequiredService<AppDbContext>().Set<OutboundAction>().IgnoreQueryFilters().SingleAsync(a => a.Id == queued.Id, Ct);
+        var localizers = new Shequn.Platform.Localization.JsonStringLocalizerFactory();
+        Assert.Equal("这个社群还没有关联企业微信客户群。", InCulture("zh-CN", () => ActionError.Text(row, localizers.Create(typeof(Shequn.Platform.Localization.Strings)))));
+        Assert.Equal(failed.Error, InCulture("en", () => ActionError.Text(row, localizers.Create(typeof(Shequn.Platform.Localization.Strings)))));
+    }
+
+    private static string? InCulture(string culture, Func<string?> show)
+    {
+        var before = System.Globalization.CultureInfo.CurrentUICulture;
+        System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo(culture);
+        try
+        {
+            return show();
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = before;
+        }
+    }
+
+    [Fact]
     public async Task Remove_OnWeComCommunity_BecomesStaffTask_AndNothingIsCalled()
     {
         var c = await ConnectAsync();

@@ -1532,6 +1532,10 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<int?>("ErrorCategory")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ErrorReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<string>("IdempotencyKey")
                         .IsRequired()
                         .HasMaxLength(200)

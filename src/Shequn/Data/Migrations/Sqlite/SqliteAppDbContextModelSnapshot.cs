@@ -1515,6 +1515,10 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<int?>("ErrorCategory")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ErrorReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("IdempotencyKey")
                         .IsRequired()
                         .HasMaxLength(200)
