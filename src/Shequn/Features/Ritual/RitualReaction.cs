@@ -47,7 +47,7 @@ public sealed class RitualReaction(
     TimeProvider time,
     IOptions<RitualOptions> options,
     IOptions<EnforcementOptions> enforcement,
-    IOptions<TasksOptions> tasks) : IBatchReaction
+    TaskOpener opener) : IBatchReaction
 {
     public const string ReactionName = "ritual";
     public const string WelcomeKeyPrefix = "ritual:welcome:";
@@ -59,7 +59,7 @@ public sealed class RitualReaction(
 
     private RitualOptions Options => options.Value;
 
-    private TasksOptions Tasks => tasks.Value;
+    private TaskOpener Opener => opener;
 
     public static string Key(long seq, int step) => $"event:{seq}:{ReactionName}:{step}";
 
@@ -287,39 +287,9 @@ public sealed class RitualReaction(
         /// </summary>
         private async Task IntroduceAsync(CommunityEvent e, Community community, RitualSettings s, CancellationToken ct)
         {
-            (Guid StaffId, CommunityRole? Role) assignee;
-            try
-            {
-                assignee = await TaskRouting.AssignAsync(db, ws, community.Id, ActionKind.Send, ct);
-            }
-            catch (InvalidOperationException)
-            {
-                return; // a workspace without an active owner: nobody to ask
-            }
-            var culture = await db.Users.Where(u => u.Id == assignee.StaffId).Select(u => u.Culture).FirstOrDefaultAsync(ct);
-            var theirs = RitualWords.For(owner.Strings, culture);
             var text = EventEffects.Clip(RitualWords.Render(_words.Introduce(s), await ValuesAsync(community, NameOf(e), null, ct)), OutboundAction.TextMaxLength)!;
-            var context = string.Format(System.Globalization.CultureInfo.InvariantCulture, theirs.Text("Ritual.TaskContext"), NameOf(e), community.Name);
-            var action = OutboundAction.Create(ws, community.Id, ActionKind.Send, new ActionPayload(Text: text) { TaskText = text }, Key(e.Seq, IntroduceStep));
-            action.Status = ActionStatus.Task;
-            action.CausedByEventSeq = e.Seq;
-            action.CreatedAt = now;
-            action.UpdatedAt = now;
-            db.Set<OutboundAction>().Add(action);
-            var due = Hold(now, s);
-            db.Set<StaffTask>().Add(new StaffTask
-            {
-                WorkspaceId = ws,
-                CommunityId = community.Id,
-                ActionId = action.Id,
-                Kind = ActionKind.Send,
-                Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!,
-                Context = EventEffects.Clip(context, 1000),
-                AssignedRole = assignee.Role,
-                AssignedStaffId = assignee.StaffId,
-                CreatedAt = now,
-                DueAt = due + owner.Tasks.DueAfter(ActionKind.Send),
-            });
+            await owner.Opener.AskAsync(db, ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), Key(e.Seq, IntroduceStep), e.Seq, now, Hold(now, s),
+                w => (text, w["Ritual.TaskContext", NameOf(e), community.Name]), ct);
         }
     }
 }

@@ -40,10 +40,9 @@ public sealed class AutoReplyOptions
 /// </summary>
 public sealed class AutoReplyReaction(
     WorkspaceZones zones,
-    JsonStringLocalizerFactory strings,
     TimeProvider time,
     IOptions<AutoReplyOptions> options,
-    IOptions<TasksOptions> tasks) : IBatchReaction
+    TaskOpener opener) : IBatchReaction
 {
     public const string ReactionName = "autoreply";
     private const int ExcerptLength = 80;
@@ -176,35 +175,12 @@ public sealed class AutoReplyReaction(
     }
 
     /// <summary>A reply for staff to write: the action is a task from the start, so the dispatcher never sends it.</summary>
-    private async Task HandOffAsync(AppDbContext db, CommunityEvent e, Community community, string? suggested, string key, DateTime now, CancellationToken ct)
+    private Task<bool> HandOffAsync(AppDbContext db, CommunityEvent e, Community community, string? suggested, string key, DateTime now, CancellationToken ct)
     {
-        var (staffId, role) = await TaskRouting.AssignAsync(db, e.WorkspaceId, community.Id, ActionKind.Reply, ct);
-        var culture = await db.Users.Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct);
-        var table = strings.Table(culture);
-        var format = CultureInfo.GetCultureInfo(Cultures.Normalize(culture));
         var author = e.UserName ?? e.UserId ?? "?";
         var excerpt = e.Text!.Length <= ExcerptLength ? e.Text : e.Text[..ExcerptLength] + "…";
-        var text = string.IsNullOrWhiteSpace(suggested)
-            ? string.Format(format, table["Scripts.Handoff.Task"], author, community.Name)
-            : suggested;
-        var payload = new ActionPayload(Text: suggested, MessageId: e.MessageId) { TaskText = text };
-        var action = OutboundAction.Create(e.WorkspaceId, community.Id, ActionKind.Reply, payload, key);
-        action.Status = ActionStatus.Task;
-        action.CausedByEventSeq = e.Seq;
-        db.Set<OutboundAction>().Add(action);
-        db.Set<StaffTask>().Add(new StaffTask
-        {
-            WorkspaceId = e.WorkspaceId,
-            CommunityId = community.Id,
-            ActionId = action.Id,
-            Kind = ActionKind.Reply,
-            Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!,
-            Context = EventEffects.Clip(string.Format(format, table["Scripts.Handoff.Context"], author, excerpt), 1000),
-            AssignedRole = role,
-            AssignedStaffId = staffId,
-            CreatedAt = now,
-            DueAt = now + tasks.Value.DueAfter(ActionKind.Reply),
-        });
+        return opener.AskAsync(db, e.WorkspaceId, community.Id, ActionKind.Reply, new ActionPayload(Text: suggested, MessageId: e.MessageId), key, e.Seq, now, now,
+            w => (string.IsNullOrWhiteSpace(suggested) ? w["Scripts.Handoff.Task", author, community.Name] : suggested, w["Scripts.Handoff.Context", author, excerpt]), ct);
     }
 
     /// <summary>When the rule's quiet hours around <paramref name="at"/> end (UTC), or null when <paramref name="at"/> is outside them.</summary>

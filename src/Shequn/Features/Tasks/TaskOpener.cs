@@ -119,6 +119,45 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         return existing ?? task;
     }
 
+    /// <summary>
+    /// A task a reaction asks of staff directly, not because a platform cannot act (introduce a newcomer, answer a
+    /// complaint by hand): the action, already in <see cref="ActionStatus.Task"/>, and its task are added to the
+    /// reaction's transaction, not saved. <paramref name="write"/> writes the text to paste and the context in the
+    /// assignee's language; the task is due <see cref="TasksOptions.DueAfter"/> after <paramref name="dueFrom"/> (later
+    /// than now when quiet hours hold it). False when the workspace has nobody to ask (no active owner).
+    /// </summary>
+    public async Task<bool> AskAsync(AppDbContext db, Guid workspaceId, Guid communityId, ActionKind kind, ActionPayload payload,
+        string idempotencyKey, long causedByEventSeq, DateTime now, DateTime dueFrom, Func<TaskWords, (string Text, string? Context)> write, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(write);
+        (Guid StaffId, CommunityRole? Role) assignee;
+        try
+        {
+            assignee = await TaskRouting.AssignAsync(db, workspaceId, communityId, kind, ct);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        var culture = await db.Users.IgnoreQueryFilters().Where(u => u.Id == assignee.StaffId).Select(u => u.Culture).SingleAsync(ct);
+        var words = new TaskWords(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), await zones.GetAsync(workspaceId, ct));
+        var (text, context) = write(words);
+        var action = OutboundAction.Create(workspaceId, communityId, kind, payload with { TaskText = text }, idempotencyKey);
+        action.Status = ActionStatus.Task;
+        action.CausedByEventSeq = causedByEventSeq;
+        action.CreatedAt = now;
+        action.UpdatedAt = now;
+        db.Set<OutboundAction>().Add(action);
+        db.Set<StaffTask>().Add(new StaffTask
+        {
+            WorkspaceId = workspaceId, CommunityId = communityId, ActionId = action.Id, Kind = kind,
+            Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!, Context = EventEffects.Clip(context, 1000),
+            AssignedRole = assignee.Role, AssignedStaffId = assignee.StaffId, CreatedAt = now, DueAt = dueFrom + options.Value.DueAfter(kind),
+        });
+        return true;
+    }
+
     /// <summary>The text to paste and, when staff must first find something, what it is about.</summary>
     private static async Task<(string Text, string? Context)> WriteAsync(AppDbContext db, OutboundAction action, ActionPayload p,
         string group, ChatPlatform platform, TaskWords w, CancellationToken ct)
@@ -190,17 +229,17 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         var text = m.Text ?? "";
         return (m.UserName ?? m.UserId ?? "?", text.Length <= ExcerptLength ? text : text[..ExcerptLength] + "…");
     }
+}
 
-    /// <summary>One language's task words, and times in the workspace's zone with their offset.</summary>
-    private sealed class TaskWords(IReadOnlyDictionary<string, string> table, CultureInfo culture, TimeZoneInfo zone)
+/// <summary>One language's task words, and times in the workspace's zone with their offset.</summary>
+public sealed class TaskWords(IReadOnlyDictionary<string, string> table, CultureInfo culture, TimeZoneInfo zone)
+{
+    public string this[string key, params object[] args] =>
+        string.Format(culture, table.TryGetValue(key, out var format) ? format : throw new InvalidOperationException($"Missing task text '{key}'."), args);
+
+    public string Time(DateTimeOffset at)
     {
-        public string this[string key, params object[] args] =>
-            string.Format(culture, table.TryGetValue(key, out var format) ? format : throw new InvalidOperationException($"Missing task text '{key}'."), args);
-
-        public string Time(DateTimeOffset at)
-        {
-            var local = TimeZoneInfo.ConvertTime(at, zone);
-            return local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + WorkspaceClock.OffsetLabel(local.Offset);
-        }
+        var local = TimeZoneInfo.ConvertTime(at, zone);
+        return local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + WorkspaceClock.OffsetLabel(local.Offset);
     }
 }

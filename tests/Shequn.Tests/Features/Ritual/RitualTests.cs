@@ -393,7 +393,7 @@ public abstract class RitualTests(ShequnFactory factory)
         var sp = factory.Services;
         var otherReaction = new RitualReaction(sp.GetRequiredService<RuleSetDirectory>(), sp.GetRequiredService<WorkspaceZones>(),
             sp.GetRequiredService<JsonStringLocalizerFactory>(), TimeProvider.System, sp.GetRequiredService<IOptions<RitualOptions>>(),
-            sp.GetRequiredService<IOptions<EnforcementOptions>>(), sp.GetRequiredService<IOptions<TasksOptions>>());
+            sp.GetRequiredService<IOptions<EnforcementOptions>>(), sp.GetRequiredService<TaskOpener>());
         var other = new EventProcessor(sp.GetRequiredService<IServiceScopeFactory>(), new EventLogSignal(), sp.GetRequiredService<WorkspaceZones>(),
             sp.GetRequiredService<OutboxReactions>(), sp.GetRequiredService<Enforcer>(), [otherReaction], NullLogger<EventProcessor>.Instance);
         Assert.Equal(0, await DrainAsync(other));
