@@ -18,12 +18,16 @@
 #     enforcement on, on SQLite, against the same run with it off; then R/s (2,000) offered for S s (15), every 20th an ad,
 #     and the time from the ad stored to its delete action committed in the outbox.
 #     Last line: "enforce: N messages/s processed, p99 X ms message to action at R/s".
+#   ./bench.sh reactions [--joins N] [--messages M]: a live burst of N joins (10,000) and M messages (50,000) in 20
+#     communities through the real processor with the joining ritual, auto-replies and response tracking on, on SQLite,
+#     against the same burst with them off; then the welcomes counted per community.
+#     Last line: "reactions: N events/s, W welcome per burst".
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 
@@ -92,6 +96,10 @@ case "$what" in
   enforce)
     dotnet build bench/Shequn.Enforce -c Release -nologo -v quiet -clp:ErrorsOnly >&2
     dotnet bench/Shequn.Enforce/bin/Release/net10.0/Shequn.Enforce.dll "$@"
+    ;;
+  reactions)
+    dotnet build bench/Shequn.Reactions -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    dotnet bench/Shequn.Reactions/bin/Release/net10.0/Shequn.Reactions.dll "$@"
     ;;
   *) usage ;;
 esac

@@ -105,6 +105,7 @@ public sealed class RitualReaction(
     private sealed class RitualBatch(RitualReaction owner, AppDbContext db, Guid ws, DateTime now, WorkspaceRuleSets sets, TimeZoneInfo zone)
     {
         private readonly RitualWords _words = RitualWords.For(owner.Strings);
+        private readonly TaskBatch _tasks = new();
         private readonly List<RitualNewcomer> _newcomers = [];
         private readonly Dictionary<Guid, OutboundAction> _reminders = [];
         private readonly Dictionary<Guid, string?> _owners = [];
@@ -288,7 +289,7 @@ public sealed class RitualReaction(
         private async Task IntroduceAsync(CommunityEvent e, Community community, RitualSettings s, CancellationToken ct)
         {
             var text = EventEffects.Clip(RitualWords.Render(_words.Introduce(s), await ValuesAsync(community, NameOf(e), null, ct)), OutboundAction.TextMaxLength)!;
-            await owner.Opener.AskAsync(db, ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), Key(e.Seq, IntroduceStep), e.Seq, now, Hold(now, s),
+            await owner.Opener.AskAsync(db, _tasks, ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), Key(e.Seq, IntroduceStep), e.Seq, now, Hold(now, s),
                 w => (text, w["Ritual.TaskContext", NameOf(e), community.Name]), ct);
         }
     }

@@ -71,12 +71,13 @@ public sealed class AutoReplyReaction(
                 continue;
             var uses = new Dictionary<Guid, int>();
             var handedOff = new HashSet<(Guid, string)>();
+            var tasks = new TaskBatch();
             foreach (var e in group)
             {
                 var community = effects.CommunityOf[e.Seq]!;
                 if (AutoReplyMatcher.First(rules, e.Text!, community.Id) is not { } rule)
                     continue;
-                if (await AnswerAsync(db, e, community, rule, now, uses, handedOff, ct))
+                if (await AnswerAsync(db, e, community, rule, now, uses, handedOff, tasks, ct))
                     added++;
             }
             await ScriptLibrary.CountUsesAsync(db, uses, ct);
@@ -85,7 +86,7 @@ public sealed class AutoReplyReaction(
     }
 
     private async Task<bool> AnswerAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
-        Dictionary<Guid, int> uses, HashSet<(Guid, string)> handedOff, CancellationToken ct)
+        Dictionary<Guid, int> uses, HashSet<(Guid, string)> handedOff, TaskBatch tasks, CancellationToken ct)
     {
         var key = $"event:{e.Seq}:{ReactionName}:0";
         var (text, scriptId) = await ReplyTextAsync(db, e, community, rule, ct);
@@ -94,7 +95,7 @@ public sealed class AutoReplyReaction(
             if (await HandedOffRecentlyAsync(db, e, community, rule, now, handedOff, ct))
                 return false;
             handedOff.Add((community.Id, e.UserId!));
-            await HandOffAsync(db, e, community, text, key, now, ct);
+            await HandOffAsync(db, tasks, e, community, text, key, now, ct);
             return true;
         }
         if (string.IsNullOrWhiteSpace(text))
@@ -175,11 +176,11 @@ public sealed class AutoReplyReaction(
     }
 
     /// <summary>A reply for staff to write: the action is a task from the start, so the dispatcher never sends it.</summary>
-    private Task<bool> HandOffAsync(AppDbContext db, CommunityEvent e, Community community, string? suggested, string key, DateTime now, CancellationToken ct)
+    private Task<bool> HandOffAsync(AppDbContext db, TaskBatch tasks, CommunityEvent e, Community community, string? suggested, string key, DateTime now, CancellationToken ct)
     {
         var author = e.UserName ?? e.UserId ?? "?";
         var excerpt = e.Text!.Length <= ExcerptLength ? e.Text : e.Text[..ExcerptLength] + "…";
-        return opener.AskAsync(db, e.WorkspaceId, community.Id, ActionKind.Reply, new ActionPayload(Text: suggested, MessageId: e.MessageId), key, e.Seq, now, now,
+        return opener.AskAsync(db, tasks, e.WorkspaceId, community.Id, ActionKind.Reply, new ActionPayload(Text: suggested, MessageId: e.MessageId), key, e.Seq, now, now,
             w => (string.IsNullOrWhiteSpace(suggested) ? w["Scripts.Handoff.Task", author, community.Name] : suggested, w["Scripts.Handoff.Context", author, excerpt]), ct);
     }
 

@@ -5,7 +5,7 @@ namespace Shequn.Features.Scripts;
 public static class ScriptsSetup
 {
     /// <summary>The script library, auto-replies (editors for page and API) and the auto-reply reaction of the processor.</summary>
-    public static WebApplicationBuilder AddShequnScripts(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddShequnScripts(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<AutoReplyOptions>().Bind(builder.Configuration.GetSection("AutoReplies"))

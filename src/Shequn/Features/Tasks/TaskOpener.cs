@@ -126,23 +126,33 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
     /// assignee's language; the task is due <see cref="TasksOptions.DueAfter"/> after <paramref name="dueFrom"/> (later
     /// than now when quiet hours hold it). False when the workspace has nobody to ask (no active owner).
     /// </summary>
-    public async Task<bool> AskAsync(AppDbContext db, Guid workspaceId, Guid communityId, ActionKind kind, ActionPayload payload,
+    /// <param name="batch">The reaction's batch: tasks of one kind in one community asked within a batch go to the same
+    /// assignee (the open tasks routing counts are those saved before the batch), so the routing is asked once.</param>
+    public async Task<bool> AskAsync(AppDbContext db, TaskBatch batch, Guid workspaceId, Guid communityId, ActionKind kind, ActionPayload payload,
         string idempotencyKey, long causedByEventSeq, DateTime now, DateTime dueFrom, Func<TaskWords, (string Text, string? Context)> write, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(write);
-        (Guid StaffId, CommunityRole? Role) assignee;
-        try
+        if (!batch.Assignees.TryGetValue((communityId, kind), out var known))
         {
-            assignee = await TaskRouting.AssignAsync(db, workspaceId, communityId, kind, ct);
+            try
+            {
+                var (staffId, role) = await TaskRouting.AssignAsync(db, workspaceId, communityId, kind, ct);
+                var culture = await db.Users.IgnoreQueryFilters().Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct);
+                known = new TaskBatch.Assignee(staffId, role,
+                    new TaskWords(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), await zones.GetAsync(workspaceId, ct)));
+            }
+            catch (InvalidOperationException)
+            {
+                known = null; // a workspace without an active owner: nobody to ask
+            }
+            batch.Assignees[(communityId, kind)] = known;
         }
-        catch (InvalidOperationException)
-        {
+        if (known is null)
             return false;
-        }
-        var culture = await db.Users.IgnoreQueryFilters().Where(u => u.Id == assignee.StaffId).Select(u => u.Culture).SingleAsync(ct);
-        var words = new TaskWords(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), await zones.GetAsync(workspaceId, ct));
-        var (text, context) = write(words);
+        var assignee = (known.StaffId, known.Role);
+        var (text, context) = write(known.Words);
         var action = OutboundAction.Create(workspaceId, communityId, kind, payload with { TaskText = text }, idempotencyKey);
         action.Status = ActionStatus.Task;
         action.CausedByEventSeq = causedByEventSeq;
@@ -229,6 +239,14 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         var text = m.Text ?? "";
         return (m.UserName ?? m.UserId ?? "?", text.Length <= ExcerptLength ? text : text[..ExcerptLength] + "…");
     }
+}
+
+/// <summary>What <see cref="TaskOpener.AskAsync"/> learnt within one batch of a reaction: who gets which community's tasks.</summary>
+public sealed class TaskBatch
+{
+    internal sealed record Assignee(Guid StaffId, CommunityRole? Role, TaskWords Words);
+
+    internal Dictionary<(Guid CommunityId, ActionKind Kind), Assignee?> Assignees { get; } = [];
 }
 
 /// <summary>One language's task words, and times in the workspace's zone with their offset.</summary>
