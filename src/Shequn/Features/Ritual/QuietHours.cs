@@ -3,6 +3,14 @@ namespace Shequn.Features.Ritual;
 /// <summary>Quiet hours (免打扰): a message due inside them waits until they end, in the workspace's time zone.</summary>
 public static class QuietHours
 {
+    /// <summary>A time of day typed as <c>H:mm</c> or <c>HH:mm</c>, in minutes after midnight; null when it is not one.</summary>
+    public static int? ParseClock(string? text) =>
+        text is not null && TimeOnly.TryParseExact(text.Trim(), ["H:mm", "HH:mm"], System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out var t) ? (t.Hour * 60) + t.Minute : null;
+
+    /// <summary>Minutes after midnight as <c>HH:mm</c>.</summary>
+    public static string Clock(int minute) => $"{minute / 60:00}:{minute % 60:00}";
+
     /// <summary>Whether a time of day (minutes after midnight) lies in [start, end), which may span midnight.</summary>
     public static bool Contains(int start, int end, int minute) =>
         start < end ? minute >= start && minute < end : minute >= start || minute < end;

@@ -233,13 +233,13 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
 
     private static int? TimeOfDay(Validation validation, string field, string text)
     {
-        if (TimeOnly.TryParseExact(text.Trim(), ["H:mm", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
-            return (time.Hour * 60) + time.Minute;
+        if (QuietHours.ParseClock(text) is { } minute)
+            return minute;
         validation.Add(field, "Ritual.TimeOfDay", $"'{field}' must be a time of day as HH:mm (got '{text}').", text);
         return null;
     }
 
-    internal static string Clock(int minute) => $"{minute / 60:00}:{minute % 60:00}";
+    internal static string Clock(int minute) => QuietHours.Clock(minute);
 
     private async Task<RitualSettingsDto> ToDtoAsync(Community community, RitualSettings s, bool saved, CancellationToken ct)
     {

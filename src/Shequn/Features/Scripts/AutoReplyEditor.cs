@@ -239,13 +239,13 @@ public sealed class AutoReplyEditor(AppDbContext db)
 
     private static int? ParseClock(Validation validation, string field, string? text)
     {
-        if (text is not null && TimeOnly.TryParseExact(text.Trim(), ["H:mm", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var t))
-            return t.Hour * 60 + t.Minute;
+        if (Ritual.QuietHours.ParseClock(text) is { } minute)
+            return minute;
         validation.Add(field, "Malformed", $"'{field}' must be a time of day such as 22:00 (both 'quietFrom' and 'quietTo' are needed).");
         return null;
     }
 
-    internal static string? Clock(int? minute) => minute is { } m ? $"{m / 60:00}:{m % 60:00}" : null;
+    internal static string? Clock(int? minute) => minute is { } m ? Ritual.QuietHours.Clock(m) : null;
 
     public static AutoReplyDto ToDto(AutoReplyRule r)
     {
