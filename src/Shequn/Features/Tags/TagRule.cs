@@ -163,7 +163,7 @@ public static class TagRuleSpecs
                 }
                 return new TagRuleSpec(Field: JsonNamingPolicy.CamelCase.ConvertName(field.ToString()), Value: value);
             default:
-                v.Add("kind", "UnknownValue", "'kind' must be one of channel, keyword, community, active, silent, profileField.");
+                v.Add("kind", "UnknownValue", "'kind' must be one of channel, keyword, community, active, silent, profileField.", kind.ToString());
                 return spec;
         }
     }
