@@ -79,7 +79,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Member>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Membership>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Tag>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
-        builder.Entity<MemberTag>().HasQueryFilter(e => e.Tag!.WorkspaceId == CurrentWorkspaceId);
+        // Rejected auto-tags stay as rows (a rule must not give them back) but are no tag for anything else.
+        builder.Entity<MemberTag>().HasQueryFilter(e => e.Tag!.WorkspaceId == CurrentWorkspaceId && e.State != MemberTagState.Rejected);
         builder.Entity<ApiToken>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<AuditEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<ModerationWordList>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);

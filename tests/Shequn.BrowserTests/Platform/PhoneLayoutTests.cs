@@ -28,6 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks",
+            "tag-rules", "vip",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -162,6 +163,18 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.GetByTestId("task-copy").First.AssertReachableAsync(Width, $"{what}: copy the text");
                 await page.GetByTestId("task-done").First.AssertReachableAsync(Width, $"{what}: done");
                 await page.GetByTestId("task-could-not").First.AssertReachableAsync(Width, $"{what}: could not");
+                break;
+            case "tag-rules":
+                await page.OpenAsync("/tags/rules");
+                if (owner)
+                    await page.GetByTestId("tag-rule-save").AssertReachableAsync(Width, $"{what}: save");
+                await page.GetByTestId("tag-rule-table").AssertOnScreenAsync(Width, $"{what}: rules");
+                break;
+            case "vip":
+                await page.OpenAsync("/vip");
+                if (owner)
+                    await page.GetByTestId("vip-rules-save").AssertReachableAsync(Width, $"{what}: save the rules");
+                await page.GetByTestId("vip-candidates").AssertOnScreenAsync(Width, $"{what}: candidates");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "No such page in this test.");

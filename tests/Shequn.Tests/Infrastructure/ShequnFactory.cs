@@ -38,6 +38,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Enforcement:Enabled", "false");
         // Members' stages are computed when a test asks (MemberLifecycle.RunAsync), not by the hourly job.
         builder.UseSetting("Lifecycle:Enabled", "false");
+        // Likewise the time-based auto-tag rules: evaluated when a test asks (AutoTagJob.RunAsync).
+        builder.UseSetting("AutoTags:RunDaily", "false");
         // The joining ritual greets every join (welcome, tasks); tests of other features join people freely. Ritual tests switch it on.
         builder.UseSetting("Ritual:Enabled", "false");
     }

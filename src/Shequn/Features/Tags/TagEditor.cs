@@ -91,12 +91,21 @@ public sealed class TagEditor(AppDbContext db)
             return new(EditOutcome.Invalid, null, validation);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // A rejected target (hidden by the filter) gives way: the member carries the source tag, which now means the target.
+        var sourceMembers = db.MemberTags.Where(mt => mt.TagId == sourceId).Select(mt => mt.MemberId);
+        await db.MemberTags.IgnoreQueryFilters()
+            .Where(o => o.TagId == targetId && o.State == MemberTagState.Rejected && sourceMembers.Contains(o.MemberId))
+            .ExecuteDeleteAsync(ct);
         var moving = await db.MemberTags
             .Where(mt => mt.TagId == sourceId && !db.MemberTags.Any(o => o.TagId == targetId && o.MemberId == mt.MemberId))
-            .Select(mt => new { mt.MemberId, mt.AssignedAt })
+            .Select(mt => new { mt.MemberId, mt.AssignedAt, mt.Source, mt.RuleId, mt.State, mt.ReviewedAt, mt.ReviewedById })
             .ToListAsync(ct);
         await db.MemberTags.Where(mt => mt.TagId == sourceId).ExecuteDeleteAsync(ct);
-        db.MemberTags.AddRange(moving.Select(m => new MemberTag { MemberId = m.MemberId, TagId = targetId, AssignedAt = m.AssignedAt }));
+        db.MemberTags.AddRange(moving.Select(m => new MemberTag
+        {
+            MemberId = m.MemberId, TagId = targetId, AssignedAt = m.AssignedAt,
+            Source = m.Source, RuleId = m.RuleId, State = m.State, ReviewedAt = m.ReviewedAt, ReviewedById = m.ReviewedById,
+        }));
         db.Tags.Remove(source);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -143,14 +152,23 @@ public sealed class TagEditor(AppDbContext db)
         List<Guid> changed;
         if (assign)
         {
-            var already = await db.MemberTags.Where(mt => mt.TagId == tagId && ids.Contains(mt.MemberId)).Select(mt => mt.MemberId).ToListAsync(ct);
-            changed = ids.Except(already).ToList();
-            db.MemberTags.AddRange(changed.Select(id => new MemberTag { MemberId = id, TagId = tagId }));
+            // Staff tagging a member overrides an earlier rejection of the auto-tag: the row becomes staff's own.
+            var rows = await db.MemberTags.IgnoreQueryFilters().Where(mt => mt.TagId == tagId && ids.Contains(mt.MemberId)).ToListAsync(ct);
+            foreach (var rejected in rows.Where(r => r.State == MemberTagState.Rejected))
+                (rejected.Source, rejected.RuleId, rejected.State, rejected.AssignedAt, rejected.ReviewedAt, rejected.ReviewedById) =
+                    (TagSource.Manual, null, MemberTagState.Confirmed, DateTime.UtcNow, null, null);
+            var already = rows.Select(r => r.MemberId).ToHashSet();
+            changed = [.. ids.Where(id => !already.Contains(id)), .. rows.Where(r => db.Entry(r).State == EntityState.Modified).Select(r => r.MemberId)];
+            db.MemberTags.AddRange(ids.Where(id => !already.Contains(id)).Select(id => new MemberTag { MemberId = id, TagId = tagId }));
         }
         else
         {
             changed = await db.MemberTags.Where(mt => mt.TagId == tagId && ids.Contains(mt.MemberId)).Select(mt => mt.MemberId).ToListAsync(ct);
-            await db.MemberTags.Where(mt => mt.TagId == tagId && changed.Contains(mt.MemberId)).ExecuteDeleteAsync(ct);
+            // An auto-tag taken off is a rejection (kept, so the rule does not give it back); staff's own tags go.
+            await db.MemberTags.Where(mt => mt.TagId == tagId && changed.Contains(mt.MemberId) && mt.Source == TagSource.Auto)
+                .ExecuteUpdateAsync(u => u.SetProperty(mt => mt.State, MemberTagState.Rejected)
+                    .SetProperty(mt => mt.ReviewedAt, DateTime.UtcNow).SetProperty(mt => mt.ReviewedById, me.Id), ct);
+            await db.MemberTags.Where(mt => mt.TagId == tagId && changed.Contains(mt.MemberId) && mt.Source == TagSource.Manual).ExecuteDeleteAsync(ct);
         }
         if (changed.Count > 0)
         {

@@ -10,7 +10,11 @@ using Shequn.Platform.Auth;
 namespace Shequn.Features.Tags;
 
 /// <summary>A tag and how many of the members the actor can see carry it.</summary>
-public sealed record TagDto(Guid Id, string Name, int MemberCount, DateTime CreatedAt);
+/// <summary>
+/// A tag and how many of the members the actor can see carry it (suggested auto-tags included, rejected ones not), and
+/// its auto-tags' review: <see cref="TagAccuracy"/>.
+/// </summary>
+public sealed record TagDto(Guid Id, string Name, int MemberCount, DateTime CreatedAt, TagAccuracy? AutoTags = null);
 
 public sealed record TagInput(string? Name);
 
@@ -51,7 +55,9 @@ public static class TagEndpoints
             tags = tags.Where(t => t.Name.ToLower().Contains(term));
 #pragma warning restore CA1862
         }
-        return TypedResults.Ok(await Project(tags.OrderBy(t => t.Name), me).ToPageAsync(page, pageSize, ct));
+        var result = await Project(tags.OrderBy(t => t.Name), me).ToPageAsync(page, pageSize, ct);
+        var accuracy = await TagReview.AccuracyAsync(db, me, [.. result.Items.Select(t => t.Id)], ct);
+        return TypedResults.Ok(result with { Items = [.. result.Items.Select(t => t with { AutoTags = accuracy.GetValueOrDefault(t.Id, TagAccuracy.None) })] });
     }
 
     public static async Task<Results<Ok<TagDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)
@@ -136,7 +142,11 @@ public static class TagEndpoints
     private static async Task<TagDto?> ReadAsync(AppDbContext db, Guid id, CancellationToken ct)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
-        return await Project(db.Tags.Where(t => t.Id == id), me).SingleOrDefaultAsync(ct);
+        var dto = await Project(db.Tags.Where(t => t.Id == id), me).SingleOrDefaultAsync(ct);
+        if (dto is null)
+            return null;
+        var accuracy = await TagReview.AccuracyAsync(db, me, [id], ct);
+        return dto with { AutoTags = accuracy.GetValueOrDefault(id, TagAccuracy.None) };
     }
 
     /// <summary>Counts only members the actor can see, so that counts do not reveal other communities.</summary>

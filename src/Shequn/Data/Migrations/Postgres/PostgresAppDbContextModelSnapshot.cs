@@ -1108,6 +1108,12 @@ namespace Shequn.Data.Migrations.Postgres
                             Name = "lifecycle",
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
+                        },
+                        new
+                        {
+                            Name = "autotags",
+                            Seq = 0L,
+                            UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         });
                 });
 
@@ -2134,9 +2140,26 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<DateTime>("AssignedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ReviewedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("RuleId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Source")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
                     b.HasKey("MemberId", "TagId");
 
                     b.HasIndex("TagId");
+
+                    b.HasIndex("TagId", "State");
 
                     b.ToTable("MemberTags");
                 });
@@ -2164,6 +2187,49 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("Tags");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Tags.TagRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TagId");
+
+                    b.HasIndex("WorkspaceId", "Enabled");
+
+                    b.ToTable("TagRules", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Tasks.StaffTask", b =>
@@ -2231,6 +2297,79 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "Status", "DueAt");
 
                     b.ToTable("StaffTasks", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Vip.VipInvitation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("InvitedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("InvitedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("JoinedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CommunityId", "MemberId");
+
+                    b.HasIndex("WorkspaceId", "MemberId")
+                        .IsUnique();
+
+                    b.ToTable("VipInvitations", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Vip.VipRules", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("AnswersDays")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("AnswersMin")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("PayingTagId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("TenureDays")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PayingTagId");
+
+                    b.HasIndex("WorkspaceId")
+                        .IsUnique();
+
+                    b.ToTable("VipRules", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Workspaces.Workspace", b =>
@@ -2720,6 +2859,17 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Tags.TagRule", b =>
+                {
+                    b.HasOne("Shequn.Features.Tags.Tag", "Tag")
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Tag");
+                });
+
             modelBuilder.Entity("Shequn.Features.Tasks.StaffTask", b =>
                 {
                     b.HasOne("Shequn.Features.Outbox.OutboundAction", null)
@@ -2731,6 +2881,35 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasOne("Shequn.Features.Communities.Community", null)
                         .WithMany()
                         .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Vip.VipInvitation", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Vip.VipRules", b =>
+                {
+                    b.HasOne("Shequn.Features.Tags.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("PayingTagId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

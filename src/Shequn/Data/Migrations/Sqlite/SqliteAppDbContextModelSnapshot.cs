@@ -1091,6 +1091,12 @@ namespace Shequn.Data.Migrations.Sqlite
                             Name = "lifecycle",
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
+                        },
+                        new
+                        {
+                            Name = "autotags",
+                            Seq = 0L,
+                            UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         });
                 });
 
@@ -2117,9 +2123,26 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<DateTime>("AssignedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("ReviewedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ReviewedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("RuleId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Source")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("MemberId", "TagId");
 
                     b.HasIndex("TagId");
+
+                    b.HasIndex("TagId", "State");
 
                     b.ToTable("MemberTags");
                 });
@@ -2147,6 +2170,49 @@ namespace Shequn.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Tags");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Tags.TagRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TagId");
+
+                    b.HasIndex("WorkspaceId", "Enabled");
+
+                    b.ToTable("TagRules", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Tasks.StaffTask", b =>
@@ -2214,6 +2280,79 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasIndex("WorkspaceId", "Status", "DueAt");
 
                     b.ToTable("StaffTasks", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Vip.VipInvitation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("InvitedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("InvitedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("JoinedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CommunityId", "MemberId");
+
+                    b.HasIndex("WorkspaceId", "MemberId")
+                        .IsUnique();
+
+                    b.ToTable("VipInvitations", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Vip.VipRules", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("AnswersDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AnswersMin")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("PayingTagId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TenureDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PayingTagId");
+
+                    b.HasIndex("WorkspaceId")
+                        .IsUnique();
+
+                    b.ToTable("VipRules", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Workspaces.Workspace", b =>
@@ -2703,6 +2842,17 @@ namespace Shequn.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Tags.TagRule", b =>
+                {
+                    b.HasOne("Shequn.Features.Tags.Tag", "Tag")
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Tag");
+                });
+
             modelBuilder.Entity("Shequn.Features.Tasks.StaffTask", b =>
                 {
                     b.HasOne("Shequn.Features.Outbox.OutboundAction", null)
@@ -2714,6 +2864,35 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasOne("Shequn.Features.Communities.Community", null)
                         .WithMany()
                         .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Vip.VipInvitation", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Vip.VipRules", b =>
+                {
+                    b.HasOne("Shequn.Features.Tags.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("PayingTagId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
