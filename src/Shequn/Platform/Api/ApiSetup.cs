@@ -75,6 +75,7 @@ public static class ApiSetup
         api.MapTaskEndpoints();
         Features.Responses.ResponseEndpoints.MapResponseEndpoints(api);
         Features.Scripts.ScriptEndpoints.MapScriptEndpoints(api);
+        Features.Points.PointsEndpoints.MapPointsEndpoints(api);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
