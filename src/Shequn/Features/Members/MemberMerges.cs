@@ -153,20 +153,20 @@ public sealed class MemberMerges(AppDbContext db)
         if (input.MemberId is null)
             validation.Add("memberId", "Required", "'memberId' is required: the member merged into the other.");
         else if (input.MemberId == input.IntoMemberId)
-            validation.Add("memberId", "SameMember", "A member cannot be merged into itself.");
+            validation.Add("memberId", "MergeIntoSelf", "A member cannot be merged into itself.");
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
         var a = await db.VisibleMembers(me).AsNoTracking().SingleOrDefaultAsync(m => m.Id == input.IntoMemberId, ct);
         var b = await db.VisibleMembers(me).AsNoTracking().SingleOrDefaultAsync(m => m.Id == input.MemberId, ct);
         if (a is null)
-            validation.Add("intoMemberId", "NotFound", "No such member in this workspace.");
+            validation.Add("intoMemberId", "UnknownMember", $"No such member in this workspace: {input.IntoMemberId}.", input.IntoMemberId!);
         if (b is null)
-            validation.Add("memberId", "NotFound", "No such member in this workspace.");
+            validation.Add("memberId", "UnknownMember", $"No such member in this workspace: {input.MemberId}.", input.MemberId!);
         if (!validation.IsValid)
             return new(EditOutcome.NotFound, null, validation);
         if (b!.LegalHold)
         {
-            validation.Add("memberId", "LegalHold", "The member is under a legal hold: it cannot be merged away.");
+            validation.Add("memberId", "MergeLegalHold", "The member is under a legal hold: it cannot be merged away.");
             return new(EditOutcome.Invalid, null, validation);
         }
 

@@ -70,7 +70,7 @@ public sealed class PointsLedger(AppDbContext db)
             validation.MaxLength("keywords", keywords, PointRule.KeywordsMaxLength);
         }
         else if (!string.IsNullOrWhiteSpace(input.Keywords))
-            validation.Add("keywords", "NotAllowed", "'keywords' applies to check-in only.");
+            validation.Add("keywords", "PointsCheckInOnly", "'keywords' applies to check-in only.");
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
         rule.Points = points;
@@ -109,9 +109,9 @@ public sealed class PointsLedger(AppDbContext db)
         {
             var others = db.Set<PointLevel>().Where(l => l.Id != id);
             if (await others.AnyAsync(l => l.Name == name, ct))
-                validation.Add("name", "Duplicate", $"A level named '{name}' exists.", name!);
+                validation.Add("name", "DuplicateLevelName", $"A level named '{name}' exists.", name!);
             if (await others.AnyAsync(l => l.Threshold == threshold, ct))
-                validation.Add("threshold", "Duplicate", $"A level starts at {threshold} points already.", threshold!);
+                validation.Add("threshold", "DuplicateLevelThreshold", $"A level starts at {threshold} points already.", threshold!);
         }
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
@@ -186,7 +186,7 @@ public sealed class PointsLedger(AppDbContext db)
         if (!MayAdjust(me))
             return new(EditOutcome.Forbidden, null, validation);
         if (input.Delta is null or 0)
-            validation.Add("delta", "Required", "'delta' is required: a non-zero number of points to add (or take away, negative).");
+            validation.Add("delta", "PointsDeltaRequired", "'delta' is required: a non-zero number of points to add (or take away, negative).");
         else if (input.Delta is < -MaxPoints or > MaxPoints)
             validation.Add("delta", "OutOfRange", $"'delta' must be between {-MaxPoints} and {MaxPoints}.", -MaxPoints, MaxPoints);
         validation.Required("reason", input.Reason, MemberPointsEntry.ReasonTextMaxLength);
