@@ -109,21 +109,29 @@ public sealed class MemberMerges(AppDbContext db)
     {
         if (!MayMerge(await db.Current.GetProfileAsync(db, ct)))
             return null;
+        // The most recent duplicates first (a member just made or merged in is what staff look at).
         var phones = await db.Members.Where(m => m.Phone != null && m.Phone != "").GroupBy(m => m.Phone)
-            .Where(g => g.Count() > 1).Select(g => g.Key!).Take(SuggestionsShown).ToListAsync(ct);
+            .Where(g => g.Count() > 1).OrderByDescending(g => g.Max(m => m.CreatedAt)).Select(g => g.Key!).Take(SuggestionsShown).ToListAsync(ct);
         var names = await db.Members.Where(m => m.City != null && m.City != "").GroupBy(m => new { m.DisplayName, m.City })
-            .Where(g => g.Count() > 1).Select(g => g.Key).Take(SuggestionsShown).ToListAsync(ct);
+            .Where(g => g.Count() > 1).OrderByDescending(g => g.Max(m => m.CreatedAt)).Select(g => g.Key).Take(SuggestionsShown).ToListAsync(ct);
         var result = new List<MergeSuggestion>();
+        var byPhone = (await Candidates(db.Members.Where(m => phones.Contains(m.Phone!))).ToListAsync(ct)).ToLookup(c => c.Phone);
         foreach (var phone in phones)
-            result.Add(new("phone", await CandidatesAsync(db.Members.Where(m => m.Phone == phone), ct)));
+            result.Add(new("phone", [.. byPhone[phone].Select(c => c.Candidate)]));
+        var displayNames = names.Select(n => n.DisplayName).Distinct().ToList();
+        var cities = names.Select(n => n.City).Distinct().ToList();
+        var byName = (await Candidates(db.Members.Where(m => displayNames.Contains(m.DisplayName) && cities.Contains(m.City))).ToListAsync(ct))
+            .ToLookup(c => (c.Candidate.DisplayName, c.Candidate.City));
         foreach (var key in names)
-            result.Add(new("nameCity", await CandidatesAsync(db.Members.Where(m => m.DisplayName == key.DisplayName && m.City == key.City), ct)));
+            result.Add(new("nameCity", [.. byName[(key.DisplayName, key.City)].Select(c => c.Candidate)]));
         return result;
     }
 
-    private static async Task<IReadOnlyList<MergeCandidate>> CandidatesAsync(IQueryable<Member> members, CancellationToken ct) =>
-        await members.OrderBy(m => m.CreatedAt).Select(m => new MergeCandidate(m.Id, m.DisplayName, m.City, m.CreatedAt,
-            m.Memberships.Select(s => s.CommunityId).Distinct().Count())).ToListAsync(ct);
+    private sealed record CandidateRow(MergeCandidate Candidate, string? Phone);
+
+    private static IQueryable<CandidateRow> Candidates(IQueryable<Member> members) =>
+        members.OrderBy(m => m.CreatedAt).Select(m => new CandidateRow(new MergeCandidate(m.Id, m.DisplayName, m.City, m.CreatedAt,
+            m.Memberships.Select(s => s.CommunityId).Distinct().Count()), m.Phone));
 
     public async Task<IReadOnlyList<MemberMergeDto>> ListAsync(Guid? memberId, CancellationToken ct = default)
     {

@@ -76,4 +76,32 @@ public sealed class PointsPageTests(ConsoleApp app)
         await Assertions.Expect(page.GetByTestId("chat-text")).ToHaveValueAsync($"{DrillCommunity}客服已收到，马上处理");
         await page.AssertFitsAsync();
     }
+
+    [Fact]
+    public async Task MergePage_SuggestsSameNameAndCity_AndMerges_OnAPhone()
+    {
+        if (app.Unavailable is { } reason)
+            Assert.Skip(reason);
+        using var api = app.ApiClient();
+        var name = "重复成员" + Guid.NewGuid().ToString("N")[..4];
+        var ids = new List<Guid>();
+        for (var i = 0; i < 2; i++)
+        {
+            var made = await api.PostAsJsonAsync("/api/members", new { displayName = name, city = "杭州", layer = "regular" }, Ct);
+            Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync(Ct));
+            ids.Add((await made.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
+        }
+
+        await using var context = await app.NewContextAsync(ConsoleApp.Phone);
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync("/members/merge");
+        var suggestion = page.GetByTestId("merge-suggestion").Filter(new() { HasTextString = name });
+        await suggestion.WaitForAsync();
+        await page.AssertFitsAsync();
+        await suggestion.GetByTestId("merge-into-first").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "合并", Exact = true }).ClickAsync();
+        await suggestion.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        var merges = await api.GetFromJsonAsync<JsonElement>("/api/members/merges", Ct);
+        Assert.Contains(merges.EnumerateArray(), m => m.GetProperty("mergedName").GetString() == name && ids.Contains(m.GetProperty("mergedMemberId").GetGuid()));
+    }
 }
