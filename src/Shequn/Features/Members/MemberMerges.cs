@@ -46,7 +46,8 @@ public sealed class MemberMerge : IWorkspaceOwned
 }
 
 /// <summary>A row keyed by (community, member) or (member, tag): moved when A had none, else folded into A's.</summary>
-public sealed record MovedTag(Guid TagId, DateTime AssignedAt, bool Moved);
+/// <summary>A tag of B; <see cref="Row"/> is B's whole row as JSON when A had the tag already (B's row was dropped).</summary>
+public sealed record MovedTag(Guid TagId, DateTime AssignedAt, bool Moved, string? Row = null);
 
 public sealed record MovedActivity(Guid CommunityId, int Messages, DateTime FirstSpokeAt, DateTime LastSpokeAt, bool Moved,
     DateTime? IntoFirstSpokeAt = null, DateTime? IntoLastSpokeAt = null);
@@ -192,12 +193,16 @@ public sealed class MemberMerges(AppDbContext db)
             q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
 
         // Tags: moved when A has none of that tag; otherwise A keeps its own and B's goes.
-        var aTags = (await db.Set<MemberTag>().Where(t => t.MemberId == ai).Select(t => t.TagId).ToListAsync(ct)).ToHashSet();
-        var bTags = await db.Set<MemberTag>().AsNoTracking().Where(t => t.MemberId == bi).ToListAsync(ct);
-        var tags = bTags.Select(t => new MovedTag(t.TagId, t.AssignedAt, !aTags.Contains(t.TagId))).ToList();
+        // Every row, whatever a filter hides; a dropped row is kept whole (all its columns) for the unmerge.
+        var aTags = (await db.Set<MemberTag>().IgnoreQueryFilters().Where(t => t.MemberId == ai).Select(t => t.TagId).ToListAsync(ct)).ToHashSet();
+        var bTags = await db.Set<MemberTag>().IgnoreQueryFilters().AsNoTracking().Where(t => t.MemberId == bi).ToListAsync(ct);
+        var tags = bTags.Select(t => aTags.Contains(t.TagId)
+            ? new MovedTag(t.TagId, t.AssignedAt, false, JsonSerializer.Serialize(t))
+            : new MovedTag(t.TagId, t.AssignedAt, true)).ToList();
         var movedTags = tags.Where(t => t.Moved).Select(t => t.TagId).ToList();
-        await db.Set<MemberTag>().Where(t => t.MemberId == bi && movedTags.Contains(t.TagId)).ExecuteUpdateAsync(s => s.SetProperty(t => t.MemberId, ai), ct);
-        await db.Set<MemberTag>().Where(t => t.MemberId == bi).ExecuteDeleteAsync(ct);
+        await db.Set<MemberTag>().IgnoreQueryFilters().Where(t => t.MemberId == bi && movedTags.Contains(t.TagId))
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.MemberId, ai), ct);
+        await db.Set<MemberTag>().IgnoreQueryFilters().Where(t => t.MemberId == bi).ExecuteDeleteAsync(ct);
 
         // Activity: one row per (community, member); where both spoke, A's row takes B's counts.
         var aActivity = await db.Set<MemberActivity>().IgnoreQueryFilters().Where(x => x.MemberId == ai).ToDictionaryAsync(x => x.CommunityId, ct);
@@ -312,10 +317,15 @@ public sealed class MemberMerges(AppDbContext db)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
 
         var movedTags = moves.Tags.Where(t => t.Moved).Select(t => t.TagId).ToList();
-        await db.Set<MemberTag>().Where(t => t.MemberId == ai && movedTags.Contains(t.TagId)).ExecuteUpdateAsync(s => s.SetProperty(t => t.MemberId, bi), ct);
+        await db.Set<MemberTag>().IgnoreQueryFilters().Where(t => t.MemberId == ai && movedTags.Contains(t.TagId))
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.MemberId, bi), ct);
         var liveTags = (await db.Set<Tag>().Select(t => t.Id).ToListAsync(ct)).ToHashSet();
         foreach (var t in moves.Tags.Where(t => !t.Moved && liveTags.Contains(t.TagId)))
-            db.Set<MemberTag>().Add(new MemberTag { MemberId = bi, TagId = t.TagId, AssignedAt = t.AssignedAt });
+        {
+            var row = (t.Row is null ? null : JsonSerializer.Deserialize<MemberTag>(t.Row)) ?? new MemberTag { TagId = t.TagId, AssignedAt = t.AssignedAt };
+            (row.MemberId, row.Member, row.Tag) = (bi, null, null);
+            db.Set<MemberTag>().Add(row);
+        }
 
         var movedActivity = moves.Activities.Where(x => x.Moved).Select(x => x.CommunityId).ToList();
         await db.Set<MemberActivity>().IgnoreQueryFilters().Where(x => x.MemberId == ai && movedActivity.Contains(x.CommunityId))
