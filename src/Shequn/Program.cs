@@ -22,6 +22,7 @@ Shequn.Features.Ritual.RitualSetup.AddShequnRitual(builder);
 Shequn.Features.Responses.ResponsesSetup.AddShequnResponses(builder);
 Shequn.Features.Scripts.ScriptsSetup.AddShequnScripts(builder);
 Shequn.Features.Tags.AutoTagsSetup.AddShequnAutoTags(builder);
+Shequn.Features.Points.PointsSetup.AddShequnPoints(builder);
 builder.AddShequnConsole();
 
 var app = builder.Build();

@@ -147,6 +147,12 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
                 .SetProperty(q => q.AnsweredByMemberId, (Guid?)null), ct);
         cases += await db.Set<ModerationCase>().IgnoreQueryFilters().Where(c => c.WorkspaceId == ws && c.MemberId == id)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.UserName, (string?)null).SetProperty(c => c.Text, (string?)null).SetProperty(c => c.MemberId, (Guid?)null), ct);
+        // The points ledger goes with the member (it is about them); others' entries lose the link to them. Merge
+        // records made into this member hold the merged member's profile: they go too.
+        await db.Set<Points.MemberPointsEntry>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == id).ExecuteDeleteAsync(ct);
+        await db.Set<Points.MemberPointsEntry>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.RelatedMemberId == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RelatedMemberId, (Guid?)null), ct);
+        await db.Set<MemberMerge>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.IntoMemberId == id).ExecuteDeleteAsync(ct);
         // The member row and everything hanging off it (memberships, identities, tags, activity, daily speakers) go.
         await db.Members.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteDeleteAsync(ct);
         var result = new ErasureResult(events, cases, blacklist);

@@ -22,6 +22,8 @@ public enum ScriptCategory
     Intro = 7,
     /// <summary>具体群规 (seed 004).</summary>
     Rules = 8,
+    /// <summary>快捷回复: short texts staff insert with one click where they answer (the Sandbox chat, the task inbox).</summary>
+    QuickReply = 9,
 }
 
 /// <summary>

@@ -19,6 +19,7 @@ public static class ScriptEndpoints
         scripts.MapPut("/{id:guid}", Update).WithName("UpdateScript");
         scripts.MapDelete("/{id:guid}", Delete).WithName("DeleteScript");
         scripts.MapPost("/preview", Preview).WithName("PreviewScript");
+        scripts.MapGet("/quick-replies", QuickReplies).WithName("ListQuickReplies");
         scripts.MapPut("/{id:guid}/communities/{communityId:guid}", SetOverride).WithName("SetScriptOverride");
         scripts.MapDelete("/{id:guid}/communities/{communityId:guid}", RemoveOverride).WithName("RemoveScriptOverride");
 
@@ -58,6 +59,11 @@ public static class ScriptEndpoints
     public static async Task<Results<Ok<ScriptPreviewDto>, ValidationProblem, NotFound, ProblemHttpResult>> Preview(
         ScriptLibrary library, IStringLocalizer<Strings> l, ScriptPreviewInput input, CancellationToken ct) =>
         Map(await library.PreviewAsync(input, ScriptSamples.From(l), ct), TypedResults.Ok);
+
+    /// <summary>Quick replies rendered for a community (<c>?communityId=</c>) and a member's nickname (<c>?nickname=</c>).</summary>
+    public static async Task<Ok<IReadOnlyList<QuickReplyDto>>> QuickReplies(
+        ScriptLibrary library, IStringLocalizer<Strings> l, Guid? communityId, string? nickname, CancellationToken ct) =>
+        TypedResults.Ok(await library.QuickRepliesAsync(communityId, nickname, ScriptSamples.From(l), ct));
 
     /// <summary>A community's own text for the script: <c>{"text": "…"}</c>.</summary>
     public static async Task<Results<Ok<ScriptDto>, ValidationProblem, NotFound, ProblemHttpResult>> SetOverride(

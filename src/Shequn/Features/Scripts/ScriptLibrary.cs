@@ -31,6 +31,9 @@ public sealed record ScriptOverrideInput(string? Text);
 /// <summary>A text to render with sample values (in <paramref name="CommunityId"/>'s name, intro and rules when given).</summary>
 public sealed record ScriptPreviewInput(string? Text, Guid? CommunityId = null);
 
+/// <summary>A quick reply ready to insert: its variables filled in for the community and member at hand.</summary>
+public sealed record QuickReplyDto(Guid ScriptId, string Name, string Text);
+
 public sealed record ScriptPreviewDto(string Rendered, IReadOnlyList<string> UnknownVariables);
 
 public sealed record ScriptResult<T>(EditOutcome Outcome, T? Value, Validation Validation);
@@ -208,6 +211,34 @@ public sealed class ScriptLibrary(AppDbContext db)
         }
         var values = await SampleValuesAsync(db, db.CurrentWorkspaceId, input.CommunityId, community, samples, ct);
         return new(EditOutcome.Saved, new ScriptPreviewDto(ScriptText.Render(input.Text!, values), ScriptText.Unknown(input.Text!)), validation);
+    }
+
+    /// <summary>
+    /// The workspace's quick replies (category <see cref="ScriptCategory.QuickReply"/>, oldest first) as staff insert them:
+    /// the community's own text where it has one, variables filled in with the community's name and the given nickname
+    /// (samples for the rest).
+    /// </summary>
+    public async Task<IReadOnlyList<QuickReplyDto>> QuickRepliesAsync(Guid? communityId, string? nickname, ScriptSamples samples, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return [];
+        string? community = null;
+        if (communityId is { } cid && (community = await db.Visible(me).Where(c => c.Id == cid).Select(c => c.Name).SingleOrDefaultAsync(ct)) is null)
+            communityId = null;
+        if (!string.IsNullOrWhiteSpace(nickname))
+            samples = samples with { Nickname = nickname.Trim() };
+        var values = await SampleValuesAsync(db, db.CurrentWorkspaceId, communityId, community, samples, ct);
+        var scripts = await Scripts.AsNoTracking().Where(s => s.Category == ScriptCategory.QuickReply)
+            .OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).Select(s => new { s.Id, s.Name, s.Text }).ToListAsync(ct);
+        var result = new List<QuickReplyDto>(scripts.Count);
+        foreach (var s in scripts)
+        {
+            var text = (await TextOfAsync(db, s.Id, s.Text, communityId, ct)).Text;
+            result.Add(new QuickReplyDto(s.Id, s.Name, ScriptText.Render(text, values)));
+        }
+        return result;
     }
 
     /// <summary>Values for a preview: the community's (or the workspace's) intro and rules, sample names otherwise.</summary>

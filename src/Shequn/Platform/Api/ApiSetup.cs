@@ -76,6 +76,7 @@ public static class ApiSetup
         Features.Responses.ResponseEndpoints.MapResponseEndpoints(api);
         Features.Scripts.ScriptEndpoints.MapScriptEndpoints(api);
         Features.Tags.TagRuleEndpoints.MapTagRuleEndpoints(api); Features.Vip.VipEndpoints.MapVipEndpoints(api);
+        Features.Points.PointsEndpoints.MapPointsEndpoints(api);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
