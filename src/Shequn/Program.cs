@@ -21,6 +21,7 @@ builder.AddShequnEvents();
 Shequn.Features.Ritual.RitualSetup.AddShequnRitual(builder);
 Shequn.Features.Responses.ResponsesSetup.AddShequnResponses(builder);
 Shequn.Features.Scripts.ScriptsSetup.AddShequnScripts(builder);
+Shequn.Features.Profiles.ProfilesSetup.AddShequnProfiles(builder);
 builder.AddShequnConsole();
 
 var app = builder.Build();

@@ -75,6 +75,7 @@ public static class ApiSetup
         api.MapTaskEndpoints();
         Features.Responses.ResponseEndpoints.MapResponseEndpoints(api);
         Features.Scripts.ScriptEndpoints.MapScriptEndpoints(api);
+        Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
