@@ -118,7 +118,7 @@ public static class ProfileEndpoints
 /// <summary>The member's form: a plain HTML page (no console, no script), sized for a phone.</summary>
 internal static class ProfileForm
 {
-    private static readonly HtmlEncoder Enc = HtmlEncoder.Default;
+    private static readonly HtmlEncoder Enc = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
     private const string Style = """
         *{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f5f5f7;color:#222;font-size:16px}

@@ -86,7 +86,7 @@ public sealed class ProfileTemplates(AppDbContext db)
         if (fields.Count == 0)
             validation.Add("fields", "Required", "'fields' is required: a template has at least one field.");
         if (fields.Count > ProfileField.MaxFields)
-            validation.Add("fields", "TooMany", $"'fields' may hold at most {ProfileField.MaxFields} fields.", ProfileField.MaxFields);
+            validation.Add("fields", "TooManyItems", $"'fields' may hold at most {ProfileField.MaxFields} fields.", ProfileField.MaxFields);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var wanted = new List<ProfileField>();
@@ -121,7 +121,7 @@ public sealed class ProfileTemplates(AppDbContext db)
                 if (options.Count == 0)
                     validation.Add($"{at}.options", "Required", $"'{at}.options' is required for a choice.");
                 if (options.Count > ProfileField.MaxOptions)
-                    validation.Add($"{at}.options", "TooMany", $"'{at}.options' may hold at most {ProfileField.MaxOptions} options.", ProfileField.MaxOptions);
+                    validation.Add($"{at}.options", "TooManyItems", $"'{at}.options' may hold at most {ProfileField.MaxOptions} options.", ProfileField.MaxOptions);
                 for (var j = 0; j < options.Count; j++)
                 {
                     validation.Required($"{at}.options[{j}]", options[j], ProfileField.OptionMaxLength);
