@@ -27,7 +27,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         [
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
-            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks",
+            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -162,6 +162,13 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.GetByTestId("task-copy").First.AssertReachableAsync(Width, $"{what}: copy the text");
                 await page.GetByTestId("task-done").First.AssertReachableAsync(Width, $"{what}: done");
                 await page.GetByTestId("task-could-not").First.AssertReachableAsync(Width, $"{what}: could not");
+                break;
+            case "profile-template":
+                await page.OpenAsync("/profile-template");
+                if (owner)
+                    await page.GetByTestId("profile-template-save").AssertReachableAsync(Width, $"{what}: save");
+                else
+                    await page.GetByTestId("profile-template-read-only").AssertOnScreenAsync(Width, $"{what}: read-only notice");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "No such page in this test.");
