@@ -23,6 +23,7 @@ Shequn.Features.Responses.ResponsesSetup.AddShequnResponses(builder);
 Shequn.Features.Scripts.ScriptsSetup.AddShequnScripts(builder);
 Shequn.Features.Tags.AutoTagsSetup.AddShequnAutoTags(builder);
 Shequn.Features.Points.PointsSetup.AddShequnPoints(builder);
+Shequn.Features.Profiles.ProfilesSetup.AddShequnProfiles(builder);
 builder.AddShequnConsole();
 
 var app = builder.Build();

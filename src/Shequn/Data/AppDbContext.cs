@@ -38,6 +38,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         nameof(ApiToken.Hash), nameof(StaffUser.NormalizedEmail), nameof(StaffUser.NormalizedUserName),
         nameof(StaffUser.AccessFailedCount), nameof(StaffUser.LockoutEnd), nameof(ApiToken.LastUsedAt),
         nameof(ModerationPolicy.ListsStamp), nameof(ModerationPolicy.ModelStamp),
+        // Personal data (PIPL): the audit log would keep phone numbers and profile answers past an erasure and show them
+        // unmasked; that a member's profile changed is still recorded by its other columns.
+        nameof(Features.Members.Member.Phone), nameof(Features.Profiles.MemberFieldValue.Value),
         // Secrets stay out of the audit log even encrypted; polling progress and status moves are not staff changes.
         nameof(Connectors.Telegram.TelegramBot.ProtectedToken), nameof(Connectors.Telegram.TelegramBot.ProtectedWebhookSecret),
         nameof(Connectors.Telegram.TelegramBot.PollOffset), nameof(Connectors.Telegram.TelegramBot.StatusAt),

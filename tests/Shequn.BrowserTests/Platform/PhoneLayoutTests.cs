@@ -27,7 +27,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         [
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
-            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks",
+            "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
             "tag-rules", "vip",
         ];
         foreach (var role in new[] { "owner", "operator" })
@@ -175,6 +175,13 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 if (owner)
                     await page.GetByTestId("vip-rules-save").AssertReachableAsync(Width, $"{what}: save the rules");
                 await page.GetByTestId("vip-candidates").AssertOnScreenAsync(Width, $"{what}: candidates");
+                break;
+            case "profile-template":
+                await page.OpenAsync("/profile-template");
+                if (owner)
+                    await page.GetByTestId("profile-template-save").AssertReachableAsync(Width, $"{what}: save");
+                else
+                    await page.GetByTestId("profile-template-read-only").AssertOnScreenAsync(Width, $"{what}: read-only notice");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "No such page in this test.");

@@ -6,7 +6,11 @@ using Shequn.Platform.Api;
 
 namespace Shequn.Features.Members;
 
-/// <summary>Profile fields of seed 002's info template; PUT replaces all of them.</summary>
+/// <summary>
+/// Profile fields of seed 002's info template; PUT replaces all of them except <c>phone</c> and <c>values</c>: a null
+/// phone, a phone sent back masked as it was shown (138****5678), and template fields left out of <c>values</c> stay as
+/// they are; an empty string clears. <c>values</c> holds the template's other fields by key (see /api/profile-template).
+/// </summary>
 public sealed record MemberInput(
     string? DisplayName,
     string? City,
@@ -14,7 +18,9 @@ public sealed record MemberInput(
     IReadOnlyList<MemberNeeds>? Needs,
     string? Channel,
     string? Organisations,
-    MemberLayer Layer);
+    MemberLayer Layer,
+    string? Phone = null,
+    IReadOnlyDictionary<string, string?>? Values = null);
 
 /// <summary>A join recorded by hand (or imported): the community, when, under which group nickname, from where, invited by whom.</summary>
 public sealed record MembershipInput(
@@ -33,9 +39,11 @@ public sealed record NewMemberInput(
     string? Organisations,
     MemberLayer Layer,
     MembershipInput? Membership,
-    IReadOnlyList<Guid>? TagIds)
+    IReadOnlyList<Guid>? TagIds,
+    string? Phone = null,
+    IReadOnlyDictionary<string, string?>? Values = null)
 {
-    public MemberInput Profile => new(DisplayName, City, Industry, Needs, Channel, Organisations, Layer);
+    public MemberInput Profile => new(DisplayName, City, Industry, Needs, Channel, Organisations, Layer, Phone, Values);
 }
 
 public sealed record MemberSaveResult(EditOutcome Outcome, Member? Member, Validation Validation);
@@ -51,6 +59,7 @@ public sealed class MemberEditor(AppDbContext db)
             return new(EditOutcome.Forbidden, null, validation);
 
         ValidateProfile(validation, input.Profile);
+        var values = await CheckValuesAsync(validation, input.Profile, null, ct);
         if (input.Membership is { } join)
             await ValidateMembershipAsync(validation, join, ct);
         else if (!me.SeesAllCommunities)
@@ -69,6 +78,7 @@ public sealed class MemberEditor(AppDbContext db)
         var member = new Member { DisplayName = input.DisplayName!.Trim() };
         Apply(member, input.Profile);
         db.Members.Add(member);
+        await Profiles.ProfileValues.ApplyAsync(db, member, values, ct);
         if (input.Membership is { } m)
         {
             member.Memberships.Add(new Membership
@@ -98,11 +108,13 @@ public sealed class MemberEditor(AppDbContext db)
             return new(EditOutcome.NotFound, null, validation);
 
         ValidateProfile(validation, input);
+        var values = await CheckValuesAsync(validation, input, member, ct);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
 
         member.DisplayName = input.DisplayName!.Trim();
         Apply(member, input);
+        await Profiles.ProfileValues.ApplyAsync(db, member, values, ct);
         await db.SaveChangesAsync(ct);
         return new(EditOutcome.Saved, member, validation);
     }
@@ -120,6 +132,33 @@ public sealed class MemberEditor(AppDbContext db)
             if (need == MemberNeeds.None || !Enum.IsDefined(need))
                 validation.Add("needs", "UnknownValue", $"'needs' has an unknown value '{need}'.", need);
         }
+    }
+
+    /// <summary>The phone (field <c>phone</c>) and template values (<c>values.{key}</c>), checked against the template.</summary>
+    private async Task<Dictionary<string, string?>> CheckValuesAsync(Validation validation, MemberInput input, Member? member, CancellationToken ct)
+    {
+        if (input.Phone is null && (input.Values is null || input.Values.Count == 0))
+            return [];
+        var template = await Profiles.ProfileTemplates.ReadAsync(db, ct);
+        var given = new Dictionary<string, string?>(input.Values ?? new Dictionary<string, string?>(), StringComparer.Ordinal);
+        if (member is not null && given.Count > 0)
+        {
+            // Values sent back masked, as GET showed them, stay as they are.
+            var stored = await db.Set<Profiles.MemberFieldValue>().Where(v => v.MemberId == member.Id && v.WorkspaceId == member.WorkspaceId)
+                .ToDictionaryAsync(v => v.Key, v => v.Value, ct);
+            foreach (var key in given.Keys.ToList())
+            {
+                if (Profiles.ProfileValues.IsMaskOf(given[key], stored.GetValueOrDefault(key)))
+                    given.Remove(key);
+            }
+        }
+        var values = Profiles.ProfileTemplates.Check(template, given, validation, "values.", requireAll: false);
+        if (input.Phone is not null && !(member is not null && Profiles.ProfileValues.IsMaskOf(input.Phone, member.Phone)))
+        {
+            var phone = Profiles.ProfileTemplates.Check(template, new Dictionary<string, string?> { [Profiles.ProfileBuiltins.Phone] = input.Phone }, validation, "", requireAll: false);
+            values[Profiles.ProfileBuiltins.Phone] = phone.GetValueOrDefault(Profiles.ProfileBuiltins.Phone);
+        }
+        return values;
     }
 
     private async Task ValidateMembershipAsync(Validation validation, MembershipInput join, CancellationToken ct)

@@ -34,7 +34,8 @@ public sealed record MemberListItem(
     DateTime JoinedAt,
     DateTime? LastSpokeAt,
     int Messages,
-    MemberStage Stage);
+    MemberStage Stage,
+    string? Phone = null);
 
 public sealed record MembershipDto(
     Guid Id,
@@ -63,7 +64,9 @@ public sealed record MemberDto(
     int Messages = 0,
     MemberStage Stage = MemberStage.New,
     DateTime? StageChangedAt = null,
-    bool LegalHold = false);
+    bool LegalHold = false,
+    string? Phone = null,
+    IReadOnlyList<Profiles.ProfileValueDto>? Values = null);
 
 /// <summary>A message the member posted, newest first; <c>deleted</c> when staff, a rule or the sender removed it since.</summary>
 public sealed record MemberMessage(DateTime At, Guid? CommunityId, string? CommunityName, MessageKind? Kind, string? Text, bool Deleted);
@@ -225,7 +228,9 @@ public static class MemberEndpoints
         var members = db.FilteredMembers(me, query.ToFilter(), validation);
         if (!validation.IsValid)
             return validation.Problem();
-        return TypedResults.Ok(await db.Rows(me, members, sort).ToPageAsync(query.Page, query.PageSize, ct));
+        var page = await db.Rows(me, members, sort).ToPageAsync(query.Page, query.PageSize, ct);
+        // Personal data (PIPL): phone numbers are masked in lists for everyone; the owner and sub-owners reveal one at a time.
+        return TypedResults.Ok(page with { Items = [.. page.Items.Select(i => i with { Phone = Profiles.ProfileValues.Mask(i.Phone) })] });
     }
 
     /// <summary>
@@ -323,7 +328,7 @@ public static class MemberEndpoints
                     .OrderBy(ms => ms.JoinedAt)
                     .Select(ms => new MemberGroup(ms.CommunityId, ms.Community!.Name, ms.Nickname))
                     .ToList(),
-                r.JoinedAt, r.LastSpokeAt, r.Messages, r.Member.Stage));
+                r.JoinedAt, r.LastSpokeAt, r.Messages, r.Member.Stage, r.Member.Phone));
     }
 
     public static async Task<Results<Ok<MemberDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct)
@@ -456,6 +461,7 @@ public static class MemberEndpoints
             m.Stage,
             m.StageChangedAt,
             m.LegalHold,
+            m.Phone,
             LastSpokeAt = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Max(a => (DateTime?)a.LastSpokeAt),
             Messages = db.Set<MemberActivity>().Where(a => a.MemberId == m.Id && (all || assigned.Contains(a.CommunityId))).Sum(a => (int?)a.Messages) ?? 0,
             Tags = m.Tags.OrderBy(t => t.Tag!.Name).Select(t => new TagRef(t.TagId, t.Tag!.Name)).ToList(),
@@ -469,7 +475,8 @@ public static class MemberEndpoints
         }).AsSplitQuery().SingleOrDefaultAsync(ct);
         return row is null ? null : new MemberDto(
             row.Id, row.DisplayName, row.City, row.Industry, SplitNeeds(row.Needs), row.Channel, row.Organisations, row.Layer,
-            row.Tags, row.Memberships, row.CreatedAt, row.LastSpokeAt, row.Messages, row.Stage, row.StageChangedAt, row.LegalHold);
+            row.Tags, row.Memberships, row.CreatedAt, row.LastSpokeAt, row.Messages, row.Stage, row.StageChangedAt, row.LegalHold,
+            Profiles.ProfileValues.Mask(row.Phone), await Profiles.ProfileValues.ReadAsync(db, row.Id, plain: false, ct));
     }
 
     public static IReadOnlyList<MemberNeeds> SplitNeeds(MemberNeeds needs) =>

@@ -69,7 +69,11 @@ public sealed record MergeMoves(
     List<Guid> RelatedPointsEntries,
     List<Guid> Merges,
     List<Guid>? VipInvitations = null,
-    string? VipInvitationRow = null);
+    string? VipInvitationRow = null,
+    List<Guid>? FieldValues = null,
+    List<string>? FieldValueRows = null,
+    List<Guid>? ProfileLinks = null,
+    List<Guid>? Reveals = null);
 
 public sealed record MergeInput(Guid? IntoMemberId = null, Guid? MemberId = null);
 
@@ -267,10 +271,21 @@ public sealed class MemberMerges(AppDbContext db)
             }
         }
 
+        // Profile answers are one per field: B's move to A for the fields A has not answered; the others are kept whole.
+        var aKeys = await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => x.MemberId == ai).Select(x => x.Key).ToListAsync(ct);
+        var bValues = await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().AsNoTracking().Where(x => x.WorkspaceId == ws && x.MemberId == bi).ToListAsync(ct);
+        var fieldValues = bValues.Where(x => !aKeys.Contains(x.Key)).Select(x => x.Id).ToList();
+        var fieldValueRows = bValues.Where(x => aKeys.Contains(x.Key)).Select(x => JsonSerializer.Serialize(x)).ToList();
+        await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => fieldValues.Contains(x.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct);
+        var links = await MoveAsync(db.Set<Profiles.ProfileLink>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
+            q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
+        var reveals = await MoveAsync(db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
+            q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
+
         await db.SaveChangesAsync(ct); // A's folded activity rows
         await db.Members.IgnoreQueryFilters().Where(m => m.Id == bi).ExecuteDeleteAsync(ct);
 
-        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation);
+        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals);
         var merge = new MemberMerge
         {
             WorkspaceId = ws,
@@ -388,6 +403,20 @@ public sealed class MemberMerges(AppDbContext db)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RelatedMemberId, bi), ct);
         await db.Set<MemberMerge>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.IntoMemberId == ai && moves.Merges.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.IntoMemberId, bi), ct);
+        var values = moves.FieldValues ?? [];
+        await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => x.MemberId == ai && values.Contains(x.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
+        foreach (var value in (moves.FieldValueRows ?? []).Select(r => JsonSerializer.Deserialize<Profiles.MemberFieldValue>(r)!))
+        {
+            value.MemberId = bi;
+            db.Set<Profiles.MemberFieldValue>().Add(value);
+        }
+        var links = moves.ProfileLinks ?? [];
+        await db.Set<Profiles.ProfileLink>().IgnoreQueryFilters().Where(x => x.MemberId == ai && links.Contains(x.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
+        var reveals = moves.Reveals ?? [];
+        await db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.MemberId == ai && reveals.Contains(x.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
         var vip = moves.VipInvitations ?? [];
         await db.Set<Vip.VipInvitation>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && vip.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);

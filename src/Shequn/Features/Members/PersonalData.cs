@@ -27,7 +27,9 @@ public sealed record PersonalDataExport(
     string? LegalHoldReason,
     IReadOnlyList<PersonalIdentity> Identities,
     IReadOnlyList<PersonalMessage> Messages,
-    IReadOnlyList<PersonalCase> Cases);
+    IReadOnlyList<PersonalCase> Cases,
+    string? Phone = null,
+    IReadOnlyList<Profiles.ProfileValueDto>? Values = null);
 
 /// <summary>What an erasure removed and scrubbed (events: log rows, questions and the ritual's newcomer rows).</summary>
 public sealed record ErasureResult(int EventsScrubbed, int CasesScrubbed, int BlacklistEntriesScrubbed);
@@ -65,7 +67,7 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
             return (PersonalDataOutcome.NotFound, null);
         if (me.Role is not (StaffRole.Owner or StaffRole.SubOwner))
             return (PersonalDataOutcome.Forbidden, null);
-        var hold = await db.Members.Where(m => m.Id == id).Select(m => new { m.LegalHold, m.LegalHoldReason }).SingleAsync(ct);
+        var hold = await db.Members.Where(m => m.Id == id).Select(m => new { m.LegalHold, m.LegalHoldReason, m.Phone }).SingleAsync(ct);
         var identities = await IdentitiesAsync(id, ct);
         var names = await db.Communities.IgnoreQueryFilters().Where(c => c.WorkspaceId == db.CurrentWorkspaceId)
             .Select(c => new { c.Id, c.Name }).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
@@ -83,7 +85,8 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
                 .Select(c => new PersonalCase(c.OccurredAt, names.GetValueOrDefault(c.CommunityId), c.Rule, c.Decision, c.Text)));
         }
         var export = new PersonalDataExport(time.GetUtcNow().UtcDateTime, member, hold.LegalHold, hold.LegalHoldReason,
-            [.. identities.Select(i => new PersonalIdentity(i.Platform, i.UserId))], [.. messages.OrderBy(m => m.At)], [.. cases.OrderBy(c => c.At)]);
+            [.. identities.Select(i => new PersonalIdentity(i.Platform, i.UserId))], [.. messages.OrderBy(m => m.At)], [.. cases.OrderBy(c => c.At)],
+            hold.Phone, await Profiles.ProfileValues.ReadAsync(db, id, plain: true, ct));
         db.AddAuditNote(nameof(Member), id, "exported", null, new Dictionary<string, object?> { ["Messages"] = messages.Count, ["Cases"] = cases.Count });
         await db.SaveChangesAsync(ct);
         return (PersonalDataOutcome.Done, export);

@@ -47,7 +47,8 @@ public sealed class RitualReaction(
     TimeProvider time,
     IOptions<RitualOptions> options,
     IOptions<EnforcementOptions> enforcement,
-    TaskOpener opener) : IBatchReaction
+    TaskOpener opener,
+    Profiles.ProfileLinks? profileLinks = null) : IBatchReaction
 {
     public const string ReactionName = "ritual";
     public const string WelcomeKeyPrefix = "ritual:welcome:";
@@ -60,6 +61,8 @@ public sealed class RitualReaction(
     private RitualOptions Options => options.Value;
 
     private TaskOpener Opener => opener;
+
+    private Profiles.ProfileLinks? ProfileLinks => profileLinks;
 
     public static string Key(long seq, int step) => $"event:{seq}:{ReactionName}:{step}";
 
@@ -141,12 +144,19 @@ public sealed class RitualReaction(
 
         private DateTime Hold(DateTime due, RitualSettings s) => QuietHours.Hold(due < now ? now : due, zone, s);
 
-        private async Task<RitualValues> ValuesAsync(Community community, string names, string? format, CancellationToken ct)
+        private async Task<RitualValues> ValuesAsync(Community community, string names, string? format, CancellationToken ct, string? profileLink = null)
         {
             if (!_owners.TryGetValue(community.Id, out var ownerName))
                 _owners[community.Id] = ownerName = await RitualEditor.OwnerNameAsync(db, community, ct);
-            return new RitualValues(names, community.Name, community.Rules, community.Intro, ownerName, null, format);
+            return new RitualValues(names, community.Name, community.Rules, community.Intro, ownerName, profileLink, format);
         }
+
+        /// <summary>{profile_link}: one form link per newcomer, when the greeting's texts use it.</summary>
+        private async Task<(string? Text, List<Profiles.ProfileLink> Links)> ProfileLinksAsync(
+            RitualSettings s, IEnumerable<(ChatPlatform, string, string)> newcomers, CancellationToken ct) =>
+            owner.ProfileLinks is { } links && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null)
+                ? await Profiles.RitualProfileLinks.MakeAsync(links, db, ws, [.. newcomers], now, ct)
+                : (null, []);
 
         private static string NameOf(CommunityEvent e) => string.IsNullOrWhiteSpace(e.UserName) ? e.UserId! : e.UserName.Trim();
 
@@ -242,9 +252,11 @@ public sealed class RitualReaction(
                 .OrderByDescending(a => a.CreatedAt).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
             if (pending is { } id)
             {
-                var named = await db.Set<RitualNewcomer>().AsNoTracking()
-                    .Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq).Select(n => n.Nickname ?? n.UserId).ToListAsync(ct);
-                var text = await GreetingAsync(community, s, named.Concat(newcomers.Select(n => n.Nickname ?? n.UserId)), ct);
+                var earlier = await db.Set<RitualNewcomer>().AsNoTracking()
+                    .Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq).ToListAsync(ct);
+                var named = earlier.Select(n => n.Nickname ?? n.UserId).ToList();
+                var links = await ProfileLinksAsync(s, earlier.Concat(newcomers).Select(n => (n.Platform, n.UserId, n.Nickname ?? n.UserId)), ct);
+                var text = await GreetingAsync(community, s, named.Concat(newcomers.Select(n => n.Nickname ?? n.UserId)), ct, links.Text);
                 if (text is null)
                     return;
                 var payload = new ActionPayload(Text: text).ToJson();
@@ -255,20 +267,25 @@ public sealed class RitualReaction(
                 {
                     foreach (var n in newcomers)
                         n.WelcomeActionId = id;
+                    await Profiles.RitualProfileLinks.AttachAsync(db, ws, links.Links, id, ct);
                     return;
                 }
+                Profiles.RitualProfileLinks.Discard(db, links.Links);
             }
-            var greeting = await GreetingAsync(community, s, newcomers.Select(n => n.Nickname ?? n.UserId), ct);
+            var made = await ProfileLinksAsync(s, newcomers.Select(n => (n.Platform, n.UserId, n.Nickname ?? n.UserId)), ct);
+            var greeting = await GreetingAsync(community, s, newcomers.Select(n => n.Nickname ?? n.UserId), ct, made.Text);
             if (greeting is null)
                 return;
             var first = newcomers[0];
             var action = Send(community, greeting, $"{prefix}{first.EventSeq}", first.EventSeq, Hold(first.JoinedAt + TimeSpan.FromSeconds(s.BurstSeconds), s));
             foreach (var n in newcomers)
                 n.WelcomeActionId = action.Id;
+            foreach (var link in made.Links)
+                link.WelcomeActionId = action.Id;
         }
 
-        private async Task<string?> GreetingAsync(Community community, RitualSettings s, IEnumerable<string> names, CancellationToken ct) =>
-            EventEffects.Clip(_words.Greeting(s, await ValuesAsync(community, _words.Names(names), null, ct)), OutboundAction.TextMaxLength);
+        private async Task<string?> GreetingAsync(Community community, RitualSettings s, IEnumerable<string> names, CancellationToken ct, string? profileLink = null) =>
+            EventEffects.Clip(_words.Greeting(s, await ValuesAsync(community, _words.Names(names), null, ct, profileLink)), OutboundAction.TextMaxLength);
 
         private OutboundAction Send(Community community, string text, string key, long seq, DateTime due)
         {

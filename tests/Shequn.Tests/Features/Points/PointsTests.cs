@@ -252,6 +252,10 @@ public abstract class PointsTests(ShequnFactory factory)
                 new Shequn.Features.Tags.MemberTag { MemberId = b, TagId = shared.Id },
                 new Shequn.Features.Tags.MemberTag { MemberId = b, TagId = own.Id });
             db.Set<Shequn.Features.Vip.VipInvitation>().Add(new Shequn.Features.Vip.VipInvitation { WorkspaceId = ws.Id, MemberId = b, CommunityId = c2 });
+            db.Set<Shequn.Features.Profiles.MemberFieldValue>().AddRange(
+                new Shequn.Features.Profiles.MemberFieldValue { WorkspaceId = ws.Id, MemberId = a, Key = "channels", Value = "抖音" },
+                new Shequn.Features.Profiles.MemberFieldValue { WorkspaceId = ws.Id, MemberId = b, Key = "channels", Value = "小红书" },
+                new Shequn.Features.Profiles.MemberFieldValue { WorkspaceId = ws.Id, MemberId = b, Key = "favourites", Value = "烘焙群" });
             return await db.SaveChangesWithoutAuditAsync(Ct);
         });
         Assert.Equal(HttpStatusCode.Created, (await ws.Owner.Api.PostJsonAsync($"/api/members/{b}/points", new { delta = 7, reason = "活动" })).StatusCode);
@@ -276,6 +280,7 @@ public abstract class PointsTests(ShequnFactory factory)
         Assert.Contains(during.Questions, q => q.Member == a);
         Assert.Contains(during.Invited, x => x.Member == a);
         Assert.Equal(a, await DbAsync(ws.Id, db => db.Set<Shequn.Features.Vip.VipInvitation>().Select(i => i.MemberId).SingleAsync(Ct)));
+        Assert.Equal(["channels=抖音", "favourites=烘焙群"], await FieldValuesAsync(ws.Id, a)); // A's own answer wins; B's other one moves
         var ledger = await ws.Owner.Api.GetJsonAsync<MemberPointsDto>($"/api/members/{a}/points");
         Assert.Equal(before.Points.Sum(p => p.Delta), ledger.Balance);
 
@@ -287,8 +292,14 @@ public abstract class PointsTests(ShequnFactory factory)
         var after = await SnapshotAsync(ws.Id, a, b);
         Assert.Equal(before.ToString(), after.ToString());
         Assert.Equal(b, await DbAsync(ws.Id, db => db.Set<Shequn.Features.Vip.VipInvitation>().Select(i => i.MemberId).SingleAsync(Ct)));
+        Assert.Equal(["channels=抖音"], await FieldValuesAsync(ws.Id, a));
+        Assert.Equal(["channels=小红书", "favourites=烘焙群"], await FieldValuesAsync(ws.Id, b));
         Assert.Equal(HttpStatusCode.Conflict, (await ws.Owner.Api.PostAsync($"/api/members/merges/{merged.Id}/unmerge", null, Ct)).StatusCode);
     }
+
+    private async Task<List<string>> FieldValuesAsync(Guid ws, Guid member) => await DbAsync(ws, async db =>
+        (await db.Set<Shequn.Features.Profiles.MemberFieldValue>().Where(v => v.MemberId == member).Select(v => v.Key + "=" + v.Value).ToListAsync(Ct))
+            .Order(StringComparer.Ordinal).ToList());
 
     private sealed record Row(Guid? Member, string Key, int Delta = 0, Guid Community = default, int Messages = 0, string? Tag = null);
 
