@@ -54,6 +54,9 @@ public interface ITelegramBots
 {
     /// <summary>The client of the bot that serves <paramref name="communityId"/>, or null when no connected bot does.</summary>
     Task<TelegramBotClient?> ForCommunityAsync(Guid workspaceId, Guid communityId, CancellationToken ct);
+
+    /// <summary>Telegram's words for the workspace's bot whose token it refused, or null when no bot was refused.</summary>
+    Task<string?> RefusedAsync(Guid workspaceId, CancellationToken ct);
 }
 
 /// <summary>The workspace's connected bot (the oldest, if several) serves all its Telegram communities.</summary>
@@ -67,6 +70,16 @@ public sealed class WorkspaceTelegramBots(IServiceScopeFactory scopes, TelegramS
             .Where(b => b.WorkspaceId == workspaceId && b.Status != TelegramBotStatus.Unauthorized)
             .OrderBy(b => b.CreatedAt).Select(b => b.ProtectedToken).FirstOrDefaultAsync(ct);
         return token is null ? null : clients.For(secrets.Unprotect(token));
+    }
+
+    public async Task<string?> RefusedAsync(Guid workspaceId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var refused = await db.Set<TelegramBot>().IgnoreQueryFilters()
+            .Where(b => b.WorkspaceId == workspaceId && b.Status == TelegramBotStatus.Unauthorized)
+            .OrderBy(b => b.CreatedAt).Select(b => new { b.StatusDetail }).FirstOrDefaultAsync(ct);
+        return refused is null ? null : refused.StatusDetail ?? "Unauthorized";
     }
 }
 

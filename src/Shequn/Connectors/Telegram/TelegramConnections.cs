@@ -246,7 +246,7 @@ public static class TelegramStatusCheck
         }
         catch (ApiRequestException e) when (e.ErrorCode is 401 or 404)
         {
-            Set(bot, TelegramBotStatus.Unauthorized, e.Message);
+            Set(bot, TelegramBotStatus.Unauthorized, $"Telegram {e.ErrorCode}: {e.Message}");
         }
         catch (Exception e) when (e is RequestException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {

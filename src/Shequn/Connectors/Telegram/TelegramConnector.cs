@@ -42,8 +42,15 @@ public sealed partial class TelegramConnector(
 
     public async Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct)
     {
-        var bot = await bots.ForCommunityAsync(call.WorkspaceId, call.CommunityId, ct)
-            ?? throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.TelegramNoBot", "No connected Telegram bot serves this workspace: connect one, or reconnect it if its token was revoked."));
+        var bot = await bots.ForCommunityAsync(call.WorkspaceId, call.CommunityId, ct);
+        if (bot is null)
+        {
+            // A refused token is an authorisation failure whoever noticed it first (this dispatch, the poller or the
+            // status check): the action says so in Telegram's words and the bot must be reconnected.
+            if (await bots.RefusedAsync(call.WorkspaceId, ct) is { } words)
+                throw new ConnectorException(ErrorCategory.Auth, new Reason("ConnectorError.TelegramRefused", $"Telegram refused the bot's token ({words}): reconnect the bot.", words));
+            throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.TelegramNoBot", "No connected Telegram bot serves this workspace: connect one."));
+        }
         if (string.IsNullOrEmpty(call.ChatId) || !long.TryParse(call.ChatId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var chatId))
             throw new ConnectorException(ErrorCategory.Configuration, new Reason("ConnectorError.TelegramNotLinked", "This community is not linked to a Telegram chat yet."));
         try

@@ -91,7 +91,7 @@ public sealed partial class TelegramPoller(
             }
             catch (ApiRequestException e) when (e.ErrorCode is 401 or 404)
             {
-                await SetStatusAsync(id, TelegramBotStatus.Unauthorized, e.Message, ct);
+                await SetStatusAsync(id, TelegramBotStatus.Unauthorized, $"Telegram {e.ErrorCode}: {e.Message}", ct);
                 break;
             }
             catch (Exception e) when (!ct.IsCancellationRequested)

@@ -189,7 +189,8 @@ public abstract class TelegramActionsTests<TFactory>(TFactory factory) where TFa
         Assert.Equal(TelegramBotStatus.Unauthorized, bot.Status);
         var calls = Fake.CallsOf("sendMessage").Count;
         var next = await w.SettledAsync((await w.EnqueueAsync(new { kind = "send", text = "again" })).Id);
-        Assert.Equal((ActionStatus.Failed, ErrorCategory.Configuration), (next.Status, next.ErrorCategory));
+        Assert.Equal((ActionStatus.Failed, ErrorCategory.Auth), (next.Status, next.ErrorCategory));
+        Assert.Contains("401", next.Error, StringComparison.Ordinal);
         Assert.Equal(calls, Fake.CallsOf("sendMessage").Count);
     }
 
