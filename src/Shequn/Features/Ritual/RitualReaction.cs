@@ -136,8 +136,13 @@ public sealed class RitualReaction(
                     else
                         await LeftAsync(e, community, ct);
                 }
-                if (greet.Count > 0 && (s.WelcomeEnabled || s.SelfIntroEnabled))
-                    await GreetAsync(community, s, greet, ct);
+                if (greet.Count == 0)
+                    continue;
+                var burst = new Burst(greet[0].EventSeq, [.. greet.Select(n => n.Nickname ?? n.UserId)], greet.Count);
+                if (s.WelcomeEnabled || s.SelfIntroEnabled)
+                    burst = await GreetAsync(community, s, greet, ct);
+                if (s.IntroduceTaskEnabled)
+                    await IntroduceAsync(community, s, greet, burst, ct);
             }
             return _added;
         }
@@ -183,8 +188,6 @@ public sealed class RitualReaction(
                 newcomer.ReminderActionId = reminder.Id;
                 _reminders[reminder.Id] = reminder;
             }
-            if (s.IntroduceTaskEnabled)
-                await IntroduceAsync(e, community, s, ct);
             return newcomer;
         }
 
@@ -242,9 +245,13 @@ public sealed class RitualReaction(
             Send(community, text, Key(e.Seq, ThanksStep), e.Seq, Hold(e.OccurredAt, s));
         }
 
-        /// <summary>One greeting per burst: join the community's greeting still waiting, else start one.</summary>
-        private async Task GreetAsync(Community community, RitualSettings s, List<RitualNewcomer> newcomers, CancellationToken ct)
+        /// <summary>The newcomers one greeting names: the first one's event, the first names, how many in all.</summary>
+        private sealed record Burst(long FirstSeq, IReadOnlyList<string> Names, int Total);
+
+        /// <summary>One greeting per burst: join the community's greeting still waiting, else start one. Returns the burst greeted.</summary>
+        private async Task<Burst> GreetAsync(Community community, RitualSettings s, List<RitualNewcomer> newcomers, CancellationToken ct)
         {
+            var batch = new Burst(newcomers[0].EventSeq, [.. newcomers.Select(n => n.Nickname ?? n.UserId)], newcomers.Count);
             var prefix = $"{WelcomeKeyPrefix}{community.Id:N}:";
             var pending = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
                 .Where(a => a.WorkspaceId == ws && a.CommunityId == community.Id && a.Status == ActionStatus.Queued && a.NextAttemptAt > now
@@ -252,13 +259,17 @@ public sealed class RitualReaction(
                 .OrderByDescending(a => a.CreatedAt).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
             if (pending is { } id)
             {
-                var earlier = await db.Set<RitualNewcomer>().AsNoTracking()
-                    .Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq).ToListAsync(ct);
-                var named = earlier.Select(n => n.Nickname ?? n.UserId).ToList();
+                // A welcome names its first newcomers and how many in all; the form links need every one of them.
+                var newcomersOf = db.Set<RitualNewcomer>().AsNoTracking().Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq);
+                var everyone = owner.ProfileLinks is not null && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null);
+                var earlier = await (everyone ? newcomersOf : newcomersOf.Take(RitualWords.NamedAtMost)).ToListAsync(ct);
+                var earlierCount = everyone || earlier.Count < RitualWords.NamedAtMost ? earlier.Count : await newcomersOf.CountAsync(ct);
+                var burst = new Burst(earlier.Count > 0 ? earlier[0].EventSeq : batch.FirstSeq,
+                    [.. earlier.Take(RitualWords.NamedAtMost).Select(n => n.Nickname ?? n.UserId).Concat(batch.Names)], earlierCount + batch.Total);
                 var links = await ProfileLinksAsync(s, earlier.Concat(newcomers).Select(n => (n.Platform, n.UserId, n.Nickname ?? n.UserId)), ct);
-                var text = await GreetingAsync(community, s, named.Concat(newcomers.Select(n => n.Nickname ?? n.UserId)), ct, links.Text);
+                var text = await GreetingAsync(community, s, burst.Names, burst.Total, ct, links.Text);
                 if (text is null)
-                    return;
+                    return burst;
                 var payload = new ActionPayload(Text: text).ToJson();
                 var changed = await db.Set<OutboundAction>().IgnoreQueryFilters()
                     .Where(a => a.Id == id && a.WorkspaceId == ws && a.Status == ActionStatus.Queued)
@@ -268,24 +279,25 @@ public sealed class RitualReaction(
                     foreach (var n in newcomers)
                         n.WelcomeActionId = id;
                     await Profiles.RitualProfileLinks.AttachAsync(db, ws, links.Links, id, ct);
-                    return;
+                    return burst;
                 }
                 Profiles.RitualProfileLinks.Discard(db, links.Links);
             }
             var made = await ProfileLinksAsync(s, newcomers.Select(n => (n.Platform, n.UserId, n.Nickname ?? n.UserId)), ct);
-            var greeting = await GreetingAsync(community, s, newcomers.Select(n => n.Nickname ?? n.UserId), ct, made.Text);
+            var greeting = await GreetingAsync(community, s, batch.Names, batch.Total, ct, made.Text);
             if (greeting is null)
-                return;
+                return batch;
             var first = newcomers[0];
             var action = Send(community, greeting, $"{prefix}{first.EventSeq}", first.EventSeq, Hold(first.JoinedAt + TimeSpan.FromSeconds(s.BurstSeconds), s));
             foreach (var n in newcomers)
                 n.WelcomeActionId = action.Id;
             foreach (var link in made.Links)
                 link.WelcomeActionId = action.Id;
+            return batch;
         }
 
-        private async Task<string?> GreetingAsync(Community community, RitualSettings s, IEnumerable<string> names, CancellationToken ct, string? profileLink = null) =>
-            EventEffects.Clip(_words.Greeting(s, await ValuesAsync(community, _words.Names(names), null, ct, profileLink)), OutboundAction.TextMaxLength);
+        private async Task<string?> GreetingAsync(Community community, RitualSettings s, IEnumerable<string> names, int total, CancellationToken ct, string? profileLink = null) =>
+            EventEffects.Clip(_words.Greeting(s, await ValuesAsync(community, _words.Names(names, total), null, ct, profileLink)), OutboundAction.TextMaxLength);
 
         private OutboundAction Send(Community community, string text, string key, long seq, DateTime due)
         {
@@ -300,14 +312,26 @@ public sealed class RitualReaction(
         }
 
         /// <summary>
-        /// The staff task to introduce and praise the newcomer: an action already in status task (the platform is not
-        /// asked) with its <see cref="StaffTask"/>, routed as a send is (operators first) and worded in the assignee's language.
+        /// The staff task to introduce and praise the newcomers: an action already in status task (the platform is not
+        /// asked) with its <see cref="StaffTask"/>, routed as a send is (operators first) and worded in the assignee's
+        /// language. One per burst, like the greeting: while the burst's task (keyed by its first newcomer's join) is still
+        /// open it is rewritten to name the later ones too; once staff closed it, later newcomers get a task of their own.
         /// </summary>
-        private async Task IntroduceAsync(CommunityEvent e, Community community, RitualSettings s, CancellationToken ct)
+        private async Task IntroduceAsync(Community community, RitualSettings s, List<RitualNewcomer> newcomers, Burst burst, CancellationToken ct)
         {
-            var text = EventEffects.Clip(RitualWords.Render(_words.Introduce(s), await ValuesAsync(community, NameOf(e), null, ct)), OutboundAction.TextMaxLength)!;
-            await owner.Opener.AskAsync(db, _tasks, ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), Key(e.Seq, IntroduceStep), e.Seq, now, Hold(now, s),
-                w => (text, w["Ritual.TaskContext", NameOf(e), community.Name]), ct);
+            async Task<(string Text, Func<TaskWords, (string, string?)> Write)> WriteAsync(IEnumerable<string> named, int total)
+            {
+                var names = _words.Names(named, total);
+                var text = EventEffects.Clip(RitualWords.Render(_words.Introduce(s), await ValuesAsync(community, names, null, ct)), OutboundAction.TextMaxLength)!;
+                return (text, w => (text, w["Ritual.TaskContext", names, community.Name]));
+            }
+
+            if (burst.FirstSeq != newcomers[0].EventSeq
+                && await owner.Opener.AmendAsync(db, ws, Key(burst.FirstSeq, IntroduceStep), (await WriteAsync(burst.Names, burst.Total)).Write, ct))
+                return;
+            var first = newcomers[0].EventSeq;
+            var (text, write) = await WriteAsync(newcomers.Select(n => n.Nickname ?? n.UserId), newcomers.Count);
+            await owner.Opener.AskAsync(db, _tasks, ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), Key(first, IntroduceStep), first, now, Hold(now, s), write, ct);
         }
     }
 }

@@ -26,8 +26,23 @@ public sealed partial class RitualWords(IReadOnlyDictionary<string, string> tabl
     public string Thanks(RitualSettings s) => Own(s.NicknameThanksText) ?? Text("Ritual.Default.NicknameThanks");
     public string Introduce(RitualSettings s) => Own(s.IntroduceTaskText) ?? Text("Ritual.Default.IntroduceTask");
 
-    /// <summary>Several newcomers named in one welcome ("A、B、C").</summary>
-    public string Names(IEnumerable<string> names) => string.Join(Text("Ritual.NameSeparator"), names.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()).Distinct());
+    /// <summary>A welcome names at most this many newcomers, then says how many there are in all.</summary>
+    public const int NamedAtMost = 20;
+
+    /// <summary>
+    /// Several newcomers named in one welcome ("A、B、C"); past <see cref="NamedAtMost"/>, the first ones and how many in
+    /// all ("A、B … 等 120 位新朋友"). <paramref name="total"/> counts newcomers not passed in <paramref name="names"/>.
+    /// </summary>
+    public string Names(IEnumerable<string> names, int total = 0)
+    {
+        var distinct = names.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()).Distinct().ToList();
+        var count = Math.Max(total, distinct.Count);
+        var shown = distinct.Take(NamedAtMost).ToList();
+        var list = string.Join(Text("Ritual.NameSeparator"), shown);
+        return count > shown.Count
+            ? string.Format(System.Globalization.CultureInfo.InvariantCulture, Text("Ritual.NamesAndOthers"), list, count, count - shown.Count)
+            : list;
+    }
 
     /// <summary>
     /// The message a burst of newcomers gets: the welcome and the self-introduction prompt (each when switched on) as

@@ -70,14 +70,21 @@ public sealed class AutoReplyReaction(
             if (rules.Count == 0)
                 continue;
             var uses = new Dictionary<Guid, int>();
-            var handedOff = new HashSet<(Guid, string)>();
             var tasks = new TaskBatch();
+            var matched = new List<(CommunityEvent E, Community Community, AutoReplyRule Rule)>();
             foreach (var e in group)
             {
                 var community = effects.CommunityOf[e.Seq]!;
-                if (AutoReplyMatcher.First(rules, e.Text!, community.Id) is not { } rule)
-                    continue;
-                if (await AnswerAsync(db, e, community, rule, now, uses, handedOff, tasks, ct))
+                if (AutoReplyMatcher.First(rules, e.Text!, community.Id) is { } rule)
+                    matched.Add((e, community, rule));
+            }
+            // Hand-offs made within the longest cooldown, read once for the batch and kept up to date as it goes.
+            var handoffs = matched.Any(m => m.Rule.HumanHandoff && m.Rule.CooldownSeconds > 0)
+                ? await RecentHandoffsAsync(db, ws, matched.Where(m => m.Rule.HumanHandoff).ToList(), now, ct)
+                : [];
+            foreach (var (e, community, rule) in matched)
+            {
+                if (await AnswerAsync(db, e, community, rule, now, uses, handoffs, tasks, ct))
                     added++;
             }
             await ScriptLibrary.CountUsesAsync(db, uses, ct);
@@ -86,15 +93,16 @@ public sealed class AutoReplyReaction(
     }
 
     private async Task<bool> AnswerAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
-        Dictionary<Guid, int> uses, HashSet<(Guid, string)> handedOff, TaskBatch tasks, CancellationToken ct)
+        Dictionary<Guid, int> uses, Dictionary<(Guid, string), DateTime> handoffs, TaskBatch tasks, CancellationToken ct)
     {
         var key = $"event:{e.Seq}:{ReactionName}:0";
         var (text, scriptId) = await ReplyTextAsync(db, e, community, rule, ct);
         if (rule.HumanHandoff)
         {
-            if (await HandedOffRecentlyAsync(db, e, community, rule, now, handedOff, ct))
+            if (rule.CooldownSeconds > 0 && handoffs.TryGetValue((community.Id, e.UserId!), out var last)
+                && last >= now - TimeSpan.FromSeconds(rule.CooldownSeconds))
                 return false;
-            handedOff.Add((community.Id, e.UserId!));
+            handoffs[(community.Id, e.UserId!)] = now;
             await HandOffAsync(db, tasks, e, community, text, key, now, ct);
             return true;
         }
@@ -156,23 +164,28 @@ public sealed class AutoReplyReaction(
     }
 
     /// <summary>
-    /// Whether this member already has a reply waiting for staff in this community from within the rule's cooldown (in
-    /// this batch, or a task-status reply caused by their message): several messages of one complaint make one task.
+    /// When each member who complains in this batch last had a reply handed to staff in the community (a task-status reply
+    /// caused by their message) within the longest hand-off cooldown: several messages of one complaint make one task.
     /// </summary>
-    private static async Task<bool> HandedOffRecentlyAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
-        HashSet<(Guid, string)> handedOff, CancellationToken ct)
+    private static async Task<Dictionary<(Guid, string), DateTime>> RecentHandoffsAsync(AppDbContext db, Guid ws,
+        List<(CommunityEvent E, Community Community, AutoReplyRule Rule)> handoffs, DateTime now, CancellationToken ct)
     {
-        if (rule.CooldownSeconds <= 0)
-            return false;
-        if (handedOff.Contains((community.Id, e.UserId!)))
-            return true;
-        var since = now - TimeSpan.FromSeconds(rule.CooldownSeconds);
-        var ws = e.WorkspaceId;
-        return await db.Set<OutboundAction>().IgnoreQueryFilters()
-            .Where(a => a.WorkspaceId == ws && a.CommunityId == community.Id && a.CreatedAt >= since && a.Kind == ActionKind.Reply
+        var since = now - TimeSpan.FromSeconds(handoffs.Max(h => h.Rule.CooldownSeconds));
+        var communities = handoffs.Select(h => h.Community.Id).Distinct().ToList();
+        var users = handoffs.Select(h => h.E.UserId!).Distinct().ToList();
+        var rows = await db.Set<OutboundAction>().IgnoreQueryFilters()
+            .Where(a => a.WorkspaceId == ws && communities.Contains(a.CommunityId) && a.CreatedAt >= since && a.Kind == ActionKind.Reply
                 && a.Status == ActionStatus.Task && a.CausedByEventSeq != null)
-            .Join(db.Set<CommunityEvent>(), a => a.CausedByEventSeq, ev => (long?)ev.Seq, (a, ev) => ev.UserId)
-            .AnyAsync(u => u == e.UserId, ct);
+            .Join(db.Set<CommunityEvent>(), a => a.CausedByEventSeq, ev => (long?)ev.Seq, (a, ev) => new { a.CommunityId, ev.UserId, a.CreatedAt })
+            .Where(x => users.Contains(x.UserId!))
+            .ToListAsync(ct);
+        var last = new Dictionary<(Guid, string), DateTime>();
+        foreach (var r in rows)
+        {
+            if (!last.TryGetValue((r.CommunityId, r.UserId!), out var at) || r.CreatedAt > at)
+                last[(r.CommunityId, r.UserId!)] = r.CreatedAt;
+        }
+        return last;
     }
 
     /// <summary>A reply for staff to write: the action is a task from the start, so the dispatcher never sends it.</summary>

@@ -168,6 +168,32 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         return true;
     }
 
+    /// <summary>
+    /// Rewrites a task a reaction asked for while it is still open (a burst of newcomers growing: one introduction task
+    /// names them all): the task's text and context in its assignee's language, and the action's text to paste. False
+    /// when the action has no open task any more (staff closed it): ask a new one then.
+    /// </summary>
+    public async Task<bool> AmendAsync(AppDbContext db, Guid workspaceId, string idempotencyKey, Func<TaskWords, (string Text, string? Context)> write, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(write);
+        var action = await db.Set<OutboundAction>().IgnoreQueryFilters()
+            .FirstOrDefaultAsync(a => a.WorkspaceId == workspaceId && a.IdempotencyKey == idempotencyKey && a.Status == ActionStatus.Task, ct);
+        if (action is null)
+            return false;
+        var task = await db.Set<StaffTask>().IgnoreQueryFilters().FirstOrDefaultAsync(t => t.ActionId == action.Id && t.Status == StaffTaskStatus.Open, ct);
+        if (task is null)
+            return false;
+        var culture = await db.Users.IgnoreQueryFilters().Where(u => u.Id == task.AssignedStaffId).Select(u => u.Culture).SingleAsync(ct);
+        var words = new TaskWords(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), await zones.GetAsync(workspaceId, ct));
+        var (text, context) = write(words);
+        task.Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!;
+        task.Context = EventEffects.Clip(context, 1000);
+        action.Payload = (ActionPayload.FromJson(action.Payload) with { Text = text, TaskText = text }).ToJson();
+        action.UpdatedAt = DateTime.UtcNow;
+        return true;
+    }
+
     /// <summary>The text to paste and, when staff must first find something, what it is about.</summary>
     private static async Task<(string Text, string? Context)> WriteAsync(AppDbContext db, OutboundAction action, ActionPayload p,
         string group, ChatPlatform platform, TaskWords w, CancellationToken ct)

@@ -149,6 +149,41 @@ public abstract class RitualTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task ABurstOfTwentyFive_IsNamedByItsFirstTwentyAndCounted_WithOneIntroductionTask_UntilStaffTakeItUp()
+    {
+        await using var s = await SetupAsync();
+        for (var i = 1; i <= 5; i++)
+            await s.Chat.JoinAsync(s.Community, $"新人{i:00}", null, Ct);
+        await DrainAsync(Processor);
+        for (var i = 6; i <= 25; i++)
+            await s.Chat.JoinAsync(s.Community, $"新人{i:00}", null, Ct);
+        await DrainAsync(Processor);
+
+        var actions = await ActionsAsync(s.Ws.Id);
+        var text = Text(Assert.Single(Welcomes(actions)));
+        Assert.Contains("新人01、新人02", text, StringComparison.Ordinal);
+        Assert.Contains("新人20 等 25 位新朋友", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("新人21", text, StringComparison.Ordinal);
+        var introduce = Assert.Single(actions, a => a.Status == ActionStatus.Task);
+        var task = await DbAsync(db => db.Set<StaffTask>().IgnoreQueryFilters().AsNoTracking().SingleAsync(t => t.ActionId == introduce.Id, Ct));
+        Assert.Contains("新人20 等 25 位新朋友", task.Text, StringComparison.Ordinal);
+        Assert.Contains("新人20 等 25 位新朋友", ActionPayload.FromJson(introduce.Payload).TaskText, StringComparison.Ordinal);
+
+        // Once staff did the task, a newcomer of the same burst gets a task of their own; the welcome still grows.
+        await DbAsync(db => db.Set<StaffTask>().IgnoreQueryFilters().Where(t => t.Id == task.Id)
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.Status, StaffTaskStatus.Done), Ct));
+        await s.Chat.JoinAsync(s.Community, "新人26", null, Ct);
+        await DrainAsync(Processor);
+        actions = await ActionsAsync(s.Ws.Id);
+        Assert.Contains("等 26 位新朋友", Text(Assert.Single(Welcomes(actions))), StringComparison.Ordinal);
+        var tasks = actions.Where(a => a.Status == ActionStatus.Task).ToList();
+        Assert.Equal(2, tasks.Count);
+        var second = await DbAsync(db => db.Set<StaffTask>().IgnoreQueryFilters().AsNoTracking().SingleAsync(t => t.ActionId != introduce.Id && t.CommunityId == s.Community, Ct));
+        Assert.Contains("新人26", second.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("新人01", second.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ThreeJoinsWithinTheWindow_GetOneWelcomeNamingAllThree()
     {
         await using var s = await SetupAsync();
@@ -404,7 +439,11 @@ public abstract class RitualTests(ShequnFactory factory)
         var actions = await ActionsAsync(s.Ws.Id);
         var welcome = Assert.Single(Welcomes(actions));
         Assert.Contains("Alice、Bob", Text(welcome), StringComparison.Ordinal);
-        Assert.Equal(2, actions.Count(a => a.Status == ActionStatus.Task));
+        // One introduction task per burst too: the open one now names both.
+        var introduce = Assert.Single(actions, a => a.Status == ActionStatus.Task);
+        var task = await DbAsync(db => db.Set<StaffTask>().IgnoreQueryFilters().AsNoTracking().SingleAsync(t => t.ActionId == introduce.Id, Ct));
+        Assert.Contains("Alice、Bob", task.Text, StringComparison.Ordinal);
+        Assert.Contains("Alice、Bob", task.Context, StringComparison.Ordinal);
         Assert.Equal(actions.Count, actions.Select(a => a.IdempotencyKey).Distinct().Count());
         Assert.Equal(2, await DbAsync(db => db.Set<RitualNewcomer>().CountAsync(n => n.CommunityId == s.Community, Ct)));
     }
