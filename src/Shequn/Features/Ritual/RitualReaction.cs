@@ -253,10 +253,14 @@ public sealed class RitualReaction(
         {
             var batch = new Burst(newcomers[0].EventSeq, [.. newcomers.Select(n => n.Nickname ?? n.UserId)], newcomers.Count);
             var prefix = $"{WelcomeKeyPrefix}{community.Id:N}:";
-            var pending = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
-                .Where(a => a.WorkspaceId == ws && a.CommunityId == community.Id && a.Status == ActionStatus.Queued && a.NextAttemptAt > now
-                    && a.IdempotencyKey.StartsWith(prefix))
-                .OrderByDescending(a => a.CreatedAt).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+            // The welcome still waiting, if any, is the one that named the community's latest greeted newcomer.
+            var latest = await db.Set<RitualNewcomer>().AsNoTracking()
+                .Where(n => n.CommunityId == community.Id && n.WorkspaceId == ws && n.WelcomeActionId != null)
+                .OrderByDescending(n => n.EventSeq).Select(n => n.WelcomeActionId).FirstOrDefaultAsync(ct);
+            var pending = latest is { } welcomeId && await db.Set<OutboundAction>().IgnoreQueryFilters()
+                .AnyAsync(a => a.Id == welcomeId && a.WorkspaceId == ws && a.Status == ActionStatus.Queued && a.NextAttemptAt > now, ct)
+                ? latest
+                : null;
             if (pending is { } id)
             {
                 // A welcome names its first newcomers and how many in all; the form links need every one of them.

@@ -109,6 +109,8 @@ internal sealed class RitualNewcomerConfiguration : IEntityTypeConfiguration<Rit
         b.HasIndex(e => e.EventSeq).IsUnique();
         b.HasIndex(e => new { e.CommunityId, e.UserId, e.JoinedAt });
         b.HasIndex(e => e.WelcomeActionId);
+        // The community's latest greeted newcomer names the welcome a new join may still join.
+        b.HasIndex(e => new { e.CommunityId, e.EventSeq });
         b.HasOne<Community>().WithMany().HasForeignKey(e => e.CommunityId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -2075,6 +2075,8 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("WelcomeActionId");
 
+                    b.HasIndex("CommunityId", "EventSeq");
+
                     b.HasIndex("CommunityId", "UserId", "JoinedAt");
 
                     b.ToTable("RitualNewcomers", (string)null);

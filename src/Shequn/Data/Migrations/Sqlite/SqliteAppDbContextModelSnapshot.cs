@@ -2058,6 +2058,8 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasIndex("WelcomeActionId");
 
+                    b.HasIndex("CommunityId", "EventSeq");
+
                     b.HasIndex("CommunityId", "UserId", "JoinedAt");
 
                     b.ToTable("RitualNewcomers", (string)null);
