@@ -191,7 +191,7 @@ static async Task<double> RawAsync(Options options, string workDir)
         await using var cmd = new NpgsqlCommand(sql.Replace("$p", "@p", StringComparison.Ordinal), conn);
         var p = Enumerable.Range(0, columns).Select(i => cmd.Parameters.Add(new NpgsqlParameter("p" + i, i switch
         {
-            0 or 6 => NpgsqlTypes.NpgsqlDbType.Uuid,
+            0 or 6 or 23 => NpgsqlTypes.NpgsqlDbType.Uuid,
             1 or 3 or 15 => NpgsqlTypes.NpgsqlDbType.Integer,
             4 or 5 => NpgsqlTypes.NpgsqlDbType.Bigint,
             11 => NpgsqlTypes.NpgsqlDbType.Boolean,
@@ -240,7 +240,7 @@ static void Bind(System.Data.Common.DbParameter[] p, CommunityEvent e, bool uppe
     p[17].Value = DBNull.Value;
     p[18].Value = (object?)e.Text ?? DBNull.Value;
     for (var i = 19; i < p.Length; i++)
-        p[i].Value = DBNull.Value; // invite link, topic, forwarded from, media: none in synthetic traffic
+        p[i].Value = DBNull.Value; // invite link, topic, forwarded from, media, action: none in synthetic traffic
 }
 
 static async Task DropAsync(Options options, IHost host)

@@ -40,6 +40,7 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
             PlatformEventId = "sbx-act-" + call.ActionId.ToString("N"),
             OccurredAt = DateTime.UtcNow,
             CommunityId = call.CommunityId,
+            ActionId = call.ActionId,
         };
         switch (call.Kind)
         {

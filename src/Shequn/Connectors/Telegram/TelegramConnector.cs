@@ -230,6 +230,7 @@ public sealed partial class TelegramConnector(
         e.WorkspaceId = call.WorkspaceId;
         e.Platform = ChatPlatform.Telegram;
         e.CommunityId = call.CommunityId;
+        e.ActionId = call.ActionId;
         e.ChatId = chatId.ToString(CultureInfo.InvariantCulture);
         e.OccurredAt = DateTime.UtcNow;
         try

@@ -302,6 +302,7 @@ public sealed partial class WeComSync(
         var e = WeComCallbackReceiver.Event(connection, $"msg:{message.MsgId}:{message.ChatId}", EventKind.MessagePosted, message.SentAt!.Value, message.ChatId);
         e.UserId = message.Sender;
         e.FromStaff = true;
+        e.ActionId = message.ActionId;
         e.MessageKind = MessageKind.Text;
         e.MessageId = EventEffects.Clip(message.MsgId, CommunityEvent.IdMaxLength);
         e.Text = EventEffects.Clip(message.Text, CommunityEvent.TextMaxLength);

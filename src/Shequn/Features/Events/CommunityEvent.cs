@@ -109,6 +109,12 @@ public sealed class CommunityEvent
     /// that <see cref="Images.ImageInspector"/> can fetch it later through the community's connector.
     /// </summary>
     public string? MediaId { get; set; }
+
+    /// <summary>
+    /// Set on what Shequn itself did in the group (the bot's messages, its deletions): the outbound action that did it,
+    /// so readers of the log can tell a reaction's automatic message from one staff sent through Shequn.
+    /// </summary>
+    public Guid? ActionId { get; set; }
 }
 
 /// <summary>How far a reader of the log has got; advanced in the same transaction as the reader's effects.</summary>

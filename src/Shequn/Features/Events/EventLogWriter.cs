@@ -15,7 +15,7 @@ public abstract class EventLogWriter : IAsyncDisposable
     public const string Columns =
         "\"WorkspaceId\", \"Platform\", \"PlatformEventId\", \"Kind\", \"OccurredAt\", \"ReceivedAt\", \"CommunityId\", \"ChatId\", " +
         "\"ChatTitle\", \"UserId\", \"UserName\", \"FromStaff\", \"ActorId\", \"ActorName\", \"Channel\", \"MessageKind\", " +
-        "\"MessageId\", \"ReplyToMessageId\", \"Text\", \"InviteLink\", \"TopicId\", \"ForwardedFrom\", \"MediaId\"";
+        "\"MessageId\", \"ReplyToMessageId\", \"Text\", \"InviteLink\", \"TopicId\", \"ForwardedFrom\", \"MediaId\", \"ActionId\"";
 
     /// <summary>Writers hold this PostgreSQL advisory lock exclusively while inserting, readers shared while reading:
     /// a reader then never sees a later sequence number committed while an earlier one is still in flight.</summary>
@@ -40,7 +40,7 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
     private int _sinceCheckpoint;
     private Task _checkpoint = Task.CompletedTask;
     private SqliteCommand? _insert;
-    private readonly SqliteParameter[] _p = new SqliteParameter[23];
+    private readonly SqliteParameter[] _p = new SqliteParameter[24];
 
     private async Task OpenAsync(CancellationToken ct)
     {
@@ -53,7 +53,7 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
         }
         _insert = _connection.CreateCommand();
         _insert.CommandText = $"INSERT INTO \"CommunityEvents\" ({Columns}) VALUES " +
-            "($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18, $p19, $p20, $p21, $p22) " +
+            "($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18, $p19, $p20, $p21, $p22, $p23) " +
             "ON CONFLICT DO NOTHING";
         for (var i = 0; i < _p.Length; i++)
             _p[i] = _insert.Parameters.Add("$p" + i, i is 1 or 3 or 4 or 5 or 11 or 15 ? SqliteType.Integer : SqliteType.Text);
@@ -124,6 +124,7 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
         _p[20].Value = (object?)e.TopicId ?? DBNull.Value;
         _p[21].Value = (object?)e.ForwardedFrom ?? DBNull.Value;
         _p[22].Value = (object?)e.MediaId ?? DBNull.Value;
+        _p[23].Value = e.ActionId is { } a ? a.ToString().ToUpperInvariant() : DBNull.Value;
     }
 
     public override async ValueTask DisposeAsync()
@@ -144,7 +145,7 @@ public sealed class PostgresEventLogWriter(string connectionString) : EventLogWr
     private static readonly string Insert =
         $"INSERT INTO \"CommunityEvents\" ({Columns}) " +
         "SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::uuid[], $8::text[], " +
-        "$9::text[], $10::text[], $11::text[], $12::boolean[], $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[]) " +
+        "$9::text[], $10::text[], $11::text[], $12::boolean[], $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::uuid[]) " +
         "ON CONFLICT (\"WorkspaceId\", \"Platform\", \"PlatformEventId\") DO NOTHING " +
         "RETURNING \"WorkspaceId\", \"Platform\", \"PlatformEventId\"";
 
@@ -187,6 +188,7 @@ public sealed class PostgresEventLogWriter(string connectionString) : EventLogWr
         cmd.Parameters.Add(Text(Col(e => e.TopicId)));
         cmd.Parameters.Add(Text(Col(e => e.ForwardedFrom)));
         cmd.Parameters.Add(Text(Col(e => e.MediaId)));
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Col(e => e.ActionId), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
 
         var stored = new HashSet<(Guid, int, string)>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))

@@ -29,8 +29,14 @@ public static class ActionError
     public static string? Text(OutboundAction action, IStringLocalizer localizer)
     {
         ArgumentNullException.ThrowIfNull(action);
+        return Text(action.Error, action.ErrorReason, localizer);
+    }
+
+    /// <summary>The same from an action's stored words and reason (pages that read them without the whole action).</summary>
+    public static string? Text(string? error, string? errorReason, IStringLocalizer localizer)
+    {
         ArgumentNullException.ThrowIfNull(localizer);
-        if (action.ErrorReason is { } json)
+        if (errorReason is { } json)
         {
             try
             {
@@ -46,7 +52,7 @@ public static class ActionError
                 // An unreadable reason falls back to the English words.
             }
         }
-        return action.Error;
+        return error;
     }
 
     private sealed record Stored(string Key, StoredArg[]? Args);

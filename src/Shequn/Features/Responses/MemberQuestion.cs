@@ -8,10 +8,12 @@ namespace Shequn.Features.Responses;
 /// <summary>Who gave a question its first answer.</summary>
 public enum AnswererKind
 {
-    /// <summary>A staff member (or the bot): a message marked <c>FromStaff</c>.</summary>
+    /// <summary>A staff member: a message marked <c>FromStaff</c>, or one staff sent through Shequn (named by them).</summary>
     Staff = 0,
     /// <summary>A member whose layer is KOC.</summary>
     Koc = 1,
+    /// <summary>Shequn on its own (an auto-reply): answers only the question it replies to.</summary>
+    Bot = 2,
 }
 
 /// <summary>

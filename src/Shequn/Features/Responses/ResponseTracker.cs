@@ -31,7 +31,9 @@ public sealed class ResponsesOptions
 /// processor's checkpoint, so what it writes happens once across crashes and app processes, and it keeps nothing in
 /// memory. For each message in log order:
 /// <list type="bullet">
-/// <item>from staff (or the bot, <c>FromStaff</c>): an answer;</item>
+/// <item>from staff (<c>FromStaff</c>): an answer; one Shequn sent (<see cref="CommunityEvent.ActionId"/>) is the staff
+/// member's who sent it through Shequn, or the bot's (<see cref="AnswererKind.Bot"/>) when a reaction sent it on its own,
+/// and the bot's answers only the question it replies to: a welcome or a scheduled post answers nobody;</item>
 /// <item>from a member, recognised by <see cref="QuestionDetector"/>: a new <see cref="MemberQuestion"/>;</item>
 /// <item>any other message from a KOC (<see cref="MemberLayer.Koc"/>): an answer.</item>
 /// </list>
@@ -61,6 +63,7 @@ public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) :
         Guid? MemberOf(CommunityEvent e) =>
             !e.FromStaff && effects.MemberOf.TryGetValue((ws, e.Platform, e.UserId!), out var m) ? m : null;
 
+        var sent = await SendersAsync(db, posts, ct);
         var memberIds = posts.Select(MemberOf).OfType<Guid>().Distinct().ToList();
         var kocs = memberIds.Count == 0 ? [] : (await db.Members.IgnoreQueryFilters().AsNoTracking()
             .Where(m => m.WorkspaceId == ws && memberIds.Contains(m.Id) && m.Layer == MemberLayer.Koc)
@@ -72,6 +75,8 @@ public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) :
         {
             var community = effects.CommunityOf[e.Seq]!.Id;
             var member = MemberOf(e);
+            if (e.FromStaff && e.ActionId is { } action && sent.GetValueOrDefault(action) is null && e.ReplyToMessageId is null)
+                continue; // the bot on its own, replying to nobody: not an answer
             if (e.FromStaff)
                 parts.Add((e, community, null, true));
             else if (member is { } m && QuestionDetector.IsQuestion(e.Text))
@@ -140,12 +145,41 @@ public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) :
             answered.AnsweredAt = at;
             answered.AnswerSeconds = (int)Math.Round((at - answered.AskedAt).TotalSeconds);
             answered.AnsweredBySeq = e.Seq;
-            answered.AnsweredByKind = e.FromStaff ? AnswererKind.Staff : AnswererKind.Koc;
-            answered.AnsweredByUserId = EventEffects.Clip(e.UserId, MemberQuestion.IdMaxLength);
-            answered.AnsweredByName = EventEffects.Clip(e.UserName, MemberQuestion.NameMaxLength);
+            var (kind, userId, name) = !e.FromStaff ? (AnswererKind.Koc, e.UserId, e.UserName)
+                : e.ActionId is not { } byAction ? (AnswererKind.Staff, e.UserId, e.UserName)
+                : sent.GetValueOrDefault(byAction) is { } staff ? (AnswererKind.Staff, StaffAnswerer(staff.Id), staff.Name)
+                : (AnswererKind.Bot, e.UserId, e.UserName);
+            answered.AnsweredByKind = kind;
+            answered.AnsweredByUserId = EventEffects.Clip(userId, MemberQuestion.IdMaxLength);
+            answered.AnsweredByName = EventEffects.Clip(name, MemberQuestion.NameMaxLength);
             answered.AnsweredByMemberId = e.FromStaff ? null : member;
             answered.AnsweredByReply = e.ReplyToMessageId is not null;
             open.Remove(answered);
         }
+    }
+
+    /// <summary>How a staff member who answered through Shequn (not from their own account in the chat) is keyed among answerers.</summary>
+    public static string StaffAnswerer(Guid staffId) => "staff:" + staffId.ToString("N");
+
+    /// <summary>
+    /// For the messages Shequn sent in this batch: the staff member who sent each through Shequn, or null when a reaction
+    /// sent it on its own (or its action is gone).
+    /// </summary>
+    private static async Task<Dictionary<Guid, (Guid Id, string? Name)?>> SendersAsync(AppDbContext db, List<CommunityEvent> posts, CancellationToken ct)
+    {
+        var ids = posts.Where(e => e.FromStaff && e.ActionId is not null).Select(e => e.ActionId!.Value).Distinct().ToList();
+        var senders = ids.ToDictionary(id => id, _ => ((Guid, string?)?)null);
+        if (ids.Count == 0)
+            return senders;
+        var rows = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
+            .Where(a => ids.Contains(a.Id) && a.CausedByStaffId != null)
+            .Select(a => new { a.Id, Staff = a.CausedByStaffId!.Value })
+            .ToListAsync(ct);
+        var staffIds = rows.Select(r => r.Staff).Distinct().ToList();
+        var names = staffIds.Count == 0 ? [] : await db.Users.IgnoreQueryFilters().AsNoTracking()
+            .Where(u => staffIds.Contains(u.Id)).Select(u => new { u.Id, u.DisplayName }).ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
+        foreach (var r in rows)
+            senders[r.Id] = (r.Staff, names.GetValueOrDefault(r.Staff));
+        return senders;
     }
 }

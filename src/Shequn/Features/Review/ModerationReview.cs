@@ -155,13 +155,13 @@ public sealed class ModerationReview(AppDbContext db, ModerationReviews owner, M
         var actions = await db.Set<OutboundAction>().AsNoTracking()
             .Where(a => (a.CausedByEventSeq != null && seqs.Contains(a.CausedByEventSeq.Value) && communityIds.Contains(a.CommunityId)) || keys.Contains(a.IdempotencyKey))
             .OrderBy(a => a.CreatedAt)
-            .Select(a => new { a.Id, a.CommunityId, a.CausedByEventSeq, a.IdempotencyKey, a.Kind, a.Status, a.Error, a.CreatedAt, a.CompletedAt })
+            .Select(a => new { a.Id, a.CommunityId, a.CausedByEventSeq, a.IdempotencyKey, a.Kind, a.Status, a.Error, a.ErrorReason, a.CreatedAt, a.CompletedAt })
             .ToListAsync(ct);
         return [.. cases.Select(c =>
         {
             var prefix = $"review:{c.Id:N}:";
             var own = actions.Where(a => (a.CausedByEventSeq == c.EventSeq && a.CommunityId == c.CommunityId) || a.IdempotencyKey.StartsWith(prefix, StringComparison.Ordinal))
-                .Select(a => new CaseActionDto(a.Id, a.Kind, a.Status, a.Error, a.IdempotencyKey.StartsWith(prefix, StringComparison.Ordinal), a.CreatedAt, a.CompletedAt))
+                .Select(a => new CaseActionDto(a.Id, a.Kind, a.Status, a.Error, a.IdempotencyKey.StartsWith(prefix, StringComparison.Ordinal), a.CreatedAt, a.CompletedAt, a.ErrorReason))
                 .ToList();
             return new CaseDto(c.Id, c.CommunityId, names.GetValueOrDefault(c.CommunityId, ""), c.EventSeq, c.Platform, c.MessageId, c.UserId, c.UserName, c.MemberId,
                 c.Text, c.Decision, c.Rule, c.Score, c.ModelScore, CaseEvidence.Read(c.Evidence), c.Action, c.Violations, c.Verdict, c.ReviewedById, c.ReviewedAt,

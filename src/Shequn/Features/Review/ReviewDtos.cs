@@ -7,7 +7,9 @@ using Shequn.Features.Outbox;
 namespace Shequn.Features.Review;
 
 /// <summary>An outbound action a case caused (the decision's) or staff's undo caused (<see cref="Undo"/>), with its outcome.</summary>
-public sealed record CaseActionDto(Guid Id, ActionKind Kind, ActionStatus Status, string? Error, bool Undo, DateTime CreatedAt, DateTime? CompletedAt);
+/// <param name="Error">The platform's words (English) when the action failed.</param>
+/// <param name="ErrorReason">The same failure as a localizable reason (<see cref="ActionError.Text(string?, string?, Microsoft.Extensions.Localization.IStringLocalizer)"/>).</param>
+public sealed record CaseActionDto(Guid Id, ActionKind Kind, ActionStatus Status, string? Error, bool Undo, DateTime CreatedAt, DateTime? CompletedAt, string? ErrorReason = null);
 
 /// <summary>A moderation case as the queue, the log and the export show it.</summary>
 public sealed record CaseDto(

@@ -81,7 +81,7 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
         if (community is null)
             return null;
         var saved = await LoadAsync(db, community.WorkspaceId, communityId, ct);
-        return await ToDtoAsync(community, saved ?? RitualSettings.Defaults(community.WorkspaceId, community.Id), saved is not null, ct);
+        return await ToDtoAsync(community, saved ?? RitualSettings.Defaults(community.WorkspaceId, community.Id), saved is not null, await LibraryAsync(db, community, ct), ct);
     }
 
     public async Task<RitualResult<RitualSettingsDto>> SaveAsync(Guid communityId, RitualSettingsInput input, CancellationToken ct = default)
@@ -97,7 +97,8 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
         var settings = await LoadAsync(db, community.WorkspaceId, communityId, ct, tracked: true);
         var isNew = settings is null;
         settings ??= RitualSettings.Defaults(community.WorkspaceId, community.Id);
-        Apply(validation, settings, input, Words);
+        var library = await LibraryAsync(db, community, ct);
+        Apply(validation, settings, input, Words, library);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
         if (isNew)
@@ -107,7 +108,7 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
             settings.UpdatedAt = DateTime.UtcNow;
             await db.SaveChangesAsync(ct);
         }
-        return new(EditOutcome.Saved, await ToDtoAsync(community, settings, true, ct), validation);
+        return new(EditOutcome.Saved, await ToDtoAsync(community, settings, true, library, ct), validation);
     }
 
     public async Task<RitualResult<RitualPreviewDto>> PreviewAsync(Guid communityId, RitualPreviewInput input, CancellationToken ct = default)
@@ -120,17 +121,18 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
             return new(EditOutcome.NotFound, null, validation);
         var settings = await LoadAsync(db, community.WorkspaceId, communityId, ct) ?? RitualSettings.Defaults(community.WorkspaceId, community.Id);
         var words = Words;
+        var library = await LibraryAsync(db, community, ct);
         if (input.Settings is { } changes)
-            Apply(validation, settings, changes, words);
+            Apply(validation, settings, changes, words, library);
         if (input.Nicknames is { Count: > MaxPreviewNames })
             validation.Add("nicknames", "TooMany", $"'nicknames' may hold at most {MaxPreviewNames} names.", MaxPreviewNames, input.Nicknames.Count);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
         var names = input.Nicknames is { Count: > 0 } given ? words.Names(given) : words.Text("Ritual.Preview.SampleName");
         var format = await FormatAsync(db, ruleSets, community, ct);
-        var values = await ValuesAsync(db, community, names, format, ct);
+        var values = await ValuesAsync(db, community, names, format, library, ct);
         return new(EditOutcome.Saved, new RitualPreviewDto(
-            words.Greeting(settings, values),
+            words.Greeting(settings, values, library),
             settings.NicknameCheckEnabled && format is not null ? RitualWords.Render(words.Reminder(settings), values) : null,
             settings.NicknameCheckEnabled && format is not null ? RitualWords.Render(words.Thanks(settings), values) : null,
             settings.IntroduceTaskEnabled ? RitualWords.Render(words.Introduce(settings), values) : null), validation);
@@ -154,8 +156,11 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
         !string.IsNullOrWhiteSpace(format) && NicknameFormat.TryParse(format, out _, out _) ? format.Trim() : null;
 
     /// <summary>The values the texts may use for this community, naming <paramref name="names"/>.</summary>
-    internal static async Task<RitualValues> ValuesAsync(AppDbContext db, Community community, string names, string? format, CancellationToken ct) =>
-        new(names, community.Name, community.Rules, community.Intro, await OwnerNameAsync(db, community, ct), null, format);
+    internal static async Task<RitualValues> ValuesAsync(AppDbContext db, Community community, string names, string? format, RitualLibrary library, CancellationToken ct) =>
+        library.Fill(new(names, community.Name, community.Rules, community.Intro, await OwnerNameAsync(db, community, ct), null, format));
+
+    private static async Task<RitualLibrary> LibraryAsync(AppDbContext db, Community community, CancellationToken ct) =>
+        (await RitualLibrary.ForCommunitiesAsync(db, community.WorkspaceId, [community.Id], ct))[community.Id];
 
     /// <summary>The community's owner as members know them: its sub-owner (分群主), else the workspace's owner.</summary>
     internal static async Task<string?> OwnerNameAsync(AppDbContext db, Community community, CancellationToken ct) =>
@@ -166,7 +171,7 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
             .OrderBy(u => u.CreatedAt).Select(u => u.DisplayName).FirstOrDefaultAsync(ct);
 
     /// <summary>Applies a change to <paramref name="s"/>, adding a field error for each bad value (named by its JSON field).</summary>
-    public static void Apply(Validation validation, RitualSettings s, RitualSettingsInput input, RitualWords words)
+    public static void Apply(Validation validation, RitualSettings s, RitualSettingsInput input, RitualWords words, RitualLibrary? library = null)
     {
         ArgumentNullException.ThrowIfNull(validation);
         ArgumentNullException.ThrowIfNull(s);
@@ -194,7 +199,7 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
                 s.NicknameReminderMinutes = minutes;
         }
 
-        s.WelcomeText = Text(validation, "welcomeText", input.WelcomeText, s.WelcomeText, words.Text("Ritual.Default.Welcome"), ScriptText.Variables);
+        s.WelcomeText = Text(validation, "welcomeText", input.WelcomeText, s.WelcomeText, words.BuiltInWelcome(library), ScriptText.Variables);
         s.SelfIntroText = Text(validation, "selfIntroText", input.SelfIntroText, s.SelfIntroText, words.Text("Ritual.Default.SelfIntro"), ScriptText.Variables);
         s.IntroduceTaskText = Text(validation, "introduceTaskText", input.IntroduceTaskText, s.IntroduceTaskText, words.Text("Ritual.Default.IntroduceTask"), ScriptText.Variables);
         s.NicknameReminderText = Text(validation, "nicknameReminderText", input.NicknameReminderText, s.NicknameReminderText, words.Text("Ritual.Default.NicknameReminder"), RitualWords.NicknameVariables);
@@ -241,12 +246,12 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
 
     internal static string Clock(int minute) => QuietHours.Clock(minute);
 
-    private async Task<RitualSettingsDto> ToDtoAsync(Community community, RitualSettings s, bool saved, CancellationToken ct)
+    private async Task<RitualSettingsDto> ToDtoAsync(Community community, RitualSettings s, bool saved, RitualLibrary library, CancellationToken ct)
     {
         var words = Words;
         var zone = await zones.GetAsync(community.WorkspaceId, ct);
         return new RitualSettingsDto(community.Id, community.Name, saved, await FormatAsync(db, ruleSets, community, ct), zone.Id,
-            s.Enabled, s.WelcomeEnabled, words.Welcome(s), s.BurstSeconds,
+            s.Enabled, s.WelcomeEnabled, words.Welcome(s, library), s.BurstSeconds,
             s.NicknameCheckEnabled, s.NicknameReminderMinutes, words.Reminder(s), words.Thanks(s),
             s.SelfIntroEnabled, words.SelfIntro(s), s.IntroduceTaskEnabled, words.Introduce(s),
             s.QuietHoursEnabled, Clock(s.QuietStartMinute), Clock(s.QuietEndMinute));

@@ -5,6 +5,7 @@ using Shequn.Features.Communities;
 using Shequn.Features.Enforcement;
 using Shequn.Features.Events;
 using Shequn.Features.Outbox;
+using Shequn.Features.Scripts;
 using Shequn.Features.Tasks;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Localization;
@@ -112,6 +113,8 @@ public sealed class RitualReaction(
         private readonly List<RitualNewcomer> _newcomers = [];
         private readonly Dictionary<Guid, OutboundAction> _reminders = [];
         private readonly Dictionary<Guid, string?> _owners = [];
+        private readonly Dictionary<Guid, int> _uses = [];
+        private Dictionary<Guid, RitualLibrary> _library = [];
         private int _added;
 
         public async Task<int> RunAsync(List<CommunityEvent> events, EventEffects effects, CancellationToken ct)
@@ -119,6 +122,7 @@ public sealed class RitualReaction(
             var ids = events.Select(e => effects.CommunityOf[e.Seq]!.Id).Distinct().ToList();
             var saved = await db.Set<RitualSettings>().AsNoTracking()
                 .Where(s => s.WorkspaceId == ws && ids.Contains(s.CommunityId)).ToDictionaryAsync(s => s.CommunityId, ct);
+            _library = await RitualLibrary.ForCommunitiesAsync(db, ws, ids, ct);
             foreach (var byCommunity in events.GroupBy(e => effects.CommunityOf[e.Seq]!.Id))
             {
                 var community = effects.CommunityOf[byCommunity.First().Seq]!;
@@ -144,8 +148,11 @@ public sealed class RitualReaction(
                 if (s.IntroduceTaskEnabled)
                     await IntroduceAsync(community, s, greet, burst, ct);
             }
+            await ScriptLibrary.CountUsesAsync(db, _uses, ct);
             return _added;
         }
+
+        private RitualLibrary Library(Guid community) => _library.GetValueOrDefault(community) ?? RitualLibrary.None;
 
         private DateTime Hold(DateTime due, RitualSettings s) => QuietHours.Hold(due < now ? now : due, zone, s);
 
@@ -153,13 +160,13 @@ public sealed class RitualReaction(
         {
             if (!_owners.TryGetValue(community.Id, out var ownerName))
                 _owners[community.Id] = ownerName = await RitualEditor.OwnerNameAsync(db, community, ct);
-            return new RitualValues(names, community.Name, community.Rules, community.Intro, ownerName, profileLink, format);
+            return Library(community.Id).Fill(new RitualValues(names, community.Name, community.Rules, community.Intro, ownerName, profileLink, format));
         }
 
         /// <summary>{profile_link}: one form link per newcomer, when the greeting's texts use it.</summary>
         private async Task<(string? Text, List<Profiles.ProfileLink> Links)> ProfileLinksAsync(
             RitualSettings s, IEnumerable<(ChatPlatform, string, string)> newcomers, CancellationToken ct) =>
-            owner.ProfileLinks is { } links && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null)
+            owner.ProfileLinks is { } links && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s, Library(s.CommunityId)) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null)
                 ? await Profiles.RitualProfileLinks.MakeAsync(links, db, ws, [.. newcomers], now, ct)
                 : (null, []);
 
@@ -265,7 +272,7 @@ public sealed class RitualReaction(
             {
                 // A welcome names its first newcomers and how many in all; the form links need every one of them.
                 var newcomersOf = db.Set<RitualNewcomer>().AsNoTracking().Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq);
-                var everyone = owner.ProfileLinks is not null && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null);
+                var everyone = owner.ProfileLinks is not null && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s, Library(s.CommunityId)) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null);
                 var earlier = await (everyone ? newcomersOf : newcomersOf.Take(RitualWords.NamedAtMost)).ToListAsync(ct);
                 var earlierCount = everyone || earlier.Count < RitualWords.NamedAtMost ? earlier.Count : await newcomersOf.CountAsync(ct);
                 var burst = new Burst(earlier.Count > 0 ? earlier[0].EventSeq : batch.FirstSeq,
@@ -293,6 +300,9 @@ public sealed class RitualReaction(
                 return batch;
             var first = newcomers[0];
             var action = Send(community, greeting, $"{prefix}{first.EventSeq}", first.EventSeq, Hold(first.JoinedAt + TimeSpan.FromSeconds(s.BurstSeconds), s));
+            // A welcome in the library's words is a use of the welcome script (counted once per welcome, not per newcomer).
+            if (s.WelcomeEnabled && string.IsNullOrWhiteSpace(s.WelcomeText) && Library(community.Id).WelcomeScriptId is { } script)
+                _uses[script] = _uses.GetValueOrDefault(script) + 1;
             foreach (var n in newcomers)
                 n.WelcomeActionId = action.Id;
             foreach (var link in made.Links)
@@ -301,7 +311,7 @@ public sealed class RitualReaction(
         }
 
         private async Task<string?> GreetingAsync(Community community, RitualSettings s, IEnumerable<string> names, int total, CancellationToken ct, string? profileLink = null) =>
-            EventEffects.Clip(_words.Greeting(s, await ValuesAsync(community, _words.Names(names, total), null, ct, profileLink)), OutboundAction.TextMaxLength);
+            EventEffects.Clip(_words.Greeting(s, await ValuesAsync(community, _words.Names(names, total), null, ct, profileLink), Library(community.Id)), OutboundAction.TextMaxLength);
 
         private OutboundAction Send(Community community, string text, string key, long seq, DateTime due)
         {

@@ -20,7 +20,10 @@ public sealed partial class RitualWords(IReadOnlyDictionary<string, string> tabl
 
     public string Text(string key) => table.TryGetValue(key, out var text) ? text : key;
 
-    public string Welcome(RitualSettings s) => Own(s.WelcomeText) ?? Text("Ritual.Default.Welcome");
+    public string Welcome(RitualSettings s, RitualLibrary? library = null) => Own(s.WelcomeText) ?? BuiltInWelcome(library);
+
+    /// <summary>The welcome a community without its own text gets: the library's welcome script, else the built-in one.</summary>
+    public string BuiltInWelcome(RitualLibrary? library) => Own(library?.Welcome) ?? Text("Ritual.Default.Welcome");
     public string SelfIntro(RitualSettings s) => Own(s.SelfIntroText) ?? Text("Ritual.Default.SelfIntro");
     public string Reminder(RitualSettings s) => Own(s.NicknameReminderText) ?? Text("Ritual.Default.NicknameReminder");
     public string Thanks(RitualSettings s) => Own(s.NicknameThanksText) ?? Text("Ritual.Default.NicknameThanks");
@@ -48,12 +51,12 @@ public sealed partial class RitualWords(IReadOnlyDictionary<string, string> tabl
     /// The message a burst of newcomers gets: the welcome and the self-introduction prompt (each when switched on) as
     /// paragraphs of one message, so a burst is greeted once. Null when both are off.
     /// </summary>
-    public string? Greeting(RitualSettings s, RitualValues values)
+    public string? Greeting(RitualSettings s, RitualValues values, RitualLibrary? library = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         var parts = new List<string>();
         if (s.WelcomeEnabled)
-            parts.Add(Render(Welcome(s), values));
+            parts.Add(Render(Welcome(s, library), values));
         if (s.SelfIntroEnabled)
             parts.Add(Render(SelfIntro(s), values));
         parts.RemoveAll(string.IsNullOrWhiteSpace);

@@ -5,6 +5,7 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Members;
+using Shequn.Features.Outbox;
 using Shequn.Features.Responses;
 using Shequn.Features.Sandbox;
 using Shequn.Features.Staff;
@@ -103,6 +104,67 @@ public abstract class ResponseTests(ShequnFactory factory)
         });
         Assert.Equal((int)Math.Round((reply - asked).TotalSeconds), answered.AnswerSeconds);
         Assert.Equal(reply, answered.AnsweredAt!.Value, TimeSpan.FromMilliseconds(1));
+    }
+
+    /// <summary>An action Shequn takes on its own (as a reaction's welcome, auto-reply or scheduled post would), sent by the dispatcher.</summary>
+    private async Task<Guid> ActOnItsOwnAsync(Guid ws, Guid community, ActionKind kind, string text, string? replyTo = null)
+    {
+        var id = await DbAsync(ws, async db =>
+        {
+            var action = OutboundAction.Create(ws, community, kind, new ActionPayload(Text: text, MessageId: replyTo), "test:" + Guid.NewGuid().ToString("N"));
+            db.Set<OutboundAction>().Add(action);
+            await db.SaveChangesAsync(Ct);
+            return action.Id;
+        });
+        factory.Services.GetRequiredService<OutboxSignal>().Notify();
+        return id;
+    }
+
+    private static async Task<ActionDto> SettledAsync(TestStaff staff, Guid actionId)
+    {
+        while (true)
+        {
+            var a = await staff.Api.GetJsonAsync<ActionDto>($"/api/actions/{actionId}");
+            if (a.Status is not (ActionStatus.Queued or ActionStatus.Sending))
+                return a;
+            await Task.Delay(50, Ct);
+        }
+    }
+
+    [Fact]
+    public async Task ShequnsOwnMessages_AnswerOnlyWhatTheyReplyTo_AndASendThroughShequnIsTheStaffMembers()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "答疑群");
+        await PostAtAsync(ws.Id, community, "amy", "Amy", "请问什么时候发货？", DateTime.UtcNow);
+        await CaughtUpAsync();
+
+        // Shequn speaking on its own (a welcome, a scheduled post) answers nobody.
+        Assert.Equal(ActionStatus.Done, (await SettledAsync(ws.Owner, await ActOnItsOwnAsync(ws.Id, community, ActionKind.Send, "欢迎新朋友！"))).Status);
+        await CaughtUpAsync();
+        Assert.Single((await WaitingAsync(ws.Owner)).Items);
+
+        // Its reply to a question (an auto-reply) answers that question, as the bot's.
+        var asked = await PostAtAsync(ws.Id, community, "bob", "Bob", "这个多少钱？", DateTime.UtcNow);
+        await CaughtUpAsync();
+        Assert.Equal(ActionStatus.Done, (await SettledAsync(ws.Owner, await ActOnItsOwnAsync(ws.Id, community, ActionKind.Reply, "99 元", asked))).Status);
+        await CaughtUpAsync();
+        var waiting = Assert.Single((await WaitingAsync(ws.Owner)).Items);
+        Assert.Equal("amy", waiting.UserId);
+        var bob = await DbAsync(ws.Id, db => db.Set<MemberQuestion>().AsNoTracking().SingleAsync(q => q.WorkspaceId == ws.Id && q.UserId == "bob", Ct));
+        Assert.Equal((AnswererKind.Bot, true), (bob.AnsweredByKind, bob.AnsweredByReply));
+
+        // A staff member sending through Shequn answers the waiting question, and the answer is theirs.
+        var sent = await (await ws.Owner.Api.PostJsonAsync($"/api/communities/{community}/actions", new { kind = "send", text = "今天下午统一发货" })).ReadAsync<ActionDto>();
+        Assert.Equal(ActionStatus.Done, (await SettledAsync(ws.Owner, sent.Id)).Status);
+        await CaughtUpAsync();
+        Assert.Empty((await WaitingAsync(ws.Owner)).Items);
+        var answered = await ws.Owner.Api.GetJsonAsync<MemberQuestionDto>($"/api/responses/{waiting.Id}");
+        var owner = await DbAsync(ws.Id, db => db.Users.AsNoTracking().SingleAsync(u => u.Id == ws.Owner.Id, Ct));
+        Assert.Equal((AnswererKind.Staff, ResponseTracker.StaffAnswerer(ws.Owner.Id), owner.DisplayName),
+            (answered.AnsweredByKind, answered.AnsweredByUserId, answered.AnsweredByName));
+        // The log says which action each of Shequn's messages came from.
+        Assert.Equal(3, await DbAsync(ws.Id, db => db.Set<CommunityEvent>().CountAsync(e => e.WorkspaceId == ws.Id && e.ActionId != null, Ct)));
     }
 
     [Fact]

@@ -11,6 +11,7 @@ using Shequn.Features.Events;
 using Shequn.Features.Outbox;
 using Shequn.Features.Ritual;
 using Shequn.Features.Sandbox;
+using Shequn.Features.Scripts;
 using Shequn.Features.Staff;
 using Shequn.Features.Tasks;
 using Shequn.Features.Workspaces;
@@ -181,6 +182,53 @@ public abstract class RitualTests(ShequnFactory factory)
         var second = await DbAsync(db => db.Set<StaffTask>().IgnoreQueryFilters().AsNoTracking().SingleAsync(t => t.ActionId != introduce.Id && t.CommunityId == s.Community, Ct));
         Assert.Contains("新人26", second.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("新人01", second.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheWorkspacesWelcomeScript_IsTheWelcome_InTheCommunitysOwnWords_WithTheRulesScript_AndCountsAUse()
+    {
+        await using var s = await SetupAsync();
+        var api = s.Ws.Owner.Api;
+        var url = $"/api/communities/{s.Community}/ritual";
+        // Before the workspace has scripts, the built-in welcome.
+        var builtIn = (await api.GetJsonAsync<RitualSettingsDto>(url)).WelcomeText;
+        var scripts = await api.GetJsonAsync<List<ScriptDto>>("/api/scripts"); // makes the starting scripts
+        var welcome = scripts.Single(x => x.Category == ScriptCategory.Welcome);
+        Assert.NotEqual(builtIn, welcome.Text);
+        Assert.Equal(welcome.Text, (await api.GetJsonAsync<RitualSettingsDto>(url)).WelcomeText);
+        // Saving the shown text unchanged keeps following the library.
+        await PutAsync(s, new { welcomeText = welcome.Text, burstSeconds = 45 });
+        Assert.Null(await DbAsync(db => db.Set<RitualSettings>().AsNoTracking().Where(x => x.CommunityId == s.Community).Select(x => x.WelcomeText).SingleAsync(Ct)));
+
+        // The community's own words for the welcome script; its own rules fill {rules} (the rules script only stands in for none).
+        (await api.PutJsonAsync($"/api/scripts/{welcome.Id}/communities/{s.Community}", new { text = "嗨 {nickname}！这里是{community}。\n{rules}" })).EnsureSuccessStatusCode();
+        var preview = await (await api.PostJsonAsync($"{url}/preview", new { nicknames = new[] { "甲" } })).ReadAsync<RitualPreviewDto>();
+        Assert.StartsWith("嗨 甲！这里是仪式群。", preview.Greeting, StringComparison.Ordinal);
+        await s.Chat.JoinAsync(s.Community, "Alice", null, Ct);
+        await DrainAsync(Processor);
+        var text = Text(Assert.Single(Welcomes(await ActionsAsync(s.Ws.Id))));
+        Assert.StartsWith("嗨 Alice！这里是仪式群。", text, StringComparison.Ordinal);
+        Assert.Contains("改群名片", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("严禁发与本群宗旨无关的商业广告", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("{", text, StringComparison.Ordinal);
+        Assert.Equal(1, (await api.GetJsonAsync<ScriptDto>($"/api/scripts/{welcome.Id}")).UsageCount);
+
+        // A second newcomer joins the same welcome: still one use.
+        await s.Chat.JoinAsync(s.Community, "Bob", null, Ct);
+        await DrainAsync(Processor);
+        Assert.Contains("Alice、Bob", Text(Assert.Single(Welcomes(await ActionsAsync(s.Ws.Id)))), StringComparison.Ordinal);
+        Assert.Equal(1, (await api.GetJsonAsync<ScriptDto>($"/api/scripts/{welcome.Id}")).UsageCount);
+    }
+
+    [Fact]
+    public void TheLibrary_FillsIntroAndRules_OnlyWhereTheCommunityHasNone_WithTheirVariables()
+    {
+        var library = new RitualLibrary(null, null, "本群是{community}，群主 {owner}", "不发广告");
+        var filled = library.Fill(new RitualValues("甲", "仪式群", null, null, "店长"));
+        Assert.Equal(("本群是仪式群，群主 店长", "不发广告"), (filled.Intro, filled.Rules));
+        var own = library.Fill(new RitualValues("甲", "仪式群", "改群名片", "我们是谁", "店长"));
+        Assert.Equal(("我们是谁", "改群名片"), (own.Intro, own.Rules));
+        Assert.Equal(("甲", "仪式群"), (RitualLibrary.None.Fill(own).Nickname, RitualLibrary.None.Fill(own).Community));
     }
 
     [Fact]

@@ -956,6 +956,9 @@ namespace Shequn.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Seq"));
 
+                    b.Property<Guid?>("ActionId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("ActorId")
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");

@@ -939,6 +939,9 @@ namespace Shequn.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ActionId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ActorId")
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
