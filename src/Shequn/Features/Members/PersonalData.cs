@@ -3,7 +3,9 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Enforcement;
 using Shequn.Features.Events;
+using Shequn.Features.Outbox;
 using Shequn.Features.Staff;
+using Shequn.Features.Tasks;
 
 namespace Shequn.Features.Members;
 
@@ -32,7 +34,9 @@ public sealed record PersonalDataExport(
     IReadOnlyList<Profiles.ProfileValueDto>? Values = null);
 
 /// <summary>What an erasure removed and scrubbed (events: log rows, questions and the ritual's newcomer rows).</summary>
-public sealed record ErasureResult(int EventsScrubbed, int CasesScrubbed, int BlacklistEntriesScrubbed);
+/// <param name="ActionsScrubbed">Shequn's own texts about them: group actions (a welcome naming them, a ban of their
+/// account) and staff tasks; and raw platform updates about them deleted.</param>
+public sealed record ErasureResult(int EventsScrubbed, int CasesScrubbed, int BlacklistEntriesScrubbed, int ActionsScrubbed = 0);
 
 public enum PersonalDataOutcome
 {
@@ -122,6 +126,7 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
         var pseudonym = $"erased:{Guid.NewGuid():N}";
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         int events = 0, cases = 0, blacklist = 0;
+        var actions = await ScrubOwnTextsAsync(member, identities, pseudonym, ct);
         foreach (var (platform, userId) in identities)
         {
             events += await db.Set<CommunityEvent>()
@@ -158,7 +163,7 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
         await db.Set<MemberMerge>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.IntoMemberId == id).ExecuteDeleteAsync(ct);
         // The member row and everything hanging off it (memberships, identities, tags, activity, daily speakers) go.
         await db.Members.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteDeleteAsync(ct);
-        var result = new ErasureResult(events, cases, blacklist);
+        var result = new ErasureResult(events, cases, blacklist, actions);
         db.AddAuditNote(nameof(Member), id, "erased", null, new Dictionary<string, object?>
         {
             ["Events"] = result.EventsScrubbed, ["Cases"] = result.CasesScrubbed, ["Blacklist"] = result.BlacklistEntriesScrubbed,
@@ -166,6 +171,80 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return (PersonalDataOutcome.Done, result);
+    }
+
+    /// <summary>What stands in for an erased person's name in Shequn's own texts.</summary>
+    public const string ErasedName = "***";
+
+    /// <summary>
+    /// Shequn's own records about the person, not other members' words: the texts of group actions and staff tasks that
+    /// name them (a welcome naming a burst, an introduction task, a removal task) lose their names, actions about their
+    /// account get the pseudonym, and raw Telegram updates that hold their account are deleted. Names shorter than two
+    /// characters are left alone (replacing them would garble every text). Returns how many rows changed.
+    /// </summary>
+    private async Task<int> ScrubOwnTextsAsync(Member member, List<(ChatPlatform Platform, string UserId)> identities, string pseudonym, CancellationToken ct)
+    {
+        var ws = member.WorkspaceId;
+        var names = new List<string> { member.DisplayName };
+        names.AddRange(await db.Memberships.IgnoreQueryFilters().Where(m => m.MemberId == member.Id && m.Nickname != null).Select(m => m.Nickname!).ToListAsync(ct));
+        foreach (var (platform, userId) in identities)
+        {
+            names.AddRange(await db.Set<CommunityEvent>().AsNoTracking()
+                .Where(e => e.WorkspaceId == ws && e.Platform == platform && e.UserId == userId && e.UserName != null)
+                .Select(e => e.UserName!).Distinct().Take(50).ToListAsync(ct));
+        }
+        var marks = names.Select(n => n.Trim()).Where(n => n.Length >= 2).Distinct().OrderByDescending(n => n.Length).ToList();
+        var ids = identities.Select(i => i.UserId).Distinct().ToList();
+
+        string? Scrub(string? text)
+        {
+            if (string.IsNullOrEmpty(text))
+                return text;
+            foreach (var name in marks)
+                text = text.Replace(name, ErasedName, StringComparison.Ordinal);
+            return text;
+        }
+
+        var changed = 0;
+        foreach (var mark in marks.Concat(ids))
+        {
+            var found = await db.Set<OutboundAction>().IgnoreQueryFilters().Where(a => a.WorkspaceId == ws && a.Payload.Contains(mark)).ToListAsync(ct);
+            foreach (var action in found)
+            {
+                var p = ActionPayload.FromJson(action.Payload);
+                var scrubbed = p with
+                {
+                    Text = Scrub(p.Text), TaskText = Scrub(p.TaskText), Name = Scrub(p.Name),
+                    UserId = p.UserId is { } u && ids.Contains(u) ? pseudonym : p.UserId,
+                };
+                var json = scrubbed.ToJson();
+                if (json != action.Payload)
+                {
+                    action.Payload = json;
+                    changed++;
+                }
+            }
+            var tasks = await db.Set<StaffTask>().IgnoreQueryFilters()
+                .Where(t => t.WorkspaceId == ws && (t.Text.Contains(mark) || (t.Context != null && t.Context.Contains(mark)))).ToListAsync(ct);
+            foreach (var task in tasks)
+            {
+                var text = Scrub(task.Text)!;
+                var context = Scrub(task.Context);
+                if (text != task.Text || context != task.Context)
+                {
+                    task.Text = text;
+                    task.Context = context;
+                    changed++;
+                }
+            }
+        }
+        foreach (var (_, userId) in identities.Where(i => i.Platform == ChatPlatform.Telegram && i.UserId.Length >= 5))
+        {
+            changed += await db.Set<Connectors.Telegram.TelegramRawUpdate>().IgnoreQueryFilters()
+                .Where(r => r.WorkspaceId == ws && r.Json.Contains(userId)).ExecuteDeleteAsync(ct);
+        }
+        await db.SaveChangesAsync(ct);
+        return changed;
     }
 
     private async Task<List<(ChatPlatform Platform, string UserId)>> IdentitiesAsync(Guid id, CancellationToken ct) =>

@@ -5,7 +5,9 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Members;
+using Shequn.Features.Outbox;
 using Shequn.Features.Staff;
+using Shequn.Features.Tasks;
 using Shequn.Tests.Features.Communities;
 using Shequn.Tests.Infrastructure;
 
@@ -74,7 +76,37 @@ public abstract class PersonalDataTests(ShequnFactory factory)
         var figuresBefore = await ReadAsync(db => db.Set<CommunityDailyFigure>().AsNoTracking().Where(f => f.CommunityId == community)
             .Select(f => new { f.Day, f.Joins, f.Messages, f.Speakers }).ToListAsync(Ct));
 
+        // Shequn's own texts about her: a welcome naming the burst (queued for later), a ban of her account, and the task
+        // asking staff to introduce the newcomers.
+        var welcomeBefore = OutboundAction.Create(ws.Id, community, ActionKind.Send, new ActionPayload(Text: "欢迎 Ann、Bob 加入！"), "test:welcome");
+        welcomeBefore.NextAttemptAt = DateTime.UtcNow.AddHours(1);
+        var ban = OutboundAction.Create(ws.Id, community, ActionKind.Ban, new ActionPayload(UserId: "u-ann"), "test:ban");
+        ban.NextAttemptAt = DateTime.UtcNow.AddHours(1);
+        var introduce = OutboundAction.Create(ws.Id, community, ActionKind.Send, new ActionPayload(Text: "欢迎 Ann、Bob") { TaskText = "欢迎 Ann、Bob" }, "test:introduce");
+        introduce.Status = ActionStatus.Task;
+        await ReadAsync(async db =>
+        {
+            db.Set<OutboundAction>().AddRange(welcomeBefore, ban, introduce);
+            db.Set<StaffTask>().Add(new StaffTask
+            {
+                WorkspaceId = ws.Id, CommunityId = community, ActionId = introduce.Id, Kind = ActionKind.Send, Text = "欢迎 Ann、Bob",
+                Context = "在群里介绍并推崇新人 Ann、Bob", AssignedStaffId = ws.Owner.Id, DueAt = DateTime.UtcNow.AddHours(1),
+            });
+            return await db.SaveChangesWithoutAuditAsync(Ct);
+        });
+
         var result = await (await ws.Owner.Api.PostJsonAsync($"/api/members/{ann}/erase", new { })).ReadAsync<ErasureResult>();
+
+        // Shequn's own texts about her lose her name; Bob's stay his.
+        var actions = await ReadAsync(db => db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => a.WorkspaceId == ws.Id).ToListAsync(Ct));
+        var welcome = Assert.Single(actions, a => a.Id == welcomeBefore.Id);
+        Assert.Contains($"{PersonalData.ErasedName}、Bob", ActionPayload.FromJson(welcome.Payload).Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(actions, a => a.Payload.Contains("Ann", StringComparison.Ordinal) || a.Payload.Contains("u-ann", StringComparison.Ordinal));
+        var tasks = await ReadAsync(db => db.Set<StaffTask>().IgnoreQueryFilters().AsNoTracking().Where(t => t.WorkspaceId == ws.Id).ToListAsync(Ct));
+        Assert.NotEmpty(tasks);
+        Assert.DoesNotContain(tasks, t => t.Text.Contains("Ann", StringComparison.Ordinal) || (t.Context ?? "").Contains("Ann", StringComparison.Ordinal));
+        Assert.Equal(ban.Id, Assert.Single(actions, a => ActionPayload.FromJson(a.Payload).UserId?.StartsWith("erased:", StringComparison.Ordinal) == true).Id);
+        Assert.Equal(4, result.ActionsScrubbed);
 
         // Her join, her message, Bob's join that named her as the inviter, and her question waiting for an answer.
         Assert.Equal(4, result.EventsScrubbed);
