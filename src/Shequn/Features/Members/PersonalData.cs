@@ -214,7 +214,9 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
                 var p = ActionPayload.FromJson(action.Payload);
                 var scrubbed = p with
                 {
-                    Text = Scrub(p.Text), TaskText = Scrub(p.TaskText), Name = Scrub(p.Name),
+                    Text = Scrub(p.Text),
+                    TaskText = Scrub(p.TaskText),
+                    Name = Scrub(p.Name),
                     UserId = p.UserId is { } u && ids.Contains(u) ? pseudonym : p.UserId,
                 };
                 var json = scrubbed.ToJson();
