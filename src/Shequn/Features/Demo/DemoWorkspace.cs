@@ -63,6 +63,7 @@ public static class DemoWorkspace
         await DemoRuleSets.EnsureAsync(services, workspace.Id, ct);
         await DemoHistory.EnsureAsync(services, workspace.Id, output, ct);
         await DemoCases.EnsureAsync(services, workspace.Id, ct);
+        await DemoMemberOps.EnsureAsync(services, workspace.Id, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
         await output.WriteLineAsync($"""
