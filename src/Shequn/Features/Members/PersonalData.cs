@@ -31,7 +31,15 @@ public sealed record PersonalDataExport(
     IReadOnlyList<PersonalMessage> Messages,
     IReadOnlyList<PersonalCase> Cases,
     string? Phone = null,
-    IReadOnlyList<Profiles.ProfileValueDto>? Values = null);
+    IReadOnlyList<Profiles.ProfileValueDto>? Values = null,
+    IReadOnlyList<PersonalPoints>? Points = null,
+    IReadOnlyList<PersonalTag>? Tags = null);
+
+/// <summary>One change of the member's points, with its reason.</summary>
+public sealed record PersonalPoints(DateTime At, int Delta, Points.PointsReason Reason, string? ReasonText);
+
+/// <summary>A tag the member carries, and where it came from (staff, an import, a rule).</summary>
+public sealed record PersonalTag(string Name, Tags.TagSource Source);
 
 /// <summary>What an erasure removed and scrubbed (events: log rows, questions and the ritual's newcomer rows).</summary>
 /// <param name="ActionsScrubbed">Shequn's own texts about them: group actions (a welcome naming them, a ban of their
@@ -90,7 +98,13 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
         }
         var export = new PersonalDataExport(time.GetUtcNow().UtcDateTime, member, hold.LegalHold, hold.LegalHoldReason,
             [.. identities.Select(i => new PersonalIdentity(i.Platform, i.UserId))], [.. messages.OrderBy(m => m.At)], [.. cases.OrderBy(c => c.At)],
-            hold.Phone, await Profiles.ProfileValues.ReadAsync(db, id, plain: true, ct));
+            hold.Phone, await Profiles.ProfileValues.ReadAsync(db, id, plain: true, ct),
+            [.. (await db.Set<Points.MemberPointsEntry>().IgnoreQueryFilters().AsNoTracking()
+                    .Where(p => p.WorkspaceId == db.CurrentWorkspaceId && p.MemberId == id).OrderBy(p => p.OccurredAt)
+                    .Select(p => new { p.OccurredAt, p.Delta, p.Reason, p.ReasonText }).ToListAsync(ct))
+                .Select(p => new PersonalPoints(p.OccurredAt, p.Delta, p.Reason, p.ReasonText))],
+            [.. (await db.MemberTags.AsNoTracking().Where(t => t.MemberId == id).Select(t => new { t.Tag!.Name, t.Source }).ToListAsync(ct))
+                .OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => new PersonalTag(t.Name, t.Source))]);
         db.AddAuditNote(nameof(Member), id, "exported", null, new Dictionary<string, object?> { ["Messages"] = messages.Count, ["Cases"] = cases.Count });
         await db.SaveChangesAsync(ct);
         return (PersonalDataOutcome.Done, export);

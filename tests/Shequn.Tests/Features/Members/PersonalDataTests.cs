@@ -53,8 +53,21 @@ public abstract class PersonalDataTests(ShequnFactory factory)
     public async Task Export_HoldsProfileAccountsGroupsAndMessages_ForOwnerAndSubOwnerOnly()
     {
         var (ws, community, ann, _) = await TwoMembersAsync();
+        (await ws.Owner.Api.PostJsonAsync($"/api/members/{ann}/points", new { delta = 20, reason = "线下活动签到" })).EnsureSuccessStatusCode();
+        await ReadAsync(async db =>
+        {
+            var tag = new Shequn.Features.Tags.Tag { WorkspaceId = ws.Id, Name = "宝妈" };
+            db.Tags.Add(tag);
+            db.MemberTags.Add(new Shequn.Features.Tags.MemberTag { MemberId = ann, TagId = tag.Id });
+            return await db.SaveChangesWithoutAuditAsync(Ct);
+        });
 
         var export = await ws.Owner.Api.GetJsonAsync<PersonalDataExport>($"/api/members/{ann}/personal-data");
+        // Her points ledger with its reasons (inviting Bob, then staff's adjustment), and her tags with where they came from.
+        Assert.Equal([(10, Shequn.Features.Points.PointsReason.Invitation), (20, Shequn.Features.Points.PointsReason.Manual)],
+            export.Points!.Select(p => (p.Delta, p.Reason)).ToList());
+        Assert.Equal("线下活动签到", export.Points![1].ReasonText);
+        Assert.Equal([new PersonalTag("宝妈", Shequn.Features.Tags.TagSource.Manual)], export.Tags);
         Assert.Equal("Ann", export.Member.DisplayName);
         Assert.Equal([new PersonalIdentity(ChatPlatform.Sandbox, "u-ann")], export.Identities);
         Assert.Equal(community, Assert.Single(export.Member.Memberships).CommunityId);
