@@ -10,6 +10,7 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Workspaces;
+using Shequn.Platform.KeyRing;
 
 // ./bench.sh ingest [--events N] [--producers P] [--batch B] [--rate R] [--latency-seconds S] [--postgres CONNSTRING]
 // Pushes synthetic message events through the real ingestion path (EventIngestor: queue, group commit, the same
@@ -49,6 +50,9 @@ static async Task<IHost> StartHostAsync(Options options, string dataDir, string?
     var builder = Host.CreateApplicationBuilder([.. settings]);
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
     builder.AddShequnDatabase();
+    // The outbox's connectors (registered with the events) decrypt platform secrets with the key ring.
+    Directory.CreateDirectory(dataDir);
+    builder.Services.AddShequnKeyRing(builder.Configuration, dataDir);
     builder.AddShequnEvents();
     var host = builder.Build();
     await DatabaseSetup.MigrateAsync(host.Services);
