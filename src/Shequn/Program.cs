@@ -1,5 +1,6 @@
 using Shequn.Components;
 using Shequn.Data;
+using Shequn.Features;
 using Shequn.Features.Demo;
 using Shequn.Features.Events;
 using Shequn.Platform;
@@ -18,12 +19,7 @@ builder.AddShequnAuth();
 builder.AddShequnLocalization();
 builder.AddShequnApi();
 builder.AddShequnEvents();
-Shequn.Features.Ritual.RitualSetup.AddShequnRitual(builder);
-Shequn.Features.Responses.ResponsesSetup.AddShequnResponses(builder);
-Shequn.Features.Scripts.ScriptsSetup.AddShequnScripts(builder);
-Shequn.Features.Tags.AutoTagsSetup.AddShequnAutoTags(builder);
-Shequn.Features.Points.PointsSetup.AddShequnPoints(builder);
-Shequn.Features.Profiles.ProfilesSetup.AddShequnProfiles(builder);
+builder.AddShequnMemberOperations();
 builder.AddShequnConsole();
 
 var app = builder.Build();

@@ -1,0 +1,28 @@
+using Shequn.Features.Points;
+using Shequn.Features.Profiles;
+using Shequn.Features.Responses;
+using Shequn.Features.Ritual;
+using Shequn.Features.Scripts;
+using Shequn.Features.Tags;
+
+namespace Shequn.Features;
+
+public static class MemberOperationsSetup
+{
+    /// <summary>
+    /// Member operations (issue 11): the joining ritual, response tracking, scripts and auto-replies, auto-tags and VIP,
+    /// points and merges, profiles. The order is the order their reactions run in a processor batch: points read the
+    /// answers response tracking has just recorded. The app and every host that maps the whole API call this one method,
+    /// so none of them misses a feature's services.
+    /// </summary>
+    public static IHostApplicationBuilder AddShequnMemberOperations(this IHostApplicationBuilder builder)
+    {
+        builder.AddShequnRitual();
+        builder.AddShequnResponses();
+        builder.AddShequnScripts();
+        builder.AddShequnAutoTags();
+        builder.AddShequnPoints();
+        builder.AddShequnProfiles();
+        return builder;
+    }
+}
