@@ -1,0 +1,75 @@
+using System.Diagnostics;
+
+namespace Shequn.Tests.Bench;
+
+/// <summary>
+/// Each in-process benchmark starts and finishes a tiny run, printing its summary line: a benchmark whose host no longer
+/// starts (a feature's services missing from its composition, a new dependency of the connectors) fails here, not on
+/// the day someone needs its figures. No figure is checked: speed is measured by the benchmarks themselves.
+/// </summary>
+public sealed class BenchSmokeTests
+{
+    public static TheoryData<string, string, string> Benches => new()
+    {
+        { "Shequn.Ingest", "--events 2000 --rate 500 --latency-seconds 1", "ingest: " },
+        { "Shequn.Enforce", "--messages 1000 --rate 200 --seconds 1", "enforce: " },
+        { "Shequn.Reactions", "--joins 100 --messages 500", "reactions: " },
+        { "Shequn.Webhook", "--seconds 1 --rate 200", "webhook: " },
+    };
+
+    [Theory]
+    [MemberData(nameof(Benches))]
+    public async Task Bench_StartsAndPrintsItsSummary(string name, string arguments, string summary)
+    {
+        var root = RepositoryRoot();
+        var dll = Path.Combine(root, "bench", name, "bin", "Debug", "net10.0", name + ".dll");
+        if (!File.Exists(dll))
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", $"{dll} was not built.");
+            Assert.Skip($"{name} is not built (dotnet build Shequn.slnx).");
+        }
+        if (name == "Shequn.Webhook" && !OnPath("wrk"))
+            Assert.Skip("The webhook benchmark drives its load with wrk, which is not installed (./bench.sh webhook installs it).");
+
+        var start = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(4));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        var output = await stdout;
+        var errors = await stderr;
+        Assert.True(process.ExitCode == 0, $"{name} exited with {process.ExitCode}:\n{Tail(errors)}");
+        var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+        Assert.StartsWith(summary, last, StringComparison.Ordinal);
+    }
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => File.Exists(Path.Combine(d, tool)));
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Shequn.slnx")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("Shequn.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
