@@ -89,6 +89,16 @@ public abstract class PersonalDataTests(ShequnFactory factory)
         var figuresBefore = await ReadAsync(db => db.Set<CommunityDailyFigure>().AsNoTracking().Where(f => f.CommunityId == community)
             .Select(f => new { f.Day, f.Joins, f.Messages, f.Speakers }).ToListAsync(Ct));
 
+        // Her Telegram account too, and two updates Telegram sent that Shequn kept raw: one about her, one not.
+        await ReadAsync(async db =>
+        {
+            db.Set<MemberIdentity>().Add(new MemberIdentity { WorkspaceId = ws.Id, MemberId = ann, Platform = ChatPlatform.Telegram, UserId = "730001234" });
+            db.Set<Shequn.Connectors.Telegram.TelegramRawUpdate>().AddRange(
+                new Shequn.Connectors.Telegram.TelegramRawUpdate { WorkspaceId = ws.Id, BotUserId = 1, UpdateId = 1, Reason = "test", Json = """{"update_id":1,"message_reaction":{"user":{"id":730001234,"first_name":"Ann"}}}""" },
+                new Shequn.Connectors.Telegram.TelegramRawUpdate { WorkspaceId = ws.Id, BotUserId = 1, UpdateId = 2, Reason = "test", Json = """{"update_id":2,"message_reaction":{"user":{"id":730009999,"first_name":"Dan"}}}""" });
+            return await db.SaveChangesWithoutAuditAsync(Ct);
+        });
+
         // Shequn's own texts about her: a welcome naming the burst (queued for later), a ban of her account, and the task
         // asking staff to introduce the newcomers.
         var welcomeBefore = OutboundAction.Create(ws.Id, community, ActionKind.Send, new ActionPayload(Text: "欢迎 Ann、Bob 加入！"), "test:welcome");
@@ -119,7 +129,9 @@ public abstract class PersonalDataTests(ShequnFactory factory)
         Assert.NotEmpty(tasks);
         Assert.DoesNotContain(tasks, t => t.Text.Contains("Ann", StringComparison.Ordinal) || (t.Context ?? "").Contains("Ann", StringComparison.Ordinal));
         Assert.Equal(ban.Id, Assert.Single(actions, a => ActionPayload.FromJson(a.Payload).UserId?.StartsWith("erased:", StringComparison.Ordinal) == true).Id);
-        Assert.Equal(4, result.ActionsScrubbed);
+        Assert.Equal([2L], await ReadAsync(db => db.Set<Shequn.Connectors.Telegram.TelegramRawUpdate>().IgnoreQueryFilters()
+            .Where(r => r.WorkspaceId == ws.Id).Select(r => r.UpdateId).ToListAsync(Ct)));
+        Assert.Equal(5, result.ActionsScrubbed); // the welcome, the ban, the introduction action and its task, the raw update
 
         // Her join, her message, Bob's join that named her as the inviter, and her question waiting for an answer.
         Assert.Equal(4, result.EventsScrubbed);
