@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Shequn.Tests.Platform;
 
 namespace Shequn.Tests.Bench;
 
@@ -21,7 +22,7 @@ public sealed class BenchSmokeTests
     [MemberData(nameof(Benches))]
     public async Task Bench_StartsAndPrintsItsSummary(string name, string arguments, string summary)
     {
-        var root = RepositoryRoot();
+        var root = LocalizationTests.RepoRoot();
         var dll = Path.Combine(root, "bench", name, "bin", "Debug", "net10.0", name + ".dll");
         if (!File.Exists(dll))
         {
@@ -62,14 +63,4 @@ public sealed class BenchSmokeTests
 
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Any(d => File.Exists(Path.Combine(d, tool)));
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Shequn.slnx")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("Shequn.slnx not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -163,11 +163,16 @@ public sealed class RitualReaction(
             return Library(community.Id).Fill(new RitualValues(names, community.Name, community.Rules, community.Intro, ownerName, profileLink, format));
         }
 
+        /// <summary>Whether the greeting's texts use {profile_link} (and profiles are on).</summary>
+        private bool UsesProfileLinks(RitualSettings s) =>
+            owner.ProfileLinks is not null
+            && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s, Library(s.CommunityId)) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null);
+
         /// <summary>{profile_link}: one form link per newcomer, when the greeting's texts use it.</summary>
         private async Task<(string? Text, List<Profiles.ProfileLink> Links)> ProfileLinksAsync(
             RitualSettings s, IEnumerable<(ChatPlatform, string, string)> newcomers, CancellationToken ct) =>
-            owner.ProfileLinks is { } links && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s, Library(s.CommunityId)) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null)
-                ? await Profiles.RitualProfileLinks.MakeAsync(links, db, ws, [.. newcomers], now, ct)
+            UsesProfileLinks(s)
+                ? await Profiles.RitualProfileLinks.MakeAsync(owner.ProfileLinks!, db, ws, [.. newcomers], now, ct)
                 : (null, []);
 
         private static string NameOf(CommunityEvent e) => string.IsNullOrWhiteSpace(e.UserName) ? e.UserId! : e.UserName.Trim();
@@ -272,7 +277,7 @@ public sealed class RitualReaction(
             {
                 // A welcome names its first newcomers and how many in all; the form links need every one of them.
                 var newcomersOf = db.Set<RitualNewcomer>().AsNoTracking().Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq);
-                var everyone = owner.ProfileLinks is not null && Profiles.RitualProfileLinks.Uses(s.WelcomeEnabled ? _words.Welcome(s, Library(s.CommunityId)) : null, s.SelfIntroEnabled ? _words.SelfIntro(s) : null);
+                var everyone = UsesProfileLinks(s);
                 var earlier = await (everyone ? newcomersOf : newcomersOf.Take(RitualWords.NamedAtMost)).ToListAsync(ct);
                 var earlierCount = everyone || earlier.Count < RitualWords.NamedAtMost ? earlier.Count : await newcomersOf.CountAsync(ct);
                 var burst = new Burst(earlier.Count > 0 ? earlier[0].EventSeq : batch.FirstSeq,

@@ -94,9 +94,7 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         var community = await db.Communities.AsNoTracking().Where(c => c.Id == action.CommunityId)
             .Select(c => new { c.Name, c.Platform }).SingleAsync(ct);
         var (staffId, role) = await TaskRouting.AssignAsync(db, action.WorkspaceId, action.CommunityId, action.Kind, ct);
-        var culture = await db.Users.Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct);
-        var zone = await zones.GetAsync(action.WorkspaceId, ct);
-        var words = new TaskWords(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), zone);
+        var words = await WordsAsync(await db.Users.Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct), action.WorkspaceId, ct);
         var (text, context) = await WriteAsync(db, action, payload, community.Name, community.Platform, words, ct);
         var task = new StaffTask
         {
@@ -140,8 +138,7 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
             {
                 var (staffId, role) = await TaskRouting.AssignAsync(db, workspaceId, communityId, kind, ct);
                 var culture = await db.Users.IgnoreQueryFilters().Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct);
-                known = new TaskBatch.Assignee(staffId, role,
-                    new TaskWords(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), await zones.GetAsync(workspaceId, ct)));
+                known = new TaskBatch.Assignee(staffId, role, await WordsAsync(culture, workspaceId, ct));
             }
             catch (InvalidOperationException)
             {
@@ -185,14 +182,17 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         if (task is null)
             return false;
         var culture = await db.Users.IgnoreQueryFilters().Where(u => u.Id == task.AssignedStaffId).Select(u => u.Culture).SingleAsync(ct);
-        var words = new TaskWords(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), await zones.GetAsync(workspaceId, ct));
-        var (text, context) = write(words);
+        var (text, context) = write(await WordsAsync(culture, workspaceId, ct));
         task.Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!;
         task.Context = EventEffects.Clip(context, 1000);
         action.Payload = (ActionPayload.FromJson(action.Payload) with { Text = text, TaskText = text }).ToJson();
         action.UpdatedAt = DateTime.UtcNow;
         return true;
     }
+
+    /// <summary>Task words in a staff member's language, times in the workspace's zone.</summary>
+    private async Task<TaskWords> WordsAsync(string culture, Guid workspaceId, CancellationToken ct) =>
+        new(strings.Table(culture), CultureInfo.GetCultureInfo(Cultures.Normalize(culture)), await zones.GetAsync(workspaceId, ct));
 
     /// <summary>The text to paste and, when staff must first find something, what it is about.</summary>
     private static async Task<(string Text, string? Context)> WriteAsync(AppDbContext db, OutboundAction action, ActionPayload p,
