@@ -22,8 +22,11 @@ public sealed class PointsPageTests(ConsoleApp app)
         await page.OpenAsync("/points");
         await page.GetByTestId("point-rule").First.WaitForAsync();
         Assert.Equal(3, await page.GetByTestId("point-rule").CountAsync());
+        // The demo has levels already: wait for the new row itself, not whichever row is last before it renders.
+        var existing = await page.GetByTestId("point-level").CountAsync();
         await page.GetByTestId("point-level-add").ClickAsync();
-        var added = page.GetByTestId("point-level").Last;
+        var added = page.GetByTestId("point-level").Nth(existing);
+        await added.WaitForAsync();
         await added.GetByTestId("point-level-name").FillAsync(level);
         await added.GetByTestId("point-level-threshold").FillAsync(Random.Shared.Next(1_000_000, 9_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await added.GetByTestId("point-level-save").ClickAsync();
