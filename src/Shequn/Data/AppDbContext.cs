@@ -133,6 +133,18 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         return base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
     }
 
+    /// <summary>
+    /// <see cref="SaveChangesWithoutAuditAsync"/> for the event processor's batches: new rows are written set-wise
+    /// (<see cref="SetInserts"/>) before EF saves the rest. Same result, same transaction; a failure is a
+    /// <see cref="DbUpdateException"/> as from EF.
+    /// </summary>
+    public async Task<int> SaveChangesSetWiseAsync(CancellationToken cancellationToken = default)
+    {
+        StampWorkspace();
+        var inserted = await SetInserts.InsertAddedAsync(this, cancellationToken);
+        return inserted + await base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
+    }
+
     private void StampWorkspace()
     {
         foreach (var entry in ChangeTracker.Entries<IWorkspaceOwned>())

@@ -161,7 +161,7 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
                 Phase(_reactionNames[i]);
             }
             // Members and communities that platforms announce are not staff changes: no audit rows for them.
-            await db.SaveChangesWithoutAuditAsync(ct);
+            await db.SaveChangesSetWiseAsync(ct);
             Phase("save");
             await effects.WriteCountsAsync(ct);
             Phase("counts");

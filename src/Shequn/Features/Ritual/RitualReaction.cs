@@ -93,14 +93,14 @@ public sealed class RitualReaction(
             return 0;
         // Members and memberships the effects made are written first (same transaction), as the group rules do, so
         // that this reaction's rows can be written per workspace.
-        await db.SaveChangesWithoutAuditAsync(ct);
+        await db.SaveChangesSetWiseAsync(ct);
         var added = 0;
         foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
         {
             using var acting = db.Current.ActAsSystemWhile(group.Key);
             var batch = new RitualBatch(this, db, group.Key, now, await ruleSets.GetAsync(db, group.Key, ct), await zones.GetAsync(group.Key, ct));
             added += await batch.RunAsync([.. group], effects, ct);
-            await db.SaveChangesWithoutAuditAsync(ct);
+            await db.SaveChangesSetWiseAsync(ct);
         }
         return added;
     }

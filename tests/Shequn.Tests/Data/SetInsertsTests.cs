@@ -1,0 +1,146 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Members;
+using Shequn.Features.Workspaces;
+using Shequn.Tests.Infrastructure;
+
+namespace Shequn.Tests.Data;
+
+/// <summary>
+/// The processor's set-wise save writes exactly the rows EF would, defers what EF must write first, and leaves the
+/// entities tracked as saved so later changes become updates.
+/// </summary>
+public abstract class SetInsertsTests(ShequnFactory factory)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<T> InScopeAsync<T>(Func<AppDbContext, Task<T>> work)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<AppDbContext>());
+    }
+
+    private static (Member Member, Membership Stint) People(Guid ws, Guid community, string name) =>
+        (new Member { WorkspaceId = ws, DisplayName = name, City = null, Phone = "13800001111", Layer = MemberLayer.Core, Stage = MemberStage.Active, StageChangedAt = new DateTime(2026, 5, 1, 8, 30, 15, 123, DateTimeKind.Utc), CreatedAt = new DateTime(2026, 4, 1, 1, 2, 3, DateTimeKind.Utc) },
+         new Membership { WorkspaceId = ws, CommunityId = community, JoinedAt = new DateTime(2026, 4, 2, 23, 59, 59, 999, DateTimeKind.Utc), Nickname = "小" + name, LeftAt = null });
+
+    /// <summary>Every column of a row as the database holds it, in column order, except the id.</summary>
+    private static async Task<List<object?>> RowAsync(AppDbContext db, string table, Guid id)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(Ct);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT * FROM \"{table}\" WHERE \"Id\" = @id";
+            var p = command.CreateParameter();
+            p.ParameterName = "@id";
+            p.Value = db.Database.IsNpgsql() ? id : id.ToString().ToUpperInvariant();
+            command.Parameters.Add(p);
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            Assert.True(await reader.ReadAsync(Ct), $"no {table} row {id}");
+            return [.. Enumerable.Range(0, reader.FieldCount).Where(i => reader.GetName(i) != "Id").Select(i => reader.IsDBNull(i) ? null : reader.GetValue(i))];
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SetWiseRows_AreTheRowsEfWrites()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await InScopeAsync(async db =>
+        {
+            var c = new Community { WorkspaceId = ws.Id, Name = "set-wise " + Guid.NewGuid().ToString("N")[..6], Platform = ChatPlatform.Sandbox };
+            db.Communities.Add(c);
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            return c.Id;
+        });
+        var (byEf, byEfStint) = People(ws.Id, community, "Ann");
+        var (setWise, setWiseStint) = People(ws.Id, community, "Ann");
+        byEfStint.MemberId = byEf.Id;
+        setWiseStint.MemberId = setWise.Id;
+        await InScopeAsync(async db =>
+        {
+            db.AddRange(byEf, byEfStint);
+            return await db.SaveChangesWithoutAuditAsync(Ct);
+        });
+        var written = await InScopeAsync(async db =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(Ct);
+            db.AddRange(setWise, setWiseStint);
+            var inserted = await SetInserts.InsertAddedAsync(db, Ct);
+            // Nothing is left for EF: both entities are now tracked as saved.
+            Assert.All(db.ChangeTracker.Entries(), e => Assert.Equal(EntityState.Unchanged, e.State));
+            await tx.CommitAsync(Ct);
+            return inserted;
+        });
+        Assert.Equal(2, written);
+
+        await InScopeAsync(async db =>
+        {
+            Assert.Equal(await RowAsync(db, "Members", byEf.Id), await RowAsync(db, "Members", setWise.Id));
+            var efStint = await RowAsync(db, "Memberships", byEfStint.Id);
+            var ourStint = await RowAsync(db, "Memberships", setWiseStint.Id);
+            // The member ids differ; every other column is the same.
+            Assert.Equal(efStint.Where(v => !Equals(v, db.Database.IsNpgsql() ? byEf.Id : byEf.Id.ToString().ToUpperInvariant())),
+                ourStint.Where(v => !Equals(v, db.Database.IsNpgsql() ? setWise.Id : setWise.Id.ToString().ToUpperInvariant())));
+            // And EF reads it back as it was made.
+            var read = await db.Members.IgnoreQueryFilters().AsNoTracking().SingleAsync(m => m.Id == setWise.Id, Ct);
+            Assert.Equal((setWise.DisplayName, setWise.Phone, setWise.Layer, setWise.Stage, setWise.StageChangedAt, setWise.CreatedAt, DateTimeKind.Utc),
+                (read.DisplayName, read.Phone, read.Layer, read.Stage, read.StageChangedAt, read.CreatedAt, read.CreatedAt.Kind));
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task RowsWhosePrincipalEfMustWriteFirst_AreLeftToEf_AndTheSaveStillWritesEverything()
+    {
+        await factory.NewWorkspaceAsync(); // skips when the provider is unavailable
+        var newWs = new Workspace { Name = "set-wise-" + Guid.NewGuid().ToString("N")[..8] };
+        var community = new Community { WorkspaceId = newWs.Id, Name = "新群", Platform = ChatPlatform.Sandbox };
+        var (member, stint) = People(newWs.Id, community.Id, "Bob");
+        stint.MemberId = member.Id;
+        await InScopeAsync(async db =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(Ct);
+            db.AddRange(newWs, community, member, stint);
+            // The workspace has database defaults, so EF writes it; the member, community and stint wait for it.
+            Assert.Equal(0, await SetInserts.InsertAddedAsync(db, Ct));
+            Assert.All(db.ChangeTracker.Entries(), e => Assert.Equal(EntityState.Added, e.State));
+            Assert.Equal(4, await db.SaveChangesSetWiseAsync(Ct));
+            await tx.CommitAsync(Ct);
+            return 0;
+        });
+        await InScopeAsync(async db =>
+        {
+            Assert.Equal(member.Id, (await db.Memberships.IgnoreQueryFilters().SingleAsync(m => m.Id == stint.Id, Ct)).MemberId);
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task SetWiseRows_ChangedLater_AreUpdated()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await InScopeAsync(async db =>
+        {
+            var (member, _) = People(ws.Id, Guid.Empty, "Cai");
+            db.Members.Add(member);
+            Assert.Equal(1, await db.SaveChangesSetWiseAsync(Ct));
+            member.DisplayName = "Cai 改名";
+            Assert.Equal(1, await db.SaveChangesSetWiseAsync(Ct));
+            db.ChangeTracker.Clear();
+            Assert.Equal("Cai 改名", (await db.Members.IgnoreQueryFilters().SingleAsync(m => m.Id == member.Id, Ct)).DisplayName);
+            return 0;
+        });
+    }
+}
+
+public sealed class SetInsertsTests_Sqlite(SqliteFactory factory) : SetInsertsTests(factory), IClassFixture<SqliteFactory>;
+
+public sealed class SetInsertsTests_Postgres(PostgresFactory factory) : SetInsertsTests(factory), IClassFixture<PostgresFactory>;
