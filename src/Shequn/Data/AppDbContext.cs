@@ -140,9 +140,19 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     /// </summary>
     public async Task<int> SaveChangesSetWiseAsync(CancellationToken cancellationToken = default)
     {
+        // Changes are detected once, by the stamp (the inserts and EF's save would each scan every tracked entity again).
         StampWorkspace();
-        var inserted = await SetInserts.InsertAddedAsync(this, cancellationToken);
-        return inserted + await base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
+        var detect = ChangeTracker.AutoDetectChangesEnabled;
+        ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            var inserted = await SetInserts.InsertAddedAsync(this, cancellationToken);
+            return inserted + await base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
+        }
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
     }
 
     private void StampWorkspace()

@@ -15,7 +15,7 @@ namespace Shequn.Data;
 /// batches (a thousand events make hundreds of members, memberships, newcomers and actions at once), where EF's
 /// command batching (a dependency sort over every entry, a statement parsed per row) costs more than the writes.
 /// <para>What it leaves to EF, so the result is the same as EF's own save: entity types with database-made values
-/// (identity keys, defaults, computed columns), owned or complex parts, inheritance or shared tables, composite keys;
+/// (defaults, computed columns, keys still to be made), owned or complex parts, inheritance or shared tables, composite keys;
 /// types with entries being modified or deleted in the same save (a freed unique value must be freed first); and any
 /// entry whose foreign key points at an entry that EF still has to insert (a new community's first memberships).
 /// Principals are written before their dependents.</para>
@@ -105,6 +105,10 @@ public static class SetInserts
 
     private sealed record Shape(string Sql, IProperty Key, IProperty[] Columns, RelationalTypeMapping[] Mappings, string Head, IForeignKey[] ForeignKeys);
 
+    /// <summary>Whether new rows of the type are written set-wise (else EF writes them).</summary>
+    internal static bool IsSetWise(AppDbContext db, Type clrType) =>
+        db.Model.FindEntityType(clrType) is { } type && ShapeOf(db, type) is not null;
+
     /// <summary>How to insert rows of a type, or null when its rows are left to EF.</summary>
     private static Shape? ShapeOf(AppDbContext db, IEntityType type) => Shapes.GetOrAdd(type, t =>
     {
@@ -121,9 +125,10 @@ public static class SetInserts
         var columns = t.GetProperties().ToArray();
         foreach (var p in columns)
         {
-            var generated = p.ValueGenerated != ValueGenerated.Never && !(p == key && p.ClrType == typeof(Guid));
-            if (generated || p.GetComputedColumnSql(store) is not null || p.GetDefaultValueSql(store) is not null || p.TryGetDefaultValue(store, out _)
-                || p.IsConcurrencyToken)
+            // A key the database would make is temporary until saved: such entries are left to EF (checked per entry).
+            var generated = p.ValueGenerated != ValueGenerated.Never && p != key;
+            // (A concurrency token is written as is on insert; it only guards updates and deletes, which EF still does.)
+            if (generated || p.GetComputedColumnSql(store) is not null || p.GetDefaultValueSql(store) is not null || p.TryGetDefaultValue(store, out _))
                 return null;
         }
         var foreignKeys = t.GetForeignKeys().ToArray();

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
 using Shequn.Features.Communities;
+using Shequn.Features.Events;
 using Shequn.Features.Members;
 using Shequn.Features.Workspaces;
 using Shequn.Tests.Infrastructure;
@@ -120,6 +121,22 @@ public abstract class SetInsertsTests(ShequnFactory factory)
         {
             Assert.Equal(member.Id, (await db.Memberships.IgnoreQueryFilters().SingleAsync(m => m.Id == stint.Id, Ct)).MemberId);
             return 0;
+        });
+    }
+
+    [Fact]
+    public async Task WhatABatchMakesMost_IsWrittenSetWise()
+    {
+        await factory.NewWorkspaceAsync();
+        await InScopeAsync(async db =>
+        {
+            Type[] hot = [typeof(Member), typeof(MemberIdentity), typeof(Membership), typeof(Shequn.Features.Ritual.RitualNewcomer),
+                typeof(Shequn.Features.Outbox.OutboundAction), typeof(Shequn.Features.Tasks.StaffTask), typeof(Shequn.Features.Responses.MemberQuestion),
+                typeof(Shequn.Features.Events.SkippedEvent)];
+            Assert.Empty(hot.Where(t => !SetInserts.IsSetWise(db, t)).Select(t => t.Name));
+            // A type with database defaults is EF's to write.
+            Assert.False(SetInserts.IsSetWise(db, typeof(Workspace)));
+            return await Task.FromResult(0);
         });
     }
 
