@@ -54,7 +54,7 @@ public static class ConnectorHealthReport
             connections.AddRange(await source.ConnectionsAsync(workspaceId, ct));
         var counts = await (from a in db.Set<OutboundAction>()
                             join c in db.Communities on a.CommunityId equals c.Id
-                            where a.Status != ActionStatus.Done && (a.Resolution == null)
+                            where a.Status != ActionStatus.Done && a.Status != ActionStatus.Cancelled && (a.Resolution == null)
                             group a by new { c.Platform, a.Status } into g
                             select new { g.Key.Platform, g.Key.Status, Count = g.Count(), Oldest = g.Min(a => a.CreatedAt) })
             .ToListAsync(ct);

@@ -35,6 +35,11 @@ public enum ActionStatus
     Uncertain = 4,
     /// <summary>The platform cannot do it: staff do it by hand with <see cref="ActionPayload.TaskText"/>.</summary>
     Task = 5,
+    /// <summary>
+    /// Withdrawn while still queued, because what caused it no longer holds (a newcomer who left, or fixed their
+    /// nickname, before the reminder went out). Never sent; <see cref="OutboundAction.ErrorReason"/> says why.
+    /// </summary>
+    Cancelled = 6,
 }
 
 /// <summary>How staff settled an uncertain action (see <see cref="OutboundAction.Resolution"/>).</summary>

@@ -8,6 +8,7 @@ using Shequn.Features.Outbox;
 using Shequn.Features.Scripts;
 using Shequn.Features.Tasks;
 using Shequn.Features.Workspaces;
+using Shequn.Platform.Api;
 using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Ritual;
@@ -217,8 +218,12 @@ public sealed class RitualReaction(
                 .OrderByDescending(n => n.JoinedAt).FirstOrDefaultAsync(ct);
         }
 
-        /// <summary>Deletes a reminder that has not gone out (this batch's, or still queued); false when it went out.</summary>
-        private async Task<bool> CancelAsync(Guid reminderId, CancellationToken ct)
+        /// <summary>
+        /// Withdraws a reminder that has not gone out: one made in this batch is dropped (it never existed outside it); one
+        /// still queued is marked <see cref="ActionStatus.Cancelled"/> with the reason, so the outbox shows what happened to
+        /// it. False when it went out already.
+        /// </summary>
+        private async Task<bool> CancelAsync(Guid reminderId, Reason why, CancellationToken ct)
         {
             if (_reminders.Remove(reminderId, out var unsaved))
             {
@@ -226,10 +231,12 @@ public sealed class RitualReaction(
                 _added--;
                 return true;
             }
+            var reason = ActionError.Store(why);
             // Only while queued: a dispatcher that already claimed it (row lock on PostgreSQL, one writer on SQLite) wins.
             return await db.Set<OutboundAction>().IgnoreQueryFilters()
                 .Where(a => a.Id == reminderId && a.WorkspaceId == ws && a.Status == ActionStatus.Queued)
-                .ExecuteDeleteAsync(ct) > 0;
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, ActionStatus.Cancelled).SetProperty(a => a.CompletedAt, now)
+                    .SetProperty(a => a.UpdatedAt, now).SetProperty(a => a.Error, why.English).SetProperty(a => a.ErrorReason, reason), ct) > 0;
         }
 
         /// <summary>A newcomer who left (or was removed) before the reminder went out is not reminded, nor thanked later.</summary>
@@ -237,7 +244,7 @@ public sealed class RitualReaction(
         {
             if (await ReminderOfAsync(e, community, ct) is not { } newcomer)
                 return;
-            await CancelAsync(newcomer.ReminderActionId!.Value, ct);
+            await CancelAsync(newcomer.ReminderActionId!.Value, new Reason("Ritual.Cancelled.Left", "The newcomer left before the reminder went out."), ct);
             newcomer.ReminderActionId = null;
         }
 
@@ -252,7 +259,7 @@ public sealed class RitualReaction(
             if (await ReminderOfAsync(e, community, ct) is not { } newcomer)
                 return;
             newcomer.NicknameFixedAt = e.OccurredAt;
-            await CancelAsync(newcomer.ReminderActionId!.Value, ct);
+            await CancelAsync(newcomer.ReminderActionId!.Value, new Reason("Ritual.Cancelled.NicknameFixed", "The newcomer fixed their nickname before the reminder went out."), ct);
             var text = RitualWords.Render(_words.Thanks(s), await ValuesAsync(community, NameOf(e), format, ct));
             Send(community, text, Key(e.Seq, ThanksStep), e.Seq, Hold(e.OccurredAt, s));
         }

@@ -282,7 +282,11 @@ public abstract class RitualTests(ShequnFactory factory)
         await DrainAsync(Processor);
         var fixSeq = await SeqOfAsync(s.Ws.Id, bob, EventKind.NicknameChanged);
         actions = await ActionsAsync(s.Ws.Id);
-        Assert.DoesNotContain(actions, a => a.Id == reminder.Id);
+        // The reminder never goes out: it stays in the outbox as cancelled, saying why.
+        var cancelled = actions.Single(a => a.Id == reminder.Id);
+        Assert.Equal(ActionStatus.Cancelled, cancelled.Status);
+        Assert.NotNull(cancelled.CompletedAt);
+        Assert.Contains("Ritual.Cancelled.NicknameFixed", cancelled.ErrorReason, StringComparison.Ordinal);
         var thanks = Assert.Single(actions, a => a.IdempotencyKey == RitualReaction.Key(fixSeq, RitualReaction.ThanksStep));
         Assert.Contains("西安-医疗-Bob", Text(thanks), StringComparison.Ordinal);
         Assert.True(thanks.NextAttemptAt <= DateTime.UtcNow.AddSeconds(1));
@@ -323,7 +327,14 @@ public abstract class RitualTests(ShequnFactory factory)
 
         await s.Chat.LeaveAsync(s.Community, dave, "dave", Ct);
         await DrainAsync(Processor);
-        Assert.DoesNotContain(await ActionsAsync(s.Ws.Id), a => a.Id == reminder.Id);
+        var cancelled = (await ActionsAsync(s.Ws.Id)).Single(a => a.Id == reminder.Id);
+        Assert.Equal(ActionStatus.Cancelled, cancelled.Status);
+        Assert.Equal("The newcomer left before the reminder went out.", cancelled.Error);
+        // Cancelled actions are never sent, even once due: the dispatcher leaves them alone.
+        await DbAsync(db => db.Set<OutboundAction>().IgnoreQueryFilters().Where(a => a.Id == reminder.Id)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.NextAttemptAt, DateTime.UtcNow.AddMinutes(-1)), Ct));
+        await factory.Services.GetRequiredService<OutboxDispatcher>().DispatchOnceAsync(Ct);
+        Assert.Equal(ActionStatus.Cancelled, (await ActionsAsync(s.Ws.Id)).Single(a => a.Id == reminder.Id).Status);
 
         // Nor thanked when they come back under a good nickname: there is no reminder to settle.
         await IngestAsync(SandboxChat.New(s.Ws.Id, s.Community, EventKind.NicknameChanged, dave, "杭州-电商-Dave"));
