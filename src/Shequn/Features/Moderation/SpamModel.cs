@@ -205,16 +205,90 @@ internal static class SpamFeatures
 public sealed record ModelMetrics(int TrainingExamples, int SpamExamples, int HeldOut, double Accuracy, double Precision, double Recall, DateTimeOffset TrainedAt);
 
 /// <summary>
-/// How a model's raw score and the generic rule evidence become one probability: σ(a·z + b·r + c), with z the
+/// How a model's raw score and the generic rule evidence become one score: σ(a·z + b·r + c), with z the
 /// model's logit and r = −ln Π(1 − wᵢ) over the generic rule hits (built-in patterns, light word lists). Fitted
-/// on held-out predictions (Platt scaling with the rules as a second input), so the model and the rules are not
-/// counted twice and a score of 0.5 or 0.9 means what the thresholds say.
+/// on held-out predictions, so the model and the rules are not counted twice: with enough examples so that the
+/// review and act thresholds fall on the goals' operating points (<see cref="FitOperatingPoints"/>), otherwise
+/// as a probability (Platt scaling with the rules as a second input, <see cref="Fit"/>).
 /// </summary>
-/// <param name="NormalWeight">How much more a normal message weighed than an ad in the fit (see <see cref="SpamModelTrainer.Options.NormalWeight"/>).</param>
+/// <param name="NormalWeight">How much more a normal message weighed than an ad in the fit (see <see cref="SpamModelTrainer.Options.NormalWeight"/>; 1 for operating points).</param>
 public readonly record struct Calibration(float ModelSlope, float RuleSlope, float Intercept, float NormalWeight)
 {
     public double Probability(double logit, double ruleEvidence) =>
         1.0 / (1.0 + Math.Exp(-((ModelSlope * logit) + (RuleSlope * ruleEvidence) + Intercept)));
+
+    /// <summary>
+    /// Places the review and act thresholds on operating points read off held-out predictions, instead of where a
+    /// fitted sigmoid happens to put them: the score is σ(k·(s − s_review)) on the combined evidence
+    /// s = a·z + b·r (a and b from an unweighted <see cref="Fit"/>), with s_review the lowest score that sends at
+    /// most <paramref name="maxNormalToReview"/> of normal messages to review and s_act the lowest score at which
+    /// what acts is right at least <paramref name="minPrecisionAtAct"/> of the time; k puts s_act at
+    /// <paramref name="act"/>. Both are read with a one-sided 95 % Wilson margin, so that a fresh sample of the
+    /// same kind still holds them. Null when the held-out set is too small to show either point (a few hundred
+    /// examples cannot show 99 % precision), or when the act point does not lie above the review point; the caller
+    /// then keeps the fitted sigmoid.
+    /// </summary>
+    /// <remarks>
+    /// A single sigmoid ties the two thresholds together: moving its weight to send fewer normal messages to
+    /// review also lowers what reaches the act threshold. The goals are two separate constraints, so each gets its
+    /// own point; the mapping stays monotone, so the ranking of messages is the model's.
+    /// </remarks>
+    internal static Calibration? FitOperatingPoints(
+        IReadOnlyList<(double Logit, double Rules, bool IsSpam)> heldOut,
+        double maxNormalToReview,
+        double minPrecisionAtAct,
+        double review = 0.5,
+        double act = 0.9)
+    {
+        var direction = Fit(heldOut, 1f);
+        var scored = heldOut
+            .Select(h => (Score: (direction.ModelSlope * h.Logit) + (direction.RuleSlope * h.Rules), h.IsSpam))
+            .OrderByDescending(x => x.Score)
+            .ToArray();
+        var normals = scored.Count(x => !x.IsSpam);
+        if (normals == 0 || normals == scored.Length)
+            return null;
+        double? reviewPoint = null, actPoint = null;
+        int flaggedNormal = 0, flaggedSpam = 0;
+        for (var i = 0; i < scored.Length; i++)
+        {
+            if (scored[i].IsSpam)
+                flaggedSpam++;
+            else
+                flaggedNormal++;
+            // Only a point between two different scores can be a threshold.
+            if (i + 1 < scored.Length && scored[i + 1].Score == scored[i].Score)
+                continue;
+            if (WilsonUpper(flaggedNormal, normals) <= maxNormalToReview)
+                reviewPoint = scored[i].Score;
+            if (WilsonLower(flaggedSpam, flaggedSpam + flaggedNormal) >= minPrecisionAtAct)
+                actPoint = scored[i].Score;
+        }
+        if (reviewPoint is not { } r || actPoint is not { } a || a <= r)
+            return null;
+        // σ(k·(s − r)) is `review` at s = r and `act` at s = a.
+        var logitReview = Math.Log(review / (1 - review));
+        var k = (Math.Log(act / (1 - act)) - logitReview) / (a - r);
+        return new Calibration((float)(k * direction.ModelSlope), (float)(k * direction.RuleSlope), (float)(logitReview - (k * r)), 1f);
+    }
+
+    /// <summary>z of a one-sided 95 % bound.</summary>
+    private const double WilsonZ = 1.645;
+
+    /// <summary>Lower Wilson bound of a proportion (successes of n).</summary>
+    internal static double WilsonLower(int successes, int n) => n == 0 ? 0 : Wilson(successes, n, -1);
+
+    /// <summary>Upper Wilson bound of a proportion (successes of n).</summary>
+    internal static double WilsonUpper(int successes, int n) => n == 0 ? 1 : Wilson(successes, n, +1);
+
+    private static double Wilson(int successes, int n, int sign)
+    {
+        const double z2 = WilsonZ * WilsonZ;
+        var p = (double)successes / n;
+        var centre = p + (z2 / (2.0 * n));
+        var spread = WilsonZ * Math.Sqrt((p * (1 - p) / n) + (z2 / (4.0 * n * n)));
+        return (centre + (sign * spread)) / (1 + (z2 / n));
+    }
 
     /// <summary>
     /// Weighted logistic regression on (logit, rule evidence) → label by Newton's method, with a little ridge so
@@ -383,7 +457,8 @@ public sealed class ObsoleteSpamModelException(int version)
 /// Trains <see cref="SpamModel"/> with per-feature adaptive steps (AdaGrad) and light L2, then (with enough
 /// examples) calibrates it on held-out predictions: the examples are split into folds that keep
 /// near-duplicates together (<see cref="NearDuplicates"/>), a model trained on the other folds scores each fold,
-/// and <see cref="Calibration.Fit"/> maps those honest scores and the rule evidence to a probability.
+/// and <see cref="Calibration.FitOperatingPoints"/> (or, on too few examples, <see cref="Calibration.Fit"/>) maps
+/// those honest scores and the rule evidence to the score the thresholds read.
 /// </summary>
 public static class SpamModelTrainer
 {
@@ -392,7 +467,21 @@ public static class SpamModelTrainer
     /// group's chat does (about half against a few percent), and a normal message sent to review costs a
     /// person's time and a member's trust; so the calibration leans toward "normal".
     /// </param>
-    public sealed record Options(int Epochs = 12, float LearningRate = 0.2f, float L2 = 1e-6f, int Seed = 7, float NormalWeight = 1.5f, int CalibrationFolds = 3);
+    /// <param name="MaxNormalToReview">
+    /// At most this share of normal messages may reach the review threshold, and <paramref name="MinPrecisionAtAct"/>
+    /// of what reaches the act threshold must be spam: the goals the calibration holds the thresholds to (issue 10),
+    /// read on held-out folds of the training examples (<see cref="Calibration.FitOperatingPoints"/>). Zero for
+    /// either keeps the fitted sigmoid.
+    /// </param>
+    public sealed record Options(
+        int Epochs = 12,
+        float LearningRate = 0.2f,
+        float L2 = 1e-6f,
+        int Seed = 7,
+        float NormalWeight = 1.5f,
+        int CalibrationFolds = 3,
+        double MaxNormalToReview = 0.02,
+        double MinPrecisionAtAct = 0.99);
 
     /// <summary>Fewer examples (or fewer of either kind) than this and the model is left uncalibrated.</summary>
     public const int MinimumForCalibration = 200;
@@ -415,7 +504,10 @@ public static class SpamModelTrainer
         if (Math.Min(spam, examples.Count - spam) * 4 < MinimumForCalibration || examples.Count < MinimumForCalibration || options.NormalWeight <= 0)
             return model;
         var heldOut = HeldOutScores(examples, options, cancellationToken);
-        return model.WithCalibration(Calibration.Fit(heldOut, options.NormalWeight));
+        var atGoals = options.MaxNormalToReview > 0 && options.MinPrecisionAtAct > 0
+            ? Calibration.FitOperatingPoints(heldOut, options.MaxNormalToReview, options.MinPrecisionAtAct)
+            : null;
+        return model.WithCalibration(atGoals ?? Calibration.Fit(heldOut, options.NormalWeight));
     }
 
     private static List<(double Logit, double Rules, bool IsSpam)> HeldOutScores(IReadOnlyList<Example> examples, Options options, CancellationToken cancellationToken)

@@ -99,4 +99,56 @@ public sealed class SpamModelFormatTests
         Assert.True(calibration.Probability(0, 2) > 0.8);
         Assert.True(calibration.Probability(0, 0) < 0.2);
     }
+
+    /// <summary>Held-out scores of two overlapping bells (normal around −2, spam around +2.5) with no rule evidence, in a fixed order.</summary>
+    private static List<(double Logit, double Rules, bool IsSpam)> OverlappingHeldOut(int perClass)
+    {
+        var random = new Random(11);
+        double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        return
+        [
+            .. Enumerable.Range(0, perClass).Select(_ => (-2 + (1.2 * Gaussian()), 0.0, false)),
+            .. Enumerable.Range(0, perClass).Select(_ => (2.5 + (1.5 * Gaussian()), 0.0, true)),
+        ];
+    }
+
+    [Fact]
+    public void Calibration_FitOperatingPoints_ThresholdsHoldTheGoalsWithAMargin()
+    {
+        var heldOut = OverlappingHeldOut(4000);
+
+        var calibration = Calibration.FitOperatingPoints(heldOut, maxNormalToReview: 0.02, minPrecisionAtAct: 0.99);
+
+        Assert.NotNull(calibration);
+        var scored = heldOut.Select(h => (Score: calibration.Value.Probability(h.Logit, h.Rules), h.IsSpam)).ToList();
+        var normalToReview = scored.Count(s => !s.IsSpam && s.Score >= 0.5) / 4000.0;
+        var atAct = ThresholdMetrics.Measure(scored, 0.9);
+        // The goal holds with a margin, but the margin is a sampling margin, not a much stricter point.
+        Assert.InRange(normalToReview, 0.012, 0.02);
+        Assert.InRange(atAct.Precision, 0.99, 0.998);
+        // A plain sigmoid fitted to the same points sends more normal messages to review (it is not held to 2 %).
+        var platt = Calibration.Fit(heldOut, normalWeight: 1);
+        Assert.True(heldOut.Count(h => !h.IsSpam && platt.Probability(h.Logit, h.Rules) >= 0.5) / 4000.0 > normalToReview);
+    }
+
+    [Fact]
+    public void Calibration_FitOperatingPoints_TooFewToShowNinetyNinePercent_Null()
+    {
+        // 100 ads all scored above every normal message: still too few to show 99 % precision with a margin.
+        var heldOut = Enumerable.Range(0, 200).Select(i => (Logit: i < 100 ? -1.0 - (i * 0.01) : 1.0 + (i * 0.01), Rules: 0.0, IsSpam: i >= 100)).ToList();
+
+        Assert.Null(Calibration.FitOperatingPoints(heldOut, maxNormalToReview: 0.02, minPrecisionAtAct: 0.99));
+    }
+
+    [Fact]
+    public void Train_FewerThanTheGoalsCanBeReadOn_KeepsTheFittedSigmoid()
+    {
+        // A few hundred examples calibrate, but cannot show the operating points: the Platt fit (with its normal weight) stays.
+        var options = new SpamModelTrainer.Options();
+
+        var model = SpamModelTrainer.Train(ManyExamples(), options, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(model.Calibration);
+        Assert.Equal(options.NormalWeight, model.Calibration.Value.NormalWeight);
+    }
 }
