@@ -114,6 +114,7 @@ public sealed class RitualReaction(
         private readonly List<RitualNewcomer> _newcomers = [];
         private readonly Dictionary<Guid, OutboundAction> _reminders = [];
         private readonly Dictionary<Guid, string?> _owners = [];
+        private readonly Dictionary<Guid, Guid> _waitingWelcome = [];
         private readonly Dictionary<Guid, int> _uses = [];
         private Dictionary<Guid, RitualLibrary> _library = [];
         private int _added;
@@ -124,6 +125,8 @@ public sealed class RitualReaction(
             var saved = await db.Set<RitualSettings>().AsNoTracking()
                 .Where(s => s.WorkspaceId == ws && ids.Contains(s.CommunityId)).ToDictionaryAsync(s => s.CommunityId, ct);
             _library = await RitualLibrary.ForCommunitiesAsync(db, ws, ids, ct);
+            await WaitingWelcomesAsync(ids, ct);
+            await OwnersAsync(ids, ct);
             foreach (var byCommunity in events.GroupBy(e => effects.CommunityOf[e.Seq]!.Id))
             {
                 var community = effects.CommunityOf[byCommunity.First().Seq]!;
@@ -154,6 +157,43 @@ public sealed class RitualReaction(
         }
 
         private RitualLibrary Library(Guid community) => _library.GetValueOrDefault(community) ?? RitualLibrary.None;
+
+        /// <summary>
+        /// For the batch's communities at once, the welcome still waiting to go out, if any: the one that named the
+        /// community's latest greeted newcomer (one indexed look-up a community, in one statement), while still queued
+        /// and not yet due.
+        /// </summary>
+        private async Task WaitingWelcomesAsync(List<Guid> ids, CancellationToken ct)
+        {
+            var latest = await db.Communities.IgnoreQueryFilters().Where(c => c.WorkspaceId == ws && ids.Contains(c.Id))
+                .Select(c => new
+                {
+                    c.Id,
+                    Welcome = db.Set<RitualNewcomer>().Where(n => n.CommunityId == c.Id && n.WorkspaceId == ws && n.WelcomeActionId != null)
+                        .OrderByDescending(n => n.EventSeq).Select(n => n.WelcomeActionId).FirstOrDefault(),
+                })
+                .Where(x => x.Welcome != null).ToListAsync(ct);
+            var welcomeIds = latest.Select(x => x.Welcome!.Value).ToList();
+            var waiting = welcomeIds.Count == 0 ? [] : await db.Set<OutboundAction>().IgnoreQueryFilters()
+                .Where(a => a.WorkspaceId == ws && welcomeIds.Contains(a.Id) && a.Status == ActionStatus.Queued && a.NextAttemptAt > now)
+                .Select(a => a.Id).ToListAsync(ct);
+            var waitingSet = waiting.ToHashSet();
+            foreach (var x in latest)
+                if (waitingSet.Contains(x.Welcome!.Value))
+                    _waitingWelcome[x.Id] = x.Welcome.Value;
+        }
+
+        /// <summary>The batch's communities' owners as members know them (<see cref="RitualEditor.OwnerNameAsync"/>), in two queries.</summary>
+        private async Task OwnersAsync(List<Guid> ids, CancellationToken ct)
+        {
+            var subOwners = await db.CommunityStaff.IgnoreQueryFilters()
+                .Where(s => ids.Contains(s.CommunityId) && s.Role == CommunityRole.SubOwner && s.StaffUser!.IsActive)
+                .Select(s => new { s.CommunityId, s.AssignedAt, s.StaffUser!.DisplayName }).ToListAsync(ct);
+            var owner = await db.Users.Where(u => u.WorkspaceId == ws && u.IsActive && u.Role == Staff.StaffRole.Owner)
+                .OrderBy(u => u.CreatedAt).Select(u => u.DisplayName).FirstOrDefaultAsync(ct);
+            foreach (var id in ids)
+                _owners[id] = subOwners.Where(s => s.CommunityId == id).OrderBy(s => s.AssignedAt).Select(s => s.DisplayName).FirstOrDefault() ?? owner;
+        }
 
         private DateTime Hold(DateTime due, RitualSettings s) => QuietHours.Hold(due < now ? now : due, zone, s);
 
@@ -272,15 +312,7 @@ public sealed class RitualReaction(
         {
             var batch = new Burst(newcomers[0].EventSeq, [.. newcomers.Select(n => n.Nickname ?? n.UserId)], newcomers.Count);
             var prefix = $"{WelcomeKeyPrefix}{community.Id:N}:";
-            // The welcome still waiting, if any, is the one that named the community's latest greeted newcomer.
-            var latest = await db.Set<RitualNewcomer>().AsNoTracking()
-                .Where(n => n.CommunityId == community.Id && n.WorkspaceId == ws && n.WelcomeActionId != null)
-                .OrderByDescending(n => n.EventSeq).Select(n => n.WelcomeActionId).FirstOrDefaultAsync(ct);
-            var pending = latest is { } welcomeId && await db.Set<OutboundAction>().IgnoreQueryFilters()
-                .AnyAsync(a => a.Id == welcomeId && a.WorkspaceId == ws && a.Status == ActionStatus.Queued && a.NextAttemptAt > now, ct)
-                ? latest
-                : null;
-            if (pending is { } id)
+            if (_waitingWelcome.TryGetValue(community.Id, out var id))
             {
                 // A welcome names its first newcomers and how many in all; the form links need every one of them.
                 var newcomersOf = db.Set<RitualNewcomer>().AsNoTracking().Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq);
