@@ -163,11 +163,7 @@ public abstract class PointsTests(ShequnFactory factory)
         var ws = await factory.NewWorkspaceAsync();
         var community = await CommunityAsync(ws, "补处理群");
         // With a one-hour window, a check-in three hours old (a catch-up) is skipped and a live one the same day counts.
-        await DbAsync(ws.Id, db =>
-        {
-            db.Set<PointRule>().Add(new PointRule { WorkspaceId = ws.Id, Kind = PointRuleKind.CheckIn, Points = 3, Keywords = "打卡" });
-            return db.SaveChangesWithoutAuditAsync(Ct);
-        });
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PutJsonAsync("/api/points/rules/checkIn", new { points = 3, keywords = "打卡" })).StatusCode);
         var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<PointsOptions>>().CurrentValue;
         var before = options.LateAfter;
         options.LateAfter = TimeSpan.FromHours(1);
@@ -191,6 +187,21 @@ public abstract class PointsTests(ShequnFactory factory)
         Assert.Equal(3, entries.Sum(e => e.Delta));
         Assert.Single(entries, e => e.Delta == 3 && e.Skipped is null);
         Assert.True(entries.Count <= 2);
+    }
+
+    [Fact]
+    public async Task RulesAndLevels_AreEachWorkspacesOwn()
+    {
+        var (a, b) = (await factory.NewWorkspaceAsync(), await factory.NewWorkspaceAsync());
+        Assert.Equal(HttpStatusCode.OK, (await a.Owner.Api.PutJsonAsync("/api/points/rules/checkIn", new { points = 7, keywords = "打卡" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await b.Owner.Api.PutJsonAsync("/api/points/rules/checkIn", new { points = 9, keywords = "签到" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await a.Owner.Api.PostJsonAsync("/api/points/levels", new { name = "甲级", threshold = 10 })).StatusCode);
+
+        var rulesA = await a.Owner.Api.GetJsonAsync<List<PointRuleDto>>("/api/points/rules");
+        var rulesB = await b.Owner.Api.GetJsonAsync<List<PointRuleDto>>("/api/points/rules");
+        Assert.Equal((7, "打卡"), rulesA.Where(r => r.Kind == PointRuleKind.CheckIn).Select(r => (r.Points, r.Keywords)).Single());
+        Assert.Equal((9, "签到"), rulesB.Where(r => r.Kind == PointRuleKind.CheckIn).Select(r => (r.Points, r.Keywords)).Single());
+        Assert.DoesNotContain(await b.Owner.Api.GetJsonAsync<List<PointLevelDto>>("/api/points/levels"), l => l.Name == "甲级");
     }
 
     [Fact]
