@@ -65,6 +65,13 @@ public sealed class ConnectorException : Exception
 
     /// <summary>Set when the words are Shequn's own rather than the platform's.</summary>
     public Reason? Reason { get; }
+
+    /// <summary>
+    /// Set when staff can do by hand what the platform refused (a member the bot may not write to): the dispatcher turns
+    /// the action into a staff task with this payload (what was made so far, such as the invite link) and keeps the
+    /// failure's words on it, instead of failing it or trying again.
+    /// </summary>
+    public ActionPayload? HandOver { get; init; }
 }
 
 /// <summary>The connector of each platform (the last registered wins, so a test host can replace one).</summary>

@@ -102,6 +102,11 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Enforcement.RuleSet>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Enforcement.ModerationCase>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Enforcement.BlacklistEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Points: the ledger's rule and level reads had no workspace condition of their own (another workspace's
+        // check-in rule was read, and a save refused as a write to another workspace).
+        builder.Entity<Shequn.Features.Points.PointRule>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Points.PointLevel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Points.MemberPointsEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -53,6 +53,16 @@ public sealed partial class FakeTelegramServer
     /// <summary>Basic groups that became supergroups: old id → new id (calls to the old id fail with migrate_to_chat_id).</summary>
     public ConcurrentDictionary<long, long> Upgrades { get; } = new();
 
+    /// <summary>
+    /// Private chats with bots, by (bot, user): <c>true</c> after the user pressed Start (sent /start), <c>false</c> after
+    /// they blocked the bot. A bot cannot write first: without a conversation, <c>sendMessage</c> to the user answers 403
+    /// "Forbidden: bot can't initiate conversation with a user"; once blocked, 403 "Forbidden: bot was blocked by the user".
+    /// </summary>
+    public ConcurrentDictionary<(long BotId, long UserId), bool> PrivateChats { get; } = new();
+
+    /// <summary>Private messages the bots sent, in order: (bot, user, text).</summary>
+    public ConcurrentQueue<(long BotId, long UserId, string Text)> PrivateMessages { get; } = new();
+
     /// <summary>Puts the bot into the chat, by default as an administrator (who may delete, restrict, ban and invite).</summary>
     public static FakeMember SeatBot(FakeBot bot, FakeChat chat, string status = "administrator")
     {
@@ -93,6 +103,9 @@ public sealed partial class FakeTelegramServer
 
     private JsonObject SendMessage(FakeBot bot, JsonObject p)
     {
+        // A positive chat id is a user: a private chat, which only the user can open (Telegram's words below).
+        if (p.Number("chat_id") is { } userId && userId > 0)
+            return SendPrivate(bot, userId, p);
         var chat = ChatOf(p);
         var me = BotIn(bot, chat);
         if (me.Status is "restricted")
@@ -273,6 +286,30 @@ public sealed partial class FakeTelegramServer
         if (member.Status == "restricted")
             result["is_member"] = true;
         return result;
+    }
+
+    private JsonObject SendPrivate(FakeBot bot, long userId, JsonObject p)
+    {
+        if (!PrivateChats.TryGetValue((bot.Id, userId), out var open))
+            throw new FakeTelegramException(403, "Forbidden: bot can't initiate conversation with a user");
+        if (!open)
+            throw new FakeTelegramException(403, "Forbidden: bot was blocked by the user");
+        var text = p.Text("text") ?? "";
+        if (text.Length == 0)
+            throw FakeTelegramException.BadRequest("message text is empty");
+        if (text.Length > TextMax)
+            throw FakeTelegramException.BadRequest("message is too long");
+        Flood(userId, sending: true);
+        PrivateMessages.Enqueue((bot.Id, userId, text));
+        var now = Time.GetUtcNow();
+        return new JsonObject
+        {
+            ["message_id"] = PrivateMessages.Count,
+            ["from"] = bot.ToUser(),
+            ["chat"] = new JsonObject { ["id"] = userId, ["type"] = "private", ["first_name"] = "user" },
+            ["date"] = now.ToUnixTimeSeconds(),
+            ["text"] = text,
+        };
     }
 
     private FakeChat ChatOf(JsonObject p)

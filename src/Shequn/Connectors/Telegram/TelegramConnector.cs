@@ -162,6 +162,29 @@ public sealed partial class TelegramConnector(
                     var link = await bot.CreateChatInviteLink(chatId, p.Name, p.Until?.UtcDateTime, p.MemberLimit, p.JoinRequest == true, ct);
                     return link.InviteLink;
                 }
+            case ActionKind.SendInvite:
+                {
+                    // One person, one link: it lets exactly one member in, and whoever it is forwarded to after that is refused.
+                    var user = UserId(p.UserId);
+                    var link = await bot.CreateChatInviteLink(chatId, p.Name, p.Until?.UtcDateTime, p.MemberLimit ?? 1, false, ct);
+                    var text = string.IsNullOrWhiteSpace(p.Text) ? link.InviteLink : p.Text.TrimEnd() + "\n" + link.InviteLink;
+                    try
+                    {
+                        await bot.SendMessage(user, text, cancellationToken: ct);
+                    }
+                    catch (ApiRequestException e) when (e.ErrorCode == 403)
+                    {
+                        // "bot can't initiate conversation with a user" (the member never pressed Start in a chat with the
+                        // bot), "bot was blocked by the user", "user is deactivated": no retry helps, and it is not the
+                        // workspace's setup either. Permanent for this action; staff send the link made above by hand.
+                        throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.TelegramCannotMessage",
+                            $"Telegram refused the private message ({Words(e)}): the member has not started a chat with the bot or blocked it; send them the invite link by hand.", Words(e)))
+                        {
+                            HandOver = p with { InviteLink = link.InviteLink },
+                        };
+                    }
+                    return link.InviteLink;
+                }
             case ActionKind.RevokeInviteLink:
                 return (await bot.RevokeChatInviteLink(chatId, p.InviteLink ?? "", ct)).InviteLink;
             case ActionKind.ApproveJoin:

@@ -60,6 +60,7 @@ public sealed class MemberEditor(AppDbContext db)
 
         ValidateProfile(validation, input.Profile);
         var values = await CheckValuesAsync(validation, input.Profile, null, ct);
+        await CheckRequiredAsync(validation, input.Profile, null, values, ct);
         if (input.Membership is { } join)
             await ValidateMembershipAsync(validation, join, ct);
         else if (!me.SeesAllCommunities)
@@ -109,6 +110,7 @@ public sealed class MemberEditor(AppDbContext db)
 
         ValidateProfile(validation, input);
         var values = await CheckValuesAsync(validation, input, member, ct);
+        await CheckRequiredAsync(validation, input, member, values, ct);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
 
@@ -159,6 +161,32 @@ public sealed class MemberEditor(AppDbContext db)
             values[Profiles.ProfileBuiltins.Phone] = phone.GetValueOrDefault(Profiles.ProfileBuiltins.Phone);
         }
         return values;
+    }
+
+    /// <summary>
+    /// The template's required fields, as the member's form requires them, for what a staff edit changes: a required
+    /// field may not be cleared, nor sent blank. A member Shequn met in a chat knows nothing of the template yet, so a
+    /// required field that was never filled does not block other edits (layer, name); what staff write must be whole.
+    /// Errors name the field as the request does (<c>city</c>, <c>needs</c>, <c>phone</c>, <c>values.{key}</c>).
+    /// </summary>
+    private async Task CheckRequiredAsync(Validation validation, MemberInput input, Member? member, Dictionary<string, string?> values, CancellationToken ct)
+    {
+        var template = await Profiles.ProfileTemplates.ReadAsync(db, ct);
+        foreach (var f in template.Fields.Where(f => f.Required))
+        {
+            var (field, cleared) = f.Key switch
+            {
+                Profiles.ProfileBuiltins.City => ("city", Blank(input.City) is null && member?.City is not null),
+                Profiles.ProfileBuiltins.Industry => ("industry", Blank(input.Industry) is null && member?.Industry is not null),
+                Profiles.ProfileBuiltins.Organisations => ("organisations", Blank(input.Organisations) is null && member?.Organisations is not null),
+                Profiles.ProfileBuiltins.Channel => ("channel", Blank(input.Channel) is null && member?.Channel is not null),
+                Profiles.ProfileBuiltins.Needs => ("needs", (input.Needs ?? []).Count == 0 && member is not null && member.Needs != MemberNeeds.None),
+                Profiles.ProfileBuiltins.Phone => ("phone", values.TryGetValue(f.Key, out var phone) && phone is null),
+                _ => ("values." + f.Key, values.TryGetValue(f.Key, out var value) && value is null),
+            };
+            if (cleared && !validation.Errors.ContainsKey(field))
+                validation.Add(field, "ProfileRequired", $"'{field}' is required by the profile template: it cannot be left blank.");
+        }
     }
 
     private async Task ValidateMembershipAsync(Validation validation, MembershipInput join, CancellationToken ct)

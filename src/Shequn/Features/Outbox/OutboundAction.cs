@@ -22,6 +22,12 @@ public enum ActionKind
     MassSend = 11,
     /// <summary>Lifts a restriction (a mute): the member may post again.</summary>
     Unrestrict = 12,
+    /// <summary>
+    /// Makes a one-person invite link to the community's chat and sends it to the member (<see cref="ActionPayload.UserId"/>)
+    /// in a private message (<see cref="ActionPayload.Text"/> above the link). Telegram only; a member who cannot be
+    /// written to becomes a staff task carrying the link.
+    /// </summary>
+    SendInvite = 13,
 }
 
 public enum ActionStatus

@@ -233,6 +233,13 @@ public sealed partial class OutboxDispatcher(
             var failure = new Failure(category, EventEffects.Clip(ex.Message, OutboundAction.ErrorMaxLength), ActionError.Store((ex as ConnectorException)?.Reason));
             var words = failure.Words;
             LogCallFailed(log, action.Id, action.Kind, category, words);
+            if (ex is ConnectorException { HandOver: { } handOver })
+            {
+                // Trying again cannot help and staff can do it by hand: a task, with the platform's refusal kept on the action.
+                action.Attempts = attempts;
+                await BecomeTaskAsync(action, handOver, outcomes, ct, failure);
+                return;
+            }
             switch (category)
             {
                 case ErrorCategory.RateLimited:
@@ -252,15 +259,18 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>What the platform cannot do becomes a staff task, committed with the action's status (Features/Tasks).</summary>
-    private async Task BecomeTaskAsync(OutboundAction action, ActionPayload payload, Outcomes outcomes, CancellationToken ct)
+    private async Task BecomeTaskAsync(OutboundAction action, ActionPayload payload, Outcomes outcomes, CancellationToken ct, Failure? refused = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        var (refusedCategory, refusedWords, refusedReason) = (refused?.Category, refused?.Words, refused?.Reason);
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             await scope.ServiceProvider.GetRequiredService<Tasks.TaskOpener>().OpenAsync(db, action, payload, now, text => Held(db, action.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(a => a.Status, ActionStatus.Task).SetProperty(a => a.LeaseOwner, (string?)null).SetProperty(a => a.LeaseUntil, (DateTime?)null)
+                .SetProperty(a => a.Attempts, action.Attempts)
+                .SetProperty(a => a.ErrorCategory, refusedCategory).SetProperty(a => a.Error, refusedWords).SetProperty(a => a.ErrorReason, refusedReason)
                 .SetProperty(a => a.Payload, (payload with { TaskText = text }).ToJson()).SetProperty(a => a.CompletedAt, now).SetProperty(a => a.UpdatedAt, now), ct), ct);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)

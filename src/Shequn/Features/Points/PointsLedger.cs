@@ -17,7 +17,7 @@ public sealed record PointLevelDto(Guid Id, string Name, int Threshold, string? 
 public sealed record PointLevelInput(string? Name = null, int? Threshold = null, string? Rights = null);
 
 public sealed record PointsEntryDto(Guid Id, int Delta, PointsReason Reason, string? ReasonText, long? EventSeq, Guid? RelatedMemberId,
-    Guid? StaffId, string? StaffName, DateTime OccurredAt);
+    Guid? StaffId, string? StaffName, DateTime OccurredAt, PointsSkip? Skipped = null);
 
 public sealed record MemberPointsDto(Guid MemberId, int Balance, PointLevelDto? Level, PointLevelDto? NextLevel, IReadOnlyList<PointsEntryDto> Entries);
 
@@ -154,7 +154,7 @@ public sealed class PointsLedger(AppDbContext db)
         var levels = await LevelsAsync(ct);
         return new MemberPointsDto(memberId, balance, LevelOf(levels, balance), levels.FirstOrDefault(l => l.Threshold > balance),
             [.. entries.Select(e => new PointsEntryDto(e.Id, e.Delta, e.Reason, e.ReasonText, e.EventSeq, e.RelatedMemberId, e.StaffId,
-                e.StaffId is { } s ? staff.GetValueOrDefault(s) : null, e.OccurredAt))]);
+                e.StaffId is { } s ? staff.GetValueOrDefault(s) : null, e.OccurredAt, e.Skipped))]);
     }
 
     public static PointLevelDto? LevelOf(IReadOnlyList<PointLevelDto> levels, int balance) =>

@@ -30,6 +30,13 @@ public enum PointsReason
     Manual = 3,
 }
 
+/// <summary>Why the processor wrote an entry of zero points instead of awarding (<see cref="MemberPointsEntry.Skipped"/>).</summary>
+public enum PointsSkip
+{
+    /// <summary>The event was processed more than <see cref="PointsOptions.LateAfter"/> after it happened (an import, a catch-up).</summary>
+    Late = 0,
+}
+
 /// <summary>A workspace's rule for one <see cref="PointRuleKind"/>; a kind without a row follows <see cref="PointRuleDefaults"/>.</summary>
 public sealed class PointRule : IWorkspaceOwned, IAudited
 {
@@ -92,6 +99,12 @@ public sealed class MemberPointsEntry : IWorkspaceOwned
     /// <summary>When it happened (the event's time; the adjustment's).</summary>
     public DateTime OccurredAt { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>
+    /// Set on an entry of zero points the processor wrote instead of an award: the event would have earned points had it
+    /// been processed live. It keeps the award's key, so a replay neither awards nor records it again.
+    /// </summary>
+    public PointsSkip? Skipped { get; set; }
 }
 
 internal sealed class PointRuleConfiguration : IEntityTypeConfiguration<PointRule>

@@ -13,6 +13,14 @@ public sealed class PointsOptions
 {
     /// <summary>Off: the processor awards nothing (the ledger and manual adjustments stay).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Check-ins and helpful answers whose event is processed later than this after it happened earn nothing: they are
+    /// written as zero-point entries marked <see cref="PointsSkip.Late"/>. Points reward showing up and helping now; an
+    /// imported chat history or a long catch-up would otherwise hand out a past's worth of points at once. Two days, so
+    /// that an outage's backlog (yesterday's check-ins included) still counts.
+    /// </summary>
+    public TimeSpan LateAfter { get; set; } = TimeSpan.FromDays(2);
 }
 
 /// <summary>
@@ -28,10 +36,16 @@ public sealed class PointsOptions
 ///   member's reply to a recorded question of someone else;</item>
 /// <item>invitation: a join whose actor (the inviter) is another member, once per inviter and invited member.</item>
 /// </list>
+/// Check-ins and helpful answers processed later than <see cref="PointsOptions.LateAfter"/> after their event are
+/// recorded as skipped (zero points, <see cref="PointsSkip.Late"/>). Invitations are not cut off: an invitation from the
+/// past is still one, and it is awarded once per pair whenever it is seen.
 /// </summary>
-public sealed class PointsReaction(IOptionsMonitor<PointsOptions> options, WorkspaceZones zones) : IBatchReaction
+public sealed class PointsReaction(IOptionsMonitor<PointsOptions> options, WorkspaceZones zones, TimeProvider time) : IBatchReaction
 {
-    private sealed record Award(Guid Member, PointsReason Reason, int Delta, string? Text, long Seq, string Key, Guid? Related, DateTime At);
+    private sealed record Award(Guid Member, PointsReason Reason, int Delta, string? Text, long Seq, string Key, Guid? Related, DateTime At)
+    {
+        public PointsSkip? Skipped { get; init; }
+    }
 
     public async Task<int> ReactAsync(AppDbContext db, IReadOnlyList<CommunityEvent> events, EventEffects effects, CancellationToken ct)
     {
@@ -58,13 +72,17 @@ public sealed class PointsReaction(IOptionsMonitor<PointsOptions> options, Works
     {
         var rules = await PointRuleDefaults.ForWorkspaceAsync(db, ws, ct);
         var awards = new List<Award>();
+        var processedAt = time.GetUtcNow().UtcDateTime;
+        var lateAfter = options.CurrentValue.LateAfter;
+        bool Late(DateTime occurredAt) => processedAt - DateTime.SpecifyKind(occurredAt, DateTimeKind.Utc) > lateAfter;
         Guid? MemberOf(CommunityEvent e) => effects.MemberOf.TryGetValue((ws, e.Platform, e.UserId!), out var m) ? m : null;
         Community CommunityOf(CommunityEvent e) => effects.CommunityOf[e.Seq]!;
 
         if (rules[PointRuleKind.CheckIn] is { Enabled: true } checkIn && PointRuleDefaults.SplitKeywords(checkIn.Keywords) is { Count: > 0 } words)
-            await CheckInsAsync(db, ws, events, checkIn, words, MemberOf, CommunityOf, awards, ct);
+            await CheckInsAsync(db, ws, events, checkIn, words, MemberOf, CommunityOf, Late, awards, ct);
         if (rules[PointRuleKind.HelpfulAnswer] is { Enabled: true } helpful)
             await HelpfulAsync(db, ws, events, answered, helpful, MemberOf, CommunityOf, awards, ct);
+        awards = [.. awards.Select(a => a.Reason is PointsReason.CheckIn or PointsReason.HelpfulAnswer && Late(a.At) ? a with { Delta = 0, Skipped = PointsSkip.Late } : a)];
         if (rules[PointRuleKind.Invitation] is { Enabled: true } invitation)
             await InvitationsAsync(db, ws, events, invitation, MemberOf, awards, ct);
         if (awards.Count == 0)
@@ -88,12 +106,13 @@ public sealed class PointsReaction(IOptionsMonitor<PointsOptions> options, Works
                 Key = a.Key,
                 RelatedMemberId = a.Related,
                 OccurredAt = a.At,
+                Skipped = a.Skipped,
             });
         }
     }
 
     private async Task CheckInsAsync(AppDbContext db, Guid ws, List<CommunityEvent> events, PointRule rule, IReadOnlyList<string> words,
-        Func<CommunityEvent, Guid?> memberOf, Func<CommunityEvent, Community> communityOf, List<Award> awards, CancellationToken ct)
+        Func<CommunityEvent, Guid?> memberOf, Func<CommunityEvent, Community> communityOf, Func<DateTime, bool> late, List<Award> awards, CancellationToken ct)
     {
         var candidates = events.Where(e => e.Kind == EventKind.MessagePosted && e.Text is { } t && words.Any(w => t.Contains(w, StringComparison.OrdinalIgnoreCase)))
             .Select(e => (E: e, Member: memberOf(e))).Where(x => x.Member is not null).ToList();
@@ -105,11 +124,15 @@ public sealed class PointsReaction(IOptionsMonitor<PointsOptions> options, Works
         var until = DailyFigures.StartOf(DailyFigures.DayOf(candidates.Max(c => c.E.OccurredAt), zone).AddDays(1), zone);
         var done = (await db.Set<MemberPointsEntry>().IgnoreQueryFilters().AsNoTracking()
                 .Where(x => x.WorkspaceId == ws && x.Reason == PointsReason.CheckIn && members.Contains(x.MemberId) && x.OccurredAt >= from && x.OccurredAt < until)
-                .Select(x => new { x.MemberId, x.OccurredAt }).ToListAsync(ct))
-            .Select(x => (x.MemberId, DailyFigures.DayOf(x.OccurredAt, zone))).ToHashSet();
+                .Select(x => new { x.MemberId, x.OccurredAt, x.Skipped }).ToListAsync(ct))
+            .ToLookup(x => x.Skipped is null, x => (x.MemberId, DailyFigures.DayOf(x.OccurredAt, zone)));
+        // A skipped (late) check-in does not use up the day: a live one the same day still earns. One skip is recorded per day.
+        var awarded = done[true].ToHashSet();
+        var skipped = done[false].ToHashSet();
         foreach (var (e, member) in candidates)
         {
-            if (!done.Add((member!.Value, DailyFigures.DayOf(e.OccurredAt, zone))))
+            var day = (member!.Value, DailyFigures.DayOf(e.OccurredAt, zone));
+            if (awarded.Contains(day) || !(late(e.OccurredAt) ? skipped : awarded).Add(day))
                 continue;
             awards.Add(new Award(member.Value, PointsReason.CheckIn, rule.Points, communityOf(e).Name, e.Seq, $"event:{e.Seq}:checkin", null, e.OccurredAt));
         }

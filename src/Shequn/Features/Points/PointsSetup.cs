@@ -12,7 +12,8 @@ public static class PointsSetup
     public static IHostApplicationBuilder AddShequnPoints(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<PointsOptions>().Bind(builder.Configuration.GetSection("Points"));
+        builder.Services.AddOptions<PointsOptions>().Bind(builder.Configuration.GetSection("Points"))
+            .Validate(o => o.LateAfter > TimeSpan.Zero, "Points: LateAfter must be positive.").ValidateOnStart();
         builder.Services.AddSingleton<IBatchReaction, PointsReaction>();
         builder.Services.AddScoped<PointsLedger>();
         builder.Services.AddScoped<MemberMerges>();

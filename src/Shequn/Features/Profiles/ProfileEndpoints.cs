@@ -156,7 +156,12 @@ internal static class ProfileForm
             .ToDictionaryAsync(v => v.Key, v => v.Value, ct);
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"""<h1>{Enc.Encode(l["Profiles.Form.Title"])}</h1><p>{Enc.Encode(l["Profiles.Form.Intro", workspace, member.DisplayName])}</p>""");
-        sb.Append("""<form method="post" data-testid="profile-form">""");
+        // The form's language: the product's default (Chinese) unless the visitor switched (?culture=, kept on submit).
+        // REVIEW: workspaces have no language setting yet; when one exists it should be the default here instead.
+        var language = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
+        var other = language == Cultures.English ? Cultures.Default : Cultures.English;
+        sb.Append(CultureInfo.InvariantCulture, $"""<p style="text-align:right;margin:0"><a href="?culture={Enc.Encode(other)}" hreflang="{Enc.Encode(other)}" data-testid="profile-language">{Enc.Encode(l["Profiles.Form.OtherLanguage"])}</a></p>""");
+        sb.Append(CultureInfo.InvariantCulture, $"""<form method="post" action="?culture={Enc.Encode(language)}" data-testid="profile-form">""");
         foreach (var f in template.Fields)
         {
             var label = f.Builtin ? l[$"Profiles.Field.{f.Key}"].Value : f.Name ?? f.Key;

@@ -140,9 +140,22 @@ public sealed partial class AutoTagJob(IServiceScopeFactory scopes, TimeProvider
     {
         var matching = await MatchingAsync(db, rule, now, zone, ct);
         var rows = await db.MemberTags.IgnoreQueryFilters().AsNoTracking().Where(mt => mt.TagId == rule.TagId)
-            .Select(mt => new { mt.MemberId, mt.RuleId, mt.State }).ToListAsync(ct);
+            .Select(mt => new { mt.MemberId, mt.RuleId, mt.State, mt.Source }).ToListAsync(ct);
         var carrying = rows.Select(r => r.MemberId).ToHashSet();
         var changed = 0;
+        // Rejected from another rule's suggestion: this rule's evidence is its own, so it suggests the tag again
+        // (see AutoTagRejection); rejected from this rule's: never again.
+        var blocked = (await db.Set<AutoTagRejection>().AsNoTracking().Where(r => r.TagId == rule.TagId && r.RuleId == rule.Id)
+            .Select(r => r.MemberId).ToListAsync(ct)).ToHashSet();
+        var revived = rows.Where(r => r.State == MemberTagState.Rejected && r.Source == TagSource.Auto && r.RuleId != rule.Id
+            && matching.Contains(r.MemberId) && !blocked.Contains(r.MemberId)).Select(r => r.MemberId).ToList();
+        foreach (var chunk in revived.Chunk(500))
+        {
+            changed += await db.MemberTags.IgnoreQueryFilters()
+                .Where(mt => mt.TagId == rule.TagId && mt.State == MemberTagState.Rejected && chunk.Contains(mt.MemberId))
+                .ExecuteUpdateAsync(u => u.SetProperty(mt => mt.State, MemberTagState.Suggested).SetProperty(mt => mt.RuleId, rule.Id)
+                    .SetProperty(mt => mt.AssignedAt, now).SetProperty(mt => mt.ReviewedAt, (DateTime?)null).SetProperty(mt => mt.ReviewedById, (Guid?)null), ct);
+        }
         foreach (var chunk in matching.Where(m => !carrying.Contains(m)).Chunk(500))
         {
             db.MemberTags.AddRange(chunk.Select(m => new MemberTag

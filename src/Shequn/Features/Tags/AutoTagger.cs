@@ -108,8 +108,9 @@ public static class TagRuleMatcher
 /// <summary>
 /// Auto-tags on events, as a reaction of the event processor: a join through a channel, a keyword said, a join or a
 /// message in a community give the rule's tag as a suggestion, in the transaction that moves the processor's checkpoint
-/// (once across crashes and app processes; nothing kept in memory). A member who already carries the tag, in any state,
-/// is left alone: a rejected auto-tag is never given back.
+/// (once across crashes and app processes; nothing kept in memory). A member who carries the tag (suggested or confirmed)
+/// is left alone. A rejected auto-tag is never given back by the rule staff rejected, but another rule proposing the
+/// same tag on its own evidence suggests it again (<see cref="AutoTagSuggestions"/>, <see cref="AutoTagRejection"/>).
 /// </summary>
 public sealed class AutoTagger(IOptionsMonitor<AutoTagOptions> options) : IBatchReaction
 {
@@ -135,7 +136,7 @@ public sealed class AutoTagger(IOptionsMonitor<AutoTagOptions> options) : IBatch
         if (rules.Count == 0)
             return;
         var specs = rules.ToDictionary(r => r.Id, r => r.SpecRecord);
-        var wanted = new Dictionary<(Guid Member, Guid Tag), (Guid Rule, DateTime At)>();
+        var wanted = new Dictionary<(Guid Member, Guid Tag), List<Guid>>();
         foreach (var e in events)
         {
             if (!effects.MemberOf.TryGetValue((ws, e.Platform, e.UserId!), out var member))
@@ -143,27 +144,11 @@ public sealed class AutoTagger(IOptionsMonitor<AutoTagOptions> options) : IBatch
             var community = effects.CommunityOf[e.Seq]!.Id;
             foreach (var rule in rules)
             {
-                if (TagRuleMatcher.Matches(rule, specs[rule.Id], e, community))
-                    wanted.TryAdd((member, rule.TagId), (rule.Id, e.OccurredAt));
+                if (TagRuleMatcher.Matches(rule, specs[rule.Id], e, community)
+                    && (wanted.TryGetValue((member, rule.TagId), out var proposing) ? proposing : wanted[(member, rule.TagId)] = []) is var list && !list.Contains(rule.Id))
+                    list.Add(rule.Id);
             }
         }
-        if (wanted.Count == 0)
-            return;
-        var memberIds = wanted.Keys.Select(k => k.Member).Distinct().ToList();
-        var tagIds = wanted.Keys.Select(k => k.Tag).Distinct().ToList();
-        var existing = (await db.MemberTags.IgnoreQueryFilters().AsNoTracking()
-            .Where(mt => tagIds.Contains(mt.TagId) && memberIds.Contains(mt.MemberId))
-            .Select(mt => new { mt.MemberId, mt.TagId }).ToListAsync(ct))
-            .Select(x => (x.MemberId, x.TagId)).ToHashSet();
-        var now = DateTime.UtcNow;
-        foreach (var ((member, tag), (rule, _)) in wanted)
-        {
-            if (existing.Contains((member, tag)))
-                continue;
-            db.MemberTags.Add(new MemberTag
-            {
-                MemberId = member, TagId = tag, AssignedAt = now, Source = TagSource.Auto, RuleId = rule, State = MemberTagState.Suggested,
-            });
-        }
+        await AutoTagSuggestions.SuggestAsync(db, wanted, DateTime.UtcNow, ct);
     }
 }

@@ -24,8 +24,9 @@ public sealed record TagReviewResult(EditOutcome Outcome, AutoTagDto? Tag, Valid
 
 /// <summary>
 /// Staff review of auto-tags (the member page, the tag page, the API): the roles that edit members confirm or reject the
-/// auto-tags of members they see. A rejected tag stays as a hidden row, so no rule gives it back; staff tagging the member
-/// by hand later overrides the rejection. Each decision is audited on the tag.
+/// auto-tags of members they see. A rejected tag stays as a hidden row and the rule that proposed it is blocked for the
+/// member (<see cref="AutoTagRejection"/>), so that rule never gives it back; another rule may suggest it again on its own
+/// evidence. Staff tagging the member by hand later overrides the rejection. Each decision is audited on the tag.
 /// </summary>
 public sealed class TagReview(AppDbContext db)
 {
@@ -59,6 +60,14 @@ public sealed class TagReview(AppDbContext db)
         {
             var before = row.State;
             (row.State, row.ReviewedAt, row.ReviewedById) = (state, DateTime.UtcNow, me!.Id == Guid.Empty ? null : me.Id);
+            // A rejection judges the evidence of the rule that proposed the tag, not the tag itself: it blocks that rule
+            // for this member, while another rule may propose the same tag on its own evidence (AutoTagRejection).
+            // Confirming lifts the member's blocks for the tag: staff now say it fits.
+            var rejections = db.Set<AutoTagRejection>().Where(r => r.MemberId == memberId && r.TagId == tagId);
+            if (state == MemberTagState.Rejected && row.RuleId is { } ruleId && !await rejections.AnyAsync(r => r.RuleId == ruleId, ct))
+                db.Add(new AutoTagRejection { MemberId = memberId, TagId = tagId, RuleId = ruleId, RejectedAt = row.ReviewedAt.Value, RejectedById = row.ReviewedById });
+            else if (state == MemberTagState.Confirmed)
+                db.RemoveRange(await rejections.ToListAsync(ct));
             db.AddAuditNote(nameof(Tag), tagId, "updated",
                 new Dictionary<string, object?> { ["State"] = before.ToString() },
                 new Dictionary<string, object?> { ["State"] = state.ToString(), ["MemberId"] = memberId, ["RuleId"] = row.RuleId });

@@ -219,6 +219,12 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
                 return (parts, null);
             case ActionKind.RevokeInviteLink:
                 return (w["Tasks.Text.RevokeInviteLink", group, p.InviteLink ?? ""], null);
+            case ActionKind.SendInvite:
+                var invited = await PersonAsync(db, action, platform, p.UserId, ct);
+                // The words to paste into a private chat with the member, and whom to send them to.
+                return p.InviteLink is { } made
+                    ? ((string.IsNullOrWhiteSpace(p.Text) ? "" : p.Text.TrimEnd() + "\n") + made, w["Tasks.Context.SendInvite", invited, group])
+                    : (w["Tasks.Text.SendInviteNoLink", invited, group], null);
         }
         // About one person: restrict, remove, ban, unban, approve or decline a join request.
         var who = await PersonAsync(db, action, platform, p.UserId, ct);
@@ -238,7 +244,9 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
     {
         if (string.IsNullOrWhiteSpace(userId))
             return "?";
-        var memberId = await db.Set<MemberIdentity>().Where(i => i.Platform == platform && i.UserId == userId).Select(i => (Guid?)i.MemberId).FirstOrDefaultAsync(ct);
+        // The same person may be a member of several workspaces: this action's.
+        var memberId = await db.Set<MemberIdentity>().Where(i => i.WorkspaceId == action.WorkspaceId && i.Platform == platform && i.UserId == userId)
+            .Select(i => (Guid?)i.MemberId).FirstOrDefaultAsync(ct);
         string? name = null;
         if (memberId is { } id)
         {

@@ -49,7 +49,7 @@ public sealed record VipResult<T>(VipOutcome Outcome, T? Value, Validation Valid
 /// An invitation queues a one-person invite link in that community through the outbox (on Manual, and wherever the
 /// platform cannot, it becomes a staff task) and is recorded, so a candidate is invited once.
 /// </summary>
-public sealed class VipCandidates(AppDbContext db, OutboxSignal signal)
+public sealed class VipCandidates(AppDbContext db, OutboxSignal signal, Platform.Localization.JsonStringLocalizerFactory strings)
 {
     public const int MaxCandidates = 500;
 
@@ -231,8 +231,21 @@ public sealed class VipCandidates(AppDbContext db, OutboxSignal signal)
         if (!v.IsValid)
             return new(VipOutcome.Invalid, null, v);
 
-        var action = OutboundAction.Create(ws, community!.Id, ActionKind.CreateInviteLink,
-            new ActionPayload(Name: EventEffects.Clip("VIP " + member.DisplayName, 32), MemberLimit: 1), $"vip-invite:{memberId:N}");
+        // On Telegram the link goes to the member in a private message (one action: make the link, send it); a member the
+        // bot may not write to (they never started a chat with it) becomes a staff task carrying the link. Elsewhere, and
+        // for a member without a Telegram account, the link is made for staff to pass on (a task where it cannot be made).
+        var name = EventEffects.Clip("VIP " + member.DisplayName, 32);
+        var telegramUser = community!.Platform == ChatPlatform.Telegram
+            ? await db.Set<MemberIdentity>().AsNoTracking().Where(i => i.WorkspaceId == ws && i.MemberId == memberId && i.Platform == ChatPlatform.Telegram)
+                .Select(i => i.UserId).FirstOrDefaultAsync(ct)
+            : null;
+        // REVIEW: workspaces have no language setting; the message is in the product's default language (Chinese).
+        var words = strings.Table(Platform.Localization.Cultures.Default);
+        var action = telegramUser is null
+            ? OutboundAction.Create(ws, community.Id, ActionKind.CreateInviteLink, new ActionPayload(Name: name, MemberLimit: 1), $"vip-invite:{memberId:N}")
+            : OutboundAction.Create(ws, community.Id, ActionKind.SendInvite, new ActionPayload(
+                Text: string.Format(System.Globalization.CultureInfo.InvariantCulture, words["Vip.Invite.Message"], member.DisplayName, community.Name),
+                UserId: telegramUser, Name: name, MemberLimit: 1), $"vip-invite:{memberId:N}");
         action.CausedByStaffId = me.Id == Guid.Empty ? null : me.Id;
         db.Add(action);
         var invitation = new VipInvitation

@@ -52,4 +52,35 @@ public sealed class ProfileFormTests(ConsoleApp app)
         await page.GetByTestId("profile-form-closed").WaitForAsync();
         await page.AssertFitsAsync((int)ConsoleApp.Phone.Width, "used link page");
     }
+
+    [Fact]
+    public async Task Member_OnAPhone_SwitchesTheFormToEnglish_AndARefusedSubmitStaysInEnglish()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var api = app.ApiClient();
+        var created = await api.PostAsJsonAsync("/api/members", new { displayName = "Lang-" + Guid.NewGuid().ToString("N")[..6], layer = "regular" }, ct);
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
+        var made = await api.PostAsync($"/api/members/{id}/profile-link", null, ct);
+        made.EnsureSuccessStatusCode();
+        var path = new Uri((await made.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("url").GetString()!).AbsolutePath;
+
+        await using var context = await app.NewContextAsync(ConsoleApp.Phone);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+        await page.GetByTestId("profile-form").WaitForAsync();
+        Assert.Equal("English", (await page.GetByTestId("profile-language").InnerTextAsync()).Trim());
+
+        await page.GetByTestId("profile-language").ClickAsync();
+        await page.GetByTestId("profile-submit").WaitForAsync();
+        Assert.Equal("Submit", (await page.GetByTestId("profile-submit").InnerTextAsync()).Trim());
+        Assert.Equal("中文", (await page.GetByTestId("profile-language").InnerTextAsync()).Trim());
+        await page.AssertFitsAsync((int)ConsoleApp.Phone.Width, "profile form in English");
+
+        // Without consent: refused, still in English.
+        await page.GetByTestId("profile-submit").ClickAsync();
+        await page.GetByTestId("profile-consent-error").WaitForAsync();
+        Assert.Equal("Submit", (await page.GetByTestId("profile-submit").InnerTextAsync()).Trim());
+        Assert.Equal("en", await page.EvaluateAsync<string>("document.documentElement.lang"));
+    }
 }

@@ -127,6 +127,84 @@ public abstract class PointsTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task LateEvents_ImportedHistory_EarnsNoCheckInOrAnswerPoints_AndIsRecordedAsSkipped()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "历史群");
+        var old = DateTime.UtcNow.AddDays(-30);
+        // History a month old (an import, a long catch-up): two check-ins on one day, a question and a member's answer.
+        await PostAsync(ws.Id, community, "m-1", "小周", "打卡", old);
+        await PostAsync(ws.Id, community, "m-1", "小周", "再打卡", old.AddMinutes(1));
+        var q = await PostAsync(ws.Id, community, "m-2", "小李", "请问怎么开发票？", old.AddMinutes(2));
+        await PostAsync(ws.Id, community, "m-1", "小周", "在订单页申请", old.AddMinutes(3), replyTo: q);
+        await CaughtUpAsync();
+
+        var entries = await EntriesAsync(ws.Id);
+        Assert.Equal(2, entries.Count); // one skipped check-in for the day, one skipped answer
+        Assert.All(entries, e => Assert.Equal((0, PointsSkip.Late), (e.Delta, e.Skipped)));
+        Assert.Contains(entries, e => e.Reason == PointsReason.CheckIn);
+        Assert.Contains(entries, e => e.Reason == PointsReason.HelpfulAnswer);
+        var m1 = await MemberIdAsync(ws.Id, "m-1");
+        var ledger = await ws.Owner.Api.GetJsonAsync<MemberPointsDto>($"/api/members/{m1}/points");
+        Assert.Equal(0, ledger.Balance);
+        Assert.All(ledger.Entries, e => Assert.Equal(PointsSkip.Late, e.Skipped));
+
+        // A live check-in still earns, also on a day whose late check-in was skipped.
+        await PostAsync(ws.Id, community, "m-1", "小周", "打卡");
+        await CaughtUpAsync();
+        ledger = await ws.Owner.Api.GetJsonAsync<MemberPointsDto>($"/api/members/{m1}/points");
+        Assert.Equal(1, ledger.Balance);
+        Assert.Single(ledger.Entries, e => e is { Reason: PointsReason.CheckIn, Delta: 1, Skipped: null });
+    }
+
+    [Fact]
+    public async Task LateEvents_ALateCheckInOnADay_DoesNotUseUpThatDaysLiveCheckIn()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "补处理群");
+        // With a one-hour window, a check-in three hours old (a catch-up) is skipped and a live one the same day counts.
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PutJsonAsync("/api/points/rules/checkIn", new { points = 3, keywords = "打卡" })).StatusCode);
+        var options = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<PointsOptions>>().CurrentValue;
+        var before = options.LateAfter;
+        options.LateAfter = TimeSpan.FromHours(1);
+        try
+        {
+            var zone = WorkspaceZones.Find(Workspace.DefaultTimeZone)!;
+            var now = DateTime.UtcNow;
+            var earlier = now.AddHours(-3);
+            if (DailyFigures.DayOf(earlier, zone) != DailyFigures.DayOf(now, zone))
+                earlier = DailyFigures.StartOf(DailyFigures.DayOf(now, zone), zone); // just after midnight: still late (or live) on today
+            await PostAsync(ws.Id, community, "m-1", "小周", "打卡", earlier);
+            await CaughtUpAsync();
+            await PostAsync(ws.Id, community, "m-1", "小周", "打卡", now);
+            await CaughtUpAsync();
+        }
+        finally
+        {
+            options.LateAfter = before;
+        }
+        var entries = await EntriesAsync(ws.Id);
+        Assert.Equal(3, entries.Sum(e => e.Delta));
+        Assert.Single(entries, e => e.Delta == 3 && e.Skipped is null);
+        Assert.True(entries.Count <= 2);
+    }
+
+    [Fact]
+    public async Task RulesAndLevels_AreEachWorkspacesOwn()
+    {
+        var (a, b) = (await factory.NewWorkspaceAsync(), await factory.NewWorkspaceAsync());
+        Assert.Equal(HttpStatusCode.OK, (await a.Owner.Api.PutJsonAsync("/api/points/rules/checkIn", new { points = 7, keywords = "打卡" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await b.Owner.Api.PutJsonAsync("/api/points/rules/checkIn", new { points = 9, keywords = "签到" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await a.Owner.Api.PostJsonAsync("/api/points/levels", new { name = "甲级", threshold = 10 })).StatusCode);
+
+        var rulesA = await a.Owner.Api.GetJsonAsync<List<PointRuleDto>>("/api/points/rules");
+        var rulesB = await b.Owner.Api.GetJsonAsync<List<PointRuleDto>>("/api/points/rules");
+        Assert.Equal((7, "打卡"), rulesA.Where(r => r.Kind == PointRuleKind.CheckIn).Select(r => (r.Points, r.Keywords)).Single());
+        Assert.Equal((9, "签到"), rulesB.Where(r => r.Kind == PointRuleKind.CheckIn).Select(r => (r.Points, r.Keywords)).Single());
+        Assert.DoesNotContain(await b.Owner.Api.GetJsonAsync<List<PointLevelDto>>("/api/points/levels"), l => l.Name == "甲级");
+    }
+
+    [Fact]
     public async Task HelpfulAnswer_AMemberReplyingToAnotherMembersQuestion_AndAKocAnswer_EarnPoints()
     {
         var ws = await factory.NewWorkspaceAsync();

@@ -183,6 +183,127 @@ public abstract partial class ProfileTests(ShequnFactory factory)
         Assert.Equal((string?)"32.0", back.Values!.Single(v => v.Key == age).Value);
     }
 
+    [Fact]
+    public async Task StaffEdits_RequiredFieldsCannotBeClearedOrSentBlank_NamingTheField_AndNothingIsHalfWritten()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var t = await (await ws.Owner.Api.PutJsonAsync("/api/profile-template", new
+        {
+            fields = new object[]
+            {
+                new { key = "city", required = true },
+                new { key = "needs", required = true },
+                new { key = "phone", required = true, personal = true },
+                new { name = "会员号", kind = "number", required = true },
+                new { name = "备注", kind = "text" },
+            },
+        })).ReadAsync<ProfileTemplateDto>();
+        string number = KeyOf(t, "会员号"), note = KeyOf(t, "备注");
+        // A member met in a chat has none of the required fields yet: other edits still work.
+        var (_, ann) = await MemberAsync(ws);
+        var renamed = await ws.Owner.Api.PutJsonAsync($"/api/members/{ann}", new { displayName = "Ann Li", layer = "regular" });
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        var filled = await ws.Owner.Api.PutJsonAsync($"/api/members/{ann}", new
+        {
+            displayName = "Ann Li", city = "西安", needs = new[] { "business" }, layer = "regular", phone = "13812345678",
+            values = new Dictionary<string, string?> { [number] = "42", [note] = "老客户" },
+        });
+        Assert.Equal(HttpStatusCode.OK, filled.StatusCode);
+
+        // Clearing them, each named; a valid change in the same request is not written either.
+        var cleared = await ws.Owner.Api.PutJsonAsync($"/api/members/{ann}", new
+        {
+            displayName = "Ann Li", city = " ", needs = Array.Empty<string>(), layer = "regular", phone = "",
+            values = new Dictionary<string, string?> { [number] = "", [note] = "改了" },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, cleared.StatusCode);
+        var errors = await cleared.ReadValidationErrorsAsync();
+        Assert.Equal(["city", "needs", "phone", $"values.{number}"], errors.Keys.Order(StringComparer.Ordinal));
+        var member = await DbAsync(db => db.Members.IgnoreQueryFilters().AsNoTracking().SingleAsync(m => m.Id == ann, Ct));
+        Assert.Equal(("西安", "13812345678", MemberNeeds.Business), (member.City, member.Phone, member.Needs));
+        var stored = await DbAsync(db => db.Set<MemberFieldValue>().AsNoTracking().Where(v => v.MemberId == ann).ToDictionaryAsync(v => v.Key, v => v.Value, Ct));
+        Assert.Equal(("42", "老客户"), (stored[number], stored[note]));
+
+        // Field validation as on the form: a required number given as words is refused by kind.
+        var word = await (await ws.Owner.Api.PutJsonAsync($"/api/members/{ann}", new
+        {
+            displayName = "Ann Li", city = "西安", needs = new[] { "business" }, layer = "regular", values = new Dictionary<string, string?> { [number] = "很多" },
+        })).ReadValidationErrorsAsync();
+        Assert.Equal([$"values.{number}"], word.Keys);
+
+        // A new member may not be given a blank required value either.
+        var created = await ws.Owner.Api.PostJsonAsync("/api/members", new { displayName = "Bo", layer = "regular", values = new Dictionary<string, string?> { [number] = " " } });
+        Assert.Contains($"values.{number}", (await created.ReadValidationErrorsAsync()).Keys);
+
+        // The console shows the same refusal in the reader's language.
+        var validation = new Shequn.Platform.Api.Validation();
+        validation.Add("city", "ProfileRequired", "x");
+        var localizer = factory.Services.GetRequiredService<Microsoft.Extensions.Localization.IStringLocalizer<Shequn.Platform.Localization.Strings>>();
+        var previous = System.Globalization.CultureInfo.CurrentUICulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-CN");
+            Assert.Equal("资料模板要求必填，不能留空。", Assert.Single(validation.Localized(localizer)["city"]));
+            System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("en");
+            Assert.Equal("Required by the profile template: it cannot be left blank.", Assert.Single(validation.Localized(localizer)["city"]));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = previous;
+        }
+    }
+
+    [Fact]
+    public async Task MemberSearch_FindsMembersByPhone_WrittenWithOrWithoutSeparatorsAndCountryCode()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var (community, ann) = await MemberAsync(ws, "Ann");
+        var bob = (await (await ws.Owner.Api.PostJsonAsync("/api/members", new { displayName = "Bob", layer = "regular", phone = "139-0000-1111", membership = new { communityId = community } }))
+            .ReadAsync<MemberDto>()).Id;
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PutJsonAsync($"/api/members/{ann}", new { displayName = "Ann", layer = "regular", phone = "+86 138 1234 5678" })).StatusCode);
+
+        async Task<List<Guid>> SearchAsync(string q) =>
+            [.. (await ws.Owner.Api.GetJsonAsync<Shequn.Platform.Api.Page<MemberListItem>>("/api/members?q=" + Uri.EscapeDataString(q))).Items.Select(i => i.Id)];
+
+        Assert.Equal([ann], await SearchAsync("13812345678"));
+        Assert.Equal([ann], await SearchAsync("5678"));
+        Assert.Equal([ann], await SearchAsync("+86 138-1234-5678"));
+        Assert.Equal([bob], await SearchAsync("13900001111"));
+        Assert.Equal([bob], await SearchAsync("(139) 0000 1111"));
+        Assert.Empty(await SearchAsync("13800000000"));
+        Assert.Empty(await SearchAsync("138")); // under four digits: a name search, no phone match
+        // The list still masks what it found.
+        var listed = Assert.Single((await ws.Owner.Api.GetJsonAsync<Shequn.Platform.Api.Page<MemberListItem>>("/api/members?q=5678")).Items);
+        Assert.DoesNotContain("1234", listed.Phone ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FormLink_IsInChineseByDefault_WithASwitchToEnglish_KeptOnSubmit()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await PutTemplateAsync(ws);
+        var (_, ann) = await MemberAsync(ws);
+        var path = await NewLinkAsync(ws.Owner, ann);
+        var web = Anonymous();
+        // A browser asking for English does not decide; the visitor's explicit choice does.
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.AcceptLanguage.ParseAdd("en-US");
+        var zh = await (await web.SendAsync(request, Ct)).Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<html lang=\"zh-CN\"", zh, StringComparison.Ordinal);
+        Assert.Contains("填写个人资料", zh, StringComparison.Ordinal);
+        Assert.Contains("href=\"?culture=en\"", zh, StringComparison.Ordinal);
+
+        var en = await (await web.GetAsync(path + "?culture=en", Ct)).Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<html lang=\"en\"", en, StringComparison.Ordinal);
+        Assert.Contains("Your profile", en, StringComparison.Ordinal);
+        Assert.Contains("href=\"?culture=zh-CN\"", en, StringComparison.Ordinal);
+        Assert.Contains("action=\"?culture=en\"", en, StringComparison.Ordinal);
+        // A refused submit in English answers in English.
+        var refused = await web.PostAsync(path + "?culture=en", Form(("f.city", "成都")), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("Your profile", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
     [GeneratedRegex("http://localhost(/p/[A-Za-z0-9_-]+)")]
     private static partial Regex LinkPattern();
 

@@ -157,6 +157,54 @@ public abstract class AutoTagTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Reject_BlocksOnlyTheRuleThatProposedIt_AnotherRuleMaySuggestItAgainOnNewEvidence()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "咨询群");
+        var tag = await TagAsync(ws, "想买");
+        var byKeyword = await RuleAsync(ws, tag, "keyword", new { keyword = "下单" });
+        string user = "";
+        await ChatAsync(ws.Id, async chat =>
+        {
+            user = await chat.JoinAsync(community, "丁", null, Ct);
+            await chat.PostAsync(community, user, "丁", "在哪下单", fromStaff: false, Ct);
+        });
+        await CaughtUpAsync();
+        var suggested = Assert.Single(await ws.Owner.Api.GetJsonAsync<List<AutoTagDto>>($"/api/tags/{tag}/auto-tags"));
+        Assert.Equal(byKeyword.Id, suggested.RuleId);
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync($"/api/tags/{tag}/members/{suggested.MemberId}/reject", new { })).StatusCode);
+        Assert.True(await DbAsync(ws.Id, db => db.Set<AutoTagRejection>().AnyAsync(r => r.MemberId == suggested.MemberId && r.TagId == tag && r.RuleId == byKeyword.Id, Ct)));
+
+        // The rejected rule on new evidence: still rejected.
+        await ChatAsync(ws.Id, chat => chat.PostAsync(community, user, "丁", "我要下单", fromStaff: false, Ct));
+        await CaughtUpAsync();
+        Assert.Equal(["丁"], await TaggedAsync(ws.Owner, tag, "rejected"));
+
+        // Another rule proposes the same tag on its own evidence: suggested again, naming that rule, for staff to review.
+        var byPrice = await RuleAsync(ws, tag, "keyword", new { keyword = "多少钱" });
+        await ChatAsync(ws.Id, chat => chat.PostAsync(community, user, "丁", "这个多少钱", fromStaff: false, Ct));
+        await CaughtUpAsync();
+        var again = Assert.Single(await ws.Owner.Api.GetJsonAsync<List<AutoTagDto>>($"/api/tags/{tag}/auto-tags?state=suggested"));
+        Assert.Equal((suggested.MemberId, byPrice.Id), (again.MemberId, again.RuleId));
+
+        // Rejected from that rule too: now both are blocked, and neither the events nor the daily job give it back.
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync($"/api/tags/{tag}/members/{suggested.MemberId}/reject", new { })).StatusCode);
+        await ChatAsync(ws.Id, async chat =>
+        {
+            await chat.PostAsync(community, user, "丁", "下单多少钱", fromStaff: false, Ct);
+        });
+        await CaughtUpAsync();
+        Assert.NotNull(await RunDailyAsync());
+        Assert.Equal(["丁"], await TaggedAsync(ws.Owner, tag, "rejected"));
+        Assert.Equal(2, await DbAsync(ws.Id, db => db.Set<AutoTagRejection>().CountAsync(r => r.MemberId == suggested.MemberId && r.TagId == tag, Ct)));
+
+        // The daily job's rules (a community rule here) are another rule too: it suggests the tag again.
+        await RuleAsync(ws, tag, "community", new { communityId = community });
+        Assert.NotNull(await RunDailyAsync());
+        Assert.Equal(["丁"], await TaggedAsync(ws.Owner, tag, "suggested"));
+    }
+
+    [Fact]
     public async Task BadRules_Are400WithTheFieldNamed()
     {
         var ws = await factory.NewWorkspaceAsync();

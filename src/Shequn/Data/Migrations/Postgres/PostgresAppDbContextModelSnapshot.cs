@@ -1696,6 +1696,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<Guid?>("RelatedMemberId")
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("Skipped")
+                        .HasColumnType("integer");
+
                     b.Property<Guid?>("StaffId")
                         .HasColumnType("uuid");
 
@@ -2467,6 +2470,32 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Tags.AutoTagRejection", b =>
+                {
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("RejectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("RejectedById")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("MemberId", "TagId", "RuleId");
+
+                    b.HasIndex("RuleId");
+
+                    b.HasIndex("TagId");
+
+                    b.ToTable("AutoTagRejections", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Tags.MemberTag", b =>
                 {
                     b.Property<Guid>("MemberId")
@@ -3232,6 +3261,27 @@ namespace Shequn.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Tags.AutoTagRejection", b =>
+                {
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Tags.TagRule", null)
+                        .WithMany()
+                        .HasForeignKey("RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Tags.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -1679,6 +1679,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<Guid?>("RelatedMemberId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("Skipped")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("StaffId")
                         .HasColumnType("TEXT");
 
@@ -2450,6 +2453,32 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Tags.AutoTagRejection", b =>
+                {
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RuleId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RejectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("RejectedById")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("MemberId", "TagId", "RuleId");
+
+                    b.HasIndex("RuleId");
+
+                    b.HasIndex("TagId");
+
+                    b.ToTable("AutoTagRejections", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Tags.MemberTag", b =>
                 {
                     b.Property<Guid>("MemberId")
@@ -3215,6 +3244,27 @@ namespace Shequn.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Tags.AutoTagRejection", b =>
+                {
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Tags.TagRule", null)
+                        .WithMany()
+                        .HasForeignKey("RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Tags.Tag", null)
+                        .WithMany()
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
