@@ -6,8 +6,9 @@
 #     Events through the real ingestion path on SQLite (or, with --postgres, a throwaway PostgreSQL).
 #     Last line: "ingest: N events/s, Rx raw sqlite insert, p99 ack X ms at R/s, peak RSS M MB".
 #   ./bench.sh webhook [--seconds S] [--connections C] [--rate R]: Telegram updates POSTed by wrk to the webhook of the
-#     real app on SQLite (secret header checked, stored before the 200), a bare-200 route on the same server as the
-#     ceiling, and the p99 at R/s offered (wrk paced by a Lua delay). wrk is installed with apt-get if missing.
+#     real app on SQLite (secret header checked, stored before the 200), a bare-200 route on the same server,
+#     short-circuited like the webhook, as the ceiling (and one through the whole pipeline), the server's CPU per
+#     request, and the p99 at R/s offered (wrk paced by a Lua delay). wrk is installed with apt-get if missing.
 #     Last line: "webhook: N updates/s, Rx bare endpoint, p99 X ms at R/s".
 #   ./bench.sh dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres]
 #     N queued sends (100,000) over C Telegram groups (1,000) dispatched by the built server to the fake Bot API with

@@ -81,10 +81,13 @@ public sealed class SetupState
 /// <summary>On an empty database every console page leads to /setup, which creates the workspace and its owner.</summary>
 internal sealed class SetupRedirectMiddleware(RequestDelegate next, SetupState state)
 {
-    public async Task InvokeAsync(HttpContext ctx, AppDbContext db)
+    public async Task InvokeAsync(HttpContext ctx)
     {
         if (!state.WorkspaceExists)
         {
+            // Resolved only until a workspace exists: building a DbContext on every request was a large share of the
+            // webhook's per-request cost (docs/benchmarks.md, "Telegram webhook").
+            var db = ctx.RequestServices.GetRequiredService<AppDbContext>();
             state.WorkspaceExists = await db.Workspaces.AnyAsync(ctx.RequestAborted);
             var path = ctx.Request.Path;
             if (!state.WorkspaceExists && HttpMethods.IsGet(ctx.Request.Method)
