@@ -7,24 +7,35 @@ namespace Shequn.BrowserTests.Features.Profiles;
 
 public sealed class ProfileFormTests(ConsoleApp app)
 {
+    /// <summary>A new member and their profile form link (its path).</summary>
+    private static async Task<(Guid Id, string Path)> MemberWithLinkAsync(HttpClient api, string namePrefix, CancellationToken ct)
+    {
+        var created = await api.PostAsJsonAsync("/api/members", new { displayName = namePrefix + Guid.NewGuid().ToString("N")[..6], layer = "regular" }, ct);
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
+        var made = await api.PostAsync($"/api/members/{id}/profile-link", null, ct);
+        made.EnsureSuccessStatusCode();
+        return (id, new Uri((await made.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("url").GetString()!).AbsolutePath);
+    }
+
+    private static async Task<IPage> OpenFormAsync(IBrowserContext context, string path)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+        await page.GetByTestId("profile-form").WaitForAsync();
+        return page;
+    }
+
     [Fact]
     public async Task Member_OnAPhone_FillsTheFormFromTheLink_TicksConsent_AndSubmits_ThenTheLinkIsUsed()
     {
         var ct = TestContext.Current.CancellationToken;
         using var api = app.ApiClient();
-        var name = "资料测试-" + Guid.NewGuid().ToString("N")[..6];
-        var created = await api.PostAsJsonAsync("/api/members", new { displayName = name, layer = "regular" }, ct);
-        created.EnsureSuccessStatusCode();
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
-        var made = await api.PostAsync($"/api/members/{id}/profile-link", null, ct);
-        made.EnsureSuccessStatusCode();
-        var path = new Uri((await made.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("url").GetString()!).AbsolutePath;
+        var (id, path) = await MemberWithLinkAsync(api, "资料测试-", ct);
 
         // The member is not signed in: a fresh phone-sized browser.
         await using var context = await app.NewContextAsync(ConsoleApp.Phone);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(path);
-        await page.GetByTestId("profile-form").WaitForAsync();
+        var page = await OpenFormAsync(context, path);
         await page.AssertFitsAsync((int)ConsoleApp.Phone.Width, "profile form");
 
         await page.GetByTestId("profile-field-city").FillAsync("杭州");
@@ -58,17 +69,10 @@ public sealed class ProfileFormTests(ConsoleApp app)
     {
         var ct = TestContext.Current.CancellationToken;
         using var api = app.ApiClient();
-        var created = await api.PostAsJsonAsync("/api/members", new { displayName = "Lang-" + Guid.NewGuid().ToString("N")[..6], layer = "regular" }, ct);
-        created.EnsureSuccessStatusCode();
-        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
-        var made = await api.PostAsync($"/api/members/{id}/profile-link", null, ct);
-        made.EnsureSuccessStatusCode();
-        var path = new Uri((await made.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("url").GetString()!).AbsolutePath;
+        var (_, path) = await MemberWithLinkAsync(api, "Lang-", ct);
 
         await using var context = await app.NewContextAsync(ConsoleApp.Phone);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(path);
-        await page.GetByTestId("profile-form").WaitForAsync();
+        var page = await OpenFormAsync(context, path);
         Assert.Equal("English", (await page.GetByTestId("profile-language").InnerTextAsync()).Trim());
 
         await page.GetByTestId("profile-language").ClickAsync();
