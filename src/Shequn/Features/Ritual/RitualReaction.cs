@@ -113,7 +113,7 @@ public sealed class RitualReaction(
         private readonly TaskBatch _tasks = new();
         private readonly List<RitualNewcomer> _newcomers = [];
         private readonly Dictionary<Guid, OutboundAction> _reminders = [];
-        private readonly Dictionary<Guid, string?> _owners = [];
+        private Dictionary<Guid, string?> _owners = [];
         private readonly Dictionary<Guid, Guid> _waitingWelcome = [];
         private readonly Dictionary<Guid, int> _uses = [];
         private Dictionary<Guid, RitualLibrary> _library = [];
@@ -126,7 +126,7 @@ public sealed class RitualReaction(
                 .Where(s => s.WorkspaceId == ws && ids.Contains(s.CommunityId)).ToDictionaryAsync(s => s.CommunityId, ct);
             _library = await RitualLibrary.ForCommunitiesAsync(db, ws, ids, ct);
             await WaitingWelcomesAsync(ids, ct);
-            await OwnersAsync(ids, ct);
+            _owners = await RitualEditor.OwnerNamesAsync(db, ws, ids, ct);
             foreach (var byCommunity in events.GroupBy(e => effects.CommunityOf[e.Seq]!.Id))
             {
                 var community = effects.CommunityOf[byCommunity.First().Seq]!;
@@ -176,33 +176,16 @@ public sealed class RitualReaction(
             var welcomeIds = latest.Select(x => x.Welcome!.Value).ToList();
             var waiting = welcomeIds.Count == 0 ? [] : await db.Set<OutboundAction>().IgnoreQueryFilters()
                 .Where(a => a.WorkspaceId == ws && welcomeIds.Contains(a.Id) && a.Status == ActionStatus.Queued && a.NextAttemptAt > now)
-                .Select(a => a.Id).ToListAsync(ct);
-            var waitingSet = waiting.ToHashSet();
+                .Select(a => a.Id).ToHashSetAsync(ct);
             foreach (var x in latest)
-                if (waitingSet.Contains(x.Welcome!.Value))
+                if (waiting.Contains(x.Welcome!.Value))
                     _waitingWelcome[x.Id] = x.Welcome.Value;
-        }
-
-        /// <summary>The batch's communities' owners as members know them (<see cref="RitualEditor.OwnerNameAsync"/>), in two queries.</summary>
-        private async Task OwnersAsync(List<Guid> ids, CancellationToken ct)
-        {
-            var subOwners = await db.CommunityStaff.IgnoreQueryFilters()
-                .Where(s => ids.Contains(s.CommunityId) && s.Role == CommunityRole.SubOwner && s.StaffUser!.IsActive)
-                .Select(s => new { s.CommunityId, s.AssignedAt, s.StaffUser!.DisplayName }).ToListAsync(ct);
-            var owner = await db.Users.Where(u => u.WorkspaceId == ws && u.IsActive && u.Role == Staff.StaffRole.Owner)
-                .OrderBy(u => u.CreatedAt).Select(u => u.DisplayName).FirstOrDefaultAsync(ct);
-            foreach (var id in ids)
-                _owners[id] = subOwners.Where(s => s.CommunityId == id).OrderBy(s => s.AssignedAt).Select(s => s.DisplayName).FirstOrDefault() ?? owner;
         }
 
         private DateTime Hold(DateTime due, RitualSettings s) => QuietHours.Hold(due < now ? now : due, zone, s);
 
-        private async Task<RitualValues> ValuesAsync(Community community, string names, string? format, CancellationToken ct, string? profileLink = null)
-        {
-            if (!_owners.TryGetValue(community.Id, out var ownerName))
-                _owners[community.Id] = ownerName = await RitualEditor.OwnerNameAsync(db, community, ct);
-            return Library(community.Id).Fill(new RitualValues(names, community.Name, community.Rules, community.Intro, ownerName, profileLink, format));
-        }
+        private RitualValues Values(Community community, string names, string? format, string? profileLink = null) =>
+            Library(community.Id).Fill(new RitualValues(names, community.Name, community.Rules, community.Intro, _owners.GetValueOrDefault(community.Id), profileLink, format));
 
         /// <summary>Whether the greeting's texts use {profile_link} (and profiles are on).</summary>
         private bool UsesProfileLinks(RitualSettings s) =>
@@ -236,7 +219,7 @@ public sealed class RitualReaction(
 
             if (format is not null && !NicknameFormat.Matches(format, e.UserName))
             {
-                var text = RitualWords.Render(_words.Reminder(s), await ValuesAsync(community, NameOf(e), format, ct));
+                var text = RitualWords.Render(_words.Reminder(s), Values(community, NameOf(e), format));
                 var reminder = Send(community, text, Key(e.Seq, ReminderStep), e.Seq, Hold(e.OccurredAt + TimeSpan.FromMinutes(s.NicknameReminderMinutes), s));
                 newcomer.ReminderActionId = reminder.Id;
                 _reminders[reminder.Id] = reminder;
@@ -300,7 +283,7 @@ public sealed class RitualReaction(
                 return;
             newcomer.NicknameFixedAt = e.OccurredAt;
             await CancelAsync(newcomer.ReminderActionId!.Value, new Reason("Ritual.Cancelled.NicknameFixed", "The newcomer fixed their nickname before the reminder went out."), ct);
-            var text = RitualWords.Render(_words.Thanks(s), await ValuesAsync(community, NameOf(e), format, ct));
+            var text = RitualWords.Render(_words.Thanks(s), Values(community, NameOf(e), format));
             Send(community, text, Key(e.Seq, ThanksStep), e.Seq, Hold(e.OccurredAt, s));
         }
 
@@ -322,7 +305,7 @@ public sealed class RitualReaction(
                 var burst = new Burst(earlier.Count > 0 ? earlier[0].EventSeq : batch.FirstSeq,
                     [.. earlier.Take(RitualWords.NamedAtMost).Select(n => n.Nickname ?? n.UserId).Concat(batch.Names)], earlierCount + batch.Total);
                 var links = await ProfileLinksAsync(s, earlier.Concat(newcomers).Select(n => (n.Platform, n.UserId, n.Nickname ?? n.UserId)), ct);
-                var text = await GreetingAsync(community, s, burst.Names, burst.Total, ct, links.Text);
+                var text = Greeting(community, s, burst.Names, burst.Total, links.Text);
                 if (text is null)
                     return burst;
                 var payload = new ActionPayload(Text: text).ToJson();
@@ -339,7 +322,7 @@ public sealed class RitualReaction(
                 Profiles.RitualProfileLinks.Discard(db, links.Links);
             }
             var made = await ProfileLinksAsync(s, newcomers.Select(n => (n.Platform, n.UserId, n.Nickname ?? n.UserId)), ct);
-            var greeting = await GreetingAsync(community, s, batch.Names, batch.Total, ct, made.Text);
+            var greeting = Greeting(community, s, batch.Names, batch.Total, made.Text);
             if (greeting is null)
                 return batch;
             var first = newcomers[0];
@@ -354,8 +337,8 @@ public sealed class RitualReaction(
             return batch;
         }
 
-        private async Task<string?> GreetingAsync(Community community, RitualSettings s, IEnumerable<string> names, int total, CancellationToken ct, string? profileLink = null) =>
-            EventEffects.Clip(_words.Greeting(s, await ValuesAsync(community, _words.Names(names, total), null, ct, profileLink), Library(community.Id)), OutboundAction.TextMaxLength);
+        private string? Greeting(Community community, RitualSettings s, IEnumerable<string> names, int total, string? profileLink = null) =>
+            EventEffects.Clip(_words.Greeting(s, Values(community, _words.Names(names, total), null, profileLink), Library(community.Id)), OutboundAction.TextMaxLength);
 
         private OutboundAction Send(Community community, string text, string key, long seq, DateTime due)
         {
@@ -377,18 +360,18 @@ public sealed class RitualReaction(
         /// </summary>
         private async Task IntroduceAsync(Community community, RitualSettings s, List<RitualNewcomer> newcomers, Burst burst, CancellationToken ct)
         {
-            async Task<(string Text, Func<TaskWords, (string, string?)> Write)> WriteAsync(IEnumerable<string> named, int total)
+            (string Text, Func<TaskWords, (string, string?)> Write) Write(IEnumerable<string> named, int total)
             {
                 var names = _words.Names(named, total);
-                var text = EventEffects.Clip(RitualWords.Render(_words.Introduce(s), await ValuesAsync(community, names, null, ct)), OutboundAction.TextMaxLength)!;
+                var text = EventEffects.Clip(RitualWords.Render(_words.Introduce(s), Values(community, names, null)), OutboundAction.TextMaxLength)!;
                 return (text, w => (text, w["Ritual.TaskContext", names, community.Name]));
             }
 
             if (burst.FirstSeq != newcomers[0].EventSeq
-                && await owner.Opener.AmendAsync(db, ws, Key(burst.FirstSeq, IntroduceStep), (await WriteAsync(burst.Names, burst.Total)).Write, ct))
+                && await owner.Opener.AmendAsync(db, ws, Key(burst.FirstSeq, IntroduceStep), Write(burst.Names, burst.Total).Write, ct))
                 return;
             var first = newcomers[0].EventSeq;
-            var (text, write) = await WriteAsync(newcomers.Select(n => n.Nickname ?? n.UserId), newcomers.Count);
+            var (text, write) = Write(newcomers.Select(n => n.Nickname ?? n.UserId), newcomers.Count);
             await owner.Opener.AskAsync(db, _tasks, ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), Key(first, IntroduceStep), first, now, Hold(now, s), write, ct);
         }
     }
