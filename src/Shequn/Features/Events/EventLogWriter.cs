@@ -33,14 +33,22 @@ public abstract class EventLogWriter : IAsyncDisposable
 /// commit (one per batch) is on disk before anyone is told their event was stored. The writer does not checkpoint
 /// the WAL itself (an automatic checkpoint inside a commit is what makes the slowest acknowledgements slow): a
 /// passive checkpoint runs on its own connection after every few megabytes of log.</summary>
+/// <remarks>
+/// The INSERT is bound and stepped through SQLitePCLRaw (the engine binding under Microsoft.Data.Sqlite) by
+/// parameter position, with the text encoded into one reused buffer. Every acknowledgement waits for this one
+/// thread, so its cost per row bounds the webhook: through <c>SqliteCommand</c> each row looked its 24 parameters up
+/// by name, encoded each string into a new array and re-enumerated the command's statements (docs/benchmarks.md,
+/// "Telegram webhook").
+/// </remarks>
 public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchronous synchronous) : EventLogWriter
 {
     private const int CheckpointEveryRows = 20_000;
+    private const int SqliteDone = 101;
     private SqliteConnection? _connection;
+    private SQLitePCL.sqlite3_stmt? _insert;
     private int _sinceCheckpoint;
     private Task _checkpoint = Task.CompletedTask;
-    private SqliteCommand? _insert;
-    private readonly SqliteParameter[] _p = new SqliteParameter[24];
+    private byte[] _text = new byte[4096];
 
     private async Task OpenAsync(CancellationToken ct)
     {
@@ -51,13 +59,10 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
             pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")}; PRAGMA wal_autocheckpoint=0;";
             await pragma.ExecuteNonQueryAsync(ct);
         }
-        _insert = _connection.CreateCommand();
-        _insert.CommandText = $"INSERT INTO \"CommunityEvents\" ({Columns}) VALUES " +
-            "($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13, $p14, $p15, $p16, $p17, $p18, $p19, $p20, $p21, $p22, $p23) " +
-            "ON CONFLICT DO NOTHING";
-        for (var i = 0; i < _p.Length; i++)
-            _p[i] = _insert.Parameters.Add("$p" + i, i is 1 or 3 or 4 or 5 or 11 or 15 ? SqliteType.Integer : SqliteType.Text);
-        _insert.Prepare();
+        var sql = $"INSERT INTO \"CommunityEvents\" ({Columns}) VALUES ({string.Join(", ", Enumerable.Repeat("?", 24))}) ON CONFLICT DO NOTHING";
+        var rc = SQLitePCL.raw.sqlite3_prepare_v2(_connection.Handle, sql, out var statement);
+        SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+        _insert = statement;
     }
 
     public override async Task<bool[]> AppendAsync(IReadOnlyList<CommunityEvent> rows, CancellationToken ct)
@@ -66,12 +71,7 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
             await OpenAsync(ct);
         var inserted = new bool[rows.Count];
         await using var tx = (SqliteTransaction)await _connection!.BeginTransactionAsync(ct);
-        _insert!.Transaction = tx;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            Bind(rows[i]);
-            inserted[i] = _insert.ExecuteNonQuery() == 1;
-        }
+        Insert(rows, inserted);
         await tx.CommitAsync(ct);
         _sinceCheckpoint += rows.Count;
         if (_sinceCheckpoint >= CheckpointEveryRows && _checkpoint.IsCompleted)
@@ -80,6 +80,28 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
             _checkpoint = Task.Run(CheckpointAsync, CancellationToken.None);
         }
         return inserted;
+    }
+
+    private void Insert(IReadOnlyList<CommunityEvent> rows, bool[] inserted)
+    {
+        var db = _connection!.Handle!;
+        var statement = _insert!;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            try
+            {
+                Bind(statement, rows[i]);
+                var before = SQLitePCL.raw.sqlite3_total_changes(db);
+                var rc = SQLitePCL.raw.sqlite3_step(statement);
+                if (rc != SqliteDone)
+                    SqliteException.ThrowExceptionForRC(rc, db);
+                inserted[i] = SQLitePCL.raw.sqlite3_total_changes(db) != before;
+            }
+            finally
+            {
+                SQLitePCL.raw.sqlite3_reset(statement);
+            }
+        }
     }
 
     private async Task CheckpointAsync()
@@ -98,40 +120,79 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
         }
     }
 
-    private void Bind(CommunityEvent e)
+    private void Bind(SQLitePCL.sqlite3_stmt s, CommunityEvent e)
     {
         // Guids as EF Core's SQLite provider writes them (upper-case text), so that LINQ queries match.
-        _p[0].Value = e.WorkspaceId.ToString().ToUpperInvariant();
-        _p[1].Value = (int)e.Platform;
-        _p[2].Value = e.PlatformEventId;
-        _p[3].Value = (int)e.Kind;
-        _p[4].Value = EventTime.ToUnixMs(e.OccurredAt);
-        _p[5].Value = EventTime.ToUnixMs(e.ReceivedAt);
-        _p[6].Value = e.CommunityId is { } c ? c.ToString().ToUpperInvariant() : DBNull.Value;
-        _p[7].Value = (object?)e.ChatId ?? DBNull.Value;
-        _p[8].Value = (object?)e.ChatTitle ?? DBNull.Value;
-        _p[9].Value = (object?)e.UserId ?? DBNull.Value;
-        _p[10].Value = (object?)e.UserName ?? DBNull.Value;
-        _p[11].Value = e.FromStaff ? 1 : 0;
-        _p[12].Value = (object?)e.ActorId ?? DBNull.Value;
-        _p[13].Value = (object?)e.ActorName ?? DBNull.Value;
-        _p[14].Value = (object?)e.Channel ?? DBNull.Value;
-        _p[15].Value = e.MessageKind is { } k ? (int)k : DBNull.Value;
-        _p[16].Value = (object?)e.MessageId ?? DBNull.Value;
-        _p[17].Value = (object?)e.ReplyToMessageId ?? DBNull.Value;
-        _p[18].Value = (object?)e.Text ?? DBNull.Value;
-        _p[19].Value = (object?)e.InviteLink ?? DBNull.Value;
-        _p[20].Value = (object?)e.TopicId ?? DBNull.Value;
-        _p[21].Value = (object?)e.ForwardedFrom ?? DBNull.Value;
-        _p[22].Value = (object?)e.MediaId ?? DBNull.Value;
-        _p[23].Value = e.ActionId is { } a ? a.ToString().ToUpperInvariant() : DBNull.Value;
+        BindGuid(s, 1, e.WorkspaceId);
+        SQLitePCL.raw.sqlite3_bind_int64(s, 2, (int)e.Platform);
+        BindText(s, 3, e.PlatformEventId);
+        SQLitePCL.raw.sqlite3_bind_int64(s, 4, (int)e.Kind);
+        SQLitePCL.raw.sqlite3_bind_int64(s, 5, EventTime.ToUnixMs(e.OccurredAt));
+        SQLitePCL.raw.sqlite3_bind_int64(s, 6, EventTime.ToUnixMs(e.ReceivedAt));
+        BindGuid(s, 7, e.CommunityId);
+        BindText(s, 8, e.ChatId);
+        BindText(s, 9, e.ChatTitle);
+        BindText(s, 10, e.UserId);
+        BindText(s, 11, e.UserName);
+        SQLitePCL.raw.sqlite3_bind_int64(s, 12, e.FromStaff ? 1 : 0);
+        BindText(s, 13, e.ActorId);
+        BindText(s, 14, e.ActorName);
+        BindText(s, 15, e.Channel);
+        if (e.MessageKind is { } kind)
+            SQLitePCL.raw.sqlite3_bind_int64(s, 16, (int)kind);
+        else
+            SQLitePCL.raw.sqlite3_bind_null(s, 16);
+        BindText(s, 17, e.MessageId);
+        BindText(s, 18, e.ReplyToMessageId);
+        BindText(s, 19, e.Text);
+        BindText(s, 20, e.InviteLink);
+        BindText(s, 21, e.TopicId);
+        BindText(s, 22, e.ForwardedFrom);
+        BindText(s, 23, e.MediaId);
+        BindGuid(s, 24, e.ActionId);
+    }
+
+    private static void BindGuid(SQLitePCL.sqlite3_stmt s, int index, Guid? value)
+    {
+        if (value is not { } guid)
+        {
+            SQLitePCL.raw.sqlite3_bind_null(s, index);
+            return;
+        }
+        Span<byte> utf8 = stackalloc byte[36];
+        guid.TryFormat(utf8, out _, "D");
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] is >= (byte)'a' and <= (byte)'f')
+                utf8[i] -= 'a' - 'A';
+        }
+        SQLitePCL.raw.sqlite3_bind_text(s, index, utf8);
+    }
+
+    private void BindText(SQLitePCL.sqlite3_stmt s, int index, string? value)
+    {
+        if (value is null)
+        {
+            SQLitePCL.raw.sqlite3_bind_null(s, index);
+            return;
+        }
+        if (value.Length == 0)
+        {
+            // An empty span has no address, which SQLite would bind as NULL.
+            SQLitePCL.raw.sqlite3_bind_text(s, index, string.Empty);
+            return;
+        }
+        var most = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (most > _text.Length)
+            _text = new byte[Math.Max(most, _text.Length * 2)];
+        var length = System.Text.Encoding.UTF8.GetBytes(value, _text);
+        SQLitePCL.raw.sqlite3_bind_text(s, index, _text.AsSpan(0, length));
     }
 
     public override async ValueTask DisposeAsync()
     {
         await _checkpoint;
-        if (_insert is not null)
-            await _insert.DisposeAsync();
+        _insert?.Dispose();
         if (_connection is not null)
             await _connection.DisposeAsync();
     }
