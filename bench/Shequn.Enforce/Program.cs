@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Shequn.Bench;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Enforcement;
@@ -27,6 +28,14 @@ Directory.CreateDirectory(workDir);
 Console.Error.WriteLine($"enforce: SQLite (WAL, synchronous=Full), {options.Messages:N0} messages, {Environment.ProcessorCount} cores");
 try
 {
+    // Small runs first, not reported, with enforcement on and off, until the JIT has settled (bench/Shared/JitWarmUp.cs).
+    var small = options with { Messages = Math.Max(5_000, options.Messages / 20) };
+    var warm = await JitWarmUp.UntilSettledAsync(async round =>
+    {
+        await ThroughputAsync(small, Path.Combine(workDir, $"warmup-{round}-on"), enforce: true, report: false);
+        await ThroughputAsync(small, Path.Combine(workDir, $"warmup-{round}-off"), enforce: false, report: false);
+    });
+    Console.Error.WriteLine("  " + warm);
     var baseline = await ThroughputAsync(options, Path.Combine(workDir, "baseline"), enforce: false);
     var enforced = await ThroughputAsync(options, Path.Combine(workDir, "enforced"), enforce: true);
     var (p50, p99, ads, missing) = await LatencyAsync(options, Path.Combine(workDir, "latency"));
@@ -73,7 +82,7 @@ static async Task<Synthetic> WorkspaceAsync(IHost host)
     return new Synthetic(ws.Id, [.. communities.Select(c => c.Id)]);
 }
 
-static async Task<double> ThroughputAsync(Options options, string dataDir, bool enforce)
+static async Task<double> ThroughputAsync(Options options, string dataDir, bool enforce, bool report = true)
 {
     using var host = await StartHostAsync(dataDir, enforce, processor: false);
     var generator = await WorkspaceAsync(host);
@@ -102,9 +111,10 @@ static async Task<double> ThroughputAsync(Options options, string dataDir, bool 
         actions = await db.Set<OutboundAction>().IgnoreQueryFilters().CountAsync();
     }
     var inEnforcer = (enforcer.Elapsed - enforcing).TotalSeconds;
-    Console.Error.WriteLine(enforce
-        ? $"  with enforcement: {processed:N0} messages in {seconds:0.00} s ({processed / seconds:N0}/s); {inEnforcer:0.00} s ({inEnforcer / seconds:P0}) inside the enforcer; {cases:N0} cases, {actions:N0} actions"
-        : $"  baseline (enforcement off): {processed:N0} messages in {seconds:0.00} s ({processed / seconds:N0}/s)");
+    if (report)
+        Console.Error.WriteLine(enforce
+            ? $"  with enforcement: {processed:N0} messages in {seconds:0.00} s ({processed / seconds:N0}/s); {inEnforcer:0.00} s ({inEnforcer / seconds:P0}) inside the enforcer; {cases:N0} cases, {actions:N0} actions"
+            : $"  baseline (enforcement off): {processed:N0} messages in {seconds:0.00} s ({processed / seconds:N0}/s)");
     await host.StopAsync();
     return processed / seconds;
 }

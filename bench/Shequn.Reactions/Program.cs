@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Shequn.Bench;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
@@ -31,8 +32,14 @@ Directory.CreateDirectory(workDir);
 Console.Error.WriteLine($"reactions: SQLite (WAL, synchronous=Full), {options.Joins:N0} joins + {options.Messages:N0} messages in {Synthetic.Communities} communities, {Environment.ProcessorCount} cores");
 try
 {
-    // A small burst first, not reported: both measured runs then start with the code compiled and EF's queries cached.
-    await RunAsync(options with { Joins = options.Joins / 20, Messages = options.Messages / 20 }, Path.Combine(workDir, "warmup"), reactions: true, report: false);
+    // Small bursts first, not reported, with the reactions on and off, until the JIT has settled (bench/Shared/JitWarmUp.cs).
+    var small = options with { Joins = options.Joins / 20, Messages = options.Messages / 20 };
+    var warm = await JitWarmUp.UntilSettledAsync(async round =>
+    {
+        await RunAsync(small, Path.Combine(workDir, $"warmup-{round}-on"), reactions: true, report: false);
+        await RunAsync(small, Path.Combine(workDir, $"warmup-{round}-off"), reactions: false, report: false);
+    });
+    Console.Error.WriteLine("  " + warm);
     var baseline = await RunAsync(options, Path.Combine(workDir, "baseline"), reactions: false);
     var reacting = await RunAsync(options, Path.Combine(workDir, "reactions"), reactions: true);
     Console.Error.WriteLine($"  the reactions cost {1 - reacting.PerSecond / baseline.PerSecond:P0} of the processor's throughput ({baseline.PerSecond:N0}/s without them)");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Shequn.Bench;
 using Shequn.Connectors.Telegram;
 using Shequn.Data;
 using Shequn.Features;
@@ -76,22 +77,14 @@ try
     File.WriteAllText(paced, Lua(secret, chatId, delayMs: 1000.0 * 32 / rate));
 
     var hook = $"{url}/telegram/webhook/{bot.Id}";
-    // Warm-up: every measured route under the measured load until the JIT has settled (tiered compilation keeps
-    // recompiling hot methods for the first tens of seconds; measured then, the first phase pays for it and the later
-    // ones do not). A round of 3 s on each route; settled when a round compiled fewer than 1 % more methods.
-    var warmUp = Stopwatch.StartNew();
-    var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
-    for (var round = 0; round < 10; round++)
+    // Warm-up: every measured route under the measured load, 3 s each a round, until the JIT has settled
+    // (bench/Shared/JitWarmUp.cs).
+    var warm = await JitWarmUp.UntilSettledAsync(async _ =>
     {
         foreach (var route in new[] { hook, $"{url}/bench/bare-direct", $"{url}/bench/bare" })
             await RunWrk(["-t2", $"-c{connections}", "-d3s", "-s", script, route]);
-        var now = System.Runtime.JitInfo.GetCompiledMethodCount();
-        var settled = now - compiled < compiled / 100;
-        compiled = now;
-        if (settled)
-            break;
-    }
-    Console.Error.WriteLine($"  warm-up: {warmUp.Elapsed.TotalSeconds:0} s until the JIT settled ({compiled:N0} methods compiled)");
+    });
+    Console.Error.WriteLine("  " + warm);
     var before = await StoredAsync(app);
     var webhook = await RunWrk(["-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", script, hook]);
     var stored = await StoredAsync(app) - before;
