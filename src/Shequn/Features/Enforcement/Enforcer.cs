@@ -77,7 +77,7 @@ public sealed partial class Enforcer(
             if (relevant.Count == 0)
                 return 0;
             // The effects made members and memberships for newcomers; flush them (same transaction) so they can be read.
-            await db.SaveChangesWithoutAuditAsync(ct);
+            await db.SaveChangesSetWiseAsync(ct);
             var added = 0;
             foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
             {
@@ -85,7 +85,7 @@ public sealed partial class Enforcer(
                 var batch = new EnforcementBatch(this, db, group.Key, effects, await ruleSets.GetAsync(db, group.Key, ct), await engines.ForWorkspaceAsync(db, ct));
                 added += await batch.RunAsync([.. group], ct);
                 // Saved while acting as the workspace, so that the next workspace's rows are written under their own.
-                await db.SaveChangesWithoutAuditAsync(ct);
+                await db.SaveChangesSetWiseAsync(ct);
             }
             return added;
         }
