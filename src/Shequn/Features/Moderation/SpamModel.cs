@@ -14,7 +14,7 @@ internal static class SpamFeatures
     public const int Size = 1 << Bits;
 
     /// <summary>Upper bound of features for a message of <paramref name="compactLength"/> characters.</summary>
-    public static int Capacity(int compactLength) => (compactLength * 9) + 64 + MaxSymbolFeatures + MaxListFeatures + MaxSkeletonRuns + 2;
+    public static int Capacity(int compactLength) => (compactLength * 9) + 64 + MaxSymbolFeatures + MaxListFeatures + MaxSkeletonRuns + 4;
 
     /// <summary>Run trigrams kept per message: the skeleton of a long text says no more after its first runs.</summary>
     private const int MaxSkeletonRuns = 32;
@@ -125,15 +125,18 @@ internal static class SpamFeatures
 
     /// <summary>
     /// The original text as runs of character classes (digits, Latin letters, Chinese characters, other letters,
-    /// spaces, punctuation, symbols), each run with its length bucketed: trigrams of runs, and the whole sequence
-    /// once with the lengths and once without. "加v 12345678" and "看我 qq 87654321" share a skeleton whatever the
-    /// words, and a template that spreads an ad over separators keeps its shape when the separators change.
+    /// spaces, punctuation, symbols), each run with its length bucketed: trigrams of runs, the whole sequence
+    /// once with the lengths and once without, and how it starts (its first three runs) and ends (its last
+    /// three). "加v 12345678" and "看我 qq 87654321" share a skeleton whatever the words, and a template that
+    /// spreads an ad over separators keeps its shape when the separators change.
     /// </summary>
     private static int Skeleton(ReadOnlySpan<char> original, Span<int> output)
     {
         var n = 0;
         ulong whole = 14695981039346656037UL, bare = 14695981039346656037UL;
-        char r2 = '\u0002', r1 = '\u0002';
+        // A text of fewer than three runs keeps start 0: "short" is itself a way to start.
+        ulong start3 = 0;
+        char r3 = '\u0002', r2 = '\u0002', r1 = '\u0002';
         var runs = 0;
         var i = 0;
         while (i < original.Length)
@@ -151,12 +154,17 @@ internal static class SpamFeatures
             }
             if (runs < MaxSkeletonRuns)
                 output[n++] = Index(19, r2, r1, run);
+            if (runs == 2)
+                start3 = whole;
+            r3 = r2;
             r2 = r1;
             r1 = run;
             runs++;
         }
         output[n++] = Index(20, (char)(whole >> 48), (char)(whole >> 32), (char)whole);
         output[n++] = Index(21, (char)(bare >> 48), (char)(bare >> 32), (char)bare);
+        output[n++] = Index(25, (char)(start3 >> 32), (char)(start3 >> 16), (char)start3);
+        output[n++] = Index(26, r3, r2, r1);
         return n;
     }
 
