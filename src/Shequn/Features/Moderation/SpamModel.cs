@@ -5,7 +5,8 @@ namespace Shequn.Features.Moderation;
 /// <summary>
 /// Turns a normalised message and its rule hits into hashed feature indices: character 1–3-grams of the
 /// compact view, character-shape n-grams (so "ukx729" and "tad765" look alike), the kinds of patterns and
-/// word-list categories that fired, and coarse counts of the disguises the normaliser removed.
+/// word-list categories that fired, coarse counts of the disguises the normaliser removed, and the skeleton
+/// of the original text (its runs of character classes).
 /// </summary>
 internal static class SpamFeatures
 {
@@ -13,7 +14,13 @@ internal static class SpamFeatures
     public const int Size = 1 << Bits;
 
     /// <summary>Upper bound of features for a message of <paramref name="compactLength"/> characters.</summary>
-    public static int Capacity(int compactLength) => (compactLength * 9) + 64 + MaxSymbolFeatures + MaxListFeatures;
+    public static int Capacity(int compactLength) => (compactLength * 9) + 64 + MaxSymbolFeatures + MaxListFeatures + MaxSkeletonRuns + 4;
+
+    /// <summary>Run trigrams kept per message: the skeleton of a long text says no more after its first runs.</summary>
+    private const int MaxSkeletonRuns = 32;
+
+    /// <summary>Runs that make up the whole-message skeleton features.</summary>
+    private const int WholeSkeletonRuns = 24;
 
     private const int MaxListFeatures = 16;
 
@@ -112,7 +119,71 @@ internal static class SpamFeatures
         output[n++] = Index(15, (char)Bucket(text.CollapsedCount), '\0', '\0');
         output[n++] = Index(16, (char)Bucket(text.DigitRewriteCount), '\0', '\0');
         output[n++] = Index(17, (char)Math.Min(10, text.DroppedCount * 10 / Math.Max(1, s.Length + text.DroppedCount)), '\0', '\0');
+        n += Skeleton(original, output[n..]);
         return n;
+    }
+
+    /// <summary>
+    /// The original text as runs of character classes (digits, Latin letters, Chinese characters, other letters,
+    /// spaces, punctuation, symbols), each run with its length bucketed: trigrams of runs, the whole sequence
+    /// once with the lengths and once without, and how it starts (its first three runs) and ends (its last
+    /// three). "加v 12345678" and "看我 qq 87654321" share a skeleton whatever the words, and a template that
+    /// spreads an ad over separators keeps its shape when the separators change.
+    /// </summary>
+    private static int Skeleton(ReadOnlySpan<char> original, Span<int> output)
+    {
+        var n = 0;
+        ulong whole = 14695981039346656037UL, bare = 14695981039346656037UL;
+        // A text of fewer than three runs keeps start 0: "short" is itself a way to start.
+        ulong start3 = 0;
+        char r3 = '\u0002', r2 = '\u0002', r1 = '\u0002';
+        var runs = 0;
+        var i = 0;
+        while (i < original.Length)
+        {
+            var kind = SkeletonClass(original, i, out var width);
+            var start = i;
+            i += width;
+            while (i < original.Length && SkeletonClass(original, i, out width) == kind)
+                i += width;
+            var run = (char)((kind << 4) | Bucket(i - start));
+            if (runs < WholeSkeletonRuns)
+            {
+                whole = (whole ^ run) * 1099511628211UL;
+                bare = (bare ^ kind) * 1099511628211UL;
+            }
+            if (runs < MaxSkeletonRuns)
+                output[n++] = Index(19, r2, r1, run);
+            if (runs == 2)
+                start3 = whole;
+            r3 = r2;
+            r2 = r1;
+            r1 = run;
+            runs++;
+        }
+        output[n++] = Index(20, (char)(whole >> 48), (char)(whole >> 32), (char)whole);
+        output[n++] = Index(21, (char)(bare >> 48), (char)(bare >> 32), (char)bare);
+        output[n++] = Index(25, (char)(start3 >> 32), (char)(start3 >> 16), (char)start3);
+        output[n++] = Index(26, r3, r2, r1);
+        return n;
+    }
+
+    private static char SkeletonClass(ReadOnlySpan<char> text, int i, out int width)
+    {
+        width = 1;
+        var c = text[i];
+        if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+        {
+            width = 2;
+            return System.Text.Rune.IsLetterOrDigit(new System.Text.Rune(c, text[i + 1])) ? 'l' : 'e';
+        }
+        return char.IsDigit(c) ? 'd'
+            : char.IsAsciiLetter(c) || (c is >= '\uFF21' and <= '\uFF5A') ? 'a'
+            : c is >= '\u4E00' and <= '\u9FFF' ? 'h'
+            : char.IsLetter(c) ? 'l'
+            : char.IsWhiteSpace(c) ? 's'
+            : char.IsPunctuation(c) ? 'p'
+            : 'o';
     }
 
     /// <summary>
@@ -346,9 +417,10 @@ public sealed class SpamModel
 
     /// <summary>
     /// Version of the stored form. 2: token n-gram, skip-gram and per-list features, and the calibration.
-    /// A model stored by an earlier version has weights for other features; it is refused, not misread.
+    /// 3: the skeleton features. A model stored by an earlier version has weights for other features (and its
+    /// scaling by the feature count would change); it is refused, not misread, and the workspace retrains.
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     private readonly float[] _weights;
 

@@ -49,6 +49,21 @@ public class ScoringTests
     }
 
     [Fact]
+    public void ExtractFeatures_SameTemplateOtherWords_SharesTheSkeleton()
+    {
+        // B has other words in A's layout; C has B's words without the space. Only the skeleton (and the count of
+        // dropped characters) tells B from C, so A shares clearly more with B than with C.
+        var a = ModerationEngine.ExtractFeatures("加v 12345678", ModerationSnapshot.Empty).ToHashSet();
+        var b = ModerationEngine.ExtractFeatures("看q 87654321", ModerationSnapshot.Empty).ToHashSet();
+        var c = ModerationEngine.ExtractFeatures("看q87654321", ModerationSnapshot.Empty).ToHashSet();
+
+        var withLayout = a.Intersect(b).Count();
+        var withoutLayout = a.Intersect(c).Count();
+
+        Assert.True(withLayout - withoutLayout >= 4, $"{withLayout} shared with the same layout, {withoutLayout} without");
+    }
+
+    [Fact]
     public void ReadFrom_OtherData_Throws() =>
         Assert.Throws<InvalidDataException>(() => SpamModel.ReadFrom(new MemoryStream(new byte[64]), new ModelMetrics(0, 0, 0, 0, 0, 0, DateTimeOffset.UnixEpoch)));
 

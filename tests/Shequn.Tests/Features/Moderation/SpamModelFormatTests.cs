@@ -86,6 +86,20 @@ public sealed class SpamModelFormatTests
     }
 
     [Fact]
+    public void ReadFrom_SecondFormat_RefusedAsObsolete()
+    {
+        // Version 2 had no skeleton features: its weights would be read against other feature counts.
+        using var stream = new MemoryStream();
+        SpamModelTrainer.Train(ManyExamples(), cancellationToken: TestContext.Current.CancellationToken).WriteTo(stream);
+        var bytes = stream.ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), -2);
+
+        var e = Assert.Throws<ObsoleteSpamModelException>(() => SpamModel.ReadFrom(new MemoryStream(bytes), NoMetrics));
+
+        Assert.Equal(2, e.Version);
+    }
+
+    [Fact]
     public void Calibration_Fit_LearnsThatTheRulesAddEvidence()
     {
         // Held-out scores where the model alone is unsure and the rules decide: the rule slope must come out large.
