@@ -145,7 +145,6 @@ static async Task<long> StoredAsync(WebApplication app)
     return await db.Set<CommunityEvent>().LongCountAsync();
 }
 
-// Each request a distinct update (update_id and message_id from a per-thread counter), as Telegram would send them.
 // The machine's CPU time and the part of it stolen by the hypervisor, from /proc/stat (Linux), in clock ticks.
 static (long Total, long Steal)? CpuTicks()
 {
@@ -158,6 +157,7 @@ static (long Total, long Steal)? CpuTicks()
 
 static WrkResult Median(List<WrkResult> rounds) => rounds.OrderBy(r => r.Rate).ElementAt(rounds.Count / 2);
 
+// Each request a distinct update (update_id and message_id from a per-thread counter), as Telegram would send them.
 static string Lua(string secret, long chatId, double? delayMs) => $$$"""
     local counter = 0
     local threads = 0
