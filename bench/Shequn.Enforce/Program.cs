@@ -97,12 +97,14 @@ static async Task<double> ThroughputAsync(Options options, string dataDir, bool 
         done += await processor.ProcessBatchAsync(EventProcessor.BatchSize, oneByOne: false, CancellationToken.None);
     var enforcer = host.Services.GetRequiredService<Enforcer>();
     var enforcing = enforcer.Elapsed;
+    using var phases = new ProcessorPhases();
     var clock = Stopwatch.StartNew();
     var processed = 0;
     int n;
     while ((n = await processor.ProcessBatchAsync(EventProcessor.BatchSize, oneByOne: false, CancellationToken.None)) > 0)
         processed += n;
     var seconds = clock.Elapsed.TotalSeconds;
+    phases.Dispose();
     int cases, actions;
     await using (var scope = host.Services.CreateAsyncScope())
     {
@@ -115,6 +117,8 @@ static async Task<double> ThroughputAsync(Options options, string dataDir, bool 
         Console.Error.WriteLine(enforce
             ? $"  with enforcement: {processed:N0} messages in {seconds:0.00} s ({processed / seconds:N0}/s); {inEnforcer:0.00} s ({inEnforcer / seconds:P0}) inside the enforcer; {cases:N0} cases, {actions:N0} actions"
             : $"  baseline (enforcement off): {processed:N0} messages in {seconds:0.00} s ({processed / seconds:N0}/s)");
+    if (report)
+        Console.Error.WriteLine($"    phases: {phases}");
     await host.StopAsync();
     return processed / seconds;
 }

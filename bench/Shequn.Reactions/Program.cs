@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -119,27 +117,14 @@ static async Task<Result> RunAsync(Options options, string dataDir, bool reactio
         await ingestor.IngestAsync(generator.Batch(i, Math.Min(1000, total - i), options, end - step * (total - i)));
     var processor = host.Services.GetRequiredService<EventProcessor>();
     // Where the time goes: the processor's phase histogram, summed per phase.
-    var phases = new ConcurrentDictionary<string, double>();
-    using var listener = new MeterListener();
-    listener.InstrumentPublished = (instrument, l) =>
-    {
-        if (instrument.Meter.Name == EventProcessor.MeterName && instrument.Name == EventProcessor.PhaseInstrument)
-            l.EnableMeasurementEvents(instrument);
-    };
-    listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
-    {
-        foreach (var tag in tags)
-            if (tag.Key == "phase" && tag.Value is string name)
-                phases.AddOrUpdate(name, seconds, (_, sum) => sum + seconds);
-    });
-    listener.Start();
+    var phases = new ProcessorPhases();
     var clock = Stopwatch.StartNew();
     var processed = 0;
     int n;
     while ((n = await processor.ProcessBatchAsync(EventProcessor.BatchSize, oneByOne: false, CancellationToken.None)) > 0)
         processed += n;
     var seconds = clock.Elapsed.TotalSeconds;
-    listener.Dispose();
+    phases.Dispose();
 
     await using var scope = host.Services.CreateAsyncScope();
     var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
@@ -161,7 +146,7 @@ static async Task<Result> RunAsync(Options options, string dataDir, bool reactio
         ? $"  with the reactions: {processed:N0} events in {seconds:0.00} s ({processed / seconds:N0}/s); {welcomes.Sum():N0} welcomes in {welcomes.Count} communities "
           + $"(at most {perBurst} in one) naming {named:N0} newcomers; {replies:N0} auto-replies, {tasks:N0} staff tasks, {questions:N0} questions ({answered:N0} answered)"
         : $"  baseline (reactions off): {processed:N0} events in {seconds:0.00} s ({processed / seconds:N0}/s)");
-    Console.Error.WriteLine("    phases: " + string.Join(", ", phases.Where(p => p.Value >= 0.005).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:0.00} s")));
+    Console.Error.WriteLine($"    phases: {phases}");
     await host.StopAsync();
     return new Result(processed / seconds, perBurst);
 }

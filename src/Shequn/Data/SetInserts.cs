@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using SQLitePCL;
 
 namespace Shequn.Data;
 
@@ -16,7 +18,8 @@ namespace Shequn.Data;
 /// command batching (a dependency sort over every entry, a statement parsed per row) costs more than the writes.
 /// <para>What it leaves to EF, so the result is the same as EF's own save: entity types with database-made values
 /// (defaults, computed columns, keys still to be made), owned or complex parts, inheritance or shared tables, composite keys;
-/// types with entries being modified or deleted in the same save (a freed unique value must be freed first); and any
+/// types with entries being deleted, or updated in a key or uniquely indexed column, in the same save (a freed unique
+/// value must be freed first; an update of other columns cannot collide with a new row); and any
 /// entry whose foreign key points at an entry that EF still has to insert (a new community's first memberships).
 /// Principals are written before their dependents.</para>
 /// On SQLite (in-process) one prepared statement runs once a row; on PostgreSQL rows go as multi-row <c>VALUES</c>.
@@ -40,7 +43,7 @@ public static class SetInserts
                     byType[entry.Metadata] = list = [];
                 list.Add(entry);
             }
-            else if (entry.State is EntityState.Modified or EntityState.Deleted)
+            else if (entry.State == EntityState.Deleted || (entry.State == EntityState.Modified && MayFreeUniqueValue(entry)))
                 busy.Add(entry.Metadata);
         }
         if (byType.Count == 0)
@@ -91,6 +94,15 @@ public static class SetInserts
         return written;
     }
 
+    /// <summary>Whether an update may free a value a new row of the type takes: a changed key or uniquely indexed column.</summary>
+    private static bool MayFreeUniqueValue(EntityEntry entry)
+    {
+        foreach (var p in entry.Properties)
+            if (p.IsModified && (p.Metadata.IsKey() || p.Metadata.GetContainingIndexes().Any(i => i.IsUnique)))
+                return true;
+        return false;
+    }
+
     /// <summary>Whether the entry's foreign key is null or points at a row that exists (or is not ours to wait for).</summary>
     private static bool Settled(EntityEntry entry, IForeignKey fk, Dictionary<IEntityType, HashSet<object>> pending)
     {
@@ -103,7 +115,8 @@ public static class SetInserts
         return true;
     }
 
-    private sealed record Shape(string Sql, IProperty Key, IProperty[] Columns, RelationalTypeMapping[] Mappings, string Head, IForeignKey[] ForeignKeys);
+    /// <param name="Kinds">On SQLite, how each column is bound by position (<see cref="SqliteBinder"/>); null when a column's type is one it does not know.</param>
+    private sealed record Shape(string Sql, IProperty Key, IProperty[] Columns, RelationalTypeMapping[] Mappings, string Head, IForeignKey[] ForeignKeys, SqliteBinder.Kind[]? Kinds);
 
     /// <summary>Whether new rows of the type are written set-wise (else EF writes them).</summary>
     internal static bool IsSetWise(AppDbContext db, Type clrType) =>
@@ -137,7 +150,9 @@ public static class SetInserts
         var sql = db.GetService<ISqlGenerationHelper>();
         var head = $"INSERT INTO {sql.DelimitIdentifier(table, schema)} ({string.Join(", ", columns.Select(p => sql.DelimitIdentifier(p.GetColumnName(store)!)))}) VALUES ";
         var one = head + "(" + string.Join(", ", columns.Select((_, i) => "@p" + i)) + ")";
-        return new Shape(one, key, columns, [.. columns.Select(p => (RelationalTypeMapping)p.GetRelationalTypeMapping())], head, foreignKeys);
+        var mappings = columns.Select(p => (RelationalTypeMapping)p.GetRelationalTypeMapping()).ToArray();
+        var kinds = mappings.Select(m => SqliteBinder.KindOf(m.Converter?.ProviderClrType ?? m.ClrType, m.StoreType)).ToArray();
+        return new Shape(one, key, columns, mappings, head, foreignKeys, kinds.All(k => k is not null) ? [.. kinds.Select(k => k!.Value)] : null);
     });
 
     private static async Task<int> InsertRowByRowAsync(AppDbContext db, Shape shape, List<EntityEntry> rows, CancellationToken ct)
@@ -145,6 +160,8 @@ public static class SetInserts
         await db.Database.OpenConnectionAsync(ct);
         try
         {
+            if (shape.Kinds is { } kinds && db.Database.GetDbConnection() is SqliteConnection { Handle: { } handle })
+                return InsertBoundByPosition(handle, shape, kinds, rows);
             await using var command = Command(db, shape.Sql);
             var parameters = new DbParameter[shape.Columns.Length];
             for (var c = 0; c < parameters.Length; c++)
@@ -163,6 +180,28 @@ public static class SetInserts
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    /// <summary>
+    /// One prepared statement bound by position (<see cref="SqliteBinder"/>): <see cref="SqliteCommand"/> would look each
+    /// of a row's parameters up by name again on every row. Runs inside the connection's transaction, as EF's commands do.
+    /// </summary>
+    private static int InsertBoundByPosition(sqlite3 handle, Shape shape, SqliteBinder.Kind[] kinds, List<EntityEntry> rows)
+    {
+        var rc = raw.sqlite3_prepare_v2(handle, shape.Sql, out var statement);
+        SqliteException.ThrowExceptionForRC(rc, handle);
+        using (statement)
+        {
+            var binder = new SqliteBinder();
+            foreach (var entry in rows)
+            {
+                var values = entry.CurrentValues;
+                for (var c = 0; c < kinds.Length; c++)
+                    binder.Bind(statement, c + 1, kinds[c], Provider(shape.Mappings[c], values[shape.Columns[c]]));
+                SqliteBinder.Execute(handle, statement);
+            }
+        }
+        return rows.Count;
     }
 
     private static async Task<int> InsertChunkedAsync(AppDbContext db, Shape shape, List<EntityEntry> rows, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
 using Shequn.Features.Communities;
@@ -98,6 +99,118 @@ public abstract class SetInsertsTests(ShequnFactory factory)
         });
     }
 
+    /// <summary>
+    /// Every entity type the set-wise save writes, with every column filled (then with every nullable column null and
+    /// every other text empty), is written exactly as EF writes it: same stored values and types, column for column.
+    /// On SQLite this covers the statement bound by position (<see cref="SqliteBinder"/>): a guid in another case or a
+    /// time in another format would read back fine and never match a query.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EveryTypeWrittenSetWise_IsStoredAsEfStoresIt(bool emptyValues)
+    {
+        await factory.NewWorkspaceAsync(); // skips when the provider is unavailable
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var types = db.Model.GetEntityTypes().Where(t => !t.HasSharedClrType && SetInserts.IsSetWise(db, t.ClrType)).ToList();
+        Assert.True(types.Count >= 20, $"only {types.Count} types are written set-wise");
+        await using var tx = await db.Database.BeginTransactionAsync(Ct);
+        // The rows point at nothing: foreign keys are not checked in this transaction, which is rolled back.
+        await db.Database.ExecuteSqlRawAsync(db.Database.IsNpgsql() ? "SET LOCAL session_replication_role = replica" : "PRAGMA defer_foreign_keys = ON", Ct);
+        var differences = new List<string>();
+        foreach (var type in types)
+        {
+            var values = type.GetProperties().ToDictionary(p => p.Name, p => SampleOf(p, emptyValues));
+            var table = type.GetTableName()!;
+            var id = values[type.FindPrimaryKey()!.Properties[0].Name]!;
+
+            await DeleteAllAsync(db, table); // (the transaction is rolled back)
+            Fill(db, type, values);
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            var byEf = await StoredAsync(db, table, id);
+            await DeleteAllAsync(db, table);
+            db.ChangeTracker.Clear();
+
+            Fill(db, type, values);
+            Assert.Equal(1, await SetInserts.InsertAddedAsync(db, Ct));
+            var setWise = await StoredAsync(db, table, id);
+            db.ChangeTracker.Clear();
+            if (!byEf.SequenceEqual(setWise))
+                differences.Add($"{type.ClrType.Name}: EF {string.Join(", ", byEf)} / set-wise {string.Join(", ", setWise)}");
+        }
+        await tx.RollbackAsync(Ct);
+        Assert.Empty(differences);
+    }
+
+    private static void Fill(AppDbContext db, Microsoft.EntityFrameworkCore.Metadata.IEntityType type, Dictionary<string, object?> values)
+    {
+        var entity = Activator.CreateInstance(type.ClrType, nonPublic: true)!;
+        var entry = db.Entry(entity);
+        foreach (var (name, value) in values)
+            entry.Property(name).CurrentValue = value;
+        entry.State = EntityState.Added;
+    }
+
+    /// <summary>A value of the property's type; with <paramref name="empty"/>, null where allowed and empty text.</summary>
+    private static object? SampleOf(Microsoft.EntityFrameworkCore.Metadata.IProperty p, bool empty)
+    {
+        if (empty && p.IsNullable && !p.IsPrimaryKey())
+            return null;
+        var type = Nullable.GetUnderlyingType(p.ClrType) ?? p.ClrType;
+        var seed = p.Name.Length;
+        return type switch
+        {
+            _ when type == typeof(string) => empty ? "" : ("样本 " + p.Name + " ✓")[..Math.Min(p.GetMaxLength() ?? 100, ("样本 " + p.Name + " ✓").Length)],
+            _ when type == typeof(Guid) => Guid.NewGuid(),
+            _ when type == typeof(DateTime) => new DateTime(2026, 12, 3, 4, 5, 6, DateTimeKind.Utc).AddTicks(1_234_567 + seed),
+            _ when type == typeof(DateTimeOffset) => new DateTimeOffset(2026, 12, 3, 4, 5, 6, TimeSpan.Zero).AddTicks(1_234_567 + seed),
+            _ when type == typeof(int) => 7 + seed,
+            _ when type == typeof(long) => 1_234_567_890_123L + seed,
+            _ when type == typeof(short) => (short)(3 + seed),
+            _ when type == typeof(byte) => (byte)(2 + seed),
+            _ when type == typeof(bool) => !empty,
+            _ when type == typeof(double) => 0.25 + seed,
+            _ when type == typeof(float) => 0.5f + seed,
+            _ when type == typeof(decimal) => 12.5m + seed,
+            _ when type == typeof(TimeSpan) => TimeSpan.FromMinutes(90 + seed),
+            _ when type == typeof(byte[]) => empty ? Array.Empty<byte>() : new byte[] { 1, 2, (byte)seed },
+            _ when type.IsEnum => Enum.GetValues(type).Cast<object>().Last(),
+            _ => throw new InvalidOperationException($"no sample for {p.DeclaringType.ClrType.Name}.{p.Name} ({type.Name})"),
+        };
+    }
+
+    /// <summary>The row's columns as the database stores them: each value's storage type and text.</summary>
+    private static async Task<List<string>> StoredAsync(AppDbContext db, string table, object id)
+    {
+        var connection = db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText = $"SELECT * FROM \"{table}\"";
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct), $"no {table} row {id}");
+        var row = Enumerable.Range(0, reader.FieldCount)
+            .Select(i => $"{reader.GetName(i)}={(reader.IsDBNull(i) ? "NULL" : reader.GetFieldType(i).Name + ":" + Text(reader.GetValue(i)))}").ToList();
+        Assert.False(await reader.ReadAsync(Ct), $"more than one {table} row");
+        return row;
+    }
+
+    private static async Task DeleteAllAsync(AppDbContext db, string table)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandText = $"DELETE FROM \"{table}\"";
+        await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    private static string Text(object value) => value switch
+    {
+        byte[] bytes => Convert.ToHexString(bytes),
+        DateTime t => t.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
     [Fact]
     public async Task RowsWhosePrincipalEfMustWriteFirst_AreLeftToEf_AndTheSaveStillWritesEverything()
     {
@@ -137,6 +250,39 @@ public abstract class SetInsertsTests(ShequnFactory factory)
             // A type with database defaults is EF's to write.
             Assert.False(SetInserts.IsSetWise(db, typeof(Workspace)));
             return await Task.FromResult(0);
+        });
+    }
+
+    [Fact]
+    public async Task AnUpdateInTheSameSave_LeavesNewRowsOfItsTypeSetWise_UnlessItChangesAUniqueValue()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await InScopeAsync(async db =>
+        {
+            var (old, _) = People(ws.Id, Guid.Empty, "Dai");
+            var identity = new MemberIdentity { WorkspaceId = ws.Id, Platform = ChatPlatform.Sandbox, UserId = "u-" + Guid.NewGuid().ToString("N")[..8], MemberId = old.Id };
+            db.AddRange(old, identity);
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            await using var tx = await db.Database.BeginTransactionAsync(Ct);
+
+            // A renamed member (no unique column) does not hold back a new member.
+            old.DisplayName = "Dai 改名";
+            var (added, _) = People(ws.Id, Guid.Empty, "Eve");
+            db.Members.Add(added);
+            db.ChangeTracker.DetectChanges();
+            Assert.Equal(1, await SetInserts.InsertAddedAsync(db, Ct));
+
+            // A platform user id moving to another identity (a unique index) does: EF must free it first.
+            var freed = identity.UserId;
+            identity.UserId = freed + "-old";
+            db.Set<MemberIdentity>().Add(new MemberIdentity { WorkspaceId = ws.Id, Platform = ChatPlatform.Sandbox, UserId = freed, MemberId = added.Id });
+            db.ChangeTracker.DetectChanges();
+            Assert.Equal(0, await SetInserts.InsertAddedAsync(db, Ct));
+            Assert.Equal(3, await db.SaveChangesSetWiseAsync(Ct));
+            await tx.CommitAsync(Ct);
+            db.ChangeTracker.Clear();
+            Assert.Equal(added.Id, (await db.Set<MemberIdentity>().IgnoreQueryFilters().SingleAsync(i => i.WorkspaceId == ws.Id && i.UserId == freed, Ct)).MemberId);
+            return 0;
         });
     }
 

@@ -28,8 +28,21 @@ public sealed class EnforcementWords(IReadOnlyDictionary<string, string> table)
     public string Warning(RuleSetSpec spec, string? name, string rule) =>
         Fill(spec.WarningText ?? Text("Enforcement.Warning"), name, Rule(rule));
 
-    public string Announcement(RuleSetSpec spec, IEnumerable<string> names, IEnumerable<string> rules) =>
-        Fill(spec.AnnouncementText ?? Text("Enforcement.Announcement"), string.Join("、", names), string.Join("；", rules.Distinct().Select(Rule)));
+    /// <summary>At most this many people are named in one announcement; the rest are counted ("… 等 37 人").</summary>
+    public const int NamedInAnnouncement = 20;
+
+    public string Announcement(RuleSetSpec spec, IEnumerable<string> names, IEnumerable<string> rules)
+    {
+        var distinct = names.Distinct().ToList();
+        var named = string.Join("、", distinct.Take(NamedInAnnouncement));
+        if (distinct.Count > NamedInAnnouncement)
+        {
+            named = Text("Enforcement.AnnouncementMore").Replace("{names}", named, StringComparison.Ordinal)
+                .Replace("{count}", distinct.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("{others}", (distinct.Count - NamedInAnnouncement).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        }
+        return Fill(spec.AnnouncementText ?? Text("Enforcement.Announcement"), named, string.Join("；", rules.Distinct().Select(Rule)));
+    }
 
     public string Nickname(string? name, string format) =>
         Fill(Text("Enforcement.Nickname"), name, Rule(Rules.Nickname)).Replace("{format}", format, StringComparison.Ordinal);

@@ -37,6 +37,15 @@ public sealed partial class Enforcer(
     public const string AnnouncementKeyPrefix = "enforce:announce:";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>
+    /// Who each waiting announcement names, as of the checkpoint <c>Through</c>: a batch that starts there takes the list
+    /// from here instead of reading the case log again (another node's batches, or a rolled-back one, leave a different
+    /// checkpoint, and the log is read). Only touched under the gate.
+    /// </summary>
+    private readonly Dictionary<Guid, (long Through, DateTime CreatedAt, List<Removal> Removed)> _named = [];
+
+    private readonly record struct Removal(long Seq, string Name, string Rule);
     private long _elapsedTicks;
     private EnforcementWords? _words;
 
@@ -75,30 +84,50 @@ public sealed partial class Enforcer(
             var relevant = events.Where(e => e.Kind is EventKind.MessagePosted or EventKind.MessageInspected or EventKind.MemberJoined or EventKind.JoinRequested
                 && communities.GetValueOrDefault(e.Seq) is { State: not CommunityState.Dissolved }).ToList();
             if (relevant.Count == 0)
+            {
+                KeepNamed(events[^1].Seq);
                 return 0;
-            // The effects made members and memberships for newcomers; flush them (same transaction) so they can be read.
-            await db.SaveChangesSetWiseAsync(ct);
+            }
+            // The membership limit counts a newcomer's memberships, which the effects may have just made: flush them (same
+            // transaction) so they can be read. Messages alone need no flush: senders come from the effects' own map.
+            if (relevant.Any(e => e.Kind == EventKind.MemberJoined))
+                await db.SaveChangesSetWiseAsync(ct);
             var added = 0;
             foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
             {
                 using var acting = db.Current.ActAsSystemWhile(group.Key);
-                var batch = new EnforcementBatch(this, db, group.Key, effects, await ruleSets.GetAsync(db, group.Key, ct), await engines.ForWorkspaceAsync(db, ct));
+                var batch = new EnforcementBatch(this, db, group.Key, checkpoint, effects, await ruleSets.GetAsync(db, group.Key, ct), await engines.ForWorkspaceAsync(db, ct));
                 added += await batch.RunAsync([.. group], ct);
-                // Saved while acting as the workspace, so that the next workspace's rows are written under their own.
-                await db.SaveChangesSetWiseAsync(ct);
             }
+            KeepNamed(events[^1].Seq);
+            // The cases, blacklist entries and actions (each with its workspace set) are written by the processor's save,
+            // with everything else the batch did: one pass over the tracked entities instead of one more per workspace.
             return added;
         }
         catch
         {
             // The transaction will not commit: what this batch added to the windows is observed again when it is read again.
             windows.Rewind(checkpoint);
+            _named.Clear();
             throw;
         }
         finally
         {
             Interlocked.Add(ref _elapsedTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
             _gate.Release();
+        }
+    }
+
+    /// <summary>The batch through <paramref name="through"/> is done: the lists of names stand as of there (those of announcements long sent are dropped).</summary>
+    private void KeepNamed(long through)
+    {
+        var sent = Now.UtcDateTime - options.Value.AnnouncementDelay - TimeSpan.FromMinutes(5);
+        foreach (var (id, (_, created, removed)) in _named.ToList())
+        {
+            if (created < sent)
+                _named.Remove(id);
+            else
+                _named[id] = (through, created, removed);
         }
     }
 
@@ -137,7 +166,7 @@ public sealed partial class Enforcer(
     internal static string SenderKey(ChatPlatform platform, string userId) => $"{(int)platform}:{userId}";
 
     /// <summary>One workspace's part of a batch.</summary>
-    private sealed class EnforcementBatch(Enforcer owner, AppDbContext db, Guid ws, EventEffects effects, WorkspaceRuleSets sets, ModerationEngine engine)
+    private sealed class EnforcementBatch(Enforcer owner, AppDbContext db, Guid ws, long checkpoint, EventEffects effects, WorkspaceRuleSets sets, ModerationEngine engine)
     {
         private readonly IReadOnlyDictionary<long, Community?> communities = effects.CommunityOf;
 
@@ -150,8 +179,8 @@ public sealed partial class Enforcer(
         private readonly HashSet<(ChatPlatform, string)> _blacklisted = [];
         private readonly HashSet<Guid> _kocs = [];
         private readonly Dictionary<Guid, OutboundAction> _announcements = [];
-        private readonly Dictionary<Guid, List<(string Name, string Rule)>> _announced = [];
-        private readonly List<ModerationCase> _cases = [];
+        private Dictionary<Guid, OutboundAction>? _waiting;
+        private readonly Dictionary<Guid, List<Removal>> _named = [];
         private int _added;
 
         public async Task<int> RunAsync(List<CommunityEvent> events, CancellationToken ct)
@@ -355,7 +384,6 @@ public sealed partial class Enforcer(
         private void Add(ModerationCase c)
         {
             db.Set<ModerationCase>().Add(c);
-            _cases.Add(c);
         }
 
         private void Enqueue(CommunityEvent e, Community community, ReactionAction wanted, ref int n)
@@ -390,32 +418,14 @@ public sealed partial class Enforcer(
         /// </summary>
         private async Task AnnounceAsync(Community community, RuleSetSpec spec, ModerationCase removal, CancellationToken ct)
         {
+            if (_waiting is null)
+                await LoadWaitingAnnouncementsAsync(ct);
             if (!_announcements.TryGetValue(community.Id, out var pending))
-            {
-                var recent = _now.UtcDateTime - _options.AnnouncementDelay - TimeSpan.FromMinutes(5);
-                pending = await db.Set<OutboundAction>().IgnoreQueryFilters()
-                    .Where(a => a.WorkspaceId == ws && a.CommunityId == community.Id && a.Status == ActionStatus.Queued
-                        && a.CreatedAt >= recent && a.IdempotencyKey.StartsWith(AnnouncementKeyPrefix))
-                    .OrderByDescending(a => a.CreatedAt).FirstOrDefaultAsync(ct);
-            }
-            var removed = new List<(string Name, string Rule)>();
-            if (pending?.CausedByEventSeq is { } since)
-            {
-                // Who the waiting announcement already names: read from the case log once a batch, then this batch's cases.
-                if (!_announced.TryGetValue(community.Id, out var logged))
-                {
-                    _announced[community.Id] = logged = (await db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
-                            .Where(c => c.CommunityId == community.Id && c.Decision == CaseDecision.Act && c.EventSeq >= since
-                                && (c.Action == LadderAction.Remove || c.Action == LadderAction.Blacklist))
-                            .OrderBy(c => c.EventSeq).Select(c => new { c.UserName, c.UserId, c.Rule }).ToListAsync(ct))
-                        .Select(c => (c.UserName ?? c.UserId ?? "", c.Rule)).ToList();
-                }
-                removed.AddRange(logged);
-                removed.AddRange(_cases.Where(c => c.CommunityId == community.Id && c.EventSeq >= since && c.Action is LadderAction.Remove or LadderAction.Blacklist)
-                    .Select(c => (c.UserName ?? c.UserId ?? "", c.Rule)));
-            }
-            removed.Add((removal.UserName ?? removal.UserId ?? "", removal.Rule));
-            var text = owner.Words.Announcement(spec, removed.Select(r => r.Name).Distinct(), removed.Select(r => r.Rule));
+                pending = _waiting!.GetValueOrDefault(community.Id);
+            // Who the waiting announcement already names (read once a batch), then this removal.
+            var named = pending is not null && _named.TryGetValue(community.Id, out var list) ? list : [];
+            named.Add(new Removal(removal.EventSeq, removal.UserName ?? removal.UserId ?? "", removal.Rule));
+            var text = owner.Words.Announcement(spec, named.Select(r => r.Name), named.Select(r => r.Rule));
             if (pending is null)
             {
                 pending = OutboundAction.Create(ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), $"{AnnouncementKeyPrefix}{community.Id:N}:{removal.EventSeq}");
@@ -431,6 +441,42 @@ public sealed partial class Enforcer(
                 pending.UpdatedAt = _now.UtcDateTime;
             }
             _announcements[community.Id] = pending;
+            _named[community.Id] = named;
+            owner._named[pending.Id] = (checkpoint, pending.CreatedAt, named);
+        }
+
+        /// <summary>
+        /// The workspace's announcements still waiting (one query a batch, for every group) and whom each names: kept from
+        /// the batch before on this node, else read from the case log (the removals since it was started).
+        /// </summary>
+        private async Task LoadWaitingAnnouncementsAsync(CancellationToken ct)
+        {
+            var recent = _now.UtcDateTime - _options.AnnouncementDelay - TimeSpan.FromMinutes(5);
+            var waiting = await db.Set<OutboundAction>().IgnoreQueryFilters()
+                .Where(a => a.WorkspaceId == ws && a.Status == ActionStatus.Queued && a.CreatedAt >= recent && a.IdempotencyKey.StartsWith(AnnouncementKeyPrefix))
+                .ToListAsync(ct);
+            _waiting = waiting.GroupBy(a => a.CommunityId).ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.CreatedAt).First());
+            var unknown = new List<OutboundAction>();
+            foreach (var (community, pending) in _waiting)
+            {
+                if (owner._named.TryGetValue(pending.Id, out var kept) && kept.Through == checkpoint)
+                    _named[community] = [.. kept.Removed];
+                else
+                    unknown.Add(pending);
+            }
+            if (unknown.Count == 0)
+                return;
+            var groups = unknown.Select(a => a.CommunityId).ToList();
+            var since = unknown.Min(a => a.CausedByEventSeq ?? long.MaxValue);
+            var rows = await db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
+                .Where(c => c.WorkspaceId == ws && groups.Contains(c.CommunityId) && c.Decision == CaseDecision.Act && c.EventSeq >= since
+                    && (c.Action == LadderAction.Remove || c.Action == LadderAction.Blacklist))
+                .OrderBy(c => c.EventSeq).Select(c => new { c.CommunityId, c.EventSeq, c.UserName, c.UserId, c.Rule }).ToListAsync(ct);
+            foreach (var pending in unknown)
+            {
+                _named[pending.CommunityId] = [.. rows.Where(r => r.CommunityId == pending.CommunityId && r.EventSeq >= (pending.CausedByEventSeq ?? long.MaxValue))
+                    .Select(r => new Removal(r.EventSeq, r.UserName ?? r.UserId ?? "", r.Rule))];
+            }
         }
 
         private async Task LoadSendersAsync(List<CommunityEvent> events, CancellationToken ct)

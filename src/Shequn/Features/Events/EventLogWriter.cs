@@ -1,6 +1,7 @@
 using System.Data;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Shequn.Data;
 using NpgsqlTypes;
 
 namespace Shequn.Features.Events;
@@ -43,12 +44,11 @@ public abstract class EventLogWriter : IAsyncDisposable
 public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchronous synchronous) : EventLogWriter
 {
     private const int CheckpointEveryRows = 20_000;
-    private const int SqliteDone = 101;
     private SqliteConnection? _connection;
     private SQLitePCL.sqlite3_stmt? _insert;
     private int _sinceCheckpoint;
     private Task _checkpoint = Task.CompletedTask;
-    private byte[] _text = new byte[4096];
+    private readonly SqliteBinder _binder = new();
 
     private async Task OpenAsync(CancellationToken ct)
     {
@@ -88,19 +88,10 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
         var statement = _insert!;
         for (var i = 0; i < rows.Count; i++)
         {
-            try
-            {
-                Bind(statement, rows[i]);
-                var before = SQLitePCL.raw.sqlite3_total_changes(db);
-                var rc = SQLitePCL.raw.sqlite3_step(statement);
-                if (rc != SqliteDone)
-                    SqliteException.ThrowExceptionForRC(rc, db);
-                inserted[i] = SQLitePCL.raw.sqlite3_total_changes(db) != before;
-            }
-            finally
-            {
-                SQLitePCL.raw.sqlite3_reset(statement);
-            }
+            Bind(statement, rows[i]);
+            var before = SQLitePCL.raw.sqlite3_total_changes(db);
+            SqliteBinder.Execute(db, statement);
+            inserted[i] = SQLitePCL.raw.sqlite3_total_changes(db) != before;
         }
     }
 
@@ -152,42 +143,9 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
         BindGuid(s, 24, e.ActionId);
     }
 
-    private static void BindGuid(SQLitePCL.sqlite3_stmt s, int index, Guid? value)
-    {
-        if (value is not { } guid)
-        {
-            SQLitePCL.raw.sqlite3_bind_null(s, index);
-            return;
-        }
-        Span<byte> utf8 = stackalloc byte[36];
-        guid.TryFormat(utf8, out _, "D");
-        for (var i = 0; i < utf8.Length; i++)
-        {
-            if (utf8[i] is >= (byte)'a' and <= (byte)'f')
-                utf8[i] -= 'a' - 'A';
-        }
-        SQLitePCL.raw.sqlite3_bind_text(s, index, utf8);
-    }
+    private static void BindGuid(SQLitePCL.sqlite3_stmt s, int index, Guid? value) => SqliteBinder.BindGuid(s, index, value);
 
-    private void BindText(SQLitePCL.sqlite3_stmt s, int index, string? value)
-    {
-        if (value is null)
-        {
-            SQLitePCL.raw.sqlite3_bind_null(s, index);
-            return;
-        }
-        if (value.Length == 0)
-        {
-            // An empty span has no address, which SQLite would bind as NULL.
-            SQLitePCL.raw.sqlite3_bind_text(s, index, string.Empty);
-            return;
-        }
-        var most = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
-        if (most > _text.Length)
-            _text = new byte[Math.Max(most, _text.Length * 2)];
-        var length = System.Text.Encoding.UTF8.GetBytes(value, _text);
-        SQLitePCL.raw.sqlite3_bind_text(s, index, _text.AsSpan(0, length));
-    }
+    private void BindText(SQLitePCL.sqlite3_stmt s, int index, string? value) => _binder.BindText(s, index, value);
 
     public override async ValueTask DisposeAsync()
     {

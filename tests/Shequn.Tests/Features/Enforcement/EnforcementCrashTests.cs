@@ -80,6 +80,53 @@ public abstract class EnforcementCrashTests(ShequnFactory factory)
             await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => a.WorkspaceId == ws).ToListAsync(Ct));
     }
 
+    /// <summary>A second node: its own processor and enforcer (windows, lists of names) on the same database.</summary>
+    private (EventProcessor Processor, ActivityWindows Windows) AnotherNode()
+    {
+        var s = factory.Services;
+        var windows = new ActivityWindows(s.GetRequiredService<IOptions<EnforcementOptions>>());
+        var enforcer = new Enforcer(new RuleSetDirectory(TimeProvider.System, NullLogger<RuleSetDirectory>.Instance), windows,
+            s.GetRequiredService<ModerationEngines>(), s.GetRequiredService<JsonStringLocalizerFactory>(), TimeProvider.System,
+            s.GetRequiredService<IOptions<EnforcementOptions>>(), NullLogger<Enforcer>.Instance);
+        return (new EventProcessor(s.GetRequiredService<IServiceScopeFactory>(), new EventLogSignal(), s.GetRequiredService<WorkspaceZones>(),
+            s.GetRequiredService<OutboxReactions>(), enforcer, s.GetServices<IBatchReaction>(), NullLogger<EventProcessor>.Instance), windows);
+    }
+
+    [Fact]
+    public async Task AWaitingAnnouncement_NamesEveryRemoval_AcrossBatchesAndNodes_TwentyByName()
+    {
+        var (ws, community) = await SetupAsync();
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Set<RuleSet>().Add(new RuleSet { WorkspaceId = ws, Name = "默认", IsDefault = true, Spec = new RuleSetSpec { Ladder = [new(LadderAction.Remove)] }.ToJson() });
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            factory.Services.GetRequiredService<RuleSetDirectory>().Invalidate(ws);
+        }
+        var node = factory.Services.GetRequiredService<EventProcessor>();
+        var (other, _) = AnotherNode();
+        async Task RemoveAsync(EventProcessor by, params int[] people)
+        {
+            await IngestAsync([.. people.Select(p => Post(ws, community, $"p{p:D2}", EnforcementRulesTests.Ad + p))]);
+            await DrainAsync(by);
+        }
+        // The announcement waits (a minute by default, and no dispatcher here) while removals come in: in one batch, in the
+        // next (this node remembers whom it names), on another node (which reads them from the case log), and back here
+        // (which must not trust what it remembered: the other node's batch came in between).
+        await RemoveAsync(node, 1, 2, 3);
+        await RemoveAsync(node, 4);
+        await RemoveAsync(other, 5);
+        await RemoveAsync(node, [.. Enumerable.Range(6, 20)]);
+
+        var (cases, actions) = await ReadAsync(ws);
+        Assert.Equal(25, cases.Count(c => c.Action == LadderAction.Remove));
+        var announcement = Assert.Single(actions, a => a.IdempotencyKey.StartsWith(Enforcer.AnnouncementKeyPrefix, StringComparison.Ordinal));
+        var text = ActionPayload.FromJson(announcement.Payload).Text!;
+        Assert.All(Enumerable.Range(1, EnforcementWords.NamedInAnnouncement), p => Assert.Contains($"p{p:D2}", text, StringComparison.Ordinal));
+        Assert.DoesNotContain("p21", text, StringComparison.Ordinal);
+        Assert.Contains("等 25 人", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OneBatch_WithTwoWorkspaces_IsAppliedWholeAndEachGetsItsCase()
     {
@@ -140,13 +187,7 @@ public abstract class EnforcementCrashTests(ShequnFactory factory)
         await DrainAsync(factory.Services.GetRequiredService<EventProcessor>());
 
         // A second node that saw none of those five: its windows come from the log.
-        var s = factory.Services;
-        var windows = new ActivityWindows(s.GetRequiredService<IOptions<EnforcementOptions>>());
-        var enforcer = new Enforcer(new RuleSetDirectory(TimeProvider.System, NullLogger<RuleSetDirectory>.Instance), windows,
-            s.GetRequiredService<ModerationEngines>(), s.GetRequiredService<JsonStringLocalizerFactory>(), TimeProvider.System,
-            s.GetRequiredService<IOptions<EnforcementOptions>>(), NullLogger<Enforcer>.Instance);
-        var other = new EventProcessor(s.GetRequiredService<IServiceScopeFactory>(), new EventLogSignal(), s.GetRequiredService<WorkspaceZones>(),
-            s.GetRequiredService<OutboxReactions>(), enforcer, s.GetServices<IBatchReaction>(), NullLogger<EventProcessor>.Instance);
+        var (other, windows) = AnotherNode();
         await IngestAsync(Post(ws, community, "sbx-flood", "第5条"), Post(ws, community, "sbx-flood", "第6条"));
         Assert.Equal(2, await DrainAsync(other));
 
