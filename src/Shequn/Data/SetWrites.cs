@@ -1,7 +1,10 @@
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using SQLitePCL;
 
 namespace Shequn.Data;
 
@@ -12,7 +15,8 @@ namespace Shequn.Data;
 /// times are stored exactly as EF stores them.
 /// On PostgreSQL the rows go as multi-row <c>VALUES</c> (one round trip per few thousand values). On SQLite, which
 /// runs in-process and binds parameters by a linear search of their names (a statement with thousands of parameters
-/// costs quadratic time), one prepared statement is run once a row.
+/// costs quadratic time), one prepared statement is run once a row, bound by position where every column's type is one
+/// <see cref="SqliteBinder"/> knows.
 /// </summary>
 public static class SetWrites
 {
@@ -49,12 +53,14 @@ public static class SetWrites
             // One parameter a column, made with the first row's type mapping; later rows only change the values.
             var columns = rows[0].Select((value, i) =>
             {
-                var mapping = mappings.GetMappingForValue(value) ?? throw new NotSupportedException($"No database type for {value.GetType().Name}.");
+                var mapping = (RelationalTypeMapping?)mappings.GetMappingForValue(value) ?? throw new NotSupportedException($"No database type for {value.GetType().Name}.");
                 var parameter = mapping.CreateParameter(command, "@v" + i, value);
                 command.Parameters.Add(parameter);
-                return (Parameter: parameter, mapping.Converter);
+                return (Parameter: parameter, mapping.Converter, Kind: SqliteBinder.KindOf(mapping.Converter?.ProviderClrType ?? mapping.ClrType, mapping.StoreType));
             }).ToArray();
             command.CommandText = $"{head} VALUES ({string.Join(", ", columns.Select(c => c.Parameter.ParameterName))}) {tail}";
+            if (columns.All(c => c.Kind is not null) && command.Connection is SqliteConnection { Handle: { } handle })
+                return ExecuteBoundByPosition(handle, command.CommandText, rows, [.. columns.Select(c => (c.Converter, c.Kind!.Value))]);
             var changed = 0;
             foreach (var row in rows)
             {
@@ -67,6 +73,26 @@ public static class SetWrites
         finally
         {
             await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>The same statement prepared once and bound by position (<see cref="SqliteBinder"/>), in the connection's transaction.</summary>
+    private static int ExecuteBoundByPosition(sqlite3 handle, string sql, IReadOnlyList<object[]> rows, (ValueConverter? Converter, SqliteBinder.Kind Kind)[] columns)
+    {
+        var rc = raw.sqlite3_prepare_v2(handle, sql, out var statement);
+        SqliteException.ThrowExceptionForRC(rc, handle);
+        using (statement)
+        {
+            var binder = new SqliteBinder();
+            var changed = 0;
+            foreach (var row in rows)
+            {
+                for (var c = 0; c < columns.Length; c++)
+                    binder.Bind(statement, c + 1, columns[c].Kind, columns[c].Converter is { } converter ? converter.ConvertToProvider(row[c]) : row[c]);
+                SqliteBinder.Execute(handle, statement);
+                changed += raw.sqlite3_changes(handle);
+            }
+            return changed;
         }
     }
 

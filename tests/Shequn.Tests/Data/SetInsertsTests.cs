@@ -143,6 +143,36 @@ public abstract class SetInsertsTests(ShequnFactory factory)
         Assert.Empty(differences);
     }
 
+    /// <summary>The processor's counters (<see cref="SetWrites"/>, bound by position on SQLite) are stored as EF stores the same row.</summary>
+    [Fact]
+    public async Task CounterRowsWrittenSetWise_AreStoredAsEfStoresThem()
+    {
+        await factory.NewWorkspaceAsync();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await using var tx = await db.Database.BeginTransactionAsync(Ct);
+        await db.Database.ExecuteSqlRawAsync(db.Database.IsNpgsql() ? "SET LOCAL session_replication_role = replica" : "PRAGMA defer_foreign_keys = ON", Ct);
+        var row = new MemberActivity
+        {
+            WorkspaceId = Guid.NewGuid(), CommunityId = Guid.NewGuid(), MemberId = Guid.NewGuid(), Messages = 3,
+            FirstSpokeAt = new DateTime(2026, 12, 3, 1, 2, 3, DateTimeKind.Utc).AddTicks(1_234_567), LastSpokeAt = new DateTime(2026, 12, 3, 23, 0, 0, DateTimeKind.Utc),
+        };
+        await DeleteAllAsync(db, "MemberActivities");
+        db.Add(row);
+        await db.SaveChangesWithoutAuditAsync(Ct);
+        var byEf = await StoredAsync(db, "MemberActivities", row.MemberId);
+        await DeleteAllAsync(db, "MemberActivities");
+        db.ChangeTracker.Clear();
+
+        Assert.Equal(1, await SetWrites.ExecuteAsync(db,
+            """INSERT INTO "MemberActivities" ("CommunityId", "MemberId", "WorkspaceId", "Messages", "FirstSpokeAt", "LastSpokeAt")""",
+            [[row.CommunityId, row.MemberId, row.WorkspaceId, row.Messages, row.FirstSpokeAt, row.LastSpokeAt]], "", Ct));
+        Assert.Equal(byEf, await StoredAsync(db, "MemberActivities", row.MemberId));
+        // And EF finds it by its keys, as the counters' readers do.
+        Assert.Equal(3, (await db.Set<MemberActivity>().IgnoreQueryFilters().AsNoTracking().SingleAsync(a => a.CommunityId == row.CommunityId && a.MemberId == row.MemberId, Ct)).Messages);
+        await tx.RollbackAsync(Ct);
+    }
+
     private static void Fill(AppDbContext db, Microsoft.EntityFrameworkCore.Metadata.IEntityType type, Dictionary<string, object?> values)
     {
         var entity = Activator.CreateInstance(type.ClrType, nonPublic: true)!;

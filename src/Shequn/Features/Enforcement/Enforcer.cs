@@ -39,11 +39,16 @@ public sealed partial class Enforcer(
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>
-    /// Who each waiting announcement names, as of the checkpoint <c>Through</c>: a batch that starts there takes the list
-    /// from here instead of reading the case log again (another node's batches, or a rolled-back one, leave a different
-    /// checkpoint, and the log is read). Only touched under the gate.
+    /// The announcements this node started or added to, and whom each names, as of the checkpoint <see cref="_namedThrough"/>:
+    /// a batch that starts there knows every waiting announcement (only this node's batches came in between), checks
+    /// which are still waiting by their ids and reads nothing else. Another node's batch, a rolled-back one or a restart
+    /// leaves another checkpoint, and the outbox and the case log are read. Only touched under the gate.
     /// </summary>
-    private readonly Dictionary<Guid, (long Through, DateTime CreatedAt, List<Removal> Removed)> _named = [];
+    private readonly Dictionary<Guid, (Guid Workspace, Guid Community, DateTime CreatedAt, List<Removal> Removed)> _named = [];
+    private long _namedThrough = -1;
+
+    /// <summary>The workspaces whose waiting announcements are all in <see cref="_named"/> (read once since it was valid).</summary>
+    private readonly HashSet<Guid> _namedWorkspaces = [];
 
     private readonly record struct Removal(long Seq, string Name, string Rule);
     private long _elapsedTicks;
@@ -74,6 +79,11 @@ public sealed partial class Enforcer(
         try
         {
             await PrimeAsync(db, checkpoint, events, ct);
+            if (_namedThrough != checkpoint)
+            {
+                _named.Clear();
+                _namedWorkspaces.Clear();
+            }
             foreach (var e in events)
             {
                 if (PostOf(e, communities.GetValueOrDefault(e.Seq)) is { } post)
@@ -96,7 +106,7 @@ public sealed partial class Enforcer(
             foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
             {
                 using var acting = db.Current.ActAsSystemWhile(group.Key);
-                var batch = new EnforcementBatch(this, db, group.Key, checkpoint, effects, await ruleSets.GetAsync(db, group.Key, ct), await engines.ForWorkspaceAsync(db, ct));
+                var batch = new EnforcementBatch(this, db, group.Key, effects, await ruleSets.GetAsync(db, group.Key, ct), await engines.ForWorkspaceAsync(db, ct));
                 added += await batch.RunAsync([.. group], ct);
             }
             KeepNamed(events[^1].Seq);
@@ -108,7 +118,7 @@ public sealed partial class Enforcer(
         {
             // The transaction will not commit: what this batch added to the windows is observed again when it is read again.
             windows.Rewind(checkpoint);
-            _named.Clear();
+            _namedThrough = -1;
             throw;
         }
         finally
@@ -122,13 +132,12 @@ public sealed partial class Enforcer(
     private void KeepNamed(long through)
     {
         var sent = Now.UtcDateTime - options.Value.AnnouncementDelay - TimeSpan.FromMinutes(5);
-        foreach (var (id, (_, created, removed)) in _named.ToList())
+        foreach (var (id, named) in _named.ToList())
         {
-            if (created < sent)
+            if (named.CreatedAt < sent)
                 _named.Remove(id);
-            else
-                _named[id] = (through, created, removed);
         }
+        _namedThrough = through;
     }
 
     /// <summary>Brings the windows to the checkpoint: back (a batch rolled back) or forward from the log (a restart, another node).</summary>
@@ -166,7 +175,7 @@ public sealed partial class Enforcer(
     internal static string SenderKey(ChatPlatform platform, string userId) => $"{(int)platform}:{userId}";
 
     /// <summary>One workspace's part of a batch.</summary>
-    private sealed class EnforcementBatch(Enforcer owner, AppDbContext db, Guid ws, long checkpoint, EventEffects effects, WorkspaceRuleSets sets, ModerationEngine engine)
+    private sealed class EnforcementBatch(Enforcer owner, AppDbContext db, Guid ws, EventEffects effects, WorkspaceRuleSets sets, ModerationEngine engine)
     {
         private readonly IReadOnlyDictionary<long, Community?> communities = effects.CommunityOf;
 
@@ -255,13 +264,14 @@ public sealed partial class Enforcer(
         {
             var acting = _findings.Where(f => f.Finding.Decision == CaseDecision.Act).ToList();
             var earlier = new List<(ChatPlatform Platform, string UserId, DateTime At, long Seq)>();
-            if (acting.Count > 0)
+            // Per platform, so that the query walks the index on (workspace, platform, user, time) for just these senders.
+            foreach (var platform in acting.GroupBy(f => f.Event.Platform))
             {
-                var users = acting.Select(f => f.Event.UserId!).Distinct().ToList();
-                var since = acting.Min(f => f.Event.OccurredAt) - TimeSpan.FromMinutes(acting.Max(f => f.Spec.EscalationMinutes));
+                var users = platform.Select(f => f.Event.UserId!).Distinct().ToList();
+                var since = platform.Min(f => f.Event.OccurredAt) - TimeSpan.FromMinutes(platform.Max(f => f.Spec.EscalationMinutes));
                 var rows = await db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
-                    .Where(c => c.WorkspaceId == ws && c.Decision == CaseDecision.Act && c.UndoneAt == null && c.UserId != null
-                        && users.Contains(c.UserId) && c.OccurredAt >= since
+                    .Where(c => c.WorkspaceId == ws && c.Platform == platform.Key && users.Contains(c.UserId!) && c.OccurredAt >= since
+                        && c.Decision == CaseDecision.Act && c.UndoneAt == null
                         && c.Rule != Rules.Blacklist && c.Rule != Rules.Nickname && c.Rule != Rules.MembershipLimit)
                     .Select(c => new { c.Platform, c.UserId, c.OccurredAt, c.EventSeq })
                     .ToListAsync(ct);
@@ -442,40 +452,44 @@ public sealed partial class Enforcer(
             }
             _announcements[community.Id] = pending;
             _named[community.Id] = named;
-            owner._named[pending.Id] = (checkpoint, pending.CreatedAt, named);
+            owner._named[pending.Id] = (ws, community.Id, pending.CreatedAt, named);
         }
 
         /// <summary>
-        /// The workspace's announcements still waiting (one query a batch, for every group) and whom each names: kept from
-        /// the batch before on this node, else read from the case log (the removals since it was started).
+        /// The workspace's announcements still waiting and whom each names: when this node knows them all (see
+        /// <see cref="Enforcer._named"/>), checked by id; else every waiting one read from the outbox and its names from the
+        /// case log (the removals since it was started).
         /// </summary>
         private async Task LoadWaitingAnnouncementsAsync(CancellationToken ct)
         {
             var recent = _now.UtcDateTime - _options.AnnouncementDelay - TimeSpan.FromMinutes(5);
-            var waiting = await db.Set<OutboundAction>().IgnoreQueryFilters()
-                .Where(a => a.WorkspaceId == ws && a.Status == ActionStatus.Queued && a.CreatedAt >= recent && a.IdempotencyKey.StartsWith(AnnouncementKeyPrefix))
-                .ToListAsync(ct);
-            _waiting = waiting.GroupBy(a => a.CommunityId).ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.CreatedAt).First());
-            var unknown = new List<OutboundAction>();
-            foreach (var (community, pending) in _waiting)
+            var waiting = db.Set<OutboundAction>().IgnoreQueryFilters()
+                .Where(a => a.WorkspaceId == ws && a.Status == ActionStatus.Queued && a.CreatedAt >= recent);
+            if (owner._namedWorkspaces.Contains(ws))
             {
-                if (owner._named.TryGetValue(pending.Id, out var kept) && kept.Through == checkpoint)
-                    _named[community] = [.. kept.Removed];
-                else
-                    unknown.Add(pending);
-            }
-            if (unknown.Count == 0)
+                var known = owner._named.Where(n => n.Value.Workspace == ws).Select(n => n.Key).ToList();
+                var still = known.Count == 0 ? [] : await waiting.Where(a => known.Contains(a.Id)).ToListAsync(ct);
+                _waiting = still.GroupBy(a => a.CommunityId).ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.CreatedAt).First());
+                foreach (var (community, pending) in _waiting)
+                    _named[community] = [.. owner._named[pending.Id].Removed];
                 return;
-            var groups = unknown.Select(a => a.CommunityId).ToList();
-            var since = unknown.Min(a => a.CausedByEventSeq ?? long.MaxValue);
+            }
+            var all = await waiting.Where(a => a.IdempotencyKey.StartsWith(AnnouncementKeyPrefix)).ToListAsync(ct);
+            _waiting = all.GroupBy(a => a.CommunityId).ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.CreatedAt).First());
+            owner._namedWorkspaces.Add(ws);
+            if (_waiting.Count == 0)
+                return;
+            var groups = _waiting.Keys.ToList();
+            var since = _waiting.Values.Min(a => a.CausedByEventSeq ?? long.MaxValue);
             var rows = await db.Set<ModerationCase>().IgnoreQueryFilters().AsNoTracking()
                 .Where(c => c.WorkspaceId == ws && groups.Contains(c.CommunityId) && c.Decision == CaseDecision.Act && c.EventSeq >= since
                     && (c.Action == LadderAction.Remove || c.Action == LadderAction.Blacklist))
                 .OrderBy(c => c.EventSeq).Select(c => new { c.CommunityId, c.EventSeq, c.UserName, c.UserId, c.Rule }).ToListAsync(ct);
-            foreach (var pending in unknown)
+            foreach (var pending in _waiting.Values)
             {
                 _named[pending.CommunityId] = [.. rows.Where(r => r.CommunityId == pending.CommunityId && r.EventSeq >= (pending.CausedByEventSeq ?? long.MaxValue))
                     .Select(r => new Removal(r.EventSeq, r.UserName ?? r.UserId ?? "", r.Rule))];
+                owner._named[pending.Id] = (ws, pending.CommunityId, pending.CreatedAt, [.. _named[pending.CommunityId]]);
             }
         }
 
