@@ -132,6 +132,7 @@ static async Task<(double P50, double P99, int Ads, int Missing)> LatencyAsync(O
     await ingestor.IngestAsync(generator.Batch(0, 1000, DateTime.UtcNow, adEvery: 0));
     await host.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(CancellationToken.None);
 
+    using var phases = new ProcessorPhases();
     var stored = new ConcurrentDictionary<string, double>();
     var seen = new ConcurrentDictionary<long, double>();
     var clock = Stopwatch.StartNew();
@@ -175,6 +176,8 @@ static async Task<(double P50, double P99, int Ads, int Missing)> LatencyAsync(O
     await Task.Delay(200);
     await stop.CancelAsync();
     await poller;
+    phases.Dispose();
+    Console.Error.WriteLine($"    longest batch phases: {phases.Longest()}");
 
     Dictionary<long, string> ids;
     await using (var scope = scopes.CreateAsyncScope())

@@ -68,7 +68,7 @@ public static class DatabaseSetup
                 Directory.CreateDirectory(dataDir);
                 cs = $"Data Source={Path.Combine(dataDir, "shequn.db")}";
             }
-            builder.UseSqlite(cs, o => o.MigrationsHistoryTable("__ef_migrations"));
+            builder.UseSqlite(cs, o => o.MigrationsHistoryTable("__ef_migrations")).AddInterceptors(new SqliteBusyTimeout());
         }
     }
 

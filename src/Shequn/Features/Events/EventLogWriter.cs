@@ -56,7 +56,7 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
         await _connection.OpenAsync(ct);
         await using (var pragma = _connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")}; PRAGMA wal_autocheckpoint=0;";
+            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")}; PRAGMA wal_autocheckpoint=0; {SqliteBusyTimeout.Pragma}";
             await pragma.ExecuteNonQueryAsync(ct);
         }
         var sql = $"INSERT INTO \"CommunityEvents\" ({Columns}) VALUES ({string.Join(", ", Enumerable.Repeat("?", 24))}) ON CONFLICT DO NOTHING";
