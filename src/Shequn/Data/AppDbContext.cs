@@ -107,6 +107,21 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Points.PointRule>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Points.PointLevel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Points.MemberPointsEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Chats and identities, questions, VIP rules and invitations, auto-tag rules, the profile template, values and
+        // links, scripts and auto-replies: their reads had only their own workspace conditions (a page or a look-up that
+        // forgot one saw every workspace's rows). Code with no acting workspace (the processor's reactions, jobs, the public
+        // form's token look-up) reads them with IgnoreQueryFilters and an explicit WorkspaceId, or acts as the workspace.
+        builder.Entity<Shequn.Features.Events.PlatformChat>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Events.MemberIdentity>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Responses.MemberQuestion>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Vip.VipRules>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Vip.VipInvitation>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<TagRule>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Profiles.ProfileField>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Profiles.MemberFieldValue>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Profiles.ProfileLink>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Scripts.Script>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Scripts.AutoReplyRule>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

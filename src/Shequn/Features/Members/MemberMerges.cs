@@ -266,17 +266,17 @@ public sealed class MemberMerges(AppDbContext db)
                 keptInvitation = JsonSerializer.Serialize(invitation);
             else
             {
-                await db.Set<Vip.VipInvitation>().IgnoreQueryFilters().Where(x => x.Id == invitation.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct);
+                await db.Set<Vip.VipInvitation>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.Id == invitation.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct);
                 vip.Add(invitation.Id);
             }
         }
 
         // Profile answers are one per field: B's move to A for the fields A has not answered; the others are kept whole.
-        var aKeys = await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => x.MemberId == ai).Select(x => x.Key).ToListAsync(ct);
+        var aKeys = await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai).Select(x => x.Key).ToListAsync(ct);
         var bValues = await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().AsNoTracking().Where(x => x.WorkspaceId == ws && x.MemberId == bi).ToListAsync(ct);
         var fieldValues = bValues.Where(x => !aKeys.Contains(x.Key)).Select(x => x.Id).ToList();
         var fieldValueRows = bValues.Where(x => aKeys.Contains(x.Key)).Select(x => JsonSerializer.Serialize(x)).ToList();
-        await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => fieldValues.Contains(x.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct);
+        await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && fieldValues.Contains(x.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct);
         var links = await MoveAsync(db.Set<Profiles.ProfileLink>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
             q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
         var reveals = await MoveAsync(db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
@@ -404,7 +404,7 @@ public sealed class MemberMerges(AppDbContext db)
         await db.Set<MemberMerge>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.IntoMemberId == ai && moves.Merges.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.IntoMemberId, bi), ct);
         var values = moves.FieldValues ?? [];
-        await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => x.MemberId == ai && values.Contains(x.Id))
+        await db.Set<Profiles.MemberFieldValue>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && values.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
         foreach (var value in (moves.FieldValueRows ?? []).Select(r => JsonSerializer.Deserialize<Profiles.MemberFieldValue>(r)!))
         {
@@ -412,7 +412,7 @@ public sealed class MemberMerges(AppDbContext db)
             db.Set<Profiles.MemberFieldValue>().Add(value);
         }
         var links = moves.ProfileLinks ?? [];
-        await db.Set<Profiles.ProfileLink>().IgnoreQueryFilters().Where(x => x.MemberId == ai && links.Contains(x.Id))
+        await db.Set<Profiles.ProfileLink>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && links.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
         var reveals = moves.Reveals ?? [];
         await db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.MemberId == ai && reveals.Contains(x.Id))

@@ -264,6 +264,6 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
     }
 
     private async Task<List<(ChatPlatform Platform, string UserId)>> IdentitiesAsync(Guid id, CancellationToken ct) =>
-        [.. (await db.Set<MemberIdentity>().IgnoreQueryFilters().Where(i => i.MemberId == id).Select(i => new { i.Platform, i.UserId }).ToListAsync(ct))
+        [.. (await db.Set<MemberIdentity>().IgnoreQueryFilters().Where(i => i.WorkspaceId == db.CurrentWorkspaceId && i.MemberId == id).Select(i => new { i.Platform, i.UserId }).ToListAsync(ct))
             .Select(i => (i.Platform, i.UserId))];
 }

@@ -85,7 +85,8 @@ public sealed class ProfileLinks(IOptions<ProfilesOptions> options, TimeProvider
         if (string.IsNullOrEmpty(token) || token.Length > 100)
             return (LinkState.Unknown, null);
         var hash = Hash(token);
-        var link = await db.Set<ProfileLink>().AsNoTracking().SingleOrDefaultAsync(l => l.TokenHash == hash, ct);
+        // No workspace acts yet (the token says which one): the hash is unique across workspaces.
+        var link = await db.Set<ProfileLink>().IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(l => l.TokenHash == hash, ct);
         if (link is null)
             return (LinkState.Unknown, null);
         if (link.UsedAt is not null)
@@ -129,7 +130,7 @@ public sealed class ProfileLinks(IOptions<ProfilesOptions> options, TimeProvider
 
         var now = time.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var claimed = await db.Set<ProfileLink>().Where(l => l.Id == link.Id && l.UsedAt == null && l.ExpiresAt > now)
+        var claimed = await db.Set<ProfileLink>().Where(l => l.Id == link.Id && l.WorkspaceId == link.WorkspaceId && l.UsedAt == null && l.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.UsedAt, now).SetProperty(l => l.ConsentAt, now), ct);
         if (claimed == 0)
             return (LinkState.Used, validation);

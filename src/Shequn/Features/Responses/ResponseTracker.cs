@@ -91,7 +91,8 @@ public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) :
             var communities = answers.Select(a => a.Community).Distinct().ToList();
             var since = answers.Min(a => a.E.OccurredAt) - settings.Window;
             var replyTo = answers.Where(a => a.E.ReplyToMessageId is not null).Select(a => a.E.ReplyToMessageId!).Distinct().ToList();
-            var loaded = await db.Set<MemberQuestion>()
+            // The processor acts as no workspace: the filter is off, the workspace condition is the query's own.
+            var loaded = await db.Set<MemberQuestion>().IgnoreQueryFilters()
                 .Where(q => q.WorkspaceId == ws && communities.Contains(q.CommunityId) && q.AnsweredAt == null && q.DismissedAt == null
                     && (q.AskedAt >= since || (q.MessageId != null && replyTo.Contains(q.MessageId))))
                 .ToListAsync(ct);

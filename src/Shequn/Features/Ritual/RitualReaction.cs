@@ -152,7 +152,7 @@ public sealed class RitualReaction(
                 if (s.IntroduceTaskEnabled)
                     await IntroduceAsync(community, s, greet, burst, ct);
             }
-            await ScriptLibrary.CountUsesAsync(db, _uses, ct);
+            await ScriptLibrary.CountUsesAsync(db, ws, _uses, ct);
             return _added;
         }
 

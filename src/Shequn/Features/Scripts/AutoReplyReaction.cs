@@ -65,7 +65,7 @@ public sealed class AutoReplyReaction(
         foreach (var group in candidates.GroupBy(e => e.WorkspaceId))
         {
             var ws = group.Key;
-            var rules = await db.Set<AutoReplyRule>().AsNoTracking().Where(r => r.WorkspaceId == ws && r.Enabled)
+            var rules = await db.Set<AutoReplyRule>().IgnoreQueryFilters().AsNoTracking().Where(r => r.WorkspaceId == ws && r.Enabled)
                 .OrderBy(r => r.Priority).ThenBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(ct);
             if (rules.Count == 0)
                 continue;
@@ -87,7 +87,7 @@ public sealed class AutoReplyReaction(
                 if (await AnswerAsync(db, e, community, rule, now, uses, handoffs, tasks, ct))
                     added++;
             }
-            await ScriptLibrary.CountUsesAsync(db, uses, ct);
+            await ScriptLibrary.CountUsesAsync(db, ws, uses, ct);
         }
         return added;
     }

@@ -269,7 +269,7 @@ public sealed class ScriptLibrary(AppDbContext db)
     public static async Task<ScriptChoice?> TextForAsync(AppDbContext db, Guid workspaceId, Guid? communityId, ScriptCategory category, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var script = await db.Set<Script>().AsNoTracking().Where(s => s.WorkspaceId == workspaceId && s.Category == category)
+        var script = await db.Set<Script>().IgnoreQueryFilters().AsNoTracking().Where(s => s.WorkspaceId == workspaceId && s.Category == category)
             .OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).Select(s => new { s.Id, s.Text }).FirstOrDefaultAsync(ct);
         if (script is null)
             return ScriptTemplates.Fallback(category) is { } fallback ? new ScriptChoice(null, fallback, false) : null;
@@ -280,7 +280,7 @@ public sealed class ScriptLibrary(AppDbContext db)
     public static async Task<ScriptChoice?> TextOfScriptAsync(AppDbContext db, Guid workspaceId, Guid scriptId, Guid? communityId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var script = await db.Set<Script>().AsNoTracking().Where(s => s.WorkspaceId == workspaceId && s.Id == scriptId)
+        var script = await db.Set<Script>().IgnoreQueryFilters().AsNoTracking().Where(s => s.WorkspaceId == workspaceId && s.Id == scriptId)
             .Select(s => new { s.Id, s.Text }).FirstOrDefaultAsync(ct);
         return script is null ? null : await TextOfAsync(db, script.Id, script.Text, communityId, ct);
     }
@@ -298,15 +298,19 @@ public sealed class ScriptLibrary(AppDbContext db)
     }
 
     /// <summary>
-    /// Counts sends of scripts: one UPDATE per script, in the caller's transaction (the processor's, so a rolled-back
-    /// batch counts nothing). Not audited: nobody changed the script.
+    /// Counts sends of <paramref name="workspaceId"/>'s scripts: one UPDATE per script, in the caller's transaction (the
+    /// processor's, so a rolled-back batch counts nothing). Not audited: nobody changed the script. Works outside a staff
+    /// request (the workspace is given).
     /// </summary>
-    public static async Task CountUsesAsync(AppDbContext db, IReadOnlyDictionary<Guid, int> uses, CancellationToken ct = default)
+    public static async Task CountUsesAsync(AppDbContext db, Guid workspaceId, IReadOnlyDictionary<Guid, int> uses, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(uses);
         foreach (var (id, n) in uses)
-            await db.Set<Script>().Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.UsageCount, s => s.UsageCount + n), ct);
+        {
+            await db.Set<Script>().IgnoreQueryFilters().Where(s => s.WorkspaceId == workspaceId && s.Id == id)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.UsageCount, s => s.UsageCount + n), ct);
+        }
     }
 
     /// <summary>

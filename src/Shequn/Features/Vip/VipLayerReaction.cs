@@ -20,12 +20,14 @@ public sealed class VipLayerReaction : IBatchReaction
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(effects);
         var joins = new Dictionary<(Guid Community, Guid Member), DateTime>();
+        var workspaces = new HashSet<Guid>();
         foreach (var e in events)
         {
             if (e.Kind != EventKind.MemberJoined || e.UserId is null || effects.CommunityOf.GetValueOrDefault(e.Seq) is not { } community
                 || !Community.IsVip(community.Tier) || !effects.MemberOf.TryGetValue((e.WorkspaceId, e.Platform, e.UserId), out var member))
                 continue;
             joins.TryAdd((community.Id, member), e.OccurredAt);
+            workspaces.Add(e.WorkspaceId);
         }
         if (joins.Count == 0)
             return 0;
@@ -42,7 +44,7 @@ public sealed class VipLayerReaction : IBatchReaction
             m.Layer = MemberLayer.Vip;
         var communities = joins.Keys.Select(k => k.Community).Distinct().ToList();
         var invitations = await db.Set<VipInvitation>().IgnoreQueryFilters()
-            .Where(i => ids.Contains(i.MemberId) && communities.Contains(i.CommunityId) && i.JoinedAt == null).ToListAsync(ct);
+            .Where(i => workspaces.Contains(i.WorkspaceId) && ids.Contains(i.MemberId) && communities.Contains(i.CommunityId) && i.JoinedAt == null).ToListAsync(ct);
         foreach (var i in invitations)
         {
             if (joins.TryGetValue((i.CommunityId, i.MemberId), out var at))
