@@ -190,8 +190,20 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
         return events.Count;
     }
 
-    private static Task<List<CommunityEvent>> ReadAsync(AppDbContext db, long after, int max, CancellationToken ct) =>
-        db.Set<CommunityEvent>().AsNoTracking().Where(e => e.Seq > after).OrderBy(e => e.Seq).Take(max).ToListAsync(ct);
+    private static async Task<List<CommunityEvent>> ReadAsync(AppDbContext db, long after, int max, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+            return await db.Set<CommunityEvent>().AsNoTracking().Where(e => e.Seq > after).OrderBy(e => e.Seq).Take(max).ToListAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            return SqliteEventLogReader.ReadAfter((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection(), after, max);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
     private static Task<int> MoveCheckpointAsync(AppDbContext db, long seq, CancellationToken ct) =>
         db.Set<EventCheckpoint>().Where(c => c.Name == CheckpointName)
