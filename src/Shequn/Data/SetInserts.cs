@@ -77,9 +77,7 @@ public static class SetInserts
                 continue;
             try
             {
-                written += db.Database.IsNpgsql()
-                    ? await InsertChunkedAsync(db, shape, ready, ct)
-                    : await InsertRowByRowAsync(db, shape, ready, ct);
+                written += await InsertAsync(db, shape, ready, (entry, c) => entry.CurrentValues[shape.Columns[c]], ct);
             }
             catch (DbException ex)
             {
@@ -93,6 +91,35 @@ public static class SetInserts
         }
         return written;
     }
+
+    /// <summary>
+    /// Inserts entities the context does not track, set-wise, in its current transaction: rows a reaction makes that
+    /// nothing in the batch reads back through the context (the group rules' cases and actions), so that they cost no
+    /// tracking and no change detection. Their principals must exist already.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The type's rows are not written set-wise (<see cref="IsSetWise"/>) or it has shadow properties.</exception>
+    public static async Task<int> InsertAsync<T>(AppDbContext db, IReadOnlyList<T> rows, CancellationToken ct)
+        where T : class
+    {
+        if (rows.Count == 0)
+            return 0;
+        var type = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not an entity type.");
+        var shape = ShapeOf(db, type);
+        if (shape is null || shape.Columns.Any(c => c.IsShadowProperty()))
+            throw new InvalidOperationException($"{typeof(T).Name} rows are not written set-wise.");
+        var getters = shape.Columns.Select(c => c.GetGetter()).ToArray();
+        try
+        {
+            return await InsertAsync(db, shape, rows, (row, c) => getters[c].GetClrValue(row), ct);
+        }
+        catch (DbException ex)
+        {
+            throw new DbUpdateException($"Inserting {typeof(T).Name} rows failed: {ex.Message}", ex);
+        }
+    }
+
+    private static Task<int> InsertAsync<TRow>(AppDbContext db, Shape shape, IReadOnlyList<TRow> rows, Func<TRow, int, object?> valueOf, CancellationToken ct) =>
+        db.Database.IsNpgsql() ? InsertChunkedAsync(db, shape, rows, valueOf, ct) : InsertRowByRowAsync(db, shape, rows, valueOf, ct);
 
     /// <summary>Whether an update may free a value a new row of the type takes: a changed key or uniquely indexed column.</summary>
     private static bool MayFreeUniqueValue(EntityEntry entry)
@@ -155,23 +182,22 @@ public static class SetInserts
         return new Shape(one, key, columns, mappings, head, foreignKeys, kinds.All(k => k is not null) ? [.. kinds.Select(k => k!.Value)] : null);
     });
 
-    private static async Task<int> InsertRowByRowAsync(AppDbContext db, Shape shape, List<EntityEntry> rows, CancellationToken ct)
+    private static async Task<int> InsertRowByRowAsync<TRow>(AppDbContext db, Shape shape, IReadOnlyList<TRow> rows, Func<TRow, int, object?> valueOf, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
         try
         {
             if (shape.Kinds is { } kinds && db.Database.GetDbConnection() is SqliteConnection { Handle: { } handle })
-                return InsertBoundByPosition(handle, shape, kinds, rows);
+                return InsertBoundByPosition(handle, shape, kinds, rows, valueOf);
             await using var command = Command(db, shape.Sql);
             var parameters = new DbParameter[shape.Columns.Length];
             for (var c = 0; c < parameters.Length; c++)
                 command.Parameters.Add(parameters[c] = shape.Mappings[c].CreateParameter(command, "@p" + c, null, shape.Columns[c].IsNullable));
             var written = 0;
-            foreach (var entry in rows)
+            foreach (var row in rows)
             {
-                var values = entry.CurrentValues;
                 for (var c = 0; c < parameters.Length; c++)
-                    parameters[c].Value = Provider(shape.Mappings[c], values[shape.Columns[c]]);
+                    parameters[c].Value = Provider(shape.Mappings[c], valueOf(row, c));
                 written += await command.ExecuteNonQueryAsync(ct);
             }
             return written;
@@ -186,25 +212,24 @@ public static class SetInserts
     /// One prepared statement bound by position (<see cref="SqliteBinder"/>): <see cref="SqliteCommand"/> would look each
     /// of a row's parameters up by name again on every row. Runs inside the connection's transaction, as EF's commands do.
     /// </summary>
-    private static int InsertBoundByPosition(sqlite3 handle, Shape shape, SqliteBinder.Kind[] kinds, List<EntityEntry> rows)
+    private static int InsertBoundByPosition<TRow>(sqlite3 handle, Shape shape, SqliteBinder.Kind[] kinds, IReadOnlyList<TRow> rows, Func<TRow, int, object?> valueOf)
     {
         var rc = raw.sqlite3_prepare_v2(handle, shape.Sql, out var statement);
         SqliteException.ThrowExceptionForRC(rc, handle);
         using (statement)
         {
             var binder = new SqliteBinder();
-            foreach (var entry in rows)
+            foreach (var row in rows)
             {
-                var values = entry.CurrentValues;
                 for (var c = 0; c < kinds.Length; c++)
-                    binder.Bind(statement, c + 1, kinds[c], Provider(shape.Mappings[c], values[shape.Columns[c]]));
+                    binder.Bind(statement, c + 1, kinds[c], Provider(shape.Mappings[c], valueOf(row, c)));
                 SqliteBinder.Execute(handle, statement);
             }
         }
         return rows.Count;
     }
 
-    private static async Task<int> InsertChunkedAsync(AppDbContext db, Shape shape, List<EntityEntry> rows, CancellationToken ct)
+    private static async Task<int> InsertChunkedAsync<TRow>(AppDbContext db, Shape shape, IReadOnlyList<TRow> rows, Func<TRow, int, object?> valueOf, CancellationToken ct)
     {
         var width = shape.Columns.Length;
         var perStatement = Math.Max(1, MaxParameters / width);
@@ -219,14 +244,14 @@ public static class SetInserts
                 await using var command = Command(db, "");
                 for (var r = 0; r < count; r++)
                 {
-                    var values = rows[start + r].CurrentValues;
+                    var row = rows[start + r];
                     sql.Append(r == 0 ? "(" : ", (");
                     for (var c = 0; c < width; c++)
                     {
                         var name = "@p" + (r * width + c);
                         sql.Append(c == 0 ? "" : ", ").Append(name);
                         var parameter = shape.Mappings[c].CreateParameter(command, name, null, shape.Columns[c].IsNullable);
-                        parameter.Value = Provider(shape.Mappings[c], values[shape.Columns[c]]);
+                        parameter.Value = Provider(shape.Mappings[c], valueOf(row, c));
                         command.Parameters.Add(parameter);
                     }
                     sql.Append(')');

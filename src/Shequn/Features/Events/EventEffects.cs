@@ -45,6 +45,12 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
     /// </summary>
     public IReadOnlyDictionary<(Guid Community, Guid Member), DateTime> InsideSince => _insideSince;
 
+    /// <summary>
+    /// Joins (by sequence number) that a reaction earlier in this batch turned away (removed on arrival, join declined):
+    /// later reactions do not greet them. The group rules write their actions without tracking them, so they say so here.
+    /// </summary>
+    public HashSet<long> TurnedAway { get; } = [];
+
     public async Task ApplyAsync(IReadOnlyList<CommunityEvent> events, CancellationToken ct)
     {
         foreach (var group in events.GroupBy(e => e.WorkspaceId))

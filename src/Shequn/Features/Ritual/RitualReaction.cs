@@ -84,11 +84,12 @@ public sealed class RitualReaction(
             .ToList();
         if (relevant.Count == 0)
             return 0;
-        // Joins the group rules turned away in this batch (a blacklisted person removed on arrival) are not greeted: their
-        // actions are tracked by this context (added, or saved already by the rules).
+        // Joins turned away in this batch (a blacklisted person removed on arrival) are not greeted: the group rules say so
+        // in the effects; other reactions' actions are tracked by this context.
         var turnedAway = db.ChangeTracker.Entries<OutboundAction>()
             .Where(a => a.State is EntityState.Added or EntityState.Unchanged && a.Entity.CausedByEventSeq is not null && a.Entity.Kind is ActionKind.Remove or ActionKind.Ban or ActionKind.DeclineJoin)
             .Select(a => a.Entity.CausedByEventSeq!.Value).ToHashSet();
+        turnedAway.UnionWith(effects.TurnedAway);
         relevant.RemoveAll(e => e.Kind == EventKind.MemberJoined && turnedAway.Contains(e.Seq));
         if (relevant.Count == 0)
             return 0;
