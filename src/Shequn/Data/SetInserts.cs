@@ -7,7 +7,6 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
-using SQLitePCL;
 
 namespace Shequn.Data;
 
@@ -187,8 +186,9 @@ public static class SetInserts
         await db.Database.OpenConnectionAsync(ct);
         try
         {
+            // Bound by position where it can be: SqliteCommand would look each of a row's parameters up by name on every row.
             if (shape.Kinds is { } kinds && db.Database.GetDbConnection() is SqliteConnection { Handle: { } handle })
-                return InsertBoundByPosition(handle, shape, kinds, rows, valueOf);
+                return SqliteBinder.ExecuteEach(handle, shape.Sql, rows, kinds, (row, c) => Provider(shape.Mappings[c], valueOf(row, c)));
             await using var command = Command(db, shape.Sql);
             var parameters = new DbParameter[shape.Columns.Length];
             for (var c = 0; c < parameters.Length; c++)
@@ -206,27 +206,6 @@ public static class SetInserts
         {
             await db.Database.CloseConnectionAsync();
         }
-    }
-
-    /// <summary>
-    /// One prepared statement bound by position (<see cref="SqliteBinder"/>): <see cref="SqliteCommand"/> would look each
-    /// of a row's parameters up by name again on every row. Runs inside the connection's transaction, as EF's commands do.
-    /// </summary>
-    private static int InsertBoundByPosition<TRow>(sqlite3 handle, Shape shape, SqliteBinder.Kind[] kinds, IReadOnlyList<TRow> rows, Func<TRow, int, object?> valueOf)
-    {
-        var rc = raw.sqlite3_prepare_v2(handle, shape.Sql, out var statement);
-        SqliteException.ThrowExceptionForRC(rc, handle);
-        using (statement)
-        {
-            var binder = new SqliteBinder();
-            foreach (var row in rows)
-            {
-                for (var c = 0; c < kinds.Length; c++)
-                    binder.Bind(statement, c + 1, kinds[c], Provider(shape.Mappings[c], valueOf(row, c)));
-                SqliteBinder.Execute(handle, statement);
-            }
-        }
-        return rows.Count;
     }
 
     private static async Task<int> InsertChunkedAsync<TRow>(AppDbContext db, Shape shape, IReadOnlyList<TRow> rows, Func<TRow, int, object?> valueOf, CancellationToken ct)

@@ -3,8 +3,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using SQLitePCL;
 
 namespace Shequn.Data;
 
@@ -60,7 +58,10 @@ public static class SetWrites
             }).ToArray();
             command.CommandText = $"{head} VALUES ({string.Join(", ", columns.Select(c => c.Parameter.ParameterName))}) {tail}";
             if (columns.All(c => c.Kind is not null) && command.Connection is SqliteConnection { Handle: { } handle })
-                return ExecuteBoundByPosition(handle, command.CommandText, rows, [.. columns.Select(c => (c.Converter, c.Kind!.Value))]);
+            {
+                return SqliteBinder.ExecuteEach(handle, command.CommandText, rows, [.. columns.Select(c => c.Kind!.Value)],
+                    (row, c) => columns[c].Converter is { } converter ? converter.ConvertToProvider(row[c]) : row[c]);
+            }
             var changed = 0;
             foreach (var row in rows)
             {
@@ -73,26 +74,6 @@ public static class SetWrites
         finally
         {
             await db.Database.CloseConnectionAsync();
-        }
-    }
-
-    /// <summary>The same statement prepared once and bound by position (<see cref="SqliteBinder"/>), in the connection's transaction.</summary>
-    private static int ExecuteBoundByPosition(sqlite3 handle, string sql, IReadOnlyList<object[]> rows, (ValueConverter? Converter, SqliteBinder.Kind Kind)[] columns)
-    {
-        var rc = raw.sqlite3_prepare_v2(handle, sql, out var statement);
-        SqliteException.ThrowExceptionForRC(rc, handle);
-        using (statement)
-        {
-            var binder = new SqliteBinder();
-            var changed = 0;
-            foreach (var row in rows)
-            {
-                for (var c = 0; c < columns.Length; c++)
-                    binder.Bind(statement, c + 1, columns[c].Kind, columns[c].Converter is { } converter ? converter.ConvertToProvider(row[c]) : row[c]);
-                SqliteBinder.Execute(handle, statement);
-                changed += raw.sqlite3_changes(handle);
-            }
-            return changed;
         }
     }
 

@@ -127,6 +127,30 @@ internal sealed class SqliteBinder
         raw.sqlite3_bind_text(s, index, _text.AsSpan(0, length));
     }
 
+    /// <summary>
+    /// Prepares <paramref name="sql"/> (parameters in order of appearance, one a column) and runs it once a row, binding
+    /// column <c>c</c> of each row from <paramref name="valueOf"/> (a provider value) as <paramref name="kinds"/> says; in the
+    /// connection's transaction, if it has one. Returns the rows the statements changed.
+    /// </summary>
+    public static int ExecuteEach<TRow>(sqlite3 db, string sql, IReadOnlyList<TRow> rows, Kind[] kinds, Func<TRow, int, object?> valueOf)
+    {
+        var rc = raw.sqlite3_prepare_v2(db, sql, out var statement);
+        SqliteException.ThrowExceptionForRC(rc, db);
+        using (statement)
+        {
+            var binder = new SqliteBinder();
+            var changed = 0;
+            foreach (var row in rows)
+            {
+                for (var c = 0; c < kinds.Length; c++)
+                    binder.Bind(statement, c + 1, kinds[c], valueOf(row, c));
+                Execute(db, statement);
+                changed += raw.sqlite3_changes(db);
+            }
+            return changed;
+        }
+    }
+
     /// <summary>Runs a bound statement that returns no rows and resets it; a failure is thrown as <see cref="SqliteException"/>.</summary>
     public static void Execute(sqlite3 db, sqlite3_stmt s)
     {

@@ -44,13 +44,13 @@ public sealed partial class Enforcer(
     /// which are still waiting by their ids and reads nothing else. Another node's batch, a rolled-back one or a restart
     /// leaves another checkpoint, and the outbox and the case log are read. Only touched under the gate.
     /// </summary>
-    private readonly Dictionary<Guid, (Guid Workspace, Guid Community, DateTime CreatedAt, List<Removal> Removed)> _named = [];
+    private readonly Dictionary<Guid, (Guid Workspace, DateTime CreatedAt, List<Removal> Removed)> _named = [];
     private long _namedThrough = -1;
 
     /// <summary>The workspaces whose waiting announcements are all in <see cref="_named"/> (read once since it was valid).</summary>
     private readonly HashSet<Guid> _namedWorkspaces = [];
 
-    private readonly record struct Removal(long Seq, string Name, string Rule);
+    private readonly record struct Removal(string Name, string Rule);
     private long _elapsedTicks;
     private EnforcementWords? _words;
 
@@ -444,7 +444,7 @@ public sealed partial class Enforcer(
                 pending = _waiting!.GetValueOrDefault(community.Id);
             // Who the waiting announcement already names (read once a batch), then this removal.
             var named = pending is not null && _named.TryGetValue(community.Id, out var list) ? list : [];
-            named.Add(new Removal(removal.EventSeq, removal.UserName ?? removal.UserId ?? "", removal.Rule));
+            named.Add(new Removal(removal.UserName ?? removal.UserId ?? "", removal.Rule));
             var text = owner.Words.Announcement(spec, named.Select(r => r.Name), named.Select(r => r.Rule));
             if (pending is null)
             {
@@ -462,7 +462,7 @@ public sealed partial class Enforcer(
             }
             _announcements[community.Id] = pending;
             _named[community.Id] = named;
-            owner._named[pending.Id] = (ws, community.Id, pending.CreatedAt, named);
+            owner._named[pending.Id] = (ws, pending.CreatedAt, named);
         }
 
         /// <summary>
@@ -498,8 +498,8 @@ public sealed partial class Enforcer(
             foreach (var pending in _waiting.Values)
             {
                 _named[pending.CommunityId] = [.. rows.Where(r => r.CommunityId == pending.CommunityId && r.EventSeq >= (pending.CausedByEventSeq ?? long.MaxValue))
-                    .Select(r => new Removal(r.EventSeq, r.UserName ?? r.UserId ?? "", r.Rule))];
-                owner._named[pending.Id] = (ws, pending.CommunityId, pending.CreatedAt, [.. _named[pending.CommunityId]]);
+                    .Select(r => new Removal(r.UserName ?? r.UserId ?? "", r.Rule))];
+                owner._named[pending.Id] = (ws, pending.CreatedAt, [.. _named[pending.CommunityId]]);
             }
         }
 
