@@ -314,8 +314,11 @@ public sealed partial class FakeTelegramServer
         if (linkName is not null)
             link["name"] = linkName;
         var user = User(userId, firstName);
-        var first = Enqueue(bot, "chat_member", MemberUpdate(chat, user, user, "left", "member", link));
+        var update = MemberUpdate(chat, user, user, "left", "member", link);
+        var first = Enqueue(bot, "chat_member", update);
+        // One event seen twice: both carry the same date (read from the clock once, not twice across a second's edge).
         var service = Message(chat, user.DeepClone().AsObject());
+        service["date"] = update["date"]!.DeepClone();
         service["new_chat_members"] = new JsonArray(user.DeepClone());
         return (first, Enqueue(bot, "message", service));
     }
@@ -326,8 +329,10 @@ public sealed partial class FakeTelegramServer
         if (chat.Members.TryGetValue(userId, out var member))
             member.Status = "left";
         var user = User(userId, firstName);
-        var first = Enqueue(bot, "chat_member", MemberUpdate(chat, user, user, "member", "left", null));
+        var update = MemberUpdate(chat, user, user, "member", "left", null);
+        var first = Enqueue(bot, "chat_member", update);
         var service = Message(chat, user.DeepClone().AsObject());
+        service["date"] = update["date"]!.DeepClone();
         service["left_chat_member"] = user.DeepClone();
         return (first, Enqueue(bot, "message", service));
     }
