@@ -51,6 +51,13 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
     /// </summary>
     public HashSet<long> TurnedAway { get; } = [];
 
+    /// <summary>
+    /// Questions the response tracker saw answered in this batch (by a member or staff), whether asked in it or before:
+    /// the points reaction rewards helpful answers from it. The tracker writes new questions without tracking them, so it
+    /// says so here.
+    /// </summary>
+    public List<Responses.MemberQuestion> Answered { get; } = [];
+
     public async Task ApplyAsync(IReadOnlyList<CommunityEvent> events, CancellationToken ct)
     {
         foreach (var group in events.GroupBy(e => e.WorkspaceId))

@@ -57,10 +57,7 @@ public sealed class PointsReaction(IOptionsMonitor<PointsOptions> options, Works
         var applied = events.Where(e => effects.CommunityOf.GetValueOrDefault(e.Seq) is { State: not CommunityState.Dissolved }
             && e.UserId is not null && !e.FromStaff
             && (e.Kind == EventKind.MessagePosted || (e.Kind == EventKind.MemberJoined && e.ActorId is not null && e.ActorId != e.UserId))).ToList();
-        var seqs = events.Select(e => e.Seq).ToHashSet();
-        var answered = db.ChangeTracker.Entries<MemberQuestion>()
-            .Where(q => q.Entity.AnsweredBySeq is { } s && seqs.Contains(s) && q.Entity.AnsweredByMemberId is not null)
-            .Select(q => q.Entity).ToList();
+        var answered = effects.Answered.Where(q => q.AnsweredByMemberId is not null).ToList();
         if (applied.Count == 0 && answered.Count == 0)
             return 0;
         foreach (var ws in applied.Select(e => e.WorkspaceId).Concat(answered.Select(q => q.WorkspaceId)).Distinct().ToList())
@@ -153,10 +150,10 @@ public sealed class PointsReaction(IOptionsMonitor<PointsOptions> options, Works
             return;
         var targets = replies.Select(r => r.E.ReplyToMessageId!).Distinct().ToList();
         var communities = replies.Select(r => r.Community).Distinct().ToList();
-        var questions = db.Set<MemberQuestion>().Local.Where(q => q.WorkspaceId == ws && q.MessageId is not null && targets.Contains(q.MessageId)).ToList();
-        questions.AddRange(await db.Set<MemberQuestion>().IgnoreQueryFilters().AsNoTracking()
+        // The tracker has written this batch's questions already (same transaction).
+        var questions = await db.Set<MemberQuestion>().IgnoreQueryFilters().AsNoTracking()
             .Where(q => q.WorkspaceId == ws && communities.Contains(q.CommunityId) && q.MessageId != null && targets.Contains(q.MessageId))
-            .ToListAsync(ct));
+            .ToListAsync(ct);
         foreach (var (e, member, community) in replies)
         {
             var q = questions.FirstOrDefault(q => q.CommunityId == community && q.MessageId == e.ReplyToMessageId && q.EventSeq < e.Seq);

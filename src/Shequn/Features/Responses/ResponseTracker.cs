@@ -85,28 +85,31 @@ public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) :
                 parts.Add((e, community, k, true));
         }
         var answers = parts.Where(p => p.Answers).ToList();
-        var waiting = new Dictionary<Guid, List<MemberQuestion>>();
-        if (answers.Count > 0)
+        var waiting = new Dictionary<Guid, Waiting>();
+        Waiting Of(Guid community)
         {
-            var communities = answers.Select(a => a.Community).Distinct().ToList();
-            var since = answers.Min(a => a.E.OccurredAt) - settings.Window;
-            var replyTo = answers.Where(a => a.E.ReplyToMessageId is not null).Select(a => a.E.ReplyToMessageId!).Distinct().ToList();
+            if (!waiting.TryGetValue(community, out var w))
+            {
+                var mine = answers.Where(a => a.Community == community).ToList();
+                waiting[community] = w = new Waiting(ws, community, mine.Count == 0 ? DateTime.MaxValue : mine.Min(a => a.E.OccurredAt) - settings.Window, 2 * mine.Count + 16);
+            }
+            return w;
+        }
+
+        // Questions the answers reply to, from earlier batches (those of this batch join the lists as they are asked).
+        var replyTo = answers.Where(a => a.E.ReplyToMessageId is not null).Select(a => a.E.ReplyToMessageId!).Distinct().ToList();
+        if (replyTo.Count > 0)
+        {
+            var communities = answers.Where(a => a.E.ReplyToMessageId is not null).Select(a => a.Community).Distinct().ToList();
             // The processor acts as no workspace: the filter is off, the workspace condition is the query's own.
-            var loaded = await db.Set<MemberQuestion>().IgnoreQueryFilters()
-                .Where(q => q.WorkspaceId == ws && communities.Contains(q.CommunityId) && q.AnsweredAt == null && q.DismissedAt == null
-                    && (q.AskedAt >= since || (q.MessageId != null && replyTo.Contains(q.MessageId))))
-                .ToListAsync(ct);
-            foreach (var q in loaded)
-                Waiting(q.CommunityId).Add(q);
+            foreach (var q in await db.Set<MemberQuestion>().IgnoreQueryFilters()
+                .Where(q => q.WorkspaceId == ws && communities.Contains(q.CommunityId) && q.MessageId != null && replyTo.Contains(q.MessageId)
+                    && q.AnsweredAt == null && q.DismissedAt == null)
+                .ToListAsync(ct))
+                Of(q.CommunityId).Replied.Add(q);
         }
 
-        List<MemberQuestion> Waiting(Guid community)
-        {
-            if (!waiting.TryGetValue(community, out var list))
-                waiting[community] = list = [];
-            return list;
-        }
-
+        var asked = new List<MemberQuestion>();
         foreach (var (e, community, member, isAnswer) in parts)
         {
             if (!isAnswer)
@@ -124,22 +127,14 @@ public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) :
                     Text = EventEffects.Clip(e.Text!.Trim(), MemberQuestion.TextMaxLength)!,
                     AskedAt = e.OccurredAt,
                 };
-                db.Set<MemberQuestion>().Add(question);
+                asked.Add(question);
                 if (answers.Count > 0)
-                    Waiting(community).Add(question);
+                    Of(community).Asked.Add(question);
                 continue;
             }
-            if (!waiting.TryGetValue(community, out var open) || open.Count == 0)
-                continue;
-            MemberQuestion? answered;
-            if (e.ReplyToMessageId is { } target)
-                answered = open.FirstOrDefault(q => q.MessageId == target && q.UserId != e.UserId);
-            else
-            {
-                var from = e.OccurredAt - settings.Window;
-                answered = open.Where(q => q.AskedAt >= from && q.AskedAt <= e.OccurredAt && q.UserId != e.UserId)
-                    .OrderBy(q => q.AskedAt).ThenBy(q => q.EventSeq).FirstOrDefault();
-            }
+            var answered = e.ReplyToMessageId is { } target
+                ? Of(community).RepliedTo(target, e.UserId)
+                : await Of(community).OldestAsync(db, e.OccurredAt - settings.Window, e.OccurredAt, e.UserId, ct);
             if (answered is null)
                 continue;
             var at = e.OccurredAt < answered.AskedAt ? answered.AskedAt : e.OccurredAt;
@@ -155,7 +150,61 @@ public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) :
             answered.AnsweredByName = EventEffects.Clip(name, MemberQuestion.NameMaxLength);
             answered.AnsweredByMemberId = e.FromStaff ? null : member;
             answered.AnsweredByReply = e.ReplyToMessageId is not null;
-            open.Remove(answered);
+            effects.Answered.Add(answered);
+        }
+        // New questions (answered or not) are written straight into the batch's transaction, untracked; earlier ones that
+        // were answered are tracked and saved with the batch.
+        await SetInserts.InsertAsync(db, asked, ct);
+    }
+
+    /// <summary>
+    /// One group's waiting questions as far as this batch's answers need them: the batch's own, those its replies name,
+    /// and the oldest of earlier batches, read from the log in order (asked time, then sequence) a page at a time, only as
+    /// far as an answer needs to look. A burst of thousands of unanswered questions costs a page, not all of them.
+    /// </summary>
+    private sealed class Waiting(Guid ws, Guid community, DateTime since, int page)
+    {
+        /// <summary>This batch's questions, in log order.</summary>
+        public List<MemberQuestion> Asked { get; } = [];
+
+        /// <summary>Earlier questions that this batch's replies name.</summary>
+        public List<MemberQuestion> Replied { get; } = [];
+
+        private readonly List<MemberQuestion> _earlier = [];
+        private (DateTime At, long Seq)? _readTo;
+        private bool _readAll;
+
+        public MemberQuestion? RepliedTo(string messageId, string? answerer) =>
+            Asked.Concat(Replied).FirstOrDefault(q => q.IsWaiting && q.MessageId == messageId && q.UserId != answerer);
+
+        /// <summary>The oldest question asked from <paramref name="from"/> to <paramref name="to"/> still waiting, not the answerer's own.</summary>
+        public async Task<MemberQuestion?> OldestAsync(AppDbContext db, DateTime from, DateTime to, string? answerer, CancellationToken ct)
+        {
+            while (true)
+            {
+                var best = _earlier.Concat(Asked).Concat(Replied)
+                    .Where(q => q.IsWaiting && q.AskedAt >= from && q.AskedAt <= to && q.UserId != answerer)
+                    .MinBy(q => (q.AskedAt, q.EventSeq));
+                // Questions not read yet come after the last one read: they cannot be older than one found before it, nor
+                // inside the window when the last one read was asked after it.
+                if (_readAll || _readTo is { } last && (best is not null && (best.AskedAt, best.EventSeq).CompareTo(last) <= 0 || last.At > to))
+                    return best;
+                await ReadPageAsync(db, ct);
+            }
+        }
+
+        private async Task ReadPageAsync(AppDbContext db, CancellationToken ct)
+        {
+            var query = db.Set<MemberQuestion>().IgnoreQueryFilters()
+                .Where(q => q.WorkspaceId == ws && q.CommunityId == community && q.AnsweredAt == null && q.DismissedAt == null && q.AskedAt >= since);
+            if (_readTo is var (at, seq))
+                query = query.Where(q => q.AskedAt > at || (q.AskedAt == at && q.EventSeq > seq));
+            var rows = await query.OrderBy(q => q.AskedAt).ThenBy(q => q.EventSeq).Take(page).ToListAsync(ct);
+            // A reply's target read earlier is the same tracked row: listed once.
+            _earlier.AddRange(rows.Where(r => !Replied.Contains(r)));
+            _readAll = rows.Count < page;
+            if (rows.Count > 0)
+                _readTo = (rows[^1].AskedAt, rows[^1].EventSeq);
         }
     }
 

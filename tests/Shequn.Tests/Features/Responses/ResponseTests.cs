@@ -201,6 +201,36 @@ public abstract class ResponseTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task AnAnswer_ReachesPastAPageOfTheAnswerersOwnQuestions_ToTheOldestWaitingOneOfSomeoneElse()
+    {
+        // The tracker reads earlier waiting questions a page at a time (an answer's page is 18 questions): here the 30
+        // oldest are the answerer's own, so it must read on, and still take the oldest one of someone else.
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "咨询群");
+        var t = DateTime.UtcNow.AddHours(-1);
+        await PostAtAsync(ws.Id, community, "koc-1", "老会员阿May", "我来啦", t.AddMinutes(-30));
+        await CaughtUpAsync();
+        await DbAsync(ws.Id, async db =>
+        {
+            var id = await db.Set<MemberIdentity>().Where(i => i.WorkspaceId == ws.Id && i.UserId == "koc-1").Select(i => i.MemberId).SingleAsync(Ct);
+            return await db.Members.Where(m => m.Id == id).ExecuteUpdateAsync(s => s.SetProperty(m => m.Layer, MemberLayer.Koc), Ct);
+        });
+        for (var i = 0; i < 30; i++)
+            await PostAtAsync(ws.Id, community, "koc-1", "老会员阿May", $"第{i}款有货吗？", t.AddSeconds(i));
+        await PostAtAsync(ws.Id, community, "m-2", "小二", "怎么开发票？", t.AddSeconds(40));
+        await PostAtAsync(ws.Id, community, "m-1", "小一", "多少钱一盒？", t.AddSeconds(35));
+        await CaughtUpAsync();
+
+        await PostAtAsync(ws.Id, community, "koc-1", "老会员阿May", "99 元一盒", t.AddSeconds(60));
+        await CaughtUpAsync();
+        var answered = await DbAsync(ws.Id, db => db.Set<MemberQuestion>().AsNoTracking()
+            .Where(q => q.WorkspaceId == ws.Id && q.AnsweredAt != null).ToListAsync(Ct));
+        var one = Assert.Single(answered);
+        Assert.Equal(("m-1", 25, AnswererKind.Koc), (one.UserId, one.AnswerSeconds, one.AnsweredByKind));
+        Assert.Equal(31, (await WaitingAsync(ws.Owner)).Total);
+    }
+
+    [Fact]
     public async Task Summary_ForAScriptedDay_HasTheRightRateAndTimes_AndAKocAnswerCounts()
     {
         var ws = await factory.NewWorkspaceAsync();
