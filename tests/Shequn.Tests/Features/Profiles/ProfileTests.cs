@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -275,6 +276,42 @@ public abstract partial class ProfileTests(ShequnFactory factory)
         // The list still masks what it found.
         var listed = Assert.Single((await ws.Owner.Api.GetJsonAsync<Shequn.Platform.Api.Page<MemberListItem>>("/api/members?q=5678")).Items);
         Assert.DoesNotContain("1234", listed.Phone ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MemberSearch_ByPhone_IsOnlyForRolesThatMaySeePhones_OthersAreRefusedEverywhereTheFilterRuns()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var (community, ann) = await MemberAsync(ws, "Ann");
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PutJsonAsync($"/api/members/{ann}", new { displayName = "Ann", layer = "regular", phone = "13812345678" })).StatusCode);
+        var subOwner = await ws.AddStaffAsync(StaffRole.SubOwner, "副", community);
+        var admin = await ws.AddStaffAsync(StaffRole.Admin, "管", community);
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运", community);
+        var tag = (await (await ws.Owner.Api.PostJsonAsync("/api/tags", new { name = "尾号" })).ReadAsync<Shequn.Features.Tags.TagDto>()).Id;
+
+        // The roles that may see phones find the member by a longer ending than the mask shows.
+        foreach (var allowed in new[] { ws.Owner, subOwner })
+            Assert.Equal([ann], (await allowed.Api.GetJsonAsync<Shequn.Platform.Api.Page<MemberListItem>>("/api/members?q=45678")).Items.Select(i => i.Id));
+
+        // The others cannot probe: the list and the export refuse with a problem that says so; bulk tagging names the filter's q.
+        foreach (var refused in new[] { admin, op })
+        {
+            foreach (var path in new[] { "/api/members?q=45678", "/api/members?q=5678", "/api/members/export?q=138%201234%205678" })
+            {
+                var response = await refused.Api.GetAsync(path, Ct);
+                Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+                using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+                Assert.Equal("Phone search not allowed", problem.RootElement.GetProperty("title").GetString());
+                Assert.Contains("phone number", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+            var bulk = await refused.Api.PostJsonAsync($"/api/tags/{tag}/members", new { filter = new { q = "45678" } });
+            Assert.Equal(HttpStatusCode.BadRequest, bulk.StatusCode);
+            Assert.Contains("filter.q", (await bulk.ReadValidationErrorsAsync()).Keys);
+            // A name search still works, and so do digits too few to read as a phone.
+            Assert.Equal([ann], (await refused.Api.GetJsonAsync<Shequn.Platform.Api.Page<MemberListItem>>("/api/members?q=ann")).Items.Select(i => i.Id));
+            Assert.Empty((await refused.Api.GetJsonAsync<Shequn.Platform.Api.Page<MemberListItem>>("/api/members?q=678")).Items);
+        }
+        Assert.Empty(await DbAsync(db => db.MemberTags.IgnoreQueryFilters().Where(t => t.TagId == tag).ToListAsync(Ct)));
     }
 
     [Fact]
