@@ -447,7 +447,7 @@ public sealed class MemberMerges(AppDbContext db)
         await db.Set<Profiles.ProfileLink>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && links.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
         var reveals = moves.Reveals ?? [];
-        await db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.MemberId == ai && reveals.Contains(x.Id))
+        await db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && reveals.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
         var vip = moves.VipInvitations ?? [];
         await db.Set<Vip.VipInvitation>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && vip.Contains(x.Id))
