@@ -239,8 +239,8 @@ public sealed class VipCandidates(AppDbContext db, OutboxSignal signal, Platform
             ? await db.Set<MemberIdentity>().AsNoTracking().Where(i => i.WorkspaceId == ws && i.MemberId == memberId && i.Platform == ChatPlatform.Telegram)
                 .Select(i => i.UserId).FirstOrDefaultAsync(ct)
             : null;
-        // REVIEW: workspaces have no language setting; the message is in the product's default language (Chinese).
-        var words = strings.Table(Platform.Localization.Cultures.Default);
+        // No script words this message: it is in the workspace's language for members.
+        var words = strings.Table(await Workspaces.WorkspaceSettings.LanguageAsync(db, ws, ct));
         var action = telegramUser is null
             ? OutboundAction.Create(ws, community.Id, ActionKind.CreateInviteLink, new ActionPayload(Name: name, MemberLimit: 1), $"vip-invite:{memberId:N}")
             : OutboundAction.Create(ws, community.Id, ActionKind.SendInvite, new ActionPayload(

@@ -315,6 +315,33 @@ public abstract partial class ProfileTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task FormLink_InAWorkspaceSpeakingEnglishToMembers_IsInEnglish_WithASwitchToChinese()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await PutTemplateAsync(ws);
+        var (_, ann) = await MemberAsync(ws);
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "en" })).StatusCode);
+        var path = await NewLinkAsync(ws.Owner, ann);
+        var web = Anonymous();
+
+        var en = await (await web.GetAsync(path, Ct)).Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<html lang=\"en\"", en, StringComparison.Ordinal);
+        Assert.Contains("Your profile", en, StringComparison.Ordinal);
+        Assert.Contains("href=\"?culture=zh-CN\"", en, StringComparison.Ordinal);
+        // A submit without the consent comes back in English too, with the error worded in English.
+        var refused = await web.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string> { ["f.city"] = "成都" }), Ct);
+        var again = await refused.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<html lang=\"en\"", again, StringComparison.Ordinal);
+        Assert.DoesNotContain("填写个人资料", again, StringComparison.Ordinal);
+        Assert.Contains("Please tick the consent line to submit.", again, StringComparison.Ordinal);
+
+        // The member's own choice still wins.
+        var zh = await (await web.GetAsync(path + "?culture=zh-CN", Ct)).Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<html lang=\"zh-CN\"", zh, StringComparison.Ordinal);
+        Assert.Contains("填写个人资料", zh, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FormLink_IsInChineseByDefault_WithASwitchToEnglish_KeptOnSubmit()
     {
         var ws = await factory.NewWorkspaceAsync();

@@ -2748,6 +2748,13 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("zh-CN");
+
                     b.Property<int>("LifecycleChurnDays")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("integer")

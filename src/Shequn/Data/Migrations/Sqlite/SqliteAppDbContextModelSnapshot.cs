@@ -2731,6 +2731,13 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("zh-CN");
+
                     b.Property<int>("LifecycleChurnDays")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
