@@ -10,6 +10,7 @@ using Shequn.Features.Events;
 using Shequn.Features.Members;
 using Shequn.Features.Profiles;
 using Shequn.Features.Responses;
+using Shequn.Features.Sandbox;
 using Shequn.Features.Scripts;
 using Shequn.Features.Tags;
 using Shequn.Features.Vip;
@@ -20,8 +21,9 @@ namespace Shequn.Tests.Data;
 
 /// <summary>
 /// The workspace query filters of chats and identities, questions, VIP rules and invitations, auto-tag rules, the profile
-/// template, values and links, scripts and auto-replies: a context sees only its acting workspace's rows (none without
-/// one), and staff of one workspace reach none of another's through the API.
+/// template, values and links, scripts and auto-replies, communities' own script texts, daily figures, Sandbox uploads,
+/// member merges and the reveal log: a context sees only its acting workspace's rows (none without one), and staff of one
+/// workspace reach none of another's through the API.
 /// </summary>
 public abstract partial class WorkspaceFilterTests(ShequnFactory factory)
 {
@@ -53,9 +55,14 @@ public abstract partial class WorkspaceFilterTests(ShequnFactory factory)
         [nameof(ProfileLink)] = await Rows<ProfileLink>(db, ignoreFilters).CountAsync(e => e.WorkspaceId == ws, Ct),
         [nameof(Script)] = await Rows<Script>(db, ignoreFilters).CountAsync(e => e.WorkspaceId == ws, Ct),
         [nameof(AutoReplyRule)] = await Rows<AutoReplyRule>(db, ignoreFilters).CountAsync(e => e.WorkspaceId == ws, Ct),
+        [nameof(ScriptOverride)] = await Rows<ScriptOverride>(db, ignoreFilters).CountAsync(e => e.WorkspaceId == ws, Ct),
+        [nameof(CommunityDailyFigure)] = await Rows<CommunityDailyFigure>(db, ignoreFilters).CountAsync(e => e.WorkspaceId == ws, Ct),
+        [nameof(SandboxUpload)] = await Rows<SandboxUpload>(db, ignoreFilters).CountAsync(e => e.WorkspaceId == ws, Ct),
+        [nameof(MemberMerge)] = await Rows<MemberMerge>(db, ignoreFilters).CountAsync(e => e.WorkspaceId == ws, Ct),
+        [nameof(PersonalDataReveal)] = await Rows<PersonalDataReveal>(db, ignoreFilters).CountAsync(e => e.WorkspaceId == ws, Ct),
     };
 
-    private sealed record Seeded(Guid Community, Guid Member, Guid Question, Guid TagRule, Guid Script, Guid AutoReply, string ChatId);
+    private sealed record Seeded(Guid Community, Guid Member, Guid Question, Guid TagRule, Guid Script, Guid AutoReply, string ChatId, Guid Merge);
 
     /// <summary>One row of each filtered type in <paramref name="ws"/>, written as that workspace.</summary>
     private Task<Seeded> SeedAsync(Guid ws) => InScopeAsync(ws, async db =>
@@ -90,8 +97,21 @@ public abstract partial class WorkspaceFilterTests(ShequnFactory factory)
         db.Set<Script>().Add(script);
         var reply = new AutoReplyRule { WorkspaceId = ws, Name = "开播", Keywords = "开播", ReplyText = "每晚八点" };
         db.Set<AutoReplyRule>().Add(reply);
+        db.Set<ScriptOverride>().Add(new ScriptOverride { WorkspaceId = ws, ScriptId = script.Id, CommunityId = community.Id, Text = "本群每晚九点开播" });
+        db.Set<CommunityDailyFigure>().Add(new CommunityDailyFigure { WorkspaceId = ws, CommunityId = community.Id, Day = new DateOnly(2026, 12, 1), Messages = 3 });
+        db.Set<SandboxUpload>().Add(new SandboxUpload { WorkspaceId = ws, CommunityId = community.Id, FileName = "a.png", ContentType = "image/png", Bytes = [1, 2, 3] });
+        var merge = new MemberMerge
+        {
+            WorkspaceId = ws, IntoMemberId = member.Id, MergedMemberId = Guid.NewGuid(), MergedName = "Ann B", Profile = "{}",
+            Moves = System.Text.Json.JsonSerializer.Serialize(new MergeMoves([], [], [], [], [], [], [], [], [], [], [], [])),
+        };
+        db.Set<MemberMerge>().Add(merge);
+        db.Set<PersonalDataReveal>().Add(new PersonalDataReveal
+        {
+            WorkspaceId = ws, MemberId = member.Id, StaffId = Guid.NewGuid(), StaffName = "Owner", Field = "phone", At = DateTime.UtcNow,
+        });
         await db.SaveChangesAsync(Ct);
-        return new Seeded(community.Id, member.Id, question.Id, rule.Id, script.Id, reply.Id, chatId);
+        return new Seeded(community.Id, member.Id, question.Id, rule.Id, script.Id, reply.Id, chatId, merge.Id);
     });
 
     [Fact]
@@ -168,6 +188,33 @@ public abstract partial class WorkspaceFilterTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.NotFound, (await b.Owner.Api.DeleteAsync($"/api/autoreplies/{seeded.AutoReply}", Ct)).StatusCode);
         Assert.DoesNotContain(seeded.Script.ToString(), await b.Owner.Api.GetStringAsync("/api/scripts", Ct), StringComparison.Ordinal);
         Assert.DoesNotContain(seeded.AutoReply.ToString(), await b.Owner.Api.GetStringAsync("/api/autoreplies", Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ScriptOverrides_AnotherWorkspacesScriptListShowsNone_AndTheOwnersShowsTheirs()
+    {
+        var (a, b) = (await factory.NewWorkspaceAsync(), await factory.NewWorkspaceAsync());
+        var seeded = await SeedAsync(a.Id);
+
+        Assert.Equal(["本群每晚九点开播"], (await a.Owner.Api.GetJsonAsync<ScriptDto>($"/api/scripts/{seeded.Script}")).Overrides.Select(o => o.Text));
+        Assert.DoesNotContain("本群每晚九点开播", await b.Owner.Api.GetStringAsync("/api/scripts", Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await b.Owner.Api.DeleteAsync($"/api/scripts/{seeded.Script}/communities/{seeded.Community}", Ct)).StatusCode);
+        Assert.Equal(1, await InScopeAsync(a.Id, db => db.Set<ScriptOverride>().CountAsync(o => o.ScriptId == seeded.Script, Ct)));
+    }
+
+    [Fact]
+    public async Task MergesAndReveals_AnotherWorkspacesOwnerNeitherListsNorUndoesNorReadsThem()
+    {
+        var (a, b) = (await factory.NewWorkspaceAsync(), await factory.NewWorkspaceAsync());
+        var seeded = await SeedAsync(a.Id);
+
+        Assert.Contains(await a.Owner.Api.GetJsonAsync<List<MemberMergeDto>>("/api/members/merges"), m => m.Id == seeded.Merge);
+        Assert.Empty(await b.Owner.Api.GetJsonAsync<List<MemberMergeDto>>("/api/members/merges"));
+        Assert.Equal(HttpStatusCode.NotFound, (await b.Owner.Api.PostAsync($"/api/members/merges/{seeded.Merge}/unmerge", null, Ct)).StatusCode);
+        Assert.Null(await InScopeAsync(a.Id, db => db.Set<MemberMerge>().Where(m => m.Id == seeded.Merge).Select(m => m.UnmergedAt).SingleAsync(Ct)));
+        // The reveal log of a member is read in the reader's workspace only.
+        Assert.Equal(1, await InScopeAsync(a.Id, db => db.Set<PersonalDataReveal>().CountAsync(r => r.MemberId == seeded.Member, Ct)));
+        Assert.Equal(0, await InScopeAsync(b.Id, db => db.Set<PersonalDataReveal>().CountAsync(r => r.MemberId == seeded.Member, Ct)));
     }
 
     [GeneratedRegex("/p/[A-Za-z0-9_-]+")]

@@ -26,6 +26,7 @@ internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspac
     {
         b.Property(e => e.Name).HasMaxLength(Workspace.NameMaxLength);
         b.Property(e => e.TimeZone).HasMaxLength(Workspace.TimeZoneMaxLength).HasDefaultValue(Workspace.DefaultTimeZone);
+        b.Property(e => e.Language).HasMaxLength(Workspace.LanguageMaxLength).HasDefaultValue(Platform.Localization.Cultures.Default);
         // Workspaces made before the lifecycle existed get the defaults (sentinel 0: the initializers always write theirs).
         b.Property(e => e.LifecycleNewDays).HasDefaultValue(LifecycleThresholds.Default.NewDays).HasSentinel(0);
         b.Property(e => e.LifecycleSilentDays).HasDefaultValue(LifecycleThresholds.Default.SilentDays).HasSentinel(0);

@@ -118,7 +118,8 @@ public static class MemberEndpoints
     {
         var group = api.MapGroup("/members").WithTags("Members");
         group.MapGet("/", List).WithName("ListMembers")
-            .WithDescription("Filters: q (name or group nickname; a phone number, 4 digits or more, matches the end of members' phones), tagId, communityId (current members), layer, stage (new, active, silent, churned), city, industry. "
+            .WithDescription("Filters: q (name or group nickname; a phone number, 4 digits or more, matches the end of members' phones: owner and sub-owners only, "
+                + "others get a 403 'Phone search not allowed'), tagId, communityId (current members), layer, stage (new, active, silent, churned), city, industry. "
                 + "sort: name (default), joinedAt, lastSpokeAt or messages; a leading '-' sorts descending (sort=-lastSpokeAt). "
                 + "Members who never spoke come last either way. An unknown value is a 400 naming the parameter.");
         group.MapGet("/export", Export).WithName("ExportMembers")
@@ -183,10 +184,12 @@ public static class MemberEndpoints
     /// Every member matching the list's filters (not one page), in the list's order, as <c>csv</c> (UTF-8 with BOM,
     /// cells that a spreadsheet would run as formulas are prefixed with an apostrophe) or <c>xlsx</c>.
     /// </summary>
-    public static async Task<Results<FileContentHttpResult, ValidationProblem>> Export(
+    public static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> Export(
         AppDbContext db, Shequn.Features.Workspaces.WorkspaceClock clock, string? format, string? q, Guid? tagId, Guid? communityId, string? layer, string? city, string? industry, string? sort,
         string? stage, CancellationToken ct)
     {
+        if (RefusesPhoneSearch(await db.Current.GetProfileAsync(db, ct), q))
+            return PhoneSearchRefused();
         var (file, validation) = await MemberExport.BuildAsync(
             db, new MemberFilter(q, tagId, communityId, layer, city, industry, stage), sort, format, MemberExportLabels.Api, clock.Zone, ct);
         return file is null ? validation.Problem() : TypedResults.File(file.Content, file.ContentType, file.FileName);
@@ -219,12 +222,14 @@ public static class MemberEndpoints
             : TypedResults.File(file.Content, file.ContentType, file.FileName);
     }
 
-    public static async Task<Results<Ok<Page<MemberListItem>>, ValidationProblem>> List(
+    public static async Task<Results<Ok<Page<MemberListItem>>, ValidationProblem, ProblemHttpResult>> List(
         AppDbContext db, [AsParameters] MemberQuery query, CancellationToken ct)
     {
         var validation = new Validation();
         var sort = ParseSort(validation, query.Sort);
         var me = await db.Current.GetProfileAsync(db, ct);
+        if (RefusesPhoneSearch(me, query.Q))
+            return PhoneSearchRefused();
         var members = db.FilteredMembers(me, query.ToFilter(), validation);
         if (!validation.IsValid)
             return validation.Problem();
@@ -237,8 +242,8 @@ public static class MemberEndpoints
     /// A search that reads as a phone number (digits with spaces, + - ( ), at least 4 digits) matches the end of members'
     /// phones, written with or without separators: the last 4 digits (尾号, what the masked number shows anyway) or a
     /// whole number, with or without its country code (its last 11 digits are compared).
-    /// REVIEW: a role that sees phones masked can still probe hidden digits with longer endings; rate-limit or restrict
-    /// to 4 digits or whole numbers for those roles if that matters more than finding a caller quickly.
+    /// Only roles that may see phone numbers (<see cref="MaySearchPhones"/>) search by phone: for a role that sees them
+    /// masked, ever longer endings would read the hidden digits one at a time from what matches.
     /// </summary>
     internal static string? PhoneTail(string q)
     {
@@ -247,6 +252,22 @@ public static class MemberEndpoints
         var digits = new string([.. q.Where(char.IsAsciiDigit)]);
         return digits.Length < 4 ? null : digits.Length > 11 ? digits[^11..] : digits;
     }
+
+    /// <summary>Searching by phone number is for the roles that may see phone numbers: the owner and sub-owners.</summary>
+    public static bool MaySearchPhones(StaffProfile? me) => Profiles.ProfileValues.MayReveal(me);
+
+    /// <summary>Whether <paramref name="q"/> reads as a phone number (see <see cref="PhoneTail"/>).</summary>
+    public static bool IsPhoneSearch(string? q) => !string.IsNullOrWhiteSpace(q) && PhoneTail(q.Trim()) is not null;
+
+    /// <summary>Whether <paramref name="q"/> reads as a phone number that <paramref name="me"/> may not search by.</summary>
+    public static bool RefusesPhoneSearch(StaffProfile? me, string? q) => IsPhoneSearch(q) && !MaySearchPhones(me);
+
+    internal const string PhoneSearchRefusal =
+        "Searching members by phone number is for roles that may see phone numbers (owner and sub-owners); your role sees them masked. "
+        + "Search by name or group nickname instead.";
+
+    internal static ProblemHttpResult PhoneSearchRefused() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Phone search not allowed", detail: PhoneSearchRefusal);
 
     /// <summary>
     /// The visible members matching the filter; field errors go to <paramref name="validation"/>, named with
@@ -261,6 +282,8 @@ public static class MemberEndpoints
         {
             var q = filter.Q.Trim().ToLower();
             var tail = PhoneTail(q);
+            if (tail is not null && !MaySearchPhones(me))
+                validation.Add(fieldPrefix + "q", "PhoneSearchNotAllowed", PhoneSearchRefusal);
 #pragma warning disable CA1862 // The StringComparison overloads do not translate to SQL; ToLower() does on both providers.
             members = tail is null
                 ? members.Where(m => m.DisplayName.ToLower().Contains(q)

@@ -54,6 +54,12 @@ public sealed record MovedActivity(Guid CommunityId, int Messages, DateTime Firs
 
 public sealed record MovedSpeaker(Guid CommunityId, DateOnly Day, bool Moved);
 
+/// <summary>
+/// B's rejection of a rule's auto-tag: moved to A unless A had rejected the same (tag, rule) itself, when B's row was
+/// dropped and comes back on unmerge.
+/// </summary>
+public sealed record MovedRejection(Guid TagId, Guid RuleId, DateTime RejectedAt, Guid? RejectedById, bool Moved);
+
 /// <summary>Every row of B that pointed at it, by table (see docs: the tables with a member id).</summary>
 public sealed record MergeMoves(
     List<Guid> Memberships,
@@ -73,7 +79,8 @@ public sealed record MergeMoves(
     List<Guid>? FieldValues = null,
     List<string>? FieldValueRows = null,
     List<Guid>? ProfileLinks = null,
-    List<Guid>? Reveals = null);
+    List<Guid>? Reveals = null,
+    List<MovedRejection>? Rejections = null);
 
 public sealed record MergeInput(Guid? IntoMemberId = null, Guid? MemberId = null);
 
@@ -210,6 +217,14 @@ public sealed class MemberMerges(AppDbContext db)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.MemberId, ai), ct);
         await db.Set<MemberTag>().IgnoreQueryFilters().Where(t => t.MemberId == bi).ExecuteDeleteAsync(ct);
 
+        // Auto-tag rejections: one per (member, tag, rule); a rule B's evidence was rejected for stays blocked for the person.
+        var aRejected = (await db.Set<AutoTagRejection>().Where(r => r.MemberId == ai).Select(r => new { r.TagId, r.RuleId }).ToListAsync(ct))
+            .Select(r => (r.TagId, r.RuleId)).ToHashSet();
+        var rejections = (await db.Set<AutoTagRejection>().AsNoTracking().Where(r => r.MemberId == bi).ToListAsync(ct))
+            .Select(r => new MovedRejection(r.TagId, r.RuleId, r.RejectedAt, r.RejectedById, !aRejected.Contains((r.TagId, r.RuleId)))).ToList();
+        await MoveRejectionsAsync(bi, ai, rejections, ct);
+        await db.Set<AutoTagRejection>().Where(r => r.MemberId == bi).ExecuteDeleteAsync(ct);
+
         // Activity: one row per (community, member); where both spoke, A's row takes B's counts.
         var aActivity = await db.Set<MemberActivity>().IgnoreQueryFilters().Where(x => x.MemberId == ai).ToDictionaryAsync(x => x.CommunityId, ct);
         var bActivity = await db.Set<MemberActivity>().IgnoreQueryFilters().AsNoTracking().Where(x => x.MemberId == bi).ToListAsync(ct);
@@ -285,7 +300,7 @@ public sealed class MemberMerges(AppDbContext db)
         await db.SaveChangesAsync(ct); // A's folded activity rows
         await db.Members.IgnoreQueryFilters().Where(m => m.Id == bi).ExecuteDeleteAsync(ct);
 
-        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals);
+        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals, rejections);
         var merge = new MemberMerge
         {
             WorkspaceId = ws,
@@ -304,6 +319,16 @@ public sealed class MemberMerges(AppDbContext db)
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new(EditOutcome.Saved, ToDto(merge), validation);
+    }
+
+    private async Task MoveRejectionsAsync(Guid from, Guid to, List<MovedRejection> rejections, CancellationToken ct)
+    {
+        foreach (var byTag in rejections.Where(r => r.Moved).GroupBy(r => r.TagId))
+        {
+            var rules = byTag.Select(r => r.RuleId).ToList();
+            await db.Set<AutoTagRejection>().Where(r => r.MemberId == from && r.TagId == byTag.Key && rules.Contains(r.RuleId))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.MemberId, to), ct);
+        }
     }
 
     private static async Task<List<Guid>> MoveAsync<T>(IQueryable<T> rows, System.Linq.Expressions.Expression<Func<T, Guid>> id,
@@ -357,6 +382,13 @@ public sealed class MemberMerges(AppDbContext db)
             (row.MemberId, row.Member, row.Tag) = (bi, null, null);
             db.Set<MemberTag>().Add(row);
         }
+
+        // Rejections: the moved ones still on A go back; B's copies of A's own come back for the tags and rules that are left.
+        var rejections = moves.Rejections ?? [];
+        await MoveRejectionsAsync(ai, bi, rejections, ct);
+        var liveRules = (await db.Set<TagRule>().IgnoreQueryFilters().Where(r => r.WorkspaceId == ws).Select(r => r.Id).ToListAsync(ct)).ToHashSet();
+        foreach (var r in rejections.Where(r => !r.Moved && liveTags.Contains(r.TagId) && liveRules.Contains(r.RuleId)))
+            db.Set<AutoTagRejection>().Add(new AutoTagRejection { MemberId = bi, TagId = r.TagId, RuleId = r.RuleId, RejectedAt = r.RejectedAt, RejectedById = r.RejectedById });
 
         var movedActivity = moves.Activities.Where(x => x.Moved).Select(x => x.CommunityId).ToList();
         await db.Set<MemberActivity>().IgnoreQueryFilters().Where(x => x.MemberId == ai && movedActivity.Contains(x.CommunityId))
@@ -415,7 +447,7 @@ public sealed class MemberMerges(AppDbContext db)
         await db.Set<Profiles.ProfileLink>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && links.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
         var reveals = moves.Reveals ?? [];
-        await db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.MemberId == ai && reveals.Contains(x.Id))
+        await db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && reveals.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
         var vip = moves.VipInvitations ?? [];
         await db.Set<Vip.VipInvitation>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && vip.Contains(x.Id))

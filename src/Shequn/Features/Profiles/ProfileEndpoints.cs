@@ -86,9 +86,10 @@ public static class ProfileEndpoints
         return log is null ? CommunityEndpoints.Forbidden() : TypedResults.Ok(log);
     }
 
-    private static async Task<IResult> FormPage(AppDbContext db, ProfileLinks links, IStringLocalizer<Strings> l, string token, CancellationToken ct)
+    private static async Task<IResult> FormPage(HttpContext http, AppDbContext db, ProfileLinks links, IStringLocalizer<Strings> l, string token, CancellationToken ct)
     {
         var (state, link) = await links.FindAsync(db, token, ct);
+        Speak(await MembersCultureAsync(http, db, link, ct));
         if (state != LinkState.Open)
             return Html(ProfileForm.Closed(l, state));
         using var acting = db.Current.ActAsSystemWhile(link!.WorkspaceId);
@@ -102,14 +103,31 @@ public static class ProfileEndpoints
             .ToDictionary(f => f.Key[2..], f => (string?)f.Value.ToString(), StringComparer.Ordinal);
         var needs = form["needs"].Where(n => n is not null).Select(n => n!).ToList();
         var consent = form["consent"] == "yes";
+        var (_, link) = await links.FindAsync(db, token, ct);
+        Speak(await MembersCultureAsync(http, db, link, ct));
         var (state, validation) = await links.SubmitAsync(db, token, values, needs, consent, ct);
         if (state == LinkState.Submitted)
             return Html(ProfileForm.Thanks(l));
         if (state != LinkState.Open)
             return Html(ProfileForm.Closed(l, state));
-        var (_, link) = await links.FindAsync(db, token, ct);
         using var acting = db.Current.ActAsSystemWhile(link!.WorkspaceId);
         return Html(await ProfileForm.RenderAsync(db, l, link, values.Append(new("needs", string.Join(',', needs))).ToDictionary(), validation.Localized(l), ct), 400);
+    }
+
+    /// <summary>
+    /// The form speaks the workspace's language for members (<see cref="Workspaces.Workspace.Language"/>) unless the
+    /// visitor chose one with the link on the page (<c>?culture=</c>, kept on submit); null when the visitor chose.
+    /// </summary>
+    private static async Task<CultureInfo?> MembersCultureAsync(HttpContext http, AppDbContext db, ProfileLink? link, CancellationToken ct) =>
+        link is null || Cultures.Supported.Contains(http.Request.Query["culture"].ToString(), StringComparer.OrdinalIgnoreCase)
+            ? null
+            : CultureInfo.GetCultureInfo(await Workspaces.WorkspaceSettings.LanguageAsync(db, link.WorkspaceId, ct));
+
+    /// <summary>Set in the handler itself: a culture set inside an awaited method does not flow back to its caller.</summary>
+    private static void Speak(CultureInfo? culture)
+    {
+        if (culture is not null)
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
     }
 
     private static ContentHttpResult Html(string html, int status = 200) => TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
@@ -156,8 +174,7 @@ internal static class ProfileForm
             .ToDictionaryAsync(v => v.Key, v => v.Value, ct);
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"""<h1>{Enc.Encode(l["Profiles.Form.Title"])}</h1><p>{Enc.Encode(l["Profiles.Form.Intro", workspace, member.DisplayName])}</p>""");
-        // The form's language: the product's default (Chinese) unless the visitor switched (?culture=, kept on submit).
-        // REVIEW: workspaces have no language setting yet; when one exists it should be the default here instead.
+        // The form's language: the workspace's for members unless the visitor switched (?culture=, kept on submit).
         var language = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
         var other = language == Cultures.English ? Cultures.Default : Cultures.English;
         sb.Append(CultureInfo.InvariantCulture, $"""<p style="text-align:right;margin:0"><a href="?culture={Enc.Encode(other)}" hreflang="{Enc.Encode(other)}" data-testid="profile-language">{Enc.Encode(l["Profiles.Form.OtherLanguage"])}</a></p>""");

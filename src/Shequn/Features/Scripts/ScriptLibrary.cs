@@ -235,7 +235,7 @@ public sealed class ScriptLibrary(AppDbContext db)
         var result = new List<QuickReplyDto>(scripts.Count);
         foreach (var s in scripts)
         {
-            var text = (await TextOfAsync(db, s.Id, s.Text, communityId, ct)).Text;
+            var text = (await TextOfAsync(db, db.CurrentWorkspaceId, s.Id, s.Text, communityId, ct)).Text;
             result.Add(new QuickReplyDto(s.Id, s.Name, ScriptText.Render(text, values)));
         }
         return result;
@@ -273,7 +273,7 @@ public sealed class ScriptLibrary(AppDbContext db)
             .OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).Select(s => new { s.Id, s.Text }).FirstOrDefaultAsync(ct);
         if (script is null)
             return ScriptTemplates.Fallback(category) is { } fallback ? new ScriptChoice(null, fallback, false) : null;
-        return await TextOfAsync(db, script.Id, script.Text, communityId, ct);
+        return await TextOfAsync(db, workspaceId, script.Id, script.Text, communityId, ct);
     }
 
     /// <summary>A given script's text in a community: its override there, else the script's own.</summary>
@@ -282,14 +282,16 @@ public sealed class ScriptLibrary(AppDbContext db)
         ArgumentNullException.ThrowIfNull(db);
         var script = await db.Set<Script>().IgnoreQueryFilters().AsNoTracking().Where(s => s.WorkspaceId == workspaceId && s.Id == scriptId)
             .Select(s => new { s.Id, s.Text }).FirstOrDefaultAsync(ct);
-        return script is null ? null : await TextOfAsync(db, script.Id, script.Text, communityId, ct);
+        return script is null ? null : await TextOfAsync(db, workspaceId, script.Id, script.Text, communityId, ct);
     }
 
-    private static async Task<ScriptChoice> TextOfAsync(AppDbContext db, Guid scriptId, string text, Guid? communityId, CancellationToken ct)
+    private static async Task<ScriptChoice> TextOfAsync(AppDbContext db, Guid workspaceId, Guid scriptId, string text, Guid? communityId, CancellationToken ct)
     {
         if (communityId is { } cid)
         {
-            var own = await db.Set<ScriptOverride>().AsNoTracking().Where(o => o.ScriptId == scriptId && o.CommunityId == cid)
+            // The processor reads this with no acting workspace: the workspace is given.
+            var own = await db.Set<ScriptOverride>().IgnoreQueryFilters().AsNoTracking()
+                .Where(o => o.WorkspaceId == workspaceId && o.ScriptId == scriptId && o.CommunityId == cid)
                 .Select(o => o.Text).FirstOrDefaultAsync(ct);
             if (own is not null)
                 return new ScriptChoice(scriptId, own, true);

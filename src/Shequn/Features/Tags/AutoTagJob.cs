@@ -12,7 +12,8 @@ namespace Shequn.Features.Tags;
 /// before the rule existed. A member who satisfies a rule and has no row for its tag gets it as a suggestion; a
 /// suggestion of a time-based rule whose member no longer satisfies it is taken back (confirmed and rejected tags stay as
 /// staff left them). Safe on several app processes like <see cref="Members.MemberLifecycle"/>: one holds the
-/// <c>autotags</c> checkpoint row by a lease while it works, and the row's time says when the last run finished.
+/// <c>autotags</c> checkpoint row by a lease while it works, and the row's time says when the last run finished. Under the
+/// same lease it then invites new VIP candidates where a workspace's rules ask for it (<see cref="Vip.VipAutoInvites"/>).
 /// </summary>
 public sealed partial class AutoTagJob(IServiceScopeFactory scopes, TimeProvider time, WorkspaceZones zones, IOptions<AutoTagOptions> options, ILogger<AutoTagJob> log)
     : BackgroundService
@@ -74,6 +75,7 @@ public sealed partial class AutoTagJob(IServiceScopeFactory scopes, TimeProvider
         if (claimed == 0)
             return null;
         var changed = 0;
+        var invited = 0;
         try
         {
             var rules = await db.Set<TagRule>().IgnoreQueryFilters().AsNoTracking()
@@ -83,6 +85,9 @@ public sealed partial class AutoTagJob(IServiceScopeFactory scopes, TimeProvider
                 var zone = await zones.GetAsync(rule.WorkspaceId, ct);
                 changed += await EvaluateAsync(db, rule, now, zone, ct);
             }
+            // VIP candidates follow from tags (the paying tag) and the history just evaluated: invite the new ones where a
+            // workspace asked for it.
+            invited = await Vip.VipAutoInvites.RunAsync(scopes, ct);
         }
         finally
         {
@@ -90,7 +95,7 @@ public sealed partial class AutoTagJob(IServiceScopeFactory scopes, TimeProvider
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.LeaseOwner, (string?)null).SetProperty(c => c.LeaseUntil, (DateTime?)null)
                     .SetProperty(c => c.UpdatedAt, time.GetUtcNow().UtcDateTime).SetProperty(c => c.Seq, c => c.Seq + 1), CancellationToken.None);
         }
-        LogEvaluated(log, rules: changed);
+        LogEvaluated(log, rules: changed, invited);
         return changed;
     }
 
@@ -222,6 +227,6 @@ public sealed partial class AutoTagJob(IServiceScopeFactory scopes, TimeProvider
     [LoggerMessage(Level = LogLevel.Error, Message = "Evaluating auto-tag rules failed; trying again later")]
     private static partial void LogFailed(ILogger logger, Exception ex);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Auto-tag rules evaluated: {Rules} tags suggested or taken back")]
-    private static partial void LogEvaluated(ILogger logger, int rules);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Auto-tag rules evaluated: {Rules} tags suggested or taken back; {Invited} VIP candidates invited automatically")]
+    private static partial void LogEvaluated(ILogger logger, int rules, int invited);
 }

@@ -60,7 +60,7 @@ public sealed class VipCandidates(AppDbContext db, OutboxSignal signal, Platform
     public async Task<VipRulesDto> RulesAsync(CancellationToken ct = default)
     {
         var rules = await LoadRulesAsync(ct);
-        return new(rules.PayingTagId, rules.AnswersMin, rules.AnswersDays, rules.TenureDays);
+        return new(rules.PayingTagId, rules.AnswersMin, rules.AnswersDays, rules.TenureDays, rules.AutoInviteCommunityId);
     }
 
     private async Task<VipRules> LoadRulesAsync(CancellationToken ct)
@@ -79,13 +79,22 @@ public sealed class VipCandidates(AppDbContext db, OutboxSignal signal, Platform
         VipRulesCheck.Validate(v, input);
         if (input.PayingTagId is { } tag && !await db.Tags.AnyAsync(t => t.Id == tag, ct))
             v.Add("payingTagId", "UnknownTag", $"Unknown tag '{tag}'.", tag);
+        if (input.AutoInviteCommunityId is { } auto)
+        {
+            var community = await db.Visible(me).AsNoTracking().Where(c => c.Id == auto).Select(c => new { c.Name, c.Tier }).SingleOrDefaultAsync(ct);
+            if (community is null)
+                v.Add("autoInviteCommunityId", "UnknownCommunity", $"Unknown community '{auto}'.", auto);
+            else if (!Community.IsVip(community.Tier))
+                v.Add("autoInviteCommunityId", "NotVipCommunity", $"'{community.Name}' is not a VIP community (its tier is {community.Tier}).", community.Name);
+        }
         if (!v.IsValid)
             return new(VipOutcome.Invalid, null, v);
         var ws = db.CurrentWorkspaceId;
         var rules = await db.Set<VipRules>().SingleOrDefaultAsync(r => r.WorkspaceId == ws, ct);
         if (rules is null)
             db.Add(rules = VipRules.DefaultFor(ws));
-        (rules.PayingTagId, rules.AnswersMin, rules.AnswersDays, rules.TenureDays) = (input.PayingTagId, input.AnswersMin, input.AnswersDays, input.TenureDays);
+        (rules.PayingTagId, rules.AnswersMin, rules.AnswersDays, rules.TenureDays, rules.AutoInviteCommunityId) =
+            (input.PayingTagId, input.AnswersMin, input.AnswersDays, input.TenureDays, input.AutoInviteCommunityId);
         rules.UpdatedAt = DateTime.UtcNow;
         try
         {
@@ -230,21 +239,57 @@ public sealed class VipCandidates(AppDbContext db, OutboxSignal signal, Platform
             v.Add("memberId", "NotVipCandidate", $"'{member.DisplayName}' does not meet the VIP rules.", member.DisplayName);
         if (!v.IsValid)
             return new(VipOutcome.Invalid, null, v);
+        if (await QueueAsync(me, memberId, member.DisplayName, community!, ct) is not { } queued)
+            return new(VipOutcome.Conflict, null, v);
+        return new(VipOutcome.Done, new VipInvitationDto(community!.Id, community.Name, queued.Invitation.InvitedAt, queued.Invitation.InvitedById, me.DisplayName,
+            queued.Action.Id, null), v);
+    }
 
+    /// <summary>
+    /// Invites every candidate not invited yet into the rules' auto-invite community, each as <see cref="InviteAsync"/>
+    /// would (the acting staff member is the system, in the daily job); returns how many. Nothing when the community is no
+    /// longer a VIP community of the workspace.
+    /// </summary>
+    public async Task<int> AutoInviteAsync(CancellationToken ct = default)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (!MayRead(me) || !me!.CanEditCommunities)
+            return 0;
+        var rules = await LoadRulesAsync(ct);
+        if (rules.AutoInviteCommunityId is not { } communityId
+            || await db.Visible(me).AsNoTracking().SingleOrDefaultAsync(c => c.Id == communityId, ct) is not { } community || !Community.IsVip(community.Tier))
+            return 0;
+        var invited = 0;
+        foreach (var candidate in (await CandidatesAsync(me, null, ct)).Where(c => c.Invitation is null))
+        {
+            if (await QueueAsync(me, candidate.MemberId, candidate.DisplayName, community, ct) is not null)
+                invited++;
+        }
+        return invited;
+    }
+
+    /// <summary>
+    /// Writes the invite action and the invitation in one audited save; null when the member was invited meanwhile (by
+    /// another staff member or the daily job: the unique index on the member decides).
+    /// </summary>
+    private async Task<(VipInvitation Invitation, OutboundAction Action)?> QueueAsync(
+        StaffProfile me, Guid memberId, string displayName, Community community, CancellationToken ct)
+    {
+        var ws = db.CurrentWorkspaceId;
         // On Telegram the link goes to the member in a private message (one action: make the link, send it); a member the
         // bot may not write to (they never started a chat with it) becomes a staff task carrying the link. Elsewhere, and
         // for a member without a Telegram account, the link is made for staff to pass on (a task where it cannot be made).
-        var name = EventEffects.Clip("VIP " + member.DisplayName, 32);
-        var telegramUser = community!.Platform == ChatPlatform.Telegram
+        var name = EventEffects.Clip("VIP " + displayName, 32);
+        var telegramUser = community.Platform == ChatPlatform.Telegram
             ? await db.Set<MemberIdentity>().AsNoTracking().Where(i => i.WorkspaceId == ws && i.MemberId == memberId && i.Platform == ChatPlatform.Telegram)
                 .Select(i => i.UserId).FirstOrDefaultAsync(ct)
             : null;
-        // REVIEW: workspaces have no language setting; the message is in the product's default language (Chinese).
-        var words = strings.Table(Platform.Localization.Cultures.Default);
+        // No script words this message: it is in the workspace's language for members.
+        var words = strings.Table(await Workspaces.WorkspaceSettings.LanguageAsync(db, ws, ct));
         var action = telegramUser is null
             ? OutboundAction.Create(ws, community.Id, ActionKind.CreateInviteLink, new ActionPayload(Name: name, MemberLimit: 1), $"vip-invite:{memberId:N}")
             : OutboundAction.Create(ws, community.Id, ActionKind.SendInvite, new ActionPayload(
-                Text: string.Format(System.Globalization.CultureInfo.InvariantCulture, words["Vip.Invite.Message"], member.DisplayName, community.Name),
+                Text: string.Format(System.Globalization.CultureInfo.InvariantCulture, words["Vip.Invite.Message"], displayName, community.Name),
                 UserId: telegramUser, Name: name, MemberLimit: 1), $"vip-invite:{memberId:N}");
         action.CausedByStaffId = me.Id == Guid.Empty ? null : me.Id;
         db.Add(action);
@@ -262,10 +307,10 @@ public sealed class VipCandidates(AppDbContext db, OutboxSignal signal, Platform
             // Another staff member invited the same candidate at the same moment (the unique index on the member decided).
             db.ChangeTracker.Clear();
             if (await db.Set<VipInvitation>().AnyAsync(i => i.WorkspaceId == ws && i.MemberId == memberId, ct))
-                return new(VipOutcome.Conflict, null, v);
+                return null;
             throw;
         }
         signal.Notify();
-        return new(VipOutcome.Done, new VipInvitationDto(community.Id, community.Name, invitation.InvitedAt, invitation.InvitedById, me.DisplayName, action.Id, null), v);
+        return (invitation, action);
     }
 }

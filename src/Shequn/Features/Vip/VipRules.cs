@@ -23,6 +23,13 @@ public sealed class VipRules : IWorkspaceOwned, IAudited
     public int AnswersMin { get; set; } = 3;
     public int AnswersDays { get; set; } = 30;
     public int TenureDays { get; set; } = 30;
+
+    /// <summary>
+    /// A VIP community new candidates are invited into on their own when the daily job evaluates (see
+    /// <see cref="VipAutoInvites"/>); null (the default): staff invite from <c>/vip</c>.
+    /// </summary>
+    public Guid? AutoInviteCommunityId { get; set; }
+
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 
     public const int MaxDays = 365;
@@ -57,6 +64,7 @@ internal sealed class VipRulesConfiguration : IEntityTypeConfiguration<VipRules>
         b.HasIndex(r => r.WorkspaceId).IsUnique();
         b.HasOne<Workspaces.Workspace>().WithMany().HasForeignKey(r => r.WorkspaceId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Tags.Tag>().WithMany().HasForeignKey(r => r.PayingTagId).OnDelete(DeleteBehavior.SetNull);
+        b.HasOne<Community>().WithMany().HasForeignKey(r => r.AutoInviteCommunityId).OnDelete(DeleteBehavior.SetNull);
     }
 }
 
@@ -73,8 +81,11 @@ internal sealed class VipInvitationConfiguration : IEntityTypeConfiguration<VipI
     }
 }
 
-/// <summary>The rules as the API reads and writes them.</summary>
-public sealed record VipRulesDto(Guid? PayingTagId, int AnswersMin, int AnswersDays, int TenureDays);
+/// <summary>
+/// The rules as the API reads and writes them (a save replaces them all): <c>autoInviteCommunityId</c>, a VIP community,
+/// turns on inviting new candidates there automatically; left out or null, it is off.
+/// </summary>
+public sealed record VipRulesDto(Guid? PayingTagId, int AnswersMin, int AnswersDays, int TenureDays, Guid? AutoInviteCommunityId = null);
 
 public static class VipRulesCheck
 {

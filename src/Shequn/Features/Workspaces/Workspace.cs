@@ -4,6 +4,7 @@ public sealed class Workspace
 {
     public const int NameMaxLength = 100;
     public const int TimeZoneMaxLength = 64;
+    public const int LanguageMaxLength = 10;
 
     /// <summary>Where Shequn's first users work; every new workspace starts here.</summary>
     public const string DefaultTimeZone = "Asia/Shanghai";
@@ -18,6 +19,13 @@ public sealed class Workspace
     /// days already counted keep the buckets they were counted in.
     /// </summary>
     public string TimeZone { get; set; } = DefaultTimeZone;
+
+    /// <summary>
+    /// The language of what Shequn writes to members on its own, where no script gives the words (a VIP invitation's
+    /// private message, the profile form until the visitor switches): <c>zh-CN</c> (the default) or <c>en</c>
+    /// (<see cref="Platform.Localization.Cultures"/>). Staff read the console in their own language.
+    /// </summary>
+    public string Language { get; set; } = Platform.Localization.Cultures.Default;
 
     /// <summary>Members are new for this many days after their first join (see <see cref="Members.MemberStage"/>).</summary>
     public int LifecycleNewDays { get; set; } = 7;

@@ -8,12 +8,14 @@ public static class WorkspaceEndpoints
     public static RouteGroupBuilder MapWorkspaceEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/workspace", Get).WithTags("Workspace").WithName("GetWorkspace")
-            .WithSummary("The workspace: its name, time zone (IANA id) and the current time there, and the member lifecycle thresholds");
+            .WithSummary("The workspace: its name, time zone (IANA id) and the current time there, the member lifecycle thresholds and the members' language");
         api.MapPut("/workspace", Put).WithTags("Workspace").WithName("UpdateWorkspace")
-            .WithSummary("Change the workspace's time zone or member lifecycle thresholds (owner only); a field left out stays")
+            .WithSummary("Change the workspace's time zone, member lifecycle thresholds or members' language (owner only); a field left out stays")
             .WithDescription("Daily figures are bucketed by the workspace's zone as events are processed: a change applies to " +
                 "events processed from then on; days already counted are not recounted. The console shows times in the new zone at once. " +
-                "lifecycle {newDays, silentDays, churnDays} (1–365 days, churnDays > silentDays) applies at the next hourly computation of members' stages.");
+                "lifecycle {newDays, silentDays, churnDays} (1–365 days, churnDays > silentDays) applies at the next hourly computation of members' stages. " +
+                "language (zh-CN, the default, or en) words what Shequn writes to members where no script gives the words: a VIP invitation's " +
+                "private message, the profile form (the member can still switch).");
         return api;
     }
 

@@ -4,14 +4,18 @@ using Shequn.Features.Communities;
 using Shequn.Features.Members;
 using Shequn.Features.Staff;
 using Shequn.Platform.Api;
+using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Workspaces;
 
-/// <summary>The workspace as the API and the console show it; <c>Now</c> is the current time in its zone.</summary>
-public sealed record WorkspaceDto(Guid Id, string Name, string TimeZone, DateTimeOffset Now, DateTime CreatedAt, LifecycleThresholds Lifecycle);
+/// <summary>
+/// The workspace as the API and the console show it; <c>Now</c> is the current time in its zone; <c>language</c> is
+/// what Shequn writes to members in where no script gives the words (<c>zh-CN</c> or <c>en</c>).
+/// </summary>
+public sealed record WorkspaceDto(Guid Id, string Name, string TimeZone, DateTimeOffset Now, DateTime CreatedAt, LifecycleThresholds Lifecycle, string Language);
 
 /// <summary>What to change; a field left out stays as it is.</summary>
-public sealed record WorkspaceInput(string? TimeZone, LifecycleThresholds? Lifecycle = null);
+public sealed record WorkspaceInput(string? TimeZone, LifecycleThresholds? Lifecycle = null, string? Language = null);
 
 public sealed record WorkspaceSaveResult(EditOutcome Outcome, Validation Validation);
 
@@ -26,11 +30,31 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
         if (ws is null)
             return null;
         var zone = WorkspaceZones.Find(ws.TimeZone) ?? WorkspaceZones.Default;
-        return new WorkspaceDto(ws.Id, ws.Name, zone.Id, TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone), ws.CreatedAt, LifecycleThresholds.Of(ws));
+        return new WorkspaceDto(ws.Id, ws.Name, zone.Id, TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone), ws.CreatedAt, LifecycleThresholds.Of(ws),
+            Cultures.Normalize(ws.Language));
     }
 
     /// <summary>
-    /// Sets the time zone and the lifecycle thresholds. Days already counted keep their buckets; events processed from
+    /// The language Shequn words member-facing texts in for <paramref name="workspaceId"/> (see <see cref="Workspace.Language"/>).
+    /// Works outside a staff request: workspaces are not filtered.
+    /// </summary>
+    public static async Task<string> LanguageAsync(AppDbContext db, Guid workspaceId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return Cultures.Normalize(await db.Workspaces.AsNoTracking().Where(w => w.Id == workspaceId).Select(w => w.Language).SingleOrDefaultAsync(ct));
+    }
+
+    /// <summary>The workspace language a request names: <c>zh-CN</c> (or <c>zh</c>) or <c>en</c>, in any case; null otherwise.</summary>
+    public static string? ParseLanguage(string? text)
+    {
+        var t = text?.Trim();
+        if (string.Equals(t, "zh", StringComparison.OrdinalIgnoreCase))
+            return Cultures.Default;
+        return Cultures.Supported.FirstOrDefault(c => string.Equals(c, t, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// Sets the time zone, the lifecycle thresholds and the members' language. Days already counted keep their buckets; events processed from
     /// now on are counted in the new zone's days, and the console shows times in it. New thresholds apply at the next
     /// computation of the members' stages (within the hour).
     /// </summary>
@@ -54,6 +78,9 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
                     $"'timeZone' must be an IANA time zone id such as 'Asia/Shanghai' or 'Europe/Berlin' (got '{input.TimeZone}').", input.TimeZone);
         }
         input.Lifecycle?.Validate(validation, "lifecycle");
+        var language = input.Language is null ? null : ParseLanguage(input.Language);
+        if (input.Language is not null && language is null)
+            validation.Add("language", "UnknownLanguage", $"'language' must be 'zh-CN' or 'en' (got '{input.Language}').", input.Language);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, validation);
 
@@ -69,6 +96,11 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
             before["Lifecycle"] = LifecycleThresholds.Of(ws);
             (ws.LifecycleNewDays, ws.LifecycleSilentDays, ws.LifecycleChurnDays) = (lifecycle.NewDays, lifecycle.SilentDays, lifecycle.ChurnDays);
             after["Lifecycle"] = lifecycle;
+        }
+        if (language is not null && Cultures.Normalize(ws.Language) != language)
+        {
+            before[nameof(Workspace.Language)] = ws.Language;
+            after[nameof(Workspace.Language)] = ws.Language = language;
         }
         if (after.Count == 0)
             return new(EditOutcome.Saved, validation);

@@ -97,6 +97,25 @@ public abstract class AutoReplyTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task ScriptReply_InACommunityWithItsOwnText_AnswersWithThatText()
+    {
+        var (ws, community, chat, scope) = await SetUpAsync();
+        await using var _ = scope;
+        var faq = Assert.Single(await ws.Owner.Api.GetJsonAsync<List<ScriptDto>>("/api/scripts?category=faq"));
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PutJsonAsync($"/api/scripts/{faq.Id}/communities/{community}", new { text = "{nickname}，本群周五统一发货" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await ws.Owner.Api.PostJsonAsync("/api/autoreplies", new
+        {
+            name = "发货时间", mode = "contains", keywords = new[] { "发货" }, scriptId = faq.Id, cooldownSeconds = 600,
+        })).StatusCode);
+
+        // The processor reads the community's text with no acting workspace.
+        var amy = await chat.JoinAsync(community, "Amy", null, Ct);
+        await chat.PostAsync(community, amy, "Amy", "什么时候发货？", fromStaff: false, Ct);
+        var reply = await EventuallyAsync(async () => (await ActionsAsync(ws.Id)).SingleOrDefault(a => a.Kind == ActionKind.Reply), "the reply");
+        Assert.Equal("Amy，本群周五统一发货", ActionPayload.FromJson(reply.Payload).Text);
+    }
+
+    [Fact]
     public async Task Cooldown_IsReadFromTheDatabase_SoAnotherProcessesReplyCounts()
     {
         var (ws, community, chat, scope) = await SetUpAsync();

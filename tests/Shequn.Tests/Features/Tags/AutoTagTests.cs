@@ -205,6 +205,59 @@ public abstract class AutoTagTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Merge_MovesTheMergedMembersRejections_WithoutDuplicates_AndUnmergeGivesThemBack()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "合并群");
+        var tag = await TagAsync(ws, "想买");
+        var byOrder = await RuleAsync(ws, tag, "keyword", new { keyword = "下单" });
+        var byPrice = await RuleAsync(ws, tag, "keyword", new { keyword = "多少钱" });
+        string userA = "", userB = "";
+        await ChatAsync(ws.Id, async chat =>
+        {
+            userA = await chat.JoinAsync(community, "甲", null, Ct);
+            userB = await chat.JoinAsync(community, "乙", null, Ct);
+            await chat.PostAsync(community, userA, "甲", "在哪下单", fromStaff: false, Ct);
+            await chat.PostAsync(community, userB, "乙", "在哪下单", fromStaff: false, Ct);
+        });
+        await CaughtUpAsync();
+        var suggested = await ws.Owner.Api.GetJsonAsync<List<AutoTagDto>>($"/api/tags/{tag}/auto-tags");
+        var a = suggested.Single(t => t.MemberName == "甲").MemberId;
+        var b = suggested.Single(t => t.MemberName == "乙").MemberId;
+        async Task RejectAsync(Guid member) =>
+            Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync($"/api/tags/{tag}/members/{member}/reject", new { })).StatusCode);
+        await RejectAsync(a);
+        await RejectAsync(b);
+        await ChatAsync(ws.Id, chat => chat.PostAsync(community, userB, "乙", "这个多少钱", fromStaff: false, Ct));
+        await CaughtUpAsync();
+        await RejectAsync(b);
+        async Task<List<string>> RejectionsAsync(Guid member) => await DbAsync(ws.Id, async db =>
+            (await db.Set<AutoTagRejection>().Where(r => r.MemberId == member && r.TagId == tag).Select(r => r.RuleId).ToListAsync(Ct))
+                .Select(r => r == byOrder.Id ? "下单" : r == byPrice.Id ? "多少钱" : "?").Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(["下单"], await RejectionsAsync(a));
+        Assert.Equal(["下单", "多少钱"], await RejectionsAsync(b));
+
+        // Merged: A holds both rejections once each (A's own rejection of the same rule is not doubled), so the rule
+        // staff rejected for B's evidence does not suggest the tag to the merged person.
+        var merged = await ws.Owner.Api.PostJsonAsync("/api/members/merges", new { intoMemberId = a, memberId = b });
+        Assert.Equal(HttpStatusCode.Created, merged.StatusCode);
+        Assert.Equal(["下单", "多少钱"], await RejectionsAsync(a));
+        Assert.Empty(await RejectionsAsync(b));
+        await ChatAsync(ws.Id, chat => chat.PostAsync(community, userB, "乙", "到底多少钱", fromStaff: false, Ct));
+        await CaughtUpAsync();
+        Assert.NotNull(await RunDailyAsync());
+        Assert.Empty(await TaggedAsync(ws.Owner, tag, "suggested"));
+        Assert.Equal(["甲"], await TaggedAsync(ws.Owner, tag, "rejected"));
+
+        // Unmerged: each has the rejections it had before.
+        var mergeId = (await merged.ReadAsync<Shequn.Features.Members.MemberMergeDto>()).Id;
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostAsync($"/api/members/merges/{mergeId}/unmerge", null, Ct)).StatusCode);
+        Assert.Equal(["下单"], await RejectionsAsync(a));
+        Assert.Equal(["下单", "多少钱"], await RejectionsAsync(b));
+        Assert.Equal(["乙", "甲"], await TaggedAsync(ws.Owner, tag, "rejected"));
+    }
+
+    [Fact]
     public async Task BadRules_Are400WithTheFieldNamed()
     {
         var ws = await factory.NewWorkspaceAsync();

@@ -88,6 +88,22 @@ public abstract class VipTelegramTests<TFactory>(TFactory factory) where TFactor
     }
 
     [Fact]
+    public async Task Invite_InAWorkspaceSpeakingEnglishToMembers_IsWordedInEnglish()
+    {
+        var (w, vip, _, members) = await WorldAsync();
+        var (member, userId) = members["阿开"];
+        Fake.PrivateChats[(w.Bot.Id, userId)] = true;
+        Assert.Equal(HttpStatusCode.OK, (await w.Ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "en" })).StatusCode);
+
+        var action = await w.SettledAsync((await InviteAsync(w, member, vip)).ActionId!.Value);
+
+        Assert.Equal(ActionStatus.Done, action.Status);
+        var (_, _, text) = Assert.Single(Fake.PrivateMessages, m => m.BotId == w.Bot.Id);
+        Assert.StartsWith("Hello 阿开! You are invited to join 「VIP会员群」.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("你好", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invite_ToAMemberWhoNeverStartedTheBot_FailsOnceAsPermanent_AndBecomesAStaffTaskWithTheLink()
     {
         var (w, vip, vipChat, members) = await WorldAsync();

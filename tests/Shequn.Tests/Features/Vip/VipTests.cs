@@ -126,6 +126,52 @@ public abstract class VipTests(ShequnFactory factory)
         Assert.Equal(ws.Owner.Id, listed.Invitation?.InvitedById);
     }
 
+    private async Task RunDailyAsync() => Assert.NotNull(await factory.Services.GetRequiredService<AutoTagJob>().RunAsync(force: true, Ct));
+
+    [Fact]
+    public async Task AutoInvite_OffByDefault_WhenOnTheDailyJobInvitesEachNewCandidateOnce_AsStaffWould()
+    {
+        var (ws, general, members) = await HistoryAsync();
+        var vip = await CommunityAsync(ws, "VIP自动群", "manual", "vipPaying");
+        async Task<Dictionary<string, VipCandidateDto>> CandidatesAsync() =>
+            (await ws.Owner.Api.GetJsonAsync<List<VipCandidateDto>>("/api/vip/candidates")).ToDictionary(c => c.DisplayName);
+
+        // Off by default: the daily job invites nobody.
+        var rules = await ws.Owner.Api.GetJsonAsync<VipRulesDto>("/api/vip/rules");
+        Assert.Null(rules.AutoInviteCommunityId);
+        await RunDailyAsync();
+        Assert.All((await CandidatesAsync()).Values, c => Assert.Null(c.Invitation));
+
+        // Only a VIP community may be named.
+        var notVip = await ws.Owner.Api.PutJsonAsync("/api/vip/rules", rules with { AutoInviteCommunityId = general });
+        Assert.Equal(HttpStatusCode.BadRequest, notVip.StatusCode);
+        Assert.Contains("autoInviteCommunityId", (await notVip.ReadValidationErrorsAsync()).Keys);
+        Assert.Null((await ws.Owner.Api.GetJsonAsync<VipRulesDto>("/api/vip/rules")).AutoInviteCommunityId);
+
+        // Staff invite 阿付 by hand; then auto-invite is turned on and the job invites the other candidate, 阿帮, as staff would.
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync($"/api/vip/candidates/{members["阿付"]}/invite", new { communityId = vip })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PutJsonAsync("/api/vip/rules", rules with { AutoInviteCommunityId = vip })).StatusCode);
+        Assert.Equal(vip, (await ws.Owner.Api.GetJsonAsync<VipRulesDto>("/api/vip/rules")).AutoInviteCommunityId);
+        await RunDailyAsync();
+        var after = await CandidatesAsync();
+        Assert.Equal((vip, ws.Owner.Id), (after["阿付"].Invitation?.CommunityId, after["阿付"].Invitation?.InvitedById));
+        var auto = after["阿帮"].Invitation;
+        Assert.NotNull(auto);
+        Assert.Equal((vip, (Guid?)null), (auto.CommunityId, auto.InvitedById));
+        ActionDto action;
+        while ((action = await ws.Owner.Api.GetJsonAsync<ActionDto>($"/api/actions/{auto.ActionId}")).Status is ActionStatus.Queued or ActionStatus.Sending)
+            await Task.Delay(50, Ct);
+        Assert.Equal((ActionStatus.Task, ActionKind.CreateInviteLink, 1), (action.Status, action.Kind, action.Payload.MemberLimit));
+        Assert.Contains((await ws.Owner.Api.GetJsonAsync<Page<TaskDto>>("/api/tasks?pageSize=200")).Items, t => t.ActionId == action.Id && t.Text.Contains("阿帮", StringComparison.Ordinal));
+
+        // Evaluated again: nobody is invited twice.
+        await RunDailyAsync();
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        Assert.Equal(2, await db.Set<VipInvitation>().IgnoreQueryFilters().CountAsync(i => i.WorkspaceId == ws.Id, Ct));
+        Assert.Equal(2, await db.Set<OutboundAction>().IgnoreQueryFilters().CountAsync(a => a.WorkspaceId == ws.Id && a.IdempotencyKey.StartsWith("vip-invite:"), Ct));
+    }
+
     [Fact]
     public async Task JoiningAVipGroup_MakesTheMemberVip_AndRecordsTheInvitationsJoin()
     {

@@ -60,6 +60,31 @@ public abstract class WorkspaceApiTests(ShequnFactory factory)
         Assert.DoesNotContain(audit.Items, e => e.EntityType == nameof(Workspace));
     }
 
+    [Fact]
+    public async Task Language_ChineseByDefault_TheOwnerSetsEnglish_AuditedOnce_AndOnlyTheOwner()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var subOwner = await ws.AddStaffAsync(StaffRole.SubOwner);
+        Assert.Equal("zh-CN", (await ws.Owner.Api.GetJsonAsync<WorkspaceDto>("/api/workspace")).Language);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await subOwner.Api.PutJsonAsync("/api/workspace", new { language = "en" })).StatusCode);
+        var errors = await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "fr" })).ReadValidationErrorsAsync();
+        Assert.Equal(["language"], errors.Keys);
+        var saved = await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "EN" })).ReadAsync<WorkspaceDto>();
+        Assert.Equal(("en", Workspace.DefaultTimeZone), (saved.Language, saved.TimeZone));
+        // Saving the same language again (or leaving it out) changes nothing and writes no second entry.
+        Assert.Equal("en", (await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "en" })).ReadAsync<WorkspaceDto>()).Language);
+        Assert.Equal("en", (await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { timeZone = Workspace.DefaultTimeZone })).ReadAsync<WorkspaceDto>()).Language);
+        Assert.Equal("en", (await subOwner.Api.GetJsonAsync<WorkspaceDto>("/api/workspace")).Language);
+
+        var audit = await ws.Owner.Api.GetJsonAsync<Page<AuditEntryDto>>("/api/audit");
+        var entry = Assert.Single(audit.Items, e => e.EntityType == nameof(Workspace));
+        var change = Assert.Single(entry.Changes);
+        Assert.Equal(("zh-CN", "en"), (AuditChange.Display(change.Before), AuditChange.Display(change.After)));
+        // Back to Chinese with the short spelling.
+        Assert.Equal("zh-CN", (await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "zh" })).ReadAsync<WorkspaceDto>()).Language);
+    }
+
     [Theory]
     [InlineData("Mars/Olympus")]
     [InlineData("China Standard Time")]

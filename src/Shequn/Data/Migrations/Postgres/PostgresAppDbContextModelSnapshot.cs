@@ -2717,6 +2717,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<int>("AnswersMin")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("AutoInviteCommunityId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid?>("PayingTagId")
                         .HasColumnType("uuid");
 
@@ -2730,6 +2733,8 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AutoInviteCommunityId");
 
                     b.HasIndex("PayingTagId");
 
@@ -2747,6 +2752,13 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasDefaultValue("zh-CN");
 
                     b.Property<int>("LifecycleChurnDays")
                         .ValueGeneratedOnAdd()
@@ -3356,6 +3368,11 @@ namespace Shequn.Data.Migrations.Postgres
 
             modelBuilder.Entity("Shequn.Features.Vip.VipRules", b =>
                 {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("AutoInviteCommunityId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("Shequn.Features.Tags.Tag", null)
                         .WithMany()
                         .HasForeignKey("PayingTagId")

@@ -2700,6 +2700,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<int>("AnswersMin")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("AutoInviteCommunityId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("PayingTagId")
                         .HasColumnType("TEXT");
 
@@ -2713,6 +2716,8 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AutoInviteCommunityId");
 
                     b.HasIndex("PayingTagId");
 
@@ -2730,6 +2735,13 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("zh-CN");
 
                     b.Property<int>("LifecycleChurnDays")
                         .ValueGeneratedOnAdd()
@@ -3339,6 +3351,11 @@ namespace Shequn.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Shequn.Features.Vip.VipRules", b =>
                 {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("AutoInviteCommunityId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("Shequn.Features.Tags.Tag", null)
                         .WithMany()
                         .HasForeignKey("PayingTagId")
