@@ -18,7 +18,8 @@ public static class RitualProfileLinks
         texts.Any(t => t is not null && t.Contains("{" + ScriptText.ProfileLink + "}", StringComparison.Ordinal));
 
     public static async Task<(string? Text, List<ProfileLink> Links)> MakeAsync(
-        ProfileLinks links, AppDbContext db, Guid ws, IReadOnlyList<(ChatPlatform Platform, string UserId, string Name)> newcomers, DateTime now, CancellationToken ct)
+        ProfileLinks links, AppDbContext db, Guid ws, IReadOnlyList<(ChatPlatform Platform, string UserId, string Name)> newcomers, DateTime now,
+        IReadOnlyDictionary<(Guid Workspace, ChatPlatform Platform, string UserId), Guid> known, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(links);
         ArgumentNullException.ThrowIfNull(db);
@@ -27,7 +28,8 @@ public static class RitualProfileLinks
         var lines = new List<(string Name, string Url)>();
         foreach (var (platform, userId, name) in newcomers.DistinctBy(n => (n.Platform, n.UserId)))
         {
-            var memberId = await db.Set<MemberIdentity>().Where(i => i.WorkspaceId == ws && i.Platform == platform && i.UserId == userId)
+            // The batch's newcomers are members the effects made or found (maybe not saved yet); earlier ones are in the log.
+            var memberId = known.TryGetValue((ws, platform, userId), out var m) ? m : await db.Set<MemberIdentity>().IgnoreQueryFilters().Where(i => i.WorkspaceId == ws && i.Platform == platform && i.UserId == userId)
                 .Select(i => (Guid?)i.MemberId).FirstOrDefaultAsync(ct);
             if (memberId is null)
                 continue;

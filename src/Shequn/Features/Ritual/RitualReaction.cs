@@ -93,16 +93,15 @@ public sealed class RitualReaction(
         relevant.RemoveAll(e => e.Kind == EventKind.MemberJoined && turnedAway.Contains(e.Seq));
         if (relevant.Count == 0)
             return 0;
-        // Members and memberships the effects made are written first (same transaction), as the group rules do, so
-        // that this reaction's rows can be written per workspace.
-        await db.SaveChangesSetWiseAsync(ct);
+        // Nothing is saved here: the processor's save writes this reaction's rows with the batch (every row carries its
+        // workspace). What it reads back is from earlier batches (saved), this batch's own rows it keeps in hand, and the
+        // newcomers' members come from the effects.
         var added = 0;
         foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
         {
             using var acting = db.Current.ActAsSystemWhile(group.Key);
             var batch = new RitualBatch(this, db, group.Key, now, await ruleSets.GetAsync(db, group.Key, ct), await zones.GetAsync(group.Key, ct));
             added += await batch.RunAsync([.. group], effects, ct);
-            await db.SaveChangesSetWiseAsync(ct);
         }
         return added;
     }
@@ -120,8 +119,11 @@ public sealed class RitualReaction(
         private Dictionary<Guid, RitualLibrary> _library = [];
         private int _added;
 
+        private EventEffects _effects = null!;
+
         public async Task<int> RunAsync(List<CommunityEvent> events, EventEffects effects, CancellationToken ct)
         {
+            _effects = effects;
             var ids = events.Select(e => effects.CommunityOf[e.Seq]!.Id).Distinct().ToList();
             var saved = await db.Set<RitualSettings>().AsNoTracking()
                 .Where(s => s.WorkspaceId == ws && ids.Contains(s.CommunityId)).ToDictionaryAsync(s => s.CommunityId, ct);
@@ -197,7 +199,7 @@ public sealed class RitualReaction(
         private async Task<(string? Text, List<Profiles.ProfileLink> Links)> ProfileLinksAsync(
             RitualSettings s, IEnumerable<(ChatPlatform, string, string)> newcomers, CancellationToken ct) =>
             UsesProfileLinks(s)
-                ? await Profiles.RitualProfileLinks.MakeAsync(owner.ProfileLinks!, db, ws, [.. newcomers], now, ct)
+                ? await Profiles.RitualProfileLinks.MakeAsync(owner.ProfileLinks!, db, ws, [.. newcomers], now, _effects.MemberOf, ct)
                 : (null, []);
 
         private static string NameOf(CommunityEvent e) => string.IsNullOrWhiteSpace(e.UserName) ? e.UserId! : e.UserName.Trim();
@@ -317,7 +319,8 @@ public sealed class RitualReaction(
                 {
                     foreach (var n in newcomers)
                         n.WelcomeActionId = id;
-                    await Profiles.RitualProfileLinks.AttachAsync(db, ws, links.Links, id, ct);
+                    if (everyone)
+                        await Profiles.RitualProfileLinks.AttachAsync(db, ws, links.Links, id, ct);
                     return burst;
                 }
                 Profiles.RitualProfileLinks.Discard(db, links.Links);

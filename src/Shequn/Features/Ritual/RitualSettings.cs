@@ -108,7 +108,8 @@ internal sealed class RitualNewcomerConfiguration : IEntityTypeConfiguration<Rit
         b.Property(e => e.Nickname).HasMaxLength(100);
         b.HasIndex(e => e.EventSeq).IsUnique();
         b.HasIndex(e => new { e.CommunityId, e.UserId, e.JoinedAt });
-        b.HasIndex(e => e.WelcomeActionId);
+        // A welcome's newcomers in order, and how many (the count from the index alone).
+        b.HasIndex(e => new { e.WelcomeActionId, e.WorkspaceId, e.EventSeq });
         // The community's latest greeted newcomer names the welcome a new join may still join.
         b.HasIndex(e => new { e.CommunityId, e.EventSeq });
         b.HasOne<Community>().WithMany().HasForeignKey(e => e.CommunityId).OnDelete(DeleteBehavior.Cascade);

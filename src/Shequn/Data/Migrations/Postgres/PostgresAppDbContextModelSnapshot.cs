@@ -2079,11 +2079,11 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasIndex("EventSeq")
                         .IsUnique();
 
-                    b.HasIndex("WelcomeActionId");
-
                     b.HasIndex("CommunityId", "EventSeq");
 
                     b.HasIndex("CommunityId", "UserId", "JoinedAt");
+
+                    b.HasIndex("WelcomeActionId", "WorkspaceId", "EventSeq");
 
                     b.ToTable("RitualNewcomers", (string)null);
                 });
