@@ -85,6 +85,8 @@ internal sealed class MemberConfiguration : IEntityTypeConfiguration<Member>
         b.HasIndex(e => new { e.WorkspaceId, e.DisplayName });
         b.HasIndex(e => new { e.WorkspaceId, e.City });
         b.HasIndex(e => new { e.WorkspaceId, e.Phone });
+        // A workspace's KOCs (the response tracker's answerers), VIPs and core members.
+        b.HasIndex(e => new { e.WorkspaceId, e.Layer });
     }
 }
 

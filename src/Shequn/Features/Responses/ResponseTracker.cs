@@ -64,10 +64,11 @@ public sealed class ResponseTracker(IOptionsMonitor<ResponsesOptions> options) :
             !e.FromStaff && effects.MemberOf.TryGetValue((ws, e.Platform, e.UserId!), out var m) ? m : null;
 
         var sent = await SendersAsync(db, posts, ct);
-        var memberIds = posts.Select(MemberOf).OfType<Guid>().Distinct().ToList();
-        var kocs = memberIds.Count == 0 ? [] : (await db.Members.IgnoreQueryFilters().AsNoTracking()
-            .Where(m => m.WorkspaceId == ws && memberIds.Contains(m.Id) && m.Layer == MemberLayer.Koc)
-            .Select(m => m.Id).ToListAsync(ct)).ToHashSet();
+        // The workspace's KOCs (a few, by index), not a look-up of every member who spoke.
+        var kocs = posts.Any(e => MemberOf(e) is not null)
+            ? (await db.Members.IgnoreQueryFilters().AsNoTracking()
+                .Where(m => m.WorkspaceId == ws && m.Layer == MemberLayer.Koc).Select(m => m.Id).ToListAsync(ct)).ToHashSet()
+            : [];
 
         // Decide each message's part first, then load only the waiting questions the answers can reach.
         var parts = new List<(CommunityEvent E, Guid Community, Guid? Member, bool Answers)>(posts.Count);

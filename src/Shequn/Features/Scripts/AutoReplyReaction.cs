@@ -70,6 +70,7 @@ public sealed class AutoReplyReaction(
             if (rules.Count == 0)
                 continue;
             var uses = new Dictionary<Guid, int>();
+            var texts = new Dictionary<(Guid? Script, ScriptCategory? Category, Guid Community), string?>();
             var tasks = new TaskBatch();
             var matched = new List<(CommunityEvent E, Community Community, AutoReplyRule Rule)>();
             foreach (var e in group)
@@ -84,7 +85,7 @@ public sealed class AutoReplyReaction(
                 : [];
             foreach (var (e, community, rule) in matched)
             {
-                if (await AnswerAsync(db, e, community, rule, now, uses, handoffs, tasks, ct))
+                if (await AnswerAsync(db, e, community, rule, now, uses, texts, handoffs, tasks, ct))
                     added++;
             }
             await ScriptLibrary.CountUsesAsync(db, ws, uses, ct);
@@ -93,10 +94,10 @@ public sealed class AutoReplyReaction(
     }
 
     private async Task<bool> AnswerAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
-        Dictionary<Guid, int> uses, Dictionary<(Guid, string), DateTime> handoffs, TaskBatch tasks, CancellationToken ct)
+        Dictionary<Guid, int> uses, Dictionary<(Guid?, ScriptCategory?, Guid), string?> texts, Dictionary<(Guid, string), DateTime> handoffs, TaskBatch tasks, CancellationToken ct)
     {
         var key = $"event:{e.Seq}:{ReactionName}:0";
-        var (text, scriptId) = await ReplyTextAsync(db, e, community, rule, ct);
+        var (text, scriptId) = await ReplyTextAsync(db, e, community, rule, texts, ct);
         if (rule.HumanHandoff)
         {
             if (rule.CooldownSeconds > 0 && handoffs.TryGetValue((community.Id, e.UserId!), out var last)
@@ -136,15 +137,24 @@ public sealed class AutoReplyReaction(
         return true;
     }
 
-    /// <summary>The rule's reply rendered for this member and community; the script it came from, if any.</summary>
-    private static async Task<(string? Text, Guid? ScriptId)> ReplyTextAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, CancellationToken ct)
+    /// <summary>
+    /// The rule's reply rendered for this member and community; the script it came from, if any. Script texts are read
+    /// once a batch per script (or category) and community (<paramref name="texts"/>).
+    /// </summary>
+    private static async Task<(string? Text, Guid? ScriptId)> ReplyTextAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule,
+        Dictionary<(Guid?, ScriptCategory?, Guid), string?> texts, CancellationToken ct)
     {
         string? raw = rule.ReplyText;
         Guid? scriptId = null;
-        if (rule.ScriptId is { } sid && await ScriptLibrary.TextOfScriptAsync(db, e.WorkspaceId, sid, community.Id, ct) is { } choice)
+        if (rule.ScriptId is { } sid)
         {
-            raw = choice.Text;
-            scriptId = sid;
+            if (!texts.TryGetValue((sid, null, community.Id), out var scripted))
+                texts[(sid, null, community.Id)] = scripted = (await ScriptLibrary.TextOfScriptAsync(db, e.WorkspaceId, sid, community.Id, ct))?.Text;
+            if (scripted is not null)
+            {
+                raw = scripted;
+                scriptId = sid;
+            }
         }
         if (raw is null)
             return (null, null);
@@ -155,10 +165,16 @@ public sealed class AutoReplyReaction(
             [ScriptText.Community] = community.Name,
         };
         var used = ScriptText.Used(raw);
+        async Task<string> CategoryAsync(ScriptCategory category)
+        {
+            if (!texts.TryGetValue((null, category, community.Id), out var t))
+                texts[(null, category, community.Id)] = t = (await ScriptLibrary.TextForAsync(db, e.WorkspaceId, community.Id, category, ct))?.Text;
+            return t ?? "";
+        }
         if (used.Contains(ScriptText.Intro))
-            values[ScriptText.Intro] = ScriptText.Render((await ScriptLibrary.TextForAsync(db, e.WorkspaceId, community.Id, ScriptCategory.Intro, ct))?.Text ?? "", values);
+            values[ScriptText.Intro] = ScriptText.Render(await CategoryAsync(ScriptCategory.Intro), values);
         if (used.Contains(ScriptText.Rules))
-            values[ScriptText.Rules] = ScriptText.Render((await ScriptLibrary.TextForAsync(db, e.WorkspaceId, community.Id, ScriptCategory.Rules, ct))?.Text ?? "", values);
+            values[ScriptText.Rules] = ScriptText.Render(await CategoryAsync(ScriptCategory.Rules), values);
         var text = ScriptText.Render(raw, values);
         return (text.Length > OutboundAction.TextMaxLength ? text[..OutboundAction.TextMaxLength] : text, scriptId);
     }

@@ -1292,6 +1292,8 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "DisplayName");
 
+                    b.HasIndex("WorkspaceId", "Layer");
+
                     b.HasIndex("WorkspaceId", "Phone");
 
                     b.ToTable("Members");

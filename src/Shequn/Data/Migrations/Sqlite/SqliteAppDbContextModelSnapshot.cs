@@ -1275,6 +1275,8 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "DisplayName");
 
+                    b.HasIndex("WorkspaceId", "Layer");
+
                     b.HasIndex("WorkspaceId", "Phone");
 
                     b.ToTable("Members");
