@@ -156,6 +156,9 @@ public sealed class RitualReaction(
                     await IntroduceAsync(community, s, greet, burst, ct);
             }
             await ScriptLibrary.CountUsesAsync(db, ws, _uses, ct);
+            // The batch's newcomers, final now (their welcome, reminder, fixed nickname), go straight into the batch's
+            // transaction untracked; nothing later in the batch reads them through the context.
+            await SetInserts.InsertAsync(db, _newcomers, ct);
             return _added;
         }
 
@@ -217,7 +220,6 @@ public sealed class RitualReaction(
                 JoinedAt = e.OccurredAt,
                 CreatedAt = now,
             };
-            db.Set<RitualNewcomer>().Add(newcomer);
             _newcomers.Add(newcomer);
 
             if (format is not null && !NicknameFormat.Matches(format, e.UserName))
