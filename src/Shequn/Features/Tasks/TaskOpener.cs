@@ -48,28 +48,51 @@ public static class TaskRouting
 
     public static IReadOnlyList<CommunityRole> RolesFor(ActionKind kind) => OutboundAction.PostsMessage(kind) ? Speaking : Managing;
 
-    public static async Task<(Guid StaffId, CommunityRole? Role)> AssignAsync(AppDbContext db, Guid workspaceId, Guid communityId, ActionKind kind, CancellationToken ct)
+    public static async Task<(Guid StaffId, CommunityRole? Role)> AssignAsync(AppDbContext db, Guid workspaceId, Guid communityId, ActionKind kind, CancellationToken ct) =>
+        Pick(await RosterAsync(db, workspaceId, communityId, ct), workspaceId, communityId, kind);
+
+    /// <summary>Who can be given tasks: each community's active staff, the workspace's active owners, their open tasks and languages.</summary>
+    internal sealed record Roster(
+        ILookup<Guid, (Guid StaffUserId, CommunityRole Role, DateTime AssignedAt)> Staff,
+        List<(Guid Id, DateTime CreatedAt)> Owners,
+        Dictionary<Guid, int> Open,
+        Dictionary<Guid, string> Cultures);
+
+    /// <summary>The roster of one community, or (<paramref name="communityId"/> null) of all the workspace's communities in three queries.</summary>
+    internal static async Task<Roster> RosterAsync(AppDbContext db, Guid workspaceId, Guid? communityId, CancellationToken ct)
     {
         var staff = await db.CommunityStaff.IgnoreQueryFilters()
-            .Where(s => s.CommunityId == communityId && s.StaffUser!.IsActive && s.StaffUser.WorkspaceId == workspaceId)
-            .Select(s => new { s.StaffUserId, s.Role, s.AssignedAt }).ToListAsync(ct);
-        var ids = staff.Select(s => s.StaffUserId).ToList();
-        var owners = await db.Users.Where(u => u.WorkspaceId == workspaceId && u.IsActive && u.Role == StaffRole.Owner)
-            .Select(u => new { u.Id, u.CreatedAt }).ToListAsync(ct);
-        ids.AddRange(owners.Select(o => o.Id));
+            .Where(s => (communityId == null || s.CommunityId == communityId) && s.StaffUser!.IsActive && s.StaffUser.WorkspaceId == workspaceId)
+            .Select(s => new { s.CommunityId, s.StaffUserId, s.Role, s.AssignedAt, s.StaffUser!.Culture }).ToListAsync(ct);
+        var owners = await db.Users.IgnoreQueryFilters().Where(u => u.WorkspaceId == workspaceId && u.IsActive && u.Role == StaffRole.Owner)
+            .Select(u => new { u.Id, u.CreatedAt, u.Culture }).ToListAsync(ct);
+        var ids = staff.Select(s => s.StaffUserId).Concat(owners.Select(o => o.Id)).Distinct().ToList();
         var open = await db.Set<StaffTask>().IgnoreQueryFilters()
             .Where(t => t.Status == StaffTaskStatus.Open && ids.Contains(t.AssignedStaffId))
             .GroupBy(t => t.AssignedStaffId).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var cultures = new Dictionary<Guid, string>();
+        foreach (var s in staff)
+            cultures[s.StaffUserId] = s.Culture;
+        foreach (var o in owners)
+            cultures[o.Id] = o.Culture;
+        return new Roster(staff.ToLookup(s => s.CommunityId, s => (s.StaffUserId, s.Role, s.AssignedAt)),
+            [.. owners.Select(o => (o.Id, o.CreatedAt))], open, cultures);
+    }
+
+    internal static (Guid StaffId, CommunityRole? Role) Pick(Roster roster, Guid workspaceId, Guid communityId, ActionKind kind)
+    {
+        var staff = roster.Staff[communityId];
         foreach (var role in RolesFor(kind))
         {
             var pick = staff.Where(s => s.Role == role)
-                .OrderBy(s => open.GetValueOrDefault(s.StaffUserId)).ThenBy(s => s.AssignedAt).ThenBy(s => s.StaffUserId).FirstOrDefault();
-            if (pick is not null)
+                .OrderBy(s => roster.Open.GetValueOrDefault(s.StaffUserId)).ThenBy(s => s.AssignedAt).ThenBy(s => s.StaffUserId).FirstOrDefault();
+            if (pick != default)
                 return (pick.StaffUserId, role);
         }
-        var owner = owners.OrderBy(o => open.GetValueOrDefault(o.Id)).ThenBy(o => o.CreatedAt).ThenBy(o => o.Id).FirstOrDefault()
-            ?? throw new InvalidOperationException($"Workspace {workspaceId} has no active owner to give a task to.");
+        var owner = roster.Owners.OrderBy(o => roster.Open.GetValueOrDefault(o.Id)).ThenBy(o => o.CreatedAt).ThenBy(o => o.Id).FirstOrDefault();
+        if (owner == default)
+            throw new InvalidOperationException($"Workspace {workspaceId} has no active owner to give a task to.");
         return (owner.Id, null);
     }
 }
@@ -136,9 +159,10 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         {
             try
             {
-                var (staffId, role) = await TaskRouting.AssignAsync(db, workspaceId, communityId, kind, ct);
-                var culture = await db.Users.IgnoreQueryFilters().Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct);
-                known = new TaskBatch.Assignee(staffId, role, await WordsAsync(culture, workspaceId, ct));
+                // The whole workspace's roster once a batch: a batch's tasks in twenty communities cost three queries, not sixty.
+                batch.Roster ??= await TaskRouting.RosterAsync(db, workspaceId, null, ct);
+                var (staffId, role) = TaskRouting.Pick(batch.Roster, workspaceId, communityId, kind);
+                known = new TaskBatch.Assignee(staffId, role, await WordsAsync(batch.Roster.Cultures[staffId], workspaceId, ct));
             }
             catch (InvalidOperationException)
             {
@@ -281,6 +305,9 @@ public sealed class TaskBatch
     internal sealed record Assignee(Guid StaffId, CommunityRole? Role, TaskWords Words);
 
     internal Dictionary<(Guid CommunityId, ActionKind Kind), Assignee?> Assignees { get; } = [];
+
+    /// <summary>The workspace's roster, read at the batch's first task (one batch, one workspace).</summary>
+    internal TaskRouting.Roster? Roster { get; set; }
 }
 
 /// <summary>One language's task words, and times in the workspace's zone with their offset.</summary>
