@@ -198,15 +198,16 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(write);
-        var action = await db.Set<OutboundAction>().IgnoreQueryFilters()
-            .FirstOrDefaultAsync(a => a.WorkspaceId == workspaceId && a.IdempotencyKey == idempotencyKey && a.Status == ActionStatus.Task, ct);
-        if (action is null)
+        // The action, its open task and the assignee's language in one statement (both rows tracked).
+        var open = await db.Set<OutboundAction>().IgnoreQueryFilters()
+            .Where(a => a.WorkspaceId == workspaceId && a.IdempotencyKey == idempotencyKey && a.Status == ActionStatus.Task)
+            .Join(db.Set<StaffTask>().IgnoreQueryFilters().Where(t => t.Status == StaffTaskStatus.Open), a => a.Id, t => t.ActionId, (a, t) => new { Action = a, Task = t })
+            .Join(db.Users.IgnoreQueryFilters(), x => x.Task.AssignedStaffId, u => u.Id, (x, u) => new { x.Action, x.Task, u.Culture })
+            .FirstOrDefaultAsync(ct);
+        if (open is null)
             return false;
-        var task = await db.Set<StaffTask>().IgnoreQueryFilters().FirstOrDefaultAsync(t => t.ActionId == action.Id && t.Status == StaffTaskStatus.Open, ct);
-        if (task is null)
-            return false;
-        var culture = await db.Users.IgnoreQueryFilters().Where(u => u.Id == task.AssignedStaffId).Select(u => u.Culture).SingleAsync(ct);
-        var (text, context) = write(await WordsAsync(culture, workspaceId, ct));
+        var (action, task) = (open.Action, open.Task);
+        var (text, context) = write(await WordsAsync(open.Culture, workspaceId, ct));
         task.Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!;
         task.Context = EventEffects.Clip(context, 1000);
         action.Payload = (ActionPayload.FromJson(action.Payload) with { Text = text, TaskText = text }).ToJson();
