@@ -68,6 +68,16 @@ public sealed class RitualReaction(
 
     public static string Key(long seq, int step) => $"event:{seq}:{ReactionName}:{step}";
 
+    /// <summary>
+    /// Per community, the welcome this node last wrote or extended: whom it names first and how many, up to which newcomer.
+    /// Trusted only while the community's latest greeted newcomer in the database is still that one under that welcome
+    /// (another node's batch, a rolled-back batch or a restart make the batch read them again), so a burst growing over
+    /// many batches is not re-read and re-counted at each one.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, Greeted> _greeted = new();
+
+    private sealed record Greeted(Guid WelcomeId, long LastSeq, long FirstSeq, IReadOnlyList<string> Names, int Count);
+
     public async Task<int> ReactAsync(AppDbContext db, IReadOnlyList<CommunityEvent> events, EventEffects effects, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -115,6 +125,7 @@ public sealed class RitualReaction(
         private readonly Dictionary<Guid, OutboundAction> _reminders = [];
         private Dictionary<Guid, string?> _owners = [];
         private readonly Dictionary<Guid, Guid> _waitingWelcome = [];
+        private readonly Dictionary<Guid, long> _latestGreeted = [];
         private readonly Dictionary<Guid, int> _uses = [];
         private Dictionary<Guid, RitualLibrary> _library = [];
         private int _added;
@@ -177,6 +188,8 @@ public sealed class RitualReaction(
                     c.Id,
                     Welcome = db.Set<RitualNewcomer>().Where(n => n.CommunityId == c.Id && n.WorkspaceId == ws && n.WelcomeActionId != null)
                         .OrderByDescending(n => n.EventSeq).Select(n => n.WelcomeActionId).FirstOrDefault(),
+                    Seq = db.Set<RitualNewcomer>().Where(n => n.CommunityId == c.Id && n.WorkspaceId == ws && n.WelcomeActionId != null)
+                        .OrderByDescending(n => n.EventSeq).Select(n => (long?)n.EventSeq).FirstOrDefault(),
                 })
                 .Where(x => x.Welcome != null).ToListAsync(ct);
             var welcomeIds = latest.Select(x => x.Welcome!.Value).ToList();
@@ -184,8 +197,11 @@ public sealed class RitualReaction(
                 .Where(a => a.WorkspaceId == ws && welcomeIds.Contains(a.Id) && a.Status == ActionStatus.Queued && a.NextAttemptAt > now)
                 .Select(a => a.Id).ToHashSetAsync(ct);
             foreach (var x in latest)
+            {
                 if (waiting.Contains(x.Welcome!.Value))
                     _waitingWelcome[x.Id] = x.Welcome.Value;
+                _latestGreeted[x.Id] = x.Seq ?? 0;
+            }
         }
 
         private DateTime Hold(DateTime due, RitualSettings s) => QuietHours.Hold(due < now ? now : due, zone, s);
@@ -300,15 +316,23 @@ public sealed class RitualReaction(
         {
             var batch = new Burst(newcomers[0].EventSeq, [.. newcomers.Select(n => n.Nickname ?? n.UserId)], newcomers.Count);
             var prefix = $"{WelcomeKeyPrefix}{community.Id:N}:";
+            owner._greeted.TryRemove(community.Id, out var greeted);
             if (_waitingWelcome.TryGetValue(community.Id, out var id))
             {
-                // A welcome names its first newcomers and how many in all; the form links need every one of them.
-                var newcomersOf = db.Set<RitualNewcomer>().AsNoTracking().Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq);
                 var everyone = UsesProfileLinks(s);
-                var earlier = await (everyone ? newcomersOf : newcomersOf.Take(RitualWords.NamedAtMost)).ToListAsync(ct);
-                var earlierCount = everyone || earlier.Count < RitualWords.NamedAtMost ? earlier.Count : await newcomersOf.CountAsync(ct);
-                var burst = new Burst(earlier.Count > 0 ? earlier[0].EventSeq : batch.FirstSeq,
-                    [.. earlier.Take(RitualWords.NamedAtMost).Select(n => n.Nickname ?? n.UserId).Concat(batch.Names)], earlierCount + batch.Total);
+                Burst burst;
+                List<RitualNewcomer> earlier = [];
+                if (!everyone && greeted is not null && greeted.WelcomeId == id && greeted.LastSeq == _latestGreeted.GetValueOrDefault(community.Id))
+                    burst = new Burst(greeted.FirstSeq, [.. greeted.Names.Concat(batch.Names)], greeted.Count + batch.Total);
+                else
+                {
+                    // A welcome names its first newcomers and how many in all; the form links need every one of them.
+                    var newcomersOf = db.Set<RitualNewcomer>().AsNoTracking().Where(n => n.WorkspaceId == ws && n.WelcomeActionId == id).OrderBy(n => n.EventSeq);
+                    earlier = await (everyone ? newcomersOf : newcomersOf.Take(RitualWords.NamedAtMost)).ToListAsync(ct);
+                    var earlierCount = everyone || earlier.Count < RitualWords.NamedAtMost ? earlier.Count : await newcomersOf.CountAsync(ct);
+                    burst = new Burst(earlier.Count > 0 ? earlier[0].EventSeq : batch.FirstSeq,
+                        [.. earlier.Take(RitualWords.NamedAtMost).Select(n => n.Nickname ?? n.UserId).Concat(batch.Names)], earlierCount + batch.Total);
+                }
                 var links = await ProfileLinksAsync(s, earlier.Concat(newcomers).Select(n => (n.Platform, n.UserId, n.Nickname ?? n.UserId)), ct);
                 var text = Greeting(community, s, burst.Names, burst.Total, links.Text);
                 if (text is null)
@@ -323,6 +347,7 @@ public sealed class RitualReaction(
                         n.WelcomeActionId = id;
                     if (everyone)
                         await Profiles.RitualProfileLinks.AttachAsync(db, ws, links.Links, id, ct);
+                    Remember(community, id, newcomers, burst);
                     return burst;
                 }
                 Profiles.RitualProfileLinks.Discard(db, links.Links);
@@ -340,8 +365,12 @@ public sealed class RitualReaction(
                 n.WelcomeActionId = action.Id;
             foreach (var link in made.Links)
                 link.WelcomeActionId = action.Id;
+            Remember(community, action.Id, newcomers, batch);
             return batch;
         }
+
+        private void Remember(Community community, Guid welcome, List<RitualNewcomer> newcomers, Burst burst) =>
+            owner._greeted[community.Id] = new Greeted(welcome, newcomers[^1].EventSeq, burst.FirstSeq, [.. burst.Names.Take(RitualWords.NamedAtMost)], burst.Total);
 
         private string? Greeting(Community community, RitualSettings s, IEnumerable<string> names, int total, string? profileLink = null) =>
             EventEffects.Clip(_words.Greeting(s, Values(community, _words.Names(names, total), null, profileLink), Library(community.Id)), OutboundAction.TextMaxLength);

@@ -185,6 +185,32 @@ public abstract class RitualTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task ABurstGrowingOnTwoNodes_IsNamedWholeByEach_TheNodeThatWroteLastDoesNotTrustWhatItRemembers()
+    {
+        // Each node remembers whom the welcome it wrote names; another node extending it in between must make it read again.
+        await using var s = await SetupAsync();
+        var services = factory.Services;
+        var otherRitual = ActivatorUtilities.CreateInstance<RitualReaction>(services);
+        var other = new EventProcessor(services.GetRequiredService<IServiceScopeFactory>(), new EventLogSignal(), services.GetRequiredService<WorkspaceZones>(),
+            services.GetRequiredService<OutboxReactions>(), services.GetRequiredService<Enforcer>(),
+            [.. services.GetServices<IBatchReaction>().Select(r => r is RitualReaction ? otherRitual : r)], NullLogger<EventProcessor>.Instance);
+        async Task JoinAsync(int from, int to, EventProcessor on)
+        {
+            for (var i = from; i <= to; i++)
+                await s.Chat.JoinAsync(s.Community, $"新人{i:00}", null, Ct);
+            await DrainAsync(on);
+        }
+        await JoinAsync(1, 5, Processor);
+        await JoinAsync(6, 10, other);
+        await JoinAsync(11, 15, Processor);
+        await JoinAsync(16, 18, other);
+
+        var text = Text(Assert.Single(Welcomes(await ActionsAsync(s.Ws.Id))));
+        for (var i = 1; i <= 18; i++)
+            Assert.Contains($"新人{i:00}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheWorkspacesWelcomeScript_IsTheWelcome_InTheCommunitysOwnWords_WithTheRulesScript_AndCountsAUse()
     {
         await using var s = await SetupAsync();
