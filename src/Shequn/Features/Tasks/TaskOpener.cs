@@ -48,9 +48,6 @@ public static class TaskRouting
 
     public static IReadOnlyList<CommunityRole> RolesFor(ActionKind kind) => OutboundAction.PostsMessage(kind) ? Speaking : Managing;
 
-    public static async Task<(Guid StaffId, CommunityRole? Role)> AssignAsync(AppDbContext db, Guid workspaceId, Guid communityId, ActionKind kind, CancellationToken ct) =>
-        Pick(await RosterAsync(db, workspaceId, communityId, ct), workspaceId, communityId, kind);
-
     /// <summary>Who can be given tasks: each community's active staff, the workspace's active owners, their open tasks and languages.</summary>
     internal sealed record Roster(
         ILookup<Guid, (Guid StaffUserId, CommunityRole Role, DateTime AssignedAt)> Staff,
@@ -116,8 +113,9 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
             db.Current.ActAsSystem(action.WorkspaceId);
         var community = await db.Communities.AsNoTracking().Where(c => c.Id == action.CommunityId)
             .Select(c => new { c.Name, c.Platform }).SingleAsync(ct);
-        var (staffId, role) = await TaskRouting.AssignAsync(db, action.WorkspaceId, action.CommunityId, action.Kind, ct);
-        var words = await WordsAsync(await db.Users.Where(u => u.Id == staffId).Select(u => u.Culture).SingleAsync(ct), action.WorkspaceId, ct);
+        var roster = await TaskRouting.RosterAsync(db, action.WorkspaceId, action.CommunityId, ct);
+        var (staffId, role) = TaskRouting.Pick(roster, action.WorkspaceId, action.CommunityId, action.Kind);
+        var words = await WordsAsync(roster.Cultures[staffId], action.WorkspaceId, ct);
         var (text, context) = await WriteAsync(db, action, payload, community.Name, community.Platform, words, ct);
         var task = new StaffTask
         {
