@@ -30,6 +30,10 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
     private readonly Dictionary<(Guid Community, Guid Member), Spoken> _spoken = [];
     private readonly HashSet<(Guid Community, DateOnly Day, Guid Member)> _speakers = [];
     private readonly Dictionary<(Guid Community, Guid Member), DateTime> _insideSince = [];
+    // The stints the batch opens: written without tracking at the end of each workspace's events (after the changes
+    // the same batch makes to them), like the members and identities it makes.
+    private readonly List<Membership> _newStints = [];
+    private bool _madeCommunities;
 
     public IReadOnlyList<SkippedEvent> Skipped => _skipped;
 
@@ -189,6 +193,17 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             else
                 _insideSince.Remove(pair);
         }
+        if (_newStints.Count > 0)
+        {
+            // A community the batch made is tracked, not written yet: its first stints need its row.
+            if (_madeCommunities)
+            {
+                await db.SaveChangesSetWiseAsync(ct);
+                _madeCommunities = false;
+            }
+            await SetInserts.InsertAsync(db, _newStints, ct);
+            _newStints.Clear();
+        }
     }
 
     /// <summary>
@@ -313,7 +328,7 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
 
     private void Add(List<Membership> stints, Membership stint)
     {
-        db.Memberships.Add(stint);
+        _newStints.Add(stint);
         stints.Add(stint);
         stints.Sort((a, b) => a.JoinedAt.CompareTo(b.JoinedAt));
     }
@@ -417,6 +432,7 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             Purpose = null,
         };
         db.Communities.Add(community);
+        _madeCommunities = true;
         return community;
     }
 
@@ -429,6 +445,10 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             .Concat(wanted.Where(e => e.Kind == EventKind.MemberJoined && e.ActorId is not null).Select(e => e.ActorId!))
             .Distinct().ToList();
         var byUser = new Dictionary<(ChatPlatform, string), Guid>();
+        // New members and their identities are written at once, without tracking: thousands in a burst of joins, and
+        // the reactions after this read them from the database (or by id from MemberOf), not from the context.
+        var newMembers = new List<Member>();
+        var newIdentities = new List<MemberIdentity>();
         // By platform, so the lookup runs on the (workspace, platform, user) index.
         foreach (var platform in userIds.Count == 0 ? [] : wanted.Select(e => e.Platform).Distinct().ToList())
         {
@@ -444,8 +464,8 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             if (byUser.TryGetValue((platform, userId), out var id))
                 return id;
             var member = new Member { WorkspaceId = ws, DisplayName = Clip(string.IsNullOrWhiteSpace(name) ? $"{platform}:{userId}" : name.Trim(), Member.NameMaxLength)! };
-            db.Members.Add(member);
-            db.Set<MemberIdentity>().Add(new MemberIdentity { WorkspaceId = ws, Platform = platform, UserId = userId, MemberId = member.Id });
+            newMembers.Add(member);
+            newIdentities.Add(new MemberIdentity { WorkspaceId = ws, Platform = platform, UserId = userId, MemberId = member.Id });
             byUser[(platform, userId)] = member.Id;
             return member.Id;
         }
@@ -458,6 +478,8 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             if (e.Kind == EventKind.MemberJoined && e.ActorId is not null)
                 result[(e.Seq, true)] = MemberOf(e.Platform, e.ActorId, e.ActorName);
         }
+        await SetInserts.InsertAsync(db, newMembers, ct);
+        await SetInserts.InsertAsync(db, newIdentities, ct);
         return result;
     }
 
