@@ -118,6 +118,7 @@ static async Task<Result> RunAsync(Options options, string dataDir, bool reactio
     var processor = host.Services.GetRequiredService<EventProcessor>();
     // Where the time goes: the processor's phase histogram, summed per phase.
     var phases = new ProcessorPhases();
+    using var statements = options.Sql && report ? new SqlStatements() : null;
     var clock = Stopwatch.StartNew();
     var processed = 0;
     int n;
@@ -125,6 +126,7 @@ static async Task<Result> RunAsync(Options options, string dataDir, bool reactio
         processed += n;
     var seconds = clock.Elapsed.TotalSeconds;
     phases.Dispose();
+    statements?.Dispose();
 
     await using var scope = host.Services.CreateAsyncScope();
     var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
@@ -147,13 +149,19 @@ static async Task<Result> RunAsync(Options options, string dataDir, bool reactio
           + $"(at most {perBurst} in one) naming {named:N0} newcomers; {replies:N0} auto-replies, {tasks:N0} staff tasks, {questions:N0} questions ({answered:N0} answered)"
         : $"  baseline (reactions off): {processed:N0} events in {seconds:0.00} s ({processed / seconds:N0}/s)");
     Console.Error.WriteLine($"    phases: {phases}");
+    if (statements is not null)
+    {
+        Console.Error.WriteLine($"    statements: {statements.Statements:N0}; the 25 that took longest in all:");
+        foreach (var line in statements.Top(25))
+            Console.Error.WriteLine("      " + line);
+    }
     await host.StopAsync();
     return new Result(processed / seconds, perBurst);
 }
 
 internal sealed record Result(double PerSecond, int WelcomesPerBurst);
 
-internal sealed record Options(int Joins, int Messages, string[] Reactions)
+internal sealed record Options(int Joins, int Messages, string[] Reactions, bool Sql)
 {
     public static Options Parse(string[] args)
     {
@@ -161,7 +169,9 @@ internal sealed record Options(int Joins, int Messages, string[] Reactions)
         int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         // --reactions ritual,autoreplies,responses (all by default): which reactions are on, to see what each costs.
         return new Options(Int("--joins", 10_000), Int("--messages", 50_000),
-            (Get("--reactions") ?? "ritual,autoreplies,responses").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            (Get("--reactions") ?? "ritual,autoreplies,responses").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            // --sql: the statements the timed runs executed, by total time (what a batch repeats).
+            args.Contains("--sql"));
     }
 }
 

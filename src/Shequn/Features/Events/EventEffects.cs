@@ -34,6 +34,7 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
     // the same batch makes to them), like the members and identities it makes.
     private readonly List<Membership> _newStints = [];
     private bool _madeCommunities;
+    private readonly HashSet<Guid> _made = [];
 
     public IReadOnlyList<SkippedEvent> Skipped => _skipped;
 
@@ -95,8 +96,8 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
         speaking.ExceptWith(changing);
         if (speaking.Count > 0)
         {
-            var speakerIds = speaking.Select(p => p.Item2).Distinct().ToList();
-            var open = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
+            var speakerIds = speaking.Select(p => p.Item2).Where(m => !_made.Contains(m)).Distinct().ToList();
+            var open = speakerIds.Count == 0 ? [] : await db.Memberships.IgnoreQueryFilters().AsNoTracking()
                 .Where(x => x.WorkspaceId == ws && EF.Parameter(speakerIds).Contains(x.MemberId) && x.LeftAt == null)
                 .Select(x => new { x.CommunityId, x.MemberId, x.JoinedAt }).ToListAsync(ct);
             foreach (var x in open)
@@ -108,7 +109,8 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             }
             changing.UnionWith(speaking);
         }
-        var loadIds = changing.Select(p => p.Item2).Distinct().ToList();
+        // Members the batch itself made have no stints in the database yet.
+        var loadIds = changing.Select(p => p.Item2).Where(m => !_made.Contains(m)).Distinct().ToList();
         var memberships = loadIds.Count == 0 ? [] : (await db.Memberships.IgnoreQueryFilters()
                 .Where(x => x.WorkspaceId == ws && loadIds.Contains(x.MemberId))
                 .ToListAsync(ct))
@@ -465,6 +467,7 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
                 return id;
             var member = new Member { WorkspaceId = ws, DisplayName = Clip(string.IsNullOrWhiteSpace(name) ? $"{platform}:{userId}" : name.Trim(), Member.NameMaxLength)! };
             newMembers.Add(member);
+            _made.Add(member.Id);
             newIdentities.Add(new MemberIdentity { WorkspaceId = ws, Platform = platform, UserId = userId, MemberId = member.Id });
             byUser[(platform, userId)] = member.Id;
             return member.Id;

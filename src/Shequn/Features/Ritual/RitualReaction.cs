@@ -127,6 +127,7 @@ public sealed class RitualReaction(
         private readonly Dictionary<Guid, Guid> _waitingWelcome = [];
         private readonly Dictionary<Guid, long> _latestGreeted = [];
         private readonly Dictionary<Guid, int> _uses = [];
+        private readonly List<(Community Community, RitualSettings Settings, List<RitualNewcomer> Newcomers, Burst Burst)> _introductions = [];
         private Dictionary<Guid, RitualLibrary> _library = [];
         private int _added;
 
@@ -164,8 +165,9 @@ public sealed class RitualReaction(
                 if (s.WelcomeEnabled || s.SelfIntroEnabled)
                     burst = await GreetAsync(community, s, greet, ct);
                 if (s.IntroduceTaskEnabled)
-                    await IntroduceAsync(community, s, greet, burst, ct);
+                    _introductions.Add((community, s, greet, burst));
             }
+            await IntroduceAsync(ct);
             await ScriptLibrary.CountUsesAsync(db, ws, _uses, ct);
             // The batch's newcomers, final now (their welcome, reminder, fixed nickname), go straight into the batch's
             // transaction untracked; nothing later in the batch reads them through the context.
@@ -393,21 +395,27 @@ public sealed class RitualReaction(
         /// language. One per burst, like the greeting: while the burst's task (keyed by its first newcomer's join) is still
         /// open it is rewritten to name the later ones too; once staff closed it, later newcomers get a task of their own.
         /// </summary>
-        private async Task IntroduceAsync(Community community, RitualSettings s, List<RitualNewcomer> newcomers, Burst burst, CancellationToken ct)
+        private async Task IntroduceAsync(CancellationToken ct)
         {
-            (string Text, Func<TaskWords, (string, string?)> Write) Write(IEnumerable<string> named, int total)
+            (string Text, Func<TaskWords, (string, string?)> Write) Write(Community community, RitualSettings s, IEnumerable<string> named, int total)
             {
                 var names = _words.Names(named, total);
                 var text = EventEffects.Clip(RitualWords.Render(_words.Introduce(s), Values(community, names, null)), OutboundAction.TextMaxLength)!;
                 return (text, w => (text, w["Ritual.TaskContext", names, community.Name]));
             }
 
-            if (burst.FirstSeq != newcomers[0].EventSeq
-                && await owner.Opener.AmendAsync(db, ws, Key(burst.FirstSeq, IntroduceStep), Write(burst.Names, burst.Total).Write, ct))
-                return;
-            var first = newcomers[0].EventSeq;
-            var (text, write) = Write(newcomers.Select(n => n.Nickname ?? n.UserId), newcomers.Count);
-            await owner.Opener.AskAsync(db, _tasks, ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), Key(first, IntroduceStep), first, now, Hold(now, s), write, ct);
+            // Bursts that began in an earlier batch: their open tasks are rewritten together.
+            var growing = _introductions.Where(i => i.Burst.FirstSeq != i.Newcomers[0].EventSeq).ToList();
+            var amended = await owner.Opener.AmendAsync(db, ws,
+                [.. growing.Select(i => (Key(i.Burst.FirstSeq, IntroduceStep), Write(i.Community, i.Settings, i.Burst.Names, i.Burst.Total).Write))], ct);
+            foreach (var (community, s, newcomers, burst) in _introductions)
+            {
+                if (burst.FirstSeq != newcomers[0].EventSeq && amended.Contains(Key(burst.FirstSeq, IntroduceStep)))
+                    continue;
+                var first = newcomers[0].EventSeq;
+                var (text, write) = Write(community, s, newcomers.Select(n => n.Nickname ?? n.UserId), newcomers.Count);
+                await owner.Opener.AskAsync(db, _tasks, ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), Key(first, IntroduceStep), first, now, Hold(now, s), write, ct);
+            }
         }
     }
 }

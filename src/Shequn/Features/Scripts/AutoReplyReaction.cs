@@ -79,38 +79,44 @@ public sealed class AutoReplyReaction(
                 if (AutoReplyMatcher.First(rules, e.Text!, community.Id) is { } rule)
                     matched.Add((e, community, rule));
             }
-            // Hand-offs made within the longest cooldown, read once for the batch and kept up to date as it goes.
-            var handoffs = matched.Any(m => m.Rule.HumanHandoff && m.Rule.CooldownSeconds > 0)
-                ? await RecentHandoffsAsync(db, ws, matched.Where(m => m.Rule.HumanHandoff).ToList(), now, ct)
-                : [];
+            // The members' last hand-offs in these communities and the rules' cooldowns there, read once for the batch and
+            // kept up to date as it goes.
+            var handoffs = await LastHandoffsAsync(db, ws, matched.Where(m => m.Rule.HumanHandoff).ToList(), effects, ct);
+            var answered = matched.Where(m => !m.Rule.HumanHandoff).ToList();
+            var cooldowns = answered.Count == 0 ? [] : await CooldownsAsync(db, ws, answered, ct);
             foreach (var (e, community, rule) in matched)
             {
-                if (await AnswerAsync(db, e, community, rule, now, uses, texts, handoffs, tasks, ct))
+                if (await AnswerAsync(db, e, community, rule, now, uses, texts, handoffs, cooldowns, effects, tasks, ct))
                     added++;
             }
+            await SaveHandoffsAsync(db, ws, handoffs, now, ct);
             await ScriptLibrary.CountUsesAsync(db, ws, uses, ct);
         }
         return added;
     }
 
     private async Task<bool> AnswerAsync(AppDbContext db, CommunityEvent e, Community community, AutoReplyRule rule, DateTime now,
-        Dictionary<Guid, int> uses, Dictionary<(Guid?, ScriptCategory?, Guid), string?> texts, Dictionary<(Guid, string), DateTime> handoffs, TaskBatch tasks, CancellationToken ct)
+        Dictionary<Guid, int> uses, Dictionary<(Guid?, ScriptCategory?, Guid), string?> texts, Dictionary<(Guid, Guid), Handoff> handoffs,
+        Dictionary<(Guid, Guid), AutoReplyCooldown> cooldowns, EventEffects effects, TaskBatch tasks, CancellationToken ct)
     {
         var key = $"event:{e.Seq}:{ReactionName}:0";
         var (text, scriptId) = await ReplyTextAsync(db, e, community, rule, texts, ct);
         if (rule.HumanHandoff)
         {
-            if (rule.CooldownSeconds > 0 && handoffs.TryGetValue((community.Id, e.UserId!), out var last)
-                && last >= now - TimeSpan.FromSeconds(rule.CooldownSeconds))
-                return false;
-            handoffs[(community.Id, e.UserId!)] = now;
+            if (effects.MemberOf.TryGetValue((e.WorkspaceId, e.Platform, e.UserId!), out var member))
+            {
+                if (rule.CooldownSeconds > 0 && handoffs.TryGetValue((community.Id, member), out var last)
+                    && last.At >= now - TimeSpan.FromSeconds(rule.CooldownSeconds))
+                    return false;
+                handoffs[(community.Id, member)] = new Handoff(now, Made: true);
+            }
             await HandOffAsync(db, tasks, e, community, text, key, now, ct);
             return true;
         }
         if (string.IsNullOrWhiteSpace(text))
             return false;
 
-        var cooldown = await db.Set<AutoReplyCooldown>().FindAsync([rule.Id, community.Id], ct);
+        var cooldown = cooldowns.GetValueOrDefault((rule.Id, community.Id));
         if (cooldown is not null && e.OccurredAt - cooldown.LastReplyAt < TimeSpan.FromSeconds(rule.CooldownSeconds))
             return false;
         var due = now;
@@ -123,7 +129,10 @@ public sealed class AutoReplyReaction(
         // A held reply counts from when it goes out, so a night of questions gets one answer in the morning, not one each.
         var answeredAt = due > e.OccurredAt ? due : e.OccurredAt;
         if (cooldown is null)
-            db.Set<AutoReplyCooldown>().Add(new AutoReplyCooldown { WorkspaceId = e.WorkspaceId, RuleId = rule.Id, CommunityId = community.Id, LastReplyAt = answeredAt });
+        {
+            cooldowns[(rule.Id, community.Id)] = cooldown = new AutoReplyCooldown { WorkspaceId = e.WorkspaceId, RuleId = rule.Id, CommunityId = community.Id, LastReplyAt = answeredAt };
+            db.Set<AutoReplyCooldown>().Add(cooldown);
+        }
         else
             cooldown.LastReplyAt = answeredAt;
 
@@ -179,29 +188,43 @@ public sealed class AutoReplyReaction(
         return (text.Length > OutboundAction.TextMaxLength ? text[..OutboundAction.TextMaxLength] : text, scriptId);
     }
 
+    /// <summary>When a member's message in a community was last handed to staff; <c>Made</c> when this batch did it.</summary>
+    private readonly record struct Handoff(DateTime At, bool Made);
+
     /// <summary>
-    /// When each member who complains in this batch last had a reply handed to staff in the community (a task-status reply
-    /// caused by their message) within the longest hand-off cooldown: several messages of one complaint make one task.
+    /// When each member who complains in this batch last had a message handed to staff in the community
+    /// (<see cref="HandoffCooldown"/>, one keyed look-up for the batch): several messages of one complaint make one task.
     /// </summary>
-    private static async Task<Dictionary<(Guid, string), DateTime>> RecentHandoffsAsync(AppDbContext db, Guid ws,
-        List<(CommunityEvent E, Community Community, AutoReplyRule Rule)> handoffs, DateTime now, CancellationToken ct)
+    private static async Task<Dictionary<(Guid, Guid), Handoff>> LastHandoffsAsync(AppDbContext db, Guid ws,
+        List<(CommunityEvent E, Community Community, AutoReplyRule Rule)> handoffs, EventEffects effects, CancellationToken ct)
     {
-        var since = now - TimeSpan.FromSeconds(handoffs.Max(h => h.Rule.CooldownSeconds));
+        if (handoffs.Count == 0)
+            return [];
         var communities = handoffs.Select(h => h.Community.Id).Distinct().ToList();
-        var users = handoffs.Select(h => h.E.UserId!).Distinct().ToList();
-        var rows = await db.Set<OutboundAction>().IgnoreQueryFilters()
-            .Where(a => a.WorkspaceId == ws && communities.Contains(a.CommunityId) && a.CreatedAt >= since && a.Kind == ActionKind.Reply
-                && a.Status == ActionStatus.Task && a.CausedByEventSeq != null)
-            .Join(db.Set<CommunityEvent>(), a => a.CausedByEventSeq, ev => (long?)ev.Seq, (a, ev) => new { a.CommunityId, ev.UserId, a.CreatedAt })
-            .Where(x => users.Contains(x.UserId!))
-            .ToListAsync(ct);
-        var last = new Dictionary<(Guid, string), DateTime>();
-        foreach (var r in rows)
-        {
-            if (!last.TryGetValue((r.CommunityId, r.UserId!), out var at) || r.CreatedAt > at)
-                last[(r.CommunityId, r.UserId!)] = r.CreatedAt;
-        }
-        return last;
+        var members = handoffs.Select(h => effects.MemberOf.TryGetValue((ws, h.E.Platform, h.E.UserId!), out var m) ? m : Guid.Empty)
+            .Where(m => m != Guid.Empty).Distinct().ToList();
+        var rows = await db.Set<HandoffCooldown>().IgnoreQueryFilters().AsNoTracking()
+            .Where(c => c.WorkspaceId == ws && communities.Contains(c.CommunityId) && members.Contains(c.MemberId))
+            .Select(c => new { c.CommunityId, c.MemberId, c.LastHandoffAt }).ToListAsync(ct);
+        return rows.ToDictionary(r => (r.CommunityId, r.MemberId), r => new Handoff(r.LastHandoffAt, Made: false));
+    }
+
+    /// <summary>The batch's hand-offs, as one set-wise upsert.</summary>
+    private static Task<int> SaveHandoffsAsync(AppDbContext db, Guid ws, Dictionary<(Guid, Guid), Handoff> handoffs, DateTime now, CancellationToken ct) =>
+        SetWrites.ExecuteAsync(db,
+            """INSERT INTO "HandoffCooldowns" ("CommunityId", "MemberId", "WorkspaceId", "LastHandoffAt")""",
+            [.. handoffs.Where(h => h.Value.Made).Select(h => new object[] { h.Key.Item1, h.Key.Item2, ws, h.Value.At })],
+            """ON CONFLICT ("CommunityId", "MemberId") DO UPDATE SET "LastHandoffAt" = excluded."LastHandoffAt" """, ct);
+
+    /// <summary>The cooldowns of the rules that answer in this batch's communities, tracked (one query for the batch).</summary>
+    private static async Task<Dictionary<(Guid, Guid), AutoReplyCooldown>> CooldownsAsync(AppDbContext db, Guid ws,
+        List<(CommunityEvent E, Community Community, AutoReplyRule Rule)> answered, CancellationToken ct)
+    {
+        var rules = answered.Select(a => a.Rule.Id).Distinct().ToList();
+        var communities = answered.Select(a => a.Community.Id).Distinct().ToList();
+        return await db.Set<AutoReplyCooldown>().IgnoreQueryFilters()
+            .Where(c => c.WorkspaceId == ws && rules.Contains(c.RuleId) && communities.Contains(c.CommunityId))
+            .ToDictionaryAsync(c => (c.RuleId, c.CommunityId), ct);
     }
 
     /// <summary>A reply for staff to write: the action is a task from the start, so the dispatcher never sends it.</summary>

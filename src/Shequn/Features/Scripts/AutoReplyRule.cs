@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Shequn.Data;
 using Shequn.Features.Communities;
+using Shequn.Features.Members;
 using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Scripts;
@@ -82,6 +83,19 @@ public sealed class AutoReplyCooldown : IWorkspaceOwned
     public DateTime LastReplyAt { get; set; }
 }
 
+/// <summary>
+/// When a member's message in a community was last handed to staff by a "let a human answer" rule (processing time):
+/// within the rule's cooldown the member's further matching messages there make no second task. One row per member and
+/// community, written in the processor's transaction; it goes with the member (erasure, merge).
+/// </summary>
+public sealed class HandoffCooldown : IWorkspaceOwned
+{
+    public Guid WorkspaceId { get; set; }
+    public Guid CommunityId { get; set; }
+    public Guid MemberId { get; set; }
+    public DateTime LastHandoffAt { get; set; }
+}
+
 internal sealed class AutoReplyRuleConfiguration : IEntityTypeConfiguration<AutoReplyRule>
 {
     public void Configure(EntityTypeBuilder<AutoReplyRule> b)
@@ -106,5 +120,17 @@ internal sealed class AutoReplyCooldownConfiguration : IEntityTypeConfiguration<
         b.HasKey(c => new { c.RuleId, c.CommunityId });
         b.HasOne<AutoReplyRule>().WithMany().HasForeignKey(c => c.RuleId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Community>().WithMany().HasForeignKey(c => c.CommunityId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class HandoffCooldownConfiguration : IEntityTypeConfiguration<HandoffCooldown>
+{
+    public void Configure(EntityTypeBuilder<HandoffCooldown> b)
+    {
+        b.ToTable("HandoffCooldowns");
+        b.HasKey(c => new { c.CommunityId, c.MemberId });
+        b.HasIndex(c => c.MemberId);
+        b.HasOne<Community>().WithMany().HasForeignKey(c => c.CommunityId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Member>().WithMany().HasForeignKey(c => c.MemberId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -188,29 +188,47 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
     }
 
     /// <summary>
-    /// Rewrites a task a reaction asked for while it is still open (a burst of newcomers growing: one introduction task
-    /// names them all): the task's text and context in its assignee's language, and the action's text to paste. False
-    /// when the action has no open task any more (staff closed it): ask a new one then.
+    /// Rewrites tasks a reaction asked for while they are still open (a burst of newcomers growing: one introduction task
+    /// names them all): each task's text and context in its assignee's language, and its action's text to paste. One
+    /// query finds them all and two set-wise updates write them. Returns the keys rewritten; a key missing from it has
+    /// no open task any more (staff closed it): ask a new one then.
     /// </summary>
-    public async Task<bool> AmendAsync(AppDbContext db, Guid workspaceId, string idempotencyKey, Func<TaskWords, (string Text, string? Context)> write, CancellationToken ct)
+    public async Task<HashSet<string>> AmendAsync(AppDbContext db, Guid workspaceId,
+        IReadOnlyList<(string IdempotencyKey, Func<TaskWords, (string Text, string? Context)> Write)> amendments, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(write);
-        // The action, its open task and the assignee's language in one statement (both rows tracked).
+        ArgumentNullException.ThrowIfNull(amendments);
+        if (amendments.Count == 0)
+            return [];
+        var keys = amendments.Select(a => a.IdempotencyKey).Distinct().ToList();
+        // The actions, their open tasks and the assignees' languages in one statement.
         var open = await db.Set<OutboundAction>().IgnoreQueryFilters()
-            .Where(a => a.WorkspaceId == workspaceId && a.IdempotencyKey == idempotencyKey && a.Status == ActionStatus.Task)
-            .Join(db.Set<StaffTask>().IgnoreQueryFilters().Where(t => t.Status == StaffTaskStatus.Open), a => a.Id, t => t.ActionId, (a, t) => new { Action = a, Task = t })
-            .Join(db.Users.IgnoreQueryFilters(), x => x.Task.AssignedStaffId, u => u.Id, (x, u) => new { x.Action, x.Task, u.Culture })
-            .FirstOrDefaultAsync(ct);
-        if (open is null)
-            return false;
-        var (action, task) = (open.Action, open.Task);
-        var (text, context) = write(await WordsAsync(open.Culture, workspaceId, ct));
-        task.Text = EventEffects.Clip(text, StaffTask.TextMaxLength)!;
-        task.Context = EventEffects.Clip(context, 1000);
-        action.Payload = (ActionPayload.FromJson(action.Payload) with { Text = text, TaskText = text }).ToJson();
-        action.UpdatedAt = DateTime.UtcNow;
-        return true;
+            .Where(a => a.WorkspaceId == workspaceId && keys.Contains(a.IdempotencyKey) && a.Status == ActionStatus.Task)
+            .Join(db.Set<StaffTask>().IgnoreQueryFilters().Where(t => t.Status == StaffTaskStatus.Open), a => a.Id, t => t.ActionId,
+                (a, t) => new { a.IdempotencyKey, ActionId = a.Id, a.Payload, TaskId = t.Id, t.AssignedStaffId })
+            .Join(db.Users.IgnoreQueryFilters(), x => x.AssignedStaffId, u => u.Id, (x, u) => new { x.IdempotencyKey, x.ActionId, x.Payload, x.TaskId, u.Culture })
+            .AsNoTracking().ToListAsync(ct);
+        var byKey = open.GroupBy(x => x.IdempotencyKey).ToDictionary(g => g.Key, g => g.First());
+        var words = new Dictionary<string, TaskWords>();
+        var tasks = new List<object[]>();
+        var actions = new List<object[]>();
+        var now = DateTime.UtcNow;
+        foreach (var (key, write) in amendments)
+        {
+            if (!byKey.TryGetValue(key, out var x))
+                continue;
+            if (!words.TryGetValue(x.Culture, out var w))
+                words[x.Culture] = w = await WordsAsync(x.Culture, workspaceId, ct);
+            var (text, context) = write(w);
+            tasks.Add([x.TaskId, EventEffects.Clip(text, StaffTask.TextMaxLength)!, EventEffects.Clip(context, 1000) ?? ""]);
+            actions.Add([x.ActionId, (ActionPayload.FromJson(x.Payload) with { Text = text, TaskText = text }).ToJson(), now]);
+        }
+        // Only while the task is open and its action a task, as read above (a task staff close meanwhile keeps its text).
+        await SetWrites.ExecuteAsync(db, """UPDATE "StaffTasks" SET "Text" = v.column2, "Context" = NULLIF(v.column3, '') FROM (""", tasks,
+            $""") AS v WHERE "StaffTasks"."Id" = v.column1 AND "StaffTasks"."Status" = {(int)StaffTaskStatus.Open}""", ct);
+        await SetWrites.ExecuteAsync(db, """UPDATE "OutboundActions" SET "Payload" = v.column2, "UpdatedAt" = v.column3 FROM (""", actions,
+            $""") AS v WHERE "OutboundActions"."Id" = v.column1 AND "OutboundActions"."Status" = {(int)ActionStatus.Task}""", ct);
+        return [.. byKey.Keys];
     }
 
     /// <summary>Task words in a staff member's language, times in the workspace's zone.</summary>

@@ -90,7 +90,7 @@ public abstract class AutoReplyTests(ShequnFactory factory)
         await chat.PostAsync(community, "staff-1", "客服", "今天发货", fromStaff: true, Ct);
         await ProcessedAsync(ws.Id);
         Assert.Single(await ActionsAsync(ws.Id), a => a.Kind is ActionKind.Reply or ActionKind.Send);
-        var cooldown = await DbAsync(db => db.Set<AutoReplyCooldown>().AsNoTracking().SingleAsync(c => c.RuleId == rule.Id, Ct));
+        var cooldown = await DbAsync(db => db.Set<AutoReplyCooldown>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.WorkspaceId == ws.Id && c.RuleId == rule.Id, Ct));
         Assert.Equal(community, cooldown.CommunityId);
         // The script was used once.
         Assert.Equal(1, (await ws.Owner.Api.GetJsonAsync<ScriptDto>($"/api/scripts/{faq.Id}")).UsageCount);
@@ -212,6 +212,10 @@ public abstract class AutoReplyTests(ShequnFactory factory)
         Assert.Equal(2, tasks.Count);
         Assert.Single(tasks, t => t.Text.Contains("Bob", StringComparison.Ordinal));
         Assert.All(await ActionsAsync(ws.Id), a => Assert.Equal(ActionStatus.Task, a.Status));
+        // The cooldown is kept per member and community: Amy's and Bob's.
+        var cooldowns = await DbAsync(db => db.Set<HandoffCooldown>().IgnoreQueryFilters().AsNoTracking().Where(c => c.WorkspaceId == ws.Id).ToListAsync(Ct));
+        Assert.Equal(2, cooldowns.Count);
+        Assert.All(cooldowns, c => Assert.Equal(community, c.CommunityId));
     }
 
     [Fact]

@@ -2301,6 +2301,27 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("AutoReplyRules", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Scripts.HandoffCooldown", b =>
+                {
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("LastHandoffAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("CommunityId", "MemberId");
+
+                    b.HasIndex("MemberId");
+
+                    b.ToTable("HandoffCooldowns", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Scripts.Script", b =>
                 {
                     b.Property<Guid>("Id")
@@ -3242,6 +3263,21 @@ namespace Shequn.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Scripts.HandoffCooldown", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -2284,6 +2284,27 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("AutoReplyRules", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Scripts.HandoffCooldown", b =>
+                {
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastHandoffAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CommunityId", "MemberId");
+
+                    b.HasIndex("MemberId");
+
+                    b.ToTable("HandoffCooldowns", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Scripts.Script", b =>
                 {
                     b.Property<Guid>("Id")
@@ -3225,6 +3246,21 @@ namespace Shequn.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Scripts.HandoffCooldown", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
