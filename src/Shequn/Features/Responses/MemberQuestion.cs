@@ -78,8 +78,9 @@ internal sealed class MemberQuestionConfiguration : IEntityTypeConfiguration<Mem
         b.Property(q => q.AnsweredByUserId).HasMaxLength(MemberQuestion.IdMaxLength);
         b.Property(q => q.AnsweredByName).HasMaxLength(MemberQuestion.NameMaxLength);
         b.HasIndex(q => q.EventSeq).IsUnique();
-        // The tracker's lookups: waiting questions of a group by time, and a reply's target by message id.
-        b.HasIndex(q => new { q.CommunityId, q.AnsweredAt, q.AskedAt });
+        // The tracker's lookups: waiting questions of a group in log order (asked time, then sequence: a page of the
+        // oldest reads no further than the page), and a reply's target by message id.
+        b.HasIndex(q => new { q.CommunityId, q.AnsweredAt, q.AskedAt, q.EventSeq });
         b.HasIndex(q => new { q.CommunityId, q.MessageId });
         // Figures over a date range.
         b.HasIndex(q => new { q.WorkspaceId, q.AskedAt });

@@ -2029,7 +2029,7 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "AskedAt");
 
-                    b.HasIndex("CommunityId", "AnsweredAt", "AskedAt");
+                    b.HasIndex("CommunityId", "AnsweredAt", "AskedAt", "EventSeq");
 
                     b.ToTable("MemberQuestions", (string)null);
                 });

@@ -2012,7 +2012,7 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "AskedAt");
 
-                    b.HasIndex("CommunityId", "AnsweredAt", "AskedAt");
+                    b.HasIndex("CommunityId", "AnsweredAt", "AskedAt", "EventSeq");
 
                     b.ToTable("MemberQuestions", (string)null);
                 });
