@@ -97,8 +97,10 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
         if (speaking.Count > 0)
         {
             var speakerIds = speaking.Select(p => p.Item2).Where(m => !_made.Contains(m)).Distinct().ToList();
+            // By member id alone (the members are this workspace's): with the workspace in the condition SQLite would walk
+            // the workspace's (WorkspaceId, JoinedAt) index, every stint of every member, instead of the member id index.
             var open = speakerIds.Count == 0 ? [] : await db.Memberships.IgnoreQueryFilters().AsNoTracking()
-                .Where(x => x.WorkspaceId == ws && EF.Parameter(speakerIds).Contains(x.MemberId) && x.LeftAt == null)
+                .Where(x => EF.Parameter(speakerIds).Contains(x.MemberId) && x.LeftAt == null)
                 .Select(x => new { x.CommunityId, x.MemberId, x.JoinedAt }).ToListAsync(ct);
             foreach (var x in open)
             {
@@ -112,7 +114,7 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
         // Members the batch itself made have no stints in the database yet.
         var loadIds = changing.Select(p => p.Item2).Where(m => !_made.Contains(m)).Distinct().ToList();
         var memberships = loadIds.Count == 0 ? [] : (await db.Memberships.IgnoreQueryFilters()
-                .Where(x => x.WorkspaceId == ws && loadIds.Contains(x.MemberId))
+                .Where(x => EF.Parameter(loadIds).Contains(x.MemberId))
                 .ToListAsync(ct))
             .Where(x => changing.Contains((x.CommunityId, x.MemberId)))
             .GroupBy(x => (x.CommunityId, x.MemberId))
