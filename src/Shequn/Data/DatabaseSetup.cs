@@ -51,6 +51,8 @@ public static class DatabaseSetup
         builder.Services.AddScoped<AppDbContextFactory>();
         builder.Services.AddScoped<IDbContextFactory<AppDbContext>>(sp => sp.GetRequiredService<AppDbContextFactory>());
         builder.Services.AddScoped(sp => sp.GetRequiredService<AppDbContextFactory>().CreateDbContext());
+        if (settings.Provider == DatabaseProvider.Sqlite)
+            builder.Services.AddHostedService<SqliteStatistics>();
         return builder;
     }
 
