@@ -132,6 +132,11 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Profiles.PersonalDataReveal>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Scripts.AutoReplyCooldown>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Scripts.HandoffCooldown>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Who spoke where, the communities' ritual settings and their newcomers: the processor reads them acting as the
+        // batch's workspace, or with IgnoreQueryFilters and an explicit WorkspaceId.
+        builder.Entity<Shequn.Features.Events.MemberActivity>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Ritual.RitualSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Ritual.RitualNewcomer>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -52,9 +52,10 @@ public sealed partial class Enforcer(
 
     private readonly record struct Removal(string Name, string Rule);
     private long _elapsedTicks;
-    private EnforcementWords? _words;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, EnforcementWords> _words = new();
 
-    private EnforcementWords Words => _words ??= EnforcementWords.For(strings);
+    /// <summary>The member-facing words in a language (a workspace's, <see cref="Workspaces.Workspace.Language"/>).</summary>
+    private EnforcementWords WordsIn(string culture) => _words.GetOrAdd(culture, c => EnforcementWords.For(strings, c));
 
     private EnforcementOptions Options => options.Value;
 
@@ -202,6 +203,11 @@ public sealed partial class Enforcer(
         private Dictionary<Guid, OutboundAction>? _waiting;
         private readonly Dictionary<Guid, List<Removal>> _named = [];
         private int _added;
+        private EnforcementWords? _words;
+
+        /// <summary>What Shequn says in the groups, in the workspace's language (read at the batch's first need of it).</summary>
+        private async Task<EnforcementWords> WordsAsync(CancellationToken ct) =>
+            _words ??= owner.WordsIn(await Workspaces.WorkspaceSettings.LanguageAsync(db, ws, ct));
 
         public async Task<int> RunAsync(List<CommunityEvent> events, CancellationToken ct)
         {
@@ -309,7 +315,8 @@ public sealed partial class Enforcer(
                     var step = Ladder.StepFor(spec, c.Violations);
                     c.Action = step.Action;
                     var n = 0;
-                    foreach (var action in Ladder.Actions(step, e.MessageId, e.UserId!, owner.Words.Warning(spec, e.UserName, finding.Rule), _now))
+                    var warning = (await WordsAsync(ct)).Warning(spec, e.UserName, finding.Rule);
+                    foreach (var action in Ladder.Actions(step, e.MessageId, e.UserId!, warning, _now))
                         Enqueue(e, community, action, ref n);
                     if (step.Action == LadderAction.Blacklist)
                         await BlacklistAsync(e, c, ct);
@@ -352,7 +359,8 @@ public sealed partial class Enforcer(
                 if (act)
                 {
                     c.Action = LadderAction.Warn;
-                    Enqueue(e, community, new ReactionAction(ActionKind.Send, new ActionPayload(Text: owner.Words.Nickname(e.UserName, spec.NicknameFormat!))), ref n);
+                    var reminder = (await WordsAsync(ct)).Nickname(e.UserName, spec.NicknameFormat!);
+                    Enqueue(e, community, new ReactionAction(ActionKind.Send, new ActionPayload(Text: reminder)), ref n);
                 }
                 Add(c);
             }
@@ -370,7 +378,8 @@ public sealed partial class Enforcer(
                     if (act)
                     {
                         c.Action = LadderAction.Remove;
-                        Enqueue(e, community, new ReactionAction(ActionKind.Send, new ActionPayload(Text: owner.Words.MembershipLimit(e.UserName, spec.MaxCommunitiesPerMember))), ref n);
+                        var notice = (await WordsAsync(ct)).MembershipLimit(e.UserName, spec.MaxCommunitiesPerMember);
+                        Enqueue(e, community, new ReactionAction(ActionKind.Send, new ActionPayload(Text: notice)), ref n);
                         Enqueue(e, community, new ReactionAction(ActionKind.Remove, new ActionPayload(UserId: e.UserId)), ref n);
                     }
                     Add(c);
@@ -420,13 +429,14 @@ public sealed partial class Enforcer(
                 || await db.Set<BlacklistEntry>().IgnoreQueryFilters().AnyAsync(b => b.WorkspaceId == ws && b.Platform == e.Platform && b.UserId == e.UserId, ct))
                 return;
             _blacklisted.Add((e.Platform, e.UserId!));
+            var words = await WordsAsync(ct);
             db.Set<BlacklistEntry>().Add(new BlacklistEntry
             {
                 WorkspaceId = ws,
                 Platform = e.Platform,
                 UserId = e.UserId!,
                 UserName = c.UserName,
-                Reason = EventEffects.Clip(owner.Words.Rule(c.Rule), BlacklistEntry.ReasonMaxLength),
+                Reason = EventEffects.Clip(words.Rule(c.Rule), BlacklistEntry.ReasonMaxLength),
                 CaseId = c.Id,
             });
         }
@@ -445,7 +455,7 @@ public sealed partial class Enforcer(
             // Who the waiting announcement already names (read once a batch), then this removal.
             var named = pending is not null && _named.TryGetValue(community.Id, out var list) ? list : [];
             named.Add(new Removal(removal.UserName ?? removal.UserId ?? "", removal.Rule));
-            var text = owner.Words.Announcement(spec, named.Select(r => r.Name), named.Select(r => r.Rule));
+            var text = (await WordsAsync(ct)).Announcement(spec, named.Select(r => r.Name), named.Select(r => r.Rule));
             if (pending is null)
             {
                 pending = OutboundAction.Create(ws, community.Id, ActionKind.Send, new ActionPayload(Text: text), $"{AnnouncementKeyPrefix}{community.Id:N}:{removal.EventSeq}");

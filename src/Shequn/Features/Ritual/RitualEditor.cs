@@ -72,7 +72,9 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
 {
     public const int MaxPreviewNames = 20;
 
-    private RitualWords Words => RitualWords.For(strings);
+    /// <summary>The built-in texts in the workspace's language (<see cref="Workspace.Language"/>): what its members would read.</summary>
+    private async Task<RitualWords> WordsAsync(Guid workspaceId, CancellationToken ct) =>
+        RitualWords.For(strings, await WorkspaceSettings.LanguageAsync(db, workspaceId, ct));
 
     public async Task<RitualSettingsDto?> GetAsync(Guid communityId, CancellationToken ct = default)
     {
@@ -98,7 +100,7 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
         var isNew = settings is null;
         settings ??= RitualSettings.Defaults(community.WorkspaceId, community.Id);
         var library = await LibraryAsync(db, community, ct);
-        Apply(validation, settings, input, Words, library);
+        Apply(validation, settings, input, await WordsAsync(community.WorkspaceId, ct), library);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
         if (isNew)
@@ -120,7 +122,7 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
         if (community is null)
             return new(EditOutcome.NotFound, null, validation);
         var settings = await LoadAsync(db, community.WorkspaceId, communityId, ct) ?? RitualSettings.Defaults(community.WorkspaceId, community.Id);
-        var words = Words;
+        var words = await WordsAsync(community.WorkspaceId, ct);
         var library = await LibraryAsync(db, community, ct);
         if (input.Settings is { } changes)
             Apply(validation, settings, changes, words, library);
@@ -256,7 +258,7 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
 
     private async Task<RitualSettingsDto> ToDtoAsync(Community community, RitualSettings s, bool saved, RitualLibrary library, CancellationToken ct)
     {
-        var words = Words;
+        var words = await WordsAsync(community.WorkspaceId, ct);
         var zone = await zones.GetAsync(community.WorkspaceId, ct);
         return new RitualSettingsDto(community.Id, community.Name, saved, await FormatAsync(db, ruleSets, community, ct), zone.Id,
             s.Enabled, s.WelcomeEnabled, words.Welcome(s, library), s.BurstSeconds,

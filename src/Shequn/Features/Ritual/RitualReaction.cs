@@ -58,8 +58,6 @@ public sealed class RitualReaction(
     public const int IntroduceStep = 1;
     public const int ThanksStep = 2;
 
-    private JsonStringLocalizerFactory Strings => strings;
-
     private RitualOptions Options => options.Value;
 
     private TaskOpener Opener => opener;
@@ -110,16 +108,18 @@ public sealed class RitualReaction(
         foreach (var group in relevant.GroupBy(e => e.WorkspaceId))
         {
             using var acting = db.Current.ActAsSystemWhile(group.Key);
-            var batch = new RitualBatch(this, db, group.Key, now, await ruleSets.GetAsync(db, group.Key, ct), await zones.GetAsync(group.Key, ct));
+            var words = RitualWords.For(strings, await WorkspaceSettings.LanguageAsync(db, group.Key, ct));
+            var batch = new RitualBatch(this, db, group.Key, now, await ruleSets.GetAsync(db, group.Key, ct), await zones.GetAsync(group.Key, ct), words);
             added += await batch.RunAsync([.. group], effects, ct);
         }
         return added;
     }
 
     /// <summary>One workspace's part of a batch.</summary>
-    private sealed class RitualBatch(RitualReaction owner, AppDbContext db, Guid ws, DateTime now, WorkspaceRuleSets sets, TimeZoneInfo zone)
+    private sealed class RitualBatch(RitualReaction owner, AppDbContext db, Guid ws, DateTime now, WorkspaceRuleSets sets, TimeZoneInfo zone, RitualWords words)
     {
-        private readonly RitualWords _words = RitualWords.For(owner.Strings);
+        // The built-in texts in the workspace's language (what its members read).
+        private readonly RitualWords _words = words;
         private readonly TaskBatch _tasks = new();
         private readonly List<RitualNewcomer> _newcomers = [];
         private readonly Dictionary<Guid, OutboundAction> _reminders = [];

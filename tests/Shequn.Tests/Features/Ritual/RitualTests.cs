@@ -150,6 +150,39 @@ public abstract class RitualTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task InAnEnglishWorkspace_TheBuiltInTextsMembersRead_AreInEnglish_AndSoIsTheEditorsPreview()
+    {
+        await using var s = await SetupAsync("Ritual group");
+        // The group rules check nicknames too (and say so in the group).
+        await DbAsync(async db =>
+        {
+            db.Set<RuleSet>().Add(new RuleSet { WorkspaceId = s.Ws.Id, Name = "default", IsDefault = true, Spec = new RuleSetSpec { NicknameFormat = Format, Nickname = RuleMode.Enforce }.ToJson() });
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            factory.Services.GetRequiredService<RuleSetDirectory>().Invalidate(s.Ws.Id);
+            return 0;
+        });
+        Assert.Equal(HttpStatusCode.OK, (await s.Ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "en" })).StatusCode);
+        await s.Chat.JoinAsync(s.Community, "Alice", null, Ct);
+        await DrainAsync(Processor);
+
+        var actions = await ActionsAsync(s.Ws.Id);
+        var welcome = Text(Assert.Single(Welcomes(actions)));
+        Assert.Contains("Welcome Alice to Ritual group", welcome, StringComparison.Ordinal);
+        Assert.Contains("Please introduce yourself", welcome, StringComparison.Ordinal);
+        // The nickname reminder of the ritual and the group rules' nickname warning, both in English.
+        var sent = actions.Where(a => a.Kind == ActionKind.Send && !Welcomes(actions).Contains(a)).Select(Text).ToList();
+        Assert.Contains(sent, t => t.Contains("please change your group nickname to the format", StringComparison.Ordinal));
+        Assert.Contains(sent, t => t.Contains("please change your nickname in this group", StringComparison.Ordinal));
+        Assert.DoesNotContain(sent, t => t.Contains("昵称", StringComparison.Ordinal));
+
+        // The editor shows and previews the built-in texts the members would read.
+        var settings = await s.Ws.Owner.Api.GetJsonAsync<RitualSettingsDto>($"/api/communities/{s.Community}/ritual");
+        Assert.StartsWith("Welcome {nickname}", settings.WelcomeText, StringComparison.Ordinal);
+        var preview = await (await s.Ws.Owner.Api.PostJsonAsync($"/api/communities/{s.Community}/ritual/preview", new { })).ReadAsync<RitualPreviewDto>();
+        Assert.Contains("Welcome Xian-Health-Wang", preview.Greeting, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ABurstOfTwentyFive_IsNamedByItsFirstTwentyAndCounted_WithOneIntroductionTask_UntilStaffTakeItUp()
     {
         await using var s = await SetupAsync();
@@ -224,7 +257,7 @@ public abstract class RitualTests(ShequnFactory factory)
         Assert.Equal(welcome.Text, (await api.GetJsonAsync<RitualSettingsDto>(url)).WelcomeText);
         // Saving the shown text unchanged keeps following the library.
         await PutAsync(s, new { welcomeText = welcome.Text, burstSeconds = 45 });
-        Assert.Null(await DbAsync(db => db.Set<RitualSettings>().AsNoTracking().Where(x => x.CommunityId == s.Community).Select(x => x.WelcomeText).SingleAsync(Ct)));
+        Assert.Null(await DbAsync(db => db.Set<RitualSettings>().IgnoreQueryFilters().AsNoTracking().Where(x => x.WorkspaceId == s.Ws.Id && x.CommunityId == s.Community).Select(x => x.WelcomeText).SingleAsync(Ct)));
 
         // The community's own words for the welcome script; its own rules fill {rules} (the rules script only stands in for none).
         (await api.PutJsonAsync($"/api/scripts/{welcome.Id}/communities/{s.Community}", new { text = "嗨 {nickname}！这里是{community}。\n{rules}" })).EnsureSuccessStatusCode();
@@ -271,7 +304,7 @@ public abstract class RitualTests(ShequnFactory factory)
         var welcome = Assert.Single(Welcomes(await ActionsAsync(s.Ws.Id)));
         var text = Text(welcome);
         Assert.Contains("Alice、Bob、Carol", text, StringComparison.Ordinal);
-        Assert.Equal(3, await DbAsync(db => db.Set<RitualNewcomer>().CountAsync(n => n.WelcomeActionId == welcome.Id, Ct)));
+        Assert.Equal(3, await DbAsync(db => db.Set<RitualNewcomer>().IgnoreQueryFilters().CountAsync(n => n.WorkspaceId == s.Ws.Id && n.WelcomeActionId == welcome.Id, Ct)));
 
         // Once it went out, the next join starts a new welcome naming only the newcomer.
         await DbAsync(db => db.Set<OutboundAction>().IgnoreQueryFilters().Where(a => a.Id == welcome.Id)
@@ -316,7 +349,7 @@ public abstract class RitualTests(ShequnFactory factory)
         var thanks = Assert.Single(actions, a => a.IdempotencyKey == RitualReaction.Key(fixSeq, RitualReaction.ThanksStep));
         Assert.Contains("西安-医疗-Bob", Text(thanks), StringComparison.Ordinal);
         Assert.True(thanks.NextAttemptAt <= DateTime.UtcNow.AddSeconds(1));
-        Assert.NotNull(await DbAsync(db => db.Set<RitualNewcomer>().Where(n => n.EventSeq == joinSeq).Select(n => n.NicknameFixedAt).SingleAsync(Ct)));
+        Assert.NotNull(await DbAsync(db => db.Set<RitualNewcomer>().IgnoreQueryFilters().Where(n => n.WorkspaceId == s.Ws.Id && n.EventSeq == joinSeq).Select(n => n.NicknameFixedAt).SingleAsync(Ct)));
 
         // A second change is not thanked again.
         await IngestAsync(SandboxChat.New(s.Ws.Id, s.Community, EventKind.NicknameChanged, bob, "北京-教育-Bob"));
@@ -530,7 +563,7 @@ public abstract class RitualTests(ShequnFactory factory)
         Assert.Contains("Alice、Bob", task.Text, StringComparison.Ordinal);
         Assert.Contains("Alice、Bob", task.Context, StringComparison.Ordinal);
         Assert.Equal(actions.Count, actions.Select(a => a.IdempotencyKey).Distinct().Count());
-        Assert.Equal(2, await DbAsync(db => db.Set<RitualNewcomer>().CountAsync(n => n.CommunityId == s.Community, Ct)));
+        Assert.Equal(2, await DbAsync(db => db.Set<RitualNewcomer>().IgnoreQueryFilters().CountAsync(n => n.WorkspaceId == s.Ws.Id && n.CommunityId == s.Community, Ct)));
     }
 }
 
