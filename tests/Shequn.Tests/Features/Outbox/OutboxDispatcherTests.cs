@@ -114,6 +114,14 @@ public abstract class OutboxDispatcherTests(ShequnFactory factory)
 
     private async Task<(TestWorkspace Ws, Guid Community)> CommunityAsync(string platform = "telegram")
     {
+        // The class's tests share a database and run one after another: what an earlier one left pending (a hung send's
+        // lease, which this test's clock, minutes ahead, sees as expired) is set aside, so it cannot take this test's turns.
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Set<OutboundAction>().IgnoreQueryFilters()
+                .Where(a => a.Status == ActionStatus.Queued || a.Status == ActionStatus.Sending)
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, ActionStatus.Cancelled), Ct);
+        }
         var ws = await factory.NewWorkspaceAsync();
         var c = await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("派发群", platform))).ReadAsync<CommunityDto>();
         return (ws, c.Id);
