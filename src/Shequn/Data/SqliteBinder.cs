@@ -8,7 +8,7 @@ namespace Shequn.Data;
 /// <summary>
 /// Binds values to a prepared SQLite statement by position, in the forms EF Core's SQLite provider writes them (so that
 /// LINQ queries, which compare with parameters in those forms, match): guids as upper-case text, times as
-/// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c>, booleans and whole numbers as integers. Strings are encoded into one reused
+/// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c>, days as <c>yyyy-MM-dd</c>, booleans and whole numbers as integers. Strings are encoded into one reused
 /// buffer. For hot inserts, where <see cref="SqliteCommand"/> looks every parameter up by name on every execution.
 /// </summary>
 internal sealed class SqliteBinder
@@ -22,6 +22,7 @@ internal sealed class SqliteBinder
         Boolean,
         Real,
         DateTime,
+        DateOnly,
         Blob,
     }
 
@@ -40,6 +41,7 @@ internal sealed class SqliteBinder
             var (t, s) when t == typeof(bool) && s == "INTEGER" => Kind.Boolean,
             var (t, s) when t == typeof(double) && s == "REAL" => Kind.Real,
             var (t, s) when t == typeof(DateTime) && s == "TEXT" => Kind.DateTime,
+            var (t, s) when t == typeof(DateOnly) && s == "TEXT" => Kind.DateOnly,
             var (t, s) when t == typeof(byte[]) && s == "BLOB" => Kind.Blob,
             _ => null,
         };
@@ -77,6 +79,11 @@ internal sealed class SqliteBinder
                 Span<byte> time = stackalloc byte[32];
                 ((DateTime)value).TryFormat(time, out var written, @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", CultureInfo.InvariantCulture);
                 raw.sqlite3_bind_text(s, index, time[..written]);
+                break;
+            case Kind.DateOnly:
+                Span<byte> day = stackalloc byte[16];
+                ((DateOnly)value).TryFormat(day, out var length, @"yyyy\-MM\-dd", CultureInfo.InvariantCulture);
+                raw.sqlite3_bind_text(s, index, day[..length]);
                 break;
             case Kind.Blob:
                 var bytes = (byte[])value;

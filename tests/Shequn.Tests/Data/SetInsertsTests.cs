@@ -210,6 +210,7 @@ public abstract class SetInsertsTests(ShequnFactory factory)
             _ when type == typeof(Guid) => Guid.NewGuid(),
             _ when type == typeof(DateTime) => new DateTime(2026, 12, 3, 4, 5, 6, DateTimeKind.Utc).AddTicks(1_234_567 + seed),
             _ when type == typeof(DateTimeOffset) => new DateTimeOffset(2026, 12, 3, 4, 5, 6, TimeSpan.Zero).AddTicks(1_234_567 + seed),
+            _ when type == typeof(DateOnly) => new DateOnly(2026, 12, 3).AddDays(seed),
             _ when type == typeof(int) => 7 + seed,
             _ when type == typeof(long) => 1_234_567_890_123L + seed,
             _ when type == typeof(short) => (short)(3 + seed),
