@@ -77,6 +77,7 @@ public static class ApiSetup
         Features.Scripts.ScriptEndpoints.MapScriptEndpoints(api);
         Features.Tags.TagRuleEndpoints.MapTagRuleEndpoints(api); Features.Vip.VipEndpoints.MapVipEndpoints(api);
         Features.Points.PointsEndpoints.MapPointsEndpoints(api);
+        Features.Calendar.CalendarEndpoints.MapCalendarEndpoints(api);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
