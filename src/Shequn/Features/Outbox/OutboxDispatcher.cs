@@ -111,7 +111,10 @@ public sealed partial class OutboxDispatcher(
             LogClaimed(log, ids.Count, Owner);
             if (ids.Count == 0)
                 return 0;
-            claimed = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => ids.Contains(a.Id)).ToListAsync(ct);
+            // Settled in the order they fell due (a group's messages go out in their order): the database returns the claimed
+            // rows in whatever order its plan reads them, which changes with its statistics.
+            claimed = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => ids.Contains(a.Id))
+                .OrderBy(a => a.NextAttemptAt).ThenBy(a => a.CreatedAt).ThenBy(a => a.Id).ToListAsync(ct);
             var cids = claimed.Select(a => a.CommunityId).Distinct().ToList();
             var platforms = await db.Communities.IgnoreQueryFilters().Where(c => cids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Platform, ct);
             var chatIds = await db.Set<PlatformChat>().IgnoreQueryFilters().Where(p => cids.Contains(p.CommunityId))

@@ -114,14 +114,6 @@ public abstract class OutboxDispatcherTests(ShequnFactory factory)
 
     private async Task<(TestWorkspace Ws, Guid Community)> CommunityAsync(string platform = "telegram")
     {
-        // The class's tests share a database and run one after another: what an earlier one left pending (a hung send's
-        // lease, which this test's clock, minutes ahead, sees as expired) is set aside, so it cannot take this test's turns.
-        await using (var scope = factory.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Set<OutboundAction>().IgnoreQueryFilters()
-                .Where(a => a.Status == ActionStatus.Queued || a.Status == ActionStatus.Sending)
-                .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, ActionStatus.Cancelled), Ct);
-        }
         var ws = await factory.NewWorkspaceAsync();
         var c = await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("派发群", platform))).ReadAsync<CommunityDto>();
         return (ws, c.Id);
@@ -263,8 +255,11 @@ public abstract class OutboxDispatcherTests(ShequnFactory factory)
     public async Task Dispatch_PerChatLimit_SecondSendWaitsItsTurn()
     {
         var (ws, community) = await CommunityAsync();
-        var first = await QueueAsync(ws.Id, community, ActionKind.Send, a => a.NextAttemptAt = a.NextAttemptAt.AddMilliseconds(-1));
+        // The one due first is queued last (a later id): it still goes first, by when it fell due, not by how the
+        // database happens to return the claimed rows.
         var second = await QueueAsync(ws.Id, community, ActionKind.Send);
+        await Task.Delay(5, Ct);
+        var first = await QueueAsync(ws.Id, community, ActionKind.Send, a => a.NextAttemptAt = a.NextAttemptAt.AddMilliseconds(-1));
         var dispatcher = Dispatcher(new OutboxOptions { Concurrency = 1 }, new RateLimits(1, null, null));
 
         await dispatcher.DispatchOnceAsync(Ct);
