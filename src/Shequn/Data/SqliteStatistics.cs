@@ -5,9 +5,9 @@ namespace Shequn.Data;
 /// <summary>
 /// Keeps SQLite's query planner told how the tables' values spread (<c>PRAGMA optimize</c>, which runs <c>ANALYZE</c> on
 /// tables whose size changed a lot since it last looked): at start and every <see cref="Every"/>. Without statistics SQLite
-/// guesses, and a query on <c>WorkspaceId = ? AND MemberId = ?</c> walks every row of the workspace by its
+/// guesses, and a query on <c>WorkspaceId = ? AND MemberId IN (…)</c> walks every row of the workspace by its
 /// (WorkspaceId, …) index instead of the member's few by the member index: every query the workspace filter narrows is
-/// slower the bigger the workspace. PostgreSQL keeps its own statistics (autovacuum): nothing to do there. Safe on several
+/// slower the bigger the workspace. PostgreSQL keeps its own statistics (autovacuum): the service is registered for SQLite only. Safe on several
 /// app processes: each one's run is a short write, and a second run finds nothing changed.
 /// </summary>
 public sealed partial class SqliteStatistics(IServiceScopeFactory scopes, ILogger<SqliteStatistics> log) : BackgroundService
@@ -31,10 +31,7 @@ public sealed partial class SqliteStatistics(IServiceScopeFactory scopes, ILogge
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-                if (!db.Database.IsSqlite())
-                    return;
-                await UpdateAsync(db, stoppingToken);
+                await UpdateAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

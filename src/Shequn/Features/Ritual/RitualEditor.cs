@@ -83,7 +83,8 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
         if (community is null)
             return null;
         var saved = await LoadAsync(db, community.WorkspaceId, communityId, ct);
-        return await ToDtoAsync(community, saved ?? RitualSettings.Defaults(community.WorkspaceId, community.Id), saved is not null, await LibraryAsync(db, community, ct), ct);
+        return await ToDtoAsync(community, saved ?? RitualSettings.Defaults(community.WorkspaceId, community.Id), saved is not null, await LibraryAsync(db, community, ct),
+            await WordsAsync(community.WorkspaceId, ct), ct);
     }
 
     public async Task<RitualResult<RitualSettingsDto>> SaveAsync(Guid communityId, RitualSettingsInput input, CancellationToken ct = default)
@@ -100,7 +101,8 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
         var isNew = settings is null;
         settings ??= RitualSettings.Defaults(community.WorkspaceId, community.Id);
         var library = await LibraryAsync(db, community, ct);
-        Apply(validation, settings, input, await WordsAsync(community.WorkspaceId, ct), library);
+        var words = await WordsAsync(community.WorkspaceId, ct);
+        Apply(validation, settings, input, words, library);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
         if (isNew)
@@ -110,7 +112,7 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
             settings.UpdatedAt = DateTime.UtcNow;
             await db.SaveChangesAsync(ct);
         }
-        return new(EditOutcome.Saved, await ToDtoAsync(community, settings, true, library, ct), validation);
+        return new(EditOutcome.Saved, await ToDtoAsync(community, settings, true, library, words, ct), validation);
     }
 
     public async Task<RitualResult<RitualPreviewDto>> PreviewAsync(Guid communityId, RitualPreviewInput input, CancellationToken ct = default)
@@ -256,9 +258,8 @@ public sealed class RitualEditor(AppDbContext db, RuleSetDirectory ruleSets, Wor
 
     internal static string Clock(int minute) => QuietHours.Clock(minute);
 
-    private async Task<RitualSettingsDto> ToDtoAsync(Community community, RitualSettings s, bool saved, RitualLibrary library, CancellationToken ct)
+    private async Task<RitualSettingsDto> ToDtoAsync(Community community, RitualSettings s, bool saved, RitualLibrary library, RitualWords words, CancellationToken ct)
     {
-        var words = await WordsAsync(community.WorkspaceId, ct);
         var zone = await zones.GetAsync(community.WorkspaceId, ct);
         return new RitualSettingsDto(community.Id, community.Name, saved, await FormatAsync(db, ruleSets, community, ct), zone.Id,
             s.Enabled, s.WelcomeEnabled, words.Welcome(s, library), s.BurstSeconds,

@@ -410,7 +410,7 @@ public sealed class RitualReaction(
                 [.. growing.Select(i => (Key(i.Burst.FirstSeq, IntroduceStep), Write(i.Community, i.Settings, i.Burst.Names, i.Burst.Total).Write))], ct);
             foreach (var (community, s, newcomers, burst) in _introductions)
             {
-                if (burst.FirstSeq != newcomers[0].EventSeq && amended.Contains(Key(burst.FirstSeq, IntroduceStep)))
+                if (amended.Contains(Key(burst.FirstSeq, IntroduceStep)))
                     continue;
                 var first = newcomers[0].EventSeq;
                 var (text, write) = Write(community, s, newcomers.Select(n => n.Nickname ?? n.UserId), newcomers.Count);

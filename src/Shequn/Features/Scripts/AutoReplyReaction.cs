@@ -89,7 +89,7 @@ public sealed class AutoReplyReaction(
                 if (await AnswerAsync(db, e, community, rule, now, uses, texts, handoffs, cooldowns, effects, tasks, ct))
                     added++;
             }
-            await SaveHandoffsAsync(db, ws, handoffs, now, ct);
+            await SaveHandoffsAsync(db, ws, handoffs, ct);
             await ScriptLibrary.CountUsesAsync(db, ws, uses, ct);
         }
         return added;
@@ -210,7 +210,7 @@ public sealed class AutoReplyReaction(
     }
 
     /// <summary>The batch's hand-offs, as one set-wise upsert.</summary>
-    private static Task<int> SaveHandoffsAsync(AppDbContext db, Guid ws, Dictionary<(Guid, Guid), Handoff> handoffs, DateTime now, CancellationToken ct) =>
+    private static Task<int> SaveHandoffsAsync(AppDbContext db, Guid ws, Dictionary<(Guid, Guid), Handoff> handoffs, CancellationToken ct) =>
         SetWrites.ExecuteAsync(db,
             """INSERT INTO "HandoffCooldowns" ("CommunityId", "MemberId", "WorkspaceId", "LastHandoffAt")""",
             [.. handoffs.Where(h => h.Value.Made).Select(h => new object[] { h.Key.Item1, h.Key.Item2, ws, h.Value.At })],
