@@ -137,6 +137,10 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Events.MemberActivity>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Ritual.RitualSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Ritual.RitualNewcomer>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Posts, their copies and the playbook settings: the scheduler reads them with IgnoreQueryFilters.
+        builder.Entity<Shequn.Features.Calendar.Post>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Calendar.PostDelivery>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Calendar.PlaybookSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -1,3 +1,4 @@
+using Shequn.Features.Calendar;
 using Shequn.Features.Points;
 using Shequn.Features.Profiles;
 using Shequn.Features.Responses;
@@ -11,7 +12,7 @@ public static class MemberOperationsSetup
 {
     /// <summary>
     /// Member operations (issue 11): the joining ritual, response tracking, scripts and auto-replies, auto-tags and VIP,
-    /// points and merges, profiles. The order is the order their reactions run in a processor batch: points read the
+    /// points and merges, profiles; and the content calendar (posts and their scheduler). The order is the order their reactions run in a processor batch: points read the
     /// answers response tracking has just recorded. The app and every host that maps the whole API call this one method,
     /// so none of them misses a feature's services.
     /// </summary>
@@ -23,6 +24,7 @@ public static class MemberOperationsSetup
         builder.AddShequnAutoTags();
         builder.AddShequnPoints();
         builder.AddShequnProfiles();
+        builder.AddShequnCalendar();
         return builder;
     }
 }

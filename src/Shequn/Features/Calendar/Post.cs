@@ -1,0 +1,185 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Outbox;
+using Shequn.Features.Scripts;
+using Shequn.Features.Workspaces;
+
+namespace Shequn.Features.Calendar;
+
+/// <summary>What a post is for (seed 001 §5's content types); the playbook lint reads it.</summary>
+public enum ContentType
+{
+    /// <summary>今日爆品: the product of the day.</summary>
+    ProductOfTheDay = 0,
+    /// <summary>A campaign's announcement or progress.</summary>
+    Campaign = 1,
+    /// <summary>A game (guessing, red-packet rain, quiz).</summary>
+    Game = 2,
+    /// <summary>群接龙: members add their names (and orders) to a list.</summary>
+    Solitaire = 3,
+    /// <summary>种草: a recommendation that makes members want a product.</summary>
+    Seeding = 4,
+    /// <summary>品质保障: quality assurance (origin, tests, after-sales promises).</summary>
+    QualityAssurance = 5,
+    /// <summary>Knowledge: tips and tutorials.</summary>
+    Knowledge = 6,
+    /// <summary>A discussion topic (话题).</summary>
+    Topic = 7,
+}
+
+public enum PostStatus
+{
+    /// <summary>Being written; nothing is sent. Operators' and admins' posts wait here for an owner or sub-owner.</summary>
+    Draft = 0,
+    /// <summary>Approved by an owner or sub-owner: each community's copy is sent at its time.</summary>
+    Approved = 1,
+    /// <summary>Withdrawn: what was not sent yet never will be.</summary>
+    Cancelled = 2,
+}
+
+/// <summary>Where one community's copy of a post stands before the outbox takes it.</summary>
+public enum DeliveryState
+{
+    /// <summary>The post is a draft.</summary>
+    Draft = 0,
+    /// <summary>Approved and waiting for its time.</summary>
+    Scheduled = 1,
+    /// <summary>Handed to the outbox (<see cref="PostDelivery.ActionId"/>): the action's status says the rest.</summary>
+    Enqueued = 2,
+    /// <summary>Its time passed while nothing could send it (the app was down) by more than the grace period.</summary>
+    Missed = 3,
+    /// <summary>Withdrawn before it was handed over (the post was cancelled, the community left the targets or was dissolved).</summary>
+    Withdrawn = 4,
+}
+
+/// <summary>Which communities a post goes to: those named, and every active community of the tiers and platforms named.</summary>
+public sealed record PostTargets(
+    IReadOnlyList<Guid>? CommunityIds = null,
+    IReadOnlyList<CommunityTier>? Tiers = null,
+    IReadOnlyList<ChatPlatform>? Platforms = null)
+{
+    public bool IsEmpty => (CommunityIds?.Count ?? 0) == 0 && (Tiers?.Count ?? 0) == 0 && (Platforms?.Count ?? 0) == 0;
+}
+
+/// <summary>
+/// A planned post (推送) to one or more communities at one time in the workspace's time zone. Each community's copy is
+/// a <see cref="PostDelivery"/>; the <see cref="PostScheduler"/> hands due ones to the outbox, which sends them
+/// through the community's connector (ADR-014).
+/// </summary>
+public sealed class Post : IWorkspaceOwned, IAudited
+{
+    public const int TitleMaxLength = 100;
+    public const int LinkMaxLength = 500;
+
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid WorkspaceId { get; set; }
+    /// <summary>A short label for the calendar (never sent).</summary>
+    public required string Title { get; set; }
+    /// <summary>The text with script variables (<see cref="PostTexts.Variables"/>), rendered per community when sent.</summary>
+    public required string Text { get; set; }
+    /// <summary>A link put under the text.</summary>
+    public string? Link { get; set; }
+    public ContentType ContentType { get; set; }
+    /// <summary><see cref="PostTargets"/> as JSON: what staff chose (the deliveries hold the communities it meant at save).</summary>
+    public string Targets { get; set; } = "{}";
+    /// <summary>When it is sent (UTC).</summary>
+    public DateTime DueAt { get; set; }
+    public PostStatus Status { get; set; }
+    public Guid? CreatedByStaffId { get; set; }
+    public Guid? ApprovedByStaffId { get; set; }
+    public DateTime? ApprovedAt { get; set; }
+    public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    /// <summary>A concurrency token: two edits of one post cannot both win.</summary>
+    public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>Sells something: the lint wants these in the evening and never on every day of a week (seed 000 E).</summary>
+    public static bool IsCommercial(ContentType type) =>
+        type is ContentType.ProductOfTheDay or ContentType.Campaign or ContentType.Solitaire or ContentType.Seeding;
+
+    /// <summary>A promotion, for the evening (seed 001 §5).</summary>
+    public static bool IsPromotion(ContentType type) => type is ContentType.ProductOfTheDay or ContentType.Campaign;
+
+    /// <summary>Asks members to take part, for the daytime (seed 001 §5).</summary>
+    public static bool IsInteractive(ContentType type) => type is ContentType.Game or ContentType.Solitaire or ContentType.Topic;
+}
+
+/// <summary>
+/// One community's copy of a post. The scheduler moves a due <see cref="DeliveryState.Scheduled"/> row to
+/// <see cref="DeliveryState.Enqueued"/> in the transaction that writes its outbound action (key
+/// <c>post:{post}:{community}:{round}</c>), so it is handed over once however many nodes look.
+/// </summary>
+public sealed class PostDelivery : IWorkspaceOwned
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid WorkspaceId { get; set; }
+    public Guid PostId { get; set; }
+    public Guid CommunityId { get; set; }
+    /// <summary>The post's time, kept here so the scheduler and the calendar read one table.</summary>
+    public DateTime DueAt { get; set; }
+    public DeliveryState State { get; set; }
+    /// <summary>How many times it was handed over before (a missed copy rescheduled goes again under a new key).</summary>
+    public int Round { get; set; }
+    public Guid? ActionId { get; set; }
+    public DateTime? EnqueuedAt { get; set; }
+    public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+
+    public static string KeyOf(Guid postId, Guid communityId, int round) =>
+        FormattableString.Invariant($"post:{postId:N}:{communityId:N}:{round}");
+}
+
+/// <summary>The variables a post may use: it is written to a whole group, so nobody's nickname.</summary>
+public static class PostTexts
+{
+    public static readonly IReadOnlyList<string> Variables = [ScriptText.Community, ScriptText.Intro, ScriptText.Rules];
+
+    /// <summary>The text a community receives: variables filled, the link below it.</summary>
+    public static string Render(Post post, Community community)
+    {
+        var text = ScriptText.Render(post.Text, new Dictionary<string, string?>
+        {
+            [ScriptText.Community] = community.Name,
+            [ScriptText.Intro] = community.Intro,
+            [ScriptText.Rules] = community.Rules,
+        });
+        var full = string.IsNullOrEmpty(post.Link) ? text : text + "\n" + post.Link;
+        return full.Length <= OutboundAction.TextMaxLength ? full : full[..OutboundAction.TextMaxLength];
+    }
+
+    /// <summary>WeCom's customer-group messages are mass sends (one a day per group); elsewhere a plain message.</summary>
+    public static ActionKind KindFor(ChatPlatform platform) => platform == ChatPlatform.WeCom ? ActionKind.MassSend : ActionKind.Send;
+}
+
+internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
+{
+    public void Configure(EntityTypeBuilder<Post> b)
+    {
+        b.ToTable("Posts");
+        b.HasKey(p => p.Id);
+        b.Property(p => p.Title).HasMaxLength(Post.TitleMaxLength);
+        b.Property(p => p.Text).HasMaxLength(ScriptText.MaxLength);
+        b.Property(p => p.Link).HasMaxLength(Post.LinkMaxLength);
+        b.Property(p => p.Targets).HasMaxLength(40_000);
+        b.Property(p => p.UpdatedAt).IsConcurrencyToken();
+        b.HasIndex(p => new { p.WorkspaceId, p.DueAt });
+        b.HasOne<Workspace>().WithMany().HasForeignKey(p => p.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class PostDeliveryConfiguration : IEntityTypeConfiguration<PostDelivery>
+{
+    public void Configure(EntityTypeBuilder<PostDelivery> b)
+    {
+        b.ToTable("PostDeliveries");
+        b.HasKey(d => d.Id);
+        b.HasIndex(d => new { d.PostId, d.CommunityId }).IsUnique();
+        // What the scheduler asks: scheduled copies whose time has come.
+        b.HasIndex(d => new { d.State, d.DueAt });
+        // What the calendar and the lint ask: a community's (or the workspace's) copies in a range of days.
+        b.HasIndex(d => new { d.CommunityId, d.DueAt });
+        b.HasIndex(d => new { d.WorkspaceId, d.DueAt });
+        b.HasOne<Post>().WithMany().HasForeignKey(d => d.PostId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Community>().WithMany().HasForeignKey(d => d.CommunityId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,161 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Outbox;
+
+namespace Shequn.Features.Calendar;
+
+public sealed class PostsOptions
+{
+    /// <summary>Off in tests that step the scheduler themselves.</summary>
+    public bool SchedulerEnabled { get; set; } = true;
+    /// <summary>How late a copy may still be sent (the app was down at its time); later, it is marked missed.</summary>
+    public TimeSpan GracePeriod { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>How often a node looks for due copies when nothing woke it.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Copies handed over per transaction.</summary>
+    public int BatchSize { get; set; } = 1000;
+}
+
+/// <summary>Wakes the scheduler when a post was approved or moved on this node.</summary>
+public sealed class PostSchedulerSignal
+{
+    private readonly EventLogSignal _inner = new();
+
+    public void Notify() => _inner.Notify();
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _inner.WaitAsync(timeout, ct);
+}
+
+/// <summary>What one pass did.</summary>
+public readonly record struct SchedulerPass(int Enqueued, int Missed, int Withdrawn)
+{
+    public int Total => Enqueued + Missed + Withdrawn;
+}
+
+/// <summary>
+/// Hands due copies of approved posts to the outbox (ADR-014). In one transaction it takes a batch of due
+/// <see cref="DeliveryState.Scheduled"/> rows (on PostgreSQL <c>FOR UPDATE SKIP LOCKED</c>, so two nodes take
+/// different rows; SQLite has one writer), writes each copy's outbound action (key
+/// <see cref="PostDelivery.KeyOf"/>, unique per workspace) and marks the row enqueued. A crash before the commit
+/// leaves the rows scheduled; after it, the outbox owns the send. Copies more than the grace period late are marked
+/// missed; copies for communities no longer active are withdrawn.
+/// </summary>
+public sealed partial class PostScheduler(
+    IServiceScopeFactory scopes, TimeProvider time, PostSchedulerSignal signal, OutboxSignal outbox,
+    IOptions<PostsOptions> options, ILogger<PostScheduler> log) : BackgroundService
+{
+    private PostsOptions Options => options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Options.SchedulerEnabled)
+            return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var pass = await RunOnceAsync(stoppingToken);
+                if (pass.Total < Options.BatchSize)
+                    await signal.WaitAsync(Options.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogPassFailed(log, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>One batch of due copies handed over (or marked missed / withdrawn), in one transaction.</summary>
+    public async Task<SchedulerPass> RunOnceAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var deliveries = db.Set<PostDelivery>().IgnoreQueryFilters();
+        // A read first: an idle node then takes no write lock (SQLite has only one).
+        if (!await deliveries.AnyAsync(d => d.State == DeliveryState.Scheduled && d.DueAt <= now, ct))
+            return default;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var size = Options.BatchSize;
+        // PostgreSQL: rows another node holds are skipped, not waited for, and stay locked until this commit.
+        var claim = $$"""
+            SELECT "Id" AS "Value" FROM "PostDeliveries" WHERE "State" = {{(int)DeliveryState.Scheduled}} AND "DueAt" <= {0}
+            ORDER BY "DueAt" LIMIT {{size}} FOR UPDATE SKIP LOCKED
+            """;
+        var ids = db.Database.IsNpgsql()
+            ? await db.Database.SqlQueryRaw<Guid>(claim, now).ToListAsync(ct)
+            : await deliveries.Where(d => d.State == DeliveryState.Scheduled && d.DueAt <= now).OrderBy(d => d.DueAt).Take(size).Select(d => d.Id).ToListAsync(ct);
+        if (ids.Count == 0)
+            return default;
+        var due = await deliveries.Where(d => ids.Contains(d.Id) && d.State == DeliveryState.Scheduled).OrderBy(d => d.DueAt).ThenBy(d => d.Id).ToListAsync(ct);
+        var postIds = due.Select(d => d.PostId).Distinct().ToList();
+        var posts = await db.Set<Post>().IgnoreQueryFilters().AsNoTracking().Where(p => postIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        var communityIds = due.Select(d => d.CommunityId).Distinct().ToList();
+        var communities = await db.Communities.IgnoreQueryFilters().AsNoTracking().Where(c => communityIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+
+        // A copy whose action exists already (its key is taken) was handed over before: it is linked, not sent again.
+        var keys = due.Select(d => PostDelivery.KeyOf(d.PostId, d.CommunityId, d.Round)).ToList();
+        var existing = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => keys.Contains(a.IdempotencyKey))
+            .Select(a => new { a.WorkspaceId, a.IdempotencyKey, a.Id }).ToListAsync(ct);
+        var handedOver = existing.ToDictionary(a => (a.WorkspaceId, a.IdempotencyKey), a => a.Id);
+
+        int enqueued = 0, missed = 0, withdrawn = 0;
+        foreach (var d in due)
+        {
+            var post = posts[d.PostId];
+            var community = communities[d.CommunityId];
+            d.UpdatedAt = now;
+            if (post.Status != PostStatus.Approved || community.State != CommunityState.Active)
+            {
+                d.State = DeliveryState.Withdrawn;
+                withdrawn++;
+            }
+            else if (now - d.DueAt > Options.GracePeriod)
+            {
+                d.State = DeliveryState.Missed;
+                missed++;
+            }
+            else if (handedOver.TryGetValue((d.WorkspaceId, PostDelivery.KeyOf(d.PostId, d.CommunityId, d.Round)), out var actionId))
+            {
+                d.State = DeliveryState.Enqueued;
+                d.ActionId = actionId;
+                d.EnqueuedAt ??= now;
+            }
+            else
+            {
+                var action = OutboundAction.Create(d.WorkspaceId, d.CommunityId, PostTexts.KindFor(community.Platform),
+                    new ActionPayload(Text: PostTexts.Render(post, community)), PostDelivery.KeyOf(d.PostId, d.CommunityId, d.Round));
+                action.NextAttemptAt = now;
+                action.CreatedAt = now;
+                action.UpdatedAt = now;
+                db.Add(action);
+                d.State = DeliveryState.Enqueued;
+                d.ActionId = action.Id;
+                d.EnqueuedAt = now;
+                enqueued++;
+            }
+        }
+        // The unique key (workspace, idempotency key) is the last guard: a copy handed over twice would fail the whole batch.
+        await db.SaveChangesSetWiseAsync(ct);
+        await tx.CommitAsync(ct);
+        if (enqueued > 0)
+            outbox.Notify();
+        LogPass(log, enqueued, missed, withdrawn);
+        return new SchedulerPass(enqueued, missed, withdrawn);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Post scheduler pass failed")]
+    private static partial void LogPassFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Posts handed to the outbox: {Enqueued}, missed: {Missed}, withdrawn: {Withdrawn}")]
+    private static partial void LogPass(ILogger logger, int enqueued, int missed, int withdrawn);
+}

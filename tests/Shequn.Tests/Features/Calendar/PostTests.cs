@@ -1,0 +1,263 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
+using Shequn.Features.Calendar;
+using Shequn.Features.Communities;
+using Shequn.Features.Outbox;
+using Shequn.Features.Staff;
+using Shequn.Tests.Features.Communities;
+using Shequn.Tests.Infrastructure;
+
+namespace Shequn.Tests.Features.Calendar;
+
+/// <summary>The scheduler and the dispatcher are stepped by the tests (<see cref="PostScheduler.RunOnceAsync"/>, <see cref="OutboxDispatcher.DispatchOnceAsync"/>).</summary>
+public sealed class PostsSqliteFactory : SqliteFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Posts:SchedulerEnabled", "false");
+        builder.UseSetting("Outbox:DispatcherEnabled", "false");
+    }
+}
+
+public sealed class PostsPostgresFactory : PostgresFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Posts:SchedulerEnabled", "false");
+        builder.UseSetting("Outbox:DispatcherEnabled", "false");
+    }
+}
+
+/// <summary>
+/// Posts end to end: planned through <c>/api/posts</c> with the approval flow, handed to the outbox once by the
+/// scheduler at their time (late within the grace period, else missed), sent by the dispatcher through the Sandbox
+/// connector, and their per-community status read back.
+/// </summary>
+public abstract class PostTests(ShequnFactory factory)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static DateTimeOffset Soon => DateTimeOffset.UtcNow.AddHours(2);
+
+    private async Task<T> DbAsync<T>(Func<AppDbContext, Task<T>> read)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await read(scope.ServiceProvider.GetRequiredService<AppDbContext>());
+    }
+
+    private static async Task<Guid> CommunityAsync(TestWorkspace ws, string name, string platform = "sandbox", string tier = "comprehensive") =>
+        (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity(name, platform, tier: tier))).ReadAsync<CommunityDto>()).Id;
+
+    /// <summary>Moves a post's copies to a time in the past, as if the clock had reached it (or the app had been down).</summary>
+    private Task<int> MakeDueAsync(Guid postId, TimeSpan ago) => DbAsync(db => db.Set<PostDelivery>().IgnoreQueryFilters().Where(d => d.PostId == postId)
+        .ExecuteUpdateAsync(s => s.SetProperty(d => d.DueAt, DateTime.UtcNow - ago), Ct));
+
+    private Task<SchedulerPass> RunSchedulerAsync() => factory.Services.GetRequiredService<PostScheduler>().RunOnceAsync(Ct);
+
+    private Task<List<OutboundAction>> ActionsAsync(Guid ws) => DbAsync(db => db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
+        .Where(a => a.WorkspaceId == ws && a.IdempotencyKey.StartsWith("post:")).ToListAsync(Ct));
+
+    private static object NewPost(string title, DateTimeOffset due, Guid[] communities, string type = "knowledge", string text = "今天的知识：{community} 的朋友们好") => new
+    {
+        title, text, contentType = type, dueAt = due, targets = new { communityIds = communities },
+    };
+
+    [Fact]
+    public async Task OperatorsPost_WaitsForApproval_ThenEachCommunityGetsItOnceAtItsTime()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var a = await CommunityAsync(ws, "鱼油一群");
+        var b = await CommunityAsync(ws, "鱼油二群");
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", a, b);
+
+        var created = await op.Api.PostJsonAsync("/api/posts", NewPost("每日知识", Soon, [a, b]));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var draft = await created.ReadAsync<PostDto>();
+        Assert.Equal(PostStatus.Draft, draft.Status);
+        Assert.All(draft.Deliveries, d => Assert.Equal("draft", d.Status));
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.Api.PostAsync($"/api/posts/{draft.Id}/approve", null, Ct)).StatusCode);
+
+        await MakeDueAsync(draft.Id, TimeSpan.FromSeconds(1));
+        await RunSchedulerAsync();
+        Assert.Empty(await ActionsAsync(ws.Id)); // a draft is never sent
+        await DbAsync(db => db.Set<PostDelivery>().IgnoreQueryFilters().Where(d => d.PostId == draft.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.DueAt, Soon.UtcDateTime), Ct));
+
+        var approved = await (await ws.Owner.Api.PostAsync($"/api/posts/{draft.Id}/approve", null, Ct)).ReadAsync<PostDto>();
+        Assert.Equal(PostStatus.Approved, approved.Status);
+        Assert.Equal(ws.Owner.Id, approved.ApprovedByStaffId);
+        Assert.All(approved.Deliveries, d => Assert.Equal("scheduled", d.Status));
+        Assert.Equal(HttpStatusCode.Conflict, (await ws.Owner.Api.PostAsync($"/api/posts/{draft.Id}/approve", null, Ct)).StatusCode);
+
+        await RunSchedulerAsync();
+        Assert.Empty(await ActionsAsync(ws.Id)); // not due yet
+        await MakeDueAsync(draft.Id, TimeSpan.FromSeconds(1));
+        await RunSchedulerAsync();
+        await RunSchedulerAsync(); // a second pass hands over nothing more
+
+        var actions = await ActionsAsync(ws.Id);
+        Assert.Equal(2, actions.Count);
+        Assert.Equal([a, b], actions.Select(x => x.CommunityId).Order());
+        Assert.All(actions, x => Assert.Null(x.CausedByStaffId)); // a scheduled post answers nobody's question
+        Assert.Contains("鱼油一群 的朋友们好", ActionPayload.FromJson(actions.Single(x => x.CommunityId == a).Payload).Text, StringComparison.Ordinal);
+
+        Assert.All((await ws.Owner.Api.GetJsonAsync<PostDto>($"/api/posts/{draft.Id}")).Deliveries, d => Assert.Equal("queued", d.Status));
+        await factory.Services.GetRequiredService<OutboxDispatcher>().DispatchOnceAsync(Ct);
+        Assert.All((await ws.Owner.Api.GetJsonAsync<PostDto>($"/api/posts/{draft.Id}")).Deliveries, d => Assert.Equal("sent", d.Status));
+        Assert.Equal(2, (await ActionsAsync(ws.Id)).Count(x => x.Status == ActionStatus.Done));
+
+        // The calendar lists each community's copy on its day.
+        var day = DateTime.UtcNow.AddHours(8).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var entries = await ws.Owner.Api.GetJsonAsync<List<CalendarEntryDto>>($"/api/posts?from={day}&to={day}");
+        Assert.Equal(2, entries.Count(e => e.PostId == draft.Id));
+        Assert.Single(await op.Api.GetJsonAsync<List<CalendarEntryDto>>($"/api/posts?from={day}&to={day}&communityId={a}"));
+    }
+
+    [Fact]
+    public async Task BadPosts_AreRefusedWithTheReason()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var a = await CommunityAsync(ws, "正常群");
+        var gone = await CommunityAsync(ws, "已解散群");
+        await DbAsync(db => db.Communities.IgnoreQueryFilters().Where(c => c.Id == gone).ExecuteUpdateAsync(u => u.SetProperty(c => c.State, CommunityState.Dissolved), Ct));
+
+        var past = await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("昨天", DateTimeOffset.UtcNow.AddMinutes(-5), [a]))).ReadValidationErrorsAsync();
+        Assert.Contains("in the past", Assert.Single(past["dueAt"]), StringComparison.Ordinal);
+
+        var variable = await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("变量", Soon, [a], text: "{nickname} 你好"))).ReadValidationErrorsAsync();
+        Assert.Contains("{nickname}", Assert.Single(variable["text"]), StringComparison.Ordinal);
+
+        var archived = await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("解散", Soon, [a, gone]))).ReadValidationErrorsAsync();
+        Assert.Contains("已解散群", Assert.Single(archived["targets.communityIds[1]"]), StringComparison.Ordinal);
+
+        var link = await (await ws.Owner.Api.PostJsonAsync("/api/posts", new { title = "链接", text = "看这里", contentType = "knowledge", dueAt = Soon, link = "javascript:alert(1)", targets = new { communityIds = new[] { a } } }))
+            .ReadValidationErrorsAsync();
+        Assert.Contains("https://", Assert.Single(link["link"]), StringComparison.Ordinal);
+
+        var nobody = await (await ws.Owner.Api.PostJsonAsync("/api/posts", new { title = "无人", text = "x", contentType = "knowledge", dueAt = Soon, targets = new { tiers = new[] { "vipCore" } } }))
+            .ReadValidationErrorsAsync();
+        Assert.Contains("no active community", Assert.Single(nobody["targets"]), StringComparison.Ordinal);
+
+        Assert.Empty(await DbAsync(db => db.Set<Post>().IgnoreQueryFilters().Where(p => p.WorkspaceId == ws.Id).ToListAsync(Ct))); // nothing half-written
+    }
+
+    [Fact]
+    public async Task SecondWeComPostOnOneDay_IsFlaggedBeforeItIsScheduled()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var wecom = await CommunityAsync(ws, "企微群", "weCom");
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", wecom);
+        var morning = new DateTimeOffset(DateTime.UtcNow.AddDays(2).Date, TimeSpan.Zero).AddHours(2); // 10:00 in Shanghai
+        await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("早上的知识", morning, [wecom]))).ReadAsync<PostDto>();
+
+        var second = await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("晚上的爆品", morning.AddHours(10), [wecom], "productOfTheDay"))).ReadValidationErrorsAsync();
+        Assert.Contains("one mass message per group a day", Assert.Single(second["dueAt"]), StringComparison.Ordinal);
+
+        // As a draft it may be written, and the lint says why it cannot be approved as it is.
+        var draft = await (await op.Api.PostJsonAsync("/api/posts", NewPost("晚上的爆品", morning.AddHours(10), [wecom], "productOfTheDay"))).ReadAsync<PostDto>();
+        Assert.Contains(draft.Findings, f => f.Rule == LintRule.WeComSecondMassSend);
+        var refused = await (await ws.Owner.Api.PostAsync($"/api/posts/{draft.Id}/approve", null, Ct)).ReadValidationErrorsAsync();
+        Assert.Contains("one mass message per group a day", Assert.Single(refused["dueAt"]), StringComparison.Ordinal);
+
+        // Moved to the next day it is approved.
+        var moved = await (await ws.Owner.Api.PutJsonAsync($"/api/posts/{draft.Id}", new { dueAt = morning.AddHours(34) })).ReadAsync<PostDto>();
+        Assert.DoesNotContain(moved.Findings, f => f.Rule == LintRule.WeComSecondMassSend);
+        Assert.Equal(PostStatus.Approved, (await (await ws.Owner.Api.PostAsync($"/api/posts/{draft.Id}/approve", null, Ct)).ReadAsync<PostDto>()).Status);
+        var day = DateOnly.FromDateTime(morning.UtcDateTime.AddHours(8)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.DoesNotContain(await ws.Owner.Api.GetJsonAsync<List<LintFinding>>($"/api/calendar/lint?from={day}&to={day}"), f => f.Rule == LintRule.WeComSecondMassSend);
+    }
+
+    [Fact]
+    public async Task PostDueWhileTheAppWasDown_IsSentWithinTheGracePeriod_ElseMissed()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var c = await CommunityAsync(ws, "恢复群");
+        var late = await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("晚了一点", Soon, [c]))).ReadAsync<PostDto>();
+        var gone = await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("晚太久了", Soon.AddMinutes(1), [c]))).ReadAsync<PostDto>();
+        await MakeDueAsync(late.Id, TimeSpan.FromMinutes(20));
+        await MakeDueAsync(gone.Id, TimeSpan.FromHours(3));
+
+        await RunSchedulerAsync();
+        Assert.Equal("missed", Assert.Single((await ws.Owner.Api.GetJsonAsync<PostDto>($"/api/posts/{gone.Id}")).Deliveries).Status);
+        Assert.Single(await ActionsAsync(ws.Id));
+
+        // Moved to a later time, the missed copy goes again under a new key.
+        var moved = await (await ws.Owner.Api.PutJsonAsync($"/api/posts/{gone.Id}", new { dueAt = Soon })).ReadAsync<PostDto>();
+        Assert.Equal("scheduled", Assert.Single(moved.Deliveries).Status);
+        await MakeDueAsync(gone.Id, TimeSpan.FromSeconds(1));
+        await RunSchedulerAsync();
+        Assert.Equal(2, (await ActionsAsync(ws.Id)).Count);
+        Assert.Contains(await ActionsAsync(ws.Id), x => x.IdempotencyKey.EndsWith(":1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CopyAlreadyInTheOutbox_IsLinked_NotHandedOverTwice()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var c = await CommunityAsync(ws, "唯一群");
+        var post = await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("只发一次", Soon, [c]))).ReadAsync<PostDto>();
+        // The copy's action exists already (a pass committed it, then the delivery row was restored from a backup):
+        // the next pass links it instead of writing a second one.
+        var first = await DbAsync(async db =>
+        {
+            db.Current.ActAsSystem(ws.Id);
+            var action = OutboundAction.Create(ws.Id, c, ActionKind.Send, new ActionPayload(Text: "已在发件箱"), PostDelivery.KeyOf(post.Id, c, 0));
+            db.Add(action);
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            return action.Id;
+        });
+        await MakeDueAsync(post.Id, TimeSpan.FromSeconds(1));
+        await RunSchedulerAsync();
+        Assert.Equal(first, Assert.Single(await ActionsAsync(ws.Id)).Id);
+        Assert.Equal(first, Assert.Single((await ws.Owner.Api.GetJsonAsync<PostDto>($"/api/posts/{post.Id}")).Deliveries).ActionId);
+    }
+
+    [Fact]
+    public async Task OperatorsEditOfAnApprovedPost_SendsItBackToDraft_AndCancellingWithdrawsWhatIsQueued()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var c = await CommunityAsync(ws, "编辑群");
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", c);
+        var post = await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("老板写的", Soon, [c]))).ReadAsync<PostDto>();
+        Assert.Equal(PostStatus.Approved, post.Status);
+        var edited = await (await op.Api.PutJsonAsync($"/api/posts/{post.Id}", new { text = "运营改过的 {community}" })).ReadAsync<PostDto>();
+        Assert.Equal(PostStatus.Draft, edited.Status);
+        Assert.Equal("draft", Assert.Single(edited.Deliveries).Status);
+
+        await ws.Owner.Api.PostAsync($"/api/posts/{post.Id}/approve", null, Ct);
+        await MakeDueAsync(post.Id, TimeSpan.FromSeconds(1));
+        await RunSchedulerAsync();
+        Assert.Equal(ActionStatus.Queued, Assert.Single(await ActionsAsync(ws.Id)).Status);
+        var cancelled = await (await ws.Owner.Api.PostAsync($"/api/posts/{post.Id}/cancel", null, Ct)).ReadAsync<PostDto>();
+        Assert.Equal(PostStatus.Cancelled, cancelled.Status);
+        var action = Assert.Single(await ActionsAsync(ws.Id));
+        Assert.Equal(ActionStatus.Cancelled, action.Status); // withdrawn from the outbox while still queued
+        Assert.Equal("withdrawn", Assert.Single(cancelled.Deliveries).Status);
+        await factory.Services.GetRequiredService<OutboxDispatcher>().DispatchOnceAsync(Ct);
+        Assert.Equal(ActionStatus.Cancelled, Assert.Single(await ActionsAsync(ws.Id)).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await ws.Owner.Api.PostAsync($"/api/posts/{post.Id}/cancel", null, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TierTargets_ReachEveryActiveCommunityOfTheTier_AndKocsMayNotPlan()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var vip1 = await CommunityAsync(ws, "VIP 一群", tier: "vipPaying");
+        var vip2 = await CommunityAsync(ws, "VIP 二群", tier: "vipPaying");
+        await CommunityAsync(ws, "普通群");
+        var post = await (await ws.Owner.Api.PostJsonAsync("/api/posts", new { title = "会员日", text = "会员专享", contentType = "campaign", dueAt = Soon, targets = new { tiers = new[] { "vipPaying" } } }))
+            .ReadAsync<PostDto>();
+        Assert.Equal([vip1, vip2], post.Deliveries.Select(d => d.CommunityId).Order());
+        var koc = await ws.AddStaffAsync(StaffRole.Koc, "KOC", vip1);
+        Assert.Equal(HttpStatusCode.Forbidden, (await koc.Api.PostJsonAsync("/api/posts", NewPost("KOC", Soon, [vip1]))).StatusCode);
+    }
+}
+
+public sealed class PostSqliteTests(PostsSqliteFactory factory) : PostTests(factory), IClassFixture<PostsSqliteFactory>;
+
+public sealed class PostPostgresTests(PostsPostgresFactory factory) : PostTests(factory), IClassFixture<PostsPostgresFactory>;
