@@ -7,6 +7,7 @@ using Shequn.Features.Calendar;
 using Shequn.Features.Communities;
 using Shequn.Features.Outbox;
 using Shequn.Features.Staff;
+using Outbox = Shequn.Tests.Features.Outbox;
 using Shequn.Tests.Features.Communities;
 using Shequn.Tests.Infrastructure;
 
@@ -261,3 +262,162 @@ public abstract class PostTests(ShequnFactory factory)
 public sealed class PostSqliteTests(PostsSqliteFactory factory) : PostTests(factory), IClassFixture<PostsSqliteFactory>;
 
 public sealed class PostPostgresTests(PostsPostgresFactory factory) : PostTests(factory), IClassFixture<PostsPostgresFactory>;
+
+/// <summary>Two app hosts on one PostgreSQL: every copy handed to the outbox once and sent once.</summary>
+public sealed class PostTwoHostsTests
+{
+    private sealed class Host(string database, Shequn.Connectors.IConnector connector, bool scheduler = false) : Outbox.SharedPostgresHost(database, connector)
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            // The test runs the passes itself, side by side, unless it wants the background scheduler.
+            builder.UseSetting("Posts:SchedulerEnabled", scheduler ? "true" : "false");
+            builder.UseSetting("Posts:BatchSize", "7");
+        }
+    }
+
+    [Fact]
+    public async Task TwoHostsOnOnePostgres_300DueCopies_EachHandedOverAndSentExactlyOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = "shequn_test_" + Guid.NewGuid().ToString("N")[..12];
+        var counter = new Outbox.TwoHostCounter();
+        var first = new Host(database, counter.For(0));
+        var second = new Host(database, counter.For(1));
+        try
+        {
+            var ws = await first.NewWorkspaceAsync();
+            _ = second.Services;
+            var communities = new List<Guid>();
+            for (var i = 0; i < 5; i++)
+                communities.Add((await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity($"双机推送群{i}", "sandbox"))).ReadAsync<CommunityDto>()).Id);
+            for (var i = 0; i < 60; i++)
+            {
+                await (await ws.Owner.Api.PostJsonAsync("/api/posts", new
+                {
+                    title = $"第{i}条", text = "{community} 今日知识", contentType = "knowledge", dueAt = DateTimeOffset.UtcNow.AddHours(1), targets = new { communityIds = communities },
+                })).ReadAsync<PostDto>();
+            }
+            await using (var scope = first.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                Assert.Equal(300, await db.Set<PostDelivery>().IgnoreQueryFilters().Where(d => d.WorkspaceId == ws.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.DueAt, DateTime.UtcNow.AddSeconds(-1)), ct));
+            }
+
+            var handed = new int[2];
+            await Task.WhenAll(new[] { first, second }.Select((host, i) => Task.Run(async () =>
+            {
+                var scheduler = host.Services.GetRequiredService<PostScheduler>();
+                while (await scheduler.RunOnceAsync(ct) is { Total: > 0 } pass)
+                    handed[i] += pass.Enqueued;
+            }, ct)));
+            Assert.Equal(300, handed.Sum());
+            Assert.All(handed, n => Assert.True(n > 0, $"both hosts hand over copies ({handed[0]} and {handed[1]})"));
+
+            await using (var scope = second.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                var actions = db.Set<OutboundAction>().IgnoreQueryFilters().Where(a => a.WorkspaceId == ws.Id);
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (await actions.CountAsync(a => a.Status == ActionStatus.Done, ct) < 300)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the dispatchers did not send every copy");
+                    await Task.Delay(100, ct);
+                }
+                Assert.Equal(300, await actions.CountAsync(ct));
+                Assert.Equal(300, await actions.Select(a => a.IdempotencyKey).Distinct().CountAsync(ct));
+                var deliveries = await db.Set<PostDelivery>().IgnoreQueryFilters().Where(d => d.WorkspaceId == ws.Id).ToListAsync(ct);
+                Assert.All(deliveries, d => Assert.Equal(DeliveryState.Enqueued, d.State));
+                Assert.Equal(300, deliveries.Select(d => d.ActionId).Distinct().Count());
+            }
+            Assert.Equal(300, counter.Calls.Count);
+            Assert.All(counter.Calls.Values, n => Assert.Equal(1, n));
+        }
+        finally
+        {
+            await first.DisposeAsync();
+            await second.DisposeAsync();
+            if (Outbox.SharedPostgresHost.PgServer is not null)
+            {
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                await using var conn = new Npgsql.NpgsqlConnection(Outbox.SharedPostgresHost.PgServer);
+                await conn.OpenAsync(ct);
+                await using var cmd = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", conn);
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AHostStoppedMidway_TheRestartedOneHandsOverTheRest_AndNothingTwice()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = "shequn_test_" + Guid.NewGuid().ToString("N")[..12];
+        var calls = new Outbox.TwoHostCounter();
+        var before = new Host(database, new CountingConnector(calls));
+        Host? after = null;
+        try
+        {
+            var ws = await before.NewWorkspaceAsync();
+            var community = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("重启群", "sandbox"))).ReadAsync<CommunityDto>()).Id;
+            for (var i = 0; i < 20; i++)
+            {
+                await (await ws.Owner.Api.PostJsonAsync("/api/posts", new
+                {
+                    title = $"第{i}条", text = "今日知识", contentType = "knowledge", dueAt = DateTimeOffset.UtcNow.AddHours(1), targets = new { communityIds = new[] { community } },
+                })).ReadAsync<PostDto>();
+            }
+            await using (var scope = before.Services.CreateAsyncScope())
+            {
+                await scope.ServiceProvider.GetRequiredService<AppDbContext>().Set<PostDelivery>().IgnoreQueryFilters().Where(d => d.WorkspaceId == ws.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.DueAt, DateTime.UtcNow.AddMinutes(-5)), ct);
+            }
+            Assert.Equal(7, (await before.Services.GetRequiredService<PostScheduler>().RunOnceAsync(ct)).Enqueued);
+            await before.DisposeAsync(); // stopped after one batch
+
+            after = new Host(database, new CountingConnector(calls), scheduler: true); // comes back with the background scheduler
+            await using var check = after.Services.CreateAsyncScope();
+            var db = check.ServiceProvider.GetRequiredService<AppDbContext>();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (await db.Set<OutboundAction>().IgnoreQueryFilters().CountAsync(a => a.WorkspaceId == ws.Id && a.Status == ActionStatus.Done, ct) < 20)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the restarted host did not send the rest");
+                await Task.Delay(100, ct);
+            }
+            Assert.Equal(20, await db.Set<OutboundAction>().IgnoreQueryFilters().CountAsync(a => a.WorkspaceId == ws.Id, ct));
+            Assert.Equal(20, calls.Calls.Count);
+            Assert.All(calls.Calls.Values, n => Assert.Equal(1, n));
+        }
+        finally
+        {
+            await before.DisposeAsync();
+            if (after is not null)
+                await after.DisposeAsync();
+            if (Outbox.SharedPostgresHost.PgServer is not null)
+            {
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                await using var conn = new Npgsql.NpgsqlConnection(Outbox.SharedPostgresHost.PgServer);
+                await conn.OpenAsync(ct);
+                await using var cmd = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", conn);
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+        }
+    }
+
+    /// <summary>Counts sends per action (across hosts), without making hosts wait for each other.</summary>
+    private sealed class CountingConnector(Outbox.TwoHostCounter counter) : Shequn.Connectors.IConnector
+    {
+        public ChatPlatform Platform => ChatPlatform.Sandbox;
+        public IReadOnlySet<ActionKind> Capabilities { get; } = new HashSet<ActionKind> { ActionKind.Send };
+        public Shequn.Connectors.RateLimits Limits => Shequn.Connectors.RateLimits.None;
+        public bool DeduplicatesSends => false;
+
+        public Task<string?> ExecuteAsync(Shequn.Connectors.ConnectorCall call, CancellationToken ct)
+        {
+            counter.Calls.AddOrUpdate(call.ActionId, 1, (_, n) => n + 1);
+            return Task.FromResult<string?>("m-" + call.ActionId.ToString("N"));
+        }
+    }
+}

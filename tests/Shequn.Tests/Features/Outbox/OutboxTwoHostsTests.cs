@@ -13,7 +13,7 @@ using Shequn.Tests.Infrastructure;
 namespace Shequn.Tests.Features.Outbox;
 
 /// <summary>One of several app hosts on one PostgreSQL database, acting through the given connector.</summary>
-public sealed class SharedPostgresHost(string database, IConnector connector) : ShequnFactory
+public class SharedPostgresHost(string database, IConnector connector) : ShequnFactory
 {
     internal static readonly string? PgServer = Environment.GetEnvironmentVariable("SHEQUN_TEST_PG");
 
