@@ -28,7 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
-            "tag-rules", "vip",
+            "tag-rules", "vip", "calendar",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -175,6 +175,11 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 if (owner)
                     await page.GetByTestId("vip-rules-save").AssertReachableAsync(Width, $"{what}: save the rules");
                 await page.GetByTestId("vip-candidates").AssertOnScreenAsync(Width, $"{what}: candidates");
+                break;
+            case "calendar":
+                await page.OpenAsync("/calendar");
+                await page.GetByTestId("calendar-new").AssertReachableAsync(Width, $"{what}: new post");
+                await page.GetByTestId("calendar-grid").AssertOnScreenAsync(Width, $"{what}: the month");
                 break;
             case "profile-template":
                 await page.OpenAsync("/profile-template");

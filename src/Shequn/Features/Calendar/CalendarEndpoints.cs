@@ -16,6 +16,9 @@ public sealed record MarketingDateDto(string Key, string Name, MarketingDateKind
 /// <summary>The playbook's hours (<c>HH:mm</c> in the workspace's zone) and limits; on update a field left out stays.</summary>
 public sealed record PlaybookSettingsDto(string? DaytimeStart = null, string? EveningStart = null, string? NightStart = null, int? MaxPostsPerDay = null, int? MaxQuietDays = null);
 
+/// <summary>The posts a copy made, and those it could not make with the reason.</summary>
+public sealed record CopyDto(IReadOnlyList<PostDto> Made, IReadOnlyList<CopySkip> Skipped);
+
 /// <summary>The marketing calendar, posts and the playbook lint.</summary>
 public static class CalendarEndpoints
 {
@@ -42,6 +45,9 @@ public static class CalendarEndpoints
         posts.MapPut("/{id:guid}", Update).WithName("UpdatePost")
             .WithDescription("Changes a post (drag to reschedule = a new dueAt). Copies already handed to the outbox stay as they are. "
                 + "An approved post changed by someone who may not approve goes back to draft.");
+        posts.MapPost("/copy", Copy).WithName("CopyPosts")
+            .WithDescription("Copies a community's posts on the days from..to (at most 31) to other communities, moved by shiftDays: each a new post "
+                + "(approved when the caller may approve). Posts that cannot be copied (in the past, a WeCom clash) are listed in skipped.");
         posts.MapPost("/{id:guid}/approve", Approve).WithName("ApprovePost");
         posts.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelPost");
         return group;
@@ -96,6 +102,17 @@ public static class CalendarEndpoints
     public static async Task<Results<Ok<PostDto>, ValidationProblem, NotFound, ProblemHttpResult>> Cancel(PostPlanner planner, Guid id, CancellationToken ct) =>
         Map(await planner.CancelAsync(id, ct), TypedResults.Ok);
 
+    public static async Task<Results<Ok<CopyDto>, ValidationProblem, ProblemHttpResult>> Copy(PostPlanner planner, CopyInput input, CancellationToken ct)
+    {
+        var result = await planner.CopyAsync(input, ct);
+        return result.Outcome switch
+        {
+            PostOutcome.Saved => TypedResults.Ok(new CopyDto(result.Made, result.Skipped)),
+            PostOutcome.Invalid => result.Validation.Problem(),
+            _ => CommunityEndpoints.Forbidden(),
+        };
+    }
+
     public static async Task<Ok<PlaybookSettingsDto>> GetPlaybook(PostPlanner planner, CancellationToken ct) =>
         TypedResults.Ok(Dto(await planner.SettingsAsync(ct)));
 
@@ -111,7 +128,7 @@ public static class CalendarEndpoints
         row.EveningStartMinute = Minute(v, "eveningStart", input.EveningStart) ?? row.EveningStartMinute;
         row.NightStartMinute = Minute(v, "nightStart", input.NightStart) ?? row.NightStartMinute;
         if (v.IsValid && !(row.DaytimeStartMinute < row.EveningStartMinute && row.EveningStartMinute < row.NightStartMinute))
-            v.Add("eveningStart", "Calendar.HoursOutOfOrder", "The day must run in order: daytimeStart < eveningStart < nightStart.");
+            v.Add("eveningStart", "HoursOutOfOrder", "The day must run in order: daytimeStart < eveningStart < nightStart.");
         if (input.MaxPostsPerDay is { } max)
         {
             if (max is < 1 or > 50)

@@ -58,6 +58,14 @@ public enum PostOutcome
     Conflict,
 }
 
+/// <summary>What to copy: a community's posts on the days from..to, to other communities, moved by shiftDays (0 by default).</summary>
+public sealed record CopyInput(DateOnly? From, DateOnly? To, Guid? SourceCommunityId, IReadOnlyList<Guid>? TargetCommunityIds, int? ShiftDays = 0);
+
+/// <param name="Why">The refusal itself, for the console to translate.</param>
+public sealed record CopySkip(Guid PostId, string Title, string Reason, [property: System.Text.Json.Serialization.JsonIgnore] Validation? Why = null);
+
+public sealed record CopyResult(PostOutcome Outcome, IReadOnlyList<PostDto> Made, IReadOnlyList<CopySkip> Skipped, Validation Validation);
+
 public sealed record PostResult(PostOutcome Outcome, PostDto? Post, Validation Validation, string? Conflict = null);
 
 /// <summary>
@@ -206,10 +214,10 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         if (post!.Status != PostStatus.Draft)
             return new(PostOutcome.Conflict, null, v, $"Only a draft can be approved; this post is {post.Status.ToString().ToLowerInvariant()}.");
         if (post.DueAt <= Now)
-            v.Add("dueAt", "Calendar.InThePast", $"'dueAt' ({post.DueAt:yyyy-MM-dd HH:mm}Z) has passed: move the post to a later time first.", post.DueAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            v.Add("dueAt", "PostInThePast", $"'dueAt' ({post.DueAt:yyyy-MM-dd HH:mm}Z) has passed: move the post to a later time first.", post.DueAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         var communities = await db.Communities.Where(c => deliveries!.Select(d => d.CommunityId).Contains(c.Id)).ToListAsync(ct);
         foreach (var c in communities.Where(c => c.State != CommunityState.Active))
-            v.Add("targets", "Calendar.CommunityNotActive", $"'{c.Name}' is {c.State.ToString().ToLowerInvariant()}: nothing is posted there. Take it out of the targets first.", c.Name);
+            v.Add("targets", "CommunityNotActive", $"'{c.Name}' is {c.State.ToString().ToLowerInvariant()}: nothing is posted there. Take it out of the targets first.", c.Name);
         if (v.IsValid)
             await CheckWeComQuotaAsync(v, post, communities, ct);
         if (!v.IsValid)
@@ -261,6 +269,56 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         }
         await tx.CommitAsync(ct);
         return new(PostOutcome.Saved, await GetAsync(id, ct), v);
+    }
+
+    /// <summary>
+    /// Copies the posts a community has on the days [from, to] (the workspace's calendar) to other communities, moved by
+    /// <paramref name="shiftDays"/>: each becomes a new post to the target communities (approved when the copier may
+    /// approve, else a draft). Copies that cannot be made (in the past, a WeCom clash) are reported and skipped.
+    /// </summary>
+    public async Task<CopyResult> CopyAsync(CopyInput input, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var v = new Validation();
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (!MayEdit(me))
+            return new(PostOutcome.Forbidden, [], [], v);
+        if (input.From is not { } from || input.To is not { } to)
+        {
+            v.Add("from", "Required", "'from' and 'to' (days, yyyy-MM-dd) are required.");
+            return new(PostOutcome.Invalid, [], [], v);
+        }
+        if (to < from || to.DayNumber - from.DayNumber > 31)
+            v.Add("to", "OutOfRange", "'to' must be on or after 'from' and at most 31 days later.", 0, 31);
+        if (input.SourceCommunityId is not { } source || !await db.Visible(me).AnyAsync(c => c.Id == source, ct))
+            v.Add("sourceCommunityId", "UnknownValue", $"'sourceCommunityId' has an unknown value '{input.SourceCommunityId}'.", input.SourceCommunityId?.ToString() ?? "");
+        if (input.TargetCommunityIds is not { Count: > 0 })
+            v.Add("targetCommunityIds", "Required", "'targetCommunityIds' needs at least one community.");
+        if (input.ShiftDays is < -366 or > 366)
+            v.Add("shiftDays", "OutOfRange", "'shiftDays' must be between -366 and 366.", -366, 366);
+        if (!v.IsValid)
+            return new(PostOutcome.Invalid, [], [], v);
+        var zone = await zones.GetAsync(db.CurrentWorkspaceId, ct);
+        var start = TimeZoneInfo.ConvertTimeToUtc(from.ToDateTime(TimeOnly.MinValue), zone);
+        var end = TimeZoneInfo.ConvertTimeToUtc(to.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+        var sourceId = input.SourceCommunityId!.Value;
+        var posts = await db.Set<Post>().AsNoTracking()
+            .Where(p => p.Status != PostStatus.Cancelled && db.Set<PostDelivery>().Any(d => d.PostId == p.Id && d.CommunityId == sourceId && d.DueAt >= start && d.DueAt < end))
+            .OrderBy(p => p.DueAt).ThenBy(p => p.Id).ToListAsync(ct);
+        var made = new List<PostDto>();
+        var skipped = new List<CopySkip>();
+        foreach (var post in posts)
+        {
+            var local = TimeZoneInfo.ConvertTimeFromUtc(post.DueAt, zone).AddDays(input.ShiftDays ?? 0);
+            var due = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), zone), TimeSpan.Zero);
+            db.ChangeTracker.Clear();
+            var result = await CreateAsync(new PostInput(post.Title, post.Text, post.Link ?? "", post.ContentType, due, new PostTargets(input.TargetCommunityIds)), ct);
+            if (result.Outcome == PostOutcome.Saved)
+                made.Add(result.Post!);
+            else
+                skipped.Add(new CopySkip(post.Id, post.Title, result.Validation.Errors.SelectMany(e => e.Value).FirstOrDefault() ?? result.Outcome.ToString(), result.Validation.IsValid ? null : result.Validation));
+        }
+        return new(PostOutcome.Saved, made, skipped, v);
     }
 
     /// <summary>The lint's findings for the communities the viewer sees (or one) on the days [from, to] of the workspace's calendar.</summary>
@@ -329,10 +387,12 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             v.Required("text", input.Text?.Trim(), ScriptText.MaxLength);
             if (!string.IsNullOrWhiteSpace(input.Text))
             {
-                foreach (var unknown in ScriptText.Unknown(input.Text, PostTexts.Variables))
+                var unknown = ScriptText.Unknown(input.Text, PostTexts.Variables);
+                if (unknown.Count > 0)
                 {
-                    v.Add("text", "Calendar.UnknownVariable", $"'text' uses the variable {{{unknown}}}, which a post cannot fill; posts may use {string.Join(", ", PostTexts.Variables.Select(x => "{" + x + "}"))}.",
-                        unknown, string.Join(", ", PostTexts.Variables.Select(x => "{" + x + "}")));
+                    var names = string.Join(", ", unknown.Select(x => "{" + x + "}"));
+                    var known = string.Join(", ", PostTexts.Variables.Select(x => "{" + x + "}"));
+                    v.Add("text", "UnknownVariables", $"'text' uses variables a post cannot fill: {names}; a post may use {known}.", names, known);
                 }
             }
         }
@@ -341,12 +401,12 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         {
             v.MaxLength("link", link, Post.LinkMaxLength);
             if (!Uri.TryCreate(link, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-                v.Add("link", "Calendar.BadLink", $"'link' must be a web address starting with https:// (got '{link}').", link);
+                v.Add("link", "BadLink", $"'link' must be a web address starting with https:// (got '{link}').", link);
         }
         if (input.ContentType is { } type)
             v.Defined("contentType", type);
         if (input.DueAt is { } due && due.UtcDateTime <= Now)
-            v.Add("dueAt", "Calendar.InThePast", $"'dueAt' ({due:yyyy-MM-dd HH:mm zzz}) is in the past: a post is planned for a later time.", due.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            v.Add("dueAt", "PostInThePast", $"'dueAt' ({due:yyyy-MM-dd HH:mm zzz}) is in the past: a post is planned for a later time.", due.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
 
         var targets = input.Targets ?? JsonSerializer.Deserialize<PostTargets>(post.Targets, Json) ?? new PostTargets();
         List<Community>? communities = null;
@@ -380,7 +440,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             if (c is null)
                 v.Add($"targets.communityIds[{i}]", "UnknownValue", $"'targets.communityIds[{i}]' has an unknown value '{ids[i]}'.", ids[i]);
             else if (c.State != CommunityState.Active)
-                v.Add($"targets.communityIds[{i}]", "Calendar.CommunityNotActive", $"'{c.Name}' is {c.State.ToString().ToLowerInvariant()}: nothing is posted there.", c.Name);
+                v.Add($"targets.communityIds[{i}]", "CommunityNotActive", $"'{c.Name}' is {c.State.ToString().ToLowerInvariant()}: nothing is posted there.", c.Name);
         }
         foreach (var tier in targets.Tiers ?? [])
             v.Defined("targets.tiers", tier);
@@ -400,7 +460,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
                     result.Add(c);
             }
             if (v.IsValid && result.Count == 0)
-                v.Add("targets", "Calendar.NoCommunities", "'targets' matches no active community you are assigned to.");
+                v.Add("targets", "NoTargetCommunities", "'targets' matches no active community you are assigned to.");
         }
         return result;
     }
@@ -458,7 +518,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         {
             var name = wecom.First(c => c.Id == clash.Key).Name;
             var day = local.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-            v.Add("dueAt", "Calendar.WeComQuota",
+            v.Add("dueAt", "WeComQuota",
                 $"'{name}' is a WeCom group and already gets '{clash.First().Title}' on {day}: WeCom delivers one mass message per group a day. Choose another day.",
                 name, clash.First().Title, day);
         }
