@@ -16,6 +16,9 @@ public sealed record MarketingDateDto(string Key, string Name, MarketingDateKind
 /// <summary>The playbook's hours (<c>HH:mm</c> in the workspace's zone) and limits; on update a field left out stays.</summary>
 public sealed record PlaybookSettingsDto(string? DaytimeStart = null, string? EveningStart = null, string? NightStart = null, int? MaxPostsPerDay = null, int? MaxQuietDays = null);
 
+/// <summary>The communities an SOP template applies to (the whole set).</summary>
+public sealed record SopCommunitiesInput(IReadOnlyList<Guid>? CommunityIds);
+
 /// <summary>The posts a copy made, and those it could not make with the reason.</summary>
 public sealed record CopyDto(IReadOnlyList<PostDto> Made, IReadOnlyList<CopySkip> Skipped);
 
@@ -50,8 +53,33 @@ public static class CalendarEndpoints
                 + "(approved when the caller may approve). Posts that cannot be copied (in the past, a WeCom clash) are listed in skipped.");
         posts.MapPost("/{id:guid}/approve", Approve).WithName("ApprovePost");
         posts.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelPost");
+        var sop = api.MapGroup("/sop").WithTags("SOP templates");
+        sop.MapGet("/", (SopPlanner p, CancellationToken ct) => p.ListAsync(ct)).WithName("ListSopTemplates");
+        sop.MapGet("/{id:guid}", async Task<Results<Ok<SopDto>, NotFound>> (SopPlanner p, Guid id, CancellationToken ct) =>
+            await p.GetAsync(id, ct) is { } t ? TypedResults.Ok(t) : TypedResults.NotFound()).WithName("GetSopTemplate");
+        sop.MapPost("/", async (SopPlanner p, SopInput input, CancellationToken ct) =>
+            MapSop(await p.CreateAsync(input, ct), t => TypedResults.Created($"/api/sop/{t!.Id}", t))).WithName("CreateSopTemplate")
+            .WithDescription("A repeating plan: trigger fixedDates (each step's date), weekdays (each step's weekdays, planned weeksAhead weeks ahead) or "
+                + "daysAfterCommunityCreated (each step's day); each step has title, text, contentType, time (HH:mm in the workspace's zone).");
+        sop.MapPut("/{id:guid}", async (SopPlanner p, Guid id, SopInput input, CancellationToken ct) => MapSop(await p.UpdateAsync(id, input, ct), TypedResults.Ok))
+            .WithName("UpdateSopTemplate").WithDescription("Changes the template; its posts not handed to the outbox yet follow (words, times; unwanted ones withdrawn).");
+        sop.MapPut("/{id:guid}/communities", async (SopPlanner p, Guid id, SopCommunitiesInput input, CancellationToken ct) =>
+            MapSop(await p.SetCommunitiesAsync(id, input.CommunityIds, ct), TypedResults.Ok)).WithName("SetSopCommunities")
+            .WithDescription("The communities the template applies to: new ones get its posts, dropped ones lose those not sent yet.");
+        sop.MapDelete("/{id:guid}", async (SopPlanner p, Guid id, string? futurePosts, CancellationToken ct) =>
+            MapSop(await p.DeleteAsync(id, futurePosts, ct), _ => TypedResults.NoContent())).WithName("DeleteSopTemplate")
+            .WithDescription("futurePosts=cancel withdraws the template's posts not sent yet; futurePosts=keep leaves them as ordinary posts. Required.");
         return group;
     }
+
+    private static Results<TOk, ValidationProblem, NotFound, ProblemHttpResult> MapSop<TOk>(SopResult result, Func<SopDto?, TOk> ok)
+        where TOk : IResult => result.Outcome switch
+        {
+            PostOutcome.Saved => ok(result.Template),
+            PostOutcome.Invalid => result.Validation.Problem(),
+            PostOutcome.NotFound => TypedResults.NotFound(),
+            _ => CommunityEndpoints.Forbidden(result.Detail ?? "Your role does not allow this."),
+        };
 
     /// <summary>The year's dates (this year in China's time when none is given), in date order.</summary>
     public static Results<Ok<List<MarketingDateDto>>, ValidationProblem> Dates(IStringLocalizer<Strings> l, TimeProvider time, int? year)

@@ -10,6 +10,7 @@ public static class CalendarSetup
             .ValidateOnStart();
         builder.Services.AddSingleton<PostSchedulerSignal>();
         builder.Services.AddScoped<PostPlanner>();
+        builder.Services.AddScoped<SopPlanner>();
         builder.Services.AddSingleton<PostScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PostScheduler>());
         return builder;

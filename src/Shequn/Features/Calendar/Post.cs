@@ -88,6 +88,10 @@ public sealed class Post : IWorkspaceOwned, IAudited
     public DateTime DueAt { get; set; }
     public PostStatus Status { get; set; }
     public Guid? CreatedByStaffId { get; set; }
+    /// <summary>The SOP template that made it (<see cref="SopTemplate"/>), while it follows the template.</summary>
+    public Guid? SopTemplateId { get; set; }
+    /// <summary>Which occurrence of the template it is (<c>{template}:{community}:{step}:{day}</c>): applying again makes no second one.</summary>
+    public string? SopKey { get; set; }
     public Guid? ApprovedByStaffId { get; set; }
     public DateTime? ApprovedAt { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
@@ -163,7 +167,11 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
         b.Property(p => p.Targets).HasMaxLength(40_000);
         b.Property(p => p.UpdatedAt).IsConcurrencyToken();
         b.HasIndex(p => new { p.WorkspaceId, p.DueAt });
+        b.Property(p => p.SopKey).HasMaxLength(200);
+        b.HasIndex(p => new { p.WorkspaceId, p.SopKey }).IsUnique();
+        b.HasIndex(p => p.SopTemplateId);
         b.HasOne<Workspace>().WithMany().HasForeignKey(p => p.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne<SopTemplate>().WithMany().HasForeignKey(p => p.SopTemplateId).OnDelete(DeleteBehavior.SetNull);
     }
 }
 

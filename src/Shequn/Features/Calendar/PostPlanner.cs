@@ -191,6 +191,8 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         Reconcile(post, deliveries!, communities!, approved ? DeliveryState.Scheduled : DeliveryState.Draft);
         if (db.ChangeTracker.HasChanges())
         {
+            // Edited by hand, a template's post no longer follows the template (its key stays, so the template makes no second one).
+            post.SopTemplateId = null;
             post.UpdatedAt = Now;
             if (await SaveAsync(ct) is { } conflict)
                 return conflict;

@@ -49,6 +49,11 @@ public sealed partial class PostScheduler(
 {
     private PostsOptions Options => options.Value;
 
+    /// <summary>Weekly SOP templates are planned ahead again this often (<see cref="SopHorizon"/>).</summary>
+    public static readonly TimeSpan HorizonInterval = TimeSpan.FromHours(1);
+
+    private DateTime _nextHorizon = DateTime.MinValue;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!Options.SchedulerEnabled)
@@ -57,6 +62,12 @@ public sealed partial class PostScheduler(
         {
             try
             {
+                if (time.GetUtcNow().UtcDateTime >= _nextHorizon)
+                {
+                    _nextHorizon = time.GetUtcNow().UtcDateTime + HorizonInterval;
+                    await using var scope = scopes.CreateAsyncScope();
+                    await SopHorizon.ExtendAsync(scope.ServiceProvider, stoppingToken);
+                }
                 var pass = await RunOnceAsync(stoppingToken);
                 if (pass.Total < Options.BatchSize)
                     await signal.WaitAsync(Options.PollInterval, stoppingToken);

@@ -699,6 +699,13 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<string>("SopKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("SopTemplateId")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("Status")
                         .HasColumnType("integer");
 
@@ -726,7 +733,12 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("SopTemplateId");
+
                     b.HasIndex("WorkspaceId", "DueAt");
+
+                    b.HasIndex("WorkspaceId", "SopKey")
+                        .IsUnique();
 
                     b.ToTable("Posts", (string)null);
                 });
@@ -776,6 +788,69 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "DueAt");
 
                     b.ToTable("PostDeliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.SopApplication", b =>
+                {
+                    b.Property<Guid>("TemplateId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("AppliedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("AppliedByStaffId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("TemplateId", "CommunityId");
+
+                    b.HasIndex("CommunityId");
+
+                    b.ToTable("SopApplications", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.SopTemplate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Steps")
+                        .IsRequired()
+                        .HasMaxLength(200000)
+                        .HasColumnType("character varying(200000)");
+
+                    b.Property<int>("Trigger")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("WeeksAhead")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("SopTemplates", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Communities.Community", b =>
@@ -3047,6 +3122,11 @@ namespace Shequn.Data.Migrations.Postgres
 
             modelBuilder.Entity("Shequn.Features.Calendar.Post", b =>
                 {
+                    b.HasOne("Shequn.Features.Calendar.SopTemplate", null)
+                        .WithMany()
+                        .HasForeignKey("SopTemplateId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
@@ -3066,6 +3146,30 @@ namespace Shequn.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("PostId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.SopApplication", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Calendar.SopTemplate", null)
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.SopTemplate", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

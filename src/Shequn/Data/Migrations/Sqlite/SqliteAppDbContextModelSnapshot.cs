@@ -684,6 +684,13 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SopKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("SopTemplateId")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
@@ -711,7 +718,12 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("SopTemplateId");
+
                     b.HasIndex("WorkspaceId", "DueAt");
+
+                    b.HasIndex("WorkspaceId", "SopKey")
+                        .IsUnique();
 
                     b.ToTable("Posts", (string)null);
                 });
@@ -761,6 +773,69 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasIndex("WorkspaceId", "DueAt");
 
                     b.ToTable("PostDeliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.SopApplication", b =>
+                {
+                    b.Property<Guid>("TemplateId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AppliedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AppliedByStaffId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TemplateId", "CommunityId");
+
+                    b.HasIndex("CommunityId");
+
+                    b.ToTable("SopApplications", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.SopTemplate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Steps")
+                        .IsRequired()
+                        .HasMaxLength(200000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Trigger")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("WeeksAhead")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("SopTemplates", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Communities.Community", b =>
@@ -3030,6 +3105,11 @@ namespace Shequn.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Shequn.Features.Calendar.Post", b =>
                 {
+                    b.HasOne("Shequn.Features.Calendar.SopTemplate", null)
+                        .WithMany()
+                        .HasForeignKey("SopTemplateId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
@@ -3049,6 +3129,30 @@ namespace Shequn.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("PostId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.SopApplication", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Calendar.SopTemplate", null)
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.SopTemplate", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
