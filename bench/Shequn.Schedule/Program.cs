@@ -112,7 +112,7 @@ internal static class Bench
             var count = await Counting.CountAsync(started[0], seed.WorkspaceId);
             var seconds = done is { } at ? (at - seed.CommittedAt).TotalSeconds : double.NaN;
             Console.Error.WriteLine($"  {store.Name}, {hosts} host(s), burst: {count.Handed:N0} copies due at once handed over {seconds:0.00} s after the commit " +
-                $"({o.Posts / seconds:N0}/s; first pass begins within a poll interval); {count.Describe()}; {Hosts(logs)}");
+                $"({o.Posts / seconds:N0}/s, the schedulers woken at the commit); {count.Describe()}; {Hosts(logs)}");
             return new BurstRun(seconds, count.Lost == 0 && count.SentTwice == 0 && done is not null);
         }
         finally
