@@ -23,12 +23,18 @@
 #     communities through the real processor with the joining ritual, auto-replies and response tracking on, on SQLite,
 #     against the same burst with them off; then the welcomes counted per community.
 #     Last line: "reactions: N events/s, W welcome per burst".
+#   ./bench.sh schedule [--posts N] [--communities C] [--window S] [--hosts H] [--Posts:BatchSize B] [--sqlite-only]
+#     N approved posts (10,000), one copy each over C Sandbox communities (2,000), all due within one minute (S = 60 s),
+#     handed to the outbox by the real post scheduler (the dispatcher is off: the hand-over is measured, not the
+#     platform's send rate), on SQLite and then by H (2) hosts side by side on a throwaway PostgreSQL (skipped with
+#     --sqlite-only); copies lost or handed over twice are counted; plain EF inserts of as many actions are the floor.
+#     Last line: "schedule: N posts, last X s late, D sent twice (2 hosts on PostgreSQL: D sent twice)".
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M] | schedule [--posts N] [--communities C] [--window S] [--sqlite-only]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 
@@ -101,6 +107,31 @@ case "$what" in
   reactions)
     dotnet build bench/Shequn.Reactions -c Release -nologo -v quiet -clp:ErrorsOnly >&2
     dotnet bench/Shequn.Reactions/bin/Release/net10.0/Shequn.Reactions.dll "$@"
+    ;;
+  schedule)
+    args=(); pg=true
+    for a in "$@"; do if [ "$a" = "--sqlite-only" ]; then pg=false; else args+=("$a"); fi; done
+    dotnet build bench/Shequn.Schedule -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    pgdir=""
+    cleanup() {
+      if [ -n "$pgdir" ]; then
+        runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true
+        rm -rf "$pgdir"
+      fi
+    }
+    trap cleanup EXIT
+    if [ "$pg" = true ]; then
+      # A throwaway server, as for ingest (durable settings), that both hosts of the bench share.
+      pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+      [ -n "$pgbin" ] || { echo "PostgreSQL binaries not found (use --sqlite-only)" >&2; exit 1; }
+      pgdir=$(mktemp -d /tmp/shequn-bench-pg.XXXXXX); chown postgres "$pgdir"
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+      runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+      runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdir -c max_connections=100" start >/dev/null
+      args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres")
+    fi
+    dotnet bench/Shequn.Schedule/bin/Release/net10.0/Shequn.Schedule.dll "${args[@]}"
     ;;
   *) usage ;;
 esac

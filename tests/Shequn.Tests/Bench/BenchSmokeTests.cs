@@ -15,6 +15,8 @@ public sealed class BenchSmokeTests
         { "Shequn.Ingest", "--events 2000 --rate 500 --latency-seconds 1", "ingest: " },
         { "Shequn.Enforce", "--messages 1000 --rate 200 --seconds 1", "enforce: " },
         { "Shequn.Reactions", "--joins 100 --messages 500", "reactions: " },
+        // SQLite only (no --postgres); a two-second window a second after the seeding, so the run stays short.
+        { "Shequn.Schedule", "--posts 200 --communities 40 --window 2 --lead 2", "schedule: " },
         { "Shequn.Webhook", "--seconds 1 --rate 200", "webhook: " },
     };
 
