@@ -397,7 +397,9 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
         {
             template.Steps = JsonSerializer.Serialize(steps.Select(s => s with
             {
-                Title = s.Title!.Trim(), Text = s.Text!.Trim(), Time = TimeOnly.ParseExact(s.Time!, TimeFormats, CultureInfo.InvariantCulture).ToString("HH:mm", CultureInfo.InvariantCulture),
+                Title = s.Title!.Trim(),
+                Text = s.Text!.Trim(),
+                Time = TimeOnly.ParseExact(s.Time!, TimeFormats, CultureInfo.InvariantCulture).ToString("HH:mm", CultureInfo.InvariantCulture),
                 Link = string.IsNullOrWhiteSpace(s.Link) ? null : s.Link.Trim(),
             }).ToList(), PostPlanner.Json);
         }
