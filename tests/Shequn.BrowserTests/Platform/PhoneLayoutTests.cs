@@ -28,7 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
-            "tag-rules", "vip", "calendar",
+            "tag-rules", "vip", "calendar", "sop",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -180,6 +180,11 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/calendar");
                 await page.GetByTestId("calendar-new").AssertReachableAsync(Width, $"{what}: new post");
                 await page.GetByTestId("calendar-grid").AssertOnScreenAsync(Width, $"{what}: the month");
+                break;
+            case "sop":
+                await page.OpenAsync("/calendar/sop");
+                await page.GetByTestId("sop-new").AssertReachableAsync(Width, $"{what}: new template");
+                await page.GetByTestId("sop-table").AssertOnScreenAsync(Width, $"{what}: templates");
                 break;
             case "profile-template":
                 await page.OpenAsync("/profile-template");

@@ -30,7 +30,8 @@ public sealed class PostSchedulerSignal
 }
 
 /// <summary>What one pass did.</summary>
-public readonly record struct SchedulerPass(int Enqueued, int Missed, int Withdrawn)
+/// <param name="NextDue">When the earliest copy still scheduled falls due, when the pass found none due yet.</param>
+public readonly record struct SchedulerPass(int Enqueued, int Missed, int Withdrawn, DateTime? NextDue = null)
 {
     public int Total => Enqueued + Missed + Withdrawn;
 }
@@ -70,7 +71,14 @@ public sealed partial class PostScheduler(
                 }
                 var pass = await RunOnceAsync(stoppingToken);
                 if (pass.Total < Options.BatchSize)
-                    await signal.WaitAsync(Options.PollInterval, stoppingToken);
+                {
+                    // Sleep until the next copy falls due (a copy due in 300 ms is handed over then, not at the next poll),
+                    // at most a poll interval: other nodes' approvals do not wake this one.
+                    var wait = Options.PollInterval;
+                    if (pass.NextDue is { } next && next - time.GetUtcNow().UtcDateTime < wait)
+                        wait = TimeSpan.FromTicks(Math.Max(next.Ticks - time.GetUtcNow().UtcDateTime.Ticks, TimeSpan.TicksPerMillisecond * 20));
+                    await signal.WaitAsync(wait, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -92,8 +100,9 @@ public sealed partial class PostScheduler(
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var deliveries = db.Set<PostDelivery>().IgnoreQueryFilters();
         // A read first: an idle node then takes no write lock (SQLite has only one).
-        if (!await deliveries.AnyAsync(d => d.State == DeliveryState.Scheduled && d.DueAt <= now, ct))
-            return default;
+        var earliest = await deliveries.Where(d => d.State == DeliveryState.Scheduled).MinAsync(d => (DateTime?)d.DueAt, ct);
+        if (earliest is null || earliest > now)
+            return new SchedulerPass(0, 0, 0, earliest);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var size = Options.BatchSize;
@@ -119,6 +128,8 @@ public sealed partial class PostScheduler(
             .Select(a => new { a.WorkspaceId, a.IdempotencyKey, a.Id }).ToListAsync(ct);
         var handedOver = existing.ToDictionary(a => (a.WorkspaceId, a.IdempotencyKey), a => a.Id);
 
+        // Handed over now, after the claim (the time the pass started would flatter how late a copy is).
+        var at = time.GetUtcNow().UtcDateTime;
         int enqueued = 0, missed = 0, withdrawn = 0;
         foreach (var d in due)
         {
@@ -139,19 +150,19 @@ public sealed partial class PostScheduler(
             {
                 d.State = DeliveryState.Enqueued;
                 d.ActionId = actionId;
-                d.EnqueuedAt ??= now;
+                d.EnqueuedAt ??= at;
             }
             else
             {
                 var action = OutboundAction.Create(d.WorkspaceId, d.CommunityId, PostTexts.KindFor(community.Platform),
                     new ActionPayload(Text: PostTexts.Render(post, community)), PostDelivery.KeyOf(d.PostId, d.CommunityId, d.Round));
-                action.NextAttemptAt = now;
-                action.CreatedAt = now;
-                action.UpdatedAt = now;
+                action.NextAttemptAt = at;
+                action.CreatedAt = at;
+                action.UpdatedAt = at;
                 db.Add(action);
                 d.State = DeliveryState.Enqueued;
                 d.ActionId = action.Id;
-                d.EnqueuedAt = now;
+                d.EnqueuedAt = at;
                 enqueued++;
             }
         }

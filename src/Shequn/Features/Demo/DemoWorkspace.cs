@@ -64,6 +64,7 @@ public static class DemoWorkspace
         await DemoHistory.EnsureAsync(services, workspace.Id, output, ct);
         await DemoCases.EnsureAsync(services, workspace.Id, ct);
         await DemoMemberOps.EnsureAsync(services, workspace.Id, ct);
+        await DemoCalendar.EnsureAsync(services, workspace.Id, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
         await output.WriteLineAsync($"""
