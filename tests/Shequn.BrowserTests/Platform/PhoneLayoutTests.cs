@@ -28,7 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
-            "tag-rules", "vip", "calendar",
+            "tag-rules", "vip", "calendar", "topics",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -180,6 +180,11 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/calendar");
                 await page.GetByTestId("calendar-new").AssertReachableAsync(Width, $"{what}: new post");
                 await page.GetByTestId("calendar-grid").AssertOnScreenAsync(Width, $"{what}: the month");
+                break;
+            case "topics":
+                await page.OpenAsync("/topics");
+                await page.GetByTestId("topic-table").Locator("tbody tr").First.WaitForAsync();
+                await page.GetByTestId("topic-new").AssertReachableAsync(Width, $"{what}: new topic");
                 break;
             case "profile-template":
                 await page.OpenAsync("/profile-template");

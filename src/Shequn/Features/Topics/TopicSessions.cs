@@ -303,8 +303,8 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
                 v.Add("startsAt", "SessionInThePast", $"'startsAt' ({at:yyyy-MM-dd HH:mm zzz}) is in the past: a session is planned for a later time.",
                     at.ToString("O", CultureInfo.InvariantCulture));
         }
-        var minutes = input.DurationMinutes ?? (creating ? DefaultMinutes : (int)(s.EndsAt - s.StartsAt).TotalMinutes);
-        if (minutes is < TopicSession.MinMinutes or > TopicSession.MaxMinutes)
+        var length = input.DurationMinutes is { } m ? TimeSpan.FromMinutes(m) : creating ? TimeSpan.FromMinutes(DefaultMinutes) : s.EndsAt - s.StartsAt;
+        if (input.DurationMinutes is { } minutes && minutes is < TopicSession.MinMinutes or > TopicSession.MaxMinutes)
         {
             v.Add("durationMinutes", "OutOfRange", $"'durationMinutes' must be between {TopicSession.MinMinutes} and {TopicSession.MaxMinutes} (got {minutes}).",
                 TopicSession.MinMinutes, TopicSession.MaxMinutes);
@@ -347,7 +347,7 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
         if (!v.IsValid)
             return null;
         return new Plan(topicId, topic?.Title ?? "", topic?.Description, communityId, hostKind, hostStaff, hostMember, hostName,
-            starts, starts.AddMinutes(minutes), questions, text, leads, summary);
+            starts, starts + length, questions, text, leads, summary);
     }
 
     private async Task<(TopicHostKind, Guid?, Guid?, string)> HostAsync(Validation v, TopicHostInput host, CancellationToken ct)
@@ -422,6 +422,9 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
                 return ([], null, Refusal(result));
         }
         db.ChangeTracker.Entries().Where(e => e.Entity is Post or PostDelivery).ToList().ForEach(e => e.State = EntityState.Detached);
+        // A cancelled session keeps its announcements, withdrawn, so that its page says what became of them.
+        if (withdrawAll)
+            ids = [.. current];
         return (ids, dues.Count == 0 ? null : dues.Min(), null);
     }
 
