@@ -122,6 +122,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Profiles.ProfileLink>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Scripts.Script>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Scripts.AutoReplyRule>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Topics.Topic>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Topics.TopicSession>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         // Communities' own script texts, daily figures, Sandbox uploads, member merges (they hold the merged member's
         // profile) and the reveal log: the same rule. The processor's script texts, the image inspector's uploads and the
         // erasure read them with IgnoreQueryFilters and an explicit WorkspaceId.

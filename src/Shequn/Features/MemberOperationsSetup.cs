@@ -5,6 +5,7 @@ using Shequn.Features.Responses;
 using Shequn.Features.Ritual;
 using Shequn.Features.Scripts;
 using Shequn.Features.Tags;
+using Shequn.Features.Topics;
 
 namespace Shequn.Features;
 
@@ -12,7 +13,7 @@ public static class MemberOperationsSetup
 {
     /// <summary>
     /// Member operations (issue 11): the joining ritual, response tracking, scripts and auto-replies, auto-tags and VIP,
-    /// points and merges, profiles; and the content calendar (posts and their scheduler). The order is the order their reactions run in a processor batch: points read the
+    /// points and merges, profiles; the content calendar (posts and their scheduler) and topics (library, sessions, summaries). The order is the order their reactions run in a processor batch: points read the
     /// answers response tracking has just recorded. The app and every host that maps the whole API call this one method,
     /// so none of them misses a feature's services.
     /// </summary>
@@ -25,6 +26,7 @@ public static class MemberOperationsSetup
         builder.AddShequnPoints();
         builder.AddShequnProfiles();
         builder.AddShequnCalendar();
+        builder.AddShequnTopics();
         return builder;
     }
 }

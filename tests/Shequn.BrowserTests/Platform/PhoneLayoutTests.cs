@@ -28,7 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
-            "tag-rules", "vip", "calendar", "sop",
+            "tag-rules", "vip", "calendar", "sop", "topics",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -185,6 +185,10 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/calendar/sop");
                 await page.GetByTestId("sop-new").AssertReachableAsync(Width, $"{what}: new template");
                 await page.GetByTestId("sop-table").AssertOnScreenAsync(Width, $"{what}: templates");
+            case "topics":
+                await page.OpenAsync("/topics");
+                await page.GetByTestId("topic-table").Locator("tbody tr").First.WaitForAsync();
+                await page.GetByTestId("topic-new").AssertReachableAsync(Width, $"{what}: new topic");
                 break;
             case "profile-template":
                 await page.OpenAsync("/profile-template");

@@ -78,6 +78,7 @@ public static class ApiSetup
         Features.Tags.TagRuleEndpoints.MapTagRuleEndpoints(api); Features.Vip.VipEndpoints.MapVipEndpoints(api);
         Features.Points.PointsEndpoints.MapPointsEndpoints(api);
         Features.Calendar.CalendarEndpoints.MapCalendarEndpoints(api);
+        Features.Topics.TopicEndpoints.MapTopicEndpoints(api);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
