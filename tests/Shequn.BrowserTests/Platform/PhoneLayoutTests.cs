@@ -28,7 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
-            "tag-rules", "vip", "calendar",
+            "tag-rules", "vip", "calendar", "feedback",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -180,6 +180,14 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/calendar");
                 await page.GetByTestId("calendar-new").AssertReachableAsync(Width, $"{what}: new post");
                 await page.GetByTestId("calendar-grid").AssertOnScreenAsync(Width, $"{what}: the month");
+                break;
+            case "feedback":
+                await page.OpenAsync("/feedback");
+                await page.GetByTestId("feedback-filter-status").AssertReachableAsync(Width, $"{what}: filter by status");
+                await page.GetByTestId("feedback-new").AssertReachableAsync(Width, $"{what}: new ticket");
+                await page.GetByTestId("feedback-new").ClickAsync();
+                await page.GetByTestId("feedback-create").AssertReachableAsync(Width, $"{what}: create");
+                await page.GetByTestId("feedback-cancel").ClickAsync();
                 break;
             case "profile-template":
                 await page.OpenAsync("/profile-template");

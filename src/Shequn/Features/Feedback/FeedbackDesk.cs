@@ -188,7 +188,7 @@ public sealed partial class FeedbackDesk(AppDbContext db, TimeProvider time, Out
         if (input.CommunityId is not { } communityId)
             validation.Add("communityId", "Required", "'communityId' is required.");
         else if ((community = await db.Visible(me).AsNoTracking().SingleOrDefaultAsync(c => c.Id == communityId, ct)) is null)
-            validation.Add("communityId", "NotFound", "'communityId' names no community you see.");
+            validation.Add("communityId", "UnknownCommunity", "'communityId' names no community you see.", communityId);
         var kind = ParseKind(validation, input.Kind, required: true);
         var text = input.Text?.Trim();
         CommunityEvent? quoted = null;
@@ -197,7 +197,7 @@ public sealed partial class FeedbackDesk(AppDbContext db, TimeProvider time, Out
             quoted = community is null ? null : await db.Set<CommunityEvent>().AsNoTracking()
                 .SingleOrDefaultAsync(e => e.Seq == seq && e.WorkspaceId == ws && e.CommunityId == community.Id && e.Kind == EventKind.MessagePosted, ct);
             if (community is not null && (quoted is null || string.IsNullOrWhiteSpace(quoted.Text)))
-                validation.Add("eventSeq", "NotFound", "'eventSeq' names no message with text in this community.");
+                validation.Add("eventSeq", "UnknownMessage", "'eventSeq' names no message with text in this community.", seq);
             else if (quoted is not null)
                 text = quoted.Text!.Trim();
         }
@@ -205,7 +205,7 @@ public sealed partial class FeedbackDesk(AppDbContext db, TimeProvider time, Out
             validation.Required("text", text, FeedbackTicket.TextMaxLength);
         Guid? memberId = input.MemberId;
         if (memberId is { } m && !await db.Members.AnyAsync(x => x.Id == m, ct))
-            validation.Add("memberId", "NotFound", "'memberId' names no member of this workspace.");
+            validation.Add("memberId", "UnknownMember", "'memberId' names no member of this workspace.", m);
         if (memberId is null && quoted?.UserId is { } userId)
             memberId = await db.Set<MemberIdentity>().Where(i => i.Platform == quoted.Platform && i.UserId == userId)
                 .Select(i => (Guid?)i.MemberId).FirstOrDefaultAsync(ct);
@@ -416,7 +416,7 @@ public sealed partial class FeedbackDesk(AppDbContext db, TimeProvider time, Out
         if (given.Count == 0)
             validation.Add("departments", "Required", "'departments' needs at least one department.");
         else if (given.Count > MaxDepartments)
-            validation.Add("departments", "TooMany", $"'departments' may hold at most {MaxDepartments} departments.", MaxDepartments);
+            validation.Add("departments", "TooMany", $"'departments' may hold at most {MaxDepartments} departments.", MaxDepartments, given.Count);
         var ws = db.CurrentWorkspaceId;
         var owners = given.Where(d => d?.OwnerStaffId is not null).Select(d => d.OwnerStaffId!.Value).Distinct().ToList();
         var staff = owners.Count == 0 ? [] : (await db.Users.AsNoTracking()
@@ -427,13 +427,13 @@ public sealed partial class FeedbackDesk(AppDbContext db, TimeProvider time, Out
             var field = $"departments[{i}]";
             var key = d?.Key?.Trim() ?? "";
             if (!DepartmentKey().IsMatch(key))
-                validation.Add(field + ".key", "Malformed", $"'{field}.key' must be 1 to 40 lower-case letters, digits or dashes.");
+                validation.Add(field + ".key", "Malformed", $"'{field}.key' must be 1 to 40 lower-case letters, digits or dashes.", key);
             else if (departments.Any(x => x.Key == key))
-                validation.Add(field + ".key", "Duplicate", $"'{field}.key' '{key}' is used by another department.", key);
+                validation.Add(field + ".key", "Duplicate", $"'{field}.key' '{key}' is used by another department.", field + ".key");
             var name = d?.Name?.Trim();
             validation.Required(field + ".name", name, WordMaxLength);
             if (d?.OwnerStaffId is { } owner && !staff.Contains(owner))
-                validation.Add(field + ".ownerStaffId", "NotFound", $"'{field}.ownerStaffId' names no active staff member (KOCs cannot own tickets).");
+                validation.Add(field + ".ownerStaffId", "UnknownStaff", $"'{field}.ownerStaffId' names no active staff member (KOCs cannot own tickets).", owner);
             departments.Add(new FeedbackDepartment(key, name ?? "", Words(validation, field + ".words", d?.Words), d?.OwnerStaffId));
         }
         var complaintDepartment = input.ComplaintDepartment?.Trim() ?? "";
@@ -453,7 +453,7 @@ public sealed partial class FeedbackDesk(AppDbContext db, TimeProvider time, Out
             return list;
         if (words.Count > MaxEntries)
         {
-            validation.Add(field, "TooMany", $"'{field}' may hold at most {MaxEntries} entries.", MaxEntries);
+            validation.Add(field, "TooMany", $"'{field}' may hold at most {MaxEntries} entries.", MaxEntries, words.Count);
             return list;
         }
         for (var i = 0; i < words.Count; i++)
@@ -473,14 +473,14 @@ public sealed partial class FeedbackDesk(AppDbContext db, TimeProvider time, Out
             return list;
         if (patterns.Count > MaxEntries)
         {
-            validation.Add(field, "TooMany", $"'{field}' may hold at most {MaxEntries} entries.", MaxEntries);
+            validation.Add(field, "TooMany", $"'{field}' may hold at most {MaxEntries} entries.", MaxEntries, patterns.Count);
             return list;
         }
         for (var i = 0; i < patterns.Count; i++)
         {
             var pattern = patterns[i] ?? "";
             if (!CustomPattern.TryCreate(field, pattern, 1, out _, out var error))
-                validation.Add($"{field}[{i}]", "Pattern", $"'{field}[{i}]': {error!.English}.", error);
+                validation.Add($"{field}[{i}]", "BadPattern", $"'{field}[{i}]': {error!.English}.", pattern, error);
             else
                 list.Add(pattern);
         }
@@ -509,7 +509,7 @@ public sealed partial class FeedbackDesk(AppDbContext db, TimeProvider time, Out
         var fit = user is not null && user.Role != StaffRole.Koc
             && (user.Role == StaffRole.Owner || await db.CommunityStaff.AnyAsync(s => s.StaffUserId == staffId && s.CommunityId == communityId, ct));
         if (!fit)
-            validation.Add("assignedStaffId", "NotFound", "'assignedStaffId' names no active staff member (not a KOC) who sees this community.");
+            validation.Add("assignedStaffId", "UnknownStaff", "'assignedStaffId' names no active staff member (not a KOC) who sees this community.", staffId);
     }
 
     /// <summary>The department's owner while active staff, else whoever a reply task in the community would go to.</summary>
