@@ -1,4 +1,5 @@
 using Shequn.Features.Calendar;
+using Shequn.Features.Feedback;
 using Shequn.Features.Points;
 using Shequn.Features.Profiles;
 using Shequn.Features.Responses;
@@ -12,7 +13,7 @@ namespace Shequn.Features;
 public static class MemberOperationsSetup
 {
     /// <summary>
-    /// Member operations (issue 11): the joining ritual, response tracking, scripts and auto-replies, auto-tags and VIP,
+    /// Member operations (issue 11): the joining ritual, response tracking, feedback tickets (issue 12), scripts and auto-replies, auto-tags and VIP,
     /// points and merges, profiles; the content calendar (posts and their scheduler) and topics (library, sessions, summaries). The order is the order their reactions run in a processor batch: points read the
     /// answers response tracking has just recorded. The app and every host that maps the whole API call this one method,
     /// so none of them misses a feature's services.
@@ -21,6 +22,7 @@ public static class MemberOperationsSetup
     {
         builder.AddShequnRitual();
         builder.AddShequnResponses();
+        builder.AddShequnFeedback();
         builder.AddShequnScripts();
         builder.AddShequnAutoTags();
         builder.AddShequnPoints();

@@ -28,7 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
-            "tag-rules", "vip", "calendar", "sop", "topics",
+            "tag-rules", "vip", "calendar", "sop", "topics", "feedback",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -185,10 +185,19 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/calendar/sop");
                 await page.GetByTestId("sop-new").AssertReachableAsync(Width, $"{what}: new template");
                 await page.GetByTestId("sop-table").AssertOnScreenAsync(Width, $"{what}: templates");
+                break;
             case "topics":
                 await page.OpenAsync("/topics");
                 await page.GetByTestId("topic-table").Locator("tbody tr").First.WaitForAsync();
                 await page.GetByTestId("topic-new").AssertReachableAsync(Width, $"{what}: new topic");
+                break;
+            case "feedback":
+                await page.OpenAsync("/feedback");
+                await page.GetByTestId("feedback-filter-status").AssertReachableAsync(Width, $"{what}: filter by status");
+                await page.GetByTestId("feedback-new").AssertReachableAsync(Width, $"{what}: new ticket");
+                await page.GetByTestId("feedback-new").ClickAsync();
+                await page.GetByTestId("feedback-create").AssertReachableAsync(Width, $"{what}: create");
+                await page.GetByTestId("feedback-cancel").ClickAsync();
                 break;
             case "profile-template":
                 await page.OpenAsync("/profile-template");
