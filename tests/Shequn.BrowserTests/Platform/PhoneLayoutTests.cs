@@ -301,8 +301,22 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         var inputWidth = await input.EvaluateAsync<double>("e => e.getBoundingClientRect().width");
         Assert.True(inputWidth >= 100, $"{what}: the message box is {inputWidth:0}px wide.");
         await page.GetByTestId("chat-as-staff").CheckAsync();
-        await input.FillAsync(text);
         var send = page.GetByTestId("chat-send");
+        // On a busy machine the interactive render can replace the prerendered box after the page looked ready, taking the
+        // typed text with it (seen in CI: the send button stayed disabled): type again until the circuit has the text.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await input.FillAsync(text);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            try
+            {
+                await page.WaitForFunctionAsync("() => !document.querySelector('[data-testid=chat-send]')?.disabled", null, new() { Timeout = 5000 });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 2)
+            {
+            }
+        }
         await send.AssertReachableAsync(Width, $"{what}: send");
         await send.ClickAsync();
         await page.GetByTestId("chat-message").Filter(new() { HasTextString = text }).WaitForAsync();
