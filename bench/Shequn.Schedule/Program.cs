@@ -22,7 +22,8 @@ using Shequn.Platform.KeyRing;
 // bench waits until every copy is handed over, then reads how late each was (EnqueuedAt − DueAt) and counts copies lost
 // (never handed over) or handed over twice. On SQLite one host; with --postgres, H hosts (2) on one fresh database.
 // Each store also gets a burst (every copy already due at once: the scheduler's throughput) and a floor (the same number
-// of outbound actions written by plain EF inserts in batches of 1,000, no scheduler).
+// of outbound actions written by plain EF inserts in batches of 1,000, no scheduler). Then the calendar's month view for
+// --month-communities communities (500), timed against reading the month's copies alone.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var o = Options.Parse(args);
@@ -40,6 +41,7 @@ try
     bad |= !onSqlite.Sound;
     bad |= !(await Bench.BurstAsync(o, sqlite.Fresh("burst"), hosts: 1)).Sound;
     await Bench.FloorAsync(o, sqlite.Fresh("floor"));
+    await Bench.MonthViewAsync(o, sqlite.Fresh("month"));
     MinuteRun? onPostgres = null;
     if (postgres is not null)
     {
@@ -47,6 +49,7 @@ try
         bad |= !onPostgres.Sound;
         bad |= !(await Bench.BurstAsync(o, postgres.Fresh("burst"), o.Hosts)).Sound;
         await Bench.FloorAsync(o, postgres.Fresh("floor"));
+        await Bench.MonthViewAsync(o, postgres.Fresh("month"));
     }
     Console.Error.WriteLine($"  load after the runs: {Load()}");
     var onBoth = onPostgres is null ? "" : string.Create(CultureInfo.InvariantCulture, $" ({o.Hosts} hosts on PostgreSQL: {onPostgres.SentTwice} sent twice)");
@@ -148,6 +151,102 @@ internal static class Bench
         {
             await Stopping.StopAsync(started);
         }
+    }
+
+    /// <summary>
+    /// The calendar's month view for the owner of <see cref="Options.MonthCommunities"/> communities (500): three
+    /// workspace-wide posts a day for the month (each to every community) and one post of its own per community a week,
+    /// read as the page reads them (<see cref="PostPlanner.PostsAsync"/>: posts with their community counts), 50 times
+    /// after 10 untimed; the floor is reading the month's copies' ids with nothing joined or counted. The lint over the
+    /// same month (every community) is timed the same way, on its own.
+    /// </summary>
+    public static async Task MonthViewAsync(Options o, Store store)
+    {
+        var started = new List<IHost>();
+        try
+        {
+            var host = await store.StartHostAsync(o, new HostLog(1), scheduler: false);
+            started.Add(host);
+            var (workspaceId, communities) = await Seeding.WorkspaceAsync(host, o with { Communities = o.MonthCommunities });
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(Workspace.DefaultTimeZone);
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, zone));
+            var first = new DateOnly(today.Year, today.Month, 1).AddMonths(1);
+            var days = first.AddMonths(1).DayNumber - first.DayNumber;
+            var deliveries = 0;
+            await using (var scope = host.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                db.Current.ActAsSystem(workspaceId);
+                (string Title, ContentType Type, TimeOnly At)[] slots =
+                [
+                    ("早安知识", ContentType.Knowledge, new TimeOnly(9, 30)), ("午后话题", ContentType.Topic, new TimeOnly(15, 0)),
+                    ("今晚爆品", ContentType.ProductOfTheDay, new TimeOnly(20, 0)),
+                ];
+                for (var d = 0; d < days; d++)
+                {
+                    var day = first.AddDays(d);
+                    foreach (var (title, type, at) in slots)
+                    {
+                        var due = TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(at), zone);
+                        var post = NewPost(workspaceId, title, type, due);
+                        db.Add(post);
+                        foreach (var c in communities)
+                            db.Add(new PostDelivery { WorkspaceId = workspaceId, PostId = post.Id, CommunityId = c, DueAt = due, State = DeliveryState.Scheduled });
+                        deliveries += communities.Length;
+                    }
+                    // A post of its own for a seventh of the communities each day: one a week each.
+                    for (var i = d % 7; i < communities.Length; i += 7)
+                    {
+                        var due = TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(new TimeOnly(11, 0)), zone);
+                        var post = NewPost(workspaceId, "本群专属", ContentType.Seeding, due);
+                        db.Add(post);
+                        db.Add(new PostDelivery { WorkspaceId = workspaceId, PostId = post.Id, CommunityId = communities[i], DueAt = due, State = DeliveryState.Scheduled });
+                        deliveries++;
+                    }
+                    await db.SaveChangesSetWiseAsync();
+                    db.ChangeTracker.Clear();
+                }
+            }
+            var from = TimeZoneInfo.ConvertTimeToUtc(first.ToDateTime(TimeOnly.MinValue), zone);
+            var to = TimeZoneInfo.ConvertTimeToUtc(first.AddMonths(1).ToDateTime(TimeOnly.MinValue), zone);
+            int posts = 0, findings = 0;
+            var view = await TimeAsync(host, workspaceId, async p => posts = (await p.PostsAsync(from, to, null)).Count);
+            var floor = await TimeAsync(host, workspaceId, async (p, db) => await db.Set<PostDelivery>().AsNoTracking().Where(x => x.DueAt >= from && x.DueAt < to).Select(x => x.PostId).ToListAsync());
+            var lint = await TimeAsync(host, workspaceId, async p => findings = (await p.LintAsync(first, first.AddMonths(1).AddDays(-1), null)).Count);
+            Console.Error.WriteLine($"  {store.Name}, month view: {o.MonthCommunities:N0} communities, {posts:N0} posts, {deliveries:N0} copies in {first:yyyy-MM}; " +
+                $"the page's data p50 {view.P50:0.0} ms, p95 {view.P95:0.0} ms (floor, the copies' ids alone: p50 {floor.P50:0.0} ms, p95 {floor.P95:0.0} ms); " +
+                $"the lint over every community p50 {lint.P50:0.0} ms, p95 {lint.P95:0.0} ms ({findings:N0} findings)");
+        }
+        finally
+        {
+            await Stopping.StopAsync(started);
+        }
+    }
+
+    private static Post NewPost(Guid workspaceId, string title, ContentType type, DateTime due) => new()
+    {
+        WorkspaceId = workspaceId, Title = title, Text = "{community} " + title, ContentType = type, DueAt = due, Status = PostStatus.Approved,
+        ApprovedAt = DateTime.UtcNow,
+    };
+
+    private static Task<(double P50, double P95)> TimeAsync(IHost host, Guid workspaceId, Func<PostPlanner, Task> read) =>
+        TimeAsync(host, workspaceId, (p, _) => read(p));
+
+    private static async Task<(double P50, double P95)> TimeAsync(IHost host, Guid workspaceId, Func<PostPlanner, AppDbContext, Task> read)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < 60; i++)
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(workspaceId); // the owner's view: every community
+            var planner = scope.ServiceProvider.GetRequiredService<PostPlanner>();
+            var clock = Stopwatch.StartNew();
+            await read(planner, db);
+            if (i >= 10)
+                times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return (Pct([.. times], 0.5), Pct([.. times], 0.95));
     }
 
     private static async Task WriteActionsAsync(IHost host, Guid workspaceId, Guid[] communities, string tag, int first, int count, bool setWise)
@@ -493,11 +592,11 @@ internal sealed class HostLog(int index) : ILoggerProvider
     }
 }
 
-internal sealed record Options(int Posts, int Communities, double Window, double Lead, int Hosts, string? Postgres, List<string> HostSettings)
+internal sealed record Options(int Posts, int Communities, double Window, double Lead, int Hosts, string? Postgres, List<string> HostSettings, int MonthCommunities = 500)
 {
     public static Options Parse(string[] args)
     {
-        int posts = 10_000, communities = 2_000, hosts = 2;
+        int posts = 10_000, communities = 2_000, hosts = 2, monthCommunities = 500;
         double window = 60, lead = 5;
         string? postgres = null;
         var hostSettings = new List<string>();
@@ -510,12 +609,13 @@ internal sealed record Options(int Posts, int Communities, double Window, double
                 case "--window": window = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--lead": lead = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--hosts": hosts = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--month-communities": monthCommunities = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--postgres": postgres = args[++i]; break;
                 // The scheduler's settings go to every host as they are (--Posts:BatchSize 500, --Posts:PollInterval 00:00:00.5).
                 case var s when s.StartsWith("--Posts:", StringComparison.Ordinal): hostSettings.AddRange([s, args[++i]]); break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");
             }
         }
-        return new Options(posts, communities, window, lead, hosts, postgres, hostSettings);
+        return new Options(posts, communities, window, lead, hosts, postgres, hostSettings, monthCommunities);
     }
 }

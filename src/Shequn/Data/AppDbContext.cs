@@ -145,6 +145,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Calendar.PlaybookSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Calendar.SopTemplate>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Calendar.SopApplication>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Calendar.BrandDate>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         // Feedback tickets and rules: the processor's reaction reads them with IgnoreQueryFilters and an explicit WorkspaceId.
         builder.Entity<Shequn.Features.Feedback.FeedbackTicket>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Feedback.FeedbackSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);

@@ -34,6 +34,19 @@ public static class CalendarEndpoints
         group.MapGet("/lint", Lint).WithName("LintPlan")
             .WithDescription("The playbook lint over the days from..to (yyyy-MM-dd, the workspace's calendar; at most 92 days) for the communities the "
                 + "caller sees, or one (communityId): each finding names its rule, community, day and posts, with an English explanation.");
+        group.MapGet("/brand-dates", (BrandDates dates, CancellationToken ct) => dates.ListAsync(ct)).WithName("ListBrandDates");
+        group.MapPost("/brand-dates", async (BrandDates dates, BrandDateInput input, CancellationToken ct) =>
+            MapDate(await dates.SaveAsync(null, input, ct), d => TypedResults.Created($"/api/calendar/brand-dates/{d.Id}", d))).WithName("CreateBrandDate")
+            .WithDescription("A date of the brand's own on the marketing calendar: month and day, every year unless year is given; theme is what staff see near it. Owners and sub-owners.");
+        group.MapPut("/brand-dates/{id:guid}", async (BrandDates dates, Guid id, BrandDateInput input, CancellationToken ct) =>
+            MapDate(await dates.SaveAsync(id, input, ct), TypedResults.Ok)).WithName("UpdateBrandDate");
+        group.MapDelete("/brand-dates/{id:guid}", async Task<Results<NoContent, NotFound, ProblemHttpResult>> (BrandDates dates, Guid id, CancellationToken ct) =>
+            await dates.DeleteAsync(id, ct) switch
+            {
+                PostOutcome.Saved => TypedResults.NoContent(),
+                PostOutcome.NotFound => TypedResults.NotFound(),
+                _ => CommunityEndpoints.Forbidden(),
+            }).WithName("DeleteBrandDate");
         group.MapGet("/playbook", GetPlaybook).WithName("GetPlaybookSettings");
         group.MapPut("/playbook", PutPlaybook).WithName("UpdatePlaybookSettings")
             .WithDescription("The lint's hours and limits (owner and sub-owners).");
@@ -71,6 +84,15 @@ public static class CalendarEndpoints
             .WithDescription("futurePosts=cancel withdraws the template's posts not sent yet; futurePosts=keep leaves them as ordinary posts. Required.");
         return group;
     }
+
+    private static Results<TOk, ValidationProblem, NotFound, ProblemHttpResult> MapDate<TOk>((PostOutcome Outcome, BrandDateDto? Date, Validation Validation) result, Func<BrandDateDto, TOk> ok)
+        where TOk : IResult => result.Outcome switch
+        {
+            PostOutcome.Saved => ok(result.Date!),
+            PostOutcome.Invalid => result.Validation.Problem(),
+            PostOutcome.NotFound => TypedResults.NotFound(),
+            _ => CommunityEndpoints.Forbidden(),
+        };
 
     private static Results<TOk, ValidationProblem, NotFound, ProblemHttpResult> MapSop<TOk>(SopResult result, Func<SopDto?, TOk> ok)
         where TOk : IResult => result.Outcome switch

@@ -11,6 +11,7 @@ public static class CalendarSetup
         builder.Services.AddSingleton<PostSchedulerSignal>();
         builder.Services.AddScoped<PostPlanner>();
         builder.Services.AddScoped<SopPlanner>();
+        builder.Services.AddScoped<BrandDates>();
         builder.Services.AddSingleton<PostScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PostScheduler>());
         return builder;

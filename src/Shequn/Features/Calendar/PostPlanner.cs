@@ -45,6 +45,9 @@ public sealed record PostDto(
     IReadOnlyList<DeliveryDto> Deliveries,
     IReadOnlyList<LintFinding> Findings);
 
+/// <summary>One post on the calendar with how many of the viewer's communities it goes to (the workspace-wide view).</summary>
+public sealed record CalendarPostDto(Guid PostId, string Title, ContentType ContentType, DateTime DueAt, PostStatus PostStatus, int Communities);
+
 /// <summary>One post in one community on the calendar.</summary>
 public sealed record CalendarEntryDto(Guid PostId, Guid CommunityId, string Title, ContentType ContentType, DateTime DueAt, PostStatus PostStatus, DeliveryState State);
 
@@ -103,6 +106,30 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             .OrderBy(x => x.d.DueAt).ThenBy(x => x.p.Id).ThenBy(x => x.d.CommunityId)
             .Select(x => new CalendarEntryDto(x.p.Id, x.d.CommunityId, x.p.Title, x.p.ContentType, x.d.DueAt, x.p.Status, x.d.State))
             .ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// The calendar by post: each post with copies due within [from, to) (UTC) in the communities the viewer sees (or one),
+    /// counted per post in the database, so a month of workspace-wide posts to 500 communities reads 90 rows, not 45,000.
+    /// </summary>
+    public async Task<IReadOnlyList<CalendarPostDto>> PostsAsync(DateTime from, DateTime to, Guid? communityId, CancellationToken ct = default)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return [];
+        var q = db.Set<PostDelivery>().AsNoTracking().Where(d => d.DueAt >= from && d.DueAt < to);
+        if (!me.SeesAllCommunities)
+        {
+            var visible = db.Visible(me).Select(c => c.Id);
+            q = q.Where(d => visible.Contains(d.CommunityId));
+        }
+        if (communityId is { } cid)
+            q = q.Where(d => d.CommunityId == cid);
+        var counts = q.GroupBy(d => d.PostId).Select(g => new { PostId = g.Key, Communities = g.Count() });
+        var rows = await counts.Join(db.Set<Post>().Where(p => p.Status != PostStatus.Cancelled), c => c.PostId, p => p.Id,
+                (c, p) => new { p.Id, p.Title, p.ContentType, p.DueAt, p.Status, c.Communities })
+            .ToListAsync(ct);
+        return [.. rows.OrderBy(r => r.DueAt).ThenBy(r => r.Id).Select(r => new CalendarPostDto(r.Id, r.Title, r.ContentType, r.DueAt, r.Status, r.Communities))];
     }
 
     public async Task<PostDto?> GetAsync(Guid id, CancellationToken ct = default)

@@ -77,13 +77,21 @@ public static class TagRuleMatcher
                 return null; // refused at save
             }
         });
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            return regex?.IsMatch(text) == true;
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return false; // too slow on this message: no tag rather than a stalled processor
+            try
+            {
+                return regex?.IsMatch(text) == true;
+            }
+            catch (RegexMatchTimeoutException) when (attempt == 0)
+            {
+                // The non-backtracking engine builds its automaton lazily, inside the first matches: on a busy machine a new
+                // pattern's first message could time out and lose its tag. Once more, with the states built.
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return false; // too slow on this message: no tag rather than a stalled processor
+            }
         }
     }
 

@@ -257,6 +257,69 @@ public abstract class PostTests(ShequnFactory factory)
         var koc = await ws.AddStaffAsync(StaffRole.Koc, "KOC", vip1);
         Assert.Equal(HttpStatusCode.Forbidden, (await koc.Api.PostJsonAsync("/api/posts", NewPost("KOC", Soon, [vip1]))).StatusCode);
     }
+
+    [Fact]
+    public async Task BrandDates_OwnersKeepThem_OthersReadThem_AndBadDaysAreNamed()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var c = await CommunityAsync(ws, "品牌群");
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", c);
+        var yearly = await ws.Owner.Api.PostJsonAsync("/api/calendar/brand-dates", new { name = "品牌周年庆", month = 6, day = 18, theme = "老客回馈、周年故事征集" });
+        Assert.Equal(HttpStatusCode.Created, yearly.StatusCode);
+        await (await ws.Owner.Api.PostJsonAsync("/api/calendar/brand-dates", new { name = "新品发布", month = 3, day = 1, year = 2027 })).ReadAsync<BrandDateDto>();
+        var bad = await (await ws.Owner.Api.PostJsonAsync("/api/calendar/brand-dates", new { name = "不存在", month = 2, day = 30 })).ReadValidationErrorsAsync();
+        Assert.Contains("day", bad.Keys);
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.Api.PostJsonAsync("/api/calendar/brand-dates", new { name = "运营的", month = 1, day = 2 })).StatusCode);
+        var list = await op.Api.GetJsonAsync<List<BrandDateDto>>("/api/calendar/brand-dates");
+        Assert.Equal(["新品发布", "品牌周年庆"], list.Select(d => d.Name));
+        Assert.Null(list[1].Year);
+    }
+
+    [Fact]
+    public async Task PlaybookSettings_ChangeWhatTheLintFlags_AndHoursOutOfOrderAreRefused()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var c = await CommunityAsync(ws, "规范群");
+        var day = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddDays(3);
+        var iso = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var hour in new[] { 10, 21 })
+            await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost($"{hour} 点", new DateTimeOffset(day.ToDateTime(new TimeOnly(hour, 0)), TimeSpan.FromHours(8)), [c]))).ReadAsync<PostDto>();
+        Assert.DoesNotContain(await ws.Owner.Api.GetJsonAsync<List<LintFinding>>($"/api/calendar/lint?from={iso}&to={iso}&communityId={c}"), f => f.Rule == LintRule.TooManyPosts);
+
+        var refused = await (await ws.Owner.Api.PutJsonAsync("/api/calendar/playbook", new { eveningStart = "23:00", nightStart = "22:00" })).ReadValidationErrorsAsync();
+        Assert.Contains("eveningStart", refused.Keys);
+        var saved = await (await ws.Owner.Api.PutJsonAsync("/api/calendar/playbook", new { maxPostsPerDay = 1 })).ReadAsync<PlaybookSettingsDto>();
+        Assert.Equal((1, "18:00"), (saved.MaxPostsPerDay, saved.EveningStart));
+        var finding = Assert.Single(await ws.Owner.Api.GetJsonAsync<List<LintFinding>>($"/api/calendar/lint?from={iso}&to={iso}&communityId={c}"), f => f.Rule == LintRule.TooManyPosts);
+        Assert.Equal(2, finding.PostIds.Count);
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", c);
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.Api.PutJsonAsync("/api/calendar/playbook", new { maxPostsPerDay = 9 })).StatusCode);
+        var malformed = await (await ws.Owner.Api.GetAsync($"/api/calendar/lint?from={iso}&to=tomorrow", Ct)).ReadValidationErrorsAsync();
+        Assert.Contains("to", malformed.Keys);
+    }
+
+    [Fact]
+    public async Task CopyingAWeek_ToAnotherCommunity_MakesItsOwnPosts_MovedByTheShift()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var a = await CommunityAsync(ws, "来源群");
+        var b = await CommunityAsync(ws, "目标群");
+        var day = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddDays(2);
+        var due = new DateTimeOffset(day.ToDateTime(new TimeOnly(20, 0)), TimeSpan.FromHours(8));
+        await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("来源的知识", due, [a]))).ReadAsync<PostDto>();
+        var copied = await (await ws.Owner.Api.PostJsonAsync("/api/posts/copy", new
+        {
+            from = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), to = day.AddDays(6).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            sourceCommunityId = a, targetCommunityIds = new[] { b }, shiftDays = 7,
+        })).ReadAsync<CopyDto>();
+        var made = Assert.Single(copied.Made);
+        Assert.Empty(copied.Skipped);
+        Assert.Equal(due.AddDays(7), new DateTimeOffset(made.DueAt, TimeSpan.Zero));
+        Assert.Equal((b, PostStatus.Approved), (Assert.Single(made.Deliveries).CommunityId, made.Status));
+        var bad = await (await ws.Owner.Api.PostJsonAsync("/api/posts/copy", new { from = "2026-01-01", to = "2026-01-02", sourceCommunityId = Guid.NewGuid(), targetCommunityIds = new[] { b } }))
+            .ReadValidationErrorsAsync();
+        Assert.Contains("sourceCommunityId", bad.Keys);
+    }
 }
 
 public sealed class PostSqliteTests(PostsSqliteFactory factory) : PostTests(factory), IClassFixture<PostsSqliteFactory>;
