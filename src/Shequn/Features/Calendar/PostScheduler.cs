@@ -55,6 +55,9 @@ public sealed partial class PostScheduler(
 
     private DateTime _nextHorizon = DateTime.MinValue;
 
+    /// <summary>The shortest sleep between passes: copies falling due every few milliseconds go in tenth-of-a-second batches.</summary>
+    private static readonly TimeSpan MinimumPause = TimeSpan.FromMilliseconds(100);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!Options.SchedulerEnabled)
@@ -76,7 +79,7 @@ public sealed partial class PostScheduler(
                     // at most a poll interval: other nodes' approvals do not wake this one.
                     var wait = Options.PollInterval;
                     if (pass.NextDue is { } next && next - time.GetUtcNow().UtcDateTime < wait)
-                        wait = TimeSpan.FromTicks(Math.Max(next.Ticks - time.GetUtcNow().UtcDateTime.Ticks, TimeSpan.TicksPerMillisecond * 20));
+                        wait = TimeSpan.FromTicks(Math.Max(next.Ticks - time.GetUtcNow().UtcDateTime.Ticks, MinimumPause.Ticks));
                     await signal.WaitAsync(wait, stoppingToken);
                 }
             }
@@ -172,7 +175,9 @@ public sealed partial class PostScheduler(
         if (enqueued > 0)
             outbox.Notify();
         LogPass(log, enqueued, missed, withdrawn);
-        return new SchedulerPass(enqueued, missed, withdrawn);
+        // When the next copy falls due, so the loop sleeps until then rather than a whole poll interval.
+        var next = await deliveries.Where(d => d.State == DeliveryState.Scheduled).MinAsync(d => (DateTime?)d.DueAt, ct);
+        return new SchedulerPass(enqueued, missed, withdrawn, next);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Post scheduler pass failed")]
