@@ -151,6 +151,35 @@ public static class PostTexts
         return full.Length <= OutboundAction.TextMaxLength ? full : full[..OutboundAction.TextMaxLength];
     }
 
+    /// <summary>A post's (or an SOP step's) text: required, within the length, and using only <see cref="Variables"/>.</summary>
+    public static void Check(Platform.Api.Validation v, string field, string? text)
+    {
+        v.Required(field, text?.Trim(), ScriptText.MaxLength);
+        if (string.IsNullOrWhiteSpace(text) || ScriptText.Unknown(text, Variables) is not { Count: > 0 } unknown)
+            return;
+        var names = string.Join(", ", unknown.Select(x => "{" + x + "}"));
+        var known = string.Join(", ", Variables.Select(x => "{" + x + "}"));
+        v.Add(field, "UnknownVariables", $"'{field}' uses variables a post cannot fill: {names}; a post may use {known}.", names, known);
+    }
+
+    /// <summary>A link under a post: a web address within <see cref="Post.LinkMaxLength"/>; blank means none.</summary>
+    public static void CheckLink(Platform.Api.Validation v, string field, string? link)
+    {
+        if (string.IsNullOrWhiteSpace(link))
+            return;
+        link = link.Trim();
+        v.MaxLength(field, link, Post.LinkMaxLength);
+        if (!Uri.TryCreate(link, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            v.Add(field, "BadLink", $"'{field}' must be a web address starting with https:// (got '{link}').", link);
+    }
+
+    /// <summary>The UTC bounds of the workspace's calendar day that holds <paramref name="utc"/> (WeCom's quota counts by it).</summary>
+    public static (DateTime Start, DateTime End) DayOf(DateTime utc, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTimeFromUtc(utc, zone).Date;
+        return (TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeZoneInfo.ConvertTimeToUtc(local.AddDays(1), zone));
+    }
+
     /// <summary>WeCom's customer-group messages are mass sends (one a day per group); elsewhere a plain message.</summary>
     public static ActionKind KindFor(ChatPlatform platform) => platform == ChatPlatform.WeCom ? ActionKind.MassSend : ActionKind.Send;
 }

@@ -412,26 +412,10 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         if (input.Title is not null || post.Title.Length == 0)
             v.Required("title", input.Title?.Trim(), Post.TitleMaxLength);
         if (input.Text is not null || post.Text.Length == 0)
-        {
-            v.Required("text", input.Text?.Trim(), ScriptText.MaxLength);
-            if (!string.IsNullOrWhiteSpace(input.Text))
-            {
-                var unknown = ScriptText.Unknown(input.Text, PostTexts.Variables);
-                if (unknown.Count > 0)
-                {
-                    var names = string.Join(", ", unknown.Select(x => "{" + x + "}"));
-                    var known = string.Join(", ", PostTexts.Variables.Select(x => "{" + x + "}"));
-                    v.Add("text", "UnknownVariables", $"'text' uses variables a post cannot fill: {names}; a post may use {known}.", names, known);
-                }
-            }
-        }
+            PostTexts.Check(v, "text", input.Text);
         var link = input.Link is null ? post.Link : (string.IsNullOrWhiteSpace(input.Link) ? null : input.Link.Trim());
-        if (input.Link is not null && link is not null)
-        {
-            v.MaxLength("link", link, Post.LinkMaxLength);
-            if (!Uri.TryCreate(link, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-                v.Add("link", "BadLink", $"'link' must be a web address starting with https:// (got '{link}').", link);
-        }
+        if (input.Link is not null)
+            PostTexts.CheckLink(v, "link", link);
         if (input.ContentType is { } type)
             v.Defined("contentType", type);
         if (input.DueAt is { } due && due.UtcDateTime <= Now)
@@ -534,9 +518,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         if (wecom.Count == 0)
             return;
         var zone = await zones.GetAsync(post.WorkspaceId, ct);
-        var local = TimeZoneInfo.ConvertTimeFromUtc(post.DueAt, zone).Date;
-        var start = TimeZoneInfo.ConvertTimeToUtc(local, zone);
-        var end = TimeZoneInfo.ConvertTimeToUtc(local.AddDays(1), zone);
+        var (start, end) = PostTexts.DayOf(post.DueAt, zone);
         var ids = wecom.Select(c => c.Id).ToList();
         var others = await db.Set<PostDelivery>().AsNoTracking()
             .Where(d => ids.Contains(d.CommunityId) && d.PostId != post.Id && d.DueAt >= start && d.DueAt < end
@@ -546,7 +528,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         foreach (var clash in others.GroupBy(o => o.CommunityId))
         {
             var name = wecom.First(c => c.Id == clash.Key).Name;
-            var day = local.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            var day = TimeZoneInfo.ConvertTimeFromUtc(post.DueAt, zone).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             v.Add("dueAt", "WeComQuota",
                 $"'{name}' is a WeCom group and already gets '{clash.First().Title}' on {day}: WeCom delivers one mass message per group a day. Choose another day.",
                 name, clash.First().Title, day);

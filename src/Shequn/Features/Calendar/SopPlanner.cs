@@ -315,9 +315,7 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
     {
         if (community.Platform != ChatPlatform.WeCom)
             return false;
-        var local = TimeZoneInfo.ConvertTimeFromUtc(due, zone).Date;
-        var start = TimeZoneInfo.ConvertTimeToUtc(local, zone);
-        var end = TimeZoneInfo.ConvertTimeToUtc(local.AddDays(1), zone);
+        var (start, end) = PostTexts.DayOf(due, zone);
         return await db.Set<PostDelivery>().IgnoreQueryFilters()
                    .AnyAsync(d => d.CommunityId == community.Id && d.DueAt >= start && d.DueAt < end
                        && (d.State == DeliveryState.Scheduled || d.State == DeliveryState.Enqueued), ct)
@@ -360,21 +358,14 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
             var s = steps[i];
             var f = $"steps[{i}]";
             v.Required(f + ".title", s.Title?.Trim(), Post.TitleMaxLength);
-            v.Required(f + ".text", s.Text?.Trim(), ScriptText.MaxLength);
-            if (!string.IsNullOrWhiteSpace(s.Text) && ScriptText.Unknown(s.Text, PostTexts.Variables) is { Count: > 0 } unknown)
-            {
-                var names = string.Join(", ", unknown.Select(x => "{" + x + "}"));
-                var known = string.Join(", ", PostTexts.Variables.Select(x => "{" + x + "}"));
-                v.Add(f + ".text", "UnknownVariables", $"'{f}.text' uses variables a post cannot fill: {names}; a post may use {known}.", names, known);
-            }
+            PostTexts.Check(v, f + ".text", s.Text);
             if (s.ContentType is null)
                 v.Add(f + ".contentType", "Required", $"'{f}.contentType' is required.");
             else
                 v.Defined(f + ".contentType", s.ContentType.Value);
             if (!TimeOnly.TryParseExact(s.Time, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
                 v.Add(f + ".time", "Malformed", $"'{f}.time' must be a time of day as HH:mm (got '{s.Time}').", s.Time ?? "");
-            if (!string.IsNullOrWhiteSpace(s.Link) && (!Uri.TryCreate(s.Link.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)))
-                v.Add(f + ".link", "BadLink", $"'{f}.link' must be a web address starting with https:// (got '{s.Link}').", s.Link);
+            PostTexts.CheckLink(v, f + ".link", s.Link);
             switch (finalTrigger)
             {
                 case SopTrigger.FixedDates when s.Date is null:
