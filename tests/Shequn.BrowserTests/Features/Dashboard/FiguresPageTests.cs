@@ -56,7 +56,8 @@ public sealed partial class FiguresPageTests(ConsoleApp app)
         var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
         await page.SetViewportSizeAsync(PhoneLayout.Width, PhoneLayout.Height);
         using var api = app.ApiClient();
-        using var communities = JsonDocument.Parse(await api.GetStringAsync("/api/communities?pageSize=1", TestContext.Current.CancellationToken));
+        // A demo community with history by name: other tests add communities that may sort first and have none.
+        using var communities = JsonDocument.Parse(await api.GetStringAsync("/api/communities?q=VIP&pageSize=1", TestContext.Current.CancellationToken));
         var id = communities.RootElement.GetProperty("items")[0].GetProperty("id").GetString();
 
         await page.OpenAsync($"/communities/{id}/activity");
