@@ -92,6 +92,11 @@ public sealed class Post : IWorkspaceOwned, IAudited
     public Guid? SopTemplateId { get; set; }
     /// <summary>Which occurrence of the template it is (<c>{template}:{community}:{step}:{day}</c>): applying again makes no second one.</summary>
     public string? SopKey { get; set; }
+    /// <summary>
+    /// For a post of an SOP step some days after members join: the day (workspace zone) the members it greets joined.
+    /// When it is handed over, <c>{nickname}</c> names those of them still in the community; if none is, it is withdrawn.
+    /// </summary>
+    public DateOnly? JoinedOn { get; set; }
     public Guid? ApprovedByStaffId { get; set; }
     public DateTime? ApprovedAt { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
@@ -138,27 +143,35 @@ public static class PostTexts
 {
     public static readonly IReadOnlyList<string> Variables = [ScriptText.Community, ScriptText.Intro, ScriptText.Rules];
 
+    /// <summary>A post greeting the members who joined on one day (<see cref="Post.JoinedOn"/>) may also name them.</summary>
+    public static readonly IReadOnlyList<string> NewcomerVariables = [.. Variables, ScriptText.Nickname];
+
     /// <summary>The text a community receives: variables filled, the link below it.</summary>
-    public static string Render(Post post, Community community)
+    public static string Render(Post post, Community community, string? newcomers = null)
     {
         var text = ScriptText.Render(post.Text, new Dictionary<string, string?>
         {
             [ScriptText.Community] = community.Name,
             [ScriptText.Intro] = community.Intro,
             [ScriptText.Rules] = community.Rules,
+            [ScriptText.Nickname] = newcomers,
         });
         var full = string.IsNullOrEmpty(post.Link) ? text : text + "\n" + post.Link;
         return full.Length <= OutboundAction.TextMaxLength ? full : full[..OutboundAction.TextMaxLength];
     }
 
-    /// <summary>A post's (or an SOP step's) text: required, within the length, and using only <see cref="Variables"/>.</summary>
-    public static void Check(Platform.Api.Validation v, string field, string? text)
+    /// <summary>
+    /// A post's (or an SOP step's) text: required, within the length, and using only <see cref="Variables"/> (or
+    /// <see cref="NewcomerVariables"/> for steps after members join).
+    /// </summary>
+    public static void Check(Platform.Api.Validation v, string field, string? text, bool newcomers = false)
     {
         v.Required(field, text?.Trim(), ScriptText.MaxLength);
-        if (string.IsNullOrWhiteSpace(text) || ScriptText.Unknown(text, Variables) is not { Count: > 0 } unknown)
+        var allowed = newcomers ? NewcomerVariables : Variables;
+        if (string.IsNullOrWhiteSpace(text) || ScriptText.Unknown(text, allowed) is not { Count: > 0 } unknown)
             return;
         var names = string.Join(", ", unknown.Select(x => "{" + x + "}"));
-        var known = string.Join(", ", Variables.Select(x => "{" + x + "}"));
+        var known = string.Join(", ", allowed.Select(x => "{" + x + "}"));
         v.Add(field, "UnknownVariables", $"'{field}' uses variables a post cannot fill: {names}; a post may use {known}.", names, known);
     }
 

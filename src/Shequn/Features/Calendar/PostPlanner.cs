@@ -412,7 +412,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         if (input.Title is not null || post.Title.Length == 0)
             v.Required("title", input.Title?.Trim(), Post.TitleMaxLength);
         if (input.Text is not null || post.Text.Length == 0)
-            PostTexts.Check(v, "text", input.Text);
+            PostTexts.Check(v, "text", input.Text, post.JoinedOn is not null);
         var link = input.Link is null ? post.Link : (string.IsNullOrWhiteSpace(input.Link) ? null : input.Link.Trim());
         if (input.Link is not null)
             PostTexts.CheckLink(v, "link", link);

@@ -17,6 +17,8 @@ public sealed class PostsOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Copies handed over per transaction.</summary>
     public int BatchSize { get; set; } = 1000;
+    /// <summary>How often templates after members join look for newcomers (<see cref="SopTrigger.DaysAfterMemberJoined"/>).</summary>
+    public TimeSpan NewcomerInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Wakes the scheduler when a post was approved or moved on this node.</summary>
@@ -54,6 +56,7 @@ public sealed partial class PostScheduler(
     public static readonly TimeSpan HorizonInterval = TimeSpan.FromHours(1);
 
     private DateTime _nextHorizon = DateTime.MinValue;
+    private DateTime _nextNewcomers = DateTime.MinValue;
 
     /// <summary>The shortest sleep between passes: copies falling due every few milliseconds go in tenth-of-a-second batches.</summary>
     private static readonly TimeSpan MinimumPause = TimeSpan.FromMilliseconds(100);
@@ -70,7 +73,13 @@ public sealed partial class PostScheduler(
                 {
                     _nextHorizon = time.GetUtcNow().UtcDateTime + HorizonInterval;
                     await using var scope = scopes.CreateAsyncScope();
-                    await SopHorizon.ExtendAsync(scope.ServiceProvider, stoppingToken);
+                    await SopHorizon.ExtendAsync(scope.ServiceProvider, SopTrigger.Weekdays, stoppingToken);
+                }
+                if (time.GetUtcNow().UtcDateTime >= _nextNewcomers)
+                {
+                    _nextNewcomers = time.GetUtcNow().UtcDateTime + Options.NewcomerInterval;
+                    await using var scope = scopes.CreateAsyncScope();
+                    await SopHorizon.ExtendAsync(scope.ServiceProvider, SopTrigger.DaysAfterMemberJoined, stoppingToken);
                 }
                 var pass = await RunOnceAsync(stoppingToken);
                 if (pass.Total < Options.BatchSize)
@@ -130,6 +139,7 @@ public sealed partial class PostScheduler(
         var existing = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => keys.Contains(a.IdempotencyKey))
             .Select(a => new { a.WorkspaceId, a.IdempotencyKey, a.Id }).ToListAsync(ct);
         var handedOver = existing.ToDictionary(a => (a.WorkspaceId, a.IdempotencyKey), a => a.Id);
+        var newcomers = await NewcomersAsync(scope.ServiceProvider, db, due, posts, ct);
 
         // Handed over now, after the claim (the time the pass started would flatter how late a copy is).
         var at = time.GetUtcNow().UtcDateTime;
@@ -139,7 +149,8 @@ public sealed partial class PostScheduler(
             var post = posts[d.PostId];
             var community = communities[d.CommunityId];
             d.UpdatedAt = now;
-            if (post.Status != PostStatus.Approved || community.State != CommunityState.Active)
+            var names = post.JoinedOn is null ? null : newcomers.GetValueOrDefault((d.PostId, d.CommunityId));
+            if (post.Status != PostStatus.Approved || community.State != CommunityState.Active || (post.JoinedOn is not null && names is null))
             {
                 d.State = DeliveryState.Withdrawn;
                 withdrawn++;
@@ -158,7 +169,7 @@ public sealed partial class PostScheduler(
             else
             {
                 var action = OutboundAction.Create(d.WorkspaceId, d.CommunityId, PostTexts.KindFor(community.Platform),
-                    new ActionPayload(Text: PostTexts.Render(post, community)), PostDelivery.KeyOf(d.PostId, d.CommunityId, d.Round));
+                    new ActionPayload(Text: PostTexts.Render(post, community, names)), PostDelivery.KeyOf(d.PostId, d.CommunityId, d.Round));
                 action.NextAttemptAt = at;
                 action.CreatedAt = at;
                 action.UpdatedAt = at;
@@ -178,6 +189,44 @@ public sealed partial class PostScheduler(
         // When the next copy falls due, so the loop sleeps until then rather than a whole poll interval.
         var next = await deliveries.Where(d => d.State == DeliveryState.Scheduled).MinAsync(d => (DateTime?)d.DueAt, ct);
         return new SchedulerPass(enqueued, missed, withdrawn, next);
+    }
+
+    /// <summary>
+    /// For copies greeting the members who joined on one day (<see cref="Post.JoinedOn"/>): those of them still in the
+    /// community (and joined after the template applied to it), named the way the joining ritual names a burst of
+    /// newcomers. A copy nobody is left for is absent.
+    /// </summary>
+    private static async Task<Dictionary<(Guid Post, Guid Community), string>> NewcomersAsync(
+        IServiceProvider services, AppDbContext db, List<PostDelivery> due, Dictionary<Guid, Post> posts, CancellationToken ct)
+    {
+        var result = new Dictionary<(Guid, Guid), string>();
+        var greeting = due.Where(d => posts[d.PostId].JoinedOn is not null).ToList();
+        if (greeting.Count == 0)
+            return result;
+        var strings = services.GetRequiredService<Platform.Localization.JsonStringLocalizerFactory>();
+        foreach (var workspace in greeting.GroupBy(d => d.WorkspaceId))
+        {
+            var zone = await services.GetRequiredService<Workspaces.WorkspaceZones>().GetAsync(workspace.Key, ct);
+            var words = Ritual.RitualWords.For(strings, await Workspaces.WorkspaceSettings.LanguageAsync(db, workspace.Key, ct));
+            foreach (var d in workspace)
+            {
+                var post = posts[d.PostId];
+                var day = post.JoinedOn!.Value;
+                var start = TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), zone);
+                // Those who joined before the template applied to the community are not its newcomers.
+                var applied = await db.Set<SopApplication>().IgnoreQueryFilters()
+                    .Where(a => a.TemplateId == post.SopTemplateId && a.CommunityId == d.CommunityId).Select(a => (DateTime?)a.AppliedAt).SingleOrDefaultAsync(ct);
+                if (applied > start)
+                    start = applied.Value;
+                var end = TimeZoneInfo.ConvertTimeToUtc(day.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+                var joined = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
+                    .Where(m => m.CommunityId == d.CommunityId && m.LeftAt == null && m.JoinedAt >= start && m.JoinedAt < end)
+                    .OrderBy(m => m.JoinedAt).Select(m => m.Nickname ?? m.Member!.DisplayName).ToListAsync(ct);
+                if (joined.Count > 0)
+                    result[(d.PostId, d.CommunityId)] = words.Names(joined);
+            }
+        }
+        return result;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Post scheduler pass failed")]

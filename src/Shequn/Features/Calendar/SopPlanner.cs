@@ -58,7 +58,7 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
             return new(PostOutcome.Forbidden, null, v);
         var template = new SopTemplate { WorkspaceId = db.CurrentWorkspaceId, Name = "" };
         if (input.Trigger is null)
-            v.Add("trigger", "Required", "'trigger' is required: fixedDates, weekdays or daysAfterCommunityCreated.");
+            v.Add("trigger", "Required", "'trigger' is required: fixedDates, weekdays, daysAfterCommunityCreated or daysAfterMemberJoined.");
         if (input.Steps is null)
             v.Add("steps", "Required", "'steps' needs at least one step.");
         await ApplyInputAsync(v, template, input, ct);
@@ -197,8 +197,11 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
         var communities = await db.Communities.IgnoreQueryFilters().Where(c => cids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
         var approvers = await ApproversAsync(applications, ct);
         var steps = template.StepList;
+        var newcomers = template.Trigger == SopTrigger.DaysAfterMemberJoined
+            ? await NewcomerDaysAsync(applications, steps, zone, today, ct)
+            : [];
 
-        var desired = new Dictionary<string, (SopStep Step, Guid Community, DateTime Due, bool Approved)>(StringComparer.Ordinal);
+        var desired = new Dictionary<string, (SopStep Step, Guid Community, DateTime Due, bool Approved, DateOnly? JoinedOn)>(StringComparer.Ordinal);
         foreach (var a in applications)
         {
             if (!communities.TryGetValue(a.CommunityId, out var community) || community.State != CommunityState.Active)
@@ -208,12 +211,12 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
                 var step = steps[i];
                 if (!TimeOnly.TryParseExact(step.Time, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
                     continue;
-                foreach (var day in Days(template, step, community, zone, today))
+                foreach (var (day, joinedOn) in Days(template, step, community, zone, today, newcomers.GetValueOrDefault(a.CommunityId)))
                 {
                     var due = TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(at), zone);
                     if (due <= now)
                         continue;
-                    desired[KeyOf(template.Id, a.CommunityId, i, day)] = (step, a.CommunityId, due, a.AppliedByStaffId is { } by && approvers.Contains(by));
+                    desired[KeyOf(template.Id, a.CommunityId, i, day)] = (step, a.CommunityId, due, a.AppliedByStaffId is { } by && approvers.Contains(by), joinedOn);
                 }
             }
         }
@@ -262,7 +265,7 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
                 WorkspaceId = template.WorkspaceId, Title = want.Step.Title!.Trim(), Text = want.Step.Text!.Trim(),
                 Link = string.IsNullOrWhiteSpace(want.Step.Link) ? null : want.Step.Link.Trim(), ContentType = want.Step.ContentType!.Value,
                 Targets = JsonSerializer.Serialize(new PostTargets([want.Community]), PostPlanner.Json), DueAt = want.Due,
-                Status = approved ? PostStatus.Approved : PostStatus.Draft, SopTemplateId = template.Id, SopKey = key,
+                Status = approved ? PostStatus.Approved : PostStatus.Draft, SopTemplateId = template.Id, SopKey = key, JoinedOn = want.JoinedOn,
                 ApprovedAt = approved ? now : null, CreatedAt = now, UpdatedAt = now,
             };
             db.Add(post);
@@ -278,27 +281,59 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
         return new SopSync(created, updated, withdrawn);
     }
 
-    /// <summary>The days a step falls on, from today to the template's horizon.</summary>
-    private static IEnumerable<DateOnly> Days(SopTemplate template, SopStep step, Community community, TimeZoneInfo zone, DateOnly today)
+    /// <summary>
+    /// The days a step falls on, from today to the template's horizon; for steps after members join, with the day those
+    /// members joined (<paramref name="joinDays"/>: the days members still there joined the community).
+    /// </summary>
+    private static IEnumerable<(DateOnly Day, DateOnly? JoinedOn)> Days(
+        SopTemplate template, SopStep step, Community community, TimeZoneInfo zone, DateOnly today, IReadOnlySet<DateOnly>? joinDays)
     {
         switch (template.Trigger)
         {
             case SopTrigger.FixedDates when step.Date is { } date && date >= today:
-                yield return date;
+                yield return (date, null);
                 break;
             case SopTrigger.Weekdays when step.Weekdays is { Count: > 0 } weekdays:
                 for (var d = today; d < today.AddDays(7 * template.WeeksAhead); d = d.AddDays(1))
                 {
                     if (weekdays.Contains(d.DayOfWeek))
-                        yield return d;
+                        yield return (d, null);
                 }
                 break;
             case SopTrigger.DaysAfterCommunityCreated when step.Day is { } n:
                 var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(community.CreatedAt, zone)).AddDays(n);
                 if (day >= today)
-                    yield return day;
+                    yield return (day, null);
+                break;
+            case SopTrigger.DaysAfterMemberJoined when step.Day is { } n && joinDays is not null:
+                foreach (var joined in joinDays.Where(j => j.AddDays(n) >= today).Order())
+                    yield return (joined.AddDays(n), joined);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Per community, the days (workspace zone) on which members still in it joined, since the template was applied there
+    /// and recently enough for a step to fall today or later.
+    /// </summary>
+    private async Task<Dictionary<Guid, IReadOnlySet<DateOnly>>> NewcomerDaysAsync(
+        List<SopApplication> applications, IReadOnlyList<SopStep> steps, TimeZoneInfo zone, DateOnly today, CancellationToken ct)
+    {
+        if (applications.Count == 0 || steps.Count == 0)
+            return [];
+        var longest = steps.Max(s => s.Day ?? 0);
+        var since = TimeZoneInfo.ConvertTimeToUtc(today.AddDays(-longest).ToDateTime(TimeOnly.MinValue), zone);
+        var applied = applications.ToDictionary(a => a.CommunityId, a => a.AppliedAt);
+        var earliest = applications.Min(a => a.AppliedAt);
+        if (earliest > since)
+            since = earliest;
+        var cids = applied.Keys.ToList();
+        var joins = await db.Memberships.IgnoreQueryFilters()
+            .Where(m => cids.Contains(m.CommunityId) && m.LeftAt == null && m.JoinedAt >= since)
+            .Select(m => new { m.CommunityId, m.JoinedAt }).ToListAsync(ct);
+        return joins.Where(j => j.JoinedAt >= applied[j.CommunityId])
+            .GroupBy(j => j.CommunityId)
+            .ToDictionary(g => g.Key, g => (IReadOnlySet<DateOnly>)g.Select(j => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(j.JoinedAt, zone))).ToHashSet());
     }
 
     private static string KeyOf(Guid template, Guid community, int step, DateOnly day) =>
@@ -358,7 +393,7 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
             var s = steps[i];
             var f = $"steps[{i}]";
             v.Required(f + ".title", s.Title?.Trim(), Post.TitleMaxLength);
-            PostTexts.Check(v, f + ".text", s.Text);
+            PostTexts.Check(v, f + ".text", s.Text, finalTrigger == SopTrigger.DaysAfterMemberJoined);
             if (s.ContentType is null)
                 v.Add(f + ".contentType", "Required", $"'{f}.contentType' is required.");
             else
@@ -374,8 +409,8 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
                 case SopTrigger.Weekdays when s.Weekdays is not { Count: > 0 }:
                     v.Add(f + ".weekdays", "Required", $"'{f}.weekdays' needs at least one weekday for a weekly template.");
                     break;
-                case SopTrigger.DaysAfterCommunityCreated when s.Day is not (>= 0 and <= 365):
-                    v.Add(f + ".day", "OutOfRange", $"'{f}.day' (days after the community was created) must be between 0 and 365.", 0, 365);
+                case SopTrigger.DaysAfterCommunityCreated or SopTrigger.DaysAfterMemberJoined when s.Day is not (>= 0 and <= 365):
+                    v.Add(f + ".day", "OutOfRange", $"'{f}.day' (days after the community was created or the member joined) must be between 0 and 365.", 0, 365);
                     break;
             }
         }
@@ -406,14 +441,17 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
     }
 }
 
-/// <summary>Keeps weekly templates planned <see cref="SopTemplate.WeeksAhead"/> weeks ahead (called by the post scheduler, hourly).</summary>
+/// <summary>
+/// Keeps templates that move with time planned: weekly ones <see cref="SopTemplate.WeeksAhead"/> weeks ahead (hourly),
+/// and those after members join, whose newcomers get their posts (every few minutes). Called by the post scheduler.
+/// </summary>
 public static class SopHorizon
 {
-    public static async Task<int> ExtendAsync(IServiceProvider services, CancellationToken ct)
+    public static async Task<int> ExtendAsync(IServiceProvider services, SopTrigger trigger, CancellationToken ct)
     {
         var db = services.GetRequiredService<AppDbContext>();
         var planner = ActivatorUtilities.CreateInstance<SopPlanner>(services);
-        var templates = await db.Set<SopTemplate>().IgnoreQueryFilters().Where(t => t.Trigger == SopTrigger.Weekdays).ToListAsync(ct);
+        var templates = await db.Set<SopTemplate>().IgnoreQueryFilters().Where(t => t.Trigger == trigger).ToListAsync(ct);
         var created = 0;
         foreach (var t in templates)
         {

@@ -7,7 +7,7 @@ using Shequn.Features.Workspaces;
 
 namespace Shequn.Features.Calendar;
 
-/// <summary>When an SOP template's steps fall (LinkWeChat's group SOP has the same three, plus weekdays).</summary>
+/// <summary>When an SOP template's steps fall (LinkWeChat's group SOP has fixed dates, days after a member joins and after a group is created; weekdays are ours).</summary>
 public enum SopTrigger
 {
     /// <summary>Each step on its own date (<see cref="SopStep.Date"/>).</summary>
@@ -16,6 +16,12 @@ public enum SopTrigger
     Weekdays = 1,
     /// <summary>Each step <see cref="SopStep.Day"/> days after the community was created (day 0 is that day).</summary>
     DaysAfterCommunityCreated = 2,
+    /// <summary>
+    /// Each step <see cref="SopStep.Day"/> days after members join (day 0 is the day they join): one post per community
+    /// per day's newcomers, naming those still there when it is sent (<c>{nickname}</c>, see <see cref="Post.JoinedOn"/>).
+    /// Members who joined before the template was applied to the community are not counted.
+    /// </summary>
+    DaysAfterMemberJoined = 3,
 }
 
 /// <summary>One post of a template: what, at which time of day (<c>HH:mm</c>, the workspace's zone), and on which day per the trigger.</summary>

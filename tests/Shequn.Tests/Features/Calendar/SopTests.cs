@@ -4,6 +4,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
 using Shequn.Features.Calendar;
 using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Outbox;
+using Shequn.Features.Sandbox;
 using Shequn.Features.Staff;
 using Shequn.Tests.Features.Communities;
 using Shequn.Tests.Infrastructure;
@@ -168,6 +171,79 @@ public abstract class SopTests(ShequnFactory factory)
         Assert.Contains("{nickname}", Assert.Single(bad["steps[0].text"]), StringComparison.Ordinal);
         var koc = await ws.AddStaffAsync(StaffRole.Koc, "KOC", a);
         Assert.Equal(HttpStatusCode.Forbidden, (await koc.Api.PostJsonAsync("/api/sop", Weekly("KOC 的"))).StatusCode);
+    }
+
+    private async Task MemberEventAsync(Guid ws, Guid community, EventKind kind, string userId, string name, DateTime at)
+    {
+        var e = SandboxChat.New(ws, community, kind, userId, name);
+        e.OccurredAt = at;
+        await factory.Services.GetRequiredService<EventIngestor>().IngestAsync([e], Ct);
+        await factory.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+    }
+
+    private async Task FindNewcomersAsync()
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        await SopHorizon.ExtendAsync(scope.ServiceProvider, SopTrigger.DaysAfterMemberJoined, Ct);
+    }
+
+    [Fact]
+    public async Task AfterMembersJoin_EachDaysNewcomersGetTheSteps_NamedWhenSent_AndNobodyLeftMeansNothingSent()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var a = await CommunityAsync(ws, "SOP 新人群");
+        // Joined before the template applies here: not its newcomers.
+        await MemberEventAsync(ws.Id, a, EventKind.MemberJoined, "u-old", "老成员", DateTime.UtcNow.AddMinutes(-5));
+        var created = await ws.Owner.Api.PostJsonAsync("/api/sop", new
+        {
+            name = "新人三天", trigger = "daysAfterMemberJoined",
+            steps = new object[]
+            {
+                new { title = "新人第二天", text = "{nickname}，欢迎来到 {community}，有问题随时问", contentType = "knowledge", time = "10:00", day = 1 },
+                new { title = "新人第四天", text = "{nickname} 这几天感觉怎么样？", contentType = "topic", time = "20:00", day = 3 },
+            },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var template = await created.ReadAsync<SopDto>();
+        await ws.Owner.Api.PutJsonAsync($"/api/sop/{template.Id}/communities", new { communityIds = new[] { a } });
+        await FindNewcomersAsync();
+        Assert.Empty(await PostsAsync(template.Id));
+
+        await MemberEventAsync(ws.Id, a, EventKind.MemberJoined, "u-xin", "阿新", DateTime.UtcNow);
+        await MemberEventAsync(ws.Id, a, EventKind.MemberJoined, "u-le", "阿乐", DateTime.UtcNow);
+        await FindNewcomersAsync();
+        await FindNewcomersAsync(); // one post per step and day, however often it looks
+        var posts = await PostsAsync(template.Id);
+        Assert.Equal(2, posts.Count);
+        var joinedOn = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        Assert.All(posts, p => Assert.Equal(joinedOn, p.Post.JoinedOn));
+        Assert.Equal([joinedOn.AddDays(1), joinedOn.AddDays(3)], posts.Select(p => DateOnly.FromDateTime(p.Post.DueAt.AddHours(8))).Order());
+        Assert.All(posts, p => Assert.Equal(DeliveryState.Scheduled, p.Delivery.State));
+
+        // 阿乐 left before the second day's post went out: it names 阿新 only.
+        await MemberEventAsync(ws.Id, a, EventKind.MemberLeft, "u-le", "阿乐", DateTime.UtcNow);
+        var dayTwo = posts.Single(p => p.Post.Title == "新人第二天");
+        await DbAsync(db => db.Set<PostDelivery>().IgnoreQueryFilters().Where(d => d.Id == dayTwo.Delivery.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.DueAt, DateTime.UtcNow.AddMinutes(-1)), Ct));
+        await factory.Services.GetRequiredService<PostScheduler>().RunOnceAsync(Ct);
+        var sent = await DbAsync(db => db.Set<OutboundAction>().IgnoreQueryFilters().SingleAsync(x => x.CommunityId == a && x.IdempotencyKey.StartsWith("post:"), Ct));
+        var text = ActionPayload.FromJson(sent.Payload).Text!;
+        Assert.StartsWith("阿新，欢迎来到 SOP 新人群", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("阿乐", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("老成员", text, StringComparison.Ordinal);
+
+        // Everyone of that day gone: the fourth day's post is withdrawn, never sent.
+        await MemberEventAsync(ws.Id, a, EventKind.MemberLeft, "u-xin", "阿新", DateTime.UtcNow);
+        await FindNewcomersAsync();
+        var dayFour = posts.Single(p => p.Post.Title == "新人第四天").Delivery.Id;
+        Assert.Equal(DeliveryState.Withdrawn, await DbAsync(db => db.Set<PostDelivery>().IgnoreQueryFilters().Where(d => d.Id == dayFour).Select(d => d.State).SingleAsync(Ct)));
+
+        // {nickname} belongs to steps after members join; the planner's own posts refuse it.
+        var post = await (await ws.Owner.Api.PostJsonAsync("/api/posts", new
+        {
+            title = "普通推送", text = "{nickname} 你好", contentType = "knowledge", dueAt = DateTimeOffset.UtcNow.AddDays(2), targets = new { communityIds = new[] { a } },
+        })).ReadValidationErrorsAsync();
+        Assert.Contains("{nickname}", Assert.Single(post["text"]), StringComparison.Ordinal);
     }
 }
 

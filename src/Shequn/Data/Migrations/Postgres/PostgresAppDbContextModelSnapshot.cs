@@ -735,6 +735,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<DateTime>("DueAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateOnly?>("JoinedOn")
+                        .HasColumnType("date");
+
                     b.Property<string>("Link")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");

@@ -720,6 +720,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<DateTime>("DueAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateOnly?>("JoinedOn")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Link")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
