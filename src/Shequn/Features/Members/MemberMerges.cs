@@ -80,7 +80,9 @@ public sealed record MergeMoves(
     List<string>? FieldValueRows = null,
     List<Guid>? ProfileLinks = null,
     List<Guid>? Reveals = null,
-    List<MovedRejection>? Rejections = null);
+    List<MovedRejection>? Rejections = null,
+    List<Guid>? FeedbackTickets = null,
+    List<Guid>? HostedSessions = null);
 
 public sealed record MergeInput(Guid? IntoMemberId = null, Guid? MemberId = null);
 
@@ -296,11 +298,15 @@ public sealed class MemberMerges(AppDbContext db)
             q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
         var reveals = await MoveAsync(db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
             q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
+        var tickets = await MoveAsync(db.Set<Feedback.FeedbackTicket>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
+            q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
+        var hosted = await MoveAsync(db.Set<Topics.TopicSession>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.HostMemberId == bi), x => x.Id,
+            q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.HostMemberId, ai), ct), ct);
 
         await db.SaveChangesAsync(ct); // A's folded activity rows
         await db.Members.IgnoreQueryFilters().Where(m => m.Id == bi).ExecuteDeleteAsync(ct);
 
-        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals, rejections);
+        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals, rejections, tickets, hosted);
         var merge = new MemberMerge
         {
             WorkspaceId = ws,
@@ -449,6 +455,12 @@ public sealed class MemberMerges(AppDbContext db)
         var reveals = moves.Reveals ?? [];
         await db.Set<Profiles.PersonalDataReveal>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && reveals.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
+        var tickets = moves.FeedbackTickets ?? [];
+        await db.Set<Feedback.FeedbackTicket>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && tickets.Contains(x.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
+        var hosted = moves.HostedSessions ?? [];
+        await db.Set<Topics.TopicSession>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.HostMemberId == ai && hosted.Contains(x.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.HostMemberId, bi), ct);
         var vip = moves.VipInvitations ?? [];
         await db.Set<Vip.VipInvitation>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && vip.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
