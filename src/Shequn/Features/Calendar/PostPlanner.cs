@@ -286,7 +286,8 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             d.UpdatedAt = Now;
         }
         var queued = deliveries!.Where(d => d.State == DeliveryState.Enqueued && d.ActionId is not null).Select(d => d.ActionId!.Value).ToList();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Within a caller's transaction (a topic session withdrawing its announcements) it is part of that one.
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         if (await SaveAsync(ct) is { } conflict)
             return conflict;
         if (queued.Count > 0)
@@ -296,7 +297,8 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
                 .SetProperty(a => a.Status, ActionStatus.Cancelled).SetProperty(a => a.Error, PostCancelled.English)
                 .SetProperty(a => a.ErrorReason, reason).SetProperty(a => a.CompletedAt, Now).SetProperty(a => a.UpdatedAt, Now), ct);
         }
-        await tx.CommitAsync(ct);
+        if (tx is not null)
+            await tx.CommitAsync(ct);
         return new(PostOutcome.Saved, await GetAsync(id, ct), v);
     }
 

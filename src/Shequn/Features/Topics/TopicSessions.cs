@@ -150,6 +150,8 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
         var plan = await ApplyAsync(v, me, session, input, true, ct);
         if (!v.IsValid || plan is null)
             return new(TopicOutcome.Invalid, null, v);
+        // The announcements (posts) and the session are written together: a refused announcement leaves nothing behind.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var (ids, first, refused) = await SyncAnnouncementsAsync([], plan, false, ct);
         if (refused is not null)
             return new(TopicOutcome.Invalid, null, refused);
@@ -160,6 +162,7 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
         await db.SaveChangesAsync(ct);
         // A use of the topic; nobody changed the topic, so no audit row (like a script's use count).
         await db.Set<Topic>().Where(t => t.Id == session.TopicId).ExecuteUpdateAsync(u => u.SetProperty(t => t.UsageCount, t => t.UsageCount + 1), ct);
+        await tx.CommitAsync(ct);
         return new(TopicOutcome.Saved, await GetAsync(session.Id, ct), v);
     }
 
@@ -184,9 +187,10 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
         var plan = await ApplyAsync(v, me, session, input, false, ct);
         if (!v.IsValid || plan is null)
             return new(TopicOutcome.Invalid, null, v);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (plan.AnnouncementsChange(session))
         {
-            // The posts are saved before the session (their planner saves on its own); a failure leaves the session as it was.
+            // The posts and the session in one transaction: a refused announcement or a conflict leaves both as they were.
             var (ids, first, refused) = await SyncAnnouncementsAsync(session.PostIds(), plan, false, ct);
             if (refused is not null)
                 return new(TopicOutcome.Invalid, null, refused);
@@ -206,6 +210,7 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
                 return new(TopicOutcome.Conflict, null, v, "Someone else changed the session meanwhile; load it again.");
             }
         }
+        await tx.CommitAsync(ct);
         return new(TopicOutcome.Saved, await GetAsync(id, ct), v);
     }
 
@@ -224,6 +229,7 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
         var status = session.StatusAt(Now);
         if (status is TopicSessionStatus.Cancelled or TopicSessionStatus.Done)
             return new(TopicOutcome.Conflict, null, v, $"The session is {status.ToString().ToLowerInvariant()}: it cannot be cancelled.");
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var (ids, _, refused) = await SyncAnnouncementsAsync(session.PostIds(), null, true, ct);
         if (refused is not null)
             return new(TopicOutcome.Conflict, null, refused, "Its announcements could not be withdrawn.");
@@ -238,6 +244,7 @@ public sealed class TopicSessions(AppDbContext db, WorkspaceZones zones, TimePro
         {
             return new(TopicOutcome.Conflict, null, v, "Someone else changed the session meanwhile; load it again.");
         }
+        await tx.CommitAsync(ct);
         return new(TopicOutcome.Saved, await GetAsync(id, ct), v);
     }
 

@@ -276,6 +276,11 @@ public abstract class TopicTests(ShequnFactory factory)
         var status = await (await ws.Owner.Api.GetAsync("/api/topics/sessions?status=someday&from=yesterday", Ct)).ReadValidationErrorsAsync();
         Assert.Equal(["from", "status"], status.Keys.Order(StringComparer.Ordinal));
 
+        // On WeCom two announcements the same day would be two mass sends: the second is refused, and the first is not left behind.
+        var wecom = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("企微校验群", "wecom"))).ReadAsync<CommunityDto>()).Id;
+        var quota = await ws.Owner.Api.PostJsonAsync("/api/topics/sessions", NewSession(topic.Id, wecom, InDays(2), leads: [120, 60]));
+        Assert.Equal(HttpStatusCode.BadRequest, quota.StatusCode);
+
         // Nothing was planned by the refusals.
         Assert.Empty(await ws.Owner.Api.GetJsonAsync<List<TopicSessionDto>>("/api/topics/sessions"));
         Assert.Equal(0, await DbAsync(db => db.Set<Post>().IgnoreQueryFilters().CountAsync(p => p.WorkspaceId == ws.Id, Ct)));
