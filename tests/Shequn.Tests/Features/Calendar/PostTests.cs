@@ -360,6 +360,29 @@ public abstract class PostTests(ShequnFactory factory)
             .ReadValidationErrorsAsync();
         Assert.Contains("sourceCommunityId", bad.Keys);
     }
+
+    [Fact]
+    public async Task CopyingToATag_MakesPostsForTheCommunitiesCarryingIt_AndUnknownTagsAreNamed()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var tag = await CommunityTagApiTests.TagAsync(ws.Owner, "华东");
+        var source = await CommunityAsync(ws, "来源群");
+        var east = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityTagApiTests.Community("杭州群", [tag.Id]))).ReadAsync<CommunityDto>()).Id;
+        var day = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddDays(2);
+        var due = new DateTimeOffset(day.ToDateTime(new TimeOnly(20, 0)), TimeSpan.FromHours(8));
+        await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("来源的知识", due, [source]))).ReadAsync<PostDto>();
+        var iso = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var copied = await (await ws.Owner.Api.PostJsonAsync("/api/posts/copy", new { from = iso, to = iso, sourceCommunityId = source, targetTagIds = new[] { tag.Id } }))
+            .ReadAsync<CopyDto>();
+
+        var made = Assert.Single(copied.Made);
+        Assert.Equal(east, Assert.Single(made.Deliveries).CommunityId);
+        Assert.Equal([tag.Id], made.Targets.TagIds);
+        var unknown = await (await ws.Owner.Api.PostJsonAsync("/api/posts/copy", new { from = iso, to = iso, sourceCommunityId = source, targetTagIds = new[] { Guid.NewGuid() } }))
+            .ReadValidationErrorsAsync();
+        Assert.Equal(["targetTagIds[0]"], unknown.Keys);
+    }
 }
 
 public sealed class PostSqliteTests(PostsSqliteFactory factory) : PostTests(factory), IClassFixture<PostsSqliteFactory>;
