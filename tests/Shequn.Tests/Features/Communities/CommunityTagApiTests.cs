@@ -55,6 +55,10 @@ public abstract class CommunityTagApiTests(ShequnFactory factory)
         Assert.Equal(2, kept.Tags.Count);
         var cleared = await (await ws.Owner.Api.PutJsonAsync($"/api/communities/{community.Id}", Community("上海群", [trial.Id]))).ReadAsync<CommunityDto>();
         Assert.Equal([trial.Id], cleared.Tags.Select(t => t.Id));
+        var audit = await ws.Owner.Api.GetJsonAsync<Page<Shequn.Features.Audit.AuditEntryDto>>($"/api/audit?entityType=Community&entityId={community.Id}");
+        var change = audit.Items.SelectMany(e => e.Changes).First(c => c.Field == CommunityEditor.TagsAuditField); // newest first
+        Assert.Equal(["新品试用"], change.After!.Value.EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(["华东区", "新品试用"], change.Before!.Value.EnumerateArray().Select(x => x.GetString()));
 
         Assert.Equal(HttpStatusCode.NoContent, (await ws.Owner.Api.DeleteAsync($"/api/community-tags/{trial.Id}", Ct)).StatusCode);
         Assert.Empty((await ws.Owner.Api.GetJsonAsync<CommunityDto>($"/api/communities/{community.Id}")).Tags);
