@@ -48,6 +48,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         nameof(Connectors.WeCom.WeComConnection.ProtectedAesKey), nameof(Connectors.WeCom.WeComConnection.SecretHint),
         // Moves with every save, so it says nothing a reader needs; a save that changes only it is no change.
         nameof(Community.UpdatedAt),
+        // Follows the name, which the log already shows.
+        nameof(CommunityTag.NormalizedName),
     };
 
     private readonly List<(object Entity, string Field, object? Before, object? After)> _auditAlso = [];
@@ -79,6 +81,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // Staff queries filter by workspace themselves (see StaffEndpoints).
         builder.Entity<Community>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<CommunityStaff>().HasQueryFilter(e => e.Community!.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<CommunityTag>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<CommunityTagLink>().HasQueryFilter(e => e.Community!.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Member>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Membership>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Tag>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);

@@ -16,8 +16,11 @@ public sealed record MarketingDateDto(string Key, string Name, MarketingDateKind
 /// <summary>The playbook's hours (<c>HH:mm</c> in the workspace's zone) and limits; on update a field left out stays.</summary>
 public sealed record PlaybookSettingsDto(string? DaytimeStart = null, string? EveningStart = null, string? NightStart = null, int? MaxPostsPerDay = null, int? MaxQuietDays = null);
 
-/// <summary>The communities an SOP template applies to (the whole set).</summary>
-public sealed record SopCommunitiesInput(IReadOnlyList<Guid>? CommunityIds);
+/// <summary>
+/// The communities an SOP template applies to (the whole set): those named, and every active community carrying one of
+/// the tags now (resolved when applied: a community tagged later is not added by itself).
+/// </summary>
+public sealed record SopCommunitiesInput(IReadOnlyList<Guid>? CommunityIds, IReadOnlyList<Guid>? TagIds = null);
 
 /// <summary>The posts a copy made, and those it could not make with the reason.</summary>
 public sealed record CopyDto(IReadOnlyList<PostDto> Made, IReadOnlyList<CopySkip> Skipped);
@@ -77,7 +80,7 @@ public static class CalendarEndpoints
         sop.MapPut("/{id:guid}", async (SopPlanner p, Guid id, SopInput input, CancellationToken ct) => MapSop(await p.UpdateAsync(id, input, ct), TypedResults.Ok))
             .WithName("UpdateSopTemplate").WithDescription("Changes the template; its posts not handed to the outbox yet follow (words, times; unwanted ones withdrawn).");
         sop.MapPut("/{id:guid}/communities", async (SopPlanner p, Guid id, SopCommunitiesInput input, CancellationToken ct) =>
-            MapSop(await p.SetCommunitiesAsync(id, input.CommunityIds, ct), TypedResults.Ok)).WithName("SetSopCommunities")
+            MapSop(await p.SetCommunitiesAsync(id, input.CommunityIds, input.TagIds, ct), TypedResults.Ok)).WithName("SetSopCommunities")
             .WithDescription("The communities the template applies to: new ones get its posts, dropped ones lose those not sent yet.");
         sop.MapDelete("/{id:guid}", async (SopPlanner p, Guid id, string? futurePosts, CancellationToken ct) =>
             MapSop(await p.DeleteAsync(id, futurePosts, ct), _ => TypedResults.NoContent())).WithName("DeleteSopTemplate")

@@ -54,13 +54,24 @@ public enum DeliveryState
     Withdrawn = 4,
 }
 
-/// <summary>Which communities a post goes to: those named, and every active community of the tiers and platforms named.</summary>
+/// <summary>
+/// Which communities a post goes to: those named (<see cref="CommunityIds"/>), and every active community matching the
+/// kinds chosen among <see cref="Tiers"/>, <see cref="Platforms"/> and <see cref="TagIds"/>. Within a kind any value
+/// matches (VIP paying or VIP core; tagged 华东 or 华南); the kinds chosen narrow one another (the VIP tiers' communities
+/// on WeCom tagged 华东), as tiers and platforms always have; the communities named are added to what they match.
+/// Resolved when the post is saved: a community tagged later gets no copy of a post saved before, until the post's
+/// targets are saved again.
+/// </summary>
 public sealed record PostTargets(
     IReadOnlyList<Guid>? CommunityIds = null,
     IReadOnlyList<CommunityTier>? Tiers = null,
-    IReadOnlyList<ChatPlatform>? Platforms = null)
+    IReadOnlyList<ChatPlatform>? Platforms = null,
+    IReadOnlyList<Guid>? TagIds = null)
 {
-    public bool IsEmpty => (CommunityIds?.Count ?? 0) == 0 && (Tiers?.Count ?? 0) == 0 && (Platforms?.Count ?? 0) == 0;
+    public bool IsEmpty => (CommunityIds?.Count ?? 0) == 0 && !HasFilters;
+
+    /// <summary>Whether it picks communities by tier, platform or tag (rather than only by name).</summary>
+    public bool HasFilters => (Tiers?.Count ?? 0) > 0 || (Platforms?.Count ?? 0) > 0 || (TagIds?.Count ?? 0) > 0;
 }
 
 /// <summary>

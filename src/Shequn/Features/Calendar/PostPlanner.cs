@@ -61,8 +61,12 @@ public enum PostOutcome
     Conflict,
 }
 
-/// <summary>What to copy: a community's posts on the days from..to, to other communities, moved by shiftDays (0 by default).</summary>
-public sealed record CopyInput(DateOnly? From, DateOnly? To, Guid? SourceCommunityId, IReadOnlyList<Guid>? TargetCommunityIds, int? ShiftDays = 0);
+/// <summary>
+/// What to copy: a community's posts on the days from..to, to other communities (named, or every active community with
+/// one of the tags, resolved per copy like a post's targets), moved by shiftDays (0 by default).
+/// </summary>
+public sealed record CopyInput(
+    DateOnly? From, DateOnly? To, Guid? SourceCommunityId, IReadOnlyList<Guid>? TargetCommunityIds, int? ShiftDays = 0, IReadOnlyList<Guid>? TargetTagIds = null);
 
 /// <param name="Why">The refusal itself, for the console to translate.</param>
 public sealed record CopySkip(Guid PostId, string Title, string Reason, [property: System.Text.Json.Serialization.JsonIgnore] Validation? Why = null);
@@ -160,7 +164,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         if (input.DueAt is null)
             v.Add("dueAt", "Required", "'dueAt' is required.");
         if (input.Targets is null)
-            v.Add("targets", "Required", "'targets' is required: communityIds, tiers or platforms.");
+            v.Add("targets", "Required", "'targets' is required: communityIds, tiers, platforms or tagIds.");
         var communities = await ApplyAsync(v, me, post, input, ct);
         if (!v.IsValid)
             return new(PostOutcome.Invalid, null, v);
@@ -323,8 +327,17 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             v.Add("to", "OutOfRange", "'to' must be on or after 'from' and at most 31 days later.", 0, 31);
         if (input.SourceCommunityId is not { } source || !await db.Visible(me).AnyAsync(c => c.Id == source, ct))
             v.Add("sourceCommunityId", "UnknownValue", $"'sourceCommunityId' has an unknown value '{input.SourceCommunityId}'.", input.SourceCommunityId?.ToString() ?? "");
-        if (input.TargetCommunityIds is not { Count: > 0 })
-            v.Add("targetCommunityIds", "Required", "'targetCommunityIds' needs at least one community.");
+        if (input.TargetCommunityIds is not { Count: > 0 } && input.TargetTagIds is not { Count: > 0 })
+            v.Add("targetCommunityIds", "Required", "'targetCommunityIds' needs at least one community (or 'targetTagIds' a tag).");
+        if (input.TargetTagIds is { Count: > 0 } tagIds)
+        {
+            var known = await db.Set<CommunityTag>().Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+            for (var i = 0; i < tagIds.Count; i++)
+            {
+                if (!known.Contains(tagIds[i]))
+                    v.Add($"targetTagIds[{i}]", "UnknownValue", $"'targetTagIds[{i}]' has an unknown value '{tagIds[i]}'.", tagIds[i]);
+            }
+        }
         if (input.ShiftDays is < -366 or > 366)
             v.Add("shiftDays", "OutOfRange", "'shiftDays' must be between -366 and 366.", -366, 366);
         if (!v.IsValid)
@@ -343,7 +356,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             var local = TimeZoneInfo.ConvertTimeFromUtc(post.DueAt, zone).AddDays(input.ShiftDays ?? 0);
             var due = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), zone), TimeSpan.Zero);
             db.ChangeTracker.Clear();
-            var result = await CreateAsync(new PostInput(post.Title, post.Text, post.Link ?? "", post.ContentType, due, new PostTargets(input.TargetCommunityIds)), ct);
+            var result = await CreateAsync(new PostInput(post.Title, post.Text, post.Link ?? "", post.ContentType, due, new PostTargets(input.TargetCommunityIds, TagIds: input.TargetTagIds)), ct);
             if (result.Outcome == PostOutcome.Saved)
                 made.Add(result.Post!);
             else
@@ -426,7 +439,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         var targets = input.Targets ?? JsonSerializer.Deserialize<PostTargets>(post.Targets, Json) ?? new PostTargets();
         List<Community>? communities = null;
         if (input.Targets is not null && targets.IsEmpty)
-            v.Add("targets", "Required", "'targets' needs communityIds, tiers or platforms.");
+            v.Add("targets", "Required", "'targets' needs communityIds, tiers, platforms or tagIds.");
         else if (input.Targets is not null || post.Targets == "{}")
             communities = await ResolveAsync(v, me, targets, ct);
         else
@@ -461,14 +474,26 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             v.Defined("targets.tiers", tier);
         foreach (var platform in targets.Platforms ?? [])
             v.Defined("targets.platforms", platform);
+        var tagIds = targets.TagIds?.Distinct().ToList() ?? [];
+        if (tagIds.Count > 0)
+        {
+            var known = await db.Set<CommunityTag>().Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+            for (var i = 0; i < targets.TagIds!.Count; i++)
+            {
+                if (!known.Contains(targets.TagIds[i]))
+                    v.Add($"targets.tagIds[{i}]", "UnknownValue", $"'targets.tagIds[{i}]' has an unknown value '{targets.TagIds[i]}'.", targets.TagIds[i]);
+            }
+        }
         var result = named.Where(c => c.State == CommunityState.Active).ToList();
-        if ((targets.Tiers?.Count ?? 0) > 0 || (targets.Platforms?.Count ?? 0) > 0)
+        if (targets.HasFilters)
         {
             var q = db.Visible(me).Where(c => c.State == CommunityState.Active);
             if (targets.Tiers is { Count: > 0 } tiers)
                 q = q.Where(c => tiers.Contains(c.Tier));
             if (targets.Platforms is { Count: > 0 } platforms)
                 q = q.Where(c => platforms.Contains(c.Platform));
+            if (tagIds.Count > 0)
+                q = q.Where(c => c.Tags.Any(l => tagIds.Contains(l.TagId)));
             foreach (var c in await q.ToListAsync(ct))
             {
                 if (!result.Any(r => r.Id == c.Id))

@@ -101,8 +101,11 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
         return new(PostOutcome.Saved, await GetAsync(id, ct), v, sync);
     }
 
-    /// <summary>Sets the communities the template applies to: new ones get its posts, dropped ones lose their unsent posts.</summary>
-    public async Task<SopResult> SetCommunitiesAsync(Guid id, IReadOnlyList<Guid>? communityIds, CancellationToken ct = default)
+    /// <summary>
+    /// Sets the communities the template applies to: new ones get its posts, dropped ones lose their unsent posts.
+    /// <paramref name="tagIds"/> adds every active community the actor sees that carries one of the tags now.
+    /// </summary>
+    public async Task<SopResult> SetCommunitiesAsync(Guid id, IReadOnlyList<Guid>? communityIds, IReadOnlyList<Guid>? tagIds = null, CancellationToken ct = default)
     {
         var v = new Validation();
         var me = await db.Current.GetProfileAsync(db, ct);
@@ -119,6 +122,18 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
                 v.Add($"communityIds[{i}]", "UnknownValue", $"'communityIds[{i}]' has an unknown value '{wanted[i]}'.", wanted[i]);
             else if (c.State != CommunityState.Active)
                 v.Add($"communityIds[{i}]", "CommunityNotActive", $"'{c.Name}' is {c.State.ToString().ToLowerInvariant()}: nothing is posted there.", c.Name);
+        }
+        if (tagIds is { Count: > 0 })
+        {
+            var knownTags = await db.Set<CommunityTag>().Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+            for (var i = 0; i < tagIds.Count; i++)
+            {
+                if (!knownTags.Contains(tagIds[i]))
+                    v.Add($"tagIds[{i}]", "UnknownValue", $"'tagIds[{i}]' has an unknown value '{tagIds[i]}'.", tagIds[i]);
+            }
+            var tagged = await db.Visible(me).Where(c => c.State == CommunityState.Active && c.Tags.Any(l => knownTags.Contains(l.TagId)))
+                .Select(c => c.Id).ToListAsync(ct);
+            wanted.AddRange(tagged.Where(c => !wanted.Contains(c)));
         }
         var applications = await db.Set<SopApplication>().Where(a => a.TemplateId == id).ToListAsync(ct);
         if (applications.Any(a => !wanted.Contains(a.CommunityId) && !me!.Sees(a.CommunityId)))

@@ -86,6 +86,7 @@ public sealed class Community : IWorkspaceOwned, IAudited
 
     public List<CommunityStaff> Staff { get; set; } = [];
     public List<Members.Membership> Memberships { get; set; } = [];
+    public List<CommunityTagLink> Tags { get; set; } = [];
 
     /// <summary>The platform's own ceiling on group size (WeChat/WeCom 500, Telegram supergroups 200,000).</summary>
     public static int PlatformCapacityLimit(ChatPlatform platform) => platform switch

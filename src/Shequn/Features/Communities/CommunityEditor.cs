@@ -19,7 +19,8 @@ public sealed record CommunityInput(
     string? Intro,
     string? Rules,
     CommunityState State,
-    IReadOnlyList<StaffAssignment>? Staff);
+    IReadOnlyList<StaffAssignment>? Staff,
+    IReadOnlyList<Guid>? TagIds = null);
 
 public enum EditOutcome
 {
@@ -47,7 +48,7 @@ public sealed class CommunityEditor(AppDbContext db)
         Community? community = null;
         if (id is not null)
         {
-            community = await db.Communities.Include(c => c.Staff).SingleOrDefaultAsync(c => c.Id == id, ct);
+            community = await db.Communities.Include(c => c.Staff).Include(c => c.Tags).ThenInclude(l => l.Tag).SingleOrDefaultAsync(c => c.Id == id, ct);
             if (community is null || !me.Sees(community.Id))
                 return new(EditOutcome.NotFound, null, validation, []);
         }
@@ -83,6 +84,17 @@ public sealed class CommunityEditor(AppDbContext db)
             validation.Add("staff", "UnknownStaff", $"Unknown staff member '{missing}'.", missing);
         foreach (var a in assignments.Where(a => !Enum.IsDefined(a.Role)))
             validation.Add("staff", "UnknownValue", $"Unknown community role '{a.Role}'.", a.Role);
+
+        // Tags: null keeps them; the ids must be the workspace's community tags.
+        var tagIds = input.TagIds?.Distinct().ToList();
+        var tags = tagIds is null ? [] : await db.Set<CommunityTag>().Where(t => tagIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        for (var i = 0; i < (input.TagIds?.Count ?? 0); i++)
+        {
+            if (!tags.ContainsKey(input.TagIds![i]))
+                validation.Add($"tagIds[{i}]", "UnknownValue", $"'tagIds[{i}]' has an unknown value '{input.TagIds[i]}'.", input.TagIds[i]);
+        }
+        if (tagIds is not null && tagIds.Count > CommunityTag.MaxPerCommunity)
+            validation.Add("tagIds", "TooMany", $"A community carries at most {CommunityTag.MaxPerCommunity} tags (got {tagIds.Count}).", CommunityTag.MaxPerCommunity, tagIds.Count);
 
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation, []);
@@ -126,6 +138,8 @@ public sealed class CommunityEditor(AppDbContext db)
             else
                 existing.Role = role;
         }
+        if (tagIds is not null)
+            SetTags(community, tags, tagIds);
         people.TryAdd(me.Id, new(me.Id, me.DisplayName, me.Role));
         var staffBefore = StaffAssignmentRules.Describe(before, people);
         var staffAfter = StaffAssignmentRules.Describe(after, people);
@@ -155,6 +169,21 @@ public sealed class CommunityEditor(AppDbContext db)
             .ToListAsync(ct);
         return overloaded.Select(o => $"{o.DisplayName} is sub-owner of {o.Count} communities; seed 004 recommends 2–4.").ToList();
     }
+
+    /// <summary>Makes the community carry exactly <paramref name="wanted"/>; the audit log gets the names before and after.</summary>
+    private void SetTags(Community community, Dictionary<Guid, CommunityTag> tags, List<Guid> wanted)
+    {
+        var before = community.Tags.Select(l => l.Tag?.Name ?? l.TagId.ToString()).Order(StringComparer.Ordinal).ToList();
+        community.Tags.RemoveAll(l => !wanted.Contains(l.TagId));
+        foreach (var id in wanted.Where(id => community.Tags.All(l => l.TagId != id)))
+            community.Tags.Add(new CommunityTagLink { CommunityId = community.Id, TagId = id, Tag = tags[id] });
+        var after = wanted.Select(id => tags[id].Name).Order(StringComparer.Ordinal).ToList();
+        if (!before.SequenceEqual(after))
+            db.AuditAlso(community, TagsAuditField, before, after);
+    }
+
+    /// <summary>The pseudo-property under which a community's tag changes appear in the audit log.</summary>
+    public const string TagsAuditField = "Tags";
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

@@ -24,6 +24,7 @@ public sealed record CommunityDto(
     CommunityState State,
     int MemberCount,
     IReadOnlyList<CommunityStaffDto> Staff,
+    IReadOnlyList<CommunityTagRefDto> Tags,
     DateTime CreatedAt,
     DateTime UpdatedAt,
     IReadOnlyList<string>? Warnings = null)
@@ -41,18 +42,30 @@ public static class CommunityEndpoints
         group.MapGet("/{id:guid}", Get).WithName("GetCommunity");
         group.MapPost("/", Create).WithName("CreateCommunity");
         group.MapPut("/{id:guid}", Update).WithName("UpdateCommunity");
+        api.MapCommunityTagEndpoints();
         return group;
     }
 
-    /// <summary>Enum filters are text so that any case is accepted (see <see cref="Validation.ParseEnum{TEnum}"/>).</summary>
+    /// <summary>
+    /// Enum filters are text so that any case is accepted (see <see cref="Validation.ParseEnum{TEnum}"/>); <c>tag</c> is a
+    /// community tag's id (communities carrying it).
+    /// </summary>
     public static async Task<Results<Ok<Page<CommunityDto>>, ValidationProblem>> List(
         AppDbContext db, WorkspaceClock clock, string? q, string? platform, string? tier, string? state,
-        int? page, int? pageSize, CancellationToken ct)
+        int? page, int? pageSize, string? tag, CancellationToken ct)
     {
         var validation = new Validation();
         var platformValue = validation.ParseEnum<ChatPlatform>("platform", platform);
         var tierValue = validation.ParseEnum<CommunityTier>("tier", tier);
         var stateValue = validation.ParseEnum<CommunityState>("state", state);
+        Guid? tagValue = null;
+        if (!string.IsNullOrWhiteSpace(tag))
+        {
+            if (Guid.TryParse(tag.Trim(), out var parsed))
+                tagValue = parsed;
+            else
+                validation.Add("tag", "UnknownValue", $"'tag' has an unknown value '{tag}'.", tag);
+        }
         if (!validation.IsValid)
             return validation.Problem();
         var me = await db.Current.GetProfileAsync(db, ct);
@@ -65,6 +78,8 @@ public static class CommunityEndpoints
             query = query.Where(c => c.Tier == tierValue);
         if (stateValue is not null)
             query = query.Where(c => c.State == stateValue);
+        if (tagValue is { } tagId)
+            query = query.Where(c => c.Tags.Any(l => l.TagId == tagId));
         var result = await query.OrderBy(c => c.Name).Select(ToDto).ToPageAsync(page, pageSize, ct);
         return TypedResults.Ok(result with { Items = await WithTodayAsync(db, clock.Today, result.Items, ct) });
     }
@@ -127,5 +142,6 @@ public static class CommunityEndpoints
         c.Id, c.Name, c.Platform, c.Type, c.SubType, c.Tier, c.Capacity, c.Purpose, c.Intro, c.Rules, c.State,
         c.Memberships.Count(m => m.LeftAt == null),
         c.Staff.OrderBy(s => s.Role).Select(s => new CommunityStaffDto(s.StaffUserId, s.StaffUser!.DisplayName, s.Role)).ToList(),
+        c.Tags.OrderBy(l => l.Tag!.Name).Select(l => new CommunityTagRefDto(l.TagId, l.Tag!.Name, l.Tag.Color)).ToList(),
         c.CreatedAt, c.UpdatedAt, null);
 }

@@ -44,6 +44,16 @@ internal static class DemoCatalog
     public static readonly string[] RegionalCities = ["西安", "上海", "成都"];
     public static readonly string[] OverseasCities = ["温哥华", "多伦多", "悉尼", "墨尔本", "新加坡", "洛杉矶", "伦敦"];
 
+    /// <summary>The brand's community tags (name, colour) and the communities carrying each.</summary>
+    public static readonly (string Name, string Color, string[] Communities)[] CommunityTags =
+    [
+        ("华东", "#1e88e5", [Shanghai]),
+        ("西部", "#43a047", [Xian, Chengdu]),
+        ("海外", "#00897b", [Overseas]),
+        ("新品试用", "#fb8c00", [Cranberry, Resveratrol]),
+        ("复购重点", "#e53935", [FishOil, VitaminE, Vip]),
+    ];
+
     public static readonly DemoCommunitySpec[] Communities =
     [
         new(Comprehensive, ChatPlatform.WeCom, CommunityType.Content, CommunitySubType.Topic, CommunityTier.Comprehensive, 500, 90,

@@ -27,6 +27,13 @@ public static class DemoData
         // path: the demo's audit log starts with how the workspace was built.
         db.Communities.AddRange(plan.Communities);
         db.Tags.AddRange(plan.Tags);
+        foreach (var (name, color, communities) in DemoCatalog.CommunityTags)
+        {
+            var tag = new CommunityTag { WorkspaceId = workspaceId, Name = name, NormalizedName = CommunityTag.Normalize(name), Color = color, CreatedAt = now.AddDays(-60) };
+            db.Add(tag);
+            foreach (var community in communities.Select(plan.CommunityNamed))
+                community.Tags.Add(new CommunityTagLink { CommunityId = community.Id, TagId = tag.Id, TaggedAt = tag.CreatedAt });
+        }
         await db.SaveChangesAsync(ct);
 
         // All demo staff share the one printed password. Hash it once: PBKDF2 is slow on purpose, and ten

@@ -33,4 +33,46 @@ public sealed class CommunityPagesTests(ConsoleApp app)
         await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=community-table] tbody tr').length === 1");
         Assert.Equal(1, await row.CountAsync());
     }
+
+    [Fact]
+    public async Task Tags_MadeInTheDialog_GivenOnTheEditPage_ShowAsChipsAndFilterTheList()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var tag = "浙江试点" + suffix;
+        var name = "标签测试群" + suffix;
+
+        await page.OpenAsync("/communities");
+        var rows = page.GetByTestId("community-table").Locator("tbody tr");
+        await rows.Nth(10).WaitForAsync();
+        // The demo's communities carry tags of their own.
+        await page.GetByTestId("community-tag-chip").Filter(new() { HasTextString = "华东" }).First.WaitForAsync();
+
+        await page.GetByTestId("community-tags-manage").ClickAsync();
+        await page.GetByTestId("community-tag-new-name").FillAsync(tag);
+        await page.GetByTestId("community-tag-add").ClickAsync();
+        await page.WaitForFunctionAsync(
+            "tag => [...document.querySelectorAll('input[data-testid=community-tag-name]')].some(i => i.value === tag)", tag);
+        await page.ScreenshotAsync("community-tags-dialog.zh-CN");
+        await page.GetByTestId("community-tags-close").ClickAsync();
+
+        await page.GetByTestId("new-community").ClickAsync();
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/communities/new");
+        await page.GetByTestId("community-name").FillAsync(name);
+        // A multiple choice: the options stay open until Escape.
+        await page.GetByTestId("community-tags").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = tag }).First.ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await page.GetByTestId("community-save").ClickAsync();
+
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/communities");
+        var row = rows.Filter(new() { HasTextString = name });
+        await row.GetByTestId("community-tag-chip").Filter(new() { HasTextString = tag }).WaitForAsync();
+
+        await page.SelectOptionAsync(page.GetByTestId("community-filter-tag"), tag);
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=community-table] tbody tr').length === 1");
+        Assert.Contains(name, await rows.First.InnerTextAsync(), StringComparison.Ordinal);
+        await page.ScreenshotAsync("communities-by-tag.zh-CN");
+    }
 }

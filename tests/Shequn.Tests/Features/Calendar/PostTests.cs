@@ -259,6 +259,46 @@ public abstract class PostTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task TagTargets_ReachOnlyTheTaggedActiveCommunities_NarrowedByTiers_AndUnknownTagsAreNamed()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var trial = await CommunityTagApiTests.TagAsync(ws.Owner, "新品试用");
+        var east = await CommunityTagApiTests.TagAsync(ws.Owner, "华东");
+        async Task<Guid> Tagged(string name, Guid[] tags, string tier = "comprehensive") =>
+            (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityTagApiTests.Community(name, tags, tier))).ReadAsync<CommunityDto>()).Id;
+        var a = await Tagged("试用一群", [trial.Id]);
+        var vip = await Tagged("试用会员群", [trial.Id, east.Id], "vipPaying");
+        var frozen = await Tagged("试用冻结群", [trial.Id]);
+        await (await ws.Owner.Api.PutJsonAsync($"/api/communities/{frozen}", CommunityTagApiTests.Community("试用冻结群", [trial.Id], state: "frozen"))).ReadAsync<CommunityDto>();
+        var plain = await Tagged("普通群", []);
+        var shanghai = await Tagged("上海群", [east.Id]);
+
+        object Post(string title, object targets) => new { title, text = "{community} 新品试用开始", contentType = "campaign", dueAt = Soon, targets };
+        var byTag = await (await ws.Owner.Api.PostJsonAsync("/api/posts", Post("试用", new { tagIds = new[] { trial.Id } }))).ReadAsync<PostDto>();
+        Assert.Equal([a, vip], byTag.Deliveries.Select(d => d.CommunityId).Order()); // not the frozen one, not the untagged one
+        Assert.Equal([trial.Id], byTag.Targets.TagIds);
+
+        // Any of the tags; the kinds narrow one another as tiers and platforms do; communities named are added.
+        var anyTag = await (await ws.Owner.Api.PostJsonAsync("/api/posts", Post("两个标签", new { tagIds = new[] { trial.Id, east.Id } }))).ReadAsync<PostDto>();
+        Assert.Equal(new[] { a, vip, shanghai }.Order(), anyTag.Deliveries.Select(d => d.CommunityId).Order());
+        var narrowed = await (await ws.Owner.Api.PostJsonAsync("/api/posts", Post("会员试用", new { tagIds = new[] { trial.Id }, tiers = new[] { "vipPaying" }, communityIds = new[] { plain } })))
+            .ReadAsync<PostDto>();
+        Assert.Equal(new[] { vip, plain }.Order(), narrowed.Deliveries.Select(d => d.CommunityId).Order());
+
+        var unknown = await (await ws.Owner.Api.PostJsonAsync("/api/posts", Post("未知", new { tagIds = new[] { trial.Id, Guid.NewGuid() } }))).ReadValidationErrorsAsync();
+        Assert.Equal(["targets.tagIds[1]"], unknown.Keys);
+
+        // Resolved at save: a community tagged afterwards gets no copy until the post's targets are saved again.
+        var late = await Tagged("后来的试用群", [trial.Id]);
+        await MakeDueAsync(byTag.Id, TimeSpan.FromSeconds(1));
+        await RunSchedulerAsync();
+        Assert.Equal([a, vip], (await ActionsAsync(ws.Id)).Where(x => x.IdempotencyKey.Contains(byTag.Id.ToString("N"), StringComparison.Ordinal))
+            .Select(x => x.CommunityId).Order());
+        var resaved = await (await ws.Owner.Api.PutJsonAsync($"/api/posts/{anyTag.Id}", new { targets = new { tagIds = new[] { trial.Id } } })).ReadAsync<PostDto>();
+        Assert.Equal(new[] { a, vip, late }.Order(), resaved.Deliveries.Select(d => d.CommunityId).Order());
+    }
+
+    [Fact]
     public async Task BrandDates_OwnersKeepThem_OthersReadThem_AndBadDaysAreNamed()
     {
         var ws = await factory.NewWorkspaceAsync();
@@ -319,6 +359,29 @@ public abstract class PostTests(ShequnFactory factory)
         var bad = await (await ws.Owner.Api.PostJsonAsync("/api/posts/copy", new { from = "2026-01-01", to = "2026-01-02", sourceCommunityId = Guid.NewGuid(), targetCommunityIds = new[] { b } }))
             .ReadValidationErrorsAsync();
         Assert.Contains("sourceCommunityId", bad.Keys);
+    }
+
+    [Fact]
+    public async Task CopyingToATag_MakesPostsForTheCommunitiesCarryingIt_AndUnknownTagsAreNamed()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var tag = await CommunityTagApiTests.TagAsync(ws.Owner, "华东");
+        var source = await CommunityAsync(ws, "来源群");
+        var east = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityTagApiTests.Community("杭州群", [tag.Id]))).ReadAsync<CommunityDto>()).Id;
+        var day = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)).AddDays(2);
+        var due = new DateTimeOffset(day.ToDateTime(new TimeOnly(20, 0)), TimeSpan.FromHours(8));
+        await (await ws.Owner.Api.PostJsonAsync("/api/posts", NewPost("来源的知识", due, [source]))).ReadAsync<PostDto>();
+        var iso = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var copied = await (await ws.Owner.Api.PostJsonAsync("/api/posts/copy", new { from = iso, to = iso, sourceCommunityId = source, targetTagIds = new[] { tag.Id } }))
+            .ReadAsync<CopyDto>();
+
+        var made = Assert.Single(copied.Made);
+        Assert.Equal(east, Assert.Single(made.Deliveries).CommunityId);
+        Assert.Equal([tag.Id], made.Targets.TagIds);
+        var unknown = await (await ws.Owner.Api.PostJsonAsync("/api/posts/copy", new { from = iso, to = iso, sourceCommunityId = source, targetTagIds = new[] { Guid.NewGuid() } }))
+            .ReadValidationErrorsAsync();
+        Assert.Equal(["targetTagIds[0]"], unknown.Keys);
     }
 }
 

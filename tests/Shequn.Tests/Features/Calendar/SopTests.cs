@@ -74,6 +74,28 @@ public abstract class SopTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task ApplyingByTag_AddsTheActiveCommunitiesCarryingIt_AndUnknownTagsAreNamed()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var tag = await CommunityTagApiTests.TagAsync(ws.Owner, "母婴");
+        async Task<Guid> Community(string name, Guid[] tags, string state = "active") =>
+            (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityTagApiTests.Community(name, tags, state: state))).ReadAsync<CommunityDto>()).Id;
+        var tagged = await Community("母婴一群", [tag.Id]);
+        await Community("母婴冻结群", [tag.Id], "frozen");
+        var named = await Community("其他群", []);
+        var template = await (await ws.Owner.Api.PostJsonAsync("/api/sop", Weekly("母婴节奏"))).ReadAsync<SopDto>();
+
+        var applied = await (await ws.Owner.Api.PutJsonAsync($"/api/sop/{template.Id}/communities", new { communityIds = new[] { named }, tagIds = new[] { tag.Id } }))
+            .ReadAsync<SopDto>();
+
+        Assert.Equal(new[] { tagged, named }.Order(), applied.CommunityIds.Order());
+        Assert.Equal(new[] { tagged, named }.Order(), (await PostsAsync(template.Id)).Select(p => p.Delivery.CommunityId).Distinct().Order());
+        var unknown = await (await ws.Owner.Api.PutJsonAsync($"/api/sop/{template.Id}/communities", new { communityIds = new[] { named }, tagIds = new[] { Guid.NewGuid() } }))
+            .ReadValidationErrorsAsync();
+        Assert.Equal(["tagIds[0]"], unknown.Keys);
+    }
+
+    [Fact]
     public async Task EditingTheTemplate_ChangesWhatIsNotSent_AndDroppingAStepWithdrawsItsPosts()
     {
         var ws = await factory.NewWorkspaceAsync();

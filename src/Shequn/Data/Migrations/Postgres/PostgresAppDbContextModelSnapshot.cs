@@ -980,6 +980,58 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("CommunityStaff");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTag", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Color")
+                        .HasMaxLength(7)
+                        .HasColumnType("character varying(7)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<string>("NormalizedName")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "NormalizedName")
+                        .IsUnique();
+
+                    b.ToTable("CommunityTags", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTagLink", b =>
+                {
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("TaggedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("CommunityId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.ToTable("CommunityTagLinks", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Enforcement.BlacklistEntry", b =>
                 {
                     b.Property<Guid>("Id")
@@ -3513,6 +3565,34 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Navigation("StaffUser");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTag", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTagLink", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", "Community")
+                        .WithMany("Tags")
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Communities.CommunityTag", "Tag")
+                        .WithMany("Communities")
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Community");
+
+                    b.Navigation("Tag");
+                });
+
             modelBuilder.Entity("Shequn.Features.Enforcement.BlacklistEntry", b =>
                 {
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
@@ -4054,6 +4134,13 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Navigation("Memberships");
 
                     b.Navigation("Staff");
+
+                    b.Navigation("Tags");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTag", b =>
+                {
+                    b.Navigation("Communities");
                 });
 
             modelBuilder.Entity("Shequn.Features.Members.Member", b =>

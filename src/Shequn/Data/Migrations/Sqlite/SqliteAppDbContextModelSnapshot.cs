@@ -965,6 +965,58 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("CommunityStaff");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTag", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Color")
+                        .HasMaxLength(7)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NormalizedName")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "NormalizedName")
+                        .IsUnique();
+
+                    b.ToTable("CommunityTags", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTagLink", b =>
+                {
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TagId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("TaggedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CommunityId", "TagId");
+
+                    b.HasIndex("TagId");
+
+                    b.ToTable("CommunityTagLinks", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Enforcement.BlacklistEntry", b =>
                 {
                     b.Property<Guid>("Id")
@@ -3496,6 +3548,34 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Navigation("StaffUser");
                 });
 
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTag", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTagLink", b =>
+                {
+                    b.HasOne("Shequn.Features.Communities.Community", "Community")
+                        .WithMany("Tags")
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Communities.CommunityTag", "Tag")
+                        .WithMany("Communities")
+                        .HasForeignKey("TagId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Community");
+
+                    b.Navigation("Tag");
+                });
+
             modelBuilder.Entity("Shequn.Features.Enforcement.BlacklistEntry", b =>
                 {
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
@@ -4037,6 +4117,13 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Navigation("Memberships");
 
                     b.Navigation("Staff");
+
+                    b.Navigation("Tags");
+                });
+
+            modelBuilder.Entity("Shequn.Features.Communities.CommunityTag", b =>
+                {
+                    b.Navigation("Communities");
                 });
 
             modelBuilder.Entity("Shequn.Features.Members.Member", b =>
