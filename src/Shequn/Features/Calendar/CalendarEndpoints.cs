@@ -66,6 +66,7 @@ public static class CalendarEndpoints
                 + "(approved when the caller may approve). Posts that cannot be copied (in the past, a WeCom clash) are listed in skipped.");
         posts.MapPost("/{id:guid}/approve", Approve).WithName("ApprovePost");
         posts.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelPost");
+        api.MapMediaEndpoints();
         var sop = api.MapGroup("/sop").WithTags("SOP templates");
         sop.MapGet("/", (SopPlanner p, CancellationToken ct) => p.ListAsync(ct)).WithName("ListSopTemplates");
         sop.MapGet("/{id:guid}", async Task<Results<Ok<SopDto>, NotFound>> (SopPlanner p, Guid id, CancellationToken ct) =>
