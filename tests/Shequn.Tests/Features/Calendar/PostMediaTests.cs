@@ -367,6 +367,34 @@ public abstract class PostMediaTests<TFactory>(TFactory factory) where TFactory 
     }
 
     [Fact]
+    public async Task SopStepWithImage_MakesPostsWithIt_AndIsCheckedAgainstTheCommunitiesItApplies()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var sandbox = await CommunityAsync(ws, "沙盒群", "sandbox");
+        var telegram = await CommunityAsync(ws, "电报群", "telegram");
+        var poster = await ImageAsync(ws.Owner.Api, Png(600, 600), "周一海报.png");
+        var banner = await ImageAsync(ws.Owner.Api, Png(2100, 100), "banner.png");
+        var template = await (await ws.Owner.Api.PostJsonAsync("/api/sop", new
+        {
+            name = "每周海报", trigger = "weekdays", weeksAhead = 1,
+            steps = new object[] { new { title = "周一海报", text = "{community} 本周新品", contentType = "seeding", time = "20:00", weekdays = new[] { "monday" }, imageId = poster.Id } },
+        })).ReadAsync<SopDto>();
+        Assert.Equal(poster.Id, Assert.Single(template.Steps).ImageId);
+
+        await ws.Owner.Api.PutJsonAsync($"/api/sop/{template.Id}/communities", new { communityIds = new[] { sandbox, telegram } });
+        var images = await DbAsync(db => db.Set<Post>().IgnoreQueryFilters().Where(p => p.SopTemplateId == template.Id).Select(p => p.ImageId).ToListAsync(Ct));
+        Assert.NotEmpty(images);
+        Assert.All(images, i => Assert.Equal(poster.Id, i));
+
+        // A banner Telegram refuses is refused for the step while the template applies to a Telegram group.
+        var refused = await ws.Owner.Api.PutJsonAsync($"/api/sop/{template.Id}", new
+        {
+            steps = new object[] { new { title = "周一海报", text = "{community} 本周新品", contentType = "seeding", time = "20:00", weekdays = new[] { "monday" }, imageId = banner.Id } },
+        });
+        Assert.Contains("Telegram", Assert.Single((await refused.ReadValidationErrorsAsync())["steps[0].imageId"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ImageAndCard_AreTakenOffAnUpdate_AndTheUpdateIsChecked()
     {
         var ws = await factory.NewWorkspaceAsync();
