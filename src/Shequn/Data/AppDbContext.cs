@@ -146,6 +146,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // Posts, their copies and the playbook settings: the scheduler reads them with IgnoreQueryFilters.
         builder.Entity<Shequn.Features.Calendar.Post>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Calendar.PostDelivery>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Calendar.PostImage>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Calendar.PlaybookSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Calendar.SopTemplate>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Calendar.SopApplication>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);

@@ -35,7 +35,7 @@ public sealed partial class FakeTelegramServer
 {
     private const int TextMax = 4096;
     private static readonly TimeSpan DeleteWindow = TimeSpan.FromHours(48);
-    private static readonly string[] SendingMethods = ["sendMessage"];
+    private static readonly string[] SendingMethods = ["sendMessage", "sendPhoto"];
 
     private readonly Lock _floodLock = new();
     private readonly Dictionary<long, (double Tokens, DateTimeOffset At)> _chatBuckets = [];
@@ -90,6 +90,7 @@ public sealed partial class FakeTelegramServer
     partial void RegisterMessageMethods()
     {
         _methods["sendMessage"] = SendMessage;
+        _methods["sendPhoto"] = SendPhoto;
         _methods["deleteMessage"] = DeleteMessage;
         _methods["banChatMember"] = BanChatMember;
         _methods["unbanChatMember"] = UnbanChatMember;
@@ -432,5 +433,5 @@ public sealed partial class FakeTelegramServer
     /// <summary>Messages the fake accepted, as (chat, text) pairs, in order of arrival.</summary>
     public IReadOnlyList<(long ChatId, string Text)> SentTexts() =>
         [.. Calls.Where(c => c.Status == 200 && SendingMethods.Contains(c.Method, StringComparer.OrdinalIgnoreCase))
-            .Select(c => (c.Parameters.Number("chat_id") ?? 0, c.Parameters.Text("text") ?? ""))];
+            .Select(c => (c.Parameters.Number("chat_id") ?? 0, c.Parameters.Text("text") ?? c.Parameters.Text("caption") ?? ""))];
 }

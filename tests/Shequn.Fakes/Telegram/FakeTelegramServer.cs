@@ -9,8 +9,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Shequn.Fakes.Telegram;
 
-/// <summary>One request the fake answered: which bot, which method (lower case), with which parameters.</summary>
-public sealed record FakeTelegramCall(string Token, string Method, JsonObject Parameters, DateTimeOffset At, int Status);
+/// <summary>A file sent with a call as multipart/form-data (sendPhoto's <c>photo</c>), by its form field.</summary>
+public sealed record FakeUpload(string Field, string FileName, string? ContentType, byte[] Bytes);
+
+/// <summary>One request the fake answered: which bot, which method (lower case), with which parameters (and files uploaded with it).</summary>
+public sealed record FakeTelegramCall(string Token, string Method, JsonObject Parameters, DateTimeOffset At, int Status, IReadOnlyList<FakeUpload>? Files = null);
 
 /// <summary>A Bot API refusal: answered with HTTP status <see cref="Code"/> and the error envelope of platforms.md B1.</summary>
 public sealed class FakeTelegramException(int code, string description, int? retryAfter = null, long? migrateToChatId = null) : Exception(description)
@@ -64,7 +67,8 @@ public sealed class FakeMember(long userId, string firstName)
     public JsonObject ToUser() => new() { ["id"] = UserId, ["is_bot"] = IsBot, ["first_name"] = FirstName };
 }
 
-public sealed record FakeMessage(long Id, long FromId, string? Text, DateTimeOffset Date);
+/// <param name="PhotoFileId">For a photo: its largest size's file (the text is then its caption).</param>
+public sealed record FakeMessage(long Id, long FromId, string? Text, DateTimeOffset Date, string? PhotoFileId = null);
 
 /// <summary>
 /// A local Telegram Bot API server (platforms.md B1 and Part E): <c>/bot{token}/{method}</c> at the root, parameters
@@ -163,9 +167,10 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
             return;
         }
         JsonObject parameters;
+        List<FakeUpload> files = [];
         try
         {
-            parameters = await ReadParametersAsync(http.Request);
+            parameters = await ReadParametersAsync(http.Request, files);
         }
         catch (JsonException)
         {
@@ -189,8 +194,9 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
         }
         try
         {
+            _uploads.Value = files;
             var result = handler(bot, parameters);
-            Calls.Enqueue(new FakeTelegramCall(token, method.ToLowerInvariant(), parameters, Time.GetUtcNow(), 200));
+            Calls.Enqueue(new FakeTelegramCall(token, method.ToLowerInvariant(), parameters, Time.GetUtcNow(), 200, files));
             if (Latency > TimeSpan.Zero)
                 await Task.Delay(Latency);
             http.Response.ContentType = "application/json";
@@ -199,6 +205,10 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
         catch (FakeTelegramException error)
         {
             await WriteAsync(http, token, method, parameters, error);
+        }
+        finally
+        {
+            _uploads.Value = null;
         }
     }
 
@@ -216,7 +226,7 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
     }
 
     /// <summary>Query string, then a form or JSON body (platforms.md B1); form and query values stay strings.</summary>
-    private static async Task<JsonObject> ReadParametersAsync(HttpRequest request)
+    private static async Task<JsonObject> ReadParametersAsync(HttpRequest request, List<FakeUpload> files)
     {
         var parameters = new JsonObject();
         foreach (var (key, value) in request.Query)
@@ -226,6 +236,12 @@ public sealed partial class FakeTelegramServer : IAsyncDisposable
             var form = await request.ReadFormAsync();
             foreach (var (key, value) in form)
                 parameters[key] = value.ToString();
+            foreach (var file in form.Files)
+            {
+                using var buffer = new MemoryStream();
+                await file.CopyToAsync(buffer);
+                files.Add(new FakeUpload(file.Name, file.FileName, file.ContentType, buffer.ToArray()));
+            }
         }
         else if (request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
         {

@@ -58,8 +58,10 @@ public sealed class FakeGroupChat(string corpId, string chatId, string name, str
 }
 
 /// <summary>An add_msg_template task: nothing is sent until its sender (the owner) confirms it.</summary>
-public sealed class FakeMassMessage(string msgId, string corpId, string sender, IReadOnlyList<string> chatIds, string? text)
+public sealed class FakeMassMessage(string msgId, string corpId, string sender, IReadOnlyList<string> chatIds, string? text, JsonArray? attachments = null)
 {
+    /// <summary>The task's attachments as sent (image, link, miniprogram, video).</summary>
+    public JsonArray Attachments { get; } = attachments ?? [];
     public string MsgId { get; } = msgId;
     public string CorpId { get; } = corpId;
     public string Sender { get; } = sender;
@@ -72,6 +74,9 @@ public sealed class FakeMassMessage(string msgId, string corpId, string sender, 
 }
 
 /// <summary>One API call the fake answered, with the errcode it answered.</summary>
+/// <summary>Temporary media uploaded with media/upload: valid for 3 days from <see cref="CreatedAt"/>.</summary>
+public sealed record FakeWeComMedia(string MediaId, string CorpId, string Type, string FileName, string? ContentType, byte[] Bytes, DateTimeOffset CreatedAt);
+
 public sealed record FakeWeComCall(string Path, JsonObject Body, int ErrCode, DateTimeOffset At, string? CorpId);
 
 /// <summary>One callback pushed to the app: the plaintext, how many POSTs it took and the last HTTP status (null: no answer in time).</summary>
@@ -97,7 +102,7 @@ public sealed class FakeWeComException(int code, string message) : Exception(mes
 /// times when it does not answer 200 within <see cref="CallbackTimeout"/>; API calls never cause callbacks, and there
 /// is no endpoint to remove a member (WeCom has none).
 /// </summary>
-public sealed class FakeWeComServer : IAsyncDisposable
+public sealed partial class FakeWeComServer : IAsyncDisposable
 {
     public const int TokenSeconds = 7200;
 
@@ -119,6 +124,8 @@ public sealed class FakeWeComServer : IAsyncDisposable
     public ConcurrentDictionary<string, FakeMassMessage> MassMessages { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, JsonObject> JoinWays { get; } = new(StringComparer.Ordinal);
     public ConcurrentQueue<FakeWeComDelivery> Deliveries { get; } = new();
+    /// <summary>Temporary media by media_id (media/upload).</summary>
+    public ConcurrentDictionary<string, FakeWeComMedia> Media { get; } = new(StringComparer.Ordinal);
 
     /// <summary>How long each business call takes (to make calls of two app processes overlap).</summary>
     public TimeSpan CallDelay { get; set; }
@@ -223,9 +230,13 @@ public sealed class FakeWeComServer : IAsyncDisposable
     private async Task<IResult> HandleAsync(string path, HttpRequest request)
     {
         JsonObject body;
+        FakeUploadedMedia? upload = null;
         try
         {
-            body = await JsonSerializer.DeserializeAsync<JsonObject>(request.Body) ?? [];
+            if (path == MediaUploadPath)
+                (body, upload) = await ReadUploadAsync(request);
+            else
+                body = await JsonSerializer.DeserializeAsync<JsonObject>(request.Body) ?? [];
         }
         catch (JsonException)
         {
@@ -264,9 +275,10 @@ public sealed class FakeWeComServer : IAsyncDisposable
             {
                 _inProgress.AddOrUpdate(t.CorpId, 0, (_, n) => n - 1);
             }
-            if (!_methods.TryGetValue(path, out var method))
+            Func<FakeWeComCorp, JsonObject, JsonObject>? method = null;
+            if (path != MediaUploadPath && !_methods.TryGetValue(path, out method))
                 throw new FakeWeComException(60011, "no privilege to access/modify contact/party/agent (fake: unknown path)");
-            var result = method(_corps[t.CorpId], body);
+            var result = method is null ? UploadMedia(_corps[t.CorpId], body, upload) : method(_corps[t.CorpId], body);
             result["errcode"] = 0;
             result["errmsg"] = "ok";
             Calls.Enqueue(new FakeWeComCall(path, body, 0, Time.GetUtcNow(), corpId));
@@ -375,10 +387,13 @@ public sealed class FakeWeComServer : IAsyncDisposable
             throw new FakeWeComException(45002, "content size out of limit");
         if (attachments > 9)
             throw FakeWeComException.Param("attachments exceed 9");
+        var list = body["attachments"]?.AsArray() ?? [];
+        foreach (var attachment in list)
+            CheckAttachment(corp, attachment as JsonObject ?? throw FakeWeComException.Param("attachments"));
         // Groups that are not the sender's go to fail_list.
         var ok = chatIds.Where(id => Chats.TryGetValue(id, out var c) && c.CorpId == corp.CorpId && !c.Dismissed && c.Owner == sender).ToList();
         var msgId = NewId("msg");
-        var message = new FakeMassMessage(msgId, corp.CorpId, sender, ok, text);
+        var message = new FakeMassMessage(msgId, corp.CorpId, sender, ok, text, (JsonArray)list.DeepClone());
         foreach (var id in ok)
             message.Status[id] = 0;
         MassMessages[msgId] = message;

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Calendar;
+using Shequn.Features.Sandbox;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Outbox;
@@ -53,6 +55,12 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
                 e.MessageId = e.PlatformEventId;
                 e.ReplyToMessageId = call.Kind == ActionKind.Reply ? call.Payload.MessageId : null;
                 e.Text = EventEffects.Clip(call.Payload.Text, CommunityEvent.TextMaxLength);
+                if (call.Payload.ImageId is { } imageId)
+                {
+                    // An image message, as a member's upload is: the Sandbox keeps its own copy of the bytes.
+                    e.MessageKind = MessageKind.Image;
+                    e.MediaId = await UploadAsync(call, imageId, ct);
+                }
                 break;
             case ActionKind.DeleteMessage:
                 if (!await HasAsync(call, x => x.Kind == EventKind.MessagePosted && x.MessageId == call.Payload.MessageId, ct))
@@ -96,6 +104,29 @@ public sealed class SandboxConnector(EventIngestor ingestor, IServiceScopeFactor
         }
         await ingestor.IngestAsync([e], ct);
         return e.MessageId;
+    }
+
+    /// <summary>
+    /// Stores the post's image as the Sandbox's upload, under the action's id, so a repeated call finds it rather than
+    /// storing it twice; returns how the message names it.
+    /// </summary>
+    private async Task<string> UploadAsync(ConnectorCall call, Guid imageId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var uploads = db.Set<SandboxUpload>().IgnoreQueryFilters();
+        if (!await uploads.AnyAsync(u => u.Id == call.ActionId, ct))
+        {
+            var image = await PostMedia.LoadAsync(db, call.WorkspaceId, imageId, ct)
+                ?? throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.ImageGone", "The post's image no longer exists."));
+            db.Add(new SandboxUpload
+            {
+                Id = call.ActionId, WorkspaceId = call.WorkspaceId, CommunityId = call.CommunityId,
+                FileName = image.FileName, ContentType = image.ContentType, Bytes = image.Bytes,
+            });
+            await db.SaveChangesWithoutAuditAsync(ct);
+        }
+        return SandboxUpload.MediaIdOf(call.ActionId);
     }
 
     private async Task<bool> HasAsync(ConnectorCall call, System.Linq.Expressions.Expression<Func<CommunityEvent, bool>> match, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Shequn.Data;
+using Shequn.Features.Calendar;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Outbox;
@@ -109,7 +110,9 @@ public sealed partial class TelegramConnector(
             case ActionKind.Send or ActionKind.MassSend or ActionKind.Reply:
                 {
                     var reply = call.Kind == ActionKind.Reply ? new ReplyParameters { MessageId = MessageId(p.MessageId) } : null;
-                    var message = await bot.SendMessage(chatId, p.Text ?? "", replyParameters: reply, cancellationToken: ct);
+                    var message = p.ImageId is { } imageId
+                        ? await SendPhotoAsync(bot, chatId, call.WorkspaceId, imageId, p.Text, reply, ct)
+                        : await bot.SendMessage(chatId, p.Text ?? "", replyParameters: reply, cancellationToken: ct);
                     await LogAsync(call, chatId, BotMessage(call, chatId, message, p), ct);
                     return message.Id.ToString(CultureInfo.InvariantCulture);
                 }
@@ -214,6 +217,19 @@ public sealed partial class TelegramConnector(
         }
     }
 
+    /// <summary>A post's image as a photo (uploaded as multipart/form-data from the stored bytes), the text as its caption.</summary>
+    private async Task<Message> SendPhotoAsync(TelegramBotClient bot, long chatId, Guid workspaceId, Guid imageId, string? caption, ReplyParameters? reply, CancellationToken ct)
+    {
+        PostImage? image;
+        await using (var scope = scopes.CreateAsyncScope())
+            image = await PostMedia.LoadAsync(scope.ServiceProvider.GetRequiredService<AppDbContext>(), workspaceId, imageId, ct);
+        if (image is null)
+            throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.ImageGone", "The post's image no longer exists."));
+        await using var stream = new MemoryStream(image.Bytes, writable: false);
+        return await bot.SendPhoto(chatId, InputFile.FromStream(stream, image.FileName), string.IsNullOrEmpty(caption) ? null : caption,
+            replyParameters: reply, cancellationToken: ct);
+    }
+
     /// <summary>Supergroup (and channel) ids are -100 followed by the bare id; basic groups' are not.</summary>
     private static bool IsSupergroup(long chatId) => chatId <= -1_000_000_000_000;
 
@@ -238,10 +254,11 @@ public sealed partial class TelegramConnector(
         UserId = (message.From?.Id ?? 0).ToString(CultureInfo.InvariantCulture),
         UserName = EventEffects.Clip(message.From?.Username ?? message.From?.FirstName, CommunityEvent.NameMaxLength),
         FromStaff = true,
-        MessageKind = MessageKind.Text,
+        MessageKind = message.Photo is { Length: > 0 } ? MessageKind.Image : MessageKind.Text,
+        MediaId = message.Photo is { Length: > 0 } sizes ? sizes[^1].FileId : null,
         MessageId = message.Id.ToString(CultureInfo.InvariantCulture),
         ReplyToMessageId = call.Kind == ActionKind.Reply ? MessageId(p.MessageId).ToString(CultureInfo.InvariantCulture) : null,
-        Text = EventEffects.Clip(message.Text ?? p.Text, CommunityEvent.TextMaxLength),
+        Text = EventEffects.Clip(message.Text ?? message.Caption ?? p.Text, CommunityEvent.TextMaxLength),
     };
 
     /// <summary>

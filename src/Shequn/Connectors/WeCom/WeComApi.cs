@@ -45,6 +45,8 @@ public sealed class WeComApiException(int errCode, string errMsg, ErrorCategory 
         40001 or 40013 or 40014 or 41001 or 42001 or 40082 or 40056 => ErrorCategory.Auth,
         48002 or 60011 or 60020 or 81017 or 301002 => ErrorCategory.Configuration,
         40003 or 40050 or 40058 or 40068 or 44004 or 45002 or 47001 or 84061 or 90501 => ErrorCategory.Permanent,
+        // Media refused: type, file type, size, empty, unknown media_id.
+        40004 or 40005 or 40006 or 40007 or 44001 => ErrorCategory.Permanent,
         >= 41002 and <= 41999 => ErrorCategory.Permanent,
         _ => ErrorCategory.Transient,
     };
@@ -173,12 +175,49 @@ public sealed class WeComApi(IHttpClientFactory http, IOptions<WeComOptions> opt
         return Read<WeComGroupChat>(body["group_chat"], "group_chat");
     }
 
-    /// <summary>Creates a mass-send task for groups; WeCom sends nothing until <paramref name="sender"/> confirms it on the phone.</summary>
-    public async Task<WeComMsgTemplateResult> AddGroupMsgTemplateAsync(WeComCredentials cred, string sender, IReadOnlyList<string> chatIds, string text, CancellationToken ct)
+    /// <summary>
+    /// Creates a mass-send task for groups; WeCom sends nothing until <paramref name="sender"/> confirms it on the phone.
+    /// <paramref name="attachments"/> are add_msg_template's (at most 9): <see cref="ImageAttachment"/>, <see cref="MiniProgramAttachment"/>.
+    /// </summary>
+    public async Task<WeComMsgTemplateResult> AddGroupMsgTemplateAsync(WeComCredentials cred, string sender, IReadOnlyList<string> chatIds, string text,
+        CancellationToken ct, IReadOnlyList<object>? attachments = null)
     {
         var body = await CallAsync(cred, "externalcontact/add_msg_template",
-            new { chat_type = "group", chat_id_list = chatIds, sender, text = new { content = text } }, ct);
+            new { chat_type = "group", chat_id_list = chatIds, sender, text = new { content = text }, attachments = attachments is { Count: > 0 } ? attachments : null }, ct);
         return Read<WeComMsgTemplateResult>(body, "msgid");
+    }
+
+    public static object ImageAttachment(string mediaId) => new { msgtype = "image", image = new { media_id = mediaId } };
+
+    public static object MiniProgramAttachment(string title, string picMediaId, string appId, string page) =>
+        new { msgtype = "miniprogram", miniprogram = new { title, pic_media_id = picMediaId, appid = appId, page } };
+
+    /// <summary>
+    /// Uploads temporary media (<c>media/upload</c>, multipart field <c>media</c>); returns its media_id, valid for 3 days.
+    /// A stale token is renewed and the upload made once more, as for other calls.
+    /// </summary>
+    public async Task<string> UploadMediaAsync(WeComCredentials cred, string type, string fileName, string contentType, byte[] bytes, CancellationToken ct)
+    {
+        async Task<JsonObject> UploadAsync(string token)
+        {
+            using var form = new MultipartFormDataContent();
+            var file = new ByteArrayContent(bytes);
+            file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+            form.Add(file, "media", fileName);
+            var url = $"cgi-bin/media/upload?access_token={Uri.EscapeDataString(token)}&type={Uri.EscapeDataString(type)}";
+            return await ReadAsync(await Client().PostAsync(url, form, ct), ct);
+        }
+        var token = await TokenAsync(cred, ct);
+        JsonObject body;
+        try
+        {
+            body = await UploadAsync(token);
+        }
+        catch (WeComApiException e) when (WeComApiException.IsStaleToken(e.ErrCode))
+        {
+            body = await UploadAsync(await TokenAsync(cred, ct, fresh: true));
+        }
+        return body["media_id"]?.GetValue<string>() ?? throw new WeComApiException(-1, "media/upload returned no media_id", ErrorCategory.Transient);
     }
 
     public async Task<IReadOnlyList<WeComGroupMsgTask>> GetGroupMsgTasksAsync(WeComCredentials cred, string msgId, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Calendar;
 using Shequn.Features.Communities;
 using Shequn.Features.Outbox;
 using Shequn.Platform.Api;
@@ -36,7 +37,8 @@ public sealed class WeComConnector(IServiceScopeFactory scopes, WeComApi api, We
     public async Task<string?> ExecuteAsync(ConnectorCall call, CancellationToken ct)
     {
         var text = call.Payload.Text ?? "";
-        if (text.Length == 0)
+        // add_msg_template takes text, attachments or both, never neither.
+        if (text.Length == 0 && call.Payload.ImageId is null && call.Payload.MiniProgram is null)
             throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.WeComNeedsText", "WeCom needs text for a group message."));
         if (Encoding.UTF8.GetByteCount(text) > TextMaxBytes)
             throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.WeComTextTooLong", $"WeCom takes at most {TextMaxBytes} bytes of text in a group message.", TextMaxBytes));
@@ -55,7 +57,8 @@ public sealed class WeComConnector(IServiceScopeFactory scopes, WeComApi api, We
             // The task's sender must be the group's owner; a group not fetched yet is asked for it.
             var owner = chat.Owner ?? (await api.GetGroupChatAsync(cred, chat.ChatId, ct)).Owner
                 ?? throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.WeComNoOwner", "WeCom names no owner for this group."));
-            var result = await api.AddGroupMsgTemplateAsync(cred, owner, [chat.ChatId], text, ct);
+            var attachments = await AttachmentsAsync(db, cred, call, ct);
+            var result = await api.AddGroupMsgTemplateAsync(cred, owner, [chat.ChatId], text, ct, attachments);
             if (result.FailList?.Contains(chat.ChatId) == true)
                 throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.WeComFailList", "WeCom refused the group for a mass-send task (fail_list)."));
             db.Add(new WeComGroupMessage
@@ -83,5 +86,29 @@ public sealed class WeComConnector(IServiceScopeFactory scopes, WeComApi api, We
         {
             throw new ConnectorException(ErrorCategory.Transient, "WeCom unreachable: " + e.Message);
         }
+    }
+
+    /// <summary>
+    /// The post's image and mini-program card as add_msg_template attachments: each image is uploaded as temporary media
+    /// first (its media_id lasts 3 days, so every send uploads afresh rather than keeping ids that may have expired).
+    /// </summary>
+    private async Task<List<object>> AttachmentsAsync(AppDbContext db, WeComCredentials cred, ConnectorCall call, CancellationToken ct)
+    {
+        var attachments = new List<object>();
+        if (call.Payload.ImageId is { } imageId)
+            attachments.Add(WeComApi.ImageAttachment(await UploadAsync(db, cred, call.WorkspaceId, imageId, ct)));
+        if (call.Payload.MiniProgram is { } card)
+        {
+            var cover = await UploadAsync(db, cred, call.WorkspaceId, card.CoverImageId, ct);
+            attachments.Add(WeComApi.MiniProgramAttachment(card.Title, cover, card.AppId, card.Page));
+        }
+        return attachments;
+    }
+
+    private async Task<string> UploadAsync(AppDbContext db, WeComCredentials cred, Guid workspaceId, Guid imageId, CancellationToken ct)
+    {
+        var image = await PostMedia.LoadAsync(db, workspaceId, imageId, ct)
+            ?? throw new ConnectorException(ErrorCategory.Permanent, new Reason("ConnectorError.ImageGone", "The post's image no longer exists."));
+        return await api.UploadMediaAsync(cred, "image", image.FileName, image.ContentType, image.Bytes, ct);
     }
 }

@@ -60,7 +60,9 @@ public static class CalendarEndpoints
         posts.MapGet("/{id:guid}", Get).WithName("GetPost");
         posts.MapPost("/", Create).WithName("CreatePost")
             .WithDescription("A post to communities (targets: communityIds, and/or every active community of the tiers and platforms named) at dueAt. "
-                + "An owner's or sub-owner's post is approved at once; others' are drafts until approved. The answer lists the lint's findings about it.");
+                + "An owner's or sub-owner's post is approved at once; others' are drafts until approved. The answer lists the lint's findings about it. "
+                + "imageId (from POST /api/media) sends an image with the text; miniProgram {title, appId, page, coverImageId} adds a WeCom mini-program card. "
+                + "Each is checked against every target platform before anything is scheduled (400 naming the field and the platform).");
         posts.MapPut("/{id:guid}", Update).WithName("UpdatePost")
             .WithDescription("Changes a post (drag to reschedule = a new dueAt). Copies already handed to the outbox stay as they are. "
                 + "An approved post changed by someone who may not approve goes back to draft.");
@@ -69,6 +71,7 @@ public static class CalendarEndpoints
                 + "(approved when the caller may approve). Posts that cannot be copied (in the past, a WeCom clash) are listed in skipped.");
         posts.MapPost("/{id:guid}/approve", Approve).WithName("ApprovePost");
         posts.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelPost");
+        api.MapMediaEndpoints();
         var sop = api.MapGroup("/sop").WithTags("SOP templates");
         sop.MapGet("/", (SopPlanner p, CancellationToken ct) => p.ListAsync(ct)).WithName("ListSopTemplates");
         sop.MapGet("/{id:guid}", async Task<Results<Ok<SopDto>, NotFound>> (SopPlanner p, Guid id, CancellationToken ct) =>

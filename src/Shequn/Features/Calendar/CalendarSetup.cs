@@ -10,6 +10,7 @@ public static class CalendarSetup
             .ValidateOnStart();
         builder.Services.AddSingleton<PostSchedulerSignal>();
         builder.Services.AddScoped<PostPlanner>();
+        builder.Services.AddScoped<PostImages>();
         builder.Services.AddScoped<SopPlanner>();
         builder.Services.AddScoped<BrandDates>();
         builder.Services.AddSingleton<PostScheduler>();

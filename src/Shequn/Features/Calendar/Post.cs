@@ -93,6 +93,13 @@ public sealed class Post : IWorkspaceOwned, IAudited
     /// <summary>A link put under the text.</summary>
     public string? Link { get; set; }
     public ContentType ContentType { get; set; }
+    /// <summary>An image sent with the text (<see cref="PostImage"/>): a photo with the text as its caption, or an attachment on WeCom.</summary>
+    public Guid? ImageId { get; set; }
+    /// <summary>A WeChat mini-program card (WeCom only): its title, appid, page path and cover image; all set or none.</summary>
+    public string? MiniProgramTitle { get; set; }
+    public string? MiniProgramAppId { get; set; }
+    public string? MiniProgramPage { get; set; }
+    public Guid? MiniProgramCoverId { get; set; }
     /// <summary><see cref="PostTargets"/> as JSON: what staff chose (the deliveries hold the communities it meant at save).</summary>
     public string Targets { get; set; } = "{}";
     /// <summary>When it is sent (UTC).</summary>
@@ -218,6 +225,12 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
         b.Property(p => p.Text).HasMaxLength(ScriptText.MaxLength);
         b.Property(p => p.Link).HasMaxLength(Post.LinkMaxLength);
         b.Property(p => p.Targets).HasMaxLength(40_000);
+        b.Property(p => p.MiniProgramTitle).HasMaxLength(PostMedia.MiniProgramTitleMaxBytes);
+        b.Property(p => p.MiniProgramAppId).HasMaxLength(18);
+        b.Property(p => p.MiniProgramPage).HasMaxLength(PostMedia.MiniProgramPageMaxLength);
+        // An image stays while a post names it.
+        b.HasOne<PostImage>().WithMany().HasForeignKey(p => p.ImageId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne<PostImage>().WithMany().HasForeignKey(p => p.MiniProgramCoverId).OnDelete(DeleteBehavior.Restrict);
         b.Property(p => p.UpdatedAt).IsConcurrencyToken();
         b.HasIndex(p => new { p.WorkspaceId, p.DueAt });
         b.Property(p => p.SopKey).HasMaxLength(200);

@@ -12,14 +12,21 @@ using Shequn.Platform.Auth;
 
 namespace Shequn.Features.Calendar;
 
-/// <summary>A post to create or change; on update a field left out stays as it is.</summary>
+/// <summary>
+/// A post to create or change; on update a field left out stays as it is. <c>imageId</c> names an uploaded image
+/// (<c>POST /api/media</c>), <c>removeImage</c> takes it off; <c>miniProgram</c> sets a WeCom mini-program card, a blank
+/// one (<c>{}</c>) takes it off.
+/// </summary>
 public sealed record PostInput(
     string? Title = null,
     string? Text = null,
     string? Link = null,
     ContentType? ContentType = null,
     DateTimeOffset? DueAt = null,
-    PostTargets? Targets = null);
+    PostTargets? Targets = null,
+    Guid? ImageId = null,
+    bool? RemoveImage = null,
+    MiniProgramInput? MiniProgram = null);
 
 /// <summary>
 /// One community's copy and where it is: <c>draft</c>, <c>scheduled</c>, <c>missed</c>, <c>withdrawn</c>, or once handed
@@ -43,7 +50,9 @@ public sealed record PostDto(
     DateTime CreatedAt,
     DateTime UpdatedAt,
     IReadOnlyList<DeliveryDto> Deliveries,
-    IReadOnlyList<LintFinding> Findings);
+    IReadOnlyList<LintFinding> Findings,
+    PostImageDto? Image = null,
+    MiniProgramCard? MiniProgram = null);
 
 /// <summary>One post on the calendar with how many of the viewer's communities it goes to (the workspace-wide view).</summary>
 public sealed record CalendarPostDto(Guid PostId, string Title, ContentType ContentType, DateTime DueAt, PostStatus PostStatus, int Communities);
@@ -356,7 +365,8 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             var local = TimeZoneInfo.ConvertTimeFromUtc(post.DueAt, zone).AddDays(input.ShiftDays ?? 0);
             var due = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), zone), TimeSpan.Zero);
             db.ChangeTracker.Clear();
-            var result = await CreateAsync(new PostInput(post.Title, post.Text, post.Link ?? "", post.ContentType, due, new PostTargets(input.TargetCommunityIds, TagIds: input.TargetTagIds)), ct);
+            var result = await CreateAsync(new PostInput(post.Title, post.Text, post.Link ?? "", post.ContentType, due, new PostTargets(input.TargetCommunityIds, TagIds: input.TargetTagIds),
+                post.ImageId, MiniProgram: PostMedia.CardOf(post) is { } card ? new MiniProgramInput(card.Title, card.AppId, card.Page, card.CoverImageId) : null), ct);
             if (result.Outcome == PostOutcome.Saved)
                 made.Add(result.Post!);
             else
@@ -444,6 +454,12 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             communities = await ResolveAsync(v, me, targets, ct);
         else
             communities = await db.Communities.Where(c => db.Set<PostDelivery>().Any(d => d.PostId == post.Id && d.CommunityId == c.Id)).ToListAsync(ct);
+
+        var imageId = input.RemoveImage == true ? null : input.ImageId ?? post.ImageId;
+        var card = input.MiniProgram is null ? PostMedia.CardOf(post) is { } c0 ? new MiniProgramInput(c0.Title, c0.AppId, c0.Page, c0.CoverImageId) : null
+            : input.MiniProgram.IsBlank ? null : input.MiniProgram;
+        var text = input.Text?.Trim() ?? post.Text;
+        await CheckMediaAsync(v, imageId, card, new Post { Title = "", Text = text, Link = link }, communities, ct);
         if (!v.IsValid)
             return null;
 
@@ -455,7 +471,52 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             post.DueAt = new DateTime(dueAt.UtcDateTime.Ticks - dueAt.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
         if (input.Targets is not null)
             post.Targets = JsonSerializer.Serialize(targets, Json);
+        post.ImageId = imageId;
+        post.MiniProgramTitle = card?.Title?.Trim();
+        post.MiniProgramAppId = card?.AppId?.Trim();
+        post.MiniProgramPage = card?.Page?.Trim();
+        post.MiniProgramCoverId = card?.CoverImageId;
         return communities;
+    }
+
+    /// <summary>
+    /// The post's image and mini-program card against every platform it goes to, before anything is scheduled: each
+    /// refusal names the field and the platform (<see cref="PostMedia"/>).
+    /// </summary>
+    private async Task CheckMediaAsync(Validation v, Guid? imageId, MiniProgramInput? card, Post rendered, List<Community>? communities, CancellationToken ct)
+    {
+        if (imageId is null && card is null)
+            return;
+        var ids = new[] { imageId, card?.CoverImageId }.OfType<Guid>().Distinct().ToList();
+        var images = await PostMedia.DescribeAsync(db.Set<PostImage>(), ids, ct);
+        var platforms = communities?.Select(c => c.Platform).Distinct().Order().ToList() ?? [];
+        if (imageId is { } iid)
+        {
+            if (!images.TryGetValue(iid, out var image))
+                v.Add("imageId", "UnknownValue", $"'imageId' has an unknown value '{iid}'.", iid);
+            else
+                PostMedia.CheckImage(v, "imageId", image, platforms);
+            // Telegram puts the text under the photo as its caption, which has a shorter limit than a message.
+            foreach (var c in communities?.Where(c => c.Platform == ChatPlatform.Telegram) ?? [])
+            {
+                var caption = PostTexts.Render(rendered, c);
+                if (caption.Length > PostMedia.TelegramCaptionMax)
+                {
+                    v.Add("text", "CaptionTooLong", $"'text' becomes a photo's caption on Telegram, which takes at most {PostMedia.TelegramCaptionMax} characters; in '{c.Name}' it has {caption.Length}.",
+                        PostMedia.PlatformName(ChatPlatform.Telegram), PostMedia.TelegramCaptionMax, c.Name, caption.Length);
+                    break;
+                }
+            }
+        }
+        if (card is not null)
+        {
+            PostMedia.CheckMiniProgram(v, "miniProgram", card, card.CoverImageId is { } cover ? images.GetValueOrDefault(cover) : null);
+            foreach (var platform in platforms.Where(p => p != ChatPlatform.WeCom))
+            {
+                v.Add("miniProgram", "MiniProgramNotOn", $"'miniProgram': a mini-program card can only be sent to WeCom groups; the post also goes to {platform}.",
+                    PostMedia.PlatformName(platform));
+            }
+        }
     }
 
     private async Task<List<Community>> ResolveAsync(Validation v, StaffProfile me, PostTargets targets, CancellationToken ct)
@@ -579,9 +640,11 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
                 d.ActionId, action?.Status is ActionStatus.Failed or ActionStatus.Uncertain ? action.Error : null);
         }).ToList();
         var findings = post.Status == PostStatus.Cancelled ? [] : await PostFindingsAsync(me, post, cids, ct);
+        var image = post.ImageId is { } iid ? (await PostMedia.DescribeAsync(db.Set<PostImage>(), [iid], ct)).GetValueOrDefault(iid) : null;
         return new PostDto(post.Id, post.Title, post.Text, post.Link, post.ContentType,
             JsonSerializer.Deserialize<PostTargets>(post.Targets, Json) ?? new PostTargets(), post.DueAt, post.Status,
-            post.CreatedByStaffId, post.ApprovedByStaffId, post.ApprovedAt, post.CreatedAt, post.UpdatedAt, rows, findings);
+            post.CreatedByStaffId, post.ApprovedByStaffId, post.ApprovedAt, post.CreatedAt, post.UpdatedAt, rows, findings,
+            image is null ? null : PostImageDto.Of(image), PostMedia.CardOf(post));
     }
 
     /// <summary>What the lint says about this post: the findings of its day and the days around it that name it.</summary>

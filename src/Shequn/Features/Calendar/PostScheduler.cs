@@ -169,7 +169,8 @@ public sealed partial class PostScheduler(
             else
             {
                 var action = OutboundAction.Create(d.WorkspaceId, d.CommunityId, PostTexts.KindFor(community.Platform),
-                    new ActionPayload(Text: PostTexts.Render(post, community, names)), PostDelivery.KeyOf(d.PostId, d.CommunityId, d.Round));
+                    new ActionPayload(Text: PostTexts.Render(post, community, names)) { ImageId = post.ImageId, MiniProgram = PostMedia.CardOf(post) },
+                    PostDelivery.KeyOf(d.PostId, d.CommunityId, d.Round));
                 action.NextAttemptAt = at;
                 action.CreatedAt = at;
                 action.UpdatedAt = at;

@@ -132,9 +132,13 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
                     v.Add($"tagIds[{i}]", "UnknownValue", $"'tagIds[{i}]' has an unknown value '{tagIds[i]}'.", tagIds[i]);
             }
             var tagged = await db.Visible(me).Where(c => c.State == CommunityState.Active && c.Tags.Any(l => knownTags.Contains(l.TagId)))
-                .Select(c => c.Id).ToListAsync(ct);
-            wanted.AddRange(tagged.Where(c => !wanted.Contains(c)));
+                .ToListAsync(ct);
+            foreach (var c in tagged.Where(c => !known.ContainsKey(c.Id)))
+                known[c.Id] = c;
+            wanted.AddRange(tagged.Select(c => c.Id).Where(c => !wanted.Contains(c)));
         }
+        if (v.IsValid)
+            await CheckStepImagesAsync(v, template.StepList, [.. known.Values], ct);
         var applications = await db.Set<SopApplication>().Where(a => a.TemplateId == id).ToListAsync(ct);
         if (applications.Any(a => !wanted.Contains(a.CommunityId) && !me!.Sees(a.CommunityId)))
             return new(PostOutcome.Forbidden, null, v, Detail: "The template is applied to communities you are not assigned to.");
@@ -258,8 +262,10 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
             var title = want.Step.Title!.Trim();
             var text = want.Step.Text!.Trim();
             var link = string.IsNullOrWhiteSpace(want.Step.Link) ? null : want.Step.Link.Trim();
-            if (x.p.Title != title || x.p.Text != text || x.p.Link != link || x.p.ContentType != want.Step.ContentType || x.p.DueAt != want.Due)
+            if (x.p.Title != title || x.p.Text != text || x.p.Link != link || x.p.ContentType != want.Step.ContentType || x.p.DueAt != want.Due
+                || x.p.ImageId != want.Step.ImageId)
             {
+                x.p.ImageId = want.Step.ImageId;
                 x.p.Title = title;
                 x.p.Text = text;
                 x.p.Link = link;
@@ -279,6 +285,7 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
             {
                 WorkspaceId = template.WorkspaceId, Title = want.Step.Title!.Trim(), Text = want.Step.Text!.Trim(),
                 Link = string.IsNullOrWhiteSpace(want.Step.Link) ? null : want.Step.Link.Trim(), ContentType = want.Step.ContentType!.Value,
+                ImageId = want.Step.ImageId,
                 Targets = JsonSerializer.Serialize(new PostTargets([want.Community]), PostPlanner.Json), DueAt = want.Due,
                 Status = approved ? PostStatus.Approved : PostStatus.Draft, SopTemplateId = template.Id, SopKey = key, JoinedOn = want.JoinedOn,
                 ApprovedAt = approved ? now : null, CreatedAt = now, UpdatedAt = now,
@@ -389,6 +396,39 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
         return [.. rows.Select(x => (x.p, x.d))];
     }
 
+    /// <summary>A step's image against the platforms of the communities the template applies to (as a post's is, <see cref="PostMedia"/>).</summary>
+    private async Task CheckStepImagesAsync(Validation v, IReadOnlyList<SopStep> steps, IReadOnlyList<Community> communities, CancellationToken ct)
+    {
+        var ids = steps.Select(s => s.ImageId).OfType<Guid>().Distinct().ToList();
+        if (ids.Count == 0)
+            return;
+        var images = await PostMedia.DescribeAsync(db.Set<PostImage>(), ids, ct);
+        var platforms = communities.Select(c => c.Platform).Distinct().Order().ToList();
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i].ImageId is not { } imageId)
+                continue;
+            var field = $"steps[{i}].imageId";
+            if (!images.TryGetValue(imageId, out var image))
+            {
+                v.Add(field, "UnknownValue", $"'{field}' has an unknown value '{imageId}'.", imageId);
+                continue;
+            }
+            PostMedia.CheckImage(v, field, image, platforms);
+            var rendered = new Post { Title = "", Text = steps[i].Text?.Trim() ?? "", Link = string.IsNullOrWhiteSpace(steps[i].Link) ? null : steps[i].Link!.Trim() };
+            foreach (var c in communities.Where(c => c.Platform == ChatPlatform.Telegram))
+            {
+                var caption = PostTexts.Render(rendered, c);
+                if (caption.Length > PostMedia.TelegramCaptionMax)
+                {
+                    v.Add($"steps[{i}].text", "CaptionTooLong", $"'steps[{i}].text' becomes a photo's caption on Telegram, which takes at most {PostMedia.TelegramCaptionMax} characters; in '{c.Name}' it has {caption.Length}.",
+                        PostMedia.PlatformName(ChatPlatform.Telegram), PostMedia.TelegramCaptionMax, c.Name, caption.Length);
+                    break;
+                }
+            }
+        }
+    }
+
     private async Task ApplyInputAsync(Validation v, SopTemplate template, SopInput input, CancellationToken ct)
     {
         var name = input.Name?.Trim() ?? (template.Name.Length == 0 ? null : template.Name);
@@ -428,6 +468,11 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
                     v.Add(f + ".day", "OutOfRange", $"'{f}.day' (days after the community was created or the member joined) must be between 0 and 365.", 0, 365);
                     break;
             }
+        }
+        if (v.IsValid && steps.Any(s => s.ImageId is not null))
+        {
+            var applied = db.Set<SopApplication>().Where(a => a.TemplateId == template.Id).Select(a => a.CommunityId);
+            await CheckStepImagesAsync(v, steps, await db.Communities.Where(c => applied.Contains(c.Id)).ToListAsync(ct), ct);
         }
         if (!v.IsValid)
             return;

@@ -33,7 +33,8 @@ public sealed record SopStep(
     DateOnly? Date = null,
     IReadOnlyList<DayOfWeek>? Weekdays = null,
     int? Day = null,
-    string? Link = null);
+    string? Link = null,
+    Guid? ImageId = null);
 
 /// <summary>
 /// A repeating plan (SOP) applied to communities: applying makes each community's posts; editing the template changes

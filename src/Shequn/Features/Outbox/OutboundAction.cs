@@ -67,6 +67,9 @@ public enum ErrorCategory
     Permanent = 4,
 }
 
+/// <summary>A WeChat mini-program card: its title (≤ 64 bytes), appid, page path and cover image (a post image's id).</summary>
+public sealed record MiniProgramCard(string Title, string AppId, string Page, Guid CoverImageId);
+
 /// <summary>The details of an action; which fields matter depends on the kind (see <see cref="OutboxInputs"/>).</summary>
 public sealed record ActionPayload(
     string? Text = null,
@@ -80,6 +83,15 @@ public sealed record ActionPayload(
 {
     /// <summary>Ready-to-paste instructions, set when the action became a staff task.</summary>
     public string? TaskText { get; init; }
+
+    /// <summary>
+    /// An image (a post's <c>PostImage</c>) sent with <see cref="Text"/>: on Telegram a photo with the text as its caption,
+    /// on WeCom an image attachment, in the Sandbox an image message.
+    /// </summary>
+    public Guid? ImageId { get; init; }
+
+    /// <summary>A WeChat mini-program card (WeCom only), sent as an attachment.</summary>
+    public MiniProgramCard? MiniProgram { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

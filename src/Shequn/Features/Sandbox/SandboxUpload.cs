@@ -26,7 +26,9 @@ public sealed class SandboxUpload : IWorkspaceOwned
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
 
     /// <summary>How an upload is named in <see cref="CommunityEvent.MediaId"/>.</summary>
-    public string MediaId => "sbx-upload:" + Id.ToString("N");
+    public string MediaId => MediaIdOf(Id);
+
+    public static string MediaIdOf(Guid id) => "sbx-upload:" + id.ToString("N");
 
     public static Guid? IdOf(string? mediaId) =>
         mediaId is not null && mediaId.StartsWith("sbx-upload:", StringComparison.Ordinal) && Guid.TryParseExact(mediaId[11..], "N", out var id) ? id : null;

@@ -242,7 +242,7 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
         switch (action.Kind)
         {
             case ActionKind.Send or ActionKind.MassSend:
-                return (p.Text ?? "", null);
+                return (p.Text ?? "", await MediaContextAsync(db, action, p, w, ct));
             case ActionKind.Reply:
                 var replyTo = await MessageAsync(db, action, p.MessageId, ct);
                 return (p.Text ?? "", replyTo is { } r ? w["Tasks.Context.ReplyTo", r.Author, r.Excerpt] : w["Tasks.Context.ReplyToUnknown", p.MessageId ?? ""]);
@@ -300,6 +300,21 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
             .Where(e => e.WorkspaceId == action.WorkspaceId && e.CommunityId == action.CommunityId && e.UserId == userId && e.UserName != null)
             .OrderByDescending(e => e.Seq).Select(e => e.UserName).FirstOrDefaultAsync(ct);
         return name ?? userId;
+    }
+
+    /// <summary>What goes with a post's text: its image (staff find it on the post in the calendar) and mini-program card.</summary>
+    private static async Task<string?> MediaContextAsync(AppDbContext db, OutboundAction action, ActionPayload p, TaskWords w, CancellationToken ct)
+    {
+        var parts = new List<string>();
+        if (p.ImageId is { } imageId)
+        {
+            var image = (await Calendar.PostMedia.DescribeAsync(db.Set<Calendar.PostImage>().IgnoreQueryFilters().Where(i => i.WorkspaceId == action.WorkspaceId), [imageId], ct))
+                .GetValueOrDefault(imageId);
+            parts.Add(image is null ? w["Tasks.Context.ImageGone"] : w["Tasks.Context.Image", image.FileName, image.Width, image.Height]);
+        }
+        if (p.MiniProgram is { } card)
+            parts.Add(w["Tasks.Context.MiniProgram", card.Title, card.AppId, card.Page]);
+        return parts.Count == 0 ? null : string.Join("\n", parts);
     }
 
     private static async Task<(string Author, string Excerpt)?> MessageAsync(AppDbContext db, OutboundAction action, string? messageId, CancellationToken ct)

@@ -72,6 +72,70 @@ public sealed class CalendarPageTests(ConsoleApp app)
     }
 
     [Fact]
+    public async Task Calendar_PostDialog_UploadsAnImage_ShowsItsPreview_AndRemovesIt()
+    {
+        using var api = app.ApiClient();
+        var created = await api.PostAsJsonAsync("/api/communities", new
+        {
+            name = "企微图片群" + Guid.NewGuid().ToString("N")[..4], platform = "weCom", type = "content", subType = "topic", tier = "comprehensive", capacity = 200, state = "active",
+        }, Ct);
+        var community = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
+        var day = DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(China).DateTime).AddDays(4);
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync($"/calendar?view=week&day={Iso(day)}&community={community}");
+
+        await page.GetByTestId("calendar-new").ClickAsync();
+        await page.GetByTestId("post-title").FillAsync("海报推送");
+        await page.GetByTestId("post-text").FillAsync("{community} 新品海报");
+        await page.GetByTestId("post-due").FillAsync($"{Iso(day)}T20:00");
+
+        // A file that is not an image is refused at once.
+        // MudFileUpload adds an input for each pick: the newest is the one to use.
+        var input = page.GetByTestId("post-image").Locator("input[type=file]").Last;
+        await input.SetInputFilesAsync(new FilePayload { Name = "note.png", MimeType = "image/png", Buffer = "不是图片"u8.ToArray() });
+        await page.Locator(".mud-snackbar").Filter(new() { HasTextString = "不是图片" }).WaitForAsync();
+        Assert.Equal(0, await page.GetByTestId("post-image-preview").CountAsync());
+
+        using var generator = new QRCoder.QRCodeGenerator();
+        using var qr = generator.CreateQrCode("https://example.com/poster", QRCoder.QRCodeGenerator.ECCLevel.M);
+        await input.SetInputFilesAsync(new FilePayload { Name = "poster.png", MimeType = "image/png", Buffer = new QRCoder.PngByteQRCode(qr).GetGraphic(8) });
+        await page.GetByTestId("post-image-preview").WaitForAsync();
+        Assert.Contains("poster.png", await page.GetByTestId("post-image-info").InnerTextAsync(), StringComparison.Ordinal);
+        // A WeCom group is the target: the mini-program card is offered.
+        await page.GetByTestId("post-mini").WaitForAsync();
+        await page.AssertFitsAsync(1280, "the post dialog with an image at 1280 px");
+        await page.ScreenshotAsync("calendar-post-image.zh-CN");
+        // On a phone the dialog, the preview and its buttons stay within the screen (the week behind it is the calendar's own).
+        await page.SetViewportSizeAsync(390, 844);
+        foreach (var part in new[] { page.Locator(".mud-dialog"), page.GetByTestId("post-image-preview"), page.GetByTestId("post-image-remove"), page.GetByTestId("post-image-button") })
+        {
+            var box = await part.BoundingBoxAsync();
+            Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= 390, $"{part} is at {box?.X}..{box?.X + box?.Width} on a 390 px screen");
+        }
+        await page.SetViewportSizeAsync(1280, 960);
+        await page.GetByTestId("post-save").ClickAsync();
+
+        var posted = page.Locator($"[data-testid=calendar-day][data-day='{Iso(day)}'] [data-testid=calendar-post]").Filter(new() { HasTextString = "海报推送" });
+        await posted.WaitForAsync();
+        var postId = await posted.GetAttributeAsync("data-post-id");
+        var post = await api.GetFromJsonAsync<JsonElement>($"/api/posts/{postId}", Ct);
+        Assert.Equal("poster.png", post.GetProperty("image").GetProperty("fileName").GetString());
+
+        // Opened again, the delivery view shows the thumbnail; removed and saved, the post has none.
+        if (await page.GetByTestId("post-dialog").CountAsync() > 0 && await page.GetByTestId("post-close").IsVisibleAsync())
+            await page.GetByTestId("post-close").ClickAsync();
+        await posted.ClickAsync();
+        await page.GetByTestId("post-delivery-image-preview").WaitForAsync();
+        await page.GetByTestId("post-image-remove").ClickAsync();
+        await page.GetByTestId("post-image-preview").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        await page.GetByTestId("post-save").ClickAsync();
+        await page.GetByTestId("post-delivery-image-preview").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        var cleared = await api.GetFromJsonAsync<JsonElement>($"/api/posts/{postId}", Ct);
+        Assert.False(cleared.TryGetProperty("image", out var image) && image.ValueKind != JsonValueKind.Null);
+    }
+
+    [Fact]
     public async Task Calendar_InEnglish_NamesTheFindingAndTheDialog()
     {
         var (community, postId, day) = await PlanAsync("Calendar group ");

@@ -735,12 +735,30 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<DateTime>("DueAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<Guid?>("ImageId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateOnly?>("JoinedOn")
                         .HasColumnType("date");
 
                     b.Property<string>("Link")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
+
+                    b.Property<string>("MiniProgramAppId")
+                        .HasMaxLength(18)
+                        .HasColumnType("character varying(18)");
+
+                    b.Property<Guid?>("MiniProgramCoverId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("MiniProgramPage")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("MiniProgramTitle")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<string>("SopKey")
                         .HasMaxLength(200)
@@ -775,6 +793,10 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ImageId");
+
+                    b.HasIndex("MiniProgramCoverId");
 
                     b.HasIndex("SopTemplateId");
 
@@ -831,6 +853,55 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasIndex("WorkspaceId", "DueAt");
 
                     b.ToTable("PostDeliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.PostImage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("ByteSize")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("CreatedByStaffId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Height")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Thumbnail")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
+
+                    b.ToTable("PostImages", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Calendar.SopApplication", b =>
@@ -3481,6 +3552,16 @@ namespace Shequn.Data.Migrations.Postgres
 
             modelBuilder.Entity("Shequn.Features.Calendar.Post", b =>
                 {
+                    b.HasOne("Shequn.Features.Calendar.PostImage", null)
+                        .WithMany()
+                        .HasForeignKey("ImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Shequn.Features.Calendar.PostImage", null)
+                        .WithMany()
+                        .HasForeignKey("MiniProgramCoverId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Shequn.Features.Calendar.SopTemplate", null)
                         .WithMany()
                         .HasForeignKey("SopTemplateId")
@@ -3505,6 +3586,15 @@ namespace Shequn.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("PostId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Calendar.PostImage", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
