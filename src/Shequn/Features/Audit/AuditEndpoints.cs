@@ -39,7 +39,9 @@ public static class AuditEndpoints
         nameof(Community), nameof(Member), nameof(Tag), nameof(StaffUser), nameof(ApiToken),
         nameof(ModerationWordList), nameof(ModerationPolicy), nameof(LabelledMessage), nameof(StoredSpamModel),
         nameof(Shequn.Features.Outbox.OutboundAction), nameof(Shequn.Features.Tasks.StaffTask),
-        nameof(Shequn.Features.Enforcement.RuleSet),
+        nameof(Shequn.Features.Enforcement.RuleSet), nameof(Shequn.Features.Communities.CommunityTag),
+        nameof(Shequn.Features.Calendar.Post), nameof(Shequn.Features.Calendar.SopTemplate),
+        nameof(Shequn.Features.Topics.Topic), nameof(Shequn.Features.Topics.TopicSession), nameof(Shequn.Features.Feedback.FeedbackTicket),
     ];
 
     private static readonly string[] ModerationTypes =
