@@ -150,7 +150,23 @@ public sealed class CommunityEditor(AppDbContext db)
         if (db.ChangeTracker.HasChanges())
         {
             community.UpdatedAt = DateTime.UtcNow;
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException) when (tagIds is { Count: > 0 })
+            {
+                // A tag deleted between the check above and this save: named as unknown, like one that never was.
+                var left = await db.Set<CommunityTag>().AsNoTracking().Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+                for (var i = 0; i < input.TagIds!.Count; i++)
+                {
+                    if (!left.Contains(input.TagIds[i]))
+                        validation.Add($"tagIds[{i}]", "UnknownValue", $"'tagIds[{i}]' has an unknown value '{input.TagIds[i]}'.", input.TagIds[i]);
+                }
+                if (validation.IsValid)
+                    throw;
+                return new(EditOutcome.Invalid, null, validation, []);
+            }
         }
         var warnings = await SubOwnerWarningsAsync(db, community.Staff.Where(s => s.Role == CommunityRole.SubOwner).Select(s => s.StaffUserId), ct);
         return new(EditOutcome.Saved, community, validation, warnings);
