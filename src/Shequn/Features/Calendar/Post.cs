@@ -207,8 +207,8 @@ public static class PostTexts
     /// <summary>The UTC bounds of the workspace's calendar day that holds <paramref name="utc"/> (WeCom's quota counts by it).</summary>
     public static (DateTime Start, DateTime End) DayOf(DateTime utc, TimeZoneInfo zone)
     {
-        var local = TimeZoneInfo.ConvertTimeFromUtc(utc, zone).Date;
-        return (TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeZoneInfo.ConvertTimeToUtc(local.AddDays(1), zone));
+        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(utc, zone));
+        return (Events.DailyFigures.StartOf(day, zone), Events.DailyFigures.StartOf(day.AddDays(1), zone));
     }
 
     /// <summary>WeCom's customer-group messages are mass sends (one a day per group); elsewhere a plain message.</summary>

@@ -55,6 +55,9 @@ public sealed record PostImageDto(Guid Id, string FileName, string ContentType, 
 public sealed record MiniProgramInput(string? Title = null, string? AppId = null, string? Page = null, Guid? CoverImageId = null)
 {
     public bool IsBlank => string.IsNullOrWhiteSpace(Title) && string.IsNullOrWhiteSpace(AppId) && string.IsNullOrWhiteSpace(Page) && CoverImageId is null;
+
+    /// <summary>A post's stored card as input again (a copy, or an edit that leaves the card alone).</summary>
+    public static MiniProgramInput? Of(MiniProgramCard? card) => card is null ? null : new(card.Title, card.AppId, card.Page, card.CoverImageId);
 }
 
 /// <summary>What an image (or a mini-program card) must be on each platform a post goes to (platforms.md A3.4, Telegram's sendPhoto).</summary>

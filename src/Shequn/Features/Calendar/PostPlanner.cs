@@ -339,14 +339,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         if (input.TargetCommunityIds is not { Count: > 0 } && input.TargetTagIds is not { Count: > 0 })
             v.Add("targetCommunityIds", "Required", "'targetCommunityIds' needs at least one community (or 'targetTagIds' a tag).");
         if (input.TargetTagIds is { Count: > 0 } tagIds)
-        {
-            var known = await db.Set<CommunityTag>().Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
-            for (var i = 0; i < tagIds.Count; i++)
-            {
-                if (!known.Contains(tagIds[i]))
-                    v.Add($"targetTagIds[{i}]", "UnknownValue", $"'targetTagIds[{i}]' has an unknown value '{tagIds[i]}'.", tagIds[i]);
-            }
-        }
+            await CommunityTag.KnownAsync(db.Set<CommunityTag>(), v, "targetTagIds", tagIds, ct);
         if (input.ShiftDays is < -366 or > 366)
             v.Add("shiftDays", "OutOfRange", "'shiftDays' must be between -366 and 366.", -366, 366);
         if (!v.IsValid)
@@ -366,7 +359,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             var due = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), zone), TimeSpan.Zero);
             db.ChangeTracker.Clear();
             var result = await CreateAsync(new PostInput(post.Title, post.Text, post.Link ?? "", post.ContentType, due, new PostTargets(input.TargetCommunityIds, TagIds: input.TargetTagIds),
-                post.ImageId, MiniProgram: PostMedia.CardOf(post) is { } card ? new MiniProgramInput(card.Title, card.AppId, card.Page, card.CoverImageId) : null), ct);
+                post.ImageId, MiniProgram: MiniProgramInput.Of(PostMedia.CardOf(post))), ct);
             if (result.Outcome == PostOutcome.Saved)
                 made.Add(result.Post!);
             else
@@ -456,7 +449,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             communities = await db.Communities.Where(c => db.Set<PostDelivery>().Any(d => d.PostId == post.Id && d.CommunityId == c.Id)).ToListAsync(ct);
 
         var imageId = input.RemoveImage == true ? null : input.ImageId ?? post.ImageId;
-        var card = input.MiniProgram is null ? PostMedia.CardOf(post) is { } c0 ? new MiniProgramInput(c0.Title, c0.AppId, c0.Page, c0.CoverImageId) : null
+        var card = input.MiniProgram is null ? MiniProgramInput.Of(PostMedia.CardOf(post))
             : input.MiniProgram.IsBlank ? null : input.MiniProgram;
         var text = input.Text?.Trim() ?? post.Text;
         await CheckMediaAsync(v, imageId, card, new Post { Title = "", Text = text, Link = link }, communities, ct);
@@ -537,14 +530,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
             v.Defined("targets.platforms", platform);
         var tagIds = targets.TagIds?.Distinct().ToList() ?? [];
         if (tagIds.Count > 0)
-        {
-            var known = await db.Set<CommunityTag>().Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
-            for (var i = 0; i < targets.TagIds!.Count; i++)
-            {
-                if (!known.Contains(targets.TagIds[i]))
-                    v.Add($"targets.tagIds[{i}]", "UnknownValue", $"'targets.tagIds[{i}]' has an unknown value '{targets.TagIds[i]}'.", targets.TagIds[i]);
-            }
-        }
+            await CommunityTag.KnownAsync(db.Set<CommunityTag>(), v, "targets.tagIds", targets.TagIds!, ct);
         var result = named.Where(c => c.State == CommunityState.Active).ToList();
         if (targets.HasFilters)
         {

@@ -213,13 +213,13 @@ public sealed partial class PostScheduler(
             {
                 var post = posts[d.PostId];
                 var day = post.JoinedOn!.Value;
-                var start = TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), zone);
+                var start = DailyFigures.StartOf(day, zone);
                 // Those who joined before the template applied to the community are not its newcomers.
                 var applied = await db.Set<SopApplication>().IgnoreQueryFilters()
                     .Where(a => a.TemplateId == post.SopTemplateId && a.CommunityId == d.CommunityId).Select(a => (DateTime?)a.AppliedAt).SingleOrDefaultAsync(ct);
                 if (applied > start)
                     start = applied.Value;
-                var end = TimeZoneInfo.ConvertTimeToUtc(day.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+                var end = DailyFigures.StartOf(day.AddDays(1), zone);
                 var joined = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
                     .Where(m => m.CommunityId == d.CommunityId && m.LeftAt == null && m.JoinedAt >= start && m.JoinedAt < end)
                     .OrderBy(m => m.JoinedAt).Select(m => m.Nickname ?? m.Member!.DisplayName).ToListAsync(ct);

@@ -125,12 +125,7 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
         }
         if (tagIds is { Count: > 0 })
         {
-            var knownTags = await db.Set<CommunityTag>().Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
-            for (var i = 0; i < tagIds.Count; i++)
-            {
-                if (!knownTags.Contains(tagIds[i]))
-                    v.Add($"tagIds[{i}]", "UnknownValue", $"'tagIds[{i}]' has an unknown value '{tagIds[i]}'.", tagIds[i]);
-            }
+            var knownTags = await CommunityTag.KnownAsync(db.Set<CommunityTag>(), v, "tagIds", tagIds, ct);
             var tagged = await db.Visible(me).Where(c => c.State == CommunityState.Active && c.Tags.Any(l => knownTags.Contains(l.TagId)))
                 .ToListAsync(ct);
             foreach (var c in tagged.Where(c => !known.ContainsKey(c.Id)))
@@ -344,7 +339,7 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
         if (applications.Count == 0 || steps.Count == 0)
             return [];
         var longest = steps.Max(s => s.Day ?? 0);
-        var since = TimeZoneInfo.ConvertTimeToUtc(today.AddDays(-longest).ToDateTime(TimeOnly.MinValue), zone);
+        var since = Events.DailyFigures.StartOf(today.AddDays(-longest), zone);
         var applied = applications.ToDictionary(a => a.CommunityId, a => a.AppliedAt);
         var earliest = applications.Min(a => a.AppliedAt);
         if (earliest > since)

@@ -157,12 +157,7 @@ public sealed class CommunityEditor(AppDbContext db)
             catch (DbUpdateException) when (tagIds is { Count: > 0 })
             {
                 // A tag deleted between the check above and this save: named as unknown, like one that never was.
-                var left = await db.Set<CommunityTag>().AsNoTracking().Where(t => tagIds.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
-                for (var i = 0; i < input.TagIds!.Count; i++)
-                {
-                    if (!left.Contains(input.TagIds[i]))
-                        validation.Add($"tagIds[{i}]", "UnknownValue", $"'tagIds[{i}]' has an unknown value '{input.TagIds[i]}'.", input.TagIds[i]);
-                }
+                await CommunityTag.KnownAsync(db.Set<CommunityTag>().AsNoTracking(), validation, "tagIds", input.TagIds!, ct);
                 if (validation.IsValid)
                     throw;
                 return new(EditOutcome.Invalid, null, validation, []);

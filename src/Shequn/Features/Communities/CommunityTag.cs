@@ -36,6 +36,23 @@ public sealed class CommunityTag : IWorkspaceOwned, IAudited
 
     public static string Normalize(string name) => name.Trim().ToUpperInvariant();
 
+    /// <summary>
+    /// Those of <paramref name="ids"/> that are tags of the workspace (<paramref name="tags"/>); each other one is named
+    /// in <paramref name="v"/> as <c>{field}[i]</c>, an unknown value.
+    /// </summary>
+    public static async Task<List<Guid>> KnownAsync(IQueryable<CommunityTag> tags, Platform.Api.Validation v, string field, IReadOnlyList<Guid> ids, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        ArgumentNullException.ThrowIfNull(ids);
+        var known = await tags.Where(t => ids.Contains(t.Id)).Select(t => t.Id).ToListAsync(ct);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (!known.Contains(ids[i]))
+                v.Add($"{field}[{i}]", "UnknownValue", $"'{field}[{i}]' has an unknown value '{ids[i]}'.", ids[i]);
+        }
+        return known;
+    }
+
     /// <summary>A colour as the API takes it: <c>#</c> and six hex digits.</summary>
     public static bool IsColor(string color) =>
         color.Length == 7 && color[0] == '#' && color.Skip(1).All(char.IsAsciiHexDigit);
