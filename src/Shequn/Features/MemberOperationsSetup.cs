@@ -1,4 +1,5 @@
 using Shequn.Features.Calendar;
+using Shequn.Features.Campaigns;
 using Shequn.Features.Feedback;
 using Shequn.Features.Points;
 using Shequn.Features.Profiles;
@@ -29,6 +30,7 @@ public static class MemberOperationsSetup
         builder.AddShequnProfiles();
         builder.AddShequnCalendar();
         builder.AddShequnTopics();
+        builder.AddShequnCampaigns();
         return builder;
     }
 }

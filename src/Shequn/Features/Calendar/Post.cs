@@ -115,6 +115,8 @@ public sealed class Post : IWorkspaceOwned, IAudited
     /// When it is handed over, <c>{nickname}</c> names those of them still in the community; if none is, it is withdrawn.
     /// </summary>
     public DateOnly? JoinedOn { get; set; }
+    /// <summary>The campaign it announces or reports on (<see cref="Campaigns.Campaign"/>), if any.</summary>
+    public Guid? CampaignId { get; set; }
     public Guid? ApprovedByStaffId { get; set; }
     public DateTime? ApprovedAt { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
@@ -236,6 +238,8 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
         b.Property(p => p.SopKey).HasMaxLength(200);
         b.HasIndex(p => new { p.WorkspaceId, p.SopKey }).IsUnique();
         b.HasIndex(p => p.SopTemplateId);
+        b.HasIndex(p => p.CampaignId);
+        b.HasOne<Campaigns.Campaign>().WithMany().HasForeignKey(p => p.CampaignId).OnDelete(DeleteBehavior.SetNull);
         b.HasOne<Workspace>().WithMany().HasForeignKey(p => p.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<SopTemplate>().WithMany().HasForeignKey(p => p.SopTemplateId).OnDelete(DeleteBehavior.SetNull);
     }

@@ -512,7 +512,8 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         }
     }
 
-    private async Task<List<Community>> ResolveAsync(Validation v, StaffProfile me, PostTargets targets, CancellationToken ct)
+    /// <summary>The active communities <paramref name="targets"/> means for <paramref name="me"/>; refusals are named under <paramref name="field"/> (a campaign's audience uses it too).</summary>
+    internal async Task<List<Community>> ResolveAsync(Validation v, StaffProfile me, PostTargets targets, CancellationToken ct, string field = "targets")
     {
         var ids = targets.CommunityIds?.Distinct().ToList() ?? [];
         var named = await db.Visible(me).Where(c => ids.Contains(c.Id)).ToListAsync(ct);
@@ -520,17 +521,17 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         {
             var c = named.FirstOrDefault(x => x.Id == ids[i]);
             if (c is null)
-                v.Add($"targets.communityIds[{i}]", "UnknownValue", $"'targets.communityIds[{i}]' has an unknown value '{ids[i]}'.", ids[i]);
+                v.Add($"{field}.communityIds[{i}]", "UnknownValue", $"'{field}.communityIds[{i}]' has an unknown value '{ids[i]}'.", ids[i]);
             else if (c.State != CommunityState.Active)
-                v.Add($"targets.communityIds[{i}]", "CommunityNotActive", $"'{c.Name}' is {c.State.ToString().ToLowerInvariant()}: nothing is posted there.", c.Name);
+                v.Add($"{field}.communityIds[{i}]", "CommunityNotActive", $"'{c.Name}' is {c.State.ToString().ToLowerInvariant()}: nothing is posted there.", c.Name);
         }
         foreach (var tier in targets.Tiers ?? [])
-            v.Defined("targets.tiers", tier);
+            v.Defined($"{field}.tiers", tier);
         foreach (var platform in targets.Platforms ?? [])
-            v.Defined("targets.platforms", platform);
+            v.Defined($"{field}.platforms", platform);
         var tagIds = targets.TagIds?.Distinct().ToList() ?? [];
         if (tagIds.Count > 0)
-            await CommunityTag.KnownAsync(db.Set<CommunityTag>(), v, "targets.tagIds", targets.TagIds!, ct);
+            await CommunityTag.KnownAsync(db.Set<CommunityTag>(), v, $"{field}.tagIds", targets.TagIds!, ct);
         var result = named.Where(c => c.State == CommunityState.Active).ToList();
         if (targets.HasFilters)
         {
@@ -547,7 +548,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
                     result.Add(c);
             }
             if (v.IsValid && result.Count == 0)
-                v.Add("targets", "NoTargetCommunities", "'targets' matches no active community you are assigned to.");
+                v.Add(field, "NoTargetCommunities", $"'{field}' matches no active community you are assigned to.");
         }
         return result;
     }

@@ -80,6 +80,7 @@ public static class ApiSetup
         Features.Points.PointsEndpoints.MapPointsEndpoints(api);
         Features.Calendar.CalendarEndpoints.MapCalendarEndpoints(api);
         Features.Topics.TopicEndpoints.MapTopicEndpoints(api);
+        Features.Campaigns.CampaignEndpoints.MapCampaignEndpoints(api);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
