@@ -154,6 +154,11 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // Feedback tickets and rules: the processor's reaction reads them with IgnoreQueryFilters and an explicit WorkspaceId.
         builder.Entity<Shequn.Features.Feedback.FeedbackTicket>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Feedback.FeedbackSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Campaigns, who takes part and what they earned: the public page and the mechanics' reactions read them with
+        // IgnoreQueryFilters and an explicit WorkspaceId (or the campaign's).
+        builder.Entity<Shequn.Features.Campaigns.Campaign>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignParticipant>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignRewardGrant>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
