@@ -28,7 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
-            "tag-rules", "vip", "calendar", "sop", "topics", "feedback",
+            "tag-rules", "vip", "calendar", "sop", "topics", "feedback", "campaigns",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -190,6 +190,13 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/topics");
                 await page.GetByTestId("topic-table").Locator("tbody tr").First.WaitForAsync();
                 await page.GetByTestId("topic-new").AssertReachableAsync(Width, $"{what}: new topic");
+                break;
+            case "campaigns":
+                await page.OpenAsync("/campaigns");
+                await page.GetByTestId("campaign-new").AssertReachableAsync(Width, $"{what}: new campaign");
+                await page.GetByTestId("campaign-new").ClickAsync();
+                await page.GetByTestId("campaign-preview").AssertOnScreenAsync(Width, $"{what}: the page preview");
+                await page.GetByTestId("campaign-save").AssertReachableAsync(Width, $"{what}: save");
                 break;
             case "feedback":
                 await page.OpenAsync("/feedback");
