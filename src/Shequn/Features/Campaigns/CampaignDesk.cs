@@ -37,6 +37,10 @@ public sealed record CampaignResults(
     int Participants, int Completions, int NewMembers, int RewardsIssued, long CostFen, long GoalValue, double AchievementRate,
     int Orders, long RevenueFen, double? Roi);
 
+/// <summary>One edge of the invitation tree: who brought whom, where and when, and whether it counts (the reason when not).</summary>
+public sealed record InvitationDto(
+    Guid InviterId, string InviterName, Guid InviteeId, string InviteeName, Guid CommunityId, DateTime JoinedAt, DateTime CountsAt, InvitationStatus Status, string? Reason);
+
 public sealed record CampaignAnnouncementDto(Guid PostId, string Title, DateTime DueAt, PostStatus Status);
 
 public sealed record CampaignDto(
@@ -322,6 +326,30 @@ public sealed class CampaignDesk(AppDbContext db, WorkspaceZones zones, TimeProv
         };
         var rate = campaign.GoalTarget > 0 ? Math.Round(value / (double)campaign.GoalTarget, 4) : 0;
         return new(all, completed, fresh, issued, cost, value, rate, 0, 0, null);
+    }
+
+    /// <summary>
+    /// The invitation tree of a campaign the caller sees: every recorded invitation (who brought whom, where, its status
+    /// and why it does not count), inviters first by how many of theirs counted.
+    /// </summary>
+    public async Task<IReadOnlyList<InvitationDto>?> InvitationsAsync(Guid id, CancellationToken ct = default)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return null;
+        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
+        if (campaign is null || !Sees(me, campaign.CommunityIdsValue()))
+            return null;
+        var rows = await db.Set<CampaignInvitation>().AsNoTracking().Where(i => i.CampaignId == id)
+            .Join(db.Members, i => i.InviterMemberId, m => m.Id, (i, inviter) => new { i, InviterName = inviter.DisplayName })
+            .Join(db.Members, x => x.i.InviteeMemberId, m => m.Id, (x, invitee) => new { x.i, x.InviterName, InviteeName = invitee.DisplayName })
+            .ToListAsync(ct);
+        var counted = rows.Where(r => r.i.Status == InvitationStatus.Counted).GroupBy(r => r.i.InviterMemberId).ToDictionary(g => g.Key, g => g.Count());
+        return [.. rows
+            .Where(r => me.Sees(r.i.CommunityId))
+            .OrderByDescending(r => counted.GetValueOrDefault(r.i.InviterMemberId)).ThenBy(r => r.i.InviterMemberId).ThenBy(r => r.i.JoinedAt)
+            .Select(r => new InvitationDto(r.i.InviterMemberId, r.InviterName, r.i.InviteeMemberId, r.InviteeName, r.i.CommunityId, r.i.JoinedAt, r.i.CountsAt,
+                r.i.Status, r.i.Reason))];
     }
 
     internal static bool Sees(StaffProfile me, IReadOnlyList<Guid> communityIds) =>

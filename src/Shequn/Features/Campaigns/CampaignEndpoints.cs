@@ -31,8 +31,14 @@ public static class CampaignEndpoints
         g.MapPost("/{id:guid}/announce", Announce).WithName("AnnounceCampaign")
             .WithDescription("Plans an announcement on the content calendar (a post of content type campaign with the page's link): text (built from the campaign "
                 + "when blank), dueAt (the start, or in 5 minutes once started) and communityIds (the campaign's by default).");
+        g.MapGet("/{id:guid}/invitations", Invitations).WithName("ListCampaignInvitations")
+            .WithDescription("The invitation tree: who brought whom (from the joins' inviters), in which community, when it counts, and its status "
+                + "(pending, counted, refused, void) with the reason (alreadyMember, selfInvite, loop, leftEarly).");
         return g;
     }
+
+    public static async Task<Results<Ok<IReadOnlyList<InvitationDto>>, NotFound>> Invitations(CampaignDesk desk, Guid id, CancellationToken ct) =>
+        await desk.InvitationsAsync(id, ct) is { } list ? TypedResults.Ok(list) : TypedResults.NotFound();
 
     public static async Task<Results<Ok<IReadOnlyList<CampaignSummaryDto>>, ValidationProblem>> List(
         CampaignDesk desk, AppDbContext db, WorkspaceZones zones, string? kind, string? phase, Guid? communityId, string? from, string? to, CancellationToken ct)

@@ -7,6 +7,12 @@ public static class CampaignsSetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddScoped<CampaignDesk>();
+        builder.Services.AddOptions<CampaignsOptions>().Bind(builder.Configuration.GetSection("Campaigns"))
+            .Validate(o => o.SettleInterval > TimeSpan.Zero, "Campaigns:SettleInterval must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Outbox.IBatchReaction, InvitationReaction>();
+        builder.Services.AddSingleton<InvitationSettler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InvitationSettler>());
         return builder;
     }
 }

@@ -44,6 +44,11 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
     /// <summary>The member of each platform user the batch's member events name, by (workspace, platform, user id).</summary>
     public IReadOnlyDictionary<(Guid Workspace, ChatPlatform Platform, string UserId), Guid> MemberOf => _members;
 
+    /// <summary>The member who brought each join of the batch in (by Seq), when the platform said (the join's actor).</summary>
+    public IReadOnlyDictionary<long, Guid> InviterOf => _inviters;
+
+    private readonly Dictionary<long, Guid> _inviters = [];
+
     /// <summary>
     /// For the members the batch's events name, when their current stint in a community began (they are inside now),
     /// after the batch's joins, leaves and messages.
@@ -481,7 +486,7 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
             if (e.UserId is not null)
                 result[(e.Seq, false)] = _members[(ws, e.Platform, e.UserId)] = MemberOf(e.Platform, e.UserId, e.UserName);
             if (e.Kind == EventKind.MemberJoined && e.ActorId is not null)
-                result[(e.Seq, true)] = MemberOf(e.Platform, e.ActorId, e.ActorName);
+                result[(e.Seq, true)] = _inviters[e.Seq] = MemberOf(e.Platform, e.ActorId, e.ActorName);
         }
         await SetInserts.InsertAsync(db, newMembers, ct);
         await SetInserts.InsertAsync(db, newIdentities, ct);
