@@ -136,6 +136,7 @@ public static partial class SignupChainParser
     private static void Apply(Chain chain, ChainMessage message, List<Line> lines)
     {
         var starting = chain.Items.Count == 0 && chain.Starter.Seq == message.Seq;
+        var sender = Key(message.DisplayName);
         chain.LastSeq = message.Seq;
         var present = new HashSet<Item>();
         var added = 0;
@@ -149,7 +150,7 @@ public static partial class SignupChainParser
             {
                 if (known.Withdrawn is null)
                     present.Add(known);
-                else if (Owns(message, known) && i == lines.Count - 1 && message.Seq > known.Withdrawn.Seq)
+                else if (Owns(message, sender, known) && i == lines.Count - 1 && message.Seq > known.Withdrawn.Seq)
                 {
                     // the owner signs again at the end of a copy: back on the list, at the end
                     known.Withdrawn = null;
@@ -159,7 +160,7 @@ public static partial class SignupChainParser
                 }
                 continue; // otherwise a copy older than the withdrawal: the line stays withdrawn
             }
-            var own = chain.Items.Where(e => e.Withdrawn is null && e.NameKey == line.NameKey && Owns(message, e))
+            var own = chain.Items.Where(e => e.Withdrawn is null && e.NameKey == line.NameKey && Owns(message, sender, e))
                 .OrderBy(e => present.Contains(e)).ThenBy(e => e.Order).FirstOrDefault();
             if (own is not null)
             {
@@ -185,7 +186,7 @@ public static partial class SignupChainParser
             return;
         foreach (var item in chain.Items)
         {
-            if (item.Withdrawn is not null || present.Contains(item) || item.FirstSeq >= message.Seq || !Owns(message, item))
+            if (item.Withdrawn is not null || present.Contains(item) || item.FirstSeq >= message.Seq || !Owns(message, sender, item))
                 continue;
             // a copy made before this line existed (it adds a line but has nothing newer) is stale, not a withdrawal
             var newer = present.Any(o => o.FirstSeq < message.Seq && o.Order.CompareTo(item.Order) > 0);
@@ -203,16 +204,16 @@ public static partial class SignupChainParser
         if (text.Contains('\n', StringComparison.Ordinal))
             return false;
         text = TrailingNoise().Replace(Sticker().Replace(text, ""), "");
+        var sender = Key(message.DisplayName);
         Func<Item, bool> target;
         if (SelfWithdrawal().IsMatch(text))
         {
-            var self = Key(message.DisplayName);
-            target = e => e.NameKey == self || SameSender(message, e);
+            target = e => e.NameKey == sender || SameSender(message, e);
         }
         else if (NamedWithdrawal().Match(text) is { Success: true } m)
         {
             var name = Key(m.Groups["name"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
-            target = e => e.NameKey == name && Owns(message, e);
+            target = e => e.NameKey == name && Owns(message, sender, e);
         }
         else
             return false;
@@ -221,7 +222,7 @@ public static partial class SignupChainParser
         List<Item> Targets(Chain c)
         {
             var candidates = c.Items.Where(e => e.Withdrawn is null && target(e)).ToList();
-            var named = candidates.Where(e => e.NameKey == Key(message.DisplayName)).ToList();
+            var named = candidates.Where(e => e.NameKey == sender).ToList();
             return named.Count > 0 ? named : candidates;
         }
         var chain = chains.Where(c => Targets(c).Count > 0).OrderByDescending(c => c.LastSeq).FirstOrDefault();
@@ -237,7 +238,7 @@ public static partial class SignupChainParser
     private static bool SameSender(ChainMessage message, Item item) =>
         message.MemberId is { } id ? item.AddedBy == id : item.AddedBy is null && item.AddedByName == message.DisplayName;
 
-    private static bool Owns(ChainMessage message, Item item) => SameSender(message, item) || item.NameKey == Key(message.DisplayName);
+    private static bool Owns(ChainMessage message, string senderKey, Item item) => SameSender(message, item) || item.NameKey == senderKey;
 
     private static Parsed Read(string text)
     {
@@ -328,7 +329,7 @@ public static partial class SignupChainParser
     [GeneratedRegex(@"^(?:#\s*接龙|【\s*接龙\s*】|\[\s*接龙\s*\])")]
     private static partial Regex LeadingMarker();
 
-    [GeneratedRegex(@"^(?:(?:我|本人)?(?:要|先)?(?:取消|退出|退)了?(?:接龙|报名)?了?|我?不(?:去|参加|来)了)$")]
+    [GeneratedRegex(@"^(?:(?:我|本人)?(?:要|先)?(?:取消|退出)了?(?:接龙|报名)?了?|我?不(?:去|参加|来)了)$")]
     private static partial Regex SelfWithdrawal();
 
     [GeneratedRegex(@"^(?:[-—–]\s*(?<name>\S.*)|(?<name>\S.*?)\s*(?:取消|退出)了?(?:接龙|报名)?了?|(?:取消|退出)\s*(?<name>\S+))$")]

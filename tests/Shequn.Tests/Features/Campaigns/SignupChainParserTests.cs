@@ -137,6 +137,49 @@ public sealed class SignupChainParserTests
         }
     }
 
+    /// <summary>
+    /// Simulated busy chains: each member copies one of the last few versions (so many copies are concurrent or stale),
+    /// renumbers it, adds their line and posts; some later send 取消接龙. The clean list must be exactly the lines
+    /// added, minus the withdrawn, in the order they were first posted.
+    /// </summary>
+    [Fact]
+    public void Parse_SimulatedConcurrentCopiesAndWithdrawals_KeepsEveryLineOnce()
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var random = new Random(round);
+            var messages = new List<ChainMessage>();
+            var versions = new List<List<string>> { new() { "发起人 1人" } };
+            var expected = new List<string> { "发起人 1人" };
+            long seq = 1;
+            messages.Add(new ChainMessage(seq, MemberId("发起人"), "发起人", Start, "#接龙 周六团购\n1. 发起人 1人"));
+            var joined = new List<string>();
+            for (var m = 0; m < 40; m++)
+            {
+                var name = "成员" + m.ToString(CultureInfo.InvariantCulture);
+                if (joined.Count > 0 && random.Next(5) == 0)
+                {
+                    var leaving = joined[random.Next(joined.Count)];
+                    joined.Remove(leaving);
+                    expected.RemoveAll(l => l.StartsWith(leaving + " ", StringComparison.Ordinal));
+                    messages.Add(new ChainMessage(++seq, MemberId(leaving), leaving, Start, "取消接龙"));
+                }
+                var basis = versions[Math.Max(0, versions.Count - 1 - random.Next(3))];
+                var line = $"{name} {random.Next(1, 4)}人";
+                var copy = new List<string>(basis) { line };
+                versions.Add(copy);
+                expected.Add(line);
+                joined.Add(name);
+                var text = "#接龙 周六团购\n" + string.Join('\n', copy.Select((l, i) => $"{i + 1}{(i % 2 == 0 ? "." : "、")} {l}"));
+                messages.Add(new ChainMessage(++seq, MemberId(name), name, Start, text));
+            }
+
+            var chain = Assert.Single(SignupChainParser.Parse(messages));
+
+            Assert.Equal(expected, chain.Entries.Select(e => e.Name + " " + e.Note));
+        }
+    }
+
     [Fact]
     public void Parse_Entries_CarryTheAddingMembersId()
     {
@@ -167,7 +210,7 @@ public sealed class SignupChainParserTests
     [Fact]
     public void Parse_SelfWithdrawalForms_AllRecognised()
     {
-        foreach (var form in new[] { "取消接龙", "取消报名", "我取消", "取消", "我退出", "退出接龙", "我要退出了", "退出", "我不去了", "不参加了", "取消接龙[捂脸]", "取消了。" })
+        foreach (var form in new[] { "取消接龙", "取消报名", "我取消", "取消", "我退出", "退出接龙", "我要退出了", "退出", "我不去了", "本人退出接龙", "不参加了", "取消接龙[捂脸]", "取消了。" })
         {
             ChainMessage[] messages =
             [
