@@ -39,7 +39,7 @@ public sealed record SignupChain(
 /// <list type="bullet">
 /// <item>A message belongs to a chain when it has numbered lines (1. 1、 1) (1) １． 1 name) and either a 接龙 marker
 /// in the lines before them, or a title that names a known chain, or (no title) mostly lines that chain already has.
-/// The title is the marker line's text without the marker, else the first line after it (else the first line).</item>
+/// The title is the marker line's text without the marker, else the next line, else a line above the marker.</item>
 /// <item>A new line is added by the sender; the same content again is the same entry; a new line with the same name as
 /// a line the sender owns changes that line (张三 1人 → 张三 2人).</item>
 /// <item>A sender owns a line they added, or whose name is their display name. Only the owner removes a line: by
@@ -262,10 +262,14 @@ public static partial class SignupChainParser
         var markerAt = header.FindIndex(h => h.Contains("接龙", StringComparison.Ordinal));
         var title = "";
         var titleKey = "";
-        for (var i = Math.Max(0, markerAt); i < header.Count && titleKey.Length == 0; i++)
+        // the marker line's own text, then the lines after it, then (a title put above the marker) the lines before it
+        var order = Enumerable.Range(Math.Max(0, markerAt), header.Count - Math.Max(0, markerAt)).Concat(Enumerable.Range(0, Math.Max(0, markerAt)));
+        foreach (var i in order)
         {
             title = i == markerAt ? Marker().Replace(header[i], " ").Trim() : header[i];
             titleKey = TitleKey(title);
+            if (titleKey.Length > 0)
+                break;
         }
         if (titleKey.Length == 0)
             title = "";
@@ -312,7 +316,7 @@ public static partial class SignupChainParser
         var active = chain.Items.Where(e => e.Withdrawn is null).OrderBy(e => e.Order).ToList();
         var entries = active.Select((e, i) => new ChainEntry(i + 1, e.Name, e.Note, e.AddedBy, e.AddedByName, e.FirstSeq, e.UpdatedSeq)).ToList();
         var withdrawals = chain.Items.Where(e => e.Withdrawn is not null).OrderBy(e => e.Withdrawn!.Seq).ThenBy(e => e.Order)
-            .Select(e => e.Withdrawn! with { Name = e.Name, Note = e.Note }).ToList();
+            .Select(e => e.Withdrawn!).ToList();
         return new SignupChain(chain.Title, chain.Header, chain.Starter.Seq, chain.Starter.MemberId, chain.Starter.DisplayName, entries, withdrawals);
     }
 

@@ -201,6 +201,21 @@ public sealed class SignupChainParserTests
     }
 
     [Fact]
+    public void Parse_TitleAboveABareMarker_IsTheTitle()
+    {
+        ChainMessage[] messages =
+        [
+            new(1, MemberId("张三"), "张三", Start, "周六烘焙报名\n#接龙\n1. 张三"),
+            new(2, MemberId("李四"), "李四", Start, "周六烘焙报名\n1. 张三\n2. 李四"),
+        ];
+
+        var chain = Assert.Single(SignupChainParser.Parse(messages));
+
+        Assert.Equal("周六烘焙报名", chain.Title);
+        Assert.Equal(["张三", "李四"], chain.Entries.Select(e => e.Name));
+    }
+
+    [Fact]
     public void Parse_NoMessages_NoChains()
     {
         Assert.Empty(SignupChainParser.Parse([]));
