@@ -291,13 +291,26 @@ public static partial class SignupChainParser
         return new Line(name, note, nameKey, nameKey + "\u0001" + Key(note));
     }
 
-    /// <summary>NFKC folds full-width digits, letters and punctuation (１．, （1）, ＃) into their ASCII forms.</summary>
-    private static string Normalize(string text) =>
-        text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n')
-            .Replace("\u200b", "", StringComparison.Ordinal).Replace("\ufeff", "", StringComparison.Ordinal)
-            .Normalize(NormalizationForm.FormKC);
+    /// <summary>
+    /// NFKC folds full-width digits, letters and punctuation (１．, （1）, ＃) into their ASCII forms; before it, circled
+    /// numbers (①) and keycap emoji (1️⃣) become "1." because NFKC would leave ① as a bare digit and 1️⃣ unchanged.
+    /// </summary>
+    private static string Normalize(string text)
+    {
+        var folded = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is >= '\u2460' and <= '\u2473')
+                folded.Append((c - '\u2460' + 1).ToString(CultureInfo.InvariantCulture)).Append('.');
+            else if (c == '\u20e3')
+                folded.Append('.');
+            else if (c is not ('\ufe0f' or '\u200b' or '\ufeff'))
+                folded.Append(c);
+        }
+        return folded.Replace("\r\n", "\n").Replace('\r', '\n').ToString().Normalize(NormalizationForm.FormKC);
+    }
 
-    private static string Key(string text) => Spaces().Replace(text.Normalize(NormalizationForm.FormKC), "").ToLowerInvariant();
+    private static string Key(string text) => Spaces().Replace(Normalize(text), "").ToLowerInvariant();
 
     private static string TitleKey(string title)
     {
