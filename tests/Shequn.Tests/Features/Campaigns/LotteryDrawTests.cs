@@ -253,8 +253,8 @@ public sealed class LotteryDrawTests
 
     /// <summary>
     /// 2,000 fixed seeds, ten entries, one winner each: the counts are within a chi-square of 9 degrees of freedom far
-    /// below 40 (p ≈ 0.00001 for a fair draw). The seeds are fixed, so the figure is the same on every run; the first
-    /// and the last entry are also checked for the draw-without-replacement second pick.
+    /// below 40 (p ≈ 0.00001 for a fair draw). The seeds are fixed, so the figure is the same on every run. The second
+    /// prize, drawn from the nine entries left, must be as even over all ten.
     /// </summary>
     [Fact]
     public void Draw_ManyFixedSeeds_EachOfTenEntriesWinsAboutEqually()
