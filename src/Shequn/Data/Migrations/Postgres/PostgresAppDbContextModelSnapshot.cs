@@ -1073,6 +1073,62 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("Campaigns", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignInvitation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CountsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("EventSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("InviteeMemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("InviterMemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("JoinedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<DateTime?>("SettledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InviteeMemberId");
+
+                    b.HasIndex("InviterMemberId");
+
+                    b.HasIndex("CampaignId", "InviteeMemberId")
+                        .IsUnique();
+
+                    b.HasIndex("CampaignId", "InviterMemberId");
+
+                    b.HasIndex("Status", "CountsAt");
+
+                    b.ToTable("CampaignInvitations", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignParticipant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1693,6 +1749,12 @@ namespace Shequn.Data.Migrations.Postgres
                         new
                         {
                             Name = "autotags",
+                            Seq = 0L,
+                            UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
+                        },
+                        new
+                        {
+                            Name = "campaigns",
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         });
@@ -3835,6 +3897,27 @@ namespace Shequn.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignInvitation", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("InviteeMemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("InviterMemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

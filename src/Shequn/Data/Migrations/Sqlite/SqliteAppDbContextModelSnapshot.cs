@@ -1058,6 +1058,62 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("Campaigns", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignInvitation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CountsAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("InviteeMemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("InviterMemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("JoinedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SettledAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InviteeMemberId");
+
+                    b.HasIndex("InviterMemberId");
+
+                    b.HasIndex("CampaignId", "InviteeMemberId")
+                        .IsUnique();
+
+                    b.HasIndex("CampaignId", "InviterMemberId");
+
+                    b.HasIndex("Status", "CountsAt");
+
+                    b.ToTable("CampaignInvitations", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignParticipant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1676,6 +1732,12 @@ namespace Shequn.Data.Migrations.Sqlite
                         new
                         {
                             Name = "autotags",
+                            Seq = 0L,
+                            UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
+                        },
+                        new
+                        {
+                            Name = "campaigns",
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         });
@@ -3818,6 +3880,27 @@ namespace Shequn.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignInvitation", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("InviteeMemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("InviterMemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
