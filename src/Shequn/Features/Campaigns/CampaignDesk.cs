@@ -92,13 +92,13 @@ public sealed record CampaignResult(CampaignOutcome Outcome, CampaignDto? Campai
 /// changed only by someone who sees them all. Once published, the mechanic's rules, rewards and start are fixed (people
 /// took part under them); the name, description, page, audience additions and end stay editable.
 /// </summary>
-public sealed class CampaignDesk(AppDbContext db, WorkspaceZones zones, TimeProvider time, PostSchedulerSignal signal, IOptions<ProfilesOptions> profiles)
+public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, TimeProvider time, PostSchedulerSignal signal, IOptions<ProfilesOptions> profiles)
 {
     public static bool MayPublish(StaffProfile? me) => me?.Role is StaffRole.Owner or StaffRole.SubOwner;
 
     public static bool MayEdit(StaffProfile? me) => me?.CanEditCommunities == true;
 
-    private DateTime Now => time.GetUtcNow().UtcDateTime;
+    internal DateTime Now => time.GetUtcNow().UtcDateTime;
 
     public string PageUrl(string slug) => $"{profiles.Value.PublicBaseUrl.TrimEnd('/')}/c/{slug}";
 
@@ -371,7 +371,7 @@ public sealed class CampaignDesk(AppDbContext db, WorkspaceZones zones, TimeProv
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 
-    private async Task<(Campaign?, CampaignResult?)> LoadForChangeAsync(StaffProfile me, Guid id, CancellationToken ct)
+    internal async Task<(Campaign?, CampaignResult?)> LoadForChangeAsync(StaffProfile me, Guid id, CancellationToken ct)
     {
         var campaign = await db.Set<Campaign>().SingleOrDefaultAsync(c => c.Id == id, ct);
         if (campaign is null)

@@ -34,8 +34,47 @@ public static class CampaignEndpoints
         g.MapGet("/{id:guid}/invitations", Invitations).WithName("ListCampaignInvitations")
             .WithDescription("The invitation tree: who brought whom (from the joins' inviters), in which community, when it counts, and its status "
                 + "(pending, counted, refused, void) with the reason (alreadyMember, selfInvite, loop, leftEarly).");
+        g.MapGet("/{id:guid}/checkins", CheckIns).WithName("ListCampaignCheckIns")
+            .WithDescription("A check-in campaign's members: days, make-ups used, current and longest streak, milestones reached.");
+        g.MapPost("/{id:guid}/checkins/makeup", MakeUp).WithName("UseMakeUpCard")
+            .WithDescription("Uses a make-up card (补签) for memberId on day (yyyy-MM-dd, within the last 7 days, a missed day; rules.makeUpCards a month).");
+        g.MapGet("/{id:guid}/photos", Photos).WithName("ListCampaignPhotos")
+            .WithDescription("A photo-sharing campaign's photos from the groups (one per member and day), filter status (pending, approved, rejected).");
+        g.MapPost("/{id:guid}/photos/{photoId:guid}/review", ReviewPhoto).WithName("ReviewCampaignPhoto")
+            .WithDescription("Approves ({\"approve\": true}) or rejects a pending photo; a full block of rules.daysInRow approved days grants the first reward. 409 when already reviewed.");
         return g;
     }
+
+    public sealed record MakeUpInput(Guid MemberId, DateOnly? Day);
+
+    public sealed record ReviewInput(bool Approve);
+
+    public static async Task<Results<Ok<IReadOnlyList<CheckInStanding>>, NotFound>> CheckIns(CampaignDesk desk, Guid id, CancellationToken ct) =>
+        await desk.CheckInsAsync(id, ct) is { } list ? TypedResults.Ok(list) : TypedResults.NotFound();
+
+    public static async Task<Results<Ok<CheckInStanding>, ValidationProblem, NotFound, ProblemHttpResult>> MakeUp(CampaignDesk desk, Guid id, MakeUpInput input, CancellationToken ct) =>
+        Map(await desk.MakeUpAsync(id, input.MemberId, input.Day, ct));
+
+    public static async Task<Results<Ok<IReadOnlyList<PhotoDto>>, ValidationProblem, NotFound>> Photos(CampaignDesk desk, Guid id, string? status, CancellationToken ct)
+    {
+        var v = new Validation();
+        var s = v.ParseEnum<PhotoStatus>("status", status);
+        if (!v.IsValid)
+            return v.Problem();
+        return await desk.PhotosAsync(id, s, ct) is { } list ? TypedResults.Ok(list) : TypedResults.NotFound();
+    }
+
+    public static async Task<Results<Ok<PhotoDto>, ValidationProblem, NotFound, ProblemHttpResult>> ReviewPhoto(CampaignDesk desk, Guid id, Guid photoId, ReviewInput input, CancellationToken ct) =>
+        Map(await desk.ReviewPhotoAsync(id, photoId, input.Approve, ct));
+
+    private static Results<Ok<T>, ValidationProblem, NotFound, ProblemHttpResult> Map<T>(MechanicResult<T> result) => result switch
+    {
+        { Outcome: CampaignOutcome.Saved } => TypedResults.Ok(result.Value!),
+        { Outcome: CampaignOutcome.Invalid } => result.Validation.Problem(),
+        { Outcome: CampaignOutcome.NotFound } => TypedResults.NotFound(),
+        { Outcome: CampaignOutcome.Conflict } => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: result.Conflict),
+        _ => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: result.Conflict ?? "Your role does not allow this."),
+    };
 
     public static async Task<Results<Ok<IReadOnlyList<InvitationDto>>, NotFound>> Invitations(CampaignDesk desk, Guid id, CancellationToken ct) =>
         await desk.InvitationsAsync(id, ct) is { } list ? TypedResults.Ok(list) : TypedResults.NotFound();

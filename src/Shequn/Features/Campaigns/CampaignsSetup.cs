@@ -11,6 +11,8 @@ public static class CampaignsSetup
             .Validate(o => o.SettleInterval > TimeSpan.Zero, "Campaigns:SettleInterval must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<Outbox.IBatchReaction, InvitationReaction>();
+        builder.Services.AddSingleton<Outbox.IBatchReaction, CheckInReaction>();
+        builder.Services.AddSingleton<Outbox.IBatchReaction, PhotoShareReaction>();
         builder.Services.AddSingleton<InvitationSettler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InvitationSettler>());
         return builder;
