@@ -53,7 +53,7 @@ public sealed class CampaignSnapshot
 /// </summary>
 public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZones zones, TimeProvider time, IOptions<FlashSaleOptions> options)
 {
-    private readonly ConcurrentDictionary<string, (CampaignSnapshot Snapshot, DateTime Until)> _bySlug = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cached> _bySlug = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Slug, string Culture), (string Html, DateTime Until)> _pages = new();
     private readonly ConcurrentDictionary<Guid, (Task<Dictionary<Guid, Guid>> Members, DateTime Until)> _audiences = new();
 
@@ -67,8 +67,26 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
         if (string.IsNullOrEmpty(slug) || slug.Length != Campaign.SlugLength)
             return null;
         var now = Now;
-        if (_bySlug.TryGetValue(slug, out var hit) && hit.Until > now)
-            return hit.Snapshot;
+        if (_bySlug.TryGetValue(slug, out var hit))
+        {
+            // One request reloads an expired entry; the others meanwhile keep the previous read (a burst of claims
+            // would otherwise all read the campaign again at the same moment).
+            if (hit.Until > now || !hit.TryStartRefresh())
+                return hit.Snapshot;
+        }
+        try
+        {
+            return await LoadAsync(slug, now, ct);
+        }
+        catch
+        {
+            hit?.EndRefresh();
+            throw;
+        }
+    }
+
+    private async Task<CampaignSnapshot?> LoadAsync(string slug, DateTime now, CancellationToken ct)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var campaign = await db.Set<Campaign>().IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(c => c.Slug == slug, ct);
@@ -92,9 +110,23 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
             WorkspaceName = workspace,
             Zone = await zones.GetAsync(campaign.WorkspaceId, ct),
             LoadedAt = now,
+            // The row says none are left: refuse without a write until a read sees stock again (a release gives some back).
+            SoldOutSeen = campaign.StockLeft <= 0,
         };
-        _bySlug[slug] = (snapshot, now + Options.PageCache);
+        _bySlug[slug] = new Cached(snapshot, now + Options.PageCache);
         return snapshot;
+    }
+
+    private sealed class Cached(CampaignSnapshot snapshot, DateTime until)
+    {
+        private int _refreshing;
+
+        public CampaignSnapshot Snapshot { get; } = snapshot;
+        public DateTime Until { get; } = until;
+
+        public bool TryStartRefresh() => Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0;
+
+        public void EndRefresh() => Interlocked.Exchange(ref _refreshing, 0);
     }
 
     /// <summary>Forgets what this node cached of a campaign (after a release gave stock back, or staff changed it).</summary>
