@@ -320,6 +320,8 @@ internal static class Run
             var shuffled = jobs.OrderBy(_ => Random.Shared.Next()).ToList();
             var answers = new Answer[shuffled.Count];
             using var gate = new SemaphoreSlim(o.InFlight);
+            // The servers' own CPU per claim, which a busy machine slows less than it slows the rate.
+            var cpuBefore = servers.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMicroseconds; });
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(shuffled.Select(async (job, i) =>
             {
@@ -335,9 +337,11 @@ internal static class Run
             }));
             var seconds = watch.Elapsed.TotalSeconds;
             var rate = shuffled.Count / seconds;
+            var cpuPerClaim = (servers.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMicroseconds; }) - cpuBefore) / shuffled.Count;
             var byStatus = answers.GroupBy(a => a.Code ?? ((int)a.Status).ToString(CultureInfo.InvariantCulture)).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => $"{g.Key} {g.Count()}");
-            Console.Error.WriteLine($"  {name}, {servers.Count} host(s): {shuffled.Count:N0} claims in {seconds:0.00} s = {rate:N0} claims/s ({string.Join(", ", byStatus)})");
+            Console.Error.WriteLine($"  {name}, {servers.Count} host(s): {shuffled.Count:N0} claims in {seconds:0.00} s = {rate:N0} claims/s ({string.Join(", ", byStatus)}); " +
+                $"server CPU {cpuPerClaim:N0} us per claim (at most {Environment.ProcessorCount * 1e6 / cpuPerClaim:N0} claims/s on {Environment.ProcessorCount} cores with nothing else running)");
 
             // Double clicks: both answers of one request id name the same claim (or neither won).
             var doubled = shuffled.Zip(answers).Where(x => x.Second.Status == HttpStatusCode.OK).GroupBy(x => x.First.RequestId).Count(g => g.Select(x => x.Second.ClaimId).Distinct().Count() > 1);
