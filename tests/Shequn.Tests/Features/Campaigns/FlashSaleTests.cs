@@ -270,6 +270,40 @@ public abstract class FlashSaleTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task ReleaseJob_TwoPassesAtOnce_ReleaseEachExpiredClaimOnce_AndTheStockCanBeClaimedAgain()
+    {
+        var sale = await FlashSaleKit.NewSaleAsync(factory, stock: 10, limit: 1, members: 11);
+        var client = factory.CreateClient();
+        var paidClaim = Guid.Empty;
+        for (var i = 0; i < 10; i++)
+        {
+            var claim = await FlashSaleKit.ClaimAsync(client, sale.Slug, await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[i]), 1, "e" + i);
+            if (i == 0)
+                paidClaim = claim.ClaimId!.Value;
+        }
+        var late = await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[10]);
+        Assert.Equal("soldOut", (await FlashSaleKit.ClaimAsync(client, sale.Slug, late, 1, "late-1")).Code);
+        await (await sale.Ws.Owner.Api.PostJsonAsync($"/api/campaigns/{sale.Id}/claims/{paidClaim}/paid", new { orderId = "kept" })).ReadAsync<ClaimDto>();
+        // Six of the nine unpaid reservations are past their window; two passes (two nodes) run at once.
+        var expired = await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignClaim>().IgnoreQueryFilters()
+            .Where(c => c.CampaignId == sale.Id && c.Status == ClaimStatus.Reserved).OrderBy(c => c.Id).Take(6).Select(c => c.Id).ToListAsync(Ct));
+        await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignClaim>().IgnoreQueryFilters().Where(c => expired.Contains(c.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.ExpiresAt, DateTime.UtcNow.AddSeconds(-1)), Ct));
+        var job = factory.Services.GetRequiredService<FlashSaleReleaser>();
+        await Task.WhenAll(Task.Run(() => job.RunOnceAsync(Ct), Ct), Task.Run(() => job.RunOnceAsync(Ct), Ct));
+        Assert.Equal(0, await job.RunOnceAsync(Ct));
+
+        var claims = await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignClaim>().IgnoreQueryFilters().Where(c => c.CampaignId == sale.Id).ToListAsync(Ct));
+        Assert.Equal(expired.Order(), claims.Where(c => c.Status == ClaimStatus.Released).Select(c => c.Id).Order());
+        Assert.Equal(ClaimStatus.Paid, claims.Single(c => c.Id == paidClaim).Status);
+        var (sold, left) = await FlashSaleKit.CheckInvariantsAsync(factory, sale, 10, 1);
+        Assert.Equal((4, 6), (sold, left));
+        // The units came back: the member refused before gets one now, and a released member may claim again.
+        Assert.Equal(HttpStatusCode.OK, (await FlashSaleKit.ClaimAsync(client, sale.Slug, late, 1, "late-2")).Status);
+        await FlashSaleKit.CheckInvariantsAsync(factory, sale, 10, 1);
+    }
+
+    [Fact]
     public async Task Paid_IsIdempotentByOrderId_AnotherOrderIs409_AndResultsCountCompletions()
     {
         var sale = await FlashSaleKit.NewSaleAsync(factory, stock: 5, limit: 1, members: 2);
