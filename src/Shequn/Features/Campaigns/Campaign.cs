@@ -252,6 +252,8 @@ public sealed class CampaignParticipant : IWorkspaceOwned
     public bool IsNewMember { get; set; }
     public DateTime JoinedAt { get; set; } = DateTime.UtcNow;
     public DateTime? CompletedAt { get; set; }
+    /// <summary>Flash sale: units the member holds (reserved or paid); only ever moved by a conditional update against the limit.</summary>
+    public int Units { get; set; }
 }
 
 public enum GrantStatus

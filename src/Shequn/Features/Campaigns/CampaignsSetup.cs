@@ -15,6 +15,18 @@ public static class CampaignsSetup
         builder.Services.AddSingleton<Outbox.IBatchReaction, PhotoShareReaction>();
         builder.Services.AddSingleton<InvitationSettler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InvitationSettler>());
+        AddFlashSale(builder);
         return builder;
+    }
+
+    /// <summary>Flash sales: claims, personal links, the public page's caches and the job releasing unpaid reservations.</summary>
+    private static void AddFlashSale(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<FlashSaleOptions>().Bind(builder.Configuration.GetSection("Campaigns"));
+        builder.Services.AddScoped<FlashSale>();
+        builder.Services.AddSingleton<CampaignLinks>();
+        builder.Services.AddSingleton<CampaignSnapshots>();
+        builder.Services.AddSingleton<FlashSaleReleaser>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FlashSaleReleaser>());
     }
 }

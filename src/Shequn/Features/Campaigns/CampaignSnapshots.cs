@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Members;
+using Shequn.Features.Workspaces;
+
+namespace Shequn.Features.Campaigns;
+
+/// <summary>Section <c>Campaigns</c>: the flash sale's payment window, the release job, and how long a public page is cached.</summary>
+public sealed class FlashSaleOptions
+{
+    /// <summary>How long a reservation waits for the shop's order confirmation (15 min).</summary>
+    public TimeSpan PaymentWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Whether this node runs the job that releases expired reservations (tests run it by hand).</summary>
+    public bool ReleaseEnabled { get; set; } = true;
+
+    public TimeSpan ReleaseInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the campaign row and the rendered page are reused: stock shown lags by at most this.</summary>
+    public TimeSpan PageCache { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the members of a campaign's audience are reused (a member not in the set is still looked up).</summary>
+    public TimeSpan AudienceCache { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>What the public page and a claim need of a campaign, read once per <see cref="FlashSaleOptions.PageCache"/>.</summary>
+public sealed class CampaignSnapshot
+{
+    public required Campaign Campaign { get; init; }
+    public required CampaignRules Rules { get; init; }
+    public required IReadOnlyList<PageBlock> Page { get; init; }
+    public required IReadOnlyList<Guid> CommunityIds { get; init; }
+    public required IReadOnlyList<MemberLayer> Layers { get; init; }
+    /// <summary>Every community of the campaign is a Sandbox one: the page offers a pretend checkout.</summary>
+    public bool Sandbox { get; init; }
+    public required string Language { get; init; }
+    public required string WorkspaceName { get; init; }
+    public required TimeZoneInfo Zone { get; init; }
+    public DateTime LoadedAt { get; init; }
+
+    private volatile bool _soldOutSeen;
+
+    /// <summary>Set when a conditional stock update found none left: later claims on this node are refused without a write until the next read.</summary>
+    public bool SoldOutSeen { get => _soldOutSeen; set => _soldOutSeen = value; }
+}
+
+/// <summary>
+/// Per-campaign reads cached briefly for the public page's speed: the campaign by slug, the rendered page per culture, and
+/// the audience's members. The database stays the arbiter of every claim; a cache only lets a refusal be cheap.
+/// </summary>
+public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZones zones, TimeProvider time, IOptions<FlashSaleOptions> options)
+{
+    private readonly ConcurrentDictionary<string, Cached> _bySlug = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Slug, string Culture), (string Html, DateTime Until)> _pages = new();
+    private readonly ConcurrentDictionary<Guid, (Task<Dictionary<Guid, Guid>> Members, DateTime Until)> _audiences = new();
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    public FlashSaleOptions Options => options.Value;
+
+    /// <summary>The campaign behind a public slug (any workspace), or null for none or a draft.</summary>
+    public async Task<CampaignSnapshot?> FindAsync(string slug, CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(slug) || slug.Length != Campaign.SlugLength)
+            return null;
+        var now = Now;
+        if (_bySlug.TryGetValue(slug, out var hit))
+        {
+            // One request reloads an expired entry; the others meanwhile keep the previous read (a burst of claims
+            // would otherwise all read the campaign again at the same moment).
+            if (hit.Until > now || !hit.TryStartRefresh())
+                return hit.Snapshot;
+        }
+        try
+        {
+            return await LoadAsync(slug, now, ct);
+        }
+        catch
+        {
+            hit?.EndRefresh();
+            throw;
+        }
+    }
+
+    private async Task<CampaignSnapshot?> LoadAsync(string slug, DateTime now, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var campaign = await db.Set<Campaign>().IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(c => c.Slug == slug, ct);
+        if (campaign is null || campaign.Status == CampaignStatus.Draft)
+        {
+            _bySlug.TryRemove(slug, out _);
+            return null;
+        }
+        var ids = campaign.CommunityIdsValue();
+        var platforms = await db.Communities.IgnoreQueryFilters().AsNoTracking().Where(c => ids.Contains(c.Id)).Select(c => c.Platform).ToListAsync(ct);
+        var workspace = await db.Workspaces.AsNoTracking().Where(w => w.Id == campaign.WorkspaceId).Select(w => w.Name).SingleAsync(ct);
+        var snapshot = new CampaignSnapshot
+        {
+            Campaign = campaign,
+            Rules = campaign.RulesValue(),
+            Page = campaign.PageValue(),
+            CommunityIds = ids,
+            Layers = campaign.AudienceValue().Layers ?? [],
+            Sandbox = platforms.Count > 0 && platforms.All(p => p == ChatPlatform.Sandbox),
+            Language = await WorkspaceSettings.LanguageAsync(db, campaign.WorkspaceId, ct),
+            WorkspaceName = workspace,
+            Zone = await zones.GetAsync(campaign.WorkspaceId, ct),
+            LoadedAt = now,
+            // The row says none are left: refuse without a write until a read sees stock again (a release gives some back).
+            SoldOutSeen = campaign.StockLeft <= 0,
+        };
+        _bySlug[slug] = new Cached(snapshot, now + Options.PageCache);
+        return snapshot;
+    }
+
+    private sealed class Cached(CampaignSnapshot snapshot, DateTime until)
+    {
+        private int _refreshing;
+
+        public CampaignSnapshot Snapshot { get; } = snapshot;
+        public DateTime Until { get; } = until;
+
+        public bool TryStartRefresh() => Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0;
+
+        public void EndRefresh() => Interlocked.Exchange(ref _refreshing, 0);
+    }
+
+    /// <summary>Forgets what this node cached of a campaign (after a release gave stock back, or staff changed it).</summary>
+    public void Invalidate(string slug)
+    {
+        _bySlug.TryRemove(slug, out _);
+        foreach (var key in _pages.Keys.Where(k => k.Slug == slug))
+            _pages.TryRemove(key, out _);
+    }
+
+    public string? CachedPage(string slug, string culture) =>
+        _pages.TryGetValue((slug, culture), out var hit) && hit.Until > Now ? hit.Html : null;
+
+    public void RememberPage(string slug, string culture, string html, CampaignSnapshot from) =>
+        _pages[(slug, culture)] = (html, from.LoadedAt + Options.PageCache);
+
+    /// <summary>
+    /// The community through which a member belongs to the campaign's audience (an active membership in one of its
+    /// communities, of a layer it names), or null. The audience is cached; a member not in the cached set is looked up,
+    /// so someone who joined a moment ago is not refused.
+    /// </summary>
+    public async Task<Guid?> AudienceCommunityAsync(CampaignSnapshot s, Guid memberId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var now = Now;
+        var id = s.Campaign.Id;
+        if (!_audiences.TryGetValue(id, out var entry) || entry.Until <= now || entry.Members.IsFaulted)
+        {
+            entry = (LoadAudienceAsync(s, null, CancellationToken.None), now + Options.AudienceCache);
+            _audiences[id] = entry;
+        }
+        var members = await entry.Members.WaitAsync(ct);
+        if (members.TryGetValue(memberId, out var community))
+            return community;
+        var one = await LoadAudienceAsync(s, memberId, ct);
+        return one.TryGetValue(memberId, out var found) ? found : null;
+    }
+
+    private async Task<Dictionary<Guid, Guid>> LoadAudienceAsync(CampaignSnapshot s, Guid? memberId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var ids = s.CommunityIds.ToList();
+        var layers = s.Layers.ToList();
+        var ws = s.Campaign.WorkspaceId;
+        var q = db.Memberships.IgnoreQueryFilters().AsNoTracking()
+            .Where(m => m.WorkspaceId == ws && m.LeftAt == null && ids.Contains(m.CommunityId));
+        if (memberId is { } one)
+            q = q.Where(m => m.MemberId == one);
+        if (layers.Count > 0)
+            q = q.Where(m => layers.Contains(m.Member!.Layer));
+        var rows = await q.Select(m => new { m.MemberId, m.CommunityId }).ToListAsync(ct);
+        var result = new Dictionary<Guid, Guid>(rows.Count);
+        foreach (var r in rows)
+            result.TryAdd(r.MemberId, r.CommunityId);
+        return result;
+    }
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Shequn.Data;
+using Shequn.Features.Calendar;
+using Shequn.Platform.Api;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Campaigns;
+
+/// <summary>A member's personal link to a campaign's page.</summary>
+public sealed record CampaignLinkDto(Guid MemberId, string Url);
+
+/// <summary>The shop's order confirmation of a claim.</summary>
+public sealed record ClaimPaidInput(string? OrderId);
+
+/// <summary>A claim from the public page: the member's token from the personal link, how many units, and the page's request id.</summary>
+public sealed record PublicClaimInput(string? Token = null, int? Quantity = null, string? RequestId = null);
+
+/// <summary>The Sandbox's pretend checkout of a reserved claim.</summary>
+public sealed record PublicCheckoutInput(string? Token = null, Guid? ClaimId = null);
+
+/// <summary>
+/// Flash sales: staff's personal links and order confirmations under <c>/api/campaigns</c>, and the public page
+/// <c>/c/{slug}</c> with its claim (and, in the Sandbox, pretend checkout) endpoints.
+/// </summary>
+public static class FlashSaleEndpoints
+{
+    public static void MapFlashSaleEndpoints(RouteGroupBuilder api, IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(app);
+        var g = api.MapGroup("/campaigns").WithTags("Campaigns");
+        g.MapGet("/{id:guid}/links/{memberId:guid}", Link).WithName("GetCampaignMemberLink")
+            .WithDescription("A member's personal link to the campaign's page (/c/{slug}?m={token}); the member must be in one of the campaign's communities the caller sees.");
+        g.MapGet("/{id:guid}/claims", Claims).WithName("ListCampaignClaims")
+            .WithDescription("A flash sale's claims, newest first (at most 500); filter status (reserved, paid, released).");
+        g.MapPost("/{id:guid}/claims/{claimId:guid}/paid", Paid).WithName("ConfirmCampaignClaimPaid")
+            .WithDescription("The shop's order confirmation: a reserved claim becomes paid with orderId. The same orderId again answers the same claim; "
+                + "another orderId for a paid claim, or a released claim, is a 409.");
+
+        app.MapGet("/c/{slug}", Page).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/c/{slug}/images/{imageId:guid}", Image).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/c/{slug}/claim", Claim).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost("/c/{slug}/checkout", Checkout).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+    }
+
+    private static async Task<(Campaign? Campaign, Platform.Auth.StaffProfile? Me)> VisibleAsync(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return (null, null);
+        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
+        return campaign is not null && CampaignDesk.Sees(me, campaign.CommunityIdsValue()) ? (campaign, me) : (null, me);
+    }
+
+    public static async Task<Results<Ok<CampaignLinkDto>, NotFound>> Link(AppDbContext db, CampaignLinks links, CampaignDesk desk, Guid id, Guid memberId, CancellationToken ct)
+    {
+        var (campaign, me) = await VisibleAsync(db, id, ct);
+        if (campaign is null)
+            return TypedResults.NotFound();
+        var ids = campaign.CommunityIdsValue().Where(me!.Sees).ToList();
+        if (!await db.Memberships.AnyAsync(m => m.MemberId == memberId && m.LeftAt == null && ids.Contains(m.CommunityId), ct))
+            return TypedResults.NotFound();
+        var token = await links.TokenAsync(campaign.Id, memberId, ct);
+        return TypedResults.Ok(new CampaignLinkDto(memberId, $"{desk.PageUrl(campaign.Slug)}?m={token}"));
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<ClaimDto>>, ValidationProblem, NotFound>> Claims(AppDbContext db, Guid id, string? status, CancellationToken ct)
+    {
+        var v = new Validation();
+        var s = v.ParseEnum<ClaimStatus>("status", status);
+        if (!v.IsValid)
+            return v.Problem();
+        var (campaign, _) = await VisibleAsync(db, id, ct);
+        if (campaign is null)
+            return TypedResults.NotFound();
+        var q = db.Set<CampaignClaim>().AsNoTracking().Where(c => c.CampaignId == id);
+        if (s is { } wanted)
+            q = q.Where(c => c.Status == wanted);
+        var rows = await q.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Take(500).ToListAsync(ct);
+        return TypedResults.Ok<IReadOnlyList<ClaimDto>>([.. rows.Select(ClaimDto.Of)]);
+    }
+
+    public static async Task<Results<Ok<ClaimDto>, ValidationProblem, NotFound, ProblemHttpResult>> Paid(
+        AppDbContext db, FlashSale sale, Guid id, Guid claimId, ClaimPaidInput? input, CancellationToken ct)
+    {
+        var (campaign, me) = await VisibleAsync(db, id, ct);
+        if (campaign is null)
+            return TypedResults.NotFound();
+        if (!CampaignDesk.MayEdit(me))
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "KOCs cannot confirm orders.");
+        var result = await sale.PayAsync(id, claimId, input?.OrderId, ct);
+        return result.Outcome switch
+        {
+            ClaimOutcome.Done => TypedResults.Ok(result.Claim!),
+            ClaimOutcome.Invalid => result.Validation!.Problem(),
+            ClaimOutcome.NotFound => TypedResults.NotFound(),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: result.Detail),
+        };
+    }
+
+    private static async Task<IResult> Page(HttpContext http, CampaignSnapshots snapshots, IStringLocalizer<Strings> l, TimeProvider time, string slug, CancellationToken ct)
+    {
+        var s = await snapshots.FindAsync(slug, ct);
+        Speak(http, s);
+        if (s is null)
+            return Html(CampaignPageView.NotFound(l), StatusCodes.Status404NotFound);
+        var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
+        var html = snapshots.CachedPage(slug, culture);
+        if (html is null)
+        {
+            html = CampaignPageView.Render(l, s, time.GetUtcNow().UtcDateTime, culture);
+            snapshots.RememberPage(slug, culture, html, s);
+        }
+        return Html(html);
+    }
+
+    private static async Task<IResult> Image(AppDbContext db, CampaignSnapshots snapshots, string slug, Guid imageId, CancellationToken ct)
+    {
+        var s = await snapshots.FindAsync(slug, ct);
+        // Only an image the page shows is served, from the campaign's own workspace.
+        if (s is null || !s.Page.Any(b => b.ImageId == imageId))
+            return TypedResults.NotFound();
+        var ws = s.Campaign.WorkspaceId;
+        var image = await db.Set<PostImage>().IgnoreQueryFilters().AsNoTracking().Where(i => i.Id == imageId && i.WorkspaceId == ws)
+            .Select(i => new { i.Bytes, i.ContentType }).SingleOrDefaultAsync(ct);
+        return image is null ? TypedResults.NotFound() : TypedResults.File(image.Bytes, image.ContentType);
+    }
+
+    private static async Task<IResult> Claim(
+        HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, FlashSale sale, IStringLocalizer<Strings> l, string slug, PublicClaimInput? input, CancellationToken ct)
+    {
+        var s = await snapshots.FindAsync(slug, ct);
+        Speak(http, s);
+        if (s is null)
+            return Refusal(l, StatusCodes.Status404NotFound, "notFound");
+        input ??= new PublicClaimInput();
+        var v = FlashSale.Check(input.Quantity, input.RequestId, s.Rules.PerPersonLimit);
+        if (string.IsNullOrEmpty(input.Token))
+            v.Add("token", "Required", "'token' is required: open the page through your personal link.");
+        if (!v.IsValid)
+            return TypedResults.ValidationProblem(v.Localized(l));
+        if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
+            return Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+        var result = await sale.ClaimAsync(s, member, input.Quantity, input.RequestId, ct);
+        return result.Outcome switch
+        {
+            ClaimOutcome.Done => TypedResults.Ok(new PublicClaimAnswer(result.Claim!.Id, result.Claim.Status, result.Claim.Quantity, result.Claim.ExpiresAt, result.Replayed,
+                l[$"CampaignPage.Claim.{result.Claim.Status}"].Value)),
+            ClaimOutcome.Invalid => TypedResults.ValidationProblem(result.Validation!.Localized(l)),
+            ClaimOutcome.NotRunning => Refusal(l, StatusCodes.Status409Conflict, "notRunning"),
+            ClaimOutcome.SoldOut => Refusal(l, StatusCodes.Status409Conflict, "soldOut"),
+            ClaimOutcome.OverLimit => Refusal(l, StatusCodes.Status409Conflict, "overLimit", result.Remaining),
+            ClaimOutcome.NotInAudience => Refusal(l, StatusCodes.Status403Forbidden, "notInAudience"),
+            _ => Refusal(l, StatusCodes.Status409Conflict, "conflict"),
+        };
+    }
+
+    private static async Task<IResult> Checkout(
+        HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, FlashSale sale, IStringLocalizer<Strings> l, string slug, PublicCheckoutInput? input,
+        CancellationToken ct)
+    {
+        var s = await snapshots.FindAsync(slug, ct);
+        Speak(http, s);
+        // Only in the Sandbox: elsewhere the brand's shop confirms orders through the API.
+        if (s is null || !s.Sandbox)
+            return Refusal(l, StatusCodes.Status404NotFound, "notFound");
+        if (await links.VerifyAsync(s.Campaign.Id, input?.Token, ct) is not { } member)
+            return Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+        using var acting = db.Current.ActAsSystemWhile(s.Campaign.WorkspaceId);
+        var claimId = input!.ClaimId ?? Guid.Empty;
+        if (!await db.Set<CampaignClaim>().AnyAsync(c => c.Id == claimId && c.CampaignId == s.Campaign.Id && c.MemberId == member, ct))
+            return Refusal(l, StatusCodes.Status404NotFound, "notFound");
+        // One pretend order per claim, so a second click is answered like the first.
+        var result = await sale.PayAsync(s.Campaign.Id, claimId, "sandbox-" + claimId.ToString("N"), ct);
+        return result.Outcome == ClaimOutcome.Done
+            ? TypedResults.Ok(new PublicClaimAnswer(result.Claim!.Id, result.Claim.Status, result.Claim.Quantity, result.Claim.ExpiresAt, false, l["CampaignPage.Claim.Paid"].Value))
+            : Refusal(l, StatusCodes.Status409Conflict, "released");
+    }
+
+    /// <summary>A refusal the page shows as is: ProblemDetails with a stable <c>code</c> and the words in the page's language.</summary>
+    private static ProblemHttpResult Refusal(IStringLocalizer l, int status, string code, int? remaining = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = code };
+        if (remaining is { } r)
+            extensions["remaining"] = r;
+        var detail = remaining is { } left ? l[$"CampaignPage.Refusal.{code}", left].Value : l[$"CampaignPage.Refusal.{code}"].Value;
+        return TypedResults.Problem(statusCode: status, title: code, detail: detail, extensions: extensions);
+    }
+
+    /// <summary>
+    /// The page speaks the workspace's language for members unless the visitor chose one (<c>?culture=</c>, which the
+    /// request localization already applied). Set in the handler itself: a culture set in an awaited method does not flow back.
+    /// </summary>
+    private static void Speak(HttpContext http, CampaignSnapshot? s)
+    {
+        if (s is null || Cultures.Supported.Contains(http.Request.Query["culture"].ToString(), StringComparer.OrdinalIgnoreCase))
+            return;
+        var culture = CultureInfo.GetCultureInfo(s.Language);
+        (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
+    }
+
+    private static ContentHttpResult Html(string html, int status = 200) => TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+}
+
+/// <summary>The public page's answer to a claim or a pretend checkout.</summary>
+public sealed record PublicClaimAnswer(Guid ClaimId, ClaimStatus Status, int Quantity, DateTime ExpiresAt, bool Replayed, string Message);
