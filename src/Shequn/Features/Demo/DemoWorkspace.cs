@@ -65,6 +65,7 @@ public static class DemoWorkspace
         await DemoCases.EnsureAsync(services, workspace.Id, ct);
         await DemoMemberOps.EnsureAsync(services, workspace.Id, ct);
         await DemoCalendar.EnsureAsync(services, workspace.Id, ct);
+        await DemoCampaigns.EnsureAsync(services, workspace.Id, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
         await output.WriteLineAsync($"""
