@@ -13,6 +13,7 @@ public static class CampaignsSetup
         builder.Services.AddSingleton<Outbox.IBatchReaction, InvitationReaction>();
         builder.Services.AddSingleton<InvitationSettler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InvitationSettler>());
+        builder.AddShequnLotteries();
         return builder;
     }
 }

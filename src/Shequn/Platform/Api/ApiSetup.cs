@@ -81,6 +81,7 @@ public static class ApiSetup
         Features.Calendar.CalendarEndpoints.MapCalendarEndpoints(api);
         Features.Topics.TopicEndpoints.MapTopicEndpoints(api);
         Features.Campaigns.CampaignEndpoints.MapCampaignEndpoints(api);
+        Features.Campaigns.LotteryEndpoints.MapLotteryEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
