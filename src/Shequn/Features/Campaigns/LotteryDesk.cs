@@ -64,7 +64,9 @@ public sealed class LotteryDesk(AppDbContext db, TimeProvider time, LotteryWork 
         for (var attempt = 0; ; attempt++)
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var (entry, created, refusal) = await Lotteries.EnterAsync(db, campaign, memberId, null, null, Now, ct);
+            // Whole milliseconds: what both providers store, so a replay returns the same time.
+            var now = Now;
+            var (entry, created, refusal) = await Lotteries.EnterAsync(db, campaign, memberId, null, null, now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond)), ct);
             if (refusal != LotteryRefusal.None)
                 return (CampaignOutcome.Conflict, null, false, v, Refusal(refusal));
             try

@@ -31,6 +31,8 @@ public static class LotteryEndpoints
             .WithDescription("A signup-chain (接龙) campaign's clean lists, parsed from the messages in its communities during its period.");
         g.MapGet("/{id:guid}/chain.csv", ChainCsv).WithName("ExportCampaignSignupChain")
             .WithDescription("One chain as CSV (UTF-8 with BOM): the one titled 'title', else the first.");
+        // The console's download (its cookie, not a bearer token): the same export.
+        app.MapGet("/campaigns/{id:guid}/chain.csv", ChainCsv).RequireAuthorization().ExcludeFromDescription();
         app.MapGet("/c/{slug}/draw", Page).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/c/{slug}/draw/entries.txt", EntriesText).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/c/{slug}/draw.json", Json).AllowAnonymous().ExcludeFromDescription();
