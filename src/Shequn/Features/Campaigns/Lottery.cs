@@ -213,12 +213,20 @@ public static class Lotteries
     {
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(winners);
-        var text = new StringBuilder();
-        text.Append(english ? $"🎉 {campaign.Name}: the winners" : $"🎉 {campaign.Name} 开奖结果").Append('\n');
+        var head = english ? $"🎉 {campaign.Name}: the winners" : $"🎉 {campaign.Name} 开奖结果";
+        var tail = (english ? "Check the draw yourself: " : "公开核对抽奖：") + drawUrl;
+        var text = new StringBuilder(head).Append('\n');
         foreach (var prize in winners.GroupBy(w => (w.PrizeIndex, w.Prize)).OrderBy(g => g.Key.PrizeIndex))
-            text.Append(prize.Key.Prize).Append(english ? ": " : "：").Append(string.Join(english ? ", " : "、", prize.Select(w => w.Entry))).Append('\n');
-        text.Append(english ? "Check the draw yourself: " : "公开核对抽奖：").Append(drawUrl);
-        var result = text.ToString();
-        return result.Length <= Outbox.OutboundAction.TextMaxLength ? result : result[..(Outbox.OutboundAction.TextMaxLength - 1)] + "…";
+        {
+            var line = prize.Key.Prize + (english ? ": " : "：") + string.Join(english ? ", " : "、", prize.Select(w => w.Entry));
+            // Keep the link whatever happens: a very long list is cut, the page has it in full.
+            if (text.Length + line.Length + tail.Length + 3 > Outbox.OutboundAction.TextMaxLength)
+            {
+                text.Append("…\n");
+                break;
+            }
+            text.Append(line).Append('\n');
+        }
+        return text.Append(tail).ToString();
     }
 }

@@ -38,14 +38,14 @@ public abstract class LotteryCampaignTests(ShequnFactory factory)
     private static async Task<Guid> CommunityAsync(TestWorkspace ws, string name) =>
         (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity(name, "sandbox"))).ReadAsync<CommunityDto>()).Id;
 
-    private static async Task<CampaignDto> LotteryAsync(TestWorkspace ws, Guid[] communities, object[] prizes, string? keyword = null)
+    private static async Task<CampaignDto> LotteryAsync(TestWorkspace ws, Guid[] communities, object[] prizes, string? keyword = null, bool exclude = false)
     {
         var now = DateTimeOffset.UtcNow;
         var made = await (await ws.Owner.Api.PostJsonAsync("/api/campaigns", new
         {
             name = "周年抽奖", kind = "lottery", startsAt = now.AddHours(-1), endsAt = now.AddHours(2),
             audience = new { communityIds = communities }, goalMetric = "participants", goalTarget = 10,
-            rewards = prizes, rules = new { keyword },
+            rewards = prizes, rules = new { keyword, excludeJoinedAfterStart = exclude, excludeSilent = exclude },
         })).ReadAsync<CampaignDto>();
         return await (await ws.Owner.Api.PostAsync($"/api/campaigns/{made.Id}/publish", null, Ct)).ReadAsync<CampaignDto>();
     }
@@ -239,6 +239,39 @@ public abstract class LotteryCampaignTests(ShequnFactory factory)
         var dto = await ws.Owner.Api.GetJsonAsync<CampaignDto>($"/api/campaigns/{campaign.Id}");
         Assert.Contains("2 prizes not given", dto.Lottery!.Warning, StringComparison.Ordinal);
         Assert.Equal(2, await DbAsync(ws.Id, db => db.Set<CampaignRewardGrant>().CountAsync(g => g.CampaignId == campaign.Id, Ct)));
+    }
+
+    [Fact]
+    public async Task Exclusions_LeaveOutLateJoinersAndSilentMembers_AndNobodyEntered_MeansNoDraw()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var c = await CommunityAsync(ws, "规则群");
+        var strict = await LotteryAsync(ws, [c], [new { kind = "coupon", name = "券", costFen = 100, quantity = 1 }], exclude: true);
+        var empty = await LotteryAsync(ws, [c], [new { kind = "coupon", name = "券", costFen = 100, quantity = 1 }]);
+        var now = DateTimeOffset.UtcNow;
+        await EventsAsync(ws,
+            Join(c, "j-old", "Old", now.AddDays(-3)), Message(c, "m-old", "Old", now.AddDays(-2)),
+            Join(c, "j-quiet", "Quiet", now.AddDays(-3)),
+            Join(c, "j-new", "New", now.AddMinutes(-10)), Message(c, "m-new", "New", now.AddMinutes(-9)));
+
+        async Task<HttpStatusCode> EnterAsync(string name) =>
+            (await ws.Owner.Api.PostJsonAsync($"/api/campaigns/{strict.Id}/lottery/entries", new { memberId = await MemberAsync(ws, name) })).StatusCode;
+        Assert.Equal(HttpStatusCode.Created, await EnterAsync("用户Old"));
+        Assert.Equal(HttpStatusCode.Conflict, await EnterAsync("用户Quiet"));
+        Assert.Equal(HttpStatusCode.Conflict, await EnterAsync("用户New"));
+
+        await EndAsync(ws, empty.Id);
+        var response = await ws.Owner.Api.PostAsync($"/api/campaigns/{empty.Id}/lottery/draw", null, Ct);
+        if (response.StatusCode != HttpStatusCode.OK)
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode); // the background drawer was first
+        var lottery = await ws.Owner.Api.GetJsonAsync<LotteryDto>($"/api/campaigns/{empty.Id}/lottery");
+        Assert.NotNull(lottery.DrawnAt);
+        Assert.Empty(lottery.Winners);
+        Assert.NotNull(lottery.Warning);
+        Assert.Equal(0, await DbAsync(ws.Id, db => db.Set<CampaignRewardGrant>().CountAsync(g => g.CampaignId == empty.Id, Ct)));
+        Assert.Equal(0, await DbAsync(ws.Id, db => db.Set<OutboundAction>().CountAsync(a => EF.Functions.Like(a.IdempotencyKey, "lottery:%"), Ct)));
+        var page = await factory.CreateClient().GetStringAsync($"/c/{Slug(empty)}/draw?culture=en", Ct);
+        Assert.Contains("Nobody entered", page, StringComparison.Ordinal);
     }
 
     /// <summary>docs/lottery.md, implemented apart from the engine: the winners (prize, entry line) from the published bytes.</summary>
