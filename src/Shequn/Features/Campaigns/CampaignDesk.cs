@@ -67,7 +67,8 @@ public sealed record CampaignDto(
     Guid? CreatedByStaffId,
     DateTime? PublishedAt,
     DateTime CreatedAt,
-    DateTime UpdatedAt);
+    DateTime UpdatedAt,
+    CampaignLotteryInfo? Lottery = null);
 
 /// <summary>One campaign in a list or on the calendar.</summary>
 public sealed record CampaignSummaryDto(Guid Id, string Name, CampaignKind Kind, CampaignPhase Phase, DateTime StartsAt, DateTime EndsAt, int Communities, long GoalTarget);
@@ -223,6 +224,8 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
         campaign.PublishedAt = Now;
         campaign.PublishedByStaffId = me!.Id;
         campaign.StockLeft = campaign.RulesValue().Stock ?? 0;
+        if (campaign.Kind == CampaignKind.Lottery)
+            db.Add(Lotteries.Open(campaign, Now)); // the commitment is public from now on; the seed stays secret until the draw
         return await SaveAsync(campaign, v, ct);
     }
 
@@ -497,6 +500,7 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
             .OrderBy(p => p.DueAt).Select(p => new CampaignAnnouncementDto(p.Id, p.Title, p.DueAt, p.Status)).ToListAsync(ct);
         return new CampaignDto(c.Id, c.Name, c.Kind, c.Description, c.Status, c.PhaseAt(Now), c.StartsAt, c.EndsAt, c.AudienceValue(), communities,
             c.GoalMetric, c.GoalTarget, c.BudgetFen, c.RewardsValue(), c.RulesValue(), c.PageValue(), PageUrl(c.Slug), c.StockLeft,
-            await ResultsAsync(c, ct), announcements, c.CreatedByStaffId, c.PublishedAt, c.CreatedAt, c.UpdatedAt);
+            await ResultsAsync(c, ct), announcements, c.CreatedByStaffId, c.PublishedAt, c.CreatedAt, c.UpdatedAt,
+            await LotteryDesk.InfoAsync(db, c, slug => PageUrl(slug) + "/draw", ct));
     }
 }

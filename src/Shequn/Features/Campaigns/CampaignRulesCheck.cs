@@ -73,6 +73,9 @@ public static class CampaignRulesCheck
                 Between(v, "rules.inviteesNeeded", r.InviteesNeeded, 1, 100, required: true);
                 Between(v, "rules.stayDays", r.StayDays, 0, 90, required: false);
                 break;
+            case CampaignKind.Lottery: // the word members post in the group to enter (blank: 抽奖)
+                v.MaxLength("rules.keyword", r.Keyword, KeywordMaxLength);
+                break;
             case CampaignKind.CheckIn:
                 v.MaxLength("rules.keyword", r.Keyword, KeywordMaxLength);
                 Milestones(v, r.Milestones);

@@ -16,6 +16,7 @@ public static class CampaignsSetup
         builder.Services.AddSingleton<InvitationSettler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InvitationSettler>());
         AddFlashSale(builder);
+        builder.AddShequnLotteries();
         return builder;
     }
 

@@ -82,6 +82,7 @@ public static class ApiSetup
         Features.Topics.TopicEndpoints.MapTopicEndpoints(api);
         Features.Campaigns.CampaignEndpoints.MapCampaignEndpoints(api);
         Features.Campaigns.FlashSaleEndpoints.MapFlashSaleEndpoints(api, app);
+        Features.Campaigns.LotteryEndpoints.MapLotteryEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
