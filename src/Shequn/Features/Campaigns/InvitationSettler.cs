@@ -7,7 +7,7 @@ namespace Shequn.Features.Campaigns;
 
 /// <summary>
 /// Settles invitations whose stay has ended and grants what they earned, on one app process at a time (a lease on the
-/// <c>campaigns</c> checkpoint row): an invitee still in the community since the join counts, one who left is void. An
+/// <c>campaigns</c> checkpoint row): an invitee still in the community since the join counts, one who left is void (and, with <see cref="CampaignRules.ExcludeSilent"/>, one who never spoke there since joining). An
 /// inviter with <see cref="CampaignRules.InviteesNeeded"/> counted invitees gets the campaign's first reward (key
 /// <c>invite:{inviter}</c>) and completes; with a second reward the invitee gets it too (券 for both sides, key
 /// <c>invitee:{invitee}</c>). A reward whose quantity is used up is granted no more. Every status moves only from
@@ -71,12 +71,25 @@ public sealed partial class InvitationSettler(IServiceScopeFactory scopes, TimeP
         var due = await db.Set<CampaignInvitation>().IgnoreQueryFilters().AsNoTracking()
             .Where(i => i.Status == InvitationStatus.Pending && i.CountsAt <= now).OrderBy(i => i.CountsAt).Take(1000).ToListAsync(ct);
         var settled = 0;
+        var silentExcluded = new Dictionary<Guid, bool>();
         foreach (var inv in due)
         {
             var stayed = await db.Memberships.IgnoreQueryFilters().AnyAsync(m => m.WorkspaceId == inv.WorkspaceId && m.CommunityId == inv.CommunityId
                 && m.MemberId == inv.InviteeMemberId && m.JoinedAt <= inv.JoinedAt && (m.LeftAt == null || m.LeftAt >= inv.CountsAt), ct);
-            var status = stayed ? InvitationStatus.Counted : InvitationStatus.Void;
             string? reason = stayed ? null : "leftEarly";
+            if (stayed)
+            {
+                if (!silentExcluded.TryGetValue(inv.CampaignId, out var excludeSilent))
+                {
+                    var rules = await db.Set<Campaign>().IgnoreQueryFilters().AsNoTracking().Where(c => c.Id == inv.CampaignId).Select(c => c.Rules).SingleAsync(ct);
+                    silentExcluded[inv.CampaignId] = excludeSilent = System.Text.Json.JsonSerializer.Deserialize<CampaignRules>(rules, CampaignJson.Options)?.ExcludeSilent == true;
+                }
+                // An account that joined and never said a word is the cheapest fake invitee there is.
+                if (excludeSilent && !await db.Set<MemberActivity>().IgnoreQueryFilters().AnyAsync(a => a.CommunityId == inv.CommunityId
+                    && a.MemberId == inv.InviteeMemberId && a.Messages > 0 && a.LastSpokeAt >= inv.JoinedAt, ct))
+                    reason = "silent";
+            }
+            var status = reason is null ? InvitationStatus.Counted : InvitationStatus.Void;
             settled += await db.Set<CampaignInvitation>().IgnoreQueryFilters()
                 .Where(i => i.Id == inv.Id && i.Status == InvitationStatus.Pending)
                 .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, status).SetProperty(i => i.Reason, reason).SetProperty(i => i.SettledAt, now), ct);

@@ -43,7 +43,7 @@ public sealed class CampaignInvitation : IWorkspaceOwned
     /// <summary>When the invitee has stayed long enough to count.</summary>
     public DateTime CountsAt { get; set; }
     public InvitationStatus Status { get; set; }
-    /// <summary>Why it does not count: <c>alreadyMember</c>, <c>selfInvite</c>, <c>loop</c>, <c>leftEarly</c>.</summary>
+    /// <summary>Why it does not count: <c>alreadyMember</c>, <c>selfInvite</c>, <c>loop</c>, <c>leftEarly</c>, <c>silent</c>.</summary>
     public string? Reason { get; set; }
     public DateTime? SettledAt { get; set; }
 }

@@ -113,6 +113,33 @@ public abstract class InvitationTests(ShequnFactory factory)
         // A, B and C take part; A completed; B and C are new members; 1 red packet (5.00) and 2 coupons (1.00 each) cost 7.00.
         Assert.Equal(new CampaignResults(3, 1, 2, 3, 700, 1, 0.1, 0, 0, null), results);
     }
+
+    [Fact]
+    public async Task ExcludeSilent_AnInviteeWhoNeverSpoke_DoesNotCount()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("安静群", "sandbox"))).ReadAsync<CommunityDto>()).Id;
+        var now = DateTimeOffset.UtcNow;
+        var campaign = await (await ws.Owner.Api.PostJsonAsync("/api/campaigns", new
+        {
+            name = "邀请要说话的好友", kind = "invitation", startsAt = now.AddDays(-4), endsAt = now.AddDays(3), audience = new { communityIds = new[] { community } },
+            goalTarget = 10, rules = new { inviteesNeeded = 1, stayDays = 1, excludeSilent = true },
+        })).ReadAsync<CampaignDto>();
+        await (await ws.Owner.Api.PostAsync($"/api/campaigns/{campaign.Id}/publish", null, Ct)).ReadAsync<CampaignDto>();
+        var joined = now.AddDays(-3);
+        Assert.True((await ws.Owner.Api.PostJsonAsync("/api/events", new[]
+        {
+            Join(community, "a", "A", now.AddDays(-10)),
+            Join(community, "s", "S", joined, inviter: "A"),
+            Join(community, "t", "T", joined, inviter: "A"),
+            Message(community, "t-hi", "T", joined.AddHours(1), "大家好"),
+        })).IsSuccessStatusCode);
+        await factory.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+        Assert.Equal(2, await SettleAsync());
+        var tree = (await ws.Owner.Api.GetJsonAsync<List<InvitationDto>>($"/api/campaigns/{campaign.Id}/invitations")).ToDictionary(t => t.InviteeName);
+        Assert.Equal((InvitationStatus.Void, "silent"), (tree["用户S"].Status, tree["用户S"].Reason));
+        Assert.Equal(InvitationStatus.Counted, tree["用户T"].Status);
+    }
 }
 
 public sealed class InvitationSqliteTests(PostsSqliteFactory factory) : InvitationTests(factory), IClassFixture<PostsSqliteFactory>;
