@@ -109,20 +109,14 @@ public sealed partial class CampaignDesk
         if (moved == 0)
             return new(CampaignOutcome.Conflict, null, v, "The photo was already reviewed.");
         db.AddAuditNote(nameof(CampaignPhoto), photoId, "Updated", new Dictionary<string, object?> { ["Status"] = nameof(PhotoStatus.Pending) }, new Dictionary<string, object?> { ["Status"] = status.ToString() });
-        if (approve && campaign.RulesValue().DaysInRow is { } n && campaign.RewardsValue() is { Count: > 0 } rewards)
+        if (approve && campaign.RulesValue().DaysInRow is { } n && campaign.RewardsValue().Count > 0)
         {
             var days = await db.Set<CampaignPhoto>().Where(p => p.CampaignId == id && p.MemberId == photo.MemberId && p.Status == PhotoStatus.Approved)
                 .Select(p => p.Day).ToListAsync(ct);
             foreach (var end in Streaks.BlockDays(days, n))
             {
-                var key = FormattableString.Invariant($"photos:{photo.MemberId:N}:{end:yyyy-MM-dd}");
-                if (await db.Set<CampaignRewardGrant>().AnyAsync(g => g.CampaignId == id && g.Key == key, ct))
+                if (!await CampaignGrants.AddOnceAsync(db, campaign, 0, photo.MemberId, FormattableString.Invariant($"photos:{photo.MemberId:N}:{end:yyyy-MM-dd}"), Now, ct))
                     continue;
-                db.Add(new CampaignRewardGrant
-                {
-                    WorkspaceId = campaign.WorkspaceId, CampaignId = id, MemberId = photo.MemberId, RewardIndex = 0, Key = key,
-                    Status = GrantStatus.Issued, CostFen = rewards[0].CostFen, CreatedAt = Now, UpdatedAt = Now,
-                });
                 var p = await Participants.EnsureAsync(db, campaign.WorkspaceId, id, photo.MemberId, photo.CommunityId, Now, ct);
                 p.CompletedAt ??= Now;
             }

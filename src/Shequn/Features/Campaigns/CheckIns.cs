@@ -167,15 +167,8 @@ public static class CheckInRewards
         if (rewards.Count == 0)
             return;
         var index = Math.Min(Math.Max(0, milestones.ToList().IndexOf(days)), rewards.Count - 1);
-        var key = FormattableString.Invariant($"streak:{member:N}:{days}");
-        if (db.ChangeTracker.Entries<CampaignRewardGrant>().Any(x => x.Entity.CampaignId == campaign.Id && x.Entity.Key == key)
-            || await db.Set<CampaignRewardGrant>().IgnoreQueryFilters().AnyAsync(g => g.CampaignId == campaign.Id && g.Key == key, ct))
+        if (!await CampaignGrants.AddOnceAsync(db, campaign, index, member, FormattableString.Invariant($"streak:{member:N}:{days}"), now, ct))
             return;
-        db.Add(new CampaignRewardGrant
-        {
-            WorkspaceId = campaign.WorkspaceId, CampaignId = campaign.Id, MemberId = member, RewardIndex = index, Key = key,
-            Status = GrantStatus.Issued, CostFen = rewards[index].CostFen, CreatedAt = now, UpdatedAt = now,
-        });
         // The last milestone is the campaign's goal for a member.
         if (milestones.Count > 0 && days == milestones[^1])
         {

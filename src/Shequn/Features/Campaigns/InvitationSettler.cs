@@ -49,10 +49,7 @@ public sealed partial class InvitationSettler(IServiceScopeFactory scopes, TimeP
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
-        var claimed = await db.Set<EventCheckpoint>()
-            .Where(c => c.Name == CheckpointName && (c.LeaseOwner == null || c.LeaseOwner == _node || c.LeaseUntil < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.LeaseOwner, _node).SetProperty(c => c.LeaseUntil, now + Lease), ct);
-        if (claimed == 0)
+        if (!await CheckpointLease.TryClaimAsync(db, CheckpointName, _node, now, Lease, ct))
             return null;
         try
         {
@@ -60,9 +57,7 @@ public sealed partial class InvitationSettler(IServiceScopeFactory scopes, TimeP
         }
         finally
         {
-            await db.Set<EventCheckpoint>().Where(c => c.Name == CheckpointName && c.LeaseOwner == _node)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LeaseOwner, (string?)null).SetProperty(c => c.LeaseUntil, (DateTime?)null)
-                    .SetProperty(c => c.UpdatedAt, time.GetUtcNow().UtcDateTime), CancellationToken.None);
+            await CheckpointLease.ReleaseAsync(db, CheckpointName, _node, time.GetUtcNow().UtcDateTime);
         }
     }
 
@@ -127,20 +122,11 @@ public sealed partial class InvitationSettler(IServiceScopeFactory scopes, TimeP
 
     private static async Task GrantOnceAsync(AppDbContext db, Campaign campaign, int index, Guid member, string key, DateTime now, CancellationToken ct)
     {
-        var grants = db.Set<CampaignRewardGrant>().IgnoreQueryFilters();
-        if (await grants.AnyAsync(g => g.CampaignId == campaign.Id && g.Key == key, ct)
-            || db.ChangeTracker.Entries<CampaignRewardGrant>().Any(x => x.Entity.CampaignId == campaign.Id && x.Entity.Key == key))
-            return;
-        var reward = campaign.RewardsValue()[index];
-        var given = await grants.CountAsync(g => g.CampaignId == campaign.Id && g.RewardIndex == index && g.Status != GrantStatus.Void, ct)
+        // The settler holds the lease, so counting then adding cannot race another settler for the last reward.
+        var given = await db.Set<CampaignRewardGrant>().IgnoreQueryFilters().CountAsync(g => g.CampaignId == campaign.Id && g.RewardIndex == index && g.Status != GrantStatus.Void, ct)
             + db.ChangeTracker.Entries<CampaignRewardGrant>().Count(x => x.State == EntityState.Added && x.Entity.CampaignId == campaign.Id && x.Entity.RewardIndex == index);
-        if (given >= reward.Quantity)
-            return;
-        db.Add(new CampaignRewardGrant
-        {
-            WorkspaceId = campaign.WorkspaceId, CampaignId = campaign.Id, MemberId = member, RewardIndex = index, Key = key, Status = GrantStatus.Issued,
-            CostFen = reward.CostFen, CreatedAt = now, UpdatedAt = now,
-        });
+        if (given < campaign.RewardsValue()[index].Quantity)
+            await CampaignGrants.AddOnceAsync(db, campaign, index, member, key, now, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Settling campaign invitations failed; trying again at the next interval.")]

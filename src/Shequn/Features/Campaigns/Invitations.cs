@@ -164,3 +164,23 @@ public static class Participants
         return made;
     }
 }
+
+/// <summary>Reward grants: one per (campaign, key), the key saying why it was earned.</summary>
+public static class CampaignGrants
+{
+    /// <summary>Adds an issued grant of reward <paramref name="index"/> (its cost copied) unless one with the key is stored or being added; true when added.</summary>
+    public static async Task<bool> AddOnceAsync(AppDbContext db, Campaign campaign, int index, Guid member, string key, DateTime now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(campaign);
+        if (db.ChangeTracker.Entries<CampaignRewardGrant>().Any(x => x.Entity.CampaignId == campaign.Id && x.Entity.Key == key)
+            || await db.Set<CampaignRewardGrant>().IgnoreQueryFilters().AnyAsync(g => g.CampaignId == campaign.Id && g.Key == key, ct))
+            return false;
+        db.Add(new CampaignRewardGrant
+        {
+            WorkspaceId = campaign.WorkspaceId, CampaignId = campaign.Id, MemberId = member, RewardIndex = index, Key = key,
+            Status = GrantStatus.Issued, CostFen = campaign.RewardsValue()[index].CostFen, CreatedAt = now, UpdatedAt = now,
+        });
+        return true;
+    }
+}

@@ -64,10 +64,7 @@ public sealed partial class LotteryDrawer(IServiceScopeFactory scopes, TimeProvi
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
-        var claimed = await db.Set<EventCheckpoint>()
-            .Where(c => c.Name == CheckpointName && (c.LeaseOwner == null || c.LeaseOwner == _node || c.LeaseUntil < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.LeaseOwner, _node).SetProperty(c => c.LeaseUntil, now + Lease), ct);
-        if (claimed == 0)
+        if (!await CheckpointLease.TryClaimAsync(db, CheckpointName, _node, now, Lease, ct))
             return null;
         try
         {
@@ -86,9 +83,7 @@ public sealed partial class LotteryDrawer(IServiceScopeFactory scopes, TimeProvi
         }
         finally
         {
-            await db.Set<EventCheckpoint>().Where(c => c.Name == CheckpointName && c.LeaseOwner == _node)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.LeaseOwner, (string?)null).SetProperty(c => c.LeaseUntil, (DateTime?)null)
-                    .SetProperty(c => c.UpdatedAt, time.GetUtcNow().UtcDateTime), CancellationToken.None);
+            await CheckpointLease.ReleaseAsync(db, CheckpointName, _node, time.GetUtcNow().UtcDateTime);
         }
     }
 
