@@ -129,6 +129,8 @@ public sealed record CampaignRules
     public bool VirtualCompletion { get; init; }
     /// <summary>Virtual completion only when at least this share of the group (percent) joined.</summary>
     public int? VirtualCompletionPercent { get; init; }
+    /// <summary>Group buy: cheaper prices for bigger groups, beyond the first tier (<see cref="GroupSize"/> at <see cref="PriceFen"/>).</summary>
+    public IReadOnlyList<GroupTier>? Tiers { get; init; }
     /// <summary>Bargain: the floor price and how many helpers reach it.</summary>
     public long? FloorPriceFen { get; init; }
     public int? Helpers { get; init; }

@@ -25,21 +25,23 @@ internal static class CampaignPageView
         .qty{display:flex;align-items:center;gap:8px;margin:10px 0}.qty input{width:72px;padding:8px;font-size:16px;border:1px solid #bbb;border-radius:6px}
         button{width:100%;padding:13px;font-size:17px;border:0;border-radius:8px;background:#c62828;color:#fff;margin-top:10px}button:disabled{background:#bbb}
         button.pay{background:#2e7d32}.result{margin-top:10px;font-weight:600;min-height:1.5em}.result.err{color:#c62828}.result.ok{color:#2e7d32}
+        .seats{display:flex;gap:6px;flex-wrap:wrap;margin:8px 0}.seat{width:34px;height:34px;border-radius:50%;background:#ef6c00;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:600}.seat.empty{background:#eee;color:#999}
+        .share{display:flex;gap:6px;margin-top:8px}.share input{flex:1;min-width:0;padding:8px;border:1px solid #bbb;border-radius:6px;font-size:14px}.share button{width:auto;margin:0;padding:8px 14px;font-size:15px}.tiers{margin:6px 0;padding-left:20px}
         img{max-width:100%;height:auto;border-radius:8px;display:block}blockquote{margin:0;padding-left:10px;border-left:3px solid #ef6c00;color:#444}
         """;
 
-    public static string Page(string title, string body, string? script = null) =>
+    public static string Page(string title, string body, params string[] scripts) =>
         $"""
         <!DOCTYPE html><html lang="{Enc.Encode(CultureInfo.CurrentUICulture.Name)}"><head><meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
         <meta name="format-detection" content="telephone=no">
-        <title>{Enc.Encode(title)}</title><style>{Style}</style>{(script is null ? "" : $"""<script src="{script}" defer></script>""")}</head><body><main>{body}</main></body></html>
+        <title>{Enc.Encode(title)}</title><style>{Style}</style>{string.Concat(scripts.Select(s => $"""<script src="{s}" defer></script>"""))}</head><body><main>{body}</main></body></html>
         """;
 
     public static string NotFound(IStringLocalizer l) =>
         Page(l["CampaignPage.NotFound.Title"], $"""<div class="card" data-testid="campaign-not-found"><h1>{E(l["CampaignPage.NotFound.Title"])}</h1><p>{E(l["CampaignPage.NotFound"])}</p></div>""");
 
-    public static string Render(IStringLocalizer l, CampaignSnapshot s, DateTime now, string culture)
+    public static string Render(IStringLocalizer l, CampaignSnapshot s, DateTime now, string culture, GroupView? group = null)
     {
         ArgumentNullException.ThrowIfNull(l);
         ArgumentNullException.ThrowIfNull(s);
@@ -89,6 +91,8 @@ internal static class CampaignPageView
         sb.Append(inv, $"""<p class="status" data-testid="campaign-status"{untilAttr}>{E(l[statusKey])} <span class="countdown"></span></p>""");
         if (c.Kind == CampaignKind.FlashSale)
             ClaimBox(sb, l, s, open, soldOut, phase, "top");
+        if (c.Kind == CampaignKind.GroupBuy)
+            GroupBuyView.Box(sb, l, s, phase, group, now);
         sb.Append("</section>");
 
         // Middle: proof, reviews, texts and images, in the order staff put them.
@@ -112,7 +116,7 @@ internal static class CampaignPageView
         sb.Append(inv, $"""<div id="campaign-words" hidden data-no-link="{E(l["CampaignPage.NoLink"])}" data-network="{E(l["CampaignPage.Network"])}" """);
         sb.Append(inv, $"""data-days="{E(l["CampaignPage.Countdown.Days"])}" data-busy="{E(l["CampaignPage.Busy"])}" data-pay="{E(l["CampaignPage.SandboxPay"])}" data-until-label="{E(l["CampaignPage.PayBefore"])}"></div>""");
         sb.Append("</div>");
-        return Page(c.Name, sb.ToString(), "/c/campaign.js");
+        return c.Kind == CampaignKind.GroupBuy ? Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/groupbuy.js") : Page(c.Name, sb.ToString(), "/c/campaign.js");
     }
 
     private static void ClaimBox(StringBuilder sb, IStringLocalizer l, CampaignSnapshot s, bool open, bool soldOut, CampaignPhase phase, string where)
@@ -159,7 +163,7 @@ internal static class CampaignPageView
         return l["CampaignPage.Period", start, end, utc];
     }
 
-    private static string Yuan(long fen) => (fen / 100m).ToString("0.00", CultureInfo.InvariantCulture);
+    internal static string Yuan(long fen) => (fen / 100m).ToString("0.00", CultureInfo.InvariantCulture);
 
-    private static string E(string? text) => Enc.Encode(text ?? "");
+    internal static string E(string? text) => Enc.Encode(text ?? "");
 }

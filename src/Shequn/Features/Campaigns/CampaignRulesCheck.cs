@@ -54,6 +54,10 @@ public static class CampaignRulesCheck
                 Between(v, "rules.groupHours", r.GroupHours, 1, MaxGroupHours, required: true);
                 if (r.VirtualCompletion)
                     Between(v, "rules.virtualCompletionPercent", r.VirtualCompletionPercent, 50, 99, required: true);
+                Tiers(v, r);
+                if (r.Stock is not null)
+                    Between(v, "rules.stock", r.Stock, 1, MaxStock, required: false);
+                Between(v, "rules.perPersonLimit", r.PerPersonLimit, 1, 100, required: false);
                 break;
             case CampaignKind.Bargain:
                 Price(v, r, required: true);
@@ -164,6 +168,33 @@ public static class CampaignRulesCheck
         }
         else if (value < min || value > max)
             v.Add(field, "OutOfRange", $"'{field}' must be between {min} and {max} (got {value}).", min, max);
+    }
+
+    public const int MaxTiers = 5;
+
+    /// <summary>Group tiers: each bigger than the one before (the first is the group size) and cheaper, at most <see cref="MaxTiers"/>.</summary>
+    private static void Tiers(Validation v, CampaignRules r)
+    {
+        var tiers = r.Tiers ?? [];
+        if (tiers.Count > MaxTiers)
+        {
+            v.Add("rules.tiers", "TooMany", $"A group buy has at most {MaxTiers} extra tiers.", MaxTiers, tiers.Count);
+            return;
+        }
+        var (size, price) = (r.GroupSize ?? 0, r.PriceFen ?? long.MaxValue);
+        for (var i = 0; i < tiers.Count; i++)
+        {
+            if (tiers[i] is null)
+            {
+                v.Add($"rules.tiers[{i}]", "Required", $"'rules.tiers[{i}]' is required.");
+                return;
+            }
+            if (tiers[i].Size <= size || tiers[i].Size > MaxGroupSize)
+                v.Add($"rules.tiers[{i}].size", "Campaigns.TierNotBigger", $"'rules.tiers[{i}].size' must be bigger than the tier before ({size}) and at most {MaxGroupSize}.", size, MaxGroupSize);
+            if (tiers[i].PriceFen >= price || tiers[i].PriceFen < 0)
+                v.Add($"rules.tiers[{i}].priceFen", "Campaigns.TierNotCheaper", $"'rules.tiers[{i}].priceFen' must be cheaper than the tier before ({Yuan(price == long.MaxValue ? 0 : price)}) and not negative.", Yuan(price == long.MaxValue ? 0 : price));
+            (size, price) = (tiers[i].Size, tiers[i].PriceFen);
+        }
     }
 
     private static void Milestones(Validation v, IReadOnlyList<int>? milestones)

@@ -17,7 +17,22 @@ public static class CampaignsSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InvitationSettler>());
         AddFlashSale(builder);
         builder.AddShequnLotteries();
+        AddGroupBuys(builder);
         return builder;
+    }
+
+    /// <summary>Group buys: joins and payments, the job closing groups and sending refund requests, and the shop's refund endpoint.</summary>
+    private static void AddGroupBuys(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GroupBuyOptions>().Bind(builder.Configuration.GetSection("Campaigns"))
+            .Validate(o => o.GroupSettleInterval > TimeSpan.Zero, "Campaigns:GroupSettleInterval must be positive.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.ShopRefundUrl) || Uri.TryCreate(o.ShopRefundUrl, UriKind.Absolute, out _), "Campaigns:ShopRefundUrl must be an absolute URL.")
+            .ValidateOnStart();
+        builder.Services.AddScoped<GroupBuys>();
+        builder.Services.AddScoped<GroupRefunds>();
+        builder.Services.AddHttpClient(GroupRefunds.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20)).RemoveAllLoggers();
+        builder.Services.AddSingleton<GroupBuySettler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GroupBuySettler>());
     }
 
     /// <summary>Flash sales: claims, personal links, the public page's caches and the job releasing unpaid reservations.</summary>

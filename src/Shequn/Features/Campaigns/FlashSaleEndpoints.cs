@@ -109,6 +109,13 @@ public static class FlashSaleEndpoints
         if (s is null)
             return Html(CampaignPageView.NotFound(l), StatusCodes.Status404NotFound);
         var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
+        // A group buy's share link names the group: its progress is read fresh, not cached with the page.
+        if (s.Campaign.Kind == CampaignKind.GroupBuy && http.Request.Query.ContainsKey("g"))
+        {
+            var db = http.RequestServices.GetRequiredService<AppDbContext>();
+            var view = Guid.TryParse(http.Request.Query["g"], out var gid) ? await GroupView.LoadAsync(db, s, gid, ct) : new GroupView(null, null);
+            return Html(CampaignPageView.Render(l, s, time.GetUtcNow().UtcDateTime, culture, view));
+        }
         var html = snapshots.CachedPage(slug, culture);
         if (html is null)
         {
@@ -182,7 +189,7 @@ public static class FlashSaleEndpoints
     }
 
     /// <summary>A refusal the page shows as is: ProblemDetails with a stable <c>code</c> and the words in the page's language.</summary>
-    private static ProblemHttpResult Refusal(IStringLocalizer l, int status, string code, int? remaining = null)
+    internal static ProblemHttpResult Refusal(IStringLocalizer l, int status, string code, int? remaining = null)
     {
         var extensions = new Dictionary<string, object?> { ["code"] = code };
         if (remaining is { } r)
@@ -195,7 +202,7 @@ public static class FlashSaleEndpoints
     /// The page speaks the workspace's language for members unless the visitor chose one (<c>?culture=</c>, which the
     /// request localization already applied). Set in the handler itself: a culture set in an awaited method does not flow back.
     /// </summary>
-    private static void Speak(HttpContext http, CampaignSnapshot? s)
+    internal static void Speak(HttpContext http, CampaignSnapshot? s)
     {
         if (s is null || Cultures.Supported.Contains(http.Request.Query["culture"].ToString(), StringComparer.OrdinalIgnoreCase))
             return;
