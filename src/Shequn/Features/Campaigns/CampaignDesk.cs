@@ -31,7 +31,8 @@ public sealed record CampaignCommunityDto(Guid Id, string Name, ChatPlatform Pla
 
 /// <summary>
 /// What a campaign achieved so far: <see cref="GoalValue"/> is the goal metric's count and <see cref="AchievementRate"/>
-/// = value / target (seed 001). Orders and revenue stay 0 and ROI null until orders are recorded (issue 15).
+/// = value / target (seed 001). Orders and revenue come from the shop's confirmations (flash sales, group buys); ROI =
+/// (revenue − reward cost) / reward cost, null while either is zero.
 /// </summary>
 public sealed record CampaignResults(
     int Participants, int Completions, int NewMembers, int RewardsIssued, long CostFen, long GoalValue, double AchievementRate,
@@ -319,16 +320,41 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
         var costs = await grants.Where(g => g.Status != GrantStatus.Held).Select(g => g.CostFen).ToListAsync(ct);
         var cost = costs.Sum();
         var (all, completed, fresh) = (counts?.All ?? 0, counts?.Completed ?? 0, counts?.New ?? 0);
+        var (orders, revenue) = await OrdersAsync(campaign, ct);
         long value = campaign.GoalMetric switch
         {
             GoalMetric.Participants => all,
             GoalMetric.Completions => completed,
             GoalMetric.NewMembers => fresh,
             GoalMetric.RewardsIssued => issued,
+            GoalMetric.Orders => orders,
+            GoalMetric.Revenue => revenue,
             _ => 0,
         };
         var rate = campaign.GoalTarget > 0 ? Math.Round(value / (double)campaign.GoalTarget, 4) : 0;
-        return new(all, completed, fresh, issued, cost, value, rate, 0, 0, null);
+        double? roi = orders > 0 && cost > 0 ? Math.Round((revenue - cost) / (double)cost, 4) : null;
+        return new(all, completed, fresh, issued, cost, value, rate, orders, revenue, roi);
+    }
+
+    /// <summary>
+    /// The orders the shop confirmed for the campaign and what they brought in: paid flash-sale claims (units × price) and
+    /// paid group-buy seats (less the tier differences refunded; a failed group's refunded seats are no orders).
+    /// </summary>
+    private async Task<(int Orders, long RevenueFen)> OrdersAsync(Campaign campaign, CancellationToken ct)
+    {
+        var price = campaign.RulesValue().PriceFen ?? 0;
+        switch (campaign.Kind)
+        {
+            case CampaignKind.FlashSale:
+                var units = await db.Set<CampaignClaim>().AsNoTracking().Where(c => c.CampaignId == campaign.Id && c.Status == ClaimStatus.Paid).Select(c => c.Quantity).ToListAsync(ct);
+                return (units.Count, units.Sum() * price);
+            case CampaignKind.GroupBuy:
+                var seats = await db.Set<CampaignGroupSeat>().AsNoTracking().Where(x => x.CampaignId == campaign.Id && x.Status == SeatStatus.Paid).Select(x => x.PriceFen).ToListAsync(ct);
+                var back = await db.Set<CampaignRefund>().AsNoTracking().Where(r => r.CampaignId == campaign.Id && r.Reason == RefundReason.TierDifference).Select(r => r.AmountFen).ToListAsync(ct);
+                return (seats.Count, seats.Sum() - back.Sum());
+            default:
+                return (0, 0);
+        }
     }
 
     /// <summary>

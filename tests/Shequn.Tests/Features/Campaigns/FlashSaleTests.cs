@@ -319,7 +319,7 @@ public abstract class FlashSaleTests(ShequnFactory factory)
         Assert.Equal(["orderId"], (await (await sale.Ws.Owner.Api.PostJsonAsync(url, new { orderId = "" })).ReadValidationErrorsAsync()).Keys);
         Assert.Equal(HttpStatusCode.NotFound, (await sale.Ws.Owner.Api.PostJsonAsync($"/api/campaigns/{sale.Id}/claims/{Guid.NewGuid()}/paid", new { orderId = "x" })).StatusCode);
         var dto = await sale.Ws.Owner.Api.GetJsonAsync<CampaignDto>($"/api/campaigns/{sale.Id}");
-        Assert.Equal((2, 1), (dto.Results.Participants, dto.Results.Completions));
+        Assert.Equal((2, 1, 1, 990L), (dto.Results.Participants, dto.Results.Completions, dto.Results.Orders, dto.Results.RevenueFen));
         var paid = await sale.Ws.Owner.Api.GetJsonAsync<List<ClaimDto>>($"/api/campaigns/{sale.Id}/claims?status=paid");
         Assert.Equal(claim, Assert.Single(paid).Id);
     }

@@ -212,7 +212,7 @@ public abstract class GroupBuyTests(ShequnFactory factory)
         // A fourth is refused: the group is closed.
         Assert.Equal("groupClosed", (await GroupBuyKit.JoinAsync(factory, client, buy, buy.Members[3], group, "late")).Code);
         var dto = await buy.Ws.Owner.Api.GetJsonAsync<CampaignDto>($"/api/campaigns/{buy.Id}");
-        Assert.Equal((3, 3), (dto.Results.Participants, dto.Results.Completions));
+        Assert.Equal((3, 3, 3, 3000L), (dto.Results.Participants, dto.Results.Completions, dto.Results.Orders, dto.Results.RevenueFen));
         var listed = Assert.Single(await buy.Ws.Owner.Api.GetJsonAsync<List<GroupDto>>($"/api/campaigns/{buy.Id}/groups"));
         Assert.Equal((buy.Members[0], 3), (listed.LeaderMemberId, listed.Members.Count));
         var participants = await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignParticipant>().IgnoreQueryFilters().Where(p => p.CampaignId == buy.Id).ToListAsync(Ct));
@@ -330,6 +330,9 @@ public abstract class GroupBuyTests(ShequnFactory factory)
         Assert.Equal(4, refunds.Count);
         Assert.All(refunds, r => Assert.Equal((RefundReason.TierDifference, 100L), (r.Reason, r.AmountFen)));
         Assert.Contains("成团价 9.00 元", ActionPayload.FromJson((await GroupBuyKit.PostsAsync(factory, g.Id))[^1].Payload).Text, StringComparison.Ordinal);
+        // Four orders at 10.00, less 1.00 back each.
+        var results = (await buy.Ws.Owner.Api.GetJsonAsync<CampaignDto>($"/api/campaigns/{buy.Id}")).Results;
+        Assert.Equal((4, 3600L), (results.Orders, results.RevenueFen));
     }
 
     [Fact]
