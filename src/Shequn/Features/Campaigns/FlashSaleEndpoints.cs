@@ -182,7 +182,7 @@ public static class FlashSaleEndpoints
     }
 
     /// <summary>A refusal the page shows as is: ProblemDetails with a stable <c>code</c> and the words in the page's language.</summary>
-    private static ProblemHttpResult Refusal(IStringLocalizer l, int status, string code, int? remaining = null)
+    internal static ProblemHttpResult Refusal(IStringLocalizer l, int status, string code, int? remaining = null)
     {
         var extensions = new Dictionary<string, object?> { ["code"] = code };
         if (remaining is { } r)
@@ -195,7 +195,7 @@ public static class FlashSaleEndpoints
     /// The page speaks the workspace's language for members unless the visitor chose one (<c>?culture=</c>, which the
     /// request localization already applied). Set in the handler itself: a culture set in an awaited method does not flow back.
     /// </summary>
-    private static void Speak(HttpContext http, CampaignSnapshot? s)
+    internal static void Speak(HttpContext http, CampaignSnapshot? s)
     {
         if (s is null || Cultures.Supported.Contains(http.Request.Query["culture"].ToString(), StringComparer.OrdinalIgnoreCase))
             return;
@@ -203,7 +203,7 @@ public static class FlashSaleEndpoints
         (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
     }
 
-    private static ContentHttpResult Html(string html, int status = 200) => TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    internal static ContentHttpResult Html(string html, int status = 200) => TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
 }
 
 /// <summary>The public page's answer to a claim or a pretend checkout.</summary>

@@ -1073,6 +1073,192 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("Campaigns", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignAssist", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Helps")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Needed")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CampaignId", "MemberId")
+                        .IsUnique();
+
+                    b.ToTable("CampaignAssists", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignAssistHelp", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AssistId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("HelperMemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HelperMemberId");
+
+                    b.HasIndex("AssistId", "HelperMemberId")
+                        .IsUnique();
+
+                    b.HasIndex("AssistId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("CampaignAssistHelps", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignBargain", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Cuts")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("FloorPriceFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Helpers")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("OrderId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("PaidPriceFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("PriceFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("ReachedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("StartPriceFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CampaignId", "MemberId")
+                        .IsUnique();
+
+                    b.ToTable("CampaignBargains", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignBargainCut", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AmountFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("BargainId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("HelperMemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HelperMemberId");
+
+                    b.HasIndex("BargainId", "HelperMemberId")
+                        .IsUnique();
+
+                    b.HasIndex("BargainId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("CampaignBargainCuts", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCheckIn", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1170,6 +1356,67 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasIndex("Status", "ExpiresAt");
 
                     b.ToTable("CampaignClaims", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCoupon", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<long>("FaceValueFen")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid?>("GrantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("IssuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("OrderId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Code")
+                        .IsUnique();
+
+                    b.HasIndex("GrantId")
+                        .IsUnique();
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CampaignId", "MemberId");
+
+                    b.HasIndex("CampaignId", "RequestId")
+                        .IsUnique();
+
+                    b.ToTable("CampaignCoupons", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignInvitation", b =>
@@ -4174,6 +4421,66 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignAssist", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignAssistHelp", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.CampaignAssist", null)
+                        .WithMany()
+                        .HasForeignKey("AssistId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("HelperMemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignBargain", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignBargainCut", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.CampaignBargain", null)
+                        .WithMany()
+                        .HasForeignKey("BargainId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("HelperMemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCheckIn", b =>
                 {
                     b.HasOne("Shequn.Features.Campaigns.Campaign", null)
@@ -4196,6 +4503,26 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCoupon", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Campaigns.CampaignRewardGrant", null)
+                        .WithMany()
+                        .HasForeignKey("GrantId")
+                        .OnDelete(DeleteBehavior.SetNull);
 
                     b.HasOne("Shequn.Features.Members.Member", null)
                         .WithMany()
