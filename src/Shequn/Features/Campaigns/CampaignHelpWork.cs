@@ -443,6 +443,21 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
 
     // ---- shared ----
 
+    /// <summary>The bargain (<c>?b=</c>) or assist request (<c>?a=</c>) a shared link names, when it is of this campaign.</summary>
+    public async Task<SharedHelp?> SharedAsync(CampaignSnapshot s, IQueryCollection query, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(query);
+        var c = s.Campaign;
+        var key = c.Kind switch { CampaignKind.Bargain => "b", CampaignKind.Assist => "a", _ => null };
+        if (key is null || !Guid.TryParse(query[key].ToString(), out var id))
+            return null;
+        using var acting = db.Current.ActAsSystemWhile(c.WorkspaceId);
+        return c.Kind == CampaignKind.Bargain
+            ? await BargainAsync(c.Id, id, ct) is { } b ? new SharedHelp(Bargain: b) : null
+            : await AssistAsync(c.Id, id, ct) is { } a ? new SharedHelp(Assist: a) : null;
+    }
+
     /// <summary>The member's participant row, made on first need without an error on a race.</summary>
     private Task<int> JoinAsync(Campaign c, Guid memberId, Guid community, DateTime now, CancellationToken ct) =>
         SetWrites.ExecuteAsync(db,

@@ -39,7 +39,7 @@ internal static class CampaignPageView
     public static string NotFound(IStringLocalizer l) =>
         Page(l["CampaignPage.NotFound.Title"], $"""<div class="card" data-testid="campaign-not-found"><h1>{E(l["CampaignPage.NotFound.Title"])}</h1><p>{E(l["CampaignPage.NotFound"])}</p></div>""");
 
-    public static string Render(IStringLocalizer l, CampaignSnapshot s, DateTime now, string culture)
+    public static string Render(IStringLocalizer l, CampaignSnapshot s, DateTime now, string culture, SharedHelp? shared = null)
     {
         ArgumentNullException.ThrowIfNull(l);
         ArgumentNullException.ThrowIfNull(s);
@@ -89,6 +89,7 @@ internal static class CampaignPageView
         sb.Append(inv, $"""<p class="status" data-testid="campaign-status"{untilAttr}>{E(l[statusKey])} <span class="countdown"></span></p>""");
         if (c.Kind == CampaignKind.FlashSale)
             ClaimBox(sb, l, s, open, soldOut, phase, "top");
+        CampaignHelpView.Box(sb, l, s, phase, shared);
         sb.Append("</section>");
 
         // Middle: proof, reviews, texts and images, in the order staff put them.

@@ -102,13 +102,17 @@ public static class FlashSaleEndpoints
         };
     }
 
-    private static async Task<IResult> Page(HttpContext http, CampaignSnapshots snapshots, IStringLocalizer<Strings> l, TimeProvider time, string slug, CancellationToken ct)
+    private static async Task<IResult> Page(HttpContext http, CampaignSnapshots snapshots, IStringLocalizer<Strings> l, TimeProvider time, CampaignHelpWork helps, string slug,
+        CancellationToken ct)
     {
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
         if (s is null)
             return Html(CampaignPageView.NotFound(l), StatusCodes.Status404NotFound);
         var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
+        // A shared bargain or assist link shows that request's progress now: rendered for the request, never cached.
+        if (await helps.SharedAsync(s, http.Request.Query, ct) is { } shared)
+            return Html(CampaignPageView.Render(l, s, time.GetUtcNow().UtcDateTime, culture, shared));
         var html = snapshots.CachedPage(slug, culture);
         if (html is null)
         {

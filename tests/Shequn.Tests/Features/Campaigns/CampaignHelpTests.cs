@@ -131,6 +131,27 @@ public abstract class CampaignHelpTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Page_SharedBargainLink_ShowsItsProgressAndTheCutButton_InBothLanguages()
+    {
+        var sale = await NewCampaignAsync("bargain", new { priceFen = 1000, floorPriceFen = 100, helpers = 3 }, members: 2);
+        var tokens = await TokensAsync(sale);
+        var client = factory.CreateClient();
+        var bargain = (await PostAsync(client, $"/c/{sale.Slug}/bargain", new { token = tokens[sale.Members[0]], requestId = "r" })).Id!.Value;
+        var cut = await PostAsync(client, $"/c/{sale.Slug}/bargain/{bargain}/cut", new { token = tokens[sale.Members[1]] });
+        var en = WebUtility.HtmlDecode(await client.GetStringAsync($"/c/{sale.Slug}?b={bargain}&culture=en", Ct));
+        Assert.Contains("data-testid=\"bargain-progress\"", en, StringComparison.Ordinal);
+        Assert.Contains($"成员0's bargain: ¥{cut.PriceFen!.Value / 100m:0.00} now, floor ¥1.00, 1 / 3 cuts", en, StringComparison.Ordinal);
+        Assert.Contains($"data-path=\"/bargain/{bargain}/cut\"", en, StringComparison.Ordinal);
+        var zh = WebUtility.HtmlDecode(await client.GetStringAsync($"/c/{sale.Slug}?b={bargain}", Ct));
+        Assert.Contains("已砍 1 / 3 刀", zh, StringComparison.Ordinal);
+        Assert.Contains("帮 TA 砍一刀", zh, StringComparison.Ordinal);
+        // Without a shared link: the start button only; a link to another campaign's bargain shows no progress.
+        var plain = await client.GetStringAsync($"/c/{sale.Slug}?b={Guid.NewGuid()}&culture=en", Ct);
+        Assert.Contains("data-testid=\"bargain-start\"", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("bargain-progress", plain, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bargain_SavedWithFloorItsHelpersCannotReach_IsRefusedNamingTheField()
     {
         var ws = await factory.NewWorkspaceAsync();
