@@ -238,7 +238,7 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
     /// <summary>
     /// A friend's help, once per friend and request, never the member's own. The help that reaches
     /// <see cref="CampaignRules.InviteesNeeded"/> completes the participant and grants the first reward once
-    /// (key <c>assist:{request}</c>), in the same transaction.
+    /// (key <c>assist:{request}</c>) while its quantity lasts, in the same transaction.
     /// </summary>
     public async Task<HelpResult<AssistDto>> HelpAsync(CampaignSnapshot s, Guid assistId, Guid helperId, CancellationToken ct = default)
     {
@@ -288,8 +288,13 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
         if (done)
         {
             await CompleteAsync(c.Id, state.MemberId, now, ct);
+            // The campaign's row lock: two requests completing at once cannot both take the last of the reward's quantity.
+            await db.Set<Campaign>().Where(x => x.Id == c.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.StockLeft, x => x.StockLeft), ct);
             var campaign = await db.Set<Campaign>().AsNoTracking().SingleAsync(x => x.Id == c.Id, ct);
-            if (campaign.RewardsValue().Count > 0 && await CampaignGrants.AddOnceAsync(db, campaign, 0, state.MemberId, $"assist:{assistId:N}", now, ct))
+            var rewards = campaign.RewardsValue();
+            var given = rewards.Count == 0 ? 0
+                : await db.Set<CampaignRewardGrant>().CountAsync(g => g.CampaignId == c.Id && g.RewardIndex == 0 && g.Status != GrantStatus.Void, ct);
+            if (rewards.Count > 0 && given < rewards[0].Quantity && await CampaignGrants.AddOnceAsync(db, campaign, 0, state.MemberId, $"assist:{assistId:N}", now, ct))
                 await db.SaveChangesWithoutAuditAsync(ct);
         }
         await tx.CommitAsync(ct);

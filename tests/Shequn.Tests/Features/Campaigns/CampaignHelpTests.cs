@@ -197,6 +197,23 @@ public abstract class CampaignHelpTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Assist_TwoRequestsCompleteAtOnce_TheRewardsQuantityOfOne_IsGrantedOnce()
+    {
+        var sale = await NewCampaignAsync("assist", new { inviteesNeeded = 1 }, members: 4,
+            rewards: [new { kind = "redPacket", name = "红包", valueFen = 500, costFen = 500, quantity = 1 }]);
+        var tokens = await TokensAsync(sale);
+        var client = factory.CreateClient();
+        var a = (await PostAsync(client, $"/c/{sale.Slug}/assist", new { token = tokens[sale.Members[0]], requestId = "a" })).Id!.Value;
+        var b = (await PostAsync(client, $"/c/{sale.Slug}/assist", new { token = tokens[sale.Members[1]], requestId = "b" })).Id!.Value;
+        var answers = await Task.WhenAll(
+            Task.Run(() => PostAsync(client, $"/c/{sale.Slug}/assist/{a}/help", new { token = tokens[sale.Members[2]] }), Ct),
+            Task.Run(() => PostAsync(client, $"/c/{sale.Slug}/assist/{b}/help", new { token = tokens[sale.Members[3]] }), Ct));
+        Assert.All(answers, x => Assert.Equal((HttpStatusCode.OK, "completed"), (x.Status, x.State)));
+        Assert.Single(await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignRewardGrant>().IgnoreQueryFilters().Where(g => g.CampaignId == sale.Id).ToListAsync(Ct)));
+        Assert.Equal(2, (await sale.Ws.Owner.Api.GetJsonAsync<CampaignDto>($"/api/campaigns/{sale.Id}")).Results.Completions);
+    }
+
+    [Fact]
     public async Task Coupon_ClaimsAtOnce_StockAndPerPersonLimitHold_ReplayAnswersTheSameCode()
     {
         var sale = await NewCampaignAsync("coupon", new { stock = 5 }, members: 8,
