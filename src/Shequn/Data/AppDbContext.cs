@@ -168,6 +168,11 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Campaigns.CampaignGroup>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Campaigns.CampaignGroupSeat>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Campaigns.CampaignRefund>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignBargain>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignBargainCut>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignAssist>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignAssistHelp>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignCoupon>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

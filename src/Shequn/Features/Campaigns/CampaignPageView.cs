@@ -41,7 +41,7 @@ internal static class CampaignPageView
     public static string NotFound(IStringLocalizer l) =>
         Page(l["CampaignPage.NotFound.Title"], $"""<div class="card" data-testid="campaign-not-found"><h1>{E(l["CampaignPage.NotFound.Title"])}</h1><p>{E(l["CampaignPage.NotFound"])}</p></div>""");
 
-    public static string Render(IStringLocalizer l, CampaignSnapshot s, DateTime now, string culture, GroupView? group = null)
+    public static string Render(IStringLocalizer l, CampaignSnapshot s, DateTime now, string culture, GroupView? group = null, SharedHelp? shared = null)
     {
         ArgumentNullException.ThrowIfNull(l);
         ArgumentNullException.ThrowIfNull(s);
@@ -93,6 +93,7 @@ internal static class CampaignPageView
             ClaimBox(sb, l, s, open, soldOut, phase, "top");
         if (c.Kind == CampaignKind.GroupBuy)
             GroupBuyView.Box(sb, l, s, phase, group, now);
+        CampaignHelpView.Box(sb, l, s, phase, shared);
         sb.Append("</section>");
 
         // Middle: proof, reviews, texts and images, in the order staff put them.

@@ -71,6 +71,13 @@ public static class CampaignRulesCheck
                 else if (r.PriceFen is { } p && r.Helpers is { } n and > 0 && p - r.FloorPriceFen < n)
                     // Every helper cuts at least one fen: fewer fen than helpers means the floor cannot be reached by them all.
                     v.Add("rules.helpers", "Campaigns.FloorUnreachable", $"{n} helpers cannot each cut at least 0.01 from {Yuan(p)} to {Yuan(r.FloorPriceFen.Value)}: use fewer helpers or a lower floor.", n, Yuan(p), Yuan(r.FloorPriceFen.Value));
+                else if (r is { PriceFen: { } start, FloorPriceFen: { } end, Helpers: { } h and >= 1 and <= MaxHelpers } && BargainPlan.Validate(new BargainRules(start, end, h)) is { } why)
+                    // The engine that cuts has the last word: what it cannot finish is not saved.
+                    v.Add(why.StartsWith("price", StringComparison.Ordinal) ? "rules.priceFen" : "rules.helpers", "Campaigns.BargainRefused", why, why);
+                break;
+            case CampaignKind.Coupon:
+                Between(v, "rules.stock", r.Stock, 1, MaxStock, required: true);
+                Between(v, "rules.perPersonLimit", r.PerPersonLimit, 1, r.Stock is > 0 ? r.Stock.Value : MaxStock, required: false);
                 break;
             case CampaignKind.Invitation:
             case CampaignKind.Assist:
@@ -105,6 +112,8 @@ public static class CampaignRulesCheck
             v.Add("rewards", "TooMany", $"A campaign has at most {Campaign.MaxRewards} rewards.", Campaign.MaxRewards, rewards.Count);
         if (kind == CampaignKind.Lottery && rewards.Count == 0)
             v.Add("rewards", "Campaigns.LotteryNeedsPrize", "A lottery needs at least one prize in 'rewards'.");
+        if (kind == CampaignKind.Coupon && !rewards.Any(r => r.Kind == RewardKind.Coupon))
+            v.Add("rewards", "Campaigns.CouponNeedsReward", "A coupon campaign needs a reward of kind coupon in 'rewards': its valueFen is the coupon's face value.");
         long promised = 0;
         for (var i = 0; i < rewards.Count; i++)
         {

@@ -40,6 +40,7 @@ public static class CampaignsSetup
     {
         builder.Services.AddOptions<FlashSaleOptions>().Bind(builder.Configuration.GetSection("Campaigns"));
         builder.Services.AddScoped<FlashSale>();
+        builder.Services.AddScoped<CampaignHelpWork>();
         builder.Services.AddSingleton<CampaignLinks>();
         builder.Services.AddSingleton<CampaignSnapshots>();
         builder.Services.AddSingleton<FlashSaleReleaser>();

@@ -102,7 +102,8 @@ public static class FlashSaleEndpoints
         };
     }
 
-    private static async Task<IResult> Page(HttpContext http, CampaignSnapshots snapshots, IStringLocalizer<Strings> l, TimeProvider time, string slug, CancellationToken ct)
+    private static async Task<IResult> Page(HttpContext http, CampaignSnapshots snapshots, IStringLocalizer<Strings> l, TimeProvider time, CampaignHelpWork helps, string slug,
+        CancellationToken ct)
     {
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
@@ -116,6 +117,9 @@ public static class FlashSaleEndpoints
             var view = Guid.TryParse(http.Request.Query["g"], out var gid) ? await GroupView.LoadAsync(db, s, gid, ct) : new GroupView(null, null);
             return Html(CampaignPageView.Render(l, s, time.GetUtcNow().UtcDateTime, culture, view));
         }
+        // A shared bargain or assist link shows that request's progress now: rendered for the request, never cached.
+        if (await helps.SharedAsync(s, http.Request.Query, ct) is { } shared)
+            return Html(CampaignPageView.Render(l, s, time.GetUtcNow().UtcDateTime, culture, shared: shared));
         var html = snapshots.CachedPage(slug, culture);
         if (html is null)
         {
@@ -210,7 +214,7 @@ public static class FlashSaleEndpoints
         (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
     }
 
-    private static ContentHttpResult Html(string html, int status = 200) => TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    internal static ContentHttpResult Html(string html, int status = 200) => TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
 }
 
 /// <summary>The public page's answer to a claim or a pretend checkout.</summary>

@@ -107,8 +107,8 @@ public sealed partial class InvitationSettler(IServiceScopeFactory scopes, TimeP
             var p = await Participants.EnsureAsync(db, ws, campaignId, invitee.InviteeMemberId, invitee.CommunityId, invitee.JoinedAt, ct);
             p.IsNewMember = true;
             p.InvitedByMemberId ??= invitee.InviterMemberId;
-            if (rewards.Count > 1)
-                await GrantOnceAsync(db, campaign, 1, invitee.InviteeMemberId, $"invitee:{invitee.InviteeMemberId:N}", now, ct);
+            if (InviteeReward(rewards) is { } index)
+                await GrantOnceAsync(db, campaign, index, invitee.InviteeMemberId, $"invitee:{invitee.InviteeMemberId:N}", now, ct);
         }
         foreach (var inviter in counted.GroupBy(i => i.InviterMemberId).Where(g => g.Count() >= needed && settled.Any(s => s.InviterMemberId == g.Key)))
         {
@@ -119,6 +119,17 @@ public sealed partial class InvitationSettler(IServiceScopeFactory scopes, TimeP
         }
         await db.SaveChangesWithoutAuditAsync(ct);
     }
+
+    /// <summary>
+    /// The invitee's reward: the second when there are two or more; with one coupon reward only, that coupon for both sides
+    /// (券 for the inviter and the friend); otherwise none.
+    /// </summary>
+    internal static int? InviteeReward(IReadOnlyList<CampaignReward> rewards) => rewards.Count switch
+    {
+        > 1 => 1,
+        1 when rewards[0].Kind == RewardKind.Coupon => 0,
+        _ => null,
+    };
 
     private static async Task GrantOnceAsync(AppDbContext db, Campaign campaign, int index, Guid member, string key, DateTime now, CancellationToken ct)
     {

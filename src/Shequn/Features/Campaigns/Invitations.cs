@@ -168,7 +168,10 @@ public static class Participants
 /// <summary>Reward grants: one per (campaign, key), the key saying why it was earned.</summary>
 public static class CampaignGrants
 {
-    /// <summary>Adds an issued grant of reward <paramref name="index"/> (its cost copied) unless one with the key is stored or being added; true when added.</summary>
+    /// <summary>
+    /// Adds an issued grant of reward <paramref name="index"/> (its cost copied) unless one with the key is stored or being added; true when added.
+    /// A coupon reward's grant comes with its coupon code.
+    /// </summary>
     public static async Task<bool> AddOnceAsync(AppDbContext db, Campaign campaign, int index, Guid member, string key, DateTime now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -176,11 +179,22 @@ public static class CampaignGrants
         if (db.ChangeTracker.Entries<CampaignRewardGrant>().Any(x => x.Entity.CampaignId == campaign.Id && x.Entity.Key == key)
             || await db.Set<CampaignRewardGrant>().IgnoreQueryFilters().AnyAsync(g => g.CampaignId == campaign.Id && g.Key == key, ct))
             return false;
-        db.Add(new CampaignRewardGrant
+        var reward = campaign.RewardsValue()[index];
+        var grant = new CampaignRewardGrant
         {
             WorkspaceId = campaign.WorkspaceId, CampaignId = campaign.Id, MemberId = member, RewardIndex = index, Key = key,
-            Status = GrantStatus.Issued, CostFen = campaign.RewardsValue()[index].CostFen, CreatedAt = now, UpdatedAt = now,
-        });
+            Status = GrantStatus.Issued, CostFen = reward.CostFen, CreatedAt = now, UpdatedAt = now,
+        };
+        db.Add(grant);
+        // A coupon reward is a code the shop can redeem: one per grant (unique grant id), made with the grant.
+        if (reward.Kind == RewardKind.Coupon)
+        {
+            db.Add(new CampaignCoupon
+            {
+                WorkspaceId = campaign.WorkspaceId, CampaignId = campaign.Id, MemberId = member, Code = CampaignCoupon.NewCode(), FaceValueFen = reward.ValueFen,
+                Status = CouponStatus.Unused, IssuedAt = now, GrantId = grant.Id,
+            });
+        }
         return true;
     }
 }

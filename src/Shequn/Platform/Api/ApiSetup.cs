@@ -84,6 +84,7 @@ public static class ApiSetup
         Features.Campaigns.FlashSaleEndpoints.MapFlashSaleEndpoints(api, app);
         Features.Campaigns.LotteryEndpoints.MapLotteryEndpoints(api, app);
         Features.Campaigns.GroupBuyEndpoints.MapGroupBuyEndpoints(api, app);
+        Features.Campaigns.CampaignHelpEndpoints.MapCampaignHelpEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);

@@ -10,12 +10,20 @@
   var culture = root.dataset.culture;
   var params = new URLSearchParams(window.location.search);
   var token = params.get('m');
+  // A shared bargain or assist link (?b=, ?a=) carries no token: the member's own, kept from their personal link, is used.
+  try {
+    var kept = 'shequn-m-' + slug;
+    if (token) { window.localStorage.setItem(kept, token); } else { token = window.localStorage.getItem(kept); }
+  } catch (e) { /* storage off: only the personal link works */ }
   var pending = null;
   var busy = false;
 
   // The language link keeps the personal token.
   var lang = document.getElementById('campaign-language');
   if (lang && token) { lang.href = lang.getAttribute('href') + '&m=' + encodeURIComponent(token); }
+  if (lang && (params.get('b') || params.get('a'))) {
+    lang.href = lang.getAttribute('href') + (params.get('b') ? '&b=' + encodeURIComponent(params.get('b')) : '&a=' + encodeURIComponent(params.get('a')));
+  }
 
   function newRequestId() {
     var bytes = new Uint8Array(16);
@@ -97,6 +105,32 @@
     if (!token && root.dataset.open === '1') { buttons[i].disabled = true; }
   }
   if (!token && root.dataset.open === '1') { show(words.noLink, false); }
+
+  // 砍 / 帮 / 券: each button posts to its path; a request id per button is kept for a retry after a network error,
+  // and a start shows the link to share with friends.
+  var helpPending = {};
+  function helpAction(e) {
+    var b = e.currentTarget;
+    if (!token) { show(words.noLink, false); return; }
+    var path = b.getAttribute('data-path');
+    if (!helpPending[path]) { helpPending[path] = newRequestId(); }
+    b.disabled = true;
+    show(words.busy, true);
+    post(path, { token: token, requestId: helpPending[path] }).then(function (r) {
+      b.disabled = false;
+      delete helpPending[path];
+      show(r.ok ? r.body.message : problemText(r.body), r.ok);
+      var share = document.querySelector('.share');
+      if (r.ok && r.body.shareUrl && share) {
+        var a = share.querySelector('.share-url');
+        a.href = r.body.shareUrl;
+        a.textContent = window.location.origin + r.body.shareUrl;
+        share.hidden = false;
+      }
+    }, function () { b.disabled = false; show(words.network, false); });
+  }
+  var helpButtons = document.querySelectorAll('.help-action');
+  for (var h = 0; h < helpButtons.length; h++) { helpButtons[h].addEventListener('click', helpAction); }
 
   function tick() {
     var el = document.querySelector('.status[data-until]');
