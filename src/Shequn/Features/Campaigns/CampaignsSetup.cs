@@ -17,6 +17,10 @@ public static class CampaignsSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InvitationSettler>());
         AddFlashSale(builder);
         builder.AddShequnLotteries();
+        builder.Services.AddScoped<LeaderboardReader>();
+        builder.Services.AddScoped<LeaderboardDesk>();
+        builder.Services.AddScoped<Quizzes>();
+        builder.Services.AddScoped<Swaps>();
         return builder;
     }
 

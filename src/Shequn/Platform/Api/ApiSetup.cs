@@ -83,6 +83,7 @@ public static class ApiSetup
         Features.Campaigns.CampaignEndpoints.MapCampaignEndpoints(api);
         Features.Campaigns.FlashSaleEndpoints.MapFlashSaleEndpoints(api, app);
         Features.Campaigns.LotteryEndpoints.MapLotteryEndpoints(api, app);
+        Features.Campaigns.CampaignBoardEndpoints.MapCampaignBoardEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
