@@ -16,6 +16,9 @@
   // The language link keeps the personal token.
   var lang = document.getElementById('campaign-language');
   if (lang && token) { lang.href = lang.getAttribute('href') + '&m=' + encodeURIComponent(token); }
+  // Links to the campaign's leaderboard, quiz or swap page keep the token too.
+  var keep = document.querySelectorAll('a.keep-token');
+  for (var t = 0; t < keep.length && token; t++) { keep[t].href = keep[t].getAttribute('href') + '?m=' + encodeURIComponent(token); }
 
   function newRequestId() {
     var bytes = new Uint8Array(16);

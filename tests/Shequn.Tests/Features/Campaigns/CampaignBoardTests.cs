@@ -100,6 +100,7 @@ public abstract class CampaignBoardTests(ShequnFactory factory)
         Assert.Contains("Each photo earns 3 points", html, StringComparison.Ordinal);
         Assert.Contains("whoever reached them first", html, StringComparison.Ordinal);
         Assert.DoesNotContain("用户boss", html, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/c/{Slug(campaign)}/board\"", await client.GetStringAsync($"/c/{Slug(campaign)}", Ct), StringComparison.Ordinal);
 
         // The progress post: one action per community per round, a double click adds nothing.
         var first = await (await ws.Owner.Api.PostJsonAsync($"/api/campaigns/{campaign.Id}/leaderboard/post", new { round = "day1" })).ReadAsync<LeaderboardPostDto>();
