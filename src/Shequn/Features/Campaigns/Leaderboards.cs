@@ -265,6 +265,24 @@ public static class LeaderboardRuleText
             lines.Add(l["Boards.Rule.Silent"]);
         return lines;
     }
+
+    private static readonly Lazy<JsonStringLocalizerFactory> Tables = new(() => new JsonStringLocalizerFactory());
+
+    /// <summary>The rule as announcement lines in the workspace's language (the announcement publishes the rule too).</summary>
+    public static string Announcement(CampaignRules rules, string culture)
+    {
+        var (ui, current) = (CultureInfo.CurrentUICulture, CultureInfo.CurrentCulture);
+        try
+        {
+            (CultureInfo.CurrentUICulture, CultureInfo.CurrentCulture) = (CultureInfo.GetCultureInfo(culture), CultureInfo.GetCultureInfo(culture));
+            var l = Tables.Value.Create(typeof(Strings));
+            return string.Join('\n', Lines(l, rules).Select(line => "· " + line));
+        }
+        finally
+        {
+            (CultureInfo.CurrentUICulture, CultureInfo.CurrentCulture) = (ui, current);
+        }
+    }
 }
 
 /// <summary>

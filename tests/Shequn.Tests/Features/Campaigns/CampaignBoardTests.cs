@@ -109,6 +109,10 @@ public abstract class CampaignBoardTests(ShequnFactory factory)
         Assert.Equal((0, 1), (again.Queued, again.AlreadyPosted));
         var action = Assert.Single(await DbAsync(ws.Id, db => db.Set<OutboundAction>().Where(a => a.IdempotencyKey.StartsWith("board:")).ToListAsync(Ct)));
         Assert.Contains("1. 用户u3 — 5", action.Payload, StringComparison.Ordinal);
+        // The announcement publishes the rule too.
+        var announced = await (await ws.Owner.Api.PostJsonAsync($"/api/campaigns/{campaign.Id}/announce", new { })).ReadAsync<CampaignDto>();
+        var post = await DbAsync(ws.Id, db => db.Set<Shequn.Features.Calendar.Post>().SingleAsync(p => p.Id == announced.Announcements[0].PostId, Ct));
+        Assert.Contains("每发一张图片得 3 分", post.Text, StringComparison.Ordinal);
         var badRound = await (await ws.Owner.Api.PostJsonAsync($"/api/campaigns/{campaign.Id}/leaderboard/post", new { round = "第一轮!" })).ReadValidationErrorsAsync();
         Assert.True(badRound.ContainsKey("round"));
 
