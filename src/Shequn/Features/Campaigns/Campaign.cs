@@ -146,6 +146,11 @@ public sealed record CampaignRules
     /// <summary>Leaderboard: the published scoring rule, and whether communities compete rather than members.</summary>
     public string? ScoringRule { get; init; }
     public bool BetweenCommunities { get; init; }
+    /// <summary>Leaderboard: the structured scoring rule the standings are computed with (published on the page and in the posts).</summary>
+    public LeaderboardScoring? Scoring { get; init; }
+    /// <summary>Quiz: the questions with their correct answers (never sent to the page), and the score that passes (none: every submission completes).</summary>
+    public IReadOnlyList<QuizQuestion>? Questions { get; init; }
+    public int? PassMark { get; init; }
     /// <summary>Anti-abuse: leave out members who joined after the campaign started, or never spoke since joining.</summary>
     public bool ExcludeJoinedAfterStart { get; init; }
     public bool ExcludeSilent { get; init; }

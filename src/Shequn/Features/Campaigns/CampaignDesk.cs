@@ -395,6 +395,8 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
             : $"📣 {campaign.Name}\n活动时间：{start:M月d日 HH:mm} 至 {end:M月d日 HH:mm}";
         if (!string.IsNullOrWhiteSpace(campaign.Description))
             text += "\n" + Truncate(campaign.Description, 500);
+        if (campaign.Kind == CampaignKind.Leaderboard)
+            text += "\n" + LeaderboardRuleText.Announcement(campaign.RulesValue(), english ? "en" : "zh-CN");
         return text;
     }
 

@@ -96,7 +96,11 @@ public static class CampaignRulesCheck
                 Between(v, "rules.daysInRow", r.DaysInRow, 1, 60, required: true);
                 break;
             case CampaignKind.Leaderboard:
-                v.Required("rules.scoringRule", r.ScoringRule?.Trim(), ScoringRuleMaxLength);
+                v.MaxLength("rules.scoringRule", r.ScoringRule?.Trim(), ScoringRuleMaxLength);
+                Scoring(v, r.Scoring);
+                break;
+            case CampaignKind.Quiz:
+                Quizzes.Check(v, r);
                 break;
         }
     }
@@ -204,6 +208,28 @@ public static class CampaignRulesCheck
                 v.Add($"rules.tiers[{i}].priceFen", "Campaigns.TierNotCheaper", $"'rules.tiers[{i}].priceFen' must be cheaper than the tier before ({Yuan(price == long.MaxValue ? 0 : price)}) and not negative.", Yuan(price == long.MaxValue ? 0 : price));
             (size, price) = (tiers[i].Size, tiers[i].PriceFen);
         }
+    }
+
+    /// <summary>A leaderboard's published rule: points from 0 to 1000, at least one way to score, the check-in word with its points.</summary>
+    private static void Scoring(Validation v, LeaderboardScoring? s)
+    {
+        if (s is null)
+        {
+            v.Add("rules.scoring", "Required", "'rules.scoring' is required: the points a message, a photo, a check-in or an invited member earns.");
+            return;
+        }
+        Between(v, "rules.scoring.messagePoints", s.MessagePoints, 0, LeaderboardScoring.MaxPoints, required: false);
+        Between(v, "rules.scoring.photoPoints", s.PhotoPoints, 0, LeaderboardScoring.MaxPoints, required: false);
+        Between(v, "rules.scoring.invitePoints", s.InvitePoints, 0, LeaderboardScoring.MaxPoints, required: false);
+        Between(v, "rules.scoring.checkInPoints", s.CheckInPoints, 0, LeaderboardScoring.MaxPoints, required: false);
+        Between(v, "rules.scoring.dailyCap", s.DailyCap, 1, 100_000, required: false);
+        Between(v, "rules.scoring.top", s.Top, 1, LeaderboardScoring.MaxTop, required: false);
+        v.Defined("rules.scoring.communityBasis", s.CommunityBasis);
+        v.MaxLength("rules.scoring.checkInKeyword", s.CheckInKeyword?.Trim(), KeywordMaxLength);
+        if (s.CheckInPoints > 0 && string.IsNullOrWhiteSpace(s.CheckInKeyword))
+            v.Add("rules.scoring.checkInKeyword", "Required", "'rules.scoring.checkInKeyword' is required when check-ins earn points.");
+        if (s.MessagePoints <= 0 && s.PhotoPoints <= 0 && s.InvitePoints <= 0 && s.CheckInPoints <= 0)
+            v.Add("rules.scoring", "Campaigns.NoWayToScore", "'rules.scoring' must give points for at least one action.");
     }
 
     private static void Milestones(Validation v, IReadOnlyList<int>? milestones)

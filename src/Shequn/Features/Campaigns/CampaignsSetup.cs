@@ -18,6 +18,10 @@ public static class CampaignsSetup
         AddFlashSale(builder);
         builder.AddShequnLotteries();
         AddGroupBuys(builder);
+        builder.Services.AddScoped<LeaderboardReader>();
+        builder.Services.AddScoped<LeaderboardDesk>();
+        builder.Services.AddScoped<Quizzes>();
+        builder.Services.AddScoped<Swaps>();
         return builder;
     }
 

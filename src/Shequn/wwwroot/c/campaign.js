@@ -24,6 +24,9 @@
   if (lang && (params.get('b') || params.get('a'))) {
     lang.href = lang.getAttribute('href') + (params.get('b') ? '&b=' + encodeURIComponent(params.get('b')) : '&a=' + encodeURIComponent(params.get('a')));
   }
+  // Links to the campaign's leaderboard, quiz or swap page keep the token too.
+  var keep = document.querySelectorAll('a.keep-token');
+  for (var t = 0; t < keep.length && token; t++) { keep[t].href = keep[t].getAttribute('href') + '?m=' + encodeURIComponent(token); }
 
   function newRequestId() {
     var bytes = new Uint8Array(16);

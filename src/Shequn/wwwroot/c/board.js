@@ -1,0 +1,112 @@
+// The leaderboard, quiz and swap pages (/c/{slug}/board|quiz|swap): the member's token comes from the personal link
+// (?m=); each intent gets one request id (kept for a retry after a network error, so a retry cannot submit twice).
+// After an answer the page is reloaded: the server renders the result. Plain ES5 for in-app browsers.
+(function () {
+  'use strict';
+  var root = document.getElementById('board');
+  if (!root) { return; }
+  var words = document.getElementById('board-words').dataset;
+  var slug = root.dataset.slug;
+  var culture = root.dataset.culture;
+  var token = new URLSearchParams(window.location.search).get('m');
+  var pending = null;
+  var busy = false;
+
+  var lang = document.getElementById('board-language');
+  if (lang && token) { lang.href = lang.getAttribute('href') + '&m=' + encodeURIComponent(token); }
+
+  function newRequestId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) { s += ('0' + bytes[i].toString(16)).slice(-2); }
+    return s;
+  }
+
+  function show(box, text, ok) {
+    if (!box) { return; }
+    box.textContent = text;
+    box.className = 'result ' + (ok ? 'ok' : 'err');
+  }
+
+  function problemText(p) {
+    if (p && p.errors) {
+      var all = [];
+      for (var k in p.errors) { if (Object.prototype.hasOwnProperty.call(p.errors, k)) { all = all.concat(p.errors[k]); } }
+      return all.join(' ');
+    }
+    return (p && (p.detail || p.title)) || '';
+  }
+
+  function post(path, body, box) {
+    if (busy) { return; }
+    if (!token) { show(box, words.noLink, false); return; }
+    busy = true;
+    body.token = token;
+    show(box, words.busy, true);
+    fetch('/c/' + encodeURIComponent(slug) + path + '?culture=' + encodeURIComponent(culture), {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit'
+    }).then(function (r) {
+      return r.json().then(function (j) { return { ok: r.ok, body: j }; });
+    }).then(function (r) {
+      busy = false;
+      pending = null;
+      if (r.ok) {
+        show(box, (r.body && r.body.message) || '', true);
+        window.location.reload();
+      } else {
+        show(box, problemText(r.body), false);
+      }
+    }, function () {
+      busy = false;
+      show(box, words.network, false);
+    });
+  }
+
+  var quiz = document.getElementById('quiz');
+  if (quiz) {
+    quiz.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var answers = [];
+      var questions = quiz.querySelectorAll('.question');
+      for (var i = 0; i < questions.length; i++) {
+        var chosen = [];
+        var inputs = questions[i].querySelectorAll('input');
+        for (var j = 0; j < inputs.length; j++) { if (inputs[j].checked) { chosen.push(parseInt(inputs[j].value, 10)); } }
+        answers.push(chosen);
+      }
+      if (!pending) { pending = newRequestId(); }
+      post('/quiz', { requestId: pending, answers: answers }, quiz.querySelector('.result'));
+    });
+  }
+
+  var list = document.getElementById('swap-list');
+  if (list) {
+    list.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (!pending) { pending = newRequestId(); }
+      post('/swap/items', { requestId: pending, title: list.elements.title.value, description: list.elements.description.value }, list.querySelector('.result'));
+    });
+  }
+
+  var items = document.querySelectorAll('.swap-item');
+  for (var k = 0; k < items.length; k++) {
+    (function (item) {
+      var id = item.dataset.item;
+      var box = item.querySelector('.result');
+      var form = item.querySelector('.swap-offer');
+      if (form) {
+        form.addEventListener('submit', function (e) {
+          e.preventDefault();
+          post('/swap/items/' + id + '/offers', { text: form.elements.text.value }, box);
+        });
+      }
+      var accepts = item.querySelectorAll('.accept');
+      for (var a = 0; a < accepts.length; a++) {
+        accepts[a].addEventListener('click', function (e) {
+          post('/swap/items/' + id + '/accept', { offerId: e.currentTarget.dataset.offer }, box);
+        });
+      }
+    })(items[k]);
+  }
+}());
