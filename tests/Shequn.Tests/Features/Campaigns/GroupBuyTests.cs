@@ -470,3 +470,80 @@ public sealed class GroupBuyRefundTests(GroupBuyShopFactory factory) : IClassFix
         Assert.Equal(3, factory.Shop.Seen.Count);
     }
 }
+
+/// <summary>
+/// Two app processes on one PostgreSQL both run the group-buy job: every expired group is closed once — the stock and
+/// the members' limits come back exactly once, every payment gets one refund, done once.
+/// </summary>
+public sealed class GroupBuyTwoHostsTests
+{
+    private sealed class Host(string database) : Outbox.SharedPostgresHost(database, new Outbox.TwoHostCounter().For(0))
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Campaigns:ReleaseEnabled", "false");
+            builder.UseSetting("Campaigns:GroupSettleInterval", "00:00:00.200");
+        }
+    }
+
+    [Fact]
+    public async Task TwoHostsRunTheJob_TwelveExpiredGroups_EachClosedOnce_StockAndLimitsBackOnce_OneRefundPerPayment()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var database = "shequn_test_" + Guid.NewGuid().ToString("N")[..12];
+        var first = new Host(database);
+        var second = new Host(database);
+        try
+        {
+            var buy = await GroupBuyKit.NewAsync(first, size: 4, members: 36, stock: 100);
+            // Groups gather while the jobs run (their deadlines are a day away), then all expire at once.
+            var client = first.CreateClient();
+            var groups = new List<Guid>();
+            var paid = 0;
+            for (var g = 0; g < 12; g++)
+            {
+                var lead = await GroupBuyKit.JoinAsync(first, client, buy, buy.Members[g * 3], null, $"l{g}");
+                groups.Add(lead.GroupId!.Value);
+                await GroupBuyKit.PayAsync(buy, lead.SeatId!.Value, $"L-{g}");
+                paid++;
+                var friend = await GroupBuyKit.JoinAsync(first, client, buy, buy.Members[g * 3 + 1], lead.GroupId, $"f{g}");
+                if (g % 2 == 0)
+                {
+                    await GroupBuyKit.PayAsync(buy, friend.SeatId!.Value, $"F-{g}");
+                    paid++;
+                }
+            }
+            _ = second.Services;
+            await FlashSaleKit.DbAsync(first, db => db.Set<CampaignGroup>().IgnoreQueryFilters().Where(x => x.CampaignId == buy.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.ExpiresAt, DateTime.UtcNow.AddSeconds(-1)), ct));
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline && await FlashSaleKit.DbAsync(first, db => db.Set<CampaignRefund>().IgnoreQueryFilters()
+                       .CountAsync(r => r.CampaignId == buy.Id && r.Status == RefundStatus.Done, ct)) < paid)
+                await Task.Delay(200, ct);
+
+            var closed = await FlashSaleKit.DbAsync(first, db => db.Set<CampaignGroup>().IgnoreQueryFilters().Where(x => x.CampaignId == buy.Id).ToListAsync(ct));
+            Assert.All(closed, x => Assert.Equal(GroupStatus.Failed, x.Status));
+            var refunds = await FlashSaleKit.DbAsync(first, db => db.Set<CampaignRefund>().IgnoreQueryFilters().Where(r => r.CampaignId == buy.Id).ToListAsync(ct));
+            Assert.Equal(paid, refunds.Count);
+            Assert.All(refunds, r => Assert.Equal(RefundStatus.Done, r.Status));
+            Assert.All(refunds, r => Assert.Equal(1, r.Attempts));
+            await GroupBuyKit.CheckInvariantsAsync(first, buy, 1, stock: 100);
+            foreach (var g in groups)
+                Assert.Single(await GroupBuyKit.PostsAsync(first, g), p => p.IdempotencyKey.EndsWith(":end", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await first.DisposeAsync();
+            await second.DisposeAsync();
+            if (Outbox.SharedPostgresHost.PgServer is not null)
+            {
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                await using var conn = new Npgsql.NpgsqlConnection(Outbox.SharedPostgresHost.PgServer);
+                await conn.OpenAsync(ct);
+                await using var cmd = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", conn);
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+        }
+    }
+}
