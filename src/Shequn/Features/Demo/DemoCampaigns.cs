@@ -7,7 +7,7 @@ namespace Shequn.Features.Demo;
 
 /// <summary>
 /// The demo's campaigns, made through the same desk staff use: a running flash sale with its page and announcement,
-/// seed 004's invite-5-friends red packet and 7-day photo-sharing coupon, and a check-in draft. Runs on every start: a
+/// a running group buy with a cheaper five-person tier, seed 004's invite-5-friends red packet and 7-day photo-sharing coupon, and a check-in draft. Runs on every start: a
 /// workspace with a campaign already gets nothing more.
 /// </summary>
 public static class DemoCampaigns
@@ -41,6 +41,16 @@ public static class DemoCampaigns
                 Rules: new CampaignRules { InviteesNeeded = 5, StayDays = 7 }),
             new("连续 7 天晒图返券", CampaignKind.PhotoShare, "每天在群里晒一张吃鱼油的照片，审核通过连续 7 天返 10 元券。", now.AddDays(-1), now.AddDays(13), audience,
                 GoalMetric.Completions, 30, 1_000_00, Rewards: [new(RewardKind.Coupon, "10 元券", 10_00, 10_00, 60)], Rules: new CampaignRules { DaysInRow = 7 }),
+            new("车厘子三人团", CampaignKind.GroupBuy, "3 人成团 59 元一盒，5 人团全团 49 元；开团后 24 小时内有效，未成团全额退款。", now.AddHours(-3), now.AddDays(5), audience,
+                GoalMetric.Orders, 60, Rules: new CampaignRules
+                {
+                    PriceFen = 59_00, OriginalPriceFen = 89_00, GroupSize = 3, GroupHours = 24, Tiers = [new GroupTier(5, 49_00)], Stock = 200, PerPersonLimit = 2,
+                },
+                Page: [
+                    new(PageBlockKind.Hero, "智利车厘子 3 人团 59 元", "拉上群友一起拼，5 人团全团再降到 49 元。"),
+                    new(PageBlockKind.Proof, "产地直发", "JJ 级果径，冷链到家，坏果包赔。"),
+                    new(PageBlockKind.CallToAction, "开团或参团", "未成团自动全额退款，放心拼。"),
+                ]),
             new("21 天早起打卡", CampaignKind.CheckIn, "每天早上在群里发“早安打卡”，坚持 7 天、21 天各有积分奖励，可补签 1 次。", now.AddDays(3), now.AddDays(25), audience,
                 GoalMetric.Participants, 100, Rewards: [new(RewardKind.Points, "7 天 50 积分", 50, 0, 200), new(RewardKind.Points, "21 天 200 积分", 200, 0, 200)],
                 Rules: new CampaignRules { Keyword = "早安打卡", Milestones = [7, 21], MakeUpCards = 1 }),
