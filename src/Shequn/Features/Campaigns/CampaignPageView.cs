@@ -17,7 +17,7 @@ internal static class CampaignPageView
     private static readonly HtmlEncoder Enc = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
     private const string Style = """
-        *{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f5f5f7;color:#222;font-size:16px}
+        *{box-sizing:border-box}[hidden]{display:none!important}body{margin:0;font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f5f5f7;color:#222;font-size:16px}
         main{max-width:560px;margin:0 auto;padding:12px 16px 32px}h1{font-size:1.35rem;margin:6px 0}h2{font-size:1.1rem;margin:0 0 6px}p{line-height:1.5;margin:6px 0}
         .lang{text-align:right;margin:0;font-size:.9rem}.card{background:#fff;border-radius:10px;padding:14px 16px;margin:12px 0;box-shadow:0 1px 3px rgba(0,0,0,.1)}
         .hero{background:linear-gradient(135deg,#c62828,#ef6c00);color:#fff}.price{display:flex;align-items:baseline;gap:10px;flex-wrap:wrap}
@@ -26,7 +26,7 @@ internal static class CampaignPageView
         button{width:100%;padding:13px;font-size:17px;border:0;border-radius:8px;background:#c62828;color:#fff;margin-top:10px}button:disabled{background:#bbb}
         button.pay{background:#2e7d32}.result{margin-top:10px;font-weight:600;min-height:1.5em}.result.err{color:#c62828}.result.ok{color:#2e7d32}
         .seats{display:flex;gap:6px;flex-wrap:wrap;margin:8px 0}.seat{width:34px;height:34px;border-radius:50%;background:#ef6c00;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:600}.seat.empty{background:#eee;color:#999}
-        .share{display:flex;gap:6px;margin-top:8px}.share input{flex:1;min-width:0;padding:8px;border:1px solid #bbb;border-radius:6px;font-size:14px}.share button{width:auto;margin:0;padding:8px 14px;font-size:15px}.tiers{margin:6px 0;padding-left:20px}
+        .group .share{display:flex;gap:6px;margin-top:8px}.share input{flex:1;min-width:0;padding:8px;border:1px solid #bbb;border-radius:6px;font-size:14px}.share button{width:auto;margin:0;padding:8px 14px;font-size:15px}.tiers{margin:6px 0;padding-left:20px}
         img{max-width:100%;height:auto;border-radius:8px;display:block}blockquote{margin:0;padding-left:10px;border-left:3px solid #ef6c00;color:#444}
         """;
 

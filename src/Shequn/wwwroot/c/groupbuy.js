@@ -13,7 +13,7 @@
   var slug = root.dataset.slug;
   var culture = root.dataset.culture;
   var params = new URLSearchParams(window.location.search);
-  var key = 'shequn.m.' + slug;
+  var key = 'shequn-m-' + slug; // the same key campaign.js keeps it under
   var token = params.get('m');
   try {
     if (token) { window.localStorage.setItem(key, token); } else { token = window.localStorage.getItem(key); }
