@@ -140,6 +140,9 @@ internal static class CampaignPageView
 
     private static void Block(StringBuilder sb, PageBlock b, string slug, bool inner)
     {
+        // A block staff left empty shows nothing (not an empty card).
+        if (string.IsNullOrWhiteSpace(b.Title) && string.IsNullOrWhiteSpace(b.Text) && b.ImageId is null)
+            return;
         var inv = CultureInfo.InvariantCulture;
         var kind = b.Kind.ToString().ToLowerInvariant();
         sb.Append(inner ? $"""<div class="block {kind}">""" : $"""<section class="card block {kind}">""");
