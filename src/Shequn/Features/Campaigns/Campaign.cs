@@ -114,6 +114,8 @@ public sealed record CampaignAudience(
 /// </summary>
 public sealed record CampaignRules
 {
+    /// <summary>Any kind: the page asks members for their phone, with a consent line naming the workspace (<see cref="CampaignLead"/>).</summary>
+    public bool? CollectPhone { get; init; }
     /// <summary>The price a participant pays (flash sale, group buy; a bargain's starting price).</summary>
     public long? PriceFen { get; init; }
     /// <summary>The usual price shown struck through.</summary>

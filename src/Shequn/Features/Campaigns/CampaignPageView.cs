@@ -97,6 +97,7 @@ internal static class CampaignPageView
             GroupBuyView.Box(sb, l, s, phase, group, now);
         CampaignHelpView.Box(sb, l, s, phase, shared);
         sb.Append("</section>");
+        CampaignSharingView.Box(sb, l, s);
 
         // Middle: proof, reviews, texts and images, in the order staff put them.
         var middle = s.Page.Where(b => b.Kind is PageBlockKind.Text or PageBlockKind.Image or PageBlockKind.Proof or PageBlockKind.Review).ToList();
@@ -119,7 +120,7 @@ internal static class CampaignPageView
         sb.Append(inv, $"""<div id="campaign-words" hidden data-no-link="{E(l["CampaignPage.NoLink"])}" data-network="{E(l["CampaignPage.Network"])}" """);
         sb.Append(inv, $"""data-days="{E(l["CampaignPage.Countdown.Days"])}" data-busy="{E(l["CampaignPage.Busy"])}" data-pay="{E(l["CampaignPage.SandboxPay"])}" data-until-label="{E(l["CampaignPage.PayBefore"])}"></div>""");
         sb.Append("</div>");
-        return c.Kind == CampaignKind.GroupBuy ? Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/groupbuy.js") : Page(c.Name, sb.ToString(), "/c/campaign.js");
+        return c.Kind == CampaignKind.GroupBuy ? Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/groupbuy.js", "/c/sharing.js") : Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/sharing.js");
     }
 
     private static void ClaimBox(StringBuilder sb, IStringLocalizer l, CampaignSnapshot s, bool open, bool soldOut, CampaignPhase phase, string where)

@@ -46,6 +46,7 @@ public static class CampaignsSetup
         builder.Services.AddScoped<FlashSale>();
         builder.Services.AddScoped<CampaignHelpWork>();
         builder.Services.AddSingleton<CampaignLinks>();
+        builder.Services.AddSingleton<CampaignPosters>();
         builder.Services.AddSingleton<CampaignSnapshots>();
         builder.Services.AddSingleton<FlashSaleReleaser>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FlashSaleReleaser>());

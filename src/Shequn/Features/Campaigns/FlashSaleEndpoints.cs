@@ -16,8 +16,8 @@ public sealed record CampaignLinkDto(Guid MemberId, string Url);
 /// <summary>The shop's order confirmation of a claim.</summary>
 public sealed record ClaimPaidInput(string? OrderId);
 
-/// <summary>A claim from the public page: the member's token from the personal link, how many units, and the page's request id.</summary>
-public sealed record PublicClaimInput(string? Token = null, int? Quantity = null, string? RequestId = null);
+/// <summary>A claim from the public page: the member's token from the personal link, how many units, the page's request id, and the invite token of a share link opened before.</summary>
+public sealed record PublicClaimInput(string? Token = null, int? Quantity = null, string? RequestId = null, string? Inviter = null);
 
 /// <summary>The Sandbox's pretend checkout of a reserved claim.</summary>
 public sealed record PublicCheckoutInput(string? Token = null, Guid? ClaimId = null);
@@ -142,7 +142,8 @@ public static class FlashSaleEndpoints
     }
 
     private static async Task<IResult> Claim(
-        HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, FlashSale sale, IStringLocalizer<Strings> l, string slug, PublicClaimInput? input, CancellationToken ct)
+        HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, FlashSale sale, IStringLocalizer<Strings> l, string slug, PublicClaimInput? input,
+        CancellationToken ct)
     {
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
@@ -157,6 +158,8 @@ public static class FlashSaleEndpoints
         if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
             return Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
         var result = await sale.ClaimAsync(s, member, input.Quantity, input.RequestId, ct);
+        if (result.Outcome == ClaimOutcome.Done)
+            await CampaignInvites.RecordAsync(db, links, s.Campaign.Id, member, input.Inviter, ct);
         return result.Outcome switch
         {
             ClaimOutcome.Done => TypedResults.Ok(new PublicClaimAnswer(result.Claim!.Id, result.Claim.Status, result.Claim.Quantity, result.Claim.ExpiresAt, result.Replayed,

@@ -7,8 +7,8 @@ using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Campaigns;
 
-/// <summary>Joining (or opening) a group from the public page: the member's token, the leader's group (none: open one), the page's request id.</summary>
-public sealed record PublicJoinInput(string? Token = null, Guid? GroupId = null, string? RequestId = null);
+/// <summary>Joining (or opening) a group from the public page: the member's token, the leader's group (none: open one), the page's request id, a share link's invite token.</summary>
+public sealed record PublicJoinInput(string? Token = null, Guid? GroupId = null, string? RequestId = null, string? Inviter = null);
 
 /// <summary>The Sandbox's pretend checkout of a reserved seat.</summary>
 public sealed record PublicSeatCheckoutInput(string? Token = null, Guid? SeatId = null);
@@ -137,7 +137,8 @@ public static class GroupBuyEndpoints
     }
 
     private static async Task<IResult> Join(
-        HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, GroupBuys buys, IStringLocalizer<Strings> l, string slug, PublicJoinInput? input, CancellationToken ct)
+        HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, GroupBuys buys, IStringLocalizer<Strings> l, string slug, PublicJoinInput? input,
+        CancellationToken ct)
     {
         var s = await snapshots.FindAsync(slug, ct);
         FlashSaleEndpoints.Speak(http, s);
@@ -152,6 +153,9 @@ public static class GroupBuyEndpoints
         if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
             return FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
         var result = await buys.JoinAsync(s, member, input.GroupId, input.RequestId, ct);
+        // A group's leader already counts as the inviter of who joins it; a share link opened before names one for a leader.
+        if (result.Outcome == GroupOutcome.Done)
+            await CampaignInvites.RecordAsync(db, links, s.Campaign.Id, member, input.Inviter, ct);
         return result.Outcome switch
         {
             GroupOutcome.Done => TypedResults.Ok(Answer(l, buys, s, result.Seat!, result.Replayed)),

@@ -15,6 +15,12 @@
     var kept = 'shequn-m-' + slug;
     if (token) { window.localStorage.setItem(kept, token); } else { token = window.localStorage.getItem(kept); }
   } catch (e) { /* storage off: only the personal link works */ }
+  // A share link's inviter (?i=) is kept for the campaign and sent with the visitor's actions (the server checks it).
+  var inviter = params.get('i');
+  try {
+    var invitedBy = 'shequn-i-' + slug;
+    if (inviter) { window.localStorage.setItem(invitedBy, inviter); } else { inviter = window.localStorage.getItem(invitedBy); }
+  } catch (e) { /* storage off: only this visit's link counts */ }
   var pending = null;
   var busy = false;
 
@@ -85,7 +91,7 @@
     var quantity = q ? parseInt(q.value, 10) : 1;
     if (!pending) { pending = newRequestId(); }
     show(words.busy, true);
-    post('/claim', { token: token, quantity: quantity, requestId: pending }).then(function (r) {
+    post('/claim', { token: token, quantity: quantity, requestId: pending, inviter: inviter }).then(function (r) {
       busy = false;
       pending = null;
       if (r.ok) {
@@ -119,7 +125,7 @@
     if (!helpPending[path]) { helpPending[path] = newRequestId(); }
     b.disabled = true;
     show(words.busy, true);
-    post(path, { token: token, requestId: helpPending[path] }).then(function (r) {
+    post(path, { token: token, requestId: helpPending[path], inviter: inviter }).then(function (r) {
       b.disabled = false;
       delete helpPending[path];
       show(r.ok ? r.body.message : problemText(r.body), r.ok);

@@ -88,7 +88,8 @@
     busy = true;
     if (!pending) { pending = newRequestId(); }
     show(words.busy, true);
-    var body = { token: token, requestId: pending };
+    var body = { token: token, requestId: pending, inviter: null };
+    try { body.inviter = window.localStorage.getItem('shequn-i-' + slug) || params.get('i'); } catch (e) { body.inviter = params.get('i'); }
     if (button.getAttribute('data-group')) { body.groupId = button.getAttribute('data-group'); }
     post('/join', body).then(function (r) {
       busy = false;

@@ -1,0 +1,144 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Profiles;
+using Shequn.Platform.Api;
+using Shequn.Features.Staff;
+using Shequn.Platform.Auth;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Campaigns;
+
+/// <summary>A phone left on the public page: the member's token, the phone, the ticked consent, the page's request id.</summary>
+public sealed record PublicPhoneInput(string? Token = null, string? Phone = null, bool? Consent = null, string? RequestId = null);
+
+/// <summary>The page's answer: the phone as kept (masked), when consent was given, whether this repeated an earlier submit.</summary>
+public sealed record PublicPhoneAnswer(string Phone, DateTime ConsentedAt, bool Replayed, string Message);
+
+/// <summary>
+/// Sharing on the public page: the member's share poster (<c>/c/{slug}/poster.png?m=</c>, whose QR code carries their
+/// invite token), phone capture with consent (<c>/c/{slug}/phone</c>), and the leads for owners and sub-owners.
+/// </summary>
+public static class CampaignSharingEndpoints
+{
+    public static void MapCampaignSharingEndpoints(RouteGroupBuilder api, IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(app);
+        api.MapGroup("/campaigns").WithTags("Campaigns").MapGet("/{id:guid}/leads", Leads).WithName("ListCampaignLeads")
+            .WithDescription("Phones members left on the campaign's page with the consent line they saw, newest first (at most 1000). Owners and sub-owners only: phones are personal data.");
+
+        app.MapGet("/c/{slug}/poster.png", Poster).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/c/{slug}/phone", Phone).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+    }
+
+    /// <summary>Who may read phones: owners and sub-owners.</summary>
+    public static bool MayReadLeads(StaffProfile? me) => me?.Role is StaffRole.Owner or StaffRole.SubOwner;
+
+    public static async Task<Results<Ok<IReadOnlyList<CampaignLeadDto>>, NotFound, ProblemHttpResult>> Leads(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return TypedResults.NotFound();
+        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
+        if (campaign is null || !CampaignDesk.Sees(me, campaign.CommunityIdsValue()))
+            return TypedResults.NotFound();
+        if (!MayReadLeads(me))
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only owners and sub-owners read phones.");
+        return TypedResults.Ok(await LeadListAsync(db, id, ct));
+    }
+
+    /// <summary>The campaign's leads with members' names (the console reads this too, and masks the phones).</summary>
+    public static async Task<IReadOnlyList<CampaignLeadDto>> LeadListAsync(AppDbContext db, Guid campaignId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var rows = await db.Set<CampaignLead>().AsNoTracking().Where(x => x.CampaignId == campaignId)
+            .OrderByDescending(x => x.ConsentedAt).ThenByDescending(x => x.Id).Take(1000).ToListAsync(ct);
+        var ids = rows.Select(x => x.MemberId).Distinct().ToList();
+        var names = await db.Members.AsNoTracking().Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.DisplayName, ct);
+        return [.. rows.Select(x => new CampaignLeadDto(x.Id, x.MemberId, names.GetValueOrDefault(x.MemberId), x.Phone, x.ConsentText, x.ConsentedAt))];
+    }
+
+    private static async Task<IResult> Poster(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, CampaignPosters posters,
+        IOptions<ProfilesOptions> profiles, IStringLocalizer<Strings> l, string slug, string? m, string? g, CancellationToken ct)
+    {
+        var s = await snapshots.FindAsync(slug, ct);
+        FlashSaleEndpoints.Speak(http, s);
+        if (s is null)
+            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status404NotFound, "notFound");
+        if (await links.VerifyAsync(s.Campaign.Id, m, ct) is not { } member)
+            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+        var c = s.Campaign;
+        Guid? group = null;
+        if (!string.IsNullOrEmpty(g))
+        {
+            if (c.Kind != CampaignKind.GroupBuy || !Guid.TryParse(g, out var gid)
+                || !await db.Set<CampaignGroup>().IgnoreQueryFilters().AnyAsync(x => x.Id == gid && x.CampaignId == c.Id, ct))
+                return FlashSaleEndpoints.Refusal(l, StatusCodes.Status404NotFound, "groupNotFound");
+            group = gid;
+        }
+        var invite = await links.InviteTokenAsync(c.Id, member, ct);
+        var url = ShareUrl(profiles.Value, c.Slug, invite, group);
+        var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
+        var png = posters.Get(c.Id, member, group, culture, url, await TextAsync(db, l, s, member, ct));
+        http.Response.Headers.CacheControl = "private, max-age=60";
+        return TypedResults.File(png, "image/png");
+    }
+
+    /// <summary>The invite link a member shares: the page (or their group) with <c>i</c> naming them as the inviter.</summary>
+    public static string ShareUrl(ProfilesOptions profiles, string slug, string inviteToken, Guid? groupId = null)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        var page = $"{profiles.PublicBaseUrl.TrimEnd('/')}/c/{slug}";
+        return groupId is { } g ? $"{page}?g={g}&i={inviteToken}" : $"{page}?i={inviteToken}";
+    }
+
+    private static async Task<PosterText> TextAsync(AppDbContext db, IStringLocalizer l, CampaignSnapshot s, Guid member, CancellationToken ct)
+    {
+        var rules = s.Rules;
+        var ws = s.Campaign.WorkspaceId;
+        var name = await db.Members.IgnoreQueryFilters().AsNoTracking().Where(x => x.Id == member && x.WorkspaceId == ws).Select(x => x.DisplayName).SingleOrDefaultAsync(ct);
+        var hero = s.Page.FirstOrDefault(b => b.Kind == PageBlockKind.Hero) is { } b ? b.Text ?? b.Title : null;
+        var price = rules.PriceFen is { } p ? l["CampaignPage.Price", CampaignPageView.Yuan(p)].Value : null;
+        var original = rules.PriceFen is { } now && rules.OriginalPriceFen is { } o && o > now ? l["CampaignPage.Price", CampaignPageView.Yuan(o)].Value : null;
+        return new PosterText(s.WorkspaceName, s.Campaign.Name, price, original, hero,
+            string.IsNullOrWhiteSpace(name) ? null : l["CampaignSharing.Poster.Invites", name].Value, l["CampaignSharing.Poster.Scan"].Value);
+    }
+
+    private static async Task<IResult> Phone(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, TimeProvider time, IStringLocalizer<Strings> l,
+        string slug, PublicPhoneInput? input, CancellationToken ct)
+    {
+        var s = await snapshots.FindAsync(slug, ct);
+        FlashSaleEndpoints.Speak(http, s);
+        if (s is null)
+            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status404NotFound, "notFound");
+        input ??= new PublicPhoneInput();
+        var v = new Validation().Required("requestId", input.RequestId?.Trim(), CampaignClaim.RequestIdMaxLength);
+        if (string.IsNullOrEmpty(input.Token))
+            v.Add("token", "Required", "'token' is required: open the page through your personal link.");
+        var phone = CampaignLead.NormalizePhone(input.Phone);
+        if (phone is null)
+            v.Add("phone", "Campaigns.PhoneInvalid", "'phone' must be a mainland mobile number (11 digits starting with 1) or + and a country code.");
+        if (input.Consent != true)
+            v.Add("consent", "Campaigns.ConsentRequired", "'consent' must be true: the member agrees to be contacted.");
+        if (!v.IsValid)
+            return TypedResults.ValidationProblem(v.Localized(l));
+        if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
+            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+        var c = s.Campaign;
+        var consent = Truncate(l["CampaignSharing.Consent", s.WorkspaceName].Value, CampaignLead.ConsentMaxLength);
+        var now = time.GetUtcNow().UtcDateTime;
+        // The first submit wins: a second one (another tab, a retry, a changed number) is answered with what was kept.
+        var inserted = await SetWrites.ExecuteAsync(db,
+            """INSERT INTO "CampaignLeads" ("Id", "WorkspaceId", "CampaignId", "MemberId", "Phone", "ConsentText", "ConsentedAt", "RequestId")""",
+            [[Guid.CreateVersion7(), c.WorkspaceId, c.Id, member, phone!, consent, now, input.RequestId!.Trim()]],
+            """ON CONFLICT ("CampaignId", "MemberId") DO NOTHING""", ct);
+        var lead = await db.Set<CampaignLead>().IgnoreQueryFilters().AsNoTracking().SingleAsync(x => x.CampaignId == c.Id && x.MemberId == member, ct);
+        return TypedResults.Ok(new PublicPhoneAnswer(CampaignLead.Masked(lead.Phone), lead.ConsentedAt, inserted == 0, l["CampaignSharing.Phone.Saved"].Value));
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}

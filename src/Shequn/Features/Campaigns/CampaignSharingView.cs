@@ -1,0 +1,26 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Localization;
+
+namespace Shequn.Features.Campaigns;
+
+/// <summary>
+/// The campaign page's sharing part: the member's poster link (revealed by <c>/c/sharing.js</c> only when the page knows
+/// their token) and, when the rules ask for it, the phone field with the consent line naming the workspace.
+/// </summary>
+internal static class CampaignSharingView
+{
+    public static void Box(StringBuilder sb, IStringLocalizer l, CampaignSnapshot s)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var slug = CampaignPageView.E(s.Campaign.Slug);
+        sb.Append(inv, $"""<section class="card" id="sharing" hidden data-testid="campaign-share"><a class="poster" href="/c/{slug}/poster.png" target="_blank" rel="noopener" data-testid="campaign-poster-link">{CampaignPageView.E(l["CampaignSharing.Poster.Link"])}</a></section>""");
+        if (s.Rules.CollectPhone != true)
+            return;
+        sb.Append(inv, $"""<section class="card" id="phone-box" data-testid="campaign-phone"><h2>{CampaignPageView.E(l["CampaignSharing.Phone.Title"])}</h2>""");
+        sb.Append(inv, $"""<label class="qty">{CampaignPageView.E(l["CampaignSharing.Phone.Label"])} <input type="tel" class="phone" inputmode="tel" autocomplete="tel" maxlength="32" style="width:auto;flex:1" data-testid="campaign-phone-input"></label>""");
+        sb.Append(inv, $"""<label class="muted"><input type="checkbox" class="consent" data-testid="campaign-phone-consent"> <span data-testid="campaign-phone-consent-text">{CampaignPageView.E(l["CampaignSharing.Consent", s.WorkspaceName])}</span></label>""");
+        sb.Append(inv, $"""<button type="button" class="phone-submit" data-testid="campaign-phone-submit">{CampaignPageView.E(l["CampaignSharing.Phone.Submit"])}</button>""");
+        sb.Append("""<p class="status phone-result" role="status" aria-live="polite" data-testid="campaign-phone-result"></p></section>""");
+    }
+}

@@ -1,0 +1,61 @@
+// The campaign page's sharing part: the member's own poster (/c/{slug}/poster.png?m=, whose QR code carries their invite
+// link) and the phone field, posted with the ticked consent and one request id per intent (kept for a retry after a
+// network error). The token is the personal link's (?m=) or the one kept on this phone by campaign.js. Plain ES5.
+(function () {
+  'use strict';
+  var root = document.getElementById('campaign');
+  if (!root) { return; }
+  var slug = root.dataset.slug;
+  var culture = root.dataset.culture;
+  var params = new URLSearchParams(window.location.search);
+  var token = params.get('m');
+  try { if (!token) { token = window.localStorage.getItem('shequn-m-' + slug) || window.localStorage.getItem('shequn.m.' + slug); } } catch (e) { /* storage off */ }
+
+  var sharing = document.getElementById('sharing');
+  if (sharing && token) {
+    var a = sharing.querySelector('.poster');
+    a.href = a.getAttribute('href') + '?m=' + encodeURIComponent(token) + (params.get('g') ? '&g=' + encodeURIComponent(params.get('g')) : '') +
+      '&culture=' + encodeURIComponent(culture);
+    sharing.hidden = false;
+  }
+
+  var box = document.getElementById('phone-box');
+  if (!box) { return; }
+  var result = box.querySelector('.phone-result');
+  var button = box.querySelector('.phone-submit');
+  var pending = null;
+
+  function newRequestId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) { s += ('0' + bytes[i].toString(16)).slice(-2); }
+    return s;
+  }
+
+  function problemText(p) {
+    if (p.errors) {
+      var all = [];
+      for (var k in p.errors) { if (Object.prototype.hasOwnProperty.call(p.errors, k)) { all = all.concat(p.errors[k]); } }
+      return all.join(' ');
+    }
+    return p.detail || p.title || '';
+  }
+
+  button.addEventListener('click', function () {
+    if (!token) { result.textContent = document.getElementById('campaign-words').dataset.noLink; return; }
+    if (!pending) { pending = newRequestId(); }
+    button.disabled = true;
+    var body = { token: token, phone: box.querySelector('.phone').value, consent: box.querySelector('.consent').checked, requestId: pending };
+    fetch('/c/' + encodeURIComponent(slug) + '/phone?culture=' + encodeURIComponent(culture), {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit'
+    }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); }).then(function (r) {
+      button.disabled = r.ok;
+      if (r.ok) { pending = null; }
+      result.textContent = r.ok ? r.body.message + ' ' + r.body.phone : problemText(r.body);
+    }, function () {
+      button.disabled = false;
+      result.textContent = document.getElementById('campaign-words').dataset.network;
+    });
+  });
+}());
