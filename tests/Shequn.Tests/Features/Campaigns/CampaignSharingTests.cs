@@ -27,6 +27,10 @@ public abstract class CampaignSharingTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
         var png = await response.Content.ReadAsByteArrayAsync(Ct);
+        // Kept for people to look at (CI keeps .artifacts): the layout and the Chinese text are not checked by a machine.
+        var artifacts = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", ".artifacts", "posters");
+        Directory.CreateDirectory(artifacts);
+        await File.WriteAllBytesAsync(Path.Combine(artifacts, $"poster-{GetType().Name}.png"), png, Ct);
         var scan = new QrDecoder().Scan(png, Ct);
         var url = Assert.Single(scan.Codes);
         var invite = url[(url.IndexOf("?i=", StringComparison.Ordinal) + 3)..];
