@@ -177,6 +177,10 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Campaigns.SwapItem>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Campaigns.SwapOffer>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Campaigns.CampaignLead>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignRedemption>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignItemStock>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignPointsAccount>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Campaigns.CampaignCardDraw>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -18,7 +18,7 @@ internal static class BoardPages
 
     private static string E(string? text) => Enc.Encode(text ?? "");
 
-    private static void Head(StringBuilder sb, IStringLocalizer l, CampaignSnapshot s, string kind, string culture, DateTime now, bool open)
+    internal static void Head(StringBuilder sb, IStringLocalizer l, CampaignSnapshot s, string kind, string culture, DateTime now, bool open)
     {
         var other = culture == Cultures.English ? Cultures.Default : Cultures.English;
         var phase = s.Campaign.PhaseAt(now);
@@ -38,7 +38,7 @@ internal static class BoardPages
         sb.Append(CultureInfo.InvariantCulture, $"""<p class="status" data-testid="board-status">{E(status)}</p></section>""");
     }
 
-    private static string Tail(StringBuilder sb, IStringLocalizer l, CampaignSnapshot s)
+    internal static string Tail(StringBuilder sb, IStringLocalizer l, CampaignSnapshot s)
     {
         sb.Append(CultureInfo.InvariantCulture,
             $"""<div id="board-words" hidden data-no-link="{E(l["CampaignPage.NoLink"])}" data-network="{E(l["CampaignPage.Network"])}" data-busy="{E(l["CampaignPage.Busy"])}"></div></div>""");

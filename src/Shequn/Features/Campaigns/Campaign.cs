@@ -153,6 +153,11 @@ public sealed record CampaignRules
     /// <summary>Quiz: the questions with their correct answers (never sent to the page), and the score that passes (none: every submission completes).</summary>
     public IReadOnlyList<QuizQuestion>? Questions { get; init; }
     public int? PassMark { get; init; }
+    /// <summary>Points redemption: the items members redeem with the points their reward grants earned (<see cref="CampaignPoints"/>).</summary>
+    public IReadOnlyList<PointsCatalogItem>? Catalog { get; init; }
+    /// <summary>集卡: the cards to collect, and the word posted in the group that draws the day's card.</summary>
+    public IReadOnlyList<string>? Cards { get; init; }
+    public string? CardKeyword { get; init; }
     /// <summary>Anti-abuse: leave out members who joined after the campaign started, or never spoke since joining.</summary>
     public bool ExcludeJoinedAfterStart { get; init; }
     public bool ExcludeSilent { get; init; }

@@ -454,6 +454,8 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
         var effectiveKind = c.Status == CampaignStatus.Draft && input.Kind is { } k2 ? k2 : c.Kind;
         CampaignRulesCheck.Rules(v, effectiveKind, rules);
         CampaignRulesCheck.Rewards(v, effectiveKind, rewards, budget);
+        if (effectiveKind == CampaignKind.PointsRedemption)
+            CampaignPoints.CheckCardReward(v, rules, rewards);
         var page = input.Page ?? c.PageValue();
         if (input.Page is not null)
             CampaignRulesCheck.Page(v, page);

@@ -89,7 +89,7 @@ internal static class CampaignPageView
         };
         var untilAttr = until is { } u ? $""" data-until="{new DateTimeOffset(u, TimeSpan.Zero).ToUnixTimeMilliseconds().ToString(inv)}" """ : "";
         sb.Append(inv, $"""<p class="status" data-testid="campaign-status"{untilAttr}>{E(l[statusKey])} <span class="countdown"></span></p>""");
-        if (c.Kind is CampaignKind.Leaderboard or CampaignKind.Quiz or CampaignKind.Swap)
+        if (c.Kind is CampaignKind.Leaderboard or CampaignKind.Quiz or CampaignKind.Swap or CampaignKind.PointsRedemption)
             sb.Append(inv, $"""<p><a class="keep-token" href="/c/{E(c.Slug)}/{BoardPath(c.Kind)}" data-testid="campaign-board-link">{E(l[$"Boards.Link.{c.Kind}"])}</a></p>""");
         if (c.Kind == CampaignKind.FlashSale)
             ClaimBox(sb, l, s, open, soldOut, phase, "top");
@@ -170,7 +170,7 @@ internal static class CampaignPageView
         return l["CampaignPage.Period", start, end, utc];
     }
 
-    private static string BoardPath(CampaignKind kind) => kind switch { CampaignKind.Quiz => "quiz", CampaignKind.Swap => "swap", _ => "board" };
+    private static string BoardPath(CampaignKind kind) => kind switch { CampaignKind.Quiz => "quiz", CampaignKind.Swap => "swap", CampaignKind.PointsRedemption => "points", _ => "board" };
 
     internal static string Yuan(long fen) => (fen / 100m).ToString("0.00", CultureInfo.InvariantCulture);
 

@@ -102,6 +102,9 @@ public static class CampaignRulesCheck
             case CampaignKind.Quiz:
                 Quizzes.Check(v, r);
                 break;
+            case CampaignKind.PointsRedemption:
+                CampaignPoints.Check(v, r);
+                break;
         }
     }
 

@@ -22,6 +22,8 @@ public static class CampaignsSetup
         builder.Services.AddScoped<LeaderboardDesk>();
         builder.Services.AddScoped<Quizzes>();
         builder.Services.AddScoped<Swaps>();
+        builder.Services.AddScoped<CampaignPoints>();
+        builder.Services.AddSingleton<Outbox.IBatchReaction, CardCollectingReaction>();
         return builder;
     }
 

@@ -80,6 +80,17 @@
     });
   }
 
+  // Points: each item's button redeems it; one request id per item until an answer comes.
+  var redeems = document.querySelectorAll('.redeem');
+  var redeemIds = {};
+  for (var r = 0; r < redeems.length; r++) {
+    redeems[r].addEventListener('click', function (e) {
+      var index = e.currentTarget.dataset.item;
+      if (!redeemIds[index]) { redeemIds[index] = newRequestId(); }
+      post('/redeem', { requestId: redeemIds[index], itemIndex: parseInt(index, 10) }, document.getElementById('points-result'));
+    });
+  }
+
   var list = document.getElementById('swap-list');
   if (list) {
     list.addEventListener('submit', function (e) {

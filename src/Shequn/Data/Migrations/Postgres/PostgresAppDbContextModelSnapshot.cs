@@ -1259,6 +1259,46 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("CampaignBargainCuts", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCardDraw", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("CardIndex")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<long?>("EventSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CampaignId", "MemberId", "Day")
+                        .IsUnique();
+
+                    b.ToTable("CampaignCardDraws", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCheckIn", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1594,6 +1634,32 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("CampaignInvitations", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignItemStock", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("ItemIndex")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Taken")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId", "ItemIndex")
+                        .IsUnique();
+
+                    b.ToTable("CampaignItemStocks", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignLead", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1799,6 +1865,89 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("CampaignPhotos", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignPointsAccount", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Spent")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("WorkspaceId", "MemberId")
+                        .IsUnique();
+
+                    b.ToTable("CampaignPointsAccounts", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignRedemption", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("DeliveredByStaffId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("ItemIndex")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ItemName")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Points")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CampaignId", "RequestId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "MemberId");
+
+                    b.ToTable("CampaignRedemptions", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignRefund", b =>
@@ -4875,6 +5024,21 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCardDraw", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCheckIn", b =>
                 {
                     b.HasOne("Shequn.Features.Campaigns.Campaign", null)
@@ -4976,6 +5140,15 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignItemStock", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignLead", b =>
                 {
                     b.HasOne("Shequn.Features.Campaigns.Campaign", null)
@@ -5016,6 +5189,36 @@ namespace Shequn.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignPhoto", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignPointsAccount", b =>
+                {
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignRedemption", b =>
                 {
                     b.HasOne("Shequn.Features.Campaigns.Campaign", null)
                         .WithMany()

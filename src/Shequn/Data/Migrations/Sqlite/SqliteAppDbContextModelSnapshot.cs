@@ -1244,6 +1244,46 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("CampaignBargainCuts", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCardDraw", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CardIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EventSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CampaignId", "MemberId", "Day")
+                        .IsUnique();
+
+                    b.ToTable("CampaignCardDraws", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCheckIn", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1579,6 +1619,32 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("CampaignInvitations", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignItemStock", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ItemIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Taken")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CampaignId", "ItemIndex")
+                        .IsUnique();
+
+                    b.ToTable("CampaignItemStocks", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignLead", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1784,6 +1850,89 @@ namespace Shequn.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("CampaignPhotos", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignPointsAccount", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Spent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("WorkspaceId", "MemberId")
+                        .IsUnique();
+
+                    b.ToTable("CampaignPointsAccounts", (string)null);
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignRedemption", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DeliveredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("DeliveredByStaffId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ItemIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ItemName")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Points")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequestId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("CampaignId", "RequestId")
+                        .IsUnique();
+
+                    b.HasIndex("WorkspaceId", "MemberId");
+
+                    b.ToTable("CampaignRedemptions", (string)null);
                 });
 
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignRefund", b =>
@@ -4858,6 +5007,21 @@ namespace Shequn.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCardDraw", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignCheckIn", b =>
                 {
                     b.HasOne("Shequn.Features.Campaigns.Campaign", null)
@@ -4959,6 +5123,15 @@ namespace Shequn.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignItemStock", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignLead", b =>
                 {
                     b.HasOne("Shequn.Features.Campaigns.Campaign", null)
@@ -4999,6 +5172,36 @@ namespace Shequn.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Shequn.Features.Campaigns.CampaignPhoto", b =>
+                {
+                    b.HasOne("Shequn.Features.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignPointsAccount", b =>
+                {
+                    b.HasOne("Shequn.Features.Members.Member", null)
+                        .WithMany()
+                        .HasForeignKey("MemberId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Campaigns.CampaignRedemption", b =>
                 {
                     b.HasOne("Shequn.Features.Campaigns.Campaign", null)
                         .WithMany()
