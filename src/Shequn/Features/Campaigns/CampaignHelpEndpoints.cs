@@ -8,7 +8,7 @@ using Shequn.Platform.Localization;
 namespace Shequn.Features.Campaigns;
 
 /// <summary>A start, a cut or a help from the public page: the member's (or the friend's) token and the page's request id.</summary>
-public sealed record PublicHelpInput(string? Token = null, string? RequestId = null);
+public sealed record PublicHelpInput(string? Token = null, string? RequestId = null, string? Inviter = null);
 
 /// <summary>The shop's order confirmation of a bargain, or its redemption of a coupon code.</summary>
 public sealed record HelpOrderInput(string? OrderId);
@@ -106,6 +106,7 @@ public static class CampaignHelpEndpoints
         if (refusal is not null)
             return refusal;
         var r = await work.StartBargainAsync(s!, member, input!.RequestId, ct);
+        await InviterAsync(http, links, s!, member, input, r.Outcome, ct);
         return Public(l, r, b => new PublicHelpAnswer(b.Id, b.Status.ToString().ToLowerInvariant(), r.Replayed,
             l["CampaignPage.Bargain.Started", Yuan(b.PriceFen), Yuan(b.FloorPriceFen), b.Helpers].Value, $"/c/{slug}?b={b.Id}", b.PriceFen, b.Cuts, b.Helpers));
     }
@@ -117,6 +118,7 @@ public static class CampaignHelpEndpoints
         if (refusal is not null)
             return refusal;
         var r = await work.CutAsync(s!, bargainId, helper, ct);
+        await InviterAsync(http, links, s!, helper, input, r.Outcome, ct);
         return Public(l, r, b => new PublicHelpAnswer(b.Id, b.Status.ToString().ToLowerInvariant(), r.Replayed,
             l[b.Status == BargainStatus.Open ? "CampaignPage.Bargain.CutDone" : "CampaignPage.Bargain.FloorReached",
                 Yuan(b.CutList.FirstOrDefault(x => x.HelperMemberId == helper)?.AmountFen ?? 0), Yuan(b.PriceFen)].Value,
@@ -130,6 +132,7 @@ public static class CampaignHelpEndpoints
         if (refusal is not null)
             return refusal;
         var r = await work.StartAssistAsync(s!, member, input!.RequestId, ct);
+        await InviterAsync(http, links, s!, member, input, r.Outcome, ct);
         return Public(l, r, a => new PublicHelpAnswer(a.Id, a.Status.ToString().ToLowerInvariant(), r.Replayed,
             l["CampaignPage.Assist.Started", a.Needed].Value, $"/c/{slug}?a={a.Id}", null, a.Helps, a.Needed));
     }
@@ -141,6 +144,7 @@ public static class CampaignHelpEndpoints
         if (refusal is not null)
             return refusal;
         var r = await work.HelpAsync(s!, assistId, helper, ct);
+        await InviterAsync(http, links, s!, helper, input, r.Outcome, ct);
         return Public(l, r, a => new PublicHelpAnswer(a.Id, a.Status.ToString().ToLowerInvariant(), r.Replayed,
             l["CampaignPage.Assist.Helped", a.Helps, a.Needed].Value, null, null, a.Helps, a.Needed));
     }
@@ -152,8 +156,16 @@ public static class CampaignHelpEndpoints
         if (refusal is not null)
             return refusal;
         var r = await work.ClaimCouponAsync(s!, member, input!.RequestId, ct);
+        await InviterAsync(http, links, s!, member, input, r.Outcome, ct);
         return Public(l, r, c => new PublicHelpAnswer(c.Id, c.Status.ToString().ToLowerInvariant(), r.Replayed,
             l["CampaignPage.Coupon.Claimed", c.Code, Yuan(c.FaceValueFen)].Value, null, c.FaceValueFen, Code: c.Code));
+    }
+
+    /// <summary>After a successful action, the inviter an invite link (<c>?i=</c>) names becomes who brought the member (<see cref="CampaignInvites"/>).</summary>
+    private static async Task InviterAsync(HttpContext http, CampaignLinks links, CampaignSnapshot s, Guid member, PublicHelpInput? input, HelpOutcome outcome, CancellationToken ct)
+    {
+        if (outcome == HelpOutcome.Done && !string.IsNullOrEmpty(input?.Inviter))
+            await CampaignInvites.RecordAsync(http.RequestServices.GetRequiredService<AppDbContext>(), links, s.Campaign.Id, member, input.Inviter, ct);
     }
 
     /// <summary>The campaign and the member the token names, or the refusal the page shows.</summary>

@@ -14,7 +14,7 @@ internal static class CampaignSharingView
     {
         var inv = CultureInfo.InvariantCulture;
         var slug = CampaignPageView.E(s.Campaign.Slug);
-        sb.Append(inv, $"""<section class="card" id="sharing" hidden data-testid="campaign-share"><a class="poster" href="/c/{slug}/poster.png" target="_blank" rel="noopener" data-testid="campaign-poster-link">{CampaignPageView.E(l["CampaignSharing.Poster.Link"])}</a></section>""");
+        sb.Append(inv, $"""<section class="card" id="sharing" hidden data-testid="campaign-sharing"><a class="poster" href="/c/{slug}/poster.png" target="_blank" rel="noopener" data-testid="campaign-poster-link">{CampaignPageView.E(l["CampaignSharing.Poster.Link"])}</a></section>""");
         if (s.Rules.CollectPhone != true)
             return;
         sb.Append(inv, $"""<section class="card" id="phone-box" data-testid="campaign-phone"><h2>{CampaignPageView.E(l["CampaignSharing.Phone.Title"])}</h2>""");

@@ -43,9 +43,11 @@ public sealed class GroupBuyPageTests(ConsoleApp app)
         // The group buy, running from yesterday, with its page.
         await page.OpenAsync("/campaigns");
         await page.GetByTestId("campaign-new").ClickAsync();
-        await page.Locator("input[data-testid=campaign-name-input]").FillAsync(name);
         await page.GetByTestId("campaign-kind-input").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = "拼团" }).First.ClickAsync();
+        // The kind re-renders the rules: wait for the group-buy fields before typing into the form.
+        await page.Locator("input[data-testid=rule-group-size]").WaitForAsync();
+        await page.Locator("input[data-testid=campaign-name-input]").FillAsync(name);
         await page.GetByTestId("campaign-communities").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = community }).First.ClickAsync();
         await page.Keyboard.PressAsync("Escape");
@@ -55,8 +57,21 @@ public sealed class GroupBuyPageTests(ConsoleApp app)
         await page.Locator("input[data-testid=rule-price]").FillAsync("19.9");
         await page.Locator("input[data-testid=rule-group-size]").FillAsync("3");
         await page.Locator("input[data-testid=rule-group-hours]").FillAsync("24");
-        await page.GetByTestId("campaign-block").First.Locator("input").Nth(1).FillAsync("三人成团 19.9 元");
-        await page.GetByTestId("campaign-preview").Filter(new() { HasTextString = "三人成团 19.9 元" }).WaitForAsync();
+        // Typed again if a render under load swallowed it (the preview follows the form once it has the text).
+        var preview = page.GetByTestId("campaign-preview").Filter(new() { HasTextString = "三人成团 19.9 元" });
+        for (var attempt = 0; attempt < 3 && await preview.CountAsync() == 0; attempt++)
+        {
+            await page.GetByTestId("campaign-block").First.Locator("input").Nth(1).FillAsync("三人成团 19.9 元");
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            try
+            {
+                await preview.WaitForAsync(new() { Timeout = 5000 });
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+        await preview.WaitForAsync();
         await page.GetByTestId("campaign-save").ClickAsync();
         await page.GetByTestId("campaign-name").Filter(new() { HasTextString = name }).WaitForAsync();
         await page.GetByTestId("campaign-publish").ClickAsync();
