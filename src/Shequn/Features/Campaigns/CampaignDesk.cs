@@ -381,6 +381,20 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
                 r.i.Status, r.i.Reason))];
     }
 
+    /// <summary>
+    /// A campaign for a staff API: the caller's profile and the campaign when they see it (and it is of
+    /// <paramref name="kind"/>, when given); the campaign is null otherwise, the profile null when nobody is signed in.
+    /// </summary>
+    internal static async Task<(Campaign? Campaign, StaffProfile? Me)> VisibleAsync(AppDbContext db, Guid id, CampaignKind? kind, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return (null, null);
+        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
+        return campaign is not null && (kind is null || campaign.Kind == kind) && Sees(me, campaign.CommunityIdsValue()) ? (campaign, me) : (null, me);
+    }
+
     internal static bool Sees(StaffProfile me, IReadOnlyList<Guid> communityIds) =>
         me.SeesAllCommunities || communityIds.Any(me.Sees);
 

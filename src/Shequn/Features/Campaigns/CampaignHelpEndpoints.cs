@@ -51,28 +51,19 @@ public static class CampaignHelpEndpoints
         app.MapPost("/c/{slug}/coupon", ClaimCoupon).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
-    private static async Task<(Campaign? Campaign, Platform.Auth.StaffProfile? Me)> VisibleAsync(AppDbContext db, Guid id, CancellationToken ct)
-    {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        if (me is null)
-            return (null, null);
-        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
-        return campaign is not null && CampaignDesk.Sees(me, campaign.CommunityIdsValue()) ? (campaign, me) : (null, me);
-    }
-
     public static async Task<Results<Ok<IReadOnlyList<BargainDto>>, NotFound>> Bargains(AppDbContext db, CampaignHelpWork work, Guid id, CancellationToken ct) =>
-        (await VisibleAsync(db, id, ct)).Campaign is null ? TypedResults.NotFound() : TypedResults.Ok(await work.BargainsAsync(id, ct));
+        (await CampaignDesk.VisibleAsync(db, id, null, ct)).Campaign is null ? TypedResults.NotFound() : TypedResults.Ok(await work.BargainsAsync(id, ct));
 
     public static async Task<Results<Ok<IReadOnlyList<AssistDto>>, NotFound>> Assists(AppDbContext db, CampaignHelpWork work, Guid id, CancellationToken ct) =>
-        (await VisibleAsync(db, id, ct)).Campaign is null ? TypedResults.NotFound() : TypedResults.Ok(await work.AssistsAsync(id, ct));
+        (await CampaignDesk.VisibleAsync(db, id, null, ct)).Campaign is null ? TypedResults.NotFound() : TypedResults.Ok(await work.AssistsAsync(id, ct));
 
     public static async Task<Results<Ok<IReadOnlyList<CouponDto>>, NotFound>> Coupons(AppDbContext db, CampaignHelpWork work, Guid id, CancellationToken ct) =>
-        (await VisibleAsync(db, id, ct)).Campaign is null ? TypedResults.NotFound() : TypedResults.Ok(await work.CouponsAsync(id, ct));
+        (await CampaignDesk.VisibleAsync(db, id, null, ct)).Campaign is null ? TypedResults.NotFound() : TypedResults.Ok(await work.CouponsAsync(id, ct));
 
     public static async Task<Results<Ok<BargainDto>, ValidationProblem, NotFound, ProblemHttpResult>> BargainPaid(
         AppDbContext db, CampaignHelpWork work, Guid id, Guid bargainId, HelpOrderInput? input, CancellationToken ct)
     {
-        var (campaign, me) = await VisibleAsync(db, id, ct);
+        var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, null, ct);
         if (campaign is null)
             return TypedResults.NotFound();
         if (!CampaignDesk.MayEdit(me))

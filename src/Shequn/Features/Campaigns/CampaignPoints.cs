@@ -468,10 +468,6 @@ public sealed class CampaignPoints(AppDbContext db, CampaignSnapshots snapshots,
         return new(CampaignOutcome.Saved, Dto(row.r, row.DisplayName), v);
     }
 
-    private async Task<Campaign?> VisibleAsync(Guid id, CancellationToken ct)
-    {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
-        return me is null || campaign is not { Kind: CampaignKind.PointsRedemption } || !CampaignDesk.Sees(me, campaign.CommunityIdsValue()) ? null : campaign;
-    }
+    private async Task<Campaign?> VisibleAsync(Guid id, CancellationToken ct) =>
+        (await CampaignDesk.VisibleAsync(db, id, CampaignKind.PointsRedemption, ct)).Campaign;
 }

@@ -40,11 +40,8 @@ public static class CampaignSharingEndpoints
 
     public static async Task<Results<Ok<IReadOnlyList<CampaignLeadDto>>, NotFound, ProblemHttpResult>> Leads(AppDbContext db, Guid id, CancellationToken ct)
     {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        if (me is null)
-            return TypedResults.NotFound();
-        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
-        if (campaign is null || !CampaignDesk.Sees(me, campaign.CommunityIdsValue()))
+        var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, null, ct);
+        if (campaign is null)
             return TypedResults.NotFound();
         if (!MayReadLeads(me))
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only owners and sub-owners read phones.");

@@ -96,7 +96,6 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
             return null;
         }
         var ids = campaign.CommunityIdsValue();
-        var platforms = await db.Communities.IgnoreQueryFilters().AsNoTracking().Where(c => ids.Contains(c.Id)).Select(c => c.Platform).ToListAsync(ct);
         var workspace = await db.Workspaces.AsNoTracking().Where(w => w.Id == campaign.WorkspaceId).Select(w => w.Name).SingleAsync(ct);
         var snapshot = new CampaignSnapshot
         {
@@ -105,7 +104,7 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
             Page = campaign.PageValue(),
             CommunityIds = ids,
             Layers = campaign.AudienceValue().Layers ?? [],
-            Sandbox = platforms.Count > 0 && platforms.All(p => p == ChatPlatform.Sandbox),
+            Sandbox = await SandboxOnlyAsync(db, ids, ct),
             Language = await WorkspaceSettings.LanguageAsync(db, campaign.WorkspaceId, ct),
             WorkspaceName = workspace,
             Zone = await zones.GetAsync(campaign.WorkspaceId, ct),
@@ -115,6 +114,15 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
         };
         _bySlug[slug] = new Cached(snapshot, now + Options.PageCache);
         return snapshot;
+    }
+
+    /// <summary>Whether every one of the communities is a Sandbox one (none: false): the campaign then has the pretend checkout and shop.</summary>
+    internal static async Task<bool> SandboxOnlyAsync(AppDbContext db, IReadOnlyList<Guid> communityIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var ids = communityIds.ToList();
+        var platforms = await db.Communities.IgnoreQueryFilters().AsNoTracking().Where(c => ids.Contains(c.Id)).Select(c => c.Platform).ToListAsync(ct);
+        return platforms.Count > 0 && platforms.All(p => p == ChatPlatform.Sandbox);
     }
 
     private sealed class Cached(CampaignSnapshot snapshot, DateTime until)

@@ -47,18 +47,9 @@ public static class FlashSaleEndpoints
         app.MapPost("/c/{slug}/checkout", Checkout).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
-    private static async Task<(Campaign? Campaign, Platform.Auth.StaffProfile? Me)> VisibleAsync(AppDbContext db, Guid id, CancellationToken ct)
-    {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        if (me is null)
-            return (null, null);
-        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
-        return campaign is not null && CampaignDesk.Sees(me, campaign.CommunityIdsValue()) ? (campaign, me) : (null, me);
-    }
-
     public static async Task<Results<Ok<CampaignLinkDto>, NotFound>> Link(AppDbContext db, CampaignLinks links, CampaignDesk desk, Guid id, Guid memberId, CancellationToken ct)
     {
-        var (campaign, me) = await VisibleAsync(db, id, ct);
+        var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, null, ct);
         if (campaign is null)
             return TypedResults.NotFound();
         var ids = campaign.CommunityIdsValue().Where(me!.Sees).ToList();
@@ -74,7 +65,7 @@ public static class FlashSaleEndpoints
         var s = v.ParseEnum<ClaimStatus>("status", status);
         if (!v.IsValid)
             return v.Problem();
-        var (campaign, _) = await VisibleAsync(db, id, ct);
+        var (campaign, _) = await CampaignDesk.VisibleAsync(db, id, null, ct);
         if (campaign is null)
             return TypedResults.NotFound();
         var q = db.Set<CampaignClaim>().AsNoTracking().Where(c => c.CampaignId == id);
@@ -87,7 +78,7 @@ public static class FlashSaleEndpoints
     public static async Task<Results<Ok<ClaimDto>, ValidationProblem, NotFound, ProblemHttpResult>> Paid(
         AppDbContext db, FlashSale sale, Guid id, Guid claimId, ClaimPaidInput? input, CancellationToken ct)
     {
-        var (campaign, me) = await VisibleAsync(db, id, ct);
+        var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, null, ct);
         if (campaign is null)
             return TypedResults.NotFound();
         if (!CampaignDesk.MayEdit(me))

@@ -40,22 +40,13 @@ public static class GroupBuyEndpoints
         app.MapPost("/c/{slug}/seat-checkout", SeatCheckout).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
-    private static async Task<(Campaign? Campaign, Platform.Auth.StaffProfile? Me)> VisibleAsync(AppDbContext db, Guid id, CancellationToken ct)
-    {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        if (me is null)
-            return (null, null);
-        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
-        return campaign is not null && CampaignDesk.Sees(me, campaign.CommunityIdsValue()) ? (campaign, me) : (null, me);
-    }
-
     public static async Task<Results<Ok<IReadOnlyList<GroupDto>>, ValidationProblem, NotFound>> Groups(AppDbContext db, Guid id, string? status, CancellationToken ct)
     {
         var v = new Validation();
         var wanted = v.ParseEnum<GroupStatus>("status", status);
         if (!v.IsValid)
             return v.Problem();
-        if ((await VisibleAsync(db, id, ct)).Campaign is null)
+        if ((await CampaignDesk.VisibleAsync(db, id, null, ct)).Campaign is null)
             return TypedResults.NotFound();
         return TypedResults.Ok(await GroupListAsync(db, id, wanted, ct));
     }
@@ -80,7 +71,7 @@ public static class GroupBuyEndpoints
     public static async Task<Results<Ok<SeatDto>, ValidationProblem, NotFound, ProblemHttpResult>> Paid(
         AppDbContext db, GroupBuys buys, Guid id, Guid seatId, ClaimPaidInput? input, CancellationToken ct)
     {
-        var (campaign, me) = await VisibleAsync(db, id, ct);
+        var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, null, ct);
         if (campaign is null)
             return TypedResults.NotFound();
         if (!CampaignDesk.MayEdit(me))
@@ -101,7 +92,7 @@ public static class GroupBuyEndpoints
         var wanted = v.ParseEnum<RefundStatus>("status", status);
         if (!v.IsValid)
             return v.Problem();
-        if ((await VisibleAsync(db, id, ct)).Campaign is null)
+        if ((await CampaignDesk.VisibleAsync(db, id, null, ct)).Campaign is null)
             return TypedResults.NotFound();
         return TypedResults.Ok(await RefundListAsync(db, id, wanted, ct));
     }
@@ -121,7 +112,7 @@ public static class GroupBuyEndpoints
     public static async Task<Results<Ok<RefundDto>, ValidationProblem, NotFound, ProblemHttpResult>> RefundDone(
         AppDbContext db, GroupRefunds refunds, Guid id, Guid refundId, RefundDoneInput? input, CancellationToken ct)
     {
-        var (campaign, me) = await VisibleAsync(db, id, ct);
+        var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, null, ct);
         if (campaign is null)
             return TypedResults.NotFound();
         if (!CampaignDesk.MayEdit(me))

@@ -353,9 +353,7 @@ public sealed class GroupBuys(AppDbContext db, CampaignSnapshots snapshots, Time
     {
         if (!string.IsNullOrWhiteSpace(groupOptions.Value.ShopRefundUrl))
             return now;
-        var ids = campaign.CommunityIdsValue();
-        var platforms = await db.Communities.IgnoreQueryFilters().AsNoTracking().Where(c => ids.Contains(c.Id)).Select(c => c.Platform).ToListAsync(ct);
-        return platforms.Count > 0 && platforms.All(p => p == Communities.ChatPlatform.Sandbox) ? now : null;
+        return await CampaignSnapshots.SandboxOnlyAsync(db, campaign.CommunityIdsValue(), ct) ? now : null;
     }
 
     /// <summary>The member's units (one per seat) and, when the campaign counts stock, the units back.</summary>

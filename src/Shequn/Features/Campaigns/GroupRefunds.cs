@@ -109,8 +109,6 @@ public sealed class GroupRefunds(AppDbContext db, TimeProvider time, IOptions<Gr
     private async Task<bool> SandboxAsync(CampaignRefund refund, CancellationToken ct)
     {
         var ids = await db.Set<Campaign>().IgnoreQueryFilters().AsNoTracking().Where(c => c.Id == refund.CampaignId).Select(c => c.CommunityIds).SingleAsync(ct);
-        var communities = JsonSerializer.Deserialize<List<Guid>>(ids, CampaignJson.Options) ?? [];
-        var platforms = await db.Communities.IgnoreQueryFilters().AsNoTracking().Where(c => communities.Contains(c.Id)).Select(c => c.Platform).ToListAsync(ct);
-        return platforms.Count > 0 && platforms.All(p => p == Communities.ChatPlatform.Sandbox);
+        return await CampaignSnapshots.SandboxOnlyAsync(db, JsonSerializer.Deserialize<List<Guid>>(ids, CampaignJson.Options) ?? [], ct);
     }
 }

@@ -298,14 +298,8 @@ public sealed class LeaderboardDesk(AppDbContext db, LeaderboardReader reader, T
 
     public string BoardUrl(string slug) => $"{profiles.Value.PublicBaseUrl.TrimEnd('/')}/c/{slug}/board";
 
-    private async Task<(Campaign? Campaign, Platform.Auth.StaffProfile? Me)> VisibleAsync(Guid id, CancellationToken ct)
-    {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        if (me is null)
-            return (null, null);
-        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
-        return campaign is { Kind: CampaignKind.Leaderboard } && CampaignDesk.Sees(me, campaign.CommunityIdsValue()) ? (campaign, me) : (null, me);
-    }
+    private Task<(Campaign? Campaign, Platform.Auth.StaffProfile? Me)> VisibleAsync(Guid id, CancellationToken ct) =>
+        CampaignDesk.VisibleAsync(db, id, CampaignKind.Leaderboard, ct);
 
     public async Task<LeaderboardDto?> GetAsync(Guid id, CancellationToken ct = default) =>
         await VisibleAsync(id, ct) is ({ } campaign, _) ? await reader.ReadAsync(campaign, ct) : null;

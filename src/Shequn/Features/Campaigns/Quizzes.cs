@@ -229,9 +229,7 @@ public sealed class Quizzes(AppDbContext db, CampaignSnapshots snapshots, TimePr
     /// <summary>Staff's summary of a quiz they see.</summary>
     public async Task<QuizSummaryDto?> SummaryAsync(Guid id, CancellationToken ct = default)
     {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
-        if (me is null || campaign is not { Kind: CampaignKind.Quiz } || !CampaignDesk.Sees(me, campaign.CommunityIdsValue()))
+        if ((await CampaignDesk.VisibleAsync(db, id, CampaignKind.Quiz, ct)).Campaign is not { } campaign)
             return null;
         var rules = campaign.RulesValue();
         var questions = rules.Questions ?? [];

@@ -293,9 +293,7 @@ public sealed class Swaps(AppDbContext db, CampaignSnapshots snapshots, TimeProv
     /// <summary>Staff's list of a swap campaign they see (hidden rows included, flagged).</summary>
     public async Task<IReadOnlyList<SwapItemDto>?> StaffItemsAsync(Guid id, CancellationToken ct = default)
     {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        var campaign = await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
-        if (me is null || campaign is not { Kind: CampaignKind.Swap } || !CampaignDesk.Sees(me, campaign.CommunityIdsValue()))
+        if ((await CampaignDesk.VisibleAsync(db, id, CampaignKind.Swap, ct)).Campaign is null)
             return null;
         return await ItemsAsync(id, null, false, ct);
     }
