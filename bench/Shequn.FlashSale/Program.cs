@@ -282,7 +282,10 @@ internal static class Run
 
     private static async Task<Answer> ClaimAsync(HttpClient client, string slug, string token, string requestId)
     {
-        using var response = await client.PostAsJsonAsync($"/c/{slug}/claim?culture=en", new { token, quantity = 1, requestId });
+        // As the page's fetch sends it: a JSON string with its length (PostAsJsonAsync would stream it chunked).
+        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new { token, quantity = 1, requestId }));
+        content.Headers.ContentType = new("application/json");
+        using var response = await client.PostAsync($"/c/{slug}/claim?culture=en", content);
         var body = await response.Content.ReadAsStringAsync();
         using var doc = JsonDocument.Parse(body);
         var r = doc.RootElement;

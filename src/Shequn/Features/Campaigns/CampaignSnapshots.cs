@@ -24,6 +24,9 @@ public sealed class FlashSaleOptions
 
     /// <summary>How long the members of a campaign's audience are reused (a member not in the set is still looked up).</summary>
     public TimeSpan AudienceCache { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many claims' request ids a node keeps per flash sale (<see cref="ClaimBook"/>); past it every claim reads the database.</summary>
+    public int ClaimBookLimit { get; set; } = 200_000;
 }
 
 /// <summary>What the public page and a claim need of a campaign, read once per <see cref="FlashSaleOptions.PageCache"/>.</summary>

@@ -50,6 +50,7 @@ public static class CampaignsSetup
         builder.Services.AddSingleton<CampaignLinks>();
         builder.Services.AddSingleton<CampaignPosters>();
         builder.Services.AddSingleton<CampaignSnapshots>();
+        builder.Services.AddSingleton<ClaimBook>();
         builder.Services.AddSingleton<FlashSaleReleaser>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FlashSaleReleaser>());
     }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Shequn.Data;
 using Shequn.Platform.Api;
+using Shequn.Platform.Auth;
 
 namespace Shequn.Features.Campaigns;
 
@@ -47,8 +48,13 @@ public sealed record ClaimResult(ClaimOutcome Outcome, ClaimDto? Claim = null, V
 /// lowered only <c>WHERE StockLeft &gt;= n</c>. Any refusal rolls the whole transaction back. A reservation becomes paid
 /// by the shop's order confirmation or is released when the payment window passes; both move it only from reserved.
 /// </summary>
-public sealed class FlashSale(AppDbContext db, CampaignSnapshots snapshots, TimeProvider time, IOptions<FlashSaleOptions> options)
+public sealed class FlashSale(IServiceProvider services, CurrentStaff current, CampaignSnapshots snapshots, ClaimBook book, TimeProvider time, IOptions<FlashSaleOptions> options)
 {
+    private AppDbContext? _db;
+
+    /// <summary>The request's context, made on first use: a refusal the book and the snapshot decide makes none.</summary>
+    private AppDbContext Db => _db ??= services.GetRequiredService<AppDbContext>();
+
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     /// <summary>Checks the claim's fields; the limit is the campaign's per-person limit (null: none).</summary>
@@ -76,12 +82,23 @@ public sealed class FlashSale(AppDbContext db, CampaignSnapshots snapshots, Time
             return new(ClaimOutcome.Invalid, Validation: v);
         var n = quantity!.Value;
         var rid = requestId!.Trim();
-        using var acting = db.Current.ActAsSystemWhile(campaign.WorkspaceId);
-        var claims = db.Set<CampaignClaim>();
+        using var acting = current.ActAsSystemWhile(campaign.WorkspaceId);
 
-        // A replay (or a double click) is answered with the first result, whatever happened since.
-        if (await FirstAsync(campaign.Id, rid, memberId, ct) is { } first)
+        // A replay (or a double click) is answered with the first result, whatever happened since. The book knows
+        // when no claim has this id, so most refusals read nothing.
+        using var entry = await book.EnterAsync(campaign.Id, rid, ct);
+        return await DecideAsync(s, entry, memberId, n, rid, ct);
+    }
+
+    private async Task<ClaimResult> DecideAsync(CampaignSnapshot s, ClaimBook.Entry entry, Guid memberId, int n, string rid, CancellationToken ct)
+    {
+        var campaign = s.Campaign;
+        var limit = s.Rules.PerPersonLimit;
+        if (entry.MayExist && await FirstAsync(campaign.Id, rid, memberId, ct) is { } first)
+        {
+            entry.Claimed();
             return first;
+        }
         var now = Now;
         if (campaign.Kind != CampaignKind.FlashSale || campaign.PhaseAt(now) != CampaignPhase.Running)
             return new(ClaimOutcome.NotRunning);
@@ -97,48 +114,50 @@ public sealed class FlashSale(AppDbContext db, CampaignSnapshots snapshots, Time
             Status = ClaimStatus.Reserved, CreatedAt = now, ExpiresAt = now + options.Value.PaymentWindow,
         };
         var max = limit ?? int.MaxValue - n;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var inserted = await SetWrites.ExecuteAsync(db,
+        await using var tx = await Db.Database.BeginTransactionAsync(ct);
+        var inserted = await SetWrites.ExecuteAsync(Db,
             """INSERT INTO "CampaignClaims" ("Id", "WorkspaceId", "CampaignId", "MemberId", "Quantity", "RequestId", "Status", "CreatedAt", "ExpiresAt")""",
             [[claim.Id, claim.WorkspaceId, claim.CampaignId, claim.MemberId, n, rid, (int)ClaimStatus.Reserved, now, claim.ExpiresAt]],
             """ON CONFLICT ("CampaignId", "RequestId") DO NOTHING""", ct);
         if (inserted == 0)
         {
             await tx.RollbackAsync(ct);
+            entry.Claimed();
             return await FirstAsync(campaign.Id, rid, memberId, ct) ?? new(ClaimOutcome.Conflict, Detail: "The request id was used meanwhile.");
         }
-        await SetWrites.ExecuteAsync(db,
+        await SetWrites.ExecuteAsync(Db,
             """INSERT INTO "CampaignParticipants" ("Id", "WorkspaceId", "CampaignId", "MemberId", "CommunityId", "IsNewMember", "JoinedAt", "Units")""",
             [[Guid.CreateVersion7(), campaign.WorkspaceId, campaign.Id, memberId, community.Value, false, now, 0]],
             """ON CONFLICT ("CampaignId", "MemberId") DO NOTHING""", ct);
-        var within = await db.Set<CampaignParticipant>()
+        var within = await Db.Set<CampaignParticipant>()
             .Where(p => p.CampaignId == campaign.Id && p.MemberId == memberId && p.Units + n <= max)
             .ExecuteUpdateAsync(u => u.SetProperty(p => p.Units, p => p.Units + n), ct);
         if (within == 0)
         {
             await tx.RollbackAsync(ct);
-            var held = await db.Set<CampaignParticipant>().AsNoTracking()
+            var held = await Db.Set<CampaignParticipant>().AsNoTracking()
                 .Where(p => p.CampaignId == campaign.Id && p.MemberId == memberId).Select(p => p.Units).SingleOrDefaultAsync(ct);
             return new(ClaimOutcome.OverLimit, Remaining: Math.Max(0, max - held));
         }
-        var taken = await db.Set<Campaign>()
+        var taken = await Db.Set<Campaign>()
             .Where(c => c.Id == campaign.Id && c.Status == CampaignStatus.Published && c.StockLeft >= n)
             .ExecuteUpdateAsync(u => u.SetProperty(c => c.StockLeft, c => c.StockLeft - n), ct);
         if (taken == 0)
         {
             await tx.RollbackAsync(ct);
-            var left = await db.Set<Campaign>().AsNoTracking().Where(c => c.Id == campaign.Id).Select(c => c.StockLeft).SingleAsync(ct);
+            var left = await Db.Set<Campaign>().AsNoTracking().Where(c => c.Id == campaign.Id).Select(c => c.StockLeft).SingleAsync(ct);
             if (left == 0)
                 s.SoldOutSeen = true;
             return new(ClaimOutcome.SoldOut, Remaining: left);
         }
         await tx.CommitAsync(ct);
+        entry.Claimed();
         return new(ClaimOutcome.Done, ClaimDto.Of(claim));
     }
 
     private async Task<ClaimResult?> FirstAsync(Guid campaignId, string requestId, Guid memberId, CancellationToken ct)
     {
-        var first = await db.Set<CampaignClaim>().AsNoTracking().SingleOrDefaultAsync(c => c.CampaignId == campaignId && c.RequestId == requestId, ct);
+        var first = await Db.Set<CampaignClaim>().AsNoTracking().SingleOrDefaultAsync(c => c.CampaignId == campaignId && c.RequestId == requestId, ct);
         if (first is null)
             return null;
         return first.MemberId == memberId
@@ -157,18 +176,18 @@ public sealed class FlashSale(AppDbContext db, CampaignSnapshots snapshots, Time
         if (!v.IsValid)
             return new(ClaimOutcome.Invalid, Validation: v);
         var order = orderId!.Trim();
-        var claims = db.Set<CampaignClaim>();
+        var claims = Db.Set<CampaignClaim>();
         var claim = await claims.AsNoTracking().SingleOrDefaultAsync(c => c.Id == claimId && c.CampaignId == campaignId, ct);
         if (claim is null)
             return new(ClaimOutcome.NotFound);
         var now = Now;
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await Db.Database.BeginTransactionAsync(ct))
         {
             var paid = await claims.Where(c => c.Id == claimId && c.Status == ClaimStatus.Reserved)
                 .ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, ClaimStatus.Paid).SetProperty(c => c.PaidAt, now).SetProperty(c => c.OrderId, order), ct);
             if (paid == 1)
             {
-                await db.Set<CampaignParticipant>().Where(p => p.CampaignId == campaignId && p.MemberId == claim.MemberId && p.CompletedAt == null)
+                await Db.Set<CampaignParticipant>().Where(p => p.CampaignId == campaignId && p.MemberId == claim.MemberId && p.CompletedAt == null)
                     .ExecuteUpdateAsync(u => u.SetProperty(p => p.CompletedAt, now), ct);
                 await tx.CommitAsync(ct);
             }
@@ -189,29 +208,29 @@ public sealed class FlashSale(AppDbContext db, CampaignSnapshots snapshots, Time
     public async Task<bool> ReleaseAsync(Guid claimId, CancellationToken ct = default)
     {
         var now = Now;
-        var claims = db.Set<CampaignClaim>().IgnoreQueryFilters();
+        var claims = Db.Set<CampaignClaim>().IgnoreQueryFilters();
         var claim = await claims.AsNoTracking().SingleOrDefaultAsync(c => c.Id == claimId, ct);
         if (claim is null || claim.Status != ClaimStatus.Reserved)
             return false;
         var n = claim.Quantity;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await Db.Database.BeginTransactionAsync(ct);
         var moved = await claims.Where(c => c.Id == claimId && c.Status == ClaimStatus.Reserved && c.ExpiresAt <= now)
             .ExecuteUpdateAsync(u => u.SetProperty(c => c.Status, ClaimStatus.Released).SetProperty(c => c.ReleasedAt, now), ct);
         if (moved == 0)
             return false;
-        await db.Set<CampaignParticipant>().IgnoreQueryFilters().Where(p => p.CampaignId == claim.CampaignId && p.MemberId == claim.MemberId)
+        await Db.Set<CampaignParticipant>().IgnoreQueryFilters().Where(p => p.CampaignId == claim.CampaignId && p.MemberId == claim.MemberId)
             .ExecuteUpdateAsync(u => u.SetProperty(p => p.Units, p => p.Units - n), ct);
-        await db.Set<Campaign>().IgnoreQueryFilters().Where(c => c.Id == claim.CampaignId)
+        await Db.Set<Campaign>().IgnoreQueryFilters().Where(c => c.Id == claim.CampaignId)
             .ExecuteUpdateAsync(u => u.SetProperty(c => c.StockLeft, c => c.StockLeft + n), ct);
         await tx.CommitAsync(ct);
-        var slug = await db.Set<Campaign>().IgnoreQueryFilters().Where(c => c.Id == claim.CampaignId).Select(c => c.Slug).SingleAsync(ct);
+        var slug = await Db.Set<Campaign>().IgnoreQueryFilters().Where(c => c.Id == claim.CampaignId).Select(c => c.Slug).SingleAsync(ct);
         snapshots.Invalidate(slug);
         return true;
     }
 
     /// <summary>Up to <paramref name="max"/> reservations whose window passed, oldest first.</summary>
     public async Task<IReadOnlyList<Guid>> ExpiredAsync(int max, CancellationToken ct = default) =>
-        await db.Set<CampaignClaim>().IgnoreQueryFilters().AsNoTracking()
+        await Db.Set<CampaignClaim>().IgnoreQueryFilters().AsNoTracking()
             .Where(c => c.Status == ClaimStatus.Reserved && c.ExpiresAt <= Now)
             .OrderBy(c => c.ExpiresAt).Take(max).Select(c => c.Id).ToListAsync(ct);
 }

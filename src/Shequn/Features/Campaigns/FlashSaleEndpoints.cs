@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
@@ -43,7 +46,10 @@ public static class FlashSaleEndpoints
 
         app.MapGet("/c/{slug}", Page).AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/c/{slug}/images/{imageId:guid}", Image).AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/c/{slug}/claim", Claim).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        // Short-circuited like the Telegram webhook: a sale's burst of claims skips the console's middleware (status-code
+        // pages, the setup redirect, cookie authentication, the current staff member), which needs none of it — the token
+        // names the member, Speak applies ?culture=, and an exception is Kestrel's bare 500, which the page reports.
+        app.MapPost("/c/{slug}/claim", Claim).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription().ShortCircuit();
         app.MapPost("/c/{slug}/checkout", Checkout).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
@@ -133,13 +139,27 @@ public static class FlashSaleEndpoints
     }
 
     private static async Task<IResult> Claim(
-        HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, FlashSale sale, IStringLocalizer<Strings> l, string slug, PublicClaimInput? input,
-        CancellationToken ct)
+        HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, FlashSale sale, IStringLocalizer<Strings> l, string slug, CancellationToken ct)
     {
+        // Read here, not bound: short-circuited, an unreadable body would not reach the handler that names the bad field.
+        PublicClaimInput? input = null;
+        if (http.Request.ContentLength != 0 && !http.Request.HasJsonContentType())
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "The body must be JSON (application/json).");
+        try
+        {
+            if (http.Request.ContentLength != 0)
+                input = await http.Request.ReadFromJsonAsync<PublicClaimInput>(ct);
+        }
+        catch (JsonException json)
+        {
+            var detail = JsonErrors.Describe(json, typeof(PublicClaimInput));
+            var field = JsonErrors.Field(json);
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field.Length == 0 ? "body" : field] = [detail] }, detail, title: "Bad request");
+        }
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
         if (s is null)
-            return Refusal(l, StatusCodes.Status404NotFound, "notFound");
+            return CachedRefusal(l, StatusCodes.Status404NotFound, "notFound");
         input ??= new PublicClaimInput();
         var v = FlashSale.Check(input.Quantity, input.RequestId, s.Rules.PerPersonLimit);
         if (string.IsNullOrEmpty(input.Token))
@@ -147,20 +167,20 @@ public static class FlashSaleEndpoints
         if (!v.IsValid)
             return TypedResults.ValidationProblem(v.Localized(l));
         if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
-            return Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+            return CachedRefusal(l, StatusCodes.Status403Forbidden, "unknownMember");
         var result = await sale.ClaimAsync(s, member, input.Quantity, input.RequestId, ct);
-        if (result.Outcome == ClaimOutcome.Done)
-            await CampaignInvites.RecordAsync(db, links, s.Campaign.Id, member, input.Inviter, ct);
+        if (result.Outcome == ClaimOutcome.Done && !string.IsNullOrEmpty(input.Inviter))
+            await CampaignInvites.RecordAsync(http.RequestServices.GetRequiredService<AppDbContext>(), links, s.Campaign.Id, member, input.Inviter, ct);
         return result.Outcome switch
         {
             ClaimOutcome.Done => TypedResults.Ok(new PublicClaimAnswer(result.Claim!.Id, result.Claim.Status, result.Claim.Quantity, result.Claim.ExpiresAt, result.Replayed,
                 l[$"CampaignPage.Claim.{result.Claim.Status}"].Value)),
             ClaimOutcome.Invalid => TypedResults.ValidationProblem(result.Validation!.Localized(l)),
-            ClaimOutcome.NotRunning => Refusal(l, StatusCodes.Status409Conflict, "notRunning"),
-            ClaimOutcome.SoldOut => Refusal(l, StatusCodes.Status409Conflict, "soldOut"),
-            ClaimOutcome.OverLimit => Refusal(l, StatusCodes.Status409Conflict, "overLimit", result.Remaining),
-            ClaimOutcome.NotInAudience => Refusal(l, StatusCodes.Status403Forbidden, "notInAudience"),
-            _ => Refusal(l, StatusCodes.Status409Conflict, "conflict"),
+            ClaimOutcome.NotRunning => CachedRefusal(l, StatusCodes.Status409Conflict, "notRunning"),
+            ClaimOutcome.SoldOut => CachedRefusal(l, StatusCodes.Status409Conflict, "soldOut"),
+            ClaimOutcome.OverLimit => CachedRefusal(l, StatusCodes.Status409Conflict, "overLimit", result.Remaining),
+            ClaimOutcome.NotInAudience => CachedRefusal(l, StatusCodes.Status403Forbidden, "notInAudience"),
+            _ => CachedRefusal(l, StatusCodes.Status409Conflict, "conflict"),
         };
     }
 
@@ -196,15 +216,52 @@ public static class FlashSaleEndpoints
         return TypedResults.Problem(statusCode: status, title: code, detail: detail, extensions: extensions);
     }
 
+    private static readonly ConcurrentDictionary<(int Status, string Code, string Culture, int? Remaining), byte[]> RefusalBodies = new();
+
+    private static readonly JsonSerializerOptions ProblemJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // As the console's other answers: Chinese as itself, not \u escapes.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
+
     /// <summary>
-    /// The page speaks the workspace's language for members unless the visitor chose one (<c>?culture=</c>, which the
-    /// request localization already applied). Set in the handler itself: a culture set in an awaited method does not flow back.
+    /// <see cref="Refusal"/> with its body serialized once per status, code, language and count: a sold-out burst is
+    /// thousands of identical answers, and writing each through the problem-details service cost more than the decision.
+    /// </summary>
+    internal static IResult CachedRefusal(IStringLocalizer l, int status, string code, int? remaining = null)
+    {
+        var body = RefusalBodies.GetOrAdd((status, code, CultureInfo.CurrentUICulture.Name, remaining),
+            _ => JsonSerializer.SerializeToUtf8Bytes(Refusal(l, status, code, remaining).ProblemDetails, ProblemJson));
+        return new ProblemBytes(status, body);
+    }
+
+    private sealed class ProblemBytes(int status, byte[] body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = status;
+            response.ContentType = "application/problem+json";
+            response.ContentLength = body.Length;
+            return response.Body.WriteAsync(body, 0, body.Length);
+        }
+    }
+
+    /// <summary>
+    /// The page speaks the workspace's language for members unless the visitor chose one (<c>?culture=</c>, applied here
+    /// too for the short-circuited claim, which request localization does not see). Set in the handler itself: a culture
+    /// set in an awaited method does not flow back.
     /// </summary>
     internal static void Speak(HttpContext http, CampaignSnapshot? s)
     {
-        if (s is null || Cultures.Supported.Contains(http.Request.Query["culture"].ToString(), StringComparer.OrdinalIgnoreCase))
+        var chosen = http.Request.Query["culture"].ToString();
+        if (s is null && chosen.Length == 0)
             return;
-        var culture = CultureInfo.GetCultureInfo(s.Language);
+        var name = Cultures.Supported.FirstOrDefault(c => string.Equals(c, chosen, StringComparison.OrdinalIgnoreCase)) ?? s?.Language;
+        if (name is null)
+            return;
+        var culture = CultureInfo.GetCultureInfo(name);
         (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
     }
 

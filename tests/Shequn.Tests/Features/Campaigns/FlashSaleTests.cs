@@ -181,6 +181,59 @@ public abstract class FlashSaleTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task DoubleClicksOnTheLastUnit_AreAllAnsweredWithTheOneClaim_NoneSoldOut()
+    {
+        var sale = await FlashSaleKit.NewSaleAsync(factory, stock: 1, limit: 1, members: 2);
+        var client = factory.CreateClient();
+        var a = await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[0]);
+        var b = await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[1]);
+        // Sixteen copies of one click race a stranger's claim for the single unit: whichever wins, every copy of the
+        // click gets one answer, and if the click won, that answer is its claim (never "sold out" for a copy).
+        var clicks = Enumerable.Range(0, 16).Select(_ => Task.Run(() => FlashSaleKit.ClaimAsync(client, sale.Slug, a, 1, "last-unit"), Ct));
+        var stranger = Task.Run(() => FlashSaleKit.ClaimAsync(client, sale.Slug, b, 1, "stranger"), Ct);
+        var answers = await Task.WhenAll(clicks);
+        var other = await stranger;
+        if (other.Status == HttpStatusCode.OK)
+            Assert.All(answers, x => Assert.Equal((HttpStatusCode.Conflict, "soldOut"), (x.Status, x.Code)));
+        else
+        {
+            Assert.All(answers, x => Assert.Equal(HttpStatusCode.OK, x.Status));
+            Assert.Single(answers.Select(x => x.ClaimId).Distinct());
+            Assert.Single(answers, x => !x.Replayed);
+        }
+        var (sold, _) = await FlashSaleKit.CheckInvariantsAsync(factory, sale, 1, 1);
+        Assert.Equal(1, sold);
+    }
+
+    [Fact]
+    public async Task AClaimStoredBeforeThisNodeSawTheSale_IsStillAnsweredAsAReplay()
+    {
+        var sale = await FlashSaleKit.NewSaleAsync(factory, stock: 1, limit: 1, members: 2);
+        // Made by another process (or before a restart): this node has never answered a claim of the sale.
+        var stored = await FlashSaleKit.DbAsync(factory, async db =>
+        {
+            var now = DateTime.UtcNow;
+            var claim = new CampaignClaim
+            {
+                WorkspaceId = sale.Ws.Id, CampaignId = sale.Id, MemberId = sale.Members[0], Quantity = 1, RequestId = "from-before",
+                Status = ClaimStatus.Reserved, CreatedAt = now, ExpiresAt = now.AddMinutes(15),
+            };
+            db.Add(claim);
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            return claim.Id;
+        });
+        var client = factory.CreateClient();
+        var other = await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[1]);
+        Assert.Equal(HttpStatusCode.OK, (await FlashSaleKit.ClaimAsync(client, sale.Slug, other, 1, "the-last-unit")).Status);
+        // Sold out now: the replay is told apart from a new claim only by the stored row.
+        var replay = await FlashSaleKit.ClaimAsync(client, sale.Slug, await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[0]), 1, "from-before");
+        Assert.Equal((HttpStatusCode.OK, stored, true), (replay.Status, replay.ClaimId, replay.Replayed));
+        var stolen = await FlashSaleKit.ClaimAsync(client, sale.Slug, other, 1, "from-before");
+        Assert.Equal((HttpStatusCode.Conflict, "conflict"), (stolen.Status, stolen.Code));
+        Assert.Equal(2, await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignClaim>().IgnoreQueryFilters().CountAsync(c => c.CampaignId == sale.Id, Ct)));
+    }
+
+    [Fact]
     public async Task Limit_SecondClaimOverIt_IsRefusedWithWhatRemains_AndBadInputNamesTheField()
     {
         var sale = await FlashSaleKit.NewSaleAsync(factory, stock: 10, limit: 3, members: 1);
@@ -198,6 +251,9 @@ public abstract class FlashSaleTests(ShequnFactory factory)
         Assert.Equal(["quantity"], await Fields(new { token, requestId = "c" }));
         Assert.Equal(["requestId"], await Fields(new { token, quantity = 1, requestId = new string('x', 65) }));
         Assert.Equal(["requestId"], await Fields(new { token, quantity = 1 }));
+        // The claim is short-circuited past the exception handler: it reads its body itself and still names a bad field.
+        Assert.Equal(["colour"], await Fields(new { token, quantity = 1, requestId = "c", colour = "red" }));
+        Assert.Equal(["quantity"], await Fields(new { token, quantity = "two", requestId = "c" }));
         Assert.Equal(["token"], await Fields(new { quantity = 1, requestId = "c" }));
         var aboveLimit = await (await client.PostJsonAsync($"/c/{sale.Slug}/claim?culture=en", new { token, quantity = 4, requestId = "c" })).ReadValidationErrorsAsync();
         Assert.Contains("3", aboveLimit["quantity"][0], StringComparison.Ordinal);
