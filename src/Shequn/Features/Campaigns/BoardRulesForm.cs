@@ -1,8 +1,7 @@
 namespace Shequn.Features.Campaigns;
 
 /// <summary>
-/// The editor's fields for a leaderboard's structured scoring and a quiz's pass mark. The quiz's questions are not edited
-/// in the console (the API sets them); they are carried through so that saving the form keeps them.
+/// The editor's fields for a leaderboard's structured scoring (a quiz's questions and pass mark are <see cref="QuizRulesForm"/>).
 /// </summary>
 public sealed class BoardRulesForm
 {
@@ -15,8 +14,6 @@ public sealed class BoardRulesForm
     public int? Top { get; set; }
     public bool BetweenCommunities { get; set; }
     public bool PerMember { get; set; }
-    public int? PassMark { get; set; }
-    public IReadOnlyList<QuizQuestion>? Questions { get; set; }
 
     public static BoardRulesForm From(CampaignRules r)
     {
@@ -26,7 +23,6 @@ public sealed class BoardRulesForm
         {
             MessagePoints = s.MessagePoints, PhotoPoints = s.PhotoPoints, InvitePoints = s.InvitePoints, CheckInPoints = s.CheckInPoints, CheckInKeyword = s.CheckInKeyword,
             DailyCap = s.DailyCap, Top = s.Top, BetweenCommunities = r.BetweenCommunities, PerMember = s.CommunityBasis == CommunityScoreBasis.PerMember,
-            PassMark = r.PassMark, Questions = r.Questions,
         };
     }
 
@@ -46,7 +42,6 @@ public sealed class BoardRulesForm
                     CommunityBasis = PerMember ? CommunityScoreBasis.PerMember : CommunityScoreBasis.Total,
                 },
             },
-            CampaignKind.Quiz => rules with { Questions = Questions, PassMark = PassMark },
             _ => rules,
         };
     }

@@ -58,10 +58,8 @@ public static class FlashSaleEndpoints
         var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, null, ct);
         if (campaign is null)
             return TypedResults.NotFound();
-        var ids = campaign.CommunityIdsValue().Where(me!.Sees).ToList();
-        if (!await db.Memberships.AnyAsync(m => m.MemberId == memberId && m.LeftAt == null && ids.Contains(m.CommunityId), ct))
+        if (await CampaignMemberLinks.TokenAsync(db, links, campaign, me!, memberId, ct) is not { } token)
             return TypedResults.NotFound();
-        var token = await links.TokenAsync(campaign.Id, memberId, ct);
         return TypedResults.Ok(new CampaignLinkDto(memberId, $"{desk.PageUrl(campaign.Slug)}?m={token}"));
     }
 

@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Features.Campaigns;
 using Shequn.Features.Images;
+using Shequn.Features.Staff;
+using Shequn.Platform.Auth;
 using Shequn.Tests.Infrastructure;
 
 namespace Shequn.Tests.Features.Campaigns;
@@ -117,6 +119,38 @@ public abstract class CampaignSharingTests(ShequnFactory factory)
         Assert.Equal("138****8000", CampaignLead.Masked("13800138000"));
         Assert.Equal("+4915112345678", CampaignLead.NormalizePhone("+49 151 1234 5678"));
         Assert.Null(CampaignLead.NormalizePhone("23800138000"));
+    }
+
+    [Fact]
+    public async Task Audience_ListsMembersOfCommunitiesTheStaffSees_SearchedByName_WithoutLeaversOrOutsiders_TokensLikewise()
+    {
+        var sale = await FlashSaleKit.NewSaleAsync(factory, stock: 5, limit: 1, members: 3);
+        var outsider = (await FlashSaleKit.MembersAsync(factory, sale.Ws.Id, null, 1))[0];
+        var links = factory.Services.GetRequiredService<CampaignLinks>();
+        var owner = new StaffProfile(Guid.NewGuid(), "店长", StaffRole.Owner, []);
+        var elsewhere = new StaffProfile(Guid.NewGuid(), "别处运营", StaffRole.Operator, [Guid.NewGuid()]);
+        var seen = await FlashSaleKit.DbAsync(factory, async db =>
+        {
+            db.Current.ActAsSystem(sale.Ws.Id);
+            await db.Memberships.Where(m => m.MemberId == sale.Members[2]).ExecuteUpdateAsync(u => u.SetProperty(m => m.LeftAt, DateTime.UtcNow), Ct);
+            var campaign = await db.Set<Campaign>().AsNoTracking().SingleAsync(c => c.Id == sale.Id, Ct);
+            return (
+                All: await CampaignMemberLinks.AudienceAsync(db, campaign, owner, null, 20, Ct),
+                Searched: await CampaignMemberLinks.AudienceAsync(db, campaign, owner, " 员1 ", 20, Ct),
+                Elsewhere: await CampaignMemberLinks.AudienceAsync(db, campaign, elsewhere, null, 20, Ct),
+                Member: await CampaignMemberLinks.TokenAsync(db, links, campaign, owner, sale.Members[0], Ct),
+                Leaver: await CampaignMemberLinks.TokenAsync(db, links, campaign, owner, sale.Members[2], Ct),
+                Outsider: await CampaignMemberLinks.TokenAsync(db, links, campaign, owner, outsider, Ct),
+                NotSeen: await CampaignMemberLinks.TokenAsync(db, links, campaign, elsewhere, sale.Members[0], Ct));
+        });
+        Assert.Equal([sale.Members[0], sale.Members[1]], seen.All.Select(m => m.Id));
+        Assert.Equal(["成员0", "成员1"], seen.All.Select(m => m.Name));
+        Assert.Equal(sale.Members[1], Assert.Single(seen.Searched).Id);
+        Assert.Empty(seen.Elsewhere);
+        Assert.Equal(sale.Members[0], await links.VerifyAsync(sale.Id, seen.Member, Ct));
+        Assert.Null(seen.Leaver);
+        Assert.Null(seen.Outsider);
+        Assert.Null(seen.NotSeen);
     }
 }
 
