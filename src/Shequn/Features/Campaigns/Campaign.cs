@@ -161,6 +161,11 @@ public sealed record CampaignRules
     /// <summary>Anti-abuse: leave out members who joined after the campaign started, or never spoke since joining.</summary>
     public bool ExcludeJoinedAfterStart { get; init; }
     public bool ExcludeSilent { get; init; }
+    /// <summary>Any kind with coupons: days a coupon code may be redeemed after it is issued (none: it never expires).</summary>
+    public int? CouponValidDays { get; init; }
+
+    /// <summary>When a coupon issued at <paramref name="issuedAt"/> stops being redeemable, or null when it never does.</summary>
+    public DateTime? CouponValidUntil(DateTime issuedAt) => CouponValidDays is { } days ? issuedAt.AddDays(days) : null;
 }
 
 public enum PageBlockKind

@@ -42,7 +42,9 @@ public static class CampaignHelpEndpoints
             .WithDescription("A campaign's coupon codes (claimed on its page, or issued for coupon rewards), newest first (at most 1000).");
         api.MapPost("/coupons/{code}/redeem", Redeem).WithTags("Campaigns").WithName("RedeemCoupon")
             .WithDescription("The shop redeems a coupon code for orderId: an unused code becomes used once. The same orderId again answers the same coupon; "
-                + "another orderId, or a void coupon, is a 409; an unknown code is a 404.");
+                + "another orderId, a void coupon or one past its validity (rules.couponValidDays) is a 409 naming why; an unknown code is a 404.");
+        api.MapPost("/coupons/{code}/void", VoidCoupon).WithTags("Campaigns").WithName("VoidCoupon")
+            .WithDescription("Staff void an unused coupon code: it can no longer be redeemed. Only once: a used or already void code is a 409; an unknown code is a 404.");
 
         app.MapPost("/c/{slug}/bargain", StartBargain).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         app.MapPost("/c/{slug}/bargain/{bargainId:guid}/cut", Cut).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
@@ -80,6 +82,17 @@ public static class CampaignHelpEndpoints
         if (!CampaignDesk.MayEdit(me))
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "KOCs cannot redeem coupons.");
         return Staff(await work.RedeemAsync(code, input?.OrderId, c => CampaignDesk.Sees(me, c.CommunityIdsValue()), ct));
+    }
+
+    public static async Task<Results<Ok<CouponDto>, ValidationProblem, NotFound, ProblemHttpResult>> VoidCoupon(
+        AppDbContext db, CampaignHelpWork work, string code, CancellationToken ct)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return TypedResults.NotFound();
+        if (!CampaignDesk.MayEdit(me))
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "KOCs cannot void coupons.");
+        return Staff(await work.VoidCouponAsync(code, me.Id, c => CampaignDesk.Sees(me, c.CommunityIdsValue()), ct));
     }
 
     private static Results<Ok<T>, ValidationProblem, NotFound, ProblemHttpResult> Staff<T>(HelpResult<T> result) => result.Outcome switch

@@ -37,7 +37,7 @@ public sealed record AssistDto(Guid Id, Guid CampaignId, Guid MemberId, string M
     IReadOnlyList<AssistHelpDto> HelpList);
 
 public sealed record CouponDto(Guid Id, Guid CampaignId, Guid MemberId, string MemberName, string Code, long FaceValueFen, CouponStatus Status, DateTime IssuedAt, DateTime? UsedAt,
-    string? OrderId, Guid? GrantId);
+    string? OrderId, Guid? GrantId, DateTime? ValidUntil = null, DateTime? VoidedAt = null);
 
 /// <summary>
 /// 砍 bargains, 帮 assists and 券 coupons at run time (campaigns.md). Each write is one transaction that first takes the
@@ -362,7 +362,7 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
         var coupon = new CampaignCoupon
         {
             WorkspaceId = c.WorkspaceId, CampaignId = c.Id, MemberId = memberId, Code = CampaignCoupon.NewCode(), FaceValueFen = reward.ValueFen,
-            Status = CouponStatus.Unused, IssuedAt = now, RequestId = rid,
+            Status = CouponStatus.Unused, IssuedAt = now, ValidUntil = s.Rules.CouponValidUntil(now), RequestId = rid,
         };
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var inserted = await SetWrites.ExecuteAsync(db,
@@ -376,6 +376,8 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
                 ? new(HelpOutcome.Done, await CouponDtoAsync(raced, ct), Replayed: true)
                 : new(HelpOutcome.Conflict, Detail: "This request id belongs to another claim.");
         }
+        if (coupon.ValidUntil is { } until)
+            await coupons.Where(x => x.Id == coupon.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.ValidUntil, until), ct);
         await JoinAsync(c, memberId, community, now, ct);
         var within = await db.Set<CampaignParticipant>().Where(p => p.CampaignId == c.Id && p.MemberId == memberId && p.Units + 1 <= limit)
             .ExecuteUpdateAsync(u => u.SetProperty(p => p.Units, p => p.Units + 1), ct);
@@ -417,7 +419,7 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
         var used = 0;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            used = await coupons.Where(x => x.Id == coupon.Id && x.Status == CouponStatus.Unused)
+            used = await coupons.Where(x => x.Id == coupon.Id && x.Status == CouponStatus.Unused && (x.ValidUntil == null || x.ValidUntil > now))
                 .ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, CouponStatus.Used).SetProperty(x => x.UsedAt, now).SetProperty(x => x.OrderId, order), ct);
             if (used == 1 && campaign.Kind == CampaignKind.Coupon)
                 await CompleteAsync(campaign.Id, coupon.MemberId, now, ct);
@@ -428,7 +430,37 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
         {
             { Status: CouponStatus.Used } when after.OrderId == order => new(HelpOutcome.Done, await CouponDtoAsync(after, ct), Replayed: used == 0),
             { Status: CouponStatus.Used } => new(HelpOutcome.Conflict, await CouponDtoAsync(after, ct), Detail: "The coupon was already used for another order."),
+            { Status: CouponStatus.Unused, ValidUntil: { } until } => new(HelpOutcome.Conflict, await CouponDtoAsync(after, ct),
+                Detail: $"The coupon expired: it was valid until {until:yyyy-MM-dd HH:mm} UTC."),
             _ => new(HelpOutcome.Conflict, await CouponDtoAsync(after, ct), Detail: "The coupon is void."),
+        };
+    }
+
+    /// <summary>
+    /// Staff void an unused code: unused → void once, by an update conditional on unused, so a void and a redemption racing
+    /// cannot both win. A used code, or one void already, is a conflict.
+    /// </summary>
+    public async Task<HelpResult<CouponDto>> VoidCouponAsync(string? code, Guid? staffId, Func<Campaign, bool> sees, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(sees);
+        var v = new Validation().Required("code", code?.Trim(), 40);
+        if (!v.IsValid)
+            return new(HelpOutcome.Invalid, Validation: v);
+        var normalized = CampaignCoupon.Normalize(code!);
+        var coupons = db.Set<CampaignCoupon>();
+        var coupon = await coupons.AsNoTracking().SingleOrDefaultAsync(x => x.Code == normalized, ct);
+        var campaign = coupon is null ? null : await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(x => x.Id == coupon.CampaignId, ct);
+        if (coupon is null || campaign is null || !sees(campaign))
+            return new(HelpOutcome.NotFound);
+        var now = Now;
+        var voided = await coupons.Where(x => x.Id == coupon.Id && x.Status == CouponStatus.Unused)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.Status, CouponStatus.Void).SetProperty(x => x.VoidedAt, now).SetProperty(x => x.VoidedByStaffId, staffId), ct);
+        var after = await coupons.AsNoTracking().SingleAsync(x => x.Id == coupon.Id, ct);
+        return (voided, after.Status) switch
+        {
+            (1, _) => new(HelpOutcome.Done, await CouponDtoAsync(after, ct)),
+            (_, CouponStatus.Used) => new(HelpOutcome.Conflict, await CouponDtoAsync(after, ct), Detail: $"The coupon was already used for order {after.OrderId}."),
+            _ => new(HelpOutcome.Conflict, await CouponDtoAsync(after, ct), Detail: "The coupon is void already."),
         };
     }
 
@@ -444,7 +476,7 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
     private async Task<CouponDto> CouponDtoAsync(CampaignCoupon x, CancellationToken ct) => CouponDtoOf(x, await NamesAsync([x.MemberId], ct));
 
     private static CouponDto CouponDtoOf(CampaignCoupon x, Dictionary<Guid, string> names) =>
-        new(x.Id, x.CampaignId, x.MemberId, names.GetValueOrDefault(x.MemberId) ?? "", x.Code, x.FaceValueFen, x.Status, x.IssuedAt, x.UsedAt, x.OrderId, x.GrantId);
+        new(x.Id, x.CampaignId, x.MemberId, names.GetValueOrDefault(x.MemberId) ?? "", x.Code, x.FaceValueFen, x.Status, x.IssuedAt, x.UsedAt, x.OrderId, x.GrantId, x.ValidUntil, x.VoidedAt);
 
     // ---- shared ----
 

@@ -123,7 +123,12 @@ public sealed class CampaignCoupon : IWorkspaceOwned
     public long FaceValueFen { get; set; }
     public CouponStatus Status { get; set; }
     public DateTime IssuedAt { get; set; }
+    /// <summary>The last moment the code is redeemable (the campaign's <see cref="CampaignRules.CouponValidDays"/>); null: no expiry.</summary>
+    public DateTime? ValidUntil { get; set; }
     public DateTime? UsedAt { get; set; }
+    /// <summary>Staff voided an unused code (once, by an update conditional on unused).</summary>
+    public DateTime? VoidedAt { get; set; }
+    public Guid? VoidedByStaffId { get; set; }
     public string? OrderId { get; set; }
     /// <summary>The page's request id of a claimed coupon.</summary>
     public string? RequestId { get; set; }

@@ -96,6 +96,8 @@ internal static class CampaignPageView
         if (c.Kind == CampaignKind.GroupBuy)
             GroupBuyView.Box(sb, l, s, phase, group, now);
         CampaignHelpView.Box(sb, l, s, phase, shared);
+        if (c.Kind == CampaignKind.PhotoShare && phase == CampaignPhase.Running)
+            PhotoBox(sb, l);
         sb.Append("</section>");
         CampaignSharingView.Box(sb, l, s);
 
@@ -120,7 +122,12 @@ internal static class CampaignPageView
         sb.Append(inv, $"""<div id="campaign-words" hidden data-no-link="{E(l["CampaignPage.NoLink"])}" data-network="{E(l["CampaignPage.Network"])}" """);
         sb.Append(inv, $"""data-days="{E(l["CampaignPage.Countdown.Days"])}" data-busy="{E(l["CampaignPage.Busy"])}" data-pay="{E(l["CampaignPage.SandboxPay"])}" data-until-label="{E(l["CampaignPage.PayBefore"])}"></div>""");
         sb.Append("</div>");
-        return c.Kind == CampaignKind.GroupBuy ? Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/groupbuy.js", "/c/sharing.js") : Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/sharing.js");
+        return c.Kind switch
+        {
+            CampaignKind.GroupBuy => Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/groupbuy.js", "/c/sharing.js"),
+            CampaignKind.PhotoShare => Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/photo.js", "/c/sharing.js"),
+            _ => Page(c.Name, sb.ToString(), "/c/campaign.js", "/c/sharing.js"),
+        };
     }
 
     private static void ClaimBox(StringBuilder sb, IStringLocalizer l, CampaignSnapshot s, bool open, bool soldOut, CampaignPhase phase, string where)
@@ -175,4 +182,14 @@ internal static class CampaignPageView
     internal static string Yuan(long fen) => (fen / 100m).ToString("0.00", CultureInfo.InvariantCulture);
 
     internal static string E(string? text) => Enc.Encode(text ?? "");
+
+    /// <summary>晒图返现: the day's photo uploaded from the phone (<c>/c/photo.js</c> posts it to <c>/c/{slug}/photo</c>).</summary>
+    private static void PhotoBox(StringBuilder sb, IStringLocalizer l)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        sb.Append(inv, $"""<form id="campaign-photo" class="photo" data-testid="campaign-photo" data-max-bytes="{CampaignPhoto.UploadMaxBytes.ToString(inv)}" data-missing="{E(l["CampaignPage.Refusal.photoMissing"])}" data-too-large="{E(l["CampaignPage.Refusal.photoTooLarge"])}">""");
+        sb.Append(inv, $"""<h2>{E(l["CampaignPage.Photo.Title"])}</h2><label>{E(l["CampaignPage.Photo.Choose"])} <input type="file" name="file" accept="image/*" data-testid="campaign-photo-file"></label>""");
+        sb.Append(inv, $"""<button type="submit" class="buy" data-testid="campaign-photo-upload">{E(l["CampaignPage.Photo.Upload"])}</button><p class="photo-result" role="status" data-testid="campaign-photo-result"></p></form>""");
+    }
+
 }

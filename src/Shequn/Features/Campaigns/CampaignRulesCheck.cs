@@ -20,6 +20,7 @@ public static class CampaignRulesCheck
     public const int RewardNameMaxLength = 60;
     public const int BlockTextMaxLength = 2000;
     public const int BlockTitleMaxLength = 100;
+    public const int MaxCouponValidDays = 3650;
 
     public static void Period(Validation v, DateTime startsAt, DateTime endsAt)
     {
@@ -40,6 +41,7 @@ public static class CampaignRulesCheck
     {
         ArgumentNullException.ThrowIfNull(v);
         ArgumentNullException.ThrowIfNull(r);
+        Between(v, "rules.couponValidDays", r.CouponValidDays, 1, MaxCouponValidDays, required: false);
         switch (kind)
         {
             case CampaignKind.FlashSale:

@@ -192,7 +192,7 @@ public static class CampaignGrants
             db.Add(new CampaignCoupon
             {
                 WorkspaceId = campaign.WorkspaceId, CampaignId = campaign.Id, MemberId = member, Code = CampaignCoupon.NewCode(), FaceValueFen = reward.ValueFen,
-                Status = CouponStatus.Unused, IssuedAt = now, GrantId = grant.Id,
+                Status = CouponStatus.Unused, IssuedAt = now, ValidUntil = campaign.RulesValue().CouponValidUntil(now), GrantId = grant.Id,
             });
         }
         return true;

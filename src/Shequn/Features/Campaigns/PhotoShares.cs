@@ -23,6 +23,9 @@ public enum PhotoStatus
 /// </summary>
 public sealed class CampaignPhoto : IWorkspaceOwned, IAudited
 {
+    /// <summary>The most an uploaded photo may weigh.</summary>
+    public const int UploadMaxBytes = 5 * 1024 * 1024;
+
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid WorkspaceId { get; set; }
     public Guid CampaignId { get; set; }
@@ -33,6 +36,8 @@ public sealed class CampaignPhoto : IWorkspaceOwned, IAudited
     public string? MessageId { get; set; }
     /// <summary>The picture as its platform names it (a Sandbox upload's id, Telegram's file_id).</summary>
     public string? MediaId { get; set; }
+    /// <summary>A photo uploaded on the campaign's page: the stored image (a <see cref="Calendar.PostImage"/> row), shown to staff only.</summary>
+    public Guid? ImageId { get; set; }
     public PhotoStatus Status { get; set; }
     public Guid? ReviewedByStaffId { get; set; }
     public DateTime? ReviewedAt { get; set; }
@@ -51,6 +56,7 @@ internal sealed class CampaignPhotoConfiguration : IEntityTypeConfiguration<Camp
         b.HasIndex(p => new { p.CampaignId, p.Status });
         b.HasOne<Campaign>().WithMany().HasForeignKey(p => p.CampaignId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Member>().WithMany().HasForeignKey(p => p.MemberId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Calendar.PostImage>().WithMany().HasForeignKey(p => p.ImageId).OnDelete(DeleteBehavior.SetNull);
     }
 }
 

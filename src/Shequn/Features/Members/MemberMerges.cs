@@ -82,7 +82,8 @@ public sealed record MergeMoves(
     List<Guid>? Reveals = null,
     List<MovedRejection>? Rejections = null,
     List<Guid>? FeedbackTickets = null,
-    List<Guid>? HostedSessions = null);
+    List<Guid>? HostedSessions = null,
+    Campaigns.CampaignMoves? Campaigns = null);
 
 public sealed record MergeInput(Guid? IntoMemberId = null, Guid? MemberId = null);
 
@@ -195,10 +196,17 @@ public sealed class MemberMerges(AppDbContext db)
         }
 
         var (ws, ai, bi) = (a!.WorkspaceId, a.Id, b.Id);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Campaign rows that cannot be combined without losing something sold refuse the merge (docs/campaign-merges.md).
+        if (await Campaigns.CampaignMerges.ConflictsAsync(db, ws, ai, bi, ct) is { Count: > 0 } conflicts)
+        {
+            foreach (var conflict in conflicts)
+                validation.Add("memberId", "MergeCampaignConflict", conflict);
+            return new(EditOutcome.Invalid, null, validation);
+        }
         b.Memberships = [];
         b.Tags = [];
         var profile = JsonSerializer.Serialize(b);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
 
         var memberships = await MoveAsync(db.Memberships.IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
             q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
@@ -303,10 +311,12 @@ public sealed class MemberMerges(AppDbContext db)
         var hosted = await MoveAsync(db.Set<Topics.TopicSession>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.HostMemberId == bi), x => x.Id,
             q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.HostMemberId, ai), ct), ct);
 
+        var campaigns = await Campaigns.CampaignMerges.MergeAsync(db, ws, ai, bi, ct);
+
         await db.SaveChangesAsync(ct); // A's folded activity rows
         await db.Members.IgnoreQueryFilters().Where(m => m.Id == bi).ExecuteDeleteAsync(ct);
 
-        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals, rejections, tickets, hosted);
+        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals, rejections, tickets, hosted, campaigns);
         var merge = new MemberMerge
         {
             WorkspaceId = ws,
@@ -321,6 +331,7 @@ public sealed class MemberMerges(AppDbContext db)
         db.AddAuditNote(nameof(Member), ai, "merged", null, new Dictionary<string, object?>
         {
             ["MergedMemberId"] = bi, ["Memberships"] = memberships.Count, ["Identities"] = identities.Count, ["PointsEntries"] = points.Count,
+            ["CampaignRows"] = campaigns.Moved.Values.Sum(x => x.Count), ["CampaignOverLimit"] = campaigns.OverLimit.Count == 0 ? null : JsonSerializer.Serialize(campaigns.OverLimit),
         });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -470,6 +481,9 @@ public sealed class MemberMerges(AppDbContext db)
             kept.MemberId = bi;
             db.Set<Vip.VipInvitation>().Add(kept);
         }
+
+        if (moves.Campaigns is { } campaigns)
+            await Campaigns.CampaignMerges.UnmergeAsync(db, ws, ai, bi, campaigns, ct);
 
         merge.UnmergedAt = DateTime.UtcNow;
         merge.UnmergedById = me!.Id;

@@ -88,6 +88,7 @@ public static class ApiSetup
         Features.Campaigns.CampaignBoardEndpoints.MapCampaignBoardEndpoints(api, app);
         Features.Campaigns.CampaignSharingEndpoints.MapCampaignSharingEndpoints(api, app);
         Features.Campaigns.CampaignPointsEndpoints.MapCampaignPointsEndpoints(api, app);
+        Features.Campaigns.PhotoUploadEndpoints.MapPhotoUploadEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);

@@ -259,6 +259,69 @@ public abstract class CampaignHelpTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Coupon_ValidDays_SetsValidUntil_AnExpiredCodeIsRefusedNamingTheDate()
+    {
+        var sale = await NewCampaignAsync("coupon", new { stock = 10, perPersonLimit = 2, couponValidDays = 7 }, members: 1,
+            rewards: [new { kind = "coupon", name = "5 元券", valueFen = 500, costFen = 0, quantity = 10 }]);
+        var client = factory.CreateClient();
+        var token = await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[0]);
+        var code = (await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = "c1" })).CouponCode!;
+        var other = (await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = "c2" })).CouponCode!;
+        var stored = await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignCoupon>().IgnoreQueryFilters().SingleAsync(c => c.Code == code, Ct));
+        Assert.Equal(stored.IssuedAt.AddDays(7), stored.ValidUntil);
+
+        // Past its validity: refused with the date, and it stays unused.
+        var until = DateTime.UtcNow.AddMinutes(-1);
+        await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignCoupon>().IgnoreQueryFilters().Where(c => c.Code == code)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ValidUntil, until), Ct));
+        var api = sale.Ws.Owner.Api;
+        var expired = await api.PostJsonAsync($"/api/coupons/{code}/redeem", new { orderId = "o-1" });
+        Assert.Equal(HttpStatusCode.Conflict, expired.StatusCode);
+        Assert.Contains($"expired: it was valid until {until:yyyy-MM-dd HH:mm}", await expired.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(CouponStatus.Unused, (await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignCoupon>().IgnoreQueryFilters().SingleAsync(c => c.Code == code, Ct))).Status);
+        // The other code, within its days, redeems.
+        Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync($"/api/coupons/{other}/redeem", new { orderId = "o-2" })).StatusCode);
+        // The rule is checked at save.
+        var bad = await (await api.PostJsonAsync("/api/campaigns", new
+        {
+            name = "券", kind = "coupon", startsAt = DateTimeOffset.UtcNow, endsAt = DateTimeOffset.UtcNow.AddDays(3), audience = new { communityIds = new[] { sale.Community } },
+            goalMetric = "completions", goalTarget = 10, rules = new { stock = 5, couponValidDays = 0 },
+            rewards = new[] { new { kind = "coupon", name = "5 元券", valueFen = 500, costFen = 0, quantity = 5 } },
+        })).ReadValidationErrorsAsync();
+        Assert.True(bad.ContainsKey("rules.couponValidDays"));
+    }
+
+    [Fact]
+    public async Task Coupon_VoidAndRedeemRacing_ExactlyOneWins_AVoidCodeIsNeverRedeemed()
+    {
+        var sale = await NewCampaignAsync("coupon", new { stock = 30, perPersonLimit = 30 }, members: 1,
+            rewards: [new { kind = "coupon", name = "5 元券", valueFen = 500, costFen = 0, quantity = 30 }]);
+        var client = factory.CreateClient();
+        var token = await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[0]);
+        var api = sale.Ws.Owner.Api;
+        for (var round = 0; round < 10; round++)
+        {
+            var code = (await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = $"r{round}" })).CouponCode!;
+            // Several redeems (different orders) and several voids of one code at once.
+            var calls = Enumerable.Range(0, 12).Select(i => i % 2 == 0
+                ? Task.Run(() => api.PostJsonAsync($"/api/coupons/{code}/redeem", new { orderId = $"o-{round}-{i}" }), Ct)
+                : Task.Run(() => api.PostAsync($"/api/coupons/{code}/void", null, Ct), Ct));
+            var answers = await Task.WhenAll(calls);
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+            Assert.Equal(11, answers.Count(a => a.StatusCode == HttpStatusCode.Conflict));
+            var after = await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignCoupon>().IgnoreQueryFilters().SingleAsync(c => c.Code == code, Ct));
+            Assert.True(after.Status == CouponStatus.Used ? after.OrderId is not null && after.VoidedAt is null : after.Status == CouponStatus.Void && after.OrderId is null && after.VoidedAt is not null);
+            if (after.Status == CouponStatus.Void)
+            {
+                var refused = await api.PostJsonAsync($"/api/coupons/{code}/redeem", new { orderId = "late" });
+                Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+                Assert.Contains("void", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            }
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync("/api/coupons/ZZZZZZZZZZ/void", null, Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Invitation_WithOneCouponReward_IssuesACodeToBothSides_OnceEach()
     {
         var ws = await factory.NewWorkspaceAsync();

@@ -1438,6 +1438,15 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<DateTime?>("UsedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("ValidUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("VoidedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("VoidedByStaffId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("uuid");
 
@@ -1832,6 +1841,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<long?>("EventSeq")
                         .HasColumnType("bigint");
 
+                    b.Property<Guid?>("ImageId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("MediaId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -1856,6 +1868,8 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ImageId");
 
                     b.HasIndex("MemberId");
 
@@ -5195,6 +5209,11 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Shequn.Features.Calendar.PostImage", null)
+                        .WithMany()
+                        .HasForeignKey("ImageId")
+                        .OnDelete(DeleteBehavior.SetNull);
 
                     b.HasOne("Shequn.Features.Members.Member", null)
                         .WithMany()

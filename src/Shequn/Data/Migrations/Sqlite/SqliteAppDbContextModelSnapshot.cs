@@ -1423,6 +1423,15 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<DateTime?>("UsedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("ValidUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("VoidedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("VoidedByStaffId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
 
@@ -1817,6 +1826,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<long?>("EventSeq")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ImageId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("MediaId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -1841,6 +1853,8 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ImageId");
 
                     b.HasIndex("MemberId");
 
@@ -5178,6 +5192,11 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasForeignKey("CampaignId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Shequn.Features.Calendar.PostImage", null)
+                        .WithMany()
+                        .HasForeignKey("ImageId")
+                        .OnDelete(DeleteBehavior.SetNull);
 
                     b.HasOne("Shequn.Features.Members.Member", null)
                         .WithMany()
