@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Shequn.Data;
 
 namespace Shequn.Features.Campaigns;
@@ -22,9 +23,12 @@ namespace Shequn.Features.Campaigns;
 /// outnumber <see cref="FlashSaleOptions.ClaimBookLimit"/>; attempts with the same id on one node still wait for each other.
 /// </para>
 /// </summary>
-public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOptions> database, IOptions<FlashSaleOptions> options)
+public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOptions> database, IOptions<FlashSaleOptions> options) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<Guid, Page> _pages = new();
+    // A small pool of its own: the reads are short, and the context's pool keeps the server's connections for the writes.
+    private readonly Lazy<NpgsqlDataSource> _postgres = new(() =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.Value.ConnectionString) { MaxPoolSize = 16 }.ConnectionString));
 
     /// <summary>Whether an id missing from the book is known to have no claim (one writer: SQLite).</summary>
     public bool Complete => database.Value.Provider == DatabaseProvider.Sqlite;
@@ -66,6 +70,28 @@ public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOpti
         }
     }
 
+    /// <summary>
+    /// On PostgreSQL, whether any node stored a claim with this request id: one indexed read on the unique (campaign,
+    /// request id) key through a plain command, without a context, so that the common answer (none) stays cheap. On
+    /// SQLite the book itself knows, so this is true (read the row).
+    /// </summary>
+    public async Task<bool> StoredAsync(Guid campaignId, string requestId, CancellationToken ct)
+    {
+        if (Complete)
+            return true;
+        await using var command = _postgres.Value.CreateCommand(
+            """SELECT 1 FROM "CampaignClaims" WHERE "CampaignId" = $1 AND "RequestId" = $2""");
+        command.Parameters.Add(new NpgsqlParameter { Value = campaignId });
+        command.Parameters.Add(new NpgsqlParameter { Value = requestId });
+        return await command.ExecuteScalarAsync(ct) is not null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres.IsValueCreated)
+            await _postgres.Value.DisposeAsync();
+    }
+
     private async Task<bool> LoadAsync(Guid campaignId, Page page)
     {
         // Other nodes claim too: the book only lines up this node's attempts with the same id.
@@ -96,7 +122,8 @@ public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOpti
         {
             if (page is not null && !_claimed)
                 page.Ids.TryRemove(new KeyValuePair<string, Task>(requestId, done.Task));
-            if (page is not null && page.Ids.Count > book.Limit)
+            // Counted only when an id stays (a claim, so rare): the count takes every lock of the dictionary.
+            if (page is not null && _claimed && page.Ids.Count > book.Limit)
                 page.Overflowed();
             done.TrySetResult();
         }

@@ -94,7 +94,7 @@ public sealed class FlashSale(IServiceProvider services, CurrentStaff current, C
     {
         var campaign = s.Campaign;
         var limit = s.Rules.PerPersonLimit;
-        if (entry.MayExist && await FirstAsync(campaign.Id, rid, memberId, ct) is { } first)
+        if (entry.MayExist && await book.StoredAsync(campaign.Id, rid, ct) && await FirstAsync(campaign.Id, rid, memberId, ct) is { } first)
         {
             entry.Claimed();
             return first;

@@ -259,9 +259,12 @@ public static class FlashSaleEndpoints
         var name = Cultures.Supported.FirstOrDefault(c => string.Equals(c, chosen, StringComparison.OrdinalIgnoreCase)) ?? s?.Language;
         if (name is null)
             return;
-        var culture = CultureInfo.GetCultureInfo(name);
+        var culture = KnownCultures.GetOrAdd(name, CultureInfo.GetCultureInfo);
         (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
     }
+
+    // GetCultureInfo takes a lock on every call; a claim burst asks for the same one or two thousands of times a second.
+    private static readonly ConcurrentDictionary<string, CultureInfo> KnownCultures = new(StringComparer.Ordinal);
 
     internal static ContentHttpResult Html(string html, int status = 200) => TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
 }
