@@ -123,6 +123,7 @@ public static class CampaignBoardEndpoints
             QuizOutcome.Done => TypedResults.Ok(new { result = answer.Result, message = QuizMessage(l, answer.Result!) }),
             QuizOutcome.Invalid => TypedResults.ValidationProblem(answer.Validation!.Localized(l)),
             QuizOutcome.NotInAudience => Refusal(l, StatusCodes.Status403Forbidden, "notInAudience"),
+            QuizOutcome.Excluded => FlashSaleEndpoints.Excluded(l, answer.Excluded),
             _ => Refusal(l, StatusCodes.Status409Conflict, "notRunning"),
         };
     }

@@ -197,6 +197,7 @@ public static class CampaignHelpEndpoints
         HelpOutcome.NotFound => FlashSaleEndpoints.Refusal(l, StatusCodes.Status404NotFound, "notFound"),
         HelpOutcome.NotRunning => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "notRunning"),
         HelpOutcome.NotInAudience => FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "notInAudience"),
+        HelpOutcome.Excluded => FlashSaleEndpoints.Excluded(l, r.Excluded),
         HelpOutcome.SelfHelp => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "selfHelp"),
         HelpOutcome.Finished => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "finished"),
         HelpOutcome.SoldOut => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "soldOut"),

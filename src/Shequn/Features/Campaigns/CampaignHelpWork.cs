@@ -14,6 +14,8 @@ public enum HelpOutcome
     /// <summary>Draft, upcoming, ended or cancelled, or not of this mechanic.</summary>
     NotRunning,
     NotInAudience,
+    /// <summary>The campaign's anti-abuse settings leave the member (or the helper) out (<see cref="HelpResult{T}.Excluded"/>).</summary>
+    Excluded,
     /// <summary>A member cannot cut their own bargain or help their own request.</summary>
     SelfHelp,
     /// <summary>The bargain reached its floor, or the request has all the help it needs (or was paid).</summary>
@@ -24,7 +26,8 @@ public enum HelpOutcome
     Conflict,
 }
 
-public sealed record HelpResult<T>(HelpOutcome Outcome, T? Value = default, Validation? Validation = null, bool Replayed = false, string? Detail = null);
+public sealed record HelpResult<T>(HelpOutcome Outcome, T? Value = default, Validation? Validation = null, bool Replayed = false, string? Detail = null,
+    ExclusionReason Excluded = ExclusionReason.None);
 
 public sealed record BargainCutDto(Guid HelperMemberId, string HelperName, int Position, long AmountFen, DateTime CreatedAt);
 
@@ -71,6 +74,8 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
             return new(HelpOutcome.NotRunning);
         if (await snapshots.AudienceCommunityAsync(s, memberId, ct) is not { } community)
             return new(HelpOutcome.NotInAudience);
+        if (await snapshots.ExclusionAsync(s, memberId, ct) is not ExclusionReason.None and var excluded)
+            return new(HelpOutcome.Excluded, Excluded: excluded);
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             var inserted = await SetWrites.ExecuteAsync(db,
@@ -107,6 +112,8 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
             return new(HelpOutcome.NotRunning);
         if (await snapshots.AudienceCommunityAsync(s, helperId, ct) is null)
             return new(HelpOutcome.NotInAudience);
+        if (await snapshots.ExclusionAsync(s, helperId, ct) is not ExclusionReason.None and var excluded)
+            return new(HelpOutcome.Excluded, Excluded: excluded);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // The bargain's row lock: the read and the writes below see no other cut in between.
         await bargains.Where(b => b.Id == bargainId).ExecuteUpdateAsync(u => u.SetProperty(b => b.Cuts, b => b.Cuts), ct);
@@ -223,6 +230,8 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
             return new(HelpOutcome.NotRunning);
         if (await snapshots.AudienceCommunityAsync(s, memberId, ct) is not { } community)
             return new(HelpOutcome.NotInAudience);
+        if (await snapshots.ExclusionAsync(s, memberId, ct) is not ExclusionReason.None and var excluded)
+            return new(HelpOutcome.Excluded, Excluded: excluded);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var inserted = await SetWrites.ExecuteAsync(db,
             """INSERT INTO "CampaignAssists" ("Id", "WorkspaceId", "CampaignId", "MemberId", "CommunityId", "RequestId", "Needed", "Helps", "Status", "CreatedAt")""",
@@ -258,6 +267,8 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
             return new(HelpOutcome.NotRunning);
         if (await snapshots.AudienceCommunityAsync(s, helperId, ct) is null)
             return new(HelpOutcome.NotInAudience);
+        if (await snapshots.ExclusionAsync(s, helperId, ct) is not ExclusionReason.None and var excluded)
+            return new(HelpOutcome.Excluded, Excluded: excluded);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await assists.Where(a => a.Id == assistId).ExecuteUpdateAsync(u => u.SetProperty(a => a.Helps, a => a.Helps), ct);
         var state = await assists.AsNoTracking().SingleAsync(a => a.Id == assistId, ct);
@@ -356,6 +367,8 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
             return new(HelpOutcome.NotRunning);
         if (await snapshots.AudienceCommunityAsync(s, memberId, ct) is not { } community)
             return new(HelpOutcome.NotInAudience);
+        if (await snapshots.ExclusionAsync(s, memberId, ct) is not ExclusionReason.None and var excluded)
+            return new(HelpOutcome.Excluded, Excluded: excluded);
         if (s.SoldOutSeen)
             return new(HelpOutcome.SoldOut);
         var limit = s.Rules.PerPersonLimit ?? 1;

@@ -171,13 +171,16 @@ public enum RedeemOutcome
     Invalid,
     NotRunning,
     NotInAudience,
+    /// <summary>The campaign's anti-abuse settings leave the member out (<see cref="RedeemResult.Excluded"/>).</summary>
+    Excluded,
     SoldOut,
     NotEnoughPoints,
     /// <summary>The request id belongs to another member's redemption.</summary>
     Conflict,
 }
 
-public sealed record RedeemResult(RedeemOutcome Outcome, RedemptionDto? Redemption = null, Validation? Validation = null, PointsBalance? Balance = null);
+public sealed record RedeemResult(RedeemOutcome Outcome, RedemptionDto? Redemption = null, Validation? Validation = null, PointsBalance? Balance = null,
+    ExclusionReason Excluded = ExclusionReason.None);
 
 /// <summary>Points earned and spent: what the page shows and what a redemption is checked against.</summary>
 public static class PointsBalances
@@ -324,6 +327,8 @@ public sealed class CampaignPoints(AppDbContext db, CampaignSnapshots snapshots,
         var community = await snapshots.AudienceCommunityAsync(s, memberId, ct);
         if (community is null)
             return new(RedeemOutcome.NotInAudience);
+        if (await snapshots.ExclusionAsync(s, memberId, ct) is not ExclusionReason.None and var excluded)
+            return new(RedeemOutcome.Excluded, Excluded: excluded);
         var index = itemIndex!.Value;
         var item = catalog[index];
         var ws = campaign.WorkspaceId;

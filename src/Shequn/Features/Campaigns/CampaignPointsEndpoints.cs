@@ -81,6 +81,7 @@ public static class CampaignPointsEndpoints
             RedeemOutcome.Done => TypedResults.Ok(new { redemption = r.Redemption, balance = r.Balance?.Balance, message = l["CampaignPoints.Redeemed", r.Redemption!.ItemName, r.Redemption.Points].Value }),
             RedeemOutcome.Invalid => TypedResults.ValidationProblem(r.Validation!.Localized(l)),
             RedeemOutcome.NotInAudience => Refusal(l, StatusCodes.Status403Forbidden, "notInAudience"),
+            RedeemOutcome.Excluded => FlashSaleEndpoints.Excluded(l, r.Excluded),
             RedeemOutcome.NotRunning => Refusal(l, StatusCodes.Status409Conflict, "notRunning"),
             RedeemOutcome.SoldOut => Refusal(l, StatusCodes.Status409Conflict, "soldOut"),
             RedeemOutcome.NotEnoughPoints => Refusal(l, StatusCodes.Status409Conflict, "notEnoughPoints"),

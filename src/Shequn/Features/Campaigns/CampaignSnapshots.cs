@@ -59,6 +59,7 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
     private readonly ConcurrentDictionary<string, Cached> _bySlug = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Slug, string Culture), (string Html, DateTime Until)> _pages = new();
     private readonly ConcurrentDictionary<Guid, (Task<Dictionary<Guid, Guid>> Members, DateTime Until)> _audiences = new();
+    private readonly ConcurrentDictionary<(Guid Campaign, Guid Member), (ExclusionReason Reason, DateTime Until)> _exclusions = new();
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -143,7 +144,9 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
     /// <summary>Forgets what this node cached of a campaign (after a release gave stock back, or staff changed it).</summary>
     public void Invalidate(string slug)
     {
-        _bySlug.TryRemove(slug, out _);
+        if (_bySlug.TryRemove(slug, out var gone))
+            foreach (var key in _exclusions.Keys.Where(k => k.Campaign == gone.Snapshot.Campaign.Id))
+                _exclusions.TryRemove(key, out _);
         foreach (var key in _pages.Keys.Where(k => k.Slug == slug))
             _pages.TryRemove(key, out _);
     }
@@ -174,6 +177,37 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
             return community;
         var one = await LoadAudienceAsync(s, memberId, ct);
         return one.TryGetValue(memberId, out var found) ? found : null;
+    }
+
+    /// <summary>Past this many remembered decisions the expired ones are dropped.</summary>
+    private const int ExclusionsKept = 100_000;
+
+    /// <summary>
+    /// Whether the campaign's anti-abuse settings leave the member out (<see cref="CampaignExclusions"/>); without the
+    /// settings, None at no cost. A member let in is remembered for <see cref="FlashSaleOptions.AudienceCache"/> (what let
+    /// them in does not go away); one left out only for <see cref="FlashSaleOptions.PageCache"/>, so whoever speaks up
+    /// is let in at once, while a burst of the same refused member still reads the database about once a second.
+    /// </summary>
+    public async Task<ExclusionReason> ExclusionAsync(CampaignSnapshot s, Guid memberId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        if (!CampaignExclusions.Apply(s.Rules))
+            return ExclusionReason.None;
+        var now = Now;
+        var key = (s.Campaign.Id, memberId);
+        if (_exclusions.TryGetValue(key, out var hit) && hit.Until > now)
+            return hit.Reason;
+        ExclusionReason reason;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            reason = await CampaignExclusions.DecideAsync(db, s.Campaign, s.Rules, memberId, null, ct);
+        }
+        if (_exclusions.Count >= ExclusionsKept)
+            foreach (var old in _exclusions.Where(e => e.Value.Until <= now).Select(e => e.Key).ToList())
+                _exclusions.TryRemove(old, out _);
+        _exclusions[key] = (reason, now + (reason == ExclusionReason.None ? Options.AudienceCache : Options.PageCache));
+        return reason;
     }
 
     private async Task<Dictionary<Guid, Guid>> LoadAudienceAsync(CampaignSnapshot s, Guid? memberId, CancellationToken ct)

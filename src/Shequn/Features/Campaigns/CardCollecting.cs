@@ -13,7 +13,8 @@ namespace Shequn.Features.Campaigns;
 /// (<see cref="CardDraws.Draw"/>; one draw per member per day, the day in the workspace's zone). The draw that completes
 /// the set grants the campaign's first reward once (key <c>cards:{member}</c>) and queues a congratulation replying to
 /// the message (key <c>cards:{campaign}:{member}</c>), both in the same transaction. Messages processed more than 10
-/// minutes late (a backlog, an import) still draw, but are not congratulated.
+/// minutes late (a backlog, an import) still draw, but are not congratulated. A member the campaign's anti-abuse
+/// settings leave out (<see cref="CampaignExclusions"/>) draws nothing.
 /// </summary>
 public sealed class CardCollectingReaction(WorkspaceZones zones, TimeProvider time) : IBatchReaction
 {
@@ -59,6 +60,8 @@ public sealed class CardCollectingReaction(WorkspaceZones zones, TimeProvider ti
                 var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(e.OccurredAt, zone));
                 var community = effects.CommunityOf[e.Seq]!;
                 if (await DrawnAsync(db, campaign.Id, member, day, ct))
+                    continue;
+                if (await CampaignExclusions.DecideAsync(db, campaign, rules, member, e.OccurredAt, ct) != ExclusionReason.None)
                     continue;
                 db.Add(new CampaignCardDraw
                 {

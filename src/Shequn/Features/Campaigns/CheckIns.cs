@@ -59,7 +59,8 @@ public sealed record CheckInStanding(Guid MemberId, string Name, int Days, int M
 /// days), the member gets the milestone's reward (the reward at the milestone's position, else the last one; key
 /// <c>streak:{member}:{days}</c>) and the bot congratulates them in the group (an outbound reply, key
 /// <c>checkin:{campaign}:{member}:{days}</c>). Messages processed more than 10 minutes late (a backlog, an import) count
-/// as check-ins but are not congratulated.
+/// as check-ins but are not congratulated. A member the campaign's anti-abuse settings leave out
+/// (<see cref="CampaignExclusions"/>) checks in nothing.
 /// </summary>
 public sealed class CheckInReaction(WorkspaceZones zones, TimeProvider time) : IBatchReaction
 {
@@ -105,6 +106,9 @@ public sealed class CheckInReaction(WorkspaceZones zones, TimeProvider time) : I
                 var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(e.OccurredAt, zone));
                 var community = effects.CommunityOf[e.Seq]!;
                 if (await AlreadyAsync(db, campaign.Id, member, day, ct))
+                    continue;
+                // Left out by the anti-abuse settings: the message does not count (speaking before it, not the word itself, shows they are not silent).
+                if (await CampaignExclusions.DecideAsync(db, campaign, rules, member, e.OccurredAt, ct) != ExclusionReason.None)
                     continue;
                 db.Add(new CampaignCheckIn
                 {

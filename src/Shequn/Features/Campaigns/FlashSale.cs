@@ -22,6 +22,8 @@ public enum ClaimOutcome
     UnknownMember,
     /// <summary>The member is in none of the campaign's communities (or not of a layer it names).</summary>
     NotInAudience,
+    /// <summary>The campaign's anti-abuse settings leave the member out; <see cref="ClaimResult.Excluded"/> says which.</summary>
+    Excluded,
     /// <summary>The state does not allow it (paid with another order, released, a request id of someone else).</summary>
     Conflict,
 }
@@ -37,7 +39,8 @@ public sealed record ClaimDto(Guid Id, Guid CampaignId, Guid MemberId, int Quant
     }
 }
 
-public sealed record ClaimResult(ClaimOutcome Outcome, ClaimDto? Claim = null, Validation? Validation = null, int? Remaining = null, bool Replayed = false, string? Detail = null);
+public sealed record ClaimResult(ClaimOutcome Outcome, ClaimDto? Claim = null, Validation? Validation = null, int? Remaining = null, bool Replayed = false, string? Detail = null,
+    ExclusionReason Excluded = ExclusionReason.None);
 
 /// <summary>
 /// 秒杀 / 限购 (campaigns.md "oversell", "one-per-person rules"): a member's claim of units of a running flash sale. In one
@@ -107,6 +110,9 @@ public sealed class FlashSale(IServiceProvider services, CurrentStaff current, C
             return new(ClaimOutcome.NotInAudience);
         if (s.SoldOutSeen)
             return new(ClaimOutcome.SoldOut);
+        // After the cheap refusals, and remembered per member by the snapshots: a burst reads the database once per member.
+        if (await snapshots.ExclusionAsync(s, memberId, ct) is not ExclusionReason.None and var excluded)
+            return new(ClaimOutcome.Excluded, Excluded: excluded);
 
         var claim = new CampaignClaim
         {

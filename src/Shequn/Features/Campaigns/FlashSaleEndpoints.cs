@@ -178,6 +178,7 @@ public static class FlashSaleEndpoints
             ClaimOutcome.SoldOut => CachedRefusal(l, StatusCodes.Status409Conflict, "soldOut"),
             ClaimOutcome.OverLimit => CachedRefusal(l, StatusCodes.Status409Conflict, "overLimit", result.Remaining),
             ClaimOutcome.NotInAudience => CachedRefusal(l, StatusCodes.Status403Forbidden, "notInAudience"),
+            ClaimOutcome.Excluded => CachedExcluded(l, result.Excluded),
             _ => CachedRefusal(l, StatusCodes.Status409Conflict, "conflict"),
         };
     }
@@ -212,6 +213,27 @@ public static class FlashSaleEndpoints
             extensions["remaining"] = r;
         var detail = remaining is { } left ? l[$"CampaignPage.Refusal.{code}", left].Value : l[$"CampaignPage.Refusal.{code}"].Value;
         return TypedResults.Problem(statusCode: status, title: code, detail: detail, extensions: extensions);
+    }
+
+    /// <summary>
+    /// The refusal of a member the campaign's anti-abuse settings leave out: code <c>excluded</c>, with the
+    /// <c>reason</c> (<see cref="CampaignExclusions.Code"/>) and the words saying which rule it was.
+    /// </summary>
+    internal static ProblemHttpResult Excluded(IStringLocalizer l, ExclusionReason reason)
+    {
+        var code = CampaignExclusions.Code(reason);
+        return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "excluded", detail: l[$"CampaignPage.Refusal.excluded.{code}"].Value,
+            extensions: new Dictionary<string, object?> { ["code"] = "excluded", ["reason"] = code });
+    }
+
+    private static readonly ConcurrentDictionary<(string Reason, string Culture), byte[]> ExcludedBodies = new();
+
+    /// <summary><see cref="Excluded"/> serialized once per reason and language (the claim path's answers).</summary>
+    internal static IResult CachedExcluded(IStringLocalizer l, ExclusionReason reason)
+    {
+        var body = ExcludedBodies.GetOrAdd((CampaignExclusions.Code(reason), CultureInfo.CurrentUICulture.Name),
+            _ => JsonSerializer.SerializeToUtf8Bytes(Excluded(l, reason).ProblemDetails, ProblemJson));
+        return new ProblemBytes(StatusCodes.Status403Forbidden, body);
     }
 
     private static readonly ConcurrentDictionary<(int Status, string Code, string Culture, int? Remaining), byte[]> RefusalBodies = new();

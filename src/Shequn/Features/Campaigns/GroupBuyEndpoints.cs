@@ -156,6 +156,7 @@ public static class GroupBuyEndpoints
             GroupOutcome.SoldOut => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "soldOut"),
             GroupOutcome.OverLimit => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "groupLimit"),
             GroupOutcome.NotInAudience => FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "notInAudience"),
+            GroupOutcome.Excluded => FlashSaleEndpoints.Excluded(l, result.Excluded),
             GroupOutcome.GroupClosed => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "groupClosed"),
             GroupOutcome.GroupFull => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "groupFull"),
             _ => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "conflict"),

@@ -21,6 +21,8 @@ public enum GroupOutcome
     SoldOut,
     OverLimit,
     NotInAudience,
+    /// <summary>The campaign's anti-abuse settings leave the member out (<see cref="GroupResult.Excluded"/>).</summary>
+    Excluded,
     /// <summary>The group completed, failed or passed its deadline.</summary>
     GroupClosed,
     GroupFull,
@@ -50,7 +52,8 @@ public sealed record RefundDto(Guid Id, Guid CampaignId, Guid SeatId, Guid Membe
     }
 }
 
-public sealed record GroupResult(GroupOutcome Outcome, SeatDto? Seat = null, Validation? Validation = null, bool Replayed = false, string? Detail = null);
+public sealed record GroupResult(GroupOutcome Outcome, SeatDto? Seat = null, Validation? Validation = null, bool Replayed = false, string? Detail = null,
+    ExclusionReason Excluded = ExclusionReason.None);
 
 /// <summary>
 /// 拼团 (campaigns.md "group buys"): members open a group or join one through its leader's link; each place is a seat
@@ -95,6 +98,8 @@ public sealed class GroupBuys(AppDbContext db, CampaignSnapshots snapshots, Time
             return new(GroupOutcome.NotInAudience);
         if (rules.Stock is not null && s.SoldOutSeen)
             return new(GroupOutcome.SoldOut);
+        if (await snapshots.ExclusionAsync(s, memberId, ct) is not ExclusionReason.None and var excluded)
+            return new(GroupOutcome.Excluded, Excluded: excluded);
 
         var groups = db.Set<CampaignGroup>();
         CampaignGroup? group = null;

@@ -136,9 +136,9 @@ public sealed record LeaderboardPostInput(string? Round = null);
 /// <summary>
 /// Reads a leaderboard's standings from the durable event log on demand (nothing stored, like <see cref="SignupChainReader"/>):
 /// messages and joins in the campaign's communities within its period. Left out: staff and the bot (events
-/// <c>FromStaff</c> or sent by Shequn, and every sender who ever posted as staff there), members who joined after the start
-/// when <see cref="CampaignRules.ExcludeJoinedAfterStart"/>, and — for invitation points — invitees who were members
-/// before, or, with <see cref="CampaignRules.ExcludeSilent"/>, never spoke after joining.
+/// <c>FromStaff</c> or sent by Shequn, and every sender who ever posted as staff there), members the anti-abuse settings
+/// leave out (<see cref="CampaignExclusions"/>: joined after the start, or silent since joining), and — for invitation
+/// points — invitees who were members before, or, with <see cref="CampaignRules.ExcludeSilent"/>, never spoke after joining.
 /// </summary>
 public sealed class LeaderboardReader(AppDbContext db, WorkspaceZones zones, TimeProvider time)
 {
@@ -169,8 +169,9 @@ public sealed class LeaderboardReader(AppDbContext db, WorkspaceZones zones, Tim
         var members = memberOf.Values.Distinct().ToList();
         var stints = await db.Memberships.IgnoreQueryFilters().AsNoTracking().Where(m => m.WorkspaceId == ws && members.Contains(m.MemberId))
             .Select(m => new { m.MemberId, m.JoinedAt }).ToListAsync(ct);
-        var firstJoined = stints.GroupBy(s => s.MemberId).ToDictionary(g => g.Key, g => g.Min(s => s.JoinedAt));
-        bool Excluded(Guid m) => rules.ExcludeJoinedAfterStart && firstJoined.TryGetValue(m, out var at) && at >= campaign.StartsAt;
+        // The anti-abuse settings as everywhere else: a member they leave out scores nothing and is not ranked.
+        var exclusions = await CampaignExclusions.DecideAsync(db, campaign, rules, members, null, ct);
+        bool Excluded(Guid m) => exclusions.TryGetValue(m, out var why) && why != ExclusionReason.None;
 
         var events = new List<ScoreEvent>();
         var spokeAfter = new Dictionary<Guid, DateTime>();
@@ -261,8 +262,8 @@ public static class LeaderboardRuleText
         lines.Add(l["Boards.Rule.Excluded"]);
         if (rules.ExcludeJoinedAfterStart)
             lines.Add(l["Boards.Rule.JoinedAfterStart"]);
-        if (rules.ExcludeSilent && s.InvitePoints > 0)
-            lines.Add(l["Boards.Rule.Silent"]);
+        if (rules.ExcludeSilent)
+            lines.Add(l["Boards.Rule.SilentRanked"]);
         return lines;
     }
 

@@ -184,29 +184,14 @@ public static class Lotteries
         return (entry, true, LotteryRefusal.None);
     }
 
-    /// <summary>
-    /// The rules' anti-abuse: a member who first joined one of the campaign's communities after it started, or who never
-    /// spoke there (before the keyword message, when entering from the group).
-    /// </summary>
-    private static async Task<LotteryRefusal?> ExcludedAsync(AppDbContext db, Campaign campaign, Guid memberId, DateTime? keywordAt, CancellationToken ct)
-    {
-        var rules = campaign.RulesValue();
-        if (!rules.ExcludeJoinedAfterStart && !rules.ExcludeSilent)
-            return null;
-        var communities = campaign.CommunityIdsValue();
-        if (rules.ExcludeJoinedAfterStart && !await db.Memberships.IgnoreQueryFilters()
-                .AnyAsync(m => m.MemberId == memberId && communities.Contains(m.CommunityId) && m.JoinedAt < campaign.StartsAt, ct))
-            return LotteryRefusal.JoinedAfterStart;
-        if (rules.ExcludeSilent)
+    /// <summary>The rules' anti-abuse (<see cref="CampaignExclusions"/>); entering by the word in the group, only speaking before it counts.</summary>
+    private static async Task<LotteryRefusal?> ExcludedAsync(AppDbContext db, Campaign campaign, Guid memberId, DateTime? keywordAt, CancellationToken ct) =>
+        await CampaignExclusions.DecideAsync(db, campaign, campaign.RulesValue(), memberId, keywordAt, ct) switch
         {
-            var spoke = db.Set<MemberActivity>().IgnoreQueryFilters().Where(a => a.MemberId == memberId && communities.Contains(a.CommunityId) && a.Messages > 0);
-            if (keywordAt is { } before)
-                spoke = spoke.Where(a => a.FirstSpokeAt < before);
-            if (!await spoke.AnyAsync(ct))
-                return LotteryRefusal.Silent;
-        }
-        return null;
-    }
+            ExclusionReason.JoinedAfterStart => LotteryRefusal.JoinedAfterStart,
+            ExclusionReason.Silent => LotteryRefusal.Silent,
+            _ => null,
+        };
 
     /// <summary>The announcement of the winners to one community, in the members' language.</summary>
     public static string Announcement(Campaign campaign, IReadOnlyList<LotteryWinner> winners, string drawUrl, bool english)

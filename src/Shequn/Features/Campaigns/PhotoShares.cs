@@ -64,7 +64,8 @@ public sealed record PhotoDto(Guid Id, Guid MemberId, string MemberName, Guid Co
 
 /// <summary>
 /// Photos posted in the group for a running photo-sharing campaign become review items, as a reaction of the event
-/// processor (in its transaction; unique per member and day, so a replay adds nothing).
+/// processor (in its transaction; unique per member and day, so a replay adds nothing). A member the campaign's
+/// anti-abuse settings leave out (<see cref="CampaignExclusions"/>; the photo itself does not end their silence) shares nothing.
 /// </summary>
 public sealed class PhotoShareReaction(WorkspaceZones zones) : IBatchReaction
 {
@@ -89,6 +90,7 @@ public sealed class PhotoShareReaction(WorkspaceZones zones) : IBatchReaction
             foreach (var campaign in campaigns)
             {
                 var communities = campaign.CommunityIdsValue().ToHashSet();
+                var rules = campaign.RulesValue();
                 foreach (var e in group.Where(e => communities.Contains(effects.CommunityOf[e.Seq]!.Id) && campaign.StartsAt <= e.OccurredAt && e.OccurredAt < campaign.EndsAt))
                 {
                     if (!effects.MemberOf.TryGetValue((ws, e.Platform, e.UserId!), out var member))
@@ -96,6 +98,8 @@ public sealed class PhotoShareReaction(WorkspaceZones zones) : IBatchReaction
                     var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(e.OccurredAt, zone));
                     if (db.ChangeTracker.Entries<CampaignPhoto>().Any(x => x.Entity.CampaignId == campaign.Id && x.Entity.MemberId == member && x.Entity.Day == day)
                         || await db.Set<CampaignPhoto>().IgnoreQueryFilters().AnyAsync(p => p.CampaignId == campaign.Id && p.MemberId == member && p.Day == day, ct))
+                        continue;
+                    if (await CampaignExclusions.DecideAsync(db, campaign, rules, member, e.OccurredAt, ct) != ExclusionReason.None)
                         continue;
                     var community = effects.CommunityOf[e.Seq]!.Id;
                     db.Add(new CampaignPhoto

@@ -56,6 +56,8 @@ public static class PhotoUploadEndpoints
             return FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "notRunning");
         if (await snapshots.AudienceCommunityAsync(s, member, ct) is not { } community)
             return FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "notInAudience");
+        if (await snapshots.ExclusionAsync(s, member, ct) is not ExclusionReason.None and var excluded)
+            return FlashSaleEndpoints.Excluded(l, excluded);
         var file = form.Files.GetFile("file");
         if (file is null || file.Length == 0)
             return FlashSaleEndpoints.Refusal(l, StatusCodes.Status400BadRequest, "photoMissing");

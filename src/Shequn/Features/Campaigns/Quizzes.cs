@@ -65,9 +65,11 @@ public enum QuizOutcome
     Invalid,
     NotRunning,
     NotInAudience,
+    /// <summary>The campaign's anti-abuse settings leave the member out (<see cref="QuizAnswer.Excluded"/>).</summary>
+    Excluded,
 }
 
-public sealed record QuizAnswer(QuizOutcome Outcome, QuizResultDto? Result = null, Validation? Validation = null);
+public sealed record QuizAnswer(QuizOutcome Outcome, QuizResultDto? Result = null, Validation? Validation = null, ExclusionReason Excluded = ExclusionReason.None);
 
 /// <summary>
 /// Quizzes: the save-time check of the questions, scoring, and a member's one submission. The submission row's unique
@@ -177,6 +179,8 @@ public sealed class Quizzes(AppDbContext db, CampaignSnapshots snapshots, TimePr
         var community = await snapshots.AudienceCommunityAsync(s, memberId, ct);
         if (community is null)
             return new(QuizOutcome.NotInAudience);
+        if (await snapshots.ExclusionAsync(s, memberId, ct) is not ExclusionReason.None and var excluded)
+            return new(QuizOutcome.Excluded, Excluded: excluded);
         var chosen = answers!.Select(a => (IReadOnlyList<int>)[.. a!.Distinct().Order()]).ToList();
         var marked = Mark(questions, chosen);
         var score = marked.Sum(m => m.Points);
