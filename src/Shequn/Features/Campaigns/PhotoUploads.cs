@@ -16,7 +16,8 @@ public static class PhotoUploads
     public static IQueryable<PostImage> Library(AppDbContext db)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.Set<PostImage>().Where(i => !db.Set<CampaignPhoto>().IgnoreQueryFilters().Any(p => p.ImageId == i.Id));
+        // Not IgnoreQueryFilters on the inner set: EF applies it to the whole query, and the images of every workspace would show.
+        return db.Set<PostImage>().Where(i => !db.Set<CampaignPhoto>().Any(p => p.ImageId == i.Id));
     }
 
     /// <summary>Deletes the images of every photo the member uploaded (their photo rows go with the member).</summary>
