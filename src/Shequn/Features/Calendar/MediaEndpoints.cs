@@ -42,11 +42,12 @@ public static class MediaEndpoints
         return made is null ? v.Problem() : TypedResults.Created($"/api/media/{made.Id}", made);
     }
 
+    // A campaign photo a member uploaded is not a post image: served only by the campaign's photo endpoint (PhotoUploads).
     public static async Task<Results<Ok<PostImageDto>, NotFound>> Get(AppDbContext db, Guid id, CancellationToken ct) =>
-        (await PostMedia.DescribeAsync(db.Set<PostImage>(), [id], ct)).GetValueOrDefault(id) is { } image ? TypedResults.Ok(PostImageDto.Of(image)) : TypedResults.NotFound();
+        (await PostMedia.DescribeAsync(Campaigns.PhotoUploads.Library(db), [id], ct)).GetValueOrDefault(id) is { } image ? TypedResults.Ok(PostImageDto.Of(image)) : TypedResults.NotFound();
 
     public static async Task<Results<FileContentHttpResult, NotFound>> Content(AppDbContext db, Guid id, CancellationToken ct) =>
-        await db.Set<PostImage>().AsNoTracking().Where(i => i.Id == id).Select(i => new { i.Bytes, i.ContentType, i.FileName }).SingleOrDefaultAsync(ct) is { } image
+        await Campaigns.PhotoUploads.Library(db).AsNoTracking().Where(i => i.Id == id).Select(i => new { i.Bytes, i.ContentType, i.FileName }).SingleOrDefaultAsync(ct) is { } image
             ? TypedResults.File(image.Bytes, image.ContentType, image.FileName)
             : TypedResults.NotFound();
 }

@@ -481,7 +481,7 @@ public sealed class PostPlanner(AppDbContext db, WorkspaceZones zones, TimeProvi
         if (imageId is null && card is null)
             return;
         var ids = new[] { imageId, card?.CoverImageId }.OfType<Guid>().Distinct().ToList();
-        var images = await PostMedia.DescribeAsync(db.Set<PostImage>(), ids, ct);
+        var images = await PostMedia.DescribeAsync(Campaigns.PhotoUploads.Library(db), ids, ct);
         var platforms = communities?.Select(c => c.Platform).Distinct().Order().ToList() ?? [];
         if (imageId is { } iid)
         {

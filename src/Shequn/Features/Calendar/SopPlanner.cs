@@ -397,7 +397,7 @@ public sealed class SopPlanner(AppDbContext db, WorkspaceZones zones, TimeProvid
         var ids = steps.Select(s => s.ImageId).OfType<Guid>().Distinct().ToList();
         if (ids.Count == 0)
             return;
-        var images = await PostMedia.DescribeAsync(db.Set<PostImage>(), ids, ct);
+        var images = await PostMedia.DescribeAsync(Campaigns.PhotoUploads.Library(db), ids, ct);
         var platforms = communities.Select(c => c.Platform).Distinct().Order().ToList();
         for (var i = 0; i < steps.Count; i++)
         {

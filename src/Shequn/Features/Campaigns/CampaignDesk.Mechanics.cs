@@ -84,7 +84,29 @@ public sealed partial class CampaignDesk
             q = q.Where(p => p.Status == s);
         var rows = await q.Join(db.Members, p => p.MemberId, m => m.Id, (p, m) => new { p, m.DisplayName }).ToListAsync(ct);
         return [.. rows.Where(r => me.Sees(r.p.CommunityId)).OrderBy(r => r.p.Status).ThenBy(r => r.p.Day).ThenBy(r => r.p.CreatedAt)
-            .Select(r => new PhotoDto(r.p.Id, r.p.MemberId, r.DisplayName, r.p.CommunityId, r.p.Day, r.p.MediaId, r.p.Status, r.p.CreatedAt, r.p.ReviewedAt))];
+            .Select(r => new PhotoDto(r.p.Id, r.p.MemberId, r.DisplayName, r.p.CommunityId, r.p.Day, r.p.MediaId, r.p.Status, r.p.CreatedAt, r.p.ReviewedAt,
+                r.p.ImageId is null ? null : PhotoDto.ImagePath(id, r.p.Id)))];
+    }
+
+    /// <summary>
+    /// The pictures of photos uploaded on the page, by photo id: the stored images (<paramref name="full"/>) or their
+    /// console thumbnails. Only for staff who see the campaign and each photo's community (the API's image endpoint and
+    /// the console's review both come through here); photos from the group have none.
+    /// </summary>
+    public async Task<Dictionary<Guid, PhotoPicture>> PhotoPicturesAsync(Guid id, IReadOnlyCollection<Guid> photoIds, bool full, CancellationToken ct = default)
+    {
+        var (campaign, me) = await VisibleAsync(db, id, CampaignKind.PhotoShare, ct);
+        if (campaign is null || me is null || photoIds.Count == 0)
+            return [];
+        var photos = await db.Set<CampaignPhoto>().AsNoTracking().Where(p => p.CampaignId == id && photoIds.Contains(p.Id) && p.ImageId != null)
+            .Select(p => new { p.Id, p.CommunityId, ImageId = p.ImageId!.Value }).ToListAsync(ct);
+        var seen = photos.Where(p => me.Sees(p.CommunityId)).ToList();
+        var imageIds = seen.Select(p => p.ImageId).ToList();
+        var images = db.Set<Calendar.PostImage>().AsNoTracking().Where(i => imageIds.Contains(i.Id));
+        var pictures = full
+            ? await images.Select(i => new { i.Id, i.Bytes, i.ContentType }).ToDictionaryAsync(i => i.Id, i => new PhotoPicture(i.Bytes, i.ContentType), ct)
+            : await images.Select(i => new { i.Id, i.Thumbnail }).ToDictionaryAsync(i => i.Id, i => new PhotoPicture(i.Thumbnail, "image/jpeg"), ct);
+        return seen.Where(p => pictures.ContainsKey(p.ImageId)).ToDictionary(p => p.Id, p => pictures[p.ImageId]);
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ public sealed record HelpOrderInput(string? OrderId);
 /// link to share with friends.
 /// </summary>
 public sealed record PublicHelpAnswer(Guid Id, string Status, bool Replayed, string Message, string? ShareUrl = null, long? PriceFen = null, int? Count = null,
-    int? Needed = null, string? Code = null);
+    int? Needed = null, string? Code = null, DateTime? ValidUntil = null);
 
 /// <summary>
 /// 砍 bargains, 帮 assists and 券 coupons: staff lists, the shop's order confirmation and coupon redemption under
@@ -84,22 +84,15 @@ public static class CampaignHelpEndpoints
         return Staff(await work.RedeemAsync(code, input?.OrderId, c => CampaignDesk.Sees(me, c.CommunityIdsValue()), ct));
     }
 
-    public static async Task<Results<Ok<CouponDto>, ValidationProblem, NotFound, ProblemHttpResult>> VoidCoupon(
-        AppDbContext db, CampaignHelpWork work, string code, CancellationToken ct)
-    {
-        var me = await db.Current.GetProfileAsync(db, ct);
-        if (me is null)
-            return TypedResults.NotFound();
-        if (!CampaignDesk.MayEdit(me))
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "KOCs cannot void coupons.");
-        return Staff(await work.VoidCouponAsync(code, me.Id, c => CampaignDesk.Sees(me, c.CommunityIdsValue()), ct));
-    }
+    public static async Task<Results<Ok<CouponDto>, ValidationProblem, NotFound, ProblemHttpResult>> VoidCoupon(CampaignHelpWork work, string code, CancellationToken ct) =>
+        Staff(await work.VoidByStaffAsync(code, ct));
 
     private static Results<Ok<T>, ValidationProblem, NotFound, ProblemHttpResult> Staff<T>(HelpResult<T> result) => result.Outcome switch
     {
         HelpOutcome.Done => TypedResults.Ok(result.Value!),
         HelpOutcome.Invalid => result.Validation!.Problem(),
         HelpOutcome.NotFound => TypedResults.NotFound(),
+        HelpOutcome.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: result.Detail),
         _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: result.Detail),
     };
 
@@ -162,7 +155,7 @@ public static class CampaignHelpEndpoints
         var r = await work.ClaimCouponAsync(s!, member, input!.RequestId, ct);
         await InviterAsync(http, links, s!, member, input, r.Outcome, ct);
         return Public(l, r, c => new PublicHelpAnswer(c.Id, c.Status.ToString().ToLowerInvariant(), r.Replayed,
-            l["CampaignPage.Coupon.Claimed", c.Code, Yuan(c.FaceValueFen)].Value, null, c.FaceValueFen, Code: c.Code));
+            l["CampaignPage.Coupon.Claimed", c.Code, Yuan(c.FaceValueFen)].Value + ValidUntilText(l, s!, c.ValidUntil), null, c.FaceValueFen, Code: c.Code, ValidUntil: c.ValidUntil));
     }
 
     /// <summary>After a successful action, the inviter an invite link (<c>?i=</c>) names becomes who brought the member (<see cref="CampaignInvites"/>).</summary>
@@ -204,6 +197,20 @@ public static class CampaignHelpEndpoints
         HelpOutcome.OverLimit => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "couponLimit"),
         _ => FlashSaleEndpoints.Refusal(l, StatusCodes.Status409Conflict, "conflict"),
     };
+
+    /// <summary>A coupon's last redeemable moment as the member reads it (the workspace's time, with its offset); nothing for a code without expiry.</summary>
+    internal static string ValidUntilText(IStringLocalizer l, CampaignSnapshot s, DateTime? validUntil)
+    {
+        if (validUntil is not { } until)
+            return "";
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(until, DateTimeKind.Utc), s.Zone);
+        var offset = s.Zone.GetUtcOffset(local);
+        var sign = offset < TimeSpan.Zero ? "-" : "+";
+        var abs = offset.Duration();
+        var zone = abs.Minutes == 0 ? $"UTC{sign}{abs.Hours}" : $"UTC{sign}{abs.Hours}:{abs.Minutes:00}";
+        var text = local.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " (" + zone + ")";
+        return " " + l["CampaignPage.Coupon.ValidUntil", text].Value;
+    }
 
     internal static string Yuan(long fen) => CampaignRulesCheck.Yuan(fen);
 }

@@ -24,6 +24,8 @@ public enum HelpOutcome
     OverLimit,
     /// <summary>The state does not allow it (another order id, a void coupon, a request id of someone else).</summary>
     Conflict,
+    /// <summary>The staff member's role may not do this (a KOC voiding a code).</summary>
+    Forbidden,
 }
 
 public sealed record HelpResult<T>(HelpOutcome Outcome, T? Value = default, Validation? Validation = null, bool Replayed = false, string? Detail = null,
@@ -475,6 +477,20 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
             (_, CouponStatus.Used) => new(HelpOutcome.Conflict, await CouponDtoAsync(after, ct), Detail: $"The coupon was already used for order {after.OrderId}."),
             _ => new(HelpOutcome.Conflict, await CouponDtoAsync(after, ct), Detail: "The coupon is void already."),
         };
+    }
+
+    /// <summary>
+    /// The signed-in staff member voids a code: the API's void and the console's button. KOCs cannot
+    /// (<see cref="CampaignDesk.MayEdit"/>); a code of a campaign they do not see is not found.
+    /// </summary>
+    public async Task<HelpResult<CouponDto>> VoidByStaffAsync(string? code, CancellationToken ct = default)
+    {
+        var me = await db.Current.GetProfileAsync(db, ct);
+        if (me is null)
+            return new(HelpOutcome.NotFound);
+        if (!CampaignDesk.MayEdit(me))
+            return new(HelpOutcome.Forbidden, Detail: "KOCs cannot void coupons.");
+        return await VoidCouponAsync(code, me.Id, c => CampaignDesk.Sees(me, c.CommunityIdsValue()), ct);
     }
 
     /// <summary>A campaign's coupons (claimed or issued for rewards), newest first (at most 1000).</summary>

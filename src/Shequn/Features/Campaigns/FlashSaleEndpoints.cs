@@ -131,7 +131,9 @@ public static class FlashSaleEndpoints
         if (s is null || !s.Page.Any(b => b.ImageId == imageId))
             return TypedResults.NotFound();
         var ws = s.Campaign.WorkspaceId;
-        var image = await db.Set<PostImage>().IgnoreQueryFilters().AsNoTracking().Where(i => i.Id == imageId && i.WorkspaceId == ws)
+        // A member's uploaded photo is never a page image, whatever a block names.
+        var image = await db.Set<PostImage>().IgnoreQueryFilters().AsNoTracking()
+            .Where(i => i.Id == imageId && i.WorkspaceId == ws && !db.Set<CampaignPhoto>().IgnoreQueryFilters().Any(p => p.ImageId == i.Id))
             .Select(i => new { i.Bytes, i.ContentType }).SingleOrDefaultAsync(ct);
         return image is null ? TypedResults.NotFound() : TypedResults.File(image.Bytes, image.ContentType);
     }

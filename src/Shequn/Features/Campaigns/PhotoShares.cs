@@ -60,7 +60,18 @@ internal sealed class CampaignPhotoConfiguration : IEntityTypeConfiguration<Camp
     }
 }
 
-public sealed record PhotoDto(Guid Id, Guid MemberId, string MemberName, Guid CommunityId, DateOnly Day, string? MediaId, PhotoStatus Status, DateTime CreatedAt, DateTime? ReviewedAt);
+/// <param name="ImageUrl">A photo uploaded on the page: where staff get its image (<c>/api/campaigns/{id}/photos/{photoId}/image</c>); null for a photo from the group.</param>
+public sealed record PhotoDto(Guid Id, Guid MemberId, string MemberName, Guid CommunityId, DateOnly Day, string? MediaId, PhotoStatus Status, DateTime CreatedAt, DateTime? ReviewedAt,
+    string? ImageUrl = null)
+{
+    public static string ImagePath(Guid campaignId, Guid photoId) => $"/api/campaigns/{campaignId}/photos/{photoId}/image";
+}
+
+/// <summary>An uploaded photo's picture as staff get it: the stored image, or its console thumbnail (a JPEG).</summary>
+public sealed record PhotoPicture(byte[] Bytes, string ContentType)
+{
+    public string DataUrl => $"data:{ContentType};base64,{Convert.ToBase64String(Bytes)}";
+}
 
 /// <summary>
 /// Photos posted in the group for a running photo-sharing campaign become review items, as a reaction of the event

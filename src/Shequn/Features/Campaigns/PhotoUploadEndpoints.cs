@@ -25,18 +25,10 @@ public static class PhotoUploadEndpoints
         app.MapPost("/c/{slug}/photo", Upload).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
-    public static async Task<Results<FileContentHttpResult, NotFound>> Image(AppDbContext db, Guid id, Guid photoId, CancellationToken ct)
-    {
-        var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, CampaignKind.PhotoShare, ct);
-        if (campaign is null || me is null)
-            return TypedResults.NotFound();
-        var photo = await db.Set<CampaignPhoto>().AsNoTracking().Where(p => p.Id == photoId && p.CampaignId == id)
-            .Select(p => new { p.CommunityId, p.ImageId }).SingleOrDefaultAsync(ct);
-        if (photo?.ImageId is not { } imageId || !me.Sees(photo.CommunityId))
-            return TypedResults.NotFound();
-        var image = await db.Set<PostImage>().AsNoTracking().Where(i => i.Id == imageId).Select(i => new { i.Bytes, i.ContentType }).SingleOrDefaultAsync(ct);
-        return image is null ? TypedResults.NotFound() : TypedResults.File(image.Bytes, image.ContentType);
-    }
+    public static async Task<Results<FileContentHttpResult, NotFound>> Image(CampaignDesk desk, Guid id, Guid photoId, CancellationToken ct) =>
+        (await desk.PhotoPicturesAsync(id, [photoId], full: true, ct)).GetValueOrDefault(photoId) is { } picture
+            ? TypedResults.File(picture.Bytes, picture.ContentType)
+            : TypedResults.NotFound();
 
     private static async Task<IResult> Upload(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, WorkspaceZones zones, TimeProvider time,
         IStringLocalizer<Strings> l, string slug, CancellationToken ct)

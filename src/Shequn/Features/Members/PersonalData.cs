@@ -175,6 +175,8 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
         await db.Set<Points.MemberPointsEntry>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.RelatedMemberId == id)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RelatedMemberId, (Guid?)null), ct);
         await db.Set<MemberMerge>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.IntoMemberId == id).ExecuteDeleteAsync(ct);
+        // Photos they uploaded on a campaign's page: the stored images go (the photo rows go with the member below).
+        await Campaigns.PhotoUploads.DeleteOfMemberAsync(db, ws, id, ct);
         // The member row and everything hanging off it (memberships, identities, tags, activity, daily speakers) go.
         await db.Members.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteDeleteAsync(ct);
         var result = new ErasureResult(events, cases, blacklist, actions);

@@ -265,10 +265,17 @@ public abstract class CampaignHelpTests(ShequnFactory factory)
             rewards: [new { kind = "coupon", name = "5 元券", valueFen = 500, costFen = 0, quantity = 10 }]);
         var client = factory.CreateClient();
         var token = await FlashSaleKit.TokenAsync(factory, sale.Id, sale.Members[0]);
-        var code = (await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = "c1" })).CouponCode!;
+        var claimed = await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = "c1" });
+        var code = claimed.CouponCode!;
         var other = (await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = "c2" })).CouponCode!;
         var stored = await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignCoupon>().IgnoreQueryFilters().SingleAsync(c => c.Code == code, Ct));
         Assert.Equal(stored.IssuedAt.AddDays(7), stored.ValidUntil);
+        // The page tells the member until when, in the workspace's time.
+        var zone = await factory.Services.GetRequiredService<Shequn.Features.Workspaces.WorkspaceZones>().GetAsync(sale.Ws.Id, Ct);
+        var local = TimeZoneInfo.ConvertTimeFromUtc(stored.ValidUntil!.Value, zone);
+        Assert.Contains($"Valid until {local:yyyy-MM-dd HH:mm} (UTC", claimed.Body, StringComparison.Ordinal);
+        using (var answer = JsonDocument.Parse(claimed.Body))
+            Assert.Equal(stored.ValidUntil!.Value, answer.RootElement.GetProperty("validUntil").GetDateTime(), TimeSpan.FromMilliseconds(1)); // PostgreSQL keeps microseconds
 
         // Past its validity: refused with the date, and it stays unused.
         var until = DateTime.UtcNow.AddMinutes(-1);
@@ -301,7 +308,9 @@ public abstract class CampaignHelpTests(ShequnFactory factory)
         var api = sale.Ws.Owner.Api;
         for (var round = 0; round < 10; round++)
         {
-            var code = (await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = $"r{round}" })).CouponCode!;
+            var claimed = await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = $"r{round}" });
+            Assert.DoesNotContain("Valid until", claimed.Body, StringComparison.Ordinal); // no couponValidDays: no expiry named
+            var code = claimed.CouponCode!;
             // Several redeems (different orders) and several voids of one code at once.
             var calls = Enumerable.Range(0, 12).Select(i => i % 2 == 0
                 ? Task.Run(() => api.PostJsonAsync($"/api/coupons/{code}/redeem", new { orderId = $"o-{round}-{i}" }), Ct)
@@ -319,6 +328,13 @@ public abstract class CampaignHelpTests(ShequnFactory factory)
             }
         }
         Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync("/api/coupons/ZZZZZZZZZZ/void", null, Ct)).StatusCode);
+
+        // A KOC of the group cannot void (the console's button goes through the same VoidByStaffAsync).
+        var koc = await sale.Ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Koc, "KOC", sale.Community);
+        var kept = (await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token, requestId = "koc" })).CouponCode!;
+        Assert.Equal(HttpStatusCode.Forbidden, (await koc.Api.PostAsync($"/api/coupons/{kept}/void", null, Ct)).StatusCode);
+        Assert.Equal(CouponStatus.Unused, (await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignCoupon>().IgnoreQueryFilters().SingleAsync(c => c.Code == kept, Ct))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/coupons/{kept}/void", null, Ct)).StatusCode);
     }
 
     [Fact]
