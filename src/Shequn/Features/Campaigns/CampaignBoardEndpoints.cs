@@ -2,13 +2,17 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Localization;
+using Shequn.Data;
 using Shequn.Platform.Api;
 using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Campaigns;
 
-/// <summary>A quiz submission from the public page: the member's token, one list of chosen option indexes per question, and the page's request id.</summary>
-public sealed record PublicQuizInput(string? Token = null, string? RequestId = null, IReadOnlyList<IReadOnlyList<int>?>? Answers = null);
+/// <summary>
+/// A quiz submission from the public page: the member's token, one list of chosen option indexes per question, the page's
+/// request id, and the invite token of a share link the page was opened through (<c>?i=</c>).
+/// </summary>
+public sealed record PublicQuizInput(string? Token = null, string? RequestId = null, IReadOnlyList<IReadOnlyList<int>?>? Answers = null, string? Inviter = null);
 
 /// <summary>
 /// 比 问答 换: leaderboards (<c>/api/campaigns/{id}/leaderboard</c>, its progress post and settlement), quizzes
@@ -118,6 +122,8 @@ public static class CampaignBoardEndpoints
         if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
             return Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
         var answer = await quizzes.SubmitAsync(s, member, input.Answers, input.RequestId, ct);
+        if (answer.Outcome == QuizOutcome.Done)
+            await InviterAsync(http, links, s, member, input.Inviter, ct);
         return answer.Outcome switch
         {
             QuizOutcome.Done => TypedResults.Ok(new { result = answer.Result, message = QuizMessage(l, answer.Result!) }),
@@ -149,7 +155,12 @@ public static class CampaignBoardEndpoints
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
         var (member, refusal) = await MemberAsync(s, links, l, input?.Token, CampaignKind.Swap, ct);
-        return refusal ?? Answer(l, await swaps.ListAsync(s!, member!.Value, input!, ct));
+        if (refusal is not null)
+            return refusal;
+        var r = await swaps.ListAsync(s!, member!.Value, input!, ct);
+        if (r.Outcome == SwapOutcome.Done)
+            await InviterAsync(http, links, s!, member.Value, input!.Inviter, ct);
+        return Answer(l, r);
     }
 
     private static async Task<IResult> Offer(HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, Swaps swaps, IStringLocalizer<Strings> l, string slug, Guid itemId,
@@ -158,7 +169,12 @@ public static class CampaignBoardEndpoints
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
         var (member, refusal) = await MemberAsync(s, links, l, input?.Token, CampaignKind.Swap, ct);
-        return refusal ?? Answer(l, await swaps.OfferAsync(s!, member!.Value, itemId, input!, ct));
+        if (refusal is not null)
+            return refusal;
+        var r = await swaps.OfferAsync(s!, member!.Value, itemId, input!, ct);
+        if (r.Outcome == SwapOutcome.Done)
+            await InviterAsync(http, links, s!, member.Value, input!.Inviter, ct);
+        return Answer(l, r);
     }
 
     private static async Task<IResult> Accept(HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, Swaps swaps, IStringLocalizer<Strings> l, string slug, Guid itemId,
@@ -167,7 +183,19 @@ public static class CampaignBoardEndpoints
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
         var (member, refusal) = await MemberAsync(s, links, l, input?.Token, CampaignKind.Swap, ct);
-        return refusal ?? Answer(l, await swaps.AcceptAsync(s!, member!.Value, itemId, input!.OfferId, ct));
+        if (refusal is not null)
+            return refusal;
+        var r = await swaps.AcceptAsync(s!, member!.Value, itemId, input!.OfferId, ct);
+        if (r.Outcome == SwapOutcome.Done)
+            await InviterAsync(http, links, s!, member.Value, input.Inviter, ct);
+        return Answer(l, r);
+    }
+
+    /// <summary>After a successful action, the inviter a share link (<c>?i=</c>) names becomes who brought the member (<see cref="CampaignInvites"/>).</summary>
+    internal static async Task InviterAsync(HttpContext http, CampaignLinks links, CampaignSnapshot s, Guid member, string? inviter, CancellationToken ct)
+    {
+        if (!string.IsNullOrEmpty(inviter))
+            await CampaignInvites.RecordAsync(http.RequestServices.GetRequiredService<AppDbContext>(), links, s.Campaign.Id, member, inviter, ct);
     }
 
     private static async Task<(Guid? Member, IResult? Refusal)> MemberAsync(CampaignSnapshot? s, CampaignLinks links, IStringLocalizer l, string? token, CampaignKind kind,

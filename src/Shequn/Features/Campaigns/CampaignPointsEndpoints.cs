@@ -8,8 +8,11 @@ using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Campaigns;
 
-/// <summary>A redemption from the public page: the member's token, the catalog item's position and the page's request id.</summary>
-public sealed record PublicRedeemInput(string? Token = null, string? RequestId = null, int? ItemIndex = null);
+/// <summary>
+/// A redemption from the public page: the member's token, the catalog item's position, the page's request id, and the
+/// invite token of a share link the page was opened through (<c>?i=</c>).
+/// </summary>
+public sealed record PublicRedeemInput(string? Token = null, string? RequestId = null, int? ItemIndex = null, string? Inviter = null);
 
 /// <summary>
 /// 积分兑换 / 集卡: staff's lists (<c>/api/campaigns/{id}/redemptions</c>, <c>/api/campaigns/{id}/cards</c>) and delivery of
@@ -76,6 +79,8 @@ public static class CampaignPointsEndpoints
         if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
             return Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
         var r = await points.RedeemAsync(s, member, input.ItemIndex, input.RequestId, ct);
+        if (r.Outcome == RedeemOutcome.Done)
+            await CampaignBoardEndpoints.InviterAsync(http, links, s, member, input.Inviter, ct);
         return r.Outcome switch
         {
             RedeemOutcome.Done => TypedResults.Ok(new { redemption = r.Redemption, balance = r.Balance?.Balance, message = l["CampaignPoints.Redeemed", r.Redemption!.ItemName, r.Redemption.Points].Value }),

@@ -12,8 +12,8 @@ using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Campaigns;
 
-/// <summary>A phone left on the public page: the member's token, the phone, the ticked consent, the page's request id.</summary>
-public sealed record PublicPhoneInput(string? Token = null, string? Phone = null, bool? Consent = null, string? RequestId = null);
+/// <summary>A phone left on the public page: the member's token, the phone, the ticked consent, the page's request id, and a share link's invite token (<c>?i=</c>).</summary>
+public sealed record PublicPhoneInput(string? Token = null, string? Phone = null, bool? Consent = null, string? RequestId = null, string? Inviter = null);
 
 /// <summary>The page's answer: the phone as kept (masked), when consent was given, whether this repeated an earlier submit.</summary>
 public sealed record PublicPhoneAnswer(string Phone, DateTime ConsentedAt, bool Replayed, string Message);
@@ -134,6 +134,8 @@ public static class CampaignSharingEndpoints
             [[Guid.CreateVersion7(), c.WorkspaceId, c.Id, member, phone!, consent, now, input.RequestId!.Trim()]],
             """ON CONFLICT ("CampaignId", "MemberId") DO NOTHING""", ct);
         var lead = await db.Set<CampaignLead>().IgnoreQueryFilters().AsNoTracking().SingleAsync(x => x.CampaignId == c.Id && x.MemberId == member, ct);
+        // Only a member who already has a participant row (claimed, joined, ...) gets the inviter: leaving a phone is not taking part.
+        await CampaignBoardEndpoints.InviterAsync(http, links, s, member, input.Inviter, ct);
         return TypedResults.Ok(new PublicPhoneAnswer(CampaignLead.Masked(lead.Phone), lead.ConsentedAt, inserted == 0, l["CampaignSharing.Phone.Saved"].Value));
     }
 

@@ -106,11 +106,13 @@ public sealed record SwapOfferDto(Guid Id, Guid ItemId, Guid OffererId, string O
 public sealed record SwapItemDto(Guid Id, Guid OwnerId, string OwnerName, string Title, string? Description, SwapItemStatus Status, Guid? AcceptedOfferId,
     DateTime CreatedAt, DateTime? HiddenAt, string? HiddenReason, IReadOnlyList<SwapOfferDto> Offers);
 
-public sealed record SwapItemInput(string? Token = null, string? RequestId = null, string? Title = null, string? Description = null);
+// Inviter: the invite token of a share link the page was opened through (?i=); recorded after the action succeeds.
 
-public sealed record SwapOfferInput(string? Token = null, string? Text = null);
+public sealed record SwapItemInput(string? Token = null, string? RequestId = null, string? Title = null, string? Description = null, string? Inviter = null);
 
-public sealed record SwapAcceptInput(string? Token = null, Guid? OfferId = null);
+public sealed record SwapOfferInput(string? Token = null, string? Text = null, string? Inviter = null);
+
+public sealed record SwapAcceptInput(string? Token = null, Guid? OfferId = null, string? Inviter = null);
 
 public sealed record SwapHideInput(string? Reason = null);
 

@@ -1,5 +1,7 @@
-// The leaderboard, quiz and swap pages (/c/{slug}/board|quiz|swap): the member's token comes from the personal link
-// (?m=); each intent gets one request id (kept for a retry after a network error, so a retry cannot submit twice).
+// The leaderboard, quiz, swap and points pages (/c/{slug}/board|quiz|swap|points): the member's token comes from the
+// personal link (?m=); a share link's inviter (?i=, or the one kept for the campaign) goes with each post and the server
+// records it once the action succeeded; each intent gets one request id (kept for a retry after a network error, so a
+// retry cannot submit twice).
 // After an answer the page is reloaded: the server renders the result. Plain ES5 for in-app browsers.
 (function () {
   'use strict';
@@ -8,12 +10,19 @@
   var words = document.getElementById('board-words').dataset;
   var slug = root.dataset.slug;
   var culture = root.dataset.culture;
-  var token = new URLSearchParams(window.location.search).get('m');
+  var params = new URLSearchParams(window.location.search);
+  var token = params.get('m');
+  var inviter = params.get('i');
+  try {
+    var invitedBy = 'shequn-i-' + slug;
+    if (inviter) { window.localStorage.setItem(invitedBy, inviter); } else { inviter = window.localStorage.getItem(invitedBy); }
+  } catch (e) { /* storage off: only this visit's link counts */ }
   var pending = null;
   var busy = false;
 
   var lang = document.getElementById('board-language');
   if (lang && token) { lang.href = lang.getAttribute('href') + '&m=' + encodeURIComponent(token); }
+  if (lang && params.get('i')) { lang.href = lang.getAttribute('href') + '&i=' + encodeURIComponent(params.get('i')); }
 
   function newRequestId() {
     var bytes = new Uint8Array(16);
@@ -43,6 +52,7 @@
     if (!token) { show(box, words.noLink, false); return; }
     busy = true;
     body.token = token;
+    if (inviter) { body.inviter = inviter; }
     show(box, words.busy, true);
     fetch('/c/' + encodeURIComponent(slug) + path + '?culture=' + encodeURIComponent(culture), {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit'

@@ -33,6 +33,10 @@
   // Links to the campaign's leaderboard, quiz or swap page keep the token too.
   var keep = document.querySelectorAll('a.keep-token');
   for (var t = 0; t < keep.length && token; t++) { keep[t].href = keep[t].getAttribute('href') + '?m=' + encodeURIComponent(token); }
+  // The board page (quiz, swap, points) is reached with the share link's inviter too.
+  for (var v = 0; v < keep.length && inviter; v++) {
+    keep[v].href = keep[v].getAttribute('href') + (keep[v].getAttribute('href').indexOf('?') < 0 ? '?' : '&') + 'i=' + encodeURIComponent(inviter);
+  }
 
   function newRequestId() {
     var bytes = new Uint8Array(16);

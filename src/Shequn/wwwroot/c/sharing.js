@@ -10,6 +10,9 @@
   var params = new URLSearchParams(window.location.search);
   var token = params.get('m');
   try { if (!token) { token = window.localStorage.getItem('shequn-m-' + slug) || window.localStorage.getItem('shequn.m.' + slug); } } catch (e) { /* storage off */ }
+  // The share link's inviter (?i=, or the one campaign.js kept) goes with the phone; the server records it after the save.
+  var inviter = params.get('i');
+  try { if (!inviter) { inviter = window.localStorage.getItem('shequn-i-' + slug); } } catch (e) { /* storage off */ }
 
   var sharing = document.getElementById('sharing');
   if (sharing && token) {
@@ -46,7 +49,7 @@
     if (!token) { result.textContent = document.getElementById('campaign-words').dataset.noLink; return; }
     if (!pending) { pending = newRequestId(); }
     button.disabled = true;
-    var body = { token: token, phone: box.querySelector('.phone').value, consent: box.querySelector('.consent').checked, requestId: pending };
+    var body = { token: token, phone: box.querySelector('.phone').value, consent: box.querySelector('.consent').checked, requestId: pending, inviter: inviter };
     fetch('/c/' + encodeURIComponent(slug) + '/phone?culture=' + encodeURIComponent(culture), {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit'
     }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); }).then(function (r) {

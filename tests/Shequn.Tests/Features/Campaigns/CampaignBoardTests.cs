@@ -328,6 +328,69 @@ public abstract class CampaignBoardTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostJsonAsync($"/c/{Slug(campaign)}/swap/items/{item.Id}/accept", new { token = owner, offerId = offer.Id })).StatusCode);
         Assert.Equal(SwapItemStatus.Open, (await DbAsync(ws.Id, db => db.Set<SwapItem>().SingleAsync(i => i.Id == item.Id, Ct))).Status);
     }
+
+    private Task<Dictionary<Guid, Guid?>> InvitedByAsync(TestWorkspace ws, Guid campaign) =>
+        DbAsync(ws.Id, db => db.Set<CampaignParticipant>().Where(p => p.CampaignId == campaign).ToDictionaryAsync(p => p.MemberId, p => p.InvitedByMemberId, Ct));
+
+    [Fact]
+    public async Task Quiz_SubmitWithInviteToken_RecordsTheInviter_NeverSelf()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var group = await CommunityAsync(ws, "问答邀请群");
+        var campaign = await PublishedAsync(ws, QuizBody(group, DateTimeOffset.UtcNow, Questions, 3));
+        var m = await FlashSaleKit.MembersAsync(factory, ws.Id, group, 3);
+        var (a, b, c) = (m[0], m[1], m[2]);
+        var links = factory.Services.GetRequiredService<CampaignLinks>();
+        var inviteA = await links.InviteTokenAsync(campaign.Id, a, Ct);
+        var client = factory.CreateClient();
+        async Task<HttpStatusCode> SubmitAsync(Guid who, string? inviter) =>
+            (await client.PostJsonAsync($"/c/{Slug(campaign)}/quiz", new { token = await links.TokenAsync(campaign.Id, who, Ct), requestId = "q-" + who.ToString("N"), answers = new[] { new[] { 1 }, new[] { 0, 1 } }, inviter }))
+            .StatusCode;
+
+        Assert.Equal(HttpStatusCode.OK, await SubmitAsync(b, inviteA));
+        Assert.Equal(HttpStatusCode.OK, await SubmitAsync(a, inviteA)); // herself: not recorded
+        Assert.Equal(HttpStatusCode.OK, await SubmitAsync(c, "not-a-token"));
+        var rows = await InvitedByAsync(ws, campaign.Id);
+        Assert.Equal(a, rows[b]);
+        Assert.Null(rows[a]);
+        Assert.Null(rows[c]);
+    }
+
+    [Fact]
+    public async Task Swap_ListOfferAcceptWithInviteToken_RecordTheInviter_NeverSelf()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var group = await CommunityAsync(ws, "换物邀请群");
+        var now = DateTimeOffset.UtcNow;
+        var campaign = await PublishedAsync(ws, new
+        {
+            name = "邀请换物", kind = "swap", startsAt = now.AddHours(-1), endsAt = now.AddDays(3), audience = new { communityIds = new[] { group } }, goalTarget = 10,
+        });
+        var slug = Slug(campaign);
+        var m = await FlashSaleKit.MembersAsync(factory, ws.Id, group, 4);
+        var (a, b, c, d) = (m[0], m[1], m[2], m[3]);
+        var links = factory.Services.GetRequiredService<CampaignLinks>();
+        var inviteA = await links.InviteTokenAsync(campaign.Id, a, Ct);
+        var client = factory.CreateClient();
+        async Task<string> Token(Guid who) => await links.TokenAsync(campaign.Id, who, Ct);
+
+        // Listing: b through a's link is recorded; a through her own is not.
+        var listed = await client.PostJsonAsync($"/c/{slug}/swap/items", new { token = await Token(b), requestId = "b1", title = "绘本", inviter = inviteA });
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync($"/c/{slug}/swap/items", new { token = await Token(a), requestId = "a1", title = "童车", inviter = inviteA })).StatusCode);
+        // Offering: c through a's link.
+        var item = await listed.ReadAsync<SwapItemDto>();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync($"/c/{slug}/swap/items/{item.Id}/offers", new { token = await Token(c), text = "换玩具", inviter = inviteA })).StatusCode);
+        // Accepting: d listed without a link, then accepts an offer with one.
+        var dItem = await (await client.PostJsonAsync($"/c/{slug}/swap/items", new { token = await Token(d), requestId = "d1", title = "水杯" })).ReadAsync<SwapItemDto>();
+        Assert.Null((await InvitedByAsync(ws, campaign.Id))[d]);
+        var offer = await (await client.PostJsonAsync($"/c/{slug}/swap/items/{dItem.Id}/offers", new { token = await Token(c), text = "换书" })).ReadAsync<SwapOfferDto>();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync($"/c/{slug}/swap/items/{dItem.Id}/accept", new { token = await Token(d), offerId = offer.Id, inviter = inviteA })).StatusCode);
+
+        var rows = await InvitedByAsync(ws, campaign.Id);
+        Assert.Equal((a, a, a), (rows[b], rows[c], rows[d]));
+        Assert.Null(rows[a]);
+    }
 }
 
 public sealed class CampaignBoardSqliteTests(PostsSqliteFactory factory) : CampaignBoardTests(factory), IClassFixture<PostsSqliteFactory>;

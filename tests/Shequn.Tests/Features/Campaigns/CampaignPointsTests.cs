@@ -259,6 +259,29 @@ public abstract class CampaignPointsTests(ShequnFactory factory)
         Assert.Contains("points-cards-complete", page, StringComparison.Ordinal);
         Assert.Contains("data-balance=\"200\"", page, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Redeem_WithInviteToken_RecordsTheInviter_NeverSelf()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "积分邀请群");
+        var members = await FlashSaleKit.MembersAsync(factory, ws.Id, community, 2);
+        var (a, b) = (members[0], members[1]);
+        await GivePointsAsync(ws, community, members, 100);
+        var campaign = await PointsCampaignAsync(ws, community, new { catalog = new[] { new { name = "马克杯", points = 30, stock = 100 } } });
+        var links = factory.Services.GetRequiredService<CampaignLinks>();
+        var inviteA = await links.InviteTokenAsync(campaign.Id, a, Ct);
+        var client = factory.CreateClient();
+        async Task<HttpStatusCode> Redeem(Guid who, string rid) =>
+            (await client.PostJsonAsync($"/c/{Slug(campaign)}/redeem", new { token = await links.TokenAsync(campaign.Id, who, Ct), itemIndex = 0, requestId = rid, inviter = inviteA }))
+            .StatusCode;
+
+        Assert.Equal(HttpStatusCode.OK, await Redeem(b, "b1"));
+        Assert.Equal(HttpStatusCode.OK, await Redeem(a, "a1")); // herself: not recorded
+        var rows = await DbAsync(ws.Id, db => db.Set<CampaignParticipant>().Where(p => p.CampaignId == campaign.Id).ToDictionaryAsync(p => p.MemberId, p => p.InvitedByMemberId, Ct));
+        Assert.Equal(a, rows[b]);
+        Assert.Null(rows[a]);
+    }
 }
 
 public sealed class CampaignPointsSqliteTests(PostsSqliteFactory factory) : CampaignPointsTests(factory), IClassFixture<PostsSqliteFactory>;

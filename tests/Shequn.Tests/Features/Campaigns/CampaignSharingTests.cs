@@ -94,6 +94,29 @@ public abstract class CampaignSharingTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Phone_WithInviteToken_RecordsTheInviterOfATakingPartMember_NeverSelf()
+    {
+        var sale = await FlashSaleKit.NewSaleAsync(factory, stock: 10, limit: 1, members: 3);
+        var links = factory.Services.GetRequiredService<CampaignLinks>();
+        var (a, b, c) = (sale.Members[0], sale.Members[1], sale.Members[2]);
+        var inviteA = await links.InviteTokenAsync(sale.Id, a, Ct);
+        var client = factory.CreateClient();
+        foreach (var who in new[] { a, b })
+            Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync($"/c/{sale.Slug}/claim", new { token = await links.TokenAsync(sale.Id, who, Ct), quantity = 1, requestId = "c-" + who.ToString("N") })).StatusCode);
+        async Task<HttpStatusCode> Phone(Guid who) =>
+            (await client.PostJsonAsync($"/c/{sale.Slug}/phone", new { token = await links.TokenAsync(sale.Id, who, Ct), phone = "13800138000", consent = true, requestId = "p-" + who.ToString("N"), inviter = inviteA }))
+            .StatusCode;
+
+        Assert.Equal(HttpStatusCode.OK, await Phone(b));
+        Assert.Equal(HttpStatusCode.OK, await Phone(a)); // herself: not recorded
+        Assert.Equal(HttpStatusCode.OK, await Phone(c)); // no participant row: a phone alone is not taking part
+        var rows = await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignParticipant>().IgnoreQueryFilters().Where(p => p.CampaignId == sale.Id).ToDictionaryAsync(p => p.MemberId, p => p.InvitedByMemberId, Ct));
+        Assert.Equal(a, rows[b]);
+        Assert.Null(rows[a]);
+        Assert.False(rows.ContainsKey(c));
+    }
+
+    [Fact]
     public async Task Phone_NeedsConsentAndValidPhone_KeptOnce_OwnersReadLeads()
     {
         var sale = await FlashSaleKit.NewSaleAsync(factory, stock: 5, limit: 1, members: 1);
