@@ -123,7 +123,7 @@ public static class CampaignBoardEndpoints
             return Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
         var answer = await quizzes.SubmitAsync(s, member, input.Answers, input.RequestId, ct);
         if (answer.Outcome == QuizOutcome.Done)
-            await InviterAsync(http, links, s, member, input.Inviter, ct);
+            await CampaignInvites.RecordFromPageAsync(http, links, s.Campaign.Id, member, input.Inviter, ct);
         return answer.Outcome switch
         {
             QuizOutcome.Done => TypedResults.Ok(new { result = answer.Result, message = QuizMessage(l, answer.Result!) }),
@@ -159,7 +159,7 @@ public static class CampaignBoardEndpoints
             return refusal;
         var r = await swaps.ListAsync(s!, member!.Value, input!, ct);
         if (r.Outcome == SwapOutcome.Done)
-            await InviterAsync(http, links, s!, member.Value, input!.Inviter, ct);
+            await CampaignInvites.RecordFromPageAsync(http, links, s!.Campaign.Id, member.Value, input!.Inviter, ct);
         return Answer(l, r);
     }
 
@@ -173,7 +173,7 @@ public static class CampaignBoardEndpoints
             return refusal;
         var r = await swaps.OfferAsync(s!, member!.Value, itemId, input!, ct);
         if (r.Outcome == SwapOutcome.Done)
-            await InviterAsync(http, links, s!, member.Value, input!.Inviter, ct);
+            await CampaignInvites.RecordFromPageAsync(http, links, s!.Campaign.Id, member.Value, input!.Inviter, ct);
         return Answer(l, r);
     }
 
@@ -187,17 +187,11 @@ public static class CampaignBoardEndpoints
             return refusal;
         var r = await swaps.AcceptAsync(s!, member!.Value, itemId, input!.OfferId, ct);
         if (r.Outcome == SwapOutcome.Done)
-            await InviterAsync(http, links, s!, member.Value, input.Inviter, ct);
+            await CampaignInvites.RecordFromPageAsync(http, links, s!.Campaign.Id, member.Value, input.Inviter, ct);
         return Answer(l, r);
     }
 
     /// <summary>After a successful action, the inviter a share link (<c>?i=</c>) names becomes who brought the member (<see cref="CampaignInvites"/>).</summary>
-    internal static async Task InviterAsync(HttpContext http, CampaignLinks links, CampaignSnapshot s, Guid member, string? inviter, CancellationToken ct)
-    {
-        if (!string.IsNullOrEmpty(inviter))
-            await CampaignInvites.RecordAsync(http.RequestServices.GetRequiredService<AppDbContext>(), links, s.Campaign.Id, member, inviter, ct);
-    }
-
     private static async Task<(Guid? Member, IResult? Refusal)> MemberAsync(CampaignSnapshot? s, CampaignLinks links, IStringLocalizer l, string? token, CampaignKind kind,
         CancellationToken ct)
     {

@@ -161,8 +161,8 @@ public static class CampaignHelpEndpoints
     /// <summary>After a successful action, the inviter an invite link (<c>?i=</c>) names becomes who brought the member (<see cref="CampaignInvites"/>).</summary>
     private static async Task InviterAsync(HttpContext http, CampaignLinks links, CampaignSnapshot s, Guid member, PublicHelpInput? input, HelpOutcome outcome, CancellationToken ct)
     {
-        if (outcome == HelpOutcome.Done && !string.IsNullOrEmpty(input?.Inviter))
-            await CampaignInvites.RecordAsync(http.RequestServices.GetRequiredService<AppDbContext>(), links, s.Campaign.Id, member, input.Inviter, ct);
+        if (outcome == HelpOutcome.Done)
+            await CampaignInvites.RecordFromPageAsync(http, links, s.Campaign.Id, member, input?.Inviter, ct);
     }
 
     /// <summary>The campaign and the member the token names, or the refusal the page shows.</summary>

@@ -423,13 +423,11 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
         var v = new Validation().Required("code", code?.Trim(), 40).Required("orderId", orderId?.Trim(), CampaignClaim.OrderIdMaxLength);
         if (!v.IsValid)
             return new(HelpOutcome.Invalid, Validation: v);
-        var normalized = CampaignCoupon.Normalize(code!);
         var order = orderId!.Trim();
         var coupons = db.Set<CampaignCoupon>();
-        var coupon = await coupons.AsNoTracking().SingleOrDefaultAsync(x => x.Code == normalized, ct);
-        var campaign = coupon is null ? null : await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(x => x.Id == coupon.CampaignId, ct);
-        if (coupon is null || campaign is null || !sees(campaign))
+        if (await VisibleCouponAsync(code!, sees, ct) is not { } found)
             return new(HelpOutcome.NotFound);
+        var (coupon, campaign) = found;
         var now = Now;
         var used = 0;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
@@ -451,6 +449,15 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
         };
     }
 
+    /// <summary>The coupon a code names and its campaign, when the caller sees the campaign; otherwise null.</summary>
+    private async Task<(CampaignCoupon Coupon, Campaign Campaign)?> VisibleCouponAsync(string code, Func<Campaign, bool> sees, CancellationToken ct)
+    {
+        var normalized = CampaignCoupon.Normalize(code);
+        var coupon = await db.Set<CampaignCoupon>().AsNoTracking().SingleOrDefaultAsync(x => x.Code == normalized, ct);
+        var campaign = coupon is null ? null : await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(x => x.Id == coupon.CampaignId, ct);
+        return coupon is null || campaign is null || !sees(campaign) ? null : (coupon, campaign);
+    }
+
     /// <summary>
     /// Staff void an unused code: unused → void once, by an update conditional on unused, so a void and a redemption racing
     /// cannot both win. A used code, or one void already, is a conflict.
@@ -461,11 +468,8 @@ public sealed class CampaignHelpWork(AppDbContext db, CampaignSnapshots snapshot
         var v = new Validation().Required("code", code?.Trim(), 40);
         if (!v.IsValid)
             return new(HelpOutcome.Invalid, Validation: v);
-        var normalized = CampaignCoupon.Normalize(code!);
         var coupons = db.Set<CampaignCoupon>();
-        var coupon = await coupons.AsNoTracking().SingleOrDefaultAsync(x => x.Code == normalized, ct);
-        var campaign = coupon is null ? null : await db.Set<Campaign>().AsNoTracking().SingleOrDefaultAsync(x => x.Id == coupon.CampaignId, ct);
-        if (coupon is null || campaign is null || !sees(campaign))
+        if (await VisibleCouponAsync(code!, sees, ct) is not { Coupon: var coupon })
             return new(HelpOutcome.NotFound);
         var now = Now;
         var voided = await coupons.Where(x => x.Id == coupon.Id && x.Status == CouponStatus.Unused)

@@ -80,7 +80,7 @@ public static class CampaignPointsEndpoints
             return Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
         var r = await points.RedeemAsync(s, member, input.ItemIndex, input.RequestId, ct);
         if (r.Outcome == RedeemOutcome.Done)
-            await CampaignBoardEndpoints.InviterAsync(http, links, s, member, input.Inviter, ct);
+            await CampaignInvites.RecordFromPageAsync(http, links, s.Campaign.Id, member, input.Inviter, ct);
         return r.Outcome switch
         {
             RedeemOutcome.Done => TypedResults.Ok(new { redemption = r.Redemption, balance = r.Balance?.Balance, message = l["CampaignPoints.Redeemed", r.Redemption!.ItemName, r.Redemption.Points].Value }),

@@ -88,6 +88,17 @@ internal sealed class CampaignLeadConfiguration : IEntityTypeConfiguration<Campa
 public static class CampaignInvites
 {
     /// <summary>Records the inviter an invite token names, after the member's action succeeded; a bad or absent token does nothing.</summary>
+    /// <summary>
+    /// <see cref="RecordAsync(AppDbContext, CampaignLinks, Guid, Guid, string?, CancellationToken)"/> for a public page's
+    /// action that succeeded: the request's context is made only when the page sent an invite token.
+    /// </summary>
+    public static async Task RecordFromPageAsync(HttpContext http, CampaignLinks links, Guid campaignId, Guid memberId, string? inviteToken, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (!string.IsNullOrEmpty(inviteToken))
+            await RecordAsync(http.RequestServices.GetRequiredService<AppDbContext>(), links, campaignId, memberId, inviteToken, ct);
+    }
+
     public static async Task<bool> RecordAsync(AppDbContext db, CampaignLinks links, Guid campaignId, Guid memberId, string? inviteToken, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);

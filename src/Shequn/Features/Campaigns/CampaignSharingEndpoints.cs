@@ -135,7 +135,7 @@ public static class CampaignSharingEndpoints
             """ON CONFLICT ("CampaignId", "MemberId") DO NOTHING""", ct);
         var lead = await db.Set<CampaignLead>().IgnoreQueryFilters().AsNoTracking().SingleAsync(x => x.CampaignId == c.Id && x.MemberId == member, ct);
         // Only a member who already has a participant row (claimed, joined, ...) gets the inviter: leaving a phone is not taking part.
-        await CampaignBoardEndpoints.InviterAsync(http, links, s, member, input.Inviter, ct);
+        await CampaignInvites.RecordFromPageAsync(http, links, s.Campaign.Id, member, input.Inviter, ct);
         return TypedResults.Ok(new PublicPhoneAnswer(CampaignLead.Masked(lead.Phone), lead.ConsentedAt, inserted == 0, l["CampaignSharing.Phone.Saved"].Value));
     }
 

@@ -169,8 +169,8 @@ public static class FlashSaleEndpoints
         if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
             return CachedRefusal(l, StatusCodes.Status403Forbidden, "unknownMember");
         var result = await sale.ClaimAsync(s, member, input.Quantity, input.RequestId, ct);
-        if (result.Outcome == ClaimOutcome.Done && !string.IsNullOrEmpty(input.Inviter))
-            await CampaignInvites.RecordAsync(http.RequestServices.GetRequiredService<AppDbContext>(), links, s.Campaign.Id, member, input.Inviter, ct);
+        if (result.Outcome == ClaimOutcome.Done)
+            await CampaignInvites.RecordFromPageAsync(http, links, s.Campaign.Id, member, input.Inviter, ct);
         return result.Outcome switch
         {
             ClaimOutcome.Done => TypedResults.Ok(new PublicClaimAnswer(result.Claim!.Id, result.Claim.Status, result.Claim.Quantity, result.Claim.ExpiresAt, result.Replayed,
