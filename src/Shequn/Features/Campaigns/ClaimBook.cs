@@ -19,13 +19,14 @@ namespace Shequn.Features.Campaigns;
 /// <para>
 /// The book is complete only when this node is the only one writing claims, which is how SQLite is deployed (one
 /// process owns the file). On PostgreSQL, where other nodes claim too, an id missing from the book may be another node's
-/// claim, so every request still reads the claim row (<see cref="Complete"/> is false), and so does a sale whose claims
-/// outnumber <see cref="FlashSaleOptions.ClaimBookLimit"/>; attempts with the same id on one node still wait for each other.
+/// claim, so every request still asks whether any node stored its id (<see cref="Complete"/> is false; the questions of
+/// one moment share a read, <see cref="StoredAsync"/>), and so does a sale whose claims outnumber <see cref="FlashSaleOptions.ClaimBookLimit"/>; attempts with the same id on one node still wait for each other.
 /// </para>
 /// </summary>
 public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOptions> database, IOptions<FlashSaleOptions> options) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<Guid, Page> _pages = new();
+    private readonly ConcurrentDictionary<Guid, Lookups> _lookups = new();
     // A small pool of its own: the reads are short, and the context's pool keeps the server's connections for the writes.
     private readonly Lazy<NpgsqlDataSource> _postgres = new(() =>
         NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.Value.ConnectionString) { MaxPoolSize = 16 }.ConnectionString));
@@ -71,19 +72,31 @@ public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOpti
     }
 
     /// <summary>
-    /// On PostgreSQL, whether any node stored a claim with this request id: one indexed read on the unique (campaign,
-    /// request id) key through a plain command, without a context, so that the common answer (none) stays cheap. On
-    /// SQLite the book itself knows, so this is true (read the row).
+    /// On PostgreSQL, whether any node stored a claim with this request id. The requests waiting at one moment share one
+    /// indexed read on the unique (campaign, request id) key (<see cref="Lookups"/>): a read starts only after every id it
+    /// answers for was asked, so a claim committed before the question is always seen, while a burst of refusals costs
+    /// the server a read per batch instead of a read per request. On SQLite the book itself knows, so this is true (read
+    /// the row).
     /// </summary>
-    public async Task<bool> StoredAsync(Guid campaignId, string requestId, CancellationToken ct)
+    public Task<bool> StoredAsync(Guid campaignId, string requestId, CancellationToken ct)
     {
         if (Complete)
-            return true;
+            return Task.FromResult(true);
+        return _lookups.GetOrAdd(campaignId, id => new Lookups(this, id)).StoredAsync(requestId, ct);
+    }
+
+    /// <summary>The ids among <paramref name="requestIds"/> with a stored claim: one plain command, without a context.</summary>
+    private async Task<HashSet<string>> StoredAmongAsync(Guid campaignId, string[] requestIds)
+    {
         await using var command = _postgres.Value.CreateCommand(
-            """SELECT 1 FROM "CampaignClaims" WHERE "CampaignId" = $1 AND "RequestId" = $2""");
+            """SELECT "RequestId" FROM "CampaignClaims" WHERE "CampaignId" = $1 AND "RequestId" = ANY($2)""");
         command.Parameters.Add(new NpgsqlParameter { Value = campaignId });
-        command.Parameters.Add(new NpgsqlParameter { Value = requestId });
-        return await command.ExecuteScalarAsync(ct) is not null;
+        command.Parameters.Add(new NpgsqlParameter { Value = requestIds });
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            stored.Add(reader.GetString(0));
+        return stored;
     }
 
     public async ValueTask DisposeAsync()
@@ -142,5 +155,76 @@ public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOpti
         public Task<bool> Loaded => _loaded;
 
         public void Overflowed() => _loaded = Task.FromResult(false);
+    }
+
+    /// <summary>
+    /// One campaign's questions "was this id stored?" on this node, answered in batches: the questions asked while a read
+    /// is out wait for the next one, and at most <see cref="Readers"/> reads are out at once.
+    /// </summary>
+    private sealed class Lookups(ClaimBook book, Guid campaignId)
+    {
+        /// <summary>Two: while one read is out the next batch already gathers on the other connection.</summary>
+        private const int Readers = 2;
+
+        /// <summary>Bounds one read's array; a larger queue is taken in several reads.</summary>
+        private const int BatchLimit = 2_000;
+
+        private readonly Lock _gate = new();
+        private List<(string Id, TaskCompletionSource<bool> Answer)> _waiting = [];
+        private int _reading;
+
+        public Task<bool> StoredAsync(string requestId, CancellationToken ct)
+        {
+            var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            bool start;
+            lock (_gate)
+            {
+                _waiting.Add((requestId, answer));
+                start = _reading < Readers;
+                if (start)
+                    _reading++;
+            }
+            if (start)
+                _ = Task.Run(ReadAsync, CancellationToken.None);
+            return answer.Task.WaitAsync(ct);
+        }
+
+        private async Task ReadAsync()
+        {
+            while (true)
+            {
+                List<(string Id, TaskCompletionSource<bool> Answer)> batch;
+                lock (_gate)
+                {
+                    if (_waiting.Count == 0)
+                    {
+                        _reading--;
+                        return;
+                    }
+                    if (_waiting.Count <= BatchLimit)
+                    {
+                        batch = _waiting;
+                        _waiting = [];
+                    }
+                    else
+                    {
+                        batch = _waiting[..BatchLimit];
+                        _waiting.RemoveRange(0, BatchLimit);
+                    }
+                }
+                try
+                {
+                    var stored = await book.StoredAmongAsync(campaignId, [.. batch.Select(q => q.Id).Distinct(StringComparer.Ordinal)]);
+                    foreach (var (id, answer) in batch)
+                        answer.TrySetResult(stored.Contains(id));
+                }
+                catch (Exception e)
+                {
+                    // Each waiting request fails as its own read would have; the next questions start a new read.
+                    foreach (var (_, answer) in batch)
+                        answer.TrySetException(e);
+                }
+            }
+        }
     }
 }

@@ -491,6 +491,25 @@ public sealed class FlashSaleTwoHostsTests
             var (sold, left) = await FlashSaleKit.CheckInvariantsAsync(first, sale, 25, 1);
             Assert.Equal((25, 0), (sold, left));
             Assert.All(answers.Where(a => a.Status == HttpStatusCode.Conflict), a => Assert.Contains(a.Code, new[] { "soldOut", "overLimit" }));
+
+            // Replays on both hosts at once, mixed with fresh refusals, so that one host's batched reads hold ids the other
+            // host stored and ids nobody stored: every stored id is answered with its claim, no other one claims anything.
+            var won = await FlashSaleKit.DbAsync(first, db => db.Set<CampaignClaim>().IgnoreQueryFilters()
+                .Where(c => c.CampaignId == sale.Id).Select(c => new { c.Id, c.MemberId, c.RequestId }).ToListAsync(ct));
+            var tokenOf = sale.Members.Select((m, i) => (m, i)).ToDictionary(x => x.m, x => tokens[x.i]);
+            var replays = won.SelectMany(c => clients.Select(client => (c.Id, Task: Task.Run(() => FlashSaleKit.ClaimAsync(client, sale.Slug, tokenOf[c.MemberId], 1, c.RequestId), ct))));
+            var fresh = Enumerable.Range(0, 200).Select(i => Task.Run(() => FlashSaleKit.ClaimAsync(clients[i % 2], sale.Slug, tokens[i], 1, $"late-{i}"), ct)).ToList();
+            foreach (var (id, task) in replays.ToList())
+            {
+                var again = await task;
+                Assert.Equal((HttpStatusCode.OK, id, true), (again.Status, again.ClaimId, again.Replayed));
+            }
+            Assert.All(await Task.WhenAll(fresh), a =>
+            {
+                Assert.Equal(HttpStatusCode.Conflict, a.Status);
+                Assert.Contains(a.Code, new[] { "soldOut", "overLimit" });
+            });
+            Assert.Equal((25, 0), await FlashSaleKit.CheckInvariantsAsync(first, sale, 25, 1));
         }
         finally
         {
