@@ -446,6 +446,23 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
         return new(CampaignOutcome.Saved, await DtoAsync(campaign, ct), v);
     }
 
+    /// <summary>
+    /// An image block names an image of the workspace's library: not another workspace's, and not a photo a member
+    /// uploaded (their personal data, never shown on a page; <see cref="PhotoUploads"/>).
+    /// </summary>
+    private async Task CheckPageImagesAsync(Validation v, IReadOnlyList<PageBlock> page, CancellationToken ct)
+    {
+        var named = page.Where(b => b.ImageId is not null).Select(b => b.ImageId!.Value).Distinct().ToList();
+        if (named.Count == 0)
+            return;
+        var known = (await PhotoUploads.Library(db).Where(i => named.Contains(i.Id)).Select(i => i.Id).ToListAsync(ct)).ToHashSet();
+        for (var i = 0; i < page.Count; i++)
+        {
+            if (page[i].ImageId is { } id && !known.Contains(id))
+                v.Add($"page[{i}].imageId", "UnknownValue", $"'page[{i}].imageId' has an unknown value '{id}'.", id);
+        }
+    }
+
     /// <summary>Validates the fields given against the campaign as it would be, and applies them when all are valid.</summary>
     private async Task ApplyAsync(Validation v, StaffProfile me, Campaign c, CampaignInput input, CancellationToken ct)
     {
@@ -472,7 +489,10 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
             CampaignPoints.CheckCardReward(v, rules, rewards);
         var page = input.Page ?? c.PageValue();
         if (input.Page is not null)
+        {
             CampaignRulesCheck.Page(v, page);
+            await CheckPageImagesAsync(v, page, ct);
+        }
 
         List<Community>? communities = null;
         if (input.Audience is { } audience)

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Shequn.Features.Calendar;
 using Shequn.Features.Campaigns;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
@@ -168,7 +169,27 @@ public abstract class PhotoUploadTests(ShequnFactory factory)
         });
         Assert.Equal(HttpStatusCode.BadRequest, post.StatusCode);
         Assert.Contains("imageId", (await post.ReadValidationErrorsAsync()).Keys);
-        // A page block naming it shows nothing: the page's image route does not serve it.
+        // Saving a page block naming it is refused, naming the block, and nothing of the save is kept.
+        var save = await ws.Owner.Api.PutJsonAsync($"/api/campaigns/{campaign}", new
+        {
+            name = "改了名字", page = new object[] { new { kind = "text", text = "晒图" }, new { kind = "image", title = "图", imageId } },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, save.StatusCode);
+        Assert.Equal("page[1].imageId", Assert.Single((await save.ReadValidationErrorsAsync()).Keys));
+        Assert.NotEqual("改了名字", await FlashSaleKit.DbAsync(factory, db => db.Set<Campaign>().IgnoreQueryFilters().Where(c => c.Id == campaign).Select(c => c.Name).SingleAsync(Ct)));
+        // An image of the workspace's library is taken, and the page serves it.
+        using (var form = new MultipartFormDataContent())
+        {
+            var file = new ByteArrayContent(Png(24));
+            file.Headers.ContentType = new("image/png");
+            form.Add(file, "file", "banner.png");
+            var library = await (await ws.Owner.Api.PostAsync("/api/media", form, Ct)).ReadAsync<PostImageDto>();
+            var saved = await ws.Owner.Api.PutJsonAsync($"/api/campaigns/{campaign}", new { page = new object[] { new { kind = "image", title = "图", imageId = library.Id } } });
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+            factory.Services.GetRequiredService<CampaignSnapshots>().Invalidate(slug);
+            Assert.Equal(HttpStatusCode.OK, (await factory.CreateClient().GetAsync($"/c/{slug}/images/{library.Id}", Ct)).StatusCode);
+        }
+        // A page block stored naming it (written before this check existed) shows nothing: the page's image route does not serve it.
         await FlashSaleKit.DbAsync(factory, db => db.Set<Campaign>().IgnoreQueryFilters().Where(c => c.Id == campaign)
             .ExecuteUpdateAsync(u => u.SetProperty(c => c.Page, JsonSerializer.Serialize(new[] { new PageBlock(PageBlockKind.Image, "图", null, imageId) }, CampaignJson.Options)), Ct));
         factory.Services.GetRequiredService<CampaignSnapshots>().Invalidate(slug);
