@@ -13,13 +13,18 @@ public sealed record AudienceMemberOption(Guid Id, string Name);
 /// </summary>
 public static class CampaignMemberLinks
 {
-    /// <summary>The member's personal token, or null when they are not in one of the campaign's communities <paramref name="me"/> sees.</summary>
+    /// <summary>
+    /// The member's personal token, or null when they are not in one of the campaign's communities <paramref name="me"/>
+    /// sees, or <paramref name="me"/> is a KOC (a link acts as its member, so only staff hand them out).
+    /// </summary>
     public static async Task<string?> TokenAsync(AppDbContext db, CampaignLinks links, Campaign campaign, StaffProfile me, Guid memberId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(links);
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(me);
+        if (!CampaignDesk.MayEdit(me))
+            return null;
         var ids = campaign.CommunityIdsValue().Where(me.Sees).ToList();
         if (!await db.Memberships.AnyAsync(m => m.MemberId == memberId && m.LeftAt == null && ids.Contains(m.CommunityId), ct))
             return null;

@@ -53,11 +53,14 @@ public static class FlashSaleEndpoints
         app.MapPost("/c/{slug}/checkout", Checkout).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
-    public static async Task<Results<Ok<CampaignLinkDto>, NotFound>> Link(AppDbContext db, CampaignLinks links, CampaignDesk desk, Guid id, Guid memberId, CancellationToken ct)
+    public static async Task<Results<Ok<CampaignLinkDto>, NotFound, ProblemHttpResult>> Link(AppDbContext db, CampaignLinks links, CampaignDesk desk, Guid id, Guid memberId, CancellationToken ct)
     {
         var (campaign, me) = await CampaignDesk.VisibleAsync(db, id, null, ct);
         if (campaign is null)
             return TypedResults.NotFound();
+        // A personal link acts as its member: KOCs (members with duties) share the page, never another member's link.
+        if (!CampaignDesk.MayEdit(me))
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Your role does not allow handing out members' personal links.");
         if (await CampaignMemberLinks.TokenAsync(db, links, campaign, me!, memberId, ct) is not { } token)
             return TypedResults.NotFound();
         return TypedResults.Ok(new CampaignLinkDto(memberId, $"{desk.PageUrl(campaign.Slug)}?m={token}"));

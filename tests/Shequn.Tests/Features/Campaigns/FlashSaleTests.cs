@@ -394,6 +394,14 @@ public abstract class FlashSaleTests(ShequnFactory factory)
         var elsewhere = (await (await sale.Ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("别的群", "sandbox"))).ReadAsync<CommunityDto>()).Id;
         var operatorThere = await sale.Ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Operator, "运营", elsewhere);
         Assert.Equal(HttpStatusCode.NotFound, (await operatorThere.Api.GetAsync($"/api/campaigns/{sale.Id}/links/{sale.Members[0]}", Ct)).StatusCode);
+        // An operator of the sale's community gets the link; a KOC there sees the campaign but may not act as a member.
+        var operatorHere = await sale.Ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Operator, "运营2", sale.Community);
+        Assert.Equal(link.Url, (await operatorHere.Api.GetJsonAsync<CampaignLinkDto>($"/api/campaigns/{sale.Id}/links/{sale.Members[0]}")).Url);
+        var koc = await sale.Ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Koc, "KOC", sale.Community);
+        Assert.Equal(HttpStatusCode.OK, (await koc.Api.GetAsync($"/api/campaigns/{sale.Id}", Ct)).StatusCode);
+        var refused = await koc.Api.GetAsync($"/api/campaigns/{sale.Id}/links/{sale.Members[0]}", Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("personal links", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact]
