@@ -208,8 +208,8 @@ public static class CalendarEndpoints
 
     internal static (DateOnly From, DateOnly To) ParseRange(Validation v, string? from, string? to)
     {
-        var f = Day(v, "from", from);
-        var t = Day(v, "to", to);
+        var f = v.ParseDay("from", from, required: true);
+        var t = v.ParseDay("to", to, required: true);
         if (f is { } a && t is { } b)
         {
             if (b < a)
@@ -221,18 +221,6 @@ public static class CalendarEndpoints
         return default;
     }
 
-    private static DateOnly? Day(Validation v, string field, string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            v.Add(field, "Required", $"'{field}' is required (yyyy-MM-dd).");
-            return null;
-        }
-        if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return day;
-        v.Add(field, "Malformed", $"'{field}' must be a day as yyyy-MM-dd (got '{text}').", text);
-        return null;
-    }
 
     private static int? Minute(Validation v, string field, string? text)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Shequn.Data;
 using Shequn.Features.Workspaces;
@@ -85,8 +84,8 @@ public static class CampaignEndpoints
         var v = new Validation();
         var k = v.ParseEnum<CampaignKind>("kind", kind);
         var p = v.ParseEnum<CampaignPhase>("phase", phase);
-        var f = Day(v, "from", from);
-        var t = Day(v, "to", to);
+        var f = v.ParseDay("from", from);
+        var t = v.ParseDay("to", to);
         if (f is { } a && t is { } b && b < a)
             v.Add("to", "Campaigns.ToBeforeFrom", "'to' must not be before 'from'.");
         if (!v.IsValid)
@@ -115,15 +114,6 @@ public static class CampaignEndpoints
     public static async Task<Results<Ok<CampaignDto>, ValidationProblem, NotFound, ProblemHttpResult>> Announce(CampaignDesk desk, Guid id, AnnounceInput? input, CancellationToken ct) =>
         Map(await desk.AnnounceAsync(id, input ?? new AnnounceInput(), ct), TypedResults.Ok);
 
-    private static DateOnly? Day(Validation v, string field, string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-            return null;
-        if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return day;
-        v.Add(field, "Malformed", $"'{field}' must be a day as yyyy-MM-dd (got '{text}').", text);
-        return null;
-    }
 
     private static Results<T, ValidationProblem, NotFound, ProblemHttpResult> Map<T>(CampaignResult result, Func<CampaignDto, T> saved)
         where T : IResult => result switch

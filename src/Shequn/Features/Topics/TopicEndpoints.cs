@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Shequn.Data;
 using Shequn.Features.Workspaces;
@@ -70,8 +69,8 @@ public static class TopicEndpoints
     {
         var v = new Validation();
         var parsed = v.ParseEnum<TopicSessionStatus>("status", status);
-        var f = Day(v, "from", from);
-        var t = Day(v, "to", to);
+        var f = v.ParseDay("from", from);
+        var t = v.ParseDay("to", to);
         if (f is { } a && t is { } b && b < a)
             v.Add("to", "OutOfRange", "'to' must not be before 'from'.", from!, to!);
         if (!v.IsValid)
@@ -121,8 +120,8 @@ public static class TopicEndpoints
         var v = new Validation();
         var zone = await zones.GetAsync(db.CurrentWorkspaceId, ct);
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(time.GetUtcNow().UtcDateTime, zone));
-        var f = string.IsNullOrWhiteSpace(from) ? today.AddDays(-29) : Day(v, "from", from);
-        var t = string.IsNullOrWhiteSpace(to) ? today : Day(v, "to", to);
+        var f = string.IsNullOrWhiteSpace(from) ? today.AddDays(-29) : v.ParseDay("from", from);
+        var t = string.IsNullOrWhiteSpace(to) ? today : v.ParseDay("to", to);
         if (f is { } a && t is { } b && (b < a || b.DayNumber - a.DayNumber >= MaxVolumeDays))
             v.Add("to", "OutOfRange", $"'to' must be on or after 'from' and the range at most {MaxVolumeDays} days.", 0, MaxVolumeDays);
         if (!v.IsValid)
@@ -132,15 +131,6 @@ public static class TopicEndpoints
         return TypedResults.Ok(await summaries.VolumeAsync(start, end, ct));
     }
 
-    private static DateOnly? Day(Validation v, string field, string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-            return null;
-        if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return day;
-        v.Add(field, "Malformed", $"'{field}' must be a day as yyyy-MM-dd (got '{text}').", text);
-        return null;
-    }
 
     private static ProblemHttpResult Refused(TopicOutcome outcome, string? conflict) => outcome == TopicOutcome.Conflict
         ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: conflict)

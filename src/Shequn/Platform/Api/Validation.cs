@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Localization;
 
 namespace Shequn.Platform.Api;
@@ -69,6 +70,21 @@ public sealed class Validation
         if (Enum.TryParse<TEnum>(text.Trim(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
             return parsed;
         Add(field, "UnknownValue", $"'{field}' has an unknown value '{text}'.", text);
+        return null;
+    }
+
+    /// <summary>A day as yyyy-MM-dd; null when absent (an error too when <paramref name="required"/>) or malformed (with the error).</summary>
+    public DateOnly? ParseDay(string field, string? text, bool required = false)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            if (required)
+                Add(field, "Required", $"'{field}' is required (yyyy-MM-dd).");
+            return null;
+        }
+        if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return day;
+        Add(field, "Malformed", $"'{field}' must be a day as yyyy-MM-dd (got '{text}').", text);
         return null;
     }
 
