@@ -82,6 +82,38 @@ public sealed class CouponPageTests(ConsoleApp app)
     }
 
     [Fact]
+    public async Task Editor_CouponValidity_ShownSavedAndKept()
+    {
+        using var api = app.ApiClient();
+        var community = await CampaignKit.CommunityAsync(api, "券有效期编辑群");
+        var draft = await CampaignKit.CreateAsync(api, CampaignKit.Coupons("有效期编辑", community, validDays: 7), publish: false);
+
+        await using var context = await app.NewContextAsync(ConsoleApp.Phone);
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync($"/campaigns?id={draft.Id}");
+        var days = page.Locator("input[data-testid=rule-coupon-valid-days], [data-testid=rule-coupon-valid-days] input").First;
+        await days.WaitForAsync();
+        Assert.Equal("7", await days.InputValueAsync());
+        await days.AssertOnScreenAsync(PhoneLayout.Width, "coupon validity");
+
+        // Saving another field keeps the validity (the editor once dropped it), and a new value is saved.
+        await page.Locator("input[data-testid=campaign-target]").FillAsync("12");
+        await page.GetByTestId("campaign-save").ClickAsync();
+        await page.Locator(".mud-snackbar").Filter(new() { HasTextString = "已保存" }).WaitForAsync();
+        Assert.Equal(7, (await CampaignKit.GetAsync(api, draft.Id)).GetProperty("rules").GetProperty("couponValidDays").GetInt32());
+        await days.FillAsync("30");
+        await page.GetByTestId("campaign-save").ClickAsync();
+        for (var attempt = 0; (await CampaignKit.GetAsync(api, draft.Id)).GetProperty("rules").GetProperty("couponValidDays").GetInt32() != 30; attempt++)
+        {
+            Assert.True(attempt < 50, "The new validity was not saved.");
+            await Task.Delay(200, Ct);
+        }
+        await page.OpenAsync($"/campaigns?id={draft.Id}");
+        await days.WaitForAsync();
+        Assert.Equal("30", await days.InputValueAsync());
+    }
+
+    [Fact]
     public async Task Coupon_WithoutValidity_ReadsNoExpiry_InTheConsoleAndOnThePage_InEnglish()
     {
         using var api = app.ApiClient();
