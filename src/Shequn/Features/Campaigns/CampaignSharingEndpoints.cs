@@ -118,7 +118,7 @@ public static class CampaignSharingEndpoints
         {
             var status = x.Status == CouponStatus.Unused && x.ValidUntil is { } until && until <= now ? "Expired" : x.Status.ToString();
             var text = l["CampaignPage.MyCoupons.Line", CampaignHelpEndpoints.Yuan(x.FaceValueFen), l[$"CampaignPage.MyCoupons.{status}"].Value].Value
-                + (status is "Unused" or "Expired" ? CampaignHelpEndpoints.ValidUntilText(l, s, x.ValidUntil) : "");
+                + (status is "Unused" or "Expired" && x.ValidUntil is not null ? " ·" + CampaignHelpEndpoints.ValidUntilText(l, s, x.ValidUntil) : "");
             return new PublicCoupon(x.Code, status.ToLowerInvariant(), text);
         })]));
     }
