@@ -27,6 +27,8 @@ internal static class CampaignPageView
         button.pay{background:#2e7d32}.result{margin-top:10px;font-weight:600;min-height:1.5em}.result.err{color:#c62828}.result.ok{color:#2e7d32}
         .seats{display:flex;gap:6px;flex-wrap:wrap;margin:8px 0}.seat{width:34px;height:34px;border-radius:50%;background:#ef6c00;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:600}.seat.empty{background:#eee;color:#999}
         .group .share{display:flex;gap:6px;margin-top:8px}.share input{flex:1;min-width:0;padding:8px;border:1px solid #bbb;border-radius:6px;font-size:14px}.share button{width:auto;margin:0;padding:8px 14px;font-size:15px}.tiers{margin:6px 0;padding-left:20px}
+        .invite .share{display:flex;gap:6px;margin-top:6px}.coupons{list-style:none;padding:0;margin:6px 0}.coupons li{padding:8px 0;border-top:1px solid #eee;overflow-wrap:anywhere}
+        .coupons code{font-size:1.1rem;font-weight:700;letter-spacing:1px;color:#2e7d32}.coupons li.used,.coupons li.void,.coupons li.expired{color:#888}.coupons li.used code,.coupons li.void code,.coupons li.expired code{color:#888;text-decoration:line-through}
         img{max-width:100%;height:auto;border-radius:8px;display:block}blockquote{margin:0;padding-left:10px;border-left:3px solid #ef6c00;color:#444}
         """;
 

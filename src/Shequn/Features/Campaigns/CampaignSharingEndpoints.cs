@@ -19,6 +19,15 @@ public sealed record PublicPhoneInput(string? Token = null, string? Phone = null
 public sealed record PublicPhoneAnswer(string Phone, DateTime ConsentedAt, bool Replayed, string Message);
 
 /// <summary>
+/// What the page shows only its member (the page itself is the same for everyone, and cached): their invite link to
+/// forward, and their coupon codes with what each is now (unused, used, void, expired) in the page's words.
+/// </summary>
+public sealed record PublicMine(string InviteUrl, IReadOnlyList<PublicCoupon> Coupons);
+
+/// <summary>One of the member's coupon codes: status is unused, used, void or expired; text says it in the page's language.</summary>
+public sealed record PublicCoupon(string Code, string Status, string Text);
+
+/// <summary>
 /// Sharing on the public page: the member's share poster (<c>/c/{slug}/poster.png?m=</c>, whose QR code carries their
 /// invite token), phone capture with consent (<c>/c/{slug}/phone</c>), and the leads for owners and sub-owners.
 /// </summary>
@@ -33,6 +42,7 @@ public static class CampaignSharingEndpoints
 
         app.MapGet("/c/{slug}/poster.png", Poster).AllowAnonymous().ExcludeFromDescription();
         app.MapPost("/c/{slug}/phone", Phone).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapGet("/c/{slug}/mine", Mine).AllowAnonymous().ExcludeFromDescription();
     }
 
     /// <summary>Who may read phones: owners and sub-owners.</summary>
@@ -83,6 +93,34 @@ public static class CampaignSharingEndpoints
         var png = posters.Get(c.Id, member, group, culture, url, await TextAsync(db, l, s, member, ct));
         http.Response.Headers.CacheControl = "private, max-age=60";
         return TypedResults.File(png, "image/png");
+    }
+
+    /// <summary>The member's own part of the page (<c>?m=</c> names them): their invite link and their coupons, newest first.</summary>
+    private static async Task<IResult> Mine(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, IOptions<ProfilesOptions> profiles,
+        TimeProvider time, IStringLocalizer<Strings> l, string slug, string? m, CancellationToken ct)
+    {
+        var s = await snapshots.FindAsync(slug, ct);
+        FlashSaleEndpoints.Speak(http, s);
+        if (s is null)
+            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status404NotFound, "notFound");
+        if (await links.VerifyAsync(s.Campaign.Id, m, ct) is not { } member)
+            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+        var c = s.Campaign;
+        http.Response.Headers.CacheControl = "private, no-store";
+        var invite = ShareUrl(profiles.Value, c.Slug, await links.InviteTokenAsync(c.Id, member, ct));
+        if (c.Kind != CampaignKind.Coupon && !c.RewardsValue().Any(r => r.Kind == RewardKind.Coupon))
+            return TypedResults.Ok(new PublicMine(invite, []));
+        var now = time.GetUtcNow().UtcDateTime;
+        // The campaign id names one workspace: the public page has no staff workspace to filter by.
+        var rows = await db.Set<CampaignCoupon>().IgnoreQueryFilters().AsNoTracking().Where(x => x.CampaignId == c.Id && x.MemberId == member)
+            .OrderByDescending(x => x.IssuedAt).ThenByDescending(x => x.Id).Take(50).ToListAsync(ct);
+        return TypedResults.Ok(new PublicMine(invite, [.. rows.Select(x =>
+        {
+            var status = x.Status == CouponStatus.Unused && x.ValidUntil is { } until && until <= now ? "Expired" : x.Status.ToString();
+            var text = l["CampaignPage.MyCoupons.Line", CampaignHelpEndpoints.Yuan(x.FaceValueFen), l[$"CampaignPage.MyCoupons.{status}"].Value].Value
+                + (status is "Unused" or "Expired" && x.ValidUntil is not null ? " ·" + CampaignHelpEndpoints.ValidUntilText(l, s, x.ValidUntil) : "");
+            return new PublicCoupon(x.Code, status.ToLowerInvariant(), text);
+        })]));
     }
 
     /// <summary>The invite link a member shares: the page (or their group) with <c>i</c> naming them as the inviter.</summary>

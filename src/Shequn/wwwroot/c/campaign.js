@@ -133,7 +133,8 @@
       b.disabled = false;
       delete helpPending[path];
       show(r.ok ? r.body.message : problemText(r.body), r.ok);
-      var share = document.querySelector('.share');
+      if (r.ok && r.body.code) { document.dispatchEvent(new Event('shequn:claimed')); }
+      var share = document.querySelector('.helps .share');
       if (r.ok && r.body.shareUrl && share) {
         var a = share.querySelector('.share-url');
         a.href = r.body.shareUrl;

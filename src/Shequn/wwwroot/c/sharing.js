@@ -1,6 +1,7 @@
 // The campaign page's sharing part: the member's own poster (/c/{slug}/poster.png?m=, whose QR code carries their invite
 // link) and the phone field, posted with the ticked consent and one request id per intent (kept for a retry after a
-// network error). The token is the personal link's (?m=) or the one kept on this phone by campaign.js. Plain ES5.
+// network error). The token is the personal link's (?m=) or the one kept on this phone by campaign.js. It also shows
+// what only the member sees (/c/{slug}/mine): their invite link and their coupon codes. Plain ES5.
 (function () {
   'use strict';
   var root = document.getElementById('campaign');
@@ -21,6 +22,49 @@
       '&culture=' + encodeURIComponent(culture);
     sharing.hidden = false;
   }
+
+  // The member's own part (not in the cached page): their invite link to forward, and their coupon codes as they are now.
+  function mine() {
+    if (!token) { return; }
+    fetch('/c/' + encodeURIComponent(slug) + '/mine?m=' + encodeURIComponent(token) + '&culture=' + encodeURIComponent(culture), { credentials: 'omit' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (m) {
+        if (!m) { return; }
+        var invite = sharing && sharing.querySelector('.invite');
+        if (invite && m.inviteUrl) {
+          var input = invite.querySelector('.invite-url');
+          input.value = m.inviteUrl;
+          invite.hidden = false;
+          var copy = invite.querySelector('.copy');
+          copy.onclick = function () {
+            input.select();
+            var done = function () { copy.textContent = copy.getAttribute('data-copied'); };
+            if (navigator.clipboard) { navigator.clipboard.writeText(m.inviteUrl).then(done, function () { document.execCommand('copy'); done(); }); } else { document.execCommand('copy'); done(); }
+          };
+        }
+        var box = document.getElementById('my-coupons');
+        if (!box) { return; }
+        var list = box.querySelector('.coupons');
+        list.textContent = '';
+        for (var i = 0; i < m.coupons.length; i++) {
+          var c = m.coupons[i];
+          var li = document.createElement('li');
+          li.className = c.status;
+          li.setAttribute('data-testid', 'my-coupon');
+          li.setAttribute('data-status', c.status);
+          var code = document.createElement('code');
+          code.textContent = c.code;
+          li.appendChild(code);
+          li.appendChild(document.createTextNode(' ' + c.text));
+          list.appendChild(li);
+        }
+        box.querySelector('.none').hidden = m.coupons.length > 0;
+        box.hidden = false;
+      }, function () { /* offline: the page works without it */ });
+  }
+  mine();
+  // A claim on this page (campaign.js) adds a code: show the list again once it answered.
+  document.addEventListener('shequn:claimed', mine);
 
   var box = document.getElementById('phone-box');
   if (!box) { return; }

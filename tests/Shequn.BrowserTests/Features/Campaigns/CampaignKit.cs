@@ -72,6 +72,30 @@ internal static class CampaignKit
     public static async Task<string> LinkAsync(HttpClient api, string id, string member) =>
         new Uri((await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}/links/{member}", Ct)).GetProperty("url").GetString()!).PathAndQuery;
 
+    /// <summary>A coupon campaign of <paramref name="community"/>: one ¥5 code per member, valid for <paramref name="validDays"/> days.</summary>
+    public static object Coupons(string name, Guid community, int? validDays) => new
+    {
+        name = name + Guid.NewGuid().ToString("N")[..4], kind = "coupon", startsAt = DateTimeOffset.UtcNow.AddMinutes(-5), endsAt = DateTimeOffset.UtcNow.AddDays(7),
+        audience = new { communityIds = new[] { community } }, goalMetric = "completions", goalTarget = 10,
+        rewards = new[] { new { kind = "coupon", name = "5 元券", valueFen = 500, costFen = 100, quantity = 50 } },
+        rules = new { stock = 50, perPersonLimit = 1, couponValidDays = validDays },
+    };
+
+    /// <summary>A member claims a coupon through the public endpoint the page's button posts to; returns the code.</summary>
+    public static async Task<string> ClaimCouponAsync(HttpClient api, string slug, string link)
+    {
+        var claimed = await api.PostAsJsonAsync($"/c/{slug}/coupon", new { token = Token(link), requestId = Guid.NewGuid().ToString("N") }, Ct);
+        Assert.True(claimed.IsSuccessStatusCode, await claimed.Content.ReadAsStringAsync(Ct));
+        return (await claimed.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString()!;
+    }
+
+    /// <summary>
+    /// The console in English for this browser only, after signing in (which writes the account's language): the culture
+    /// cookie the language switch writes, without changing the shared demo account.
+    /// </summary>
+    public static Task EnglishAsync(Microsoft.Playwright.IBrowserContext context, string baseUrl) =>
+        context.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = ".AspNetCore.Culture", Value = "c%3Den%7Cuic%3Den", Url = baseUrl }]);
+
     /// <summary>The token of a personal link (<c>?m=</c>).</summary>
     public static string Token(string link) => link[(link.IndexOf("?m=", StringComparison.Ordinal) + 3)..];
 }

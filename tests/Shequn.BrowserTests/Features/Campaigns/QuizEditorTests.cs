@@ -27,13 +27,13 @@ public sealed class QuizEditorTests(ConsoleApp app)
         await page.OpenAsync($"/campaigns?id={quiz.Id}");
         var questions = page.GetByTestId("quiz-question");
         await questions.First.WaitForAsync();
-        Assert.Equal("鱼油每天吃几粒？", await questions.First.Locator("input[data-testid=quiz-question-text]").InputValueAsync());
+        Assert.Equal("鱼油每天吃几粒？", await questions.First.Locator("textarea[data-testid=quiz-question-text]").InputValueAsync());
         Assert.True(await questions.First.Locator(Correct).First.IsCheckedAsync());
 
         await page.GetByTestId("quiz-add-question").ClickAsync();
         await questions.Nth(1).WaitForAsync();
         var second = questions.Nth(1);
-        await second.Locator("input[data-testid=quiz-question-text]").FillAsync("哪些是水果？");
+        await second.Locator("textarea[data-testid=quiz-question-text]").FillAsync("哪些是水果？");
         await second.GetByTestId("quiz-add-option").ClickAsync();
         await second.GetByTestId("quiz-option").Nth(2).WaitForAsync();
         var options = second.Locator("input[data-testid=quiz-option-text]");

@@ -259,6 +259,52 @@ public abstract class CampaignHelpTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Mine_TheMembersOwnCodes_UnusedUsedVoidExpired_AndTheirInviteLink()
+    {
+        var sale = await NewCampaignAsync("coupon", new { stock = 10, perPersonLimit = 4, couponValidDays = 7 }, members: 2,
+            rewards: [new { kind = "coupon", name = "5 元券", valueFen = 500, costFen = 0, quantity = 10 }]);
+        var tokens = await TokensAsync(sale);
+        var (me, other) = (sale.Members[0], sale.Members[1]);
+        var client = factory.CreateClient();
+        var codes = new List<string>();
+        for (var i = 0; i < 4; i++)
+            codes.Add((await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token = tokens[me], requestId = $"m-{i}" })).CouponCode!);
+        var theirs = (await PostAsync(client, $"/c/{sale.Slug}/coupon", new { token = tokens[other], requestId = "o" })).CouponCode!;
+        var api = sale.Ws.Owner.Api;
+        Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync($"/api/coupons/{codes[1]}/redeem", new { orderId = "o-1" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/coupons/{codes[2]}/void", null, Ct)).StatusCode);
+        var past = DateTime.UtcNow.AddMinutes(-1);
+        await FlashSaleKit.DbAsync(factory, db => db.Set<CampaignCoupon>().IgnoreQueryFilters().Where(c => c.Code == codes[3])
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ValidUntil, past), Ct));
+
+        var mine = await client.GetAsync($"/c/{sale.Slug}/mine?m={Uri.EscapeDataString(tokens[me])}&culture=en", Ct);
+        Assert.Equal(HttpStatusCode.OK, mine.StatusCode);
+        Assert.Contains("no-store", mine.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(await mine.Content.ReadAsStringAsync(Ct));
+        var listed = doc.RootElement.GetProperty("coupons").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("code").GetString()!, c => (Status: c.GetProperty("status").GetString(), Text: c.GetProperty("text").GetString()!));
+        Assert.Equal(codes.Order(StringComparer.Ordinal), listed.Keys.Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(theirs, listed.Keys);
+        Assert.Equal(["unused", "used", "void", "expired"], codes.Select(c => listed[c].Status));
+        Assert.Contains("ready to use", listed[codes[0]].Text, StringComparison.Ordinal);
+        Assert.Contains("Valid until", listed[codes[0]].Text, StringComparison.Ordinal);
+        Assert.Contains("cannot be used", listed[codes[2]].Text, StringComparison.Ordinal);
+        Assert.Contains("expired, cannot be used", listed[codes[3]].Text, StringComparison.Ordinal);
+
+        // The invite link names the member as inviter and cannot act for them.
+        var invite = new Uri(doc.RootElement.GetProperty("inviteUrl").GetString()!);
+        var inviteToken = System.Web.HttpUtility.ParseQueryString(invite.Query)["i"];
+        var links = factory.Services.GetRequiredService<CampaignLinks>();
+        Assert.Equal(me, await links.VerifyInviteAsync(sale.Id, inviteToken, Ct));
+        Assert.Null(await links.VerifyAsync(sale.Id, inviteToken, Ct));
+        Assert.EndsWith($"/c/{sale.Slug}", invite.AbsolutePath, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"/c/{sale.Slug}/mine?m={Uri.EscapeDataString(inviteToken!)}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"/c/{sale.Slug}/mine", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/c/nosuchpage/mine?m={Uri.EscapeDataString(tokens[me])}", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Coupon_ValidDays_SetsValidUntil_AnExpiredCodeIsRefusedNamingTheDate()
     {
         var sale = await NewCampaignAsync("coupon", new { stock = 10, perPersonLimit = 2, couponValidDays = 7 }, members: 1,
