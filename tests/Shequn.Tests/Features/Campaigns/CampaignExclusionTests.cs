@@ -108,6 +108,19 @@ public abstract class CampaignExclusionTests(ShequnFactory factory)
             .ExecuteUpdateAsync(u => u.SetProperty(m => m.LeftAt, DateTime.UtcNow.AddDays(-1).AddHours(1)), Ct);
         await db.SaveChangesWithoutAuditAsync(Ct);
         Assert.Equal(ExclusionReason.Silent, await CampaignExclusions.DecideAsync(db, campaign, rules, old, null, Ct));
+
+        // One stint again (joined 3 days ago), words 5 days ago in an earlier stint, and the last message is the check-in
+        // word itself: the message times prove nothing in between, so the member is silent (it used to pass on the old words)…
+        await db.Memberships.Where(m => m.MemberId == old && m.JoinedAt > DateTime.UtcNow.AddDays(-1)).ExecuteDeleteAsync(Ct);
+        await db.Memberships.Where(m => m.MemberId == old).ExecuteUpdateAsync(u => u.SetProperty(m => m.LeftAt, (DateTime?)null), Ct);
+        var keywordAt = DateTime.UtcNow;
+        await db.Set<MemberActivity>().Where(a => a.MemberId == old)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.FirstSpokeAt, keywordAt.AddDays(-5)).SetProperty(a => a.LastSpokeAt, keywordAt), Ct);
+        Assert.Equal(ExclusionReason.Silent, await CampaignExclusions.DecideAsync(db, campaign, rules, old, keywordAt, Ct));
+        // …unless they spoke on a day between the join and the word.
+        db.Set<DailySpeaker>().Add(new DailySpeaker { CommunityId = sale.Community, MemberId = old, Day = DailyFigures.DayOf(keywordAt.AddDays(-1), Shequn.Features.Workspaces.WorkspaceZones.Default) });
+        await db.SaveChangesWithoutAuditAsync(Ct);
+        Assert.Equal(ExclusionReason.None, await CampaignExclusions.DecideAsync(db, campaign, rules, old, keywordAt, Ct));
         // Settings off: nobody is left out.
         Assert.Equal(ExclusionReason.None, await CampaignExclusions.DecideAsync(db, campaign, new CampaignRules(), newcomer, null, Ct));
     }
