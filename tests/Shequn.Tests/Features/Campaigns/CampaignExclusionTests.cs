@@ -113,7 +113,8 @@ public abstract class CampaignExclusionTests(ShequnFactory factory)
         // word itself: the message times prove nothing in between, so the member is silent (it used to pass on the old words)…
         await db.Memberships.Where(m => m.MemberId == old && m.JoinedAt > DateTime.UtcNow.AddDays(-1)).ExecuteDeleteAsync(Ct);
         await db.Memberships.Where(m => m.MemberId == old).ExecuteUpdateAsync(u => u.SetProperty(m => m.LeftAt, (DateTime?)null), Ct);
-        var keywordAt = DateTime.UtcNow;
+        // Whole milliseconds: PostgreSQL keeps microseconds, and the word's stored time must equal the moment it is judged at.
+        var keywordAt = DateTime.UnixEpoch.AddMilliseconds(Math.Floor((DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds));
         await db.Set<MemberActivity>().Where(a => a.MemberId == old)
             .ExecuteUpdateAsync(u => u.SetProperty(a => a.FirstSpokeAt, keywordAt.AddDays(-5)).SetProperty(a => a.LastSpokeAt, keywordAt), Ct);
         Assert.Equal(ExclusionReason.Silent, await CampaignExclusions.DecideAsync(db, campaign, rules, old, keywordAt, Ct));
