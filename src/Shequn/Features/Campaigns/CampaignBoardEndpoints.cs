@@ -154,7 +154,7 @@ public static class CampaignBoardEndpoints
     {
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
-        var (member, refusal) = await MemberAsync(s, links, l, input?.Token, CampaignKind.Swap, ct);
+        var (member, refusal) = await MemberAsync(s, snapshots, links, l, input?.Token, CampaignKind.Swap, ct);
         if (refusal is not null)
             return refusal;
         var r = await swaps.ListAsync(s!, member!.Value, input!, ct);
@@ -168,7 +168,7 @@ public static class CampaignBoardEndpoints
     {
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
-        var (member, refusal) = await MemberAsync(s, links, l, input?.Token, CampaignKind.Swap, ct);
+        var (member, refusal) = await MemberAsync(s, snapshots, links, l, input?.Token, CampaignKind.Swap, ct);
         if (refusal is not null)
             return refusal;
         var r = await swaps.OfferAsync(s!, member!.Value, itemId, input!, ct);
@@ -182,7 +182,7 @@ public static class CampaignBoardEndpoints
     {
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
-        var (member, refusal) = await MemberAsync(s, links, l, input?.Token, CampaignKind.Swap, ct);
+        var (member, refusal) = await MemberAsync(s, snapshots, links, l, input?.Token, CampaignKind.Swap, ct);
         if (refusal is not null)
             return refusal;
         var r = await swaps.AcceptAsync(s!, member!.Value, itemId, input!.OfferId, ct);
@@ -191,9 +191,13 @@ public static class CampaignBoardEndpoints
         return Answer(l, r);
     }
 
-    /// <summary>After a successful action, the inviter a share link (<c>?i=</c>) names becomes who brought the member (<see cref="CampaignInvites"/>).</summary>
-    private static async Task<(Guid? Member, IResult? Refusal)> MemberAsync(CampaignSnapshot? s, CampaignLinks links, IStringLocalizer l, string? token, CampaignKind kind,
-        CancellationToken ct)
+    /// <summary>
+    /// The member a swap action's token names, or the refusal: no such campaign, no token, an unknown member, or one the
+    /// campaign's anti-abuse settings leave out (403 <c>excluded</c>: an account made for the board neither lists, offers nor accepts).
+    /// After a successful action, the inviter a share link (<c>?i=</c>) names becomes who brought the member (<see cref="CampaignInvites"/>).
+    /// </summary>
+    private static async Task<(Guid? Member, IResult? Refusal)> MemberAsync(CampaignSnapshot? s, CampaignSnapshots snapshots, CampaignLinks links, IStringLocalizer l,
+        string? token, CampaignKind kind, CancellationToken ct)
     {
         if (s is null || s.Campaign.Kind != kind)
             return (null, Refusal(l, StatusCodes.Status404NotFound, "notFound"));
@@ -201,6 +205,8 @@ public static class CampaignBoardEndpoints
             return (null, TypedResults.ValidationProblem(new Validation().Add("token", "Required", "'token' is required: open the page through your personal link.").Localized(l)));
         if (await links.VerifyAsync(s.Campaign.Id, token, ct) is not { } member)
             return (null, Refusal(l, StatusCodes.Status403Forbidden, "unknownMember"));
+        if (await snapshots.ExclusionAsync(s, member, ct) is not ExclusionReason.None and var excluded)
+            return (null, FlashSaleEndpoints.Excluded(l, excluded));
         return (member, null);
     }
 

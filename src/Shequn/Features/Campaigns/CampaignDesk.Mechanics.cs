@@ -16,13 +16,17 @@ public sealed partial class CampaignDesk
         if (me is null || campaign is null || !Sees(me, campaign.CommunityIdsValue()))
             return null;
         var rows = await db.Set<CampaignCheckIn>().AsNoTracking().Where(c => c.CampaignId == id)
-            .Join(db.Members, c => c.MemberId, m => m.Id, (c, m) => new { c.MemberId, m.DisplayName, c.Day, c.Source, c.CommunityId }).ToListAsync(ct);
+            .Join(db.Members, c => c.MemberId, m => m.Id, (c, m) => new { c.MemberId, m.DisplayName, c.Day, c.Source, c.CommunityId, c.Excluded, c.CreatedAt }).ToListAsync(ct);
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(Now, await zones.GetAsync(campaign.WorkspaceId, ct)));
         var milestones = campaign.RulesValue().Milestones ?? [];
         return [.. rows.Where(r => r.CommunityId is null || me.Sees(r.CommunityId.Value)).GroupBy(r => (r.MemberId, r.DisplayName)).Select(g =>
         {
-            var s = Streaks.Compute(g.Where(r => r.Source != CheckInSource.MakeUp).Select(r => r.Day), g.Where(r => r.Source == CheckInSource.MakeUp).Select(r => r.Day), today, milestones);
-            return new CheckInStanding(g.Key.MemberId, g.Key.DisplayName, g.Count(), g.Count(r => r.Source == CheckInSource.MakeUp), s.Current, s.Longest, [.. s.Milestones.Select(m => m.Days)]);
+            // Check-ins the anti-abuse settings left out are listed with their reason and count toward nothing.
+            var counted = g.Where(r => r.Excluded == ExclusionReason.None).ToList();
+            var excluded = g.Where(r => r.Excluded != ExclusionReason.None).OrderBy(r => r.CreatedAt).ToList();
+            var s = Streaks.Compute(counted.Where(r => r.Source != CheckInSource.MakeUp).Select(r => r.Day), counted.Where(r => r.Source == CheckInSource.MakeUp).Select(r => r.Day), today, milestones);
+            return new CheckInStanding(g.Key.MemberId, g.Key.DisplayName, counted.Count, counted.Count(r => r.Source == CheckInSource.MakeUp), s.Current, s.Longest,
+                [.. s.Milestones.Select(m => m.Days)], excluded.Count, excluded.Count > 0 ? excluded[^1].Excluded : ExclusionReason.None);
         }).OrderByDescending(s => s.Current).ThenByDescending(s => s.Days).ThenBy(s => s.Name, StringComparer.Ordinal)];
     }
 
@@ -50,11 +54,14 @@ public sealed partial class CampaignDesk
         if (!v.IsValid)
             return new(CampaignOutcome.Invalid, null, v);
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(Now, await zones.GetAsync(campaign.WorkspaceId, ct)));
-        var rows = await db.Set<CampaignCheckIn>().AsNoTracking().Where(c => c.CampaignId == id && c.MemberId == memberId).ToListAsync(ct);
+        var rows = await db.Set<CampaignCheckIn>().AsNoTracking().Where(c => c.CampaignId == id && c.MemberId == memberId && c.Excluded == ExclusionReason.None).ToListAsync(ct);
         var why = Streaks.ValidateMakeUp(day!.Value, today, rows.Where(r => r.Source != CheckInSource.MakeUp).Select(r => r.Day),
             rows.Where(r => r.Source == CheckInSource.MakeUp).Select(r => r.Day), new MakeUpRules(7, rules.MakeUpCards ?? 0, MakeUpPeriod.Month));
         if (why is not null)
             return new(CampaignOutcome.Invalid, null, v.Add("day", "Campaigns.MakeUpRefused", why, why));
+        // Staff's card replaces a check-in of that day the anti-abuse settings left out: staff decided the day counts.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Set<CampaignCheckIn>().Where(c => c.CampaignId == id && c.MemberId == memberId && c.Day == day.Value && c.Excluded != ExclusionReason.None).ExecuteDeleteAsync(ct);
         db.Add(new CampaignCheckIn { WorkspaceId = campaign.WorkspaceId, CampaignId = id, MemberId = memberId, Day = day.Value, Source = CheckInSource.MakeUp, ByStaffId = me!.Id, CreatedAt = Now });
         var all = rows.Select(r => (r.Day, r.Source)).Append((Day: day.Value, Source: CheckInSource.MakeUp)).ToList();
         var summary = Streaks.Compute(all.Where(r => r.Source != CheckInSource.MakeUp).Select(r => r.Day), all.Where(r => r.Source == CheckInSource.MakeUp).Select(r => r.Day),
@@ -64,6 +71,7 @@ public sealed partial class CampaignDesk
         try
         {
             await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
         }
         catch (DbUpdateException)
         {

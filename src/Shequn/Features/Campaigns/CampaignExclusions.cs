@@ -23,7 +23,9 @@ public enum ExclusionReason
 /// <item><see cref="CampaignRules.ExcludeSilent"/>: no message of theirs in any of the campaign's communities since their
 /// latest join of that community (<see cref="MemberActivity"/>). When the action is itself a message in the group (a
 /// check-in word, a lottery word), <c>before</c> is that message's time and only speaking before it counts — otherwise the
-/// keyword alone would prove the member is not silent.</item>
+/// keyword alone would prove the member is not silent. When the first and last message times both lie outside the
+/// window (a member who spoke in an earlier stint and whose last message is the keyword itself), the days they spoke
+/// (<see cref="DailySpeaker"/>) decide.</item>
 /// </list>
 /// The public pages ask through <see cref="CampaignSnapshots.ExclusionAsync"/>, which caches the answer per member.
 /// </summary>
@@ -77,14 +79,54 @@ public static class CampaignExclusions
         var firstJoin = stints.GroupBy(s => s.MemberId).ToDictionary(g => g.Key, g => g.Min(s => s.JoinedAt));
         var spokenBy = spoken.ToLookup(a => a.MemberId);
         var until = before ?? DateTime.MaxValue;
+        var unsure = new List<(Guid Member, Guid Community, DateTime Since)>();
         foreach (var m in ids)
         {
             if (rules.ExcludeJoinedAfterStart && !(firstJoin.TryGetValue(m, out var joined) && joined < campaign.StartsAt))
+            {
                 result[m] = ExclusionReason.JoinedAfterStart;
-            else if (rules.ExcludeSilent && !spokenBy[m].Any(a => latestJoin.TryGetValue((m, a.CommunityId), out var since)
-                         && a.LastSpokeAt >= since && a.FirstSpokeAt < until))
+                continue;
+            }
+            if (!rules.ExcludeSilent)
+                continue;
+            // The first and last message times prove words in [since, until) when either falls inside; both outside it
+            // (spoke before this stint and again at or after the action) says nothing either way.
+            var proven = false;
+            foreach (var a in spokenBy[m])
+            {
+                if (!latestJoin.TryGetValue((m, a.CommunityId), out var since) || a.LastSpokeAt < since)
+                    continue;
+                if ((a.FirstSpokeAt >= since && a.FirstSpokeAt < until) || a.LastSpokeAt < until)
+                    proven = true;
+                else if (a.FirstSpokeAt < since)
+                    unsure.Add((m, a.CommunityId, since));
+            }
+            if (!proven)
                 result[m] = ExclusionReason.Silent;
         }
+        if (unsure.Count > 0 && before is { } at)
+            await SettleUnsureAsync(db, ws, unsure, at, result, ct);
         return result;
+    }
+
+    /// <summary>
+    /// The members whose message times cannot tell: a day they spoke (<see cref="DailySpeaker"/>, the workspace's calendar)
+    /// strictly after the day of their latest join and strictly before the day of the action proves words in between. Words
+    /// on the join's day or the action's day only are not seen, and such a member stays left out (see docs/campaign-anti-abuse.md).
+    /// </summary>
+    private static async Task SettleUnsureAsync(AppDbContext db, Guid ws, List<(Guid Member, Guid Community, DateTime Since)> unsure, DateTime before,
+        Dictionary<Guid, ExclusionReason> result, CancellationToken ct)
+    {
+        var zone = Workspaces.WorkspaceZones.Find(await db.Set<Workspaces.Workspace>().IgnoreQueryFilters().Where(w => w.Id == ws).Select(w => w.TimeZone).SingleOrDefaultAsync(ct))
+            ?? Workspaces.WorkspaceZones.Default;
+        var last = DailyFigures.DayOf(before, zone);
+        foreach (var (member, community, since) in unsure)
+        {
+            if (result[member] == ExclusionReason.None)
+                continue;
+            var first = DailyFigures.DayOf(since, zone);
+            if (last.DayNumber - first.DayNumber >= 2 && await db.Set<DailySpeaker>().AnyAsync(d => d.CommunityId == community && d.MemberId == member && d.Day > first && d.Day < last, ct))
+                result[member] = ExclusionReason.None;
+        }
     }
 }

@@ -11,9 +11,18 @@ public sealed record DroppedCampaignRow(string Table, string Row);
 public sealed record MergedOverLimit(Guid CampaignId, int Units, int Limit);
 
 /// <summary>
+/// A reward grant a merge withdrew: <c>duplicate</c> (the person held the same once-per-person reward under both
+/// records; an unmerge gives it back) or <c>selfInvite</c> (earned by an invitation between the two; stays void), with the
+/// status it had and the coupon voided with it.
+/// </summary>
+public sealed record VoidedCampaignGrant(Guid Id, GrantStatus Was, string Why, Guid? CouponId);
+
+/// <summary>
 /// What a member merge did to campaign rows: the ids moved per table and column (<c>Table.Column</c>), rows dropped
 /// where the survivor held the one allowed, the participant and points-account counters folded in, invitations that
-/// became self-invites, open swap offers declined, and where the person now holds more than a limit.
+/// became self-invites, open swap offers declined, where the person now holds more than a limit, a friend's cut or help
+/// on what became the person's own bargain or request (taken off), the grants withdrawn, and the grants that would have
+/// been withdrawn but were already delivered, redeemed or spent (kept, for staff to see).
 /// </summary>
 public sealed record CampaignMoves(
     Dictionary<string, List<Guid>> Moved,
@@ -21,7 +30,10 @@ public sealed record CampaignMoves(
     List<DroppedCampaignRow> Folded,
     List<Guid> SelfInvites,
     List<Guid> DeclinedOffers,
-    List<MergedOverLimit> OverLimit);
+    List<MergedOverLimit> OverLimit,
+    List<DroppedCampaignRow>? SelfHelps = null,
+    List<VoidedCampaignGrant>? VoidedGrants = null,
+    List<Guid>? KeptGrants = null);
 
 /// <summary>
 /// Campaign rows follow a member merge (B into A) in the merge's transaction; see docs/campaign-merges.md for the rules.
@@ -37,7 +49,10 @@ public static class CampaignMerges
         var paid = await db.Set<CampaignBargain>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && (x.MemberId == a || x.MemberId == b) && x.Status == BargainStatus.Paid)
             .GroupBy(x => x.CampaignId).Where(g => g.Count() > 1).Select(g => g.Key).ToListAsync(ct);
         conflicts.AddRange(paid.Select(c => $"Both members paid a bargain in campaign {c}."));
-        var seats = await db.Set<CampaignGroupSeat>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && (x.MemberId == a || x.MemberId == b) && x.Status != SeatStatus.Released)
+        // A seat is a sold row while it is held, paid or refunding, and whenever a refund was recorded for it.
+        var refunded = db.Set<CampaignRefund>().IgnoreQueryFilters().Where(r => r.WorkspaceId == ws).Select(r => r.SeatId);
+        var seats = await db.Set<CampaignGroupSeat>().IgnoreQueryFilters()
+            .Where(x => x.WorkspaceId == ws && (x.MemberId == a || x.MemberId == b) && (x.Status != SeatStatus.Released || refunded.Contains(x.Id)))
             .GroupBy(x => x.GroupId).Where(g => g.Count() > 1).Select(g => g.Key).ToListAsync(ct);
         conflicts.AddRange(seats.Select(g => $"Both members hold a seat in group-buy group {g}."));
         var drawn = await db.Set<LotteryEntry>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && (x.MemberId == a || x.MemberId == b))
@@ -50,7 +65,11 @@ public static class CampaignMerges
     /// <summary>Moves every campaign row of B to A (call <see cref="ConflictsAsync"/> first, in the same transaction).</summary>
     public static async Task<CampaignMoves> MergeAsync(AppDbContext db, Guid ws, Guid a, Guid b, CancellationToken ct)
     {
-        var moves = new CampaignMoves([], [], [], [], [], []);
+        var moves = new CampaignMoves([], [], [], [], [], [], [], [], []);
+        // Invitations between the two, before they move: what they earned is withdrawn below.
+        var between = await db.Set<CampaignInvitation>().IgnoreQueryFilters().AsNoTracking()
+            .Where(x => x.WorkspaceId == ws && ((x.InviterMemberId == a && x.InviteeMemberId == b) || (x.InviterMemberId == b && x.InviteeMemberId == a)))
+            .Select(x => new { x.CampaignId, x.InviteeMemberId }).ToListAsync(ct);
 
         // Participants: one per campaign; where both took part, A's row takes B's units and the earliest dates.
         var aParts = await db.Set<CampaignParticipant>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == a).ToDictionaryAsync(x => x.CampaignId, ct);
@@ -77,10 +96,10 @@ public static class CampaignMerges
         if (brought.Count > 0)
             moves.Moved[$"{nameof(CampaignParticipant)}.{nameof(CampaignParticipant.InvitedByMemberId)}"] = brought;
         var limited = await db.Set<Campaign>().IgnoreQueryFilters().AsNoTracking()
-            .Where(c => c.WorkspaceId == ws && (c.Kind == CampaignKind.FlashSale || c.Kind == CampaignKind.Coupon) && aParts.Keys.Contains(c.Id)).ToListAsync(ct);
+            .Where(c => c.WorkspaceId == ws && (c.Kind == CampaignKind.FlashSale || c.Kind == CampaignKind.Coupon || c.Kind == CampaignKind.GroupBuy) && aParts.Keys.Contains(c.Id)).ToListAsync(ct);
         foreach (var c in limited)
         {
-            var limit = c.RulesValue().PerPersonLimit ?? (c.Kind == CampaignKind.Coupon ? 1 : int.MaxValue);
+            var limit = c.RulesValue().PerPersonLimit ?? (c.Kind == CampaignKind.FlashSale ? int.MaxValue : 1);
             if (aParts[c.Id].Units > limit)
                 moves.OverLimit.Add(new(c.Id, aParts[c.Id].Units, limit));
         }
@@ -112,8 +131,10 @@ public static class CampaignMerges
                 await MoveAsync<CampaignPointsAccount>(db, moves, ws, nameof(CampaignPointsAccount.MemberId), a, b, ct);
         }
 
-        // One a day (check-ins, photos, card draws): A's day stands; B's row of the same day goes (an approved photo beats a pending one).
-        await DropCollidingAsync(db, moves, ws, a, b, (CampaignCheckIn x) => new { x.CampaignId, x.Day }, "MemberId", x => x.Source == CheckInSource.MakeUp ? 0 : 1, ct);
+        // One a day (check-ins, photos, card draws): A's day stands; B's row of the same day goes (an approved photo beats a pending
+        // one, a counted check-in one the anti-abuse settings left out, a real check-in a make-up card).
+        await DropCollidingAsync(db, moves, ws, a, b, (CampaignCheckIn x) => new { x.CampaignId, x.Day }, "MemberId",
+            x => x.Excluded != ExclusionReason.None ? -1 : x.Source == CheckInSource.MakeUp ? 0 : 1, ct);
         await MoveAsync<CampaignCheckIn>(db, moves, ws, nameof(CampaignCheckIn.MemberId), a, b, ct);
         await DropCollidingAsync(db, moves, ws, a, b, (CampaignPhoto x) => new { x.CampaignId, x.Day }, nameof(CampaignPhoto.MemberId),
             x => x.Status switch { PhotoStatus.Approved => 2, PhotoStatus.Pending => 1, _ => 0 }, ct);
@@ -141,6 +162,7 @@ public static class CampaignMerges
         await MoveAsync<CampaignBargainCut>(db, moves, ws, "HelperMemberId", a, b, ct);
         await DropCollidingAsync(db, moves, ws, a, b, (CampaignAssistHelp x) => x.AssistId, "HelperMemberId", x => -x.Position, ct);
         await MoveAsync<CampaignAssistHelp>(db, moves, ws, nameof(CampaignAssistHelp.HelperMemberId), a, b, ct);
+        await TakeOffSelfHelpsAsync(db, moves, ws, a, ct);
 
         // Swap offers: one open offer per item and offerer; B's second open offer, and any open offer on the person's own item, are declined.
         var now = DateTime.UtcNow;
@@ -166,7 +188,145 @@ public static class CampaignMerges
         await db.Set<CampaignInvitation>().IgnoreQueryFilters().Where(x => selfInvites.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, InvitationStatus.Refused).SetProperty(x => x.Reason, "selfInvite").SetProperty(x => x.SettledAt, now), ct);
         moves.SelfInvites.AddRange(selfInvites);
+
+        await VoidGrantsAsync(db, moves, ws, a, b, [.. between.Select(x => (x.CampaignId, x.InviteeMemberId))], now, ct);
         return moves;
+    }
+
+    /// <summary>
+    /// A cut or help by one record on the other's bargain or request is now the person's own, which the page refuses. While
+    /// the bargain or request is open it is taken off (the price goes back up by the cut, the later positions close up, so
+    /// the remaining friends still land on the floor exactly); once the floor was reached or the request completed it stays
+    /// (the price was shown or paid, the reward given). Taken-off rows are kept whole in <see cref="CampaignMoves.SelfHelps"/>.
+    /// </summary>
+    private static async Task TakeOffSelfHelpsAsync(AppDbContext db, CampaignMoves moves, Guid ws, Guid a, CancellationToken ct)
+    {
+        var cuts = await db.Set<CampaignBargainCut>().IgnoreQueryFilters().AsNoTracking()
+            .Where(x => x.WorkspaceId == ws && x.HelperMemberId == a
+                && db.Set<CampaignBargain>().IgnoreQueryFilters().Any(g => g.Id == x.BargainId && g.MemberId == a && g.Status == BargainStatus.Open))
+            .ToListAsync(ct);
+        foreach (var cut in cuts)
+        {
+            await db.Set<CampaignBargainCut>().IgnoreQueryFilters().Where(x => x.Id == cut.Id).ExecuteDeleteAsync(ct);
+            await db.Set<CampaignBargain>().IgnoreQueryFilters().Where(x => x.Id == cut.BargainId && x.Status == BargainStatus.Open)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.PriceFen, x => x.PriceFen + cut.AmountFen).SetProperty(x => x.Cuts, x => x.Cuts - 1), ct);
+            // Two steps through negative numbers: (bargain, position) is unique and checked row by row.
+            var later = db.Set<CampaignBargainCut>().IgnoreQueryFilters().Where(x => x.BargainId == cut.BargainId);
+            await later.Where(x => x.Position > cut.Position).ExecuteUpdateAsync(s => s.SetProperty(x => x.Position, x => -x.Position), ct);
+            await later.Where(x => x.Position < 0).ExecuteUpdateAsync(s => s.SetProperty(x => x.Position, x => -x.Position - 1), ct);
+            moves.SelfHelps!.Add(Row(cut));
+        }
+        var helps = await db.Set<CampaignAssistHelp>().IgnoreQueryFilters().AsNoTracking()
+            .Where(x => x.WorkspaceId == ws && x.HelperMemberId == a
+                && db.Set<CampaignAssist>().IgnoreQueryFilters().Any(r => r.Id == x.AssistId && r.MemberId == a && r.Status == AssistStatus.Open))
+            .ToListAsync(ct);
+        foreach (var help in helps)
+        {
+            await db.Set<CampaignAssistHelp>().IgnoreQueryFilters().Where(x => x.Id == help.Id).ExecuteDeleteAsync(ct);
+            await db.Set<CampaignAssist>().IgnoreQueryFilters().Where(x => x.Id == help.AssistId && x.Status == AssistStatus.Open)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Helps, x => x.Helps - 1), ct);
+            var later = db.Set<CampaignAssistHelp>().IgnoreQueryFilters().Where(x => x.AssistId == help.AssistId);
+            await later.Where(x => x.Position > help.Position).ExecuteUpdateAsync(s => s.SetProperty(x => x.Position, x => -x.Position), ct);
+            await later.Where(x => x.Position < 0).ExecuteUpdateAsync(s => s.SetProperty(x => x.Position, x => -x.Position - 1), ct);
+            moves.SelfHelps!.Add(Row(help));
+        }
+    }
+
+    /// <summary>
+    /// Rewards a person earns once (<c>quiz:</c>, <c>cards:</c>, <c>streak:</c>, <c>invite:</c>, <c>invitee:</c> name the
+    /// member; <c>assist:</c> the one request per campaign) held under both records: one stays — one already delivered,
+    /// redeemed or spent first, then the one belonging to the row the merge kept (the first quiz answers, the assist further
+    /// along, the invitation edge that stayed), then A's — and the others are voided (<c>duplicate</c>). Then what an
+    /// invitation between the two earned is voided (<c>selfInvite</c>): the invitee's reward of that edge, and the
+    /// inviter's reward when the person's other counted invitees no longer reach the target. A grant already delivered,
+    /// whose coupon was used, or whose points were spent is kept and listed in <see cref="CampaignMoves.KeptGrants"/>.
+    /// </summary>
+    private static async Task VoidGrantsAsync(AppDbContext db, CampaignMoves moves, Guid ws, Guid a, Guid b, List<(Guid Campaign, Guid Invitee)> between,
+        DateTime now, CancellationToken ct)
+    {
+        var grants = await db.Set<CampaignRewardGrant>().IgnoreQueryFilters().AsNoTracking()
+            .Where(x => x.WorkspaceId == ws && x.MemberId == a && x.Status != GrantStatus.Void).ToListAsync(ct);
+        if (grants.Count == 0)
+            return;
+        var ids = grants.Select(g => g.Id).ToList();
+        var coupons = await db.Set<CampaignCoupon>().IgnoreQueryFilters().AsNoTracking()
+            .Where(x => x.GrantId != null && ids.Contains(x.GrantId.Value)).ToDictionaryAsync(x => x.GrantId!.Value, ct);
+        var campaignIds = grants.Select(g => g.CampaignId).Distinct().ToList();
+        var campaigns = await db.Set<Campaign>().IgnoreQueryFilters().AsNoTracking().Where(c => campaignIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        long PointsOf(CampaignRewardGrant g) => campaigns[g.CampaignId].RewardsValue() is var r && g.RewardIndex >= 0 && g.RewardIndex < r.Count
+            && r[g.RewardIndex].Kind == RewardKind.Points && g.Status != GrantStatus.Held ? Math.Max(0, r[g.RewardIndex].ValueFen) : 0;
+        var spare = await PointsBalances.EarnedAsync(db, ws, a, ct)
+            - await db.Set<CampaignPointsAccount>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == a).Select(x => x.Spent).FirstOrDefaultAsync(ct);
+        bool Spent(CampaignRewardGrant g) => g.Status == GrantStatus.Delivered || (coupons.TryGetValue(g.Id, out var c) && c.Status == CouponStatus.Used) || PointsOf(g) > spare;
+
+        var voided = new HashSet<Guid>();
+        async Task VoidAsync(CampaignRewardGrant g, string why)
+        {
+            if (!voided.Add(g.Id))
+                return;
+            if (Spent(g))
+            {
+                moves.KeptGrants!.Add(g.Id);
+                return;
+            }
+            spare -= PointsOf(g);
+            await db.Set<CampaignRewardGrant>().IgnoreQueryFilters().Where(x => x.Id == g.Id && x.Status == g.Status)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, GrantStatus.Void).SetProperty(x => x.UpdatedAt, now), ct);
+            Guid? coupon = null;
+            if (coupons.TryGetValue(g.Id, out var c) && c.Status == CouponStatus.Unused)
+            {
+                await db.Set<CampaignCoupon>().IgnoreQueryFilters().Where(x => x.Id == c.Id && x.Status == CouponStatus.Unused)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, CouponStatus.Void).SetProperty(x => x.VoidedAt, now), ct);
+                coupon = c.Id;
+            }
+            moves.VoidedGrants!.Add(new(g.Id, g.Status, why, coupon));
+        }
+
+        // Whose rows the merge dropped: their once-per-person grants are the ones to go.
+        var (an, bn) = (a.ToString("N"), b.ToString("N"));
+        var losing = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in moves.Dropped)
+        {
+            switch (row.Table)
+            {
+                case nameof(QuizSubmission):
+                    losing.Add($"quiz:{JsonSerializer.Deserialize<QuizSubmission>(row.Row)!.MemberId:N}");
+                    break;
+                case nameof(CampaignAssist):
+                    losing.Add($"assist:{JsonSerializer.Deserialize<CampaignAssist>(row.Row)!.Id:N}");
+                    break;
+                case nameof(CampaignInvitation):
+                    losing.Add($"invitee:{JsonSerializer.Deserialize<CampaignInvitation>(row.Row)!.InviteeMemberId:N}");
+                    break;
+            }
+        }
+        string Once(CampaignRewardGrant g) => g.Key.StartsWith("assist:", StringComparison.Ordinal) ? "assist:" : g.Key.Replace(bn, an, StringComparison.Ordinal);
+        foreach (var same in grants.GroupBy(g => (g.CampaignId, Key: Once(g))).Where(x => x.Count() > 1))
+        {
+            var keep = same.OrderByDescending(g => Spent(g)).ThenBy(g => losing.Contains(g.Key)).ThenByDescending(g => g.Key.Contains(an, StringComparison.Ordinal))
+                .ThenByDescending(g => g.Status == GrantStatus.Issued).ThenBy(g => g.CreatedAt).First();
+            foreach (var g in same.Where(g => g.Id != keep.Id))
+                await VoidAsync(g, "duplicate");
+        }
+
+        foreach (var campaign in between.Select(x => x.Campaign).Distinct())
+        {
+            foreach (var invitee in between.Where(x => x.Campaign == campaign).Select(x => x.Invitee))
+            {
+                if (grants.FirstOrDefault(g => g.CampaignId == campaign && g.Key == $"invitee:{invitee:N}") is { } theirs)
+                    await VoidAsync(theirs, "selfInvite");
+            }
+            var inviterGrants = grants.Where(g => g.CampaignId == campaign && g.Key.StartsWith("invite:", StringComparison.Ordinal) && !voided.Contains(g.Id)).ToList();
+            if (inviterGrants.Count == 0 || !campaigns.TryGetValue(campaign, out var c))
+                continue;
+            var counted = await db.Set<CampaignInvitation>().IgnoreQueryFilters()
+                .CountAsync(x => x.CampaignId == campaign && x.InviterMemberId == a && x.InviteeMemberId != a && x.Status == InvitationStatus.Counted, ct);
+            if (counted < (c.RulesValue().InviteesNeeded ?? 1))
+            {
+                foreach (var g in inviterGrants)
+                    await VoidAsync(g, "selfInvite");
+            }
+        }
     }
 
     /// <summary>Moves back what <see cref="MergeAsync"/> moved (the rows still on A) and restores the rows it dropped or folded.</summary>
@@ -229,6 +389,15 @@ public static class CampaignMerges
         }
         foreach (var dropped in moves.Dropped)
             db.Add(Restore(dropped));
+        // A reward voided as a duplicate is the other record's again; one voided for a self-invite stays void (the two were one person then).
+        foreach (var grant in (moves.VoidedGrants ?? []).Where(x => x.Why == "duplicate"))
+        {
+            await db.Set<CampaignRewardGrant>().IgnoreQueryFilters().Where(x => x.Id == grant.Id && x.Status == GrantStatus.Void)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, grant.Was).SetProperty(x => x.UpdatedAt, DateTime.UtcNow), ct);
+            if (grant.CouponId is { } coupon)
+                await db.Set<CampaignCoupon>().IgnoreQueryFilters().Where(x => x.Id == coupon && x.Status == CouponStatus.Void)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, CouponStatus.Unused).SetProperty(x => x.VoidedAt, (DateTime?)null), ct);
+        }
         await db.SaveChangesAsync(ct);
     }
 

@@ -163,6 +163,9 @@ public static class CampaignSharingEndpoints
             return TypedResults.ValidationProblem(v.Localized(l));
         if (await links.VerifyAsync(s.Campaign.Id, input.Token, ct) is not { } member)
             return FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+        // A phone is a lead the campaign counts: one from an account its anti-abuse settings leave out is not taken.
+        if (await snapshots.ExclusionAsync(s, member, ct) is not ExclusionReason.None and var excluded)
+            return FlashSaleEndpoints.Excluded(l, excluded);
         var c = s.Campaign;
         var consent = Truncate(l["CampaignSharing.Consent", s.WorkspaceName].Value, CampaignLead.ConsentMaxLength);
         var now = time.GetUtcNow().UtcDateTime;

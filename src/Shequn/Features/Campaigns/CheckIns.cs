@@ -35,6 +35,11 @@ public sealed class CampaignCheckIn : IWorkspaceOwned
     public long? EventSeq { get; set; }
     public Guid? ByStaffId { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
+    /// <summary>
+    /// Why the campaign's anti-abuse settings left this check-in out (<see cref="CampaignExclusions"/>), judged at the
+    /// message: kept so staff see it, never counted toward a streak or a milestone.
+    /// </summary>
+    public ExclusionReason Excluded { get; set; }
 }
 
 internal sealed class CampaignCheckInConfiguration : IEntityTypeConfiguration<CampaignCheckIn>
@@ -49,8 +54,12 @@ internal sealed class CampaignCheckInConfiguration : IEntityTypeConfiguration<Ca
     }
 }
 
-/// <summary>One member's standing in a check-in campaign.</summary>
-public sealed record CheckInStanding(Guid MemberId, string Name, int Days, int MakeUps, int Current, int Longest, IReadOnlyList<int> Milestones);
+/// <summary>
+/// One member's standing in a check-in campaign; <see cref="ExcludedDays"/> are check-ins the anti-abuse settings left out
+/// (not in <see cref="Days"/> or the streaks), <see cref="Excluded"/> the reason of the latest of them.
+/// </summary>
+public sealed record CheckInStanding(Guid MemberId, string Name, int Days, int MakeUps, int Current, int Longest, IReadOnlyList<int> Milestones,
+    int ExcludedDays = 0, ExclusionReason Excluded = ExclusionReason.None);
 
 /// <summary>
 /// Check-ins from the messages themselves, as a reaction of the event processor (in its transaction): a member's message
@@ -59,8 +68,9 @@ public sealed record CheckInStanding(Guid MemberId, string Name, int Days, int M
 /// days), the member gets the milestone's reward (the reward at the milestone's position, else the last one; key
 /// <c>streak:{member}:{days}</c>) and the bot congratulates them in the group (an outbound reply, key
 /// <c>checkin:{campaign}:{member}:{days}</c>). Messages processed more than 10 minutes late (a backlog, an import) count
-/// as check-ins but are not congratulated. A member the campaign's anti-abuse settings leave out
-/// (<see cref="CampaignExclusions"/>) checks in nothing.
+/// as check-ins but are not congratulated. A check-in of a member the campaign's anti-abuse settings leave out
+/// (<see cref="CampaignExclusions"/>) is kept with its reason for staff to see and counts toward nothing; a later
+/// check-in the same day that is not left out (they spoke in between) takes its place.
 /// </summary>
 public sealed class CheckInReaction(WorkspaceZones zones, TimeProvider time) : IBatchReaction
 {
@@ -105,16 +115,31 @@ public sealed class CheckInReaction(WorkspaceZones zones, TimeProvider time) : I
                     continue;
                 var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(e.OccurredAt, zone));
                 var community = effects.CommunityOf[e.Seq]!;
-                if (await AlreadyAsync(db, campaign.Id, member, day, ct))
+                var already = await DayAsync(db, campaign.Id, member, day, ct);
+                if (already is { Excluded: ExclusionReason.None })
                     continue;
-                // Left out by the anti-abuse settings: the message does not count (speaking before it, not the word itself, shows they are not silent).
-                if (await CampaignExclusions.DecideAsync(db, campaign, rules, member, e.OccurredAt, ct) != ExclusionReason.None)
-                    continue;
-                db.Add(new CampaignCheckIn
+                // Left out by the anti-abuse settings: the message is kept as an excluded check-in and counts toward nothing
+                // (speaking before it, not the word itself, shows they are not silent).
+                var excluded = await CampaignExclusions.DecideAsync(db, campaign, rules, member, e.OccurredAt, ct);
+                if (already is not null)
                 {
-                    WorkspaceId = ws, CampaignId = campaign.Id, MemberId = member, CommunityId = community.Id, Day = day, EventSeq = e.Seq,
-                    Source = keyword is null ? CheckInSource.Photo : CheckInSource.Keyword, CreatedAt = now,
-                });
+                    if (excluded != ExclusionReason.None)
+                        continue;
+                    already.Excluded = ExclusionReason.None;
+                    already.EventSeq = e.Seq;
+                    already.CommunityId = community.Id;
+                    already.CreatedAt = now;
+                }
+                else
+                {
+                    db.Add(new CampaignCheckIn
+                    {
+                        WorkspaceId = ws, CampaignId = campaign.Id, MemberId = member, CommunityId = community.Id, Day = day, EventSeq = e.Seq,
+                        Source = keyword is null ? CheckInSource.Photo : CheckInSource.Keyword, CreatedAt = now, Excluded = excluded,
+                    });
+                }
+                if (excluded != ExclusionReason.None)
+                    continue;
                 await Participants.EnsureAsync(db, ws, campaign.Id, member, community.Id, e.OccurredAt, ct);
                 var reached = await MilestonesReachedOnAsync(db, campaign, member, day, ct);
                 foreach (var days in reached)
@@ -138,9 +163,10 @@ public sealed class CheckInReaction(WorkspaceZones zones, TimeProvider time) : I
         return actions;
     }
 
-    private static async Task<bool> AlreadyAsync(AppDbContext db, Guid campaign, Guid member, DateOnly day, CancellationToken ct) =>
-        db.ChangeTracker.Entries<CampaignCheckIn>().Any(x => x.Entity.CampaignId == campaign && x.Entity.MemberId == member && x.Entity.Day == day)
-        || await db.Set<CampaignCheckIn>().IgnoreQueryFilters().AnyAsync(c => c.CampaignId == campaign && c.MemberId == member && c.Day == day, ct);
+    /// <summary>The member's check-in of the day, tracked (added in this batch or loaded to be changed) or stored.</summary>
+    private static async Task<CampaignCheckIn?> DayAsync(AppDbContext db, Guid campaign, Guid member, DateOnly day, CancellationToken ct) =>
+        db.ChangeTracker.Entries<CampaignCheckIn>().Select(x => x.Entity).FirstOrDefault(x => x.CampaignId == campaign && x.MemberId == member && x.Day == day)
+        ?? await db.Set<CampaignCheckIn>().IgnoreQueryFilters().SingleOrDefaultAsync(c => c.CampaignId == campaign && c.MemberId == member && c.Day == day, ct);
 
     /// <summary>The milestones the member's streak reached on exactly this day (counting the check-in being added).</summary>
     internal static async Task<IReadOnlyList<int>> MilestonesReachedOnAsync(AppDbContext db, Campaign campaign, Guid member, DateOnly day, CancellationToken ct)
@@ -149,10 +175,11 @@ public sealed class CheckInReaction(WorkspaceZones zones, TimeProvider time) : I
         if (milestones.Count == 0)
             return [];
         var rows = await db.Set<CampaignCheckIn>().IgnoreQueryFilters().AsNoTracking()
-            .Where(c => c.CampaignId == campaign.Id && c.MemberId == member).Select(c => new { c.Day, c.Source }).ToListAsync(ct);
-        var added = db.ChangeTracker.Entries<CampaignCheckIn>().Where(x => x.State == EntityState.Added && x.Entity.CampaignId == campaign.Id && x.Entity.MemberId == member)
+            .Where(c => c.CampaignId == campaign.Id && c.MemberId == member && c.Excluded == ExclusionReason.None).Select(c => new { c.Day, c.Source }).ToListAsync(ct);
+        var added = db.ChangeTracker.Entries<CampaignCheckIn>()
+            .Where(x => x.State is EntityState.Added or EntityState.Modified && x.Entity.CampaignId == campaign.Id && x.Entity.MemberId == member && x.Entity.Excluded == ExclusionReason.None)
             .Select(x => new { x.Entity.Day, x.Entity.Source });
-        var all = rows.Concat(added).ToList();
+        var all = rows.Concat(added).Distinct().ToList();
         var summary = Streaks.Compute(all.Where(r => r.Source != CheckInSource.MakeUp).Select(r => r.Day), all.Where(r => r.Source == CheckInSource.MakeUp).Select(r => r.Day),
             all.Max(r => r.Day), milestones);
         return [.. summary.Milestones.Where(m => m.ReachedOn == day).Select(m => m.Days)];

@@ -1323,6 +1323,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<long?>("EventSeq")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("Excluded")
+                        .HasColumnType("integer");
+
                     b.Property<Guid>("MemberId")
                         .HasColumnType("uuid");
 

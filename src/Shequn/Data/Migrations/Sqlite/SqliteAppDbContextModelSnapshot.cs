@@ -1308,6 +1308,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<long?>("EventSeq")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Excluded")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("MemberId")
                         .HasColumnType("TEXT");
 
