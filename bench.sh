@@ -30,8 +30,8 @@
 #     --sqlite-only); copies lost or handed over twice are counted; plain EF inserts of as many actions are the floor.
 #     Last line: "schedule: N posts, last X s late, D sent twice (2 hosts on PostgreSQL: D sent twice)".
 #   ./bench.sh flashsale [--claimants N] [--stock S] [--in-flight F] [--seconds T] [--connections C] [--sqlite-only]
-#     A flash sale (stock S = 100, one per person) in a Sandbox community of N members (10,000); every member claims once
-#     over HTTP against the built server (F = 512 in flight), with double clicks and replays, on SQLite and then with two
+#     A flash sale (stock S = 100, one per person) in a Sandbox community of N members (10,000); after a rehearsal sale's
+#     burst of 4,000 claimants that warms each server (not counted), every member claims once over HTTP against the built server (F = 512 in flight), with double clicks and replays, on SQLite and then with two
 #     servers on one throwaway PostgreSQL (skipped with --sqlite-only); the database is checked for oversold units and
 #     persons over the limit. Then the public page under wrk (T = 10 s, C = 64 connections). wrk is installed if missing.
 #     Last line: "flashsale: N claims/s, S/S sold, 0 oversold, 0 over limit, 2 hosts on PostgreSQL: S/S sold, 0 oversold, page N views/s p99 X ms".

@@ -22,8 +22,9 @@ using Shequn.Platform.KeyRing;
 
 // ./bench.sh flashsale [--claimants N] [--stock S] [--in-flight F] [--seconds T] [--connections C] [--postgres CONNSTRING] --app Shequn.dll
 // A workspace with N members (10,000) in one Sandbox community and a published flash sale (stock S = 100, one per
-// person), seeded straight into the database; then the built server (a separate process, as users run it) takes one
-// claim from every member over HTTP, F (512) in flight at once, each with its personal token and its own request id,
+// person), seeded straight into the database; then the built server (a separate process, as users run it) first
+// takes a rehearsal sale's burst (4,000 claimants, not counted: a server up for a while is compiled and warm when a sale
+// opens), then one claim from every member of the measured sale over HTTP, F (512) in flight at once, each with its personal token and its own request id,
 // plus 50 request ids sent twice at once (double clicks) and, after the burst, the winners' request ids again (replays,
 // which must answer the first claim). The database is then checked: units sold = stock taken, stock never below zero,
 // nobody over the limit. On SQLite one server; with --postgres two servers on one fresh database, the claimants split
@@ -108,8 +109,11 @@ internal sealed record Options(int Claimants, int Stock, int InFlight, int Secon
 }
 
 /// <summary>The seeded workspace: the sale, its members' tokens, and a way to read the database afterwards.</summary>
-internal sealed class Seed(DatabaseOptions database, Guid campaignId, string slug, IReadOnlyList<string> tokens)
+internal sealed class Seed(DatabaseOptions database, Guid campaignId, string slug, IReadOnlyList<string> tokens, string rehearsalSlug, IReadOnlyList<string> rehearsalTokens)
 {
+    /// <summary>How many claimants the rehearsal sale takes: enough for every server to run the claim path hot before the burst.</summary>
+    public const int RehearsalClaimants = 4_000;
+
     /// <summary>Shared by the servers and the seeding, so that every one of them reads the same key ring (ADR-007).</summary>
     public const string KeySecret = "flash-sale-bench-key-encryption-secret-0123456789";
 
@@ -117,6 +121,14 @@ internal sealed class Seed(DatabaseOptions database, Guid campaignId, string slu
     public Guid CampaignId { get; } = campaignId;
     public string Slug { get; } = slug;
     public IReadOnlyList<string> Tokens { get; } = tokens;
+
+    /// <summary>
+    /// A second sale (same stock, same members) run through before the measured burst, as a server that has been up
+    /// takes traffic before a sale opens: the claim path is compiled and tiered, the pools are open. The measured sale's
+    /// own caches (campaign, audience, claim book) are still cold when its burst starts.
+    /// </summary>
+    public string RehearsalSlug { get; } = rehearsalSlug;
+    public IReadOnlyList<string> RehearsalTokens { get; } = rehearsalTokens;
 
     public static async Task<Seed> CreateAsync(DatabaseOptions database, string dataDir, Options o)
     {
@@ -178,22 +190,32 @@ internal sealed class Seed(DatabaseOptions database, Guid campaignId, string slu
                 new(PageBlockKind.CallToAction, "手慢无", "每人限购 1 份"),
             }),
         };
+        var rehearsal = new Campaign
+        {
+            WorkspaceId = ws.Id, Name = "彩排 秒杀", Slug = Campaign.NewSlug(), Kind = CampaignKind.FlashSale, Status = CampaignStatus.Published,
+            StartsAt = campaign.StartsAt, EndsAt = campaign.EndsAt, PublishedAt = now, Audience = campaign.Audience, CommunityIds = campaign.CommunityIds,
+            GoalMetric = GoalMetric.Completions, GoalTarget = o.Stock, StockLeft = o.Stock, Rules = campaign.Rules, Page = campaign.Page,
+        };
         await using (var scope = host.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             db.Current.ActAsSystem(ws.Id);
             db.Add(campaign);
+            db.Add(rehearsal);
             await db.SaveChangesWithoutAuditAsync();
         }
         var links = host.Services.GetRequiredService<CampaignLinks>();
         var tokens = new List<string>(members.Count);
         foreach (var m in members)
             tokens.Add(await links.TokenAsync(campaign.Id, m));
+        var rehearsalTokens = new List<string>();
+        foreach (var m in members.Take(RehearsalClaimants))
+            rehearsalTokens.Add(await links.TokenAsync(rehearsal.Id, m));
         Console.Error.WriteLine($"  {database.Provider}: seeded {o.Claimants:N0} members and the sale in {started.Elapsed.TotalSeconds:0.0} s");
         await host.StopAsync();
         host.Dispose();
         SqliteConnection.ClearAllPools();
-        return new Seed(database, campaign.Id, campaign.Slug, tokens);
+        return new Seed(database, campaign.Id, campaign.Slug, tokens, rehearsal.Slug, rehearsalTokens);
     }
 
     /// <summary>A fresh context on the seeded database (the seeding host is gone): the checks read through EF as the app does.</summary>
@@ -307,7 +329,7 @@ internal static class Run
                 BaseAddress = new Uri($"http://127.0.0.1:{s.Port}"),
                 Timeout = TimeSpan.FromSeconds(60),
             }).ToArray();
-            // Warm each server: the page, and a refused claim (a forged token) through the same endpoint.
+            // Warm each server: the page, a refused claim (a forged token), then the rehearsal sale's burst split over them.
             foreach (var c in clients)
             {
                 for (var i = 0; i < 20; i++)
@@ -315,6 +337,24 @@ internal static class Run
                     (await c.GetAsync($"/c/{seed.Slug}")).Dispose();
                     await ClaimAsync(c, seed.Slug, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "warm-" + i);
                 }
+            }
+            using (var warm = new SemaphoreSlim(o.InFlight))
+            {
+                var rehearsalWatch = Stopwatch.StartNew();
+                await Task.WhenAll(seed.RehearsalTokens.Select(async (token, i) =>
+                {
+                    await warm.WaitAsync();
+                    try
+                    {
+                        await ClaimAsync(clients[i % clients.Length], seed.RehearsalSlug, token, "r-" + i);
+                    }
+                    finally
+                    {
+                        warm.Release();
+                    }
+                }));
+                Console.Error.WriteLine($"  {name}: rehearsal sale, {seed.RehearsalTokens.Count:N0} claims in {rehearsalWatch.Elapsed.TotalSeconds:0.00} s " +
+                    $"= {seed.RehearsalTokens.Count / rehearsalWatch.Elapsed.TotalSeconds:N0} claims/s (the servers' first burst, not counted)");
             }
 
             // One claim a member, plus 50 request ids sent twice at once (double clicks).
@@ -325,6 +365,8 @@ internal static class Run
             using var gate = new SemaphoreSlim(o.InFlight);
             // The servers' own CPU per claim, which a busy machine slows less than it slows the rate.
             var cpuBefore = servers.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMicroseconds; });
+            var databaseBefore = PostgresCpuMicroseconds();
+            var clientBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds;
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(shuffled.Select(async (job, i) =>
             {
@@ -341,10 +383,13 @@ internal static class Run
             var seconds = watch.Elapsed.TotalSeconds;
             var rate = shuffled.Count / seconds;
             var cpuPerClaim = (servers.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMicroseconds; }) - cpuBefore) / shuffled.Count;
+            var databasePerClaim = (PostgresCpuMicroseconds() - databaseBefore) / shuffled.Count;
+            var clientPerClaim = (Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds - clientBefore) / shuffled.Count;
             var byStatus = answers.GroupBy(a => a.Code ?? ((int)a.Status).ToString(CultureInfo.InvariantCulture)).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => $"{g.Key} {g.Count()}");
             Console.Error.WriteLine($"  {name}, {servers.Count} host(s): {shuffled.Count:N0} claims in {seconds:0.00} s = {rate:N0} claims/s ({string.Join(", ", byStatus)}); " +
-                $"server CPU {cpuPerClaim:N0} us per claim (at most {Environment.ProcessorCount * 1e6 / cpuPerClaim:N0} claims/s on {Environment.ProcessorCount} cores with nothing else running)");
+                $"server CPU {cpuPerClaim:N0} us per claim (at most {Environment.ProcessorCount * 1e6 / cpuPerClaim:N0} claims/s on {Environment.ProcessorCount} cores with nothing else running)" +
+                (databasePerClaim > 0 ? $", PostgreSQL {databasePerClaim:N0} us" : "") + $", this client {clientPerClaim:N0} us");
 
             // Double clicks: both answers of one request id name the same claim (or neither won).
             var doubled = shuffled.Zip(answers).Where(x => x.Second.Status == HttpStatusCode.OK).GroupBy(x => x.First.RequestId).Count(g => g.Select(x => x.Second.ClaimId).Distinct().Count() > 1);
@@ -386,6 +431,32 @@ internal static class Run
                 p.Dispose();
             }
         }
+    }
+
+    /// <summary>CPU used so far by the machine's PostgreSQL processes (server and backends; a backend gone takes its share with it).</summary>
+    private static double PostgresCpuMicroseconds()
+    {
+        var ticks = 0L;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (close < 0 || !stat.AsSpan(0, close).EndsWith("(postgres", StringComparison.Ordinal))
+                    continue;
+                // After "(comm) ": state is field 3, utime field 14, stime field 15.
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return ticks * 1e6 / 100; // USER_HZ is 100 on Linux
     }
 
     /// <summary>The page under wrk on loopback against one server (SQLite).</summary>

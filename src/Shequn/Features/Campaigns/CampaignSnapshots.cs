@@ -25,6 +25,12 @@ public sealed class FlashSaleOptions
     /// <summary>How long the members of a campaign's audience are reused (a member not in the set is still looked up).</summary>
     public TimeSpan AudienceCache { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many of a node's claims of one sale are in their transaction at once (8); the others wait. The stock row takes
+    /// one write at a time, so more only queue at the database, and after the last unit each would be a wasted write.
+    /// </summary>
+    public int WritersPerSale { get; set; } = 8;
+
     /// <summary>How many claims' request ids a node keeps per flash sale (<see cref="ClaimBook"/>); past it every claim reads the database.</summary>
     public int ClaimBookLimit { get; set; } = 200_000;
 }
@@ -57,6 +63,7 @@ public sealed class CampaignSnapshot
 public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZones zones, TimeProvider time, IOptions<FlashSaleOptions> options)
 {
     private readonly ConcurrentDictionary<string, Cached> _bySlug = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<CampaignSnapshot?>> _loading = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Slug, string Culture), (string Html, DateTime Until)> _pages = new();
     private readonly ConcurrentDictionary<Guid, (Task<Dictionary<Guid, Guid>> Members, DateTime Until)> _audiences = new();
     private readonly ConcurrentDictionary<(Guid Campaign, Guid Member), (ExclusionReason Reason, DateTime Until)> _exclusions = new();
@@ -78,14 +85,40 @@ public sealed class CampaignSnapshots(IServiceScopeFactory scopes, WorkspaceZone
             if (hit.Until > now || !hit.TryStartRefresh())
                 return hit.Snapshot;
         }
+        if (hit is not null)
+        {
+            try
+            {
+                return await LoadAsync(slug, now, ct);
+            }
+            catch
+            {
+                hit.EndRefresh();
+                throw;
+            }
+        }
+        // The first read of a slug is shared by the requests that ask meanwhile: a burst's first few hundred claims
+        // would otherwise each read the campaign, and each hold a snapshot of its own (so one seeing the stock gone
+        // would not spare the others their write).
+        var mine = new TaskCompletionSource<CampaignSnapshot?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = _loading.GetOrAdd(slug, mine.Task);
+        if (shared != mine.Task)
+            return await shared.WaitAsync(ct);
         try
         {
-            return await LoadAsync(slug, now, ct);
+            var loaded = await LoadAsync(slug, now, CancellationToken.None);
+            mine.SetResult(loaded);
+            return loaded;
         }
-        catch
+        catch (Exception e)
         {
-            hit?.EndRefresh();
+            mine.SetException(e);
+            _ = mine.Task.Exception; // observed here: the waiting requests get it too
             throw;
+        }
+        finally
+        {
+            _loading.TryRemove(new KeyValuePair<string, Task<CampaignSnapshot?>>(slug, mine.Task));
         }
     }
 

@@ -27,9 +27,14 @@ public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOpti
 {
     private readonly ConcurrentDictionary<Guid, Page> _pages = new();
     private readonly ConcurrentDictionary<Guid, Lookups> _lookups = new();
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _writers = new();
     // A small pool of its own: the reads are short, and the context's pool keeps the server's connections for the writes.
-    private readonly Lazy<NpgsqlDataSource> _postgres = new(() =>
-        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.Value.ConnectionString) { MaxPoolSize = 16 }.ConnectionString));
+    // Its connections only ever run the one read, so they skip the reset on return (a round trip per read otherwise) and
+    // keep the read prepared.
+    private readonly Lazy<NpgsqlDataSource> _postgres = new(() => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database.Value.ConnectionString)
+    {
+        MaxPoolSize = 16, NoResetOnClose = true, MaxAutoPrepare = 4, AutoPrepareMinUsages = 2,
+    }.ConnectionString));
 
     /// <summary>Whether an id missing from the book is known to have no claim (one writer: SQLite).</summary>
     public bool Complete => database.Value.Provider == DatabaseProvider.Sqlite;
@@ -97,6 +102,28 @@ public sealed class ClaimBook(IServiceScopeFactory scopes, IOptions<DatabaseOpti
         while (await reader.ReadAsync())
             stored.Add(reader.GetString(0));
         return stored;
+    }
+
+    /// <summary>
+    /// A turn at the sale's stock row: at most <see cref="FlashSaleOptions.WritersPerSale"/> of this node's claims of one
+    /// sale are in their transaction at once. Dispose the turn when the transaction ended.
+    /// </summary>
+    public async Task<IDisposable> WriteTurnAsync(Guid campaignId, CancellationToken ct)
+    {
+        var gate = _writers.GetOrAdd(campaignId, _ => new SemaphoreSlim(Math.Max(1, options.Value.WritersPerSale)));
+        await gate.WaitAsync(ct);
+        return new Turn(gate);
+    }
+
+    private sealed class Turn(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+                gate.Release();
+        }
     }
 
     public async ValueTask DisposeAsync()

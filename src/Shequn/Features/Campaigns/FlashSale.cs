@@ -114,6 +114,11 @@ public sealed class FlashSale(IServiceProvider services, CurrentStaff current, C
         if (await snapshots.ExclusionAsync(s, memberId, ct) is not ExclusionReason.None and var excluded)
             return new(ClaimOutcome.Excluded, Excluded: excluded);
 
+        // The stock row takes one write at a time anyway: a few of this node's claims go to it at once and the others
+        // wait their turn, so once one finds the stock gone the waiting ones are refused without a transaction each.
+        using var turn = await book.WriteTurnAsync(campaign.Id, ct);
+        if (s.SoldOutSeen)
+            return new(ClaimOutcome.SoldOut);
         var claim = new CampaignClaim
         {
             WorkspaceId = campaign.WorkspaceId, CampaignId = campaign.Id, MemberId = memberId, Quantity = n, RequestId = rid,
