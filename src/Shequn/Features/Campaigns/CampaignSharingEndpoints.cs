@@ -72,12 +72,9 @@ public static class CampaignSharingEndpoints
     private static async Task<IResult> Poster(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, CampaignPosters posters,
         IOptions<ProfilesOptions> profiles, IStringLocalizer<Strings> l, string slug, string? m, string? g, CancellationToken ct)
     {
-        var s = await snapshots.FindAsync(slug, ct);
-        FlashSaleEndpoints.Speak(http, s);
-        if (s is null)
-            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status404NotFound, "notFound");
-        if (await links.VerifyAsync(s.Campaign.Id, m, ct) is not { } member)
-            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+        var (s, member, refused) = await MembersPageAsync(http, snapshots, links, l, slug, m, ct);
+        if (refused is not null)
+            return refused;
         var c = s.Campaign;
         Guid? group = null;
         if (!string.IsNullOrEmpty(g))
@@ -95,16 +92,26 @@ public static class CampaignSharingEndpoints
         return TypedResults.File(png, "image/png");
     }
 
-    /// <summary>The member's own part of the page (<c>?m=</c> names them): their invite link and their coupons, newest first.</summary>
-    private static async Task<IResult> Mine(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, IOptions<ProfilesOptions> profiles,
-        TimeProvider time, IStringLocalizer<Strings> l, string slug, string? m, CancellationToken ct)
+    /// <summary>The page a member's link (<c>?m=</c>) opens, in its language; or the refusal (no such page, not a member's link).</summary>
+    private static async Task<(CampaignSnapshot S, Guid Member, IResult? Refused)> MembersPageAsync(HttpContext http, CampaignSnapshots snapshots, CampaignLinks links,
+        IStringLocalizer<Strings> l, string slug, string? m, CancellationToken ct)
     {
         var s = await snapshots.FindAsync(slug, ct);
         FlashSaleEndpoints.Speak(http, s);
         if (s is null)
-            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status404NotFound, "notFound");
+            return (null!, default, FlashSaleEndpoints.Refusal(l, StatusCodes.Status404NotFound, "notFound"));
         if (await links.VerifyAsync(s.Campaign.Id, m, ct) is not { } member)
-            return FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "unknownMember");
+            return (s, default, FlashSaleEndpoints.Refusal(l, StatusCodes.Status403Forbidden, "unknownMember"));
+        return (s, member, null);
+    }
+
+    /// <summary>The member's own part of the page (<c>?m=</c> names them): their invite link and their coupons, newest first.</summary>
+    private static async Task<IResult> Mine(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, IOptions<ProfilesOptions> profiles,
+        TimeProvider time, IStringLocalizer<Strings> l, string slug, string? m, CancellationToken ct)
+    {
+        var (s, member, refused) = await MembersPageAsync(http, snapshots, links, l, slug, m, ct);
+        if (refused is not null)
+            return refused;
         var c = s.Campaign;
         http.Response.Headers.CacheControl = "private, no-store";
         var invite = ShareUrl(profiles.Value, c.Slug, await links.InviteTokenAsync(c.Id, member, ct));
