@@ -157,10 +157,7 @@ public static class CampaignBoardEndpoints
         var (member, refusal) = await MemberAsync(s, snapshots, links, l, input?.Token, CampaignKind.Swap, ct);
         if (refusal is not null)
             return refusal;
-        var r = await swaps.ListAsync(s!, member!.Value, input!, ct);
-        if (r.Outcome == SwapOutcome.Done)
-            await CampaignInvites.RecordFromPageAsync(http, links, s!.Campaign.Id, member.Value, input!.Inviter, ct);
-        return Answer(l, r);
+        return await AnsweredAsync(http, links, l, s!, member!.Value, input!.Inviter, await swaps.ListAsync(s!, member!.Value, input!, ct), ct);
     }
 
     private static async Task<IResult> Offer(HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, Swaps swaps, IStringLocalizer<Strings> l, string slug, Guid itemId,
@@ -171,10 +168,7 @@ public static class CampaignBoardEndpoints
         var (member, refusal) = await MemberAsync(s, snapshots, links, l, input?.Token, CampaignKind.Swap, ct);
         if (refusal is not null)
             return refusal;
-        var r = await swaps.OfferAsync(s!, member!.Value, itemId, input!, ct);
-        if (r.Outcome == SwapOutcome.Done)
-            await CampaignInvites.RecordFromPageAsync(http, links, s!.Campaign.Id, member.Value, input!.Inviter, ct);
-        return Answer(l, r);
+        return await AnsweredAsync(http, links, l, s!, member!.Value, input!.Inviter, await swaps.OfferAsync(s!, member!.Value, itemId, input!, ct), ct);
     }
 
     private static async Task<IResult> Accept(HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, Swaps swaps, IStringLocalizer<Strings> l, string slug, Guid itemId,
@@ -185,10 +179,7 @@ public static class CampaignBoardEndpoints
         var (member, refusal) = await MemberAsync(s, snapshots, links, l, input?.Token, CampaignKind.Swap, ct);
         if (refusal is not null)
             return refusal;
-        var r = await swaps.AcceptAsync(s!, member!.Value, itemId, input!.OfferId, ct);
-        if (r.Outcome == SwapOutcome.Done)
-            await CampaignInvites.RecordFromPageAsync(http, links, s!.Campaign.Id, member.Value, input.Inviter, ct);
-        return Answer(l, r);
+        return await AnsweredAsync(http, links, l, s!, member!.Value, input!.Inviter, await swaps.AcceptAsync(s!, member!.Value, itemId, input!.OfferId, ct), ct);
     }
 
     /// <summary>
@@ -208,6 +199,15 @@ public static class CampaignBoardEndpoints
         if (await snapshots.ExclusionAsync(s, member, ct) is not ExclusionReason.None and var excluded)
             return (null, FlashSaleEndpoints.Excluded(l, excluded));
         return (member, null);
+    }
+
+    /// <summary>A swap action's answer; after a success, the inviter a share link names becomes who brought the member.</summary>
+    private static async Task<IResult> AnsweredAsync<T>(HttpContext http, CampaignLinks links, IStringLocalizer l, CampaignSnapshot s, Guid member, string? inviter,
+        SwapResult<T> r, CancellationToken ct)
+    {
+        if (r.Outcome == SwapOutcome.Done)
+            await CampaignInvites.RecordFromPageAsync(http, links, s.Campaign.Id, member, inviter, ct);
+        return Answer(l, r);
     }
 
     private static IResult Answer<T>(IStringLocalizer l, SwapResult<T> r) => r.Outcome switch

@@ -210,10 +210,7 @@ public static class CampaignMerges
             await db.Set<CampaignBargainCut>().IgnoreQueryFilters().Where(x => x.Id == cut.Id).ExecuteDeleteAsync(ct);
             await db.Set<CampaignBargain>().IgnoreQueryFilters().Where(x => x.Id == cut.BargainId && x.Status == BargainStatus.Open)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.PriceFen, x => x.PriceFen + cut.AmountFen).SetProperty(x => x.Cuts, x => x.Cuts - 1), ct);
-            // Two steps through negative numbers: (bargain, position) is unique and checked row by row.
-            var later = db.Set<CampaignBargainCut>().IgnoreQueryFilters().Where(x => x.BargainId == cut.BargainId);
-            await later.Where(x => x.Position > cut.Position).ExecuteUpdateAsync(s => s.SetProperty(x => x.Position, x => -x.Position), ct);
-            await later.Where(x => x.Position < 0).ExecuteUpdateAsync(s => s.SetProperty(x => x.Position, x => -x.Position - 1), ct);
+            await CloseUpAsync(db.Set<CampaignBargainCut>().IgnoreQueryFilters().Where(x => x.BargainId == cut.BargainId), cut.Position, ct);
             moves.SelfHelps!.Add(Row(cut));
         }
         var helps = await db.Set<CampaignAssistHelp>().IgnoreQueryFilters().AsNoTracking()
@@ -225,11 +222,21 @@ public static class CampaignMerges
             await db.Set<CampaignAssistHelp>().IgnoreQueryFilters().Where(x => x.Id == help.Id).ExecuteDeleteAsync(ct);
             await db.Set<CampaignAssist>().IgnoreQueryFilters().Where(x => x.Id == help.AssistId && x.Status == AssistStatus.Open)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Helps, x => x.Helps - 1), ct);
-            var later = db.Set<CampaignAssistHelp>().IgnoreQueryFilters().Where(x => x.AssistId == help.AssistId);
-            await later.Where(x => x.Position > help.Position).ExecuteUpdateAsync(s => s.SetProperty(x => x.Position, x => -x.Position), ct);
-            await later.Where(x => x.Position < 0).ExecuteUpdateAsync(s => s.SetProperty(x => x.Position, x => -x.Position - 1), ct);
+            await CloseUpAsync(db.Set<CampaignAssistHelp>().IgnoreQueryFilters().Where(x => x.AssistId == help.AssistId), help.Position, ct);
             moves.SelfHelps!.Add(Row(help));
         }
+    }
+
+    /// <summary>
+    /// The positions after a removed one move up by one. Two steps through negative numbers: (bargain or request, position)
+    /// is unique and checked row by row.
+    /// </summary>
+    private static async Task CloseUpAsync<T>(IQueryable<T> rows, int removed, CancellationToken ct) where T : class
+    {
+        await rows.Where(x => EF.Property<int>(x, "Position") > removed)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => EF.Property<int>(x, "Position"), x => -EF.Property<int>(x, "Position")), ct);
+        await rows.Where(x => EF.Property<int>(x, "Position") < 0)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => EF.Property<int>(x, "Position"), x => -EF.Property<int>(x, "Position") - 1), ct);
     }
 
     /// <summary>
