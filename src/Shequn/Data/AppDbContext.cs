@@ -181,6 +181,13 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Campaigns.CampaignItemStock>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Campaigns.CampaignPointsAccount>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Campaigns.CampaignCardDraw>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Channels, live codes, their routes, scans and landing-page leads: the short link and the scan writer read them
+        // with IgnoreQueryFilters and the code's own workspace.
+        builder.Entity<Shequn.Features.Acquisition.AcquisitionChannel>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Acquisition.LiveCode>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Acquisition.LiveCodeRoute>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Acquisition.LiveCodeScan>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Acquisition.LiveCodeLead>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -31,6 +31,7 @@ public static class MemberOperationsSetup
         builder.AddShequnCalendar();
         builder.AddShequnTopics();
         builder.AddShequnCampaigns();
+        Acquisition.AcquisitionSetup.AddShequnAcquisition(builder);
         return builder;
     }
 }

@@ -27,7 +27,7 @@ public sealed class CampaignPosters(TimeProvider time)
         "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     ];
-    private static readonly Lazy<SKTypeface> Cjk = new(FindTypeface);
+    internal static readonly Lazy<SKTypeface> Cjk = new(FindTypeface);
 
     private readonly ConcurrentDictionary<(Guid Campaign, Guid Member, Guid? Group, string Culture), (byte[] Png, DateTime Until)> _kept = new();
 

@@ -148,7 +148,7 @@ public sealed class TaskOpener(JsonStringLocalizerFactory strings, WorkspaceZone
     /// <param name="batch">The reaction's batch: tasks of one kind in one community asked within a batch go to the same
     /// assignee (the open tasks routing counts are those saved before the batch), so the routing is asked once.</param>
     public async Task<bool> AskAsync(AppDbContext db, TaskBatch batch, Guid workspaceId, Guid communityId, ActionKind kind, ActionPayload payload,
-        string idempotencyKey, long causedByEventSeq, DateTime now, DateTime dueFrom, Func<TaskWords, (string Text, string? Context)> write, CancellationToken ct)
+        string idempotencyKey, long? causedByEventSeq, DateTime now, DateTime dueFrom, Func<TaskWords, (string Text, string? Context)> write, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(batch);

@@ -90,6 +90,8 @@ public static class ApiSetup
         Features.Campaigns.CampaignPointsEndpoints.MapCampaignPointsEndpoints(api, app);
         Features.Campaigns.PhotoUploadEndpoints.MapPhotoUploadEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
+        Features.Acquisition.AcquisitionEndpoints.MapAcquisitionEndpoints(api, app);
+        Features.Acquisition.ShortLinkEndpoints.MapShortLinkEndpoints(app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Shequn.Features.Acquisition;
+
+public sealed record CodeStateInput(string? State);
+
+/// <summary><c>/api/channels</c> and <c>/api/live-codes</c>: the channel registry, live codes and their funnels.</summary>
+public static class AcquisitionEndpoints
+{
+    public static void MapAcquisitionEndpoints(RouteGroupBuilder api, IEndpointRouteBuilder app)
+    {
+        var channels = api.MapGroup("/channels").WithTags("Acquisition");
+        channels.MapGet("/", (AcquisitionDesk desk, bool? archived, CancellationToken ct) => desk.ChannelsAsync(archived == true, ct))
+            .WithName("ListChannels").WithDescription("The channel registry (公众号, 直播间, package cards …) with cost and owner; archived ones with archived=true. KOCs get an empty list.");
+        channels.MapPost("/", async (AcquisitionDesk desk, ChannelInput? input, CancellationToken ct) => Answer(await desk.SaveChannelAsync(null, input, ct), created: true))
+            .WithName("CreateChannel").WithDescription("Adds a channel: name (unique), kind, ownerStaffId, cost (yuan) per costUnit (month, join, total), note. Owners, sub-owners and admins.");
+        channels.MapPut("/{id:guid}", async (AcquisitionDesk desk, Guid id, ChannelInput? input, CancellationToken ct) => Answer(await desk.SaveChannelAsync(id, input, ct)))
+            .WithName("UpdateChannel").WithDescription("Changes a channel (all fields).");
+        channels.MapDelete("/{id:guid}", async (AcquisitionDesk desk, Guid id, CancellationToken ct) => Answer(await desk.ArchiveChannelAsync(id, ct)))
+            .WithName("ArchiveChannel").WithDescription("Archives a channel; 409 while live codes of it are active.");
+
+        var codes = api.MapGroup("/live-codes").WithTags("Acquisition");
+        codes.MapGet("/", (AcquisitionDesk desk, Guid? channelId, bool? archived, CancellationToken ct) => desk.CodesAsync(channelId, archived == true, ct))
+            .WithName("ListLiveCodes").WithDescription("Live codes routing only to communities the caller sees, newest first, with each route's fill and cap.");
+        codes.MapGet("/{id:guid}", async (AcquisitionDesk desk, Guid id, CancellationToken ct) =>
+                await desk.CodeAsync(id, ct) is { } dto ? Results.Ok(dto) : Results.NotFound())
+            .WithName("GetLiveCode");
+        codes.MapPost("/", async (AcquisitionDesk desk, LiveCodeInput? input, CancellationToken ct) => Answer(await desk.SaveCodeAsync(null, input, ct), created: true))
+            .WithName("CreateLiveCode").WithDescription("Makes a live code: name, channelId, policy (fillToTarget, leastFull, byChoice, roundRobin), target, limit (operating "
+                + "limit), landing page (title, intro, choiceQuestion, needQuestion, collectPhone), joinRequests (Telegram), logoImageId, routes [{communityId, choice}]. "
+                + "The short link /j/{code} and the QR images never change.");
+        codes.MapPut("/{id:guid}", async (AcquisitionDesk desk, Guid id, LiveCodeInput? input, CancellationToken ct) => Answer(await desk.SaveCodeAsync(id, input, ct)))
+            .WithName("UpdateLiveCode").WithDescription("Changes a live code; routes kept keep their counts.");
+        codes.MapPost("/{id:guid}/state", async (AcquisitionDesk desk, Guid id, CodeStateInput? input, CancellationToken ct) => Answer(await desk.SetStateAsync(id, input?.State, ct)))
+            .WithName("SetLiveCodeState").WithDescription("active, paused (the link shows that it is not in use) or archived.");
+        _ = app;
+    }
+
+    internal static IResult Answer<T>(DeskResult<T> r, bool created = false) => r.Outcome switch
+    {
+        DeskOutcome.Saved when created => TypedResults.Json(r.Value, statusCode: StatusCodes.Status201Created),
+        DeskOutcome.Saved => TypedResults.Ok(r.Value),
+        DeskOutcome.Invalid => r.Validation.Problem(),
+        DeskOutcome.NotFound => TypedResults.NotFound(),
+        DeskOutcome.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: r.Detail),
+        _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: r.Detail),
+    };
+}

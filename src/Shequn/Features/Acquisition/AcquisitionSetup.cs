@@ -1,0 +1,20 @@
+namespace Shequn.Features.Acquisition;
+
+public static class AcquisitionSetup
+{
+    /// <summary>Channels and live codes: the short link's directory and scan writer, images, alerts and upkeep (options <c>LiveCodes:*</c>).</summary>
+    public static IHostApplicationBuilder AddShequnAcquisition(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LiveCodeOptions>().Bind(builder.Configuration.GetSection("LiveCodes"))
+            .Validate(o => o.Cache >= TimeSpan.Zero && o.BurstWindow >= TimeSpan.FromSeconds(1) && o.MaxBatch >= 1, "LiveCodes: Cache ≥ 0, BurstWindow ≥ 1 s, MaxBatch ≥ 1.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<LiveCodeDirectory>();
+        builder.Services.AddSingleton<ScanBook>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ScanBook>());
+        builder.Services.AddSingleton<LiveCodeImages>();
+        builder.Services.AddSingleton<LiveCodeAlerts>();
+        builder.Services.AddSingleton<LiveCodeLeads>();
+        builder.Services.AddScoped<AcquisitionDesk>();
+        return builder;
+    }
+}

@@ -1,0 +1,82 @@
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
+using Shequn.Features.Campaigns;
+using Shequn.Features.Members;
+using Shequn.Features.Outbox;
+using Shequn.Features.Tasks;
+using Microsoft.Extensions.Localization;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Acquisition;
+
+/// <summary>
+/// Telling staff what a live code needs from them, as staff tasks (an action in status task, like every hand-made step):
+/// every community full (once per episode: <see cref="LiveCode.FullSince"/> is set by one conditional update, so two
+/// nodes or a burst of visitors make one task) and a personal WeChat QR about to die.
+/// </summary>
+public sealed class LiveCodeAlerts(IServiceScopeFactory scopes, TaskOpener tasks, TimeProvider time)
+{
+    public async Task FullAsync(LiveCodeSnapshot s, CancellationToken ct)
+    {
+        if (s.Code.FullSince is not null)
+            return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var now = time.GetUtcNow().UtcDateTime;
+        var id = s.Code.Id;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var first = await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id && c.FullSince == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.FullSince, now), ct);
+        if (first == 0)
+            return;
+        // The task goes to whoever manages the code's first community (the one new groups are usually made like).
+        if (s.FirstRoute is { } route)
+        {
+            db.Current.ActAsSystem(s.Code.WorkspaceId);
+            var asked = await tasks.AskAsync(db, new TaskBatch(), s.Code.WorkspaceId, route.CommunityId, ActionKind.CreateInviteLink, new ActionPayload(),
+                $"livecode:{id:N}:full:{now:yyyyMMddHHmm}", null, now, now,
+                w => (w["LiveCodes.Task.Full", s.Code.Name, route.Platform == Communities.ChatPlatform.WeCom ? w["LiveCodes.Task.FullWeCom"] : w["LiveCodes.Task.FullCreate"]], null), ct);
+            if (asked)
+                await db.SaveChangesAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+}
+
+/// <summary>Phones and answers left on a landing page: validated, kept with the consent shown, and matched to a member by phone.</summary>
+public sealed class LiveCodeLeads(IServiceScopeFactory scopes, IStringLocalizer<Strings> l, TimeProvider time)
+{
+    /// <returns>What is wrong, in the visitor's language; empty when kept.</returns>
+    public async Task<IReadOnlyList<string>> LeaveAsync(LiveCodeSnapshot s, string? rawPhone, bool consent, string? choice, string? need, CancellationToken ct,
+        bool phoneRequired = false)
+    {
+        var problems = new List<string>();
+        string? phone = null;
+        if (!string.IsNullOrWhiteSpace(rawPhone) || phoneRequired)
+        {
+            if (!s.Code.CollectPhone)
+                problems.Add(l["LiveCodePage.PhoneNotAsked"]);
+            else if ((phone = CampaignLead.NormalizePhone(rawPhone)) is null)
+                problems.Add(l["LiveCodePage.PhoneInvalid"]);
+            else if (!consent)
+                problems.Add(l["LiveCodePage.ConsentRequired"]);
+        }
+        if (problems.Count > 0)
+            return problems;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var ws = s.Code.WorkspaceId;
+        var member = phone is null ? null : await db.Members.IgnoreQueryFilters().Where(m => m.WorkspaceId == ws && m.Phone == phone).FirstOrDefaultAsync(ct);
+        db.Current.ActAsSystem(ws);
+        db.Add(new LiveCodeLead
+        {
+            WorkspaceId = ws, LiveCodeId = s.Code.Id, Phone = phone, Choice = choice, Need = need, MemberId = member?.Id, At = time.GetUtcNow().UtcDateTime,
+            ConsentText = phone is null ? null : l["LiveCodePage.Consent", s.WorkspaceName].Value,
+        });
+        // The answers feed the profile where it has none yet (a region chosen is the member's city only when the code asks for a city).
+        if (member is not null && choice is not null && member.City is null && s.Code.ChoiceQuestion is { } q && (q.Contains('城') || q.Contains("city", StringComparison.OrdinalIgnoreCase)))
+            member.City = choice;
+        await db.SaveChangesWithoutAuditAsync(ct);
+        return problems;
+    }
+}

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
+using Shequn.Data;
+using Shequn.Features.Calendar;
+using Shequn.Features.Campaigns;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Sandbox;
+using Shequn.Platform.Localization;
+
+namespace Shequn.Features.Acquisition;
+
+/// <summary>
+/// The public side of live codes: the short link <c>/j/{code}</c> (landing page or straight redirect), the join, the
+/// code's own QR images, an uploaded group QR, and the Sandbox's pretend join. Every scan is stored (durably, once per
+/// address and window) before the visitor is answered.
+/// </summary>
+public static class ShortLinkEndpoints
+{
+    public static void MapShortLinkEndpoints(this IEndpointRouteBuilder app)
+    {
+        // Short-circuited like the campaign claim: a printed code's burst of scans needs none of the console's middleware.
+        app.MapGet("/j/{code}", Open).AllowAnonymous().ExcludeFromDescription().ShortCircuit();
+        app.MapPost("/j/{code}/join", Join).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost("/j/{code}/phone", Phone).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapGet("/j/{code}/qr.png", QrPng).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/j/{code}/qr.svg", QrSvg).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/j/{code}/groups/{routeId:guid}/qr", GroupQr).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/j/{code}/sandbox/{routeId:guid}", SandboxPage).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost("/j/{code}/sandbox/{routeId:guid}", SandboxJoin).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapGet("/j/{code}/{**rest}", (HttpContext http, IStringLocalizer<Strings> l) => NotFound(http, l)).AllowAnonymous().ExcludeFromDescription();
+    }
+
+    private static ContentHttpResult Html(string html, int status = 200) => FlashSaleEndpoints.Html(html, status);
+
+    private static ContentHttpResult NotFound(HttpContext http, IStringLocalizer l)
+    {
+        Speak(http, null);
+        return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
+    }
+
+    /// <summary>The page speaks the workspace's language for members unless the visitor picked one (?culture=).</summary>
+    private static void Speak(HttpContext http, LiveCodeSnapshot? s)
+    {
+        var chosen = http.Request.Query["culture"].ToString();
+        var name = Cultures.Supported.FirstOrDefault(c => string.Equals(c, chosen, StringComparison.OrdinalIgnoreCase)) ?? s?.Language ?? Cultures.Default;
+        var culture = CultureInfo.GetCultureInfo(name);
+        (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
+    }
+
+    /// <summary>
+    /// Who scanned, without keeping their address: a hash of the code and the address (the forwarded one behind a proxy
+    /// the host trusts). One address is one visitor per window, so a bot's burst counts once.
+    /// </summary>
+    internal static string Visitor(HttpContext http, Guid codeId)
+    {
+        var address = http.Connection.RemoteIpAddress ?? IPAddress.None;
+        Span<byte> input = stackalloc byte[16 + 16];
+        codeId.TryWriteBytes(input);
+        var mapped = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        mapped.TryWriteBytes(input[16..], out var written);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(input[..(16 + written)], hash);
+        return Convert.ToHexStringLower(hash[..(LiveCodeScan.VisitorLength / 2)]);
+    }
+
+    private static async Task<IResult> Open(HttpContext http, LiveCodeDirectory directory, ScanBook book, TimeProvider time, IStringLocalizer<Strings> l, string code,
+        CancellationToken ct)
+    {
+        var s = await directory.FindAsync(code, ct);
+        Speak(http, s);
+        if (s is null)
+            return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
+        if (s.Code.State != LiveCodeState.Active)
+            return Html(LandingPageView.Stopped(l), StatusCodes.Status410Gone);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (!s.Code.Landing)
+        {
+            var outcome = await book.RecordAsync(new ScanRequest(s, ScanKind.Direct, Visitor(http, s.Code.Id), null, now), ct);
+            return await GoAsync(http, s, outcome, l, ct);
+        }
+        await book.RecordAsync(new ScanRequest(s, ScanKind.Visit, Visitor(http, s.Code.Id), null, now), ct);
+        var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
+        var html = directory.CachedPage(code, culture);
+        if (html is null)
+        {
+            html = LandingPageView.Landing(l, s, culture);
+            directory.RememberPage(code, culture, html);
+        }
+        return Html(html);
+    }
+
+    private static async Task<IResult> Join(HttpContext http, LiveCodeDirectory directory, ScanBook book, LiveCodeLeads leads, TimeProvider time,
+        IStringLocalizer<Strings> l, string code, CancellationToken ct)
+    {
+        var s = await directory.FindAsync(code, ct);
+        Speak(http, s);
+        if (s is null)
+            return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
+        if (s.Code.State != LiveCodeState.Active)
+            return Html(LandingPageView.Stopped(l), StatusCodes.Status410Gone);
+        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : null;
+        var choice = Clip(form?["choice"].ToString(), LiveCodeRoute.ChoiceMaxLength);
+        if (choice is not null && !s.Choices.Contains(choice, StringComparer.OrdinalIgnoreCase))
+            return Html(LandingPageView.Invalid(l, s, [l["LiveCodePage.ChoiceUnknown", choice]]), StatusCodes.Status400BadRequest);
+        var need = Clip(form?["need"].ToString(), LiveCodeLead.AnswerMaxLength);
+        var phone = form?["phone"].ToString();
+        if (!string.IsNullOrWhiteSpace(phone) || need is not null || choice is not null)
+        {
+            var problems = await leads.LeaveAsync(s, phone, form?["consent"].ToString() == "true", choice, need, ct);
+            if (problems.Count > 0)
+                return Html(LandingPageView.Invalid(l, s, problems), StatusCodes.Status400BadRequest);
+        }
+        var outcome = await book.RecordAsync(new ScanRequest(s, ScanKind.Join, Visitor(http, s.Code.Id), choice, time.GetUtcNow().UtcDateTime), ct);
+        return await GoAsync(http, s, outcome, l, ct);
+    }
+
+    private static async Task<IResult> Phone(HttpContext http, LiveCodeDirectory directory, LiveCodeLeads leads, IStringLocalizer<Strings> l, string code, CancellationToken ct)
+    {
+        var s = await directory.FindAsync(code, ct);
+        Speak(http, s);
+        if (s is null || !s.Code.CollectPhone)
+            return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
+        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : null;
+        var problems = await leads.LeaveAsync(s, form?["phone"].ToString(), form?["consent"].ToString() == "true", null, null, ct, phoneRequired: true);
+        return problems.Count > 0 ? Html(LandingPageView.Invalid(l, s, problems), StatusCodes.Status400BadRequest) : Html(LandingPageView.Thanks(l, s));
+    }
+
+    /// <summary>Sends the routed visitor on: a link (Telegram, the Sandbox) by redirect, a QR image on a page; nobody routed: the full page.</summary>
+    private static async Task<IResult> GoAsync(HttpContext http, LiveCodeSnapshot s, ScanOutcome outcome, IStringLocalizer l, CancellationToken ct)
+    {
+        if (outcome.RouteId is not { } routeId || s.Route(routeId) is not { } route)
+        {
+            await http.RequestServices.GetRequiredService<LiveCodeAlerts>().FullAsync(s, ct);
+            return Html(LandingPageView.Full(l, s));
+        }
+        var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
+        return route.Platform switch
+        {
+            ChatPlatform.WeCom when route.JoinUrl is null && s.Code.WeComQrUrl is { } qr => Html(LandingPageView.Qr(l, s, route, qr)),
+            ChatPlatform.Manual when route.QrImageId is not null => Html(LandingPageView.Qr(l, s, route, $"/j/{s.Code.Code}/groups/{route.Id}/qr")),
+            ChatPlatform.Sandbox => TypedResults.Redirect($"/j/{s.Code.Code}/sandbox/{route.Id}?culture={culture}"),
+            _ when route.JoinUrl is { } url => TypedResults.Redirect(url),
+            _ => Html(LandingPageView.Full(l, s)),
+        };
+    }
+
+    private static async Task<IResult> QrPng(HttpContext http, LiveCodeDirectory directory, LiveCodeImages images, string code, int? size, CancellationToken ct)
+    {
+        var s = await directory.FindAsync(code, ct);
+        if (s is null)
+            return NotFound(http, http.RequestServices.GetRequiredService<IStringLocalizer<Strings>>());
+        var png = await images.PngAsync(s, LiveCodeImages.Size(size), ct);
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        return TypedResults.File(png, "image/png", $"livecode-{code}.png");
+    }
+
+    private static async Task<IResult> QrSvg(HttpContext http, LiveCodeDirectory directory, LiveCodeImages images, string code, CancellationToken ct)
+    {
+        var s = await directory.FindAsync(code, ct);
+        if (s is null)
+            return NotFound(http, http.RequestServices.GetRequiredService<IStringLocalizer<Strings>>());
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        return TypedResults.Text(await images.SvgAsync(s, ct), "image/svg+xml", Encoding.UTF8);
+    }
+
+    /// <summary>An uploaded group QR, only while the code routes to it and it has not expired.</summary>
+    private static async Task<IResult> GroupQr(HttpContext http, AppDbContext db, LiveCodeDirectory directory, TimeProvider time, string code, Guid routeId, CancellationToken ct)
+    {
+        var s = await directory.FindAsync(code, ct);
+        if (s?.Route(routeId) is not { QrImageId: { } imageId } route || route.QrExpiresAt <= time.GetUtcNow().UtcDateTime)
+            return NotFound(http, http.RequestServices.GetRequiredService<IStringLocalizer<Strings>>());
+        var ws = s.Code.WorkspaceId;
+        var image = await db.Set<PostImage>().IgnoreQueryFilters().AsNoTracking().Where(i => i.Id == imageId && i.WorkspaceId == ws)
+            .Select(i => new { i.Bytes, i.ContentType }).SingleOrDefaultAsync(ct);
+        return image is null ? NotFound(http, http.RequestServices.GetRequiredService<IStringLocalizer<Strings>>()) : TypedResults.File(image.Bytes, image.ContentType);
+    }
+
+    private static async Task<IResult> SandboxPage(HttpContext http, LiveCodeDirectory directory, IStringLocalizer<Strings> l, string code, Guid routeId, CancellationToken ct)
+    {
+        var s = await directory.FindAsync(code, ct);
+        Speak(http, s);
+        if (s?.Route(routeId) is not { Platform: ChatPlatform.Sandbox } route)
+            return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
+        return Html(LandingPageView.SandboxJoin(l, s, route, null));
+    }
+
+    /// <summary>A pretend newcomer joins the Sandbox group through the code: a join event carrying the code's key, like a platform's.</summary>
+    private static async Task<IResult> SandboxJoin(HttpContext http, LiveCodeDirectory directory, EventIngestor ingestor, IStringLocalizer<Strings> l, string code, Guid routeId,
+        CancellationToken ct)
+    {
+        var s = await directory.FindAsync(code, ct);
+        Speak(http, s);
+        if (s?.Route(routeId) is not { Platform: ChatPlatform.Sandbox } route || s.Code.State != LiveCodeState.Active)
+            return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
+        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : null;
+        var name = Clip(form?["name"].ToString(), 40);
+        if (name is null)
+            return Html(LandingPageView.Invalid(l, s, [l["LiveCodePage.SandboxNameRequired"]]), StatusCodes.Status400BadRequest);
+        var e = SandboxChat.New(s.Code.WorkspaceId, route.CommunityId, EventKind.MemberJoined, "sbx-" + Guid.NewGuid().ToString("N")[..12], name);
+        e.Channel = s.Code.Key;
+        await ingestor.IngestAsync([e], ct);
+        return Html(LandingPageView.SandboxJoin(l, s, route, name));
+    }
+
+    private static string? Clip(string? text, int max)
+    {
+        var t = text?.Trim();
+        return string.IsNullOrEmpty(t) ? null : t.Length <= max ? t : t[..max];
+    }
+}

@@ -1,0 +1,299 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
+using Shequn.Features.Acquisition;
+using Shequn.Features.Communities;
+using Shequn.Features.Images;
+using Shequn.Features.Outbox;
+using Shequn.Features.Tasks;
+using Shequn.Tests.Features.Communities;
+using Shequn.Tests.Infrastructure;
+
+namespace Shequn.Tests.Features.Acquisition;
+
+/// <summary>What the live-code tests share: making channels, communities and codes, and scanning from chosen addresses.</summary>
+internal static class LiveCodeKit
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static async Task<Guid> ChannelAsync(TestWorkspace ws, string name = "包裹卡")
+    {
+        var made = await ws.Owner.Api.PostJsonAsync("/api/channels", new { name, kind = "packageCard", cost = 1200m, costUnit = "month" });
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        return (await made.ReadAsync<ChannelDto>()).Id;
+    }
+
+    public static async Task<Guid> CommunityAsync(TestWorkspace ws, string name, int capacity = 200, string platform = "sandbox") =>
+        (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity(name + Guid.NewGuid().ToString("N")[..4], platform, capacity)))
+            .ReadAsync<CommunityDto>()).Id;
+
+    public static async Task<LiveCodeDto> CodeAsync(TestWorkspace ws, Guid channel, object[] routes, string policy = "fillToTarget", int target = 150, int limit = 200,
+        bool landing = true, string? choiceQuestion = null, bool collectPhone = false)
+    {
+        var made = await ws.Owner.Api.PostJsonAsync("/api/live-codes", new
+        {
+            name = "包裹卡活码", channelId = channel, policy, target, limit, landing, choiceQuestion, collectPhone, routes,
+            intro = "每天分享<b>健康</b>食谱",
+        });
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        return await made.ReadAsync<LiveCodeDto>();
+    }
+
+    /// <summary>A request as from one address (the short link counts visitors by address).</summary>
+    public static Task<HttpContext> SendAsync(ShequnFactory factory, string method, string path, string address, Dictionary<string, string>? form = null) =>
+        factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = method;
+            var q = path.IndexOf('?', StringComparison.Ordinal);
+            c.Request.Path = q < 0 ? path : path[..q];
+            c.Request.QueryString = q < 0 ? QueryString.Empty : new QueryString(path[q..]);
+            c.Connection.RemoteIpAddress = IPAddress.Parse(address);
+            if (form is not null)
+            {
+                var body = new FormUrlEncodedContent(form);
+                c.Request.ContentType = "application/x-www-form-urlencoded";
+                c.Request.Body = body.ReadAsStream(Ct);
+            }
+        }, Ct);
+
+    public static string Ip(int i) => $"10.{i / 65536 % 256}.{i / 256 % 256}.{i % 256}";
+
+    public static async Task<string> BodyAsync(HttpContext c)
+    {
+        return await new StreamReader(c.Response.Body).ReadToEndAsync(Ct);
+    }
+
+    public static async Task<T> DbAsync<T>(ShequnFactory factory, Func<AppDbContext, Task<T>> read)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await read(scope.ServiceProvider.GetRequiredService<AppDbContext>());
+    }
+}
+
+/// <summary>
+/// Live codes end to end over HTTP on a real database: the short link routes concurrent visitors without passing any cap,
+/// counts a bot's burst once, alerts staff once when all is full, attributes Sandbox joins to the code, serves QR images
+/// that decode back to the short link, and refuses bad input naming the field.
+/// </summary>
+public abstract class LiveCodeTests(ShequnFactory factory)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ConcurrentScans_FillEachCommunityToItsCap_NeverPast_AndStaffAreToldOnceWhenAllAreFull()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群", capacity: 12);
+        var b = await LiveCodeKit.CommunityAsync(ws, "二群", capacity: 200);
+        // Capacity 12 on the first, operating limit 9 on the code: 9 and 9 seats.
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = a }, new { communityId = b }], target: 5, limit: 9, landing: false);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => LiveCodeKit.SendAsync(factory, "GET", $"/j/{code.Code}", LiveCodeKit.Ip(i))));
+
+        var routed = answers.Count(c => c.Response.StatusCode == StatusCodes.Status302Found);
+        Assert.Equal(18, routed);
+        Assert.Equal(22, answers.Count(c => c.Response.StatusCode == StatusCodes.Status200OK));
+        var full = answers.First(c => c.Response.StatusCode == StatusCodes.Status200OK);
+        Assert.Contains("livecode-full", await LiveCodeKit.BodyAsync(full), StringComparison.Ordinal);
+
+        var routes = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(r => r.LiveCodeId == code.Id).ToListAsync(Ct));
+        Assert.All(routes, r => Assert.Equal(9, r.Filled));
+        var scans = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeScan>().IgnoreQueryFilters().Where(s => s.LiveCodeId == code.Id).ToListAsync(Ct));
+        Assert.Equal(40, scans.Count);
+        Assert.Equal(9, scans.Count(s => s.CommunityId == a));
+        Assert.Equal(9, scans.Count(s => s.CommunityId == b));
+        Assert.Equal(22, scans.Count(s => s.RouteId == null));
+        var tasks = await LiveCodeKit.DbAsync(factory, db => db.Set<StaffTask>().IgnoreQueryFilters()
+            .Where(t => t.WorkspaceId == ws.Id && t.Kind == ActionKind.CreateInviteLink && t.Text.Contains(code.Name)).ToListAsync(Ct));
+        Assert.Single(tasks);
+        Assert.Equal(a, tasks[0].CommunityId);
+        var after = await ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{code.Id}");
+        Assert.NotNull(after.FullSince);
+    }
+
+    [Fact]
+    public async Task OneAddressScanningInABurst_CountsOnce_AndKeepsItsSeat()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群");
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = a }], landing: false);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => LiveCodeKit.SendAsync(factory, "GET", $"/j/{code.Code}", "203.0.113.7")));
+        Assert.All(answers, c => Assert.Equal(StatusCodes.Status302Found, c.Response.StatusCode));
+        Assert.Single(answers.Select(c => c.Response.Headers.Location.ToString()).Distinct());
+        var scans = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeScan>().IgnoreQueryFilters().CountAsync(s => s.LiveCodeId == code.Id, Ct));
+        Assert.Equal(1, scans);
+        var route = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeRoute>().IgnoreQueryFilters().SingleAsync(r => r.LiveCodeId == code.Id, Ct));
+        Assert.Equal(1, route.Filled);
+        Assert.Equal(1, route.Routed);
+    }
+
+    [Fact]
+    public async Task UnknownShortLinks_AllGetTheSame404Page_AndAPausedCodeSaysItIsNotInUse()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群");
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = a }]);
+        var bodies = new List<string>();
+        foreach (var path in new[] { "/j/AAAAAAAA", "/j/x", "/j/" + code.Code.ToUpperInvariant() + "z", "/j/AAAAAAAA/qr.png", "/j/AAAAAAAA/whatever" })
+        {
+            var c = await LiveCodeKit.SendAsync(factory, "GET", path, "198.51.100.1");
+            Assert.Equal(StatusCodes.Status404NotFound, c.Response.StatusCode);
+            bodies.Add(await LiveCodeKit.BodyAsync(c));
+        }
+        Assert.Single(bodies.Distinct());
+        Assert.Contains("livecode-not-found", bodies[0], StringComparison.Ordinal);
+
+        var paused = await ws.Owner.Api.PostJsonAsync($"/api/live-codes/{code.Id}/state", new { state = "paused" });
+        Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
+        var stopped = await LiveCodeKit.SendAsync(factory, "GET", $"/j/{code.Code}", "198.51.100.2");
+        Assert.Equal(StatusCodes.Status410Gone, stopped.Response.StatusCode);
+        Assert.Contains("livecode-stopped", await LiveCodeKit.BodyAsync(stopped), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LandingPage_ShowsIntroAndRulesEncoded_AndTheChoiceRoutesToItsGroup_AndTheSandboxJoinIsAttributedToTheCode()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var shanghai = await LiveCodeKit.CommunityAsync(ws, "上海群");
+        var beijing = await LiveCodeKit.CommunityAsync(ws, "北京群");
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = shanghai, choice = "上海" }, new { communityId = beijing, choice = "北京" }],
+            policy: "byChoice", choiceQuestion: "您在哪个城市？", collectPhone: true);
+
+        var page = await LiveCodeKit.SendAsync(factory, "GET", $"/j/{code.Code}", "192.0.2.10");
+        Assert.Equal(StatusCodes.Status200OK, page.Response.StatusCode);
+        var html = await LiveCodeKit.BodyAsync(page);
+        Assert.Contains("每天分享&lt;b&gt;健康&lt;/b&gt;食谱", html, StringComparison.Ordinal);
+        Assert.Contains("改群名片", html, StringComparison.Ordinal);
+        Assert.Contains("您在哪个城市？", html, StringComparison.Ordinal);
+        Assert.Contains("<option value=\"北京\">", html, StringComparison.Ordinal);
+
+        // An unknown choice and a bad phone are refused, naming what is wrong; nothing is routed.
+        var bad = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join?culture=en", "192.0.2.10", new() { ["choice"] = "广州" });
+        Assert.Equal(StatusCodes.Status400BadRequest, bad.Response.StatusCode);
+        Assert.Contains("广州", await LiveCodeKit.BodyAsync(bad), StringComparison.Ordinal);
+        var noConsent = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join?culture=en", "192.0.2.10", new() { ["choice"] = "北京", ["phone"] = "13800138000" });
+        Assert.Equal(StatusCodes.Status400BadRequest, noConsent.Response.StatusCode);
+        Assert.Contains("tick the box", await LiveCodeKit.BodyAsync(noConsent), StringComparison.Ordinal);
+
+        var join = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join", "192.0.2.10",
+            new() { ["choice"] = "北京", ["phone"] = "138 0013 8000", ["consent"] = "true" });
+        Assert.Equal(StatusCodes.Status302Found, join.Response.StatusCode);
+        var target = join.Response.Headers.Location.ToString();
+        var routes = await ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{code.Id}");
+        var beijingRoute = routes.Routes.Single(r => r.CommunityId == beijing);
+        Assert.StartsWith($"/j/{code.Code}/sandbox/{beijingRoute.Id}", target, StringComparison.Ordinal);
+        Assert.Equal(1, beijingRoute.Routed);
+        var lead = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeLead>().IgnoreQueryFilters().SingleAsync(l => l.LiveCodeId == code.Id, Ct));
+        Assert.Equal("13800138000", lead.Phone);
+        Assert.Equal("北京", lead.Choice);
+        Assert.NotNull(lead.ConsentText);
+
+        var joined = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/sandbox/{beijingRoute.Id}", "192.0.2.10", new() { ["name"] = "小王" });
+        Assert.Equal(StatusCodes.Status200OK, joined.Response.StatusCode);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string? channelOf = null;
+        while (DateTime.UtcNow < deadline && channelOf is null)
+        {
+            channelOf = await LiveCodeKit.DbAsync(factory, db => db.Memberships.IgnoreQueryFilters()
+                .Where(m => m.CommunityId == beijing && m.Member!.DisplayName == "小王").Select(m => m.Channel).FirstOrDefaultAsync(Ct));
+            if (channelOf is null)
+                await Task.Delay(100, Ct);
+        }
+        Assert.Equal(code.Key, channelOf);
+    }
+
+    [Fact]
+    public async Task QrImages_DecodeBackToTheShortLink_AtEveryPrintableSize_AndAsSvg()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群");
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = a }]);
+        Assert.EndsWith($"/j/{code.Code}", code.ShortLink, StringComparison.Ordinal);
+        var decoder = new QrDecoder();
+        foreach (var size in new[] { 258, 860 })
+        {
+            var png = await ws.Owner.Api.GetByteArrayAsync($"/j/{code.Code}/qr.png?size={size}", Ct);
+            using var bitmap = SkiaSharp.SKBitmap.Decode(png);
+            Assert.Equal(size, bitmap.Width);
+            Assert.Equal([code.ShortLink], decoder.Scan(png, Ct).Codes);
+        }
+        var svg = await ws.Owner.Api.GetStringAsync($"/j/{code.Code}/qr.svg", Ct);
+        Assert.StartsWith("<svg", svg, StringComparison.Ordinal);
+        Assert.Equal([code.ShortLink], decoder.Scan(Rasterise(svg), Ct).Codes);
+    }
+
+    /// <summary>Draws the SVG's modules (and the logo's white frame) at 8 px each, as a printer would.</summary>
+    private static byte[] Rasterise(string svg)
+    {
+        var n = int.Parse(System.Text.RegularExpressions.Regex.Match(svg, "viewBox=\"0 0 (\\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        const int cell = 8;
+        using var bitmap = new SkiaSharp.SKBitmap((n + 8) * cell, (n + 8) * cell);
+        using var canvas = new SkiaSharp.SKCanvas(bitmap);
+        canvas.Clear(SkiaSharp.SKColors.White);
+        using var black = new SkiaSharp.SKPaint { Color = SkiaSharp.SKColors.Black };
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(svg, "M(\\d+) (\\d+)h1v1h-1z"))
+            canvas.DrawRect((int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 4) * cell,
+                (int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) + 4) * cell, cell, cell, black);
+        var frame = System.Text.RegularExpressions.Regex.Match(svg, "<rect x=\"([\\d.]+)\" y=\"([\\d.]+)\" width=\"([\\d.]+)\"");
+        using var white = new SkiaSharp.SKPaint { Color = SkiaSharp.SKColors.White };
+        float F(int g) => float.Parse(frame.Groups[g].Value, System.Globalization.CultureInfo.InvariantCulture);
+        canvas.DrawRect((F(1) + 4) * cell, (F(2) + 4) * cell, F(3) * cell, F(3) * cell, white);
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    [Fact]
+    public async Task BadInput_IsRefusedNamingTheField_AndNothingIsWritten()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群");
+        var before = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCode>().IgnoreQueryFilters().CountAsync(c => c.WorkspaceId == ws.Id, Ct));
+        var response = await ws.Owner.Api.PostJsonAsync("/api/live-codes", new
+        {
+            name = "x", policy = "byChoice", target = 300, limit = 200, routes = new object[] { new { communityId = a }, new { communityId = Guid.NewGuid() } },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        foreach (var field in new[] { "channelId", "target", "policy", "routes[1].communityId" })
+            Assert.Contains($"\"{field}\"", body, StringComparison.Ordinal);
+        Assert.Equal(before, await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCode>().IgnoreQueryFilters().CountAsync(c => c.WorkspaceId == ws.Id, Ct)));
+
+        var dup = await ws.Owner.Api.PostJsonAsync("/api/channels", new { name = "包裹卡", kind = "packageCard" });
+        Assert.Equal(HttpStatusCode.BadRequest, dup.StatusCode);
+        Assert.Contains("\"name\"", await dup.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        var koc = await ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Koc, "koc", a);
+        var refused = await koc.Api.PostJsonAsync("/api/live-codes", new { name = "x", channelId = channel, routes = new object[] { new { communityId = a } } });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Empty(await koc.Api.GetJsonAsync<List<LiveCodeDto>>("/api/live-codes"));
+    }
+
+    [Fact]
+    public async Task ATelegramRoute_AsksTheOutboxForAnInviteLinkNamedWithTheCodesKey()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var tg = await LiveCodeKit.CommunityAsync(ws, "TG群", platform: "telegram");
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = tg }]);
+        var action = await LiveCodeKit.DbAsync(factory, db => db.Set<OutboundAction>().IgnoreQueryFilters()
+            .SingleAsync(x => x.CommunityId == tg && x.Kind == ActionKind.CreateInviteLink, Ct));
+        var payload = ActionPayload.FromJson(action.Payload);
+        Assert.Equal(code.Key, payload.Name);
+        Assert.True(payload.JoinRequest);
+        Assert.Null(payload.MemberLimit);
+        // No link yet: the route is not open, so the short link finds every community full rather than a dead end.
+        Assert.False(code.Routes.Single().Open);
+    }
+}
+
+public sealed class LiveCodeTests_Sqlite(SqliteFactory factory) : LiveCodeTests(factory), IClassFixture<SqliteFactory>;
+
+public sealed class LiveCodeTests_Postgres(PostgresFactory factory) : LiveCodeTests(factory), IClassFixture<PostgresFactory>;
