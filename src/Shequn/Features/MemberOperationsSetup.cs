@@ -31,6 +31,7 @@ public static class MemberOperationsSetup
         builder.AddShequnCalendar();
         builder.AddShequnTopics();
         builder.AddShequnCampaigns();
+        Acquisition.FriendsSetup.AddShequnFriendAdds(builder);
         return builder;
     }
 }

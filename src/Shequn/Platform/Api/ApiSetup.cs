@@ -90,6 +90,7 @@ public static class ApiSetup
         Features.Campaigns.CampaignPointsEndpoints.MapCampaignPointsEndpoints(api, app);
         Features.Campaigns.PhotoUploadEndpoints.MapPhotoUploadEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
+        Features.Acquisition.FriendAddEndpoints.MapFriendAddEndpoints(api);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
