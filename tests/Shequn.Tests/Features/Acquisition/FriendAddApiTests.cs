@@ -260,13 +260,14 @@ public abstract class FriendAddApiTests(ShequnFactory factory)
         Assert.All(queue.Items, l => Assert.Contains("****", l.Phone!, StringComparison.Ordinal));
     }
 
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     private sealed record ValidationBody(Dictionary<string, string[]> Errors);
 
     private static async Task<Dictionary<string, string[]>> ErrorsAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var body = System.Text.Json.JsonSerializer.Deserialize<ValidationBody>(await response.Content.ReadAsStringAsync(Ct),
-            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        var body = System.Text.Json.JsonSerializer.Deserialize<ValidationBody>(await response.Content.ReadAsStringAsync(Ct), WebJson);
         return body!.Errors;
     }
 }
