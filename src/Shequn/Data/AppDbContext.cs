@@ -188,6 +188,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Acquisition.LiveCodeRoute>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Acquisition.LiveCodeScan>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Acquisition.LiveCodeLead>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Friend adds: the plan job acts as each workspace in turn.
+        builder.Entity<Shequn.Features.Acquisition.FriendAccount>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Acquisition.FriendLead>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -32,6 +32,7 @@ public static class MemberOperationsSetup
         builder.AddShequnTopics();
         builder.AddShequnCampaigns();
         Acquisition.AcquisitionSetup.AddShequnAcquisition(builder);
+        Acquisition.FriendsSetup.AddShequnFriendAdds(builder);
         return builder;
     }
 }

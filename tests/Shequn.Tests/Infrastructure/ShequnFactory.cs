@@ -42,6 +42,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("AutoTags:RunDaily", "false");
         // The joining ritual greets every join (welcome, tasks); tests of other features join people freely. Ritual tests switch it on.
         builder.UseSetting("Ritual:Enabled", "false");
+        // Friend adds are planned when a test asks (POST /api/friend-adds/plan), not by the job.
+        builder.UseSetting("FriendAdds:Enabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

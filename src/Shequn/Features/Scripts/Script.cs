@@ -24,6 +24,8 @@ public enum ScriptCategory
     Rules = 8,
     /// <summary>快捷回复: short texts staff insert with one click where they answer (the Sandbox chat, the task inbox).</summary>
     QuickReply = 9,
+    /// <summary>加好友: the greeting sent with a friend request; the planner varies it between neighbouring adds (seed 000 E).</summary>
+    FriendGreeting = 10,
 }
 
 /// <summary>

@@ -27,6 +27,19 @@ public static class ScriptTemplates
         + "5. 本品牌有多个交流群，每人最多加两个（综合群 1 个、分类群 1 个），请勿反复进群。\n"
         + "如有违规，将立即移出群。请大家一起维护群里的和谐氛围，谢谢！");
 
+    /// <summary>
+    /// 加好友 greetings (seed 000 E: WeChat flags an account that sends one greeting over and over, so the planner rotates
+    /// them). Short, as a friend request's note is. Declared before <see cref="All"/>, which includes them.
+    /// </summary>
+    public static readonly IReadOnlyList<ScriptTemplate> FriendGreetings =
+    [
+        new("friend-greeting-order", ScriptCategory.FriendGreeting, "加好友：下单顾客", "{nickname} 您好，我是您下单店铺的专属顾问，加个好友方便售后和发货提醒～"),
+        new("friend-greeting-benefit", ScriptCategory.FriendGreeting, "加好友：福利通知", "Hi {nickname}，我是品牌福利官，通过后第一时间给您发新品和会员专享价～"),
+        new("friend-greeting-service", ScriptCategory.FriendGreeting, "加好友：使用指导", "{nickname}，您好呀！我负责产品使用指导，有任何问题都可以随时问我哦"),
+        new("friend-greeting-event", ScriptCategory.FriendGreeting, "加好友：活动报名", "您好 {nickname}，您参加了我们的活动，加我领取活动奖品和后续通知吧～"),
+        new("friend-greeting-plain", ScriptCategory.FriendGreeting, "加好友：简单问候", "{nickname} 你好，我是{owner}，之前留了您的联系方式，想加您为好友～"),
+    ];
+
     public static readonly IReadOnlyList<ScriptTemplate> All =
     [
         Welcome,
@@ -38,6 +51,7 @@ public static class ScriptTemplates
         new("order-urging", ScriptCategory.OrderUrging, "催单提醒", "{member} 您好，您的订单还没有完成支付，优惠名额有限，需要帮助可以随时找我们哦～"),
         new("irrelevant", ScriptCategory.Irrelevant, "无关信息提醒", "{member} 您好，本群只聊与{community}有关的话题，其他内容请私下交流，谢谢理解！"),
         new("faq", ScriptCategory.Faq, "常见问题：发货", "{member} 您好，下单后 48 小时内发货，发货后会有物流短信通知～"),
+        .. FriendGreetings,
     ];
 
     /// <summary>The built-in text for a category, when a workspace has no script of it.</summary>
