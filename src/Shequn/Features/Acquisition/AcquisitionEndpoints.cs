@@ -33,7 +33,29 @@ public static class AcquisitionEndpoints
             .WithName("UpdateLiveCode").WithDescription("Changes a live code; routes kept keep their counts.");
         codes.MapPost("/{id:guid}/state", async (AcquisitionDesk desk, Guid id, CodeStateInput? input, CancellationToken ct) => Answer(await desk.SetStateAsync(id, input?.State, ct)))
             .WithName("SetLiveCodeState").WithDescription("active, paused (the link shows that it is not in use) or archived.");
+        api.MapGet("/acquisition/funnel", Funnel).WithTags("Acquisition").WithName("GetAcquisitionFunnel")
+            .WithDescription("The AARRR funnel per channel, live code or campaign (by=channel|liveCode|campaign) for from..to (workspace days, default the last 30): "
+                + "scans, routed, joins, active in the first 7 days, still there after 30 days (of retainedBase joins old enough), first purchase, referrals, "
+                + "spend and cost per join. Counted from stored rows over the communities the caller sees.");
+        channels.MapGet("/{id:guid}/daily", Daily).WithName("GetChannelDaily").WithDescription("A channel's scans and joins per workspace day, for its chart.");
         _ = app;
+    }
+
+    private static async Task<IResult> Funnel(AcquisitionFunnel funnel, string? by, string? from, string? to, CancellationToken ct)
+    {
+        var (start, end, v) = await funnel.PeriodAsync(from, to, ct);
+        var group = v.ParseEnum<FunnelBy>("by", by) ?? FunnelBy.Channel;
+        if (!v.IsValid)
+            return v.Problem();
+        return TypedResults.Ok(await funnel.RowsAsync(group, start, end, ct));
+    }
+
+    private static async Task<IResult> Daily(AcquisitionFunnel funnel, Guid id, string? from, string? to, CancellationToken ct)
+    {
+        var (start, end, v) = await funnel.PeriodAsync(from, to, ct);
+        if (!v.IsValid)
+            return v.Problem();
+        return await funnel.DailyAsync(id, start, end, ct) is { } days ? TypedResults.Ok(days) : TypedResults.NotFound();
     }
 
     internal static IResult Answer<T>(DeskResult<T> r, bool created = false) => r.Outcome switch

@@ -15,6 +15,7 @@ public static class AcquisitionSetup
         builder.Services.AddSingleton<LiveCodeAlerts>();
         builder.Services.AddSingleton<LiveCodeLeads>();
         builder.Services.AddScoped<AcquisitionDesk>();
+        builder.Services.AddScoped<AcquisitionFunnel>();
         return builder;
     }
 }

@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
 using Shequn.Features.Acquisition;
 using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Members;
 using Shequn.Features.Images;
 using Shequn.Features.Outbox;
 using Shequn.Features.Tasks;
@@ -274,6 +276,96 @@ public abstract class LiveCodeTests(ShequnFactory factory)
         var refused = await koc.Api.PostJsonAsync("/api/live-codes", new { name = "x", channelId = channel, routes = new object[] { new { communityId = a } } });
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Empty(await koc.Api.GetJsonAsync<List<LiveCodeDto>>("/api/live-codes"));
+    }
+
+    [Fact]
+    public async Task Funnel_CountsScansJoinsActivityRetentionAndReferrals_PerChannelAndCode_FromStoredRows()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws, "包裹卡");
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群");
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = a }], landing: false);
+        string? joinPath = null;
+        for (var i = 0; i < 3; i++)
+            joinPath = (await LiveCodeKit.SendAsync(factory, "GET", $"/j/{code.Code}", LiveCodeKit.Ip(100 + i))).Response.Headers.Location.ToString();
+        foreach (var name in new[] { "小王", "小李" })
+            await LiveCodeKit.SendAsync(factory, "POST", joinPath!.Split('?')[0], "192.0.2.50", new() { ["name"] = name });
+        var wang = await EventuallyAsync(() => LiveCodeKit.DbAsync(factory, db => db.Memberships.IgnoreQueryFilters()
+            .Where(m => m.CommunityId == a && m.Member!.DisplayName == "小王").Select(m => new { m.MemberId, m.JoinedAt }).FirstOrDefaultAsync(Ct)));
+        await EventuallyAsync(() => LiveCodeKit.DbAsync(factory, db => db.Memberships.IgnoreQueryFilters()
+            .Where(m => m.CommunityId == a && m.Member!.DisplayName == "小李").Select(m => (Guid?)m.MemberId).FirstOrDefaultAsync(Ct)));
+        // 小王 speaks in the group on his first day: active in the first 7 days.
+        var userId = await LiveCodeKit.DbAsync(factory, db => db.Set<MemberIdentity>().IgnoreQueryFilters().Where(i => i.MemberId == wang.MemberId).Select(i => i.UserId).SingleAsync(Ct));
+        var said = Shequn.Features.Sandbox.SandboxChat.New(ws.Id, a, EventKind.MessagePosted, userId, "小王");
+        said.Text = "大家好";
+        said.MessageId = said.PlatformEventId;
+        await factory.Services.GetRequiredService<EventIngestor>().IngestAsync([said], Ct);
+        await EventuallyAsync(() => LiveCodeKit.DbAsync(factory, db => db.Set<MemberActivity>().IgnoreQueryFilters().Where(x => x.MemberId == wang.MemberId).Select(x => (int?)x.Messages).FirstOrDefaultAsync(Ct)));
+
+        // Two older joins through the code (one stayed, one left after 5 days), a staff-entered join naming the channel, and a referral by 小王.
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(ws.Id);
+            Membership Add(string name, DateTime at, DateTime? left, string? channelText, Guid? inviter = null)
+            {
+                var m = new Member { WorkspaceId = ws.Id, DisplayName = name };
+                db.Members.Add(m);
+                var ms = new Membership { WorkspaceId = ws.Id, CommunityId = a, MemberId = m.Id, JoinedAt = at, LeftAt = left, Channel = channelText, InviterMemberId = inviter };
+                db.Memberships.Add(ms);
+                return ms;
+            }
+            var old = DateTime.UtcNow.AddDays(-40);
+            Add("老张", old, null, code.Key);
+            Add("老赵", old, old.AddDays(5), code.Key);
+            Add("客服录入", DateTime.UtcNow.AddDays(-1), null, "包裹卡");
+            Add("小王的朋友", DateTime.UtcNow, null, "好友邀请", wang.MemberId);
+            await db.SaveChangesWithoutAuditAsync(Ct);
+        }
+
+        var from = DateTime.UtcNow.AddDays(-60).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var to = DateTime.UtcNow.AddDays(2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var byChannel = await ws.Owner.Api.GetJsonAsync<List<FunnelRow>>($"/api/acquisition/funnel?by=channel&from={from}&to={to}");
+        var row = byChannel.Single(r => r.Id == channel);
+        Assert.Equal((3, 3, 5, 1, 1, 2, 0, 1), (row.Scans, row.Routed, row.Joins, row.Active7, row.Retained30, row.RetainedBase, row.Purchased, row.Referrals));
+        Assert.NotNull(row.Spend);
+        Assert.Equal(Math.Round(row.Spend!.Value / 5, 2), row.CostPerJoin);
+        var byCode = await ws.Owner.Api.GetJsonAsync<List<FunnelRow>>($"/api/acquisition/funnel?by=liveCode&from={from}&to={to}");
+        Assert.Equal(4, byCode.Single(r => r.Id == code.Id).Joins);
+        var daily = await ws.Owner.Api.GetJsonAsync<List<FunnelDay>>($"/api/channels/{channel}/daily?from={from}&to={to}");
+        Assert.Equal(63, daily.Count);
+        Assert.Equal(5, daily.Sum(d => d.Joins));
+        Assert.Equal(3, daily.Sum(d => d.Scans));
+
+        var bad = await ws.Owner.Api.GetAsync("/api/acquisition/funnel?by=weekday&from=2026-13-01", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var body = await bad.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("\"by\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"from\"", body, StringComparison.Ordinal);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> read)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            if (await read() is { } found)
+                return found;
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> read) where T : struct
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            if (await read() is { } found)
+                return found;
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
+            await Task.Delay(100, Ct);
+        }
     }
 
     [Fact]
