@@ -35,12 +35,18 @@
 #     servers on one throwaway PostgreSQL (skipped with --sqlite-only); the database is checked for oversold units and
 #     persons over the limit. Then the public page under wrk (T = 10 s, C = 64 connections). wrk is installed if missing.
 #     Last line: "flashsale: N claims/s, S/S sold, 0 oversold, 0 over limit, 2 hosts on PostgreSQL: S/S sold, 0 oversold, page N views/s p99 X ms".
+#   ./bench.sh livecode [--seconds T] [--connections C] [--communities N] [--cap K] [--sqlite-only]
+#     A live code's short link without a landing page over N (20) Sandbox communities of K (2,000) seats under wrk
+#     (T = 10 s, C = 64 connections), every request from its own address (X-Forwarded-For from loopback) against the
+#     built server on SQLite, then two servers on one throwaway PostgreSQL (skipped with --sqlite-only); the database is
+#     checked for scans lost and communities routed past their cap; then a landing page under the same load.
+#     Last line: "livecode: N redirects/s, p99 X ms, 0 over cap, 0 lost, 2 hosts on PostgreSQL: …, landing N views/s p99 X ms".
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M] | schedule [--posts N] [--communities C] [--window S] [--sqlite-only] | flashsale [--claimants N] [--stock S] [--sqlite-only]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M] | schedule [--posts N] [--communities C] [--window S] [--sqlite-only] | flashsale [--claimants N] [--stock S] [--sqlite-only] | livecode [--seconds T] [--connections C] [--sqlite-only]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 
@@ -168,6 +174,36 @@ case "$what" in
       args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres")
     fi
     dotnet bench/Shequn.FlashSale/bin/Release/net10.0/Shequn.FlashSale.dll --app src/Shequn/bin/Release/net10.0/Shequn.dll "${args[@]}"
+    ;;
+  livecode)
+    args=(); pg=true
+    for a in "$@"; do if [ "$a" = "--sqlite-only" ]; then pg=false; else args+=("$a"); fi; done
+    if ! command -v wrk >/dev/null 2>&1; then
+      echo "installing wrk (apt-get)…" >&2
+      apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null; }
+    fi
+    dotnet build src/Shequn -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    dotnet build bench/Shequn.LiveCode -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    pgdir=""
+    cleanup() {
+      if [ -n "$pgdir" ]; then
+        runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true
+        rm -rf "$pgdir"
+      fi
+    }
+    trap cleanup EXIT
+    if [ "$pg" = true ]; then
+      # A throwaway server with durable settings that both app servers share.
+      pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+      [ -n "$pgbin" ] || { echo "PostgreSQL binaries not found (use --sqlite-only)" >&2; exit 1; }
+      pgdir=$(mktemp -d /tmp/shequn-bench-pg.XXXXXX); chown postgres "$pgdir"
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+      runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+      runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdir -c max_connections=200" start >/dev/null
+      args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres")
+    fi
+    dotnet bench/Shequn.LiveCode/bin/Release/net10.0/Shequn.LiveCode.dll --app src/Shequn/bin/Release/net10.0/Shequn.dll "${args[@]}"
     ;;
   *) usage ;;
 esac

@@ -18,8 +18,9 @@ public sealed class LiveCodeAlerts(IServiceScopeFactory scopes, TaskOpener tasks
 {
     public async Task FullAsync(LiveCodeSnapshot s, CancellationToken ct)
     {
-        if (s.Code.FullSince is not null)
+        if (s.Code.FullSince is not null || s.FullSeen)
             return;
+        s.FullSeen = true;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var now = time.GetUtcNow().UtcDateTime;

@@ -53,6 +53,11 @@ public sealed class LiveCodeSnapshot
     public RouteInfo? Route(Guid id) => Routes.FirstOrDefault(r => r.Id == id);
 
     public RouteInfo? FirstRoute => Routes.Count > 0 ? Routes[0] : null;
+
+    private volatile bool _fullSeen;
+
+    /// <summary>Set once staff have been told this code is full: later full visitors on this node skip the database until the next read.</summary>
+    public bool FullSeen { get => _fullSeen; set => _fullSeen = value; }
 }
 
 /// <summary>

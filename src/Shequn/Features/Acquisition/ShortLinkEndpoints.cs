@@ -3,6 +3,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
 using Shequn.Data;
@@ -59,7 +61,7 @@ public static class ShortLinkEndpoints
     /// </summary>
     internal static string Visitor(HttpContext http, Guid codeId)
     {
-        var address = http.Connection.RemoteIpAddress ?? IPAddress.None;
+        var address = ClientAddress(http);
         Span<byte> input = stackalloc byte[16 + 16];
         codeId.TryWriteBytes(input);
         var mapped = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
@@ -67,6 +69,26 @@ public static class ShortLinkEndpoints
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(input[..(16 + written)], hash);
         return Convert.ToHexStringLower(hash[..(LiveCodeScan.VisitorLength / 2)]);
+    }
+
+    /// <summary>
+    /// The visitor's address. The short link is short-circuited ahead of the forwarded-headers middleware, so the last
+    /// X-Forwarded-For entry is taken here the way that middleware would: only from a proxy it trusts (loopback by default).
+    /// </summary>
+    internal static IPAddress ClientAddress(HttpContext http)
+    {
+        var remote = http.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (remote.IsIPv4MappedToIPv6)
+            remote = remote.MapToIPv4();
+        var forwarded = http.Request.Headers["X-Forwarded-For"];
+        if (forwarded.Count == 0)
+            return remote;
+        var fw = http.RequestServices.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
+        if (!fw.KnownProxies.Contains(remote) && !fw.KnownIPNetworks.Any(n => n.Contains(remote)))
+            return remote;
+        var last = forwarded[^1] ?? "";
+        var comma = last.LastIndexOf(',');
+        return IPAddress.TryParse(last.AsSpan(comma + 1).Trim(), out var client) ? client : remote;
     }
 
     private static async Task<IResult> Open(HttpContext http, LiveCodeDirectory directory, ScanBook book, TimeProvider time, IStringLocalizer<Strings> l, string code,

@@ -61,6 +61,16 @@ internal static class LiveCodeKit
             }
         }, Ct);
 
+    /// <summary>A request through a proxy at <paramref name="proxy"/> naming <paramref name="client"/> in X-Forwarded-For.</summary>
+    public static Task<HttpContext> ForwardedAsync(ShequnFactory factory, string path, string proxy, string client) =>
+        factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = "GET";
+            c.Request.Path = path;
+            c.Connection.RemoteIpAddress = IPAddress.Parse(proxy);
+            c.Request.Headers["X-Forwarded-For"] = "198.18.0.1, " + client;
+        }, Ct);
+
     public static string Ip(int i) => $"10.{i / 65536 % 256}.{i / 256 % 256}.{i % 256}";
 
     public static async Task<string> BodyAsync(HttpContext c)
@@ -131,6 +141,24 @@ public abstract class LiveCodeTests(ShequnFactory factory)
         var route = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeRoute>().IgnoreQueryFilters().SingleAsync(r => r.LiveCodeId == code.Id, Ct));
         Assert.Equal(1, route.Filled);
         Assert.Equal(1, route.Routed);
+    }
+
+    [Fact]
+    public async Task ForwardedAddresses_CountFromATrustedProxyOnly()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群");
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = a }], landing: false);
+        // Loopback is a proxy the host trusts: each forwarded client is a visitor of its own.
+        for (var i = 0; i < 5; i++)
+            await LiveCodeKit.ForwardedAsync(factory, $"/j/{code.Code}", "127.0.0.1", LiveCodeKit.Ip(500 + i));
+        // Anyone else may write the header: their own address counts, once.
+        for (var i = 0; i < 5; i++)
+            await LiveCodeKit.ForwardedAsync(factory, $"/j/{code.Code}", "203.0.113.9", LiveCodeKit.Ip(600 + i));
+        var visitors = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeScan>().IgnoreQueryFilters().Where(s => s.LiveCodeId == code.Id).Select(s => s.Visitor).ToListAsync(Ct));
+        Assert.Equal(6, visitors.Count);
+        Assert.Equal(6, visitors.Distinct().Count());
     }
 
     [Fact]

@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Shequn.Bench;
+using Shequn.Data;
+using Shequn.Features.Acquisition;
+using Shequn.Features.Communities;
+using Shequn.Features.Workspaces;
+
+// ./bench.sh livecode [--seconds T] [--connections C] [--communities N] [--cap K] [--postgres CONNSTRING] --app Shequn.dll
+// A live code without a landing page (the short link routes and redirects at once) over N (20) Sandbox communities of K
+// (2,000) seats each, fill-to-target, seeded straight into the database; the built server (a separate process, as users
+// run it) takes wrk on loopback for T s (10) with C (64) connections, every request from its own address (X-Forwarded-For
+// from loopback, which the server trusts as a proxy), so every one is a new visitor: stored, routed while there is room,
+// answered with the full page after. Before it, a rehearsal code takes 3 s of the same (not counted). The database is then
+// checked: a scan stored for every request wrk saw answered (none lost), no community routed past its cap, and each
+// route's count equal to the scans routed there. Then a code with a landing page under the same load (page views). With
+// --postgres, two servers on one fresh database take the redirect load at once, each from its own wrk.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var o = Options.Parse(args);
+var work = Path.Combine(Path.GetTempPath(), "shequn-bench-livecode", Guid.NewGuid().ToString("N"));
+Directory.CreateDirectory(work);
+var script = Path.Combine(work, "visitors.lua");
+await File.WriteAllTextAsync(script, Lua.Visitors);
+Console.Error.WriteLine($"livecode: {o.Communities} communities x {o.Cap:N0} seats, wrk -c{o.Connections} {o.Seconds}s; {Environment.ProcessorCount} cores, load {BenchServer.Load()}");
+string? pgDatabase = null;
+var bad = false;
+try
+{
+    var sqliteDir = Path.Combine(work, "sqlite");
+    var sqlite = await Seed.CreateAsync(new DatabaseOptions { Provider = DatabaseProvider.Sqlite }, sqliteDir, o);
+    var (run, landing) = await Run.OnSqliteAsync(o, sqlite, sqliteDir, script);
+    bad |= run.Lost > 0 || run.OverCap > 0 || run.Mismatched > 0;
+
+    var onPostgres = "";
+    if (o.Postgres is not null)
+    {
+        pgDatabase = "shequn_bench_livecode_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var conn = new NpgsqlConnection(o.Postgres))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE {pgDatabase}", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var cs = new NpgsqlConnectionStringBuilder(o.Postgres) { Database = pgDatabase, MaxPoolSize = 60 }.ConnectionString;
+        var pgDir = Path.Combine(work, "postgres");
+        var pg = await Seed.CreateAsync(new DatabaseOptions { Provider = DatabaseProvider.Postgres, ConnectionString = cs }, pgDir, o);
+        var pgRun = await Run.TwoHostsAsync(o, pg, pgDir, script);
+        bad |= pgRun.Lost > 0 || pgRun.OverCap > 0 || pgRun.Mismatched > 0;
+        onPostgres = $", 2 hosts on PostgreSQL: {pgRun.Rate:0} redirects/s, p99 {pgRun.P99:0.#} ms, {pgRun.OverCap} over cap, {pgRun.Lost} lost";
+    }
+    Console.Error.WriteLine($"  load after the runs: {BenchServer.Load()}");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"livecode: {run.Rate:0} redirects/s, p99 {run.P99:0.#} ms, {run.OverCap} over cap, {run.Lost} lost{onPostgres}, landing {landing.Rate:0} views/s p99 {landing.P99:0.#} ms"));
+}
+finally
+{
+    SqliteConnection.ClearAllPools();
+    NpgsqlConnection.ClearAllPools();
+    if (pgDatabase is not null)
+    {
+        await using var conn = new NpgsqlConnection(o.Postgres);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+    try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+}
+return bad ? 1 : 0;
+
+internal sealed record Options(int Seconds, int Connections, int Communities, int Cap, string? Postgres, string App)
+{
+    public static Options Parse(string[] args)
+    {
+        int seconds = 10, connections = 64, communities = 20, cap = 2000;
+        string? postgres = null, app = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--seconds": seconds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--connections": connections = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--communities": communities = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--cap": cap = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--postgres": postgres = args[++i]; break;
+                case "--app": app = args[++i]; break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+        return new Options(seconds, connections, communities, cap, postgres, app ?? throw new ArgumentException("--app Shequn.dll is required"));
+    }
+}
+
+internal static class Lua
+{
+    /// <summary>Every request from its own address: the first octet is the wrk process's base plus the thread, the rest a counter.</summary>
+    public const string Visitors = """
+        local threads = 0
+        function setup(thread)
+          threads = threads + 1
+          thread:set("tid", threads)
+        end
+        local counter = 0
+        local base = 10
+        function init(args)
+          if args[1] then base = tonumber(args[1]) end
+        end
+        request = function()
+          counter = counter + 1
+          local ip = string.format("%d.%d.%d.%d", base + tid, math.floor(counter / 65536) % 256, math.floor(counter / 256) % 256, counter % 256)
+          return wrk.format(nil, nil, { ["X-Forwarded-For"] = ip })
+        end
+        """;
+}
+
+/// <summary>The seeded workspace: the measured code (no landing page), a rehearsal code and a landing-page code.</summary>
+internal sealed record Seed(DatabaseOptions Database, Guid CodeId, string Code, string Rehearsal, string Landing, Guid LandingId, int Cap)
+{
+    public const string KeySecret = "live-code-bench-key-encryption-secret-0123456789";
+
+    public static async Task<Seed> CreateAsync(DatabaseOptions database, string dataDir, Options o)
+    {
+        Directory.CreateDirectory(dataDir);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["data-dir"] = dataDir,
+            ["Database:Provider"] = database.Provider.ToString(),
+            ["Database:ConnectionString"] = database.ConnectionString,
+        });
+        builder.Services.AddLogging();
+        builder.AddShequnDatabase();
+        using var host = builder.Build();
+        await DatabaseSetup.MigrateAsync(host.Services);
+        var ws = new Workspace { Name = "livecode-" + Guid.NewGuid().ToString("N")[..6] };
+        var channel = new AcquisitionChannel { WorkspaceId = ws.Id, Name = "包裹卡", Kind = ChannelKind.PackageCard };
+        LiveCode NewCode(string name, bool landing, int limit) => new()
+        {
+            WorkspaceId = ws.Id, ChannelId = channel.Id, Name = name, Code = LiveCode.NewCode(), Landing = landing, Limit = limit,
+            Target = Math.Max(1, limit * 3 / 4), Intro = "每天分享健康食谱，群内专属优惠。",
+        };
+        var measured = NewCode("包裹卡活码", landing: false, o.Cap);
+        var rehearsal = NewCode("彩排", landing: false, 200_000);
+        var landingCode = NewCode("落地页", landing: true, 200_000);
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        db.Current.ActAsSystem(ws.Id);
+        db.Workspaces.Add(ws);
+        db.Add(channel);
+        db.AddRange(measured, rehearsal, landingCode);
+        for (var i = 0; i < o.Communities; i++)
+        {
+            var c = new Community { WorkspaceId = ws.Id, Name = $"包裹卡{i + 1}群", Platform = ChatPlatform.Sandbox, Capacity = o.Cap, Rules = "不发广告" };
+            db.Communities.Add(c);
+            var route = new LiveCodeRoute { WorkspaceId = ws.Id, LiveCodeId = measured.Id, CommunityId = c.Id, Position = i };
+            route.JoinUrl = $"/j/{measured.Code}/sandbox/{route.Id}";
+            db.Add(route);
+        }
+        var big = new Community { WorkspaceId = ws.Id, Name = "大群", Platform = ChatPlatform.Sandbox, Capacity = 200_000, Intro = "新人福利群", Rules = "不发广告" };
+        db.Communities.Add(big);
+        foreach (var code in new[] { rehearsal, landingCode })
+        {
+            var route = new LiveCodeRoute { WorkspaceId = ws.Id, LiveCodeId = code.Id, CommunityId = big.Id };
+            route.JoinUrl = $"/j/{code.Code}/sandbox/{route.Id}";
+            db.Add(route);
+        }
+        await db.SaveChangesWithoutAuditAsync();
+        SqliteConnection.ClearAllPools();
+        return new Seed(database, measured.Id, measured.Code, rehearsal.Code, landingCode.Code, landingCode.Id, o.Cap);
+    }
+}
+
+internal sealed record RedirectRun(double Rate, double P99, long Completed, long Scans, long Lost, int OverCap, int Mismatched, long Errors);
+
+internal sealed record PageRun(double Rate, double P99);
+
+internal static class Run
+{
+    public static async Task<(RedirectRun Redirects, PageRun Landing)> OnSqliteAsync(Options o, Seed seed, string dataDir, string script)
+    {
+        var (process, port) = await BenchServer.StartAsync(o.App, dataDir, seed.Database, Seed.KeySecret);
+        try
+        {
+            var cpu = process.TotalProcessorTime;
+            await BenchServer.WrkAsync(["-t2", "-c16", "-d3s", "-s", script, $"http://127.0.0.1:{port}/j/{seed.Rehearsal}", "--", "100"]);
+            var output = await BenchServer.WrkAsync(["-t2", $"-c{o.Connections}", $"-d{o.Seconds}s", "--latency", "-s", script, $"http://127.0.0.1:{port}/j/{seed.Code}", "--", "10"]);
+            process.Refresh();
+            var run = await CheckAsync(seed, dataDir, [output], "SQLite");
+            Console.Error.WriteLine($"    server CPU {(process.TotalProcessorTime - cpu).TotalMicroseconds / Math.Max(1, run.Completed + 3 * 1000):N0} us per request (rehearsal included)");
+            var landingOut = await BenchServer.WrkAsync(["-t2", $"-c{o.Connections}", $"-d{o.Seconds}s", "--latency", "-s", script, $"http://127.0.0.1:{port}/j/{seed.Landing}", "--", "50"]);
+            var landing = new PageRun(BenchServer.Rate(landingOut), BenchServer.Ms(landingOut, "99"));
+            var views = await BenchServer.ReadAsync(seed.Database, dataDir, db => db.Set<LiveCodeScan>().IgnoreQueryFilters().LongCountAsync(s => s.LiveCodeId == seed.LandingId));
+            Console.Error.WriteLine($"  landing: {landing.Rate:N0} views/s, p50 {BenchServer.Ms(landingOut, "50"):0.00} ms, p99 {landing.P99:0.00} ms, " +
+                $"{BenchServer.Completed(landingOut):N0} answered, {views:N0} visits stored, {BenchServer.Errors(landingOut)} errors");
+            return (run, landing);
+        }
+        finally
+        {
+            await BenchServer.StopAsync(process);
+        }
+    }
+
+    public static async Task<RedirectRun> TwoHostsAsync(Options o, Seed seed, string dataDir, string script)
+    {
+        var servers = new List<(Process Process, int Port)>();
+        try
+        {
+            servers.Add(await BenchServer.StartAsync(o.App, dataDir, seed.Database, Seed.KeySecret));
+            servers.Add(await BenchServer.StartAsync(o.App, dataDir, seed.Database, Seed.KeySecret));
+            await Task.WhenAll(servers.Select((s, i) => BenchServer.WrkAsync(["-t1", "-c16", "-d3s", "-s", script, $"http://127.0.0.1:{s.Port}/j/{seed.Rehearsal}", "--", (100 + 10 * i).ToString(CultureInfo.InvariantCulture)])));
+            var outputs = await Task.WhenAll(servers.Select((s, i) => BenchServer.WrkAsync(["-t1", $"-c{o.Connections / 2}", $"-d{o.Seconds}s", "--latency", "-s", script,
+                $"http://127.0.0.1:{s.Port}/j/{seed.Code}", "--", (10 + 10 * i).ToString(CultureInfo.InvariantCulture)])));
+            return await CheckAsync(seed, dataDir, outputs, "PostgreSQL, 2 hosts");
+        }
+        finally
+        {
+            foreach (var (p, _) in servers)
+                await BenchServer.StopAsync(p);
+        }
+    }
+
+    /// <summary>The database's word: a scan for every answer, no route past its cap, each route's count equal to its scans.</summary>
+    private static async Task<RedirectRun> CheckAsync(Seed seed, string dataDir, string[] outputs, string name)
+    {
+        var completed = outputs.Sum(BenchServer.Completed);
+        var rate = outputs.Sum(BenchServer.Rate);
+        var p99 = outputs.Max(x => BenchServer.Ms(x, "99"));
+        var errors = outputs.Sum(BenchServer.Errors);
+        var scans = await BenchServer.ReadAsync(seed.Database, dataDir, db => db.Set<LiveCodeScan>().IgnoreQueryFilters().LongCountAsync(s => s.LiveCodeId == seed.CodeId));
+        var routes = await BenchServer.ReadAsync(seed.Database, dataDir, db => db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(r => r.LiveCodeId == seed.CodeId)
+            .Select(r => new { r.Id, r.Filled, r.Routed, Scans = db.Set<LiveCodeScan>().IgnoreQueryFilters().Count(s => s.RouteId == r.Id) }).ToListAsync());
+        var overCap = routes.Count(r => r.Filled > seed.Cap || r.Scans > seed.Cap);
+        var mismatched = routes.Count(r => r.Filled != r.Scans || r.Routed != r.Scans);
+        var routed = routes.Sum(r => r.Scans);
+        // wrk counts the requests it saw answered; a request in flight when it stopped may be stored without being counted.
+        var lost = Math.Max(0, completed - scans);
+        Console.Error.WriteLine($"  redirects ({name}): {rate:N0}/s, p50 {outputs.Max(x => BenchServer.Ms(x, "50")):0.00} ms, p99 {p99:0.00} ms, {completed:N0} answered, " +
+            $"{errors} errors; database: {scans:N0} scans stored, {routed:N0} routed into {routes.Count} communities (cap {seed.Cap:N0}: {overCap} over), " +
+            $"{mismatched} routes whose count differs from their scans, {lost} answered but not stored");
+        return new RedirectRun(rate, p99, completed, scans, lost, overCap, mismatched, errors);
+    }
+}
