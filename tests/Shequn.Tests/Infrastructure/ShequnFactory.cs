@@ -42,6 +42,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("AutoTags:RunDaily", "false");
         // The joining ritual greets every join (welcome, tasks); tests of other features join people freely. Ritual tests switch it on.
         builder.UseSetting("Ritual:Enabled", "false");
+        // Live codes' upkeep (recounts, links, join_way, QR reminders) runs when a test asks (LiveCodeUpkeep.RunOnceAsync).
+        builder.UseSetting("LiveCodes:UpkeepEnabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>
