@@ -378,6 +378,10 @@ public sealed partial class FakeTelegramServer
         };
         if (bio is not null)
             request["bio"] = bio;
+        // Telegram names the link (its name, when it has one) and keeps the request until an admin answers it.
+        if (InviteLinks.TryGetValue(inviteLink, out var link) && link.Name is not null)
+            ((JsonObject)request["invite_link"]!)["name"] = link.Name;
+        JoinRequests.TryAdd((chat.Id, userId), new FakeMember(userId, firstName) { Status = "left" });
         return Enqueue(bot, "chat_join_request", request);
     }
 

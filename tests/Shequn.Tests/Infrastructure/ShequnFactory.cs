@@ -44,6 +44,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Ritual:Enabled", "false");
         // Friend adds are planned when a test asks (POST /api/friend-adds/plan), not by the job.
         builder.UseSetting("FriendAdds:Enabled", "false");
+        // Live codes' upkeep (recounts, links, join_way, QR reminders) runs when a test asks (LiveCodeUpkeep.RunOnceAsync).
+        builder.UseSetting("LiveCodes:UpkeepEnabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

@@ -168,6 +168,9 @@ public sealed partial class WeComCallbackReceiver(
                         members[id] = null;
                     }
                     TrackVersion(chat, c, replay);
+                    // A QR scan (a live code's join_way among them) says its state only in groupchat/get: fetch the group for it.
+                    if (!replay && c.JoinScene == WeComJoinScene.QrCode)
+                        chat.NeedsRefresh = true;
                     break;
                 case WeComChatChangeType.Update when c.Update is WeComChatUpdate.DelMember:
                     foreach (var id in c.MemberIds.Where(_ => !replay))

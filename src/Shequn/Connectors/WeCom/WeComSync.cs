@@ -221,6 +221,17 @@ public sealed partial class WeComSync(
                     e.ActorId = m.Invitor?.Userid;
                     e.Channel = EventEffects.Clip(m.State, CommunityEvent.ChannelMaxLength);
                 }
+                else if (knownName is null && !string.IsNullOrEmpty(m.State))
+                {
+                    // Known only from a join callback, which carries no join-way state: the join again, with its state (the
+                    // member is inside already, so the membership only takes the channel a live code's join_way gave it).
+                    var joined = m.JoinTime > 0 ? DateTimeOffset.FromUnixTimeSeconds(m.JoinTime).UtcDateTime : now;
+                    var e = Add($"{chatId}:join:{m.Userid}:{m.JoinTime}", EventKind.MemberJoined, joined);
+                    e.UserId = m.Userid;
+                    e.UserName = name;
+                    e.ActorId = m.Invitor?.Userid;
+                    e.Channel = EventEffects.Clip(m.State, CommunityEvent.ChannelMaxLength);
+                }
                 else if (name is not null && knownName != name)
                 {
                     var e = Add($"{chatId}:nick:{m.Userid}:{revision}", EventKind.NicknameChanged, now);

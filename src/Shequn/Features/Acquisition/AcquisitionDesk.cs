@@ -54,7 +54,7 @@ public sealed record LiveCodeDto(Guid Id, string Name, string Code, string Key, 
 /// makes codes for those communities. Saving a route sets up its way in on its platform (a Telegram invite link through
 /// the outbox, the Sandbox's join page); WeCom and personal WeChat groups get theirs from the join_way and QR uploads.
 /// </summary>
-public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, LiveCodeDirectory directory, TimeProvider time)
+public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, LiveCodeDirectory directory, TimeProvider time, Calendar.PostImages library)
 {
     public static bool MayRead(StaffProfile? me) => me is not null && me.Role != StaffRole.Koc;
 
@@ -348,6 +348,70 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
         directory.Forget(code.Code);
         return Desk.Ok<LiveCodeDto>((await CodeAsync(id, ct))!);
     }
+
+    private static readonly Images.QrDecoder Decoder = new();
+
+    /// <summary>
+    /// A personal WeChat group's QR code for a route (staff screenshot it in the group: WeChat makes it, valid 7 days).
+    /// Refused, naming <c>file</c>, unless it is an image holding a WeChat group QR (a link starting
+    /// <c>https://weixin.qq.com/g/</c>); kept as a post image, it opens the route until <paramref name="expiresAt"/> (if staff
+    /// know it: in the future, within <see cref="LiveCodeOptions.QrLifetime"/>) or until QrLifetime from now. The upkeep
+    /// asks for the next one a day before.
+    /// </summary>
+    public async Task<DeskResult<LiveCodeDto>> UploadQrAsync(Guid id, Guid routeId, string? fileName, byte[]? bytes, string? expiresAt, CancellationToken ct)
+    {
+        var me = await MeAsync(ct);
+        if (!MayRead(me))
+            return Desk.Refused<LiveCodeDto>("KOCs cannot change live codes.");
+        var code = await (await ReadableAsync(me!, ct)).Include(c => c.Routes).ThenInclude(r => r.Community).SingleOrDefaultAsync(c => c.Id == id, ct);
+        var route = code?.Routes.SingleOrDefault(r => r.Id == routeId);
+        if (code is null || route is null)
+            return Desk.Missing<LiveCodeDto>();
+        var v = new Validation();
+        if (route.Community?.Platform != ChatPlatform.Manual)
+            return Desk.Bad<LiveCodeDto>(v.Add("routeId", "LiveCodeQrNotManual", "Group QR codes are uploaded only for personal WeChat (manual) communities."));
+        var now = Now;
+        var lifetime = directory.Options.QrLifetime;
+        var until = now + lifetime;
+        if (!string.IsNullOrWhiteSpace(expiresAt))
+        {
+            if (!DateTimeOffset.TryParse(expiresAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+                || at.UtcDateTime <= now || at.UtcDateTime > now + lifetime)
+                v.Add("expiresAt", "LiveCodeQrExpiry", $"'expiresAt' must be a time in the future and within {lifetime.TotalDays:0.#} days.", lifetime.TotalDays.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture));
+            else
+                until = at.UtcDateTime;
+        }
+        if (bytes is null || bytes.Length == 0)
+            v.Add("file", "Required", "'file' (the group's QR code image) is required and must not be empty.");
+        if (!v.IsValid)
+            return Desk.Bad<LiveCodeDto>(v);
+        var scan = Decoder.Scan(bytes, ct);
+        string? text = null;
+        if (scan.Outcome is Images.QrScanOutcome.NotAnImage)
+            v.Add("file", "LiveCodeQrNotAnImage", "'file' is not an image.");
+        else if (scan.Outcome is Images.QrScanOutcome.TooLarge)
+            v.Add("file", "FileTooLarge", $"'file' is too large ({scan.Reason}).", Calendar.PostImage.MaxBytes, bytes!.Length);
+        else if (scan.Codes.Count == 0)
+            v.Add("file", "LiveCodeQrNoCode", "No QR code was found in 'file'.");
+        else if ((text = scan.Codes.FirstOrDefault(c => c.StartsWith(LiveCodeUpkeep.WeChatGroupQrPrefix, StringComparison.Ordinal))) is null
+            || text.Length > LiveCodeRoute.UrlMaxLength)
+            v.Add("file", "LiveCodeQrNotGroup", $"The QR code in 'file' is not a WeChat group's (it reads '{Clip(scan.Codes[0], 80)}'; a group's starts {LiveCodeUpkeep.WeChatGroupQrPrefix}).");
+        if (!v.IsValid)
+            return Desk.Bad<LiveCodeDto>(v);
+        var image = await library.UploadAsync(v, fileName, bytes!, ct);
+        if (image is null)
+            return Desk.Bad<LiveCodeDto>(v);
+        route.QrImageId = image.Id;
+        route.QrText = text;
+        route.QrExpiresAt = until;
+        route.QrRefreshAskedAt = null;
+        code.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        directory.Forget(code.Code);
+        return Desk.Ok<LiveCodeDto>((await CodeAsync(id, ct))!);
+    }
+
+    private static string Clip(string s, int max) => s.Length <= max ? s : s[..max];
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

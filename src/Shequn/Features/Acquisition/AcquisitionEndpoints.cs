@@ -38,6 +38,11 @@ public static class AcquisitionEndpoints
                 + "scans, routed, joins, active in the first 7 days, still there after 30 days (of retainedBase joins old enough), first purchase, referrals, "
                 + "spend and cost per join. Counted from stored rows over the communities the caller sees.");
         channels.MapGet("/{id:guid}/daily", Daily).WithName("GetChannelDaily").WithDescription("A channel's scans and joins per workspace day, for its chart.");
+        codes.MapPost("/{id:guid}/routes/{routeId:guid}/qr", UploadQrAsync)
+            .WithName("UploadLiveCodeGroupQr").WithSummary("Upload a personal WeChat group's QR code for a route (multipart: file, optional expiresAt)")
+            .WithDescription("Only for routes to personal WeChat (manual) communities. The image must hold a WeChat group QR code (https://weixin.qq.com/g/…); "
+                + "it is refused naming 'file' when it is not an image, holds no QR code or holds another kind. The route takes visitors until expiresAt "
+                + "(in the future, within 7 days) or 7 days from now; staff are asked for a fresh one a day before.");
         _ = app;
     }
 
@@ -56,6 +61,25 @@ public static class AcquisitionEndpoints
         if (!v.IsValid)
             return v.Problem();
         return await funnel.DailyAsync(id, start, end, ct) is { } days ? TypedResults.Ok(days) : TypedResults.NotFound();
+    }
+
+    private static async Task<IResult> UploadQrAsync(HttpRequest request, AcquisitionDesk desk, Guid id, Guid routeId, CancellationToken ct)
+    {
+        if (!request.HasFormContentType)
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: "Send multipart/form-data with the QR image in 'file'.");
+        var form = await request.ReadFormAsync(ct);
+        var file = form.Files.GetFile("file");
+        byte[]? bytes = null;
+        if (file is not null && file.Length is > 0 and <= Calendar.PostImage.MaxBytes)
+        {
+            using var buffer = new MemoryStream((int)file.Length);
+            await file.CopyToAsync(buffer, ct);
+            bytes = buffer.ToArray();
+        }
+        else if (file is not null && file.Length > Calendar.PostImage.MaxBytes)
+            return new Platform.Api.Validation().Add("file", "FileTooLarge", $"'file' is {file.Length:N0} bytes; at most {Calendar.PostImage.MaxBytes:N0}.",
+                Calendar.PostImage.MaxBytes, file.Length).Problem();
+        return Answer(await desk.UploadQrAsync(id, routeId, file?.FileName, bytes, form["expiresAt"].ToString(), ct));
     }
 
     internal static IResult Answer<T>(DeskResult<T> r, bool created = false) => r.Outcome switch

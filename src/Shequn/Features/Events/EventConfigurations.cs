@@ -65,7 +65,8 @@ internal sealed class EventCheckpointConfiguration : IEntityTypeConfiguration<Ev
             new EventCheckpoint { Name = Members.MemberLifecycle.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) },
             new EventCheckpoint { Name = Tags.AutoTagJob.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) },
             new EventCheckpoint { Name = Campaigns.InvitationSettler.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) },
-            new EventCheckpoint { Name = Campaigns.LotteryDrawer.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) });
+            new EventCheckpoint { Name = Campaigns.LotteryDrawer.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) },
+            new EventCheckpoint { Name = Acquisition.LiveCodeUpkeep.CheckpointName, Seq = 0, UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) });
     }
 }
 

@@ -1,0 +1,301 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shequn.Connectors.WeCom;
+using Shequn.Data;
+using Shequn.Features.Communities;
+using Shequn.Features.Events;
+using Shequn.Features.Outbox;
+using Shequn.Features.Tasks;
+
+namespace Shequn.Features.Acquisition;
+
+/// <summary>What one upkeep pass changed.</summary>
+public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrAsked, int WeComConfigs);
+
+/// <summary>
+/// Keeps live codes' ways in working, every <see cref="LiveCodeOptions.UpkeepInterval"/>, on one app process at a time
+/// (a lease on the <c>livecodes</c> checkpoint row; a node that finds it held skips the pass):
+/// <list type="bullet">
+/// <item>Reconcile: under the routes' row locks, taken in id order as <see cref="ScanBook"/> takes them (so a scan batch
+/// and the upkeep never deadlock and a scan never routes against a count being rewritten), each route's
+/// <see cref="LiveCodeRoute.Filled"/> becomes the community's members now plus the visitors routed there within
+/// <see cref="LiveCodeOptions.PendingWindow"/>; a code found full again (<see cref="LiveCode.FullSince"/>) is cleared
+/// when a route has room, so staff are told again at the next episode.</item>
+/// <item>Telegram: the invite link the dispatcher made (the route's <c>CreateInviteLink</c> action, once Done) becomes
+/// the route's <see cref="LiveCodeRoute.JoinUrl"/>.</item>
+/// <item>Personal WeChat: a group QR dies 7 days after it was made; <see cref="LiveCodeOptions.QrRefreshBefore"/> before
+/// that, staff get one task (per image) to upload a fresh one. A dead QR closes the route by itself (HasWayIn).</item>
+/// <item>WeCom: one join_way config per code (state = the code's key, so joins are attributed) listing the first five
+/// WeCom groups with room in route order; when that set changes (a group filled up, the sixth comes in) the config is
+/// updated. auto_create_room lets WeCom open a new group when every listed one is full. A WeCom failure is logged and
+/// tried again next pass.</item>
+/// </list>
+/// </summary>
+public sealed partial class LiveCodeUpkeep(
+    IServiceScopeFactory scopes, LiveCodeDirectory directory, TaskOpener tasks, WeComApi wecom, WeComSecrets secrets, TimeProvider time,
+    IOptions<LiveCodeOptions> options, ILogger<LiveCodeUpkeep> log) : BackgroundService
+{
+    public const string CheckpointName = "livecodes";
+    public const string WeChatGroupQrPrefix = "https://weixin.qq.com/g/";
+    public const int JoinWayChats = 5;
+    private const int RemarkMax = 30;
+    private const int RoomBaseNameMax = 40;
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+
+    private readonly string _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    private LiveCodeOptions Options => options.Value;
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Options.UpkeepEnabled)
+            return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogFailed(log, ex);
+            }
+            await Task.Delay(Options.UpkeepInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>One pass over every active code; null when another process holds the lease.</summary>
+    public async Task<UpkeepPass?> RunOnceAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        if (!await CheckpointLease.TryClaimAsync(db, CheckpointName, _node, Now, Lease, ct))
+            return null;
+        try
+        {
+            var codes = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().Where(c => c.State == LiveCodeState.Active)
+                .OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
+            int reconciled = 0, reopened = 0, links = 0, asked = 0, configs = 0;
+            foreach (var id in codes)
+            {
+                // A fresh context per code: nothing tracked piles up, and one code's failure leaves the others' work intact.
+                await using var inner = scopes.CreateAsyncScope();
+                var cdb = inner.ServiceProvider.GetRequiredService<AppDbContext>();
+                try
+                {
+                    var (r, o) = await ReconcileAsync(cdb, id, ct);
+                    reconciled += r;
+                    reopened += o;
+                    links += await CopyLinksAsync(cdb, id, ct);
+                    asked += await AskForQrsAsync(cdb, id, ct);
+                    configs += await KeepJoinWayAsync(cdb, id, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    LogCodeFailed(log, ex, id);
+                }
+                finally
+                {
+                    if (await cdb.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id).Select(c => c.Code).SingleOrDefaultAsync(CancellationToken.None) is { } code)
+                        directory.Forget(code);
+                }
+            }
+            return new UpkeepPass(reconciled, reopened, links, asked, configs);
+        }
+        finally
+        {
+            await CheckpointLease.ReleaseAsync(db, CheckpointName, _node, Now);
+        }
+    }
+
+    private sealed record RouteRow(Guid Id, Guid CommunityId, int Position, int Filled, ChatPlatform Platform, int Capacity, CommunityState State,
+        string? JoinUrl, Guid? QrImageId, DateTime? QrExpiresAt, DateTime? QrRefreshAskedAt, string CommunityName);
+
+    private static Task<List<RouteRow>> RoutesAsync(AppDbContext db, Guid code, CancellationToken ct) =>
+        db.Set<LiveCodeRoute>().IgnoreQueryFilters().AsNoTracking().Where(r => r.LiveCodeId == code).OrderBy(r => r.Position)
+            .Select(r => new RouteRow(r.Id, r.CommunityId, r.Position, r.Filled, r.Community!.Platform, r.Community.Capacity, r.Community.State,
+                r.JoinUrl, r.QrImageId, r.QrExpiresAt, r.QrRefreshAskedAt, r.Community.Name))
+            .ToListAsync(ct);
+
+    /// <summary>Recounts each route under the routes' locks; returns (routes whose count moved, 1 when the code had room again).</summary>
+    private async Task<(int, int)> ReconcileAsync(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var now = Now;
+        var since = now - Options.PendingWindow;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // PostgreSQL: the same locks, in the same order, as a scan batch. SQLite: the transaction began IMMEDIATE (the one write lock).
+        if (db.Database.IsNpgsql())
+            await db.Database.SqlQuery<Guid>($"""SELECT "Id" AS "Value" FROM "LiveCodeRoutes" WHERE "LiveCodeId" = {id} ORDER BY "Id" FOR UPDATE""").ToListAsync(ct);
+        var code = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == id, ct);
+        var routes = await RoutesAsync(db, id, ct);
+        var communities = routes.Select(r => r.CommunityId).ToList();
+        var members = await db.Memberships.IgnoreQueryFilters().Where(m => communities.Contains(m.CommunityId) && m.LeftAt == null)
+            .GroupBy(m => m.CommunityId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var pending = await db.Set<LiveCodeScan>().IgnoreQueryFilters().Where(s => s.LiveCodeId == id && s.RouteId != null && s.At >= since)
+            .GroupBy(s => s.RouteId!.Value).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var moved = 0;
+        var room = false;
+        foreach (var r in routes)
+        {
+            var filled = members.GetValueOrDefault(r.CommunityId) + pending.GetValueOrDefault(r.Id);
+            await db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(x => x.Id == r.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Filled, filled).SetProperty(x => x.ReconciledAt, now), ct);
+            if (filled != r.Filled)
+                moved++;
+            if (r.State == CommunityState.Active && filled < Math.Min(code.Limit, r.Capacity)
+                && LiveCodeDirectory.HasWayIn(r.Platform, r.JoinUrl, r.QrImageId, r.QrExpiresAt, code.WeComQrUrl, now))
+                room = true;
+        }
+        var reopened = room && code.FullSince is not null
+            ? await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id && c.FullSince != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.FullSince, (DateTime?)null), ct)
+            : 0;
+        await tx.CommitAsync(ct);
+        return (moved, reopened);
+    }
+
+    /// <summary>Telegram routes still without a link take the one their CreateInviteLink action made.</summary>
+    private static async Task<int> CopyLinksAsync(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var waiting = await db.Set<LiveCodeRoute>().IgnoreQueryFilters().AsNoTracking()
+            .Where(r => r.LiveCodeId == id && r.JoinUrl == null && r.Community!.Platform == ChatPlatform.Telegram)
+            .Select(r => new { r.Id, r.WorkspaceId }).ToListAsync(ct);
+        if (waiting.Count == 0)
+            return 0;
+        var ws = waiting[0].WorkspaceId;
+        var keys = waiting.SelectMany(r => new[] { LinkKey(r.Id, true), LinkKey(r.Id, false) }).ToList();
+        var made = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
+            .Where(a => a.WorkspaceId == ws && keys.Contains(a.IdempotencyKey) && a.Status == ActionStatus.Done && a.PlatformIds != null)
+            .OrderByDescending(a => a.CompletedAt).Select(a => new { a.IdempotencyKey, a.PlatformIds }).ToListAsync(ct);
+        var copied = 0;
+        foreach (var r in waiting)
+        {
+            var link = made.FirstOrDefault(a => a.IdempotencyKey == LinkKey(r.Id, true) || a.IdempotencyKey == LinkKey(r.Id, false))?.PlatformIds;
+            if (link is null || link.Length > LiveCodeRoute.UrlMaxLength)
+                continue;
+            copied += await db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(x => x.Id == r.Id && x.JoinUrl == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.JoinUrl, link), ct);
+        }
+        return copied;
+    }
+
+    /// <summary>The outbox key of a Telegram route's invite link (as <see cref="AcquisitionDesk"/> writes it).</summary>
+    public static string LinkKey(Guid routeId, bool joinRequest) => $"livecode:{routeId:N}:link:{(joinRequest ? "request" : "limit")}";
+
+    public static string QrTaskKey(Guid routeId, DateTime expiresAt) => $"livecode:{routeId:N}:qr:{expiresAt:yyyyMMddHH}";
+
+    /// <summary>Asks staff, once per uploaded image, for a fresh personal WeChat group QR a day before the current one dies.</summary>
+    private async Task<int> AskForQrsAsync(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var now = Now;
+        var soon = now + Options.QrRefreshBefore;
+        var due = await db.Set<LiveCodeRoute>().IgnoreQueryFilters().AsNoTracking()
+            .Where(r => r.LiveCodeId == id && r.Community!.Platform == ChatPlatform.Manual && r.QrImageId != null && r.QrExpiresAt != null
+                && r.QrExpiresAt <= soon && r.QrRefreshAskedAt == null)
+            .Select(r => new { r.Id, r.WorkspaceId, r.CommunityId, Expires = r.QrExpiresAt!.Value, r.Community!.Name, CodeName = r.LiveCode!.Name, ShortCode = r.LiveCode.Code })
+            .ToListAsync(ct);
+        var asked = 0;
+        var batch = new TaskBatch();
+        foreach (var r in due)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // The conditional update is the once: a second pass (or node) finds it asked and changes nothing.
+            var first = await db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(x => x.Id == r.Id && x.QrRefreshAskedAt == null && x.QrExpiresAt == r.Expires)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.QrRefreshAskedAt, now), ct);
+            if (first == 0)
+                continue;
+            using (db.Current.ActAsSystemWhile(r.WorkspaceId))
+            {
+                var expires = new DateTimeOffset(DateTime.SpecifyKind(r.Expires, DateTimeKind.Utc));
+                if (await tasks.AskAsync(db, batch, r.WorkspaceId, r.CommunityId, ActionKind.CreateInviteLink, new ActionPayload(), QrTaskKey(r.Id, r.Expires), null, now, now,
+                        w => (w["LiveCodes.Task.QrExpiring", r.Name, w.Time(expires), r.CodeName], $"/j/{r.ShortCode}"), ct))
+                {
+                    await db.SaveChangesAsync(ct);
+                    asked++;
+                }
+            }
+            await tx.CommitAsync(ct);
+        }
+        return asked;
+    }
+
+    /// <summary>Creates or updates the code's WeCom join_way config to list the first five WeCom groups with room; returns 1 when it changed.</summary>
+    private async Task<int> KeepJoinWayAsync(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var code = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == id, ct);
+        var routes = (await RoutesAsync(db, id, ct)).Where(r => r.Platform == ChatPlatform.WeCom).ToList();
+        if (routes.Count == 0)
+            return 0;
+        var ws = code.WorkspaceId;
+        var communityIds = routes.Select(r => r.CommunityId).ToList();
+        var chatOf = await db.Set<PlatformChat>().IgnoreQueryFilters().AsNoTracking()
+            .Where(p => p.WorkspaceId == ws && p.Platform == ChatPlatform.WeCom && communityIds.Contains(p.CommunityId))
+            .ToDictionaryAsync(p => p.CommunityId, p => p.ChatId, ct);
+        var chatIds = chatOf.Values.ToList();
+        var chats = await db.Set<WeComChat>().IgnoreQueryFilters().AsNoTracking()
+            .Where(c => c.WorkspaceId == ws && chatIds.Contains(c.ChatId) && !c.Dismissed).ToListAsync(ct);
+        // One config belongs to one corp: the groups of the corp of the first route that has a group.
+        var first = routes.Select(r => chatOf.GetValueOrDefault(r.CommunityId)).Where(c => c is not null).Select(c => chats.FirstOrDefault(x => x.ChatId == c)).FirstOrDefault(c => c is not null);
+        if (first is null)
+            return 0;
+        var listed = routes
+            .Where(r => r.State == CommunityState.Active && r.Filled < Math.Min(code.Limit, r.Capacity))
+            .Select(r => chatOf.GetValueOrDefault(r.CommunityId))
+            .Where(c => c is not null && chats.Any(x => x.ChatId == c && x.ConnectionId == first.ConnectionId))
+            .Select(c => c!).Take(JoinWayChats).ToList();
+        if (listed.Count == 0)
+            return 0; // every group is full: the config stays as it was, and WeCom's auto_create_room opens the next one
+        var now = string.Join(',', listed);
+        if (code.WeComConfigId is not null && code.WeComChatIds == now && code.WeComQrUrl is not null)
+            return 0;
+
+        var connection = await db.Set<WeComConnection>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == first.ConnectionId, ct);
+        var way = new WeComJoinWay(2, Clip(code.Name, RemarkMax), 1, Clip(code.Name, RoomBaseNameMax), 1, listed, code.Key);
+        string configId;
+        string? qr;
+        try
+        {
+            var cred = secrets.Credentials(connection);
+            configId = code.WeComConfigId ?? await wecom.AddJoinWayAsync(cred, way, ct);
+            if (code.WeComConfigId is not null)
+            {
+                try
+                {
+                    await wecom.UpdateJoinWayAsync(cred, configId, way, ct);
+                }
+                catch (WeComApiException e) when (e.Category == ErrorCategory.Permanent)
+                {
+                    // The config is gone (deleted in WeCom, another corp): make a new one; the code's own QR points to this page, not WeCom's.
+                    configId = await wecom.AddJoinWayAsync(cred, way, ct);
+                }
+            }
+            qr = (await wecom.GetJoinWayAsync(cred, configId, ct)).QrCode;
+        }
+        catch (Exception e) when (e is WeComApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            LogWeComFailed(log, e, code.Id, e.Message);
+            return 0;
+        }
+        await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(c => c.WeComConfigId, configId).SetProperty(c => c.WeComChatIds, now)
+            .SetProperty(c => c.WeComQrUrl, qr != null && qr.Length <= LiveCodeRoute.UrlMaxLength ? qr : code.WeComQrUrl), ct);
+        return 1;
+    }
+
+    private static string Clip(string s, int max) => s.Length <= max ? s : s[..max];
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Live-code upkeep failed")]
+    private static partial void LogFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live-code upkeep of code {Code} failed; tried again next pass")]
+    private static partial void LogCodeFailed(ILogger logger, Exception ex, Guid code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WeCom join_way for live code {Code} failed ({Error}); tried again next pass")]
+    private static partial void LogWeComFailed(ILogger logger, Exception ex, Guid code, string error);
+}

@@ -1,0 +1,390 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Connectors.WeCom;
+using Shequn.Data;
+using Shequn.Fakes.Telegram;
+using Shequn.Fakes.WeCom;
+using Shequn.Features.Acquisition;
+using Shequn.Features.Communities;
+using Shequn.Features.Enforcement;
+using Shequn.Features.Events;
+using Shequn.Features.Outbox;
+using Shequn.Features.Tasks;
+using Shequn.Tests.Connectors.Telegram;
+using Shequn.Tests.Infrastructure;
+
+namespace Shequn.Tests.Features.Acquisition;
+
+/// <summary>The app with a fake WeCom and a fake Telegram; the live-code upkeep runs when a test calls it.</summary>
+public interface ILiveCodeFakes
+{
+    FakeWeComServer WeCom { get; }
+    FakeTelegramServer Telegram { get; }
+}
+
+internal static class LiveCodeFakeSettings
+{
+    public static void Apply(IWebHostBuilder builder, ILiveCodeFakes fakes)
+    {
+        builder.UseSetting("WeCom:ApiBaseUrl", fakes.WeCom.BaseUrl);
+        builder.UseSetting("WeCom:SyncEnabled", "false");
+        TelegramTestSettings.Apply(builder, fakes.Telegram);
+    }
+}
+
+public sealed class LiveCodeSqliteFactory : SqliteFactory, ILiveCodeFakes
+{
+    public FakeWeComServer WeCom { get; } = FakeWeComServer.StartAsync().GetAwaiter().GetResult();
+    public FakeTelegramServer Telegram { get; } = FakeTelegramServer.StartAsync().GetAwaiter().GetResult();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        LiveCodeFakeSettings.Apply(builder, this);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await WeCom.DisposeAsync();
+        await Telegram.DisposeAsync();
+    }
+}
+
+public sealed class LiveCodePostgresFactory : PostgresFactory, ILiveCodeFakes
+{
+    public FakeWeComServer WeCom { get; } = FakeWeComServer.StartAsync().GetAwaiter().GetResult();
+    public FakeTelegramServer Telegram { get; } = FakeTelegramServer.StartAsync().GetAwaiter().GetResult();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        LiveCodeFakeSettings.Apply(builder, this);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await WeCom.DisposeAsync();
+        await Telegram.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The ways in per platform and the upkeep that keeps them working: counts reconciled with the members really there,
+/// WeCom's join_way made and rotated to the groups with room (joins through it attributed to the code), Telegram's
+/// invite link copied onto the route and its join requests approved (a blacklisted person's declined), personal WeChat
+/// group QR codes checked at upload and asked for again a day before they die, and two nodes' passes making nothing twice.
+/// </summary>
+public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFactory : ShequnFactory, ILiveCodeFakes
+{
+    private const string AesKey = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt";
+    private const string GroupQr = "https://weixin.qq.com/g/AbCdEf123";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private LiveCodeUpkeep Upkeep => factory.Services.GetRequiredService<LiveCodeUpkeep>();
+
+    private Task CaughtUpAsync() => factory.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+
+    private Task<List<LiveCodeRoute>> RoutesAsync(Guid code) =>
+        LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeRoute>().IgnoreQueryFilters().AsNoTracking().Where(r => r.LiveCodeId == code).OrderBy(r => r.Position).ToListAsync(Ct));
+
+    private Task<LiveCode> CodeRowAsync(Guid code) =>
+        LiveCodeKit.DbAsync(factory, db => db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == code, Ct));
+
+    private async Task DbAsync(Func<AppDbContext, Task> write)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        await write(scope.ServiceProvider.GetRequiredService<AppDbContext>());
+    }
+
+    [Fact]
+    public async Task Reconcile_CountsMembersAndRecentlyRoutedVisitors_AndAFullCodeWithRoomAgainIsClearedOnce()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群", capacity: 50);
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = a }], limit: 10, target: 10);
+        var route = (await RoutesAsync(code.Id)).Single();
+        // A member who joined through the Sandbox page, and three visitors routed: two within the pending window, one long ago.
+        var joined = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/sandbox/{route.Id}", "192.0.2.1", new() { ["name"] = "小李" });
+        Assert.Equal(200, joined.Response.StatusCode);
+        await CaughtUpAsync();
+        var now = DateTime.UtcNow;
+        await DbAsync(async db =>
+        {
+            foreach (var (ago, who) in new[] { (TimeSpan.FromMinutes(5), "v1"), (TimeSpan.FromMinutes(30), "v2"), (TimeSpan.FromHours(3), "v3") })
+                db.Add(new LiveCodeScan { WorkspaceId = ws.Id, LiveCodeId = code.Id, Kind = ScanKind.Join, At = now - ago, Visitor = who, Window = 1, RouteId = route.Id, CommunityId = a });
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            await db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(r => r.Id == route.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Filled, 10), Ct);
+            await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == code.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.FullSince, now), Ct);
+        });
+
+        var pass = await Upkeep.RunOnceAsync(Ct);
+        Assert.NotNull(pass);
+        Assert.Equal(1 + 2, (await RoutesAsync(code.Id)).Single().Filled);
+        Assert.Null((await CodeRowAsync(code.Id)).FullSince);
+        Assert.Equal(1, pass.Reopened);
+        // The page sees it at once on this node (the directory forgot the code): visitors are routed again.
+        var go = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join", "192.0.2.2");
+        Assert.Equal(302, go.Response.StatusCode);
+        var again = await Upkeep.RunOnceAsync(Ct);
+        Assert.Equal(0, again!.Reopened);
+    }
+
+    private static byte[] QrPng(string text) => Images.TestImages.QrPng(text);
+
+    private static byte[] PlainPng()
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(120, 80);
+        using var canvas = new SkiaSharp.SKCanvas(bitmap);
+        canvas.Clear(SkiaSharp.SKColors.LightBlue);
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private static async Task<HttpResponseMessage> UploadAsync(TestWorkspace ws, Guid code, Guid route, byte[] bytes, string? expiresAt = null, string name = "qr.png")
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        form.Add(file, "file", name);
+        if (expiresAt is not null)
+            form.Add(new StringContent(expiresAt), "expiresAt");
+        return await ws.Owner.Api.PostAsync($"/api/live-codes/{code}/routes/{route}/qr", form, Ct);
+    }
+
+    [Fact]
+    public async Task GroupQrUpload_RefusesWhatIsNotAWeChatGroupQr_NamingTheReason_AndAFreshOneIsAskedForOnceADayBeforeItDies()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws);
+        var wx = await LiveCodeKit.CommunityAsync(ws, "个人微信群", platform: "manual");
+        var sandbox = await LiveCodeKit.CommunityAsync(ws, "沙盒群");
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = wx }, new { communityId = sandbox }]);
+        var (route, other) = (code.Routes[0].Id, code.Routes[1].Id);
+        Assert.False(code.Routes[0].Open);
+
+        foreach (var (bytes, reason) in new[] { ("not an image at all"u8.ToArray(), "is not an image"), (PlainPng(), "No QR code was found"), (QrPng("https://example.com/join"), "is not a WeChat group's") })
+        {
+            var refused = await UploadAsync(ws, code.Id, route, bytes);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var body = await refused.Content.ReadAsStringAsync(Ct);
+            Assert.Contains("\"file\"", body, StringComparison.Ordinal);
+            Assert.Contains(reason, body, StringComparison.Ordinal);
+        }
+        var tooLate = await UploadAsync(ws, code.Id, route, QrPng(GroupQr), DateTime.UtcNow.AddDays(8).ToString("O", CultureInfo.InvariantCulture));
+        Assert.Equal(HttpStatusCode.BadRequest, tooLate.StatusCode);
+        Assert.Contains("\"expiresAt\"", await tooLate.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var wrongPlatform = await UploadAsync(ws, code.Id, other, QrPng(GroupQr));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongPlatform.StatusCode);
+        Assert.Contains("\"routeId\"", await wrongPlatform.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Null((await RoutesAsync(code.Id))[0].QrImageId);
+
+        var accepted = await UploadAsync(ws, code.Id, route, QrPng(GroupQr));
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        var dto = await accepted.ReadAsync<LiveCodeDto>();
+        var routed = dto.Routes.Single(r => r.Id == route);
+        Assert.True(routed.Open);
+        Assert.Equal(GroupQr, routed.QrText);
+        Assert.InRange(routed.QrExpiresAt!.Value, DateTime.UtcNow.AddDays(7).AddMinutes(-5), DateTime.UtcNow.AddDays(7).AddMinutes(5));
+        // The visitor is shown the uploaded image, served while it lives.
+        var go = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join", "198.51.100.20");
+        Assert.Contains($"/j/{code.Code}/groups/{route}/qr", await LiveCodeKit.BodyAsync(go), StringComparison.Ordinal);
+        var image = await LiveCodeKit.SendAsync(factory, "GET", $"/j/{code.Code}/groups/{route}/qr", "198.51.100.20");
+        Assert.Equal("image/png", image.Response.ContentType);
+
+        // Two days before it dies: nothing asked. 23 hours before: one task, once, however often the upkeep runs.
+        Task<List<StaffTask>> QrTasksAsync() => LiveCodeKit.DbAsync(factory, db => db.Set<StaffTask>().IgnoreQueryFilters()
+            .Where(t => t.WorkspaceId == ws.Id && t.CommunityId == wx && t.Kind == ActionKind.CreateInviteLink).ToListAsync(Ct));
+        async Task ExpiresInAsync(TimeSpan left) => await DbAsync(db => db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(r => r.Id == route)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.QrExpiresAt, DateTime.UtcNow + left), Ct));
+        await ExpiresInAsync(TimeSpan.FromHours(48));
+        await Upkeep.RunOnceAsync(Ct);
+        Assert.Empty(await QrTasksAsync());
+        await ExpiresInAsync(TimeSpan.FromHours(23));
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.QrAsked);
+        await Upkeep.RunOnceAsync(Ct);
+        var task = Assert.Single(await QrTasksAsync());
+        Assert.Contains("个人微信群", task.Text, StringComparison.Ordinal);
+        Assert.NotNull((await RoutesAsync(code.Id))[0].QrRefreshAskedAt);
+
+        // A fresh upload is asked for again when it in turn runs out; a dead QR closes the route.
+        Assert.Equal(HttpStatusCode.OK, (await UploadAsync(ws, code.Id, route, QrPng(GroupQr), DateTime.UtcNow.AddHours(20).ToString("O", CultureInfo.InvariantCulture))).StatusCode);
+        Assert.Null((await RoutesAsync(code.Id))[0].QrRefreshAskedAt);
+        await Upkeep.RunOnceAsync(Ct);
+        Assert.Equal(2, (await QrTasksAsync()).Count);
+        await ExpiresInAsync(TimeSpan.FromMinutes(-1));
+        Assert.False((await ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{code.Id}")).Routes.Single(r => r.Id == route).Open);
+    }
+
+    private sealed record WeComWorld(TestWorkspace Ws, FakeWeComCorp Corp, WeComConnectionDto Connection, List<string> Chats, List<Guid> Communities);
+
+    private async Task<WeComWorld> WeComAsync(int groups)
+    {
+        var fake = factory.WeCom;
+        var ws = await factory.NewWorkspaceAsync();
+        var corpId = "ww" + Guid.NewGuid().ToString("N")[..16];
+        var secret = "secret" + Guid.NewGuid().ToString("N");
+        var corp = fake.AddCorp(corpId, secret, "tok" + Guid.NewGuid().ToString("N")[..12], AesKey);
+        var response = await ws.Owner.Api.PostJsonAsync("/api/wecom/connections", new { corpId, secret, token = corp.Token, encodingAesKey = AesKey });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var connection = await response.ReadAsync<WeComConnectionDto>();
+        var client = factory.CreateClient();
+        fake.CallbackClient = client;
+        corp.CallbackUrl = new Uri(client.BaseAddress!, connection.CallbackPath);
+        var chats = new List<string>();
+        for (var i = 0; i < groups; i++)
+        {
+            var chatId = "wr" + Guid.NewGuid().ToString("N")[..20];
+            await fake.CreateChatAsync(corp, chatId, $"企微群{i + 1}", "zhangsan");
+            chats.Add(chatId);
+        }
+        await factory.Services.GetRequiredService<WeComSync>().SyncConnectionAsync(connection.Id, false, Ct);
+        await CaughtUpAsync();
+        var communities = new List<Guid>();
+        foreach (var chatId in chats)
+            communities.Add(await LiveCodeKit.DbAsync(factory, db => db.Set<PlatformChat>().IgnoreQueryFilters()
+                .Where(p => p.WorkspaceId == ws.Id && p.Platform == ChatPlatform.WeCom && p.ChatId == chatId).Select(p => p.CommunityId).SingleAsync(Ct)));
+        return new WeComWorld(ws, corp, connection, chats, communities);
+    }
+
+    private static List<string> ChatIdsOf(System.Text.Json.Nodes.JsonObject way) => [.. way["chat_id_list"]!.AsArray().Select(n => n!.GetValue<string>())];
+
+    [Fact]
+    public async Task WeCom_JoinWayListsTheFirstFiveGroupsWithRoom_WithTheCodesKeyAsState_RotatesWhenOneFills_AndJoinsAreAttributed()
+    {
+        var w = await WeComAsync(6);
+        var channel = await LiveCodeKit.ChannelAsync(w.Ws);
+        var code = await LiveCodeKit.CodeAsync(w.Ws, channel, [.. w.Communities.Select(c => (object)new { communityId = c })], limit: 3, target: 3);
+        Assert.All(code.Routes, r => Assert.False(r.Open));
+
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.WeComConfigs);
+        var row = await CodeRowAsync(code.Id);
+        Assert.NotNull(row.WeComConfigId);
+        var way = factory.WeCom.JoinWays[row.WeComConfigId!];
+        Assert.Equal(code.Key, way["state"]!.GetValue<string>());
+        Assert.Equal(2, way["scene"]!.GetValue<int>());
+        Assert.Equal(1, way["auto_create_room"]!.GetValue<int>());
+        Assert.Equal(w.Chats.Take(5), ChatIdsOf(way));
+        Assert.Equal(way["qr_code"]!.GetValue<string>(), row.WeComQrUrl);
+        var dto = await w.Ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{code.Id}");
+        Assert.All(dto.Routes, r => Assert.True(r.Open));
+        // Nothing changed: no call to WeCom.
+        Assert.Equal(0, (await Upkeep.RunOnceAsync(Ct))!.WeComConfigs);
+
+        // Two customers join the first group through the code's QR: it is full (3 with the owner), and the sixth group comes in.
+        await factory.WeCom.AddMembersAsync(w.Corp, w.Chats[0], [
+            new FakeGroupMember("wmZhao", 2, DateTimeOffset.UtcNow.ToUnixTimeSeconds()) { Name = "赵敏", State = code.Key },
+            new FakeGroupMember("wmZhou", 2, DateTimeOffset.UtcNow.ToUnixTimeSeconds()) { Name = "周芷若", State = code.Key }], joinScene: 3);
+        await factory.Services.GetRequiredService<WeComSync>().SyncConnectionAsync(w.Connection.Id, false, Ct);
+        await CaughtUpAsync();
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.WeComConfigs);
+        var rotated = factory.WeCom.JoinWays[row.WeComConfigId!];
+        Assert.Equal(w.Chats.Skip(1).Take(5), ChatIdsOf(rotated));
+        Assert.Single(factory.WeCom.JoinWays.Values, j => j["state"]?.GetValue<string>() == code.Key);
+        Assert.Equal(3, (await RoutesAsync(code.Id))[0].Filled);
+        Assert.Equal(string.Join(',', w.Chats.Skip(1)), (await CodeRowAsync(code.Id)).WeComChatIds);
+
+        var channels = await LiveCodeKit.DbAsync(factory, db => db.Memberships.IgnoreQueryFilters()
+            .Where(m => m.CommunityId == w.Communities[0] && m.LeftAt == null && m.Channel != null).Select(m => m.Channel).ToListAsync(Ct));
+        Assert.Equal([code.Key, code.Key], channels);
+    }
+
+    [Fact]
+    public async Task WeCom_AFailureIsLoggedAndTriedAgainNextPass()
+    {
+        var w = await WeComAsync(1);
+        var channel = await LiveCodeKit.ChannelAsync(w.Ws);
+        var code = await LiveCodeKit.CodeAsync(w.Ws, channel, [new { communityId = w.Communities[0] }]);
+        factory.WeCom.InjectError("externalcontact/groupchat/add_join_way", -1, "system busy");
+        var pass = await Upkeep.RunOnceAsync(Ct);
+        Assert.Equal(0, pass!.WeComConfigs);
+        Assert.Null((await CodeRowAsync(code.Id)).WeComConfigId);
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.WeComConfigs);
+        Assert.NotNull((await CodeRowAsync(code.Id)).WeComConfigId);
+    }
+
+    [Fact]
+    public async Task Telegram_TheDispatchersLinkBecomesTheRoutes_AndRequestsThroughItAreApproved_ButABlacklistedPersonsDeclined()
+    {
+        var fake = factory.Telegram;
+        var w = await TelegramWorld.CreateAsync(factory, fake);
+        var channel = await LiveCodeKit.ChannelAsync(w.Ws);
+        var code = await LiveCodeKit.CodeAsync(w.Ws, channel, [new { communityId = w.Community }]);
+        var route = code.Routes.Single();
+        var action = await LiveCodeKit.DbAsync(factory, db => db.Set<OutboundAction>().IgnoreQueryFilters()
+            .SingleAsync(a => a.WorkspaceId == w.Ws.Id && a.IdempotencyKey == LiveCodeUpkeep.LinkKey(route.Id, true), Ct));
+        var settled = await w.SettledAsync(action.Id);
+        Assert.Equal(ActionStatus.Done, settled.Status);
+        var link = Assert.Single(fake.InviteLinks.Values, l => l.ChatId == w.Chat.Id && l.Name == code.Key);
+        Assert.True(link.CreatesJoinRequest);
+
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.Links);
+        Assert.Equal(link.Link, (await RoutesAsync(code.Id)).Single().JoinUrl);
+        var go = await LiveCodeKit.SendAsync(factory, "GET", $"/j/{code.Code}", "203.0.113.50");
+        Assert.Equal(200, go.Response.StatusCode); // the landing page
+        var joined = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join", "203.0.113.50");
+        Assert.Equal(link.Link, joined.Response.Headers.Location.ToString());
+
+        await DbAsync(async db =>
+        {
+            db.Current.ActAsSystem(w.Ws.Id);
+            db.Add(new BlacklistEntry { WorkspaceId = w.Ws.Id, Platform = ChatPlatform.Telegram, UserId = "902", UserName = "Mallory", Reason = "spam" });
+            await db.SaveChangesWithoutAuditAsync(Ct);
+        });
+        fake.RequestToJoin(w.Bot, w.Chat, 901, "Alice", link.Link);
+        fake.RequestToJoin(w.Bot, w.Chat, 902, "Mallory", link.Link);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && (w.Calls(fake, "approveChatJoinRequest").Count == 0 || w.Calls(fake, "declineChatJoinRequest").Count == 0))
+            await Task.Delay(100, Ct);
+        Assert.Equal([901L], w.Calls(fake, "approveChatJoinRequest").Select(c => c.Parameters.Number("user_id")!.Value));
+        Assert.Equal([902L], w.Calls(fake, "declineChatJoinRequest").Select(c => c.Parameters.Number("user_id")!.Value));
+        Assert.Equal("member", w.Chat.Members[901].Status);
+        Assert.False(w.Chat.Members.ContainsKey(902));
+        var keys = await LiveCodeKit.DbAsync(factory, db => db.Set<OutboundAction>().IgnoreQueryFilters()
+            .Where(a => a.WorkspaceId == w.Ws.Id && (a.Kind == ActionKind.ApproveJoin || a.Kind == ActionKind.DeclineJoin)).Select(a => a.IdempotencyKey).ToListAsync(Ct));
+        Assert.Equal(2, keys.Count);
+        Assert.All(keys, k => Assert.Matches("^event:\\d+:livecode:(approve|decline)$", k));
+    }
+
+    [Fact]
+    public async Task TwoNodesRunningTheUpkeepAtOnce_MakeOneJoinWayAndOneTask_AndTheSameCounts()
+    {
+        var w = await WeComAsync(2);
+        var channel = await LiveCodeKit.ChannelAsync(w.Ws);
+        var wx = await LiveCodeKit.CommunityAsync(w.Ws, "个人微信群", platform: "manual");
+        var code = await LiveCodeKit.CodeAsync(w.Ws, channel, [new { communityId = w.Communities[0] }, new { communityId = w.Communities[1] }, new { communityId = wx }]);
+        Assert.Equal(HttpStatusCode.OK, (await UploadAsync(w.Ws, code.Id, code.Routes[2].Id, QrPng(GroupQr), DateTime.UtcNow.AddHours(10).ToString("O", CultureInfo.InvariantCulture))).StatusCode);
+        await DbAsync(db => db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(r => r.LiveCodeId == code.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Filled, 77), Ct));
+        factory.WeCom.CallDelay = TimeSpan.FromMilliseconds(200);
+        try
+        {
+            var nodes = Enumerable.Range(0, 4).Select(_ => ActivatorUtilities.CreateInstance<LiveCodeUpkeep>(factory.Services)).ToList();
+            var passes = await Task.WhenAll(nodes.Select(n => Task.Run(() => n.RunOnceAsync(Ct), Ct)));
+            Assert.Contains(passes, p => p is not null);
+            // Then every node again, one after the other: all is done, nothing more is made.
+            foreach (var n in nodes)
+                await n.RunOnceAsync(Ct);
+        }
+        finally
+        {
+            factory.WeCom.CallDelay = TimeSpan.Zero;
+        }
+        Assert.Single(factory.WeCom.JoinWays.Values, j => j["state"]?.GetValue<string>() == code.Key);
+        var tasks = await LiveCodeKit.DbAsync(factory, db => db.Set<StaffTask>().IgnoreQueryFilters()
+            .Where(t => t.WorkspaceId == w.Ws.Id && t.CommunityId == wx && t.Kind == ActionKind.CreateInviteLink).CountAsync(Ct));
+        Assert.Equal(1, tasks);
+        var routes = await RoutesAsync(code.Id);
+        Assert.Equal([1, 1, 0], routes.Select(r => r.Filled));
+    }
+}
+
+public sealed class LiveCodeUpkeepTests_Sqlite(LiveCodeSqliteFactory factory) : LiveCodeUpkeepTests<LiveCodeSqliteFactory>(factory), IClassFixture<LiveCodeSqliteFactory>;
+
+public sealed class LiveCodeUpkeepTests_Postgres(LiveCodePostgresFactory factory) : LiveCodeUpkeepTests<LiveCodePostgresFactory>(factory), IClassFixture<LiveCodePostgresFactory>;
