@@ -96,11 +96,25 @@ public sealed partial class LiveCodeConsoleTests(ConsoleApp app)
             Assert.Equal(120, saved.GetProperty("target").GetInt32());
             Assert.Equal(link, saved.GetProperty("shortLink").GetString());
         }
+        var editor = new Uri(page.Url).AbsolutePath;
         await page.OpenAsync("/live-codes");
         var listed = page.GetByTestId("live-code-table").Locator("tbody tr").Filter(new() { HasTextString = name });
         await listed.WaitForAsync();
         Assert.Equal(2, await listed.GetByTestId("live-code-fill-row").CountAsync());
         Assert.Equal("0 / 200", (await listed.GetByTestId("live-code-fill-figures").First.InnerTextAsync()).Trim());
+
+        // With rows, routes and the QR on the page, both still fit a phone's width.
+        await using var phone = await app.NewContextAsync(ConsoleApp.Phone);
+        var small = await phone.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await small.OpenAsync("/live-codes");
+        await small.GetByTestId("live-code-table").Locator("tbody tr").Filter(new() { HasTextString = name }).WaitForAsync();
+        await small.AssertFitsAsync(PhoneLayout.Width, "the live codes with a code");
+        await small.ScreenshotAsync("phone-owner-live-codes-listed");
+        await small.OpenAsync(editor);
+        await small.GetByTestId("live-code-route").Nth(1).WaitForAsync();
+        await small.GetByTestId("live-code-save").AssertReachableAsync(PhoneLayout.Width, "the saved live code: save");
+        await small.AssertFitsAsync(PhoneLayout.Width, "the saved live code");
+        await small.ScreenshotAsync("phone-owner-live-code-saved");
     }
 
     [Fact]
