@@ -28,7 +28,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "dashboard", "communities", "community-edit", "community-activity", "community-chat", "community-import",
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
-            "tag-rules", "vip", "calendar", "sop", "topics", "feedback", "campaigns",
+            "tag-rules", "vip", "calendar", "sop", "topics", "feedback", "campaigns", "channels", "live-codes", "live-code-edit",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -197,6 +197,29 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.GetByTestId("campaign-new").ClickAsync();
                 await page.GetByTestId("campaign-preview").AssertOnScreenAsync(Width, $"{what}: the page preview");
                 await page.GetByTestId("campaign-save").AssertReachableAsync(Width, $"{what}: save");
+                break;
+            case "channels":
+                await page.OpenAsync("/channels");
+                if (owner)
+                {
+                    await page.GetByTestId("channel-new").AssertReachableAsync(Width, $"{what}: new channel");
+                    await page.GetByTestId("channel-new").ClickAsync();
+                    await page.GetByTestId("channel-save").AssertReachableAsync(Width, $"{what}: save");
+                    await page.GetByTestId("channel-edit-cancel").ClickAsync();
+                }
+                else
+                    await page.GetByTestId("channels-read-only").AssertOnScreenAsync(Width, $"{what}: read-only notice");
+                await page.GetByTestId("channel-table").AssertOnScreenAsync(Width, $"{what}: channels");
+                break;
+            case "live-codes":
+                await page.OpenAsync("/live-codes");
+                await page.GetByTestId("live-code-new").AssertReachableAsync(Width, $"{what}: new live code");
+                await page.GetByTestId("live-code-filter-channel").AssertReachableAsync(Width, $"{what}: filter by channel");
+                break;
+            case "live-code-edit":
+                await page.OpenAsync("/live-codes/new");
+                await page.GetByTestId("live-code-route-add").AssertReachableAsync(Width, $"{what}: add a community");
+                await page.GetByTestId("live-code-save").AssertReachableAsync(Width, $"{what}: save");
                 break;
             case "feedback":
                 await page.OpenAsync("/feedback");
