@@ -47,13 +47,7 @@ public static class ShortLinkEndpoints
     }
 
     /// <summary>The page speaks the workspace's language for members unless the visitor picked one (?culture=).</summary>
-    private static void Speak(HttpContext http, LiveCodeSnapshot? s)
-    {
-        var chosen = http.Request.Query["culture"].ToString();
-        var name = Cultures.Supported.FirstOrDefault(c => string.Equals(c, chosen, StringComparison.OrdinalIgnoreCase)) ?? s?.Language ?? Cultures.Default;
-        var culture = CultureInfo.GetCultureInfo(name);
-        (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, culture);
-    }
+    private static void Speak(HttpContext http, LiveCodeSnapshot? s) => FlashSaleEndpoints.Speak(http, s?.Language ?? Cultures.Default);
 
     /// <summary>
     /// Who scanned, without keeping their address: a hash of the code and the address (the forwarded one behind a proxy

@@ -280,10 +280,16 @@ public static class FlashSaleEndpoints
     /// </summary>
     internal static void Speak(HttpContext http, CampaignSnapshot? s)
     {
-        var chosen = http.Request.Query["culture"].ToString();
-        if (s is null && chosen.Length == 0)
+        if (s is null && !http.Request.Query.ContainsKey("culture"))
             return;
-        var name = Cultures.Supported.FirstOrDefault(c => string.Equals(c, chosen, StringComparison.OrdinalIgnoreCase)) ?? s?.Language;
+        Speak(http, s?.Language);
+    }
+
+    /// <summary>A public page speaks the visitor's pick (?culture=), else <paramref name="language"/> (the workspace's for members).</summary>
+    internal static void Speak(HttpContext http, string? language)
+    {
+        var chosen = http.Request.Query["culture"].ToString();
+        var name = Cultures.Supported.FirstOrDefault(c => string.Equals(c, chosen, StringComparison.OrdinalIgnoreCase)) ?? language;
         if (name is null)
             return;
         var culture = KnownCultures.GetOrAdd(name, CultureInfo.GetCultureInfo);
