@@ -24,7 +24,10 @@ public sealed record ScanOutcome(bool Counted, Guid? RouteId);
 /// scans that queued up meanwhile into one transaction. In it the routes of the codes being joined are locked (in id
 /// order, so two nodes' batches never deadlock), each visitor is given a seat against the counts the database holds,
 /// and the counts and the scans are written together: a crash loses neither half, and concurrent scans on any number of
-/// nodes never route a community past its cap. A busy moment makes bigger batches, not more transactions.
+/// nodes never route a community past its cap. Seats are picked before the insert says who is new (one statement a scan,
+/// not a look-up and an insert); a repeat gives its seat back in the same transaction, so at the very moment a code fills
+/// up a visitor of the same batch may be told it is full while a seat is still free. A busy moment makes bigger batches,
+/// not more transactions.
 /// </summary>
 public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveCodeOptions> options, ILogger<ScanBook> log) : BackgroundService
 {
@@ -112,14 +115,15 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
 
         protected abstract Task<Dictionary<Guid, int>> NextPositionsAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct);
 
-        /// <summary>The scans already stored with these keys, and the route each was given.</summary>
+        /// <summary>The routes given to scans already stored with these keys (repeats: the insert found them).</summary>
         protected abstract Task<Dictionary<(Guid, ScanKind, string, long), Guid?>> StoredAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Pending> scans, CancellationToken ct);
 
         protected abstract Task WriteRoutesAsync(DbConnection c, DbTransaction tx, IReadOnlyList<(Guid Id, int Filled, int Added)> routes, CancellationToken ct);
 
         protected abstract Task WritePositionsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<(Guid Code, int Next)> positions, CancellationToken ct);
 
-        protected abstract Task InsertAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Pending> scans, CancellationToken ct);
+        /// <summary>Inserts the scans whose key is not stored yet; returns the keys inserted.</summary>
+        protected abstract Task<HashSet<(Guid, ScanKind, string, long)>> InsertAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Pending> scans, CancellationToken ct);
 
         public async Task WriteAsync(List<Pending> batch, CancellationToken ct)
         {
@@ -138,55 +142,67 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
             var routing = primaries.Where(p => p.Request.Kind != ScanKind.Visit).ToList();
             var codes = routing.Select(p => p.Request.Code.Code.Id).Distinct().ToList();
             var filled = codes.Count == 0 ? [] : await LockRoutesAsync(c, tx, codes, ct);
-            var stored = await StoredAsync(c, tx, primaries, ct);
-            var fresh = new List<Pending>(primaries.Count);
-            foreach (var p in primaries)
-            {
-                if (stored.TryGetValue(p.Key, out var route))
-                {
-                    p.Counted = false;
-                    p.RouteId = route;
-                }
-                else
-                {
-                    p.Counted = true;
-                    fresh.Add(p);
-                }
-            }
 
-            var changed = new Dictionary<Guid, (int Filled, int Added)>();
+            // Seats first, for every joining visitor; the insert then says who is new. A repeat (the same visitor already
+            // stored this window, by this node or another) gives its seat back and keeps the route it was given before.
+            var seats = new Dictionary<Guid, RouteSeat>();
+            var added = new Dictionary<Guid, int>();
             var positions = new List<(Guid, int)>();
             if (codes.Count > 0)
             {
                 var next = await NextPositionsAsync(c, tx, codes, ct);
-                foreach (var group in fresh.Where(p => p.Request.Kind != ScanKind.Visit).GroupBy(p => p.Request.Code.Code.Id))
+                foreach (var group in routing.GroupBy(p => p.Request.Code.Code.Id))
                 {
                     // The newest snapshot of the code this batch holds: its caps and ways in; the counts are the database's.
                     var snapshot = group.MaxBy(p => p.Request.Code.LoadedAt)!.Request.Code;
-                    var seats = snapshot.Routes.Where(r => filled.ContainsKey(r.Id))
+                    var mine = snapshot.Routes.Where(r => filled.ContainsKey(r.Id))
                         .Select(r => new RouteSeat { Id = r.Id, Position = r.Position, Choice = r.Choice, Filled = filled[r.Id], Cap = r.Cap, Open = r.Open })
                         .ToList();
+                    foreach (var seat in mine)
+                        seats[seat.Id] = seat;
                     var position = next.GetValueOrDefault(group.Key);
                     var before = position;
                     foreach (var p in group)
                     {
-                        if (RoutePicker.Pick(seats, snapshot.Code.Policy, snapshot.Code.Target, p.Request.Choice, ref position) is not { } seat)
+                        if (RoutePicker.Pick(mine, snapshot.Code.Policy, snapshot.Code.Target, p.Request.Choice, ref position) is not { } seat)
                             continue;
                         p.RouteId = seat.Id;
                         p.CommunityId = snapshot.Route(seat.Id)?.CommunityId;
-                        changed[seat.Id] = (seat.Filled, changed.GetValueOrDefault(seat.Id).Added + 1);
+                        added[seat.Id] = added.GetValueOrDefault(seat.Id) + 1;
                     }
                     if (position != before)
                         positions.Add((group.Key, position));
                 }
             }
 
+            var inserted = await InsertAsync(c, tx, primaries, ct);
+            var repeats = new List<Pending>();
+            foreach (var p in primaries)
+            {
+                p.Counted = inserted.Contains(p.Key);
+                if (p.Counted || p.Request.Kind == ScanKind.Visit)
+                    continue;
+                if (p.RouteId is { } taken)
+                {
+                    seats[taken].Filled--;
+                    added[taken]--;
+                }
+                p.RouteId = null;
+                p.CommunityId = null;
+                repeats.Add(p);
+            }
+            if (repeats.Count > 0)
+            {
+                var stored = await StoredAsync(c, tx, repeats, ct);
+                foreach (var p in repeats)
+                    p.RouteId = stored.GetValueOrDefault(p.Key);
+            }
+
+            var changed = added.Where(kv => kv.Value > 0).Select(kv => (kv.Key, seats[kv.Key].Filled, kv.Value)).ToList();
             if (changed.Count > 0)
-                await WriteRoutesAsync(c, tx, [.. changed.Select(kv => (kv.Key, kv.Value.Filled, kv.Value.Added))], ct);
+                await WriteRoutesAsync(c, tx, changed, ct);
             if (positions.Count > 0)
                 await WritePositionsAsync(c, tx, positions, ct);
-            if (fresh.Count > 0)
-                await InsertAsync(c, tx, fresh, ct);
             await tx.CommitAsync(ct);
 
             foreach (var p in batch)
@@ -309,8 +325,9 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
             }
         }
 
-        protected override async Task InsertAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Pending> scans, CancellationToken ct)
+        protected override async Task<HashSet<(Guid, ScanKind, string, long)>> InsertAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Pending> scans, CancellationToken ct)
         {
+            var inserted = new HashSet<(Guid, ScanKind, string, long)>(scans.Count);
             await using var cmd = (SqliteCommand)c.CreateCommand();
             cmd.Transaction = (SqliteTransaction)tx;
             cmd.CommandText = """
@@ -339,8 +356,10 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
                 pr.Value = p.RouteId is { } r ? G(r) : DBNull.Value;
                 pcm.Value = p.CommunityId is { } cm ? G(cm) : DBNull.Value;
                 pch.Value = (object?)q.Choice ?? DBNull.Value;
-                await cmd.ExecuteNonQueryAsync(ct);
+                if (await cmd.ExecuteNonQueryAsync(ct) == 1)
+                    inserted.Add(p.Key);
             }
+            return inserted;
         }
     }
 
@@ -419,11 +438,12 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        protected override async Task InsertAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Pending> scans, CancellationToken ct)
+        protected override async Task<HashSet<(Guid, ScanKind, string, long)>> InsertAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Pending> scans, CancellationToken ct)
         {
             await using var cmd = Command(c, tx, """
                 INSERT INTO "LiveCodeScans" ("WorkspaceId", "LiveCodeId", "Kind", "At", "Visitor", "Window", "RouteId", "CommunityId", "Choice")
                 SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING
+                RETURNING "LiveCodeId", "Kind", "Visitor", "Window"
                 """);
             cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. scans.Select(p => p.Request.Code.Code.WorkspaceId)] });
             cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. scans.Select(p => p.Request.Code.Code.Id)] });
@@ -434,7 +454,11 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
             cmd.Parameters.Add(new NpgsqlParameter { Value = scans.Select(p => p.RouteId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
             cmd.Parameters.Add(new NpgsqlParameter { Value = scans.Select(p => p.CommunityId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
             cmd.Parameters.Add(new NpgsqlParameter { Value = scans.Select(p => p.Request.Choice).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            await cmd.ExecuteNonQueryAsync(ct);
+            var inserted = new HashSet<(Guid, ScanKind, string, long)>(scans.Count);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+                inserted.Add((r.GetGuid(0), (ScanKind)r.GetInt32(1), r.GetString(2), r.GetInt64(3)));
+            return inserted;
         }
     }
 }
