@@ -66,6 +66,7 @@ public static class DemoWorkspace
         await DemoMemberOps.EnsureAsync(services, workspace.Id, ct);
         await DemoCalendar.EnsureAsync(services, workspace.Id, ct);
         await DemoCampaigns.EnsureAsync(services, workspace.Id, ct);
+        await DemoAcquisition.EnsureAsync(services, workspace.Id, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
         await output.WriteLineAsync($"""
