@@ -62,6 +62,7 @@ public sealed class AcquisitionFunnelPageTests(ConsoleApp app)
         Assert.Equal("合计：扫码 2，入群 0", (await chart.GetByTestId("funnel-chart-total").InnerTextAsync()).Trim());
         // Two series (scans, joins) are drawn.
         Assert.True(await chart.Locator("svg path").CountAsync() >= 2, "the chart draws a line per series");
+        await page.ScreenshotAsync("owner-acquisition-funnel-chart");
 
         // By live code, each code is its own row.
         await page.SelectOptionAsync(page.GetByTestId("funnel-by"), "按活码");
@@ -77,6 +78,8 @@ public sealed class AcquisitionFunnelPageTests(ConsoleApp app)
         await card.WaitForAsync();
         await card.GetByTestId("funnel-name").ClickAsync();
         await small.GetByTestId("funnel-chart").Locator("svg").First.WaitForAsync();
+        // The chart is brought up past the cards.
+        await small.WaitForFunctionAsync("() => { const r = document.querySelector('[data-testid=funnel-chart]').getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }");
         await small.AssertFitsAsync(PhoneLayout.Width, "the funnel with a channel's chart");
         await small.ScreenshotAsync("phone-owner-acquisition-funnel");
     }
