@@ -29,6 +29,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
             "tag-rules", "vip", "calendar", "sop", "topics", "feedback", "campaigns", "channels", "live-codes", "live-code-edit",
+            "acquisition",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -215,6 +216,12 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/live-codes");
                 await page.GetByTestId("live-code-new").AssertReachableAsync(Width, $"{what}: new live code");
                 await page.GetByTestId("live-code-filter-channel").AssertReachableAsync(Width, $"{what}: filter by channel");
+                break;
+            case "acquisition":
+                await page.OpenAsync("/acquisition");
+                await page.GetByTestId("funnel-by").AssertReachableAsync(Width, $"{what}: compare by");
+                await page.GetByTestId("funnel-from").AssertReachableAsync(Width, $"{what}: from");
+                await page.GetByTestId("funnel-table").AssertOnScreenAsync(Width, $"{what}: the funnel");
                 break;
             case "live-code-edit":
                 await page.OpenAsync("/live-codes/new");
