@@ -96,7 +96,7 @@ public sealed class LiveCodeDirectory(IServiceScopeFactory scopes, TimeProvider 
     public void Forget(string code)
     {
         _byCode.TryRemove(code, out _);
-        foreach (var key in _pages.Keys.Where(k => k.Code == code))
+        foreach (var key in _pages.Keys.Where(k => k.Code == code || k.Code.StartsWith(code + "/", StringComparison.Ordinal)))
             _pages.TryRemove(key, out _);
     }
 

@@ -153,7 +153,7 @@ public static class ShortLinkEndpoints
         if (outcome.RouteId is not { } routeId || s.Route(routeId) is not { } route)
         {
             await http.RequestServices.GetRequiredService<LiveCodeAlerts>().FullAsync(s, ct);
-            return Html(LandingPageView.Full(l, s));
+            return Html(FullPage(http, s, l));
         }
         var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
         return route.Platform switch
@@ -162,8 +162,21 @@ public static class ShortLinkEndpoints
             ChatPlatform.Manual when route.QrImageId is not null => Html(LandingPageView.Qr(l, s, route, $"/j/{s.Code.Code}/groups/{route.Id}/qr")),
             ChatPlatform.Sandbox => TypedResults.Redirect($"/j/{s.Code.Code}/sandbox/{route.Id}?culture={culture}"),
             _ when route.JoinUrl is { } url => TypedResults.Redirect(url),
-            _ => Html(LandingPageView.Full(l, s)),
+            _ => Html(FullPage(http, s, l)),
         };
+    }
+
+    /// <summary>The full page, rendered once per code and culture while the code's snapshot lasts (a full code's burst is all this page).</summary>
+    private static string FullPage(HttpContext http, LiveCodeSnapshot s, IStringLocalizer l)
+    {
+        var directory = http.RequestServices.GetRequiredService<LiveCodeDirectory>();
+        var key = s.Code.Code + "/full";
+        var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
+        if (directory.CachedPage(key, culture) is { } html)
+            return html;
+        html = LandingPageView.Full(l, s);
+        directory.RememberPage(key, culture, html);
+        return html;
     }
 
     private static async Task<IResult> QrPng(HttpContext http, LiveCodeDirectory directory, LiveCodeImages images, string code, int? size, CancellationToken ct)
