@@ -70,14 +70,18 @@ public static class DemoAcquisition
                         {
                             var at = now.AddDays(-d).AddMinutes(-random.Next(24 * 60));
                             var joined = random.Next(2) == 0;
+                            var visitor = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8]);
+                            var window = new DateTimeOffset(at).ToUnixTimeSeconds() / 600;
+                            // Every visitor sees the landing page; about half press join and are sent on.
+                            db.Add(new LiveCodeScan { WorkspaceId = workspaceId, LiveCodeId = code.Id, Kind = ScanKind.Visit, At = at, Visitor = visitor, Window = window });
+                            if (!joined)
+                                continue;
                             db.Add(new LiveCodeScan
                             {
-                                WorkspaceId = workspaceId, LiveCodeId = code.Id, Kind = joined ? ScanKind.Join : ScanKind.Visit, At = at,
-                                Visitor = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8]), Window = new DateTimeOffset(at).ToUnixTimeSeconds() / 600,
-                                RouteId = joined ? route.Id : null, CommunityId = joined ? g.Id : null,
+                                WorkspaceId = workspaceId, LiveCodeId = code.Id, Kind = ScanKind.Join, At = at.AddSeconds(40), Visitor = visitor, Window = window,
+                                RouteId = route.Id, CommunityId = g.Id,
                             });
-                            if (joined)
-                                route.Routed++;
+                            route.Routed++;
                         }
                     }
                     // Members there now plus the month's visitors: the upkeep recounts it within minutes anyway.
