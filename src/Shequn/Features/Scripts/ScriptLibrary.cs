@@ -334,9 +334,10 @@ public sealed class ScriptLibrary(AppDbContext db)
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException)
+        catch (Exception e) when (e is DbUpdateException || e.InnerException is DbUpdateException)
         {
-            // Another node made them first.
+            // Another node (or request) made them first: a unique name, or on PostgreSQL a deadlock between the two
+            // inserts, which the retrying execution strategy reports wrapped once it gives up.
             foreach (var entry in db.ChangeTracker.Entries().Where(e => e.State == EntityState.Added && (e.Entity is Script || e.Entity is AuditEntry)).ToList())
                 entry.State = EntityState.Detached;
         }
