@@ -142,9 +142,7 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
     }
 
     /// <summary>The codes the staff member may read: every route's community is one they see.</summary>
-    private async Task<IQueryable<LiveCode>> ReadableAsync(StaffProfile me, CancellationToken ct)
-    {
-        await Task.CompletedTask;
+    private IQueryable<LiveCode> Readable(StaffProfile me)    {
         var q = db.Set<LiveCode>().AsQueryable();
         if (me.SeesAllCommunities)
             return q;
@@ -157,7 +155,7 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
         var me = await MeAsync(ct);
         if (!MayRead(me))
             return [];
-        var q = (await ReadableAsync(me!, ct)).AsNoTracking().Include(c => c.Routes).ThenInclude(r => r.Community).AsSplitQuery();
+        var q = Readable(me!).AsNoTracking().Include(c => c.Routes).ThenInclude(r => r.Community).AsSplitQuery();
         if (channelId is { } ch)
             q = q.Where(c => c.ChannelId == ch);
         if (!includeArchived)
@@ -172,7 +170,7 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
         var me = await MeAsync(ct);
         if (!MayRead(me))
             return null;
-        var row = await (await ReadableAsync(me!, ct)).AsNoTracking().Include(c => c.Routes).ThenInclude(r => r.Community).AsSplitQuery().SingleOrDefaultAsync(c => c.Id == id, ct);
+        var row = await Readable(me!).AsNoTracking().Include(c => c.Routes).ThenInclude(r => r.Community).AsSplitQuery().SingleOrDefaultAsync(c => c.Id == id, ct);
         if (row is null)
             return null;
         var channel = await db.Set<AcquisitionChannel>().Where(c => c.Id == row.ChannelId).Select(c => c.Name).SingleAsync(ct);
@@ -248,7 +246,7 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
         LiveCode? code;
         if (id is { } existing)
         {
-            code = await (await ReadableAsync(me!, ct)).Include(c => c.Routes).SingleOrDefaultAsync(c => c.Id == existing, ct);
+            code = await Readable(me!).Include(c => c.Routes).SingleOrDefaultAsync(c => c.Id == existing, ct);
             if (code is null)
                 return Desk.Missing<LiveCodeDto>();
         }
@@ -339,7 +337,7 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
             v.Add("state", "Required", "'state' is required: active, paused or archived.");
         if (!v.IsValid)
             return Desk.Bad<LiveCodeDto>(v);
-        var code = await (await ReadableAsync(me!, ct)).SingleOrDefaultAsync(c => c.Id == id, ct);
+        var code = await Readable(me!).SingleOrDefaultAsync(c => c.Id == id, ct);
         if (code is null)
             return Desk.Missing<LiveCodeDto>();
         code.State = s!.Value;
@@ -363,7 +361,7 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
         var me = await MeAsync(ct);
         if (!MayRead(me))
             return Desk.Refused<LiveCodeDto>("KOCs cannot change live codes.");
-        var code = await (await ReadableAsync(me!, ct)).Include(c => c.Routes).ThenInclude(r => r.Community).SingleOrDefaultAsync(c => c.Id == id, ct);
+        var code = await Readable(me!).Include(c => c.Routes).ThenInclude(r => r.Community).SingleOrDefaultAsync(c => c.Id == id, ct);
         var route = code?.Routes.SingleOrDefault(r => r.Id == routeId);
         if (code is null || route is null)
             return Desk.Missing<LiveCodeDto>();

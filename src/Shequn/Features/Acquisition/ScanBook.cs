@@ -247,24 +247,18 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
 
         private static string InList(IReadOnlyCollection<Guid> ids) => string.Join(", ", ids.Select(g => $"'{G(g)}'"));
 
-        protected override async Task<Dictionary<Guid, int>> LockRoutesAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct)
-        {
-            await using var cmd = c.CreateCommand();
-            cmd.Transaction = tx;
-            // Guids formatted by us, not by a visitor: no injection path.
-            cmd.CommandText = $"""SELECT "Id", "Filled" FROM "LiveCodeRoutes" WHERE "LiveCodeId" IN ({InList(codes)})""";
-            var result = new Dictionary<Guid, int>();
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-                result[Guid.Parse(r.GetString(0))] = r.GetInt32(1);
-            return result;
-        }
+        // Guids formatted by us, not by a visitor: no injection path.
+        protected override Task<Dictionary<Guid, int>> LockRoutesAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct) =>
+            IdsToNumbersAsync(c, tx, $"""SELECT "Id", "Filled" FROM "LiveCodeRoutes" WHERE "LiveCodeId" IN ({InList(codes)})""", ct);
 
-        protected override async Task<Dictionary<Guid, int>> NextPositionsAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct)
+        protected override Task<Dictionary<Guid, int>> NextPositionsAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct) =>
+            IdsToNumbersAsync(c, tx, $"""SELECT "Id", "NextPosition" FROM "LiveCodes" WHERE "Id" IN ({InList(codes)})""", ct);
+
+        private static async Task<Dictionary<Guid, int>> IdsToNumbersAsync(DbConnection c, DbTransaction tx, string sql, CancellationToken ct)
         {
             await using var cmd = c.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = $"""SELECT "Id", "NextPosition" FROM "LiveCodes" WHERE "Id" IN ({InList(codes)})""";
+            cmd.CommandText = sql;
             var result = new Dictionary<Guid, int>();
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
@@ -376,20 +370,15 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
 
         private static NpgsqlCommand Command(DbConnection c, DbTransaction tx, string sql) => new(sql, (NpgsqlConnection)c, (NpgsqlTransaction)tx);
 
-        protected override async Task<Dictionary<Guid, int>> LockRoutesAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct)
-        {
-            await using var cmd = Command(c, tx, """SELECT "Id", "Filled" FROM "LiveCodeRoutes" WHERE "LiveCodeId" = ANY($1) ORDER BY "Id" FOR UPDATE""");
-            cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. codes] });
-            var result = new Dictionary<Guid, int>();
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-                result[r.GetGuid(0)] = r.GetInt32(1);
-            return result;
-        }
+        protected override Task<Dictionary<Guid, int>> LockRoutesAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct) =>
+            IdsToNumbersAsync(c, tx, """SELECT "Id", "Filled" FROM "LiveCodeRoutes" WHERE "LiveCodeId" = ANY($1) ORDER BY "Id" FOR UPDATE""", codes, ct);
 
-        protected override async Task<Dictionary<Guid, int>> NextPositionsAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct)
+        protected override Task<Dictionary<Guid, int>> NextPositionsAsync(DbConnection c, DbTransaction tx, IReadOnlyCollection<Guid> codes, CancellationToken ct) =>
+            IdsToNumbersAsync(c, tx, """SELECT "Id", "NextPosition" FROM "LiveCodes" WHERE "Id" = ANY($1)""", codes, ct);
+
+        private static async Task<Dictionary<Guid, int>> IdsToNumbersAsync(DbConnection c, DbTransaction tx, string sql, IReadOnlyCollection<Guid> codes, CancellationToken ct)
         {
-            await using var cmd = Command(c, tx, """SELECT "Id", "NextPosition" FROM "LiveCodes" WHERE "Id" = ANY($1)""");
+            await using var cmd = Command(c, tx, sql);
             cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. codes] });
             var result = new Dictionary<Guid, int>();
             await using var r = await cmd.ExecuteReaderAsync(ct);
