@@ -142,7 +142,8 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
     }
 
     /// <summary>The codes the staff member may read: every route's community is one they see.</summary>
-    private IQueryable<LiveCode> Readable(StaffProfile me)    {
+    private IQueryable<LiveCode> Readable(StaffProfile me)
+    {
         var q = db.Set<LiveCode>().AsQueryable();
         if (me.SeesAllCommunities)
             return q;
