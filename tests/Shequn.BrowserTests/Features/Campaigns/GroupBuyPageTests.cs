@@ -47,16 +47,21 @@ public sealed class GroupBuyPageTests(ConsoleApp app)
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = "拼团" }).First.ClickAsync();
         // The kind re-renders the rules: wait for the group-buy fields before typing into the form.
         await page.Locator("input[data-testid=rule-group-size]").WaitForAsync();
-        await page.Locator("input[data-testid=campaign-name-input]").FillAsync(name);
+        var nameInput = page.Locator("input[data-testid=campaign-name-input]");
+        await nameInput.FillAsync(name);
         await page.GetByTestId("campaign-communities").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = community }).First.ClickAsync();
         await page.Keyboard.PressAsync("Escape");
         var now = DateTime.UtcNow;
-        await page.Locator("input[data-testid=campaign-start-input]").FillAsync(now.AddDays(-1).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
-        await page.Locator("input[data-testid=campaign-end-input]").FillAsync(now.AddDays(3).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
-        await page.Locator("input[data-testid=rule-price]").FillAsync("19.9");
-        await page.Locator("input[data-testid=rule-group-size]").FillAsync("3");
-        await page.Locator("input[data-testid=rule-group-hours]").FillAsync("24");
+        async Task FillFieldsAsync()
+        {
+            await page.Locator("input[data-testid=campaign-start-input]").FillAsync(now.AddDays(-1).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
+            await page.Locator("input[data-testid=campaign-end-input]").FillAsync(now.AddDays(3).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
+            await page.Locator("input[data-testid=rule-price]").FillAsync("19.9");
+            await page.Locator("input[data-testid=rule-group-size]").FillAsync("3");
+            await page.Locator("input[data-testid=rule-group-hours]").FillAsync("24");
+        }
+        await FillFieldsAsync();
         // Typed again if a render under load swallowed it (the preview follows the form once it has the text).
         var preview = page.GetByTestId("campaign-preview").Filter(new() { HasTextString = "三人成团 19.9 元" });
         for (var attempt = 0; attempt < 3 && await preview.CountAsync() == 0; attempt++)
@@ -72,8 +77,29 @@ public sealed class GroupBuyPageTests(ConsoleApp app)
             }
         }
         await preview.WaitForAsync();
-        await page.GetByTestId("campaign-save").ClickAsync();
-        await page.GetByTestId("campaign-name").Filter(new() { HasTextString = name }).WaitForAsync();
+        // Saved when the list shows it. A render under load can swallow a typed field, which the form then refuses
+        // with a field error: the fields are typed again and saved again, and the last refusal is reported.
+        var row = page.GetByTestId("campaign-name").Filter(new() { HasTextString = name });
+        var refusal = "";
+        for (var attempt = 0; attempt < 3 && await row.CountAsync() == 0; attempt++)
+        {
+            if (attempt > 0)
+            {
+                if (await nameInput.InputValueAsync() != name)
+                    await nameInput.FillAsync(name);
+                await FillFieldsAsync();
+            }
+            await page.GetByTestId("campaign-save").ClickAsync();
+            try
+            {
+                await row.WaitForAsync(new() { Timeout = 10000 });
+            }
+            catch (TimeoutException)
+            {
+                refusal = string.Join(" | ", await page.Locator(".mud-input-error").AllInnerTextsAsync());
+            }
+        }
+        Assert.True(await row.CountAsync() > 0, "The campaign was not saved: " + refusal);
         await page.GetByTestId("campaign-publish").ClickAsync();
         await page.GetByTestId("campaign-editor-phase").Filter(new() { HasTextString = "进行中" }).WaitForAsync();
 
