@@ -1,3 +1,4 @@
+using System.Text;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -68,7 +69,8 @@ public sealed class LiveCodeDirectory(IServiceScopeFactory scopes, TimeProvider 
 {
     private readonly ConcurrentDictionary<string, (LiveCodeSnapshot? Snapshot, DateTime Until)> _byCode = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<LiveCodeSnapshot?>> _loading = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Code, string Culture), (string Html, DateTime Until)> _pages = new();
+    // Pages kept as the UTF-8 bytes sent, so a burst of scans is not encoded again for every visitor.
+    private readonly ConcurrentDictionary<(string Code, string Culture), (byte[] Html, DateTime Until)> _pages = new();
 
     public LiveCodeOptions Options => options.Value;
 
@@ -100,10 +102,15 @@ public sealed class LiveCodeDirectory(IServiceScopeFactory scopes, TimeProvider 
             _pages.TryRemove(key, out _);
     }
 
-    public string? CachedPage(string code, string culture) =>
+    public byte[]? CachedPage(string code, string culture) =>
         _pages.TryGetValue((code, culture), out var p) && p.Until > Now ? p.Html : null;
 
-    public void RememberPage(string code, string culture, string html) => _pages[(code, culture)] = (html, Now + Options.Cache);
+    public byte[] RememberPage(string code, string culture, string html)
+    {
+        var bytes = Encoding.UTF8.GetBytes(html);
+        _pages[(code, culture)] = (bytes, Now + Options.Cache);
+        return bytes;
+    }
 
     private async Task<LiveCodeSnapshot?> LoadAndRememberAsync(string code)
     {

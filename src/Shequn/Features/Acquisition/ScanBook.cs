@@ -150,7 +150,9 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
             var positions = new List<(Guid, int)>();
             if (codes.Count > 0)
             {
-                var next = await NextPositionsAsync(c, tx, codes, ct);
+                // Only round robin keeps a position.
+                var rounds = routing.Where(p => p.Request.Code.Code.Policy == RoutingPolicy.RoundRobin).Select(p => p.Request.Code.Code.Id).Distinct().ToList();
+                var next = rounds.Count == 0 ? [] : await NextPositionsAsync(c, tx, rounds, ct);
                 foreach (var group in routing.GroupBy(p => p.Request.Code.Code.Id))
                 {
                     // The newest snapshot of the code this batch holds: its caps and ways in; the counts are the database's.
@@ -234,7 +236,9 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
             var c = new SqliteConnection(connectionString);
             await c.OpenAsync(ct);
             await using var pragma = c.CreateCommand();
-            pragma.CommandText = $"PRAGMA synchronous=FULL; {SqliteBusyTimeout.Pragma}";
+            // A page cache big enough for the scans' visitor index (its inserts land on random pages), so a busy code's
+            // batches are not read back from the file.
+            pragma.CommandText = $"PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; {SqliteBusyTimeout.Pragma}";
             await pragma.ExecuteNonQueryAsync(ct);
             return c;
         }

@@ -102,13 +102,8 @@ public static class ShortLinkEndpoints
         }
         await book.RecordAsync(new ScanRequest(s, ScanKind.Visit, Visitor(http, s.Code.Id), null, now), ct);
         var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
-        var html = directory.CachedPage(code, culture);
-        if (html is null)
-        {
-            html = LandingPageView.Landing(l, s, culture);
-            directory.RememberPage(code, culture, html);
-        }
-        return Html(html);
+        var html = directory.CachedPage(code, culture) ?? directory.RememberPage(code, culture, LandingPageView.Landing(l, s, culture));
+        return new HtmlBytes(html);
     }
 
     private static async Task<IResult> Join(HttpContext http, LiveCodeDirectory directory, ScanBook book, LiveCodeLeads leads, TimeProvider time,
@@ -153,7 +148,7 @@ public static class ShortLinkEndpoints
         if (outcome.RouteId is not { } routeId || s.Route(routeId) is not { } route)
         {
             await http.RequestServices.GetRequiredService<LiveCodeAlerts>().FullAsync(s, ct);
-            return Html(FullPage(http, s, l));
+            return new HtmlBytes(FullPage(http, s, l));
         }
         var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
         return route.Platform switch
@@ -162,21 +157,29 @@ public static class ShortLinkEndpoints
             ChatPlatform.Manual when route.QrImageId is not null => Html(LandingPageView.Qr(l, s, route, $"/j/{s.Code.Code}/groups/{route.Id}/qr")),
             ChatPlatform.Sandbox => TypedResults.Redirect($"/j/{s.Code.Code}/sandbox/{route.Id}?culture={culture}"),
             _ when route.JoinUrl is { } url => TypedResults.Redirect(url),
-            _ => Html(FullPage(http, s, l)),
+            _ => new HtmlBytes(FullPage(http, s, l)),
         };
     }
 
     /// <summary>The full page, rendered once per code and culture while the code's snapshot lasts (a full code's burst is all this page).</summary>
-    private static string FullPage(HttpContext http, LiveCodeSnapshot s, IStringLocalizer l)
+    private static byte[] FullPage(HttpContext http, LiveCodeSnapshot s, IStringLocalizer l)
     {
         var directory = http.RequestServices.GetRequiredService<LiveCodeDirectory>();
         var key = s.Code.Code + "/full";
         var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
-        if (directory.CachedPage(key, culture) is { } html)
-            return html;
-        html = LandingPageView.Full(l, s);
-        directory.RememberPage(key, culture, html);
-        return html;
+        return directory.CachedPage(key, culture) ?? directory.RememberPage(key, culture, LandingPageView.Full(l, s));
+    }
+
+    /// <summary>A cached page written as it is kept, UTF-8 bytes with their length.</summary>
+    private sealed class HtmlBytes(byte[] html) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "text/html; charset=utf-8";
+            http.Response.ContentLength = html.Length;
+            return http.Response.Body.WriteAsync(html, 0, html.Length);
+        }
     }
 
     private static async Task<IResult> QrPng(HttpContext http, LiveCodeDirectory directory, LiveCodeImages images, string code, int? size, CancellationToken ct)
