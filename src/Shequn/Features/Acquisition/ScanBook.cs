@@ -177,7 +177,11 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
                 }
             }
 
-            var inserted = await InsertAsync(c, tx, primaries, ct);
+            // Inserted in one order on every node: two nodes' batches holding the same visitors (a crowd's reloads spread by a
+            // load balancer) wait on each other's unique keys in that order and never deadlock. Landing-page visits lock no
+            // route, so nothing else orders them.
+            var inserted = await InsertAsync(c, tx, [.. primaries.OrderBy(p => p.Request.Code.Code.Id).ThenBy(p => p.Request.Kind)
+                .ThenBy(p => p.Request.Visitor, StringComparer.Ordinal).ThenBy(p => p.Window)], ct);
             var repeats = new List<Pending>();
             foreach (var p in primaries)
             {
