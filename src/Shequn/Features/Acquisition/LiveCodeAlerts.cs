@@ -25,21 +25,21 @@ public sealed class LiveCodeAlerts(IServiceScopeFactory scopes, TaskOpener tasks
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
         var id = s.Code.Id;
+        // The task is made ready (its reads, and their first compilation) before the write lock is taken: on SQLite that
+        // lock is the scan writer's too, and a burst of visitors waits while it is held. The task goes to whoever manages
+        // the code's first community (the one new groups are usually made like).
+        db.Current.ActAsSystem(s.Code.WorkspaceId);
+        var asked = s.FirstRoute is { } route && await tasks.AskAsync(db, new TaskBatch(), s.Code.WorkspaceId, route.CommunityId, ActionKind.CreateInviteLink,
+            new ActionPayload(), $"livecode:{id:N}:full:{now:yyyyMMddHHmm}", null, now, now,
+            w => (w["LiveCodes.Task.Full", s.Code.Name, route.Platform == Communities.ChatPlatform.WeCom ? w["LiveCodes.Task.FullWeCom"] : w["LiveCodes.Task.FullCreate"]], null), ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var first = await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id && c.FullSince == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(c => c.FullSince, now), ct);
+        // One statement written out, not a query to compile while the lock is held.
+        var first = await db.Database.ExecuteSqlInterpolatedAsync(
+            $"""UPDATE "LiveCodes" SET "FullSince" = {now} WHERE "Id" = {id} AND "FullSince" IS NULL""", ct);
         if (first == 0)
-            return;
-        // The task goes to whoever manages the code's first community (the one new groups are usually made like).
-        if (s.FirstRoute is { } route)
-        {
-            db.Current.ActAsSystem(s.Code.WorkspaceId);
-            var asked = await tasks.AskAsync(db, new TaskBatch(), s.Code.WorkspaceId, route.CommunityId, ActionKind.CreateInviteLink, new ActionPayload(),
-                $"livecode:{id:N}:full:{now:yyyyMMddHHmm}", null, now, now,
-                w => (w["LiveCodes.Task.Full", s.Code.Name, route.Platform == Communities.ChatPlatform.WeCom ? w["LiveCodes.Task.FullWeCom"] : w["LiveCodes.Task.FullCreate"]], null), ct);
-            if (asked)
-                await db.SaveChangesAsync(ct);
-        }
+            return; // another node or request began this episode; the task made ready is dropped with the transaction
+        if (asked)
+            await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
 }

@@ -122,6 +122,11 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
 
         protected abstract Task WritePositionsAsync(DbConnection c, DbTransaction tx, IReadOnlyList<(Guid Code, int Next)> positions, CancellationToken ct);
 
+        /// <summary>After each commit, with the number of scans written.</summary>
+        protected virtual void Committed(int scans)
+        {
+        }
+
         /// <summary>Inserts the scans whose key is not stored yet; returns the keys inserted.</summary>
         protected abstract Task<HashSet<(Guid, ScanKind, string, long)>> InsertAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Pending> scans, CancellationToken ct);
 
@@ -210,6 +215,7 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
             if (positions.Count > 0)
                 await WritePositionsAsync(c, tx, positions, ct);
             await tx.CommitAsync(ct);
+            Committed(primaries.Count);
 
             foreach (var p in batch)
             {
@@ -235,6 +241,12 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
     {
         private const string Time = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
 
+        // Each scan lands on a random page of the visitor index: checkpointed every so many scans off the answering path,
+        // each page is copied into the database file once however many scans it took meanwhile.
+        private readonly SqliteCheckpointer _checkpoints = new(connectionString, everyRows: 10_000);
+
+        protected override void Committed(int scans) => _checkpoints.Committed(scans);
+
         protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
         {
             var c = new SqliteConnection(connectionString);
@@ -242,7 +254,7 @@ public sealed partial class ScanBook(IServiceScopeFactory scopes, IOptions<LiveC
             await using var pragma = c.CreateCommand();
             // A page cache big enough for the scans' visitor index (its inserts land on random pages), so a busy code's
             // batches are not read back from the file.
-            pragma.CommandText = $"PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; {SqliteBusyTimeout.Pragma}";
+            pragma.CommandText = $"PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; {SqliteCheckpointer.AutomaticOff} {SqliteBusyTimeout.Pragma}";
             await pragma.ExecuteNonQueryAsync(ct);
             return c;
         }

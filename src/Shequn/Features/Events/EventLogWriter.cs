@@ -43,11 +43,9 @@ public abstract class EventLogWriter : IAsyncDisposable
 /// </remarks>
 public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchronous synchronous) : EventLogWriter
 {
-    private const int CheckpointEveryRows = 20_000;
+    private readonly SqliteCheckpointer _checkpoints = new(connectionString, everyRows: 20_000);
     private SqliteConnection? _connection;
     private SQLitePCL.sqlite3_stmt? _insert;
-    private int _sinceCheckpoint;
-    private Task _checkpoint = Task.CompletedTask;
     private readonly SqliteBinder _binder = new();
 
     private async Task OpenAsync(CancellationToken ct)
@@ -56,7 +54,7 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
         await _connection.OpenAsync(ct);
         await using (var pragma = _connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")}; PRAGMA wal_autocheckpoint=0; {SqliteBusyTimeout.Pragma}";
+            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL")}; {SqliteCheckpointer.AutomaticOff} {SqliteBusyTimeout.Pragma}";
             await pragma.ExecuteNonQueryAsync(ct);
         }
         var sql = $"INSERT INTO \"CommunityEvents\" ({Columns}) VALUES ({string.Join(", ", Enumerable.Repeat("?", 24))}) ON CONFLICT DO NOTHING";
@@ -73,12 +71,7 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
         await using var tx = (SqliteTransaction)await _connection!.BeginTransactionAsync(ct);
         Insert(rows, inserted);
         await tx.CommitAsync(ct);
-        _sinceCheckpoint += rows.Count;
-        if (_sinceCheckpoint >= CheckpointEveryRows && _checkpoint.IsCompleted)
-        {
-            _sinceCheckpoint = 0;
-            _checkpoint = Task.Run(CheckpointAsync, CancellationToken.None);
-        }
+        _checkpoints.Committed(rows.Count);
         return inserted;
     }
 
@@ -92,22 +85,6 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
             var before = SQLitePCL.raw.sqlite3_total_changes(db);
             SqliteBinder.Execute(db, statement);
             inserted[i] = SQLitePCL.raw.sqlite3_total_changes(db) != before;
-        }
-    }
-
-    private async Task CheckpointAsync()
-    {
-        try
-        {
-            await using var conn = new SqliteConnection(connectionString);
-            await conn.OpenAsync();
-            await using var cmd = conn.CreateCommand();
-            cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-            await cmd.ExecuteNonQueryAsync();
-        }
-        catch (SqliteException)
-        {
-            // Busy now; the next one will do. Other connections also checkpoint automatically.
         }
     }
 
@@ -149,7 +126,7 @@ public sealed class SqliteEventLogWriter(string connectionString, SqliteSynchron
 
     public override async ValueTask DisposeAsync()
     {
-        await _checkpoint;
+        await _checkpoints.DrainAsync();
         _insert?.Dispose();
         if (_connection is not null)
             await _connection.DisposeAsync();
