@@ -38,7 +38,7 @@ public sealed record RouteInput(Guid CommunityId, string? Choice);
 public sealed record LiveCodeInput(
     string? Name, Guid? ChannelId, Guid? CampaignId = null, Guid? StaffId = null, string? Policy = null, int? Target = null, int? Limit = null,
     bool? Landing = null, string? Title = null, string? Intro = null, string? ChoiceQuestion = null, string? NeedQuestion = null, bool? CollectPhone = null,
-    bool? JoinRequests = null, Guid? LogoImageId = null, IReadOnlyList<RouteInput>? Routes = null);
+    bool? JoinRequests = null, Guid? LogoImageId = null, IReadOnlyList<RouteInput>? Routes = null, string? ChoiceField = null, string? NeedField = null);
 
 public sealed record RouteDto(Guid Id, int Position, Guid CommunityId, string CommunityName, ChatPlatform Platform, string? Choice, int Filled, int Cap, int Routed,
     bool Open, string? JoinUrl, DateTime? QrExpiresAt, string? QrText);
@@ -46,7 +46,7 @@ public sealed record RouteDto(Guid Id, int Position, Guid CommunityId, string Co
 public sealed record LiveCodeDto(Guid Id, string Name, string Code, string Key, string ShortLink, string QrPng, string QrSvg, Guid ChannelId, string ChannelName,
     Guid? CampaignId, Guid? StaffId, RoutingPolicy Policy, int Target, int Limit, LiveCodeState State, bool Landing, string? Title, string? Intro,
     string? ChoiceQuestion, string? NeedQuestion, bool CollectPhone, bool JoinRequests, Guid? LogoImageId, DateTime? FullSince, string? WeComQrUrl,
-    IReadOnlyList<RouteDto> Routes, DateTime CreatedAt, DateTime UpdatedAt);
+    IReadOnlyList<RouteDto> Routes, DateTime CreatedAt, DateTime UpdatedAt, string? ChoiceField, string? NeedField);
 
 /// <summary>
 /// The channel registry and live codes, as the API and the console edit them. Channels: everyone but KOCs reads; owners,
@@ -189,7 +189,7 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
                 r.Choice, r.Filled, Math.Min(c.Limit, r.Community?.Capacity ?? c.Limit), r.Routed,
                 r.Community is { } cm && cm.State == CommunityState.Active && LiveCodeDirectory.HasWayIn(cm.Platform, r.JoinUrl, r.QrImageId, r.QrExpiresAt, c.WeComQrUrl, now),
                 r.JoinUrl, r.QrExpiresAt, r.QrText))],
-            c.CreatedAt, c.UpdatedAt);
+            c.CreatedAt, c.UpdatedAt, c.ChoiceField, c.NeedField);
     }
 
     public async Task<DeskResult<LiveCodeDto>> SaveCodeAsync(Guid? id, LiveCodeInput? input, CancellationToken ct)
@@ -241,6 +241,9 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
             else if (cm.State == CommunityState.Dissolved)
                 v.Add($"routes[{i}].communityId", "LiveCodeCommunityDissolved", $"'{cm.Name}' is dissolved: it takes nobody.", cm.Name);
         }
+        // The questions' answers feed template fields (see LandingAnswers): only fields that can hold them.
+        var (choiceField, needField) = input.ChoiceField is null && input.NeedField is null ? ((string?)null, (string?)null)
+            : LandingAnswers.Check(await Profiles.ProfileTemplates.ReadAsync(db, ct), input.ChoiceField, input.NeedField, input.NeedQuestion, routes.Select(r => r.Choice), v);
         if (!v.IsValid)
             return Desk.Bad<LiveCodeDto>(v);
 
@@ -268,6 +271,8 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
         code.Intro = Blank(input.Intro);
         code.ChoiceQuestion = Blank(input.ChoiceQuestion);
         code.NeedQuestion = Blank(input.NeedQuestion);
+        code.ChoiceField = choiceField;
+        code.NeedField = needField;
         code.CollectPhone = input.CollectPhone ?? code.CollectPhone;
         code.JoinRequests = input.JoinRequests ?? code.JoinRequests;
         code.LogoImageId = input.LogoImageId;

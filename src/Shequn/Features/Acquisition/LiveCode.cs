@@ -109,8 +109,12 @@ public sealed class LiveCode : IWorkspaceOwned, IAudited
     public string? Intro { get; set; }
     /// <summary>The question whose answer picks routes under <see cref="RoutingPolicy.ByChoice"/> ("您在哪个城市？"); the choices are the routes' labels.</summary>
     public string? ChoiceQuestion { get; set; }
-    /// <summary>An optional free question (a need) whose answer goes to the profile's needs.</summary>
+    /// <summary>The profile template field (its key) the choice question's answer is written to; null: the answer only routes.</summary>
+    public string? ChoiceField { get; set; }
+    /// <summary>An optional free question (a need) whose answer is kept with the lead.</summary>
     public string? NeedQuestion { get; set; }
+    /// <summary>The profile template field (a text field's key) the need question's answer is written to; null: kept with the lead only.</summary>
+    public string? NeedField { get; set; }
     /// <summary>Offer phone capture (with consent) on the landing page.</summary>
     public bool CollectPhone { get; set; }
     /// <summary>Telegram links ask to join (approved automatically unless blacklisted) instead of carrying a member limit.</summary>
@@ -245,6 +249,8 @@ internal sealed class AcquisitionConfiguration :
         b.Property(c => c.Intro).HasMaxLength(LiveCode.TextMaxLength);
         b.Property(c => c.ChoiceQuestion).HasMaxLength(LiveCode.QuestionMaxLength);
         b.Property(c => c.NeedQuestion).HasMaxLength(LiveCode.QuestionMaxLength);
+        b.Property(c => c.ChoiceField).HasMaxLength(Profiles.ProfileField.KeyMaxLength);
+        b.Property(c => c.NeedField).HasMaxLength(Profiles.ProfileField.KeyMaxLength);
         b.Property(c => c.WeComConfigId).HasMaxLength(64);
         b.Property(c => c.WeComQrUrl).HasMaxLength(LiveCodeRoute.UrlMaxLength);
         b.Property(c => c.WeComChatIds).HasMaxLength(1000);

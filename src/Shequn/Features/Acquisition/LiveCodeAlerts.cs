@@ -67,16 +67,17 @@ public sealed class LiveCodeLeads(IServiceScopeFactory scopes, IStringLocalizer<
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var ws = s.Code.WorkspaceId;
-        var member = phone is null ? null : await db.Members.IgnoreQueryFilters().Where(m => m.WorkspaceId == ws && m.Phone == phone).FirstOrDefaultAsync(ct);
         db.Current.ActAsSystem(ws);
-        db.Add(new LiveCodeLead
+        var member = phone is null ? null : await db.Members.IgnoreQueryFilters().Where(m => m.WorkspaceId == ws && m.Phone == phone).FirstOrDefaultAsync(ct);
+        var lead = new LiveCodeLead
         {
             WorkspaceId = ws, LiveCodeId = s.Code.Id, Phone = phone, Choice = choice, Need = need, MemberId = member?.Id, At = time.GetUtcNow().UtcDateTime,
             ConsentText = phone is null ? null : l["LiveCodePage.Consent", s.WorkspaceName].Value,
-        });
-        // The answers feed the profile where it has none yet (a region chosen is the member's city only when the code asks for a city).
-        if (member is not null && choice is not null && member.City is null && s.Code.ChoiceQuestion is { } q && (q.Contains('城') || q.Contains("city", StringComparison.OrdinalIgnoreCase)))
-            member.City = choice;
+        };
+        db.Add(lead);
+        // The answers feed the fields the code links them to, where the member has no value yet (see LandingAnswers).
+        if (member is not null)
+            await LandingAnswers.FillAsync(db, member, [lead], ct);
         await db.SaveChangesWithoutAuditAsync(ct);
         return problems;
     }

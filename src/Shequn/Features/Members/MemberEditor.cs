@@ -95,6 +95,9 @@ public sealed class MemberEditor(AppDbContext db)
         foreach (var tagId in tagIds)
             member.Tags.Add(new MemberTag { MemberId = member.Id, TagId = tagId });
         await db.SaveChangesAsync(ct);
+        // A phone left on a live code's landing page now has its member: the answers fill what staff left empty.
+        if (member.Phone is not null)
+            await Acquisition.LandingAnswers.MatchAsync(db, member, ct);
         return new(EditOutcome.Saved, member, validation);
     }
 
@@ -114,10 +117,13 @@ public sealed class MemberEditor(AppDbContext db)
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
 
+        var phoneBefore = member.Phone;
         member.DisplayName = input.DisplayName!.Trim();
         Apply(member, input);
         await Profiles.ProfileValues.ApplyAsync(db, member, values, ct);
         await db.SaveChangesAsync(ct);
+        if (member.Phone is not null && member.Phone != phoneBefore)
+            await Acquisition.LandingAnswers.MatchAsync(db, member, ct);
         return new(EditOutcome.Saved, member, validation);
     }
 

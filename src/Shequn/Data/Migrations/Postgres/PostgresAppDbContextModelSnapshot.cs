@@ -746,6 +746,10 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<Guid>("ChannelId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ChoiceField")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
                     b.Property<string>("ChoiceQuestion")
                         .HasMaxLength(60)
                         .HasColumnType("character varying(60)");
@@ -784,6 +788,10 @@ namespace Shequn.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(60)
                         .HasColumnType("character varying(60)");
+
+                    b.Property<string>("NeedField")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
 
                     b.Property<string>("NeedQuestion")
                         .HasMaxLength(60)

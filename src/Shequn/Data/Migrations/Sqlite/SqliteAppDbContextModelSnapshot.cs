@@ -733,6 +733,10 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<Guid>("ChannelId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ChoiceField")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ChoiceQuestion")
                         .HasMaxLength(60)
                         .HasColumnType("TEXT");
@@ -770,6 +774,10 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NeedField")
+                        .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("NeedQuestion")
