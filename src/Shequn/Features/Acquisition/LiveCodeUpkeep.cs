@@ -399,6 +399,8 @@ public sealed partial class LiveCodeUpkeep(
     private async Task<int> AddAutoRoomsAsync(AppDbContext db, Guid id, CancellationToken ct)
     {
         var code = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == id, ct);
+        if (code.WeComConfigId is null)
+            return 0; // no join_way, no groups WeCom opens for it (and no scan of memberships for codes without WeCom groups)
         var ws = code.WorkspaceId;
         var key = code.Key;
         var since = code.RoutesSetAt ?? code.CreatedAt;
