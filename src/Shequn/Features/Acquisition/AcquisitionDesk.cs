@@ -46,7 +46,8 @@ public sealed record RouteDto(Guid Id, int Position, Guid CommunityId, string Co
 public sealed record LiveCodeDto(Guid Id, string Name, string Code, string Key, string ShortLink, string QrPng, string QrSvg, Guid ChannelId, string ChannelName,
     Guid? CampaignId, Guid? StaffId, RoutingPolicy Policy, int Target, int Limit, LiveCodeState State, bool Landing, string? Title, string? Intro,
     string? ChoiceQuestion, string? NeedQuestion, bool CollectPhone, bool JoinRequests, Guid? LogoImageId, DateTime? FullSince, string? WeComQrUrl,
-    IReadOnlyList<RouteDto> Routes, DateTime CreatedAt, DateTime UpdatedAt, string? ChoiceField, string? NeedField);
+    IReadOnlyList<RouteDto> Routes, DateTime CreatedAt, DateTime UpdatedAt, string? ChoiceField, string? NeedField, string? WeComError = null,
+    DateTime? WeComErrorAt = null);
 
 /// <summary>
 /// The channel registry and live codes, as the API and the console edit them. Channels: everyone but KOCs reads; owners,
@@ -189,7 +190,7 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
                 r.Choice, r.Filled, Math.Min(c.Limit, r.Community?.Capacity ?? c.Limit), r.Routed,
                 r.Community is { } cm && cm.State == CommunityState.Active && LiveCodeDirectory.HasWayIn(cm.Platform, r.JoinUrl, r.QrImageId, r.QrExpiresAt, c.WeComQrUrl, now),
                 r.JoinUrl, r.QrExpiresAt, r.QrText))],
-            c.CreatedAt, c.UpdatedAt, c.ChoiceField, c.NeedField);
+            c.CreatedAt, c.UpdatedAt, c.ChoiceField, c.NeedField, c.WeComError, c.WeComErrorAt);
     }
 
     public async Task<DeskResult<LiveCodeDto>> SaveCodeAsync(Guid? id, LiveCodeInput? input, CancellationToken ct)
@@ -286,6 +287,8 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
         {
             code.Routes.Remove(gone);
             db.Remove(gone);
+            // The upkeep adds WeCom's auto-created groups only when newer than this: staff taking one off is final.
+            code.RoutesSetAt = now;
         }
         var fresh = new List<LiveCodeRoute>();
         for (var i = 0; i < routes.Count; i++)

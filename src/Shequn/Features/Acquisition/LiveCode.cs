@@ -86,6 +86,7 @@ public sealed class LiveCode : IWorkspaceOwned, IAudited
     public const int DefaultTarget = 150;
     /// <summary>Seed 000 E warns above 350; seed 004 keeps general groups at 100–150. 200 is the usual WeChat QR ceiling.</summary>
     public const int DefaultLimit = 200;
+    public const int ErrorMaxLength = 500;
 
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid WorkspaceId { get; set; }
@@ -128,6 +129,14 @@ public sealed class LiveCode : IWorkspaceOwned, IAudited
     public string? WeComConfigId { get; set; }
     public string? WeComQrUrl { get; set; }
     public string? WeComChatIds { get; set; }
+    /// <summary>WeCom's words for the upkeep's last failed call for this code, and when; cleared by the next call that succeeds.</summary>
+    public string? WeComError { get; set; }
+    public DateTime? WeComErrorAt { get; set; }
+    /// <summary>
+    /// When staff last took routes off the code (null: never). Groups WeCom opens for the join_way (auto_create_room) are
+    /// added as routes only when they appeared after it, so a group staff took off does not come back by itself.
+    /// </summary>
+    public DateTime? RoutesSetAt { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 
@@ -254,6 +263,7 @@ internal sealed class AcquisitionConfiguration :
         b.Property(c => c.WeComConfigId).HasMaxLength(64);
         b.Property(c => c.WeComQrUrl).HasMaxLength(LiveCodeRoute.UrlMaxLength);
         b.Property(c => c.WeComChatIds).HasMaxLength(1000);
+        b.Property(c => c.WeComError).HasMaxLength(LiveCode.ErrorMaxLength);
         b.Ignore(c => c.Key);
         b.HasIndex(c => c.Code).IsUnique();
         b.HasIndex(c => new { c.WorkspaceId, c.ChannelId });

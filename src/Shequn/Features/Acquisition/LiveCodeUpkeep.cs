@@ -10,7 +10,7 @@ using Shequn.Features.Tasks;
 namespace Shequn.Features.Acquisition;
 
 /// <summary>What one upkeep pass changed.</summary>
-public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrAsked, int WeComConfigs);
+public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrAsked, int WeComConfigs, int WeComRetired = 0, int RoomsAdded = 0, int LinksRenewed = 0);
 
 /// <summary>
 /// Keeps live codes' ways in working, every <see cref="LiveCodeOptions.UpkeepInterval"/>, on one app process at a time
@@ -27,8 +27,11 @@ public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrA
 /// that, staff get one task (per image) to upload a fresh one. A dead QR closes the route by itself (HasWayIn).</item>
 /// <item>WeCom: one join_way config per code (state = the code's key, so joins are attributed) listing the first five
 /// WeCom groups with room in route order; when that set changes (a group filled up, the sixth comes in) the config is
-/// updated. auto_create_room lets WeCom open a new group when every listed one is full. A WeCom failure is logged and
-/// tried again next pass.</item>
+/// updated. auto_create_room lets WeCom open a new group when every listed one is full; such a group (a WeCom
+/// community newer than the code's last route removal, with members who joined through the code's state) becomes the
+/// code's last route, so the join_way lists it next. An archived code's config is deleted at WeCom (one already gone
+/// counts as deleted) and its config id and QR cleared. A WeCom failure is kept on the code (<see cref="LiveCode.WeComError"/>,
+/// shown to staff, one task per episode) and tried again next pass; the next call that succeeds clears it.</item>
 /// </list>
 /// </summary>
 public sealed partial class LiveCodeUpkeep(
@@ -40,6 +43,8 @@ public sealed partial class LiveCodeUpkeep(
     public const int JoinWayChats = 5;
     private const int RemarkMax = 30;
     private const int RoomBaseNameMax = 40;
+    /// <summary>WeCom's "invalid request parameter", what del_join_way answers for a config_id it does not have (platforms.md A3.6).</summary>
+    public const int UnknownConfigErrCode = 40058;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
     private readonly string _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
@@ -81,7 +86,7 @@ public sealed partial class LiveCodeUpkeep(
         {
             var codes = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().Where(c => c.State == LiveCodeState.Active)
                 .OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
-            int reconciled = 0, reopened = 0, links = 0, asked = 0, configs = 0;
+            int reconciled = 0, reopened = 0, links = 0, asked = 0, configs = 0, rooms = 0;
             foreach (var id in codes)
             {
                 // A fresh context per code: nothing tracked piles up, and one code's failure leaves the others' work intact.
@@ -89,6 +94,8 @@ public sealed partial class LiveCodeUpkeep(
                 var cdb = inner.ServiceProvider.GetRequiredService<AppDbContext>();
                 try
                 {
+                    // Groups WeCom opened for the code first, so the recount and the join_way below include them.
+                    rooms += await AddAutoRoomsAsync(cdb, id, ct);
                     var (r, o) = await ReconcileAsync(cdb, id, ct);
                     reconciled += r;
                     reopened += o;
@@ -106,7 +113,23 @@ public sealed partial class LiveCodeUpkeep(
                         directory.Forget(code);
                 }
             }
-            return new UpkeepPass(reconciled, reopened, links, asked, configs);
+            var retired = 0;
+            var archived = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking()
+                .Where(c => c.State == LiveCodeState.Archived && c.WeComConfigId != null).OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
+            foreach (var id in archived)
+            {
+                await using var inner = scopes.CreateAsyncScope();
+                var cdb = inner.ServiceProvider.GetRequiredService<AppDbContext>();
+                try
+                {
+                    retired += await RetireJoinWayAsync(cdb, id, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    LogCodeFailed(log, ex, id);
+                }
+            }
+            return new UpkeepPass(reconciled, reopened, links, asked, configs, retired, rooms);
         }
         finally
         {
@@ -277,15 +300,138 @@ public sealed partial class LiveCodeUpkeep(
             }
             qr = (await wecom.GetJoinWayAsync(cred, configId, ct)).QrCode;
         }
-        catch (Exception e) when (e is WeComApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (IsWeComFailure(e, ct))
         {
-            LogWeComFailed(log, e, code.Id, e.Message);
+            await WeComFailedAsync(db, code, e, ct);
             return 0;
         }
         await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id).ExecuteUpdateAsync(s => s
             .SetProperty(c => c.WeComConfigId, configId).SetProperty(c => c.WeComChatIds, now)
-            .SetProperty(c => c.WeComQrUrl, qr != null && qr.Length <= LiveCodeRoute.UrlMaxLength ? qr : code.WeComQrUrl), ct);
+            .SetProperty(c => c.WeComQrUrl, qr != null && qr.Length <= LiveCodeRoute.UrlMaxLength ? qr : code.WeComQrUrl)
+            .SetProperty(c => c.WeComError, (string?)null).SetProperty(c => c.WeComErrorAt, (DateTime?)null), ct);
         return 1;
+    }
+
+    private static bool IsWeComFailure(Exception e, CancellationToken ct) =>
+        e is WeComApiException or HttpRequestException || e is TaskCanceledException && !ct.IsCancellationRequested;
+
+    /// <summary>
+    /// The outbox key of the staff task for a WeCom failure episode. One episode is begun by one node (the conditional
+    /// update of WeComErrorAt), so the key only has to differ between episodes, which may begin within the same second.
+    /// </summary>
+    public static string WeComTaskKey(Guid codeId) => $"livecode:{codeId:N}:wecom:{Guid.CreateVersion7():N}";
+
+    /// <summary>
+    /// Keeps the failure on the code for staff to see. The first failure after a success begins an episode (a conditional
+    /// update from no error, so two nodes begin it once) and opens one task for whoever runs the code's first community.
+    /// </summary>
+    private async Task WeComFailedAsync(AppDbContext db, LiveCode code, Exception e, CancellationToken ct)
+    {
+        LogWeComFailed(log, e, code.Id, e.Message);
+        var now = Now;
+        var text = Clip(e.Message, LiveCode.ErrorMaxLength);
+        var id = code.Id;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var first = await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id && c.WeComErrorAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.WeComError, text).SetProperty(c => c.WeComErrorAt, now), ct);
+        if (first == 0)
+        {
+            await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.WeComError, text).SetProperty(c => c.WeComErrorAt, now), ct);
+        }
+        else if (await db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(r => r.LiveCodeId == id).OrderBy(r => r.Position)
+                     .Select(r => (Guid?)r.CommunityId).FirstOrDefaultAsync(ct) is { } community)
+        {
+            using (db.Current.ActAsSystemWhile(code.WorkspaceId))
+            {
+                if (await tasks.AskAsync(db, new TaskBatch(), code.WorkspaceId, community, ActionKind.CreateInviteLink, new ActionPayload(), WeComTaskKey(id), null, now, now,
+                        w => (w["LiveCodes.Task.WeComFailed", code.Name, text], $"/live-codes/{id}"), ct))
+                    await db.SaveChangesAsync(ct);
+            }
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// An archived code's join_way is deleted at WeCom (in the corp of its groups first, then the workspace's other
+    /// connections; one no corp knows is gone already) and its config id, QR and chats cleared; returns 1 when cleared.
+    /// </summary>
+    private async Task<int> RetireJoinWayAsync(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var code = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == id, ct);
+        if (code.State != LiveCodeState.Archived || code.WeComConfigId is not { } configId)
+            return 0;
+        var ws = code.WorkspaceId;
+        var chatIds = (code.WeComChatIds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var ofChats = await db.Set<WeComChat>().IgnoreQueryFilters().AsNoTracking()
+            .Where(c => c.WorkspaceId == ws && chatIds.Contains(c.ChatId)).Select(c => c.ConnectionId).Distinct().ToListAsync(ct);
+        var connections = (await db.Set<WeComConnection>().IgnoreQueryFilters().AsNoTracking().Where(c => c.WorkspaceId == ws).ToListAsync(ct))
+            .OrderBy(c => ofChats.Contains(c.Id) ? 0 : 1).ThenBy(c => c.Id).ToList();
+        try
+        {
+            foreach (var connection in connections)
+            {
+                try
+                {
+                    await wecom.DeleteJoinWayAsync(secrets.Credentials(connection), configId, ct);
+                    break;
+                }
+                catch (WeComApiException e) when (e.ErrCode == UnknownConfigErrCode)
+                {
+                    // Not in this corp: deleted already (in WeCom, or by a pass whose clearing below did not happen), or another corp's.
+                }
+            }
+        }
+        catch (Exception e) when (IsWeComFailure(e, ct))
+        {
+            await WeComFailedAsync(db, code, e, ct);
+            return 0;
+        }
+        // Only the config deleted: a code made active again meanwhile keeps whatever it has since.
+        return await db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == id && c.WeComConfigId == configId && c.State == LiveCodeState.Archived)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.WeComConfigId, (string?)null).SetProperty(c => c.WeComQrUrl, (string?)null)
+                .SetProperty(c => c.WeComChatIds, (string?)null).SetProperty(c => c.WeComError, (string?)null).SetProperty(c => c.WeComErrorAt, (DateTime?)null), ct);
+    }
+
+    /// <summary>
+    /// Groups WeCom opened for the code's join_way (auto_create_room: every listed group full) become its last routes: a
+    /// WeCom community where someone joined with the code's state, not routed by the code, that appeared after staff last
+    /// took a route off (a group they took off stays off). The unique (code, community) index makes a second node's
+    /// insert fail harmlessly.
+    /// </summary>
+    private async Task<int> AddAutoRoomsAsync(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var code = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == id, ct);
+        if (code.WeComConfigId is null)
+            return 0; // no join_way, no groups WeCom opens for it (and no scan of memberships for codes without WeCom groups)
+        var ws = code.WorkspaceId;
+        var key = code.Key;
+        var since = code.RoutesSetAt ?? code.CreatedAt;
+        var found = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
+            .Where(m => m.WorkspaceId == ws && m.Channel == key && m.Community!.Platform == ChatPlatform.WeCom && m.Community.State == CommunityState.Active
+                && m.Community.CreatedAt > since && !db.Set<LiveCodeRoute>().Any(r => r.LiveCodeId == id && r.CommunityId == m.CommunityId))
+            .Select(m => new { m.CommunityId, m.Community!.CreatedAt }).Distinct().ToListAsync(ct);
+        var added = 0;
+        var now = Now;
+        foreach (var c in found.OrderBy(x => x.CreatedAt).ThenBy(x => x.CommunityId))
+        {
+            var last = await db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(r => r.LiveCodeId == id).MaxAsync(r => (int?)r.Position, ct);
+            var filled = await db.Memberships.IgnoreQueryFilters().CountAsync(m => m.CommunityId == c.CommunityId && m.LeftAt == null, ct);
+            using (db.Current.ActAsSystemWhile(ws))
+            {
+                db.Add(new LiveCodeRoute { WorkspaceId = ws, LiveCodeId = id, CommunityId = c.CommunityId, Position = (last ?? -1) + 1, Filled = filled, CreatedAt = now, ReconciledAt = now });
+                try
+                {
+                    await db.SaveChangesWithoutAuditAsync(ct);
+                    added++;
+                }
+                catch (DbUpdateException)
+                {
+                    db.ChangeTracker.Clear(); // routed already (another node, or staff just now)
+                }
+            }
+        }
+        return added;
     }
 
     private static string Clip(string s, int max) => s.Length <= max ? s : s[..max];

@@ -296,8 +296,12 @@ public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFac
         Assert.Equal([code.Key, code.Key], channels);
     }
 
+    private Task<List<StaffTask>> WeComTasksAsync(Guid ws, Guid code) => LiveCodeKit.DbAsync(factory, db => db.Set<StaffTask>().IgnoreQueryFilters()
+        .Where(t => t.WorkspaceId == ws && db.Set<OutboundAction>().IgnoreQueryFilters()
+            .Any(a => a.Id == t.ActionId && a.IdempotencyKey.StartsWith($"livecode:{code:N}:wecom:"))).ToListAsync(Ct));
+
     [Fact]
-    public async Task WeCom_AFailureIsLoggedAndTriedAgainNextPass()
+    public async Task WeCom_AFailureIsKeptOnTheCode_WithOneTaskPerEpisode_AndClearedByTheNextSuccess()
     {
         var w = await WeComAsync(1);
         var channel = await LiveCodeKit.ChannelAsync(w.Ws);
@@ -305,9 +309,148 @@ public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFac
         factory.WeCom.InjectError("externalcontact/groupchat/add_join_way", -1, "system busy");
         var pass = await Upkeep.RunOnceAsync(Ct);
         Assert.Equal(0, pass!.WeComConfigs);
-        Assert.Null((await CodeRowAsync(code.Id)).WeComConfigId);
+        var failed = await CodeRowAsync(code.Id);
+        Assert.Null(failed.WeComConfigId);
+        Assert.Contains("system busy", failed.WeComError, StringComparison.Ordinal);
+        Assert.NotNull(failed.WeComErrorAt);
+        var dto = await w.Ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{code.Id}");
+        Assert.Contains("system busy", dto.WeComError, StringComparison.Ordinal);
+        Assert.NotNull(dto.WeComErrorAt);
+        var task = Assert.Single(await WeComTasksAsync(w.Ws.Id, code.Id));
+        Assert.Contains("system busy", task.Text, StringComparison.Ordinal);
+        Assert.Equal(w.Communities[0], task.CommunityId);
+
+        // Failing again in the same episode: the newest words, no second task.
+        factory.WeCom.InjectError("externalcontact/groupchat/add_join_way", 45009, "api freq out of limit");
+        await Upkeep.RunOnceAsync(Ct);
+        Assert.Contains("45009", (await CodeRowAsync(code.Id)).WeComError, StringComparison.Ordinal);
+        Assert.Single(await WeComTasksAsync(w.Ws.Id, code.Id));
+
+        // The next success clears it; a later failure is a new episode with its own task.
         Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.WeComConfigs);
-        Assert.NotNull((await CodeRowAsync(code.Id)).WeComConfigId);
+        var ok = await CodeRowAsync(code.Id);
+        Assert.NotNull(ok.WeComConfigId);
+        Assert.Null(ok.WeComError);
+        Assert.Null(ok.WeComErrorAt);
+        Assert.Null((await w.Ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{code.Id}")).WeComError);
+        await DbAsync(db => db.Set<LiveCode>().IgnoreQueryFilters().Where(c => c.Id == code.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.WeComChatIds, "stale"), Ct));
+        factory.WeCom.InjectError("externalcontact/groupchat/update_join_way", -1, "system busy again");
+        await Upkeep.RunOnceAsync(Ct);
+        Assert.Contains("system busy again", (await CodeRowAsync(code.Id)).WeComError, StringComparison.Ordinal);
+        Assert.Equal(2, (await WeComTasksAsync(w.Ws.Id, code.Id)).Count);
+
+        // The next pass mends it and leaves the code at rest: the class's tests share one database and count passes.
+        await Upkeep.RunOnceAsync(Ct);
+        Assert.Null((await CodeRowAsync(code.Id)).WeComError);
+    }
+
+    [Fact]
+    public async Task WeCom_AnArchivedCodesJoinWayIsDeletedOnce_AcrossNodes_AndOneWeComLostAlreadyCountsAsDeleted()
+    {
+        var w = await WeComAsync(2);
+        var channel = await LiveCodeKit.ChannelAsync(w.Ws);
+        var first = await LiveCodeKit.CodeAsync(w.Ws, channel, [new { communityId = w.Communities[0] }]);
+        var second = await LiveCodeKit.CodeAsync(w.Ws, channel, [new { communityId = w.Communities[1] }]);
+        var paused = await LiveCodeKit.CodeAsync(w.Ws, channel, [new { communityId = w.Communities[1] }]);
+        await Upkeep.RunOnceAsync(Ct);
+        var (firstConfig, secondConfig, pausedConfig) = ((await CodeRowAsync(first.Id)).WeComConfigId!, (await CodeRowAsync(second.Id)).WeComConfigId!, (await CodeRowAsync(paused.Id)).WeComConfigId!);
+        Assert.True(factory.WeCom.JoinWays.ContainsKey(firstConfig));
+        // The second's config is deleted in WeCom's own console meanwhile.
+        Assert.True(factory.WeCom.JoinWays.TryRemove(secondConfig, out _));
+        foreach (var (id, state) in new[] { (first.Id, "archived"), (second.Id, "archived"), (paused.Id, "paused") })
+            Assert.Equal(HttpStatusCode.OK, (await w.Ws.Owner.Api.PostJsonAsync($"/api/live-codes/{id}/state", new { state })).StatusCode);
+
+        factory.WeCom.CallDelay = TimeSpan.FromMilliseconds(200);
+        try
+        {
+            var nodes = Enumerable.Range(0, 3).Select(_ => ActivatorUtilities.CreateInstance<LiveCodeUpkeep>(factory.Services)).ToList();
+            var passes = await Task.WhenAll(nodes.Select(n => Task.Run(() => n.RunOnceAsync(Ct), Ct)));
+            Assert.Equal(2, passes.Sum(p => p?.WeComRetired ?? 0));
+            foreach (var n in nodes)
+                Assert.Equal(0, (await n.RunOnceAsync(Ct))!.WeComRetired);
+        }
+        finally
+        {
+            factory.WeCom.CallDelay = TimeSpan.Zero;
+        }
+        Assert.False(factory.WeCom.JoinWays.ContainsKey(firstConfig));
+        Assert.Single(factory.WeCom.CallsOf("externalcontact/groupchat/del_join_way"), c => c.Body["config_id"]?.GetValue<string>() == firstConfig && c.ErrCode == 0);
+        foreach (var id in new[] { first.Id, second.Id })
+        {
+            var row = await CodeRowAsync(id);
+            Assert.Null(row.WeComConfigId);
+            Assert.Null(row.WeComQrUrl);
+            Assert.Null(row.WeComError);
+        }
+        Assert.Empty(await WeComTasksAsync(w.Ws.Id, second.Id));
+        // A paused code keeps its config: it may come back.
+        Assert.Equal(pausedConfig, (await CodeRowAsync(paused.Id)).WeComConfigId);
+        Assert.True(factory.WeCom.JoinWays.ContainsKey(pausedConfig));
+
+        // Active again: a fresh config.
+        Assert.Equal(HttpStatusCode.OK, (await w.Ws.Owner.Api.PostJsonAsync($"/api/live-codes/{first.Id}/state", new { state = "active" })).StatusCode);
+        await Upkeep.RunOnceAsync(Ct);
+        var again = (await CodeRowAsync(first.Id)).WeComConfigId;
+        Assert.NotNull(again);
+        Assert.NotEqual(firstConfig, again);
+        Assert.True(factory.WeCom.JoinWays.ContainsKey(again!));
+    }
+
+    [Fact]
+    public async Task WeCom_AGroupWeComOpensForTheJoinWay_BecomesTheCodesLastRouteOnce_AndOneStaffTookOffStaysOff()
+    {
+        var w = await WeComAsync(1);
+        var channel = await LiveCodeKit.ChannelAsync(w.Ws);
+        var code = await LiveCodeKit.CodeAsync(w.Ws, channel, [new { communityId = w.Communities[0] }], limit: 3, target: 3);
+        await Upkeep.RunOnceAsync(Ct);
+        var config = (await CodeRowAsync(code.Id)).WeComConfigId!;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        await factory.WeCom.AddMembersAsync(w.Corp, w.Chats[0], [
+            new FakeGroupMember("wmZhao", 2, now) { Name = "赵敏", State = code.Key },
+            new FakeGroupMember("wmZhou", 2, now) { Name = "周芷若", State = code.Key }], joinScene: 3);
+        // The first group is full: WeCom opens 包裹卡活码1 (auto_create_room) and the next customer lands there.
+        var opened = "wr" + Guid.NewGuid().ToString("N")[..20];
+        await factory.WeCom.CreateChatAsync(w.Corp, opened, "包裹卡活码1", "zhangsan");
+        await factory.WeCom.AddMembersAsync(w.Corp, opened, [new FakeGroupMember("wmQian", 2, now) { Name = "钱多多", State = code.Key }], joinScene: 3);
+        // A group someone joined through another code's state is not this code's.
+        var other = "wr" + Guid.NewGuid().ToString("N")[..20];
+        await factory.WeCom.CreateChatAsync(w.Corp, other, "别的群", "zhangsan");
+        await factory.WeCom.AddMembersAsync(w.Corp, other, [new FakeGroupMember("wmSun", 2, now) { Name = "孙", State = "lc-someelse" }], joinScene: 3);
+        await factory.Services.GetRequiredService<WeComSync>().SyncConnectionAsync(w.Connection.Id, false, Ct);
+        await CaughtUpAsync();
+        var community = await LiveCodeKit.DbAsync(factory, db => db.Set<PlatformChat>().IgnoreQueryFilters()
+            .Where(p => p.WorkspaceId == w.Ws.Id && p.Platform == ChatPlatform.WeCom && p.ChatId == opened).Select(p => p.CommunityId).SingleAsync(Ct));
+
+        factory.WeCom.CallDelay = TimeSpan.FromMilliseconds(100);
+        try
+        {
+            var nodes = Enumerable.Range(0, 3).Select(_ => ActivatorUtilities.CreateInstance<LiveCodeUpkeep>(factory.Services)).ToList();
+            var passes = await Task.WhenAll(nodes.Select(n => Task.Run(() => n.RunOnceAsync(Ct), Ct)));
+            Assert.Equal(1, passes.Sum(p => p?.RoomsAdded ?? 0));
+            foreach (var n in nodes)
+                Assert.Equal(0, (await n.RunOnceAsync(Ct))!.RoomsAdded);
+        }
+        finally
+        {
+            factory.WeCom.CallDelay = TimeSpan.Zero;
+        }
+        var routes = await RoutesAsync(code.Id);
+        Assert.Equal([w.Communities[0], community], routes.Select(r => r.CommunityId));
+        Assert.Equal([0, 1], routes.Select(r => r.Position));
+        Assert.Equal([3, 2], routes.Select(r => r.Filled));
+        // The code keeps routing into it: the join_way now lists it (the first group is full).
+        Assert.Equal([opened], ChatIdsOf(factory.WeCom.JoinWays[config]));
+        var dto = await w.Ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{code.Id}");
+        Assert.True(dto.Routes.Single(r => r.CommunityId == community).Open);
+
+        // Staff take it off: it stays off.
+        var put = await w.Ws.Owner.Api.PutJsonAsync($"/api/live-codes/{code.Id}", new
+        {
+            name = "包裹卡活码", channelId = channel, limit = 3, target = 3, routes = new[] { new { communityId = w.Communities[0] } },
+        });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(0, (await Upkeep.RunOnceAsync(Ct))!.RoomsAdded);
+        Assert.Equal([w.Communities[0]], (await RoutesAsync(code.Id)).Select(r => r.CommunityId));
     }
 
     [Fact]

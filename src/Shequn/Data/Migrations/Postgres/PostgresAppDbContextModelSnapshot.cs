@@ -803,6 +803,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<int>("Policy")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("RoutesSetAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<Guid?>("StaffId")
                         .HasColumnType("uuid");
 
@@ -826,6 +829,13 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<string>("WeComConfigId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<string>("WeComError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTime?>("WeComErrorAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("WeComQrUrl")
                         .HasMaxLength(500)

@@ -790,6 +790,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<int>("Policy")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("RoutesSetAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("StaffId")
                         .HasColumnType("TEXT");
 
@@ -812,6 +815,13 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.Property<string>("WeComConfigId")
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WeComError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("WeComErrorAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("WeComQrUrl")
