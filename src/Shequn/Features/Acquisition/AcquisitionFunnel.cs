@@ -30,7 +30,8 @@ public sealed record FunnelDay(DateOnly Day, int Scans, int Joins);
 /// <summary>
 /// Counts the acquisition funnel from stored rows, never sampled: scans from <see cref="LiveCodeScan"/>, joins from the
 /// memberships whose channel is a live code's key (or, for a channel, its own name as platforms and staff enter it),
-/// activity from <see cref="MemberActivity"/>, purchases from paid campaign claims, referrals from memberships naming the
+/// activity from the days a member spoke in the community (<see cref="DailySpeaker"/>) from the day of that join,
+/// purchases from paid campaign claims, referrals from memberships naming the
 /// member as inviter. Scoped to the communities the viewer sees; KOCs see nothing.
 /// </summary>
 public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, TimeProvider time)
@@ -151,12 +152,28 @@ public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, Tim
     {
         if (keys.Count == 0)
             return [];
-        return await MembershipQuery(me, keys, from, to)
-            .Select(m => new Join(m.MemberId, m.CommunityId, m.Channel!, m.JoinedAt, m.LeftAt,
-                db.Set<MemberActivity>().Any(a => a.CommunityId == m.CommunityId && a.MemberId == m.MemberId && a.LastSpokeAt >= m.JoinedAt && a.FirstSpokeAt < m.JoinedAt.AddDays(7)),
+        var joins = await MembershipQuery(me, keys, from, to)
+            .Select(m => new Join(m.MemberId, m.CommunityId, m.Channel!, m.JoinedAt, m.LeftAt, false,
                 db.Set<CampaignClaim>().Any(c => c.MemberId == m.MemberId && c.Status == ClaimStatus.Paid && c.CreatedAt >= m.JoinedAt),
                 db.Memberships.Count(x => x.InviterMemberId == m.MemberId && x.JoinedAt >= m.JoinedAt)))
             .ToListAsync(ct);
+        if (joins.Count == 0)
+            return joins;
+        // Active: spoke in that community on the day of that join or the six days after (the workspace's calendar, as
+        // speakers are kept), so speaking in an earlier stay of a member who left and came back does not count.
+        var zone = await zones.GetAsync(db.CurrentWorkspaceId, ct);
+        DateOnly Day(DateTime utc) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), zone));
+        var members = joins.Select(j => j.MemberId).Distinct().ToList();
+        var firstDay = Day(joins.Min(j => j.JoinedAt));
+        var lastDay = Day(joins.Max(j => j.JoinedAt)).AddDays(7);
+        var spoke = (await db.Set<DailySpeaker>().Where(d => members.Contains(d.MemberId) && d.Day >= firstDay && d.Day < lastDay)
+                .Select(d => new { d.CommunityId, d.MemberId, d.Day }).ToListAsync(ct))
+            .ToLookup(d => (d.CommunityId, d.MemberId), d => d.Day);
+        return [.. joins.Select(j =>
+        {
+            var day = Day(j.JoinedAt);
+            return j with { Active = spoke[(j.CommunityId, j.MemberId)].Any(d => d >= day && d < day.AddDays(7)) };
+        })];
     }
 
     private async Task<Dictionary<Guid, (int Scans, int Routed)>> ScansAsync(StaffProfile me, List<Guid> codes, DateTime from, DateTime to, CancellationToken ct)

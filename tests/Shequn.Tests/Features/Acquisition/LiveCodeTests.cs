@@ -348,6 +348,19 @@ public abstract class LiveCodeTests(ShequnFactory factory)
             Add("老赵", old, old.AddDays(5), code.Key);
             Add("客服录入", DateTime.UtcNow.AddDays(-1), null, "包裹卡");
             Add("小王的朋友", DateTime.UtcNow, null, "好友邀请", wang.MemberId);
+            // 回头客 spoke in an earlier stay and again two weeks after coming back through the code, never in his first week
+            // back: not active (his first and last spoken span that week, which a count from them took for activity).
+            static DateOnly Day(DateTime utc) => DateOnly.FromDateTime(utc.AddHours(8));
+            var back = Add("回头客", DateTime.UtcNow.AddDays(-50), DateTime.UtcNow.AddDays(-45), null);
+            var backAgain = new Membership { WorkspaceId = ws.Id, CommunityId = a, MemberId = back.MemberId, JoinedAt = DateTime.UtcNow.AddDays(-20), Channel = code.Key };
+            db.Memberships.Add(backAgain);
+            db.Set<DailySpeaker>().AddRange(
+                new DailySpeaker { CommunityId = a, MemberId = back.MemberId, Day = Day(DateTime.UtcNow.AddDays(-48)) },
+                new DailySpeaker { CommunityId = a, MemberId = back.MemberId, Day = Day(DateTime.UtcNow.AddDays(-5)) });
+            db.Set<MemberActivity>().Add(new MemberActivity
+            {
+                WorkspaceId = ws.Id, CommunityId = a, MemberId = back.MemberId, Messages = 2, FirstSpokeAt = DateTime.UtcNow.AddDays(-48), LastSpokeAt = DateTime.UtcNow.AddDays(-5),
+            });
             await db.SaveChangesWithoutAuditAsync(Ct);
         }
 
@@ -355,14 +368,14 @@ public abstract class LiveCodeTests(ShequnFactory factory)
         var to = DateTime.UtcNow.AddDays(2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var byChannel = await ws.Owner.Api.GetJsonAsync<List<FunnelRow>>($"/api/acquisition/funnel?by=channel&from={from}&to={to}");
         var row = byChannel.Single(r => r.Id == channel);
-        Assert.Equal((3, 3, 5, 1, 1, 2, 0, 1), (row.Scans, row.Routed, row.Joins, row.Active7, row.Retained30, row.RetainedBase, row.Purchased, row.Referrals));
+        Assert.Equal((3, 3, 6, 1, 1, 2, 0, 1), (row.Scans, row.Routed, row.Joins, row.Active7, row.Retained30, row.RetainedBase, row.Purchased, row.Referrals));
         Assert.NotNull(row.Spend);
-        Assert.Equal(Math.Round(row.Spend!.Value / 5, 2), row.CostPerJoin);
+        Assert.Equal(Math.Round(row.Spend!.Value / 6, 2), row.CostPerJoin);
         var byCode = await ws.Owner.Api.GetJsonAsync<List<FunnelRow>>($"/api/acquisition/funnel?by=liveCode&from={from}&to={to}");
-        Assert.Equal(4, byCode.Single(r => r.Id == code.Id).Joins);
+        Assert.Equal(5, byCode.Single(r => r.Id == code.Id).Joins);
         var daily = await ws.Owner.Api.GetJsonAsync<List<FunnelDay>>($"/api/channels/{channel}/daily?from={from}&to={to}");
         Assert.Equal(63, daily.Count);
-        Assert.Equal(5, daily.Sum(d => d.Joins));
+        Assert.Equal(6, daily.Sum(d => d.Joins));
         Assert.Equal(3, daily.Sum(d => d.Scans));
 
         var bad = await ws.Owner.Api.GetAsync("/api/acquisition/funnel?by=weekday&from=2026-13-01", Ct);
