@@ -10,7 +10,7 @@ using Shequn.Features.Tasks;
 namespace Shequn.Features.Acquisition;
 
 /// <summary>What one upkeep pass changed.</summary>
-public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrAsked, int WeComConfigs, int WeComRetired = 0, int RoomsAdded = 0, int LinksRenewed = 0);
+public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrAsked, int WeComConfigs, int WeComRetired = 0, int RoomsAdded = 0);
 
 /// <summary>
 /// Keeps live codes' ways in working, every <see cref="LiveCodeOptions.UpkeepInterval"/>, on one app process at a time
