@@ -191,6 +191,10 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // Friend adds: the plan job acts as each workspace in turn.
         builder.Entity<Shequn.Features.Acquisition.FriendAccount>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Acquisition.FriendLead>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Costs, caps and budget alerts: the watch job acts as each workspace in turn.
+        builder.Entity<Shequn.Features.Budget.CostEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Budget.BudgetCap>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Budget.BudgetAlert>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -33,6 +33,7 @@ public static class MemberOperationsSetup
         builder.AddShequnCampaigns();
         Acquisition.AcquisitionSetup.AddShequnAcquisition(builder);
         Acquisition.FriendsSetup.AddShequnFriendAdds(builder);
+        Budget.BudgetSetup.AddShequnBudget(builder);
         return builder;
     }
 }

@@ -91,6 +91,7 @@ public static class ApiSetup
         Features.Campaigns.PhotoUploadEndpoints.MapPhotoUploadEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         Features.Acquisition.AcquisitionEndpoints.MapAcquisitionEndpoints(api, app);
+        Features.Budget.BudgetEndpoints.MapBudgetEndpoints(api);
         Features.Acquisition.ShortLinkEndpoints.MapShortLinkEndpoints(app);
         Features.Acquisition.FriendAddEndpoints.MapFriendAddEndpoints(api);
         api.MapTelegramEndpoints();
