@@ -29,14 +29,16 @@ public sealed record FunnelDay(DateOnly Day, int Scans, int Joins);
 
 /// <summary>
 /// Counts the acquisition funnel from stored rows, never sampled: scans from <see cref="LiveCodeScan"/>, joins from the
-/// memberships whose channel is a live code's key (or, for a channel, its own name as platforms and staff enter it),
+/// memberships whose channel is a live code's key (or, for a channel, its own name as platforms and staff enter it) and,
+/// for a campaign, also the memberships its invitations began (<see cref="CampaignInvitation"/>: a join whose platform
+/// named who brought the joiner; each membership counted once),
 /// activity from the days a member spoke in the community (<see cref="DailySpeaker"/>) from the day of that join,
 /// purchases from paid campaign claims, referrals from memberships naming the
 /// member as inviter. Scoped to the communities the viewer sees; KOCs see nothing.
 /// </summary>
 public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, TimeProvider time)
 {
-    private sealed record Join(Guid MemberId, Guid CommunityId, string Channel, DateTime JoinedAt, DateTime? LeftAt, bool Active, bool Purchased, int Referrals);
+    private sealed record Join(Guid Id, Guid MemberId, Guid CommunityId, string? Channel, DateTime JoinedAt, DateTime? LeftAt, bool Active, bool Purchased, int Referrals);
 
     /// <summary>The period's bounds in the workspace's days (default: the last 30 days).</summary>
     public async Task<(DateTime From, DateTime To, Validation V)> PeriodAsync(string? from, string? to, CancellationToken ct)
@@ -63,16 +65,18 @@ public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, Tim
             return [];
         var codes = await db.Set<LiveCode>().AsNoTracking().Select(c => new { c.Id, c.Name, c.Code, c.ChannelId, c.CampaignId }).ToListAsync(ct);
         var channels = await db.Set<AcquisitionChannel>().AsNoTracking().ToListAsync(ct);
+        // Campaigns: the memberships each one's invitations began in the period (campaign → membership ids).
+        var invited = by == FunnelBy.Campaign ? await InvitedAsync(me!, from, to, ct) : [];
         // Each group's keys: the channel's codes and its own name; a code's key; a campaign's codes.
         var groups = by switch
         {
             FunnelBy.Channel => channels.Select(c => (c.Id, c.Name, Codes: codes.Where(x => x.ChannelId == c.Id).Select(x => x.Id).ToList(),
                 Keys: codes.Where(x => x.ChannelId == c.Id).Select(x => LiveCode.KeyOf(x.Code)).Append(c.Name).ToList(), Channel: (AcquisitionChannel?)c)).ToList(),
             FunnelBy.LiveCode => codes.Select(x => (x.Id, x.Name, Codes: new List<Guid> { x.Id }, Keys: new List<string> { LiveCode.KeyOf(x.Code) }, Channel: (AcquisitionChannel?)null)).ToList(),
-            _ => await CampaignGroupsAsync(codes.Where(x => x.CampaignId is not null).Select(x => (x.Id, x.Code, x.CampaignId!.Value)).ToList(), ct),
+            _ => await CampaignGroupsAsync(codes.Where(x => x.CampaignId is not null).Select(x => (x.Id, x.Code, x.CampaignId!.Value)).ToList(), [.. invited.Keys], ct),
         };
         var allKeys = groups.SelectMany(g => g.Keys).Distinct().ToList();
-        var joins = await JoinsAsync(me!, allKeys, from, to, ct);
+        var joins = await JoinsAsync(me!, allKeys, [.. invited.Values.SelectMany(x => x).Distinct()], from, to, ct);
         var scans = await ScansAsync(me!, groups.SelectMany(g => g.Codes).Distinct().ToList(), from, to, ct);
         var now = time.GetUtcNow().UtcDateTime;
         var days = (decimal)(to - from).TotalDays;
@@ -80,7 +84,9 @@ public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, Tim
         foreach (var g in groups)
         {
             var keys = g.Keys.ToHashSet(StringComparer.Ordinal);
-            var mine = joins.Where(j => keys.Contains(j.Channel)).ToList();
+            var through = invited.GetValueOrDefault(g.Id);
+            // A join through one of the campaign's codes that its invitation also began is one join: each membership once.
+            var mine = joins.Where(j => (j.Channel is { } channel && keys.Contains(channel)) || through?.Contains(j.Id) == true).ToList();
             var old = mine.Where(j => j.JoinedAt <= now.AddDays(-30)).ToList();
             var spend = g.Channel is { Cost: { } cost } ch ? ch.CostUnit switch
             {
@@ -123,13 +129,31 @@ public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, Tim
         return result;
     }
 
+    /// <summary>The campaigns with a live code, and those whose invitations began a join in the period.</summary>
     private async Task<List<(Guid Id, string Name, List<Guid> Codes, List<string> Keys, AcquisitionChannel? Channel)>> CampaignGroupsAsync(
-        List<(Guid Id, string Code, Guid Campaign)> codes, CancellationToken ct)
+        List<(Guid Id, string Code, Guid Campaign)> codes, List<Guid> invited, CancellationToken ct)
     {
-        var ids = codes.Select(c => c.Campaign).Distinct().ToList();
+        var ids = codes.Select(c => c.Campaign).Concat(invited).Distinct().ToList();
         var names = await db.Set<Campaign>().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
-        return [.. codes.GroupBy(c => c.Campaign).Where(g => names.ContainsKey(g.Key))
-            .Select(g => (g.Key, names[g.Key], g.Select(c => c.Id).ToList(), g.Select(c => LiveCode.KeyOf(c.Code)).ToList(), (AcquisitionChannel?)null))];
+        return [.. ids.Where(names.ContainsKey).Select(id => (id, names[id], codes.Where(c => c.Campaign == id).Select(c => c.Id).ToList(),
+            codes.Where(c => c.Campaign == id).Select(c => LiveCode.KeyOf(c.Code)).ToList(), (AcquisitionChannel?)null))];
+    }
+
+    /// <summary>
+    /// The memberships in the period that campaigns' invitations began, by campaign. An invitation names the join event;
+    /// the membership it began is the invitee's stint in that community starting at that moment (a repeated join event
+    /// inside an older stint begins nothing). Self-invites bring nobody. Share-link visits are not stored, so they add no
+    /// scans; a share link (<c>?i=</c>) opened by someone who is already a member names an inviter but is no join.
+    /// </summary>
+    private async Task<Dictionary<Guid, HashSet<Guid>>> InvitedAsync(StaffProfile me, DateTime from, DateTime to, CancellationToken ct)
+    {
+        var visible = db.Visible(me).Select(c => c.Id);
+        var pairs = await db.Set<CampaignInvitation>()
+            .Where(i => i.JoinedAt >= from && i.JoinedAt < to && i.InviterMemberId != i.InviteeMemberId)
+            .Join(db.Memberships.Where(m => visible.Contains(m.CommunityId)), i => new { MemberId = i.InviteeMemberId, i.CommunityId, i.JoinedAt },
+                m => new { m.MemberId, m.CommunityId, m.JoinedAt }, (i, m) => new { i.CampaignId, MembershipId = m.Id })
+            .ToListAsync(ct);
+        return pairs.GroupBy(p => p.CampaignId).ToDictionary(g => g.Key, g => g.Select(p => p.MembershipId).ToHashSet());
     }
 
     private IQueryable<Members.Membership> MembershipQuery(StaffProfile me, List<string> keys, DateTime from, DateTime to)
@@ -148,12 +172,14 @@ public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, Tim
         return q.Where(s => s.CommunityId == null || visible.Contains(s.CommunityId.Value));
     }
 
-    private async Task<List<Join>> JoinsAsync(StaffProfile me, List<string> keys, DateTime from, DateTime to, CancellationToken ct)
+    private async Task<List<Join>> JoinsAsync(StaffProfile me, List<string> keys, List<Guid> memberships, DateTime from, DateTime to, CancellationToken ct)
     {
-        if (keys.Count == 0)
+        if (keys.Count == 0 && memberships.Count == 0)
             return [];
-        var joins = await MembershipQuery(me, keys, from, to)
-            .Select(m => new Join(m.MemberId, m.CommunityId, m.Channel!, m.JoinedAt, m.LeftAt, false,
+        var visible = db.Visible(me).Select(c => c.Id);
+        var joins = await db.Memberships
+            .Where(m => ((m.Channel != null && keys.Contains(m.Channel)) || memberships.Contains(m.Id)) && m.JoinedAt >= from && m.JoinedAt < to && visible.Contains(m.CommunityId))
+            .Select(m => new Join(m.Id, m.MemberId, m.CommunityId, m.Channel, m.JoinedAt, m.LeftAt, false,
                 db.Set<CampaignClaim>().Any(c => c.MemberId == m.MemberId && c.Status == ClaimStatus.Paid && c.CreatedAt >= m.JoinedAt),
                 db.Memberships.Count(x => x.InviterMemberId == m.MemberId && x.JoinedAt >= m.JoinedAt)))
             .ToListAsync(ct);

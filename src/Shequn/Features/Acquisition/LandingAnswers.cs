@@ -116,8 +116,35 @@ public static class LandingAnswers
     }
 
     /// <summary>
+    /// After a member merge, in the merge's transaction: the leads the merge moved from the merged member (their phone
+    /// was that member's) are <paramref name="member"/>'s now, so their answers fill what it lacks; then its own phone's
+    /// untied leads are tied as in <see cref="MatchAsync"/>. Saves.
+    /// </summary>
+    /// <returns>The leads newly tied by the member's own phone.</returns>
+    public static async Task<int> MergedAsync(AppDbContext db, Member member, IReadOnlyList<Guid> movedLeads, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(movedLeads);
+        if (movedLeads.Count > 0)
+        {
+            var ws = member.WorkspaceId;
+            var leads = await db.Set<LiveCodeLead>().IgnoreQueryFilters().AsNoTracking()
+                .Where(l => l.WorkspaceId == ws && movedLeads.Contains(l.Id) && l.MemberId == member.Id).ToListAsync(ct);
+            var written = await FillAsync(db, member, leads, ct);
+            if (written.Count > 0)
+            {
+                db.AddAuditNote(nameof(Member), member.Id, "landing-answers", null, new Dictionary<string, object?> { ["Fields"] = string.Join(",", written) });
+                await db.SaveChangesAsync(ct);
+            }
+        }
+        return await MatchAsync(db, member, ct);
+    }
+
+    /// <summary>
     /// Ties the workspace's untied leads with the member's phone to the member and fills the member's profile from them,
-    /// in one transaction (the claim is a conditional update: two nodes or two saves tie a lead once). Saves.
+    /// in one transaction (the claim is a conditional update: two nodes or two saves tie a lead once) — the caller's when
+    /// one is open (a member merge), else its own. Saves.
     /// </summary>
     /// <returns>The leads tied.</returns>
     public static async Task<int> MatchAsync(AppDbContext db, Member member, CancellationToken ct = default)
@@ -131,7 +158,8 @@ public static class LandingAnswers
             .Select(l => l.Id).ToListAsync(ct);
         if (ids.Count == 0)
             return 0;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Inside a caller's transaction (a merge) the claim and the fill commit or roll back with it.
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         var claimed = await db.Set<LiveCodeLead>().IgnoreQueryFilters().Where(l => l.WorkspaceId == ws && ids.Contains(l.Id) && l.MemberId == null)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.MemberId, member.Id), ct);
         if (claimed == 0)
@@ -144,7 +172,8 @@ public static class LandingAnswers
             db.AddAuditNote(nameof(Member), member.Id, "landing-answers", null, new Dictionary<string, object?> { ["Fields"] = string.Join(",", written) });
             await db.SaveChangesAsync(ct);
         }
-        await tx.CommitAsync(ct);
+        if (tx is not null)
+            await tx.CommitAsync(ct);
         return claimed;
     }
 

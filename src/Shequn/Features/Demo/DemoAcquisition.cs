@@ -44,12 +44,16 @@ public static class DemoAcquisition
         var now = DateTime.UtcNow;
         if (groups.Count > 0)
         {
-            LiveCode Code(string name, string channel, string? choiceQuestion, bool phone)
+            // The region question's answer fills the member's city, where the template has a city field that can take it.
+            var template = await Profiles.ProfileTemplates.ReadAsync(db, ct);
+            var city = template.Fields.FirstOrDefault(f => f.Key == Profiles.ProfileBuiltins.City && LandingAnswers.MayFeed(f, choiceQuestion: true))?.Key;
+            LiveCode Code(string name, string channel, string? choiceQuestion, bool phone, string? choiceField = null)
             {
                 var code = new LiveCode
                 {
                     WorkspaceId = workspaceId, ChannelId = channels.Single(c => c.Name == channel).Id, Name = name, Code = LiveCode.NewCode(),
                     Policy = choiceQuestion is null ? RoutingPolicy.FillToTarget : RoutingPolicy.ByChoice, ChoiceQuestion = choiceQuestion, CollectPhone = phone,
+                    ChoiceField = choiceQuestion is null ? null : choiceField,
                     Intro = "扫码进群：每天分享健康食谱和群内专享价，新人进群领 5 元券。", CreatedAt = now.AddDays(-30),
                     Limit = Math.Clamp(groups.Max(g => g.Capacity), 2, 200_000), Target = Math.Clamp(groups.Max(g => g.Capacity), 2, 200_000),
                 };
@@ -90,7 +94,7 @@ public static class DemoAcquisition
                 return code;
             }
             Code("包裹卡活码", "包裹卡", null, phone: true);
-            Code("直播间活码", "直播", "您在哪个区域？", phone: false);
+            Code("直播间活码", "直播", "您在哪个区域？", phone: false, choiceField: city);
         }
         await db.SaveChangesWithoutAuditAsync(ct);
     }

@@ -83,7 +83,8 @@ public sealed record MergeMoves(
     List<MovedRejection>? Rejections = null,
     List<Guid>? FeedbackTickets = null,
     List<Guid>? HostedSessions = null,
-    Campaigns.CampaignMoves? Campaigns = null);
+    Campaigns.CampaignMoves? Campaigns = null,
+    List<Guid>? LandingLeads = null);
 
 public sealed record MergeInput(Guid? IntoMemberId = null, Guid? MemberId = null);
 
@@ -312,11 +313,14 @@ public sealed class MemberMerges(AppDbContext db)
             q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.HostMemberId, ai), ct), ct);
 
         var campaigns = await Campaigns.CampaignMerges.MergeAsync(db, ws, ai, bi, ct);
+        // Landing-page leads tied to B by its phone are the person's: A's (their answers fill A below).
+        var leads = await MoveAsync(db.Set<Acquisition.LiveCodeLead>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
+            q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, (Guid?)ai), ct), ct);
 
         await db.SaveChangesAsync(ct); // A's folded activity rows
         await db.Members.IgnoreQueryFilters().Where(m => m.Id == bi).ExecuteDeleteAsync(ct);
 
-        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals, rejections, tickets, hosted, campaigns);
+        var moves = new MergeMoves(memberships, invited, identities, tags, activities, speakers, questions, answered, cases, points, related, merges, vip, keptInvitation, fieldValues, fieldValueRows, links, reveals, rejections, tickets, hosted, campaigns, leads);
         var merge = new MemberMerge
         {
             WorkspaceId = ws,
@@ -334,6 +338,8 @@ public sealed class MemberMerges(AppDbContext db)
             ["CampaignRows"] = campaigns.Moved.Values.Sum(x => x.Count), ["CampaignOverLimit"] = campaigns.OverLimit.Count == 0 ? null : JsonSerializer.Serialize(campaigns.OverLimit),
         });
         await db.SaveChangesAsync(ct);
+        // B's phone reached A with its leads: their answers fill what A lacks, as saving a phone on A would (same transaction).
+        await Acquisition.LandingAnswers.MergedAsync(db, await db.Members.IgnoreQueryFilters().SingleAsync(m => m.Id == ai, ct), leads, ct);
         await tx.CommitAsync(ct);
         return new(EditOutcome.Saved, ToDto(merge), validation);
     }
@@ -484,6 +490,10 @@ public sealed class MemberMerges(AppDbContext db)
 
         if (moves.Campaigns is { } campaigns)
             await Campaigns.CampaignMerges.UnmergeAsync(db, ws, ai, bi, campaigns, ct);
+        // The leads go back; what their answers filled on A stays (A lacked it, and the answers were the person's then).
+        var leads = moves.LandingLeads ?? [];
+        await db.Set<Acquisition.LiveCodeLead>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && leads.Contains(x.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, (Guid?)bi), ct);
 
         merge.UnmergedAt = DateTime.UtcNow;
         merge.UnmergedById = me!.Id;

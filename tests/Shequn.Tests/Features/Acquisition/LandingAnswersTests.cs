@@ -128,6 +128,29 @@ public abstract class LandingAnswersTests(ShequnFactory factory)
             .OrderBy(l => l.Phone).Select(l => l.MemberId).ToListAsync(Ct));
         Assert.Equal(new Guid?[] { created, later }, tied);
     }
+
+    [Fact]
+    public async Task AMemberMerge_BringsTheMergedMembersLeads_WhoseAnswersFillWhatTheKeptMemberLacks_AndAnUnmergeTakesThemBack()
+    {
+        var s = await SetupAsync();
+        var merged = await MemberAsync(s.Ws, "微信号", "13700137000");
+        await JoinAsync(s, "192.0.2.41", "上海", "带娃", "13700137000");
+        Assert.Equal(("上海", "带娃", null), await ProfileAsync(s, merged));
+        // The kept member has its own need and no city; the merge keeps its need and, from the lead, fills the city.
+        var kept = await MemberAsync(s.Ws, "企微号", null, values: new() { [s.NeedKey] = "理财" });
+
+        var response = await s.Ws.Owner.Api.PostJsonAsync("/api/members/merges", new { intoMemberId = kept, memberId = merged });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(("上海", "理财", null), await ProfileAsync(s, kept));
+        static Guid? TiedTo(List<LiveCodeLead> rows) => Assert.Single(rows).MemberId;
+        var leads = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeLead>().IgnoreQueryFilters().Where(l => l.LiveCodeId == s.Code.Id).ToListAsync(Ct));
+        Assert.Equal(kept, TiedTo(leads));
+
+        var merge = await response.ReadAsync<MemberMergeDto>();
+        Assert.Equal(HttpStatusCode.OK, (await s.Ws.Owner.Api.PostAsync($"/api/members/merges/{merge.Id}/unmerge", null, Ct)).StatusCode);
+        leads = await LiveCodeKit.DbAsync(factory, db => db.Set<LiveCodeLead>().IgnoreQueryFilters().Where(l => l.LiveCodeId == s.Code.Id).ToListAsync(Ct));
+        Assert.Equal(merged, TiedTo(leads));
+    }
 }
 
 public sealed class LandingAnswersTests_Sqlite(SqliteFactory factory) : LandingAnswersTests(factory), IClassFixture<SqliteFactory>;

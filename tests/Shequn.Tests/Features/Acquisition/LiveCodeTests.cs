@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
 using Shequn.Features.Acquisition;
+using Shequn.Features.Campaigns;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Members;
@@ -33,11 +34,11 @@ internal static class LiveCodeKit
             .ReadAsync<CommunityDto>()).Id;
 
     public static async Task<LiveCodeDto> CodeAsync(TestWorkspace ws, Guid channel, object[] routes, string policy = "fillToTarget", int target = 150, int limit = 200,
-        bool landing = true, string? choiceQuestion = null, bool collectPhone = false)
+        bool landing = true, string? choiceQuestion = null, bool collectPhone = false, Guid? campaignId = null)
     {
         var made = await ws.Owner.Api.PostJsonAsync("/api/live-codes", new
         {
-            name = "包裹卡活码", channelId = channel, policy, target, limit, landing, choiceQuestion, collectPhone, routes,
+            name = "包裹卡活码", channelId = channel, policy, target, limit, landing, choiceQuestion, collectPhone, routes, campaignId,
             intro = "每天分享<b>健康</b>食谱",
         });
         Assert.Equal(HttpStatusCode.Created, made.StatusCode);
@@ -383,6 +384,88 @@ public abstract class LiveCodeTests(ShequnFactory factory)
         var body = await bad.Content.ReadAsStringAsync(Ct);
         Assert.Contains("\"by\"", body, StringComparison.Ordinal);
         Assert.Contains("\"from\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Funnel_ByCampaign_CountsJoinsThroughItsCodesAndItsInvitations_EachMembershipOnce()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var channel = await LiveCodeKit.ChannelAsync(ws, "海报");
+        var a = await LiveCodeKit.CommunityAsync(ws, "一群");
+        Guid campaign, other;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(ws.Id);
+            Campaign New(string name) => new()
+            {
+                WorkspaceId = ws.Id, Name = name, Kind = CampaignKind.Invitation, Status = CampaignStatus.Published, Slug = Campaign.NewSlug(),
+                StartsAt = DateTime.UtcNow.AddDays(-50), EndsAt = DateTime.UtcNow.AddDays(10), Rules = CampaignJson.Write(new CampaignRules()),
+                Rewards = CampaignJson.Write(Array.Empty<CampaignReward>()),
+            };
+            var c = New("老带新");
+            var o = New("另一场");
+            db.AddRange(c, o);
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            (campaign, other) = (c.Id, o.Id);
+        }
+        var code = await LiveCodeKit.CodeAsync(ws, channel, [new { communityId = a }], landing: false, campaignId: campaign);
+        Assert.Equal(HttpStatusCode.Found, (HttpStatusCode)(await LiveCodeKit.SendAsync(factory, "GET", $"/j/{code.Code}", LiveCodeKit.Ip(7))).Response.StatusCode);
+
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(ws.Id);
+            var now = DateTime.UtcNow;
+            Membership Add(string name, DateTime at, string? channelText, Guid? inviter = null)
+            {
+                var m = new Member { WorkspaceId = ws.Id, DisplayName = name };
+                db.Members.Add(m);
+                var ms = new Membership { WorkspaceId = ws.Id, CommunityId = a, MemberId = m.Id, JoinedAt = at, Channel = channelText, InviterMemberId = inviter };
+                db.Memberships.Add(ms);
+                return ms;
+            }
+            void Invite(Guid c, Guid inviter, Guid invitee, DateTime at, InvitationStatus status = InvitationStatus.Pending, string? reason = null) =>
+                db.Add(new CampaignInvitation
+                {
+                    WorkspaceId = ws.Id, CampaignId = c, InviterMemberId = inviter, InviteeMemberId = invitee, CommunityId = a, JoinedAt = at,
+                    CountsAt = at.AddDays(100), Status = status, Reason = reason,
+                });
+            // 甲 joined through the code 40 days ago and stayed; he brought 乙 (his invitation only) and 丙 (through the
+            // code too: one join). 丁 was in long before her invitation's join event (it began nothing); 戊 invited himself;
+            // 己 came through the other campaign's invitation, brought by 乙.
+            var jia = Add("甲", now.AddDays(-40), code.Key);
+            var yi = Add("乙", now.AddDays(-3).AddTicks(1234567), null, jia.MemberId);
+            var bing = Add("丙", now.AddDays(-2), code.Key, jia.MemberId);
+            var ding = Add("丁", now.AddDays(-30), null);
+            var wu = Add("戊", now.AddDays(-4), null);
+            var ji = Add("己", now.AddDays(-1), null, yi.MemberId);
+            Invite(campaign, jia.MemberId, yi.MemberId, yi.JoinedAt);
+            Invite(campaign, jia.MemberId, bing.MemberId, bing.JoinedAt, InvitationStatus.Counted);
+            Invite(campaign, jia.MemberId, ding.MemberId, now.AddDays(-5), InvitationStatus.Refused, "alreadyMember");
+            Invite(campaign, wu.MemberId, wu.MemberId, wu.JoinedAt, InvitationStatus.Refused, "selfInvite");
+            Invite(other, yi.MemberId, ji.MemberId, ji.JoinedAt);
+            // 乙 spoke on the day he joined; 丙 paid for an order after joining.
+            db.Set<DailySpeaker>().Add(new DailySpeaker { CommunityId = a, MemberId = yi.MemberId, Day = DateOnly.FromDateTime(yi.JoinedAt.AddHours(8)) });
+            db.Add(new CampaignClaim
+            {
+                WorkspaceId = ws.Id, CampaignId = campaign, MemberId = bing.MemberId, Quantity = 1, RequestId = "funnel-paid", Status = ClaimStatus.Paid,
+                CreatedAt = now.AddDays(-1), ExpiresAt = now, PaidAt = now.AddDays(-1),
+            });
+            await db.SaveChangesWithoutAuditAsync(Ct);
+        }
+
+        var from = DateTime.UtcNow.AddDays(-60).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var to = DateTime.UtcNow.AddDays(2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var byCampaign = await ws.Owner.Api.GetJsonAsync<List<FunnelRow>>($"/api/acquisition/funnel?by=campaign&from={from}&to={to}");
+        var row = byCampaign.Single(r => r.Id == campaign);
+        // Joins 甲 (code), 乙 (invitation), 丙 (both, once); active 乙; retained 甲 of 甲; purchased 丙; referrals 甲's 乙 and 丙, 乙's 己.
+        Assert.Equal((1, 1, 3, 1, 1, 1, 1, 3), (row.Scans, row.Routed, row.Joins, row.Active7, row.Retained30, row.RetainedBase, row.Purchased, row.Referrals));
+        Assert.Equal("老带新", row.Name);
+        var otherRow = byCampaign.Single(r => r.Id == other);
+        Assert.Equal((0, 1, 0), (otherRow.Scans, otherRow.Joins, otherRow.Referrals));
+        var byCode = await ws.Owner.Api.GetJsonAsync<List<FunnelRow>>($"/api/acquisition/funnel?by=liveCode&from={from}&to={to}");
+        Assert.Equal(2, byCode.Single(r => r.Id == code.Id).Joins);
     }
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> read)
