@@ -67,6 +67,7 @@ public static class DemoWorkspace
         await DemoCalendar.EnsureAsync(services, workspace.Id, ct);
         await DemoCampaigns.EnsureAsync(services, workspace.Id, ct);
         await DemoAcquisition.EnsureAsync(services, workspace.Id, ct);
+        await DemoBudget.EnsureAsync(services, workspace.Id, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
         await output.WriteLineAsync($"""
