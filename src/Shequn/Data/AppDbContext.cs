@@ -46,6 +46,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         nameof(Connectors.Telegram.TelegramBot.PollOffset), nameof(Connectors.Telegram.TelegramBot.StatusAt),
         nameof(Connectors.WeCom.WeComConnection.ProtectedSecret), nameof(Connectors.WeCom.WeComConnection.ProtectedToken),
         nameof(Connectors.WeCom.WeComConnection.ProtectedAesKey), nameof(Connectors.WeCom.WeComConnection.SecretHint),
+        nameof(Features.Orders.OrderSettings.ProtectedWebhookSecret),
         // Moves with every save, so it says nothing a reader needs; a save that changes only it is no change.
         nameof(Community.UpdatedAt),
         // Follows the name, which the log already shows.
@@ -191,6 +192,10 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // Friend adds: the plan job acts as each workspace in turn.
         builder.Entity<Shequn.Features.Acquisition.FriendAccount>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Acquisition.FriendLead>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Orders: the webhook and the match pass read them with IgnoreQueryFilters and the order's own workspace.
+        builder.Entity<Shequn.Features.Orders.Order>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Orders.OrderLine>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Orders.OrderSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -33,6 +33,7 @@ public static class MemberOperationsSetup
         builder.AddShequnCampaigns();
         Acquisition.AcquisitionSetup.AddShequnAcquisition(builder);
         Acquisition.FriendsSetup.AddShequnFriendAdds(builder);
+        Orders.OrdersSetup.AddShequnOrders(builder);
         return builder;
     }
 }

@@ -93,6 +93,7 @@ public static class ApiSetup
         Features.Acquisition.AcquisitionEndpoints.MapAcquisitionEndpoints(api, app);
         Features.Acquisition.ShortLinkEndpoints.MapShortLinkEndpoints(app);
         Features.Acquisition.FriendAddEndpoints.MapFriendAddEndpoints(api);
+        Features.Orders.OrderEndpoints.MapOrderEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
