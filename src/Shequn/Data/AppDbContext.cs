@@ -46,6 +46,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         nameof(Connectors.Telegram.TelegramBot.PollOffset), nameof(Connectors.Telegram.TelegramBot.StatusAt),
         nameof(Connectors.WeCom.WeComConnection.ProtectedSecret), nameof(Connectors.WeCom.WeComConnection.ProtectedToken),
         nameof(Connectors.WeCom.WeComConnection.ProtectedAesKey), nameof(Connectors.WeCom.WeComConnection.SecretHint),
+        nameof(Features.Orders.OrderSettings.ProtectedWebhookSecret),
         // Moves with every save, so it says nothing a reader needs; a save that changes only it is no change.
         nameof(Community.UpdatedAt),
         // Follows the name, which the log already shows.
@@ -195,6 +196,10 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Budget.CostEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Budget.BudgetCap>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Budget.BudgetAlert>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Orders: the webhook and the match pass read them with IgnoreQueryFilters and the order's own workspace.
+        builder.Entity<Shequn.Features.Orders.Order>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Orders.OrderLine>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Orders.OrderSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

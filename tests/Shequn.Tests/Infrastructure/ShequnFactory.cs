@@ -46,6 +46,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("FriendAdds:Enabled", "false");
         // Live codes' upkeep (recounts, links, join_way, QR reminders) runs when a test asks (LiveCodeUpkeep.RunOnceAsync).
         builder.UseSetting("LiveCodes:UpkeepEnabled", "false");
+        // Unmatched orders are retried when a test asks (OrderMatchJob.RunOnceAsync).
+        builder.UseSetting("Orders:MatchEnabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

@@ -19,7 +19,7 @@ public enum FunnelBy
 /// <summary>
 /// One row of the AARRR funnel (seed 003): scans (landing views and direct scans) → visitors routed → joins → active in the
 /// first 7 days → still there after 30 days (of the joins at least 30 days old: <see cref="RetainedBase"/>) → first
-/// purchase (a shop-confirmed order after joining) → referrals made (people they brought in). <see cref="Spend"/> is the
+/// purchase (an order after joining, or a paid campaign claim) → referrals made (people they brought in). <see cref="Spend"/> is the
 /// channel's cost over the period, <see cref="CostPerJoin"/> that over the joins.
 /// </summary>
 public sealed record FunnelRow(FunnelBy By, Guid Id, string Name, int Scans, int Routed, int Joins, int Active7, int Retained30, int RetainedBase, int Purchased,
@@ -33,7 +33,7 @@ public sealed record FunnelDay(DateOnly Day, int Scans, int Joins);
 /// for a campaign, also the memberships its invitations began (<see cref="CampaignInvitation"/>: a join whose platform
 /// named who brought the joiner; each membership counted once),
 /// activity from the days a member spoke in the community (<see cref="DailySpeaker"/>) from the day of that join,
-/// purchases from paid campaign claims, referrals from memberships naming the
+/// purchases from paid orders placed after the join and paid campaign claims, referrals from memberships naming the
 /// member as inviter. Scoped to the communities the viewer sees; KOCs see nothing.
 /// </summary>
 public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, TimeProvider time)
@@ -180,7 +180,10 @@ public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, Tim
         var joins = await db.Memberships
             .Where(m => ((m.Channel != null && keys.Contains(m.Channel)) || memberships.Contains(m.Id)) && m.JoinedAt >= from && m.JoinedAt < to && visible.Contains(m.CommunityId))
             .Select(m => new Join(m.Id, m.MemberId, m.CommunityId, m.Channel, m.JoinedAt, m.LeftAt, false,
-                db.Set<CampaignClaim>().Any(c => c.MemberId == m.MemberId && c.Status == ClaimStatus.Paid && c.CreatedAt >= m.JoinedAt),
+                // A shop order (imported or by webhook) after the join, or a paid flash-sale claim: both are purchases the shop
+                // confirmed, and a claim paid through a sale may never reach the orders feed.
+                db.Set<Orders.Order>().Any(o => o.MemberId == m.MemberId && o.Status == Orders.OrderStatus.Paid && o.PlacedAt >= m.JoinedAt)
+                    || db.Set<CampaignClaim>().Any(c => c.MemberId == m.MemberId && c.Status == ClaimStatus.Paid && c.CreatedAt >= m.JoinedAt),
                 db.Memberships.Count(x => x.InviterMemberId == m.MemberId && x.JoinedAt >= m.JoinedAt)))
             .ToListAsync(ct);
         if (joins.Count == 0)

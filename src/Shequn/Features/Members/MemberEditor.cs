@@ -97,7 +97,11 @@ public sealed class MemberEditor(AppDbContext db)
         await db.SaveChangesAsync(ct);
         // A phone left on a live code's landing page now has its member: the answers fill what staff left empty.
         if (member.Phone is not null)
+        {
             await Acquisition.LandingAnswers.MatchAsync(db, member, ct);
+            // Orders bought with this phone before the member was known become theirs.
+            await Orders.OrderMatching.MatchPhoneAsync(db, member, ct);
+        }
         return new(EditOutcome.Saved, member, validation);
     }
 
@@ -123,7 +127,10 @@ public sealed class MemberEditor(AppDbContext db)
         await Profiles.ProfileValues.ApplyAsync(db, member, values, ct);
         await db.SaveChangesAsync(ct);
         if (member.Phone is not null && member.Phone != phoneBefore)
+        {
             await Acquisition.LandingAnswers.MatchAsync(db, member, ct);
+            await Orders.OrderMatching.MatchPhoneAsync(db, member, ct);
+        }
         return new(EditOutcome.Saved, member, validation);
     }
 

@@ -94,6 +94,7 @@ public static class ApiSetup
         Features.Budget.BudgetEndpoints.MapBudgetEndpoints(api);
         Features.Acquisition.ShortLinkEndpoints.MapShortLinkEndpoints(app);
         Features.Acquisition.FriendAddEndpoints.MapFriendAddEndpoints(api);
+        Features.Orders.OrderEndpoints.MapOrderEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
