@@ -21,8 +21,11 @@ public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrA
 /// <see cref="LiveCodeRoute.Filled"/> becomes the community's members now plus the visitors routed there within
 /// <see cref="LiveCodeOptions.PendingWindow"/>; a code found full again (<see cref="LiveCode.FullSince"/>) is cleared
 /// when a route has room, so staff are told again at the next episode.</item>
-/// <item>Telegram: the invite link the dispatcher made (the route's <c>CreateInviteLink</c> action, once Done) becomes
-/// the route's <see cref="LiveCodeRoute.JoinUrl"/>.</item>
+/// <item>Telegram: the invite link the dispatcher made (the route's <c>CreateInviteLink</c> action of its current
+/// <see cref="LiveCodeRoute.LinkGeneration"/>, once Done) becomes the route's <see cref="LiveCodeRoute.JoinUrl"/>. A
+/// member-limit link that as many joined through as it was made for (<see cref="LiveCodeRoute.LinkLimit"/>, counted from
+/// the stored join events carrying it) is refused by Telegram: the route moves to the next generation (conditional
+/// update), its link cleared, the old link revoked and a new one made with the room left; the next pass copies it.</item>
 /// <item>Personal WeChat: a group QR dies 7 days after it was made; <see cref="LiveCodeOptions.QrRefreshBefore"/> before
 /// that, staff get one task (per image) to upload a fresh one. A dead QR closes the route by itself (HasWayIn).</item>
 /// <item>WeCom: one join_way config per code (state = the code's key, so joins are attributed) listing the first five
