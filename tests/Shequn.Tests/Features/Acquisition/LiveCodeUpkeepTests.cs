@@ -566,7 +566,9 @@ public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFac
         Assert.Equal(1, renewed.LinkLimit);
         var keys = await LinkKeysAsync(w, route.Id);
         Assert.Equal([LiveCodeUpkeep.LinkKey(route.Id, false), LiveCodeUpkeep.LinkKey(route.Id, false, 1), LiveCodeUpkeep.RevokeKey(route.Id, 0)], keys);
-        Assert.Equal(0, (await Upkeep.RunOnceAsync(Ct))!.LinksRenewed);
+        // A second pass renews nothing (it may copy the new link already, if the dispatcher was that quick).
+        var again = (await Upkeep.RunOnceAsync(Ct))!;
+        Assert.Equal(0, again.LinksRenewed);
         Assert.Equal(keys, await LinkKeysAsync(w, route.Id));
 
         await SettleAsync(w, LiveCodeUpkeep.RevokeKey(route.Id, 0));
@@ -578,7 +580,7 @@ public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFac
         Assert.False(fresh.IsRevoked);
 
         var pass = (await Upkeep.RunOnceAsync(Ct))!;
-        Assert.Equal((1, 0), (pass.Links, pass.LinksRenewed));
+        Assert.Equal((1, 0), (again.Links + pass.Links, pass.LinksRenewed));
         Assert.Equal(fresh.Link, (await RoutesAsync(code.Id)).Single().JoinUrl);
         var joined = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join", "203.0.113.60");
         Assert.Equal(fresh.Link, joined.Response.Headers.Location.ToString());
