@@ -305,34 +305,74 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
             route.Position = i;
             route.Choice = Blank(input1.Choice);
         }
+        var links = await LinkActionsAsync(code, communities, fresh, ct);
         foreach (var route in code.Routes)
-            PrepareWayIn(code, route, communities[route.CommunityId], fresh.Contains(route));
+            PrepareWayIn(code, route, communities[route.CommunityId], fresh.Contains(route), links);
         await db.SaveChangesAsync(ct);
         directory.Forget(code.Code);
         return Desk.Ok<LiveCodeDto>((await CodeAsync(code.Id, ct))!);
+    }
+
+    private sealed record LinkAction(string Key, ActionStatus Status, string? PlatformIds, DateTime CreatedAt);
+
+    /// <summary>The invite-link actions of the kept Telegram routes' current generations.</summary>
+    private async Task<List<LinkAction>> LinkActionsAsync(LiveCode code, Dictionary<Guid, Community> communities, List<LiveCodeRoute> fresh, CancellationToken ct)
+    {
+        var keys = code.Routes.Where(r => !fresh.Contains(r) && communities[r.CommunityId].Platform == ChatPlatform.Telegram)
+            .SelectMany(r => new[] { LiveCodeUpkeep.LinkKey(r.Id, true, r.LinkGeneration), LiveCodeUpkeep.LinkKey(r.Id, false, r.LinkGeneration) }).ToList();
+        if (keys.Count == 0)
+            return [];
+        var ws = code.WorkspaceId;
+        return await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking().Where(a => a.WorkspaceId == ws && keys.Contains(a.IdempotencyKey))
+            .Select(a => new LinkAction(a.IdempotencyKey, a.Status, a.PlatformIds, a.CreatedAt)).ToListAsync(ct);
     }
 
     /// <summary>
     /// A way in for a route on its platform: the Sandbox's join page at once; a Telegram invite link made through the outbox
     /// (named with the code's key, so joins through it are the code's; approval or a member limit as the code says), copied
     /// onto the route when the dispatcher has made it. WeCom's and personal WeChat's come from join_way and QR uploads.
+    /// A kept Telegram route whose link is of the other kind than the code now asks for (join requests or a member limit),
+    /// or that has no link and none coming (its action failed), moves to the next link generation: the old link is revoked
+    /// and a new one made, copied by the upkeep as a new route's is.
     /// </summary>
-    private void PrepareWayIn(LiveCode code, LiveCodeRoute route, Community community, bool isNew)
+    private void PrepareWayIn(LiveCode code, LiveCodeRoute route, Community community, bool isNew, List<LinkAction> links)
     {
         switch (community.Platform)
         {
             case ChatPlatform.Sandbox:
                 route.JoinUrl = $"/j/{code.Code}/sandbox/{route.Id}";
                 break;
-            case ChatPlatform.Telegram when isNew || route.JoinUrl is null:
-                var cap = Math.Min(code.Limit, community.Capacity);
-                var payload = code.JoinRequests
-                    ? new ActionPayload(Name: code.Key, JoinRequest: true)
-                    : new ActionPayload(Name: code.Key, MemberLimit: Math.Clamp(cap, 1, 99_999));
-                db.Add(OutboundAction.Create(code.WorkspaceId, community.Id, ActionKind.CreateInviteLink, payload,
-                    $"livecode:{route.Id:N}:link:{(code.JoinRequests ? "request" : "limit")}"));
+            case ChatPlatform.Telegram when isNew:
+                MakeLink(code, route, community, 0);
+                break;
+            case ChatPlatform.Telegram:
+                var request = LiveCodeUpkeep.LinkKey(route.Id, true, route.LinkGeneration);
+                var limit = LiveCodeUpkeep.LinkKey(route.Id, false, route.LinkGeneration);
+                var mine = links.Where(a => a.Key == request || a.Key == limit).ToList();
+                // The link the route has (the action that made it), else the one it waits for (the newest).
+                var current = route.JoinUrl is { } url ? mine.FirstOrDefault(a => a.PlatformIds == url) : mine.MaxBy(a => a.CreatedAt);
+                var coming = route.JoinUrl is not null || current?.Status is ActionStatus.Queued or ActionStatus.Sending or ActionStatus.Done;
+                // A link whose action is gone (or older than the outbox) is taken as the right kind, as before generations.
+                var rightKind = current is null || current.Key == (code.JoinRequests ? request : limit);
+                if (coming && rightKind)
+                    break;
+                var old = route.JoinUrl ?? current?.PlatformIds; // made but not copied yet: revoked all the same
+                var generation = route.LinkGeneration;
+                route.JoinUrl = null; // no way in until the new link is copied (see LiveCodeDirectory.HasWayIn)
+                if (old is not null)
+                    db.Add(OutboundAction.Create(code.WorkspaceId, community.Id, ActionKind.RevokeInviteLink, new ActionPayload(InviteLink: old),
+                        LiveCodeUpkeep.RevokeKey(route.Id, generation)));
+                MakeLink(code, route, community, generation + 1);
                 break;
         }
+    }
+
+    private void MakeLink(LiveCode code, LiveCodeRoute route, Community community, int generation)
+    {
+        var payload = LiveCodeUpkeep.LinkPayload(code, Math.Min(code.Limit, community.Capacity));
+        route.LinkGeneration = generation;
+        route.LinkLimit = payload.MemberLimit;
+        db.Add(OutboundAction.Create(code.WorkspaceId, community.Id, ActionKind.CreateInviteLink, payload, LiveCodeUpkeep.LinkKey(route.Id, payload.JoinRequest == true, generation)));
     }
 
     public async Task<DeskResult<LiveCodeDto>> SetStateAsync(Guid id, string? state, CancellationToken ct)

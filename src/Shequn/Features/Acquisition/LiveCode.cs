@@ -173,6 +173,13 @@ public sealed class LiveCodeRoute : IWorkspaceOwned
     public DateTime? ReconciledAt { get; set; }
     /// <summary>Where a visitor joins: a Telegram invite link, a Sandbox join page; null while it is being made.</summary>
     public string? JoinUrl { get; set; }
+    /// <summary>
+    /// Telegram: which invite link of the route is current (its outbox key carries it, see <see cref="LiveCodeUpkeep.LinkKey"/>);
+    /// moved on when the link is replaced (used up, or the code switched between join requests and a member limit).
+    /// </summary>
+    public int LinkGeneration { get; set; }
+    /// <summary>Telegram: the member_limit the current link was (or is being) made with; null for a join-request link (and links made before generations).</summary>
+    public int? LinkLimit { get; set; }
     /// <summary>Personal WeChat: the group QR image staff uploaded (a <c>PostImage</c>), what it decodes to, and when it stops working (7 days).</summary>
     public Guid? QrImageId { get; set; }
     public string? QrText { get; set; }

@@ -10,7 +10,7 @@ using Shequn.Features.Tasks;
 namespace Shequn.Features.Acquisition;
 
 /// <summary>What one upkeep pass changed.</summary>
-public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrAsked, int WeComConfigs, int WeComRetired = 0, int RoomsAdded = 0);
+public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrAsked, int WeComConfigs, int WeComRetired = 0, int RoomsAdded = 0, int LinksRenewed = 0);
 
 /// <summary>
 /// Keeps live codes' ways in working, every <see cref="LiveCodeOptions.UpkeepInterval"/>, on one app process at a time
@@ -21,8 +21,11 @@ public sealed record UpkeepPass(int Reconciled, int Reopened, int Links, int QrA
 /// <see cref="LiveCodeRoute.Filled"/> becomes the community's members now plus the visitors routed there within
 /// <see cref="LiveCodeOptions.PendingWindow"/>; a code found full again (<see cref="LiveCode.FullSince"/>) is cleared
 /// when a route has room, so staff are told again at the next episode.</item>
-/// <item>Telegram: the invite link the dispatcher made (the route's <c>CreateInviteLink</c> action, once Done) becomes
-/// the route's <see cref="LiveCodeRoute.JoinUrl"/>.</item>
+/// <item>Telegram: the invite link the dispatcher made (the route's <c>CreateInviteLink</c> action of its current
+/// <see cref="LiveCodeRoute.LinkGeneration"/>, once Done) becomes the route's <see cref="LiveCodeRoute.JoinUrl"/>. A
+/// member-limit link that as many joined through as it was made for (<see cref="LiveCodeRoute.LinkLimit"/>, counted from
+/// the stored join events carrying it) is refused by Telegram: the route moves to the next generation (conditional
+/// update), its link cleared, the old link revoked and a new one made with the room left; the next pass copies it.</item>
 /// <item>Personal WeChat: a group QR dies 7 days after it was made; <see cref="LiveCodeOptions.QrRefreshBefore"/> before
 /// that, staff get one task (per image) to upload a fresh one. A dead QR closes the route by itself (HasWayIn).</item>
 /// <item>WeCom: one join_way config per code (state = the code's key, so joins are attributed) listing the first five
@@ -86,7 +89,7 @@ public sealed partial class LiveCodeUpkeep(
         {
             var codes = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().Where(c => c.State == LiveCodeState.Active)
                 .OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
-            int reconciled = 0, reopened = 0, links = 0, asked = 0, configs = 0, rooms = 0;
+            int reconciled = 0, reopened = 0, links = 0, asked = 0, configs = 0, rooms = 0, renewed = 0;
             foreach (var id in codes)
             {
                 // A fresh context per code: nothing tracked piles up, and one code's failure leaves the others' work intact.
@@ -100,6 +103,7 @@ public sealed partial class LiveCodeUpkeep(
                     reconciled += r;
                     reopened += o;
                     links += await CopyLinksAsync(cdb, id, ct);
+                    renewed += await RenewLinksAsync(cdb, id, ct);
                     asked += await AskForQrsAsync(cdb, id, ct);
                     configs += await KeepJoinWayAsync(cdb, id, ct);
                 }
@@ -129,7 +133,7 @@ public sealed partial class LiveCodeUpkeep(
                     LogCodeFailed(log, ex, id);
                 }
             }
-            return new UpkeepPass(reconciled, reopened, links, asked, configs, retired, rooms);
+            return new UpkeepPass(reconciled, reopened, links, asked, configs, retired, rooms, renewed);
         }
         finally
         {
@@ -183,33 +187,110 @@ public sealed partial class LiveCodeUpkeep(
         return (moved, reopened);
     }
 
-    /// <summary>Telegram routes still without a link take the one their CreateInviteLink action made.</summary>
+    /// <summary>Telegram routes still without a link take the one their current generation's CreateInviteLink action made.</summary>
     private static async Task<int> CopyLinksAsync(AppDbContext db, Guid id, CancellationToken ct)
     {
         var waiting = await db.Set<LiveCodeRoute>().IgnoreQueryFilters().AsNoTracking()
             .Where(r => r.LiveCodeId == id && r.JoinUrl == null && r.Community!.Platform == ChatPlatform.Telegram)
-            .Select(r => new { r.Id, r.WorkspaceId }).ToListAsync(ct);
+            .Select(r => new { r.Id, r.WorkspaceId, r.LinkGeneration }).ToListAsync(ct);
         if (waiting.Count == 0)
             return 0;
         var ws = waiting[0].WorkspaceId;
-        var keys = waiting.SelectMany(r => new[] { LinkKey(r.Id, true), LinkKey(r.Id, false) }).ToList();
+        var keys = waiting.SelectMany(r => new[] { LinkKey(r.Id, true, r.LinkGeneration), LinkKey(r.Id, false, r.LinkGeneration) }).ToList();
         var made = await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
             .Where(a => a.WorkspaceId == ws && keys.Contains(a.IdempotencyKey) && a.Status == ActionStatus.Done && a.PlatformIds != null)
             .OrderByDescending(a => a.CompletedAt).Select(a => new { a.IdempotencyKey, a.PlatformIds }).ToListAsync(ct);
         var copied = 0;
         foreach (var r in waiting)
         {
-            var link = made.FirstOrDefault(a => a.IdempotencyKey == LinkKey(r.Id, true) || a.IdempotencyKey == LinkKey(r.Id, false))?.PlatformIds;
+            var link = made.FirstOrDefault(a => a.IdempotencyKey == LinkKey(r.Id, true, r.LinkGeneration) || a.IdempotencyKey == LinkKey(r.Id, false, r.LinkGeneration))?.PlatformIds;
             if (link is null || link.Length > LiveCodeRoute.UrlMaxLength)
                 continue;
-            copied += await db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(x => x.Id == r.Id && x.JoinUrl == null)
+            // Only into the generation it was made for: a route renewed meanwhile waits for its new link, not the old one.
+            copied += await db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(x => x.Id == r.Id && x.JoinUrl == null && x.LinkGeneration == r.LinkGeneration)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.JoinUrl, link), ct);
         }
         return copied;
     }
 
-    /// <summary>The outbox key of a Telegram route's invite link (as <see cref="AcquisitionDesk"/> writes it).</summary>
-    public static string LinkKey(Guid routeId, bool joinRequest) => $"livecode:{routeId:N}:link:{(joinRequest ? "request" : "limit")}";
+    /// <summary>
+    /// Telegram member-limit links used up: Telegram refuses a link once <c>member_limit</c> people joined through it,
+    /// though members who left make room again. A route whose link has seen that many joins (stored join events carrying
+    /// the link) moves to the next generation: the link is cleared (the route takes nobody until the new one is copied),
+    /// the old one revoked and a new one made with the room left (cap − members now). No room: nothing; the route is
+    /// full anyway. The conditional update of the generation is the once, so a second pass (or node) changes nothing.
+    /// </summary>
+    private static async Task<int> RenewLinksAsync(AppDbContext db, Guid id, CancellationToken ct)
+    {
+        var routes = await db.Set<LiveCodeRoute>().IgnoreQueryFilters().AsNoTracking()
+            .Where(r => r.LiveCodeId == id && r.JoinUrl != null && r.Community!.Platform == ChatPlatform.Telegram && r.Community.State == CommunityState.Active)
+            .Select(r => new { r.Id, r.WorkspaceId, r.CommunityId, r.LinkGeneration, r.LinkLimit, JoinUrl = r.JoinUrl!, r.Community!.Capacity })
+            .ToListAsync(ct);
+        if (routes.Count == 0)
+            return 0;
+        var code = await db.Set<LiveCode>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.Id == id, ct);
+        var ws = code.WorkspaceId;
+        // Links made before generations carry no LinkLimit: the payload of the action that made the link says it.
+        var legacyKeys = routes.Where(r => r.LinkGeneration == 0 && r.LinkLimit is null).Select(r => LinkKey(r.Id, false)).ToList();
+        var legacy = legacyKeys.Count == 0 ? [] : await db.Set<OutboundAction>().IgnoreQueryFilters().AsNoTracking()
+            .Where(a => a.WorkspaceId == ws && legacyKeys.Contains(a.IdempotencyKey) && a.Status == ActionStatus.Done && a.PlatformIds != null)
+            .Select(a => new { a.IdempotencyKey, a.PlatformIds, a.Payload }).ToListAsync(ct);
+        var renewed = 0;
+        foreach (var r in routes)
+        {
+            var limit = r.LinkLimit
+                ?? (r.LinkGeneration == 0 && legacy.FirstOrDefault(a => a.IdempotencyKey == LinkKey(r.Id, false) && a.PlatformIds == r.JoinUrl) is { } made
+                    ? ActionPayload.FromJson(made.Payload).MemberLimit : null);
+            if (limit is null)
+                continue; // a join-request link: never used up
+            var url = r.JoinUrl;
+            var used = await db.Set<CommunityEvent>().AsNoTracking()
+                .CountAsync(e => e.WorkspaceId == ws && e.Platform == ChatPlatform.Telegram && e.Kind == EventKind.MemberJoined && e.InviteLink == url, ct);
+            if (used < limit)
+                continue;
+            var members = await db.Memberships.IgnoreQueryFilters().CountAsync(m => m.CommunityId == r.CommunityId && m.LeftAt == null, ct);
+            var room = Math.Min(code.Limit, r.Capacity) - members;
+            if (room <= 0)
+                continue;
+            // The code may have switched to join requests since: the new link is of the kind the code asks for now.
+            var payload = LinkPayload(code, room);
+            var next = r.LinkGeneration + 1;
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var bumped = await db.Set<LiveCodeRoute>().IgnoreQueryFilters()
+                .Where(x => x.Id == r.Id && x.LinkGeneration == r.LinkGeneration && x.JoinUrl == url)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LinkGeneration, next).SetProperty(x => x.JoinUrl, (string?)null)
+                    .SetProperty(x => x.LinkLimit, payload.MemberLimit), ct);
+            if (bumped == 0)
+                continue; // renewed already (another pass), or staff changed the route meanwhile
+            using (db.Current.ActAsSystemWhile(ws))
+            {
+                db.Add(OutboundAction.Create(ws, r.CommunityId, ActionKind.RevokeInviteLink, new ActionPayload(InviteLink: url), RevokeKey(r.Id, r.LinkGeneration)));
+                db.Add(OutboundAction.Create(ws, r.CommunityId, ActionKind.CreateInviteLink, payload, LinkKey(r.Id, payload.JoinRequest == true, next)));
+                await db.SaveChangesAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+            renewed++;
+        }
+        return renewed;
+    }
+
+    /// <summary>
+    /// A route's Telegram invite link as the code asks for it: named with the code's key (joins through it are the code's),
+    /// asking to join, or letting in at most <paramref name="memberLimit"/> people.
+    /// </summary>
+    public static ActionPayload LinkPayload(LiveCode code, int memberLimit) => code.JoinRequests
+        ? new ActionPayload(Name: code.Key, JoinRequest: true)
+        : new ActionPayload(Name: code.Key, MemberLimit: Math.Clamp(memberLimit, 1, 99_999));
+
+    /// <summary>
+    /// The outbox key of a Telegram route's invite link of one generation (as <see cref="AcquisitionDesk"/> and the renewal
+    /// write it). Generation 0 keeps the key links had before generations, so the actions already stored still match.
+    /// </summary>
+    public static string LinkKey(Guid routeId, bool joinRequest, int generation = 0) =>
+        $"livecode:{routeId:N}:link:{(joinRequest ? "request" : "limit")}" + (generation > 0 ? $":{generation}" : "");
+
+    /// <summary>The outbox key of revoking a route's link of one generation (once it is replaced).</summary>
+    public static string RevokeKey(Guid routeId, int generation) => $"livecode:{routeId:N}:revoke:{generation}";
 
     public static string QrTaskKey(Guid routeId, DateTime expiresAt) => $"livecode:{routeId:N}:qr:{expiresAt:yyyyMMddHH}";
 

@@ -496,6 +496,153 @@ public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFac
         Assert.All(keys, k => Assert.Matches("^event:\\d+:livecode:(approve|decline)$", k));
     }
 
+    /// <summary>A Telegram group and a code routing to it, its first link made at the fake and copied onto the route.</summary>
+    private async Task<(TelegramWorld W, LiveCodeDto Code, FakeInviteLink Link)> TelegramCodeAsync(bool joinRequests, int limit)
+    {
+        var fake = factory.Telegram;
+        var w = await TelegramWorld.CreateAsync(factory, fake);
+        var channel = await LiveCodeKit.ChannelAsync(w.Ws);
+        var made = await w.Ws.Owner.Api.PostJsonAsync("/api/live-codes", new { name = "电报活码", channelId = channel, limit, joinRequests, routes = new[] { new { communityId = w.Community } } });
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        var code = await made.ReadAsync<LiveCodeDto>();
+        await SettleAsync(w, LiveCodeUpkeep.LinkKey(code.Routes.Single().Id, joinRequests));
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.Links);
+        var url = (await RoutesAsync(code.Id)).Single().JoinUrl;
+        Assert.NotNull(url);
+        return (w, code, fake.InviteLinks[url]);
+    }
+
+    /// <summary>Waits until the dispatcher has settled the action with this key, which must succeed.</summary>
+    private async Task SettleAsync(TelegramWorld w, string key)
+    {
+        var action = await LiveCodeKit.DbAsync(factory, db => db.Set<OutboundAction>().IgnoreQueryFilters()
+            .SingleAsync(a => a.WorkspaceId == w.Ws.Id && a.IdempotencyKey == key, Ct));
+        var settled = await w.SettledAsync(action.Id);
+        Assert.True(settled.Status == ActionStatus.Done, $"{key}: {settled.Status} {settled.Error}");
+    }
+
+    private Task<List<string>> LinkKeysAsync(TelegramWorld w, Guid route) =>
+        LiveCodeKit.DbAsync(factory, db => db.Set<OutboundAction>().IgnoreQueryFilters()
+            .Where(a => a.WorkspaceId == w.Ws.Id && a.IdempotencyKey.StartsWith($"livecode:{route:N}:")).OrderBy(a => a.IdempotencyKey).Select(a => a.IdempotencyKey).ToListAsync(Ct));
+
+    /// <summary>Waits until the community has this many members in the app (the fake's updates polled and processed).</summary>
+    private async Task MembersAsync(TelegramWorld w, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await LiveCodeKit.DbAsync(factory, db => db.Memberships.IgnoreQueryFilters().CountAsync(m => m.CommunityId == w.Community && m.LeftAt == null, Ct)) != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the community never had {count} members");
+            await Task.Delay(100, Ct);
+        }
+        await CaughtUpAsync();
+    }
+
+    [Fact]
+    public async Task Telegram_AMemberLimitLinkUsedUp_IsRevokedAndRenewedWithTheRoomLeft_OnceRoomOpens_AndASecondPassChangesNothing()
+    {
+        var fake = factory.Telegram;
+        var (w, code, link) = await TelegramCodeAsync(joinRequests: false, limit: 2);
+        var route = code.Routes.Single();
+        Assert.Equal(2, link.MemberLimit);
+        Assert.False(link.CreatesJoinRequest);
+        Assert.Equal((0, (int?)2), ((await RoutesAsync(code.Id)).Single().LinkGeneration, (await RoutesAsync(code.Id)).Single().LinkLimit));
+        // As a route made before link generations: no LinkLimit, so the limit is read from the action that made the link.
+        await DbAsync(db => db.Set<LiveCodeRoute>().IgnoreQueryFilters().Where(r => r.Id == route.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.LinkLimit, (int?)null), Ct));
+
+        fake.JoinViaLink(w.Bot, w.Chat, 901, "Alice", link.Link, code.Key);
+        await MembersAsync(w, 1);
+        Assert.Equal(0, (await Upkeep.RunOnceAsync(Ct))!.LinksRenewed); // one join of two: not used up
+        fake.JoinViaLink(w.Bot, w.Chat, 902, "Bob", link.Link, code.Key);
+        await MembersAsync(w, 2);
+        Assert.Equal(0, (await Upkeep.RunOnceAsync(Ct))!.LinksRenewed); // used up, but the group is at the code's limit: no room to renew for
+        Assert.Equal(link.Link, (await RoutesAsync(code.Id)).Single().JoinUrl);
+
+        fake.Leave(w.Bot, w.Chat, 901, "Alice");
+        await MembersAsync(w, 1);
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.LinksRenewed);
+        var renewed = (await RoutesAsync(code.Id)).Single();
+        Assert.Null(renewed.JoinUrl); // closed until the new link is made
+        Assert.Equal(1, renewed.LinkGeneration);
+        Assert.Equal(1, renewed.LinkLimit);
+        var keys = await LinkKeysAsync(w, route.Id);
+        Assert.Equal([LiveCodeUpkeep.LinkKey(route.Id, false), LiveCodeUpkeep.LinkKey(route.Id, false, 1), LiveCodeUpkeep.RevokeKey(route.Id, 0)], keys);
+        // A second pass renews nothing (it may copy the new link already, if the dispatcher was that quick).
+        var again = (await Upkeep.RunOnceAsync(Ct))!;
+        Assert.Equal(0, again.LinksRenewed);
+        Assert.Equal(keys, await LinkKeysAsync(w, route.Id));
+
+        await SettleAsync(w, LiveCodeUpkeep.RevokeKey(route.Id, 0));
+        await SettleAsync(w, LiveCodeUpkeep.LinkKey(route.Id, false, 1));
+        Assert.True(fake.InviteLinks[link.Link].IsRevoked);
+        var fresh = Assert.Single(fake.InviteLinks.Values, l => l.ChatId == w.Chat.Id && l.Link != link.Link);
+        Assert.Equal(1, fresh.MemberLimit);
+        Assert.Equal(code.Key, fresh.Name);
+        Assert.False(fresh.IsRevoked);
+
+        var pass = (await Upkeep.RunOnceAsync(Ct))!;
+        Assert.Equal((1, 0), (again.Links + pass.Links, pass.LinksRenewed));
+        Assert.Equal(fresh.Link, (await RoutesAsync(code.Id)).Single().JoinUrl);
+        var joined = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join", "203.0.113.60");
+        Assert.Equal(fresh.Link, joined.Response.Headers.Location.ToString());
+        pass = (await Upkeep.RunOnceAsync(Ct))!;
+        Assert.Equal((0, 0), (pass.Links, pass.LinksRenewed));
+        Assert.Equal(fresh.Link, (await RoutesAsync(code.Id)).Single().JoinUrl);
+        Assert.Equal(keys, await LinkKeysAsync(w, route.Id));
+    }
+
+    [Fact]
+    public async Task Telegram_AJoinRequestLink_IsNeverRenewed_HoweverManyJoinedThroughIt()
+    {
+        var fake = factory.Telegram;
+        var (w, code, link) = await TelegramCodeAsync(joinRequests: true, limit: 2);
+        Assert.True(link.CreatesJoinRequest);
+        fake.JoinViaLink(w.Bot, w.Chat, 911, "Carol", link.Link, code.Key);
+        fake.JoinViaLink(w.Bot, w.Chat, 912, "Dan", link.Link, code.Key);
+        await MembersAsync(w, 2);
+        fake.Leave(w.Bot, w.Chat, 911, "Carol");
+        await MembersAsync(w, 1); // two joins through it and room in the group: a member-limit link of 2 would be renewed here
+
+        Assert.Equal(0, (await Upkeep.RunOnceAsync(Ct))!.LinksRenewed);
+        var route = (await RoutesAsync(code.Id)).Single();
+        Assert.Equal(link.Link, route.JoinUrl);
+        Assert.Equal(0, route.LinkGeneration);
+        Assert.Equal([LiveCodeUpkeep.LinkKey(route.Id, true)], await LinkKeysAsync(w, route.Id));
+        Assert.False(fake.InviteLinks[link.Link].IsRevoked);
+    }
+
+    [Fact]
+    public async Task Telegram_EditingACodeBetweenJoinRequestsAndAMemberLimit_GivesItsRouteALinkOfThatKind_AndAnEditChangingNeitherKeepsTheLink()
+    {
+        var fake = factory.Telegram;
+        var (w, code, link) = await TelegramCodeAsync(joinRequests: true, limit: 5);
+        var route = code.Routes.Single().Id;
+        object Edit(bool joinRequests) => new { name = code.Name, channelId = code.ChannelId, limit = 5, joinRequests, routes = new[] { new { communityId = w.Community } } };
+
+        Assert.Equal(HttpStatusCode.OK, (await w.Ws.Owner.Api.PutJsonAsync($"/api/live-codes/{code.Id}", Edit(true))).StatusCode);
+        Assert.Equal([LiveCodeUpkeep.LinkKey(route, true)], await LinkKeysAsync(w, route));
+        Assert.Equal(link.Link, (await RoutesAsync(code.Id)).Single().JoinUrl);
+
+        Assert.Equal(HttpStatusCode.OK, (await w.Ws.Owner.Api.PutJsonAsync($"/api/live-codes/{code.Id}", Edit(false))).StatusCode);
+        var switched = (await RoutesAsync(code.Id)).Single();
+        Assert.Null(switched.JoinUrl);
+        Assert.Equal((1, (int?)5), (switched.LinkGeneration, switched.LinkLimit));
+        await SettleAsync(w, LiveCodeUpkeep.RevokeKey(route, 0));
+        await SettleAsync(w, LiveCodeUpkeep.LinkKey(route, false, 1));
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.Links);
+        var limited = fake.InviteLinks[(await RoutesAsync(code.Id)).Single().JoinUrl!];
+        Assert.Equal((5, false), (limited.MemberLimit, limited.CreatesJoinRequest));
+        Assert.True(fake.InviteLinks[link.Link].IsRevoked);
+
+        Assert.Equal(HttpStatusCode.OK, (await w.Ws.Owner.Api.PutJsonAsync($"/api/live-codes/{code.Id}", Edit(true))).StatusCode);
+        await SettleAsync(w, LiveCodeUpkeep.RevokeKey(route, 1));
+        await SettleAsync(w, LiveCodeUpkeep.LinkKey(route, true, 2));
+        Assert.Equal(1, (await Upkeep.RunOnceAsync(Ct))!.Links);
+        var back = (await RoutesAsync(code.Id)).Single();
+        Assert.Equal((2, (int?)null), (back.LinkGeneration, back.LinkLimit));
+        Assert.True(fake.InviteLinks[back.JoinUrl!].CreatesJoinRequest);
+        Assert.True(limited.IsRevoked);
+    }
+
     [Fact]
     public async Task TwoNodesRunningTheUpkeepAtOnce_MakeOneJoinWayAndOneTask_AndTheSameCounts()
     {

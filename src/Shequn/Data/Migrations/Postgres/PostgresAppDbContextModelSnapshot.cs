@@ -920,6 +920,12 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<int>("LinkGeneration")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("LinkLimit")
+                        .HasColumnType("integer");
+
                     b.Property<Guid>("LiveCodeId")
                         .HasColumnType("uuid");
 

@@ -907,6 +907,12 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("LinkGeneration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("LinkLimit")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("LiveCodeId")
                         .HasColumnType("TEXT");
 
