@@ -26,6 +26,10 @@ public static class BudgetEndpoints
         budget.MapDelete("/costs/{id:guid}", Delete).WithName("DeleteCost").WithDescription("Removes a cost. Owner only.");
         budget.MapPost("/costs/copy-fixed", CopyFixed).WithName("CopyFixedCosts")
             .WithDescription("Copies one month's fixed costs (from=yyyy-MM) into another (to=yyyy-MM, not a future month), skipping those already there. Owner only.");
+        budget.MapGet("/roi", Roi).WithName("GetRoi")
+            .WithDescription("ROI (投入产出比) by=campaign|channel|community over from..to (workspace days, default this month so far): each row's paid "
+                + "orders and net revenue attributed to it (docs/orders.md), its cost (costs charged to it, campaign rewards granted at cost, a channel's "
+                + "stated cost) and roi = revenue ÷ cost (null without a cost); with the workspace's totals. Owner only.");
         budget.MapGet("/alerts", async (BudgetBook book, CancellationToken ct) => await book.OpenAlertsAsync(ct)).WithName("ListBudgetAlerts")
             .WithDescription("Alerts not yet acknowledged: a month's spending reached 80 % or 100 % of its cap.");
         budget.MapPost("/alerts/{id:guid}/acknowledge", async (BudgetBook book, Guid id, CancellationToken ct) =>
@@ -48,6 +52,17 @@ public static class BudgetEndpoints
         if (!v.IsValid)
             return v.Problem();
         return await book.CostsAsync(m!.Value, ct) is { } rows ? TypedResults.Ok(rows) : Forbidden();
+    }
+
+    private static async Task<IResult> Roi(RoiBoard board, string? by, string? from, string? to, CancellationToken ct)
+    {
+        var (first, last, start, end, v) = await board.PeriodAsync(from, to, ct);
+        var group = v.ParseEnum<RoiBy>("by", by) ?? RoiBy.Campaign;
+        if (!v.IsValid)
+            return v.Problem();
+        return await board.ReportAsync(group, first, last, start, end, ct) is { } report
+            ? TypedResults.Ok(report)
+            : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only the workspace owner reads ROI: it spans every community's money.");
     }
 
     private static async Task<IResult> CopyFixed(BudgetBook book, CopyFixedInput? input, CancellationToken ct)

@@ -9,6 +9,7 @@ public static class BudgetSetup
             .Validate(o => o.WatchInterval >= TimeSpan.FromSeconds(1), "Budget:WatchInterval must be at least 1 s.")
             .ValidateOnStart();
         builder.Services.AddScoped<BudgetBook>();
+        builder.Services.AddScoped<RoiBoard>();
         builder.Services.AddSingleton<BudgetWatch>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BudgetWatch>());
         return builder;
