@@ -34,6 +34,7 @@ public static class MemberOperationsSetup
         Acquisition.AcquisitionSetup.AddShequnAcquisition(builder);
         Acquisition.FriendsSetup.AddShequnFriendAdds(builder);
         Budget.BudgetSetup.AddShequnBudget(builder);
+        Analytics.AnalyticsSetup.AddShequnAnalytics(builder);
         return builder;
     }
 }
