@@ -35,6 +35,7 @@ public static class MemberOperationsSetup
         Acquisition.FriendsSetup.AddShequnFriendAdds(builder);
         Budget.BudgetSetup.AddShequnBudget(builder);
         Orders.OrdersSetup.AddShequnOrders(builder);
+        Analytics.AnalyticsSetup.AddShequnAnalytics(builder);
         return builder;
     }
 }

@@ -92,6 +92,7 @@ public static class ApiSetup
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
         Features.Acquisition.AcquisitionEndpoints.MapAcquisitionEndpoints(api, app);
         Features.Budget.BudgetEndpoints.MapBudgetEndpoints(api);
+        Features.Analytics.AnalyticsEndpoints.MapAnalyticsEndpoints(api);
         Features.Acquisition.ShortLinkEndpoints.MapShortLinkEndpoints(app);
         Features.Acquisition.FriendAddEndpoints.MapFriendAddEndpoints(api);
         Features.Orders.OrderEndpoints.MapOrderEndpoints(api, app);
