@@ -195,6 +195,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Budget.CostEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Budget.BudgetCap>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Budget.BudgetAlert>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // The interaction graph: the processor's reaction reads and writes it with IgnoreQueryFilters and an explicit WorkspaceId.
+        builder.Entity<Shequn.Features.Analytics.InteractionEdge>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Analytics.InteractionMessage>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -34,6 +34,7 @@ public static class MemberOperationsSetup
         Acquisition.AcquisitionSetup.AddShequnAcquisition(builder);
         Acquisition.FriendsSetup.AddShequnFriendAdds(builder);
         Budget.BudgetSetup.AddShequnBudget(builder);
+        Analytics.KocRankingSetup.AddShequnKocRanking(builder);
         return builder;
     }
 }
