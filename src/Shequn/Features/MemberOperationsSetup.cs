@@ -36,6 +36,7 @@ public static class MemberOperationsSetup
         Budget.BudgetSetup.AddShequnBudget(builder);
         Orders.OrdersSetup.AddShequnOrders(builder);
         Analytics.AnalyticsSetup.AddShequnAnalytics(builder);
+        Analytics.KocRankingSetup.AddShequnKocRanking(builder);
         return builder;
     }
 }

@@ -74,6 +74,7 @@ public static class ApiSetup
         WeComCallbackReceiver.Map(app);
         api.MapTaskEndpoints();
         Features.Responses.ResponseEndpoints.MapResponseEndpoints(api);
+        Features.Analytics.KocRankingEndpoints.MapKocRankingEndpoints(api);
         Features.Feedback.FeedbackEndpoints.MapFeedbackEndpoints(api);
         Features.Scripts.ScriptEndpoints.MapScriptEndpoints(api);
         Features.Tags.TagRuleEndpoints.MapTagRuleEndpoints(api); Features.Vip.VipEndpoints.MapVipEndpoints(api);
