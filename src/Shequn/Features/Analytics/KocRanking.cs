@@ -108,8 +108,8 @@ public sealed class KocRanking(AppDbContext db, WorkspaceZones zones, TimeProvid
             else
                 validation.Add("communityId", "Malformed", "'communityId' must be a community id (a GUID).");
         }
-        var last = ParseDay(validation, "to", to) ?? today;
-        var first = ParseDay(validation, "from", from) ?? last.AddDays(-(DefaultDays - 1));
+        var last = validation.ParseDay("to", to) ?? today;
+        var first = validation.ParseDay("from", from) ?? last.AddDays(-(DefaultDays - 1));
         var count = DefaultTop;
         if (!string.IsNullOrWhiteSpace(top) && (!int.TryParse(top.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1 || count > MaxTop))
             validation.Add("top", "OutOfRange", $"'top' must be a whole number from 1 to {MaxTop}.", 1, MaxTop);
@@ -190,16 +190,6 @@ public sealed class KocRanking(AppDbContext db, WorkspaceZones zones, TimeProvid
                 Math.Round(scores[i] * n, 4), messages[i], replies[i], mentions[i], engagers[i], engaged[i]))
             .ToList();
         return new(EditOutcome.Saved, new KocRankingDto(first, last, zone.Id, community, n, iterations, items), validation);
-    }
-
-    private static DateOnly? ParseDay(Validation validation, string field, string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-            return null;
-        if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return day;
-        validation.Add(field, "Malformed", $"'{field}' must be a day written yyyy-MM-dd.");
-        return null;
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Shequn.Data;
@@ -111,8 +110,8 @@ public sealed class ResponseBoard(AppDbContext db, ResponsesOptions options, Wor
         var ws = db.CurrentWorkspaceId;
         var zone = await zones.GetAsync(ws, ct);
         var today = DailyFigures.DayOf(time.GetUtcNow().UtcDateTime, zone);
-        var last = ParseDay(validation, "to", to) ?? today;
-        var first = ParseDay(validation, "from", from) ?? last.AddDays(-6);
+        var last = validation.ParseDay("to", to) ?? today;
+        var first = validation.ParseDay("from", from) ?? last.AddDays(-6);
         if (validation.IsValid && last < first)
             validation.Add("to", "OutOfRange", "'to' must not be before 'from'.");
         else if (validation.IsValid && last.DayNumber - first.DayNumber + 1 > MaxDays)
@@ -185,16 +184,6 @@ public sealed class ResponseBoard(AppDbContext db, ResponsesOptions options, Wor
     /// <summary>Nearest rank: the smallest value with at least <paramref name="p"/> of the values at or below it.</summary>
     public static int? Percentile(IReadOnlyList<int> sorted, double p) =>
         sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-
-    private static DateOnly? ParseDay(Validation validation, string field, string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-            return null;
-        if (DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return day;
-        validation.Add(field, "Malformed", $"'{field}' must be a day written yyyy-MM-dd.");
-        return null;
-    }
 
     private static readonly System.Linq.Expressions.Expression<Func<MemberQuestion, MemberQuestionDto>> ToDto = q => new MemberQuestionDto(
         q.Id, q.CommunityId, q.MemberId, q.UserId, q.UserName, q.MessageId, q.Text, q.AskedAt, q.AnsweredAt, q.AnswerSeconds, q.AnsweredByKind,
