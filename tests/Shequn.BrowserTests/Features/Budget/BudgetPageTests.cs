@@ -57,6 +57,8 @@ public sealed class BudgetPageTests(ConsoleApp app)
         Assert.Equal(1, await alert.CountAsync());
         Assert.Contains($"{monthText} 的花费已达预算的 80%：¥850.00 / ¥1,000.00。", await alert.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal("¥850.00", (await page.GetByTestId("budget-spent-value").InnerTextAsync()).Trim());
+        // A past month's figures are the month's, not "this month's".
+        Assert.Contains("当月花费", await page.GetByTestId("budget-spent").InnerTextAsync(), StringComparison.Ordinal);
         var floatingRow = page.GetByTestId("cost-table").Locator("tbody tr").Filter(new() { HasTextString = floating });
         Assert.Equal("¥850.00", (await floatingRow.GetByTestId("cost-amount").InnerTextAsync()).Trim());
 
