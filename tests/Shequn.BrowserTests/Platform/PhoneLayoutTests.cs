@@ -29,7 +29,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
             "tag-rules", "vip", "calendar", "sop", "topics", "feedback", "campaigns", "channels", "live-codes", "live-code-edit",
-            "acquisition",
+            "acquisition", "budget", "orders", "cohorts",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -222,6 +222,42 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.GetByTestId("funnel-by").AssertReachableAsync(Width, $"{what}: compare by");
                 await page.GetByTestId("funnel-from").AssertReachableAsync(Width, $"{what}: from");
                 await page.GetByTestId("funnel-table").AssertOnScreenAsync(Width, $"{what}: the funnel");
+                break;
+            case "budget":
+                // Operators may not see money: their page is the notice. The owner's has the demo month's costs, alert and ROI.
+                await page.OpenAsync("/budget");
+                if (owner)
+                {
+                    await page.GetByTestId("cost-table").Locator("tbody tr").First.WaitForAsync();
+                    await page.GetByTestId("roi-table").AssertOnScreenAsync(Width, $"{what}: ROI");
+                    await page.GetByTestId("cost-new").AssertReachableAsync(Width, $"{what}: enter a cost");
+                    await page.GetByTestId("cost-new").ClickAsync();
+                    await page.GetByTestId("cost-save").AssertReachableAsync(Width, $"{what}: save a cost");
+                    await page.AssertFitsAsync(Width, $"{what} with the cost dialog");
+                    await page.GetByTestId("cost-edit-cancel").ClickAsync();
+                    await page.GetByTestId("cost-save").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+                }
+                else
+                    await page.GetByTestId("budget-not-allowed").AssertOnScreenAsync(Width, $"{what}: notice");
+                break;
+            case "orders":
+                await page.OpenAsync("/orders");
+                if (owner)
+                {
+                    await page.GetByTestId("orders-import").AssertReachableAsync(Width, $"{what}: import a file");
+                    await page.GetByTestId("orders-status").AssertReachableAsync(Width, $"{what}: filter by status");
+                    await page.GetByTestId("orders-rotate").AssertReachableAsync(Width, $"{what}: webhook secret");
+                    await page.GetByTestId("orders-days-save").AssertReachableAsync(Width, $"{what}: save the window");
+                }
+                else
+                    await page.GetByTestId("orders-not-allowed").AssertOnScreenAsync(Width, $"{what}: notice");
+                break;
+            case "cohorts":
+                await page.OpenAsync("/analytics/cohorts");
+                await page.GetByTestId("cohorts-by").AssertReachableAsync(Width, $"{what}: group by");
+                await page.GetByTestId("cohorts-from").AssertReachableAsync(Width, $"{what}: from");
+                await page.GetByTestId("cohorts-total").WaitForAsync();
+                await page.GetByTestId("cohorts-scroll").AssertOnScreenAsync(Width, $"{what}: the heat map");
                 break;
             case "live-code-edit":
                 await page.OpenAsync("/live-codes/new");

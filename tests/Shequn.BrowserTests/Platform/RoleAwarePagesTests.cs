@@ -103,4 +103,26 @@ public sealed class RoleAwarePagesTests(ConsoleApp app)
         Assert.False(await page.GetByTestId("token-new").IsDisabledAsync());
         Assert.Equal(0, await page.GetByTestId("token-not-allowed").CountAsync());
     }
+
+    [Theory]
+    [InlineData("owner", "/budget /orders /analytics/cohorts")]
+    [InlineData("li.jing@demo.shequn.local", "/budget /orders /analytics/cohorts")] // sub-owner
+    [InlineData("zhao.min@demo.shequn.local", "/orders /analytics/cohorts")] // admin
+    [InlineData(Operator, "/analytics/cohorts")]
+    [InlineData(Koc, "")]
+    public async Task MoneyAndRetentionLinks_PerRole_OnlyThePagesTheRoleMayRead(string email, string expected)
+    {
+        await using var context = await app.NewContextAsync();
+        var page = email == "owner"
+            ? await context.SignInAsync(app.OwnerEmail, app.OwnerPassword)
+            : await context.SignInAsync(email, app.StaffPassword);
+        await page.Locator(".mud-navmenu a[href='/communities']").WaitForAsync();
+        var shown = new List<string>();
+        foreach (var href in new[] { "/budget", "/orders", "/analytics/cohorts" })
+        {
+            if (await page.Locator($".mud-navmenu a[href='{href}']").CountAsync() > 0)
+                shown.Add(href);
+        }
+        Assert.Equal(expected, string.Join(" ", shown));
+    }
 }
