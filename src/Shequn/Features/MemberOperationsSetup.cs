@@ -36,6 +36,8 @@ public static class MemberOperationsSetup
         Budget.BudgetSetup.AddShequnBudget(builder);
         Orders.OrdersSetup.AddShequnOrders(builder);
         Analytics.AnalyticsSetup.AddShequnAnalytics(builder);
+        // The monthly evaluation report reads the features above (figures, responses, tickets, orders, costs).
+        builder.Services.AddScoped<Reports.EvaluationReport>();
         return builder;
     }
 }
