@@ -209,6 +209,26 @@ public abstract class EvaluationReportTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
 
+    [Fact]
+    public async Task ConsoleDownload_SignedOutRedirectsToSignIn_SignedInGetsTheSameFileInEnglish()
+    {
+        var s = await SeedAsync();
+        using var anonymous = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var refused = await anonymous.GetAsync($"/reports/evaluation/download?month={Month}", Ct);
+        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        Assert.StartsWith("/login", refused.Headers.Location?.PathAndQuery ?? "", StringComparison.Ordinal);
+
+        var response = await s.Ws.Owner.Api.GetAsync($"/reports/evaluation/download?month={Month}&format=xlsx&culture=en", Ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.True(response.Headers.CacheControl?.NoStore, "Cache-Control: no-store");
+        var book = Workbook.Read(bytes);
+        Assert.Equal(["Communities", "Staff"], book.Keys);
+        Assert.Equal("Members at month end", book["Communities"][0][2]);
+        Assert.Equal(["'=1+1 群", "A 鱼油群"], book["Communities"].Skip(1).Select(r => r[0]));
+    }
+
     [Theory]
     [InlineData("month=2026-13", "month")]
     [InlineData("month=oct", "month")]
