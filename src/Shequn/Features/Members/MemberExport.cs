@@ -127,6 +127,5 @@ public static class MemberExport
     /// A spreadsheet reading a CSV runs a cell that starts with = + - @ (or a tab or carriage return) as a formula;
     /// a leading apostrophe makes it plain text (OWASP's advice for CSV injection).
     /// </summary>
-    public static string DefuseFormula(string value) =>
-        value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
+    public static string DefuseFormula(string value) => Shequn.Platform.Exports.SafeCells.Text(value);
 }

@@ -97,6 +97,7 @@ public static class ApiSetup
         Features.Acquisition.ShortLinkEndpoints.MapShortLinkEndpoints(app);
         Features.Acquisition.FriendAddEndpoints.MapFriendAddEndpoints(api);
         Features.Orders.OrderEndpoints.MapOrderEndpoints(api, app);
+        Features.Reports.ReportEndpoints.MapReportEndpoints(api, app);
         api.MapTelegramEndpoints();
         Features.Sandbox.SandboxEndpoints.MapSandboxEndpoints(api);
         app.MapTelegramWebhook();
