@@ -68,6 +68,7 @@ public static class DemoWorkspace
         await DemoCampaigns.EnsureAsync(services, workspace.Id, ct);
         await DemoAcquisition.EnsureAsync(services, workspace.Id, ct);
         await DemoBudget.EnsureAsync(services, workspace.Id, ct);
+        await DemoOrders.EnsureAsync(services, workspace.Id, ct);
         services.GetRequiredService<SetupState>().WorkspaceExists = true;
 
         await output.WriteLineAsync($"""

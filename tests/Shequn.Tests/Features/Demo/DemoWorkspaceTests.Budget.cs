@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
 using Shequn.Features.Budget;
 using Shequn.Features.Demo;
+using Shequn.Features.Orders;
 
 namespace Shequn.Tests.Features.Demo;
 
@@ -31,5 +32,24 @@ public abstract partial class DemoWorkspaceTests
         var gifts = await db.Set<CostEntry>().AsNoTracking().Where(c => c.Category == CostCategory.ProductRewards).ToListAsync(ct);
         Assert.All(gifts, g => Assert.Equal(g.Quantity!.Value * g.UnitCostFen!.Value, g.AmountFen));
         Assert.Equal(2, gifts.Count);
+    }
+
+    /// <summary>A month of orders from recent joiners: every one matched to its member, most attributed, some bought twice.</summary>
+    [Fact]
+    public async Task EnsureAndPrint_Orders_AreMatchedAttributedAndSomeRepeat()
+    {
+        await EnsureDemoAsync();
+        await using var scope = await DemoScopeAsync();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var ct = TestContext.Current.CancellationToken;
+
+        var orders = await db.Set<Order>().AsNoTracking().Include(o => o.Lines).ToListAsync(ct);
+
+        Assert.True(orders.Count >= 10, $"{orders.Count} orders");
+        Assert.All(orders, o => Assert.NotNull(o.MemberId));
+        Assert.All(orders, o => Assert.Equal(o.AmountFen, Assert.Single(o.Lines).AmountFen));
+        Assert.Contains(orders, o => o.CommunityId is not null && o.Touch is not null);
+        Assert.Contains(orders.GroupBy(o => o.MemberId), g => g.Count() >= 2);
+        Assert.All(orders, o => Assert.True(o.PlacedAt <= DateTime.UtcNow));
     }
 }
