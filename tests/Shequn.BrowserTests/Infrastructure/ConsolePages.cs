@@ -6,6 +6,30 @@ namespace Shequn.BrowserTests.Infrastructure;
 /// <summary>What every test does with the console: sign in, wait until a page is interactive, keep a screenshot.</summary>
 public static class ConsolePages
 {
+    /// <summary>
+    /// Joins the Sandbox chat as <paramref name="name"/>: types the name and clicks join. Under load a render can swallow the
+    /// typed name (the button stays disabled), so the name is typed again until the button takes it.
+    /// </summary>
+    public static async Task JoinSandboxChatAsync(this IPage page, string name)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var join = page.GetByTestId("chat-join");
+        for (var attempt = 0; attempt < 8 && await join.IsDisabledAsync(); attempt++)
+        {
+            await page.GetByTestId("chat-new-name").FillAsync(name);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            try
+            {
+                await Assertions.Expect(join).ToBeEnabledAsync(new() { Timeout = 3_000 });
+            }
+            catch (PlaywrightException)
+            {
+                // Not yet: the next attempt types it again.
+            }
+        }
+        await join.ClickAsync();
+    }
+
     public static async Task<IPage> SignInAsync(this IBrowserContext context, string email, string password)
     {
         var page = await context.NewPageAsync();

@@ -29,12 +29,7 @@ public sealed class BargainPageTests(ConsoleApp app)
         await page.OpenAsync($"/communities/{communityId}/chat");
         foreach (var name in new[] { "阿强", "阿珍" })
         {
-            for (var attempt = 0; attempt < 3 && await page.GetByTestId("chat-join").IsDisabledAsync(); attempt++)
-            {
-                await page.GetByTestId("chat-new-name").FillAsync(name);
-                await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            }
-            await page.GetByTestId("chat-join").ClickAsync();
+            await page.JoinSandboxChatAsync(name);
             await page.GetByTestId("chat-system").Filter(new() { HasTextString = name }).WaitForAsync();
         }
 

@@ -32,12 +32,7 @@ public sealed class GroupBuyPageTests(ConsoleApp app)
         var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
         // A member joins the Sandbox group.
         await page.OpenAsync($"/communities/{communityId}/chat");
-        for (var attempt = 0; attempt < 3 && await page.GetByTestId("chat-join").IsDisabledAsync(); attempt++)
-        {
-            await page.GetByTestId("chat-new-name").FillAsync("小红");
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        }
-        await page.GetByTestId("chat-join").ClickAsync();
+        await page.JoinSandboxChatAsync("小红");
         await page.GetByTestId("chat-system").Filter(new() { HasTextString = "小红" }).WaitForAsync();
 
         // The group buy, running from yesterday, with its page.

@@ -27,12 +27,7 @@ public sealed class SandboxImageTests(ConsoleApp app)
         var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
         await page.OpenAsync($"/communities/{community}/chat");
 
-        for (var attempt = 0; attempt < 3 && await page.GetByTestId("chat-join").IsDisabledAsync(); attempt++)
-        {
-            await page.GetByTestId("chat-new-name").FillAsync("卖货小王");
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        }
-        await page.GetByTestId("chat-join").ClickAsync();
+        await page.JoinSandboxChatAsync("卖货小王");
         await page.GetByTestId("chat-system").Filter(new() { HasTextString = "卖货小王" }).WaitForAsync();
 
         const string Link = "https://u.wechat.com/EAbCdEfGh12Ij";

@@ -36,12 +36,7 @@ public sealed class ActionPagesTests(ConsoleApp app)
         // A member posts a message (joining makes him the one who speaks). Not an ad: the group rules would delete an
         // ad on their own, and this is about what staff do.
         // The interactive render may replace the prerendered field and lose what was typed: type until it stays.
-        for (var attempt = 0; attempt < 3 && await page.GetByTestId("chat-join").IsDisabledAsync(); attempt++)
-        {
-            await page.GetByTestId("chat-new-name").FillAsync("Bob");
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        }
-        await page.GetByTestId("chat-join").ClickAsync();
+        await page.JoinSandboxChatAsync("Bob");
         await page.GetByTestId("chat-system").Filter(new() { HasTextString = "Bob" }).WaitForAsync();
         // After the join the chat renders again and may drop what was typed: type until it stays, then send.
         const string Morning = "大家早上好，今天天气不错";

@@ -90,12 +90,7 @@ public sealed class ReviewPagesTests(ConsoleApp app)
         await using var context = await app.NewContextAsync();
         var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
         await page.OpenAsync($"/communities/{community}/chat");
-        for (var attempt = 0; attempt < 3 && await page.GetByTestId("chat-join").IsDisabledAsync(); attempt++)
-        {
-            await page.GetByTestId("chat-new-name").FillAsync("Carol");
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        }
-        await page.GetByTestId("chat-join").ClickAsync();
+        await page.JoinSandboxChatAsync("Carol");
         await page.GetByTestId("chat-system").Filter(new() { HasTextString = "Carol" }).WaitForAsync();
         await page.GetByTestId("chat-text").FillAsync("澳洲保健品直邮包税 私我");
         await page.GetByTestId("chat-send").ClickAsync();
