@@ -44,18 +44,9 @@ public sealed class AcquisitionFunnel(AppDbContext db, WorkspaceZones zones, Tim
     public async Task<(DateTime From, DateTime To, Validation V)> PeriodAsync(string? from, string? to, CancellationToken ct)
     {
         var v = new Validation();
-        var f = v.ParseDay("from", from);
-        var t = v.ParseDay("to", to);
         var zone = await zones.GetAsync(db.CurrentWorkspaceId, ct);
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(time.GetUtcNow().UtcDateTime, zone));
-        var first = f ?? today.AddDays(-29);
-        var last = t ?? today;
-        if (v.IsValid && last < first)
-            v.Add("to", "FunnelPeriod", "'to' must not be before 'from'.");
-        if (v.IsValid && last.DayNumber - first.DayNumber > 366)
-            v.Add("to", "FunnelPeriodLong", "A funnel covers at most 366 days.");
-        DateTime Utc(DateOnly d) => TimeZoneInfo.ConvertTimeToUtc(d.ToDateTime(TimeOnly.MinValue), zone);
-        return (Utc(first), Utc(last.AddDays(1)), v);
+        var period = DayPeriod.Read(v, from, to, zone, time.GetUtcNow().UtcDateTime, today => today.AddDays(-29), "FunnelPeriod");
+        return (period.From, period.To, v);
     }
 
     public async Task<IReadOnlyList<FunnelRow>> RowsAsync(FunnelBy by, DateTime from, DateTime to, CancellationToken ct)

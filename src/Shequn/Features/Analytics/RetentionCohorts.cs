@@ -84,17 +84,10 @@ public sealed class RetentionCohorts(AppDbContext db, WorkspaceZones zones, Time
     public async Task<(DateOnly From, DateOnly To, Validation V)> PeriodAsync(string? from, string? to, CancellationToken ct)
     {
         var v = new Validation();
-        var f = v.ParseDay("from", from);
-        var t = v.ParseDay("to", to);
         var zone = await zones.GetAsync(db.CurrentWorkspaceId, ct);
-        var today = DailyFigures.DayOf(time.GetUtcNow().UtcDateTime, zone);
-        var last = WeekOf(t ?? today).AddDays(6);
-        var first = WeekOf(f ?? WeekOf(today).AddDays(-7 * DefaultWeeks));
-        if (v.IsValid && last < first)
-            v.Add("to", "CohortPeriod", "'to' must not be before 'from'.");
-        if (v.IsValid && (last.DayNumber - first.DayNumber + 1) / 7 > MaxWeeks)
-            v.Add("to", "CohortPeriodLong", $"Cohorts cover at most {MaxWeeks} weeks.", MaxWeeks);
-        return (first, last, v);
+        var period = DayPeriod.Read(v, from, to, zone, time.GetUtcNow().UtcDateTime, today => WeekOf(today).AddDays(-7 * DefaultWeeks),
+            "CohortPeriod", 7 * MaxWeeks, (WeekOf, day => WeekOf(day).AddDays(6)), MaxWeeks);
+        return (period.First, period.Last, v);
     }
 
     /// <summary>Checks a community filter: a GUID of a community the caller sees (else an error naming the field).</summary>

@@ -56,11 +56,11 @@ public static class BudgetEndpoints
 
     private static async Task<IResult> Roi(RoiBoard board, string? by, string? from, string? to, CancellationToken ct)
     {
-        var (first, last, start, end, v) = await board.PeriodAsync(from, to, ct);
+        var (period, v) = await board.PeriodAsync(from, to, ct);
         var group = v.ParseEnum<RoiBy>("by", by) ?? RoiBy.Campaign;
         if (!v.IsValid)
             return v.Problem();
-        return await board.ReportAsync(group, first, last, start, end, ct) is { } report
+        return await board.ReportAsync(group, period, ct) is { } report
             ? TypedResults.Ok(report)
             : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only the workspace owner reads ROI: it spans every community's money.");
     }

@@ -41,24 +41,17 @@ public sealed class RoiBoard(AppDbContext db, WorkspaceZones zones, TimeProvider
     public static bool MayRead(StaffProfile? me) => me?.Role is Staff.StaffRole.Owner;
 
     /// <summary>The period's days (default this month so far) and their UTC bounds; errors name <c>from</c> or <c>to</c>.</summary>
-    public async Task<(DateOnly First, DateOnly Last, DateTime From, DateTime To, Validation V)> PeriodAsync(string? from, string? to, CancellationToken ct)
+    public async Task<(DayPeriod Period, Validation V)> PeriodAsync(string? from, string? to, CancellationToken ct)
     {
         var v = new Validation();
-        var f = v.ParseDay("from", from);
-        var t = v.ParseDay("to", to);
         var zone = await zones.GetAsync(db.CurrentWorkspaceId, ct);
-        var today = DailyFigures.DayOf(time.GetUtcNow().UtcDateTime, zone);
-        var first = f ?? BudgetBook.MonthOf(today);
-        var last = t ?? today;
-        if (v.IsValid && last < first)
-            v.Add("to", "RoiPeriod", "'to' must not be before 'from'.");
-        if (v.IsValid && last.DayNumber - first.DayNumber > 366)
-            v.Add("to", "RoiPeriodLong", "A period covers at most 366 days.");
-        return (first, last, DailyFigures.StartOf(first, zone), DailyFigures.StartOf(last.AddDays(1), zone), v);
+        return (DayPeriod.Read(v, from, to, zone, time.GetUtcNow().UtcDateTime, BudgetBook.MonthOf, "RoiPeriod"), v);
     }
 
-    public async Task<RoiReport?> ReportAsync(RoiBy by, DateOnly first, DateOnly last, DateTime from, DateTime to, CancellationToken ct)
+    public async Task<RoiReport?> ReportAsync(RoiBy by, DayPeriod period, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(period);
+        var (first, last, from, to) = (period.First, period.Last, period.From, period.To);
         if (!MayRead(await db.Current.GetProfileAsync(db, ct)))
             return null;
         var orders = await db.Set<Order>().AsNoTracking().Where(o => o.PlacedAt >= from && o.PlacedAt < to && o.Status != OrderStatus.Cancelled)

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Campaigns;
 using Shequn.Features.Communities;
+using Shequn.Features.Events;
 using Shequn.Features.Staff;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Api;
@@ -206,21 +207,11 @@ public sealed class OrderDesk(AppDbContext db, CampaignLinks links, WorkspaceZon
     }
 
     /// <summary>The period's bounds in the workspace's days (default: the last 30 days, today included).</summary>
-    public async Task<(DateOnly First, DateOnly Last, DateTime From, DateTime To, TimeZoneInfo Zone, Validation V)> PeriodAsync(string? from, string? to, CancellationToken ct)
+    public async Task<(DayPeriod Period, Validation V)> PeriodAsync(string? from, string? to, CancellationToken ct)
     {
         var v = new Validation();
-        var f = v.ParseDay("from", from);
-        var t = v.ParseDay("to", to);
         var zone = await zones.GetAsync(db.CurrentWorkspaceId, ct);
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(Now, zone));
-        var first = f ?? today.AddDays(-29);
-        var last = t ?? today;
-        if (v.IsValid && last < first)
-            v.Add("to", "OrdersPeriod", "'to' must not be before 'from'.");
-        if (v.IsValid && last.DayNumber - first.DayNumber > 366)
-            v.Add("to", "OrdersPeriodLong", "A period covers at most 366 days.");
-        DateTime Utc(DateOnly d) => TimeZoneInfo.ConvertTimeToUtc(d.ToDateTime(TimeOnly.MinValue), zone);
-        return (first, last, Utc(first), Utc(last.AddDays(1)), zone, v);
+        return (DayPeriod.Read(v, from, to, zone, Now, today => today.AddDays(-29), "OrdersPeriod"), v);
     }
 
     /// <summary>
@@ -229,9 +220,10 @@ public sealed class OrderDesk(AppDbContext db, CampaignLinks links, WorkspaceZon
     /// refunded orders, net that less refunds. A buyer is the matched member, else the order's phone, platform user or
     /// order id; repurchase rate is the share of buyers with at least two orders in the period.
     /// </summary>
-    public async Task<OrderSummary?> SummaryAsync(DateOnly first, DateOnly last, DateTime from, DateTime to, TimeZoneInfo zone, CancellationToken ct = default)
+    public async Task<OrderSummary?> SummaryAsync(DayPeriod period, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(period);
+        var (first, last, from, to, zone) = (period.First, period.Last, period.From, period.To, period.Zone);
         var me = await MeAsync(ct);
         if (!MayRead(me))
             return null;

@@ -50,7 +50,7 @@ public static class OrderEndpoints
             var period = await desk.PeriodAsync(from, to, ct);
             if (!period.V.IsValid)
                 return period.V.Problem();
-            (start, end) = (from is null ? null : period.From, to is null ? null : period.To);
+            (start, end) = (from is null ? null : period.Period.From, to is null ? null : period.Period.To);
         }
         if (!v.IsValid)
             return v.Problem();
@@ -60,10 +60,10 @@ public static class OrderEndpoints
 
     private static async Task<IResult> SummaryAsync(OrderDesk desk, string? from, string? to, CancellationToken ct)
     {
-        var (first, last, start, end, zone, v) = await desk.PeriodAsync(from, to, ct);
+        var (period, v) = await desk.PeriodAsync(from, to, ct);
         if (!v.IsValid)
             return v.Problem();
-        return await desk.SummaryAsync(first, last, start, end, zone, ct) is { } s ? TypedResults.Ok(s) : Forbidden(OrderDesk.NotAllowed);
+        return await desk.SummaryAsync(period, ct) is { } s ? TypedResults.Ok(s) : Forbidden(OrderDesk.NotAllowed);
     }
 
     private static async Task<IResult> ImportAsync(HttpRequest request, OrderDesk desk, CancellationToken ct)

@@ -196,7 +196,7 @@ public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, Response
         bool Handled(FeedbackStatus status, DateTime? closed) =>
             status is FeedbackStatus.Resolved or FeedbackStatus.WontFix && closed >= start && closed < end;
 
-        var revenue = (await orders.SummaryAsync(month, last, start, end, zone, ct))?.Communities
+        var revenue = (await orders.SummaryAsync(new DayPeriod(month, last, start, end, zone), ct))?.Communities
             .Where(r => r.CommunityId is not null).ToDictionary(r => r.CommunityId!.Value);
 
         var costs = await db.Set<CostEntry>().AsNoTracking()

@@ -32,6 +32,8 @@ public sealed class Validation
 
     public bool IsValid => _errors.Count == 0;
 
+    public IReadOnlyList<FieldError> Items => _errors;
+
     public Validation Add(string field, string code, string message, params object[] args)
     {
         _errors.Add(new FieldError(field, code, message, args));
