@@ -79,6 +79,11 @@ public sealed class RoiBoard(AppDbContext db, WorkspaceZones zones, TimeProvider
             case RoiBy.Channel:
                 var channels = await db.Set<AcquisitionChannel>().AsNoTracking().Where(c => c.ArchivedAt == null || c.ArchivedAt >= from).ToListAsync(ct);
                 var codes = await db.Set<LiveCode>().AsNoTracking().Select(c => new { c.Id, c.ChannelId, c.Code }).ToListAsync(ct);
+                // Joins in the period per channel key, read once for every per-join channel.
+                var joinsByKey = channels.Any(c => c.Cost is not null && c.CostUnit == CostUnit.Join)
+                    ? await db.Memberships.Where(m => m.Channel != null && m.JoinedAt >= from && m.JoinedAt < to)
+                        .GroupBy(m => m.Channel!).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, StringComparer.Ordinal, ct)
+                    : [];
                 foreach (var ch in channels)
                 {
                     var mineCodes = codes.Where(c => c.ChannelId == ch.Id).ToList();
@@ -91,7 +96,7 @@ public sealed class RoiBoard(AppDbContext db, WorkspaceZones zones, TimeProvider
                         var yuan = ch.CostUnit switch
                         {
                             CostUnit.Month => cost * days / 30m,
-                            CostUnit.Join => cost * await db.Memberships.CountAsync(m => m.Channel != null && keys.Contains(m.Channel) && m.JoinedAt >= from && m.JoinedAt < to, ct),
+                            CostUnit.Join => cost * keys.Sum(k => joinsByKey.GetValueOrDefault(k)),
                             _ => cost,
                         };
                         stated = (long)Math.Round(yuan * 100m, MidpointRounding.AwayFromZero);

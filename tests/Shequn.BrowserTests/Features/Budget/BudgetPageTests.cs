@@ -94,10 +94,22 @@ public sealed class BudgetPageTests(ConsoleApp app)
         await dialog.WaitForAsync(new() { State = WaitForSelectorState.Hidden });
         Assert.Equal(0, await page.GetByTestId("cost-table").Locator("tbody tr").Filter(new() { HasTextString = "未来的成本" + suffix }).CountAsync());
 
-        // Acknowledged, the alert goes.
+        // The dashboard shows the owner the open alert, with a way to the budget.
+        var dashboard = await context.NewPageAsync();
+        await dashboard.OpenAsync("/");
+        var onDashboard = dashboard.GetByTestId("dashboard-budget-alert").Filter(new() { HasTextString = monthText });
+        await onDashboard.WaitForAsync();
+        Assert.Contains($"{monthText} 的花费已达预算的 80%", await onDashboard.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("/budget", await onDashboard.GetByTestId("dashboard-budget-link").GetAttributeAsync("href"));
+
+        // Acknowledged, the alert goes, here and from the dashboard.
         await page.GetByTestId("budget-alert-ack").ClickAsync();
         await alert.WaitForAsync(new() { State = WaitForSelectorState.Detached });
         Assert.Equal(0, await page.GetByTestId("budget-alert").CountAsync());
+        await dashboard.OpenAsync("/");
+        await dashboard.GetByTestId("fig-communities").WaitForAsync();
+        Assert.Equal(0, await dashboard.GetByTestId("dashboard-budget-alert").Filter(new() { HasTextString = monthText }).CountAsync());
+        await dashboard.CloseAsync();
         await page.ScreenshotAsync("owner-budget-month");
     }
 
