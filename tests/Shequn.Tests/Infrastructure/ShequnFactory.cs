@@ -48,6 +48,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("LiveCodes:UpkeepEnabled", "false");
         // Unmatched orders are retried when a test asks (OrderMatchJob.RunOnceAsync).
         builder.UseSetting("Orders:MatchEnabled", "false");
+        // Old message ids of the interaction graph are forgotten when a test asks (InteractionPrune.RunOnceAsync).
+        builder.UseSetting("Analytics:PruneEnabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

@@ -2,10 +2,16 @@ namespace Shequn.Features.Analytics;
 
 public static class AnalyticsSetup
 {
-    /// <summary>Figures read across communities: retention cohorts.</summary>
+    /// <summary>Figures read across communities: retention cohorts; the interaction graph's upkeep (options <c>Analytics:*</c>).</summary>
     public static IHostApplicationBuilder AddShequnAnalytics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<RetentionCohorts>();
+        builder.Services.AddOptions<AnalyticsOptions>().Bind(builder.Configuration.GetSection("Analytics"))
+            .Validate(o => o.ReplyMemoryDays >= 1, "Analytics:ReplyMemoryDays must be at least 1.")
+            .Validate(o => o.PruneInterval >= TimeSpan.FromSeconds(1), "Analytics:PruneInterval must be at least 1 s.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<InteractionPrune>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InteractionPrune>());
         return builder;
     }
 }

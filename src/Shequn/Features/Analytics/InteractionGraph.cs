@@ -54,6 +54,8 @@ internal sealed class InteractionMessageConfiguration : IEntityTypeConfiguration
     {
         b.ToTable("InteractionMessages");
         b.HasKey(m => new { m.CommunityId, m.MessageId });
+        // The prune job forgets the oldest first.
+        b.HasIndex(m => m.At);
         b.Property(m => m.MessageId).HasMaxLength(CommunityEvent.IdMaxLength);
     }
 }

@@ -135,6 +135,22 @@ public sealed class KocRanking(AppDbContext db, WorkspaceZones zones, TimeProvid
             .Select(g => new { g.Key.FromMemberId, g.Key.ToMemberId, Replies = g.Sum(e => e.Replies), Mentions = g.Sum(e => e.Mentions), Messages = g.Sum(e => e.Messages) })
             .ToListAsync(ct);
 
+        // A member merged into another counts as that one (the edges stay as stored, so an unmerge splits them again); an
+        // edge between the two becomes a self-edge and drops out like any other.
+        var into = (await db.Set<Members.MemberMerge>().AsNoTracking().Where(m => m.UnmergedAt == null)
+            .Select(m => new { m.MergedMemberId, m.IntoMemberId }).ToListAsync(ct)).ToDictionary(m => m.MergedMemberId, m => m.IntoMemberId);
+        Guid Kept(Guid member)
+        {
+            for (var hops = 0; hops < 16 && into.TryGetValue(member, out var next); hops++)
+                member = next;
+            return member;
+        }
+        if (into.Count > 0)
+        {
+            pairs = [.. pairs.GroupBy(p => (From: Kept(p.FromMemberId), To: Kept(p.ToMemberId)))
+                .Select(g => new { FromMemberId = g.Key.From, ToMemberId = g.Key.To, Replies = g.Sum(p => p.Replies), Mentions = g.Sum(p => p.Mentions), Messages = g.Sum(p => p.Messages) })];
+        }
+
         var index = new Dictionary<Guid, int>();
         var ids = new List<Guid>();
         int Node(Guid member)

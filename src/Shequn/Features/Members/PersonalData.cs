@@ -175,6 +175,9 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
         await db.Set<Points.MemberPointsEntry>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.RelatedMemberId == id)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RelatedMemberId, (Guid?)null), ct);
         await db.Set<MemberMerge>().IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.IntoMemberId == id).ExecuteDeleteAsync(ct);
+        // Who they replied to and mentioned, and the ids of their messages kept to find whom a reply answers.
+        await db.Set<Analytics.InteractionEdge>().IgnoreQueryFilters().Where(e => e.WorkspaceId == ws && (e.FromMemberId == id || e.ToMemberId == id)).ExecuteDeleteAsync(ct);
+        await db.Set<Analytics.InteractionMessage>().IgnoreQueryFilters().Where(m => m.WorkspaceId == ws && m.MemberId == id).ExecuteDeleteAsync(ct);
         // Photos they uploaded on a campaign's page: the stored images go (the photo rows go with the member below).
         await Campaigns.PhotoUploads.DeleteOfMemberAsync(db, ws, id, ct);
         // The member row and everything hanging off it (memberships, identities, tags, activity, daily speakers) go.

@@ -178,6 +178,73 @@ public abstract class KocRankingTests(ShequnFactory factory)
         Assert.Equal(["老李"], (await RankAsync(ws.Owner, $"?communityId={community}&top=1")).Items.Select(i => i.Name));
     }
 
+    private Task<Guid> MemberAsync(Guid ws, string user) =>
+        DbAsync(ws, db => db.Set<MemberIdentity>().Where(i => i.UserId == user).Select(i => i.MemberId).SingleAsync(Ct));
+
+    [Fact]
+    public async Task MergedMembers_RankAsOne_UnmergeSplitsThem_ErasureTakesTheirEdges()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "合并群");
+        var t = DateTimeOffset.UtcNow.AddHours(-2);
+        // 老张 has two accounts; each gets one reply, 阿明 gets one too.
+        await SendAsync(ws,
+            Post(community, "z1", "zhang-1", "老张", t), Post(community, "z2", "zhang-2", "老张二号", t.AddMinutes(1)),
+            Post(community, "ming", "ming", "阿明", t.AddMinutes(2)),
+            Post(community, "x1", "x", "小徐", t.AddMinutes(3), "好", replyTo: "m-z1"),
+            Post(community, "y1", "y", "小杨", t.AddMinutes(4), "对", replyTo: "m-z2"),
+            Post(community, "y2", "y", "小杨", t.AddMinutes(5), "嗯", replyTo: "m-ming"),
+            Post(community, "z3", "zhang-2", "老张二号", t.AddMinutes(6), "自己人", replyTo: "m-z1"));
+        var kept = await MemberAsync(ws.Id, "zhang-1");
+        var merged = await MemberAsync(ws.Id, "zhang-2");
+        var before = (await RankAsync(ws.Owner, $"?communityId={community}")).Items.ToDictionary(i => i.Name);
+        Assert.Equal((2, 1), (before["老张"].RepliesReceived, before["老张二号"].RepliesReceived));
+
+        var merge = await ws.Owner.Api.PostJsonAsync("/api/members/merges", new { intoMemberId = kept, memberId = merged });
+        Assert.True(merge.IsSuccessStatusCode, await merge.Content.ReadAsStringAsync(Ct));
+        var one = (await RankAsync(ws.Owner, $"?communityId={community}")).Items.ToDictionary(i => i.Name);
+        Assert.DoesNotContain("老张二号", one.Keys);
+        // Two replies from others; the one between the two accounts is now a self-reply and does not count.
+        Assert.Equal((2, 2, 3), (one["老张"].RepliesReceived, one["老张"].Engagers, one["老张"].Messages));
+        Assert.Equal("老张", one.Values.OrderBy(i => i.Rank).First().Name);
+        Assert.Equal(4, (await RankAsync(ws.Owner, $"?communityId={community}")).Members);
+
+        var mergeId = (await ws.Owner.Api.GetJsonAsync<List<Shequn.Features.Members.MemberMergeDto>>("/api/members/merges")).Single().Id;
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostAsync($"/api/members/merges/{mergeId}/unmerge", null, Ct)).StatusCode);
+        var split = (await RankAsync(ws.Owner, $"?communityId={community}")).Items.ToDictionary(i => i.Name);
+        Assert.Equal((2, 1), (split["老张"].RepliesReceived, split["老张二号"].RepliesReceived));
+
+        // Erased, 小杨's replies go with them: 阿明 has none left, and no stored edge names them.
+        var yang = await MemberAsync(ws.Id, "y");
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync($"/api/members/{yang}/erase", new { })).StatusCode);
+        var after = (await RankAsync(ws.Owner, $"?communityId={community}")).Items.ToDictionary(i => i.Name);
+        Assert.Equal((0, 2, 0), (after["阿明"].RepliesReceived, after["老张"].RepliesReceived, after["老张二号"].RepliesReceived));
+        Assert.Equal(0, await DbAsync(ws.Id, db => db.Set<InteractionEdge>().CountAsync(e => e.FromMemberId == yang || e.ToMemberId == yang, Ct)));
+        Assert.Equal(0, await DbAsync(ws.Id, db => db.Set<InteractionMessage>().CountAsync(m => m.MemberId == yang, Ct)));
+    }
+
+    [Fact]
+    public async Task Prune_ForgetsMessageIdsOlderThanTheReplyMemory_AReplyToThemMakesNoEdge()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var community = await CommunityAsync(ws, "旧消息群");
+        var t = DateTimeOffset.UtcNow.AddHours(-1);
+        await SendAsync(ws, Post(community, "old", "o", "老会员", t.AddMinutes(-1)), Post(community, "new", "n", "新会员", t));
+        // The first message's id was remembered 40 days ago (the default memory is 30 days).
+        await DbAsync(ws.Id, db => db.Set<InteractionMessage>().Where(m => m.CommunityId == community && m.MessageId == "m-old")
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.At, DateTime.UtcNow.AddDays(-40)), Ct));
+
+        var deleted = await factory.Services.GetRequiredService<InteractionPrune>().RunOnceAsync(Ct);
+
+        Assert.True(deleted >= 1);
+        Assert.Equal(["m-new"], await DbAsync(ws.Id, db => db.Set<InteractionMessage>().Where(m => m.CommunityId == community).Select(m => m.MessageId).ToListAsync(Ct)));
+        await SendAsync(ws, Post(community, "r-old", "r", "回复者", t.AddMinutes(5), "回老帖", replyTo: "m-old"),
+            Post(community, "r-new", "r", "回复者", t.AddMinutes(6), "回新帖", replyTo: "m-new"));
+        var ranking = (await RankAsync(ws.Owner, $"?communityId={community}")).Items.ToDictionary(i => i.Name);
+        Assert.Equal((0, 1), (ranking["老会员"].RepliesReceived, ranking["新会员"].RepliesReceived));
+        Assert.Equal(2, ranking["回复者"].Messages);
+    }
+
     [Fact]
     public async Task OperatorSeesAssignedCommunitiesOnly_KocGetsNothing_BadInputNamesTheField()
     {

@@ -1063,6 +1063,8 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasKey("CommunityId", "MessageId");
 
+                    b.HasIndex("At");
+
                     b.ToTable("InteractionMessages", (string)null);
                 });
 

@@ -1048,6 +1048,8 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasKey("CommunityId", "MessageId");
 
+                    b.HasIndex("At");
+
                     b.ToTable("InteractionMessages", (string)null);
                 });
 
