@@ -77,11 +77,15 @@ public static class DemoHistory
             Math.Max(0, ((m.LeftAt is { } left && left < now ? left : now) - (m.JoinedAt > firstStart ? m.JoinedAt : firstStart)).TotalDays));
         // (÷ 0.88: days vary ±30 %, weekends are quieter, and a day starts with the members of the morning.)
         var perMemberDay = seeded && memberDays > 0 ? TargetMessages / memberDays / 0.88 : 0;
+        // Members reply to each other now and then (the KOC ranking's graph); the KOCs themselves do not, since their
+        // replies would answer questions and move the response figures.
+        var kocs = (await db.Members.Where(m => m.Layer == Members.MemberLayer.Koc).Select(m => m.Id).ToListAsync(ct))
+            .Where(identities.ContainsKey).Select(id => identities[id]).ToHashSet(StringComparer.Ordinal);
         var traffic = communities.Select((c, i) =>
         {
             var t = new SandboxTraffic(1000 + i, workspaceId, c.Id, $"demo:{i}:", [],
                 staff.Select(s => new SandboxPerson("staff-" + s.Id.ToString("N"), s.DisplayName)))
-            { AdShare = 0.0005, Zone = zone };
+            { AdShare = 0.0005, Zone = zone, ReplyShare = 0.12, NonRepliers = kocs };
             foreach (var m in stints.Where(m => m.CommunityId == c.Id))
             {
                 var person = new SandboxPerson(identities[m.MemberId], m.Name);

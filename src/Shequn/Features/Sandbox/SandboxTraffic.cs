@@ -1,5 +1,6 @@
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
+using Shequn.Features.Responses;
 
 namespace Shequn.Features.Sandbox;
 
@@ -36,6 +37,10 @@ public sealed class SandboxTraffic
     private static readonly string[] Ads = ["加我微信 wx{0} 领取内部优惠", "兼职日赚300，私聊", "低价代购，点击 http://t.cn/{0}"];
 
     private readonly Random _random;
+    private readonly int _seed;
+    private Random? _replies;
+    private readonly List<(string UserId, string MessageId)> _recent = [];
+    private readonly Dictionary<string, double> _appeal = new(StringComparer.Ordinal);
     private readonly Guid _workspaceId;
     private readonly Guid _communityId;
     private readonly string _idPrefix;
@@ -48,6 +53,7 @@ public sealed class SandboxTraffic
     public SandboxTraffic(int seed, Guid workspaceId, Guid communityId, string idPrefix, IEnumerable<SandboxPerson> present, IEnumerable<SandboxPerson>? staff = null)
     {
         _random = new Random(seed);
+        _seed = seed;
         _workspaceId = workspaceId;
         _communityId = communityId;
         _idPrefix = idPrefix;
@@ -63,6 +69,14 @@ public sealed class SandboxTraffic
 
     /// <summary>The share of messages that are ads (each gets its poster removed).</summary>
     public double AdShare { get; init; } = 0.003;
+
+    /// <summary>The share of members' chatter that replies to a recent message of another member (0: none). Whom they
+    /// answer follows each author's appeal, drawn once and independent of how much they talk, so the most answered are not
+    /// simply the loudest. Drawn from a random source of its own: turning it on changes nothing else a seed produces.</summary>
+    public double ReplyShare { get; init; }
+
+    /// <summary>Members who never reply (a KOC's reply answers questions, and would move response figures).</summary>
+    public IReadOnlySet<string> NonRepliers { get; init; } = new HashSet<string>();
 
     private readonly List<(DateTime At, SandboxPerson Person, bool Joins, string? Channel)> _scheduled = [];
 
@@ -192,7 +206,48 @@ public sealed class SandboxTraffic
         }
         events.Sort((a, b) => a.OccurredAt.CompareTo(b.OccurredAt));
         events.RemoveAll(e => e.OccurredAt >= until);
+        if (ReplyShare > 0)
+            Thread(events);
         return events;
+    }
+
+    /// <summary>Makes some members' chatter replies to recent chatter of others (questions neither reply nor are replied
+    /// to here: their answers are the response figures' business).</summary>
+    private void Thread(List<CommunityEvent> events)
+    {
+        _replies ??= new Random(unchecked(_seed * 31 + 17));
+        foreach (var e in events)
+        {
+            if (e.Kind != EventKind.MessagePosted || e.FromStaff || e.MessageKind != MessageKind.Text || e.UserId is null || e.MessageId is null
+                || QuestionDetector.IsQuestion(e.Text))
+                continue;
+            if (_recent.Count > 0 && !NonRepliers.Contains(e.UserId) && _replies.NextDouble() < ReplyShare)
+            {
+                var total = _recent.Sum(r => Appeal(r.UserId));
+                var x = _replies.NextDouble() * total;
+                var target = _recent[^1];
+                foreach (var r in _recent)
+                {
+                    if ((x -= Appeal(r.UserId)) <= 0)
+                    {
+                        target = r;
+                        break;
+                    }
+                }
+                if (target.UserId != e.UserId)
+                    e.ReplyToMessageId = target.MessageId;
+            }
+            _recent.Add((e.UserId, e.MessageId));
+            if (_recent.Count > 40)
+                _recent.RemoveAt(0);
+        }
+    }
+
+    private double Appeal(string userId)
+    {
+        if (!_appeal.TryGetValue(userId, out var a))
+            _appeal[userId] = a = 1 / Math.Pow(1 + _replies!.Next(60), 1.5);
+        return a;
     }
 
     /// <summary>The people who found a new group on its first day.</summary>
