@@ -42,7 +42,7 @@ public static class FigureEndpoints
         analytics.MapGet("/figures", Figures).WithName("GetFigureTable")
             .WithDescription("Figures by day, week (Monday to Sunday) or month in the workspace's zone for scope=workspace|community|staff (id of the "
                 + "community or staff member): new communities, new members, leaves, active members, messages (member/staff), topic sessions, "
-                + "questions, response rate, median first answer, tags added and auto-tag accuracy, orders, net revenue (fen), campaign "
+                + "questions, response rate, median first answer, tags added and auto-tag accuracy, key customers (VIP candidates invited), orders, net revenue (fen), campaign "
                 + "achievement, cost (fen). from..to (yyyy-MM-dd) widened to whole periods; default the last 30 days, 12 weeks or 6 months; "
                 + $"at most {FigureTable.MaxRows} rows. 403 for KOCs.");
     }

@@ -33,14 +33,15 @@ public enum FigureBy
 /// is member messages ÷ messages. Response rate and first-answer median as <see cref="ResponseBoard"/> counts them for
 /// questions asked in the period. Tags: tags given to the scope's members in the period and still standing (confirmed
 /// or waiting for review); accuracy = auto-tags staff confirmed ÷ (confirmed + rejected) among those reviewed in the
-/// period. Campaign achievement: mean achievement rate of the campaigns that end in the period. Orders, revenue (net of
+/// period. Key customers: VIP candidates invited to the VIP community in the period (<see cref="Vip.VipInvitation"/>,
+/// one per member, whether staff or the auto-invite did it). Campaign achievement: mean achievement rate of the campaigns that end in the period. Orders, revenue (net of
 /// refunds, fen) and cost (fen) are null for readers who may not see them; answers is the staff member's own (staff scope).
 /// </summary>
 public sealed record FigureRowDto(
     DateOnly From, DateOnly To, bool Complete,
     int NewCommunities, int NewMembers, int Leaves, double ActiveMembers, int Messages, int MemberMessages, int StaffMessages, double? MemberShare,
     int TopicSessions, int Questions, double? ResponseRate, int? MedianFirstAnswerSeconds, int? Answers,
-    int TagsAdded, int AutoTagsReviewed, double? TagAccuracy,
+    int TagsAdded, int AutoTagsReviewed, double? TagAccuracy, int KeyCustomers,
     int? Orders, long? NetRevenueFen, int Campaigns, double? CampaignAchievement, long? CostFen);
 
 public sealed record FigureTableDto(FigureScope Scope, Guid? Id, string Name, FigureBy By, DateOnly From, DateOnly To, string TimeZone, IReadOnlyList<FigureRowDto> Rows);
@@ -172,6 +173,12 @@ public sealed class FigureTable(AppDbContext db, CommunityPeriod period, Respons
                 && x.ReviewedAt >= start && x.ReviewedAt < end)
             .Select(x => new { x.ReviewedAt, x.State }).ToListAsync(ct)).Select(x => (Bucket: Bucket(x.ReviewedAt!.Value), Confirmed: x.State == MemberTagState.Confirmed)).ToList();
 
+        // Key customers found: VIP candidates invited (once per member), among the scope's members as for tags.
+        var vip = db.Set<Vip.VipInvitation>().AsNoTracking().Where(x => x.WorkspaceId == ws && x.InvitedAt >= start && x.InvitedAt < end);
+        if (s != FigureScope.Workspace)
+            vip = vip.Where(x => db.Memberships.Any(m => m.MemberId == x.MemberId && ids.Contains(m.CommunityId)));
+        var invited = (await vip.Select(x => x.InvitedAt).ToListAsync(ct)).Select(Bucket).ToList();
+
         List<(DateOnly Bucket, bool Paid, long Net)>? orders = null;
         if (OrderDesk.MayRead(me))
         {
@@ -215,6 +222,7 @@ public sealed class FigureTable(AppDbContext db, CommunityPeriod period, Respons
                 asked.Count == 0 ? null : Math.Round((double)seconds.Count(x => x <= targetSeconds) / asked.Count, 4),
                 ResponseBoard.Percentile(seconds, 0.5), answerer is null ? null : asked.Count(q => q.Mine),
                 added.Count(x => x == bucket), review.Count, review.Count == 0 ? null : Math.Round((double)review.Count(r => r.Confirmed) / review.Count, 4),
+                invited.Count(x => x == bucket),
                 sold is null ? null : sold.Count(o => o.Paid), sold?.Sum(o => o.Net),
                 rates.Count, rates.Count == 0 ? null : Math.Round(rates.Average(), 4),
                 costs?.Where(c => c.Bucket == bucket).Sum(c => c.Fen)));

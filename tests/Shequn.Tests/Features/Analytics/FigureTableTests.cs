@@ -8,6 +8,7 @@ using Shequn.Features.Orders;
 using Shequn.Features.Responses;
 using Shequn.Features.Staff;
 using Shequn.Features.Tags;
+using Shequn.Features.Vip;
 using Shequn.Tests.Infrastructure;
 
 namespace Shequn.Tests.Features.Analytics;
@@ -31,7 +32,7 @@ public abstract class FigureTableTests(ShequnFactory factory)
     /// A: daily rows on Sunday 9 March (3 joins, 10 messages of which 4 staff, 2 speakers) and Monday 10 March (1 join,
     /// 1 leave, 6 messages, 1 speaker). Questions: Sunday 23:30 (answered by the operator in 30 s) and Monday 00:30 (by
     /// the operator in 600 s, late). Auto-tags on a member of A reviewed in week 1: one confirmed, one rejected; one
-    /// manual tag given in week 2. An order on 11 March of 100 yuan, 20 refunded; a cost of 5 yuan on 4 March.
+    /// manual tag given in week 2; a VIP invitation on 11 March. An order on 11 March of 100 yuan, 20 refunded; a cost of 5 yuan on 4 March.
     /// B: 99 joins on 4 March (not in A's figures).
     /// </summary>
     private async Task<Fixture> FixtureAsync()
@@ -62,6 +63,8 @@ public abstract class FigureTableTests(ShequnFactory factory)
             db.Add(new MemberTag { MemberId = m.Id, TagId = t3.Id, Source = TagSource.Manual, State = MemberTagState.Confirmed, AssignedAt = Sh(3, 12, 9) });
             db.Add(new Order { WorkspaceId = ws.Id, ExternalId = "o-" + Guid.NewGuid().ToString("N"), PlacedAt = Sh(3, 11, 20), AmountFen = 10_000, RefundedFen = 2_000, CommunityId = a, MemberId = m.Id });
             db.Add(new CostEntry { WorkspaceId = ws.Id, Day = D(4), Item = "奖品", AmountFen = 500, CommunityId = a });
+            // Found as a key customer: invited to the VIP group (B) on Tuesday 11 March.
+            db.Add(new VipInvitation { WorkspaceId = ws.Id, MemberId = m.Id, CommunityId = b, InvitedAt = Sh(3, 11, 10) });
         });
         return new Fixture(ws, a, b, op);
     }
@@ -89,6 +92,8 @@ public abstract class FigureTableTests(ShequnFactory factory)
         Assert.Equal((1, 2, 0.5), (w1.TagsAdded, w1.AutoTagsReviewed, w1.TagAccuracy!.Value));
         Assert.Equal((1, 0), (w2.TagsAdded, w2.AutoTagsReviewed));
         Assert.Null(w2.TagAccuracy);
+        // The member of A invited to the VIP group in week 2.
+        Assert.Equal((0, 1), (w1.KeyCustomers, w2.KeyCustomers));
         // Order in week 2, net 8,000 fen; cost 500 fen in week 1.
         Assert.Equal((0, 0L, 500L), (w1.Orders!.Value, w1.NetRevenueFen!.Value, w1.CostFen!.Value));
         Assert.Equal((1, 8_000L, 0L), (w2.Orders!.Value, w2.NetRevenueFen!.Value, w2.CostFen!.Value));
