@@ -203,6 +203,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // The interaction graph: the processor's reaction reads and writes it with IgnoreQueryFilters and an explicit WorkspaceId.
         builder.Entity<Shequn.Features.Analytics.InteractionEdge>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Analytics.InteractionMessage>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Ranking weights and competitions: read and written only by staff of the workspace.
+        builder.Entity<Shequn.Features.Analytics.CommunityScoreSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Analytics.CommunityCompetition>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -29,7 +29,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
             "tag-rules", "vip", "calendar", "sop", "topics", "feedback", "campaigns", "channels", "live-codes", "live-code-edit",
-            "acquisition", "budget", "orders", "cohorts",
+            "acquisition", "budget", "orders", "cohorts", "figures", "health", "rankings", "staff-kpis",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -251,6 +251,33 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 }
                 else
                     await page.GetByTestId("orders-not-allowed").AssertOnScreenAsync(Width, $"{what}: notice");
+                break;
+            case "figures":
+                await page.OpenAsync("/analytics/figures");
+                await page.GetByTestId("figures-scope").AssertReachableAsync(Width, $"{what}: scope");
+                await page.GetByTestId("figures-by").AssertReachableAsync(Width, $"{what}: by day, week or month");
+                await page.GetByTestId("figures-table").AssertOnScreenAsync(Width, $"{what}: the table");
+                break;
+            case "health":
+                await page.OpenAsync("/analytics/health");
+                await page.GetByTestId("health-from").AssertReachableAsync(Width, $"{what}: from");
+                await page.GetByTestId("health-table").AssertOnScreenAsync(Width, $"{what}: the scores");
+                break;
+            case "rankings":
+                await page.OpenAsync("/analytics/rankings");
+                if (owner)
+                {
+                    await page.GetByTestId("rankings-period").AssertReachableAsync(Width, $"{what}: period");
+                    await page.GetByTestId("rankings-table").AssertOnScreenAsync(Width, $"{what}: the ranking");
+                    await page.GetByTestId("rankings-weights-panel").AssertReachableAsync(Width, $"{what}: weights");
+                }
+                else
+                    await page.GetByTestId("rankings-not-allowed").AssertOnScreenAsync(Width, $"{what}: notice");
+                break;
+            case "staff-kpis":
+                await page.OpenAsync("/analytics/staff");
+                await page.GetByTestId("staff-kpis-period").AssertReachableAsync(Width, $"{what}: period");
+                await page.GetByTestId("staff-kpis-table").AssertOnScreenAsync(Width, $"{what}: the KPIs");
                 break;
             case "cohorts":
                 await page.OpenAsync("/analytics/cohorts");

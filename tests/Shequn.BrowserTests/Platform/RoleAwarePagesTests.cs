@@ -105,10 +105,10 @@ public sealed class RoleAwarePagesTests(ConsoleApp app)
     }
 
     [Theory]
-    [InlineData("owner", "/budget /orders /analytics/cohorts")]
-    [InlineData("li.jing@demo.shequn.local", "/budget /orders /analytics/cohorts")] // sub-owner
-    [InlineData("zhao.min@demo.shequn.local", "/orders /analytics/cohorts")] // admin
-    [InlineData(Operator, "/analytics/cohorts")]
+    [InlineData("owner", "/budget /orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff")]
+    [InlineData("li.jing@demo.shequn.local", "/budget /orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff")] // sub-owner
+    [InlineData("zhao.min@demo.shequn.local", "/orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff")] // admin
+    [InlineData(Operator, "/analytics/cohorts /analytics/figures /analytics/health /analytics/staff")]
     [InlineData(Koc, "")]
     public async Task MoneyAndRetentionLinks_PerRole_OnlyThePagesTheRoleMayRead(string email, string expected)
     {
@@ -118,7 +118,7 @@ public sealed class RoleAwarePagesTests(ConsoleApp app)
             : await context.SignInAsync(email, app.StaffPassword);
         await page.Locator(".mud-navmenu a[href='/communities']").WaitForAsync();
         var shown = new List<string>();
-        foreach (var href in new[] { "/budget", "/orders", "/analytics/cohorts" })
+        foreach (var href in new[] { "/budget", "/orders", "/analytics/cohorts", "/analytics/figures", "/analytics/health", "/analytics/rankings", "/analytics/staff" })
         {
             if (await page.Locator($".mud-navmenu a[href='{href}']").CountAsync() > 0)
                 shown.Add(href);

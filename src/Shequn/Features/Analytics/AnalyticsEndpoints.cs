@@ -12,6 +12,7 @@ public static class AnalyticsEndpoints
                 + "joins counted (base: those whose join week is that many weeks past), those still in the community at join + N weeks through any of their "
                 + "memberships there, and those who spoke there in the 7 days before that day; null where no join has reached the offset. From stored rows "
                 + "over the communities the caller sees; 403 for KOCs.");
+        FigureEndpoints.MapFigureEndpoints(analytics);
     }
 
     private static async Task<IResult> Cohorts(RetentionCohorts cohorts, string? by, string? from, string? to, string? communityId, CancellationToken ct)

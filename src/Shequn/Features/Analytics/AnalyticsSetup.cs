@@ -2,10 +2,17 @@ namespace Shequn.Features.Analytics;
 
 public static class AnalyticsSetup
 {
-    /// <summary>Figures read across communities: retention cohorts; the interaction graph's upkeep (options <c>Analytics:*</c>).</summary>
+    /// <summary>Figures read across communities (retention cohorts, health, rankings, staff KPIs, the figures table) and
+    /// the interaction graph's upkeep (options <c>Analytics:*</c>).</summary>
     public static IHostApplicationBuilder AddShequnAnalytics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<RetentionCohorts>();
+        builder.Services.AddScoped<CommunityPeriod>();
+        builder.Services.AddScoped<CommunityHealth>();
+        builder.Services.AddScoped<CommunityScores>();
+        builder.Services.AddScoped<StaffKpis>();
+        builder.Services.AddScoped<FigureTable>();
+        builder.Services.AddSingleton<FigureBoards>();
         builder.Services.AddOptions<AnalyticsOptions>().Bind(builder.Configuration.GetSection("Analytics"))
             .Validate(o => o.ReplyMemoryDays >= 1, "Analytics:ReplyMemoryDays must be at least 1.")
             .Validate(o => o.PruneInterval >= TimeSpan.FromSeconds(1), "Analytics:PruneInterval must be at least 1 s.")
