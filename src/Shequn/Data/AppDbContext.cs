@@ -196,6 +196,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Budget.CostEntry>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Budget.BudgetCap>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Budget.BudgetAlert>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Advisor.AdviceDismissal>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         // Orders: the webhook and the match pass read them with IgnoreQueryFilters and the order's own workspace.
         builder.Entity<Shequn.Features.Orders.Order>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Orders.OrderLine>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);

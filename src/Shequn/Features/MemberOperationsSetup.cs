@@ -37,6 +37,8 @@ public static class MemberOperationsSetup
         Orders.OrdersSetup.AddShequnOrders(builder);
         Analytics.AnalyticsSetup.AddShequnAnalytics(builder);
         Analytics.KocRankingSetup.AddShequnKocRanking(builder);
+        // The advisor reads what the features above store.
+        Advisor.AdvisorSetup.AddShequnAdvisor(builder);
         // The monthly evaluation report reads the features above (figures, responses, tickets, orders, costs).
         builder.Services.AddScoped<Reports.EvaluationReport>();
         return builder;

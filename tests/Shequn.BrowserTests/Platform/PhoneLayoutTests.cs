@@ -29,7 +29,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "members", "member", "tags", "staff", "tokens", "audit", "telegram",
             "moderation-check", "moderation-lists", "moderation-rules", "moderation-model", "actions", "wecom", "tasks", "profile-template",
             "tag-rules", "vip", "calendar", "sop", "topics", "feedback", "campaigns", "channels", "live-codes", "live-code-edit",
-            "acquisition", "budget", "orders", "cohorts", "figures", "health", "rankings", "staff-kpis",
+            "acquisition", "budget", "orders", "cohorts", "figures", "health", "rankings", "staff-kpis", "advisor",
         ];
         foreach (var role in new[] { "owner", "operator" })
         {
@@ -278,6 +278,18 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 await page.OpenAsync("/analytics/staff");
                 await page.GetByTestId("staff-kpis-period").AssertReachableAsync(Width, $"{what}: period");
                 await page.GetByTestId("staff-kpis-table").AssertOnScreenAsync(Width, $"{what}: the KPIs");
+                break;
+            case "advisor":
+                // Every role reads the advice; operators get the read-only notice instead of the buttons.
+                await page.OpenAsync("/advisor");
+                await page.GetByTestId("advisor-show-dismissed").AssertReachableAsync(Width, $"{what}: show dismissed");
+                await page.Locator("[data-testid=advice], [data-testid=advisor-empty]").First.WaitForAsync();
+                if (await page.GetByTestId("advice").CountAsync() > 0)
+                    await page.GetByTestId("advice").First.AssertOnScreenAsync(Width, $"{what}: an advice");
+                if (owner && await page.GetByTestId("advice-dismiss").CountAsync() > 0)
+                    await page.GetByTestId("advice-dismiss").First.AssertReachableAsync(Width, $"{what}: dismiss");
+                if (!owner)
+                    await page.GetByTestId("advisor-read-only").AssertOnScreenAsync(Width, $"{what}: read-only notice");
                 break;
             case "cohorts":
                 await page.OpenAsync("/analytics/cohorts");

@@ -105,11 +105,11 @@ public sealed class RoleAwarePagesTests(ConsoleApp app)
     }
 
     [Theory]
-    [InlineData("owner", "/budget /orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff")]
-    [InlineData("li.jing@demo.shequn.local", "/budget /orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff")] // sub-owner
-    [InlineData("zhao.min@demo.shequn.local", "/orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff")] // admin
-    [InlineData(Operator, "/analytics/cohorts /analytics/figures /analytics/health /analytics/staff")]
-    [InlineData(Koc, "")]
+    [InlineData("owner", "/budget /orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff /advisor")]
+    [InlineData("li.jing@demo.shequn.local", "/budget /orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff /advisor")] // sub-owner
+    [InlineData("zhao.min@demo.shequn.local", "/orders /analytics/cohorts /analytics/figures /analytics/health /analytics/rankings /analytics/staff /advisor")] // admin
+    [InlineData(Operator, "/analytics/cohorts /analytics/figures /analytics/health /analytics/staff /advisor")]
+    [InlineData(Koc, "/advisor")]
     public async Task MoneyAndRetentionLinks_PerRole_OnlyThePagesTheRoleMayRead(string email, string expected)
     {
         await using var context = await app.NewContextAsync();
@@ -118,7 +118,7 @@ public sealed class RoleAwarePagesTests(ConsoleApp app)
             : await context.SignInAsync(email, app.StaffPassword);
         await page.Locator(".mud-navmenu a[href='/communities']").WaitForAsync();
         var shown = new List<string>();
-        foreach (var href in new[] { "/budget", "/orders", "/analytics/cohorts", "/analytics/figures", "/analytics/health", "/analytics/rankings", "/analytics/staff" })
+        foreach (var href in new[] { "/budget", "/orders", "/analytics/cohorts", "/analytics/figures", "/analytics/health", "/analytics/rankings", "/analytics/staff", "/advisor" })
         {
             if (await page.Locator($".mud-navmenu a[href='{href}']").CountAsync() > 0)
                 shown.Add(href);

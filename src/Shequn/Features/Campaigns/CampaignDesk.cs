@@ -305,22 +305,25 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
         return new(CampaignOutcome.Saved, await DtoAsync(campaign, ct), v);
     }
 
-    public async Task<CampaignResults> ResultsAsync(Campaign campaign, CancellationToken ct = default)
+    public Task<CampaignResults> ResultsAsync(Campaign campaign, CancellationToken ct = default) => ResultsOfAsync(db, campaign, ct);
+
+    /// <summary>What a campaign achieved so far, read from its own rows (the advisor reads it without a desk).</summary>
+    internal static async Task<CampaignResults> ResultsOfAsync(AppDbContext context, Campaign campaign, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(campaign);
-        var participants = db.Set<CampaignParticipant>().AsNoTracking().Where(p => p.CampaignId == campaign.Id);
+        var participants = context.Set<CampaignParticipant>().AsNoTracking().Where(p => p.CampaignId == campaign.Id);
         var counts = await participants.GroupBy(_ => 1).Select(g => new
         {
             All = g.Count(),
             Completed = g.Count(p => p.CompletedAt != null),
             New = g.Count(p => p.IsNewMember),
         }).SingleOrDefaultAsync(ct);
-        var grants = db.Set<CampaignRewardGrant>().AsNoTracking().Where(g => g.CampaignId == campaign.Id && g.Status != GrantStatus.Void);
+        var grants = context.Set<CampaignRewardGrant>().AsNoTracking().Where(g => g.CampaignId == campaign.Id && g.Status != GrantStatus.Void);
         var issued = await grants.CountAsync(g => g.Status != GrantStatus.Held, ct);
         var costs = await grants.Where(g => g.Status != GrantStatus.Held).Select(g => g.CostFen).ToListAsync(ct);
         var cost = costs.Sum();
         var (all, completed, fresh) = (counts?.All ?? 0, counts?.Completed ?? 0, counts?.New ?? 0);
-        var (orders, revenue) = await OrdersAsync(campaign, ct);
+        var (orders, revenue) = await OrdersAsync(context, campaign, ct);
         long value = campaign.GoalMetric switch
         {
             GoalMetric.Participants => all,
@@ -340,17 +343,17 @@ public sealed partial class CampaignDesk(AppDbContext db, WorkspaceZones zones, 
     /// The orders the shop confirmed for the campaign and what they brought in: paid flash-sale claims (units × price) and
     /// paid group-buy seats (less the tier differences refunded; a failed group's refunded seats are no orders).
     /// </summary>
-    private async Task<(int Orders, long RevenueFen)> OrdersAsync(Campaign campaign, CancellationToken ct)
+    private static async Task<(int Orders, long RevenueFen)> OrdersAsync(AppDbContext context, Campaign campaign, CancellationToken ct)
     {
         var price = campaign.RulesValue().PriceFen ?? 0;
         switch (campaign.Kind)
         {
             case CampaignKind.FlashSale:
-                var units = await db.Set<CampaignClaim>().AsNoTracking().Where(c => c.CampaignId == campaign.Id && c.Status == ClaimStatus.Paid).Select(c => c.Quantity).ToListAsync(ct);
+                var units = await context.Set<CampaignClaim>().AsNoTracking().Where(c => c.CampaignId == campaign.Id && c.Status == ClaimStatus.Paid).Select(c => c.Quantity).ToListAsync(ct);
                 return (units.Count, units.Sum() * price);
             case CampaignKind.GroupBuy:
-                var seats = await db.Set<CampaignGroupSeat>().AsNoTracking().Where(x => x.CampaignId == campaign.Id && x.Status == SeatStatus.Paid).Select(x => x.PriceFen).ToListAsync(ct);
-                var back = await db.Set<CampaignRefund>().AsNoTracking().Where(r => r.CampaignId == campaign.Id && r.Reason == RefundReason.TierDifference).Select(r => r.AmountFen).ToListAsync(ct);
+                var seats = await context.Set<CampaignGroupSeat>().AsNoTracking().Where(x => x.CampaignId == campaign.Id && x.Status == SeatStatus.Paid).Select(x => x.PriceFen).ToListAsync(ct);
+                var back = await context.Set<CampaignRefund>().AsNoTracking().Where(r => r.CampaignId == campaign.Id && r.Reason == RefundReason.TierDifference).Select(r => r.AmountFen).ToListAsync(ct);
                 return (seats.Count, seats.Sum() - back.Sum());
             default:
                 return (0, 0);

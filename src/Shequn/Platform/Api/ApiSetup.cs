@@ -94,6 +94,7 @@ public static class ApiSetup
         Features.Acquisition.AcquisitionEndpoints.MapAcquisitionEndpoints(api, app);
         Features.Budget.BudgetEndpoints.MapBudgetEndpoints(api);
         Features.Analytics.AnalyticsEndpoints.MapAnalyticsEndpoints(api);
+        Features.Advisor.AdvisorEndpoints.MapAdvisorEndpoints(api);
         Features.Acquisition.ShortLinkEndpoints.MapShortLinkEndpoints(app);
         Features.Acquisition.FriendAddEndpoints.MapFriendAddEndpoints(api);
         Features.Orders.OrderEndpoints.MapOrderEndpoints(api, app);

@@ -1012,6 +1012,42 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("LiveCodeScans", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Advisor.AdviceDismissal", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("DismissedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("DismissedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Rule")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SubjectId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Rule", "SubjectId")
+                        .IsUnique();
+
+                    b.ToTable("AdviceDismissals", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Analytics.CommunityCompetition", b =>
                 {
                     b.Property<Guid>("Id")
@@ -5847,6 +5883,15 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasOne("Shequn.Features.Acquisition.LiveCode", null)
                         .WithMany()
                         .HasForeignKey("LiveCodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Advisor.AdviceDismissal", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

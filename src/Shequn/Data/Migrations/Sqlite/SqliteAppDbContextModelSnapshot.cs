@@ -997,6 +997,42 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("LiveCodeScans", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Advisor.AdviceDismissal", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("DismissedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("DismissedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Rule")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SubjectId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkspaceId", "Rule", "SubjectId")
+                        .IsUnique();
+
+                    b.ToTable("AdviceDismissals", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Analytics.CommunityCompetition", b =>
                 {
                     b.Property<Guid>("Id")
@@ -5828,6 +5864,15 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasOne("Shequn.Features.Acquisition.LiveCode", null)
                         .WithMany()
                         .HasForeignKey("LiveCodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Advisor.AdviceDismissal", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

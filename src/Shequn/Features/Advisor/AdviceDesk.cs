@@ -1,0 +1,95 @@
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
+using Shequn.Features.Acquisition;
+using Shequn.Features.Communities;
+using Shequn.Features.Workspaces;
+using Shequn.Platform.Api;
+using Shequn.Platform.Auth;
+
+namespace Shequn.Features.Advisor;
+
+public sealed record DismissInput(string? Rule, string? SubjectId, string? Fingerprint);
+
+public sealed record FreezeInput(Guid? CommunityId);
+
+/// <summary>The advisor as the API and the console use it: the list for the acting staff member, dismissals and the freeze.</summary>
+public sealed class AdviceDesk(AppDbContext db, WorkspaceZones zones, TimeProvider time, TimeSpan responseTarget)
+{
+    private Task<StaffProfile?> MeAsync(CancellationToken ct) => db.Current.GetProfileAsync(db, ct);
+
+    public async Task<IReadOnlyList<Advice>> ListAsync(bool includeDismissed, CancellationToken ct)
+    {
+        var me = await MeAsync(ct);
+        var zone = await zones.GetAsync(db.CurrentWorkspaceId, ct);
+        return await new PlaybookAdvisor(db, responseTarget).RunAsync(me, zone, time.GetUtcNow().UtcDateTime, includeDismissed, ct);
+    }
+
+    /// <summary>
+    /// Hides an advice until its facts change. The fingerprint must be the one the advisor finds now (a stale page's is a
+    /// 409: the facts changed since it was read); an advice the caller does not see is a 404.
+    /// </summary>
+    public async Task<DeskResult<Advice>> DismissAsync(DismissInput? input, CancellationToken ct)
+    {
+        var me = await MeAsync(ct);
+        if (!PlaybookAdvisor.MayAct(me))
+            return Desk.Refused<Advice>("Only owners, sub-owners and admins dismiss advice.");
+        var v = new Validation();
+        var rule = v.ParseEnum<AdviceRule>("rule", input?.Rule);
+        if (string.IsNullOrWhiteSpace(input?.Rule))
+            v.Add("rule", "Required", "'rule' is required.");
+        v.Required("subjectId", input?.SubjectId, AdviceDismissal.SubjectIdMaxLength)
+            .Required("fingerprint", input?.Fingerprint, AdviceDismissal.FingerprintMaxLength);
+        if (!v.IsValid)
+            return Desk.Bad<Advice>(v);
+        var advice = (await ListAsync(includeDismissed: true, ct)).FirstOrDefault(a => a.Rule == rule && a.SubjectId == input!.SubjectId);
+        if (advice is null)
+            return Desk.Missing<Advice>();
+        if (advice.Fingerprint != input!.Fingerprint)
+            return Desk.Clash<Advice>($"The facts behind this advice changed (now '{advice.Fingerprint}'); read it again before dismissing.");
+        var row = await db.Set<AdviceDismissal>().SingleOrDefaultAsync(d => d.Rule == advice.Rule && d.SubjectId == advice.SubjectId, ct);
+        if (row is null)
+            db.Add(row = new AdviceDismissal { WorkspaceId = db.CurrentWorkspaceId, Rule = advice.Rule, SubjectId = advice.SubjectId, Fingerprint = advice.Fingerprint });
+        row.Fingerprint = advice.Fingerprint;
+        row.DismissedById = me!.Id;
+        row.DismissedAt = time.GetUtcNow().UtcDateTime;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Someone else dismissed it at the same moment: it is dismissed either way.
+            db.ChangeTracker.Clear();
+        }
+        return Desk.Ok(advice with { Dismissed = true });
+    }
+
+    /// <summary>
+    /// The one-click action for a silent community: freeze it through the community editor, so the change is checked and
+    /// audited as any edit of the community is.
+    /// </summary>
+    public async Task<DeskResult<bool>> FreezeAsync(FreezeInput? input, CancellationToken ct)
+    {
+        var me = await MeAsync(ct);
+        if (!PlaybookAdvisor.MayAct(me))
+            return Desk.Refused<bool>("Only owners, sub-owners and admins act on advice.");
+        if (input?.CommunityId is not { } id)
+            return Desk.Bad<bool>(new Validation().Add("communityId", "Required", "'communityId' is required."));
+        var c = await db.Visible(me).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (c is null)
+            return Desk.Missing<bool>();
+        if (c.State == CommunityState.Frozen)
+            return Desk.Ok(true);
+        if (c.State != CommunityState.Active)
+            return Desk.Clash<bool>($"{c.Name} is {c.State}; only an active community can be frozen.");
+        var saved = await new CommunityEditor(db).SaveAsync(id, new CommunityInput(c.Name, c.Platform, c.Type, c.SubType, c.Tier, c.Capacity, c.Purpose, c.Intro, c.Rules,
+            CommunityState.Frozen, null), ct);
+        return saved.Outcome switch
+        {
+            EditOutcome.Saved => Desk.Ok(true),
+            EditOutcome.NotFound => Desk.Missing<bool>(),
+            EditOutcome.Invalid => Desk.Bad<bool>(saved.Validation),
+            _ => Desk.Refused<bool>(saved.Refusal?.Message ?? "Your role does not allow this."),
+        };
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Responses;
+using Shequn.Features.Workspaces;
+
+namespace Shequn.Features.Advisor;
+
+public static class AdvisorSetup
+{
+    /// <summary>The advisor's desk (list, dismiss, freeze); the response target comes from <c>Responses:Target</c>.</summary>
+    public static IHostApplicationBuilder AddShequnAdvisor(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped(sp => new AdviceDesk(sp.GetRequiredService<AppDbContext>(), sp.GetRequiredService<WorkspaceZones>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptionsMonitor<ResponsesOptions>>().CurrentValue.Target));
+        return builder;
+    }
+}

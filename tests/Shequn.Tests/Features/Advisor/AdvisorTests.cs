@@ -1,0 +1,569 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shequn.Data;
+using Shequn.Features.Acquisition;
+using Shequn.Features.Advisor;
+using Shequn.Features.Budget;
+using Shequn.Features.Calendar;
+using Shequn.Features.Campaigns;
+using Shequn.Features.Communities;
+using Shequn.Features.Enforcement;
+using Shequn.Features.Events;
+using Shequn.Features.Members;
+using Shequn.Features.Responses;
+using Shequn.Features.Staff;
+using Shequn.Features.Vip;
+using Shequn.Tests.Infrastructure;
+
+namespace Shequn.Tests.Features.Advisor;
+
+/// <summary>
+/// The advisor over HTTP on small fixed fixtures written straight into the database: each rule once where it must speak
+/// and once where it must not, dismissals that hold until the facts change, what each role sees and may do, and the
+/// one-click freeze going through the audited community editor.
+/// </summary>
+public abstract class AdvisorTests(ShequnFactory factory)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+
+    private static DateTime Now => DateTime.UtcNow;
+
+    private static DateOnly Today => DailyFigures.DayOf(Now, Shanghai);
+
+    private async Task<T> DbAsync<T>(Guid ws, Func<AppDbContext, Task<T>> work)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        db.Current.ActAsSystem(ws);
+        return await work(db);
+    }
+
+    private Task<int> SeedAsync(Guid ws, Action<AppDbContext> add) => DbAsync(ws, db =>
+    {
+        add(db);
+        return db.SaveChangesWithoutAuditAsync(Ct);
+    });
+
+    private static Community NewCommunity(Guid ws, string name, int ageDays = 60, CommunityTier tier = CommunityTier.Comprehensive) =>
+        new() { WorkspaceId = ws, Name = name, Platform = ChatPlatform.Sandbox, Capacity = 500, Tier = tier, CreatedAt = Now.AddDays(-ageDays), UpdatedAt = Now };
+
+    /// <summary>Members who joined <paramref name="daysAgo"/> days ago, named n0…, with the given nickname (or none).</summary>
+    private static List<Member> AddMembers(AppDbContext db, Guid ws, Guid community, int count, string? nickname = null, int daysAgo = 50, string? channel = null)
+    {
+        var members = Enumerable.Range(0, count).Select(i => new Member { WorkspaceId = ws, DisplayName = $"成员{i}" }).ToList();
+        db.AddRange(members);
+        db.AddRange(members.Select(m => new Membership
+        {
+            WorkspaceId = ws, CommunityId = community, MemberId = m.Id, JoinedAt = Now.AddDays(-daysAgo), Nickname = nickname, Channel = channel,
+        }));
+        return members;
+    }
+
+    /// <summary>A day's figures: messages by members and by staff.</summary>
+    private static CommunityDailyFigure Figure(Guid ws, Guid community, DateOnly day, int memberMessages, int staffMessages = 0) =>
+        new() { WorkspaceId = ws, CommunityId = community, Day = day, Messages = memberMessages + staffMessages, StaffMessages = staffMessages, Speakers = memberMessages > 0 ? 1 : 0 };
+
+    /// <summary>A community where members spoke yesterday and staff posted every day this week: nothing for the community rules to say.</summary>
+    private static Community Lively(AppDbContext db, Guid ws, string name)
+    {
+        var c = NewCommunity(ws, name);
+        db.Add(c);
+        for (var i = 1; i <= 7; i++)
+            db.Add(Figure(ws, c.Id, Today.AddDays(-i), memberMessages: 5, staffMessages: 2));
+        return c;
+    }
+
+    private static async Task<List<Advice>> AdviceAsync(HttpClient api, bool includeDismissed = false) =>
+        await api.GetJsonAsync<List<Advice>>("/api/advisor" + (includeDismissed ? "?includeDismissed=true" : ""));
+
+    private static async Task<List<Advice>> RuleAsync(HttpClient api, AdviceRule rule) => [.. (await AdviceAsync(api)).Where(a => a.Rule == rule)];
+
+    private static long Number(Advice a, string name) => a.Numbers.Single(n => n.Name == name).Value;
+
+    private static long Seq() => Random.Shared.NextInt64(1_000_000_000, long.MaxValue / 2);
+
+    // --- 1. over 350 ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Oversized_Over350Members_IsAdvised_AtOrUnder350Not()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community big = null!, full = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            big = Lively(db, ws.Id, "大群");
+            full = Lively(db, ws.Id, "满群");
+            AddMembers(db, ws.Id, big.Id, 351);
+            AddMembers(db, ws.Id, full.Id, 350);
+        });
+
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Oversized));
+        Assert.Equal((big.Id.ToString(), 351L, 350L), (advice.SubjectId, Number(advice, "Members"), Number(advice, "Limit")));
+        Assert.Contains(AdviceAction.OpenCommunity, advice.Actions);
+        Assert.Equal($"/communities/{big.Id}", advice.Link);
+    }
+
+    // --- 2. sub-owner with more than 4 -----------------------------------------------------------------------------
+
+    [Fact]
+    public async Task SubOwner_With5Communities_IsAdvised_With4Not()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var busy = await ws.AddStaffAsync(StaffRole.SubOwner, "忙碌分群主");
+        var fine = await ws.AddStaffAsync(StaffRole.SubOwner, "正常分群主");
+        await SeedAsync(ws.Id, db =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var c = Lively(db, ws.Id, $"群{i}");
+                db.Add(new CommunityStaff { CommunityId = c.Id, StaffUserId = busy.Id, Role = CommunityRole.SubOwner });
+                if (i < 4)
+                    db.Add(new CommunityStaff { CommunityId = c.Id, StaffUserId = fine.Id, Role = CommunityRole.SubOwner });
+            }
+        });
+
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.SubOwnerOverloaded));
+        Assert.Equal((busy.Id.ToString(), "忙碌分群主", 5L), (advice.SubjectId, advice.SubjectName, Number(advice, "Communities")));
+        Assert.Equal(AdviceSubject.Staff, advice.SubjectKind);
+    }
+
+    // --- 3. silent for 30 days -------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Silent_NoMemberMessageFor30Days_IsAdvised_WithCoreMembersStillIn_MostActiveFirst()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community quiet = null!;
+        List<Member> members = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            quiet = NewCommunity(ws.Id, "沉默群");
+            db.Add(quiet);
+            members = AddMembers(db, ws.Id, quiet.Id, 3);
+            // Members last spoke 35 days ago; staff kept posting since, which does not make the group alive.
+            db.Add(Figure(ws.Id, quiet.Id, Today.AddDays(-35), memberMessages: 40));
+            db.Add(Figure(ws.Id, quiet.Id, Today.AddDays(-3), memberMessages: 0, staffMessages: 4));
+            db.Add(new MemberActivity { WorkspaceId = ws.Id, CommunityId = quiet.Id, MemberId = members[0].Id, Messages = 5, FirstSpokeAt = Now.AddDays(-50), LastSpokeAt = Now.AddDays(-35) });
+            db.Add(new MemberActivity { WorkspaceId = ws.Id, CommunityId = quiet.Id, MemberId = members[1].Id, Messages = 30, FirstSpokeAt = Now.AddDays(-50), LastSpokeAt = Now.AddDays(-36) });
+            // The most active of all left: not a core member to migrate.
+            var gone = AddMembers(db, ws.Id, quiet.Id, 1)[0];
+            db.Add(new MemberActivity { WorkspaceId = ws.Id, CommunityId = quiet.Id, MemberId = gone.Id, Messages = 99, FirstSpokeAt = Now.AddDays(-50), LastSpokeAt = Now.AddDays(-40) });
+            db.ChangeTracker.Entries<Membership>().Single(e => e.Entity.MemberId == gone.Id).Entity.LeftAt = Now.AddDays(-31);
+        });
+
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
+        Assert.Equal(quiet.Id.ToString(), advice.SubjectId);
+        Assert.Equal(35, Number(advice, "SilentDays"));
+        Assert.Equal(3, Number(advice, "Members"));
+        Assert.Equal([members[1].Id, members[0].Id], advice.CoreMembers!.Select(m => m.MemberId));
+        Assert.Equal(30, advice.CoreMembers![0].Messages);
+        Assert.Contains(AdviceAction.Freeze, advice.Actions);
+        Assert.Equal(AdviceSeverity.Critical, advice.Severity);
+    }
+
+    [Fact]
+    public async Task Silent_MemberSpokeWithin30Days_OrYoungCommunity_IsNotAdvised()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await SeedAsync(ws.Id, db =>
+        {
+            var spoke = NewCommunity(ws.Id, "有人说话");
+            db.Add(spoke);
+            db.Add(Figure(ws.Id, spoke.Id, Today.AddDays(-29), memberMessages: 1));
+            db.Add(NewCommunity(ws.Id, "新群", ageDays: 10));
+            var frozen = NewCommunity(ws.Id, "已冻结");
+            frozen.State = CommunityState.Frozen;
+            db.Add(frozen);
+        });
+
+        Assert.Empty(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
+    }
+
+    // --- 4. days without content, commercial content every day -----------------------------------------------------
+
+    private static void Post(AppDbContext db, Guid ws, Guid community, DateOnly day, ContentType type)
+    {
+        var due = DailyFigures.StartOf(day, Shanghai).AddHours(12);
+        var post = new Post { WorkspaceId = ws, Title = "推送", Text = "内容", ContentType = type, DueAt = due, Status = PostStatus.Approved };
+        db.Add(post);
+        db.Add(new PostDelivery { WorkspaceId = ws, PostId = post.Id, CommunityId = community, DueAt = due, State = DeliveryState.Enqueued });
+    }
+
+    [Fact]
+    public async Task Content_DaysWithoutContent_AndCommercialEveryDay_AreAdvised()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community empty = null!, selling = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            // Members talk, but nobody from the brand said or posted anything this week.
+            empty = NewCommunity(ws.Id, "无内容群");
+            db.Add(empty);
+            for (var i = 1; i <= 7; i++)
+                db.Add(Figure(ws.Id, empty.Id, Today.AddDays(-i), memberMessages: 3));
+            selling = NewCommunity(ws.Id, "天天卖货");
+            db.Add(selling);
+            db.Add(Figure(ws.Id, selling.Id, Today.AddDays(-1), memberMessages: 3));
+            for (var i = 1; i <= 8; i++)
+                Post(db, ws.Id, selling.Id, Today.AddDays(-i), i % 2 == 0 ? ContentType.ProductOfTheDay : ContentType.Solitaire);
+        });
+
+        var list = await AdviceAsync(ws.Owner.Api);
+        var none = Assert.Single(list, a => a.Rule == AdviceRule.NoContent);
+        Assert.Equal((empty.Id.ToString(), 7L), (none.SubjectId, Number(none, "DaysWithoutContent")));
+        var commercial = Assert.Single(list, a => a.Rule == AdviceRule.CommercialEveryDay);
+        Assert.Equal(selling.Id.ToString(), commercial.SubjectId);
+        Assert.Equal(7, Number(commercial, "CommercialDays"));
+    }
+
+    [Fact]
+    public async Task Content_StaffMessagesMostDays_AndAKnowledgeDay_AreNotAdvised()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await SeedAsync(ws.Id, db =>
+        {
+            // Two days without content out of seven: under the three that make advice.
+            var c = NewCommunity(ws.Id, "正常群");
+            db.Add(c);
+            for (var i = 1; i <= 7; i++)
+                db.Add(Figure(ws.Id, c.Id, Today.AddDays(-i), memberMessages: 3, staffMessages: i <= 5 ? 1 : 0));
+            var mixed = NewCommunity(ws.Id, "有知识日");
+            db.Add(mixed);
+            db.Add(Figure(ws.Id, mixed.Id, Today.AddDays(-1), memberMessages: 3));
+            for (var i = 1; i <= 7; i++)
+                Post(db, ws.Id, mixed.Id, Today.AddDays(-i), i == 4 ? ContentType.Knowledge : ContentType.ProductOfTheDay);
+        });
+
+        var list = await AdviceAsync(ws.Owner.Api);
+        Assert.DoesNotContain(list, a => a.Rule is AdviceRule.NoContent or AdviceRule.CommercialEveryDay);
+    }
+
+    // --- 5. questions left unanswered ------------------------------------------------------------------------------
+
+    private static MemberQuestion Question(Guid ws, Guid community, Guid member, DateTime askedAt, DateTime? answeredAt = null) => new()
+    {
+        WorkspaceId = ws, CommunityId = community, MemberId = member, UserId = "u-" + member.ToString("N")[..8], Text = "什么时候发货？", EventSeq = Seq(),
+        AskedAt = askedAt, AnsweredAt = answeredAt, AnswerSeconds = answeredAt is { } a ? (int)(a - askedAt).TotalSeconds : null,
+    };
+
+    [Fact]
+    public async Task Unanswered_QuestionsWaitingOverHalfAnHour_AreAdvised_AnsweredOrFreshOnesNot()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community waiting = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            waiting = Lively(db, ws.Id, "等回答");
+            var m = AddMembers(db, ws.Id, waiting.Id, 1)[0];
+            db.Add(Question(ws.Id, waiting.Id, m.Id, Now.AddHours(-2)));
+            db.Add(Question(ws.Id, waiting.Id, m.Id, Now.AddHours(-5)));
+            var fine = Lively(db, ws.Id, "都答了");
+            var n = AddMembers(db, ws.Id, fine.Id, 1)[0];
+            db.Add(Question(ws.Id, fine.Id, n.Id, Now.AddHours(-2), Now.AddHours(-2).AddMinutes(1)));
+            db.Add(Question(ws.Id, fine.Id, n.Id, Now.AddMinutes(-5)));
+        });
+
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Unanswered));
+        Assert.Equal((waiting.Id.ToString(), 2L, 5L), (advice.SubjectId, Number(advice, "Waiting"), Number(advice, "OldestHours")));
+    }
+
+    // --- 6. VIP candidates -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Vip_HelpfulTenuredMember_IsAdvised_UntilInvited()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Member helper = null!;
+        Community general = null!, vip = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            general = Lively(db, ws.Id, "综合群");
+            vip = NewCommunity(ws.Id, "VIP群", tier: CommunityTier.VipPaying);
+            db.Add(vip);
+            var members = AddMembers(db, ws.Id, general.Id, 3, daysAgo: 40);
+            helper = members[0];
+            // Answered three questions of others in the last 30 days (the default rules); member 1 answered two.
+            for (var i = 0; i < 3; i++)
+            {
+                var q = Question(ws.Id, general.Id, members[2].Id, Now.AddDays(-2 - i), Now.AddDays(-2 - i).AddMinutes(1));
+                q.AnsweredByMemberId = helper.Id;
+                q.AnsweredByKind = AnswererKind.Koc;
+                db.Add(q);
+            }
+            for (var i = 0; i < 2; i++)
+            {
+                var q = Question(ws.Id, general.Id, members[2].Id, Now.AddDays(-3 - i), Now.AddDays(-3 - i).AddMinutes(1));
+                q.AnsweredByMemberId = members[1].Id;
+                q.AnsweredByKind = AnswererKind.Koc;
+                db.Add(q);
+            }
+        });
+
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.VipCandidates));
+        Assert.Equal(1, Number(advice, "Candidates"));
+
+        await SeedAsync(ws.Id, db => db.Add(new VipInvitation { WorkspaceId = ws.Id, MemberId = helper.Id, CommunityId = vip.Id, InvitedAt = Now }));
+        Assert.Empty(await RuleAsync(ws.Owner.Api, AdviceRule.VipCandidates));
+    }
+
+    // --- 7. nicknames ----------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Nicknames_ThreeBreakingTheRuleSetsFormat_AreAdvised_TwoNot()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community bad = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            db.Add(new RuleSet { WorkspaceId = ws.Id, Name = "默认群规", IsDefault = true, Spec = new RuleSetSpec { NicknameFormat = "城市-行业-昵称" }.ToJson() });
+            bad = Lively(db, ws.Id, "昵称乱");
+            AddMembers(db, ws.Id, bad.Id, 3, nickname: "小明");
+            AddMembers(db, ws.Id, bad.Id, 2, nickname: "西安-美业-小红");
+            var almost = Lively(db, ws.Id, "昵称好");
+            AddMembers(db, ws.Id, almost.Id, 2, nickname: "阿强");
+            AddMembers(db, ws.Id, almost.Id, 5, nickname: "上海－餐饮－阿美");
+            AddMembers(db, ws.Id, almost.Id, 4); // no nickname known: not counted
+        });
+
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Nicknames));
+        Assert.Equal((bad.Id.ToString(), 3L), (advice.SubjectId, Number(advice, "Breaking")));
+    }
+
+    // --- 8. response rate dropped ----------------------------------------------------------------------------------
+
+    private static MemberQuestion StaffAnswer(Guid ws, Guid community, Guid member, DateTime askedAt, int seconds, string staff)
+    {
+        var q = Question(ws, community, member, askedAt, askedAt.AddSeconds(seconds));
+        q.AnsweredByKind = AnswererKind.Staff;
+        q.AnsweredByUserId = staff;
+        q.AnsweredByName = staff == "staff:a" ? "小李" : "小王";
+        return q;
+    }
+
+    [Fact]
+    public async Task ResponseRate_DroppedByTwentyPoints_IsAdvised_SteadyNot()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await SeedAsync(ws.Id, db =>
+        {
+            var c = Lively(db, ws.Id, "应答群");
+            var m = AddMembers(db, ws.Id, c.Id, 1)[0];
+            for (var i = 0; i < 5; i++)
+            {
+                // 小李: all five within 5 minutes last week, two of five this week. 小王: all within both weeks.
+                db.Add(StaffAnswer(ws.Id, c.Id, m.Id, Now.AddDays(-9).AddHours(i), 60, "staff:a"));
+                db.Add(StaffAnswer(ws.Id, c.Id, m.Id, Now.AddDays(-1).AddHours(-i), i < 2 ? 60 : 900, "staff:a"));
+                db.Add(StaffAnswer(ws.Id, c.Id, m.Id, Now.AddDays(-9).AddHours(i), 30, "staff:b"));
+                db.Add(StaffAnswer(ws.Id, c.Id, m.Id, Now.AddDays(-1).AddHours(-i), 45, "staff:b"));
+            }
+        });
+
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.ResponseRateDropped));
+        Assert.Equal(("staff:a", "小李", 40L, 100L), (advice.SubjectId, advice.SubjectName, Number(advice, "RatePercent"), Number(advice, "PreviousRatePercent")));
+    }
+
+    // --- 9. campaign behind at half time ---------------------------------------------------------------------------
+
+    private static Campaign RunningCampaign(Guid ws, string name, Guid community, double daysIn, double daysLeft) => new()
+    {
+        WorkspaceId = ws, Name = name, Kind = CampaignKind.CheckIn, Status = CampaignStatus.Published, StartsAt = Now.AddDays(-daysIn), EndsAt = Now.AddDays(daysLeft),
+        GoalMetric = GoalMetric.Participants, GoalTarget = 10, Slug = Campaign.NewSlug(), CommunityIds = $"[\"{community}\"]",
+    };
+
+    [Fact]
+    public async Task Campaign_PastHalfTimeUnderHalfItsGoal_IsAdvised_BeforeHalfTimeNot()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Campaign late = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            var c = Lively(db, ws.Id, "活动群");
+            late = RunningCampaign(ws.Id, "过半落后", c.Id, daysIn: 6, daysLeft: 4);
+            db.Add(late);
+            db.Add(RunningCampaign(ws.Id, "刚开始", c.Id, daysIn: 4, daysLeft: 6));
+        });
+
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.CampaignBehind));
+        Assert.Equal((late.Id.ToString(), 0L, 10L), (advice.SubjectId, Number(advice, "Achieved"), Number(advice, "Target")));
+        Assert.InRange(Number(advice, "ElapsedPercent"), 59, 60);
+    }
+
+    // --- 10. channel cost per retained member ----------------------------------------------------------------------
+
+    private async Task<TestWorkspace> ChannelsAsync(decimal dearCostYuan)
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await SeedAsync(ws.Id, db =>
+        {
+            var c = Lively(db, ws.Id, "渠道群");
+            foreach (var (name, cost) in new[] { ("公众号", 100m), ("直播间", 120m), ("包裹卡", dearCostYuan) })
+            {
+                db.Add(new AcquisitionChannel { WorkspaceId = ws.Id, Name = name, Cost = cost, CostUnit = CostUnit.Total, CreatedAt = Now.AddDays(-100) });
+                // Ten joined six weeks ago through each channel and are still in.
+                AddMembers(db, ws.Id, c.Id, 10, daysAgo: 42, channel: name);
+            }
+        });
+        return ws;
+    }
+
+    [Fact]
+    public async Task Channel_CostPerRetainedFarAboveTheOthers_IsAdvised()
+    {
+        var ws = await ChannelsAsync(1_000m);
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.ChannelCostly));
+        Assert.Equal("包裹卡", advice.SubjectName);
+        Assert.Equal((100L, 11L, 10L), (Number(advice, "CostPerRetainedYuan"), Number(advice, "OthersMedianYuan"), Number(advice, "Retained")));
+    }
+
+    [Fact]
+    public async Task Channel_CostPerRetainedWithinTwiceTheOthers_IsNotAdvised()
+    {
+        var ws = await ChannelsAsync(200m);
+        Assert.Empty(await RuleAsync(ws.Owner.Api, AdviceRule.ChannelCostly));
+    }
+
+    // --- 11. monthly budget ----------------------------------------------------------------------------------------
+
+    private async Task<TestWorkspace> BudgetAsync(CostKind kind, long amountFen)
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        await SeedAsync(ws.Id, db =>
+        {
+            db.Add(new BudgetCap { WorkspaceId = ws.Id, FromMonth = BudgetBook.MonthOf(Today), CapFen = 500_000 });
+            db.Add(new CostEntry { WorkspaceId = ws.Id, Day = Today, Kind = kind, Category = CostCategory.ActivityFunds, Item = "红包", AmountFen = amountFen });
+        });
+        return ws;
+    }
+
+    [Fact]
+    public async Task Budget_SpendingPastTheCap_IsAdvised()
+    {
+        var ws = await BudgetAsync(CostKind.Floating, 500_100);
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.BudgetOverrun));
+        Assert.Equal((5_001L, 5_000L, AdviceSeverity.Critical), (Number(advice, "SpentYuan"), Number(advice, "CapYuan"), advice.Severity));
+    }
+
+    [Fact]
+    public async Task Budget_FixedCostsUnderTheCap_AreNotProjected_NotAdvised()
+    {
+        // Fixed costs are booked once a month: half the cap on the first day is not a pace to project.
+        var ws = await BudgetAsync(CostKind.Fixed, 250_000);
+        Assert.Empty(await RuleAsync(ws.Owner.Api, AdviceRule.BudgetOverrun));
+    }
+
+    // --- dismissal, roles, the freeze ------------------------------------------------------------------------------
+
+    private async Task<(TestWorkspace Ws, Community Quiet)> SilentWorkspaceAsync()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community quiet = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            quiet = NewCommunity(ws.Id, "沉默群");
+            db.Add(quiet);
+            AddMembers(db, ws.Id, quiet.Id, 2);
+            db.Add(Figure(ws.Id, quiet.Id, Today.AddDays(-40), memberMessages: 3));
+        });
+        return (ws, quiet);
+    }
+
+    [Fact]
+    public async Task Dismiss_HidesTheAdvice_UntilItsFactsChange()
+    {
+        var (ws, quiet) = await SilentWorkspaceAsync();
+        var api = ws.Owner.Api;
+        var advice = Assert.Single(await RuleAsync(api, AdviceRule.Silent));
+
+        var stale = await api.PostJsonAsync("/api/advisor/dismiss", new { rule = "silent", subjectId = advice.SubjectId, fingerprint = "last:1999-01-01" });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PostJsonAsync("/api/advisor/dismiss", new { rule = "silent", subjectId = advice.SubjectId, advice.Fingerprint })).StatusCode);
+
+        Assert.Empty(await RuleAsync(api, AdviceRule.Silent));
+        var shown = Assert.Single(await AdviceAsync(api, includeDismissed: true), a => a.Rule == AdviceRule.Silent);
+        Assert.True(shown.Dismissed);
+        Assert.Equal(1, await DbAsync(ws.Id, db => db.AuditEntries.CountAsync(e => e.EntityType == nameof(AdviceDismissal), Ct)));
+
+        // A member spoke 33 days ago (an import filled the day in): still silent, but a new fact, so the advice is back.
+        await SeedAsync(ws.Id, db => db.Add(Figure(ws.Id, quiet.Id, Today.AddDays(-33), memberMessages: 1)));
+        var back = Assert.Single(await RuleAsync(api, AdviceRule.Silent));
+        Assert.False(back.Dismissed);
+        Assert.Equal(33, Number(back, "SilentDays"));
+    }
+
+    [Fact]
+    public async Task Dismiss_BadInput_NamesTheField_AndReadersMayNotDismissOrFreeze()
+    {
+        var (ws, quiet) = await SilentWorkspaceAsync();
+        var errors = await (await ws.Owner.Api.PostJsonAsync("/api/advisor/dismiss", new { rule = "nonsense", subjectId = "x", fingerprint = "y" })).ReadValidationErrorsAsync();
+        Assert.Contains("rule", errors.Keys);
+        errors = await (await ws.Owner.Api.PostJsonAsync("/api/advisor/dismiss", new { rule = "silent" })).ReadValidationErrorsAsync();
+        Assert.Equal(["fingerprint", "subjectId"], errors.Keys.Order(StringComparer.Ordinal));
+        errors = await (await ws.Owner.Api.PostJsonAsync("/api/advisor/freeze", new { })).ReadValidationErrorsAsync();
+        Assert.Contains("communityId", errors.Keys);
+        Assert.Equal(HttpStatusCode.NotFound, (await ws.Owner.Api.PostJsonAsync("/api/advisor/dismiss", new { rule = "oversized", subjectId = quiet.Id, fingerprint = "y" })).StatusCode);
+
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", quiet.Id);
+        var koc = await ws.AddStaffAsync(StaffRole.Koc, "KOC", quiet.Id);
+        foreach (var reader in new[] { op, koc })
+        {
+            var advice = Assert.Single(await RuleAsync(reader.Api, AdviceRule.Silent));
+            Assert.Equal(HttpStatusCode.Forbidden, (await reader.Api.PostJsonAsync("/api/advisor/dismiss", new { rule = "silent", subjectId = advice.SubjectId, advice.Fingerprint })).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await reader.Api.PostJsonAsync("/api/advisor/freeze", new { communityId = quiet.Id })).StatusCode);
+        }
+        Assert.Equal(CommunityState.Active, await DbAsync(ws.Id, db => db.Communities.Where(c => c.Id == quiet.Id).Select(c => c.State).SingleAsync(Ct)));
+    }
+
+    [Fact]
+    public async Task Scope_OwnerSeesTheWorkspace_OthersOnlyTheirCommunities_AndNoOtherWorkspace()
+    {
+        var (ws, quiet) = await SilentWorkspaceAsync();
+        Community other = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            other = NewCommunity(ws.Id, "另一个沉默群");
+            db.Add(other);
+        });
+        var sub = await ws.AddStaffAsync(StaffRole.SubOwner, "分群主");
+        await SeedAsync(ws.Id, db => db.Add(new CommunityStaff { CommunityId = quiet.Id, StaffUserId = sub.Id, Role = CommunityRole.SubOwner }));
+        var stranger = await factory.NewWorkspaceAsync();
+
+        Assert.Equal(2, (await RuleAsync(ws.Owner.Api, AdviceRule.Silent)).Count);
+        Assert.Equal([quiet.Id.ToString()], (await RuleAsync(sub.Api, AdviceRule.Silent)).Select(a => a.SubjectId));
+        Assert.Empty(await AdviceAsync(stranger.Owner.Api));
+        Assert.Equal(HttpStatusCode.NotFound, (await sub.Api.PostJsonAsync("/api/advisor/freeze", new { communityId = other.Id })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.Owner.Api.PostJsonAsync("/api/advisor/freeze", new { communityId = quiet.Id })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Freeze_FreezesThroughTheEditor_Audited_AndTheAdviceGoes()
+    {
+        var (ws, quiet) = await SilentWorkspaceAsync();
+        var sub = await ws.AddStaffAsync(StaffRole.SubOwner, "分群主");
+        await SeedAsync(ws.Id, db => db.Add(new CommunityStaff { CommunityId = quiet.Id, StaffUserId = sub.Id, Role = CommunityRole.SubOwner }));
+
+        var response = await sub.Api.PostJsonAsync("/api/advisor/freeze", new { communityId = quiet.Id });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var (state, audit) = await DbAsync(ws.Id, async db => (
+            await db.Communities.Where(c => c.Id == quiet.Id).Select(c => c.State).SingleAsync(Ct),
+            await db.AuditEntries.Where(e => e.EntityType == nameof(Community) && e.EntityId == quiet.Id.ToString()).ToListAsync(Ct)));
+        Assert.Equal(CommunityState.Frozen, state);
+        var entry = Assert.Single(audit, e => e.After != null && e.After.Contains("State", StringComparison.Ordinal));
+        Assert.Equal(sub.Id, entry.ActorId);
+        Assert.Empty(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
+    }
+
+    [Fact]
+    public void Bucket_GroupsCountsSoThatNoiseKeepsTheFingerprint()
+    {
+        Assert.Equal(["0", "1", "2", "3-4", "3-4", "5-9", "10-19", "20-49", "50-99", "100-199", "100-199"],
+            new long[] { 0, 1, 2, 3, 4, 7, 12, 30, 99, 100, 150 }.Select(PlaybookAdvisor.Bucket));
+    }
+}
+
+public sealed class AdvisorTests_Sqlite(SqliteFactory factory) : AdvisorTests(factory), IClassFixture<SqliteFactory>;
+
+public sealed class AdvisorTests_Postgres(PostgresFactory factory) : AdvisorTests(factory), IClassFixture<PostgresFactory>;
