@@ -3887,6 +3887,10 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "JoinedAt");
 
+                    b.HasIndex("CommunityId", "JoinedAt", "LeftAt");
+
+                    b.HasIndex("CommunityId", "LeftAt", "JoinedAt");
+
                     b.ToTable("Memberships");
                 });
 

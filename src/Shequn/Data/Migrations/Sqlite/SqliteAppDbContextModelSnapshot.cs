@@ -3868,6 +3868,10 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "JoinedAt");
 
+                    b.HasIndex("CommunityId", "JoinedAt", "LeftAt");
+
+                    b.HasIndex("CommunityId", "LeftAt", "JoinedAt");
+
                     b.ToTable("Memberships");
                 });
 
