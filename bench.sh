@@ -41,11 +41,11 @@
 #     built server on SQLite, then two servers on one throwaway PostgreSQL (skipped with --sqlite-only); the database is
 #     checked for scans lost and communities routed past their cap; then a landing page under the same load.
 #     Last line: "livecode: N redirects/s, p99 X ms, 0 over cap, 0 lost, 2 hosts on PostgreSQL: …, landing N views/s p99 X ms".
-#   ./bench.sh analytics [--communities C] [--members M] [--orders O] [--days D] [--raw-messages R] [--iterations N] [--sqlite-only]
+#   ./bench.sh analytics [--communities C] [--members M] [--orders O] [--days D] [--raw-messages R] [--iterations N] [--step-seconds T] [--sqlite-only]
 #     A large workspace written by batched inserts into the migrated schema (C = 1,000 communities, M = 200,000 members
 #     with joins, leaves and rejoins over D = 365 days, their daily figures and speakers, O = 1,000,000 orders, R = 100,000
 #     raw messages in 10 sample communities), then the workspace overview, one community's 90 days and the cohort table
-#     read through the app's own code N (200) times each on SQLite and then a throwaway PostgreSQL (skipped with
+#     read through the app's own code N (200) times each (at most T = 60 s a path, at least 10 reads) on SQLite and then a throwaway PostgreSQL (skipped with
 #     --sqlite-only); again with ten times the raw messages. Smaller sizes for a quick run: --members 20000 --orders 100000.
 #     Last line: "analytics: overview p95 X ms, community p95 X ms, cohorts p95 X ms, 10x-volume ratio R (PostgreSQL: …)".
 set -euo pipefail

@@ -14,12 +14,13 @@ using Shequn.Features.Events;
 using Shequn.Features.Workspaces;
 
 // ./bench.sh analytics [--communities C] [--members M] [--orders O] [--days D] [--raw-communities S] [--raw-messages R]
-//                      [--iterations N] [--warmup W] [--postgres CONNSTRING]
+//                      [--iterations N] [--warmup W] [--step-seconds T] [--postgres CONNSTRING]
 // A large workspace written by batched inserts into the schema the app's migrations make: C communities (1,000), M
 // members (200,000) with their stints over D days (365: joins, leaves, rejoins, second communities), a daily-figures
 // row per community-day with activity, the speakers of each day (sparse: most members rarely speak), O orders
 // (1,000,000) and R raw messages (100,000) in S sample communities (10). Then the pages' reads, each through the app's
-// own code, W times untimed and N times timed (a new scope and context each time, as a page view): the workspace
+// own code, W times untimed and N times timed (a new scope and context each time, as a page view; each path stops after
+// T seconds, 60, once it has 10 timed reads): the workspace
 // overview ("/": DashboardFigures and WorkspaceTrends' 30 days over every community), one community's 90 days
 // (the activity page's reads, communities in turn) and the retention cohorts (default period, by week). Baselines in
 // the same run: a plain COUNT over the memberships, and one sample community's 90 days counted from the raw messages.
@@ -93,6 +94,8 @@ internal static class Steps
     [
         new("baseline: COUNT(*) memberships", Per.View, double.NaN, Workload.CountMembershipsAsync),
         new("baseline: one sample community's 90 days counted from raw messages", Per.View, double.NaN, Workload.RawNinetyDaysAsync),
+        new("part of the overview: DashboardFigures alone", Per.View, double.NaN, Workload.DashboardFiguresAsync),
+        new("part of the overview: the 30-day trend alone", Per.View, double.NaN, Workload.TrendAsync),
     ];
 }
 
@@ -136,7 +139,8 @@ internal static class Bench
         await store.UpdateStatisticsAsync(host.Services);
         var tenTimes = await MeasureAsync(o, store, host.Services, w, "raw ×10");
         for (var i = 0; i < once.Count; i++)
-            Console.Error.WriteLine($"  {store.Name}: {once[i].Step.Name} at ×10 raw volume / at ×1: {tenTimes[i].Figure / Math.Max(once[i].Figure, 0.001):0.00}");
+            Console.Error.WriteLine($"  {store.Name}: {once[i].Step.Name} at ×10 raw volume / at ×1: {tenTimes[i].Figure / Math.Max(once[i].Figure, 0.001):0.00} " +
+                $"(p50 {tenTimes[i].P50Ms / Math.Max(once[i].P50Ms, 0.001):0.00})");
         return new StoreResult(once, tenTimes);
     }
 
@@ -153,15 +157,21 @@ internal static class Bench
     private static async Task<Timing> TimeAsync(Options o, Store store, IServiceProvider services, Workload w, Step step, string label)
     {
         var (warmup, count) = step.Per == Per.View ? (o.Warmup, o.Iterations) : (1, 3);
-        for (var i = 0; i < warmup; i++)
+        // Time-boxed, so that a slow path (seconds a read at full size) does not hold the run for an hour: the warm-up
+        // stops after a quarter of --step-seconds, the timed reads after all of it, but never before 10 of them.
+        var box = Stopwatch.StartNew();
+        for (var i = 0; i < warmup && (i == 0 || box.Elapsed.TotalSeconds < o.StepSeconds / 4); i++)
             await OnceAsync(services, w, step, i);
-        var ms = new double[count];
-        for (var i = 0; i < count; i++)
+        box.Restart();
+        var timed = new List<double>(count);
+        for (var i = 0; i < count && (i < 10 || box.Elapsed.TotalSeconds < o.StepSeconds); i++)
         {
             var start = Stopwatch.GetTimestamp();
             await OnceAsync(services, w, step, warmup + i);
-            ms[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            timed.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
+        var ms = timed.ToArray();
+        count = ms.Length;
         Array.Sort(ms);
         var t = new Timing(step, Pct(ms, 0.50), Pct(ms, 0.95), ms[^1]);
         var goal = double.IsNaN(step.GoalMs) ? "" : step.Per == Per.View
@@ -231,6 +241,23 @@ internal sealed class Workload(Guid workspaceId, Guid[] communities, Guid[] rawC
         var report = await cohorts.ReportAsync(CohortBy.Week, from, to, null, default)
             ?? throw new InvalidOperationException("the cohorts were not readable");
         Keep(report.Total.Joins);
+    }
+
+    public static async Task DashboardFiguresAsync(Workload w, IServiceProvider sp, int i)
+    {
+        var db = sp.GetRequiredService<AppDbContext>();
+        var zone = await sp.GetRequiredService<WorkspaceZones>().GetAsync(w.WorkspaceId);
+        Keep((await DashboardFigures.ComputeAsync(db, zone, DateTime.UtcNow)).Members);
+    }
+
+    public static async Task TrendAsync(Workload w, IServiceProvider sp, int i)
+    {
+        var db = sp.GetRequiredService<AppDbContext>();
+        var zone = await sp.GetRequiredService<WorkspaceZones>().GetAsync(w.WorkspaceId);
+        var now = DateTime.UtcNow;
+        var me = await db.Current.GetProfileAsync(db);
+        var today = DailyFigures.DayOf(now, zone);
+        Keep((await DailyFigures.ReadAsync(db, db.Visible(me), today.AddDays(-30), today, zone, now, default)).Count);
     }
 
     public static async Task CountMembershipsAsync(Workload w, IServiceProvider sp, int i)
@@ -326,11 +353,12 @@ internal sealed class Store
     }
 }
 
-internal sealed record Options(int Communities, int Members, int Orders, int Days, int RawCommunities, int RawMessages, int Iterations, int Warmup, string? Postgres)
+internal sealed record Options(int Communities, int Members, int Orders, int Days, int RawCommunities, int RawMessages, int Iterations, int Warmup, double StepSeconds, string? Postgres)
 {
     public static Options Parse(string[] args)
     {
         int communities = 1_000, members = 200_000, orders = 1_000_000, days = 365, rawCommunities = 10, rawMessages = 100_000, iterations = 200, warmup = 20;
+        double stepSeconds = 60;
         string? postgres = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -345,12 +373,13 @@ internal sealed record Options(int Communities, int Members, int Orders, int Day
                 case "--raw-messages": rawMessages = Next(); break;
                 case "--iterations": iterations = Next(); break;
                 case "--warmup": warmup = Next(); break;
+                case "--step-seconds": stepSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--postgres": postgres = args[++i]; break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");
             }
         }
         if (communities < 1 || members < 1 || days < 1 || iterations < 1 || rawCommunities < 1)
             throw new ArgumentException("--communities, --members, --days, --raw-communities and --iterations must be at least 1");
-        return new Options(communities, members, orders, days, Math.Min(rawCommunities, communities), rawMessages, iterations, warmup, postgres);
+        return new Options(communities, members, orders, days, Math.Min(rawCommunities, communities), rawMessages, iterations, warmup, stepSeconds, postgres);
     }
 }

@@ -3891,6 +3891,8 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("CommunityId", "LeftAt", "JoinedAt");
 
+                    b.HasIndex("WorkspaceId", "LeftAt", "MemberId", "CommunityId");
+
                     b.ToTable("Memberships");
                 });
 

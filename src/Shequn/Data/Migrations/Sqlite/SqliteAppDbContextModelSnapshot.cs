@@ -3872,6 +3872,8 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasIndex("CommunityId", "LeftAt", "JoinedAt");
 
+                    b.HasIndex("WorkspaceId", "LeftAt", "MemberId", "CommunityId");
+
                     b.ToTable("Memberships");
                 });
 

@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace Shequn.Data.Migrations.Sqlite
+namespace Shequn.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class AnalyticsMemberCounts : Migration
@@ -19,6 +19,11 @@ namespace Shequn.Data.Migrations.Sqlite
                 name: "IX_Memberships_CommunityId_LeftAt_JoinedAt",
                 table: "Memberships",
                 columns: new[] { "CommunityId", "LeftAt", "JoinedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Memberships_WorkspaceId_LeftAt_MemberId_CommunityId",
+                table: "Memberships",
+                columns: new[] { "WorkspaceId", "LeftAt", "MemberId", "CommunityId" });
         }
 
         /// <inheritdoc />
@@ -30,6 +35,10 @@ namespace Shequn.Data.Migrations.Sqlite
 
             migrationBuilder.DropIndex(
                 name: "IX_Memberships_CommunityId_LeftAt_JoinedAt",
+                table: "Memberships");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Memberships_WorkspaceId_LeftAt_MemberId_CommunityId",
                 table: "Memberships");
         }
     }
