@@ -41,12 +41,19 @@
 #     built server on SQLite, then two servers on one throwaway PostgreSQL (skipped with --sqlite-only); the database is
 #     checked for scans lost and communities routed past their cap; then a landing page under the same load.
 #     Last line: "livecode: N redirects/s, p99 X ms, 0 over cap, 0 lost, 2 hosts on PostgreSQL: …, landing N views/s p99 X ms".
+#   ./bench.sh analytics [--communities C] [--members M] [--orders O] [--days D] [--raw-messages R] [--iterations N] [--step-seconds T] [--sqlite-only]
+#     A large workspace written by batched inserts into the migrated schema (C = 1,000 communities, M = 200,000 members
+#     with joins, leaves and rejoins over D = 365 days, their daily figures and speakers, O = 1,000,000 orders, R = 100,000
+#     raw messages in 10 sample communities), then the workspace overview, one community's 90 days and the cohort table
+#     read through the app's own code N (200) times each (at most T = 60 s a path, at least 10 reads) on SQLite and then a throwaway PostgreSQL (skipped with
+#     --sqlite-only); again with ten times the raw messages. Smaller sizes for a quick run: --members 20000 --orders 100000.
+#     Last line: "analytics: overview p95 X ms, community p95 X ms, cohorts p95 X ms, 10x-volume ratio R (PostgreSQL: …)".
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
 data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M] | schedule [--posts N] [--communities C] [--window S] [--sqlite-only] | flashsale [--claimants N] [--stock S] [--sqlite-only] | livecode [--seconds T] [--connections C] [--sqlite-only]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M] | schedule [--posts N] [--communities C] [--window S] [--sqlite-only] | flashsale [--claimants N] [--stock S] [--sqlite-only] | livecode [--seconds T] [--connections C] [--sqlite-only] | analytics [--communities C] [--members M] [--orders O] [--days D] [--sqlite-only]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 
@@ -204,6 +211,31 @@ case "$what" in
       args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres")
     fi
     dotnet bench/Shequn.LiveCode/bin/Release/net10.0/Shequn.LiveCode.dll --app src/Shequn/bin/Release/net10.0/Shequn.dll "${args[@]}"
+    ;;
+  analytics)
+    args=(); pg=true
+    for a in "$@"; do if [ "$a" = "--sqlite-only" ]; then pg=false; else args+=("$a"); fi; done
+    dotnet build bench/Shequn.Analytics -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    pgdir=""
+    cleanup() {
+      if [ -n "$pgdir" ]; then
+        runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true
+        rm -rf "$pgdir"
+      fi
+    }
+    trap cleanup EXIT
+    if [ "$pg" = true ]; then
+      # A throwaway server with durable settings, as for the other benches.
+      pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+      [ -n "$pgbin" ] || { echo "PostgreSQL binaries not found (use --sqlite-only)" >&2; exit 1; }
+      pgdir=$(mktemp -d /tmp/shequn-bench-pg.XXXXXX); chown postgres "$pgdir"
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+      runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+      runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdir -c max_connections=100" start >/dev/null
+      args+=(--postgres "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres")
+    fi
+    dotnet bench/Shequn.Analytics/bin/Release/net10.0/Shequn.Analytics.dll "${args[@]}"
     ;;
   *) usage ;;
 esac

@@ -18,6 +18,8 @@ public sealed class BenchSmokeTests
         // SQLite only (no --postgres); a two-second window a second after the seeding, so the run stays short.
         { "Shequn.Schedule", "--posts 200 --communities 40 --window 2 --lead 2", "schedule: " },
         { "Shequn.Webhook", "--seconds 1 --rate 200", "webhook: " },
+        // SQLite only; a workspace small enough to generate in seconds.
+        { "Shequn.Analytics", "--communities 20 --members 500 --orders 1000 --days 60 --raw-messages 500 --iterations 5 --warmup 1", "analytics: " },
     };
 
     [Theory]

@@ -102,6 +102,11 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
         b.HasIndex(e => new { e.CommunityId, e.MemberId });
         b.HasIndex(e => e.MemberId);
         b.HasIndex(e => new { e.WorkspaceId, e.JoinedAt });
+        // Daily figures count members at each day's end from the stints begun, and those ended, in the range (covering).
+        b.HasIndex(e => new { e.CommunityId, e.JoinedAt, e.LeftAt });
+        b.HasIndex(e => new { e.CommunityId, e.LeftAt, e.JoinedAt });
+        // The dashboard's members now in a community: distinct over the workspace's open stints, in member order (covering).
+        b.HasIndex(e => new { e.WorkspaceId, e.LeftAt, e.MemberId, e.CommunityId });
     }
 }
 

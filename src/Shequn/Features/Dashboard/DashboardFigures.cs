@@ -26,12 +26,14 @@ public sealed record DashboardFigures(
         var me = await db.Current.GetProfileAsync(db, ct);
         var communities = db.Visible(me);
         var visibleIds = communities.Select(c => c.Id);
-        var memberships = db.Memberships.Where(m => visibleIds.Contains(m.CommunityId));
+        var wholeWorkspace = me?.SeesAllCommunities == true;
+        // The whole workspace's memberships are those of all its communities: without the community test the distinct
+        // count of members reads one covering index in member order (issue 15's speed: 200,000 members).
+        var memberships = wholeWorkspace ? db.Memberships : db.Memberships.Where(m => visibleIds.Contains(m.CommunityId));
         // The week starts on Monday (China's working week), at midnight in the workspace's zone.
         var today = DailyFigures.DayOf(now, zone);
         var monday = today.AddDays(-(((int)today.DayOfWeek + 6) % 7));
         var weekStart = DailyFigures.StartOf(monday, zone);
-        var wholeWorkspace = me?.SeesAllCommunities == true;
         var staff = wholeWorkspace
             ? await db.Users.CountAsync(u => u.WorkspaceId == db.CurrentWorkspaceId && u.IsActive, ct)
             : await db.Users.CountAsync(u => u.WorkspaceId == db.CurrentWorkspaceId && u.IsActive

@@ -42,7 +42,7 @@ public static class DailyFigures
 
     /// <summary>Figures for every day in [from, to] over the given communities, days without events included;
     /// days from today (in the zone, at <paramref name="now"/>) on are marked incomplete.
-    /// Reads the stored daily rows and the memberships, never the raw messages.</summary>
+    /// Reads the stored daily rows and the memberships (only those that begin or end in the range, and a count), never the raw messages.</summary>
     public static async Task<IReadOnlyList<DayFigures>> ReadAsync(
         AppDbContext db, IQueryable<Community> communities, DateOnly from, DateOnly to, TimeZoneInfo zone, DateTime now, CancellationToken ct)
     {
@@ -64,16 +64,13 @@ public static class DailyFigures
             .ToDictionaryAsync(r => r.Day, ct);
         var end = StartOf(to.AddDays(1), zone);
         var start = StartOf(from, zone);
-        var stints = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
-            .Where(m => ids.Contains(m.CommunityId) && m.JoinedAt < end && (m.LeftAt == null || m.LeftAt >= start))
-            .Select(m => new { m.JoinedAt, m.LeftAt })
-            .ToListAsync(ct);
+        var membersAt = await MembersAtDayEndsAsync(db, ids, from, to, zone, start, end, ct);
 
         var result = new List<DayFigures>();
+        var i = 0;
         for (var day = from; day <= to; day = day.AddDays(1))
         {
-            var dayEnd = StartOf(day.AddDays(1), zone);
-            var members = stints.Count(s => s.JoinedAt < dayEnd && (s.LeftAt is null || s.LeftAt >= dayEnd));
+            var members = membersAt[i++];
             rows.TryGetValue(day, out var r);
             var speakers = r?.Speakers ?? 0;
             result.Add(new DayFigures(
@@ -84,5 +81,71 @@ public static class DailyFigures
                 Complete: day < today));
         }
         return result;
+    }
+
+    /// <summary>
+    /// Members at the end of each day of [from, to]: a stint counts at a moment T when it began before T and had not
+    /// ended before T. Counted in the database at the range's start, then moved along by the stints that begin or end
+    /// inside the range, so the rows read grow with the range's joins and leaves, not with the communities' size
+    /// (reading every stint made the workspace overview load all memberships on each view).
+    /// </summary>
+    private static async Task<int[]> MembersAtDayEndsAsync(
+        AppDbContext db, List<Guid> ids, DateOnly from, DateOnly to, TimeZoneInfo zone, DateTime start, DateTime end, CancellationToken ct)
+    {
+        if (to < from)
+            return [];
+        var stints = db.Memberships.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.CommunityId));
+        var atStart = await stints.CountAsync(m => m.JoinedAt < start && (m.LeftAt == null || m.LeftAt >= start), ct);
+        // Two range reads (each on its own index) rather than one OR: stints begun inside the range, and stints begun
+        // before it that ended inside it.
+        var begun = await stints.Where(m => m.JoinedAt >= start && m.JoinedAt < end)
+            .Select(m => new { m.JoinedAt, m.LeftAt }).ToListAsync(ct);
+        var ended = await stints.Where(m => m.JoinedAt < start && m.LeftAt >= start && m.LeftAt < end)
+            .Select(m => new { m.JoinedAt, m.LeftAt }).ToListAsync(ct);
+
+        // moments[0] is the range's start, moments[k] the end of its k-th day (1-based). A stint is in at moments[k]
+        // for a ≤ k < b (a: the first moment after it began; b: the first moment after it ended, as LeftAt = T still
+        // counts at T). What it adds to the count at the start (already in atStart) is taken off again.
+        var moments = new DateTime[to.DayNumber - from.DayNumber + 2];
+        moments[0] = start;
+        for (var k = 1; k < moments.Length; k++)
+            moments[k] = StartOf(from.AddDays(k), zone);
+        var delta = new int[moments.Length + 1];
+        foreach (var s in begun.Concat(ended))
+        {
+            var a = FirstAfter(moments, s.JoinedAt);
+            var b = s.LeftAt is { } left ? FirstAfter(moments, left) : moments.Length;
+            if (a < b)
+            {
+                delta[a]++;
+                delta[b]--;
+            }
+            if (a == 0 && b > 0)
+                delta[0]--;
+        }
+        var result = new int[moments.Length - 1];
+        var running = atStart;
+        for (var k = 0; k < moments.Length; k++)
+        {
+            running += delta[k];
+            if (k > 0)
+                result[k - 1] = running;
+        }
+        return result;
+    }
+
+    /// <summary>The index of the first moment strictly after <paramref name="t"/> (moments ascending).</summary>
+    private static int FirstAfter(DateTime[] moments, DateTime t)
+    {
+        int lo = 0, hi = moments.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (moments[mid] > t)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        return lo;
     }
 }

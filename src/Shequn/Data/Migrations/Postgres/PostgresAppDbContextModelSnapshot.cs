@@ -3995,6 +3995,12 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("WorkspaceId", "JoinedAt");
 
+                    b.HasIndex("CommunityId", "JoinedAt", "LeftAt");
+
+                    b.HasIndex("CommunityId", "LeftAt", "JoinedAt");
+
+                    b.HasIndex("WorkspaceId", "LeftAt", "MemberId", "CommunityId");
+
                     b.ToTable("Memberships");
                 });
 

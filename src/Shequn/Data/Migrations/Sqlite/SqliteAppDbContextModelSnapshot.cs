@@ -3976,6 +3976,12 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasIndex("WorkspaceId", "JoinedAt");
 
+                    b.HasIndex("CommunityId", "JoinedAt", "LeftAt");
+
+                    b.HasIndex("CommunityId", "LeftAt", "JoinedAt");
+
+                    b.HasIndex("WorkspaceId", "LeftAt", "MemberId", "CommunityId");
+
                     b.ToTable("Memberships");
                 });
 
