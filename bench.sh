@@ -46,8 +46,9 @@
 #     with joins, leaves and rejoins over D = 365 days, their daily figures and speakers, O = 1,000,000 orders, R = 100,000
 #     raw messages in 10 sample communities), then the workspace overview, one community's 90 days and the cohort table
 #     read through the app's own code N (200) times each (at most T = 60 s a path, at least 10 reads) on SQLite and then a throwaway PostgreSQL (skipped with
-#     --sqlite-only); again with ten times the raw messages. Smaller sizes for a quick run: --members 20000 --orders 100000.
-#     Last line: "analytics: overview p95 X ms, community p95 X ms, cohorts p95 X ms, 10x-volume ratio R (PostgreSQL: …)".
+#     --sqlite-only), and the advisor as whole runs over the workspace (goal 2 s); again with ten times the raw messages.
+#     Smaller sizes for a quick run: --members 20000 --orders 100000.
+#     Last line: "analytics: overview p95 X ms, community p95 X ms, cohorts p95 X ms, advisor X s, 10x-volume ratio R (PostgreSQL: …)".
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
