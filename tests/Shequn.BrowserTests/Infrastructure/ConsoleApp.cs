@@ -169,6 +169,8 @@ public sealed partial class ConsoleApp : IAsyncLifetime
                     return;
             }
             catch (HttpRequestException) { }
+            // The first answer can take longer than the client's 5 s on a loaded machine: ask again until StartTimeout.
+            catch (TaskCanceledException) when (!timeout.IsCancellationRequested) { }
             if (_app.HasExited)
                 throw new InvalidOperationException("The app exited before /health answered:\n" + Output);
             await Task.Delay(200, timeout.Token);

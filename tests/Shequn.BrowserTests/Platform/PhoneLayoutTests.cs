@@ -230,6 +230,7 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
                 {
                     await page.GetByTestId("cost-table").Locator("tbody tr").First.WaitForAsync();
                     await page.GetByTestId("roi-table").AssertOnScreenAsync(Width, $"{what}: ROI");
+                    await page.GetByTestId("roi-chart").AssertOnScreenAsync(Width, $"{what}: ROI chart");
                     await page.GetByTestId("cost-new").AssertReachableAsync(Width, $"{what}: enter a cost");
                     await page.GetByTestId("cost-new").ClickAsync();
                     await page.GetByTestId("cost-save").AssertReachableAsync(Width, $"{what}: save a cost");

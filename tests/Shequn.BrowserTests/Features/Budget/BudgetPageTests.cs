@@ -144,6 +144,35 @@ public sealed class BudgetPageTests(ConsoleApp app)
         Assert.Equal(0, await page.GetByTestId("cost-new").CountAsync());
     }
 
+    [Fact]
+    public async Task Roi_AsOwner_ChartShowsRevenueBesideCostForTheRowsThatMovedMoney()
+    {
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.OpenAsync("/budget");
+        // The demo's month has campaigns with costs and attributed orders.
+        await page.GetByTestId("roi-table").Locator("tbody tr [data-testid=roi-name]").First.WaitForAsync();
+        var chart = page.GetByTestId("roi-chart");
+        await chart.WaitForAsync();
+
+        // Each row that moved money has a label (its name cut to six characters) and two bars: revenue and cost.
+        var rows = page.GetByTestId("roi-table").Locator("tbody tr");
+        var moved = new List<string>();
+        for (var i = 0; i < await rows.CountAsync(); i++)
+        {
+            var cells = await rows.Nth(i).Locator("td").AllInnerTextsAsync();
+            if (cells.Count >= 4 && (cells[2].Trim() != "¥0.00" || cells[3].Trim() != "¥0.00"))
+                moved.Add(cells[0].Trim());
+        }
+        Assert.NotEmpty(moved);
+        var labels = (await chart.Locator(".mud-charts-xaxis text").AllTextContentsAsync()).Select(l => l.Trim()).ToList();
+        Assert.Equal(Math.Min(8, moved.Count), labels.Count);
+        foreach (var label in labels)
+            Assert.Contains(moved, name => name == label || (label.EndsWith('…') && name.StartsWith(label[..^1], StringComparison.Ordinal)));
+        Assert.Equal(2 * labels.Count, await chart.Locator("path.mud-chart-bar").CountAsync());
+        Assert.Equal(["归因净营收", "成本"], [.. (await chart.Locator(".mud-chart-legend-item").AllInnerTextsAsync()).Select(t => t.Trim())]);
+    }
+
     private static async Task OpenNewCostAsync(IPage page)
     {
         await page.GetByTestId("cost-new").ClickAsync();
