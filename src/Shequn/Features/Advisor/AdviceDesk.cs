@@ -10,6 +10,8 @@ namespace Shequn.Features.Advisor;
 
 public sealed record DismissInput(string? Rule, string? SubjectId, string? Fingerprint);
 
+public sealed record UndismissInput(string? Rule, string? SubjectId);
+
 public sealed record FreezeInput(Guid? CommunityId);
 
 /// <summary>The advisor as the API and the console use it: the list for the acting staff member, dismissals and the freeze.</summary>
@@ -62,6 +64,43 @@ public sealed class AdviceDesk(AppDbContext db, WorkspaceZones zones, TimeProvid
             db.ChangeTracker.Clear();
         }
         return Desk.Ok(advice with { Dismissed = true });
+    }
+
+    /// <summary>
+    /// Shows a dismissed advice again now rather than when its facts change: its dismissal is deleted (audited as the
+    /// dismissal was). An advice the caller does not see is a 404; one that is not dismissed is returned as it is.
+    /// </summary>
+    public async Task<DeskResult<Advice>> UndismissAsync(UndismissInput? input, CancellationToken ct)
+    {
+        var me = await MeAsync(ct);
+        if (!PlaybookAdvisor.MayAct(me))
+            return Desk.Refused<Advice>("Only owners, sub-owners and admins show dismissed advice again.");
+        var v = new Validation();
+        var rule = v.ParseEnum<AdviceRule>("rule", input?.Rule);
+        if (string.IsNullOrWhiteSpace(input?.Rule))
+            v.Add("rule", "Required", "'rule' is required.");
+        v.Required("subjectId", input?.SubjectId, AdviceDismissal.SubjectIdMaxLength);
+        if (!v.IsValid)
+            return Desk.Bad<Advice>(v);
+        // Through the list, so that a sub-owner reaches only the advice about what they see.
+        var advice = (await ListAsync(includeDismissed: true, ct)).FirstOrDefault(a => a.Rule == rule && a.SubjectId == input!.SubjectId);
+        if (advice is null)
+            return Desk.Missing<Advice>();
+        var row = await db.Set<AdviceDismissal>().SingleOrDefaultAsync(d => d.Rule == advice.Rule && d.SubjectId == advice.SubjectId, ct);
+        if (row is not null)
+        {
+            db.Remove(row);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Someone else showed it again at the same moment: it is shown either way.
+                db.ChangeTracker.Clear();
+            }
+        }
+        return Desk.Ok(advice with { Dismissed = false });
     }
 
     /// <summary>

@@ -17,6 +17,10 @@ public static class AdvisorEndpoints
             .WithName("DismissAdvice")
             .WithDescription("Hides an advice (rule, subjectId, fingerprint as listed) until its facts change, i.e. until the advisor finds another fingerprint. "
                 + "409 when the fingerprint is no longer the current one. Owners, sub-owners and admins.");
+        advisor.MapPost("/undismiss", async (AdviceDesk desk, UndismissInput? input, CancellationToken ct) => AcquisitionEndpoints.Answer(await desk.UndismissAsync(input, ct)))
+            .WithName("UndismissAdvice")
+            .WithDescription("Shows a dismissed advice (rule, subjectId as listed) again now: its dismissal is deleted (audited). An advice that is not "
+                + "dismissed is returned unchanged; 404 for an advice the caller does not see. Owners, sub-owners and admins.");
         advisor.MapPost("/freeze", async (AdviceDesk desk, FreezeInput? input, CancellationToken ct) => AcquisitionEndpoints.Answer(await desk.FreezeAsync(input, ct)))
             .WithName("FreezeAdvisedCommunity")
             .WithDescription("The silent-community advice's one-click action: sets the community (communityId) to frozen through the community editor "

@@ -51,35 +51,38 @@ public sealed class CommunityPeriod(AppDbContext db, ResponseBoards responses, W
     public async Task<(DateOnly First, DateOnly Last, Validation V)> PeriodAsync(string? period, string? from, string? to, int defaultDays, CancellationToken ct)
     {
         var v = new Validation();
-        var today = await TodayAsync(ct);
-        var f = v.ParseDay("from", from);
-        var t = v.ParseDay("to", to);
-        var anchor = t ?? today;
-        DateOnly first, last;
-        switch (string.IsNullOrWhiteSpace(period) ? "custom" : period.Trim().ToLowerInvariant())
+        var zone = await ZoneAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        DayPeriod read;
+        var name = string.IsNullOrWhiteSpace(period) ? "custom" : period.Trim().ToLowerInvariant();
+        switch (name)
         {
             case "week":
-                first = RetentionCohorts.WeekOf(anchor);
-                last = first.AddDays(6);
-                break;
             case "month":
-                first = new DateOnly(anchor.Year, anchor.Month, 1);
-                last = first.AddMonths(1).AddDays(-1);
+                // A named period is the one holding to: from is checked but plays no part.
+                v.ParseDay("from", from);
+                read = DayPeriod.Read(v, null, to, zone, now, lastDay => lastDay, PeriodCode, MaxDays, Snap(name), anchorOnLast: true);
                 break;
             case "custom":
-                last = anchor;
-                first = f ?? last.AddDays(1 - defaultDays);
+                read = DayPeriod.Read(v, from, to, zone, now, lastDay => lastDay.AddDays(1 - defaultDays), PeriodCode, MaxDays, anchorOnLast: true);
                 break;
             default:
+                v.ParseDay("from", from);
+                v.ParseDay("to", to);
                 v.Add("period", "UnknownPeriod", $"'period' has an unknown value '{period}'. Use week, month or custom.", period!);
+                var today = DailyFigures.DayOf(now, zone);
                 return (today, today, v);
         }
-        if (v.IsValid && last < first)
-            v.Add("to", "OutOfRange", "'to' must not be before 'from'.");
-        else if (v.IsValid && last.DayNumber - first.DayNumber + 1 > MaxDays)
-            v.Add("to", "OutOfRange", $"The range may cover at most {MaxDays} days.", MaxDays);
-        return (first, last, v);
+        return (read.First, read.Last, v);
     }
+
+    /// <summary>The validation code of a bad period (<c>AnalyticsPeriod</c>, <c>AnalyticsPeriodLong</c>); errors name <c>to</c>.</summary>
+    public const string PeriodCode = "AnalyticsPeriod";
+
+    /// <summary>Week = Monday to Sunday, month = the calendar month.</summary>
+    private static (Func<DateOnly, DateOnly>, Func<DateOnly, DateOnly>) Snap(string period) => period == "week"
+        ? (RetentionCohorts.WeekOf, day => RetentionCohorts.WeekOf(day).AddDays(6))
+        : (day => new DateOnly(day.Year, day.Month, 1), day => new DateOnly(day.Year, day.Month, 1).AddMonths(1).AddDays(-1));
 
     /// <summary>
     /// One row per community the viewer sees (limited to <paramref name="only"/> when given), ordered by name;

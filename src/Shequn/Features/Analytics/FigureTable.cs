@@ -78,8 +78,6 @@ public sealed class FigureTable(AppDbContext db, CommunityPeriod period, Respons
         var me = await db.Current.GetProfileAsync(db, ct);
         var s = v.ParseEnum<FigureScope>("scope", scope) ?? FigureScope.Workspace;
         var b = v.ParseEnum<FigureBy>("by", by) ?? FigureBy.Day;
-        var f = v.ParseDay("from", from);
-        var t = v.ParseDay("to", to);
         Guid? target = null;
         if (s != FigureScope.Workspace)
         {
@@ -92,21 +90,17 @@ public sealed class FigureTable(AppDbContext db, CommunityPeriod period, Respons
         }
         if (!MayRead(me))
             return new(EditOutcome.Forbidden, null, v);
+
+        // Whole buckets; by default the 30 days, 12 weeks or 6 months ending with to's. Its length is bounded by rows below.
+        var read = DayPeriod.Read(v, from, to, await period.ZoneAsync(ct), time.GetUtcNow().UtcDateTime, lastDay => b switch
+        {
+            FigureBy.Week => RetentionCohorts.WeekOf(lastDay).AddDays(-7 * 11),
+            FigureBy.Month => new DateOnly(lastDay.Year, lastDay.Month, 1).AddMonths(-5),
+            _ => lastDay.AddDays(-29),
+        }, CommunityPeriod.PeriodCode, int.MaxValue, (day => BucketOf(day, b), day => NextBucket(BucketOf(day, b), b).AddDays(-1)), anchorOnLast: true);
         if (!v.IsValid)
             return new(EditOutcome.Invalid, null, v);
-
-        var today = await period.TodayAsync(ct);
-        var last = t ?? today;
-        var defaultFirst = b switch
-        {
-            FigureBy.Week => RetentionCohorts.WeekOf(last).AddDays(-7 * 11),
-            FigureBy.Month => new DateOnly(last.Year, last.Month, 1).AddMonths(-5),
-            _ => last.AddDays(-29),
-        };
-        var first = BucketOf(f ?? defaultFirst, b);
-        last = NextBucket(BucketOf(last, b), b).AddDays(-1);
-        if (last < first)
-            v.Add("to", "OutOfRange", "'to' must not be before 'from'.");
+        var (first, last) = (read.First, read.Last);
         var buckets = new List<DateOnly>();
         for (var d = first; d <= last && buckets.Count <= MaxRows; d = NextBucket(d, b))
             buckets.Add(d);

@@ -17,8 +17,9 @@ public sealed class AnalyticsOptions
 
 /// <summary>
 /// Forgets <see cref="InteractionMessage"/> rows older than <see cref="AnalyticsOptions.ReplyMemoryDays"/>: the table gains
-/// a row per member message and only recent ones are replied to. Deletes in batches by age; two nodes running it at
-/// once delete disjoint or already-gone rows, which changes nothing.
+/// a row per member message and only recent ones are replied to. Deletes in batches by age. On PostgreSQL each batch is
+/// claimed with <c>FOR UPDATE SKIP LOCKED</c>, so two nodes running it at once take disjoint batches instead of queueing
+/// behind each other's row locks; SQLite has one writer anyway.
 /// </summary>
 public sealed partial class InteractionPrune(IServiceScopeFactory scopes, IOptions<AnalyticsOptions> options, TimeProvider time, ILogger<InteractionPrune> log)
     : BackgroundService
@@ -48,7 +49,7 @@ public sealed partial class InteractionPrune(IServiceScopeFactory scopes, IOptio
         }
     }
 
-    /// <summary>One pass over every workspace; returns the rows deleted.</summary>
+    /// <summary>One pass over every workspace; returns the rows this node deleted.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var before = time.GetUtcNow().UtcDateTime.AddDays(-options.Value.ReplyMemoryDays);
@@ -57,20 +58,45 @@ public sealed partial class InteractionPrune(IServiceScopeFactory scopes, IOptio
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            var batch = await db.Set<InteractionMessage>().IgnoreQueryFilters().Where(m => m.At < before)
-                .OrderBy(m => m.At).Take(BatchSize).Select(m => new { m.CommunityId, m.MessageId }).ToListAsync(ct);
-            if (batch.Count == 0)
-                return deleted;
-            foreach (var community in batch.GroupBy(m => m.CommunityId))
-            {
-                var ids = community.Select(m => m.MessageId).ToList();
-                deleted += await db.Set<InteractionMessage>().IgnoreQueryFilters()
-                    .Where(m => m.CommunityId == community.Key && ids.Contains(m.MessageId) && m.At < before).ExecuteDeleteAsync(ct);
-            }
-            if (batch.Count < BatchSize)
-                return deleted;
+            var (count, more) = db.Database.IsNpgsql() ? await DeleteClaimedBatchAsync(db, before, ct) : await DeleteBatchAsync(db, before, ct);
+            deleted += count;
+            if (!more)
+                break;
         }
+        if (deleted > 0)
+            LogForgotten(log, deleted);
+        return deleted;
     }
+
+    private static async Task<(int Deleted, bool More)> DeleteClaimedBatchAsync(AppDbContext db, DateTime before, CancellationToken ct)
+    {
+        // Rows another node has claimed are skipped, not waited for.
+        var sql = $$"""
+            DELETE FROM "InteractionMessages" WHERE ("CommunityId", "MessageId") IN (
+                SELECT "CommunityId", "MessageId" FROM "InteractionMessages" WHERE "At" < {0}
+                ORDER BY "At" LIMIT {{BatchSize}} FOR UPDATE SKIP LOCKED)
+            """;
+        var deleted = await db.Database.ExecuteSqlRawAsync(sql, [before], ct);
+        // Fewer than a batch: nothing old is left, or the rest is another node's claim.
+        return (deleted, deleted == BatchSize);
+    }
+
+    private static async Task<(int Deleted, bool More)> DeleteBatchAsync(AppDbContext db, DateTime before, CancellationToken ct)
+    {
+        var batch = await db.Set<InteractionMessage>().IgnoreQueryFilters().Where(m => m.At < before)
+            .OrderBy(m => m.At).Take(BatchSize).Select(m => new { m.CommunityId, m.MessageId }).ToListAsync(ct);
+        var deleted = 0;
+        foreach (var community in batch.GroupBy(m => m.CommunityId))
+        {
+            var ids = community.Select(m => m.MessageId).ToList();
+            deleted += await db.Set<InteractionMessage>().IgnoreQueryFilters()
+                .Where(m => m.CommunityId == community.Key && ids.Contains(m.MessageId) && m.At < before).ExecuteDeleteAsync(ct);
+        }
+        return (deleted, batch.Count == BatchSize);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forgot {Count} old message ids of the interaction graph")]
+    private static partial void LogForgotten(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Forgetting old message ids of the interaction graph failed")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

@@ -99,7 +99,6 @@ public sealed class KocRanking(AppDbContext db, WorkspaceZones zones, TimeProvid
             return new(EditOutcome.Forbidden, null, validation);
         var ws = db.CurrentWorkspaceId;
         var zone = await zones.GetAsync(ws, ct);
-        var today = DailyFigures.DayOf(time.GetUtcNow().UtcDateTime, zone);
         Guid? community = null;
         if (!string.IsNullOrWhiteSpace(communityId))
         {
@@ -108,15 +107,12 @@ public sealed class KocRanking(AppDbContext db, WorkspaceZones zones, TimeProvid
             else
                 validation.Add("communityId", "Malformed", "'communityId' must be a community id (a GUID).");
         }
-        var last = validation.ParseDay("to", to) ?? today;
-        var first = validation.ParseDay("from", from) ?? last.AddDays(-(DefaultDays - 1));
+        var period = DayPeriod.Read(validation, from, to, zone, time.GetUtcNow().UtcDateTime, lastDay => lastDay.AddDays(-(DefaultDays - 1)),
+            CommunityPeriod.PeriodCode, MaxDays, anchorOnLast: true);
+        var (first, last) = (period.First, period.Last);
         var count = DefaultTop;
         if (!string.IsNullOrWhiteSpace(top) && (!int.TryParse(top.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out count) || count < 1 || count > MaxTop))
             validation.Add("top", "OutOfRange", $"'top' must be a whole number from 1 to {MaxTop}.", 1, MaxTop);
-        if (validation.IsValid && last < first)
-            validation.Add("to", "OutOfRange", "'to' must not be before 'from'.");
-        else if (validation.IsValid && last.DayNumber - first.DayNumber + 1 > MaxDays)
-            validation.Add("to", "OutOfRange", $"The range may cover at most {MaxDays} days.", MaxDays);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
 

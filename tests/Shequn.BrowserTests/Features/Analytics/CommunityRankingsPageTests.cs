@@ -92,6 +92,17 @@ public sealed class CommunityRankingsPageTests(ConsoleApp app)
         await page.GetByTestId("rankings-chart").Locator("svg").First.WaitForAsync();
         Assert.True(await page.GetByTestId("rankings-chart").Locator("svg path, svg rect").CountAsync() > 0);
         await page.GetByTestId("rankings-leader").WaitForAsync();
+        // The bars are labelled by rank, so the labels cannot run into each other whatever the names; the names are in the key.
+        var labels = (await page.EvaluateAsync<JsonElement>(
+            "() => [...document.querySelectorAll('[data-testid=rankings-chart] svg .mud-charts-xaxis text, [data-testid=rankings-chart] svg text.mud-charts-xaxis')]"
+            + ".map(e => { const b = e.getBoundingClientRect(); return { text: e.textContent.trim(), left: b.left, right: b.right }; })"))
+            .EnumerateArray().Select(l => (Text: l.GetProperty("text").GetString()!, Left: l.GetProperty("left").GetDouble(), Right: l.GetProperty("right").GetDouble()))
+            .OrderBy(l => l.Left).ToList();
+        Assert.True(labels.Count >= 2, $"{labels.Count} x-axis labels");
+        Assert.All(labels, l => Assert.Matches("^[0-9]+$", l.Text));
+        Assert.All(labels.Zip(labels.Skip(1)), p => Assert.True(p.First.Right <= p.Second.Left, $"label {p.First.Text} overlaps {p.Second.Text}"));
+        var key = await page.GetByTestId("rankings-chart-key").InnerTextAsync();
+        Assert.Contains((await table.GetByTestId("ranking-name").First.InnerTextAsync()).Trim(), key, StringComparison.Ordinal);
 
         async Task<List<string>> OrderAsync() =>
             [.. (await table.GetByTestId("ranking-name").AllInnerTextsAsync()).Select(n => n.Trim()).Where(n => n == joiners || n == talkers)];

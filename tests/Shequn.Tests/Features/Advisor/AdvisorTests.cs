@@ -517,6 +517,49 @@ public abstract class AdvisorTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Undismiss_ShowsTheAdviceAgainNow_Audited_ForThoseWhoMayAct()
+    {
+        var (ws, quiet) = await SilentWorkspaceAsync();
+        var sub = await ws.AddStaffAsync(StaffRole.SubOwner, "分群主");
+        await SeedAsync(ws.Id, db => db.Add(new CommunityStaff { CommunityId = quiet.Id, StaffUserId = sub.Id, Role = CommunityRole.SubOwner }));
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", quiet.Id);
+        var advice = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync("/api/advisor/dismiss", new { rule = "silent", subjectId = advice.SubjectId, advice.Fingerprint })).StatusCode);
+        Assert.Empty(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await op.Api.PostJsonAsync("/api/advisor/undismiss", new { rule = "silent", subjectId = advice.SubjectId })).StatusCode);
+        var errors = await (await sub.Api.PostJsonAsync("/api/advisor/undismiss", new { rule = "silent" })).ReadValidationErrorsAsync();
+        Assert.Equal(["subjectId"], errors.Keys);
+        errors = await (await sub.Api.PostJsonAsync("/api/advisor/undismiss", new { subjectId = advice.SubjectId })).ReadValidationErrorsAsync();
+        Assert.Equal(["rule"], errors.Keys);
+        Assert.Equal(HttpStatusCode.NotFound, (await sub.Api.PostJsonAsync("/api/advisor/undismiss", new { rule = "oversized", subjectId = advice.SubjectId })).StatusCode);
+        Assert.Empty(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
+
+        var response = await sub.Api.PostJsonAsync("/api/advisor/undismiss", new { rule = "silent", subjectId = advice.SubjectId });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False((await response.ReadAsync<Advice>()).Dismissed);
+        // Back for everyone at once, with the same facts; showing it again twice changes nothing.
+        var back = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
+        Assert.Equal((advice.Fingerprint, false), (back.Fingerprint, back.Dismissed));
+        Assert.Equal(HttpStatusCode.OK, (await sub.Api.PostJsonAsync("/api/advisor/undismiss", new { rule = "silent", subjectId = advice.SubjectId })).StatusCode);
+        var audit = await DbAsync(ws.Id, db => db.AuditEntries.Where(e => e.EntityType == nameof(AdviceDismissal)).OrderBy(e => e.Id).Select(e => new { e.Action, e.ActorId }).ToListAsync(Ct));
+        Assert.Equal([("created", (Guid?)ws.Owner.Id), ("deleted", (Guid?)sub.Id)], audit.Select(e => (e.Action, e.ActorId)));
+        Assert.Equal(0, await DbAsync(ws.Id, db => db.Set<AdviceDismissal>().CountAsync(Ct)));
+
+        // A sub-owner cannot reach advice about a community they do not see.
+        Community other = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            other = NewCommunity(ws.Id, "另一个沉默群");
+            db.Add(other);
+        });
+        var hidden = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Silent), a => a.SubjectId == other.Id.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync("/api/advisor/dismiss", new { rule = "silent", subjectId = hidden.SubjectId, hidden.Fingerprint })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await sub.Api.PostJsonAsync("/api/advisor/undismiss", new { rule = "silent", subjectId = hidden.SubjectId })).StatusCode);
+        Assert.True(Assert.Single(await AdviceAsync(ws.Owner.Api, includeDismissed: true), a => a.SubjectId == hidden.SubjectId).Dismissed);
+    }
+
+    [Fact]
     public async Task Scope_OwnerSeesTheWorkspace_OthersOnlyTheirCommunities_AndNoOtherWorkspace()
     {
         var (ws, quiet) = await SilentWorkspaceAsync();
