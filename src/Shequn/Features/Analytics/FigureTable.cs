@@ -36,13 +36,16 @@ public enum FigureBy
 /// period. Key customers: VIP candidates invited to the VIP community in the period (<see cref="Vip.VipInvitation"/>,
 /// one per member, whether staff or the auto-invite did it). Campaign achievement: mean achievement rate of the campaigns that end in the period. Orders, revenue (net of
 /// refunds, fen) and cost (fen) are null for readers who may not see them; answers is the staff member's own (staff scope).
+/// Cost is the costs entered for the period's days (a community's: those charged to it) and, for the whole workspace,
+/// the campaign rewards granted at cost, as the budget spends them; ROI (投入产出比) = net revenue ÷ cost, as
+/// <see cref="Budget.RoiBoard"/> states it, null without cost or for readers who see neither.
 /// </summary>
 public sealed record FigureRowDto(
     DateOnly From, DateOnly To, bool Complete,
     int NewCommunities, int NewMembers, int Leaves, double ActiveMembers, int Messages, int MemberMessages, int StaffMessages, double? MemberShare,
     int TopicSessions, int Questions, double? ResponseRate, int? MedianFirstAnswerSeconds, int? Answers,
     int TagsAdded, int AutoTagsReviewed, double? TagAccuracy, int KeyCustomers,
-    int? Orders, long? NetRevenueFen, int Campaigns, double? CampaignAchievement, long? CostFen);
+    int? Orders, long? NetRevenueFen, int Campaigns, double? CampaignAchievement, long? CostFen, double? Roi = null);
 
 public sealed record FigureTableDto(FigureScope Scope, Guid? Id, string Name, FigureBy By, DateOnly From, DateOnly To, string TimeZone, IReadOnlyList<FigureRowDto> Rows);
 
@@ -190,6 +193,15 @@ public sealed class FigureTable(AppDbContext db, CommunityPeriod period, Respons
             if (s != FigureScope.Workspace || !me!.SeesAllCommunities)
                 query = query.Where(c => c.CommunityId != null && ids.Contains(c.CommunityId.Value));
             costs = [.. (await query.Select(c => new { c.Day, c.AmountFen }).ToListAsync(ct)).Select(c => (BucketOf(c.Day, b), c.AmountFen))];
+            // Rewards granted are spending too (seed 004: products given away count at cost); they belong to a campaign,
+            // not a community, so only the whole workspace's figures carry them (as the budget's month and ROI's total).
+            if (s == FigureScope.Workspace && me!.SeesAllCommunities)
+            {
+                var granted = await db.Set<CampaignRewardGrant>().AsNoTracking()
+                    .Where(g => g.WorkspaceId == ws && g.CreatedAt >= start && g.CreatedAt < end && (g.Status == GrantStatus.Issued || g.Status == GrantStatus.Delivered) && g.CostFen != 0)
+                    .Select(g => new { g.CreatedAt, g.CostFen }).ToListAsync(ct);
+                costs.AddRange(granted.Select(g => (Bucket(g.CreatedAt), g.CostFen)));
+            }
         }
         var campaigns = (await period.CampaignRatesAsync(ids, start, end, ct))
             .Where(c => c.EndsAt >= start && c.EndsAt <= end).Select(c => (Bucket: Bucket(c.EndsAt.AddTicks(-1)), c.Rate)).ToList();
@@ -219,8 +231,11 @@ public sealed class FigureTable(AppDbContext db, CommunityPeriod period, Respons
                 invited.Count(x => x == bucket),
                 sold is null ? null : sold.Count(o => o.Paid), sold?.Sum(o => o.Net),
                 rates.Count, rates.Count == 0 ? null : Math.Round(rates.Average(), 4),
-                costs?.Where(c => c.Bucket == bucket).Sum(c => c.Fen)));
+                costs?.Where(c => c.Bucket == bucket).Sum(c => c.Fen), Roi(sold?.Sum(o => o.Net), costs?.Where(c => c.Bucket == bucket).Sum(c => c.Fen))));
         }
         return new(EditOutcome.Saved, new FigureTableDto(s, target, name, b, first, last, zone.Id, rows), v);
     }
+
+    private static double? Roi(long? netFen, long? costFen) =>
+        netFen is { } net && costFen is { } cost && cost > 0 ? Math.Round((double)net / cost, 2) : null;
 }

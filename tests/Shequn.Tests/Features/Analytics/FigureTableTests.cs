@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Features.Analytics;
 using Shequn.Features.Budget;
+using Shequn.Features.Campaigns;
 using Shequn.Features.Events;
 using Shequn.Features.Members;
 using Shequn.Features.Orders;
@@ -105,6 +106,41 @@ public abstract class FigureTableTests(ShequnFactory factory)
         // By day: 9 and 10 March apart.
         var days = await fx.Ws.Owner.Api.GetJsonAsync<FigureTableDto>($"/api/analytics/figures?scope=community&id={fx.A}&by=day&from=2025-03-09&to=2025-03-10");
         Assert.Equal([(D(9), 3, 1), (D(10), 1, 1)], days.Rows.Select(r => (r.From, r.NewMembers, r.Questions)));
+    }
+
+    [Fact]
+    public async Task Roi_NetRevenueOverCost_TheWorkspaceCountsRewardsGrantedAtCost()
+    {
+        var fx = await FixtureAsync();
+        // A campaign's rewards granted in week 2: 1,500 fen issued, 700 delivered; a held and a void grant are not spent.
+        await CommunityHealthTests.SeedAsync(factory, fx.Ws.Id, async db =>
+        {
+            var campaign = new Shequn.Features.Campaigns.Campaign
+            {
+                WorkspaceId = fx.Ws.Id, Name = "打卡", Slug = Guid.NewGuid().ToString("N")[..12], StartsAt = Sh(3, 1, 0), EndsAt = Sh(6, 1, 0),
+            };
+            db.Add(campaign);
+            var member = await db.Members.Select(m => m.Id).FirstAsync();
+            var n = 0;
+            foreach (var (status, fen) in new[] { (GrantStatus.Issued, 1_500L), (GrantStatus.Delivered, 700L), (GrantStatus.Held, 9_000L), (GrantStatus.Void, 9_000L) })
+                db.Add(new CampaignRewardGrant { WorkspaceId = fx.Ws.Id, CampaignId = campaign.Id, MemberId = member, Key = $"g{n++}", Status = status, CostFen = fen, CreatedAt = Sh(3, 12, 9) });
+        });
+
+        var all = await fx.Ws.Owner.Api.GetJsonAsync<FigureTableDto>("/api/analytics/figures?by=week&from=2025-03-03&to=2025-03-16");
+        var (w1, w2) = (all.Rows[0], all.Rows[1]);
+        // Week 1: 500 fen spent, nothing sold → ROI 0. Week 2: 8,000 fen net over the 2,200 fen of rewards → 3.64.
+        Assert.Equal((500L, 0.0), (w1.CostFen!.Value, w1.Roi!.Value));
+        Assert.Equal((8_000L, 2_200L, 3.64), (w2.NetRevenueFen!.Value, w2.CostFen!.Value, w2.Roi!.Value));
+
+        // A community's figures carry only what is charged to it: week 2 has revenue but no cost, so no ROI.
+        var a = await fx.Ws.Owner.Api.GetJsonAsync<FigureTableDto>($"/api/analytics/figures?scope=community&id={fx.A}&by=week&from=2025-03-03&to=2025-03-16");
+        Assert.Equal((500L, 0.0), (a.Rows[0].CostFen!.Value, a.Rows[0].Roi!.Value));
+        Assert.Equal(0L, a.Rows[1].CostFen!.Value);
+        Assert.Null(a.Rows[1].Roi);
+
+        // Operators see neither money nor its ratio.
+        var op = await fx.Op.Api.GetJsonAsync<FigureTableDto>($"/api/analytics/figures?scope=community&id={fx.A}&by=week&from=2025-03-03&to=2025-03-16");
+        Assert.All(op.Rows, r => Assert.Null(r.Roi));
     }
 
     [Fact]
