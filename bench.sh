@@ -41,10 +41,11 @@
 #     built server on SQLite, then two servers on one throwaway PostgreSQL (skipped with --sqlite-only); the database is
 #     checked for scans lost and communities routed past their cap; then a landing page under the same load.
 #     Last line: "livecode: N redirects/s, p99 X ms, 0 over cap, 0 lost, 2 hosts on PostgreSQL: …, landing N views/s p99 X ms".
-#   ./bench.sh analytics [--communities C] [--members M] [--orders O] [--days D] [--raw-messages R] [--iterations N] [--step-seconds T] [--sqlite-only]
+#   ./bench.sh analytics [--communities C] [--members M] [--orders O] [--days D] [--raw-messages R] [--iterations N] [--step-seconds T] [--unflagged] [--sqlite-only]
 #     A large workspace written by batched inserts into the migrated schema (C = 1,000 communities, M = 200,000 members
 #     with joins, leaves and rejoins over D = 365 days, their daily figures and speakers, O = 1,000,000 orders, R = 100,000
-#     raw messages in 10 sample communities), then the workspace overview, one community's 90 days and the cohort table
+#     raw messages in 10 sample communities; nicknames, rule sets, questions, campaigns, channels and costs for the advisor,
+#     its nickname flags filled unless --unflagged), then the workspace overview, one community's 90 days and the cohort table
 #     read through the app's own code N (200) times each (at most T = 60 s a path, at least 10 reads) on SQLite and then a throwaway PostgreSQL (skipped with
 #     --sqlite-only), and the advisor as whole runs over the workspace (goal 2 s); again with ten times the raw messages.
 #     Smaller sizes for a quick run: --members 20000 --orders 100000.

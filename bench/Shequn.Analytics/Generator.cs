@@ -2,10 +2,16 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
+using Shequn.Features.Acquisition;
+using Shequn.Features.Advisor;
+using Shequn.Features.Budget;
+using Shequn.Features.Campaigns;
 using Shequn.Features.Communities;
+using Shequn.Features.Enforcement;
 using Shequn.Features.Events;
 using Shequn.Features.Members;
 using Shequn.Features.Orders;
+using Shequn.Features.Responses;
 using Shequn.Features.Workspaces;
 
 /// <summary>
@@ -50,10 +56,16 @@ internal static class Generator
         db.Workspaces.Add(ws);
         await db.SaveChangesWithoutAuditAsync();
         db.Current.ActAsSystem(ws.Id);
+        // Rule sets: the default asks no nickname format; two others do, followed by 40 % and 10 % of the communities.
+        var sets = new[] { ("综合群群规", (string?)null, true), ("行业群群规", "城市-行业-昵称", false), ("产品群群规", "城市-需求产品-昵称", false) }
+            .Select(x => new RuleSet { WorkspaceId = ws.Id, Name = x.Item1, IsDefault = x.Item3, Spec = new RuleSetSpec { NicknameFormat = x.Item2 }.ToJson() }).ToArray();
+        db.AddRange(sets);
+        await db.SaveChangesWithoutAuditAsync();
         var communities = Enumerable.Range(0, o.Communities).Select(i => new Community
         {
             WorkspaceId = ws.Id, Name = "统计群" + i.ToString(CultureInfo.InvariantCulture), Platform = ChatPlatform.Sandbox,
             State = CommunityState.Active, Capacity = 500, CreatedAt = starts[0], UpdatedAt = starts[0],
+            RuleSetId = (i % 10) switch { 0 or 1 or 2 or 3 => sets[1].Id, 4 => sets[2].Id, _ => null },
         }).ToList();
         db.Communities.AddRange(communities);
         await db.SaveChangesWithoutAuditAsync();
@@ -159,7 +171,7 @@ internal static class Generator
         var membershipCount = await writer.WriteAsync(stints.Select(s => new Membership
         {
             WorkspaceId = ws.Id, CommunityId = communityIds[s.Community], MemberId = memberIds[s.Member], JoinedAt = s.JoinedAt,
-            LeftAt = s.LeftAt, Channel = s.Channel, Nickname = "成员" + s.Member.ToString(CultureInfo.InvariantCulture),
+            LeftAt = s.LeftAt, Channel = s.Channel, Nickname = Nickname(s.Member),
         }));
         var figureCount = await writer.WriteAsync(Enumerable.Range(0, cells).Select(i =>
         {
@@ -204,9 +216,97 @@ internal static class Generator
             };
         }));
 
-        var w = new Workload(ws.Id, communityIds, communityIds[..o.RawCommunities], memberCount, membershipCount, figureCount, speakerCount, orderCount);
+        var advisorRows = await AdvisorDataAsync(db, ws.Id, communityIds, memberIds, rng, now, today);
+        if (!o.Unflagged)
+        {
+            // What the app's start pass (NicknameFlagRefresh) does for rows written before the flags: each formatted
+            // community's nicknames checked once and the format recorded.
+            var flagged = System.Diagnostics.Stopwatch.StartNew();
+            var rechecked = await NicknameFlags.RefreshAsync(db, default);
+            Console.Error.WriteLine($"  nickname flags of {rechecked:N0} communities filled in {flagged.Elapsed.TotalSeconds:0.0} s");
+        }
+
+        var w = new Workload(ws.Id, communityIds, communityIds[..o.RawCommunities], memberCount, membershipCount, figureCount, speakerCount, orderCount, advisorRows);
         await RawMessagesAsync(services, w, o.RawMessages, first: 0);
         return w;
+    }
+
+    /// <summary>Group nicknames: most follow 城市-行业-昵称 (so the 城市-需求产品-昵称 format too), one in eight a bare name.</summary>
+    private static string Nickname(int member)
+    {
+        var name = "成员" + member.ToString(CultureInfo.InvariantCulture);
+        return (member % 8) switch { 0 => name, 1 => "西安-" + name, _ => Cities[member % Cities.Length] + "-" + Trades[member % Trades.Length] + "-" + name };
+    }
+
+    private static readonly string[] Cities = ["西安", "上海", "成都", "杭州", "广州"];
+    private static readonly string[] Trades = ["美业", "餐饮", "母婴", "教育"];
+
+    /// <summary>
+    /// What the advisor's other rules read, at the workspace's scale: questions over the last 30 days (a question a
+    /// community a day on average; most answered within minutes, by staff or by a few helpful members, the rest of the
+    /// last three days still waiting), campaigns with goals (some running past half time), acquisition channels named as
+    /// the memberships' channels with stated costs and daily charged costs, and a monthly budget cap with this month's costs.
+    /// Returns the rows written.
+    /// </summary>
+    private static async Task<int> AdvisorDataAsync(AppDbContext db, Guid ws, Guid[] communityIds, Guid[] memberIds, Random rng, DateTime now, DateOnly today)
+    {
+        var writer = new BulkWriter(db);
+        var helpers = memberIds.Take(Math.Max(1, memberIds.Length / 400)).ToArray();
+        var count = communityIds.Length * 30;
+        var questions = await writer.WriteAsync(Enumerable.Range(0, count).Select(k =>
+        {
+            var community = communityIds[rng.Next(communityIds.Length)];
+            var member = memberIds[rng.Next(memberIds.Length)];
+            var asked = now - TimeSpan.FromMinutes(rng.Next(0, 30 * 24 * 60));
+            var answered = rng.NextDouble() < (now - asked < TimeSpan.FromDays(3) ? 0.7 : 0.95);
+            var byMember = answered && rng.NextDouble() < 0.4;
+            var seconds = 60 + rng.Next(0, 3 * 3600);
+            return new MemberQuestion
+            {
+                WorkspaceId = ws, CommunityId = community, MemberId = member, Platform = ChatPlatform.Sandbox,
+                UserId = "u" + k.ToString(CultureInfo.InvariantCulture), UserName = "成员", EventSeq = 1_000_000_000L + k,
+                MessageId = "q" + k.ToString(CultureInfo.InvariantCulture), Text = Texts[k % Texts.Length], AskedAt = asked,
+                AnsweredAt = answered ? asked.AddSeconds(seconds) : null, AnswerSeconds = answered ? seconds : null,
+                AnsweredByKind = answered ? (byMember ? AnswererKind.Koc : AnswererKind.Staff) : null,
+                AnsweredByUserId = answered ? (byMember ? "m" : "staff:a") : null,
+                AnsweredByMemberId = byMember ? helpers[rng.Next(helpers.Length)] : null,
+            };
+        }));
+
+        var campaigns = Enumerable.Range(0, 20).Select(i => new Campaign
+        {
+            WorkspaceId = ws, Name = "活动" + i.ToString(CultureInfo.InvariantCulture), Kind = CampaignKind.FlashSale, Status = CampaignStatus.Published,
+            StartsAt = now.AddDays(-(5 + i)), EndsAt = now.AddDays(10), GoalMetric = GoalMetric.Participants, GoalTarget = 2_000,
+            CommunityIds = "[" + string.Join(",", Enumerable.Range(0, 5).Select(j => "\"" + communityIds[(i * 37 + j) % communityIds.Length] + "\"")) + "]",
+            Slug = Campaign.NewSlug(), StockLeft = 100, PublishedAt = now.AddDays(-(5 + i)), CreatedAt = now.AddDays(-30), UpdatedAt = now,
+        }).ToList();
+        db.AddRange(campaigns);
+        await db.SaveChangesWithoutAuditAsync();
+        var participants = await writer.WriteAsync(campaigns.SelectMany((c, i) => Enumerable.Range(0, 100 * i).Select(k => new CampaignParticipant
+        {
+            WorkspaceId = ws, CampaignId = c.Id, MemberId = memberIds[(i * 7919 + k) % memberIds.Length], JoinedAt = c.StartsAt.AddMinutes(k),
+            IsNewMember = k % 3 == 0, CompletedAt = k % 2 == 0 ? c.StartsAt.AddMinutes(k + 5) : null,
+        })));
+
+        var names = new[] { "海报", "直播间", "朋友圈", "老带新", "门店" };
+        var channels = names.Select((n, i) => new AcquisitionChannel
+        {
+            WorkspaceId = ws, Name = n, Kind = (ChannelKind)(i % 5), Cost = i == 1 ? 20_000 : 500 + i * 100, CostUnit = CostUnit.Month,
+            CreatedAt = now.AddDays(-400), UpdatedAt = now.AddDays(-400),
+        }).ToList();
+        db.AddRange(channels);
+        db.Add(new BudgetCap { WorkspaceId = ws, FromMonth = new DateOnly(today.Year, today.Month, 1).AddMonths(-3), CapFen = 5_000_000, SetAt = now.AddDays(-100) });
+        await db.SaveChangesWithoutAuditAsync();
+        var costs = await writer.WriteAsync(Enumerable.Range(1, 365).SelectMany(d => channels.Select((ch, i) => new CostEntry
+        {
+            WorkspaceId = ws, Day = today.AddDays(-d), Kind = CostKind.Floating, Category = CostCategory.Advertising, Item = "投放 " + ch.Name,
+            AmountFen = 5_000 + 1_000 * i + rng.Next(0, 5_000), ChannelId = ch.Id, CreatedAt = now, UpdatedAt = now,
+        })).Concat(Enumerable.Range(0, 4).Select(i => new CostEntry
+        {
+            WorkspaceId = ws, Day = new DateOnly(today.Year, today.Month, 1), Kind = CostKind.Fixed, Category = (CostCategory)i, Item = "月固定 " + i,
+            AmountFen = 300_000, CreatedAt = now, UpdatedAt = now,
+        })));
+        return questions + campaigns.Count + participants + channels.Count + 1 + costs;
     }
 
     /// <summary>Raw messages (the event log) in the sample communities over the last 90 days: read by nothing measured.</summary>

@@ -130,6 +130,13 @@ internal static class Bench
         await store.UpdateStatisticsAsync(host.Services);
 
         var once = await MeasureAsync(o, store, host.Services, w, "raw ×1");
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<Shequn.Platform.Auth.CurrentStaff>().ActAsSystem(w.WorkspaceId);
+            var (rules, advice) = await Workload.AdvisorRulesAsync(w, scope.ServiceProvider);
+            Console.Error.WriteLine($"    {store.Name}: one advisor run by rule ({advice} advice): " +
+                string.Join(", ", rules.Select(r => $"{r.Key} {r.Value.TotalMilliseconds:0} ms")));
+        }
         clock.Restart();
         await Generator.RawMessagesAsync(host.Services, w, o.RawMessages * 9, first: o.RawMessages);
         Console.Error.WriteLine($"  {store.Name}: {o.RawMessages * 9:N0} more raw messages in {clock.Elapsed.TotalSeconds:0} s ({o.RawMessages * 10:N0} in all)");
@@ -190,7 +197,7 @@ internal static class Bench
 }
 
 /// <summary>The generated workspace and the reads timed on it, each as the page or endpoint makes it.</summary>
-internal sealed class Workload(Guid workspaceId, Guid[] communities, Guid[] rawCommunities, int members, int memberships, int figureRows, int speakerRows, int orders)
+internal sealed class Workload(Guid workspaceId, Guid[] communities, Guid[] rawCommunities, int members, int memberships, int figureRows, int speakerRows, int orders, int advisorRows)
 {
     public Guid WorkspaceId { get; } = workspaceId;
     public Guid[] Communities { get; } = communities;
@@ -198,7 +205,8 @@ internal sealed class Workload(Guid workspaceId, Guid[] communities, Guid[] rawC
     public int Members { get; } = members;
 
     public string Describe() => $"{Communities.Length:N0} communities, {Members:N0} members, {memberships:N0} memberships, " +
-        $"{figureRows:N0} daily-figure rows, {speakerRows:N0} daily speakers, {orders:N0} orders";
+        $"{figureRows:N0} daily-figure rows, {speakerRows:N0} daily speakers, {orders:N0} orders, " +
+        $"{advisorRows:N0} rows of questions, campaigns, channels and costs for the advisor";
 
     /// <summary>"/": the dashboard's figures and the workspace trend under them (30 days over every community seen).</summary>
     public static async Task OverviewAsync(Workload w, IServiceProvider sp, int i)
@@ -250,6 +258,18 @@ internal sealed class Workload(Guid workspaceId, Guid[] communities, Guid[] rawC
         var owner = new Shequn.Platform.Auth.StaffProfile(Guid.Empty, "bench owner", Shequn.Features.Staff.StaffRole.Owner, []);
         var advice = await new Shequn.Features.Advisor.PlaybookAdvisor(db, target).RunAsync(owner, zone, DateTime.UtcNow, includeDismissed: false, default);
         Keep(advice.Count);
+    }
+
+    /// <summary>One advisor run with each rule's time, and how many advice it gave (what the generated data triggers).</summary>
+    public static async Task<(Dictionary<string, TimeSpan> Rules, string Advice)> AdvisorRulesAsync(Workload w, IServiceProvider sp)
+    {
+        var db = sp.GetRequiredService<AppDbContext>();
+        var zone = await sp.GetRequiredService<WorkspaceZones>().GetAsync(w.WorkspaceId);
+        var target = sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Shequn.Features.Responses.ResponsesOptions>>().CurrentValue.Target;
+        var owner = new Shequn.Platform.Auth.StaffProfile(Guid.Empty, "bench owner", Shequn.Features.Staff.StaffRole.Owner, []);
+        var rules = new Dictionary<string, TimeSpan>();
+        var advice = await new Shequn.Features.Advisor.PlaybookAdvisor(db, target).RunAsync(owner, zone, DateTime.UtcNow, includeDismissed: false, default, rules);
+        return (rules, string.Join(" ", advice.GroupBy(a => a.Rule).Select(g => $"{g.Key} {g.Count()}")));
     }
 
     public static async Task DashboardFiguresAsync(Workload w, IServiceProvider sp, int i)
@@ -362,13 +382,15 @@ internal sealed class Store
     }
 }
 
-internal sealed record Options(int Communities, int Members, int Orders, int Days, int RawCommunities, int RawMessages, int Iterations, int Warmup, double StepSeconds, string? Postgres)
+internal sealed record Options(int Communities, int Members, int Orders, int Days, int RawCommunities, int RawMessages, int Iterations, int Warmup, double StepSeconds, string? Postgres,
+    bool Unflagged = false)
 {
     public static Options Parse(string[] args)
     {
         int communities = 1_000, members = 200_000, orders = 1_000_000, days = 365, rawCommunities = 10, rawMessages = 100_000, iterations = 200, warmup = 20;
         double stepSeconds = 60;
         string? postgres = null;
+        var unflagged = false;
         for (var i = 0; i < args.Length; i++)
         {
             int Next() => int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -384,11 +406,12 @@ internal sealed record Options(int Communities, int Members, int Orders, int Day
                 case "--warmup": warmup = Next(); break;
                 case "--step-seconds": stepSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--postgres": postgres = args[++i]; break;
+                case "--unflagged": unflagged = true; break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");
             }
         }
         if (communities < 1 || members < 1 || days < 1 || iterations < 1 || rawCommunities < 1)
             throw new ArgumentException("--communities, --members, --days, --raw-communities and --iterations must be at least 1");
-        return new Options(communities, members, orders, days, Math.Min(rawCommunities, communities), rawMessages, iterations, warmup, stepSeconds, postgres);
+        return new Options(communities, members, orders, days, Math.Min(rawCommunities, communities), rawMessages, iterations, warmup, stepSeconds, postgres, unflagged);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Shequn.Features.Advisor;
 using Shequn.Features.ApiTokens;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
@@ -37,6 +38,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         nameof(StaffUser.PasswordHash), nameof(StaffUser.SecurityStamp), nameof(StaffUser.ConcurrencyStamp),
         nameof(ApiToken.Hash), nameof(StaffUser.NormalizedEmail), nameof(StaffUser.NormalizedUserName),
         nameof(StaffUser.AccessFailedCount), nameof(StaffUser.LockoutEnd), nameof(ApiToken.LastUsedAt),
+        nameof(Community.NicknameFormatChecked),
         nameof(ModerationPolicy.ListsStamp), nameof(ModerationPolicy.ModelStamp),
         // Personal data (PIPL): the audit log would keep phone numbers and profile answers past an erasure and show them
         // unmasked; that a member's profile changed is still recorded by its other columns.
@@ -219,12 +221,12 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
         SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        StampWorkspace();
+        await NicknameFlags.SetAsync(this, StampWorkspace(), cancellationToken);
         // Ids are made on the client, so audit rows can join the same SaveChanges (and transaction).
         AuditEntries.AddRange(CollectAudit());
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
     /// <summary>
@@ -232,10 +234,10 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     /// changed (the demo's generated members, later imports from a platform): thousands of "system
     /// created" rows would bury the staff changes the audit log exists for. Staff edits never use this.
     /// </summary>
-    public Task<int> SaveChangesWithoutAuditAsync(CancellationToken cancellationToken = default)
+    public async Task<int> SaveChangesWithoutAuditAsync(CancellationToken cancellationToken = default)
     {
-        StampWorkspace();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
+        await NicknameFlags.SetAsync(this, StampWorkspace(), cancellationToken);
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
     }
 
     /// <summary>
@@ -246,11 +248,12 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     public async Task<int> SaveChangesSetWiseAsync(CancellationToken cancellationToken = default)
     {
         // Changes are detected once, by the stamp (the inserts and EF's save would each scan every tracked entity again).
-        StampWorkspace();
+        var named = StampWorkspace();
         var detect = ChangeTracker.AutoDetectChangesEnabled;
         ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
+            await NicknameFlags.SetAsync(this, named, cancellationToken);
             var inserted = await SetInserts.InsertAddedAsync(this, cancellationToken);
             return inserted + await base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
         }
@@ -260,16 +263,22 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         }
     }
 
-    private void StampWorkspace()
+    /// <summary>Checks every workspace-owned entry's workspace; returns the memberships whose nickname is new or changed
+    /// (their format flag is set before the save, <see cref="NicknameFlags"/>).</summary>
+    private List<EntityEntry>? StampWorkspace()
     {
+        List<EntityEntry>? named = null;
         foreach (var entry in ChangeTracker.Entries<IWorkspaceOwned>())
         {
+            if (entry.Entity is Membership && NicknameFlags.NicknameChanged(entry))
+                (named ??= []).Add(entry);
             if (entry.State == EntityState.Added && entry.Entity.WorkspaceId == Guid.Empty && Current.WorkspaceId is { } ws)
                 entry.Entity.WorkspaceId = ws;
             if (entry.State is EntityState.Added or EntityState.Modified or EntityState.Deleted
                 && Current.WorkspaceId is { } acting && entry.Entity.WorkspaceId != acting)
                 throw new InvalidOperationException($"Refusing to write a {entry.Metadata.ClrType.Name} of another workspace.");
         }
+        return named;
     }
 
     private List<AuditEntry> CollectAudit()

@@ -50,6 +50,7 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Orders:MatchEnabled", "false");
         // Old message ids of the interaction graph are forgotten when a test asks (InteractionPrune.RunOnceAsync).
         builder.UseSetting("Analytics:PruneEnabled", "false");
+        builder.UseSetting("Advisor:NicknameRefreshEnabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

@@ -50,6 +50,7 @@ internal sealed class CommunityConfiguration : IEntityTypeConfiguration<Communit
     public void Configure(EntityTypeBuilder<Community> b)
     {
         b.Property(e => e.Name).HasMaxLength(Community.NameMaxLength);
+        b.Property(e => e.NicknameFormatChecked).HasMaxLength(Features.Enforcement.NicknameFormat.MaxLength);
         b.Property(e => e.Purpose).HasMaxLength(Community.PurposeMaxLength);
         b.Property(e => e.Intro).HasMaxLength(Community.TextMaxLength);
         b.Property(e => e.Rules).HasMaxLength(Community.TextMaxLength);
@@ -101,12 +102,16 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
         b.HasOne(e => e.Inviter).WithMany().HasForeignKey(e => e.InviterMemberId).OnDelete(DeleteBehavior.SetNull);
         b.HasIndex(e => new { e.CommunityId, e.MemberId });
         b.HasIndex(e => e.MemberId);
-        b.HasIndex(e => new { e.WorkspaceId, e.JoinedAt });
+        // The owner's overview counts members at each day's end over the workspace's stints (covering, as the two below).
+        b.HasIndex(e => new { e.WorkspaceId, e.JoinedAt, e.LeftAt });
         // Daily figures count members at each day's end from the stints begun, and those ended, in the range (covering).
         b.HasIndex(e => new { e.CommunityId, e.JoinedAt, e.LeftAt });
         b.HasIndex(e => new { e.CommunityId, e.LeftAt, e.JoinedAt });
-        // The dashboard's members now in a community: distinct over the workspace's open stints, in member order (covering).
-        b.HasIndex(e => new { e.WorkspaceId, e.LeftAt, e.MemberId, e.CommunityId });
+        // The dashboard's members now in a community: distinct over the workspace's open stints, in member order (covering);
+        // JoinedAt for the overview's stints ended before, or inside, a range.
+        b.HasIndex(e => new { e.WorkspaceId, e.LeftAt, e.MemberId, e.CommunityId, e.JoinedAt });
+        // The advisor's nicknames that break their community's format, by community (and those not yet checked).
+        b.HasIndex(e => new { e.WorkspaceId, e.NicknameBreaksFormat, e.LeftAt, e.CommunityId });
     }
 }
 

@@ -7,11 +7,17 @@ namespace Shequn.Features.Advisor;
 
 public static class AdvisorSetup
 {
-    /// <summary>The advisor's desk (list, dismiss, freeze); the response target comes from <c>Responses:Target</c>.</summary>
+    /// <summary>The advisor's desk (list, dismiss, freeze); the response target comes from <c>Responses:Target</c>; the
+    /// nickname flags' upkeep (options <c>Advisor:*</c>).</summary>
     public static IHostApplicationBuilder AddShequnAdvisor(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped(sp => new AdviceDesk(sp.GetRequiredService<AppDbContext>(), sp.GetRequiredService<WorkspaceZones>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptionsMonitor<ResponsesOptions>>().CurrentValue.Target));
+        builder.Services.AddOptions<AdvisorOptions>().Bind(builder.Configuration.GetSection("Advisor"))
+            .Validate(o => o.NicknameRefreshInterval >= TimeSpan.FromSeconds(1), "Advisor:NicknameRefreshInterval must be at least 1 s.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<NicknameFlagRefresh>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NicknameFlagRefresh>());
         return builder;
     }
 }

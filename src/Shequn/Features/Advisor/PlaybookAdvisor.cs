@@ -55,7 +55,7 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
         public List<Guid> Ids => [.. Communities.Keys];
     }
 
-    private sealed record CommunityRow(Guid Id, string Name, CommunityState State, DateTime CreatedAt, Guid? RuleSetId);
+    private sealed record CommunityRow(Guid Id, string Name, CommunityState State, DateTime CreatedAt, Guid? RuleSetId, string? NicknameFormatChecked);
 
     /// <summary>Every advice for <paramref name="me"/> at <paramref name="now"/>, dismissed ones marked (and left out unless asked for).</summary>
     public async Task<IReadOnlyList<Advice>> RunAsync(StaffProfile? me, TimeZoneInfo zone, DateTime now, bool includeDismissed, CancellationToken ct,
@@ -64,7 +64,7 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
         if (!MayRead(me))
             return [];
         var communities = await db.Visible(me).AsNoTracking()
-            .Select(c => new CommunityRow(c.Id, c.Name, c.State, c.CreatedAt, c.RuleSetId)).ToListAsync(ct);
+            .Select(c => new CommunityRow(c.Id, c.Name, c.State, c.CreatedAt, c.RuleSetId, c.NicknameFormatChecked)).ToListAsync(ct);
         var scope = new Scope(me!, communities.ToDictionary(c => c.Id));
         var today = DailyFigures.DayOf(now, zone);
 
@@ -367,27 +367,9 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
 
     private async Task<IEnumerable<Advice>> NicknamesAsync(Scope scope, CancellationToken ct)
     {
-        var sets = await db.Set<RuleSet>().AsNoTracking().Select(r => new { r.Id, r.IsDefault, r.Spec }).ToListAsync(ct);
-        var formats = new Dictionary<Guid, string?>();
-        string? fallback = null;
-        foreach (var s in sets)
-        {
-            string? format;
-            try
-            {
-                format = RitualEditor.UsableFormat(RuleSetSpec.FromJson(s.Spec).NicknameFormat);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                format = null; // an unreadable rule set asks nothing, as in the enforcer
-            }
-            formats[s.Id] = format;
-            if (s.IsDefault)
-                fallback = format;
-        }
+        var formats = await NicknameFlags.FormatsAsync(db, scope.Communities.Values.Select(c => (c.Id, c.RuleSetId)), ct);
         var checkedCommunities = scope.Communities.Values.Where(IsActive)
-            .Select(c => (c.Id, Format: c.RuleSetId is { } r && formats.TryGetValue(r, out var f) ? f : fallback))
-            .Where(x => x.Format is not null).ToDictionary(x => x.Id, x => x.Format!);
+            .Where(c => formats[c.Id] is not null).ToDictionary(c => c.Id, c => formats[c.Id]!);
         if (checkedCommunities.Count == 0)
             return [];
         var ids = checkedCommunities.Keys.ToList();
@@ -395,11 +377,34 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
         // The owner's communities without a format are dropped below: a list of a thousand ids in the query costs more than the rows.
         if (!scope.All)
             memberships = memberships.Where(m => ids.Contains(m.CommunityId));
-        // Only the names: the nickname check is the rule set's own (NicknameFormat), run here on each current nickname.
-        var names = await memberships.Select(m => new { m.CommunityId, m.Nickname }).ToListAsync(ct);
-        var parsed = checkedCommunities.Values.Distinct().ToDictionary(f => f, f => NicknameFormat.TryParse(f, out var p, out _) ? p : null);
-        var breaking = names.Where(n => checkedCommunities.TryGetValue(n.CommunityId, out var f) && parsed[f] is { } p && !p.Matches(n.Nickname))
-            .GroupBy(n => n.CommunityId).Select(g => new { Id = g.Key, Count = g.Count() }).Where(x => x.Count >= NicknameBreakersMin);
+        // The stored flags (NicknameFlags) count where they were checked against the format the community follows now;
+        // the other communities' nicknames, and nicknames not yet checked, are checked here by the rule set's own check.
+        var trusted = checkedCommunities.Where(x => scope.Communities[x.Key].NicknameFormatChecked == x.Value).Select(x => x.Key).ToList();
+        var stale = checkedCommunities.Keys.Except(trusted).ToList();
+        var counts = new Dictionary<Guid, int>();
+        var names = new List<(Guid CommunityId, string? Nickname)>();
+        if (trusted.Count > 0)
+        {
+            var trustedSet = trusted.ToHashSet();
+            var flagged = await memberships.Where(m => m.NicknameBreaksFormat == true)
+                .GroupBy(m => m.CommunityId).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+            foreach (var f in flagged.Where(f => trustedSet.Contains(f.Key)))
+                counts[f.Key] = f.Count;
+            var notChecked = await memberships.Where(m => m.NicknameBreaksFormat == null && trusted.Contains(m.CommunityId))
+                .Select(m => new { m.CommunityId, m.Nickname }).ToListAsync(ct);
+            names.AddRange(notChecked.Select(n => (n.CommunityId, n.Nickname)));
+        }
+        if (stale.Count > 0)
+        {
+            var read = scope.All && stale.Count > 100 ? memberships : memberships.Where(m => stale.Contains(m.CommunityId));
+            var staleSet = stale.ToHashSet();
+            var live = await read.Select(m => new { m.CommunityId, m.Nickname }).ToListAsync(ct);
+            names.AddRange(live.Where(n => staleSet.Contains(n.CommunityId)).Select(n => (n.CommunityId, n.Nickname)));
+        }
+        var parsed = checkedCommunities.Values.Distinct().ToDictionary(f => f, NicknameFlags.Parse);
+        foreach (var n in names.Where(n => NicknameFlags.Breaks(parsed[checkedCommunities[n.CommunityId]], n.Nickname)))
+            counts[n.CommunityId] = counts.GetValueOrDefault(n.CommunityId) + 1;
+        var breaking = counts.Select(x => new { Id = x.Key, x.Value }).Where(x => x.Value >= NicknameBreakersMin).Select(x => new { x.Id, Count = x.Value });
         return breaking.Select(b =>
         {
             var c = scope.Communities[b.Id];

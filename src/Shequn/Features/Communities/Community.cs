@@ -81,6 +81,11 @@ public sealed class Community : IWorkspaceOwned, IAudited
     /// <summary>The group rules it follows (<see cref="Enforcement.RuleSet"/>); null: the workspace's default rule set.</summary>
     public Guid? RuleSetId { get; set; }
 
+    /// <summary>The nickname format its memberships' <see cref="Members.Membership.NicknameBreaksFormat"/> flags were
+    /// checked against (<see cref="Advisor.NicknameFlags"/>); null: none recorded. Not the format it follows now when a
+    /// rule set changed since: the advisor then checks the nicknames itself.</summary>
+    public string? NicknameFormatChecked { get; set; }
+
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 

@@ -174,6 +174,7 @@ public sealed class RuleSetEditor(AppDbContext db, RuleSetChanges changes)
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             changes.Notify(db.CurrentWorkspaceId);
+            await Advisor.NicknameFlags.RefreshAsync(db, ct);
         }
         return new(EditOutcome.Saved, await GetAsync(id, ct), validation);
 
@@ -212,6 +213,7 @@ public sealed class RuleSetEditor(AppDbContext db, RuleSetChanges changes)
             community.UpdatedAt = DateTime.UtcNow;
             await db.SaveChangesAsync(ct);
             changes.Notify(db.CurrentWorkspaceId);
+            await Advisor.NicknameFlags.RefreshAsync(db, ct);
         }
         return new(EditOutcome.Saved, await EffectiveAsync(communityId, ct), validation);
     }
@@ -276,6 +278,8 @@ public sealed class RuleSetEditor(AppDbContext db, RuleSetChanges changes)
     {
         await db.SaveChangesAsync(ct);
         changes.Notify(db.CurrentWorkspaceId);
+        // The advisor's nickname flags follow the format at once (its communities' members rechecked).
+        await Advisor.NicknameFlags.RefreshAsync(db, ct);
         // Read back as stored, so the times are those the next read gives (PostgreSQL keeps microseconds).
         return new(EditOutcome.Saved, await GetAsync(set.Id, ct), validation);
     }

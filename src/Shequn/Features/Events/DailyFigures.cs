@@ -1,6 +1,8 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Communities;
+using Shequn.Features.Members;
 
 namespace Shequn.Features.Events;
 
@@ -48,8 +50,13 @@ public static class DailyFigures
     {
         var today = DayOf(now, zone);
         var ids = await communities.Select(c => c.Id).ToListAsync(ct);
-        var rows = await db.Set<CommunityDailyFigure>().AsNoTracking()
-            .Where(f => ids.Contains(f.CommunityId) && f.Day >= from && f.Day <= to)
+        // Every community of the workspace (the owner's overview): the rows are read by workspace and day, on the
+        // workspace-first indexes, rather than through a list of a thousand ids.
+        var ws = await WholeWorkspaceAsync(db, ids, ct);
+        var figures = db.Set<CommunityDailyFigure>().IgnoreQueryFilters().AsNoTracking();
+        figures = ws is { } w ? figures.Where(f => f.WorkspaceId == w) : figures.Where(f => ids.Contains(f.CommunityId));
+        var rows = await figures
+            .Where(f => f.Day >= from && f.Day <= to)
             .GroupBy(f => f.Day)
             .Select(g => new
             {
@@ -64,7 +71,9 @@ public static class DailyFigures
             .ToDictionaryAsync(r => r.Day, ct);
         var end = StartOf(to.AddDays(1), zone);
         var start = StartOf(from, zone);
-        var membersAt = await MembersAtDayEndsAsync(db, ids, from, to, zone, start, end, ct);
+        var stints = db.Memberships.IgnoreQueryFilters().AsNoTracking();
+        stints = ws is { } v ? stints.Where(m => m.WorkspaceId == v) : stints.Where(m => ids.Contains(m.CommunityId));
+        var membersAt = await MembersAtDayEndsAsync(stints, from, to, zone, start, end, ct);
 
         var result = new List<DayFigures>();
         var i = 0;
@@ -83,25 +92,31 @@ public static class DailyFigures
         return result;
     }
 
+    /// <summary>The workspace when <paramref name="ids"/> are exactly its communities (acting in it), else null.</summary>
+    private static async Task<Guid?> WholeWorkspaceAsync(AppDbContext db, List<Guid> ids, CancellationToken ct)
+    {
+        if (db.Current.WorkspaceId is not { } ws || ids.Count == 0)
+            return null;
+        var all = await db.Communities.IgnoreQueryFilters().Where(c => c.WorkspaceId == ws).Select(c => c.Id).ToListAsync(ct);
+        return all.Count == ids.Count && all.ToHashSet().SetEquals(ids) ? ws : null;
+    }
+
     /// <summary>
     /// Members at the end of each day of [from, to]: a stint counts at a moment T when it began before T and had not
     /// ended before T. Counted in the database at the range's start, then moved along by the stints that begin or end
     /// inside the range, so the rows read grow with the range's joins and leaves, not with the communities' size
-    /// (reading every stint made the workspace overview load all memberships on each view).
+    /// (reading every stint made the workspace overview load all memberships on each view). The stints inside the
+    /// range are counted in the database too, grouped by the moments they enter and leave the count at (a handful of
+    /// groups, not a row a stint).
     /// </summary>
     private static async Task<int[]> MembersAtDayEndsAsync(
-        AppDbContext db, List<Guid> ids, DateOnly from, DateOnly to, TimeZoneInfo zone, DateTime start, DateTime end, CancellationToken ct)
+        IQueryable<Membership> stints, DateOnly from, DateOnly to, TimeZoneInfo zone, DateTime start, DateTime end, CancellationToken ct)
     {
         if (to < from)
             return [];
-        var stints = db.Memberships.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.CommunityId));
-        var atStart = await stints.CountAsync(m => m.JoinedAt < start && (m.LeftAt == null || m.LeftAt >= start), ct);
-        // Two range reads (each on its own index) rather than one OR: stints begun inside the range, and stints begun
-        // before it that ended inside it.
-        var begun = await stints.Where(m => m.JoinedAt >= start && m.JoinedAt < end)
-            .Select(m => new { m.JoinedAt, m.LeftAt }).ToListAsync(ct);
-        var ended = await stints.Where(m => m.JoinedAt < start && m.LeftAt >= start && m.LeftAt < end)
-            .Select(m => new { m.JoinedAt, m.LeftAt }).ToListAsync(ct);
+        // Begun before the start, minus ended before it too: two counts, each a range of one covering index.
+        var atStart = await stints.CountAsync(m => m.JoinedAt < start, ct)
+            - await stints.CountAsync(m => m.LeftAt < start && m.JoinedAt < start, ct);
 
         // moments[0] is the range's start, moments[k] the end of its k-th day (1-based). A stint is in at moments[k]
         // for a ≤ k < b (a: the first moment after it began; b: the first moment after it ended, as LeftAt = T still
@@ -110,18 +125,26 @@ public static class DailyFigures
         moments[0] = start;
         for (var k = 1; k < moments.Length; k++)
             moments[k] = StartOf(from.AddDays(k), zone);
+        var span = SpanKey(moments);
+        var width = moments.Length + 1;
+        // Two range reads (each on its own index) rather than one OR: stints begun inside the range, and stints begun
+        // before it that ended inside it.
+        var begun = await stints.Where(m => m.JoinedAt >= start && m.JoinedAt < end)
+            .Select(span).GroupBy(k => k).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        var ended = await stints.Where(m => m.JoinedAt < start && m.LeftAt >= start && m.LeftAt < end)
+            .Select(span).GroupBy(k => k).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+
         var delta = new int[moments.Length + 1];
         foreach (var s in begun.Concat(ended))
         {
-            var a = FirstAfter(moments, s.JoinedAt);
-            var b = s.LeftAt is { } left ? FirstAfter(moments, left) : moments.Length;
+            var (a, b) = (s.Key / width, s.Key % width);
             if (a < b)
             {
-                delta[a]++;
-                delta[b]--;
+                delta[a] += s.Count;
+                delta[b] -= s.Count;
             }
             if (a == 0 && b > 0)
-                delta[0]--;
+                delta[0] -= s.Count;
         }
         var result = new int[moments.Length - 1];
         var running = atStart;
@@ -134,18 +157,36 @@ public static class DailyFigures
         return result;
     }
 
-    /// <summary>The index of the first moment strictly after <paramref name="t"/> (moments ascending).</summary>
-    private static int FirstAfter(DateTime[] moments, DateTime t)
+    /// <summary>
+    /// A stint's (a, b) as one number, a × (moments + 1) + b, computed by the database: a is
+    /// the index of the first moment after JoinedAt, b that after LeftAt (the number of moments when it has not ended), each a
+    /// binary search written as nested CASEs over the moments (passed as parameters).
+    /// </summary>
+    private static Expression<Func<Membership, int>> SpanKey(DateTime[] moments)
     {
-        int lo = 0, hi = moments.Length;
-        while (lo < hi)
+        var m = Expression.Parameter(typeof(Membership), "m");
+        var joined = Expression.Property(m, nameof(Membership.JoinedAt));
+        var left = Expression.Property(m, nameof(Membership.LeftAt));
+        Expression Search(Expression t, int lo, int hi)
         {
+            if (lo == hi)
+                return Expression.Constant(lo);
             var mid = (lo + hi) / 2;
-            if (moments[mid] > t)
-                hi = mid;
-            else
-                lo = mid + 1;
+            // A property of a closure-like object, so that EF makes the moment a parameter rather than a literal.
+            Expression moment = Expression.Property(Expression.Constant(new Moment(moments[mid])), nameof(Moment.At));
+            if (t.Type != moment.Type)
+                moment = Expression.Convert(moment, t.Type);
+            return Expression.Condition(Expression.LessThan(t, moment), Search(t, lo, mid), Search(t, mid + 1, hi));
         }
-        return lo;
+        var n = moments.Length;
+        var a = Search(joined, 0, n);
+        var b = Expression.Condition(Expression.Equal(left, Expression.Constant(null, typeof(DateTime?))), Expression.Constant(n), Search(left, 0, n));
+        var key = Expression.Add(Expression.Multiply(a, Expression.Constant(n + 1)), b);
+        return Expression.Lambda<Func<Membership, int>>(key, m);
+    }
+
+    private sealed class Moment(DateTime at)
+    {
+        public DateTime At { get; } = at;
     }
 }

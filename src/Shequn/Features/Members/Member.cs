@@ -82,6 +82,12 @@ public sealed class Membership : IWorkspaceOwned
     public DateTime JoinedAt { get; set; }
     public DateTime? LeftAt { get; set; }
     public string? Nickname { get; set; }
+
+    /// <summary>Whether <see cref="Nickname"/> breaks the nickname format recorded on its community
+    /// (<see cref="Communities.Community.NicknameFormatChecked"/>); null: not checked (no nickname, no format recorded, or
+    /// written around EF). Kept by <see cref="Advisor.NicknameFlags"/> so that the advisor counts in the database.</summary>
+    public bool? NicknameBreaksFormat { get; set; }
+
     public string? Channel { get; set; }
     public Guid? InviterMemberId { get; set; }
 

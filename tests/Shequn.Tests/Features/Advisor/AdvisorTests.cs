@@ -332,6 +332,57 @@ public abstract class AdvisorTests(ShequnFactory factory)
         Assert.Equal((bad.Id.ToString(), 3L), (advice.SubjectId, Number(advice, "Breaking")));
     }
 
+    /// <summary>The stored flags (NicknameFlags): filled by the refresh (the backfill), set by a save that changes a
+    /// nickname, rechecked when the rule set's format is saved; the advice read from them is the same as from the names.</summary>
+    [Fact]
+    public async Task Nicknames_StoredFlags_FollowNicknameAndFormatChanges()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community bad = null!;
+        RuleSet set = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            set = db.Add(new RuleSet { WorkspaceId = ws.Id, Name = "默认群规", IsDefault = true, Spec = new RuleSetSpec { NicknameFormat = "城市-行业-昵称" }.ToJson() }).Entity;
+            bad = Lively(db, ws.Id, "昵称乱");
+            AddMembers(db, ws.Id, bad.Id, 3, nickname: "小明");
+            AddMembers(db, ws.Id, bad.Id, 2, nickname: "西安-美业-小红");
+        });
+        // In the nicknames' ordinal order (北京… 小明 西安… 阿花), whatever the database's collation.
+        async Task<List<bool?>> FlagsAsync() => [.. (await DbAsync(ws.Id, db => db.Memberships.Where(m => m.CommunityId == bad.Id)
+            .Select(m => new { m.Nickname, m.NicknameBreaksFormat }).ToListAsync(Ct))).OrderBy(m => m.Nickname, StringComparer.Ordinal).Select(m => m.NicknameBreaksFormat)];
+        async Task<long?> BreakingAsync() => (await RuleAsync(ws.Owner.Api, AdviceRule.Nicknames)).Select(a => (long?)Number(a, "Breaking")).SingleOrDefault();
+
+        // Before the refresh nothing is recorded: the advisor checks the names itself.
+        Assert.Equal([null, null, null, null, null], await FlagsAsync());
+        Assert.Equal(3, await BreakingAsync());
+        Assert.True(await DbAsync(ws.Id, db => NicknameFlags.RefreshAsync(db, Ct)) >= 1);
+        Assert.Equal([true, true, true, false, false], await FlagsAsync());
+        Assert.Equal("城市-行业-昵称", await DbAsync(ws.Id, db => db.Communities.Where(c => c.Id == bad.Id).Select(c => c.NicknameFormatChecked).SingleAsync(Ct)));
+        Assert.Equal(0, await DbAsync(ws.Id, db => NicknameFlags.RefreshAsync(db, Ct)));
+        Assert.Equal(3, await BreakingAsync());
+
+        // A nickname changed to follow the format: its flag clears, two breakers are below the advice's minimum.
+        await DbAsync(ws.Id, async db =>
+        {
+            var m = await db.Memberships.FirstAsync(x => x.CommunityId == bad.Id && x.Nickname == "小明", Ct);
+            m.Nickname = "北京-教育-小明";
+            return await db.SaveChangesAsync(Ct);
+        });
+        Assert.Equal([false, true, true, false, false], await FlagsAsync());
+        Assert.Null(await BreakingAsync());
+
+        // A new member with a breaking nickname: flagged as saved.
+        await SeedAsync(ws.Id, db => AddMembers(db, ws.Id, bad.Id, 1, nickname: "阿花"));
+        Assert.Equal([false, true, true, false, false, true], await FlagsAsync());
+        Assert.Equal(3, await BreakingAsync());
+
+        // The rule set's format changes to one separated by '_': every nickname with dashes breaks it now.
+        var spec = RuleSetSpec.FromJson(set.Spec) with { NicknameFormat = "城市_昵称" };
+        (await ws.Owner.Api.PutJsonAsync($"/api/rulesets/{set.Id}", new RuleSetInput("默认群规", Spec: spec))).EnsureSuccessStatusCode();
+        Assert.Equal([true, true, true, true, true, true], await FlagsAsync());
+        Assert.Equal(6, await BreakingAsync());
+    }
+
     // --- 8. response rate dropped ----------------------------------------------------------------------------------
 
     private static MemberQuestion StaffAnswer(Guid ws, Guid community, Guid member, DateTime askedAt, int seconds, string staff)

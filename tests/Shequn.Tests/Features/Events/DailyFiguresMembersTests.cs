@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
 using Shequn.Features.Communities;
@@ -69,6 +70,62 @@ public abstract class DailyFiguresMembersTests(ShequnFactory factory)
         Assert.Equal([5, 7, 7, 6, 5], both.Select(d => d.Members));
         Assert.Equal([6], single.Select(d => d.Members));
         Assert.Equal(new DateOnly(2025, 3, 1), one[0].Day);
+    }
+
+    /// <summary>Every community of the workspace (the owner's overview) is read by workspace rather than by ids: the same
+    /// figures as the communities listed one by one and summed, another workspace's rows left out, over a 35-day range.</summary>
+    [Fact]
+    public async Task WholeWorkspace_EqualsItsCommunitiesSummed_AndLeavesOtherWorkspacesOut()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var stranger = await factory.NewWorkspaceAsync();
+        var a = await CommunityAsync(ws, "全体甲");
+        var b = await CommunityAsync(ws, "全体乙");
+        var elsewhere = await CommunityAsync(stranger, "别家群");
+        var from = new DateOnly(2025, 3, 1);
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var rng = new Random(15);
+            foreach (var (w, c) in new[] { (ws.Id, a), (ws.Id, b), (stranger.Id, elsewhere) })
+            {
+                db.Current.ActAsSystem(w);
+                for (var i = 0; i < 40; i++)
+                {
+                    var m = new Member { WorkspaceId = w, DisplayName = "成员" + i };
+                    db.Add(m);
+                    // Joins from 20 days before the range to its end, a third leaving within 20 days (some after the range).
+                    var joined = Sh(2, 9, 0).AddHours(rng.Next(0, 55 * 24));
+                    DateTime? left = i % 3 == 0 ? joined.AddHours(rng.Next(0, 20 * 24)) : null;
+                    db.Add(new Membership { WorkspaceId = w, CommunityId = c, MemberId = m.Id, JoinedAt = joined, LeftAt = left });
+                }
+                for (var d = 0; d < 35; d += 3)
+                    db.Add(new CommunityDailyFigure { WorkspaceId = w, CommunityId = c, Day = from.AddDays(d), Joins = 1, Messages = 10 + d, StaffMessages = 2, Speakers = 3 });
+                await db.SaveChangesWithoutAuditAsync(TestContext.Current.CancellationToken);
+                db.ChangeTracker.Clear();
+            }
+        }
+
+        await using var read = factory.Services.CreateAsyncScope();
+        var rdb = read.ServiceProvider.GetRequiredService<AppDbContext>();
+        rdb.Current.ActAsSystem(ws.Id);
+        var now = Sh(6, 1, 12);
+        var to = from.AddDays(34);
+        var ct = TestContext.Current.CancellationToken;
+        var whole = await DailyFigures.ReadAsync(rdb, rdb.Communities, from, to, Shanghai, now, ct);
+        var one = await DailyFigures.ReadAsync(rdb, rdb.Communities.Where(x => x.Id == a), from, to, Shanghai, now, ct);
+        var two = await DailyFigures.ReadAsync(rdb, rdb.Communities.Where(x => x.Id == b), from, to, Shanghai, now, ct);
+
+        // Counted naively: a stint is in at a day's end T when it began before T and had not ended before T.
+        var stints = await rdb.Memberships.Select(m => new { m.JoinedAt, m.LeftAt }).ToListAsync(ct);
+        var expected = Enumerable.Range(1, 35).Select(k => DailyFigures.StartOf(from.AddDays(k), Shanghai))
+            .Select(t => stints.Count(m => m.JoinedAt < t && (m.LeftAt == null || m.LeftAt >= t)));
+        Assert.Equal(35, whole.Count);
+        Assert.Equal(expected, whole.Select(d => d.Members));
+        Assert.Equal(one.Zip(two, (x, y) => x.Members + y.Members), whole.Select(d => d.Members));
+        Assert.Equal(one.Zip(two, (x, y) => x.Messages + y.Messages), whole.Select(d => d.Messages));
+        Assert.Equal(2 * (10 + 33), whole[33].Messages);
+        Assert.Contains(whole, d => d.Members > 0);
     }
 }
 

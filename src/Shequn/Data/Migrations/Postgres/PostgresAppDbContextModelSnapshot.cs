@@ -3086,6 +3086,10 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<string>("NicknameFormatChecked")
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)");
+
                     b.Property<int>("Platform")
                         .HasColumnType("integer");
 
@@ -3982,6 +3986,9 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<bool?>("NicknameBreaksFormat")
+                        .HasColumnType("boolean");
+
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("uuid");
 
@@ -3993,13 +4000,15 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("CommunityId", "MemberId");
 
-                    b.HasIndex("WorkspaceId", "JoinedAt");
-
                     b.HasIndex("CommunityId", "JoinedAt", "LeftAt");
 
                     b.HasIndex("CommunityId", "LeftAt", "JoinedAt");
 
-                    b.HasIndex("WorkspaceId", "LeftAt", "MemberId", "CommunityId");
+                    b.HasIndex("WorkspaceId", "JoinedAt", "LeftAt");
+
+                    b.HasIndex("WorkspaceId", "NicknameBreaksFormat", "LeftAt", "CommunityId");
+
+                    b.HasIndex("WorkspaceId", "LeftAt", "MemberId", "CommunityId", "JoinedAt");
 
                     b.ToTable("Memberships");
                 });

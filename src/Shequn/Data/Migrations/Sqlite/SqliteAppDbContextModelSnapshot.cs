@@ -3069,6 +3069,10 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("NicknameFormatChecked")
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Platform")
                         .HasColumnType("INTEGER");
 
@@ -3963,6 +3967,9 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool?>("NicknameBreaksFormat")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("WorkspaceId")
                         .HasColumnType("TEXT");
 
@@ -3974,13 +3981,15 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasIndex("CommunityId", "MemberId");
 
-                    b.HasIndex("WorkspaceId", "JoinedAt");
-
                     b.HasIndex("CommunityId", "JoinedAt", "LeftAt");
 
                     b.HasIndex("CommunityId", "LeftAt", "JoinedAt");
 
-                    b.HasIndex("WorkspaceId", "LeftAt", "MemberId", "CommunityId");
+                    b.HasIndex("WorkspaceId", "JoinedAt", "LeftAt");
+
+                    b.HasIndex("WorkspaceId", "NicknameBreaksFormat", "LeftAt", "CommunityId");
+
+                    b.HasIndex("WorkspaceId", "LeftAt", "MemberId", "CommunityId", "JoinedAt");
 
                     b.ToTable("Memberships");
                 });
