@@ -179,7 +179,10 @@ public sealed class RetentionCohorts(AppDbContext db, WorkspaceZones zones, Time
                 .Select(m => new LiveJoin(m.CommunityId, m.MemberId, m.JoinedAt, m.Channel, 0, true))
                 .ToListAsync(ct));
         }
-        var evidence = await CohortEvidence.LoadAsync(db, [.. live.Select(j => (j.CommunityId, j.MemberId, j.JoinedAt))], zone, ct);
+        // Stays and speaking days only for the joins with an offset to compute: most unstored joins are of the current
+        // week, which has reached none (offsets are reached in order, so the first one to compute decides).
+        var toCompute = live.Where(j => j.FromOffset < Offsets.Count && Reached(WeekOf(DailyFigures.DayOf(j.JoinedAt, zone)), Offsets[j.FromOffset]));
+        var evidence = await CohortEvidence.LoadAsync(db, [.. toCompute.Select(j => (j.CommunityId, j.MemberId, j.JoinedAt))], zone, ct);
 
         var groups = by == CohortBy.Channel ? await ChannelGroupsAsync(ct) : null;
         var rows = new Dictionary<string, (CohortRow Head, Tally[] Tallies)>();
