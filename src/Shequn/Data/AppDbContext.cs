@@ -209,6 +209,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // Ranking weights and competitions: read and written only by staff of the workspace.
         builder.Entity<Shequn.Features.Analytics.CommunityScoreSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Analytics.CommunityCompetition>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        // Cohort joins: the settle job acts as each workspace in turn.
+        builder.Entity<Shequn.Features.Analytics.CohortJoin>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

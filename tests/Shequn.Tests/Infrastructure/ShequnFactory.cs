@@ -51,6 +51,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         // Old message ids of the interaction graph are forgotten when a test asks (InteractionPrune.RunOnceAsync).
         builder.UseSetting("Analytics:PruneEnabled", "false");
         builder.UseSetting("Advisor:NicknameRefreshEnabled", "false");
+        // The cohorts' outcomes are stored when a test asks (CohortSettle.RunOnceAsync); the report computes the rest.
+        builder.UseSetting("Analytics:CohortSettleEnabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

@@ -3,7 +3,7 @@ namespace Shequn.Features.Analytics;
 public static class AnalyticsSetup
 {
     /// <summary>Figures read across communities (retention cohorts, health, rankings, staff KPIs, the figures table) and
-    /// the interaction graph's upkeep (options <c>Analytics:*</c>).</summary>
+    /// the interaction graph's upkeep and the cohorts' stored outcomes (options <c>Analytics:*</c>).</summary>
     public static IHostApplicationBuilder AddShequnAnalytics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<RetentionCohorts>();
@@ -16,9 +16,13 @@ public static class AnalyticsSetup
         builder.Services.AddOptions<AnalyticsOptions>().Bind(builder.Configuration.GetSection("Analytics"))
             .Validate(o => o.ReplyMemoryDays >= 1, "Analytics:ReplyMemoryDays must be at least 1.")
             .Validate(o => o.PruneInterval >= TimeSpan.FromSeconds(1), "Analytics:PruneInterval must be at least 1 s.")
+            .Validate(o => o.CohortSettleInterval >= TimeSpan.FromSeconds(1), "Analytics:CohortSettleInterval must be at least 1 s.")
+            .Validate(o => o.CohortGrace >= TimeSpan.Zero, "Analytics:CohortGrace must not be negative.")
             .ValidateOnStart();
         builder.Services.AddSingleton<InteractionPrune>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InteractionPrune>());
+        builder.Services.AddSingleton<CohortSettle>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CohortSettle>());
         return builder;
     }
 }

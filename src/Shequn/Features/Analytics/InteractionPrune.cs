@@ -13,6 +13,14 @@ public sealed class AnalyticsOptions
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 
     public bool PruneEnabled { get; set; } = true;
+
+    /// <summary>Whether <see cref="CohortSettle"/> stores the cohorts' settled outcomes (the report computes what is not stored).</summary>
+    public bool CohortSettleEnabled { get; set; } = true;
+
+    public TimeSpan CohortSettleInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long after a cohort offset's moment its outcome is stored for good: late events arrive within it.</summary>
+    public TimeSpan CohortGrace { get; set; } = TimeSpan.FromDays(2);
 }
 
 /// <summary>

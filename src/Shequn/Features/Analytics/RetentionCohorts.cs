@@ -47,6 +47,9 @@ public sealed record CohortReport(CohortBy By, DateOnly From, DateOnly To, strin
 /// therefore all or nothing, and a channel's base grows as its weeks mature. Not yet reached: null.</item>
 /// </list>
 /// Scoped to the communities the caller sees (<c>db.Visible</c>); KOCs read nothing.
+/// Each join's outcomes, once settled, are stored by <see cref="CohortSettle"/> (<see cref="CohortJoin"/>) and read
+/// from there, counted by week in the database; offsets not settled yet and joins with no row are computed here with the
+/// same code (<see cref="CohortEvidence"/>), so the table is the same whether the job has run or not.
 /// </summary>
 public sealed class RetentionCohorts(AppDbContext db, WorkspaceZones zones, TimeProvider time)
 {
@@ -58,7 +61,9 @@ public sealed class RetentionCohorts(AppDbContext db, WorkspaceZones zones, Time
     /// <summary>How many complete weeks before the current one the default period holds.</summary>
     public const int DefaultWeeks = 12;
 
-    private sealed record Join(Guid CommunityId, Guid MemberId, DateTime JoinedAt, string? Channel);
+    /// <summary>A join whose offsets from <see cref="FromOffset"/> on are computed here; <see cref="Unstored"/> when no
+    /// stored row counted it already.</summary>
+    private sealed record LiveJoin(Guid CommunityId, Guid MemberId, DateTime JoinedAt, string? Channel, int FromOffset, bool Unstored);
 
     private sealed class Tally(int weeks)
     {
@@ -120,43 +125,18 @@ public sealed class RetentionCohorts(AppDbContext db, WorkspaceZones zones, Time
         var communities = db.Visible(me).Select(c => c.Id);
         if (communityId is { } only)
             communities = communities.Where(c => c == only);
-        var cohort = db.Memberships.Where(m => m.JoinedAt >= start && m.JoinedAt < end && communities.Contains(m.CommunityId));
-        var joins = await cohort.AsNoTracking().Select(m => new Join(m.CommunityId, m.MemberId, m.JoinedAt, m.Channel)).ToListAsync(ct);
-
-        // Every stay of the cohort's members in those communities that overlaps the period up to its last offset:
-        // a rejoin may keep a member "in" after the stay that made the join has ended.
-        var horizon = end.AddDays(7 * Offsets[^1]);
-        var stays = (await db.Memberships.AsNoTracking()
-                .Where(m => cohort.Any(c => c.CommunityId == m.CommunityId && c.MemberId == m.MemberId) && m.JoinedAt <= horizon && (m.LeftAt == null || m.LeftAt > start))
-                .Select(m => new { m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt })
-                .ToListAsync(ct))
-            .ToLookup(m => (m.CommunityId, m.MemberId), m => (m.JoinedAt, m.LeftAt));
-
-        // Speaking days streamed rather than listed: at scale these are the most rows read.
-        var spoke = new Dictionary<(Guid, Guid), List<DateOnly>>();
-        if (joins.Count > 0)
+        // A membership is always of a community of its workspace: one who sees them all needs no community filter.
+        var scoped = communityId is not null || !me!.SeesAllCommunities;
+        var zoneId = zone.Id;
+        var memberships = db.Memberships.Where(m => m.JoinedAt >= start && m.JoinedAt < end);
+        // The period is whole weeks, so "joined in the period" is "join week in the period" in the zone the row was counted in.
+        var stored = db.Set<CohortJoin>().Where(r => r.TimeZone == zoneId && r.JoinWeek >= from && r.JoinWeek <= to);
+        if (scoped)
         {
-            var firstDay = from;
-            var lastDay = to.AddDays(7 * Offsets[^1]);
-            var days = db.Set<DailySpeaker>().AsNoTracking()
-                .Where(d => d.Day >= firstDay && d.Day <= lastDay && cohort.Any(c => c.CommunityId == d.CommunityId && c.MemberId == d.MemberId))
-                .Select(d => new { d.CommunityId, d.MemberId, d.Day })
-                .AsAsyncEnumerable();
-            await foreach (var d in days.WithCancellation(ct))
-            {
-                if (!spoke.TryGetValue((d.CommunityId, d.MemberId), out var spokeDays))
-                    spoke[(d.CommunityId, d.MemberId)] = spokeDays = [];
-                spokeDays.Add(d.Day);
-            }
+            memberships = memberships.Where(m => communities.Contains(m.CommunityId));
+            stored = stored.Where(r => communities.Contains(r.CommunityId));
         }
 
-        var groups = by == CohortBy.Channel ? await ChannelGroupsAsync(ct) : null;
-        var rows = new Dictionary<string, (CohortRow Head, Tally[] Tallies)>();
-        if (by == CohortBy.Week)
-        {
-            for (var w = from; w <= to; w = w.AddDays(7))
-                rows[Key(w)] = (new CohortRow(Key(w), w, null, null, 0, []), NewTallies());
-        }
         // Offset n of a join week is reached once the Monday n weeks after the week's end has begun (cached: one zone conversion per week and offset).
         var reachedAt = new Dictionary<(DateOnly, int), bool>();
         bool Reached(DateOnly week, int n)
@@ -165,36 +145,93 @@ public sealed class RetentionCohorts(AppDbContext db, WorkspaceZones zones, Time
                 reachedAt[(week, n)] = yes = DailyFigures.StartOf(week.AddDays(7 + 7 * n), zone) <= now;
             return yes;
         }
+        // The last week of the period that has reached each offset (later offsets are reached by fewer weeks).
+        var lastReached = Offsets.Select(n =>
+        {
+            var last = DateOnly.MinValue;
+            for (var w = from; w <= to; w = w.AddDays(7))
+                last = Reached(w, n) ? w : last;
+            return last;
+        }).ToArray();
+        var (r0, r1, r2, r3, r4) = (lastReached[0], lastReached[1], lastReached[2], lastReached[3], lastReached[4]);
+
+        // Stored joins, counted by week, channel and settled outcome: a few rows per week however many joins.
+        var settledGroups = await stored.AsNoTracking()
+            .GroupBy(r => new { r.JoinWeek, r.Channel, r.Settled, r.Stayed, r.Spoke })
+            .Select(g => new { g.Key.JoinWeek, g.Key.Channel, g.Key.Settled, g.Key.Stayed, g.Key.Spoke, Count = g.Count() })
+            .ToListAsync(ct);
+        // Stored joins with an offset reached but not settled yet (its grace not over): those offsets are computed here.
+        var unsettled = await stored.AsNoTracking()
+            .Where(r => (r.Settled == 0 && r.JoinWeek <= r0) || (r.Settled == 1 && r.JoinWeek <= r1) || (r.Settled == 2 && r.JoinWeek <= r2)
+                || (r.Settled == 3 && r.JoinWeek <= r3) || (r.Settled == 4 && r.JoinWeek <= r4))
+            .Select(r => new LiveJoin(r.CommunityId, r.MemberId, r.JoinedAt, r.Channel, r.Settled, false))
+            .ToListAsync(ct);
+        // Joins without a row (younger than the grace, or the job has not run yet): every offset computed here, as if none
+        // were stored. Rows are of memberships in the period, so the difference of the counts is how many lack one; they
+        // are mostly the latest, so they are looked for from the end of the period and the search stops when all are found.
+        var live = unsettled;
+        var unstored = await memberships.CountAsync(ct) - settledGroups.Sum(g => g.Count);
+        if (unstored > 0)
+        {
+            live.AddRange(await memberships.AsNoTracking()
+                .Where(m => !db.Set<CohortJoin>().Any(r => r.MembershipId == m.Id && r.TimeZone == zoneId))
+                .OrderByDescending(m => m.JoinedAt).Take(unstored)
+                .Select(m => new LiveJoin(m.CommunityId, m.MemberId, m.JoinedAt, m.Channel, 0, true))
+                .ToListAsync(ct));
+        }
+        // Stays and speaking days only for the joins with an offset to compute: most unstored joins are of the current
+        // week, which has reached none (offsets are reached in order, so the first one to compute decides).
+        var toCompute = live.Where(j => j.FromOffset < Offsets.Count && Reached(WeekOf(DailyFigures.DayOf(j.JoinedAt, zone)), Offsets[j.FromOffset]));
+        var evidence = await CohortEvidence.LoadAsync(db, [.. toCompute.Select(j => (j.CommunityId, j.MemberId, j.JoinedAt))], zone, ct);
+
+        var groups = by == CohortBy.Channel ? await ChannelGroupsAsync(ct) : null;
+        var rows = new Dictionary<string, (CohortRow Head, Tally[] Tallies)>();
+        if (by == CohortBy.Week)
+        {
+            for (var w = from; w <= to; w = w.AddDays(7))
+                rows[Key(w)] = (new CohortRow(Key(w), w, null, null, 0, []), NewTallies());
+        }
         var total = NewTallies();
         var totalJoins = 0;
+        (CohortRow Head, Tally[] Tallies) RowOf(DateOnly week, string? channel, int joins)
+        {
+            var head = by == CohortBy.Week ? rows[Key(week)].Head : ChannelHead(channel, groups!);
+            if (!rows.TryGetValue(head.Key, out var row))
+                rows[head.Key] = row = (head, NewTallies());
+            rows[head.Key] = row = row with { Head = row.Head with { Joins = row.Head.Joins + joins } };
+            totalJoins += joins;
+            return row;
+        }
+        void Count(Tally[] tallies, int i, int joins, bool stayed, bool spoke)
+        {
+            foreach (var t in new[] { tallies[i], total[i] })
+            {
+                t.Base += joins;
+                t.Stayed += stayed ? joins : 0;
+                t.Spoke += spoke ? joins : 0;
+            }
+        }
 
-        foreach (var j in joins)
+        foreach (var g in settledGroups)
+        {
+            var row = RowOf(g.JoinWeek, g.Channel, g.Count);
+            for (var i = 0; i < Math.Min(g.Settled, Offsets.Count); i++)
+            {
+                if (Reached(g.JoinWeek, Offsets[i]))
+                    Count(row.Tallies, i, g.Count, (g.Stayed & (1 << i)) != 0, (g.Spoke & (1 << i)) != 0);
+            }
+        }
+        foreach (var j in live)
         {
             var day = DailyFigures.DayOf(j.JoinedAt, zone);
             var week = WeekOf(day);
-            var head = by == CohortBy.Week ? rows[Key(week)].Head : ChannelHead(j.Channel, groups!);
-            if (!rows.TryGetValue(head.Key, out var row))
-                rows[head.Key] = row = (head, NewTallies());
-            rows[head.Key] = row with { Head = row.Head with { Joins = row.Head.Joins + 1 } };
-            totalJoins++;
-            var myStays = stays[(j.CommunityId, j.MemberId)];
-            var myDays = spoke.GetValueOrDefault((j.CommunityId, j.MemberId));
-            for (var i = 0; i < Offsets.Count; i++)
+            var row = RowOf(week, j.Channel, j.Unstored ? 1 : 0);
+            for (var i = j.FromOffset; i < Offsets.Count; i++)
             {
-                var n = Offsets[i];
-                if (!Reached(week, n))
+                if (!Reached(week, Offsets[i]))
                     continue;
-                var at = j.JoinedAt.AddDays(7 * n);
-                var stayed = myStays.Any(s => s.JoinedAt <= at && (s.LeftAt is null || s.LeftAt > at));
-                var windowStart = day.AddDays(7 * (n - 1));
-                var windowEnd = day.AddDays(7 * n);
-                var spokeThen = myDays?.Any(d => d >= windowStart && d < windowEnd) == true;
-                foreach (var t in new[] { row.Tallies[i], total[i] })
-                {
-                    t.Base++;
-                    t.Stayed += stayed ? 1 : 0;
-                    t.Spoke += spokeThen ? 1 : 0;
-                }
+                var (stayed, spoke) = evidence.At(j.CommunityId, j.MemberId, j.JoinedAt, day, Offsets[i]);
+                Count(row.Tallies, i, 1, stayed, spoke);
             }
         }
 

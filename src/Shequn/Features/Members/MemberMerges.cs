@@ -208,6 +208,7 @@ public sealed class MemberMerges(AppDbContext db)
         b.Memberships = [];
         b.Tags = [];
         var profile = JsonSerializer.Serialize(b);
+        await ForgetCohortOutcomesAsync(ws, ai, bi, ct);
 
         var memberships = await MoveAsync(db.Memberships.IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == bi), x => x.Id,
             q => q.ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, ai), ct), ct);
@@ -387,6 +388,7 @@ public sealed class MemberMerges(AppDbContext db)
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Members.Add(b);
         await db.SaveChangesWithoutAuditAsync(ct);
+        await ForgetCohortOutcomesAsync(ws, ai, bi, ct);
 
         await db.Memberships.IgnoreQueryFilters().Where(x => x.WorkspaceId == ws && x.MemberId == ai && moves.Memberships.Contains(x.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.MemberId, bi), ct);
@@ -502,4 +504,9 @@ public sealed class MemberMerges(AppDbContext db)
         await tx.CommitAsync(ct);
         return new(EditOutcome.Saved, ToDto(merge), validation);
     }
+
+    /// <summary>Both members' stays and speaking days change: their joins' stored cohort outcomes go (the report computes
+    /// them until the settle job stores them again).</summary>
+    private Task<int> ForgetCohortOutcomesAsync(Guid ws, Guid a, Guid b, CancellationToken ct) =>
+        db.Set<Analytics.CohortJoin>().IgnoreQueryFilters().Where(r => r.WorkspaceId == ws && (r.MemberId == a || r.MemberId == b)).ExecuteDeleteAsync(ct);
 }

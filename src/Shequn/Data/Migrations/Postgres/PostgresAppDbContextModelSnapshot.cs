@@ -1048,6 +1048,53 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("AdviceDismissals", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Analytics.CohortJoin", b =>
+                {
+                    b.Property<Guid>("MembershipId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateOnly>("JoinWeek")
+                        .HasColumnType("date");
+
+                    b.Property<DateTime>("JoinedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Settled")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Spoke")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Stayed")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("MembershipId");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("WorkspaceId", "TimeZone", "JoinWeek", "Channel", "Settled", "Stayed", "Spoke", "CommunityId");
+
+                    b.ToTable("CohortJoins", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Analytics.CommunityCompetition", b =>
                 {
                     b.Property<Guid>("Id")
@@ -5907,6 +5954,15 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Analytics.CohortJoin", b =>
+                {
+                    b.HasOne("Shequn.Features.Members.Membership", null)
+                        .WithMany()
+                        .HasForeignKey("MembershipId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1033,6 +1033,53 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("AdviceDismissals", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Analytics.CohortJoin", b =>
+                {
+                    b.Property<Guid>("MembershipId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("JoinWeek")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("JoinedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Settled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Spoke")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Stayed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("MembershipId");
+
+                    b.HasIndex("MemberId");
+
+                    b.HasIndex("WorkspaceId", "TimeZone", "JoinWeek", "Channel", "Settled", "Stayed", "Spoke", "CommunityId");
+
+                    b.ToTable("CohortJoins", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Analytics.CommunityCompetition", b =>
                 {
                     b.Property<Guid>("Id")
@@ -5888,6 +5935,15 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasOne("Shequn.Features.Workspaces.Workspace", null)
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Analytics.CohortJoin", b =>
+                {
+                    b.HasOne("Shequn.Features.Members.Membership", null)
+                        .WithMany()
+                        .HasForeignKey("MembershipId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

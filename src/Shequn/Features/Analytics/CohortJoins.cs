@@ -1,0 +1,320 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.Extensions.Options;
+using Shequn.Data;
+using Shequn.Features.Events;
+using Shequn.Features.Members;
+using Shequn.Features.Workspaces;
+
+namespace Shequn.Features.Analytics;
+
+/// <summary>
+/// One join (membership) of the retention cohorts with its settled outcomes, so that the cohort table reads one narrow
+/// row a join instead of every stay and speaking day (<see cref="RetentionCohorts"/>). Written by <see cref="CohortSettle"/>.
+/// Offset i (of <see cref="RetentionCohorts.Offsets"/>) is settled for i &lt; <see cref="Settled"/>: bit i of
+/// <see cref="Stayed"/> and <see cref="Spoke"/> then holds its outcome. An offset settles once its moment is
+/// <see cref="AnalyticsOptions.CohortGrace"/> past, so that late events have arrived; until then the report computes it.
+/// Deleted with its membership (erasure, a community's deletion), and by a member merge or unmerge for both members;
+/// a row that no longer matches its membership (a late join moved the start, another zone) is dropped by the job.
+/// </summary>
+public sealed class CohortJoin : IWorkspaceOwned
+{
+    public Guid MembershipId { get; set; }
+    public Guid WorkspaceId { get; set; }
+    public Guid CommunityId { get; set; }
+    public Guid MemberId { get; set; }
+    public DateTime JoinedAt { get; set; }
+
+    /// <summary>The Monday of the join's week in <see cref="TimeZone"/>.</summary>
+    public DateOnly JoinWeek { get; set; }
+
+    /// <summary>The workspace zone the week and the speaking windows were counted in; rows of another zone are not used.</summary>
+    public string TimeZone { get; set; } = "";
+
+    public string? Channel { get; set; }
+
+    /// <summary>How many offsets, from the first, are settled (0 to 5).</summary>
+    public int Settled { get; set; }
+
+    public int Stayed { get; set; }
+    public int Spoke { get; set; }
+}
+
+internal sealed class CohortJoinConfiguration : IEntityTypeConfiguration<CohortJoin>
+{
+    public void Configure(EntityTypeBuilder<CohortJoin> b)
+    {
+        b.ToTable("CohortJoins");
+        b.HasKey(e => e.MembershipId);
+        b.Property(e => e.TimeZone).HasMaxLength(Workspace.TimeZoneMaxLength);
+        b.Property(e => e.Channel).HasMaxLength(Member.FieldMaxLength);
+        b.HasOne<Membership>().WithMany().HasForeignKey(e => e.MembershipId).OnDelete(DeleteBehavior.Cascade);
+        // The report's read: a period of join weeks, grouped by week, channel and outcome, in index order (covering).
+        b.HasIndex(e => new { e.WorkspaceId, e.TimeZone, e.JoinWeek, e.Channel, e.Settled, e.Stayed, e.Spoke, e.CommunityId });
+        // A merge drops both members' rows.
+        b.HasIndex(e => e.MemberId);
+    }
+}
+
+/// <summary>
+/// Whether a join was still in its community and still speaking N weeks on (the rules in <see cref="RetentionCohorts"/>'s
+/// summary): the one place both the report and <see cref="CohortSettle"/> compute it.
+/// </summary>
+public sealed class CohortEvidence
+{
+    private readonly ILookup<(Guid, Guid), (DateTime JoinedAt, DateTime? LeftAt)> _stays;
+    private readonly Dictionary<(Guid, Guid), List<DateOnly>> _days;
+
+    private CohortEvidence(ILookup<(Guid, Guid), (DateTime, DateTime?)> stays, Dictionary<(Guid, Guid), List<DateOnly>> days) =>
+        (_stays, _days) = (stays, days);
+
+    /// <summary>Members per query: a list of ids is sent as one parameter, kept short.</summary>
+    private const int Chunk = 1_000;
+
+    /// <summary>The stays and speaking days the outcomes of <paramref name="joins"/> depend on, read in the acting workspace.</summary>
+    public static async Task<CohortEvidence> LoadAsync(AppDbContext db, IReadOnlyCollection<(Guid CommunityId, Guid MemberId, DateTime JoinedAt)> joins,
+        TimeZoneInfo zone, CancellationToken ct)
+    {
+        var stays = new List<(Guid, Guid, DateTime, DateTime?)>();
+        var days = new Dictionary<(Guid, Guid), List<DateOnly>>();
+        if (joins.Count > 0)
+        {
+            var pairs = joins.Select(j => (j.CommunityId, j.MemberId)).ToHashSet();
+            var start = joins.Min(j => j.JoinedAt);
+            // A stay matters when it holds a join's moment plus up to 12 weeks (a rejoin may keep a member in after the stay of the join ended).
+            var horizon = joins.Max(j => j.JoinedAt).AddDays(7 * RetentionCohorts.Offsets[^1]);
+            var firstDay = DailyFigures.DayOf(start, zone);
+            var lastDay = DailyFigures.DayOf(horizon, zone);
+            foreach (var chunk in pairs.Select(p => p.MemberId).Distinct().Chunk(Chunk))
+            {
+                var ids = chunk.ToList();
+                var found = await db.Memberships.AsNoTracking()
+                    .Where(m => ids.Contains(m.MemberId) && m.JoinedAt <= horizon && (m.LeftAt == null || m.LeftAt > start))
+                    .Select(m => new { m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt })
+                    .ToListAsync(ct);
+                stays.AddRange(found.Where(m => pairs.Contains((m.CommunityId, m.MemberId))).Select(m => (m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt)));
+                var spoke = db.Set<DailySpeaker>().AsNoTracking()
+                    .Where(d => ids.Contains(d.MemberId) && d.Day >= firstDay && d.Day <= lastDay)
+                    .Select(d => new { d.CommunityId, d.MemberId, d.Day })
+                    .AsAsyncEnumerable();
+                await foreach (var d in spoke.WithCancellation(ct))
+                {
+                    if (!pairs.Contains((d.CommunityId, d.MemberId)))
+                        continue;
+                    if (!days.TryGetValue((d.CommunityId, d.MemberId), out var list))
+                        days[(d.CommunityId, d.MemberId)] = list = [];
+                    list.Add(d.Day);
+                }
+            }
+        }
+        return new CohortEvidence(stays.ToLookup(s => (s.Item1, s.Item2), s => (s.Item3, s.Item4)), days);
+    }
+
+    /// <summary>
+    /// The outcome at <paramref name="weeks"/> weeks of the join at <paramref name="joinedAt"/> on <paramref name="joinDay"/>
+    /// (its workspace day): in the community at that moment through any stay; spoke on one of the 7 days ending before
+    /// the day of join + N weeks.
+    /// </summary>
+    public (bool Stayed, bool Spoke) At(Guid communityId, Guid memberId, DateTime joinedAt, DateOnly joinDay, int weeks)
+    {
+        var at = joinedAt.AddDays(7 * weeks);
+        var stayed = _stays[(communityId, memberId)].Any(s => s.JoinedAt <= at && (s.LeftAt is null || s.LeftAt > at));
+        var windowStart = joinDay.AddDays(7 * (weeks - 1));
+        var windowEnd = joinDay.AddDays(7 * weeks);
+        var spoke = _days.GetValueOrDefault((communityId, memberId))?.Any(d => d >= windowStart && d < windowEnd) == true;
+        return (stayed, spoke);
+    }
+
+    /// <summary>How many offsets of a join at <paramref name="joinedAt"/> are settled at <paramref name="now"/>: their
+    /// moment (after which its speaking window has also ended) is <paramref name="grace"/> past.</summary>
+    public static int SettledAt(DateTime joinedAt, DateTime now, TimeSpan grace)
+    {
+        var settled = 0;
+        while (settled < RetentionCohorts.Offsets.Count && joinedAt.AddDays(7 * RetentionCohorts.Offsets[settled]) + grace <= now)
+            settled++;
+        return settled;
+    }
+}
+
+/// <summary>
+/// Keeps <see cref="CohortJoin"/> up to date, workspace by workspace: drops rows that no longer match their membership
+/// or the workspace's zone, adds a row for every join older than the grace with the offsets settled by then, and
+/// settles further offsets of the rows as they come due, in batches. Safe on two nodes: a row is inserted once by its
+/// key (a batch that meets another node's rows is retried without them), and an offset is only written by an update
+/// conditioned on the row's settled count being what was read, with the same values whoever computes them.
+/// </summary>
+public sealed partial class CohortSettle(IServiceScopeFactory scopes, IOptions<AnalyticsOptions> options, TimeProvider time, ILogger<CohortSettle> log)
+    : BackgroundService
+{
+    public const int BatchSize = 1_000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.CohortSettleEnabled)
+            return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+                await Task.Delay(options.Value.CohortSettleInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogPassFailed(log, ex);
+                await Task.Delay(TimeSpan.FromSeconds(30), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>What a pass did: rows dropped, inserted, and rows with offsets newly settled.</summary>
+    public sealed record Pass(int Dropped, int Inserted, int Settled);
+
+    /// <summary>One pass over every workspace.</summary>
+    public async Task<Pass> RunOnceAsync(CancellationToken ct)
+    {
+        List<Guid> workspaces;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            workspaces = await db.Workspaces.AsNoTracking().OrderBy(w => w.Id).Select(w => w.Id).ToListAsync(ct);
+        }
+        var total = new Pass(0, 0, 0);
+        foreach (var ws in workspaces)
+        {
+            var p = await RunWorkspaceAsync(ws, ct);
+            total = new Pass(total.Dropped + p.Dropped, total.Inserted + p.Inserted, total.Settled + p.Settled);
+        }
+        return total;
+    }
+
+    /// <summary>One pass over one workspace.</summary>
+    public async Task<Pass> RunWorkspaceAsync(Guid workspaceId, CancellationToken ct)
+    {
+        var grace = options.Value.CohortGrace;
+        var now = time.GetUtcNow().UtcDateTime;
+        TimeZoneInfo zone;
+        int dropped;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(workspaceId);
+            zone = await scope.ServiceProvider.GetRequiredService<WorkspaceZones>().GetAsync(workspaceId, ct);
+            var zoneId = zone.Id;
+            dropped = await db.Set<CohortJoin>()
+                .Where(r => r.TimeZone != zoneId || !db.Memberships.Any(m => m.Id == r.MembershipId && m.JoinedAt == r.JoinedAt
+                    && m.MemberId == r.MemberId && m.CommunityId == r.CommunityId && m.Channel == r.Channel))
+                .ExecuteDeleteAsync(ct);
+        }
+
+        var inserted = 0;
+        var joinedBefore = now - grace;
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(workspaceId);
+            var batch = await db.Memberships.AsNoTracking()
+                .Where(m => m.JoinedAt <= joinedBefore && !db.Set<CohortJoin>().Any(r => r.MembershipId == m.Id))
+                .OrderBy(m => m.Id).Take(BatchSize)
+                .Select(m => new { m.Id, m.CommunityId, m.MemberId, m.JoinedAt, m.Channel })
+                .ToListAsync(ct);
+            if (batch.Count == 0)
+                break;
+            var evidence = await CohortEvidence.LoadAsync(db, [.. batch.Select(m => (m.CommunityId, m.MemberId, m.JoinedAt))], zone, ct);
+            var rows = batch.Select(m =>
+            {
+                var day = DailyFigures.DayOf(m.JoinedAt, zone);
+                var row = new CohortJoin
+                {
+                    MembershipId = m.Id, WorkspaceId = workspaceId, CommunityId = m.CommunityId, MemberId = m.MemberId, JoinedAt = m.JoinedAt,
+                    JoinWeek = RetentionCohorts.WeekOf(day), TimeZone = zone.Id, Channel = m.Channel,
+                };
+                Settle(row, day, evidence, CohortEvidence.SettledAt(m.JoinedAt, now, grace));
+                return row;
+            }).ToList();
+            inserted += await InsertOnceAsync(db, rows, ct);
+            if (batch.Count < BatchSize)
+                break;
+        }
+
+        // Offsets come due one by one: a row waits for offset i while Settled == i.
+        var settled = 0;
+        var due = RetentionCohorts.Offsets.Select(n => now - grace - TimeSpan.FromDays(7 * n)).ToArray();
+        var (d0, d1, d2, d3, d4) = (due[0], due[1], due[2], due[3], due[4]);
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.Current.ActAsSystem(workspaceId);
+            var zoneId = zone.Id;
+            var batch = await db.Set<CohortJoin>().AsNoTracking()
+                .Where(r => r.TimeZone == zoneId && ((r.Settled == 0 && r.JoinedAt <= d0) || (r.Settled == 1 && r.JoinedAt <= d1)
+                    || (r.Settled == 2 && r.JoinedAt <= d2) || (r.Settled == 3 && r.JoinedAt <= d3) || (r.Settled == 4 && r.JoinedAt <= d4)))
+                .OrderBy(r => r.MembershipId).Take(BatchSize)
+                .ToListAsync(ct);
+            if (batch.Count == 0)
+                break;
+            var evidence = await CohortEvidence.LoadAsync(db, [.. batch.Select(r => (r.CommunityId, r.MemberId, r.JoinedAt))], zone, ct);
+            var changed = 0;
+            foreach (var row in batch)
+            {
+                var read = row.Settled;
+                Settle(row, DailyFigures.DayOf(row.JoinedAt, zone), evidence, CohortEvidence.SettledAt(row.JoinedAt, now, grace));
+                // Only over what was read: another node's write of the same row is left as it is (it holds the same values or more).
+                var (s, stayed, spoke) = (row.Settled, row.Stayed, row.Spoke);
+                changed += await db.Set<CohortJoin>().Where(r => r.MembershipId == row.MembershipId && r.Settled == read)
+                    .ExecuteUpdateAsync(u => u.SetProperty(r => r.Settled, s).SetProperty(r => r.Stayed, stayed).SetProperty(r => r.Spoke, spoke), ct);
+            }
+            settled += changed;
+            if (batch.Count < BatchSize)
+                break;
+        }
+        return new Pass(dropped, inserted, settled);
+    }
+
+    /// <summary>Fills the row's offsets from its settled count up to <paramref name="upTo"/>.</summary>
+    private static void Settle(CohortJoin row, DateOnly joinDay, CohortEvidence evidence, int upTo)
+    {
+        for (var i = row.Settled; i < upTo; i++)
+        {
+            var (stayed, spoke) = evidence.At(row.CommunityId, row.MemberId, row.JoinedAt, joinDay, RetentionCohorts.Offsets[i]);
+            row.Stayed |= stayed ? 1 << i : 0;
+            row.Spoke |= spoke ? 1 << i : 0;
+        }
+        row.Settled = Math.Max(row.Settled, upTo);
+    }
+
+    /// <summary>Inserts the rows no node has inserted yet; a batch that meets another node's rows is retried without them.</summary>
+    private static async Task<int> InsertOnceAsync(AppDbContext db, List<CohortJoin> rows, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var ids = rows.Select(r => r.MembershipId).ToList();
+            var present = (await db.Set<CohortJoin>().Where(r => ids.Contains(r.MembershipId)).Select(r => r.MembershipId).ToListAsync(ct)).ToHashSet();
+            // A membership deleted meanwhile (an erasure) has no row to get.
+            var alive = (await db.Memberships.Where(m => ids.Contains(m.Id)).Select(m => m.Id).ToListAsync(ct)).ToHashSet();
+            var missing = rows.Where(r => !present.Contains(r.MembershipId) && alive.Contains(r.MembershipId)).ToList();
+            if (missing.Count == 0)
+                return 0;
+            db.ChangeTracker.Clear();
+            db.AddRange(missing);
+            try
+            {
+                await db.SaveChangesWithoutAuditAsync(ct);
+                return missing.Count;
+            }
+            catch (DbUpdateException) when (attempt < 5)
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Settling the retention cohorts' joins failed")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}
