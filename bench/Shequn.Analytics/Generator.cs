@@ -282,7 +282,7 @@ internal static class Generator
         }).ToList();
         db.AddRange(campaigns);
         await db.SaveChangesWithoutAuditAsync();
-        var participants = await writer.WriteAsync(campaigns.SelectMany((c, i) => Enumerable.Range(0, 100 * i).Select(k => new CampaignParticipant
+        var participants = await writer.WriteAsync(campaigns.SelectMany((c, i) => Enumerable.Range(0, Math.Min(100 * i, memberIds.Length)).Select(k => new CampaignParticipant
         {
             WorkspaceId = ws, CampaignId = c.Id, MemberId = memberIds[(i * 7919 + k) % memberIds.Length], JoinedAt = c.StartsAt.AddMinutes(k),
             IsNewMember = k % 3 == 0, CompletedAt = k % 2 == 0 ? c.StartsAt.AddMinutes(k + 5) : null,

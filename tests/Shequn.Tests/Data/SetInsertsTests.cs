@@ -122,6 +122,10 @@ public abstract class SetInsertsTests(ShequnFactory factory)
         foreach (var type in types)
         {
             var values = type.GetProperties().ToDictionary(p => p.Name, p => SampleOf(p, emptyValues));
+            // Every save of the context sets a membership's nickname flag from its community's recorded format (none
+            // here, so null); the writers compared below take the value as given, so give them the one the save sets.
+            if (type.ClrType == typeof(Membership))
+                values[nameof(Membership.NicknameBreaksFormat)] = null;
             var table = type.GetTableName()!;
             var id = values[type.FindPrimaryKey()!.Properties[0].Name]!;
 
