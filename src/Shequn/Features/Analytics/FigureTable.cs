@@ -219,6 +219,7 @@ public sealed class FigureTable(AppDbContext db, CommunityPeriod period, Respons
             var review = reviewed.Where(r => r.Bucket == bucket).ToList();
             var sold = orders?.Where(o => o.Bucket == bucket).ToList();
             var rates = campaigns.Where(c => c.Bucket == bucket).Select(c => c.Rate).ToList();
+            var spent = costs?.Where(c => c.Bucket == bucket).Sum(c => c.Fen);
             rows.Add(new FigureRowDto(bucket, bucketEnd, bucketEnd < today2,
                 created.Count(c => c == bucket), inDays.Sum(d => d.NewMembers), inDays.Sum(d => d.Leaves),
                 begun == 0 ? 0 : Math.Round((double)inDays.Sum(d => d.ActiveMembers) / begun, 2),
@@ -231,11 +232,8 @@ public sealed class FigureTable(AppDbContext db, CommunityPeriod period, Respons
                 invited.Count(x => x == bucket),
                 sold is null ? null : sold.Count(o => o.Paid), sold?.Sum(o => o.Net),
                 rates.Count, rates.Count == 0 ? null : Math.Round(rates.Average(), 4),
-                costs?.Where(c => c.Bucket == bucket).Sum(c => c.Fen), Roi(sold?.Sum(o => o.Net), costs?.Where(c => c.Bucket == bucket).Sum(c => c.Fen))));
+                spent, sold is null || spent is null ? null : (double?)RoiBoard.Ratio(sold.Sum(o => o.Net), spent.Value)));
         }
         return new(EditOutcome.Saved, new FigureTableDto(s, target, name, b, first, last, zone.Id, rows), v);
     }
-
-    private static double? Roi(long? netFen, long? costFen) =>
-        netFen is { } net && costFen is { } cost && cost > 0 ? Math.Round((double)net / cost, 2) : null;
 }
