@@ -203,6 +203,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Orders.Order>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Orders.OrderLine>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Orders.OrderSettings>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Orders.CategoryCommunity>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         // The interaction graph: the processor's reaction reads and writes it with IgnoreQueryFilters and an explicit WorkspaceId.
         builder.Entity<Shequn.Features.Analytics.InteractionEdge>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Analytics.InteractionMessage>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);

@@ -156,7 +156,10 @@ public sealed class OrderDesk(AppDbContext db, CampaignLinks links, WorkspaceZon
     }
 
     /// <summary>Orders the viewer may see (see the class summary).</summary>
-    private IQueryable<Order> Scope(StaffProfile me)
+    private IQueryable<Order> Scope(StaffProfile me) => Scope(db, me);
+
+    /// <summary>The orders <paramref name="me"/> reads (see the class's summary).</summary>
+    internal static IQueryable<Order> Scope(AppDbContext db, StaffProfile me)
     {
         var orders = db.Set<Order>().AsNoTracking();
         if (me.SeesAllCommunities)

@@ -15,6 +15,25 @@ public static class OrderEndpoints
         group.MapGet("/summary", SummaryAsync).WithName("GetOrderSummary")
             .WithDescription("Figures for from..to (workspace days, default the last 30): orders, buyers, revenue, refunds, net, repurchase rate (buyers with ≥ 2 "
                 + "orders), net per buyer, and the same per attributed community (communityId null: unattributed).");
+        group.MapGet("/categories", CategoriesAsync).WithName("GetCategoryRevenue")
+            .WithDescription("Figures by product category for from..to (workspace days, default the last 30): orders, buyers, revenue, refunds, net and its share "
+                + "(an order's amount shared among its lines' categories by line amount), the top products, the category communities serving each, their members "
+                + "in the period, how many of them bought the category while in one (conversion) and that net. Category null: lines without one.");
+        group.MapPost("/category-communities", async (CategoryBoard board, CategoryCommunityInput? input, CancellationToken ct) =>
+            {
+                var r = await board.LinkAsync(input, ct);
+                return r.Outcome == OrderOutcome.Done ? TypedResults.Created($"/api/orders/category-communities/{r.Value!.Id}", r.Value) : Answer(r);
+            })
+            .WithName("LinkCategoryCommunity").WithDescription("Makes a community a category community of a product category: {communityId, category} (the "
+                + "category as order lines name it, matched ignoring case). 201 with the link; 400 naming the field; 409 when it already serves it.");
+        group.MapDelete("/category-communities/{id:guid}", async (CategoryBoard board, Guid id, CancellationToken ct) =>
+                await board.UnlinkAsync(id, ct) switch
+                {
+                    { Outcome: OrderOutcome.Done, Value: true } => Results.NoContent(),
+                    { Outcome: OrderOutcome.Done } => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: CategoryBoard.NotFound),
+                    var r => Answer(r),
+                })
+            .WithName("UnlinkCategoryCommunity").WithDescription("Removes a category community link (204; 404 when there is none you see).");
         group.MapPost("/import", ImportAsync).WithName("ImportOrders").DisableAntiforgery()
             .WithDescription("Imports an orders file (multipart 'file': CSV or .xlsx, docs/orders.md). A bad row answers 400 naming the row and column, and "
                 + "nothing is imported. An order id already stored takes the file's refunded and status; nothing else of it changes.");
@@ -64,6 +83,14 @@ public static class OrderEndpoints
         if (!v.IsValid)
             return v.Problem();
         return await desk.SummaryAsync(period, ct) is { } s ? TypedResults.Ok(s) : Forbidden(OrderDesk.NotAllowed);
+    }
+
+    private static async Task<IResult> CategoriesAsync(OrderDesk desk, CategoryBoard board, string? from, string? to, CancellationToken ct)
+    {
+        var (period, v) = await desk.PeriodAsync(from, to, ct);
+        if (!v.IsValid)
+            return v.Problem();
+        return await board.SummaryAsync(period, ct) is { } s ? TypedResults.Ok(s) : Forbidden(OrderDesk.NotAllowed);
     }
 
     private static async Task<IResult> ImportAsync(HttpRequest request, OrderDesk desk, CancellationToken ct)

@@ -18,6 +18,7 @@ public static class OrdersSetup
             .Validate(o => o.MatchInterval >= TimeSpan.FromSeconds(1) && o.MatchBatch >= 1, "Orders: MatchInterval ≥ 1 s, MatchBatch ≥ 1.")
             .ValidateOnStart();
         builder.Services.AddScoped<OrderDesk>();
+        builder.Services.AddScoped<CategoryBoard>();
         builder.Services.AddScoped<OrderMatching>();
         builder.Services.AddSingleton<OrderMatchJob>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OrderMatchJob>());

@@ -247,6 +247,105 @@ public abstract class OrderTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Categories_RevenueSharedByLine_CategoryCommunityMembersAndConversion_HandComputed()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var sealOil = await LiveCodeKit.CommunityAsync(ws, "海豹油群");
+        var general = await LiveCodeKit.CommunityAsync(ws, "综合群");
+        var nov1 = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
+        var a = await MemberAsync(ws, "甲", "13100131000", sealOil, nov1);
+        await MemberAsync(ws, "乙", "13200132000", general, nov1);
+        var c = await MemberAsync(ws, "丙", "13300133000", sealOil, nov1);
+        await MemberAsync(ws, "丁", "13400134000", sealOil, new DateTime(2026, 12, 5, 0, 0, 0, DateTimeKind.Utc)); // joins after the period
+        // 丙 leaves the seal-oil group at 12:00 on December 1st in Shanghai, an hour before buying seal oil.
+        await DbAsync(db => db.Memberships.IgnoreQueryFilters().Where(m => m.MemberId == c)
+            .ExecuteUpdateAsync(u => u.SetProperty(m => m.LeftAt, new DateTime(2026, 12, 1, 4, 0, 0, DateTimeKind.Utc)), Ct));
+
+        async Task<HttpResponseMessage> Link(Guid? community, string? category) =>
+            await ws.Owner.Api.PostJsonAsync("/api/orders/category-communities", new { communityId = community, category });
+        var made = await Link(sealOil, " 海豹油 ");
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        var link = await made.ReadAsync<CategoryCommunityDto>();
+        Assert.Equal(sealOil, link.CommunityId);
+        Assert.StartsWith("海豹油群", link.CommunityName, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await Link(sealOil, "Vitamin E")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Link(general, "蔓越莓")).StatusCode);
+        // The same category again, in another case: a conflict; nothing named: the field is named.
+        Assert.Equal(HttpStatusCode.Conflict, (await Link(sealOil, "vitamin e")).StatusCode);
+        var bad = await Link(sealOil, "  ");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("category", await bad.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var unknown = await Link(Guid.NewGuid(), "海豹油");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("communityId", await unknown.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(3, await DbAsync(db => db.Set<CategoryCommunity>().IgnoreQueryFilters().CountAsync(k => k.WorkspaceId == ws.Id, Ct)));
+
+        var csv = Header + "\n"
+            + "O-1,2026-12-01 10:00,150,,,13100131000,,,,SEAL-1,海豹油胶囊,海豹油,1,100\n"
+            + "O-1,,,,,,,,,NUT-1,坚果,零食,1,50\n"
+            // No line amounts: shared by quantity 2 : 1, the refund too.
+            + "O-2,2026-12-01 11:00,90,30,,13200132000,,,,SEAL-1,海豹油胶囊,海豹油,2,\n"
+            + "O-2,,,,,,,,,OAT-1,燕麦,早餐,1,\n"
+            + "O-3,2026-12-01 13:00,80,,,13300133000,,,,SEAL-1,海豹油胶囊,海豹油,1,80\n"
+            + "O-4,2026-12-02 10:00,20,,,13900139000,,,,,,,,\n"
+            + "O-5,2026-12-02 09:00,500,,cancelled,13100131000,,,,SEAL-1,海豹油胶囊,海豹油,5,500\n"
+            + "O-6,2026-12-02 12:00,10,,,13100131000,,,,VE-1,维E,VITAMIN E,1,10\n"
+            + "O-7,2026-12-03 00:00,999,,,13100131000,,,,SEAL-1,海豹油胶囊,海豹油,1,999\n"; // the next day: outside
+        Assert.Equal(HttpStatusCode.OK, (await ImportAsync(ws, "o.csv", Encoding.UTF8.GetBytes(csv))).StatusCode);
+
+        var s = await ws.Owner.Api.GetJsonAsync<CategorySummary>("/api/orders/categories?from=2026-12-01&to=2026-12-02");
+        var summary = await ws.Owner.Api.GetJsonAsync<OrderSummary>("/api/orders/summary?from=2026-12-01&to=2026-12-02");
+        Assert.Equal(320m, s.Net);
+        Assert.Equal(summary.Net, s.Net); // the categories add up to the orders
+        Assert.Equal(["海豹油", "零食", "早餐", "VITAMIN E", "蔓越莓", null], s.Categories.Select(x => x.Category));
+        var seal = s.Categories[0];
+        // O-1 100 + O-2 two thirds of 90 (60, less 20 refunded) + O-3 80; bought by 甲, 乙, 丙.
+        Assert.Equal((3, 3, 240m, 20m, 220m, (decimal?)0.6875m), (seal.Orders, seal.Buyers, seal.Revenue, seal.Refunds, seal.Net, seal.Share));
+        Assert.Equal([link.Id], seal.Communities.Select(k => k.Id));
+        // In the group during the period: 甲 and 丙 (丁 joins later). Bought while in it: 甲 only (丙 had left), 100 yuan.
+        Assert.Equal((2, 1, 100m, (decimal?)0.5m), (seal.Members, seal.MemberBuyers, seal.MemberNet, seal.Conversion));
+        Assert.Equal(new CategoryProduct("海豹油胶囊", 4, 220m), seal.Products.Single());
+        Assert.Equal((1, 50m), (s.Categories[1].Orders, s.Categories[1].Net));
+        Assert.Equal((30m, 10m, 20m), (s.Categories[2].Revenue, s.Categories[2].Refunds, s.Categories[2].Net));
+        var vitamin = s.Categories[3];
+        Assert.Equal((10m, link.CommunityName, 1, 10m), (vitamin.Net, vitamin.Communities.Single().CommunityName, vitamin.MemberBuyers, vitamin.MemberNet));
+        var cranberry = s.Categories[4];
+        Assert.Equal((0, 0m, 1, 0, (decimal?)0m), (cranberry.Orders, cranberry.Net, cranberry.Members, cranberry.MemberBuyers, cranberry.Conversion));
+        var none = s.Categories[5];
+        Assert.Equal((1, 20m, 0), (none.Orders, none.Net, none.Communities.Count));
+
+        // An admin of the general group sees its link only, and may not link a community she does not see.
+        var admin = await ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Admin, "admin", general);
+        var theirs = await admin.Api.GetJsonAsync<CategorySummary>("/api/orders/categories?from=2026-12-01&to=2026-12-02");
+        Assert.DoesNotContain(theirs.Categories, x => x.Communities.Any(k => k.CommunityId == sealOil));
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.Api.PostJsonAsync("/api/orders/category-communities", new { communityId = sealOil, category = "鱼油" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.Api.DeleteAsync($"/api/orders/category-communities/{link.Id}", Ct)).StatusCode);
+        var koc = await ws.AddStaffAsync(Shequn.Features.Staff.StaffRole.Koc, "koc");
+        Assert.Equal(HttpStatusCode.Forbidden, (await koc.Api.GetAsync("/api/orders/categories", Ct)).StatusCode);
+
+        // Unlinking: 204, then the link is gone (404 the second time) and seal oil has no communities.
+        Assert.Equal(HttpStatusCode.NoContent, (await ws.Owner.Api.DeleteAsync($"/api/orders/category-communities/{link.Id}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ws.Owner.Api.DeleteAsync($"/api/orders/category-communities/{link.Id}", Ct)).StatusCode);
+        var after = await ws.Owner.Api.GetJsonAsync<CategorySummary>("/api/orders/categories?from=2026-12-01&to=2026-12-02");
+        Assert.Empty(after.Categories.Single(x => x.Category == "海豹油").Communities);
+        Assert.Null(after.Categories.Single(x => x.Category == "海豹油").Conversion);
+    }
+
+    [Fact]
+    public void Shares_SplitToTheFen_RemainderOnTheLast_AndByQuantityWithoutLineAmounts()
+    {
+        var equal = CategoryBoard.Shares([("a", "p", 1, 100), ("b", "q", 1, 100), ("c", "r", 1, 100)], 100, 0);
+        Assert.Equal([33L, 33L, 34L], equal.Select(x => x.Amount));
+        var byQuantity = CategoryBoard.Shares([("a", null, 3, 0), ("b", null, 1, 0)], 1000, 400);
+        Assert.Equal([(750L, 300L), (250L, 100L)], byQuantity.Select(x => (x.Amount, x.Refunded)));
+        // Two lines of one category (any case) make one share; a discount on the order is shared, not lost.
+        var merged = CategoryBoard.Shares([("Tea", "x", 1, 600), ("tea", "y", 1, 400), (null, "z", 1, 1000)], 1800, 0);
+        Assert.Equal([("Tea", 900L), (null, 900L)], merged.Select(x => (x.Category, x.Amount)));
+        Assert.Equal(2, merged[0].Products.Count);
+        Assert.Equal((string?)null, CategoryBoard.Shares([], 500, 0).Single().Category);
+    }
+
+    [Fact]
     public async Task Koc_And_Operator_SeeNoOrders()
     {
         var ws = await factory.NewWorkspaceAsync();
