@@ -26,7 +26,10 @@ public sealed class OrdersPageTests(ConsoleApp app)
         await page.Locator(".mud-navmenu a[href='/orders']").WaitForAsync();
         await page.OpenAsync("/orders");
         var revenueBefore = Money(await page.GetByTestId("orders-revenue").InnerTextAsync());
+        // The list shows one page (100 orders) and the demo's matched orders fill it: list the unmatched ones, as the imported are.
+        await page.SelectOptionAsync(page.GetByTestId("orders-matched"), "未匹配");
         var table = page.GetByTestId("orders-table");
+        await table.Locator("tbody a[href^='/members/']").First.WaitForAsync(new() { State = WaitForSelectorState.Detached });
         var rowsBefore = await OrderRowsAsync(table);
 
         // Row 3 has an amount with three decimals: nothing is imported, and the message names row 3 and the column.
@@ -65,6 +68,48 @@ public sealed class OrdersPageTests(ConsoleApp app)
         Assert.Equal(revenueBefore + 188.50m, Money(await page.GetByTestId("orders-revenue").InnerTextAsync()));
         await page.ScreenshotAsync("owner-orders-imported");
     }
+
+    [Fact]
+    public async Task Categories_AsOwner_DemoCategoryCommunitiesShown_LinkAndUnlinkACategory()
+    {
+        var category = "鱼油礼盒" + Guid.NewGuid().ToString("N")[..6];
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.Locator(".mud-navmenu a[href='/orders']").WaitForAsync();
+        await page.OpenAsync("/orders");
+        var table = page.GetByTestId("orders-categories");
+        await table.WaitForAsync();
+        // The demo links each category community to its category: fish oil's row names its group.
+        var fishOil = Row(table, "深海鱼油");
+        await fishOil.WaitForAsync();
+        Assert.Contains("深海鱼油交流群", await fishOil.GetByTestId("category-link").AllInnerTextsAsync());
+
+        await page.SelectOptionAsync(page.GetByTestId("category-link-community"), "深海鱼油交流群");
+        await page.GetByTestId("category-link-name").FillAsync(category);
+        await page.GetByTestId("category-link-add").ClickAsync();
+        var row = Row(table, category);
+        await row.WaitForAsync();
+        Assert.Equal(["深海鱼油交流群"], await row.GetByTestId("category-link").AllInnerTextsAsync());
+        // No orders of the new category yet: its group's members are counted, none bought.
+        Assert.True(ConsolePages.ParseFigure(await row.GetByTestId("category-members").InnerTextAsync()) > 0);
+        Assert.Equal("0", (await row.GetByTestId("category-member-buyers").InnerTextAsync()).Trim());
+        Assert.Equal("0%", (await row.GetByTestId("category-conversion").InnerTextAsync()).Trim());
+        await page.ScreenshotAsync("owner-orders-categories");
+
+        // The same link again is refused with a readable message; nothing is added.
+        await page.GetByTestId("category-link-name").FillAsync(category);
+        await page.GetByTestId("category-link-add").ClickAsync();
+        await page.GetByTestId("category-link-error").WaitForAsync();
+        Assert.Equal(1, await row.GetByTestId("category-link").CountAsync());
+
+        // Removing the chip unlinks it: the category had only the link, so its row goes.
+        await row.GetByTestId("category-link").Locator(".mud-chip-close-button").ClickAsync();
+        await row.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        Assert.Equal(1, await Row(table, "深海鱼油").CountAsync());
+    }
+
+    private static ILocator Row(ILocator table, string category) =>
+        table.Locator("tbody tr").Filter(new() { Has = table.Page.GetByTestId("category-name").GetByText(category, new() { Exact = true }) });
 
     private static async Task UploadAsync(IPage page, string name, string csv)
     {
