@@ -17,12 +17,12 @@ namespace Shequn.Features.Advisor;
 /// <item>every save of a membership whose nickname is new or changed sets its flag against that format (null when the
 /// community has none recorded);</item>
 /// <item><see cref="RefreshAsync"/> rechecks the memberships of each community whose format now is not the one recorded,
-/// then records it: after a rule set is saved, assigned or made the default, and by <see cref="NicknameFlagRefresh"/>
-/// at start (the backfill of existing rows) and now and then (changes made on another node).</item>
+/// and records it, run by <see cref="NicknameFlagRefresh"/> in the background only: at start (the backfill of existing
+/// rows), at once after a rule set is saved, assigned, deleted or made the default on this node, and now and then
+/// (changes made on another node). Never in the editor's request: at scale it takes minutes.</item>
 /// </list>
 /// The advisor trusts the flags only of communities whose recorded format is their format now, and checks the other
-/// communities' nicknames (and unflagged ones) itself: a format changed by a path that does not refresh gives the same
-/// advice, only slower.
+/// communities' nicknames (and unflagged ones) itself: until the recheck is done the advice is the same, only slower.
 /// </summary>
 public static class NicknameFlags
 {
@@ -85,9 +85,14 @@ public static class NicknameFlags
         }
     }
 
+    /// <summary>Distinct nicknames per statement when rewriting a community's flags.</summary>
+    internal const int BatchSize = 500;
+
     /// <summary>
     /// Rechecks the nicknames of every community of the acting workspace whose format now is not the one recorded, and
-    /// records it; returns how many communities were rechecked. Safe on two nodes at once: both write the same flags.
+    /// records it; returns how many communities this call rechecked. One transaction per community, which first records
+    /// the format by an update conditioned on the recorded one: a second node doing the same community at once waits
+    /// for the first's commit, then updates nothing and skips it, so each community is rewritten by one pass.
     /// </summary>
     public static async Task<int> RefreshAsync(AppDbContext db, CancellationToken ct)
     {
@@ -100,23 +105,39 @@ public static class NicknameFlags
             var format = formats[c.Id];
             if (format == c.NicknameFormatChecked)
                 continue;
-            await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+            var own = db.Database.CurrentTransaction is null;
+            await using var tx = own ? await db.Database.BeginTransactionAsync(ct) : null;
+            // The claim: the row stays locked until the commit, so the flags and the format recorded become visible together.
+            var claimed = await db.Communities.Where(x => x.Id == c.Id && x.NicknameFormatChecked != format)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.NicknameFormatChecked, format), ct);
+            if (claimed == 0)
+                continue; // another pass did it since this one read the communities (the transaction rolls back, empty)
             if (format is not null)
-            {
-                var parsed = Parse(format);
-                var names = await db.Memberships.AsNoTracking().Where(m => m.CommunityId == c.Id && m.Nickname != null)
-                    .Select(m => new { m.Id, m.Nickname }).ToListAsync(ct);
-                var breaking = names.Where(n => Breaks(parsed, n.Nickname)).Select(n => n.Id).ToList();
-                await db.Memberships.Where(m => m.CommunityId == c.Id && m.Nickname != null)
-                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.NicknameBreaksFormat, false), ct);
-                foreach (var chunk in breaking.Chunk(500))
-                    await db.Memberships.Where(m => chunk.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.NicknameBreaksFormat, true), ct);
-            }
-            await db.Communities.Where(x => x.Id == c.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.NicknameFormatChecked, format), ct);
+                await RewriteAsync(db, c.Id, Parse(format), ct);
             if (tx is not null)
                 await tx.CommitAsync(ct);
             rechecked++;
         }
         return rechecked;
+    }
+
+    /// <summary>
+    /// Sets the flags of a community's memberships against a format. Set-wise by nickname value (the distinct names are
+    /// read, never the entities): a nickname saved meanwhile keeps the flag its save set, as the update matches the names
+    /// read; and only flags that change are written.
+    /// </summary>
+    private static async Task RewriteAsync(AppDbContext db, Guid communityId, NicknameFormat? format, CancellationToken ct)
+    {
+        var names = await db.Memberships.AsNoTracking().Where(m => m.CommunityId == communityId && m.Nickname != null)
+            .Select(m => m.Nickname!).Distinct().ToListAsync(ct);
+        var (breaking, following) = (new List<string>(), new List<string>());
+        foreach (var name in names)
+            (Breaks(format, name) ? breaking : following).Add(name);
+        foreach (var chunk in breaking.Chunk(BatchSize))
+            await db.Memberships.Where(m => m.CommunityId == communityId && chunk.Contains(m.Nickname!) && m.NicknameBreaksFormat != true)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NicknameBreaksFormat, true), ct);
+        foreach (var chunk in following.Chunk(BatchSize))
+            await db.Memberships.Where(m => m.CommunityId == communityId && chunk.Contains(m.Nickname!) && m.NicknameBreaksFormat != false)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.NicknameBreaksFormat, false), ct);
     }
 }

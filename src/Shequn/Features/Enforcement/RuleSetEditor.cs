@@ -174,7 +174,6 @@ public sealed class RuleSetEditor(AppDbContext db, RuleSetChanges changes)
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             changes.Notify(db.CurrentWorkspaceId);
-            await Advisor.NicknameFlags.RefreshAsync(db, ct);
         }
         return new(EditOutcome.Saved, await GetAsync(id, ct), validation);
 
@@ -213,7 +212,6 @@ public sealed class RuleSetEditor(AppDbContext db, RuleSetChanges changes)
             community.UpdatedAt = DateTime.UtcNow;
             await db.SaveChangesAsync(ct);
             changes.Notify(db.CurrentWorkspaceId);
-            await Advisor.NicknameFlags.RefreshAsync(db, ct);
         }
         return new(EditOutcome.Saved, await EffectiveAsync(communityId, ct), validation);
     }
@@ -277,9 +275,9 @@ public sealed class RuleSetEditor(AppDbContext db, RuleSetChanges changes)
     private async Task<RuleSetResult<RuleSetDto>> SavedAsync(RuleSet set, Validation validation, CancellationToken ct)
     {
         await db.SaveChangesAsync(ct);
+        // Also wakes the advisor's nickname flags' recheck (NicknameFlagRefresh), in the background: minutes for a rule set
+        // followed by hundreds of large communities, so never in this request; the advisor checks them itself meanwhile.
         changes.Notify(db.CurrentWorkspaceId);
-        // The advisor's nickname flags follow the format at once (its communities' members rechecked).
-        await Advisor.NicknameFlags.RefreshAsync(db, ct);
         // Read back as stored, so the times are those the next read gives (PostgreSQL keeps microseconds).
         return new(EditOutcome.Saved, await GetAsync(set.Id, ct), validation);
     }

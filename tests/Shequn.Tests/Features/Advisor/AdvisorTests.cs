@@ -333,7 +333,8 @@ public abstract class AdvisorTests(ShequnFactory factory)
     }
 
     /// <summary>The stored flags (NicknameFlags): filled by the refresh (the backfill), set by a save that changes a
-    /// nickname, rechecked when the rule set's format is saved; the advice read from them is the same as from the names.</summary>
+    /// nickname, rechecked by the job's next pass (not in the request) when the rule set's format is saved or another rule
+    /// set is chosen; the advice read from them, or from the names while they are stale, is the same.</summary>
     [Fact]
     public async Task Nicknames_StoredFlags_FollowNicknameAndFormatChanges()
     {
@@ -376,11 +377,38 @@ public abstract class AdvisorTests(ShequnFactory factory)
         Assert.Equal([false, true, true, false, false, true], await FlagsAsync());
         Assert.Equal(3, await BreakingAsync());
 
-        // The rule set's format changes to one separated by '_': every nickname with dashes breaks it now.
+        // The rule set's format changes to one separated by '_': every nickname with dashes breaks it now. The editor
+        // leaves the recheck to the background job: the flags and the recorded format are as they were, and the advisor,
+        // seeing the community stale, checks its nicknames itself.
+        async Task<string?> RecordedAsync() => await DbAsync(ws.Id, db => db.Communities.Where(c => c.Id == bad.Id).Select(c => c.NicknameFormatChecked).SingleAsync(Ct));
         var spec = RuleSetSpec.FromJson(set.Spec) with { NicknameFormat = "城市_昵称" };
         (await ws.Owner.Api.PutJsonAsync($"/api/rulesets/{set.Id}", new RuleSetInput("默认群规", Spec: spec))).EnsureSuccessStatusCode();
-        Assert.Equal([true, true, true, true, true, true], await FlagsAsync());
+        Assert.Equal([false, true, true, false, false, true], await FlagsAsync());
+        Assert.Equal("城市-行业-昵称", await RecordedAsync());
         Assert.Equal(6, await BreakingAsync());
+
+        // One pass of the job (the one the edit wakes): the flags follow the new format, which is recorded.
+        var refresh = factory.Services.GetRequiredService<NicknameFlagRefresh>();
+        Assert.Equal(1, await refresh.RunOnceAsync([ws.Id], Ct));
+        Assert.Equal([true, true, true, true, true, true], await FlagsAsync());
+        Assert.Equal("城市_昵称", await RecordedAsync());
+        Assert.Equal(6, await BreakingAsync());
+
+        // Back to dashes by choosing another rule set for the community: stale again until the next pass, same advice.
+        var dashes = await DbAsync(ws.Id, async db =>
+        {
+            var other = db.Add(new RuleSet { WorkspaceId = ws.Id, Name = "横线群规", Spec = new RuleSetSpec { NicknameFormat = "城市-行业-昵称" }.ToJson() }).Entity;
+            await db.SaveChangesWithoutAuditAsync(Ct);
+            return other.Id;
+        });
+        (await ws.Owner.Api.PutJsonAsync($"/api/communities/{bad.Id}/ruleset", new CommunityRuleSetInput(dashes))).EnsureSuccessStatusCode();
+        Assert.Equal([true, true, true, true, true, true], await FlagsAsync());
+        Assert.Equal(3, await BreakingAsync());
+        Assert.Equal(1, await refresh.RunOnceAsync([ws.Id], Ct));
+        Assert.Equal([false, true, true, false, false, true], await FlagsAsync());
+        Assert.Equal("城市-行业-昵称", await RecordedAsync());
+        Assert.Equal(3, await BreakingAsync());
+        Assert.Equal(0, await refresh.RunOnceAsync([ws.Id], Ct));
     }
 
     // --- 8. response rate dropped ----------------------------------------------------------------------------------
