@@ -42,6 +42,9 @@ internal sealed class StaffUserConfiguration : IEntityTypeConfiguration<StaffUse
         b.Property(e => e.Culture).HasMaxLength(10);
         b.HasOne<Workspace>().WithMany().HasForeignKey(e => e.WorkspaceId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(e => e.WorkspaceId);
+        // An erased member leaves the KOC account without one; one member is one KOC.
+        b.HasOne<Features.Members.Member>().WithMany().HasForeignKey(e => e.MemberId).OnDelete(DeleteBehavior.SetNull);
+        b.HasIndex(e => e.MemberId).IsUnique();
     }
 }
 

@@ -35,7 +35,9 @@ public sealed class StaffKpis(AppDbContext db, CommunityPeriod period, ResponseB
         [StaffRole.SubOwner] = ["communities", "members", "newMembers", "activityRate", "health", "responseRate", "orders"],
         [StaffRole.Admin] = ["communities", "responseRate", "answers", "medianFirstAnswerSeconds", "activityRate", "ticketsHandled"],
         [StaffRole.Operator] = ["communities", "responseRate", "answers", "medianFirstAnswerSeconds", "activityRate", "ticketsHandled"],
-        [StaffRole.Koc] = ["communities", "memberMessages", "averageActive", "answers"],
+        // product.md §1: a KOC's own messages, the distinct speakers reached and the interactions (their member's, from
+        // the interaction graph; null while the account has no member), beside their communities' member messages.
+        [StaffRole.Koc] = ["communities", "ownMessages", "speakersReached", "interactions", "answers", "memberMessages"],
     };
 
     public async Task<RankingResult<StaffKpiReport>> ReportAsync(string? periodName, string? from, string? to, CancellationToken ct)
@@ -58,7 +60,7 @@ public sealed class StaffKpis(AppDbContext db, CommunityPeriod period, ResponseB
             .Select(s => new { s.StaffUserId, s.CommunityId }).ToListAsync(ct);
         var shared = assignments.Select(a => a.StaffUserId).Append(me!.Id).ToHashSet();
         var staff = (await db.Users.AsNoTracking().Where(u => u.WorkspaceId == ws && u.IsActive)
-            .Select(u => new { u.Id, u.DisplayName, u.Role }).ToListAsync(ct))
+            .Select(u => new { u.Id, u.DisplayName, u.Role, u.MemberId }).ToListAsync(ct))
             .Where(u => me.Role == StaffRole.Owner || (me.Role == StaffRole.SubOwner ? shared.Contains(u.Id) : u.Id == me.Id))
             .OrderBy(u => u.Role).ThenBy(u => u.DisplayName, StringComparer.Ordinal).ToList();
         var handled = await db.Set<FeedbackTicket>().AsNoTracking()
@@ -68,6 +70,11 @@ public sealed class StaffKpis(AppDbContext db, CommunityPeriod period, ResponseB
             .ToDictionaryAsync(x => x.Key, x => x.Count, ct);
         var health = rows.ToDictionary(r => r.Key, r => CommunityHealth.Score(r.Value).Score);
         var seesOrders = OrderDesk.MayRead(me);
+        var kocMembers = staff.Where(u => u.Role == StaffRole.Koc && u.MemberId != null).Select(u => u.MemberId!.Value).ToList();
+        var kocEdges = await db.Set<InteractionEdge>().AsNoTracking()
+            .Where(e => e.WorkspaceId == ws && ids.Contains(e.CommunityId) && e.Day >= first && e.Day <= last
+                && (kocMembers.Contains(e.FromMemberId) || kocMembers.Contains(e.ToMemberId)))
+            .Select(e => new { e.CommunityId, e.FromMemberId, e.ToMemberId, e.Replies, e.Mentions, e.Messages }).ToListAsync(ct);
 
         var items = new List<StaffKpiRowDto>();
         foreach (var u in staff)
@@ -80,6 +87,9 @@ public sealed class StaffKpis(AppDbContext db, CommunityPeriod period, ResponseB
             var membersAtEnd = theirs.Sum(r => r.MembersAtEnd);
             var rates = campaigns.Where(c => c.Aimed.Any(mine.Contains)).Select(c => c.Rate).ToList();
             var scores = mine.Select(id => health[id]).Where(s => s is not null).Select(s => s!.Value).ToList();
+            // The KOC's edges in their communities: a self-edge holds their own messages; others, replies and mentions either way.
+            var own = u.MemberId is { } km ? kocEdges.Where(e => mine.Contains(e.CommunityId) && (e.FromMemberId == km || e.ToMemberId == km)).ToList() : null;
+            var ties = own?.Where(e => e.FromMemberId != e.ToMemberId && e.Replies + e.Mentions > 0).ToList();
             double? Kpi(string key) => key switch
             {
                 "communities" => mine.Count,
@@ -96,6 +106,9 @@ public sealed class StaffKpis(AppDbContext db, CommunityPeriod period, ResponseB
                 "ticketsHandled" => handled.GetValueOrDefault(u.Id),
                 "memberMessages" => theirs.Sum(r => r.MemberMessages),
                 "averageActive" => Math.Round(theirs.Sum(r => r.AverageActive), 2),
+                "ownMessages" => own?.Where(e => e.FromMemberId == e.ToMemberId).Sum(e => e.Messages),
+                "speakersReached" => ties?.Select(e => e.FromMemberId == u.MemberId ? e.ToMemberId : e.FromMemberId).Distinct().Count(),
+                "interactions" => ties?.Sum(e => e.Replies + e.Mentions),
                 _ => null,
             };
             items.Add(new StaffKpiRowDto(u.Id, u.DisplayName, u.Role, mine.Count, [.. KeysByRole[u.Role].Select(k => new KpiDto(k, Kpi(k)))]));

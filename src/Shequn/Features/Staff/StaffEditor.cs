@@ -20,12 +20,14 @@ public sealed record StaffCreateInput(
     string? Password = null,
     IReadOnlyList<StaffCommunityInput>? Communities = null);
 
-/// <summary>A change to a staff account; a null field is left as it is.</summary>
+/// <summary>A change to a staff account; a null field is left as it is. <paramref name="MemberId"/>: a KOC's own member
+/// (<see cref="StaffUser.MemberId"/>); the empty GUID unlinks it.</summary>
 public sealed record StaffUpdateInput(
     string? DisplayName = null,
     StaffRole? Role = null,
     bool? IsActive = null,
-    IReadOnlyList<StaffCommunityInput>? Communities = null);
+    IReadOnlyList<StaffCommunityInput>? Communities = null,
+    Guid? MemberId = null);
 
 public sealed record StaffSaveResult(
     EditOutcome Outcome, StaffUser? Staff, Validation Validation, string? GeneratedPassword = null, string? Detail = null);
@@ -148,6 +150,17 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
         List<ResolvedAssignment>? assignments = null;
         if (input.Communities is not null)
             assignments = await ResolveAssignmentsAsync(me, input.Communities, role, validation, ct);
+        // A KOC's member: one the actor sees (in a community she sees), not another KOC's; leaving the KOC role unlinks it.
+        var member = input.MemberId is { } asked2 && asked2 != Guid.Empty ? asked2 : (Guid?)null;
+        if (member is { } m)
+        {
+            if (role != StaffRole.Koc)
+                validation.Add("memberId", "Staff.MemberOnlyKoc", "'memberId' links a KOC to their own member; this account is not a KOC.");
+            else if (!await Members.MemberEndpoints.VisibleMembers(db, me).AnyAsync(x => x.Id == m, ct))
+                validation.Add("memberId", "Staff.UnknownMember", $"Unknown member '{m}'.", m);
+            else if (await db.Users.AnyAsync(u => u.WorkspaceId == user.WorkspaceId && u.Id != user.Id && u.MemberId == m, ct))
+                validation.Add("memberId", "Staff.MemberTaken", "That member is already another KOC's own member.");
+        }
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
         if (assignments is not null && RefuseAssignments(me, user, assignments) is { } refusal)
@@ -156,6 +169,10 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
         if (name is not null)
             user.DisplayName = name;
         user.Role = role;
+        if (input.MemberId is not null)
+            user.MemberId = member;
+        if (role != StaffRole.Koc)
+            user.MemberId = null;
         if (user.IsActive && !active)
         {
             // A new stamp signs the account out of the console at its next cookie validation.

@@ -23,7 +23,9 @@ public sealed record StaffDto(
     IReadOnlyList<StaffCommunityDto> Communities,
     int SubOwnerCommunityCount,
     IReadOnlyList<string>? Warnings = null,
-    string? InitialPassword = null);
+    string? InitialPassword = null,
+    Guid? MemberId = null,
+    string? MemberName = null);
 
 public static class StaffEndpoints
 {
@@ -35,7 +37,8 @@ public static class StaffEndpoints
         group.MapPost("/", Create).WithName("CreateStaff")
             .WithDescription("Creates a staff account. Without 'password' one is generated and returned once as 'initialPassword'.");
         group.MapPut("/{id:guid}", Update).WithName("UpdateStaff")
-            .WithDescription("Changes display name, role, active flag and community assignments; omitted fields stay as they are.");
+            .WithDescription("Changes display name, role, active flag, community assignments and a KOC's own member (memberId; the empty GUID "
+                + "unlinks); omitted fields stay as they are.");
         group.MapDelete("/{id:guid}", Deactivate).WithName("DeactivateStaff")
             .WithDescription("Deactivates the account: it can no longer sign in and its API tokens stop working. The account and its history remain.");
         return group;
@@ -54,7 +57,7 @@ public static class StaffEndpoints
             query = query.Where(u => u.Role == role);
         if (active is not null)
             query = query.Where(u => u.IsActive == active);
-        var result = await query.OrderBy(u => u.Role).ThenBy(u => u.DisplayName).Select(ToDto(me)).ToPageAsync(page, pageSize, ct);
+        var result = await query.OrderBy(u => u.Role).ThenBy(u => u.DisplayName).Select(ToDto(db, me)).ToPageAsync(page, pageSize, ct);
         var items = new List<StaffDto>(result.Items.Count);
         foreach (var dto in result.Items)
             items.Add(await WithWarningsAsync(db, dto, ct));
@@ -66,7 +69,7 @@ public static class StaffEndpoints
         var me = await db.Current.GetProfileAsync(db, ct);
         if (me is null || !me.CanManageStaff)
             return CommunityEndpoints.Forbidden("Your role does not allow managing staff.");
-        var dto = await InWorkspace(db).Where(u => u.Id == id).Select(ToDto(me)).SingleOrDefaultAsync(ct);
+        var dto = await InWorkspace(db).Where(u => u.Id == id).Select(ToDto(db, me)).SingleOrDefaultAsync(ct);
         return dto is null ? TypedResults.NotFound() : TypedResults.Ok(await WithWarningsAsync(db, dto, ct));
     }
 
@@ -115,7 +118,7 @@ public static class StaffEndpoints
     private static async Task<StaffDto> ReadAsync(AppDbContext db, Guid id, CancellationToken ct)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
-        var dto = await InWorkspace(db).AsNoTracking().Where(u => u.Id == id).Select(ToDto(me!)).SingleAsync(ct);
+        var dto = await InWorkspace(db).AsNoTracking().Where(u => u.Id == id).Select(ToDto(db, me!)).SingleAsync(ct);
         return await WithWarningsAsync(db, dto, ct);
     }
 
@@ -128,7 +131,7 @@ public static class StaffEndpoints
         };
 
     /// <summary>Non-owners see only assignments in communities they can see themselves.</summary>
-    private static Expression<Func<StaffUser, StaffDto>> ToDto(StaffProfile me)
+    private static Expression<Func<StaffUser, StaffDto>> ToDto(AppDbContext db, StaffProfile me)
     {
         var all = me.SeesAllCommunities;
         var visible = me.AssignedCommunityIds.ToList();
@@ -138,6 +141,7 @@ public static class StaffEndpoints
                 .OrderBy(a => a.Community!.Name)
                 .Select(a => new StaffCommunityDto(a.CommunityId, a.Community!.Name, a.Role)).ToList(),
             u.Assignments.Count(a => a.Role == CommunityRole.SubOwner),
-            null, null);
+            null, null, u.MemberId,
+            u.MemberId == null ? null : db.Members.Where(m => m.Id == u.MemberId).Select(m => m.DisplayName).FirstOrDefault());
     }
 }

@@ -25,6 +25,10 @@ public sealed class StaffUser : IdentityUser<Guid>, IWorkspaceOwned, IAudited
     public bool IsActive { get; set; } = true;
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
 
+    /// <summary>A KOC's own member in the chats (a KOC is a member with duties): their messages, the speakers they reach
+    /// and their interactions are their KPIs (<see cref="Analytics.StaffKpis"/>). Only KOCs have one.</summary>
+    public Guid? MemberId { get; set; }
+
     public List<Communities.CommunityStaff> Assignments { get; set; } = [];
 
     public bool Outranks(StaffRole other) => Role < other;

@@ -168,6 +168,63 @@ public abstract class FigureTableTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task StaffKpis_Koc_OwnMessagesSpeakersReachedAndInteractions_FromTheirMember_InTheirCommunities()
+    {
+        var fx = await FixtureAsync();
+        var koc = await fx.Ws.AddStaffAsync(StaffRole.Koc, "KOC 小美", fx.A);
+        var other = await fx.Ws.AddStaffAsync(StaffRole.Koc, "KOC 阿强", fx.A);
+        Guid k = default, x = default, y = default, z = default;
+        await CommunityHealthTests.SeedAsync(factory, fx.Ws.Id, async db =>
+        {
+            var people = new[] { "小美", "群友甲", "群友乙", "群友丙" }.Select(n => new Member { WorkspaceId = fx.Ws.Id, DisplayName = n }).ToList();
+            db.AddRange(people);
+            (k, x, y, z) = (people[0].Id, people[1].Id, people[2].Id, people[3].Id);
+            db.Add(new Membership { WorkspaceId = fx.Ws.Id, CommunityId = fx.A, MemberId = k, JoinedAt = Sh(2, 1, 9) });
+            InteractionEdge Edge(Guid community, DateOnly day, Guid from, Guid to, int replies = 0, int mentions = 0, int messages = 0) =>
+                new() { WorkspaceId = fx.Ws.Id, CommunityId = community, Day = day, FromMemberId = from, ToMemberId = to, Replies = replies, Mentions = mentions, Messages = messages };
+            db.AddRange(
+                Edge(fx.A, D(9), k, k, messages: 5),             // her own messages
+                Edge(fx.A, D(9), x, k, replies: 2, mentions: 1), // 甲 answers and mentions her
+                Edge(fx.A, D(10), k, y, replies: 1),             // she answers 乙
+                Edge(fx.A, D(10), k, x, mentions: 1),            // and mentions 甲: still one speaker
+                Edge(fx.A, D(11), x, y, replies: 4),             // between others: not hers
+                Edge(fx.B, D(9), z, k, replies: 3),              // in B, not her community
+                Edge(fx.A, new DateOnly(2025, 2, 20), k, k, messages: 100)); // February: outside the month
+            await Task.CompletedTask;
+        });
+        const string March = "/api/analytics/staff?period=month&to=2025-03-15";
+        double? Kpi(StaffKpiReport r, Guid staff, string key) => r.Items.Single(i => i.StaffId == staff).Kpis.Single(p => p.Key == key).Value;
+
+        // Without a member the KOC's own figures are not measured (null), not zero.
+        var before = await fx.Ws.Owner.Api.GetJsonAsync<StaffKpiReport>(March);
+        Assert.Equal(StaffKpis.KeysByRole[StaffRole.Koc], before.Items.Single(i => i.StaffId == koc.Id).Kpis.Select(p => p.Key));
+        Assert.Null(Kpi(before, koc.Id, "ownMessages"));
+
+        var linked = await fx.Ws.Owner.Api.PutJsonAsync($"/api/staff/{koc.Id}", new { memberId = k });
+        Assert.Equal(HttpStatusCode.OK, linked.StatusCode);
+        Assert.Equal((k, "小美"), ((await linked.ReadAsync<StaffDto>()).MemberId, (await fx.Ws.Owner.Api.GetJsonAsync<StaffDto>($"/api/staff/{koc.Id}")).MemberName));
+        var after = await fx.Ws.Owner.Api.GetJsonAsync<StaffKpiReport>(March);
+        // 5 own messages; reached 甲 and 乙; interactions 2 + 1 received, 1 + 1 given.
+        Assert.Equal((5.0, 2.0, 5.0), (Kpi(after, koc.Id, "ownMessages"), Kpi(after, koc.Id, "speakersReached"), Kpi(after, koc.Id, "interactions")));
+
+        // One member is one KOC; only KOCs link; an unknown member names the field.
+        async Task<string> Refused(TestStaff staff, Guid member)
+        {
+            var r = await fx.Ws.Owner.Api.PutJsonAsync($"/api/staff/{staff.Id}", new { memberId = member });
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            return await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        }
+        Assert.Contains("memberId", await Refused(other, k), StringComparison.Ordinal);
+        Assert.Contains("memberId", await Refused(fx.Op, x), StringComparison.Ordinal);
+        Assert.Contains("memberId", await Refused(other, Guid.NewGuid()), StringComparison.Ordinal);
+
+        // The empty GUID unlinks: not measured again.
+        Assert.Equal(HttpStatusCode.OK, (await fx.Ws.Owner.Api.PutJsonAsync($"/api/staff/{koc.Id}", new { memberId = Guid.Empty })).StatusCode);
+        Assert.Null(Kpi(await fx.Ws.Owner.Api.GetJsonAsync<StaffKpiReport>(March), koc.Id, "interactions"));
+        Assert.Null((await fx.Ws.Owner.Api.GetJsonAsync<StaffDto>($"/api/staff/{koc.Id}")).MemberId);
+    }
+
+    [Fact]
     public async Task StaffKpis_PerRole_ReadFromTheBoards_AndScopedToWhoMaySee()
     {
         var fx = await FixtureAsync();
