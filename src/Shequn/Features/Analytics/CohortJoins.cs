@@ -53,6 +53,8 @@ internal sealed class CohortJoinConfiguration : IEntityTypeConfiguration<CohortJ
         b.HasIndex(e => new { e.WorkspaceId, e.TimeZone, e.JoinWeek, e.Channel, e.Settled, e.Stayed, e.Spoke, e.CommunityId });
         // A merge drops both members' rows.
         b.HasIndex(e => e.MemberId);
+        // The settle job's rows due: for each settled count, those joined before that offset's moment, in join order.
+        b.HasIndex(e => new { e.WorkspaceId, e.Settled, e.JoinedAt });
     }
 }
 
@@ -88,7 +90,9 @@ public sealed class CohortEvidence
             foreach (var chunk in pairs.Select(p => p.MemberId).Distinct().Chunk(Chunk))
             {
                 var ids = chunk.ToList();
-                var found = await db.Memberships.AsNoTracking()
+                // By member, not by workspace: without statistics SQLite would take a workspace index and read all of its
+                // stays for each chunk. Member ids are the acting workspace's, so its filter has nothing left to remove.
+                var found = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
                     .Where(m => ids.Contains(m.MemberId) && m.JoinedAt <= horizon && (m.LeftAt == null || m.LeftAt > start))
                     .Select(m => new { m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt })
                     .ToListAsync(ct);
@@ -211,20 +215,31 @@ public sealed partial class CohortSettle(IServiceScopeFactory scopes, IOptions<A
                 .ExecuteDeleteAsync(ct);
         }
 
+        // Joins without a row, in join order: each batch goes on from the last one's moment (an index range), so a pass
+        // looks at each membership once however many rows are done, and a batch's joins lie close in time, so their
+        // evidence is a few weeks of their members' stays and speaking days.
         var inserted = 0;
         var joinedBefore = now - grace;
+        var after = new Cursor();
         while (true)
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             db.Current.ActAsSystem(workspaceId);
-            var batch = await db.Memberships.AsNoTracking()
-                .Where(m => m.JoinedAt <= joinedBefore && !db.Set<CohortJoin>().Any(r => r.MembershipId == m.Id))
-                .OrderBy(m => m.Id).Take(BatchSize)
+            var query = db.Memberships.AsNoTracking().Where(m => m.JoinedAt <= joinedBefore);
+            if (after.At is { } at)
+            {
+                var seen = after.Seen;
+                query = query.Where(m => m.JoinedAt >= at && !seen.Contains(m.Id));
+            }
+            var batch = await query
+                .Where(m => !db.Set<CohortJoin>().Any(r => r.MembershipId == m.Id))
+                .OrderBy(m => m.JoinedAt).Take(BatchSize)
                 .Select(m => new { m.Id, m.CommunityId, m.MemberId, m.JoinedAt, m.Channel })
                 .ToListAsync(ct);
             if (batch.Count == 0)
                 break;
+            after = after.Past(batch.Select(m => (m.JoinedAt, m.Id)));
             var evidence = await CohortEvidence.LoadAsync(db, [.. batch.Select(m => (m.CommunityId, m.MemberId, m.JoinedAt))], zone, ct);
             var rows = batch.Select(m =>
             {
@@ -242,39 +257,62 @@ public sealed partial class CohortSettle(IServiceScopeFactory scopes, IOptions<A
                 break;
         }
 
-        // Offsets come due one by one: a row waits for offset i while Settled == i.
+        // Offsets come due one by one: a row waits for offset i while Settled == i, so the rows due are, for each i, those
+        // with Settled == i that joined before its moment: an index range each, walked in join order as above.
         var settled = 0;
-        var due = RetentionCohorts.Offsets.Select(n => now - grace - TimeSpan.FromDays(7 * n)).ToArray();
-        var (d0, d1, d2, d3, d4) = (due[0], due[1], due[2], due[3], due[4]);
-        while (true)
+        var counted = zone.Id;
+        for (var i = 0; i < RetentionCohorts.Offsets.Count; i++)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            db.Current.ActAsSystem(workspaceId);
-            var zoneId = zone.Id;
-            var batch = await db.Set<CohortJoin>().AsNoTracking()
-                .Where(r => r.TimeZone == zoneId && ((r.Settled == 0 && r.JoinedAt <= d0) || (r.Settled == 1 && r.JoinedAt <= d1)
-                    || (r.Settled == 2 && r.JoinedAt <= d2) || (r.Settled == 3 && r.JoinedAt <= d3) || (r.Settled == 4 && r.JoinedAt <= d4)))
-                .OrderBy(r => r.MembershipId).Take(BatchSize)
-                .ToListAsync(ct);
-            if (batch.Count == 0)
-                break;
-            var evidence = await CohortEvidence.LoadAsync(db, [.. batch.Select(r => (r.CommunityId, r.MemberId, r.JoinedAt))], zone, ct);
-            var changed = 0;
-            foreach (var row in batch)
+            var (waiting, dueBefore) = (i, now - grace - TimeSpan.FromDays(7 * RetentionCohorts.Offsets[i]));
+            after = new Cursor();
+            while (true)
             {
-                var read = row.Settled;
-                Settle(row, DailyFigures.DayOf(row.JoinedAt, zone), evidence, CohortEvidence.SettledAt(row.JoinedAt, now, grace));
-                // Only over what was read: another node's write of the same row is left as it is (it holds the same values or more).
-                var (s, stayed, spoke) = (row.Settled, row.Stayed, row.Spoke);
-                changed += await db.Set<CohortJoin>().Where(r => r.MembershipId == row.MembershipId && r.Settled == read)
-                    .ExecuteUpdateAsync(u => u.SetProperty(r => r.Settled, s).SetProperty(r => r.Stayed, stayed).SetProperty(r => r.Spoke, spoke), ct);
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+                db.Current.ActAsSystem(workspaceId);
+                var query = db.Set<CohortJoin>().AsNoTracking().Where(r => r.Settled == waiting && r.JoinedAt <= dueBefore && r.TimeZone == counted);
+                if (after.At is { } at)
+                {
+                    var seen = after.Seen;
+                    query = query.Where(r => r.JoinedAt >= at && !seen.Contains(r.MembershipId));
+                }
+                var batch = await query.OrderBy(r => r.JoinedAt).Take(BatchSize).ToListAsync(ct);
+                if (batch.Count == 0)
+                    break;
+                after = after.Past(batch.Select(r => (r.JoinedAt, r.MembershipId)));
+                var evidence = await CohortEvidence.LoadAsync(db, [.. batch.Select(r => (r.CommunityId, r.MemberId, r.JoinedAt))], zone, ct);
+                foreach (var row in batch)
+                    Settle(row, DailyFigures.DayOf(row.JoinedAt, zone), evidence, CohortEvidence.SettledAt(row.JoinedAt, now, grace));
+                // One update per outcome, each only over rows still at the settled count that was read: another node's
+                // write of the same row is left as it is (it holds the same values or more).
+                foreach (var same in batch.GroupBy(r => (r.Settled, r.Stayed, r.Spoke)))
+                {
+                    var (s, stayed, spoke) = same.Key;
+                    var ids = same.Select(r => r.MembershipId).ToList();
+                    // By key (the ids were read in this workspace): with the workspace filter SQLite would walk the workspace's rows.
+                    settled += await db.Set<CohortJoin>().IgnoreQueryFilters().Where(r => ids.Contains(r.MembershipId) && r.Settled == waiting)
+                        .ExecuteUpdateAsync(u => u.SetProperty(r => r.Settled, s).SetProperty(r => r.Stayed, stayed).SetProperty(r => r.Spoke, spoke), ct);
+                }
+                if (batch.Count < BatchSize)
+                    break;
             }
-            settled += changed;
-            if (batch.Count < BatchSize)
-                break;
         }
         return new Pass(dropped, inserted, settled);
+    }
+
+    /// <summary>
+    /// Where a walk in join order stands: the last batch's latest moment and the ids seen at that moment, so that the next
+    /// batch starts there (an index range, not a scan of everything done) without skipping or repeating joins of the
+    /// same moment.
+    /// </summary>
+    private readonly record struct Cursor(DateTime? At, List<Guid> Seen)
+    {
+        public Cursor Past(IEnumerable<(DateTime At, Guid Id)> batch)
+        {
+            var last = batch.Max(b => b.At);
+            var seen = batch.Where(b => b.At == last).Select(b => b.Id);
+            return new Cursor(last, At == last ? [.. Seen, .. seen] : [.. seen]);
+        }
     }
 
     /// <summary>Fills the row's offsets from its settled count up to <paramref name="upTo"/>.</summary>
@@ -295,9 +333,10 @@ public sealed partial class CohortSettle(IServiceScopeFactory scopes, IOptions<A
         for (var attempt = 0; ; attempt++)
         {
             var ids = rows.Select(r => r.MembershipId).ToList();
-            var present = (await db.Set<CohortJoin>().Where(r => ids.Contains(r.MembershipId)).Select(r => r.MembershipId).ToListAsync(ct)).ToHashSet();
+            // By key, as the updates below: the ids are the workspace's own, and with its filter SQLite would read a workspace index instead.
+            var present = (await db.Set<CohortJoin>().IgnoreQueryFilters().Where(r => ids.Contains(r.MembershipId)).Select(r => r.MembershipId).ToListAsync(ct)).ToHashSet();
             // A membership deleted meanwhile (an erasure) has no row to get.
-            var alive = (await db.Memberships.Where(m => ids.Contains(m.Id)).Select(m => m.Id).ToListAsync(ct)).ToHashSet();
+            var alive = (await db.Memberships.IgnoreQueryFilters().Where(m => ids.Contains(m.Id)).Select(m => m.Id).ToListAsync(ct)).ToHashSet();
             var missing = rows.Where(r => !present.Contains(r.MembershipId) && alive.Contains(r.MembershipId)).ToList();
             if (missing.Count == 0)
                 return 0;

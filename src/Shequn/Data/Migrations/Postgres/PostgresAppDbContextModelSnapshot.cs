@@ -1090,6 +1090,8 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.HasIndex("MemberId");
 
+                    b.HasIndex("WorkspaceId", "Settled", "JoinedAt");
+
                     b.HasIndex("WorkspaceId", "TimeZone", "JoinWeek", "Channel", "Settled", "Stayed", "Spoke", "CommunityId");
 
                     b.ToTable("CohortJoins", (string)null);

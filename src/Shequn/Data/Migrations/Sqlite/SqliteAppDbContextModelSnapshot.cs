@@ -1075,6 +1075,8 @@ namespace Shequn.Data.Migrations.Sqlite
 
                     b.HasIndex("MemberId");
 
+                    b.HasIndex("WorkspaceId", "Settled", "JoinedAt");
+
                     b.HasIndex("WorkspaceId", "TimeZone", "JoinWeek", "Channel", "Settled", "Stayed", "Spoke", "CommunityId");
 
                     b.ToTable("CohortJoins", (string)null);
