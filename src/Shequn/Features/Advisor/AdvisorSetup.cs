@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Shequn.Data;
 using Shequn.Features.Responses;
@@ -16,6 +17,8 @@ public static class AdvisorSetup
         builder.Services.AddOptions<AdvisorOptions>().Bind(builder.Configuration.GetSection("Advisor"))
             .Validate(o => o.NicknameRefreshInterval >= TimeSpan.FromSeconds(1), "Advisor:NicknameRefreshInterval must be at least 1 s.")
             .ValidateOnStart();
+        // The refresh wakes on rule set edits; hosts without the API (the benchmarks' hosts) have no editor but the signal.
+        builder.Services.TryAddSingleton<Enforcement.RuleSetChanges>();
         builder.Services.AddSingleton<NicknameFlagRefresh>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NicknameFlagRefresh>());
         return builder;

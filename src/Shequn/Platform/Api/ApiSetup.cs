@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
@@ -29,7 +30,8 @@ public static class ApiSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ModerationEngines>();
         builder.Services.AddScoped<ModerationSettings>();
-        builder.Services.AddSingleton<Features.Enforcement.RuleSetChanges>().AddScoped<Features.Enforcement.RuleSetEditor>();
+        builder.Services.TryAddSingleton<Features.Enforcement.RuleSetChanges>();
+        builder.Services.AddScoped<Features.Enforcement.RuleSetEditor>();
         builder.Services.AddSingleton<ModerationReviews>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions.TryAdd("traceId", ctx.HttpContext.TraceIdentifier));

@@ -159,7 +159,11 @@ public abstract class RetentionCohortsTests(ShequnFactory factory)
             var m = new Member { WorkspaceId = ws.Id, DisplayName = "新人" };
             db.Add(m);
             db.Add(new Membership { WorkspaceId = ws.Id, CommunityId = c, MemberId = m.Id, JoinedAt = joined });
-            db.Add(new Membership { WorkspaceId = ws.Id, CommunityId = c, MemberId = m.Id, JoinedAt = DateTime.UtcNow.AddMinutes(-5), LeftAt = null, Channel = "x" });
+            // Minutes ago, but never before this week's Monday 00:00 in Shanghai (a run just after it).
+            var weekStart = TimeZoneInfo.ConvertTimeToUtc(RetentionCohorts.WeekOf(DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, Shanghai)))
+                .ToDateTime(TimeOnly.MinValue), Shanghai);
+            var recent = DateTime.UtcNow.AddMinutes(-5) < weekStart ? weekStart : DateTime.UtcNow.AddMinutes(-5);
+            db.Add(new Membership { WorkspaceId = ws.Id, CommunityId = c, MemberId = m.Id, JoinedAt = recent, LeftAt = null, Channel = "x" });
         });
 
         // Default period: the last 12 complete weeks and the current one.

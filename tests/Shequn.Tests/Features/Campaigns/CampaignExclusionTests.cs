@@ -147,7 +147,11 @@ public abstract class CheckInExclusionTests(ShequnFactory factory)
     {
         var ws = await factory.NewWorkspaceAsync();
         var community = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("防刷打卡群", "sandbox"))).ReadAsync<CommunityDto>()).Id;
+        // The check-ins below are minutes apart and must fall on one Shanghai day: just after midnight there, step back before it.
         var now = DateTimeOffset.UtcNow;
+        var sinceMidnight = now.ToOffset(TimeSpan.FromHours(8)).TimeOfDay;
+        if (sinceMidnight < TimeSpan.FromMinutes(20))
+            now -= sinceMidnight + TimeSpan.FromMinutes(1);
         var campaign = await (await ws.Owner.Api.PostJsonAsync("/api/campaigns", new
         {
             name = "防刷打卡", kind = "checkIn", startsAt = now.AddDays(-1), endsAt = now.AddDays(20), audience = new { communityIds = new[] { community } },
