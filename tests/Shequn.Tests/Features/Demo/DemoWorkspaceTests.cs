@@ -72,7 +72,11 @@ public abstract partial class DemoWorkspaceTests(ShequnFactory factory)
         Assert.Equal(DemoCatalog.Communities.Length + DemoTasks.Communities, figures.Communities);
         Assert.InRange(figures.Members, DemoPlan.MemberCount * 3 / 4, DemoPlan.MemberCount);
         Assert.Equal(DemoCatalog.Staff.Length + 1, figures.Staff);
-        Assert.True(figures.JoinsThisWeek >= DemoPlan.JoinsThisWeekAtLeast);
+        // The demo puts its latest arrivals in the week it is made; read just after Monday 00:00 (Shanghai) that week is over.
+        var shanghai = DateTime.UtcNow.AddHours(8);
+        var intoWeek = shanghai - shanghai.Date.AddDays(-(((int)shanghai.DayOfWeek + 6) % 7));
+        if (intoWeek > TimeSpan.FromHours(2))
+            Assert.True(figures.JoinsThisWeek >= DemoPlan.JoinsThisWeekAtLeast);
         Assert.Equal(DemoCatalog.Communities.Length + DemoTasks.Communities, communities.Total);
         var fishOil = Assert.Single(communities.Items, c => c.Name == DemoCatalog.FishOil);
         Assert.InRange(fishOil.MemberCount, 100, fishOil.Capacity);
