@@ -155,6 +155,7 @@ public sealed class AdvisorPageTests(ConsoleApp app)
         var reasonText = await card.GetByTestId("advice-reason").InnerTextAsync();
         Assert.Contains(bigName, reasonText, StringComparison.Ordinal);
         Assert.Contains("活码", reasonText, StringComparison.Ordinal);
+        await card.ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync("advisor-oversized-routed");
 
         await card.GetByTestId("advice-stop-routing").ClickAsync();
