@@ -313,6 +313,28 @@ public sealed class AcquisitionDesk(AppDbContext db, LiveCodeImages images, Live
         return Desk.Ok<LiveCodeDto>((await CodeAsync(code.Id, ct))!);
     }
 
+    /// <summary>
+    /// Takes one community off a code's routes by saving the code as the editor would with that route left out and the
+    /// rest as it is, so positions, validation, ways in and the audit are the editor's. NotFound when the caller may not
+    /// edit the code or it does not route there; a conflict when it is the code's only route (a code routing nowhere
+    /// would turn every visitor away: staff add another community first).
+    /// </summary>
+    public async Task<DeskResult<LiveCodeDto>> RemoveRouteAsync(Guid codeId, Guid communityId, CancellationToken ct)
+    {
+        var me = await MeAsync(ct);
+        if (!MayRead(me))
+            return Desk.Refused<LiveCodeDto>("KOCs cannot change live codes.");
+        var code = await Readable(me!).AsNoTracking().Include(c => c.Routes).AsSplitQuery().SingleOrDefaultAsync(c => c.Id == codeId, ct);
+        if (code is null || code.Routes.All(r => r.CommunityId != communityId))
+            return Desk.Missing<LiveCodeDto>();
+        if (code.Routes.Count == 1)
+            return Desk.Clash<LiveCodeDto>($"{code.Name} routes only to this community; add another community to it first.");
+        var routes = code.Routes.Where(r => r.CommunityId != communityId).OrderBy(r => r.Position).Select(r => new RouteInput(r.CommunityId, r.Choice)).ToList();
+        return await SaveCodeAsync(codeId, new LiveCodeInput(code.Name, code.ChannelId, code.CampaignId, code.StaffId, code.Policy.ToString(), code.Target, code.Limit,
+            code.Landing, code.Title, code.Intro, code.ChoiceQuestion, code.NeedQuestion, code.CollectPhone, code.JoinRequests, code.LogoImageId, routes,
+            code.ChoiceField, code.NeedField), ct);
+    }
+
     private sealed record LinkAction(string Key, ActionStatus Status, string? PlatformIds, DateTime CreatedAt);
 
     /// <summary>The invite-link actions of the kept Telegram routes' current generations.</summary>

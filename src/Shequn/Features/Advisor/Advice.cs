@@ -52,7 +52,7 @@ public enum AdviceSubject
     Workspace = 4,
 }
 
-/// <summary>What the page offers to do about an advice: one click (freeze) or a page to go to.</summary>
+/// <summary>What the page offers to do about an advice: one click (freeze, stop routing) or a page to go to.</summary>
 public enum AdviceAction
 {
     Freeze = 0,
@@ -66,6 +66,8 @@ public enum AdviceAction
     OpenCampaign = 8,
     OpenChannels = 9,
     OpenBudget = 10,
+    /// <summary>Take the community off the live codes that route to it (those with another route).</summary>
+    StopRouting = 11,
 }
 
 /// <summary>One of a silent community's most active members over its history (from the stored per-member activity).</summary>

@@ -14,7 +14,27 @@ public sealed record UndismissInput(string? Rule, string? SubjectId);
 
 public sealed record FreezeInput(Guid? CommunityId);
 
-/// <summary>The advisor as the API and the console use it: the list for the acting staff member, dismissals and the freeze.</summary>
+public sealed record StopRoutingInput(Guid? CommunityId);
+
+/// <summary>Why stopping the routing left a live code routing to the community.</summary>
+public enum RouteLeftReason
+{
+    /// <summary>The community is the code's only route: staff add another community to it first.</summary>
+    OnlyRoute = 0,
+    /// <summary>The caller may not edit the code (it routes to communities they do not see); its name is not shown.</summary>
+    NotEditable = 1,
+    /// <summary>The live code editor refused the change (<see cref="LeftLiveCode.Detail"/> says why).</summary>
+    Refused = 2,
+}
+
+public sealed record ChangedLiveCode(Guid Id, string Name);
+
+public sealed record LeftLiveCode(Guid Id, string? Name, RouteLeftReason Reason, string? Detail);
+
+/// <summary>What stopping the routing to a community did: the live codes that no longer route to it and those left as they were.</summary>
+public sealed record StopRoutingResult(Guid CommunityId, string CommunityName, IReadOnlyList<ChangedLiveCode> Changed, IReadOnlyList<LeftLiveCode> Left);
+
+/// <summary>The advisor as the API and the console use it: the list for the acting staff member, dismissals and the one-click actions.</summary>
 public sealed class AdviceDesk(AppDbContext db, WorkspaceZones zones, TimeProvider time, TimeSpan responseTarget)
 {
     private Task<StaffProfile?> MeAsync(CancellationToken ct) => db.Current.GetProfileAsync(db, ct);
@@ -130,5 +150,51 @@ public sealed class AdviceDesk(AppDbContext db, WorkspaceZones zones, TimeProvid
             EditOutcome.Invalid => Desk.Bad<bool>(saved.Validation),
             _ => Desk.Refused<bool>(saved.Refusal?.Message ?? "Your role does not allow this."),
         };
+    }
+
+    /// <summary>
+    /// The one-click action for an oversized community that live codes still send newcomers to: take it off every live code
+    /// (not archived) that has another route, each through the live code editor (<see cref="AcquisitionDesk.RemoveRouteAsync"/>),
+    /// so positions, validation, ways in and the audit are the editor's. A code routing only to it is left and named (staff
+    /// add another community first), as is one the editor refuses; one the caller may not edit is left unnamed.
+    /// </summary>
+    public async Task<DeskResult<StopRoutingResult>> StopRoutingAsync(StopRoutingInput? input, AcquisitionDesk liveCodes, CancellationToken ct)
+    {
+        var me = await MeAsync(ct);
+        if (!PlaybookAdvisor.MayAct(me) || !AcquisitionDesk.MayRead(me))
+            return Desk.Refused<StopRoutingResult>("Only owners, sub-owners and admins act on advice.");
+        if (input?.CommunityId is not { } id)
+            return Desk.Bad<StopRoutingResult>(new Validation().Add("communityId", "Required", "'communityId' is required."));
+        var c = await db.Visible(me).AsNoTracking().Where(x => x.Id == id).Select(x => new { x.Id, x.Name }).SingleOrDefaultAsync(ct);
+        if (c is null)
+            return Desk.Missing<StopRoutingResult>();
+        var codes = await db.Set<LiveCode>().AsNoTracking()
+            .Where(l => l.State != LiveCodeState.Archived && l.Routes.Any(r => r.CommunityId == id))
+            .OrderBy(l => l.Name).ThenBy(l => l.Id).Select(l => new { l.Id, l.Name }).ToListAsync(ct);
+        var changed = new List<ChangedLiveCode>();
+        var left = new List<LeftLiveCode>();
+        foreach (var code in codes)
+        {
+            var saved = await liveCodes.RemoveRouteAsync(code.Id, id, ct);
+            switch (saved.Outcome)
+            {
+                case DeskOutcome.Saved:
+                    changed.Add(new ChangedLiveCode(code.Id, code.Name));
+                    break;
+                case DeskOutcome.Conflict:
+                    left.Add(new LeftLiveCode(code.Id, code.Name, RouteLeftReason.OnlyRoute, saved.Detail));
+                    break;
+                case DeskOutcome.Invalid:
+                    left.Add(new LeftLiveCode(code.Id, code.Name, RouteLeftReason.Refused, string.Join(" ", saved.Validation.Items.Select(e => e.Message))));
+                    break;
+                default:
+                    // Readable only to those who see every community it routes to: the name stays with them.
+                    left.Add(new LeftLiveCode(code.Id, null, RouteLeftReason.NotEditable, null));
+                    break;
+            }
+            // An edit the editor refused may leave tracked rows behind: the next code starts clean.
+            db.ChangeTracker.Clear();
+        }
+        return Desk.Ok(new StopRoutingResult(c.Id, c.Name, changed, left));
     }
 }

@@ -25,5 +25,12 @@ public static class AdvisorEndpoints
             .WithName("FreezeAdvisedCommunity")
             .WithDescription("The silent-community advice's one-click action: sets the community (communityId) to frozen through the community editor "
                 + "(audited). Owners, sub-owners and admins.");
+        advisor.MapPost("/stop-routing", async (AdviceDesk desk, AcquisitionDesk liveCodes, StopRoutingInput? input, CancellationToken ct) =>
+                AcquisitionEndpoints.Answer(await desk.StopRoutingAsync(input, liveCodes, ct)))
+            .WithName("StopRoutingToAdvisedCommunity")
+            .WithDescription("The oversized-community advice's one-click action: takes the community (communityId) off every live code that is not archived "
+                + "and has another route, each saved through the live code editor (positions, validation and the audit are the editor's). Answers the codes "
+                + "changed and those left: routing only to it (onlyRoute: add another community first), refused by the editor (refused, with why), or not "
+                + "editable by the caller (notEditable, unnamed). 404 for a community the caller does not see. Owners, sub-owners and admins.");
     }
 }

@@ -157,7 +157,7 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
                         : $"{c.Name} has {b.Count} members, over the {MaxMembers} a group should hold (150–200 is best): split it.",
                     c.Name, b.Count, MaxMembers, routes),
                 [N("Members", b.Count), N("Limit", MaxMembers), N("LiveCodeRoutes", routes)], fingerprint,
-                routes > 0 ? [AdviceAction.OpenLiveCodes, AdviceAction.OpenCommunity] : [AdviceAction.OpenCommunity], $"/communities/{c.Id}");
+                routes > 0 ? [AdviceAction.StopRouting, AdviceAction.OpenLiveCodes, AdviceAction.OpenCommunity] : [AdviceAction.OpenCommunity], $"/communities/{c.Id}");
         });
     }
 

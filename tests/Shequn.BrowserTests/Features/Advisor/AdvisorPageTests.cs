@@ -10,7 +10,8 @@ namespace Shequn.BrowserTests.Features.Advisor;
 /// <summary>
 /// The advisor's one-click freeze: a community nobody has spoken in for 30 days shows its advice; the owner freezes it
 /// from the card, confirms, and the community is frozen and the advice gone. And "show again": an advice the owner
-/// dismissed comes back from the dismissed view.
+/// dismissed comes back from the dismissed view. And "stop routing": a group over 350 that a live code still sends
+/// newcomers to is taken off the code from its card, and the advice becomes the plain "split it".
 /// </summary>
 public sealed class AdvisorPageTests(ConsoleApp app)
 {
@@ -91,5 +92,85 @@ public sealed class AdvisorPageTests(ConsoleApp app)
         await card.GetByTestId("advice-dismiss").WaitForAsync();
         var listed = await api.GetFromJsonAsync<JsonElement>("/api/advisor", ct);
         Assert.Contains(listed.EnumerateArray(), a => a.GetProperty("subjectId").GetString() == id.ToString());
+    }
+
+    /// <summary>A Sandbox community made through the API.</summary>
+    private static async Task<Guid> CommunityAsync(HttpClient api, string name, CancellationToken ct)
+    {
+        var created = await api.PostAsJsonAsync("/api/communities", new
+        {
+            name, platform = "sandbox", type = "content", subType = "topic", tier = "comprehensive", capacity = 1000, state = "active",
+        }, ct);
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync(ct));
+        return (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
+    }
+
+    private static async Task<JsonElement> PostAsync(HttpClient api, string url, object body, CancellationToken ct)
+    {
+        var response = await api.PostAsJsonAsync(url, body, ct);
+        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+    }
+
+    [Fact]
+    public async Task Advisor_OversizedRoutedCommunity_StopRoutingConfirmed_CodeNoLongerRoutesThereAndAdviceSaysSplitIt()
+    {
+        if (app.Unavailable is { } reason)
+            Assert.Skip(reason);
+        var ct = TestContext.Current.CancellationToken;
+        using var api = app.ApiClient();
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var bigName = "超大测试群" + suffix;
+        var big = await CommunityAsync(api, bigName, ct);
+        var small = await CommunityAsync(api, "分流测试群" + suffix, ct);
+        // 351 members join the big group (sandbox join events); the advisor speaks once they are processed.
+        var at = DateTimeOffset.UtcNow;
+        var joins = Enumerable.Range(0, 351).Select(i => new Dictionary<string, object?>
+        {
+            ["platform"] = "sandbox", ["id"] = $"big-{suffix}-{i}", ["kind"] = "memberJoined", ["occurredAt"] = at, ["communityId"] = big,
+            ["user"] = new { id = $"big-{suffix}-{i}", name = $"新人{i}" },
+        }).ToList();
+        var posted = await api.PostAsJsonAsync("/api/events", joins, ct);
+        Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(ct));
+        var channel = (await PostAsync(api, "/api/channels", new { name = "拆群渠道" + suffix, kind = "packageCard" }, ct)).GetProperty("id").GetGuid();
+        var code = (await PostAsync(api, "/api/live-codes", new
+        {
+            name = "拆群活码" + suffix, channelId = channel, routes = new[] { new { communityId = big }, new { communityId = small } },
+        }, ct)).GetProperty("id").GetGuid();
+        for (var attempt = 0; ; attempt++)
+        {
+            var listed = await api.GetFromJsonAsync<JsonElement>("/api/advisor", ct);
+            if (listed.EnumerateArray().Any(a => a.GetProperty("rule").GetString() == "oversized" && a.GetProperty("subjectId").GetString() == big.ToString()))
+                break;
+            Assert.True(attempt < 150, "The joins were not processed: no oversized advice for the big group.");
+            await Task.Delay(200, ct);
+        }
+
+        await using var context = await app.NewContextAsync();
+        var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+        await page.Locator(".mud-navmenu a[href='/advisor']").WaitForAsync();
+        await page.OpenAsync("/advisor");
+        var card = page.Locator($"[data-testid=advice][data-rule=Oversized][data-subject='{big}']");
+        await card.WaitForAsync();
+        var reasonText = await card.GetByTestId("advice-reason").InnerTextAsync();
+        Assert.Contains(bigName, reasonText, StringComparison.Ordinal);
+        Assert.Contains("活码", reasonText, StringComparison.Ordinal);
+        await card.ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync("advisor-oversized-routed");
+
+        await card.GetByTestId("advice-stop-routing").ClickAsync();
+        var dialog = page.Locator(".mud-dialog");
+        await dialog.WaitForAsync();
+        Assert.Contains(bigName, await dialog.InnerTextAsync(), StringComparison.Ordinal);
+        await dialog.Locator(".mud-dialog-actions button").Filter(new() { HasTextString = "停止引流" }).ClickAsync();
+
+        await page.Locator(".mud-snackbar").Filter(new() { HasTextString = "拆群活码" + suffix }).WaitForAsync();
+        await card.GetByTestId("advice-stop-routing").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        var plain = await card.GetByTestId("advice-reason").InnerTextAsync();
+        Assert.Contains("建议拆分", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("活码", plain, StringComparison.Ordinal);
+        var routes = (await api.GetFromJsonAsync<JsonElement>($"/api/live-codes/{code}", ct)).GetProperty("routes").EnumerateArray()
+            .Select(r => r.GetProperty("communityId").GetGuid()).ToList();
+        Assert.Equal([small], routes);
     }
 }

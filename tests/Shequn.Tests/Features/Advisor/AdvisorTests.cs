@@ -678,6 +678,108 @@ public abstract class AdvisorTests(ShequnFactory factory)
         Assert.Empty(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
     }
 
+    // --- stop routing --------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A group of 351 routed by two live codes: "门店活码" sends newcomers to it first and to "新群" after it, "海报活码" only to it.
+    /// </summary>
+    private async Task<(TestWorkspace Ws, Community Big, Community Small, LiveCode Both, LiveCode Only)> RoutedWorkspaceAsync()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community big = null!, small = null!;
+        LiveCode both = null!, only = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            big = Lively(db, ws.Id, "大群");
+            small = Lively(db, ws.Id, "新群");
+            AddMembers(db, ws.Id, big.Id, 351);
+            var channel = new AcquisitionChannel { WorkspaceId = ws.Id, Name = "门店" };
+            db.Add(channel);
+            LiveCode Code(string name, params Community[] to)
+            {
+                var code = new LiveCode { WorkspaceId = ws.Id, ChannelId = channel.Id, Name = name, Code = LiveCode.NewCode() };
+                code.Routes.AddRange(to.Select((c, i) => new LiveCodeRoute { WorkspaceId = ws.Id, LiveCodeId = code.Id, CommunityId = c.Id, Position = i, Filled = 10 * (i + 1) }));
+                db.Add(code);
+                return code;
+            }
+            both = Code("门店活码", big, small);
+            only = Code("海报活码", big);
+        });
+        return (ws, big, small, both, only);
+    }
+
+    private Task<List<(Guid Code, Guid Community, int Position, int Filled)>> RoutesAsync(Guid ws) => DbAsync(ws, async db =>
+        (await db.Set<LiveCodeRoute>().OrderBy(r => r.LiveCodeId).ThenBy(r => r.Position).Select(r => new { r.LiveCodeId, r.CommunityId, r.Position, r.Filled }).ToListAsync(Ct))
+            .Select(r => (r.LiveCodeId, r.CommunityId, r.Position, r.Filled)).ToList());
+
+    [Fact]
+    public async Task StopRouting_TakesTheCommunityOffCodesWithAnotherRoute_ThroughTheEditor_AndNamesTheCodeLeft()
+    {
+        var (ws, big, small, both, only) = await RoutedWorkspaceAsync();
+        var before = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Oversized));
+        Assert.Equal(("Advisor.Oversized.ReasonRouted", 2L), (before.Why.Key, Number(before, "LiveCodeRoutes")));
+        Assert.Equal([AdviceAction.StopRouting, AdviceAction.OpenLiveCodes, AdviceAction.OpenCommunity], before.Actions);
+
+        var response = await ws.Owner.Api.PostJsonAsync("/api/advisor/stop-routing", new { communityId = big.Id });
+        var result = await response.ReadAsync<StopRoutingResult>();
+        Assert.Equal((big.Id, "大群"), (result.CommunityId, result.CommunityName));
+        Assert.Equal([new ChangedLiveCode(both.Id, "门店活码")], result.Changed);
+        var left = Assert.Single(result.Left);
+        Assert.Equal((only.Id, "海报活码", RouteLeftReason.OnlyRoute), (left.Id, left.Name, left.Reason));
+
+        // The kept route moved up to the first position with its count; the code routing only to the group is untouched.
+        var routes = await RoutesAsync(ws.Id);
+        Assert.Equal([(both.Id, small.Id, 0, 20)], routes.Where(r => r.Code == both.Id));
+        Assert.Equal([(only.Id, big.Id, 0, 10)], routes.Where(r => r.Code == only.Id));
+        var audit = await DbAsync(ws.Id, db => db.AuditEntries.Where(e => e.EntityType == nameof(LiveCode)).Select(e => new { e.EntityId, e.ActorId }).ToListAsync(Ct));
+        Assert.Equal([(both.Id.ToString(), (Guid?)ws.Owner.Id)], audit.Select(e => (e.EntityId, e.ActorId)));
+        var code = await ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{both.Id}");
+        Assert.Equal([small.Id], code.Routes.Select(r => r.CommunityId));
+
+        // One code still routes newcomers there: the advice says so, and a second click changes nothing.
+        var after = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Oversized));
+        Assert.Equal(("Advisor.Oversized.ReasonRouted", 1L), (after.Why.Key, Number(after, "LiveCodeRoutes")));
+        var again = await (await ws.Owner.Api.PostJsonAsync("/api/advisor/stop-routing", new { communityId = big.Id })).ReadAsync<StopRoutingResult>();
+        Assert.Empty(again.Changed);
+        Assert.Equal([only.Id], again.Left.Select(l => l.Id));
+
+        // With that code paused nothing routes there any more: the plain "split it" advice, without the action.
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync($"/api/live-codes/{only.Id}/state", new { state = "paused" })).StatusCode);
+        var plain = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Oversized));
+        Assert.Equal(("Advisor.Oversized.Reason", 0L), (plain.Why.Key, Number(plain, "LiveCodeRoutes")));
+        Assert.Equal([AdviceAction.OpenCommunity], plain.Actions);
+    }
+
+    [Fact]
+    public async Task StopRouting_OperatorsAndKocsAreRefused_ASubOwnerChangesOnlyTheCodesTheyMayEdit_BadIdsAreClear()
+    {
+        var (ws, big, small, both, only) = await RoutedWorkspaceAsync();
+        var op = await ws.AddStaffAsync(StaffRole.Operator, "运营", big.Id, small.Id);
+        var koc = await ws.AddStaffAsync(StaffRole.Koc, "KOC", big.Id, small.Id);
+        foreach (var reader in new[] { op, koc })
+        {
+            var refused = await reader.Api.PostJsonAsync("/api/advisor/stop-routing", new { communityId = big.Id });
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        }
+
+        var errors = await (await ws.Owner.Api.PostJsonAsync("/api/advisor/stop-routing", new { })).ReadValidationErrorsAsync();
+        Assert.Equal(["communityId"], errors.Keys);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ws.Owner.Api.PostJsonAsync("/api/advisor/stop-routing", new { communityId = "大群" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ws.Owner.Api.PostJsonAsync("/api/advisor/stop-routing", new { communityId = Guid.NewGuid() })).StatusCode);
+        var stranger = await factory.NewWorkspaceAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.Owner.Api.PostJsonAsync("/api/advisor/stop-routing", new { communityId = big.Id })).StatusCode);
+
+        // A sub-owner of the big group only: the code that also routes to a group they do not see is not theirs to edit (and not named).
+        var sub = await ws.AddStaffAsync(StaffRole.SubOwner, "分群主", big.Id);
+        var result = await (await sub.Api.PostJsonAsync("/api/advisor/stop-routing", new { communityId = big.Id })).ReadAsync<StopRoutingResult>();
+        Assert.Empty(result.Changed);
+        Assert.Equal([(only.Id, "海报活码", RouteLeftReason.OnlyRoute), (both.Id, (string?)null, RouteLeftReason.NotEditable)],
+            result.Left.Select(l => (l.Id, l.Name, l.Reason)).OrderBy(l => l.Reason));
+        Assert.Equal(3, (await RoutesAsync(ws.Id)).Count);
+        Assert.Equal(0, await DbAsync(ws.Id, db => db.AuditEntries.CountAsync(e => e.EntityType == nameof(LiveCode), Ct)));
+    }
+
     [Fact]
     public void Bucket_GroupsCountsSoThatNoiseKeepsTheFingerprint()
     {
