@@ -96,6 +96,7 @@ public sealed class CategoryBoard(AppDbContext db, TimeProvider time)
                            orderby c.Name, k.Id
                            select new { k.Id, k.CommunityId, k.Category, c.Name }).ToListAsync(ct);
         var mapped = links.ToLookup(k => k.Category.Trim(), StringComparer.OrdinalIgnoreCase);
+        var communitiesOf = mapped.ToDictionary(g => g.Key, g => g.Select(k => k.CommunityId).ToHashSet(), StringComparer.OrdinalIgnoreCase);
         var mappedCommunities = links.Select(k => k.CommunityId).Distinct().ToList();
         var stints = await db.Memberships.AsNoTracking()
             .Where(m => mappedCommunities.Contains(m.CommunityId) && m.JoinedAt < end && (m.LeftAt == null || m.LeftAt >= start))
@@ -115,7 +116,7 @@ public sealed class CategoryBoard(AppDbContext db, TimeProvider time)
 
         foreach (var o in orders)
         {
-            var buyer = o.MemberId is { } m ? "m:" + m : o.Phone is { } p ? "p:" + p : o.PlatformUserId is { } u ? $"u:{o.Platform}:{u}" : "o:" + o.ExternalId;
+            var buyer = OrderDesk.Buyer(o.MemberId, o.Phone, o.Platform, o.PlatformUserId, o.ExternalId);
             var parts = Shares(lines[o.Id].Select(l => (Category: Clean(l.Category), Product: Clean(l.ProductName) ?? Clean(l.Sku), l.Quantity, l.AmountFen)).ToList(),
                 o.AmountFen, o.RefundedFen);
             foreach (var part in parts)
@@ -133,9 +134,8 @@ public sealed class CategoryBoard(AppDbContext db, TimeProvider time)
                     t.Buyers.Add(buyer);
                 }
                 // Bought while in one of the category's communities: the member's stint there covers the order's time.
-                if (part.Category is { } c && o.MemberId is { } member && mapped.Contains(c))
+                if (part.Category is { } c && o.MemberId is { } member && communitiesOf.TryGetValue(c, out var communities))
                 {
-                    var communities = mapped[c].Select(k => k.CommunityId).ToHashSet();
                     if (stintsOf[member].Any(s => communities.Contains(s.CommunityId) && s.JoinedAt <= o.PlacedAt && (s.LeftAt == null || s.LeftAt > o.PlacedAt)))
                     {
                         t.MemberNet += part.Amount - part.Refunded;
@@ -155,8 +155,8 @@ public sealed class CategoryBoard(AppDbContext db, TimeProvider time)
             rows.Add(none);
         return new CategorySummary(period.First, period.Last, period.Zone.Id, OrderDesk.Yuan(totalNet), [.. rows.Select(t =>
         {
-            var ks = t.Category is { } c && mapped.Contains(c) ? mapped[c].ToList() : [];
-            var communityIds = ks.Select(k => k.CommunityId).ToHashSet();
+            var communityIds = t.Category is { } c && communitiesOf.TryGetValue(c, out var set) ? set : [];
+            var ks = communityIds.Count == 0 ? [] : mapped[t.Category!].ToList();
             var members = stints.Where(s => communityIds.Contains(s.CommunityId)).Select(s => s.MemberId).Distinct().Count();
             var net = t.Revenue - t.Refunds;
             return new CategoryRevenue(t.Category, t.Orders, t.Buyers.Count, OrderDesk.Yuan(t.Revenue), OrderDesk.Yuan(t.Refunds), OrderDesk.Yuan(net),

@@ -234,7 +234,7 @@ public sealed class OrderDesk(AppDbContext db, CampaignLinks links, WorkspaceZon
             .Select(o => new { o.ExternalId, o.MemberId, o.Phone, o.Platform, o.PlatformUserId, o.Status, o.AmountFen, o.RefundedFen, o.CommunityId, o.Touch })
             .ToListAsync(ct);
         var items = rows.Select(o => new Row(
-            o.MemberId is { } m ? "m:" + m : o.Phone is { } p ? "p:" + p : o.PlatformUserId is { } u ? $"u:{o.Platform}:{u}" : "o:" + o.ExternalId,
+            Buyer(o.MemberId, o.Phone, o.Platform, o.PlatformUserId, o.ExternalId),
             o.Status, o.Status == OrderStatus.Cancelled ? 0 : o.AmountFen, o.Status == OrderStatus.Cancelled ? 0 : o.RefundedFen, o.CommunityId)).ToList();
         var all = Figures(items);
         var ids = items.Where(i => i.Community != null).Select(i => i.Community!.Value).Distinct().ToList();
@@ -252,6 +252,10 @@ public sealed class OrderDesk(AppDbContext db, CampaignLinks links, WorkspaceZon
             all.Buyers == 0 ? null : Math.Round((decimal)all.Repeat / all.Buyers, 4), all.Buyers == 0 ? null : Math.Round(Yuan(all.Revenue - all.Refunds) / all.Buyers, 2),
             rows.Count(o => o.MemberId == null), rows.Count(o => o.MemberId != null && o.Touch == null), days, communities);
     }
+
+    /// <summary>Who bought (see <see cref="SummaryAsync"/>): the matched member, else the phone, else the platform user, else the order.</summary>
+    internal static string Buyer(Guid? memberId, string? phone, ChatPlatform? platform, string? platformUserId, string externalId) =>
+        memberId is { } m ? "m:" + m : phone is { } p ? "p:" + p : platformUserId is { } u ? $"u:{platform}:{u}" : "o:" + externalId;
 
     private sealed record Row(string Buyer, OrderStatus Status, long Amount, long Refunded, Guid? Community);
 
