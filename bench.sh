@@ -48,7 +48,8 @@
 #     its nickname flags filled unless --unflagged), then the workspace overview, one community's 90 days and the cohort table
 #     read through the app's own code N (200) times each (at most T = 60 s a path, at least 10 reads) on SQLite and then a throwaway PostgreSQL (skipped with
 #     --sqlite-only), and the advisor as whole runs over the workspace (goal 2 s); again with ten times the raw messages.
-#     Smaller sizes for a quick run: --members 20000 --orders 100000.
+#     Smaller sizes for a quick run: --members 20000 --orders 100000. --keep DIR (with --sqlite-only) keeps the generated
+#     workspace in DIR; --reuse DIR measures it again without generating (neither measures the ×10 raw volume).
 #     Last line: "analytics: overview p95 X ms, community p95 X ms, cohorts p95 X ms, advisor X s, 10x-volume ratio R (PostgreSQL: …)".
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -29,7 +29,9 @@ using Shequn.Features.Workspaces;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var o = Options.Parse(args);
-var workDir = Path.Combine(Path.GetTempPath(), "shequn-bench-analytics", Guid.NewGuid().ToString("N"));
+// --keep DIR writes the generated SQLite workspace into DIR and leaves it there; --reuse DIR reads it again instead of
+// generating (minutes at full size), so that a change to a read path can be measured on the same data.
+var workDir = o.DataDir ?? Path.Combine(Path.GetTempPath(), "shequn-bench-analytics", Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(workDir);
 Console.Error.WriteLine($"analytics: {o.Communities:N0} communities, {o.Members:N0} members, {o.Days} days, {o.Orders:N0} orders, " +
     $"{o.RawMessages:N0} raw messages in {o.RawCommunities} communities (then ×10); {o.Iterations} timed reads after {o.Warmup}; " +
@@ -56,7 +58,8 @@ finally
     NpgsqlConnection.ClearAllPools();
     foreach (var store in stores)
         await store.DropAsync();
-    try { Directory.Delete(workDir, recursive: true); } catch (IOException) { }
+    if (o.DataDir is null)
+        try { Directory.Delete(workDir, recursive: true); } catch (IOException) { }
 }
 return 0;
 
@@ -114,10 +117,11 @@ internal sealed record StoreResult(List<Timing> Once, List<Timing> TenTimes)
     /// <summary>The worst ratio of a measured path's figure at ten times the raw volume to its figure before.</summary>
     public double Ratio => Once.Zip(TenTimes, (a, b) => b.Figure / Math.Max(a.Figure, 0.001)).DefaultIfEmpty(double.NaN).Max();
 
+    private string RatioText => TenTimes.Count == 0 ? "10x-volume ratio not measured" : string.Create(CultureInfo.InvariantCulture, $"10x-volume ratio {Ratio:0.00}");
+
     public bool GoalsMet => Once.All(t => t.Met) && TenTimes.All(t => t.Met) && Ratio <= 1.2;
 
-    public string Summary() => string.Join(", ", Once.Select(t => t.Short())) +
-        string.Create(CultureInfo.InvariantCulture, $", 10x-volume ratio {Ratio:0.00}");
+    public string Summary() => string.Join(", ", Once.Select(t => t.Short())) + ", " + RatioText;
 }
 
 internal static class Bench
@@ -126,13 +130,29 @@ internal static class Bench
     {
         using var host = await store.StartHostAsync();
         var clock = Stopwatch.StartNew();
-        var w = await Generator.GenerateAsync(host.Services, o);
-        Console.Error.WriteLine($"  {store.Name}: generated in {clock.Elapsed.TotalSeconds:0} s ({w.Describe()}); load {Load.Now()}");
-        // What the app's settle job keeps stored: each join's settled cohort outcomes, which the cohort table reads.
+        var kept = Path.Combine(store.WorkDir, "workload.json");
+        Workload w;
+        if (o.Reuse)
+        {
+            w = Workload.Load(kept);
+            Console.Error.WriteLine($"  {store.Name}: reused {store.WorkDir} ({w.Describe()}); load {Load.Now()}");
+        }
+        else
+        {
+            w = await Generator.GenerateAsync(host.Services, o);
+            Console.Error.WriteLine($"  {store.Name}: generated in {clock.Elapsed.TotalSeconds:0} s ({w.Describe()}); load {Load.Now()}");
+            // What the app's settle job keeps stored: each join's settled cohort outcomes, which the cohort table reads.
+            clock.Restart();
+            var settled = await host.Services.GetRequiredService<CohortSettle>().RunWorkspaceAsync(w.WorkspaceId, default);
+            Console.Error.WriteLine($"  {store.Name}: cohort joins settled in {clock.Elapsed.TotalSeconds:0} s ({settled.Inserted:N0} rows)");
+            await store.UpdateStatisticsAsync(host.Services);
+            if (o.DataDir is not null)
+                w.Save(kept);
+        }
+        // What the app's day job keeps stored: the workspace's complete days, which the overview reads.
         clock.Restart();
-        var settled = await host.Services.GetRequiredService<CohortSettle>().RunWorkspaceAsync(w.WorkspaceId, default);
-        Console.Error.WriteLine($"  {store.Name}: cohort joins settled in {clock.Elapsed.TotalSeconds:0} s ({settled.Inserted:N0} rows)");
-        await store.UpdateStatisticsAsync(host.Services);
+        var days = await host.Services.GetRequiredService<WorkspaceDaySettle>().RunWorkspaceAsync(w.WorkspaceId, default);
+        Console.Error.WriteLine($"  {store.Name}: workspace days stored in {clock.Elapsed.TotalSeconds:0.0} s ({days.Stored} days)");
 
         var once = await MeasureAsync(o, store, host.Services, w, "raw ×1");
         await using (var scope = host.Services.CreateAsyncScope())
@@ -142,6 +162,9 @@ internal static class Bench
             Console.Error.WriteLine($"    {store.Name}: one advisor run by rule ({advice} advice): " +
                 string.Join(", ", rules.Select(r => $"{r.Key} {r.Value.TotalMilliseconds:0} ms")));
         }
+        // A kept workspace stays as generated: the ×10 raw volume is measured only on a throwaway one.
+        if (o.DataDir is not null)
+            return new StoreResult(once, []);
         clock.Restart();
         await Generator.RawMessagesAsync(host.Services, w, o.RawMessages * 9, first: o.RawMessages);
         Console.Error.WriteLine($"  {store.Name}: {o.RawMessages * 9:N0} more raw messages in {clock.Elapsed.TotalSeconds:0} s ({o.RawMessages * 10:N0} in all)");
@@ -204,6 +227,19 @@ internal static class Bench
 /// <summary>The generated workspace and the reads timed on it, each as the page or endpoint makes it.</summary>
 internal sealed class Workload(Guid workspaceId, Guid[] communities, Guid[] rawCommunities, int members, int memberships, int figureRows, int speakerRows, int orders, int advisorRows)
 {
+    private sealed record Kept(Guid WorkspaceId, Guid[] Communities, Guid[] RawCommunities, int[] Counts);
+
+    /// <summary>Written next to a kept workspace (--keep), read back by --reuse.</summary>
+    public void Save(string path) => File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(
+        new Kept(WorkspaceId, Communities, RawCommunities, [Members, memberships, figureRows, speakerRows, orders, advisorRows])));
+
+    public static Workload Load(string path)
+    {
+        var k = System.Text.Json.JsonSerializer.Deserialize<Kept>(File.ReadAllText(path))
+            ?? throw new InvalidOperationException($"{path} holds no workload");
+        return new Workload(k.WorkspaceId, k.Communities, k.RawCommunities, k.Counts[0], k.Counts[1], k.Counts[2], k.Counts[3], k.Counts[4], k.Counts[5]);
+    }
+
     public Guid WorkspaceId { get; } = workspaceId;
     public Guid[] Communities { get; } = communities;
     public Guid[] RawCommunities { get; } = rawCommunities;
@@ -388,7 +424,7 @@ internal sealed class Store
 }
 
 internal sealed record Options(int Communities, int Members, int Orders, int Days, int RawCommunities, int RawMessages, int Iterations, int Warmup, double StepSeconds, string? Postgres,
-    bool Unflagged = false)
+    bool Unflagged = false, string? DataDir = null, bool Reuse = false)
 {
     public static Options Parse(string[] args)
     {
@@ -396,6 +432,8 @@ internal sealed record Options(int Communities, int Members, int Orders, int Day
         double stepSeconds = 60;
         string? postgres = null;
         var unflagged = false;
+        var reuse = false;
+        string? dataDir = null;
         for (var i = 0; i < args.Length; i++)
         {
             int Next() => int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -412,11 +450,16 @@ internal sealed record Options(int Communities, int Members, int Orders, int Day
                 case "--step-seconds": stepSeconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--postgres": postgres = args[++i]; break;
                 case "--unflagged": unflagged = true; break;
+                case "--keep": dataDir = Path.GetFullPath(args[++i]); break;
+                case "--reuse": dataDir = Path.GetFullPath(args[++i]); reuse = true; break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");
             }
         }
         if (communities < 1 || members < 1 || days < 1 || iterations < 1 || rawCommunities < 1)
             throw new ArgumentException("--communities, --members, --days, --raw-communities and --iterations must be at least 1");
-        return new Options(communities, members, orders, days, Math.Min(rawCommunities, communities), rawMessages, iterations, warmup, stepSeconds, postgres, unflagged);
+        if (dataDir is not null && postgres is not null)
+            throw new ArgumentException("--keep and --reuse are for SQLite only: add --sqlite-only");
+        return new Options(communities, members, orders, days, Math.Min(rawCommunities, communities), rawMessages, iterations, warmup, stepSeconds, postgres, unflagged,
+            dataDir, reuse);
     }
 }

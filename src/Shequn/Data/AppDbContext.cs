@@ -136,6 +136,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         // erasure read them with IgnoreQueryFilters and an explicit WorkspaceId.
         builder.Entity<Shequn.Features.Scripts.ScriptOverride>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Events.CommunityDailyFigure>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Events.WorkspaceDay>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Sandbox.SandboxUpload>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Members.MemberMerge>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Profiles.PersonalDataReveal>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);

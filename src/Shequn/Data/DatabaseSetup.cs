@@ -84,6 +84,8 @@ public static class DatabaseSetup
         {
             // WAL lets the console read while writes go on.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            // A later migration that rebuilds one of these tables drops its triggers: put them back.
+            await db.Database.ExecuteSqlRawAsync(Shequn.Features.Events.WorkspaceDayTriggers.SqliteUp, ct);
         }
     }
 }

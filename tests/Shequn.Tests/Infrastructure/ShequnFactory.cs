@@ -53,6 +53,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Advisor:NicknameRefreshEnabled", "false");
         // The cohorts' outcomes are stored when a test asks (CohortSettle.RunOnceAsync); the report computes the rest.
         builder.UseSetting("Analytics:CohortSettleEnabled", "false");
+        // The workspaces' complete days are stored when a test asks (WorkspaceDaySettle.RunOnceAsync); the overview counts the rest.
+        builder.UseSetting("Analytics:WorkspaceDaysEnabled", "false");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

@@ -91,6 +91,8 @@ internal sealed class MemberConfiguration : IEntityTypeConfiguration<Member>
         b.HasIndex(e => new { e.WorkspaceId, e.Phone });
         // A workspace's KOCs (the response tracker's answerers), VIPs and core members.
         b.HasIndex(e => new { e.WorkspaceId, e.Layer });
+        // The overview's member records created since the last stored day (WorkspaceDay).
+        b.HasIndex(e => new { e.WorkspaceId, e.CreatedAt });
     }
 }
 

@@ -18,11 +18,15 @@ public static class AnalyticsSetup
             .Validate(o => o.PruneInterval >= TimeSpan.FromSeconds(1), "Analytics:PruneInterval must be at least 1 s.")
             .Validate(o => o.CohortSettleInterval >= TimeSpan.FromSeconds(1), "Analytics:CohortSettleInterval must be at least 1 s.")
             .Validate(o => o.CohortGrace >= TimeSpan.Zero, "Analytics:CohortGrace must not be negative.")
+            .Validate(o => o.WorkspaceDaysInterval >= TimeSpan.FromSeconds(1), "Analytics:WorkspaceDaysInterval must be at least 1 s.")
+            .Validate(o => o.WorkspaceDaysKept is >= 1 and <= 400, "Analytics:WorkspaceDaysKept must be from 1 to 400.")
             .ValidateOnStart();
         builder.Services.AddSingleton<InteractionPrune>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InteractionPrune>());
         builder.Services.AddSingleton<CohortSettle>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CohortSettle>());
+        builder.Services.AddSingleton<WorkspaceDaySettle>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkspaceDaySettle>());
         return builder;
     }
 }

@@ -21,6 +21,15 @@ public sealed class AnalyticsOptions
 
     /// <summary>How long after a cohort offset's moment its outcome is stored for good: late events arrive within it.</summary>
     public TimeSpan CohortGrace { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>Whether <see cref="WorkspaceDaySettle"/> stores complete days for the overview (it counts what is not stored).</summary>
+    public bool WorkspaceDaysEnabled { get; set; } = true;
+
+    public TimeSpan WorkspaceDaysInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many complete days back each workspace's days are kept stored (the overview reads 30, the activity
+    /// pages up to 90).</summary>
+    public int WorkspaceDaysKept { get; set; } = 92;
 }
 
 /// <summary>

@@ -53,6 +53,8 @@ public static class DailyFigures
         // Every community of the workspace (the owner's overview): the rows are read by workspace and day, on the
         // workspace-first indexes, rather than through a list of a thousand ids.
         var ws = await WholeWorkspaceAsync(db, ids, ct);
+        if (ws is { } whole && await StoredAsync(db, whole, from, to, zone, today, ct) is { } stored)
+            return stored;
         var figures = db.Set<CommunityDailyFigure>().IgnoreQueryFilters().AsNoTracking();
         figures = ws is { } w ? figures.Where(f => f.WorkspaceId == w) : figures.Where(f => ids.Contains(f.CommunityId));
         var rows = await figures
@@ -73,24 +75,70 @@ public static class DailyFigures
         var start = StartOf(from, zone);
         var stints = db.Memberships.IgnoreQueryFilters().AsNoTracking();
         stints = ws is { } v ? stints.Where(m => m.WorkspaceId == v) : stints.Where(m => ids.Contains(m.CommunityId));
-        var membersAt = await MembersAtDayEndsAsync(stints, from, to, zone, start, end, ct);
+        var membersAt = await MembersAtDayEndsAsync(stints, from, to, zone, start, end, null, ct);
 
         var result = new List<DayFigures>();
         var i = 0;
         for (var day = from; day <= to; day = day.AddDays(1))
         {
-            var members = membersAt[i++];
             rows.TryGetValue(day, out var r);
-            var speakers = r?.Speakers ?? 0;
-            result.Add(new DayFigures(
-                day, r?.Joins ?? 0, r?.Leaves ?? 0, (r?.Joins ?? 0) - (r?.Leaves ?? 0), r?.Messages ?? 0,
-                (r?.Messages ?? 0) - (r?.Staff ?? 0), r?.Staff ?? 0, speakers, members,
-                members == 0 ? 0 : Math.Round((double)speakers / members, 4),
-                r?.Deleted ?? 0,
-                Complete: day < today));
+            result.Add(Figures(day, r?.Joins ?? 0, r?.Leaves ?? 0, r?.Messages ?? 0, r?.Staff ?? 0, r?.Speakers ?? 0, r?.Deleted ?? 0, membersAt[i++], today));
         }
         return result;
     }
+
+    private static DayFigures Figures(DateOnly day, int joins, int leaves, int messages, int staff, int speakers, int deleted, int members, DateOnly today) =>
+        new(day, joins, leaves, joins - leaves, messages, messages - staff, staff, speakers, members,
+            members == 0 ? 0 : Math.Round((double)speakers / members, 4), deleted, Complete: day < today);
+
+    /// <summary>
+    /// The whole workspace's figures from its stored days (<see cref="WorkspaceDay"/>): one row a complete day, and for
+    /// today its daily rows and the stints begun or ended today, counted on from yesterday's stored end. Null when a day
+    /// the range needs is not stored (then the caller counts from the stints), or for a range past today.
+    /// </summary>
+    private static async Task<IReadOnlyList<DayFigures>?> StoredAsync(
+        AppDbContext db, Guid ws, DateOnly from, DateOnly to, TimeZoneInfo zone, DateOnly today, CancellationToken ct)
+    {
+        if (to > today || to < from)
+            return null;
+        var yesterday = today.AddDays(-1);
+        var last = to < today ? to : yesterday;
+        var first = to == today && from > yesterday ? yesterday : from;
+        if (await WorkspaceDays.StoredAsync(db, ws, first, last, zone, ct) is not { } days)
+            return null;
+        var result = new List<DayFigures>();
+        for (var day = from; day <= last; day = day.AddDays(1))
+        {
+            var d = days[day];
+            result.Add(Figures(day, d.Joins, d.Leaves, d.Messages, d.StaffMessages, d.Speakers, d.DeletedMessages, d.Members, today));
+        }
+        if (to == today)
+        {
+            var r = await db.Set<CommunityDailyFigure>().IgnoreQueryFilters().AsNoTracking()
+                .Where(f => f.WorkspaceId == ws && f.Day == today)
+                .GroupBy(f => f.Day)
+                .Select(g => new
+                {
+                    Joins = g.Sum(f => f.Joins),
+                    Leaves = g.Sum(f => f.Leaves),
+                    Messages = g.Sum(f => f.Messages),
+                    Staff = g.Sum(f => f.StaffMessages),
+                    Speakers = g.Sum(f => f.Speakers),
+                    Deleted = g.Sum(f => f.DeletedMessages),
+                })
+                .SingleOrDefaultAsync(ct);
+            var start = StartOf(today, zone);
+            var stints = db.Memberships.IgnoreQueryFilters().AsNoTracking().Where(m => m.WorkspaceId == ws);
+            var members = await MembersAtDayEndsAsync(stints, today, today, zone, start, StartOf(today.AddDays(1), zone), days[yesterday].Members, ct);
+            result.Add(Figures(today, r?.Joins ?? 0, r?.Leaves ?? 0, r?.Messages ?? 0, r?.Staff ?? 0, r?.Speakers ?? 0, r?.Deleted ?? 0, members[0], today));
+        }
+        return result;
+    }
+
+    /// <summary>Stints in at moment <paramref name="at"/>: begun before it and not ended before it (two counts, each a
+    /// range of one covering index).</summary>
+    public static async Task<int> InAtAsync(IQueryable<Membership> stints, DateTime at, CancellationToken ct) =>
+        await stints.CountAsync(m => m.JoinedAt < at, ct) - await stints.CountAsync(m => m.LeftAt < at && m.JoinedAt < at, ct);
 
     /// <summary>The workspace when <paramref name="ids"/> are exactly its communities (acting in it), else null.</summary>
     private static async Task<Guid?> WholeWorkspaceAsync(AppDbContext db, List<Guid> ids, CancellationToken ct)
@@ -110,13 +158,12 @@ public static class DailyFigures
     /// groups, not a row a stint).
     /// </summary>
     private static async Task<int[]> MembersAtDayEndsAsync(
-        IQueryable<Membership> stints, DateOnly from, DateOnly to, TimeZoneInfo zone, DateTime start, DateTime end, CancellationToken ct)
+        IQueryable<Membership> stints, DateOnly from, DateOnly to, TimeZoneInfo zone, DateTime start, DateTime end, int? knownAtStart, CancellationToken ct)
     {
         if (to < from)
             return [];
-        // Begun before the start, minus ended before it too: two counts, each a range of one covering index.
-        var atStart = await stints.CountAsync(m => m.JoinedAt < start, ct)
-            - await stints.CountAsync(m => m.LeftAt < start && m.JoinedAt < start, ct);
+        // Given (a stored day's end), or counted: begun before the start, minus ended before it too.
+        var atStart = knownAtStart ?? await InAtAsync(stints, start, ct);
 
         // moments[0] is the range's start, moments[k] the end of its k-th day (1-based). A stint is in at moments[k]
         // for a ≤ k < b (a: the first moment after it began; b: the first moment after it ended, as LeftAt = T still

@@ -3775,6 +3775,59 @@ namespace Shequn.Data.Migrations.Postgres
                     b.ToTable("SkippedEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Events.WorkspaceDay", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date");
+
+                    b.Property<DateTime>("ComputedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("DeletedMessages")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("DistinctMembers")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("EndsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Joins")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Leaves")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Members")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MembersListed")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Messages")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Speakers")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("StaffMessages")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("WorkspaceId", "Day");
+
+                    b.HasIndex("WorkspaceId", "EndsAt");
+
+                    b.ToTable("WorkspaceDays", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Feedback.FeedbackSettings", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
@@ -3943,6 +3996,8 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("WorkspaceId", "City");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.HasIndex("WorkspaceId", "DisplayName");
 
@@ -6664,6 +6719,15 @@ namespace Shequn.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Events.WorkspaceDay", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -3756,6 +3756,59 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.ToTable("SkippedEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Shequn.Features.Events.WorkspaceDay", b =>
+                {
+                    b.Property<Guid>("WorkspaceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ComputedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DeletedMessages")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("DistinctMembers")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("EndsAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Joins")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Leaves")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Members")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MembersListed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Messages")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Speakers")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StaffMessages")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("WorkspaceId", "Day");
+
+                    b.HasIndex("WorkspaceId", "EndsAt");
+
+                    b.ToTable("WorkspaceDays", (string)null);
+                });
+
             modelBuilder.Entity("Shequn.Features.Feedback.FeedbackSettings", b =>
                 {
                     b.Property<Guid>("WorkspaceId")
@@ -3924,6 +3977,8 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("WorkspaceId", "City");
+
+                    b.HasIndex("WorkspaceId", "CreatedAt");
 
                     b.HasIndex("WorkspaceId", "DisplayName");
 
@@ -6645,6 +6700,15 @@ namespace Shequn.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("WorkspaceId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shequn.Features.Events.WorkspaceDay", b =>
+                {
+                    b.HasOne("Shequn.Features.Workspaces.Workspace", null)
+                        .WithMany()
+                        .HasForeignKey("WorkspaceId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
