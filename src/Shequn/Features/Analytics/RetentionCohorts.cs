@@ -161,7 +161,11 @@ public sealed class RetentionCohorts(AppDbContext db, WorkspaceZones zones, Time
             .Select(g => new { g.Key.JoinWeek, g.Key.Channel, g.Key.Settled, g.Key.Stayed, g.Key.Spoke, Count = g.Count() })
             .ToListAsync(ct);
         // Stored joins with an offset reached but not settled yet (its grace not over): those offsets are computed here.
-        var unsettled = await stored.AsNoTracking()
+        // The groups name the weeks that have such joins (a few recent ones), so only those weeks' rows are read.
+        bool Due(DateOnly week, int settled) => settled < Offsets.Count && week <= lastReached[settled];
+        var dueWeeks = settledGroups.Where(g => Due(g.JoinWeek, g.Settled)).Select(g => g.JoinWeek).Distinct().ToList();
+        var unsettled = dueWeeks.Count == 0 ? [] : await stored.AsNoTracking()
+            .Where(r => dueWeeks.Contains(r.JoinWeek) && r.Settled < Offsets.Count)
             .Where(r => (r.Settled == 0 && r.JoinWeek <= r0) || (r.Settled == 1 && r.JoinWeek <= r1) || (r.Settled == 2 && r.JoinWeek <= r2)
                 || (r.Settled == 3 && r.JoinWeek <= r3) || (r.Settled == 4 && r.JoinWeek <= r4))
             .Select(r => new LiveJoin(r.CommunityId, r.MemberId, r.JoinedAt, r.Channel, r.Settled, false))
