@@ -43,7 +43,10 @@ public sealed class ContentSecurityPolicyTests(ConsoleApp app)
     {
         await using var context = await app.NewContextAsync(ConsoleApp.Phone);
         using var api = app.ApiClient();
-        var codes = await api.GetFromJsonAsync<JsonElement>("/api/live-codes", Ct);
+        using var listed = await api.GetAsync("/api/live-codes", Ct);
+        Assert.Empty(listed.Headers.Server);
+        Assert.True(listed.Headers.CacheControl?.NoStore, "API answer: Cache-Control: no-store");
+        var codes = await listed.Content.ReadFromJsonAsync<JsonElement>(Ct);
         var code = codes.EnumerateArray().Select(c => c.GetProperty("code").GetString()).First(c => !string.IsNullOrEmpty(c));
         var refused = await WatchAsync(context);
         var page = await context.NewPageAsync();
@@ -52,6 +55,8 @@ public sealed class ContentSecurityPolicyTests(ConsoleApp app)
         {
             var response = await page.GotoAsync(path);
             Assert.Contains("frame-ancestors 'none'", await response!.HeaderValueAsync("content-security-policy") ?? "", StringComparison.Ordinal);
+            // The real server (Kestrel, which the in-process tests do not run) names itself nowhere.
+            Assert.Null(await response.HeaderValueAsync("server"));
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await ViolationsSeenAsync(page);
         }
@@ -76,8 +81,9 @@ public sealed class ContentSecurityPolicyTests(ConsoleApp app)
         var refused = new List<string>();
         context.Console += (_, message) =>
         {
-            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)
+            if ((message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)
                 || message.Text.StartsWith("Refused to", StringComparison.Ordinal))
+                && !(IsApiDocs(message.Page?.Url) && message.Text.Contains("'unsafe-eval'", StringComparison.Ordinal)))
             {
                 lock (refused)
                     refused.Add($"{message.Page?.Url}: {message.Text}");
@@ -88,7 +94,14 @@ public sealed class ContentSecurityPolicyTests(ConsoleApp app)
 
     private static async Task ViolationsSeenAsync(IPage page)
     {
-        var seen = await page.EvaluateAsync<string[]>("() => window.__cspViolations ?? []");
-        Assert.True(seen.Length == 0, $"{page.Url}: " + string.Join("\n", seen));
+        var seen = (await page.EvaluateAsync<string[]>("() => window.__cspViolations ?? []"))
+            .Where(v => !(IsApiDocs(page.Url) && v.StartsWith("script-src refused eval (", StringComparison.Ordinal))).ToList();
+        Assert.True(seen.Count == 0, $"{page.Url}: " + string.Join("\n", seen));
     }
+
+    /// <summary>
+    /// The one refusal we expect: Scalar's bundled Zod probes <c>Function('')</c> once to choose its faster validators and
+    /// falls back when eval is refused (ApiDocsPageTests shows the reference working). The policy keeps eval refused.
+    /// </summary>
+    private static bool IsApiDocs(string? url) => url is not null && new Uri(url).AbsolutePath.StartsWith("/api/docs", StringComparison.Ordinal);
 }
