@@ -97,7 +97,8 @@ public static class MemberExport
 
     /// <summary>
     /// A spreadsheet reading a CSV runs a cell that starts with = + - @ (or a tab or carriage return) as a formula;
-    /// a leading apostrophe makes it plain text (OWASP's advice for CSV injection).
+    /// a leading apostrophe makes it plain text (OWASP's advice for CSV injection). A whole file is written by
+    /// <see cref="ExportFiles"/>, which does this to every text cell; this is for a single value shown elsewhere.
     /// </summary>
-    public static string DefuseFormula(string value) => Shequn.Platform.Exports.SafeCells.Text(value);
+    public static string DefuseFormula(string value) => SafeCells.Text(value);
 }
