@@ -40,6 +40,10 @@ public static class ConsoleSetup
 
     public static WebApplication UseShequnPipeline(this WebApplication app)
     {
+        // Security headers ahead of routing: endpoints that short-circuit (/j/{code}) skip every middleware after it.
+        // Forwarded headers stay behind routing, where they were: the short link reads X-Forwarded-For itself.
+        app.UseShequnSecurityHeaders();
+        app.UseRouting();
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -41,6 +41,7 @@ public static class HostDefaults
         builder.Services.AddShequnKeyRing(builder.Configuration, dataDir);
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        builder.AddShequnSecurityHeaders();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return builder;
     }

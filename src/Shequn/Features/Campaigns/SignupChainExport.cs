@@ -1,13 +1,11 @@
-using System.Globalization;
-using System.Text;
-using nietras.SeparatedValues;
-using Shequn.Features.Members;
+using Shequn.Platform.Exports;
 
 namespace Shequn.Features.Campaigns;
 
 /// <summary>
-/// A 接龙 list as CSV text (Sep): the entries in list order, then the withdrawn lines, one row each with who added and
-/// who withdrew them. Cells a spreadsheet would run as formulas (a withdrawal "-张三", a note "+1") are defused.
+/// A 接龙 list as CSV (<see cref="ExportFiles"/>): the entries in list order, then the withdrawn lines, one row each with
+/// who added and who withdrew them. Positions and sequence numbers are numbers; names and notes are text, so a
+/// withdrawal "-张三" or a note "+1" is kept from running as a formula.
 /// </summary>
 public static class SignupChainExport
 {
@@ -16,28 +14,14 @@ public static class SignupChainExport
         "position", "name", "note", "status", "addedBy", "addedById", "firstSeq", "updatedSeq", "withdrawnBy", "withdrawnSeq",
     ];
 
-    public static string Csv(SignupChain chain)
+    public static byte[] Csv(SignupChain chain)
     {
         ArgumentNullException.ThrowIfNull(chain);
-        var text = new StringBuilder();
-        using (var writer = Sep.New(',').Writer(o => o with { Escape = true }).To(text))
-        {
-            foreach (var e in chain.Entries)
-                Write(writer, [Number(e.Position), e.Name, e.Note, "joined", e.AddedByName, e.AddedBy?.ToString() ?? "", Number(e.FirstSeq), Number(e.UpdatedSeq), "", ""]);
-            foreach (var w in chain.Withdrawals)
-                Write(writer, ["", w.Name, w.Note, "withdrawn", w.AddedByName, w.AddedBy?.ToString() ?? "", Number(w.FirstSeq), "", w.WithdrawnByName, Number(w.Seq)]);
-            if (chain.Entries.Count == 0 && chain.Withdrawals.Count == 0)
-                text.Append(string.Join(',', Columns)).AppendLine(); // Sep writes the header with the first row
-        }
-        return text.ToString();
+        var rows = new List<IReadOnlyList<object?>>();
+        foreach (var e in chain.Entries)
+            rows.Add([e.Position, e.Name, e.Note, "joined", e.AddedByName, e.AddedBy?.ToString(), e.FirstSeq, e.UpdatedSeq, null, null]);
+        foreach (var w in chain.Withdrawals)
+            rows.Add([null, w.Name, w.Note, "withdrawn", w.AddedByName, w.AddedBy?.ToString(), w.FirstSeq, null, w.WithdrawnByName, w.Seq]);
+        return ExportFiles.Csv(new ExportSheet("chain", Columns, rows));
     }
-
-    private static void Write(SepWriter writer, string[] cells)
-    {
-        using var row = writer.NewRow();
-        for (var i = 0; i < Columns.Length; i++)
-            row[Columns[i]].Set(MemberExport.DefuseFormula(cells[i]));
-    }
-
-    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

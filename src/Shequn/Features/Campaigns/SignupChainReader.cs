@@ -1,7 +1,7 @@
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Events;
+using Shequn.Platform.Exports;
 
 namespace Shequn.Features.Campaigns;
 
@@ -46,7 +46,7 @@ public sealed class SignupChainReader(AppDbContext db)
     }
 
     /// <summary>One chain as CSV (UTF-8 with a byte-order mark, which spreadsheets need to read Chinese): the one titled
-    /// <paramref name="title"/>, else the first; null when there is none.</summary>
+    /// <paramref name="title"/>, else the first; null when there is none. The export is audited.</summary>
     public async Task<(byte[] Content, string FileName)?> CsvAsync(Guid id, string? title, CancellationToken ct = default)
     {
         var read = await ReadAsync(id, ct);
@@ -57,8 +57,9 @@ public sealed class SignupChainReader(AppDbContext db)
             : read.Chains.FirstOrDefault(c => string.Equals(c.Title.Trim(), title.Trim(), StringComparison.Ordinal));
         if (chain is null)
             return null;
-        var text = SignupChainExport.Csv(chain);
-        var content = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(text)).ToArray();
+        var content = SignupChainExport.Csv(chain);
+        await ExportAudit.RecordAsync(db, "SignupChain", id, "csv", chain.Entries.Count + chain.Withdrawals.Count,
+            new Dictionary<string, object?> { ["title"] = chain.Title }, ct);
         return (content, FileName(chain.Title));
     }
 

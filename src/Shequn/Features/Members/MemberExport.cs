@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using MiniExcelLibs;
-using nietras.SeparatedValues;
 using Shequn.Data;
 using Shequn.Platform.Api;
+using Shequn.Platform.Exports;
 
 namespace Shequn.Features.Members;
 
@@ -67,14 +66,21 @@ public static class MemberExport
         }
 
         var rows = await db.Rows(me, members, order).AsSplitQuery().ToListAsync(ct);
-        var cells = rows.Select(r => Cells(r, labels, zone)).ToList();
+        var sheet = new ExportSheet("members", [.. Columns.Select(labels.Header)], [.. rows.Select(r => Cells(r, labels, zone))]);
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture);
-        return parsedFormat == MemberExportFormat.Xlsx
-            ? (new MemberExportFile(Xlsx(cells, labels), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"members-{stamp}.xlsx"), validation)
-            : (new MemberExportFile(Csv(cells, labels), "text/csv; charset=utf-8", $"members-{stamp}.csv"), validation);
+        var xlsx = parsedFormat == MemberExportFormat.Xlsx;
+        await ExportAudit.RecordAsync(db, "MemberList", db.CurrentWorkspaceId, xlsx ? "xlsx" : "csv", rows.Count, new Dictionary<string, object?>
+        {
+            ["q"] = filter.Q, ["tagId"] = filter.TagId, ["communityId"] = filter.CommunityId, ["layer"] = filter.Layer, ["city"] = filter.City,
+            ["industry"] = filter.Industry, ["stage"] = filter.Stage, ["sort"] = sort,
+        }, ct);
+        return xlsx
+            ? (new MemberExportFile(ExportFiles.Xlsx([sheet]), ExportFiles.XlsxType, $"members-{stamp}.xlsx"), validation)
+            : (new MemberExportFile(ExportFiles.Csv(sheet), ExportFiles.CsvType, $"members-{stamp}.csv"), validation);
     }
 
-    private static string[] Cells(MemberListItem r, MemberExportLabels labels, TimeZoneInfo zone) =>
+    /// <summary>The count is a number; everything else is text (the export guards text cells).</summary>
+    private static object?[] Cells(MemberListItem r, MemberExportLabels labels, TimeZoneInfo zone) =>
     [
         r.Id.ToString(),
         r.DisplayName,
@@ -86,46 +92,13 @@ public static class MemberExport
         string.Join("; ", r.Tags.Select(t => t.Name)),
         MemberTimes.Export(r.JoinedAt, zone),
         r.LastSpokeAt is { } spoke ? MemberTimes.Export(spoke, zone) : "",
-        r.Messages.ToString(CultureInfo.InvariantCulture),
+        r.Messages,
     ];
-
-    /// <summary>UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly; cells are guarded against formulas.</summary>
-    private static byte[] Csv(List<string[]> rows, MemberExportLabels labels)
-    {
-        var text = new StringBuilder();
-        using (var writer = Sep.New(',').Writer(o => o with { Escape = true }).To(text))
-        {
-            foreach (var row in rows)
-            {
-                using var line = writer.NewRow();
-                for (var i = 0; i < Columns.Length; i++)
-                    line[labels.Header(Columns[i])].Set(DefuseFormula(row[i]));
-            }
-            if (rows.Count == 0)
-            {
-                // Sep writes the header with the first row; an empty export still names its columns.
-                text.Append(string.Join(',', Columns.Select(c => labels.Header(c)))).AppendLine();
-            }
-        }
-        return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text.ToString())];
-    }
-
-    /// <summary>Cells are written as text (the count as a number), which Excel never evaluates, so no guard is needed here.</summary>
-    private static byte[] Xlsx(List<string[]> rows, MemberExportLabels labels)
-    {
-        using var sheet = new System.Data.DataTable("members");
-        foreach (var column in Columns)
-            sheet.Columns.Add(labels.Header(column), column == "messages" ? typeof(int) : typeof(string));
-        foreach (var row in rows)
-            sheet.Rows.Add([.. row.Select((cell, i) => Columns[i] == "messages" ? (object)int.Parse(cell, CultureInfo.InvariantCulture) : cell)]);
-        using var stream = new MemoryStream();
-        stream.SaveAs(sheet, sheetName: "members", excelType: ExcelType.XLSX);
-        return stream.ToArray();
-    }
 
     /// <summary>
     /// A spreadsheet reading a CSV runs a cell that starts with = + - @ (or a tab or carriage return) as a formula;
-    /// a leading apostrophe makes it plain text (OWASP's advice for CSV injection).
+    /// a leading apostrophe makes it plain text (OWASP's advice for CSV injection). A whole file is written by
+    /// <see cref="ExportFiles"/>, which does this to every text cell; this is for a single value shown elsewhere.
     /// </summary>
-    public static string DefuseFormula(string value) => Shequn.Platform.Exports.SafeCells.Text(value);
+    public static string DefuseFormula(string value) => SafeCells.Text(value);
 }

@@ -11,6 +11,7 @@ using Shequn.Features.Staff;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
+using Shequn.Platform.Exports;
 
 namespace Shequn.Features.Reports;
 
@@ -131,7 +132,7 @@ public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, Response
         if (f == ReportFormat.Csv)
         {
             var one = s == ReportSheetKind.Staff ? data.Staff : data.Communities;
-            file = new ReportFile(EvaluationExport.Csv(one, label), "text/csv; charset=utf-8",
+            file = new ReportFile(EvaluationExport.Csv(one, label), ExportFiles.CsvType,
                 $"evaluation-{stamp}-{one.Kind.ToString().ToLowerInvariant()}.csv");
         }
         else
@@ -146,15 +147,14 @@ public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, Response
         }
 
         // Reading figures changes nothing, but who took which month's staff figures out of the system is worth a trace.
-        db.AddAuditNote("EvaluationReport", db.CurrentWorkspaceId, "exported", null, new Dictionary<string, object?>
-        {
-            ["month"] = stamp,
-            ["format"] = f.ToString()!.ToLowerInvariant(),
-            ["sheet"] = f == ReportFormat.Csv ? (s ?? ReportSheetKind.Communities).ToString().ToLowerInvariant() : s?.ToString().ToLowerInvariant() ?? "all",
-            ["communities"] = data.Communities.Rows.Count,
-            ["staff"] = data.Staff.Rows.Count,
-        });
-        await db.SaveChangesAsync(ct);
+        await ExportAudit.RecordAsync(db, "EvaluationReport", db.CurrentWorkspaceId, f.ToString()!.ToLowerInvariant(),
+            data.Communities.Rows.Count + data.Staff.Rows.Count, new Dictionary<string, object?>
+            {
+                ["month"] = stamp,
+                ["sheet"] = f == ReportFormat.Csv ? (s ?? ReportSheetKind.Communities).ToString().ToLowerInvariant() : s?.ToString().ToLowerInvariant() ?? "all",
+                ["communities"] = data.Communities.Rows.Count,
+                ["staff"] = data.Staff.Rows.Count,
+            }, ct);
         return (file, v);
     }
 

@@ -8,6 +8,7 @@ using Shequn.Features.Moderation;
 using Shequn.Features.Outbox;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
+using Shequn.Platform.Exports;
 
 namespace Shequn.Features.Review;
 
@@ -102,7 +103,13 @@ public sealed class ModerationReview(AppDbContext db, ModerationReviews owner, M
         if (count > MaxExportRows)
             return (null, validation.Add("filter", "ExportTooLarge", $"{count} cases match; an export holds at most {MaxExportRows}. Narrow the filter.", count, MaxExportRows));
         var rows = await query.OrderByDescending(c => c.OccurredAt).ThenByDescending(c => c.Id).ToListAsync(ct);
-        return (CaseExport.Csv(await DtosAsync(rows, ct)), validation);
+        var file = CaseExport.Csv(await DtosAsync(rows, ct));
+        await ExportAudit.RecordAsync(db, "ModerationLog", db.CurrentWorkspaceId, "csv", rows.Count, new Dictionary<string, object?>
+        {
+            ["communityId"] = filter.CommunityId, ["memberId"] = filter.MemberId, ["userId"] = filter.UserId, ["rule"] = filter.Rule,
+            ["decision"] = filter.Decision, ["from"] = filter.From, ["to"] = filter.To,
+        }, ct);
+        return (file, validation);
     }
 
     private IQueryable<ModerationCase> Filtered(StaffProfile me, CaseFilter filter, Validation validation)

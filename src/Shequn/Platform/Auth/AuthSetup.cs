@@ -35,10 +35,12 @@ public static class AuthSetup
                 o.LoginPath = "/login";
                 o.LogoutPath = "/account/logout";
                 o.AccessDeniedPath = "/login";
-                o.Cookie.Name = "shequn.auth";
                 o.SlidingExpiration = true;
                 o.ExpireTimeSpan = TimeSpan.FromDays(7);
             }));
+
+        // Names, Secure, HttpOnly and SameSite of the sign-in and antiforgery cookies.
+        services.AddShequnHostCookies();
 
         services.AddIdentityCore<StaffUser>(o =>
             {

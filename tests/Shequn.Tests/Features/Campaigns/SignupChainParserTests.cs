@@ -286,12 +286,16 @@ public sealed class SignupChainParserTests
     {
         var chain = new SignupChain("周六烘焙", "#接龙 周六烘焙", 1, null, "张三", [], []);
 
-        Assert.Equal(string.Join(',', SignupChainExport.Columns), SignupChainExport.Csv(chain).TrimEnd());
+        var csv = SignupChainExport.Csv(chain);
+
+        Assert.Equal(Encoding.UTF8.GetPreamble(), csv[..3]);
+        Assert.Equal(string.Join(',', SignupChainExport.Columns), Encoding.UTF8.GetString(csv[3..]).TrimEnd());
     }
 
-    private static List<string[]> ReadCsv(string csv)
+    private static List<string[]> ReadCsv(byte[] csv)
     {
-        using var reader = Sep.New(',').Reader(o => o with { Unescape = true }).FromText(csv);
+        using var reader = Sep.New(',').Reader(o => o with { Unescape = true })
+            .From(new StreamReader(new MemoryStream(csv), Encoding.UTF8));
         Assert.Equal(SignupChainExport.Columns, reader.Header.ColNames.ToArray());
         var rows = new List<string[]>();
         foreach (var row in reader)

@@ -1,0 +1,80 @@
+using System.Net;
+using Microsoft.Net.Http.Headers;
+
+namespace Shequn.Platform;
+
+/// <summary>
+/// Response headers on every answer: console pages, the public H5 pages, the REST API, files and exports
+/// (docs/security.md, "Response headers"). One place, so that no endpoint can forget them.
+/// </summary>
+public static class SecurityHeaders
+{
+    /// <summary>
+    /// Scripts only from the app's own files (no inline script, no eval); styles may be inline because MudBlazor and our
+    /// pages set style attributes; images also as data: URLs (thumbnails, the QR logo); Blazor's WebSocket is same-origin.
+    /// No form-action: the live-code landing page posts a form that redirects to the platform's join link on another host.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        + "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
+    /// <summary>
+    /// The API reference (Scalar, /api/docs) starts itself with an inline script; it shows the public API description
+    /// only, no workspace data, so it alone may run inline script.
+    /// </summary>
+    public const string ApiDocsContentSecurityPolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        + "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
+    /// <summary>One year, as HSTS preload lists and audits expect; subdomains are left out because a workspace's domain
+    /// may have plain-http neighbours we do not control.</summary>
+    public const string StrictTransportSecurity = "max-age=31536000";
+
+    /// <summary>Personal links carry tokens in their path or query (/p/{token}, /c/{slug}?m=…): other sites get no referrer.</summary>
+    public const string ReferrerPolicy = "same-origin";
+
+    public static WebApplicationBuilder AddShequnSecurityHeaders(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
+        return builder;
+    }
+
+    /// <summary>Must run before routing: short-circuited endpoints (/j/{code}) skip every middleware after it.</summary>
+    public static IApplicationBuilder UseShequnSecurityHeaders(this IApplicationBuilder app) =>
+        app.Use((ctx, next) =>
+        {
+            // Decided when the answer starts, from what it turned out to be: an error page or a file is known only then,
+            // and the exception handler clears headers set earlier.
+            ctx.Response.OnStarting(static state => Apply((HttpContext)state), ctx);
+            return next(ctx);
+        });
+
+    private static Task Apply(HttpContext ctx)
+    {
+        var request = ctx.Request;
+        var headers = ctx.Response.Headers;
+        headers.Remove(HeaderNames.Server);
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = ReferrerPolicy;
+        headers.XFrameOptions = "DENY"; // frame-ancestors for older in-app browsers
+        headers.ContentSecurityPolicy = request.Path.StartsWithSegments("/api/docs") ? ApiDocsContentSecurityPolicy : ContentSecurityPolicy;
+        if (request.IsHttps && !IsLoopback(request.Host))
+            headers.StrictTransportSecurity = StrictTransportSecurity;
+
+        // A download (every export, a member's personal data) must not stay in a browser's or a proxy's cache.
+        if (IsDownload(headers))
+            headers.CacheControl = "no-store";
+        // API answers are per staff member and mostly personal data; an endpoint that wants caching says so itself.
+        else if (request.Path.StartsWithSegments("/api") && string.IsNullOrEmpty(headers.CacheControl))
+            headers.CacheControl = "no-store";
+        return Task.CompletedTask;
+    }
+
+    private static bool IsDownload(IHeaderDictionary headers) =>
+        headers.ContentDisposition.ToString().StartsWith("attachment", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>As ASP.NET Core's own HSTS middleware: a developer's https://localhost must not be pinned in her browser.</summary>
+    internal static bool IsLoopback(HostString host) =>
+        string.Equals(host.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+}
