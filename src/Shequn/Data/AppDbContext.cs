@@ -225,12 +225,32 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
         SaveChangesAsync(acceptAllChangesOnSuccess).GetAwaiter().GetResult();
 
-    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default) =>
+        SaveWithFlagsAsync(StampWorkspace(), () =>
+        {
+            // Ids are made on the client, so audit rows can join the same SaveChanges (and transaction).
+            AuditEntries.AddRange(CollectAudit());
+            return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Sets the nickname flags of the memberships being saved (<see cref="NicknameFlags"/>) and saves, in one transaction
+    /// when there are any (the caller's, else one of its own): the flags are set against the format recorded on their
+    /// communities, read under a lock a recheck of those communities also needs, so that a save and a recheck never
+    /// interleave (a flag set against a format the recheck has just replaced would stay wrong).
+    /// </summary>
+    private async Task<int> SaveWithFlagsAsync(List<EntityEntry>? named, Func<Task<int>> save, CancellationToken ct)
     {
-        await NicknameFlags.SetAsync(this, StampWorkspace(), cancellationToken);
-        // Ids are made on the client, so audit rows can join the same SaveChanges (and transaction).
-        AuditEntries.AddRange(CollectAudit());
-        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (named is null || Database.CurrentTransaction is not null)
+        {
+            await NicknameFlags.SetAsync(this, named, ct);
+            return await save();
+        }
+        await using var tx = await Database.BeginTransactionAsync(ct);
+        await NicknameFlags.SetAsync(this, named, ct);
+        var saved = await save();
+        await tx.CommitAsync(ct);
+        return saved;
     }
 
     /// <summary>
@@ -238,11 +258,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     /// changed (the demo's generated members, later imports from a platform): thousands of "system
     /// created" rows would bury the staff changes the audit log exists for. Staff edits never use this.
     /// </summary>
-    public async Task<int> SaveChangesWithoutAuditAsync(CancellationToken cancellationToken = default)
-    {
-        await NicknameFlags.SetAsync(this, StampWorkspace(), cancellationToken);
-        return await base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
-    }
+    public Task<int> SaveChangesWithoutAuditAsync(CancellationToken cancellationToken = default) =>
+        SaveWithFlagsAsync(StampWorkspace(), () => base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken), cancellationToken);
 
     /// <summary>
     /// <see cref="SaveChangesWithoutAuditAsync"/> for the event processor's batches: new rows are written set-wise
@@ -257,9 +274,11 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         ChangeTracker.AutoDetectChangesEnabled = false;
         try
         {
-            await NicknameFlags.SetAsync(this, named, cancellationToken);
-            var inserted = await SetInserts.InsertAddedAsync(this, cancellationToken);
-            return inserted + await base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
+            return await SaveWithFlagsAsync(named, async () =>
+            {
+                var inserted = await SetInserts.InsertAddedAsync(this, cancellationToken);
+                return inserted + await base.SaveChangesAsync(acceptAllChangesOnSuccess: true, cancellationToken);
+            }, cancellationToken);
         }
         finally
         {

@@ -70,10 +70,22 @@ public static class NicknameFlags
         if (named is null)
             return;
         var ids = named.Select(e => ((Membership)e.Entity).CommunityId).Distinct().ToList();
-        var recorded = await db.Communities.IgnoreQueryFilters().AsNoTracking()
-            .Where(c => ids.Contains(c.Id) && c.NicknameFormatChecked != null)
-            .Select(c => new { c.Id, c.NicknameFormatChecked }).ToListAsync(ct);
-        var formats = recorded.ToDictionary(c => c.Id, c => Parse(c.NicknameFormatChecked!));
+        // The recorded formats are read under a lock the recheck's claim (an update of the community) waits for, and
+        // which waits for a claim made first, held to the save's commit (SaveWithFlagsAsync): on PostgreSQL a share lock
+        // on the communities' rows; SQLite has one writer, so the save takes the write lock before it reads.
+        List<RecordedFormat> recorded;
+        if (db.Database.IsNpgsql())
+        {
+            recorded = await db.Database.SqlQuery<RecordedFormat>(
+                $"""SELECT "Id", "NicknameFormatChecked" FROM "Communities" WHERE "Id" = ANY({ids.ToArray()}) ORDER BY "Id" FOR SHARE""").ToListAsync(ct);
+        }
+        else
+        {
+            await db.Database.ExecuteSqlRawAsync("""UPDATE "Communities" SET "NicknameFormatChecked" = "NicknameFormatChecked" WHERE 0""", ct);
+            recorded = await db.Communities.IgnoreQueryFilters().AsNoTracking().Where(c => ids.Contains(c.Id))
+                .Select(c => new RecordedFormat { Id = c.Id, NicknameFormatChecked = c.NicknameFormatChecked }).ToListAsync(ct);
+        }
+        var formats = recorded.Where(c => c.NicknameFormatChecked is not null).ToDictionary(c => c.Id, c => Parse(c.NicknameFormatChecked!));
         foreach (var entry in named)
         {
             var m = (Membership)entry.Entity;
@@ -83,6 +95,13 @@ public static class NicknameFlags
             if (!Equals(flag.CurrentValue, breaks))
                 flag.CurrentValue = breaks;
         }
+    }
+
+    /// <summary>A community's recorded format, as read for a save.</summary>
+    internal sealed class RecordedFormat
+    {
+        public Guid Id { get; set; }
+        public string? NicknameFormatChecked { get; set; }
     }
 
     /// <summary>Distinct nicknames per statement when rewriting a community's flags.</summary>

@@ -332,6 +332,44 @@ public abstract class AdvisorTests(ShequnFactory factory)
         Assert.Equal((bad.Id.ToString(), 3L), (advice.SubjectId, Number(advice, "Breaking")));
     }
 
+    /// <summary>A nickname saved while its community is being rechecked waits for the recheck's commit and is flagged
+    /// against the format the recheck records, not the one recorded when the save began (a flag against the old format
+    /// would stay wrong until the nickname changed again).</summary>
+    [Fact]
+    public async Task Nicknames_SavedDuringARecheck_FlaggedAgainstTheNewFormat()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Community c = null!;
+        RuleSet set = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            set = db.Add(new RuleSet { WorkspaceId = ws.Id, Name = "默认群规", IsDefault = true, Spec = new RuleSetSpec { NicknameFormat = "城市-行业-昵称" }.ToJson() }).Entity;
+            c = Lively(db, ws.Id, "复查中");
+            AddMembers(db, ws.Id, c.Id, 2, nickname: "小明");
+        });
+        Assert.Equal(1, await DbAsync(ws.Id, db => NicknameFlags.RefreshAsync(db, Ct)));
+        var underscores = (RuleSetSpec.FromJson(set.Spec) with { NicknameFormat = "城市_昵称" }).ToJson();
+        await DbAsync(ws.Id, db => db.Set<RuleSet>().Where(r => r.Id == set.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Spec, underscores), Ct));
+
+        // The recheck, in a transaction left open: it has claimed the community and rewritten its flags.
+        await using var recheckScope = factory.Services.CreateAsyncScope();
+        var recheck = recheckScope.ServiceProvider.GetRequiredService<AppDbContext>();
+        recheck.Current.ActAsSystem(ws.Id);
+        await using var tx = await recheck.Database.BeginTransactionAsync(Ct);
+        Assert.Equal(1, await NicknameFlags.RefreshAsync(recheck, Ct));
+
+        // Meanwhile a member joins with a nickname that follows the new format (and breaks the old one).
+        var save = Task.Run(() => SeedAsync(ws.Id, db => AddMembers(db, ws.Id, c.Id, 1, nickname: "北京_小红")), Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        Assert.False(save.IsCompleted, "the save must wait for the recheck's commit");
+        await tx.CommitAsync(Ct);
+        await save;
+
+        var flags = await DbAsync(ws.Id, db => db.Memberships.Where(m => m.CommunityId == c.Id).Select(m => new { m.Nickname, m.NicknameBreaksFormat }).ToListAsync(Ct));
+        Assert.Equal(false, flags.Single(f => f.Nickname == "北京_小红").NicknameBreaksFormat);
+        Assert.All(flags.Where(f => f.Nickname == "小明"), f => Assert.Equal(true, f.NicknameBreaksFormat));
+    }
+
     /// <summary>The stored flags (NicknameFlags): filled by the refresh (the backfill), set by a save that changes a
     /// nickname, rechecked by the job's next pass (not in the request) when the rule set's format is saved or another rule
     /// set is chosen; the advice read from them, or from the names while they are stale, is the same.</summary>
