@@ -53,6 +53,10 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Advisor:NicknameRefreshEnabled", "false");
         // The cohorts' outcomes are stored when a test asks (CohortSettle.RunOnceAsync); the report computes the rest.
         builder.UseSetting("Analytics:CohortSettleEnabled", "false");
+        // Every test request comes from one (unknown) address: the rate limits stay on but out of reach. Their own tests
+        // (Platform/RateLimitTests) set them low.
+        foreach (var rule in new[] { "SignInPerAddress", "SignInPerAccount", "BearerFailuresPerAddress", "PublicPerAddress", "PublicPerPerson" })
+            builder.UseSetting($"Security:RateLimits:{rule}:PermitLimit", "100000000");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>
