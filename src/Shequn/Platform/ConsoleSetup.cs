@@ -28,6 +28,8 @@ public static class ConsoleSetup
             o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CircuitHandler, CurrentStaffCircuitHandler>();
+        // Replaces the plain server provider: open pages re-check the security stamp (role change, deactivation).
+        builder.Services.AddScoped<AuthenticationStateProvider, StaffSessionRevalidation>();
         builder.Services.AddSingleton<SetupState>();
         builder.Services.AddScoped<CommunityEditor>();
         builder.Services.AddScoped<StaffEditor>();

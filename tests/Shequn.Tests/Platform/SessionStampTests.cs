@@ -1,8 +1,12 @@
 using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Features.Staff;
+using Shequn.Platform.Auth;
 using Shequn.Tests.Infrastructure;
 
 namespace Shequn.Tests.Platform;
@@ -59,6 +63,28 @@ public abstract class SessionStampTests(ShequnFactory factory, ManualClock clock
         AssertSentToLogin(await browser.GetAsync("/communities", Ct));
         Assert.Contains("error=1", (await ConsoleBrowser.SignInAsync(browser, admin.Email, TestStaff.Password)).Headers.Location?.ToString() ?? "",
             StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demotion_OpenConsolePage_FailsItsNextRevalidation()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var admin = await ws.AddStaffAsync(StaffRole.Admin);
+        ClaimsPrincipal principal;
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<StaffUser>>();
+            principal = await scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<StaffUser>>()
+                .CreateAsync((await users.FindByIdAsync(admin.Id.ToString()))!);
+        }
+        // The provider an interactive circuit gets.
+        await using var circuit = factory.Services.CreateAsyncScope();
+        var provider = Assert.IsType<StaffSessionRevalidation>(circuit.ServiceProvider.GetRequiredService<AuthenticationStateProvider>());
+        Assert.True(await provider.IsStillValidAsync(principal));
+
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PutJsonAsync($"/api/staff/{admin.Id}", new { role = "operator" })).StatusCode);
+
+        Assert.False(await provider.IsStillValidAsync(principal));
     }
 
     [Fact]
