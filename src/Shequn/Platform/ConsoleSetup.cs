@@ -28,6 +28,8 @@ public static class ConsoleSetup
             o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<CircuitHandler, CurrentStaffCircuitHandler>();
+        // Replaces the plain server provider: open pages re-check the security stamp (role change, deactivation).
+        builder.Services.AddScoped<AuthenticationStateProvider, StaffSessionRevalidation>();
         builder.Services.AddSingleton<SetupState>();
         builder.Services.AddScoped<CommunityEditor>();
         builder.Services.AddScoped<StaffEditor>();
@@ -118,13 +120,24 @@ internal static class AccountEndpoints
     }
 
     private static async Task<IResult> Login(
-        HttpContext ctx, SignInManager<StaffUser> signIn, [Microsoft.AspNetCore.Mvc.FromForm] string email,
-        [Microsoft.AspNetCore.Mvc.FromForm] string password, [Microsoft.AspNetCore.Mvc.FromForm] string? returnUrl)
+        HttpContext ctx, SignInManager<StaffUser> signIn, AccessLimits limits, Microsoft.Extensions.Localization.IStringLocalizer<Strings> l,
+        [Microsoft.AspNetCore.Mvc.FromForm] string email, [Microsoft.AspNetCore.Mvc.FromForm] string password,
+        [Microsoft.AspNetCore.Mvc.FromForm] string? returnUrl)
     {
+        // Before the lookup and the password hash: a flood costs neither. Per address, then per account from anywhere.
+        if ((limits.Take(RateLimitKind.SignInPerAddress, AccessLimits.Address(ctx))
+             ?? limits.Take(RateLimitKind.SignInPerAccount, email.Trim().ToUpperInvariant())) is { } wait)
+        {
+            AccessLimits.SetRetryAfter(ctx, wait);
+            return AccessLimits.PageRefusal(l, wait, "/login");
+        }
         var user = await signIn.UserManager.FindByEmailAsync(email);
         if (user is null || !user.IsActive)
             return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
         var result = await signIn.PasswordSignInAsync(user, password, isPersistent: true, lockoutOnFailure: true);
+        // Locked (too many wrong passwords, Security:Lockout) is said as such: the right password is refused too until it ends.
+        if (result.IsLockedOut)
+            return Results.Redirect($"/login?error=locked&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
         if (!result.Succeeded)
             return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
         LocalizationSetup.WriteCultureCookie(ctx.Response, user.Culture);

@@ -145,6 +145,10 @@ public sealed partial class ConsoleApp : IAsyncLifetime
         // The friend-add job plans today every few minutes; a pass landing between a test's queued lead and its click on
         // "plan tomorrow" put the lead on today's plan (a CI failure). Tests plan when they ask, as the unit tests do.
         start.Environment["FriendAdds__Enabled"] = "false";
+        // One server for many tests, all from 127.0.0.1 with the same demo accounts: the sign-in and public-page limits stay
+        // on but out of reach (their own tests set them low).
+        foreach (var rule in new[] { "SignInPerAddress", "SignInPerAccount", "BearerFailuresPerAddress", "PublicPerAddress", "PublicPerPerson" })
+            start.Environment[$"Security__RateLimits__{rule}__PermitLimit"] = "100000000";
         WeCom = await Shequn.Fakes.WeCom.FakeWeComServer.StartAsync();
         start.Environment["WeCom__ApiBaseUrl"] = WeCom.BaseUrl;
         start.Environment["Telegram__ApiBaseUrl"] = Telegram.BaseUrl;

@@ -55,6 +55,10 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         builder.UseSetting("Analytics:CohortSettleEnabled", "false");
         // The workspaces' complete days are stored when a test asks (WorkspaceDaySettle.RunOnceAsync); the overview counts the rest.
         builder.UseSetting("Analytics:WorkspaceDaysEnabled", "false");
+        // Every test request comes from one (unknown) address: the rate limits stay on but out of reach. Their own tests
+        // (Platform/RateLimitTests) set them low.
+        foreach (var rule in new[] { "SignInPerAddress", "SignInPerAccount", "BearerFailuresPerAddress", "PublicPerAddress", "PublicPerPerson" })
+            builder.UseSetting($"Security:RateLimits:{rule}:PermitLimit", "100000000");
     }
 
     /// <summary>A fresh workspace with an owner; skips the test when this provider is unavailable.</summary>

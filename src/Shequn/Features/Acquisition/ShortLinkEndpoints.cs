@@ -13,6 +13,7 @@ using Shequn.Features.Campaigns;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Sandbox;
+using Shequn.Platform.Auth;
 using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Acquisition;
@@ -106,16 +107,23 @@ public static class ShortLinkEndpoints
         return new HtmlBytes(html);
     }
 
-    private static async Task<IResult> Join(HttpContext http, LiveCodeDirectory directory, ScanBook book, LiveCodeLeads leads, TimeProvider time,
+    private static async Task<IResult> Join(HttpContext http, LiveCodeDirectory directory, ScanBook book, LiveCodeLeads leads, TimeProvider time, AccessLimits limits,
         IStringLocalizer<Strings> l, string code, CancellationToken ct)
     {
+        // The landing form is limited (per address, per phone), ahead of the lookup so guessing codes is limited too;
+        // the short link itself never is: it counts scans.
+        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : null;
+        if (limits.CheckPublic(http, AccessLimits.Person(form?["phone"].ToString(), null)) is { } wait)
+        {
+            Speak(http, null);
+            return AccessLimits.PageRefusal(l, wait);
+        }
         var s = await directory.FindAsync(code, ct);
         Speak(http, s);
         if (s is null)
             return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
         if (s.Code.State != LiveCodeState.Active)
             return Html(LandingPageView.Stopped(l), StatusCodes.Status410Gone);
-        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : null;
         var choice = Clip(form?["choice"].ToString(), LiveCodeRoute.ChoiceMaxLength);
         if (choice is not null && !s.Choices.Contains(choice, StringComparer.OrdinalIgnoreCase))
             return Html(LandingPageView.Invalid(l, s, [l["LiveCodePage.ChoiceUnknown", choice]]), StatusCodes.Status400BadRequest);
@@ -131,13 +139,19 @@ public static class ShortLinkEndpoints
         return await GoAsync(http, s, outcome, l, ct);
     }
 
-    private static async Task<IResult> Phone(HttpContext http, LiveCodeDirectory directory, LiveCodeLeads leads, IStringLocalizer<Strings> l, string code, CancellationToken ct)
+    private static async Task<IResult> Phone(HttpContext http, LiveCodeDirectory directory, LiveCodeLeads leads, AccessLimits limits, IStringLocalizer<Strings> l, string code,
+        CancellationToken ct)
     {
+        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : null;
+        if (limits.CheckPublic(http, AccessLimits.Person(form?["phone"].ToString(), null)) is { } wait)
+        {
+            Speak(http, null);
+            return AccessLimits.PageRefusal(l, wait);
+        }
         var s = await directory.FindAsync(code, ct);
         Speak(http, s);
         if (s is null || !s.Code.CollectPhone)
             return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
-        var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(ct) : null;
         var problems = await leads.LeaveAsync(s, form?["phone"].ToString(), form?["consent"].ToString() == "true", null, null, ct, phoneRequired: true);
         return problems.Count > 0 ? Html(LandingPageView.Invalid(l, s, problems), StatusCodes.Status400BadRequest) : Html(LandingPageView.Thanks(l, s));
     }

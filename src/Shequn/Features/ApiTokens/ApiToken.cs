@@ -4,7 +4,10 @@ using Shequn.Data;
 
 namespace Shequn.Features.ApiTokens;
 
-/// <summary>A bearer token acting as one staff member; only its SHA-256 hash is stored.</summary>
+/// <summary>
+/// A bearer token acting as one staff member: 256 random bits after the <c>shq_</c> prefix; only its SHA-256 hash is
+/// stored (a slow hash buys nothing against a secret this long).
+/// </summary>
 public sealed class ApiToken : IWorkspaceOwned, IAudited
 {
     public const string Scheme = "shq_";
@@ -20,6 +23,9 @@ public sealed class ApiToken : IWorkspaceOwned, IAudited
     public DateTime? RevokedAt { get; set; }
     public DateTime? LastUsedAt { get; set; }
 
+    /// <summary>When set, the token is refused from this moment (401 saying it expired).</summary>
+    public DateTime? ExpiresAt { get; set; }
+
     public Staff.StaffUser? StaffUser { get; set; }
 
     public static string NewSecret() =>
@@ -28,8 +34,9 @@ public sealed class ApiToken : IWorkspaceOwned, IAudited
     public static string HashOf(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
-    public static ApiToken Issue(Guid workspaceId, Guid staffUserId, string name, string secret) => new()
+    public static ApiToken Issue(Guid workspaceId, Guid staffUserId, string name, string secret, DateTime? expiresAt = null) => new()
     {
+        ExpiresAt = expiresAt,
         WorkspaceId = workspaceId,
         StaffUserId = staffUserId,
         Name = name,

@@ -6,13 +6,14 @@ using Shequn.Platform.Auth;
 
 namespace Shequn.Features.ApiTokens;
 
-public sealed record ApiTokenInput(string? Name);
+/// <param name="ExpiresAt">Optional: the moment the token stops working (in the future); without it the token lasts until revoked.</param>
+public sealed record ApiTokenInput(string? Name, DateTimeOffset? ExpiresAt = null);
 
 /// <param name="Secret">The full token: present once, in the result that issued it; only its hash is stored.</param>
 public sealed record ApiTokenIssueResult(EditOutcome Outcome, ApiToken? Token, Validation Validation, string? Secret = null);
 
 /// <summary>Issues and revokes API tokens for the console and the API with the same rules.</summary>
-public sealed class ApiTokenEditor(AppDbContext db)
+public sealed class ApiTokenEditor(AppDbContext db, TimeProvider time)
 {
     public async Task<ApiTokenIssueResult> IssueAsync(ApiTokenInput input, CancellationToken ct = default)
     {
@@ -23,11 +24,14 @@ public sealed class ApiTokenEditor(AppDbContext db)
 
         var name = input.Name?.Trim();
         validation.Required("name", name, ApiToken.NameMaxLength);
+        var expires = input.ExpiresAt?.UtcDateTime;
+        if (expires is { } e && e <= time.GetUtcNow().UtcDateTime)
+            validation.Add("expiresAt", "ApiTokens.ExpiryInPast", "'expiresAt' must be in the future.");
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, null, validation);
 
         var secret = ApiToken.NewSecret();
-        var token = db.ApiTokens.Add(ApiToken.Issue(db.CurrentWorkspaceId, me.Id, name!, secret)).Entity;
+        var token = db.ApiTokens.Add(ApiToken.Issue(db.CurrentWorkspaceId, me.Id, name!, secret, expires)).Entity;
         await db.SaveChangesAsync(ct);
         return new(EditOutcome.Saved, token, validation, secret);
     }

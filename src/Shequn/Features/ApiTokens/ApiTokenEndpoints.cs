@@ -16,6 +16,7 @@ public sealed record ApiTokenDto(
     DateTime CreatedAt,
     DateTime? LastUsedAt,
     DateTime? RevokedAt,
+    DateTime? ExpiresAt,
     string? Secret = null);
 
 public static class ApiTokenEndpoints
@@ -28,7 +29,8 @@ public static class ApiTokenEndpoints
         group.MapGet("/", List).WithName("ListApiTokens")
             .WithDescription("The owner sees every token of the workspace; everyone else only their own.");
         group.MapPost("/", Create).WithName("CreateApiToken")
-            .WithDescription("Issues a token acting as you. The 'secret' is returned once and cannot be read again.");
+            .WithDescription("Issues a token acting as you (with your role at each call). The 'secret' is returned once and cannot be read again; " +
+                "'expiresAt' (optional, in the future) ends it, after which requests with it get 401.");
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiToken")
             .WithDescription("Revokes the token at once; requests with it get 401.");
         return group;
@@ -67,5 +69,5 @@ public static class ApiTokenEndpoints
         };
 
     private static readonly System.Linq.Expressions.Expression<Func<ApiToken, ApiTokenDto>> ToDto = t => new ApiTokenDto(
-        t.Id, t.Name, t.Prefix, t.StaffUserId, t.StaffUser!.DisplayName, t.CreatedAt, t.LastUsedAt, t.RevokedAt, null);
+        t.Id, t.Name, t.Prefix, t.StaffUserId, t.StaffUser!.DisplayName, t.CreatedAt, t.LastUsedAt, t.RevokedAt, t.ExpiresAt, null);
 }

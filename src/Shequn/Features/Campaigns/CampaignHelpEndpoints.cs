@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
 using Shequn.Data;
 using Shequn.Platform.Api;
+using Shequn.Platform.Auth;
 using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Campaigns;
@@ -169,6 +170,8 @@ public static class CampaignHelpEndpoints
     private static async Task<(CampaignSnapshot? S, Guid Member, IResult? Refusal)> MemberAsync(HttpContext http, CampaignSnapshots snapshots, CampaignLinks links,
         IStringLocalizer l, string slug, PublicHelpInput? input, bool requestId, CancellationToken ct)
     {
+        if (http.RequestServices.GetRequiredService<AccessLimits>().CheckPublic(http, AccessLimits.Person(null, input?.Token)) is not null)
+            return (null, default, AccessLimits.PublicRefusal(l));
         var s = await snapshots.FindAsync(slug, ct);
         FlashSaleEndpoints.Speak(http, s);
         if (s is null)

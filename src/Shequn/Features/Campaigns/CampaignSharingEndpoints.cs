@@ -150,9 +150,11 @@ public static class CampaignSharingEndpoints
             string.IsNullOrWhiteSpace(name) ? null : l["CampaignSharing.Poster.Invites", name].Value, l["CampaignSharing.Poster.Scan"].Value);
     }
 
-    private static async Task<IResult> Phone(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, TimeProvider time, IStringLocalizer<Strings> l,
-        string slug, PublicPhoneInput? input, CancellationToken ct)
+    private static async Task<IResult> Phone(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, TimeProvider time, AccessLimits limits,
+        IStringLocalizer<Strings> l, string slug, PublicPhoneInput? input, CancellationToken ct)
     {
+        if (limits.CheckPublic(http, AccessLimits.Person(input?.Phone, input?.Token)) is not null)
+            return AccessLimits.PublicRefusal(l);
         var s = await snapshots.FindAsync(slug, ct);
         FlashSaleEndpoints.Speak(http, s);
         if (s is null)

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Localization;
 using Shequn.Data;
 using Shequn.Features.Calendar;
 using Shequn.Platform.Api;
+using Shequn.Platform.Auth;
 using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Campaigns;
@@ -142,7 +143,8 @@ public static class FlashSaleEndpoints
     }
 
     private static async Task<IResult> Claim(
-        HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, FlashSale sale, IStringLocalizer<Strings> l, string slug, CancellationToken ct)
+        HttpContext http, CampaignSnapshots snapshots, CampaignLinks links, FlashSale sale, AccessLimits limits, IStringLocalizer<Strings> l, string slug,
+        CancellationToken ct)
     {
         // Read here, not bound: short-circuited, an unreadable body would not reach the handler that names the bad field.
         PublicClaimInput? input = null;
@@ -159,6 +161,8 @@ public static class FlashSaleEndpoints
             var field = JsonErrors.Field(json);
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field.Length == 0 ? "body" : field] = [detail] }, detail, title: "Bad request");
         }
+        if (limits.CheckPublic(http, AccessLimits.Person(null, input?.Token)) is not null)
+            return AccessLimits.PublicRefusal(l);
         var s = await snapshots.FindAsync(slug, ct);
         Speak(http, s);
         if (s is null)

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
 using Shequn.Data;
 using Shequn.Platform.Api;
+using Shequn.Platform.Auth;
 using Shequn.Platform.Localization;
 
 namespace Shequn.Features.Campaigns;
@@ -128,9 +129,11 @@ public static class GroupBuyEndpoints
     }
 
     private static async Task<IResult> Join(
-        HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, GroupBuys buys, IStringLocalizer<Strings> l, string slug, PublicJoinInput? input,
-        CancellationToken ct)
+        HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, GroupBuys buys, AccessLimits limits, IStringLocalizer<Strings> l, string slug,
+        PublicJoinInput? input, CancellationToken ct)
     {
+        if (limits.CheckPublic(http, AccessLimits.Person(null, input?.Token)) is not null)
+            return AccessLimits.PublicRefusal(l);
         var s = await snapshots.FindAsync(slug, ct);
         FlashSaleEndpoints.Speak(http, s);
         if (s is null || s.Campaign.Kind != CampaignKind.GroupBuy)

@@ -168,16 +168,15 @@ public sealed class StaffEditor(AppDbContext db, UserManager<StaffUser> users)
 
         if (name is not null)
             user.DisplayName = name;
+        // A new stamp signs the account's console sessions out at their next cookie validation (at most a minute,
+        // Security:SessionValidationInterval), so a demotion or a deactivation does not wait for the cookie to expire.
+        if (role != user.Role || (user.IsActive && !active))
+            user.SecurityStamp = Guid.NewGuid().ToString("N");
         user.Role = role;
         if (input.MemberId is not null)
             user.MemberId = member;
         if (role != StaffRole.Koc)
             user.MemberId = null;
-        if (user.IsActive && !active)
-        {
-            // A new stamp signs the account out of the console at its next cookie validation.
-            user.SecurityStamp = Guid.NewGuid().ToString("N");
-        }
         user.IsActive = active;
         if (assignments is not null)
             ReplaceVisibleAssignments(me, user, assignments);

@@ -48,13 +48,35 @@ public static class AuthSetup
                 o.Password.RequiredLength = 10;
                 o.Password.RequireNonAlphanumeric = false;
                 o.Password.RequireUppercase = false;
-                o.Lockout.MaxFailedAccessAttempts = 10;
             })
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<AppDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<StaffClaimsFactory>();
+
+        // Lockout on failed sign-ins (the login passes lockoutOnFailure): explicit here, overridable in Security:Lockout
+        // (MaxFailedAccessAttempts, DefaultLockoutTimeSpan as "hh:mm:ss", AllowedForNewUsers).
+        services.AddOptions<IdentityOptions>().Configure<IConfiguration>((o, config) =>
+        {
+            o.Lockout.AllowedForNewUsers = true;
+            o.Lockout.MaxFailedAccessAttempts = 5;
+            o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            config.GetSection("Security:Lockout").Bind(o.Lockout);
+        });
+        // A changed security stamp (new role, deactivation) signs the console session out within this interval
+        // (Security:SessionValidationInterval, at most a minute by default); the clock is the app's, so tests can move it.
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IConfiguration, TimeProvider>((o, config, time) =>
+        {
+            o.ValidationInterval = config.GetValue("Security:SessionValidationInterval", TimeSpan.FromMinutes(1));
+            o.TimeProvider = time;
+        });
+        services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<TimeProvider>((o, time) => o.TimeProvider = time);
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
+            .Validate(o => o.Rules.All(r => r.Rule.IsValid), $"{RateLimitOptions.Section}: every PermitLimit and WindowSeconds must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<AccessLimits>();
 
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(ApiTokenScheme).RequireAuthenticatedUser());
@@ -82,32 +104,55 @@ internal sealed class StaffClaimsFactory(UserManager<StaffUser> users, RoleManag
     }
 }
 
-/// <summary>Accepts <c>Authorization: Bearer shq_…</c>; the token acts as the staff member who made it.</summary>
+/// <summary>
+/// Accepts <c>Authorization: Bearer shq_…</c>; the token acts as the staff member who made it.
+/// Every call reads the token, its expiry and its maker's active state; the maker's current role is read by
+/// <see cref="CurrentStaff"/> per request, so a demotion, a deactivation or a revocation applies to the next call.
+/// </summary>
 internal sealed class ApiTokenAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AppDbContext db)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AppDbContext db, AccessLimits limits, TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private const string FailureKey = "shequn:token-failure";
+    private const string RetryAfterKey = "shequn:token-retry-after";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return AuthenticateResult.NoResult();
+        // An address that has spent its failures is refused before the lookup: guessing tokens costs the guesser, not the database.
+        var address = AccessLimits.Address(Context);
+        if (limits.Spent(RateLimitKind.BearerFailuresPerAddress, address) is { } wait)
+        {
+            Context.Items[RetryAfterKey] = wait;
+            return AuthenticateResult.Fail("Too many failed API token attempts from this address.");
+        }
+
         var secret = header["Bearer ".Length..].Trim();
         if (!secret.StartsWith(ApiToken.Scheme, StringComparison.Ordinal))
-            return AuthenticateResult.Fail("Not a Shequn API token.");
+            return Failed(address, "Not a Shequn API token.");
 
         var hash = ApiToken.HashOf(secret);
         var token = await db.ApiTokens.IgnoreQueryFilters().AsNoTracking()
-            .Where(t => t.Hash == hash && t.RevokedAt == null && t.StaffUser!.IsActive)
-            .Select(t => new { t.Id, t.WorkspaceId, t.StaffUserId, t.StaffUser!.Email, t.LastUsedAt })
+            .Where(t => t.Hash == hash)
+            .Select(t => new { t.Id, t.WorkspaceId, t.StaffUserId, t.StaffUser!.Email, t.StaffUser.IsActive, t.LastUsedAt, t.RevokedAt, t.ExpiresAt })
             .SingleOrDefaultAsync(Context.RequestAborted);
+        var now = time.GetUtcNow().UtcDateTime;
+        // The holder of a real secret may learn why it no longer works; a guess learns only that it is unknown.
         if (token is null)
-            return AuthenticateResult.Fail("Unknown or revoked API token.");
+            return Failed(address, "Unknown API token.");
+        if (token.RevokedAt is not null)
+            return Failed(address, "This API token has been revoked.");
+        if (token.ExpiresAt is { } expires && expires <= now)
+            return Failed(address, $"This API token expired at {expires:yyyy-MM-ddTHH:mm:ssZ}.");
+        if (!token.IsActive)
+            return Failed(address, "The staff account that made this API token is deactivated.");
 
-        if (token.LastUsedAt is null || token.LastUsedAt < DateTime.UtcNow.AddMinutes(-1))
+        if (token.LastUsedAt is null || token.LastUsedAt < now.AddMinutes(-1))
         {
             await db.ApiTokens.IgnoreQueryFilters().Where(t => t.Id == token.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, DateTime.UtcNow), Context.RequestAborted);
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
         }
 
         var identity = new ClaimsIdentity(
@@ -119,12 +164,28 @@ internal sealed class ApiTokenAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
+    private AuthenticateResult Failed(string address, string reason)
+    {
+        limits.Take(RateLimitKind.BearerFailuresPerAddress, address);
+        Context.Items[FailureKey] = reason;
+        return AuthenticateResult.Fail(reason);
+    }
+
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[RetryAfterKey] is TimeSpan wait)
+        {
+            AccessLimits.SetRetryAfter(Context, wait);
+            await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+                detail: "Too many failed API token attempts from this address; try again after the Retry-After delay.")
+                .ExecuteAsync(Context);
+            return;
+        }
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
+        var reason = Context.Items[FailureKey] as string;
         await Results.Problem(statusCode: 401, title: "Unauthorized",
-            detail: "Send an API token as 'Authorization: Bearer shq_…'. Tokens are created in the console under API tokens.")
+            detail: reason ?? "Send an API token as 'Authorization: Bearer shq_…'. Tokens are created in the console under API tokens.")
             .ExecuteAsync(Context);
     }
 
