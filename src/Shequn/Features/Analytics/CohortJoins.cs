@@ -73,42 +73,60 @@ public sealed class CohortEvidence
     /// <summary>Members per query: a list of ids is sent as one parameter, kept short.</summary>
     private const int Chunk = 1_000;
 
-    /// <summary>The stays and speaking days the outcomes of <paramref name="joins"/> depend on, read in the acting workspace.</summary>
-    public static async Task<CohortEvidence> LoadAsync(AppDbContext db, IReadOnlyCollection<(Guid CommunityId, Guid MemberId, DateTime JoinedAt)> joins,
-        TimeZoneInfo zone, CancellationToken ct)
+    /// <summary>A join whose outcomes at offsets <see cref="First"/> to <see cref="Last"/> (indexes into
+    /// <see cref="RetentionCohorts.Offsets"/>, inclusive) are wanted.</summary>
+    public readonly record struct Need(Guid CommunityId, Guid MemberId, DateTime JoinedAt, int First, int Last);
+
+    /// <summary>
+    /// The stays and speaking days the outcomes of <paramref name="joins"/> at the offsets each names depend on, read in
+    /// the acting workspace: for a join, the stays around its offsets' moments and its speaking days in those offsets'
+    /// windows only. Members are read a chunk at a time in the order of their first window, so that a chunk's read spans
+    /// the windows of joins of about the same weeks (the cohort table's newly reached offsets are one week each, and
+    /// reading every join's twelve weeks made it read half a year of speaking days for thousands of members).
+    /// </summary>
+    public static async Task<CohortEvidence> LoadAsync(AppDbContext db, IReadOnlyCollection<Need> joins, TimeZoneInfo zone, CancellationToken ct)
     {
         var stays = new List<(Guid, Guid, DateTime, DateTime?)>();
         var days = new Dictionary<(Guid, Guid), List<DateOnly>>();
-        if (joins.Count > 0)
+        var wanted = joins.Where(j => j.First <= j.Last && j.First >= 0 && j.Last < RetentionCohorts.Offsets.Count).ToList();
+        if (wanted.Count == 0)
+            return new CohortEvidence(stays.ToLookup(s => (s.Item1, s.Item2), s => (s.Item3, s.Item4)), days);
+        var pairs = wanted.Select(j => (j.CommunityId, j.MemberId)).ToHashSet();
+        // Per member: the moments its stays must cover and the days its speaking must be read over.
+        var spans = wanted.GroupBy(j => j.MemberId).Select(g =>
         {
-            var pairs = joins.Select(j => (j.CommunityId, j.MemberId)).ToHashSet();
-            var start = joins.Min(j => j.JoinedAt);
-            // A stay matters when it holds a join's moment plus up to 12 weeks (a rejoin may keep a member in after the stay of the join ended).
-            var horizon = joins.Max(j => j.JoinedAt).AddDays(7 * RetentionCohorts.Offsets[^1]);
-            var firstDay = DailyFigures.DayOf(start, zone);
-            var lastDay = DailyFigures.DayOf(horizon, zone);
-            foreach (var chunk in pairs.Select(p => p.MemberId).Distinct().Chunk(Chunk))
+            return new
             {
-                var ids = chunk.ToList();
-                // By member, not by workspace: without statistics SQLite would take a workspace index and read all of its
-                // stays for each chunk. Member ids are the acting workspace's, so its filter has nothing left to remove.
-                var found = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
-                    .Where(m => ids.Contains(m.MemberId) && m.JoinedAt <= horizon && (m.LeftAt == null || m.LeftAt > start))
-                    .Select(m => new { m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt })
-                    .ToListAsync(ct);
-                stays.AddRange(found.Where(m => pairs.Contains((m.CommunityId, m.MemberId))).Select(m => (m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt)));
-                var spoke = db.Set<DailySpeaker>().AsNoTracking()
-                    .Where(d => ids.Contains(d.MemberId) && d.Day >= firstDay && d.Day <= lastDay)
-                    .Select(d => new { d.CommunityId, d.MemberId, d.Day })
-                    .AsAsyncEnumerable();
-                await foreach (var d in spoke.WithCancellation(ct))
-                {
-                    if (!pairs.Contains((d.CommunityId, d.MemberId)))
-                        continue;
-                    if (!days.TryGetValue((d.CommunityId, d.MemberId), out var list))
-                        days[(d.CommunityId, d.MemberId)] = list = [];
-                    list.Add(d.Day);
-                }
+                MemberId = g.Key,
+                FromMoment = g.Min(j => j.JoinedAt.AddDays(7 * RetentionCohorts.Offsets[j.First])),
+                ToMoment = g.Max(j => j.JoinedAt.AddDays(7 * RetentionCohorts.Offsets[j.Last])),
+                FromDay = g.Min(j => DailyFigures.DayOf(j.JoinedAt, zone).AddDays(7 * (RetentionCohorts.Offsets[j.First] - 1))),
+                ToDay = g.Max(j => DailyFigures.DayOf(j.JoinedAt, zone).AddDays(7 * RetentionCohorts.Offsets[j.Last])),
+            };
+        }).OrderBy(m => m.FromDay).ToList();
+        foreach (var chunk in spans.Chunk(Chunk))
+        {
+            var ids = chunk.Select(m => m.MemberId).ToList();
+            var (fromMoment, toMoment) = (chunk.Min(m => m.FromMoment), chunk.Max(m => m.ToMoment));
+            var (fromDay, toDay) = (chunk.Min(m => m.FromDay), chunk.Max(m => m.ToDay));
+            // By member, not by workspace: without statistics SQLite would take a workspace index and read all of its
+            // stays for each chunk. Member ids are the acting workspace's, so its filter has nothing left to remove.
+            var found = await db.Memberships.IgnoreQueryFilters().AsNoTracking()
+                .Where(m => ids.Contains(m.MemberId) && m.JoinedAt <= toMoment && (m.LeftAt == null || m.LeftAt > fromMoment))
+                .Select(m => new { m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt })
+                .ToListAsync(ct);
+            stays.AddRange(found.Where(m => pairs.Contains((m.CommunityId, m.MemberId))).Select(m => (m.CommunityId, m.MemberId, m.JoinedAt, m.LeftAt)));
+            var spoke = db.Set<DailySpeaker>().AsNoTracking()
+                .Where(d => ids.Contains(d.MemberId) && d.Day >= fromDay && d.Day < toDay)
+                .Select(d => new { d.CommunityId, d.MemberId, d.Day })
+                .AsAsyncEnumerable();
+            await foreach (var d in spoke.WithCancellation(ct))
+            {
+                if (!pairs.Contains((d.CommunityId, d.MemberId)))
+                    continue;
+                if (!days.TryGetValue((d.CommunityId, d.MemberId), out var list))
+                    days[(d.CommunityId, d.MemberId)] = list = [];
+                list.Add(d.Day);
             }
         }
         return new CohortEvidence(stays.ToLookup(s => (s.Item1, s.Item2), s => (s.Item3, s.Item4)), days);
@@ -240,7 +258,8 @@ public sealed partial class CohortSettle(IServiceScopeFactory scopes, IOptions<A
             if (batch.Count == 0)
                 break;
             after = after.Past(batch.Select(m => (m.JoinedAt, m.Id)));
-            var evidence = await CohortEvidence.LoadAsync(db, [.. batch.Select(m => (m.CommunityId, m.MemberId, m.JoinedAt))], zone, ct);
+            var evidence = await CohortEvidence.LoadAsync(db,
+                [.. batch.Select(m => new CohortEvidence.Need(m.CommunityId, m.MemberId, m.JoinedAt, 0, CohortEvidence.SettledAt(m.JoinedAt, now, grace) - 1))], zone, ct);
             var rows = batch.Select(m =>
             {
                 var day = DailyFigures.DayOf(m.JoinedAt, zone);
@@ -280,7 +299,8 @@ public sealed partial class CohortSettle(IServiceScopeFactory scopes, IOptions<A
                 if (batch.Count == 0)
                     break;
                 after = after.Past(batch.Select(r => (r.JoinedAt, r.MembershipId)));
-                var evidence = await CohortEvidence.LoadAsync(db, [.. batch.Select(r => (r.CommunityId, r.MemberId, r.JoinedAt))], zone, ct);
+                var evidence = await CohortEvidence.LoadAsync(db,
+                    [.. batch.Select(r => new CohortEvidence.Need(r.CommunityId, r.MemberId, r.JoinedAt, r.Settled, CohortEvidence.SettledAt(r.JoinedAt, now, grace) - 1))], zone, ct);
                 foreach (var row in batch)
                     Settle(row, DailyFigures.DayOf(row.JoinedAt, zone), evidence, CohortEvidence.SettledAt(row.JoinedAt, now, grace));
                 // One update per outcome, each only over rows still at the settled count that was read: another node's

@@ -185,8 +185,17 @@ public sealed class RetentionCohorts(AppDbContext db, WorkspaceZones zones, Time
         }
         // Stays and speaking days only for the joins with an offset to compute: most unstored joins are of the current
         // week, which has reached none (offsets are reached in order, so the first one to compute decides).
+        // Each join's evidence only for its offsets to compute: from the first not stored to the last its week has reached.
+        int LastReached(DateOnly week)
+        {
+            var last = -1;
+            while (last + 1 < Offsets.Count && Reached(week, Offsets[last + 1]))
+                last++;
+            return last;
+        }
         var toCompute = live.Where(j => j.FromOffset < Offsets.Count && Reached(WeekOf(DailyFigures.DayOf(j.JoinedAt, zone)), Offsets[j.FromOffset]));
-        var evidence = await CohortEvidence.LoadAsync(db, [.. toCompute.Select(j => (j.CommunityId, j.MemberId, j.JoinedAt))], zone, ct);
+        var evidence = await CohortEvidence.LoadAsync(db, [.. toCompute.Select(j => new CohortEvidence.Need(
+            j.CommunityId, j.MemberId, j.JoinedAt, j.FromOffset, LastReached(WeekOf(DailyFigures.DayOf(j.JoinedAt, zone)))))], zone, ct);
 
         var groups = by == CohortBy.Channel ? await ChannelGroupsAsync(ct) : null;
         var rows = new Dictionary<string, (CohortRow Head, Tally[] Tallies)>();
