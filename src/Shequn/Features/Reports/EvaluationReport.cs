@@ -19,6 +19,7 @@ public enum ReportSheetKind
 {
     Communities,
     Staff,
+    Categories,
 }
 
 public enum ReportFormat
@@ -34,7 +35,15 @@ public enum ReportFormat
 public sealed record ReportSheet(ReportSheetKind Kind, IReadOnlyList<string> Columns, IReadOnlyList<object?[]> Rows);
 
 /// <summary>The report of one month over the communities the reader sees; <see cref="Complete"/> is false for the current month.</summary>
-public sealed record EvaluationData(DateOnly Month, string TimeZone, bool Complete, ReportSheet Communities, ReportSheet Staff);
+public sealed record EvaluationData(DateOnly Month, string TimeZone, bool Complete, ReportSheet Communities, ReportSheet Staff, ReportSheet Categories)
+{
+    public ReportSheet Sheet(ReportSheetKind kind) => kind switch
+    {
+        ReportSheetKind.Staff => Staff,
+        ReportSheetKind.Categories => Categories,
+        _ => Communities,
+    };
+}
 
 /// <summary>A finished file: bytes, media type, name.</summary>
 public sealed record ReportFile(byte[] Content, string ContentType, string FileName);
@@ -45,13 +54,20 @@ public sealed record ReportFile(byte[] Content, string ContentType, string FileN
 /// never the event log. Owners see every community; sub-owners their own, and the staff assigned to them. Shared by
 /// <c>GET /api/reports/evaluation</c> and the console's download on <c>/reports</c>.
 /// </summary>
-public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, ResponseBoards responses, WorkspaceZones zones, TimeProvider time)
+public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, CategoryBoard categoryBoard, ResponseBoards responses, WorkspaceZones zones, TimeProvider time)
 {
     public static readonly string[] CommunityColumns =
     [
         "community", "state", "membersAtMonthEnd", "newMembers", "leaves", "messages", "memberMessages", "staffMessages",
         "averageDailySpeakers", "questions", "responseRatePercent", "medianFirstAnswerSeconds", "ticketsOpened", "ticketsHandled",
         "orders", "netRevenueYuan", "costsYuan",
+    ];
+
+    /// <summary>The orders page's "by category" figures for the month (docs/orders.md); no rows for a reader who may not read orders.</summary>
+    public static readonly string[] CategoryColumns =
+    [
+        "category", "orders", "buyers", "revenueYuan", "refundsYuan", "netRevenueYuan", "sharePercent", "communities",
+        "communityMembers", "memberBuyers", "conversionPercent", "memberNetYuan",
     ];
 
     public static readonly string[] StaffColumns =
@@ -104,7 +120,7 @@ public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, Response
             return null;
         if (Enum.TryParse<ReportSheetKind>(text.Trim(), ignoreCase: true, out var s) && Enum.IsDefined(s) && !text.Any(char.IsDigit))
             return s;
-        v.Add("sheet", "UnknownSheet", $"'sheet' has an unknown value '{text}'. Use communities or staff.", text);
+        v.Add("sheet", "UnknownSheet", $"'sheet' has an unknown value '{text}'. Use communities, staff or categories.", text);
         return null;
     }
 
@@ -131,29 +147,25 @@ public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, Response
         ReportFile file;
         if (f == ReportFormat.Csv)
         {
-            var one = s == ReportSheetKind.Staff ? data.Staff : data.Communities;
+            var one = data.Sheet(s ?? ReportSheetKind.Communities);
             file = new ReportFile(EvaluationExport.Csv(one, label), ExportFiles.CsvType,
                 $"evaluation-{stamp}-{one.Kind.ToString().ToLowerInvariant()}.csv");
         }
         else
         {
-            ReportSheet[] sheets = s switch
-            {
-                ReportSheetKind.Communities => [data.Communities],
-                ReportSheetKind.Staff => [data.Staff],
-                _ => [data.Communities, data.Staff],
-            };
+            ReportSheet[] sheets = s is { } only ? [data.Sheet(only)] : [data.Communities, data.Staff, data.Categories];
             file = new ReportFile(EvaluationExport.Xlsx(sheets, label), EvaluationExport.XlsxType, $"evaluation-{stamp}.xlsx");
         }
 
         // Reading figures changes nothing, but who took which month's staff figures out of the system is worth a trace.
         await ExportAudit.RecordAsync(db, "EvaluationReport", db.CurrentWorkspaceId, f.ToString()!.ToLowerInvariant(),
-            data.Communities.Rows.Count + data.Staff.Rows.Count, new Dictionary<string, object?>
+            data.Communities.Rows.Count + data.Staff.Rows.Count + data.Categories.Rows.Count, new Dictionary<string, object?>
             {
                 ["month"] = stamp,
                 ["sheet"] = f == ReportFormat.Csv ? (s ?? ReportSheetKind.Communities).ToString().ToLowerInvariant() : s?.ToString().ToLowerInvariant() ?? "all",
                 ["communities"] = data.Communities.Rows.Count,
                 ["staff"] = data.Staff.Rows.Count,
+                ["categories"] = data.Categories.Rows.Count,
             }, ct);
         return (file, v);
     }
@@ -196,7 +208,8 @@ public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, Response
         bool Handled(FeedbackStatus status, DateTime? closed) =>
             status is FeedbackStatus.Resolved or FeedbackStatus.WontFix && closed >= start && closed < end;
 
-        var revenue = (await orders.SummaryAsync(new DayPeriod(month, last, start, end, zone), ct))?.Communities
+        var period = new DayPeriod(month, last, start, end, zone);
+        var revenue = (await orders.SummaryAsync(period, ct))?.Communities
             .Where(r => r.CommunityId is not null).ToDictionary(r => r.CommunityId!.Value);
 
         var costs = await db.Set<CostEntry>().AsNoTracking()
@@ -269,9 +282,31 @@ public sealed class EvaluationReport(AppDbContext db, OrderDesk orders, Response
             ]);
         }
 
+        // By category, as the orders page shows them for the month (a category community's members and their net).
+        var categoryRows = new List<object?[]>();
+        foreach (var k in (await categoryBoard.SummaryAsync(period, ct))?.Categories ?? [])
+        {
+            categoryRows.Add(
+            [
+                k.Category ?? label("Reports.Categories.None"),
+                k.Orders,
+                k.Buyers,
+                k.Revenue,
+                k.Refunds,
+                k.Net,
+                k.Share is { } share ? Math.Round(100 * share, 2) : null,
+                string.Join("; ", k.Communities.Select(c => c.CommunityName)),
+                k.Members,
+                k.MemberBuyers,
+                k.Conversion is { } conversion ? Math.Round(100 * conversion, 2) : null,
+                k.MemberNet,
+            ]);
+        }
+
         return new EvaluationData(month, zone.Id, month.AddMonths(1) <= today,
             new ReportSheet(ReportSheetKind.Communities, CommunityColumns, communityRows),
-            new ReportSheet(ReportSheetKind.Staff, StaffColumns, staffRows));
+            new ReportSheet(ReportSheetKind.Staff, StaffColumns, staffRows),
+            new ReportSheet(ReportSheetKind.Categories, CategoryColumns, categoryRows));
     }
 
     private sealed record Question(Guid CommunityId, int? Seconds, AnswererKind? Kind, string? UserId);

@@ -20,7 +20,7 @@ public static class ReportEndpoints
                 + "end, new members, leaves, messages by members and staff, average daily speakers, questions, response rate and median seconds to "
                 + "the first answer, feedback tickets opened and handled, paid orders and net revenue, costs charged) and per staff member (role, "
                 + "communities, their communities' staff messages and response rate, answers they gave through Shequn, tickets handled). "
-                + "format=xlsx (both sheets, or the one named by sheet) or csv (one sheet: sheet=communities|staff, default communities; UTF-8 with BOM). "
+                + "format=xlsx (every sheet: communities, staff and categories, or the one named by sheet) or csv (one sheet: sheet=communities|staff|categories, default communities; UTF-8 with BOM). "
                 + "Text cells that a spreadsheet would run as formulas are prefixed with an apostrophe. Owners (every community) and sub-owners "
                 + "(their own); others 403. Each export is audited.")
             .Produces(StatusCodes.Status200OK, contentType: EvaluationExport.XlsxType, additionalContentTypes: "text/csv");

@@ -58,6 +58,11 @@ public sealed class KocAndReportsPageTests(ConsoleApp app)
         var fromApi = await api.GetByteArrayAsync($"/api/reports/evaluation?month={month}&format=csv&sheet=communities", Ct);
         Assert.Equal(fromApi, csv);
         Assert.True(System.Text.Encoding.UTF8.GetString(csv).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2);
+        // The categories sheet (the demo sells by category): the page's file is the API's.
+        var categories = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("reports-download-csv-categories").ClickAsync());
+        var categoriesCsv = await File.ReadAllBytesAsync((await categories.PathAsync())!, Ct);
+        Assert.Equal(await api.GetByteArrayAsync($"/api/reports/evaluation?month={month}&format=csv&sheet=categories", Ct), categoriesCsv);
+        Assert.Equal($"evaluation-{month}-categories.csv", categories.SuggestedFilename);
         await page.ScreenshotAsync("owner-reports");
 
         await using var kocContext = await app.NewContextAsync();

@@ -11,6 +11,7 @@ using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Feedback;
 using Shequn.Features.Members;
+using Shequn.Features.Orders;
 using Shequn.Features.Responses;
 using Shequn.Features.Staff;
 using Shequn.Tests.Features.Communities;
@@ -141,7 +142,8 @@ public abstract class EvaluationReportTests(ShequnFactory factory)
         Assert.True(response.Headers.CacheControl?.NoStore, "Cache-Control: no-store");
 
         var book = Workbook.Read(bytes);
-        Assert.Equal(["社群", "员工"], book.Keys);
+        Assert.Equal(["社群", "员工", "品类"], book.Keys);
+        Assert.Single(book["品类"]); // no orders in this month: the headings only
         Assert.False(book.HasFormula, "no cell of the report is a formula");
 
         var communities = book["社群"];
@@ -192,6 +194,45 @@ public abstract class EvaluationReportTests(ShequnFactory factory)
         Assert.Equal(["A 鱼油群", "运营中", "2", "4", "1", "30", "21", "9", "0.26", "4", "50", "120", "2", "2", "0", "0", "123.45"], Normalised(communities[2]));
     }
 
+    /// <summary>The categories sheet: the month's orders by category as the orders page has them (an order shared among
+    /// its lines' categories, November's order left out), the category community's members, in CSV read back with CsvHelper.</summary>
+    [Fact]
+    public async Task Categories_Sheet_HasTheMonthsRevenueByCategory_AndItsCommunity()
+    {
+        var s = await SeedAsync();
+        var api = s.Ws.Owner.Api;
+        Assert.Equal(HttpStatusCode.Created, (await api.PostJsonAsync("/api/orders/category-communities", new { communityId = s.A, category = "鱼油" })).StatusCode);
+        var csv = "order_id,placed_at,amount,refunded,status,phone,platform,platform_user_id,share_code,sku,product,category,quantity,line_amount\n"
+            + "O-1,2026-10-10 10:00,150,,,13100131000,,,,FISH-1,鱼油胶囊,鱼油,1,100\n"
+            + "O-1,,,,,,,,,NUT-1,坚果,零食,1,50\n"
+            + "O-2,2026-10-12 10:00,60,20,,13200132000,,,,FISH-1,鱼油胶囊,鱼油,2,60\n"
+            + "O-3,2026-11-01 10:00,99,,,13300133000,,,,FISH-1,鱼油胶囊,鱼油,1,99\n";
+        using (var form = new MultipartFormDataContent())
+        {
+            var file = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(csv));
+            file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+            form.Add(file, "file", "orders.csv");
+            var imported = await api.PostAsync("/api/orders/import", form, Ct);
+            Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync(Ct));
+        }
+
+        var response = await api.GetAsync($"/api/reports/evaluation?month={Month}&format=csv&sheet=categories", Ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.Contains("evaluation-2026-10-categories.csv", response.Content.Headers.ContentDisposition?.FileName ?? "", StringComparison.Ordinal);
+        var rows = ReadCsv(bytes);
+        Assert.Equal(["品类", "订单数", "购买人数", "收入（元）", "退款（元）", "净收入（元）", "净收入占比 %", "类目社群", "类目社群成员", "在群内购买的成员",
+            "群内转化率 %", "群成员净收入（元）"], rows[0]);
+        Assert.Equal(3, rows.Count);
+        // 鱼油: O-1's line of 100 and O-2's 60 less its 20 refunded = 140 of 190 net; A's members in October are three
+        // (one joined in November), none of whom bought (the orders' phones are no member's). 零食: O-1's other 50.
+        var board = await (await api.GetAsync("/api/orders/categories?from=2026-10-01&to=2026-10-31", Ct)).ReadAsync<CategorySummary>();
+        var fish = board.Categories.Single(k => k.Category == "鱼油");
+        Assert.Equal(["鱼油", "2", fish.Buyers.ToString(CultureInfo.InvariantCulture), "160", "20", "140", "73.68", "A 鱼油群", "3", "0", "0", "0"], Normalised(rows[1]));
+        Assert.Equal(["零食", "1", board.Categories.Single(k => k.Category == "零食").Buyers.ToString(CultureInfo.InvariantCulture), "50", "0", "50", "26.32", "", "0", "0", "", "0"],
+            Normalised(rows[2]));
+    }
+
     [Fact]
     public async Task SubOwner_GetsOnlyTheirCommunitiesAndStaff_OperatorIsRefused()
     {
@@ -224,7 +265,7 @@ public abstract class EvaluationReportTests(ShequnFactory factory)
         Assert.True(response.StatusCode == HttpStatusCode.OK, System.Text.Encoding.UTF8.GetString(bytes));
         Assert.True(response.Headers.CacheControl?.NoStore, "Cache-Control: no-store");
         var book = Workbook.Read(bytes);
-        Assert.Equal(["Communities", "Staff"], book.Keys);
+        Assert.Equal(["Communities", "Staff", "Categories"], book.Keys);
         Assert.Equal("Members at month end", book["Communities"][0][2]);
         Assert.Equal(["'=1+1 群", "A 鱼油群"], book["Communities"].Skip(1).Select(r => r[0]));
     }
