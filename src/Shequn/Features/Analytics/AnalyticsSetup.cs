@@ -20,6 +20,7 @@ public static class AnalyticsSetup
             .Validate(o => o.CohortGrace >= TimeSpan.Zero, "Analytics:CohortGrace must not be negative.")
             .Validate(o => o.WorkspaceDaysInterval >= TimeSpan.FromSeconds(1), "Analytics:WorkspaceDaysInterval must be at least 1 s.")
             .Validate(o => o.WorkspaceDaysKept is >= 1 and <= 400, "Analytics:WorkspaceDaysKept must be from 1 to 400.")
+            .Validate(o => o.WorkspaceDaysPause >= TimeSpan.Zero, "Analytics:WorkspaceDaysPause must not be negative.")
             .ValidateOnStart();
         builder.Services.AddSingleton<InteractionPrune>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InteractionPrune>());

@@ -30,6 +30,11 @@ public sealed class AnalyticsOptions
     /// <summary>How many complete days back each workspace's days are kept stored (the overview reads 30, the activity
     /// pages up to 90).</summary>
     public int WorkspaceDaysKept { get; set; } = 92;
+
+    /// <summary>The pause after storing a day: at least this, and at least as long as the day took, so that the pass
+    /// (which holds SQLite's write lock, or PostgreSQL's share locks, while it counts a day) leaves other writers the
+    /// lock at least half the time. Zero: no pause (tests).</summary>
+    public TimeSpan WorkspaceDaysPause { get; set; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>

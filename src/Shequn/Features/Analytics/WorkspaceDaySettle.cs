@@ -83,10 +83,19 @@ public sealed partial class WorkspaceDaySettle(IServiceScopeFactory scopes, IOpt
         {
             if (stored.Contains(day))
                 continue;
+            var started = time.GetTimestamp();
             if (await StoreAsync(workspaceId, day, zone, now, ct))
                 done++;
             else
                 skipped++;
+            // A first pass or a late change can leave many days to store: back to back, their transactions would keep
+            // other writers (the processor, a staff member's save) waiting for the lock for as long as the pass lasts.
+            var pause = options.Value.WorkspaceDaysPause;
+            if (pause > TimeSpan.Zero)
+            {
+                var took = time.GetElapsedTime(started);
+                await Task.Delay(took > pause ? took : pause, time, ct);
+            }
         }
         return new Pass(done, skipped, deleted);
     }

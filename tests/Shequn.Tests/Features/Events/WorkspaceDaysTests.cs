@@ -38,7 +38,8 @@ public abstract class WorkspaceDaysTests(ShequnFactory factory)
     }
 
     internal static WorkspaceDaySettle Job(IServiceProvider services) => new(services.GetRequiredService<IServiceScopeFactory>(),
-        Options.Create(new AnalyticsOptions()), services.GetRequiredService<WorkspaceZones>(), new Stopped(), NullLogger<WorkspaceDaySettle>.Instance);
+        Options.Create(new AnalyticsOptions { WorkspaceDaysPause = TimeSpan.Zero }), services.GetRequiredService<WorkspaceZones>(), new Stopped(),
+        NullLogger<WorkspaceDaySettle>.Instance);
 
     private async Task<T> WithDbAsync<T>(Guid ws, Func<AppDbContext, Task<T>> f)
     {
