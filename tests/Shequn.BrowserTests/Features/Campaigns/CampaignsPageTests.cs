@@ -49,7 +49,15 @@ public sealed class CampaignsPageTests(ConsoleApp app)
 
         await page.Locator("input[data-testid=campaign-budget]").FillAsync("100");
         await page.GetByTestId("campaign-save").ClickAsync();
-        await page.GetByTestId("campaign-name").Filter(new() { HasTextString = name }).WaitForAsync();
+        // Seen to time out now and then (not reproduced in isolation): the failure then says what the page showed.
+        try
+        {
+            await page.GetByTestId("campaign-name").Filter(new() { HasTextString = name }).WaitForAsync();
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"The saved campaign did not show; the page said: {await page.Locator("body").InnerTextAsync()}", ex);
+        }
         await page.GetByTestId("campaign-publish").ClickAsync();
         await page.GetByTestId("campaign-editor-phase").Filter(new() { HasTextString = "未开始" }).WaitForAsync();
         await page.GetByTestId("campaign-announce").ClickAsync();
