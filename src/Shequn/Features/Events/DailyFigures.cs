@@ -57,20 +57,7 @@ public static class DailyFigures
             return stored;
         var figures = db.Set<CommunityDailyFigure>().IgnoreQueryFilters().AsNoTracking();
         figures = ws is { } w ? figures.Where(f => f.WorkspaceId == w) : figures.Where(f => ids.Contains(f.CommunityId));
-        var rows = await figures
-            .Where(f => f.Day >= from && f.Day <= to)
-            .GroupBy(f => f.Day)
-            .Select(g => new
-            {
-                Day = g.Key,
-                Joins = g.Sum(f => f.Joins),
-                Leaves = g.Sum(f => f.Leaves),
-                Messages = g.Sum(f => f.Messages),
-                Staff = g.Sum(f => f.StaffMessages),
-                Speakers = g.Sum(f => f.Speakers),
-                Deleted = g.Sum(f => f.DeletedMessages),
-            })
-            .ToDictionaryAsync(r => r.Day, ct);
+        var rows = await SumsAsync(figures.Where(f => f.Day >= from && f.Day <= to), ct);
         var end = StartOf(to.AddDays(1), zone);
         var start = StartOf(from, zone);
         var stints = db.Memberships.IgnoreQueryFilters().AsNoTracking();
@@ -86,6 +73,24 @@ public static class DailyFigures
         }
         return result;
     }
+
+    /// <summary>The daily rows' counts summed per day.</summary>
+    public sealed record DaySums(int Joins, int Leaves, int Messages, int Staff, int Speakers, int Deleted);
+
+    /// <summary>The rows' counts summed by day, in the database.</summary>
+    public static Task<Dictionary<DateOnly, DaySums>> SumsAsync(IQueryable<CommunityDailyFigure> rows, CancellationToken ct) =>
+        rows.GroupBy(f => f.Day)
+            .Select(g => new
+            {
+                Day = g.Key,
+                Joins = g.Sum(f => f.Joins),
+                Leaves = g.Sum(f => f.Leaves),
+                Messages = g.Sum(f => f.Messages),
+                Staff = g.Sum(f => f.StaffMessages),
+                Speakers = g.Sum(f => f.Speakers),
+                Deleted = g.Sum(f => f.DeletedMessages),
+            })
+            .ToDictionaryAsync(r => r.Day, r => new DaySums(r.Joins, r.Leaves, r.Messages, r.Staff, r.Speakers, r.Deleted), ct);
 
     private static DayFigures Figures(DateOnly day, int joins, int leaves, int messages, int staff, int speakers, int deleted, int members, DateOnly today) =>
         new(day, joins, leaves, joins - leaves, messages, messages - staff, staff, speakers, members,
@@ -114,19 +119,8 @@ public static class DailyFigures
         }
         if (to == today)
         {
-            var r = await db.Set<CommunityDailyFigure>().IgnoreQueryFilters().AsNoTracking()
-                .Where(f => f.WorkspaceId == ws && f.Day == today)
-                .GroupBy(f => f.Day)
-                .Select(g => new
-                {
-                    Joins = g.Sum(f => f.Joins),
-                    Leaves = g.Sum(f => f.Leaves),
-                    Messages = g.Sum(f => f.Messages),
-                    Staff = g.Sum(f => f.StaffMessages),
-                    Speakers = g.Sum(f => f.Speakers),
-                    Deleted = g.Sum(f => f.DeletedMessages),
-                })
-                .SingleOrDefaultAsync(ct);
+            var r = (await SumsAsync(db.Set<CommunityDailyFigure>().IgnoreQueryFilters().AsNoTracking()
+                .Where(f => f.WorkspaceId == ws && f.Day == today), ct)).GetValueOrDefault(today);
             var start = StartOf(today, zone);
             var stints = db.Memberships.IgnoreQueryFilters().AsNoTracking().Where(m => m.WorkspaceId == ws);
             var members = await MembersAtDayEndsAsync(stints, today, today, zone, start, StartOf(today.AddDays(1), zone), days[yesterday].Members, ct);

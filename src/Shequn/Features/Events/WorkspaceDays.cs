@@ -191,19 +191,8 @@ public static class WorkspaceDays
     public static async Task<WorkspaceDay> CountAsync(AppDbContext db, Guid workspaceId, DateOnly day, TimeZoneInfo zone, DateTime now, CancellationToken ct)
     {
         var end = DailyFigures.StartOf(day.AddDays(1), zone);
-        var sums = await db.Set<CommunityDailyFigure>().IgnoreQueryFilters().AsNoTracking()
-            .Where(f => f.WorkspaceId == workspaceId && f.Day == day)
-            .GroupBy(f => f.Day)
-            .Select(g => new
-            {
-                Joins = g.Sum(f => f.Joins),
-                Leaves = g.Sum(f => f.Leaves),
-                Messages = g.Sum(f => f.Messages),
-                Staff = g.Sum(f => f.StaffMessages),
-                Speakers = g.Sum(f => f.Speakers),
-                Deleted = g.Sum(f => f.DeletedMessages),
-            })
-            .SingleOrDefaultAsync(ct);
+        var sums = (await DailyFigures.SumsAsync(db.Set<CommunityDailyFigure>().IgnoreQueryFilters().AsNoTracking()
+            .Where(f => f.WorkspaceId == workspaceId && f.Day == day), ct)).GetValueOrDefault(day);
         var stints = db.Memberships.IgnoreQueryFilters().AsNoTracking().Where(m => m.WorkspaceId == workspaceId);
         return new WorkspaceDay
         {
