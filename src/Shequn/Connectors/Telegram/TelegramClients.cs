@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Shequn.Data;
+using Shequn.Platform.Outbound;
 using Telegram.Bot;
 
 namespace Shequn.Connectors.Telegram;
@@ -89,7 +90,8 @@ public static class TelegramSetup
     {
         builder.Services.AddOptions<TelegramOptions>().Bind(builder.Configuration.GetSection("Telegram"));
         // The Bot API carries the token in the URL path: the client factory must not log request URLs.
-        builder.Services.AddHttpClient("telegram").RemoveAllLoggers();
+        builder.Services.AddHttpClient("telegram").RemoveAllLoggers()
+            .UseOutboundGuard(sp => sp.GetRequiredService<IOptions<TelegramOptions>>().Value.ApiBaseUrl);
         builder.Services.AddSingleton<TelegramSecrets>();
         builder.Services.AddSingleton<TelegramClients>();
         builder.Services.AddSingleton<ITelegramBots, WorkspaceTelegramBots>();

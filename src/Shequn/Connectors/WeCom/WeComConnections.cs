@@ -2,11 +2,13 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Staff;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
+using Shequn.Platform.Outbound;
 
 namespace Shequn.Connectors.WeCom;
 
@@ -266,7 +268,8 @@ public static class WeComSetup
     public static IHostApplicationBuilder AddShequnWeCom(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<WeComOptions>().Bind(builder.Configuration.GetSection("WeCom"));
-        builder.Services.AddHttpClient("wecom", c => c.Timeout = TimeSpan.FromSeconds(20));
+        builder.Services.AddHttpClient("wecom", c => c.Timeout = TimeSpan.FromSeconds(20))
+            .UseOutboundGuard(sp => sp.GetRequiredService<IOptions<WeComOptions>>().Value.ApiBaseUrl);
         builder.Services.AddSingleton<WeComSecrets>();
         builder.Services.AddSingleton<WeComApi>();
         builder.Services.AddSingleton<WeComSyncSignal>();

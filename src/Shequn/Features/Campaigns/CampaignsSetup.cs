@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Shequn.Platform.Outbound;
+
 namespace Shequn.Features.Campaigns;
 
 public static class CampaignsSetup
@@ -36,7 +39,8 @@ public static class CampaignsSetup
             .ValidateOnStart();
         builder.Services.AddScoped<GroupBuys>();
         builder.Services.AddScoped<GroupRefunds>();
-        builder.Services.AddHttpClient(GroupRefunds.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20)).RemoveAllLoggers();
+        builder.Services.AddHttpClient(GroupRefunds.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20)).RemoveAllLoggers()
+            .UseOutboundGuard(sp => sp.GetRequiredService<IOptions<GroupBuyOptions>>().Value.ShopRefundUrl);
         builder.Services.AddSingleton<GroupBuySettler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GroupBuySettler>());
     }
