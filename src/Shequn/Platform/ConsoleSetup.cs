@@ -114,7 +114,8 @@ internal static class AccountEndpoints
     public static void Map(WebApplication app)
     {
         app.MapPost("/account/login", Login).AllowAnonymous();
-        app.MapPost("/account/logout", Logout);
+        // Anyone may sign out (a session that has just lost its rights too), but only from the console's own form.
+        app.MapPost("/account/logout", Logout).AllowAnonymous().WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
         app.MapPost("/setup", Setup).AllowAnonymous();
         app.MapGet("/culture", SetCulture).AllowAnonymous();
     }
@@ -144,8 +145,15 @@ internal static class AccountEndpoints
         return Results.LocalRedirect(SafeReturn(returnUrl));
     }
 
-    private static async Task<IResult> Logout(SignInManager<StaffUser> signIn)
+    private static async Task<IResult> Logout(HttpContext ctx, SignInManager<StaffUser> signIn, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery)
     {
+        // No form is bound here, so nothing else acts on the token: a page elsewhere must not sign staff out. A form post
+        // was checked by the antiforgery middleware (the endpoint asks for it); anything else carries the token in a header.
+        var valid = ctx.Features.Get<Microsoft.AspNetCore.Antiforgery.IAntiforgeryValidationFeature>() is { } checkedForm
+            ? checkedForm.IsValid
+            : await antiforgery.IsRequestValidAsync(ctx);
+        if (!valid)
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: "The sign-out form's antiforgery token is missing or invalid.");
         await signIn.SignOutAsync();
         return Results.Redirect("/login");
     }

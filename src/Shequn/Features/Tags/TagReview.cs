@@ -73,16 +73,21 @@ public sealed class TagReview(AppDbContext db)
                 new Dictionary<string, object?> { ["State"] = state.ToString(), ["MemberId"] = memberId, ["RuleId"] = row.RuleId });
             await db.SaveChangesAsync(ct);
         }
-        var dto = (await ListAsync(tagId, memberId, null, ct)).Single();
+        var dto = (await ListAsync(tagId, memberId, null, ct))!.Single();
         return new(EditOutcome.Saved, dto, validation);
     }
 
     /// <summary>Auto-tags of members the viewer sees, newest first: of one tag and/or one member, in one state or all.</summary>
-    public async Task<List<AutoTagDto>> ListAsync(Guid? tagId, Guid? memberId, MemberTagState? state, CancellationToken ct = default)
+    /// <summary>The auto-tags of a tag of this workspace or of a member the caller sees; null when neither is found.</summary>
+    public async Task<List<AutoTagDto>?> ListAsync(Guid? tagId, Guid? memberId, MemberTagState? state, CancellationToken ct = default)
     {
         var me = await db.Current.GetProfileAsync(db, ct);
         var ws = db.CurrentWorkspaceId;
         var visible = db.VisibleMembers(me).Select(m => m.Id);
+        if (tagId is { } tag && !await db.Tags.AnyAsync(t => t.Id == tag, ct))
+            return null;
+        if (memberId is { } member && !await visible.ContainsAsync(member, ct))
+            return null;
         var rows = db.MemberTags.IgnoreQueryFilters()
             .Where(mt => mt.Tag!.WorkspaceId == ws && mt.Source == TagSource.Auto && visible.Contains(mt.MemberId));
         if (tagId is { } t)

@@ -71,22 +71,22 @@ public static class TagRuleEndpoints
             _ => CommunityEndpoints.Forbidden(),
         };
 
-    public static async Task<Results<Ok<List<AutoTagDto>>, ValidationProblem>> TagAutoTags(TagReview review, Guid id, string? state, CancellationToken ct)
+    public static async Task<Results<Ok<List<AutoTagDto>>, ValidationProblem, NotFound>> TagAutoTags(TagReview review, Guid id, string? state, CancellationToken ct)
     {
         var v = new Validation();
         var s = v.ParseEnum<MemberTagState>("state", state);
         if (!v.IsValid)
             return v.Problem();
-        return TypedResults.Ok(await review.ListAsync(id, null, s, ct));
+        return await review.ListAsync(id, null, s, ct) is { } list ? TypedResults.Ok(list) : TypedResults.NotFound();
     }
 
-    public static async Task<Results<Ok<List<AutoTagDto>>, ValidationProblem>> MemberAutoTags(TagReview review, Guid id, string? state, CancellationToken ct)
+    public static async Task<Results<Ok<List<AutoTagDto>>, ValidationProblem, NotFound>> MemberAutoTags(TagReview review, Guid id, string? state, CancellationToken ct)
     {
         var v = new Validation();
         var s = v.ParseEnum<MemberTagState>("state", state);
         if (!v.IsValid)
             return v.Problem();
-        return TypedResults.Ok(await review.ListAsync(null, id, s, ct));
+        return await review.ListAsync(null, id, s, ct) is { } list ? TypedResults.Ok(list) : TypedResults.NotFound();
     }
 
     public static async Task<Results<Ok<AutoTagDto>, ValidationProblem, NotFound, ProblemHttpResult>> Confirm(

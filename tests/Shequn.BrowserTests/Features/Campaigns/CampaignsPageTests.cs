@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Playwright;
 using Shequn.BrowserTests.Infrastructure;
 
 namespace Shequn.BrowserTests.Features.Campaigns;
@@ -29,9 +30,15 @@ public sealed class CampaignsPageTests(ConsoleApp app)
         await page.GetByTestId("campaign-communities").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextString = community }).First.ClickAsync();
         await page.Keyboard.PressAsync("Escape");
-        await page.Locator("input[data-testid=rule-price]").FillAsync("9.9");
-        await page.Locator("input[data-testid=rule-stock]").FillAsync("100");
-        await page.Locator("input[data-testid=rule-limit]").FillAsync("1");
+        // The closing list re-renders the form: typing starts once it is gone.
+        await page.Locator(".mud-popover-open .mud-list-item").First.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        async Task FillRulesAsync()
+        {
+            await page.Locator("input[data-testid=rule-price]").FillAsync("9.9");
+            await page.Locator("input[data-testid=rule-stock]").FillAsync("100");
+            await page.Locator("input[data-testid=rule-limit]").FillAsync("1");
+        }
+        await FillRulesAsync();
         // A reward that costs more than the budget is refused with the amounts.
         await page.Locator("input[data-testid=campaign-budget]").FillAsync("50");
         await page.GetByTestId("campaign-add-reward").ClickAsync();
@@ -48,16 +55,25 @@ public sealed class CampaignsPageTests(ConsoleApp app)
         Assert.Contains("80.00", await budgetError.InnerTextAsync(), StringComparison.Ordinal);
 
         await page.Locator("input[data-testid=campaign-budget]").FillAsync("100");
-        await page.GetByTestId("campaign-save").ClickAsync();
-        // Seen to time out now and then (not reproduced in isolation): the failure then says what the page showed.
-        try
+        // Saved when the list shows it. A render under load can swallow a typed rule (seen in CI: the price came back
+        // "required"); the rules are then typed again and saved again, and the last refusal is reported.
+        var row = page.GetByTestId("campaign-name").Filter(new() { HasTextString = name });
+        var refusal = "";
+        for (var attempt = 0; attempt < 3 && await row.CountAsync() == 0; attempt++)
         {
-            await page.GetByTestId("campaign-name").Filter(new() { HasTextString = name }).WaitForAsync();
+            if (attempt > 0)
+                await FillRulesAsync();
+            await page.GetByTestId("campaign-save").ClickAsync();
+            try
+            {
+                await row.WaitForAsync(new() { Timeout = 10000 });
+            }
+            catch (TimeoutException)
+            {
+                refusal = string.Join(" | ", await page.Locator(".mud-input-error").AllInnerTextsAsync());
+            }
         }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"The saved campaign did not show; the page said: {await page.Locator("body").InnerTextAsync()}", ex);
-        }
+        Assert.True(await row.CountAsync() > 0, "The campaign was not saved: " + refusal);
         await page.GetByTestId("campaign-publish").ClickAsync();
         await page.GetByTestId("campaign-editor-phase").Filter(new() { HasTextString = "未开始" }).WaitForAsync();
         await page.GetByTestId("campaign-announce").ClickAsync();
