@@ -196,7 +196,10 @@ public sealed partial class SecurityLog(ILoggerFactory loggers, TimeProvider tim
             db.AuditEntries.Add(row);
             lines.Add(new Line(row.Action, row.WorkspaceId, row.ActorId, row.ActorName, row.At, address, $"{row.EntityType} {row.EntityId}", Details(row)));
         }
-        _pending.AddOrUpdate(db, lines);
+        if (lines.Count > 0)
+            _pending.AddOrUpdate(db, lines);
+        else
+            _pending.Remove(db);
     }
 
     private static bool Changed(EntityEntry entry, string property)
