@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Shequn.Platform.Auth;
 
@@ -45,8 +46,12 @@ public static class DatabaseSetup
         {
             var b = new DbContextOptionsBuilder<AppDbContext>();
             Configure(b, settings, dataDir);
+            b.AddInterceptors(sp.GetRequiredService<SecurityLog>());
             return b.Options;
         });
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SecurityLog>();
         builder.Services.AddScoped<CurrentStaff>();
         builder.Services.AddScoped<AppDbContextFactory>();
         builder.Services.AddScoped<IDbContextFactory<AppDbContext>>(sp => sp.GetRequiredService<AppDbContextFactory>());

@@ -122,6 +122,7 @@ internal static class AccountEndpoints
 
     private static async Task<IResult> Login(
         HttpContext ctx, SignInManager<StaffUser> signIn, AccessLimits limits, Microsoft.Extensions.Localization.IStringLocalizer<Strings> l,
+        AppDbContext db, SecurityLog security,
         [Microsoft.AspNetCore.Mvc.FromForm] string email, [Microsoft.AspNetCore.Mvc.FromForm] string password,
         [Microsoft.AspNetCore.Mvc.FromForm] string? returnUrl)
     {
@@ -132,17 +133,40 @@ internal static class AccountEndpoints
             AccessLimits.SetRetryAfter(ctx, wait);
             return AccessLimits.PageRefusal(l, wait, "/login");
         }
+        var address = AccessLimits.Address(ctx);
         var user = await signIn.UserManager.FindByEmailAsync(email);
-        if (user is null || !user.IsActive)
+        if (user is null)
+        {
+            security.SignInFailedUnknown(email, address);
             return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
+        }
+        if (!user.IsActive)
+        {
+            await RecordSignInAsync(db, security, SecurityEvents.SignInFailed, user, address, "inactive");
+            return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
+        }
+        var wasLocked = await signIn.UserManager.IsLockedOutAsync(user);
         var result = await signIn.PasswordSignInAsync(user, password, isPersistent: true, lockoutOnFailure: true);
         // Locked (too many wrong passwords, Security:Lockout) is said as such: the right password is refused too until it ends.
         if (result.IsLockedOut)
+        {
+            await RecordSignInAsync(db, security, wasLocked ? SecurityEvents.SignInFailed : SecurityEvents.LockedOut, user, address, "locked");
             return Results.Redirect($"/login?error=locked&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
+        }
         if (!result.Succeeded)
+        {
+            await RecordSignInAsync(db, security, SecurityEvents.SignInFailed, user, address, "password");
             return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl ?? "/")}");
+        }
+        await RecordSignInAsync(db, security, SecurityEvents.SignedIn, user, address, null);
         LocalizationSetup.WriteCultureCookie(ctx.Response, user.Culture);
         return Results.LocalRedirect(SafeReturn(returnUrl));
+    }
+
+    private static async Task RecordSignInAsync(AppDbContext db, SecurityLog security, string kind, StaffUser user, string address, string? reason)
+    {
+        security.AddSignIn(db, kind, user, address, reason);
+        await db.SaveChangesAsync();
     }
 
     private static async Task<IResult> Logout(HttpContext ctx, SignInManager<StaffUser> signIn, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery)

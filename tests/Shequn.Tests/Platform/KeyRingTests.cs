@@ -127,6 +127,33 @@ public abstract class KeyRingTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task UnencryptedKeyInTheStore_FailsAtStartUpNamingIt()
+    {
+        var a = Host(Secret);
+        a.Protector().Protect("123456:bot-token");
+        // The same key as Data Protection writes it without an encryptor: the master key in the clear.
+        var key = XElement.Parse((await a.KeyRowsAsync())[0]);
+        var id = Guid.NewGuid();
+        key.SetAttributeValue("id", id);
+        var dp = XNamespace.Get("http://schemas.asp.net/2015/03/dataProtection");
+        key.Descendants().Single(e => e.Name.LocalName == "encryptedSecret")
+            .ReplaceWith(new XElement("masterKey", new XAttribute(dp + "requiresEncryption", "true"), new XElement("value", Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)))));
+        await using (var scope = a.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.DataProtectionKeys.Add(new Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey { FriendlyName = "key-" + id, Xml = key.ToString(SaveOptions.DisableFormatting) });
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var e = Assert.ThrowsAny<Exception>(() => Host(Secret).Services);
+
+        var error = Find<KeyRingSecretException>(e);
+        Assert.NotNull(error);
+        Assert.Contains(id.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Contains("unencrypted", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RotatedSecret_WithThePreviousOneKept_StartsAndReadsWhatTheOldSecretProtected()
     {
         var a = Host(Secret);

@@ -31,7 +31,12 @@ public sealed record AuditEntryDto(
 
 public static class AuditEndpoints
 {
-    public static readonly string[] Actions = ["created", "updated", "deleted"];
+    /// <summary>Changes, then what was taken out, then the security log's own events (Platform/Auth/SecurityLog).</summary>
+    public static readonly string[] Actions =
+    [
+        "created", "updated", "deleted", Shequn.Platform.Exports.ExportAudit.Action, "erased",
+        .. Shequn.Platform.Auth.SecurityEvents.AuditActions,
+    ];
 
     /// <summary>The entity types that appear in the log, for filters and labels.</summary>
     public static readonly string[] EntityTypes =
@@ -51,7 +56,7 @@ public static class AuditEndpoints
     {
         api.MapGroup("/audit").WithTags("Audit")
             .MapGet("/", List).WithName("ListAuditEntries")
-            .WithDescription("Newest first, times in whole seconds (UTC). Filters: actorId (who), action (created, updated or deleted) "
+            .WithDescription("Newest first, times in whole seconds (UTC). Filters: actorId (who), action (" + string.Join(", ", Actions) + ") "
                 + "and entityType (what: " + string.Join(", ", EntityTypes) + "), entityId, from and to (when; inclusive, ISO 8601, "
                 + "UTC unless an offset is given). Paged with page and pageSize. The owner sees every entry; a sub-owner sees entries "
                 + "about her communities and their members, tags, moderation settings, her own tokens, herself and what she did to other staff.");

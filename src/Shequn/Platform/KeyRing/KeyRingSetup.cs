@@ -32,10 +32,14 @@ public static class KeyRingSetup
 /// <summary>
 /// Before anything uses the key ring (it runs in the hosts' "starting" phase, ahead of Data Protection's own
 /// start-up and the web server), decrypts every stored key. A node with the wrong secret stops with a clear
-/// message instead of quietly making keys of its own that no other node can read.
+/// message instead of quietly making keys of its own that no other node can read; so does a node that finds a key
+/// stored unencrypted.
 /// </summary>
 internal sealed partial class KeyRingCheck(IServiceProvider services, KeyEncryptionSecrets secrets, ILogger<KeyRingCheck> log) : IHostedLifecycleService
 {
+    /// <summary>Data Protection's mark on a secret element that an encryptor should have replaced.</summary>
+    private static readonly XName RequiresEncryption = XName.Get("requiresEncryption", "http://schemas.asp.net/2015/03/dataProtection");
+
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
@@ -46,7 +50,17 @@ internal sealed partial class KeyRingCheck(IServiceProvider services, KeyEncrypt
         {
             if (string.IsNullOrEmpty(xml))
                 continue;
-            foreach (var encrypted in XElement.Parse(xml).Descendants(KeyRingXmlEncryptor.ElementName))
+            var key = XElement.Parse(xml);
+            // A key whose secret part is in the clear (written without our encryptor, or planted) is one a database dump
+            // alone opens: refuse to run on it rather than sign cookies and protect platform secrets with it.
+            if (key.Descendants().Any(e => (bool?)e.Attribute(RequiresEncryption) == true))
+            {
+                throw new KeyRingSecretException(
+                    $"The data-protection key {(string?)key.Attribute("id")} is stored unencrypted. Every key must be encrypted with the " +
+                    $"key-encryption secret ({KeyEncryptionSecrets.ConfigKey}); delete that row from the data-protection key table " +
+                    "(sign-ins made with it end) and start again.");
+            }
+            foreach (var encrypted in key.Descendants(KeyRingXmlEncryptor.ElementName))
             {
                 KeyRingXmlEncryptor.Decrypt(encrypted, secrets);
                 checkedKeys++;
