@@ -130,6 +130,12 @@ public static class ConsoleLayout
     {
         await target.WaitForAsync();
         var box = await target.BoundingBoxAsync();
+        // A render can replace the element between the wait and the measure (seen once in CI): wait and measure again.
+        for (var attempt = 0; attempt < 3 && box is null; attempt++)
+        {
+            await target.WaitForAsync();
+            box = await target.BoundingBoxAsync();
+        }
         Assert.True(box is not null, $"{what} is not visible.");
         Assert.True(box.X >= -1 && box.X + box.Width <= width + 1,
             string.Create(CultureInfo.InvariantCulture, $"{what} spans {box.X:0}–{box.X + box.Width:0}px, outside the {width}px screen."));

@@ -166,6 +166,12 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
         ["/members"] = "Member",
     };
 
+    /// <summary>
+    /// Kinds whose demo rows depend on the hour the demo is seeded (feedback tickets open from recent history): their routes
+    /// are called and held to the invariants, but their answers are not compared with the file.
+    /// </summary>
+    private static readonly HashSet<string> HourlyKinds = new(StringComparer.Ordinal) { "FeedbackTicket" };
+
     private sealed record Caller(string Name, HttpClient? Client);
 
     private sealed record Sample(Guid Id, Guid? CommunityId, IReadOnlyDictionary<string, Guid> Links);
@@ -217,6 +223,7 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
             .Distinct().ToList();
         Assert.True(demoMarks.Count > 10, "The demo has too few names to look for.");
 
+        var communityNames = await db.Communities.IgnoreQueryFilters().Where(c => c.WorkspaceId == demo.Id).ToDictionaryAsync(c => c.Id, c => c.Name, Ct);
         // Objects of each kind: in one of the operator's communities ("own") and in none of them ("other").
         var samples = new Dictionary<string, List<Sample>>(StringComparer.Ordinal);
         async Task<List<Sample>> SamplesAsync(string kind)
@@ -226,7 +233,7 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
             var type = db.Model.GetEntityTypes().SingleOrDefault(t => t.ClrType.Name == kind)
                 ?? throw new InvalidOperationException($"No entity named {kind}.");
             var rows = await (Task<List<object>>)typeof(AuthorizationMatrixTests).GetMethod(nameof(RowsAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(type.ClrType).Invoke(null, [db, demo.Id])!;
+                .MakeGenericMethod(type.ClrType).Invoke(null, [db, demo.Id, communityNames])!;
             var guids = type.GetProperties().Where(p => (p.ClrType == typeof(Guid) || p.ClrType == typeof(Guid?)) && p.PropertyInfo is not null).ToList();
             var list = new List<Sample>();
             foreach (var row in rows)
@@ -262,6 +269,7 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
                 continue;
             }
             var columns = new List<(string Column, string Url)>();
+            var hourly = false;
             if (parameters.Count == 0)
                 columns.Add(("-", endpoint.Pattern));
             else
@@ -281,10 +289,12 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
                             possible = false;
                             break;
                         }
+                        hourly |= HourlyKinds.Contains(kind);
                         var candidates = await SamplesAsync(kind);
                         if (candidates.Count == 0)
                         {
-                            lines.Add($"{endpoint.Key} [{scope_}] not called: the demo has no {kind}");
+                            if (!hourly)
+                                lines.Add($"{endpoint.Key} [{scope_}] not called: the demo has no {kind}");
                             possible = false;
                             break;
                         }
@@ -349,8 +359,11 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
                     else if (body.Contains(strangerMark, StringComparison.Ordinal))
                         problems.Add($"{endpoint.Method} {url} as the demo's {caller.Name} shows another workspace's community");
                 }
-                lines.Add($"{endpoint.Key} [{column}] {string.Join(' ', answers)}");
+                if (!hourly)
+                    lines.Add($"{endpoint.Key} [{column}] {string.Join(' ', answers)}");
             }
+            if (hourly)
+                lines.Add($"{endpoint.Key} held to the invariants only: the demo's rows of this kind vary with the hour");
         }
 
         Assert.True(unmapped.Count == 0, "Ids after these paths have no kind (add them to AuthorizationMatrixTests.Kinds):\n" + string.Join("\n", unmapped));
@@ -378,16 +391,31 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
 
     /// <summary>
     /// A workspace's rows of one kind in an order that does not depend on their ids (which are partly random): by their
-    /// texts and numbers, which the demo seeds the same way every time.
+    /// texts and numbers, which the demo seeds the same way every time (seen to differ between runs when Identity's random
+    /// stamps were part of the order).
     /// </summary>
-    private static async Task<List<object>> RowsAsync<T>(AppDbContext db, Guid workspace) where T : class
+    private static async Task<List<object>> RowsAsync<T>(AppDbContext db, Guid workspace, IReadOnlyDictionary<Guid, string> communityNames) where T : class
     {
         var rows = await db.Set<T>().IgnoreQueryFilters().AsNoTracking().Where(e => EF.Property<Guid>(e, "WorkspaceId") == workspace)
             .Take(20_000).ToListAsync(TestContext.Current.CancellationToken);
+        // A name first where there is one; then the other texts and numbers, less those made at random (hashes, stamps,
+        // slugs, codes, tokens).
+        string[] names = ["Email", "Name", "Title", "DisplayName", "Text"];
+        string[] random = ["Hash", "Stamp", "Slug", "Code", "Token", "Secret", "Prefix", "Key", "Nonce"];
         var content = typeof(T).GetProperties()
             .Where(p => p.PropertyType == typeof(string) || p.PropertyType.IsEnum || p.PropertyType == typeof(int) || p.PropertyType == typeof(long) || p.PropertyType == typeof(bool))
+            .Where(p => !random.Any(r => p.Name.Contains(r, StringComparison.Ordinal)))
+            .OrderBy(p => Array.IndexOf(names, p.Name) is var i && i >= 0 ? i : names.Length).ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
+        // The community's name first (which roles may see a row depends on it), then the row's own texts and numbers,
+        // then its times, which keep their order from run to run.
+        var times = typeof(T).GetProperties().Where(p => p.PropertyType == typeof(DateTime) || p.PropertyType == typeof(DateTime?))
             .OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
-        return [.. rows.OrderBy(r => string.Join('\u0001', content.Select(p => Convert.ToString(p.GetValue(r), System.Globalization.CultureInfo.InvariantCulture))), StringComparer.Ordinal)];
+        var community = typeof(T).GetProperty("CommunityId");
+        string Key(object r) =>
+            (community?.GetValue(r) is Guid c && communityNames.TryGetValue(c, out var name) ? name : "")
+            + '\u0002' + string.Join('\u0001', content.Select(p => Convert.ToString(p.GetValue(r), System.Globalization.CultureInfo.InvariantCulture)))
+            + '\u0002' + string.Join('\u0001', times.Select(p => p.GetValue(r) is DateTime t ? t.Ticks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture) : ""));
+        return [.. rows.OrderBy(Key, StringComparer.Ordinal)];
     }
 
     private static string Clip(string body) => body.Length > 300 ? body[..300] + "…" : body;
