@@ -55,25 +55,8 @@ public sealed class CampaignsPageTests(ConsoleApp app)
         Assert.Contains("80.00", await budgetError.InnerTextAsync(), StringComparison.Ordinal);
 
         await page.Locator("input[data-testid=campaign-budget]").FillAsync("100");
-        // Saved when the list shows it. A render under load can swallow a typed rule (seen in CI: the price came back
-        // "required"); the rules are then typed again and saved again, and the last refusal is reported.
-        var row = page.GetByTestId("campaign-name").Filter(new() { HasTextString = name });
-        var refusal = "";
-        for (var attempt = 0; attempt < 3 && await row.CountAsync() == 0; attempt++)
-        {
-            if (attempt > 0)
-                await FillRulesAsync();
-            await page.GetByTestId("campaign-save").ClickAsync();
-            try
-            {
-                await row.WaitForAsync(new() { Timeout = 10000 });
-            }
-            catch (TimeoutException)
-            {
-                refusal = string.Join(" | ", await page.Locator(".mud-input-error").AllInnerTextsAsync());
-            }
-        }
-        Assert.True(await row.CountAsync() > 0, "The campaign was not saved: " + refusal);
+        // Seen in CI: the price typed just after the list closed came back "required".
+        await page.SaveUntilListedAsync(name, FillRulesAsync);
         await page.GetByTestId("campaign-publish").ClickAsync();
         await page.GetByTestId("campaign-editor-phase").Filter(new() { HasTextString = "未开始" }).WaitForAsync();
         await page.GetByTestId("campaign-announce").ClickAsync();

@@ -72,29 +72,12 @@ public sealed class GroupBuyPageTests(ConsoleApp app)
             }
         }
         await preview.WaitForAsync();
-        // Saved when the list shows it. A render under load can swallow a typed field, which the form then refuses
-        // with a field error: the fields are typed again and saved again, and the last refusal is reported.
-        var row = page.GetByTestId("campaign-name").Filter(new() { HasTextString = name });
-        var refusal = "";
-        for (var attempt = 0; attempt < 3 && await row.CountAsync() == 0; attempt++)
+        await page.SaveUntilListedAsync(name, async () =>
         {
-            if (attempt > 0)
-            {
-                if (await nameInput.InputValueAsync() != name)
-                    await nameInput.FillAsync(name);
-                await FillFieldsAsync();
-            }
-            await page.GetByTestId("campaign-save").ClickAsync();
-            try
-            {
-                await row.WaitForAsync(new() { Timeout = 10000 });
-            }
-            catch (TimeoutException)
-            {
-                refusal = string.Join(" | ", await page.Locator(".mud-input-error").AllInnerTextsAsync());
-            }
-        }
-        Assert.True(await row.CountAsync() > 0, "The campaign was not saved: " + refusal);
+            if (await nameInput.InputValueAsync() != name)
+                await nameInput.FillAsync(name);
+            await FillFieldsAsync();
+        });
         await page.GetByTestId("campaign-publish").ClickAsync();
         await page.GetByTestId("campaign-editor-phase").Filter(new() { HasTextString = "进行中" }).WaitForAsync();
 
