@@ -140,6 +140,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
         builder.Entity<Shequn.Features.Sandbox.SandboxUpload>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Members.MemberMerge>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Profiles.PersonalDataReveal>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
+        builder.Entity<Shequn.Features.Members.ConsentRecord>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Scripts.AutoReplyCooldown>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         builder.Entity<Shequn.Features.Scripts.HandoffCooldown>().HasQueryFilter(e => e.WorkspaceId == CurrentWorkspaceId);
         // Who spoke where, the communities' ritual settings and their newcomers: the processor reads them acting as the
@@ -350,7 +351,11 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     /// Adds an audit row for a change the change tracker cannot describe (a bulk import, a set-based delete,
     /// a training run); it is saved with the next SaveChanges.
     /// </summary>
-    public void AddAuditNote(string entityType, Guid entityId, string action, IReadOnlyDictionary<string, object?>? before, IReadOnlyDictionary<string, object?>? after)
+    public void AddAuditNote(string entityType, Guid entityId, string action, IReadOnlyDictionary<string, object?>? before, IReadOnlyDictionary<string, object?>? after) =>
+        AddAuditNote(entityType, entityId.ToString(), action, before, after);
+
+    /// <summary>An audit row naming its entity by text (an erased member by the hash that stands for them).</summary>
+    public void AddAuditNote(string entityType, string entityId, string action, IReadOnlyDictionary<string, object?>? before, IReadOnlyDictionary<string, object?>? after)
     {
         AuditEntries.Add(new AuditEntry
         {
@@ -359,7 +364,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
             ActorName = Current.Principal?.Identity?.Name ?? "system",
             Action = action,
             EntityType = entityType,
-            EntityId = entityId.ToString(),
+            EntityId = entityId,
             Before = before is null ? null : JsonSerializer.Serialize(before, AuditJson),
             After = after is null ? null : JsonSerializer.Serialize(after, AuditJson),
         });

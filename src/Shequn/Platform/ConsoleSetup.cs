@@ -47,6 +47,7 @@ public static class ConsoleSetup
         app.UseShequnSecurityHeaders();
         app.UseRouting();
         app.UseForwardedHeaders();
+        app.UseBlazorOriginCheck();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLocalization();

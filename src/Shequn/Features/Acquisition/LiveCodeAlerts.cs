@@ -48,8 +48,10 @@ public sealed class LiveCodeAlerts(IServiceScopeFactory scopes, TaskOpener tasks
 public sealed class LiveCodeLeads(IServiceScopeFactory scopes, IStringLocalizer<Strings> l, TimeProvider time)
 {
     /// <returns>What is wrong, in the visitor's language; empty when kept.</returns>
+    /// <param name="seen">Who ticked the consent line, from where (its notice is filled in here): kept as a
+    /// <see cref="ConsentRecord"/> with a phone.</param>
     public async Task<IReadOnlyList<string>> LeaveAsync(LiveCodeSnapshot s, string? rawPhone, bool consent, string? choice, string? need, CancellationToken ct,
-        bool phoneRequired = false)
+        bool phoneRequired = false, ConsentSeen? seen = null)
     {
         var problems = new List<string>();
         string? phone = null;
@@ -75,6 +77,18 @@ public sealed class LiveCodeLeads(IServiceScopeFactory scopes, IStringLocalizer<
             ConsentText = phone is null ? null : l["LiveCodePage.Consent", s.WorkspaceName].Value,
         };
         db.Add(lead);
+        if (lead.ConsentText is { } notice)
+        {
+            var now = lead.At;
+            Consents.Add(db, ws, member?.Id, lead.Id, (seen ?? new ConsentSeen(ConsentSource.LandingPage, "", "", null, null)) with
+            {
+                Source = ConsentSource.LandingPage,
+                Page = seen?.Page is { Length: > 0 } page ? page : "/j/" + s.Code.Code,
+                Notice = notice,
+            }, now);
+            if (member is not null)
+                member.ConsentWithdrawnAt = null;
+        }
         // The answers feed the fields the code links them to, where the member has no value yet (see LandingAnswers).
         if (member is not null)
             await LandingAnswers.FillAsync(db, member, [lead], ct);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
 using Shequn.Data;
+using Shequn.Features.Members;
 using Shequn.Features.Calendar;
 using Shequn.Features.Campaigns;
 using Shequn.Features.Communities;
@@ -131,7 +132,8 @@ public static class ShortLinkEndpoints
         var phone = form?["phone"].ToString();
         if (!string.IsNullOrWhiteSpace(phone) || need is not null || choice is not null)
         {
-            var problems = await leads.LeaveAsync(s, phone, form?["consent"].ToString() == "true", choice, need, ct);
+            var problems = await leads.LeaveAsync(s, phone, form?["consent"].ToString() == "true", choice, need, ct,
+                seen: ConsentSeen.From(http, ConsentSource.LandingPage, "/j/" + code, ""));
             if (problems.Count > 0)
                 return Html(LandingPageView.Invalid(l, s, problems), StatusCodes.Status400BadRequest);
         }
@@ -152,7 +154,8 @@ public static class ShortLinkEndpoints
         Speak(http, s);
         if (s is null || !s.Code.CollectPhone)
             return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
-        var problems = await leads.LeaveAsync(s, form?["phone"].ToString(), form?["consent"].ToString() == "true", null, null, ct, phoneRequired: true);
+        var problems = await leads.LeaveAsync(s, form?["phone"].ToString(), form?["consent"].ToString() == "true", null, null, ct, phoneRequired: true,
+            seen: ConsentSeen.From(http, ConsentSource.LandingPage, "/j/" + code, ""));
         return problems.Count > 0 ? Html(LandingPageView.Invalid(l, s, problems), StatusCodes.Status400BadRequest) : Html(LandingPageView.Thanks(l, s));
     }
 

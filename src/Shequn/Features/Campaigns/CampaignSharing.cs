@@ -113,4 +113,5 @@ public static class CampaignInvites
 }
 
 /// <summary>A lead as staff read it (owners and sub-owners only: it is personal data).</summary>
-public sealed record CampaignLeadDto(Guid Id, Guid MemberId, string? MemberName, string Phone, string ConsentText, DateTime ConsentedAt);
+/// <param name="WithdrawnAt">When the member withdrew their consent: the phone stays listed, but nothing targets them.</param>
+public sealed record CampaignLeadDto(Guid Id, Guid MemberId, string? MemberName, string Phone, string ConsentText, DateTime ConsentedAt, DateTime? WithdrawnAt = null);

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using Shequn.Data;
+using Shequn.Features.Members;
 using Shequn.Features.Profiles;
 using Shequn.Platform.Api;
 using Shequn.Features.Staff;
@@ -65,8 +66,9 @@ public static class CampaignSharingEndpoints
         var rows = await db.Set<CampaignLead>().AsNoTracking().Where(x => x.CampaignId == campaignId)
             .OrderByDescending(x => x.ConsentedAt).ThenByDescending(x => x.Id).Take(1000).ToListAsync(ct);
         var ids = rows.Select(x => x.MemberId).Distinct().ToList();
-        var names = await db.Members.AsNoTracking().Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.DisplayName, ct);
-        return [.. rows.Select(x => new CampaignLeadDto(x.Id, x.MemberId, names.GetValueOrDefault(x.MemberId), x.Phone, x.ConsentText, x.ConsentedAt))];
+        var members = await db.Members.AsNoTracking().Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => new { m.DisplayName, m.ConsentWithdrawnAt }, ct);
+        return [.. rows.Select(x => new CampaignLeadDto(x.Id, x.MemberId, members.GetValueOrDefault(x.MemberId)?.DisplayName, x.Phone, x.ConsentText, x.ConsentedAt,
+            members.GetValueOrDefault(x.MemberId)?.ConsentWithdrawnAt))];
     }
 
     private static async Task<IResult> Poster(HttpContext http, AppDbContext db, CampaignSnapshots snapshots, CampaignLinks links, CampaignPosters posters,
@@ -177,16 +179,29 @@ public static class CampaignSharingEndpoints
             return FlashSaleEndpoints.Excluded(l, excluded);
         var c = s.Campaign;
         var consent = Truncate(l["CampaignSharing.Consent", s.WorkspaceName].Value, CampaignLead.ConsentMaxLength);
+        bool replayed;
         var now = time.GetUtcNow().UtcDateTime;
         // The first submit wins: a second one (another tab, a retry, a changed number) is answered with what was kept.
-        var inserted = await SetWrites.ExecuteAsync(db,
-            """INSERT INTO "CampaignLeads" ("Id", "WorkspaceId", "CampaignId", "MemberId", "Phone", "ConsentText", "ConsentedAt", "RequestId")""",
-            [[Guid.CreateVersion7(), c.WorkspaceId, c.Id, member, phone!, consent, now, input.RequestId!.Trim()]],
-            """ON CONFLICT ("CampaignId", "MemberId") DO NOTHING""", ct);
+        // The consent record goes with the lead it allowed, in one transaction.
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            var inserted = await SetWrites.ExecuteAsync(db,
+                """INSERT INTO "CampaignLeads" ("Id", "WorkspaceId", "CampaignId", "MemberId", "Phone", "ConsentText", "ConsentedAt", "RequestId")""",
+                [[Guid.CreateVersion7(), c.WorkspaceId, c.Id, member, phone!, consent, now, input.RequestId!.Trim()]],
+                """ON CONFLICT ("CampaignId", "MemberId") DO NOTHING""", ct);
+            if (inserted > 0)
+            {
+                Consents.Add(db, c.WorkspaceId, member, null, ConsentSeen.From(http, ConsentSource.CampaignPhone, "/c/" + slug, consent), now);
+                await Consents.ReinstateAsync(db, c.WorkspaceId, member, ct);
+                await db.SaveChangesWithoutAuditAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+            replayed = inserted == 0;
+        }
         var lead = await db.Set<CampaignLead>().IgnoreQueryFilters().AsNoTracking().SingleAsync(x => x.CampaignId == c.Id && x.MemberId == member, ct);
         // Only a member who already has a participant row (claimed, joined, ...) gets the inviter: leaving a phone is not taking part.
         await CampaignInvites.RecordFromPageAsync(http, links, s.Campaign.Id, member, input.Inviter, ct);
-        return TypedResults.Ok(new PublicPhoneAnswer(CampaignLead.Masked(lead.Phone), lead.ConsentedAt, inserted == 0, l["CampaignSharing.Phone.Saved"].Value));
+        return TypedResults.Ok(new PublicPhoneAnswer(CampaignLead.Masked(lead.Phone), lead.ConsentedAt, replayed, l["CampaignSharing.Phone.Saved"].Value));
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];

@@ -69,6 +69,9 @@ public sealed class Member : IWorkspaceOwned, IAudited
 
     public string? LegalHoldReason { get; set; }
 
+    /// <summary>When the member withdrew their consent (PIPL): nothing targets them until they consent again (<see cref="Consents"/>).</summary>
+    public DateTime? ConsentWithdrawnAt { get; set; }
+
     public List<Membership> Memberships { get; set; } = [];
     public List<MemberTag> Tags { get; set; } = [];
 }

@@ -130,7 +130,14 @@ public static class MemberEndpoints
         group.MapPost("/", Create).WithName("CreateMember");
         group.MapPut("/{id:guid}", Update).WithName("UpdateMember");
         group.MapGet("/{id:guid}/personal-data", PersonalDataExport).WithName("ExportMemberPersonalData")
-            .WithSummary("Everything held about the member (PIPL access and portability): owner and sub-owners; each export is audited");
+            .WithSummary("Everything held about the member (PIPL access and portability): owner and sub-owners; each export is audited")
+            .WithDescription("format=json (default) or format=csv: one row per item (section, at, where, field, value), UTF-8 with BOM, formula-safe.");
+        group.MapGet("/{id:guid}/consents", ConsentList).WithName("ListMemberConsents")
+            .WithSummary("The consents the member gave on public pages (notice, version, time, page, address, browser) and their withdrawal: owner and sub-owners");
+        group.MapPost("/{id:guid}/consent/withdraw", WithdrawConsent).WithName("WithdrawMemberConsent")
+            .WithSummary("Record that the member withdrew their consent: owner and sub-owners")
+            .WithDescription("Closes every open consent and marks the member: queued private VIP invitations are cancelled, friend adds of their phone "
+                + "skipped, and nothing targets them until they consent again on a public page. Group messages to everyone go on. Audited.");
         group.MapPut("/{id:guid}/legal-hold", LegalHold).WithName("SetMemberLegalHold")
             .WithSummary("Put the member under a legal hold (no erasure) or lift it: owner only");
         group.MapPost("/{id:guid}/erase", Erase).WithName("EraseMember")
@@ -140,12 +147,40 @@ public static class MemberEndpoints
         return group;
     }
 
-    public static async Task<Results<Ok<PersonalDataExport>, NotFound, ProblemHttpResult>> PersonalDataExport(PersonalData data, Guid id, CancellationToken ct)
+    public static async Task<Results<Ok<PersonalDataExport>, FileContentHttpResult, ValidationProblem, NotFound, ProblemHttpResult>> PersonalDataExport(
+        PersonalData data, Guid id, string? format, CancellationToken ct)
     {
-        var (outcome, export) = await data.ExportAsync(id, ct);
+        var csv = string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
+        if (!csv && format is not null && !string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+            return new Validation().Add("format", "UnknownFormat", $"'format' must be json or csv, not '{format}'.", format).Problem();
+        var (outcome, export) = await data.ExportAsync(id, ct, csv ? "csv" : "json");
         return outcome switch
         {
+            PersonalDataOutcome.Done when csv => TypedResults.File(Platform.Exports.ExportFiles.Csv(PersonalDataCsv.Sheet(export!)), Platform.Exports.ExportFiles.CsvType,
+                $"member-{id:N}.csv"),
             PersonalDataOutcome.Done => TypedResults.Ok(export!),
+            PersonalDataOutcome.NotFound => TypedResults.NotFound(),
+            _ => CommunityEndpoints.Forbidden(),
+        };
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<PersonalConsent>>, NotFound, ProblemHttpResult>> ConsentList(PersonalData data, Guid id, CancellationToken ct)
+    {
+        var (outcome, consents) = await data.ConsentsAsync(id, ct);
+        return outcome switch
+        {
+            PersonalDataOutcome.Done => TypedResults.Ok(consents!),
+            PersonalDataOutcome.NotFound => TypedResults.NotFound(),
+            _ => CommunityEndpoints.Forbidden(),
+        };
+    }
+
+    public static async Task<Results<Ok<WithdrawalResult>, NotFound, ProblemHttpResult>> WithdrawConsent(PersonalData data, Guid id, CancellationToken ct)
+    {
+        var (outcome, result) = await data.WithdrawConsentAsync(id, ct);
+        return outcome switch
+        {
+            PersonalDataOutcome.Done => TypedResults.Ok(result!),
             PersonalDataOutcome.NotFound => TypedResults.NotFound(),
             _ => CommunityEndpoints.Forbidden(),
         };
@@ -195,11 +230,14 @@ public static class MemberEndpoints
         return file is null ? validation.Problem() : TypedResults.File(file.Content, file.ContentType, file.FileName);
     }
 
-    private static async Task<IResult> ConsolePersonalData(PersonalData data, Guid id, CancellationToken ct)
+    private static async Task<IResult> ConsolePersonalData(PersonalData data, Guid id, string? format, CancellationToken ct)
     {
-        var (outcome, export) = await data.ExportAsync(id, ct);
+        var csv = string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
+        var (outcome, export) = await data.ExportAsync(id, ct, csv ? "csv" : "json");
         if (outcome != PersonalDataOutcome.Done)
             return outcome == PersonalDataOutcome.NotFound ? TypedResults.NotFound() : TypedResults.Forbid();
+        if (csv)
+            return TypedResults.File(Platform.Exports.ExportFiles.Csv(PersonalDataCsv.Sheet(export!)), Platform.Exports.ExportFiles.CsvType, $"member-{id:N}.csv");
         var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(export, ConsoleJson);
         return TypedResults.File(json, "application/json", $"member-{id:N}.json");
     }

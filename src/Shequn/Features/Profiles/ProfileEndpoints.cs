@@ -105,7 +105,10 @@ public static class ProfileEndpoints
         var consent = form["consent"] == "yes";
         var (_, link) = await links.FindAsync(db, token, ct);
         Speak(await MembersCultureAsync(http, db, link, ct));
-        var (state, validation) = await links.SubmitAsync(db, token, values, needs, consent, ct);
+        // The consent as the form showed it: the line in the form's language with the workspace's name.
+        var workspace = link is null ? "" : await db.Workspaces.Where(w => w.Id == link.WorkspaceId).Select(w => w.Name).SingleOrDefaultAsync(ct) ?? "";
+        var seen = Members.ConsentSeen.From(http, Members.ConsentSource.ProfileForm, "/p", l["Profiles.Form.Consent", workspace].Value);
+        var (state, validation) = await links.SubmitAsync(db, token, values, needs, consent, ct, seen);
         if (state == LinkState.Submitted)
             return Html(ProfileForm.Thanks(l));
         if (state != LinkState.Open)

@@ -99,7 +99,8 @@ public sealed class ProfileLinks(IOptions<ProfilesOptions> options, TimeProvider
     /// is claimed with a conditional update in the same transaction, so a second submit (or two at once) finds it used.
     /// </summary>
     public async Task<(LinkState State, Validation Validation)> SubmitAsync(
-        AppDbContext db, string token, IReadOnlyDictionary<string, string?> values, IReadOnlyList<string> needs, bool consent, CancellationToken ct = default)
+        AppDbContext db, string token, IReadOnlyDictionary<string, string?> values, IReadOnlyList<string> needs, bool consent, CancellationToken ct,
+        ConsentSeen? seen = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(values);
@@ -140,6 +141,9 @@ public sealed class ProfileLinks(IOptions<ProfilesOptions> options, TimeProvider
         await ProfileValues.ApplyAsync(db, member, checkedValues, ct);
         if (needField is not null)
             member.Needs = needValues;
+        // The consent it was given under, kept apart (PIPL); a fresh consent lifts an earlier withdrawal.
+        Consents.Add(db, link.WorkspaceId, member.Id, null, seen ?? new ConsentSeen(ConsentSource.ProfileForm, "/p", "", null, null), now);
+        member.ConsentWithdrawnAt = null;
         db.AddAuditNote(nameof(Member), member.Id, "profile-form", null, new Dictionary<string, object?> { ["ConsentAt"] = now, ["Fields"] = checkedValues.Count });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -144,7 +144,8 @@ public sealed class VipCandidates(AppDbContext db, OutboxSignal signal, Platform
         }
         var answers = await AnswersAsync(ws, now.AddDays(-rules.AnswersDays), ct);
 
-        var visible = (await db.VisibleMembers(me).Where(m => m.Layer != MemberLayer.Vip && m.Layer != MemberLayer.Core)
+        // A member who withdrew their consent is not offered a private invitation (Consents).
+        var visible = (await db.VisibleMembers(me).Where(m => m.Layer != MemberLayer.Vip && m.Layer != MemberLayer.Core && m.ConsentWithdrawnAt == null)
             .Where(m => tenure.Keys.Contains(m.Id))
             .Select(m => new { m.Id, m.DisplayName, m.Layer }).ToListAsync(ct));
         var invitations = await db.Set<VipInvitation>().AsNoTracking().Where(i => i.WorkspaceId == ws)

@@ -94,6 +94,16 @@ public abstract class VipTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Candidates_LeaveOutAMemberWhoWithdrewTheirConsent()
+    {
+        var (ws, _, members) = await HistoryAsync();
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync($"/api/members/{members["阿付"]}/consent/withdraw", new { })).StatusCode);
+
+        // A private invitation is targeted: the member who withdrew is not offered one; the other candidate still is.
+        Assert.Equal(["阿帮"], (await ws.Owner.Api.GetJsonAsync<List<VipCandidateDto>>("/api/vip/candidates")).Select(c => c.DisplayName));
+    }
+
+    [Fact]
     public async Task Invite_ToAManualVipGroup_BecomesAStaffTask_AndIsRecordedOnce()
     {
         var (ws, general, members) = await HistoryAsync();

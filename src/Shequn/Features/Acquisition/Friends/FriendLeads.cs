@@ -181,7 +181,10 @@ public sealed class FriendLeads(AppDbContext db)
             return new(FriendEditStatus.NotFound, validation);
         if (!CampaignSharingEndpoints.MayReadLeads(me))
             return new(FriendEditStatus.Forbidden, validation);
-        var rows = await db.Set<CampaignLead>().AsNoTracking().Where(l => l.CampaignId == campaignId).OrderBy(l => l.ConsentedAt).ToListAsync(ct);
+        // A member who withdrew their consent is not added (Consents): their phone stays on the campaign's list, marked.
+        var withdrawn = db.Members.Where(m => m.ConsentWithdrawnAt != null).Select(m => m.Id);
+        var rows = await db.Set<CampaignLead>().AsNoTracking().Where(l => l.CampaignId == campaignId && !withdrawn.Contains(l.MemberId))
+            .OrderBy(l => l.ConsentedAt).ToListAsync(ct);
         var memberIds = rows.Select(r => r.MemberId).Distinct().ToList();
         var names = await db.Members.AsNoTracking().Where(m => memberIds.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.DisplayName, ct);
         var phones = rows.Select(r => r.Phone).ToList();
