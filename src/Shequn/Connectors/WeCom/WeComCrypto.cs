@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -87,14 +88,12 @@ public sealed class WeComCrypto
     }
 
     /// <summary>Lower-case hex SHA-1 of the four values sorted ordinally and joined without separator.</summary>
+    [SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms", Justification = "SHA-1 is WeCom's choice, not ours; the signature only has to match theirs.")]
     public static string Signature(string token, string timestamp, string nonce, string encrypt)
     {
         string[] parts = [token, timestamp, nonce, encrypt];
         Array.Sort(parts, StringComparer.Ordinal);
-        // SHA-1 is WeCom's choice, not ours; the signature only has to match theirs.
-#pragma warning disable CA5350
         return Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(string.Concat(parts))));
-#pragma warning restore CA5350
     }
 
     /// <summary>Checks the signature, then decrypts. Used for the URL-verification echostr and for a POST's Encrypt value.</summary>

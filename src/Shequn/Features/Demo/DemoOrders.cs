@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Orders;
@@ -9,6 +10,8 @@ namespace Shequn.Features.Demo;
 /// and attributed by the workspace's rule (last touch within N days), so that the orders page, the funnel's first
 /// purchases and ROI have figures. Runs on every start: a workspace with an order gets nothing more.
 /// </summary>
+[SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "Made-up demo data from a fixed seed; nothing secret or guessable depends on it.")]
+[SuppressMessage("Security", "SCS0005:Weak random number generator", Justification = "Made-up demo data from a fixed seed; nothing secret or guessable depends on it.")]
 public static class DemoOrders
 {
     // The brand of seed 004 sells health foods; each category has its category community (DemoCatalog's Category).

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Shequn.Features.Communities;
 using Shequn.Features.Members;
 using Shequn.Features.Tags;
@@ -12,6 +13,8 @@ namespace Shequn.Features.Demo;
 /// person (seed 004), no community over its capacity, nobody joins before a group opened or after it
 /// was frozen, inviters joined before the people they invited.
 /// </summary>
+[SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "Made-up demo data from a fixed seed; nothing secret or guessable depends on it.")]
+[SuppressMessage("Security", "SCS0005:Weak random number generator", Justification = "Made-up demo data from a fixed seed; nothing secret or guessable depends on it.")]
 internal sealed class DemoPlan
 {
     /// <summary>The upload date of seed 004; any fixed number would do.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 namespace Shequn.Features.Moderation;
 
 /// <summary>
@@ -18,6 +19,7 @@ public static class ModelTraining
         return Task.Run(() => TrainAndSwap(engine, examples, cancellationToken), cancellationToken);
     }
 
+    [SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "A seeded shuffle for training and evaluation, repeatable on purpose; nothing secret depends on it.")]
     private static SpamModel TrainAndSwap(ModerationEngine engine, IReadOnlyList<LabelledExample> examples, CancellationToken cancellationToken)
     {
         var rules = engine.Snapshot;

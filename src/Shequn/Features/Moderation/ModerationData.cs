@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Shequn.Data;
@@ -74,6 +75,7 @@ public sealed class ModerationPolicy : IWorkspaceOwned, IAudited
     public long ListsStamp { get; set; }
     public long ModelStamp { get; set; }
 
+    [SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "A change stamp that tells nodes to reload the lists and model; it guards nothing.")]
     public static long NewStamp() => Random.Shared.NextInt64(1, long.MaxValue);
 }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Shequn.Features.Moderation;
 
@@ -609,6 +610,7 @@ public static class SpamModelTrainer
         return heldOut;
     }
 
+    [SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "A seeded shuffle for training and evaluation, repeatable on purpose; nothing secret depends on it.")]
     private static SpamModel TrainWeights(IReadOnlyList<Example> examples, Options options, CancellationToken cancellationToken)
     {
         var weights = new float[SpamFeatures.Size];

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
 using Shequn.Features.Responses;
@@ -13,6 +14,8 @@ public sealed record SandboxPerson(string UserId, string Name);
 /// members do most of the talking; there are questions, staff answers and announcements, and now and then an ad
 /// (whose poster is removed). Deterministic for a seed.
 /// </summary>
+[SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "Simulated chat traffic for the Sandbox connector, deterministic for a seed; nothing secret depends on it.")]
+[SuppressMessage("Security", "SCS0005:Weak random number generator", Justification = "Simulated chat traffic for the Sandbox connector, deterministic for a seed; nothing secret depends on it.")]
 public sealed class SandboxTraffic
 {
     private static readonly string[] Channels = ["公众号", "直播间", "客服", "包裹卡", "好友邀请", "文章底部"];

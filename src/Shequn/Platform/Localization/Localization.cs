@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
@@ -102,6 +103,8 @@ public static class LocalizationSetup
         return builder;
     }
 
+    [SuppressMessage("Security", "SCS0008:The cookie is missing 'Secure' flag", Justification = "The chosen language is no secret, and it must survive plain-http demos (docs/security.md, Cookies).")]
+    [SuppressMessage("Security", "SCS0009:The cookie is missing 'HttpOnly' flag", Justification = "The chosen language is no secret; the culture cookie keeps ASP.NET Core's defaults (docs/security.md, Cookies).")]
     public static void WriteCultureCookie(HttpResponse response, string culture) =>
         response.Cookies.Append(
             CookieRequestCultureProvider.DefaultCookieName,

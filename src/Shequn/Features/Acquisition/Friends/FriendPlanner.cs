@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Profiles;
@@ -93,6 +94,8 @@ public sealed class FriendPlanner(AppDbContext db, WorkspaceZones zones, TimePro
     }
 
     /// <summary>Plans the day in the acting workspace (no role check: callers check <see cref="FriendAccounts.MayUse"/>).</summary>
+    [SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "Jitter between retries after a write conflict; nothing secret depends on it.")]
+    [SuppressMessage("Security", "SCS0005:Weak random number generator", Justification = "Jitter between retries after a write conflict; nothing secret depends on it.")]
     public async Task<FriendPlanResult> PlanAsync(DateOnly day, CancellationToken ct = default)
     {
         var released = await ReleaseUnfinishedAsync(ct);
