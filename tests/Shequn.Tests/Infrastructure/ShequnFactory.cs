@@ -51,6 +51,9 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         // Old message ids of the interaction graph are forgotten when a test asks (InteractionPrune.RunOnceAsync).
         builder.UseSetting("Analytics:PruneEnabled", "false");
         builder.UseSetting("Advisor:NicknameRefreshEnabled", "false");
+        // Retention passes and workspace purges run when a test asks (MessageRetention / WorkspacePurgeJob.RunOnceAsync).
+        builder.UseSetting("Retention:Enabled", "false");
+        builder.UseSetting("WorkspacePurge:Enabled", "false");
         // The cohorts' outcomes are stored when a test asks (CohortSettle.RunOnceAsync); the report computes the rest.
         builder.UseSetting("Analytics:CohortSettleEnabled", "false");
         // The workspaces' complete days are stored when a test asks (WorkspaceDaySettle.RunOnceAsync); the overview counts the rest.

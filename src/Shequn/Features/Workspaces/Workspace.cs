@@ -35,4 +35,19 @@ public sealed class Workspace
 
     /// <summary>Members silent this many days (or gone from every community) are churned.</summary>
     public int LifecycleChurnDays { get; set; } = 30;
+
+    /// <summary>Longest retention the owner may set (about ten years); 0 or null keeps message text.</summary>
+    public const int KeepMessageTextMaxDays = 3650;
+
+    /// <summary>
+    /// Members' raw words (message text, media ids, forwarded-from names, case and question texts) are cleared by
+    /// <see cref="MessageRetention"/> once this many days old; figures stay. Null or 0: kept.
+    /// </summary>
+    public int? KeepMessageTextDays { get; set; }
+
+    /// <summary>When the owner asked for the workspace to be purged (<see cref="WorkspacePurge"/>); null: not asked, or cancelled.</summary>
+    public DateTime? PurgeRequestedAt { get; set; }
+
+    /// <summary>When the purge job deletes every row of the workspace; the owner can cancel until then.</summary>
+    public DateTime? PurgeDueAt { get; set; }
 }

@@ -12,10 +12,13 @@ namespace Shequn.Features.Workspaces;
 /// The workspace as the API and the console show it; <c>Now</c> is the current time in its zone; <c>language</c> is
 /// what Shequn writes to members in where no script gives the words (<c>zh-CN</c> or <c>en</c>).
 /// </summary>
-public sealed record WorkspaceDto(Guid Id, string Name, string TimeZone, DateTimeOffset Now, DateTime CreatedAt, LifecycleThresholds Lifecycle, string Language);
+/// <c>keepMessageTextDays</c> is the retention of members' raw words (null: kept); <c>purge</c> a pending purge, if asked.
+public sealed record WorkspaceDto(Guid Id, string Name, string TimeZone, DateTimeOffset Now, DateTime CreatedAt, LifecycleThresholds Lifecycle, string Language,
+    int? KeepMessageTextDays = null, WorkspacePurgeDto? Purge = null);
 
-/// <summary>What to change; a field left out stays as it is.</summary>
-public sealed record WorkspaceInput(string? TimeZone, LifecycleThresholds? Lifecycle = null, string? Language = null);
+/// <summary>What to change; a field left out stays as it is.
+/// <c>keepMessageTextDays</c>: 0 keeps message text (no retention), 1–3650 clears it after that many days.</summary>
+public sealed record WorkspaceInput(string? TimeZone, LifecycleThresholds? Lifecycle = null, string? Language = null, int? KeepMessageTextDays = null);
 
 public sealed record WorkspaceSaveResult(EditOutcome Outcome, Validation Validation);
 
@@ -31,7 +34,8 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
             return null;
         var zone = WorkspaceZones.Find(ws.TimeZone) ?? WorkspaceZones.Default;
         return new WorkspaceDto(ws.Id, ws.Name, zone.Id, TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone), ws.CreatedAt, LifecycleThresholds.Of(ws),
-            Cultures.Normalize(ws.Language));
+            Cultures.Normalize(ws.Language), ws.KeepMessageTextDays is > 0 ? ws.KeepMessageTextDays : null,
+            ws.PurgeRequestedAt is { } asked && ws.PurgeDueAt is { } due ? new WorkspacePurgeDto(asked, due) : null);
     }
 
     /// <summary>
@@ -81,6 +85,10 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
         var language = input.Language is null ? null : ParseLanguage(input.Language);
         if (input.Language is not null && language is null)
             validation.Add("language", "UnknownLanguage", $"'language' must be 'zh-CN' or 'en' (got '{input.Language}').", input.Language);
+        if (input.KeepMessageTextDays is < 0 or > Workspace.KeepMessageTextMaxDays)
+            validation.Add("keepMessageTextDays", "KeepMessageTextDaysRange",
+                $"'keepMessageTextDays' must be 0 (keep) or 1–{Workspace.KeepMessageTextMaxDays} days (got {input.KeepMessageTextDays}).",
+                Workspace.KeepMessageTextMaxDays, input.KeepMessageTextDays);
         if (!validation.IsValid)
             return new(EditOutcome.Invalid, validation);
 
@@ -101,6 +109,12 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
         {
             before[nameof(Workspace.Language)] = ws.Language;
             after[nameof(Workspace.Language)] = ws.Language = language;
+        }
+        var keep = input.KeepMessageTextDays is 0 ? null : input.KeepMessageTextDays;
+        if (input.KeepMessageTextDays is not null && keep != (ws.KeepMessageTextDays is > 0 ? ws.KeepMessageTextDays : null))
+        {
+            before[nameof(Workspace.KeepMessageTextDays)] = ws.KeepMessageTextDays;
+            after[nameof(Workspace.KeepMessageTextDays)] = ws.KeepMessageTextDays = keep;
         }
         if (after.Count == 0)
             return new(EditOutcome.Saved, validation);

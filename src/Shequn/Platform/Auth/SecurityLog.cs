@@ -36,9 +36,12 @@ public static class SecurityEvents
     public const string Exported = "exported";
     public const string Erased = "erased";
     public const string Revealed = "revealed";
+    public const string PurgeRequested = "purge-requested";
+    public const string PurgeCancelled = "purge-cancelled";
+    public const string Purged = "workspace-purged";
 
     /// <summary>The audit actions the security log adds, for the audit page's labels and filter.</summary>
-    public static readonly string[] AuditActions = [SignedIn, SignInFailed, LockedOut, SecretSet];
+    public static readonly string[] AuditActions = [SignedIn, SignInFailed, LockedOut, SecretSet, PurgeRequested, PurgeCancelled];
 }
 
 /// <summary>
@@ -110,6 +113,10 @@ public sealed partial class SecurityLog(ILoggerFactory loggers, TimeProvider tim
     /// <summary>A failed sign-in for an e-mail no account has: no workspace to hold a row, so the line alone, worded as any other failure.</summary>
     public void SignInFailedUnknown(string email, string address) =>
         Write(new Line(SecurityEvents.SignInFailed, null, null, email, time.GetUtcNow().UtcDateTime, address, nameof(StaffUser), ""));
+
+    /// <summary>A workspace was purged: its audit rows went with it, so the line alone.</summary>
+    public void WorkspacePurged(Guid workspaceId, int rows) =>
+        Write(new Line(SecurityEvents.Purged, workspaceId, null, "system", time.GetUtcNow().UtcDateTime, null, $"Workspace {workspaceId}", $"Rows={rows}"));
 
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {

@@ -74,6 +74,9 @@ public abstract partial class ErasureCoverageTests(ShequnFactory factory)
             Assert.True(found.Any(f => f.StartsWith(table + ".", StringComparison.Ordinal)), $"The member was not found in {table} before the erasure: {string.Join(", ", found)}");
         Assert.True(found.Select(f => f.Split('.')[0]).Distinct().Count() >= 12, "The chosen member's footprint is too small: " + string.Join(", ", found));
 
+        // The demo's history is processed first: an event of theirs read by the processor before the erasure and written
+        // after it would make them anew (a known gap, noted on issue 16; the erasure does not wait for the processor).
+        await factory.Services.GetRequiredService<Shequn.Features.Events.EventProcessor>().WaitUntilCaughtUpAsync(Ct);
         var erased = await owner.PostJsonAsync($"/api/members/{memberId}/erase", new { });
         Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
 

@@ -5902,6 +5902,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("KeepMessageTextDays")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Language")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -5927,6 +5930,12 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PurgeDueAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PurgeRequestedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("TimeZone")
