@@ -74,39 +74,53 @@ public sealed partial class InteractionPrune(IServiceScopeFactory scopes, IOptio
     /// <summary>One pass over every workspace; returns the rows this node deleted.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        var before = time.GetUtcNow().UtcDateTime.AddDays(-options.Value.ReplyMemoryDays);
-        var deleted = 0;
-        while (true)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            var (count, more) = db.Database.IsNpgsql() ? await DeleteClaimedBatchAsync(db, before, ct) : await DeleteBatchAsync(db, before, ct);
-            deleted += count;
-            if (!more)
-                break;
-        }
+        var deleted = await ForgetAsync(scopes, time.GetUtcNow().UtcDateTime.AddDays(-options.Value.ReplyMemoryDays), null, ct);
         if (deleted > 0)
             LogForgotten(log, deleted);
         return deleted;
     }
 
-    private static async Task<(int Deleted, bool More)> DeleteClaimedBatchAsync(AppDbContext db, DateTime before, CancellationToken ct)
+    /// <summary>
+    /// Deletes message ids older than <paramref name="before"/> (of one workspace, or of all), a batch per scope, until
+    /// none is left that another node has not claimed; returns the rows this node deleted. The workspaces' retention
+    /// (<see cref="Workspaces.MessageRetention"/>) forgets them the same way.
+    /// </summary>
+    public static async Task<int> ForgetAsync(IServiceScopeFactory scopes, DateTime before, Guid? workspaceId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        var deleted = 0;
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            var (count, more) = db.Database.IsNpgsql()
+                ? await DeleteClaimedBatchAsync(db, before, workspaceId, ct)
+                : await DeleteBatchAsync(db, before, workspaceId, ct);
+            deleted += count;
+            if (!more)
+                return deleted;
+        }
+    }
+
+    private static async Task<(int Deleted, bool More)> DeleteClaimedBatchAsync(AppDbContext db, DateTime before, Guid? workspaceId, CancellationToken ct)
     {
         // Rows another node has claimed are skipped, not waited for.
         var sql = $$"""
             DELETE FROM "InteractionMessages" WHERE ("CommunityId", "MessageId") IN (
-                SELECT "CommunityId", "MessageId" FROM "InteractionMessages" WHERE "At" < {0}
+                SELECT "CommunityId", "MessageId" FROM "InteractionMessages" WHERE "At" < {0}{{(workspaceId is null ? "" : """ AND "WorkspaceId" = {1}""")}}
                 ORDER BY "At" LIMIT {{BatchSize}} FOR UPDATE SKIP LOCKED)
             """;
-        var deleted = await db.Database.ExecuteSqlRawAsync(sql, [before], ct);
+        var deleted = await db.Database.ExecuteSqlRawAsync(sql, workspaceId is { } ws ? [before, ws] : [before], ct);
         // Fewer than a batch: nothing old is left, or the rest is another node's claim.
         return (deleted, deleted == BatchSize);
     }
 
-    private static async Task<(int Deleted, bool More)> DeleteBatchAsync(AppDbContext db, DateTime before, CancellationToken ct)
+    private static async Task<(int Deleted, bool More)> DeleteBatchAsync(AppDbContext db, DateTime before, Guid? workspaceId, CancellationToken ct)
     {
-        var batch = await db.Set<InteractionMessage>().IgnoreQueryFilters().Where(m => m.At < before)
-            .OrderBy(m => m.At).Take(BatchSize).Select(m => new { m.CommunityId, m.MessageId }).ToListAsync(ct);
+        var old = db.Set<InteractionMessage>().IgnoreQueryFilters().Where(m => m.At < before);
+        if (workspaceId is { } ws)
+            old = old.Where(m => m.WorkspaceId == ws);
+        var batch = await old.OrderBy(m => m.At).Take(BatchSize).Select(m => new { m.CommunityId, m.MessageId }).ToListAsync(ct);
         var deleted = 0;
         foreach (var community in batch.GroupBy(m => m.CommunityId))
         {

@@ -90,7 +90,7 @@ public sealed record ConsentSeen(ConsentSource Source, string Page, string Notic
         // A test host (or a socket the server cannot name) has no address: none is recorded rather than a made-up one.
         var address = Acquisition.ShortLinkEndpoints.ClientAddress(http);
         return new ConsentSeen(source, page, notice, address.Equals(System.Net.IPAddress.None) ? null : address.ToString(),
-            string.IsNullOrEmpty(agent) ? null : agent.Length <= ConsentRecord.UserAgentMaxLength ? agent : agent[..ConsentRecord.UserAgentMaxLength]);
+            string.IsNullOrEmpty(agent) ? null : Events.EventEffects.Clip(agent, ConsentRecord.UserAgentMaxLength));
     }
 }
 
@@ -110,11 +110,11 @@ public static class Consents
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(seen);
-        var notice = seen.Notice.Length <= ConsentRecord.NoticeMaxLength ? seen.Notice : seen.Notice[..ConsentRecord.NoticeMaxLength];
+        var notice = Events.EventEffects.Clip(seen.Notice, ConsentRecord.NoticeMaxLength)!;
         var record = new ConsentRecord
         {
-            WorkspaceId = workspaceId, MemberId = memberId, LeadId = leadId, Source = seen.Source, Page = Clip(seen.Page, ConsentRecord.PageMaxLength),
-            NoticeVersion = ConsentRecord.VersionOf(notice), NoticeText = notice, GivenAt = now, Address = Clip(seen.Address, ConsentRecord.AddressMaxLength),
+            WorkspaceId = workspaceId, MemberId = memberId, LeadId = leadId, Source = seen.Source, Page = Events.EventEffects.Clip(seen.Page, ConsentRecord.PageMaxLength)!,
+            NoticeVersion = ConsentRecord.VersionOf(notice), NoticeText = notice, GivenAt = now, Address = Events.EventEffects.Clip(seen.Address, ConsentRecord.AddressMaxLength),
             UserAgent = seen.UserAgent,
         };
         db.Add(record);
@@ -144,7 +144,7 @@ public static class Consents
         // VIP invitations not yet sent: the private message is withdrawn (the invitation row stays, so no one invites again).
         var key = $"vip-invite:{memberId:N}";
         var cancelled = await db.Set<OutboundAction>().IgnoreQueryFilters()
-            .Where(a => a.WorkspaceId == workspaceId && a.IdempotencyKey.StartsWith(key) && a.Status == ActionStatus.Queued)
+            .Where(a => a.WorkspaceId == workspaceId && a.IdempotencyKey == key && a.Status == ActionStatus.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, ActionStatus.Cancelled).SetProperty(a => a.ErrorReason, WithdrawnReason), ct);
         var phone = member.Phone;
         var skipped = await db.Set<FriendLead>().IgnoreQueryFilters()
@@ -160,9 +160,6 @@ public static class Consents
         await tx.CommitAsync(ct);
         return new WithdrawalResult(closed, cancelled, skipped);
     }
-
-    private static string Clip(string? text, int max) =>
-        string.IsNullOrEmpty(text) ? text ?? "" : text.Length <= max ? text : text[..max];
 }
 
 /// <summary>What a withdrawal closed and stopped.</summary>

@@ -152,7 +152,7 @@ public sealed partial class MessageRetention(IServiceScopeFactory scopes, IOptio
             """, [ws, before],
             (db, ids) => db.Set<Connectors.Telegram.TelegramRawUpdate>().IgnoreQueryFilters().Where(r => ids.Contains(r.Id)).ExecuteDeleteAsync(ct),
             ct);
-        var messages = await ForgetInteractionMessagesAsync(ws, before, ct);
+        var messages = await InteractionPrune.ForgetAsync(scopes, before, ws, ct);
         return new RetentionPass(events, cases, questions, messages, labels, raw);
     }
 
@@ -179,41 +179,6 @@ public sealed partial class MessageRetention(IServiceScopeFactory scopes, IOptio
             // A short batch: nothing old is left, or the rest is another node's claim (which it clears).
             if (ids.Count < BatchSize)
                 return changed;
-        }
-    }
-
-    private async Task<int> ForgetInteractionMessagesAsync(Guid ws, DateTime before, CancellationToken ct)
-    {
-        var deleted = 0;
-        while (true)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            int count;
-            if (db.Database.IsNpgsql())
-            {
-                var sql = $$"""
-                    DELETE FROM "InteractionMessages" WHERE ("CommunityId", "MessageId") IN (
-                        SELECT "CommunityId", "MessageId" FROM "InteractionMessages" WHERE "WorkspaceId" = {0} AND "At" < {1}
-                        ORDER BY "At" LIMIT {{BatchSize}} FOR UPDATE SKIP LOCKED)
-                    """;
-                count = await db.Database.ExecuteSqlRawAsync(sql, [ws, before], ct);
-                deleted += count;
-            }
-            else
-            {
-                var batch = await db.Set<InteractionMessage>().IgnoreQueryFilters().Where(m => m.WorkspaceId == ws && m.At < before)
-                    .OrderBy(m => m.At).Take(BatchSize).Select(m => new { m.CommunityId, m.MessageId }).ToListAsync(ct);
-                count = batch.Count;
-                foreach (var community in batch.GroupBy(m => m.CommunityId))
-                {
-                    var ids = community.Select(m => m.MessageId).ToList();
-                    deleted += await db.Set<InteractionMessage>().IgnoreQueryFilters()
-                        .Where(m => m.CommunityId == community.Key && ids.Contains(m.MessageId) && m.At < before).ExecuteDeleteAsync(ct);
-                }
-            }
-            if (count < BatchSize)
-                return deleted;
         }
     }
 
