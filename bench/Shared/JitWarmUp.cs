@@ -17,8 +17,19 @@ public static class JitWarmUp
             (Settled ? $"settled (the last round compiled {LastRound:N0})" : $"not settled (the last round still compiled {LastRound:N0}; each new host compiles its own queries)");
     }
 
+    /// <summary>
+    /// Set (<c>SHEQUN_BENCH_SMOKE=1</c>) when the test suite only checks that a bench starts and prints its summary: one
+    /// warm-up round and one measured round, since no figure of a smoke run is read.
+    /// </summary>
+    public static bool Smoke { get; } = Environment.GetEnvironmentVariable("SHEQUN_BENCH_SMOKE") == "1";
+
+    /// <summary>Measured rounds: <paramref name="rounds"/>, or one in a smoke run.</summary>
+    public static int Rounds(int rounds) => Smoke ? 1 : rounds;
+
     public static async Task<Outcome> UntilSettledAsync(Func<int, Task> round, int maxRounds = 10)
     {
+        if (Smoke)
+            maxRounds = 1;
         var clock = Stopwatch.StartNew();
         var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
         for (var i = 1; ; i++)

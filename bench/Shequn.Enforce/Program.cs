@@ -39,13 +39,13 @@ try
     // Three rounds taking turns, medians reported: on a shared machine the speed drifts by a quarter within a minute.
     var baselines = new List<double>();
     var enforcedRuns = new List<double>();
-    for (var round = 1; round <= 3; round++)
+    for (var round = 1; round <= JitWarmUp.Rounds(3); round++)
     {
         baselines.Add(await ThroughputAsync(options, Path.Combine(workDir, $"baseline-{round}"), enforce: false));
         enforcedRuns.Add(await ThroughputAsync(options, Path.Combine(workDir, $"enforced-{round}"), enforce: true));
     }
-    var baseline = baselines.Order().ElementAt(1);
-    var enforced = enforcedRuns.Order().ElementAt(1);
+    var baseline = baselines.Order().ElementAt(baselines.Count / 2);
+    var enforced = enforcedRuns.Order().ElementAt(enforcedRuns.Count / 2);
     Console.Error.WriteLine($"  medians of 3 rounds: baseline {baseline:N0}/s, with enforcement {enforced:N0}/s");
     var (p50, p99, ads, missing) = await LatencyAsync(options, Path.Combine(workDir, "latency"));
     Console.Error.WriteLine($"  latency at {options.Rate:N0}/s offered for {options.Seconds} s: {ads:N0} ads, p50 {p50:0.0} ms, p99 {p99:0.0} ms" + (missing > 0 ? $", {missing} without a delete action" : ""));
@@ -103,7 +103,7 @@ static async Task<double> ThroughputAsync(Options options, string dataDir, bool 
     var processor = host.Services.GetRequiredService<EventProcessor>();
     var done = 0;
     while (done < Warmup)
-        done += await processor.ProcessBatchAsync(EventProcessor.BatchSize, oneByOne: false, CancellationToken.None);
+        done += await processor.ProcessBatchAsync(Math.Min(EventProcessor.BatchSize, Warmup - done), oneByOne: false, CancellationToken.None);
     var enforcer = host.Services.GetRequiredService<Enforcer>();
     var enforcing = enforcer.Elapsed;
     using var phases = new ProcessorPhases();

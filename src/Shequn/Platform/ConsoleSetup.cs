@@ -46,6 +46,8 @@ public static class ConsoleSetup
         // Forwarded headers stay behind routing, where they were: the short link reads X-Forwarded-For itself.
         app.UseShequnSecurityHeaders();
         app.UseRouting();
+        // Each endpoint's body limit, before anything reads a body (BodyLimits).
+        app.UseBodyLimits();
         app.UseForwardedHeaders();
         app.UseBlazorOriginCheck();
         app.UseExceptionHandler();

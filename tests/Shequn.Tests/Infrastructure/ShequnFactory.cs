@@ -31,6 +31,9 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("data-dir", _dataDir);
+        // A copy of the migrated template (TestDatabases): the app's startup finds its migrations applied.
+        if (Provider == DatabaseProvider.Sqlite && ConnectionString.Length == 0 && !File.Exists(Path.Combine(_dataDir, "shequn.db")))
+            TestDatabases.CopySqliteTemplate(Path.Combine(_dataDir, "shequn.db"));
         builder.UseSetting("Database:Provider", Provider.ToString());
         builder.UseSetting("Database:ConnectionString", ConnectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
@@ -106,6 +109,13 @@ public class PostgresFactory : ShequnFactory
     private readonly string _database = "shequn_test_" + Guid.NewGuid().ToString("N")[..12];
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        if (PgServer is not null)
+            TestDatabases.CreatePostgresFromTemplate(PgServer, _database);
+        base.ConfigureWebHost(builder);
+    }
 
     public override string? Unavailable =>
         PgServer is not null ? null

@@ -462,3 +462,6 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
 }
 
 public sealed class AuthorizationMatrixTests_Sqlite(SqliteFactory factory) : AuthorizationMatrixTests(factory), IClassFixture<SqliteFactory>;
+
+/// <summary>The same reviewed matrix on PostgreSQL: the workspace filters and the objects chosen must answer alike.</summary>
+public sealed class AuthorizationMatrixTests_Postgres(PostgresFactory factory) : AuthorizationMatrixTests(factory), IClassFixture<PostgresFactory>;

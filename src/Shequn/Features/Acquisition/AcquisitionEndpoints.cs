@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Shequn.Platform;
 
 namespace Shequn.Features.Acquisition;
 
@@ -38,7 +39,7 @@ public static class AcquisitionEndpoints
                 + "scans, routed, joins, active in the first 7 days, still there after 30 days (of retainedBase joins old enough), first purchase, referrals, "
                 + "spend and cost per join. Counted from stored rows over the communities the caller sees.");
         channels.MapGet("/{id:guid}/daily", Daily).WithName("GetChannelDaily").WithDescription("A channel's scans and joins per workspace day, for its chart.");
-        codes.MapPost("/{id:guid}/routes/{routeId:guid}/qr", UploadQrAsync)
+        codes.MapPost("/{id:guid}/routes/{routeId:guid}/qr", UploadQrAsync).WithBodyLimit(Calendar.PostImage.MaxBytes + BodyLimits.FormRoom)
             .WithName("UploadLiveCodeGroupQr").WithSummary("Upload a personal WeChat group's QR code for a route (multipart: file, optional expiresAt)")
             .WithDescription("Only for routes to personal WeChat (manual) communities. The image must hold a WeChat group QR code (https://weixin.qq.com/g/…); "
                 + "it is refused naming 'file' when it is not an image, holds no QR code or holds another kind. The route takes visitors until expiresAt "

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Platform.Api;
+using Shequn.Platform;
 
 namespace Shequn.Features.Calendar;
 
@@ -12,7 +13,7 @@ public static class MediaEndpoints
     public static RouteGroupBuilder MapMediaEndpoints(this RouteGroupBuilder api)
     {
         var media = api.MapGroup("/media").WithTags("Posts");
-        media.MapPost("/", Upload).WithName("UploadPostImage")
+        media.MapPost("/", Upload).WithName("UploadPostImage").WithBodyLimit(PostImage.MaxBytes + BodyLimits.FormRoom)
             .WithSummary("Upload an image for posts (multipart: file)")
             .WithDescription("Decodes the image and keeps it (JPG, PNG, WebP or GIF; at most 20 MB and 25 million pixels); anything that does not decode "
                 + "as an image is refused. Each platform's own limits (WeCom: JPG/PNG ≤ 10 MB; Telegram: ≤ 10 MB, width + height ≤ 10000, "

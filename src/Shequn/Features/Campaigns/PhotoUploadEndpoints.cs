@@ -6,6 +6,7 @@ using Shequn.Features.Calendar;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Api;
 using Shequn.Platform.Localization;
+using Shequn.Platform;
 
 namespace Shequn.Features.Campaigns;
 
@@ -22,7 +23,8 @@ public static class PhotoUploadEndpoints
         ArgumentNullException.ThrowIfNull(app);
         api.MapGroup("/campaigns").WithTags("Campaigns").MapGet("/{id:guid}/photos/{photoId:guid}/image", Image).WithName("GetCampaignPhotoImage")
             .WithDescription("The image of a photo uploaded on the campaign's page (staff who see the campaign and the photo's community); 404 for a photo from the group.");
-        app.MapPost("/c/{slug}/photo", Upload).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost("/c/{slug}/photo", Upload).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription()
+            .WithBodyLimit(CampaignPhoto.UploadMaxBytes + BodyLimits.FormRoom);
     }
 
     public static async Task<Results<FileContentHttpResult, NotFound>> Image(CampaignDesk desk, Guid id, Guid photoId, CancellationToken ct) =>

@@ -124,6 +124,12 @@ public sealed class EventCheckpoint
     public long Seq { get; set; }
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
 
+    /// <summary>
+    /// How many times the log was rewritten under this reader (an erasure scrubbing a member's events). The processor
+    /// reads a batch before it locks its checkpoint; a batch read before a rewrite that committed in between is read again.
+    /// </summary>
+    public long Rewrites { get; set; }
+
     /// <summary>A reader that works outside the processor's transaction (the image inspector) holds the row by a lease,
     /// so that one app process at a time does its slow work; the processor does not use these.</summary>
     public string? LeaseOwner { get; set; }

@@ -449,9 +449,11 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
     private async Task<Dictionary<(long Seq, bool Actor), Guid>> ResolveMembersAsync(
         Guid ws, List<CommunityEvent> events, Dictionary<long, Community?> resolved, CancellationToken ct)
     {
-        var wanted = events.Where(e => resolved[e.Seq] is not null && IsAboutMember(e.Kind) && !(e.FromStaff && e.Kind == EventKind.MessagePosted));
-        var userIds = wanted.Where(e => e.UserId is not null).Select(e => e.UserId!)
-            .Concat(wanted.Where(e => e.Kind == EventKind.MemberJoined && e.ActorId is not null).Select(e => e.ActorId!))
+        var wanted = events.Where(e => resolved[e.Seq] is not null && IsAboutMember(e.Kind) && !(e.FromStaff && e.Kind == EventKind.MessagePosted)).ToList();
+        // An erased member's events (scrubbed before they were applied) still count in the figures but make no member.
+        static bool Person(string? userId) => userId is not null && !Members.PersonalData.IsErasedAccount(userId);
+        var userIds = wanted.Where(e => Person(e.UserId)).Select(e => e.UserId!)
+            .Concat(wanted.Where(e => e.Kind == EventKind.MemberJoined && Person(e.ActorId)).Select(e => e.ActorId!))
             .Distinct().ToList();
         var byUser = new Dictionary<(ChatPlatform, string), Guid>();
         // New members and their identities are written at once, without tracking: thousands in a burst of joins, and
@@ -483,10 +485,10 @@ public sealed class EventEffects(AppDbContext db, WorkspaceZones zones)
         var result = new Dictionary<(long, bool), Guid>();
         foreach (var e in wanted)
         {
-            if (e.UserId is not null)
-                result[(e.Seq, false)] = _members[(ws, e.Platform, e.UserId)] = MemberOf(e.Platform, e.UserId, e.UserName);
-            if (e.Kind == EventKind.MemberJoined && e.ActorId is not null)
-                result[(e.Seq, true)] = _inviters[e.Seq] = MemberOf(e.Platform, e.ActorId, e.ActorName);
+            if (Person(e.UserId))
+                result[(e.Seq, false)] = _members[(ws, e.Platform, e.UserId!)] = MemberOf(e.Platform, e.UserId!, e.UserName);
+            if (e.Kind == EventKind.MemberJoined && Person(e.ActorId))
+                result[(e.Seq, true)] = _inviters[e.Seq] = MemberOf(e.Platform, e.ActorId!, e.ActorName);
         }
         await SetInserts.InsertAsync(db, newMembers, ct);
         await SetInserts.InsertAsync(db, newIdentities, ct);

@@ -8,6 +8,7 @@ using Shequn.Features.Communities;
 using Shequn.Features.Staff;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Api;
+using Shequn.Platform;
 
 namespace Shequn.Features.Events;
 
@@ -26,7 +27,7 @@ public static class EventEndpoints
 
     public static RouteGroupBuilder MapEventEndpoints(this RouteGroupBuilder api)
     {
-        api.MapPost("/events", Post).WithTags("Events").WithName("PostEvents")
+        api.MapPost("/events", Post).WithTags("Events").WithName("PostEvents").WithBodyLimit(EventInputs.MaxRequestBytes)
             .WithSummary("Store chat events (one object, or an array of up to 1000)")
             .WithDescription("Each event is stored durably before the response. 202 when at least one event was new, 200 when all were " +
                 "duplicates (same platform + id as before). A request with any invalid event is rejected whole (400, errors keyed " +

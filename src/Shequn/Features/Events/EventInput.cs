@@ -27,6 +27,9 @@ public static class EventInputs
 {
     public const int MaxEventsPerRequest = 1000;
 
+    /// <summary>The largest body of <c>POST /api/events</c>: a full array of events with long texts.</summary>
+    public const long MaxRequestBytes = 16 * 1024 * 1024;
+
     private static readonly JsonNamingPolicy Camel = JsonNamingPolicy.CamelCase;
 
     public static bool TryParseEnum<T>(string? value, out T result) where T : struct, Enum

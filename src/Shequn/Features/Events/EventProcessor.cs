@@ -110,7 +110,9 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var postgres = db.Database.IsNpgsql();
-        var checkpoint = await db.Set<EventCheckpoint>().AsNoTracking().Where(c => c.Name == CheckpointName).Select(c => c.Seq).SingleAsync(ct);
+        var state = await db.Set<EventCheckpoint>().AsNoTracking().Where(c => c.Name == CheckpointName)
+            .Select(c => new CheckpointState(c.Seq, c.Rewrites)).SingleAsync(ct);
+        var checkpoint = state.Seq;
         Advance(checkpoint);
 
         var clock = Stopwatch.GetTimestamp();
@@ -139,14 +141,17 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
         if (events.Count == 0)
             return 0;
         Phase("read");
+        if (AfterRead is { } afterRead)
+            await afterRead(events, ct);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var sql = postgres
-            ? $"SELECT \"Seq\" AS \"Value\" FROM \"EventCheckpoints\" WHERE \"Name\" = '{CheckpointName}' FOR UPDATE"
-            : $"SELECT \"Seq\" AS \"Value\" FROM \"EventCheckpoints\" WHERE \"Name\" = '{CheckpointName}'";
-        var locked = await db.Database.SqlQueryRaw<long>(sql).SingleAsync(ct);
-        if (locked != checkpoint)
-            return 0; // another node got there first
+            ? $"SELECT \"Seq\", \"Rewrites\" FROM \"EventCheckpoints\" WHERE \"Name\" = '{CheckpointName}' FOR UPDATE"
+            : $"SELECT \"Seq\", \"Rewrites\" FROM \"EventCheckpoints\" WHERE \"Name\" = '{CheckpointName}'";
+        var locked = await db.Database.SqlQueryRaw<CheckpointState>(sql).SingleAsync(ct);
+        // Another node got there first, or an erasure rewrote the log since the batch was read: read again.
+        if (locked != state)
+            return 0;
 
         var effects = new EventEffects(db, zones);
         int reacted;
@@ -209,6 +214,23 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>
+    /// Tells the processor that the log was rewritten (call inside the rewriting transaction, before reading what it
+    /// rewrites). It takes the processor's checkpoint row: on PostgreSQL it waits for a batch being applied to commit, and a
+    /// batch read before this commits is read again instead of applied, so no event is applied as it was before the rewrite.
+    /// </summary>
+    public static Task<int> MarkLogRewrittenAsync(AppDbContext db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Set<EventCheckpoint>().Where(c => c.Name == CheckpointName)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Rewrites, c => c.Rewrites + 1), ct);
+    }
+
+    /// <summary>For tests: runs between reading a batch and locking the checkpoint, the gap a rewrite of the log can fall in.</summary>
+    internal Func<IReadOnlyList<CommunityEvent>, CancellationToken, Task>? AfterRead { get; set; }
+
+    private sealed record CheckpointState(long Seq, long Rewrites);
 
     private static Task<int> MoveCheckpointAsync(AppDbContext db, long seq, CancellationToken ct) =>
         db.Set<EventCheckpoint>().Where(c => c.Name == CheckpointName)

@@ -194,9 +194,12 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
             return (PersonalDataOutcome.Held, null);
 
         var ws = member.WorkspaceId;
-        var identities = await IdentitiesAsync(id, ct);
-        var pseudonym = $"erased:{Guid.NewGuid():N}";
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // First, before reading who they are: a batch of their events the processor read before this commits is read again
+        // (scrubbed), not applied as it was, which would make the member anew.
+        await EventProcessor.MarkLogRewrittenAsync(db, ct);
+        var identities = await IdentitiesAsync(id, ct);
+        var pseudonym = ErasedAccountPrefix + Guid.NewGuid().ToString("N");
         int events = 0, cases = 0, blacklist = 0;
         var names = await NameMarksAsync(member, identities, ct);
         var actions = await ScrubOwnTextsAsync(member, identities, names, pseudonym, ct);
@@ -271,6 +274,11 @@ public sealed class PersonalData(AppDbContext db, TimeProvider time)
         await tx.CommitAsync(ct);
         return (PersonalDataOutcome.Done, result);
     }
+
+    /// <summary>What an erased member's account becomes in the log and in cases; the processor makes no member of it.</summary>
+    public const string ErasedAccountPrefix = "erased:";
+
+    public static bool IsErasedAccount(string userId) => userId.StartsWith(ErasedAccountPrefix, StringComparison.Ordinal);
 
     /// <summary>
     /// What the audit log keeps of an erased member: the SHA-256 of their id (its first 128 bits). Whoever still holds the id (a complaint, an

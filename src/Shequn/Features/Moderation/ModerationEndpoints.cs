@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Features.Communities;
 using Shequn.Platform.Api;
+using Shequn.Platform;
 
 namespace Shequn.Features.Moderation;
 
@@ -62,7 +63,7 @@ public static class ModerationEndpoints
         group.MapPost("/lists", CreateList).WithName("CreateWordList");
         group.MapPut("/lists/{id:guid}", UpdateList).WithName("UpdateWordList");
         group.MapDelete("/lists/{id:guid}", DeleteList).WithName("DeleteWordList");
-        group.MapPost("/lists/{id:guid}/import", Import).WithName("ImportWordList");
+        group.MapPost("/lists/{id:guid}/import", Import).WithName("ImportWordList").WithBodyLimit(ImportMaxBytes);
         group.MapGet("/lists/{id:guid}/terms", Terms).WithName("ListTerms");
         group.MapPost("/lists/{id:guid}/terms", AddTerm).WithName("AddTerm");
         group.MapDelete("/lists/{id:guid}/terms", RemoveTerm).WithName("RemoveTerm");
@@ -70,7 +71,7 @@ public static class ModerationEndpoints
         group.MapPut("/settings", UpdatePolicy).WithName("UpdateModerationSettings");
         group.MapGet("/labels", Labels).WithName("CountLabels");
         group.MapPost("/labels", AddLabel).WithName("AddLabel");
-        group.MapPost("/labels/import", ImportLabels).WithName("ImportLabels");
+        group.MapPost("/labels/import", ImportLabels).WithName("ImportLabels").WithBodyLimit(ImportMaxBytes);
         group.MapPost("/train", Train).WithName("TrainModel");
         group.MapGet("/model", Model).WithName("GetModel");
         return group;
@@ -105,6 +106,9 @@ public static class ModerationEndpoints
 
     public static async Task<Results<NoContent, ValidationProblem, NotFound, ProblemHttpResult>> DeleteList(ModerationSettings settings, Guid id, CancellationToken ct) =>
         Map(await settings.DeleteListAsync(id, ct), _ => TypedResults.NoContent());
+
+    /// <summary>The largest body of a word-list or labelled-CSV import through the API (the console takes files of up to 20 MB).</summary>
+    public const long ImportMaxBytes = 24 * 1024 * 1024;
 
     /// <summary>Adds the terms of a plain-text list (one per line) that the list does not hold yet, and reports the rest.</summary>
     public static async Task<Results<Ok<WordListImportDto>, ValidationProblem, NotFound, ProblemHttpResult>> Import(

@@ -1,4 +1,5 @@
 using Shequn.Platform.Api;
+using Shequn.Platform;
 
 namespace Shequn.Features.Orders;
 
@@ -34,7 +35,7 @@ public static class OrderEndpoints
                     var r => Answer(r),
                 })
             .WithName("UnlinkCategoryCommunity").WithDescription("Removes a category community link (204; 404 when there is none you see).");
-        group.MapPost("/import", ImportAsync).WithName("ImportOrders").DisableAntiforgery()
+        group.MapPost("/import", ImportAsync).WithName("ImportOrders").DisableAntiforgery().WithBodyLimit(OrderFile.MaxBytes + BodyLimits.FormRoom)
             .WithDescription("Imports an orders file (multipart 'file': CSV or .xlsx, docs/orders.md). A bad row answers 400 naming the row and column, and "
                 + "nothing is imported. An order id already stored takes the file's refunded and status; nothing else of it changes.");
         group.MapGet("/settings", async (OrderDesk desk, CancellationToken ct) =>

@@ -26,6 +26,12 @@ public static class OrderFile
     public const int MaxRows = 20_000;
     public const long MaxBytes = 10 * 1024 * 1024;
 
+    /// <summary>
+    /// The most an .xlsx may unpack to, by its zip directory. A real orders workbook unpacks to a few times its size; a
+    /// file that unpacks to gigabytes from kilobytes (a zip bomb) is refused before any of it is inflated.
+    /// </summary>
+    public const long MaxUnpackedBytes = 200L * 1024 * 1024;
+
     public static readonly string[] Columns =
         ["order_id", "placed_at", "amount", "refunded", "status", "phone", "platform", "platform_user_id", "share_code", "sku", "product", "category", "quantity", "line_amount"];
 
@@ -79,6 +85,15 @@ public static class OrderFile
     private static List<OrderFileRow> ReadXlsx(byte[] bytes, Validation v)
     {
         using var stream = new MemoryStream(bytes);
+        long unpacked;
+        using (var zip = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Read, leaveOpen: true))
+            unpacked = zip.Entries.Sum(e => e.Length);
+        if (unpacked > MaxUnpackedBytes)
+        {
+            v.Add("file", "OrderFileUnpacksTooLarge", $"'file' unpacks to {unpacked:N0} bytes; at most {MaxUnpackedBytes:N0} are read.", unpacked, MaxUnpackedBytes);
+            return [];
+        }
+        stream.Position = 0;
         var rows = new List<OrderFileRow>();
         List<string>? names = null;
         var number = 0;

@@ -7,6 +7,7 @@ using Shequn.Data;
 using Shequn.Features.Campaigns;
 using Shequn.Features.Communities;
 using Shequn.Platform.Api;
+using Shequn.Platform;
 
 namespace Shequn.Features.Orders;
 
@@ -41,6 +42,7 @@ public static class OrderHook
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapPost("/hooks/orders/{workspace:guid}", ReceiveAsync).AllowAnonymous().DisableAntiforgery().WithTags("Orders").WithName("ReceiveOrderWebhook")
+            .WithBodyLimit(MaxBodyBytes)
             .WithDescription("The shop's signed order webhook (docs/orders.md): X-Shequn-Signature: sha256=<hex HMAC-SHA256 of the raw body with the workspace's "
                 + "webhook secret>. 401 when the signature is missing or wrong (nothing stored); event 'order' stores an order once (201 stored, 200 duplicate); "
                 + "event 'refund' sets the refunded total of a known order (200 updated or duplicate; 404 unknown order id).");

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Staff;
+using Shequn.Platform;
 
 namespace Shequn.Features.Sandbox;
 
@@ -15,6 +16,7 @@ public static class SandboxEndpoints
     public static RouteGroupBuilder MapSandboxEndpoints(this RouteGroupBuilder api)
     {
         api.MapPost("/communities/{id:guid}/sandbox/images", PostImage).WithTags("Sandbox").WithName("PostSandboxImage")
+            .WithBodyLimit(SandboxUpload.MaxBytes + BodyLimits.FormRoom)
             .WithSummary("Post an image in a Sandbox chat as a member (multipart: file, userId, name, caption?, staff?)")
             .WithDescription("Stores the file and appends an image message; once processed, Shequn looks for QR codes in it and appends a " +
                 "messageInspected event with what they say. At most 20 MB. Any bytes are accepted: a file that is not an image is " +

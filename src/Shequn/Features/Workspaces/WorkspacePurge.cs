@@ -7,6 +7,7 @@ using Shequn.Features.Communities;
 using Shequn.Features.Staff;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
+using Telegram.Bot;
 
 namespace Shequn.Features.Workspaces;
 
@@ -181,7 +182,8 @@ public static class PurgePlan
 /// the bots at once, so their webhooks are refused.
 /// </summary>
 public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOptions<PurgeOptions> options, TimeProvider time,
-    SecurityLog security, Connectors.Telegram.TelegramBotDirectory bots, ILogger<WorkspacePurgeJob> log) : BackgroundService
+    SecurityLog security, Connectors.Telegram.TelegramBotDirectory bots, Connectors.Telegram.TelegramClients telegram,
+    Connectors.Telegram.TelegramSecrets telegramSecrets, ILogger<WorkspacePurgeJob> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -227,8 +229,22 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var botIds = await db.Set<Connectors.Telegram.TelegramBot>().IgnoreQueryFilters().AsNoTracking().Where(b => b.WorkspaceId == ws)
-            .Select(b => b.BotUserId).ToListAsync(ct);
+        var telegramBots = await db.Set<Connectors.Telegram.TelegramBot>().IgnoreQueryFilters().AsNoTracking().Where(b => b.WorkspaceId == ws)
+            .Select(b => new { b.BotUserId, b.Mode, b.ProtectedToken }).ToListAsync(ct);
+        var botIds = telegramBots.Select(b => b.BotUserId).ToList();
+        // Telegram stops pushing the groups' updates to a workspace that is going (a second node asking again is harmless).
+        foreach (var bot in telegramBots.Where(b => b.Mode == Connectors.Telegram.TelegramUpdateMode.Webhook))
+        {
+            try
+            {
+                await telegram.For(telegramSecrets.Unprotect(bot.ProtectedToken)).DeleteWebhook(cancellationToken: ct);
+            }
+            catch (Exception e) when (e is global::Telegram.Bot.Exceptions.RequestException or HttpRequestException or System.Security.Cryptography.CryptographicException)
+            {
+                // Purged either way: Telegram's later pushes find no bot and are refused.
+                LogWebhookLeft(log, bot.BotUserId, e.GetType().Name);
+            }
+        }
         var pg = db.Database.IsNpgsql();
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
@@ -294,6 +310,9 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Purged workspace {WorkspaceId}: {Rows} rows deleted")]
     private static partial void LogPurged(ILogger logger, Guid workspaceId, int rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Purge: could not remove the webhook of Telegram bot {BotUserId} ({Error}); its pushes will be refused")]
+    private static partial void LogWebhookLeft(ILogger logger, long botUserId, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A workspace purge pass failed")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

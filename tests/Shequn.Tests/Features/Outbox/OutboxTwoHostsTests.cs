@@ -25,6 +25,8 @@ public class SharedPostgresHost(string database, IConnector connector) : ShequnF
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        if (PgServer is not null)
+            TestDatabases.CreatePostgresFromTemplate(PgServer, database);
         base.ConfigureWebHost(builder);
         // Small claims, so that the two hosts' claims interleave many times.
         builder.UseSetting("Outbox:BatchSize", "8");

@@ -24,10 +24,12 @@ public abstract class WorkspacePurgeTests(ShequnFactory factory)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    private Task<Dictionary<string, long>> PlanCountsAsync(Guid ws) => PlanCountsAsync(factory.Services, ws);
+
     /// <summary>Rows per table of the purge plan that belong to <paramref name="ws"/>.</summary>
-    private async Task<Dictionary<string, long>> PlanCountsAsync(Guid ws)
+    internal static async Task<Dictionary<string, long>> PlanCountsAsync(IServiceProvider services, Guid ws)
     {
-        await using var scope = factory.Services.CreateAsyncScope();
+        await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(Ct);

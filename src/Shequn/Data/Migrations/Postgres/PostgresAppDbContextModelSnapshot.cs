@@ -3613,6 +3613,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<long>("Rewrites")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("Seq")
                         .HasColumnType("bigint");
 
@@ -3627,42 +3630,49 @@ namespace Shequn.Data.Migrations.Postgres
                         new
                         {
                             Name = "processor",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "images",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "lifecycle",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "autotags",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "campaigns",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "lottery",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "livecodes",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         });

@@ -3594,6 +3594,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Rewrites")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Seq")
                         .HasColumnType("INTEGER");
 
@@ -3608,42 +3611,49 @@ namespace Shequn.Data.Migrations.Sqlite
                         new
                         {
                             Name = "processor",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "images",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "lifecycle",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "autotags",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "campaigns",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "lottery",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         },
                         new
                         {
                             Name = "livecodes",
+                            Rewrites = 0L,
                             Seq = 0L,
                             UpdatedAt = new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Utc)
                         });
