@@ -3962,6 +3962,10 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("WithdrawTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("WithdrawnAt")
                         .HasColumnType("TEXT");
 
@@ -3976,6 +3980,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasIndex("LeadId");
 
                     b.HasIndex("MemberId");
+
+                    b.HasIndex("WithdrawTokenHash")
+                        .IsUnique();
 
                     b.HasIndex("WorkspaceId", "GivenAt");
 
