@@ -354,14 +354,18 @@ public abstract class AppDbContext(DbContextOptions options, CurrentStaff curren
     public void AddAuditNote(string entityType, Guid entityId, string action, IReadOnlyDictionary<string, object?>? before, IReadOnlyDictionary<string, object?>? after) =>
         AddAuditNote(entityType, entityId.ToString(), action, before, after);
 
-    /// <summary>An audit row naming its entity by text (an erased member by the hash that stands for them).</summary>
-    public void AddAuditNote(string entityType, string entityId, string action, IReadOnlyDictionary<string, object?>? before, IReadOnlyDictionary<string, object?>? after)
+    /// <summary>
+    /// An audit row naming its entity by text (an erased member by the hash that stands for them). <paramref name="actorName"/>
+    /// names an actor who is no staff member (a member on a public page); by default the acting staff member or "system".
+    /// </summary>
+    public void AddAuditNote(string entityType, string entityId, string action, IReadOnlyDictionary<string, object?>? before, IReadOnlyDictionary<string, object?>? after,
+        string? actorName = null)
     {
         AuditEntries.Add(new AuditEntry
         {
             WorkspaceId = Current.WorkspaceId ?? throw new InvalidOperationException("No acting workspace for an audit row."),
             ActorId = Current.UserId,
-            ActorName = Current.Principal?.Identity?.Name ?? "system",
+            ActorName = actorName ?? Current.Principal?.Identity?.Name ?? "system",
             Action = action,
             EntityType = entityType,
             EntityId = entityId,

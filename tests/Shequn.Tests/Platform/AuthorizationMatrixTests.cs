@@ -41,6 +41,9 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
         "GET /wecom/callback/{connectionId:guid}", "POST /wecom/callback/{connectionId:guid}",
         "POST /telegram/webhook/{botUserId:long}",
         "POST /hooks/orders/{workspace:guid}",
+        // A member's own withdrawal of a consent: the token in the link (shown once, stored as a hash) is the key; the
+        // post is rate-limited like the other public forms and names nothing but the consent it closes.
+        "GET /w/{token}", "POST /w/{token}",
     ];
 
     /// <summary>Public H5 prefixes: a member's pages, reached by an unguessable slug, code or token.</summary>

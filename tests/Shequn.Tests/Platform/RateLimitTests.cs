@@ -123,7 +123,7 @@ public abstract class RateLimitTests(ShequnFactory factory)
     [
         "/c/{0}/claim", "/c/{0}/coupon", "/c/{0}/join", "/c/{0}/phone", "/c/{0}/bargain", "/c/{0}/assist",
         "/c/{0}/bargain/00000000-0000-0000-0000-000000000001/cut", "/c/{0}/assist/00000000-0000-0000-0000-000000000001/help",
-        "/j/{0}/join", "/j/{0}/phone",
+        "/j/{0}/join", "/j/{0}/phone", "/w/{0}",
     ];
 
     private async Task<HttpResponseMessage> PostPublicAsync(string route, string from, string? phone = null, string? token = null)

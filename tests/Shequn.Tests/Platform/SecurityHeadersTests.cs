@@ -71,6 +71,7 @@ public abstract partial class SecurityHeadersTests(ShequnFactory factory)
     [InlineData("/j/AAAAAAAA")] // the live-code landing page: short-circuited routing, ahead of most middleware
     [InlineData("/c/no-such-campaign")]
     [InlineData("/p/no-such-token")]
+    [InlineData("/w/no-such-token")]
     public async Task H5Page_CarriesThePolicyHeaders(string path)
     {
         await factory.NewWorkspaceAsync();

@@ -25,14 +25,40 @@ internal static class LandingPageView
     public static string Stopped(IStringLocalizer l) =>
         CampaignPageView.Page(l["LiveCodePage.Stopped.Title"], Card("livecode-stopped", l["LiveCodePage.Stopped.Title"], l["LiveCodePage.Stopped"]));
 
-    /// <summary>Every community is full (or none is open): staff have been told; the visitor may leave a phone.</summary>
-    public static string Full(IStringLocalizer l, LiveCodeSnapshot s)
+    /// <summary>
+    /// Every community is full (or none is open): staff have been told; the visitor may leave a phone, or, having just
+    /// left one, gets their withdrawal link (<paramref name="withdraw"/>).
+    /// </summary>
+    public static string Full(IStringLocalizer l, LiveCodeSnapshot s, string? withdraw = null)
     {
         var sb = new StringBuilder();
         sb.Append(Card("livecode-full", l["LiveCodePage.Full.Title"], l["LiveCodePage.Full"]));
-        if (s.Code.CollectPhone)
+        if (withdraw is not null)
+            sb.Append(Withdrawal(l, withdraw));
+        else if (s.Code.CollectPhone)
             PhoneForm(sb, l, s, alone: true);
         return CampaignPageView.Page(l["LiveCodePage.Full.Title"], sb.ToString());
+    }
+
+    /// <summary>The withdrawal link of the consent just given, in a card of its own.</summary>
+    private static string Withdrawal(IStringLocalizer l, string? withdraw) =>
+        withdraw is null ? "" : $"""<div class="card">{Members.WithdrawalView.Offer(l, withdraw)}</div>""";
+
+    /// <summary>
+    /// A visitor who left a phone and is sent on to a link (Telegram, the Sandbox): the withdrawal link first, shown only
+    /// now, then the way on (a link the visitor follows, in place of the redirect).
+    /// </summary>
+    public static string Kept(IStringLocalizer l, LiveCodeSnapshot s, string target, string withdraw)
+    {
+        // Staff set the join link; only a web address or one of our own paths becomes a link.
+        var safe = (target.StartsWith('/') && !target.StartsWith("//", StringComparison.Ordinal))
+            || (Uri.TryCreate(target, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp));
+        var go = safe
+            ? $"""<p><a class="go" href="{E(target)}" data-testid="livecode-continue">{E(l["LiveCodePage.Continue"])}</a></p>"""
+            : "";
+        return CampaignPageView.Page(Title(s), $"""
+            <div class="card" data-testid="livecode-kept"><h1>{E(l["LiveCodePage.Thanks.Title"])}</h1><p>{E(l["LiveCodePage.Kept"])}</p>{go}</div>{Withdrawal(l, withdraw)}
+            """);
     }
 
     private static string Title(LiveCodeSnapshot s) =>
@@ -92,12 +118,12 @@ internal static class LandingPageView
     }
 
     /// <summary>Where the visitor joins: a QR image to long-press (WeCom, personal WeChat) under the group's name.</summary>
-    public static string Qr(IStringLocalizer l, LiveCodeSnapshot s, RouteInfo route, string imageUrl)
+    public static string Qr(IStringLocalizer l, LiveCodeSnapshot s, RouteInfo route, string imageUrl, string? withdraw = null)
     {
         var body = $"""
             <section class="card" data-testid="livecode-qr"><h1>{E(route.CommunityName)}</h1>
             <img src="{E(imageUrl)}" alt="{E(l["LiveCodePage.QrAlt", route.CommunityName])}" data-testid="livecode-qr-image" style="max-width:280px;margin:12px auto">
-            <p>{E(l[route.Platform == ChatPlatform.WeCom ? "LiveCodePage.QrWeCom" : "LiveCodePage.QrWeChat"])}</p></section>
+            <p>{E(l[route.Platform == ChatPlatform.WeCom ? "LiveCodePage.QrWeCom" : "LiveCodePage.QrWeChat"])}</p></section>{Withdrawal(l, withdraw)}
             """;
         return CampaignPageView.Page(route.CommunityName, body);
     }
@@ -126,8 +152,8 @@ internal static class LandingPageView
             <p><a href="/j/{E(s.Code.Code)}">{E(l["LiveCodePage.Back"])}</a></p></div>
             """);
 
-    public static string Thanks(IStringLocalizer l, LiveCodeSnapshot s) =>
-        CampaignPageView.Page(Title(s), Card("livecode-thanks", l["LiveCodePage.Thanks.Title"], l["LiveCodePage.Thanks"]));
+    public static string Thanks(IStringLocalizer l, LiveCodeSnapshot s, string? withdraw = null) =>
+        CampaignPageView.Page(Title(s), Card("livecode-thanks", l["LiveCodePage.Thanks.Title"], l["LiveCodePage.Thanks"]) + Withdrawal(l, withdraw));
 
     private static string Paragraphs(string text) =>
         string.Concat(text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"<p>{E(p)}</p>"));

@@ -47,10 +47,11 @@ public sealed class LiveCodeAlerts(IServiceScopeFactory scopes, TaskOpener tasks
 /// <summary>Phones and answers left on a landing page: validated, kept with the consent shown, and matched to a member by phone.</summary>
 public sealed class LiveCodeLeads(IServiceScopeFactory scopes, IStringLocalizer<Strings> l, TimeProvider time)
 {
-    /// <returns>What is wrong, in the visitor's language; empty when kept.</returns>
+    /// <returns>What is wrong, in the visitor's language (empty when kept); and with a phone, the withdrawal link's path
+    /// (<c>/w/{token}</c>) to show the visitor once.</returns>
     /// <param name="seen">Who ticked the consent line, from where (its notice is filled in here): kept as a
     /// <see cref="ConsentRecord"/> with a phone.</param>
-    public async Task<IReadOnlyList<string>> LeaveAsync(LiveCodeSnapshot s, string? rawPhone, bool consent, string? choice, string? need, CancellationToken ct,
+    public async Task<(IReadOnlyList<string> Problems, string? WithdrawUrl)> LeaveAsync(LiveCodeSnapshot s, string? rawPhone, bool consent, string? choice, string? need, CancellationToken ct,
         bool phoneRequired = false, ConsentSeen? seen = null)
     {
         var problems = new List<string>();
@@ -65,7 +66,7 @@ public sealed class LiveCodeLeads(IServiceScopeFactory scopes, IStringLocalizer<
                 problems.Add(l["LiveCodePage.ConsentRequired"]);
         }
         if (problems.Count > 0)
-            return problems;
+            return (problems, null);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var ws = s.Code.WorkspaceId;
@@ -77,15 +78,16 @@ public sealed class LiveCodeLeads(IServiceScopeFactory scopes, IStringLocalizer<
             ConsentText = phone is null ? null : l["LiveCodePage.Consent", s.WorkspaceName].Value,
         };
         db.Add(lead);
+        string? withdraw = null;
         if (lead.ConsentText is { } notice)
         {
             var now = lead.At;
-            Consents.Add(db, ws, member?.Id, lead.Id, (seen ?? new ConsentSeen(ConsentSource.LandingPage, "", "", null, null)) with
+            withdraw = Consents.NewLink(Consents.Add(db, ws, member?.Id, lead.Id, (seen ?? new ConsentSeen(ConsentSource.LandingPage, "", "", null, null)) with
             {
                 Source = ConsentSource.LandingPage,
                 Page = seen?.Page is { Length: > 0 } page ? page : "/j/" + s.Code.Code,
                 Notice = notice,
-            }, now);
+            }, now));
             if (member is not null)
                 member.ConsentWithdrawnAt = null;
         }
@@ -93,6 +95,6 @@ public sealed class LiveCodeLeads(IServiceScopeFactory scopes, IStringLocalizer<
         if (member is not null)
             await LandingAnswers.FillAsync(db, member, [lead], ct);
         await db.SaveChangesWithoutAuditAsync(ct);
-        return problems;
+        return (problems, withdraw is null ? null : Consents.LinkPath(withdraw));
     }
 }

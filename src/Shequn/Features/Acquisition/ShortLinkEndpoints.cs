@@ -130,15 +130,17 @@ public static class ShortLinkEndpoints
             return Html(LandingPageView.Invalid(l, s, [l["LiveCodePage.ChoiceUnknown", choice]]), StatusCodes.Status400BadRequest);
         var need = Clip(form?["need"].ToString(), LiveCodeLead.AnswerMaxLength);
         var phone = form?["phone"].ToString();
+        string? withdraw = null;
         if (!string.IsNullOrWhiteSpace(phone) || need is not null || choice is not null)
         {
-            var problems = await leads.LeaveAsync(s, phone, form?["consent"].ToString() == "true", choice, need, ct,
+            var (problems, link) = await leads.LeaveAsync(s, phone, form?["consent"].ToString() == "true", choice, need, ct,
                 seen: ConsentSeen.From(http, ConsentSource.LandingPage, "/j/" + code, ""));
             if (problems.Count > 0)
                 return Html(LandingPageView.Invalid(l, s, problems), StatusCodes.Status400BadRequest);
+            withdraw = link;
         }
         var outcome = await book.RecordAsync(new ScanRequest(s, ScanKind.Join, Visitor(http, s.Code.Id), choice, time.GetUtcNow().UtcDateTime), ct);
-        return await GoAsync(http, s, outcome, l, ct);
+        return await GoAsync(http, s, outcome, l, ct, withdraw);
     }
 
     private static async Task<IResult> Phone(HttpContext http, LiveCodeDirectory directory, LiveCodeLeads leads, AccessLimits limits, IStringLocalizer<Strings> l, string code,
@@ -154,28 +156,34 @@ public static class ShortLinkEndpoints
         Speak(http, s);
         if (s is null || !s.Code.CollectPhone)
             return Html(LandingPageView.NotFound(l), StatusCodes.Status404NotFound);
-        var problems = await leads.LeaveAsync(s, form?["phone"].ToString(), form?["consent"].ToString() == "true", null, null, ct, phoneRequired: true,
+        var (problems, withdraw) = await leads.LeaveAsync(s, form?["phone"].ToString(), form?["consent"].ToString() == "true", null, null, ct, phoneRequired: true,
             seen: ConsentSeen.From(http, ConsentSource.LandingPage, "/j/" + code, ""));
-        return problems.Count > 0 ? Html(LandingPageView.Invalid(l, s, problems), StatusCodes.Status400BadRequest) : Html(LandingPageView.Thanks(l, s));
+        return problems.Count > 0 ? Html(LandingPageView.Invalid(l, s, problems), StatusCodes.Status400BadRequest) : Html(LandingPageView.Thanks(l, s, withdraw));
     }
 
-    /// <summary>Sends the routed visitor on: a link (Telegram, the Sandbox) by redirect, a QR image on a page; nobody routed: the full page.</summary>
-    private static async Task<IResult> GoAsync(HttpContext http, LiveCodeSnapshot s, ScanOutcome outcome, IStringLocalizer l, CancellationToken ct)
+    /// <summary>
+    /// Sends the routed visitor on: a link (Telegram, the Sandbox) by redirect, a QR image on a page; nobody routed: the
+    /// full page. A visitor who has just left a phone (<paramref name="withdraw"/>, their withdrawal link, shown only
+    /// now) sees it on the QR or full page, or on a page that leads on to the link instead of the redirect.
+    /// </summary>
+    private static async Task<IResult> GoAsync(HttpContext http, LiveCodeSnapshot s, ScanOutcome outcome, IStringLocalizer l, CancellationToken ct, string? withdraw = null)
     {
         if (outcome.RouteId is not { } routeId || s.Route(routeId) is not { } route)
         {
             await http.RequestServices.GetRequiredService<LiveCodeAlerts>().FullAsync(s, ct);
-            return new HtmlBytes(FullPage(http, s, l));
+            return withdraw is null ? new HtmlBytes(FullPage(http, s, l)) : Html(LandingPageView.Full(l, s, withdraw));
         }
         var culture = Cultures.Normalize(CultureInfo.CurrentUICulture.Name);
         return route.Platform switch
         {
-            ChatPlatform.WeCom when route.JoinUrl is null && s.Code.WeComQrUrl is { } qr => Html(LandingPageView.Qr(l, s, route, qr)),
-            ChatPlatform.Manual when route.QrImageId is not null => Html(LandingPageView.Qr(l, s, route, $"/j/{s.Code.Code}/groups/{route.Id}/qr")),
-            ChatPlatform.Sandbox => TypedResults.Redirect($"/j/{s.Code.Code}/sandbox/{route.Id}?culture={culture}"),
-            _ when route.JoinUrl is { } url => TypedResults.Redirect(url),
-            _ => new HtmlBytes(FullPage(http, s, l)),
+            ChatPlatform.WeCom when route.JoinUrl is null && s.Code.WeComQrUrl is { } qr => Html(LandingPageView.Qr(l, s, route, qr, withdraw)),
+            ChatPlatform.Manual when route.QrImageId is not null => Html(LandingPageView.Qr(l, s, route, $"/j/{s.Code.Code}/groups/{route.Id}/qr", withdraw)),
+            ChatPlatform.Sandbox => Go($"/j/{s.Code.Code}/sandbox/{route.Id}?culture={culture}"),
+            _ when route.JoinUrl is { } url => Go(url),
+            _ => withdraw is null ? new HtmlBytes(FullPage(http, s, l)) : Html(LandingPageView.Full(l, s, withdraw)),
         };
+
+        IResult Go(string target) => withdraw is null ? TypedResults.Redirect(target) : Html(LandingPageView.Kept(l, s, target, withdraw));
     }
 
     /// <summary>The full page, rendered once per code and culture while the code's snapshot lasts (a full code's burst is all this page).</summary>

@@ -24,7 +24,7 @@ internal static class CampaignPageView
         .now{font-size:1.8rem;font-weight:700;color:#c62828}s{color:#888}.muted{color:#666;font-size:.92rem}.status{font-weight:600}
         .qty{display:flex;align-items:center;gap:8px;margin:10px 0}.qty input{width:72px;padding:8px;font-size:16px;border:1px solid #bbb;border-radius:6px}
         button{width:100%;padding:13px;font-size:17px;border:0;border-radius:8px;background:#c62828;color:#fff;margin-top:10px}button:disabled{background:#bbb}
-        button.pay{background:#2e7d32}.result{margin-top:10px;font-weight:600;min-height:1.5em}.result.err{color:#c62828}.result.ok{color:#2e7d32}
+        button.pay{background:#2e7d32}a.go{display:block;text-align:center;padding:13px;font-size:17px;border-radius:8px;background:#2e7d32;color:#fff;text-decoration:none;margin-top:10px}.result{margin-top:10px;font-weight:600;min-height:1.5em}.result.err{color:#c62828}.result.ok{color:#2e7d32}
         .seats{display:flex;gap:6px;flex-wrap:wrap;margin:8px 0}.seat{width:34px;height:34px;border-radius:50%;background:#ef6c00;color:#fff;display:flex;align-items:center;justify-content:center;font-weight:600}.seat.empty{background:#eee;color:#999}
         .group .share{display:flex;gap:6px;margin-top:8px}.share input{flex:1;min-width:0;padding:8px;border:1px solid #bbb;border-radius:6px;font-size:14px}.share button{width:auto;margin:0;padding:8px 14px;font-size:15px}.tiers{margin:6px 0;padding-left:20px}
         .invite .share{display:flex;gap:6px;margin-top:6px}.coupons{list-style:none;padding:0;margin:6px 0}.coupons li{padding:8px 0;border-top:1px solid #eee;overflow-wrap:anywhere}

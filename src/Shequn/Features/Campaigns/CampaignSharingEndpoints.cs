@@ -16,8 +16,12 @@ namespace Shequn.Features.Campaigns;
 /// <summary>A phone left on the public page: the member's token, the phone, the ticked consent, the page's request id, and a share link's invite token (<c>?i=</c>).</summary>
 public sealed record PublicPhoneInput(string? Token = null, string? Phone = null, bool? Consent = null, string? RequestId = null, string? Inviter = null);
 
-/// <summary>The page's answer: the phone as kept (masked), when consent was given, whether this repeated an earlier submit.</summary>
-public sealed record PublicPhoneAnswer(string Phone, DateTime ConsentedAt, bool Replayed, string Message);
+/// <summary>
+/// The page's answer: the phone as kept (masked), when consent was given, whether this repeated an earlier submit, and
+/// the member's withdrawal link (<c>/w/{token}</c>; a repeat gets a new one, the earlier stops working; none once the
+/// consent was withdrawn).
+/// </summary>
+public sealed record PublicPhoneAnswer(string Phone, DateTime ConsentedAt, bool Replayed, string Message, string? WithdrawUrl = null);
 
 /// <summary>
 /// What the page shows only its member (the page itself is the same for everyone, and cached): their invite link to
@@ -180,6 +184,7 @@ public static class CampaignSharingEndpoints
         var c = s.Campaign;
         var consent = Truncate(l["CampaignSharing.Consent", s.WorkspaceName].Value, CampaignLead.ConsentMaxLength);
         bool replayed;
+        string? withdraw = null;
         var now = time.GetUtcNow().UtcDateTime;
         // The first submit wins: a second one (another tab, a retry, a changed number) is answered with what was kept.
         // The consent record goes with the lead it allowed, in one transaction.
@@ -189,11 +194,19 @@ public static class CampaignSharingEndpoints
                 """INSERT INTO "CampaignLeads" ("Id", "WorkspaceId", "CampaignId", "MemberId", "Phone", "ConsentText", "ConsentedAt", "RequestId")""",
                 [[Guid.CreateVersion7(), c.WorkspaceId, c.Id, member, phone!, consent, now, input.RequestId!.Trim()]],
                 """ON CONFLICT ("CampaignId", "MemberId") DO NOTHING""", ct);
+            var page = "/c/" + slug;
             if (inserted > 0)
             {
-                Consents.Add(db, c.WorkspaceId, member, null, ConsentSeen.From(http, ConsentSource.CampaignPhone, "/c/" + slug, consent), now);
+                withdraw = Consents.NewLink(Consents.Add(db, c.WorkspaceId, member, null, ConsentSeen.From(http, ConsentSource.CampaignPhone, page, consent), now));
                 await Consents.ReinstateAsync(db, c.WorkspaceId, member, ct);
                 await db.SaveChangesWithoutAuditAsync(ct);
+            }
+            else if (await db.Set<ConsentRecord>().IgnoreQueryFilters().Where(r => r.WorkspaceId == c.WorkspaceId && r.MemberId == member
+                         && r.Source == ConsentSource.CampaignPhone && r.Page == page && r.WithdrawnAt == null)
+                     .OrderByDescending(r => r.GivenAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct) is { } open)
+            {
+                // The answer repeats what was kept, with the link: the token was shown once, so it is a new one.
+                withdraw = await Consents.RenewLinkAsync(db, c.WorkspaceId, open, ct);
             }
             await tx.CommitAsync(ct);
             replayed = inserted == 0;
@@ -201,7 +214,8 @@ public static class CampaignSharingEndpoints
         var lead = await db.Set<CampaignLead>().IgnoreQueryFilters().AsNoTracking().SingleAsync(x => x.CampaignId == c.Id && x.MemberId == member, ct);
         // Only a member who already has a participant row (claimed, joined, ...) gets the inviter: leaving a phone is not taking part.
         await CampaignInvites.RecordFromPageAsync(http, links, s.Campaign.Id, member, input.Inviter, ct);
-        return TypedResults.Ok(new PublicPhoneAnswer(CampaignLead.Masked(lead.Phone), lead.ConsentedAt, replayed, l["CampaignSharing.Phone.Saved"].Value));
+        return TypedResults.Ok(new PublicPhoneAnswer(CampaignLead.Masked(lead.Phone), lead.ConsentedAt, replayed, l["CampaignSharing.Phone.Saved"].Value,
+            withdraw is null ? null : Consents.LinkPath(withdraw)));
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];

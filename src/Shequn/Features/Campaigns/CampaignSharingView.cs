@@ -31,6 +31,8 @@ internal static class CampaignSharingView
         sb.Append(inv, $"""<label class="qty">{CampaignPageView.E(l["CampaignSharing.Phone.Label"])} <input type="tel" class="phone" inputmode="tel" autocomplete="tel" maxlength="32" style="width:auto;flex:1" data-testid="campaign-phone-input"></label>""");
         sb.Append(inv, $"""<label class="muted"><input type="checkbox" class="consent" data-testid="campaign-phone-consent"> <span data-testid="campaign-phone-consent-text">{CampaignPageView.E(l["CampaignSharing.Consent", s.WorkspaceName])}</span></label>""");
         sb.Append(inv, $"""<button type="button" class="phone-submit" data-testid="campaign-phone-submit">{CampaignPageView.E(l["CampaignSharing.Phone.Submit"])}</button>""");
-        sb.Append("""<p class="status phone-result" role="status" aria-live="polite" data-testid="campaign-phone-result"></p></section>""");
+        sb.Append("""<p class="status phone-result" role="status" aria-live="polite" data-testid="campaign-phone-result"></p>""");
+        // The member's withdrawal link (/w/{token}), filled in by /c/sharing.js from the answer: the token is shown only there.
+        sb.Append(inv, $"""<p class="muted phone-withdraw" hidden>{CampaignPageView.E(l["Withdrawal.Offer"])} <a href="" data-testid="campaign-phone-withdraw">{CampaignPageView.E(l["Withdrawal.Offer.Link"])}</a></p></section>""");
     }
 }

@@ -108,9 +108,9 @@ public static class ProfileEndpoints
         // The consent as the form showed it: the line in the form's language with the workspace's name.
         var workspace = link is null ? "" : await db.Workspaces.Where(w => w.Id == link.WorkspaceId).Select(w => w.Name).SingleOrDefaultAsync(ct) ?? "";
         var seen = Members.ConsentSeen.From(http, Members.ConsentSource.ProfileForm, "/p", l["Profiles.Form.Consent", workspace].Value);
-        var (state, validation) = await links.SubmitAsync(db, token, values, needs, consent, ct, seen);
+        var (state, validation, withdraw) = await links.SubmitAsync(db, token, values, needs, consent, ct, seen);
         if (state == LinkState.Submitted)
-            return Html(ProfileForm.Thanks(l));
+            return Html(ProfileForm.Thanks(l, withdraw));
         if (state != LinkState.Open)
             return Html(ProfileForm.Closed(l, state));
         using var acting = db.Current.ActAsSystemWhile(link!.WorkspaceId);
@@ -164,8 +164,10 @@ internal static class ProfileForm
         return Page(l, l["Profiles.Form.Title"], $"""<h1 data-testid="profile-form-closed">{Enc.Encode(l[key + ".Title"])}</h1><p>{Enc.Encode(l[key])}</p>""");
     }
 
-    public static string Thanks(IStringLocalizer l) =>
-        Page(l, l["Profiles.Form.Title"], $"""<h1 data-testid="profile-form-thanks">{Enc.Encode(l["Profiles.Form.Thanks.Title"])}</h1><p>{Enc.Encode(l["Profiles.Form.Thanks"])}</p>""");
+    /// <summary>The form was saved: thanks, and the withdrawal link of the consent just given (shown only here).</summary>
+    public static string Thanks(IStringLocalizer l, string? withdraw = null) =>
+        Page(l, l["Profiles.Form.Title"], $"""<h1 data-testid="profile-form-thanks">{Enc.Encode(l["Profiles.Form.Thanks.Title"])}</h1><p>{Enc.Encode(l["Profiles.Form.Thanks"])}</p>"""
+            + (withdraw is null ? "" : WithdrawalView.Offer(l, withdraw)));
 
     public static async Task<string> RenderAsync(
         AppDbContext db, IStringLocalizer l, ProfileLink link, IReadOnlyDictionary<string, string?>? submitted, IDictionary<string, string[]>? errors, CancellationToken ct)
@@ -239,6 +241,9 @@ internal static class ProfileForm
         if (errors is not null && errors.TryGetValue("consent", out var consentErrors))
             sb.Append(CultureInfo.InvariantCulture, $"""<div class="err" data-testid="profile-consent-error">{Enc.Encode(string.Join(" ", consentErrors))}</div>""");
         sb.Append(CultureInfo.InvariantCulture, $"""<button type="submit" data-testid="profile-submit">{Enc.Encode(l["Profiles.Form.Submit"])}</button></form>""");
+        // The page is the member's own: it also offers to withdraw the consent they gave last (a new link each time it is shown).
+        if (await Consents.LatestLinkAsync(db, link.WorkspaceId, member.Id, ct) is { } withdraw)
+            sb.Append(WithdrawalView.Offer(l, Consents.LinkPath(withdraw)));
         return Page(l, l["Profiles.Form.Title"], sb.ToString());
     }
 }

@@ -97,8 +97,9 @@ public sealed class ProfileLinks(IOptions<ProfilesOptions> options, TimeProvider
     /// <summary>
     /// The member's submission: values checked against the template (required fields filled), consent required. The link
     /// is claimed with a conditional update in the same transaction, so a second submit (or two at once) finds it used.
+    /// Once submitted, the consent's withdrawal link (<c>/w/{token}</c>) comes back to show the member once.
     /// </summary>
-    public async Task<(LinkState State, Validation Validation)> SubmitAsync(
+    public async Task<(LinkState State, Validation Validation, string? WithdrawUrl)> SubmitAsync(
         AppDbContext db, string token, IReadOnlyDictionary<string, string?> values, IReadOnlyList<string> needs, bool consent, CancellationToken ct,
         ConsentSeen? seen = null)
     {
@@ -108,7 +109,7 @@ public sealed class ProfileLinks(IOptions<ProfilesOptions> options, TimeProvider
         var validation = new Validation();
         var (state, link) = await FindAsync(db, token, ct);
         if (state != LinkState.Open)
-            return (state, validation);
+            return (state, validation, null);
         using var acting = db.Current.ActAsSystemWhile(link!.WorkspaceId);
         var template = await ProfileTemplates.ReadAsync(db, ct);
         var known = template.Fields.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
@@ -127,27 +128,27 @@ public sealed class ProfileLinks(IOptions<ProfilesOptions> options, TimeProvider
         if (!consent)
             validation.Add("consent", "ConsentRequired", "The consent line must be ticked to submit.");
         if (!validation.IsValid)
-            return (LinkState.Open, validation);
+            return (LinkState.Open, validation, null);
 
         var now = time.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var claimed = await db.Set<ProfileLink>().Where(l => l.Id == link.Id && l.WorkspaceId == link.WorkspaceId && l.UsedAt == null && l.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.UsedAt, now).SetProperty(l => l.ConsentAt, now), ct);
         if (claimed == 0)
-            return (LinkState.Used, validation);
+            return (LinkState.Used, validation, null);
         var member = await db.Members.SingleOrDefaultAsync(m => m.Id == link.MemberId, ct);
         if (member is null)
-            return (LinkState.Unknown, validation);
+            return (LinkState.Unknown, validation, null);
         await ProfileValues.ApplyAsync(db, member, checkedValues, ct);
         if (needField is not null)
             member.Needs = needValues;
         // The consent it was given under, kept apart (PIPL); a fresh consent lifts an earlier withdrawal.
-        Consents.Add(db, link.WorkspaceId, member.Id, null, seen ?? new ConsentSeen(ConsentSource.ProfileForm, "/p", "", null, null), now);
+        var withdraw = Consents.NewLink(Consents.Add(db, link.WorkspaceId, member.Id, null, seen ?? new ConsentSeen(ConsentSource.ProfileForm, "/p", "", null, null), now));
         member.ConsentWithdrawnAt = null;
         db.AddAuditNote(nameof(Member), member.Id, "profile-form", null, new Dictionary<string, object?> { ["ConsentAt"] = now, ["Fields"] = checkedValues.Count });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return (LinkState.Submitted, validation);
+        return (LinkState.Submitted, validation, Consents.LinkPath(withdraw));
     }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -93,6 +93,7 @@ public static class ApiSetup
         Features.Campaigns.CampaignPointsEndpoints.MapCampaignPointsEndpoints(api, app);
         Features.Campaigns.PhotoUploadEndpoints.MapPhotoUploadEndpoints(api, app);
         Features.Profiles.ProfileEndpoints.MapProfileEndpoints(api, app);
+        Features.Members.WithdrawalEndpoints.MapWithdrawalEndpoints(app);
         Features.Acquisition.AcquisitionEndpoints.MapAcquisitionEndpoints(api, app);
         Features.Budget.BudgetEndpoints.MapBudgetEndpoints(api);
         Features.Analytics.AnalyticsEndpoints.MapAnalyticsEndpoints(api);

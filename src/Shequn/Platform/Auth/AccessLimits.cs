@@ -34,7 +34,7 @@ public sealed class RateLimitOptions
     public RateLimitRule BearerFailuresPerAddress { get; set; } = new() { PermitLimit = 20 };
 
     /// <summary>
-    /// Posts to the public H5 pages (claims, coupons, group buys, bargains, assists, phone capture, live-code forms) from
+    /// Posts to the public H5 pages (claims, coupons, group buys, bargains, assists, phone capture, live-code forms, a member's withdrawal) from
     /// one address. Generous: a whole office or a mobile carrier's NAT can share one address during a flash sale.
     /// </summary>
     public RateLimitRule PublicPerAddress { get; set; } = new() { PermitLimit = 300 };

@@ -36,6 +36,8 @@ public static class SecurityEvents
     public const string Exported = "exported";
     public const string Erased = "erased";
     public const string Revealed = "revealed";
+    /// <summary>A consent withdrawn: by the member through their link (actor <c>member</c>) or recorded by staff (<c>Via</c> says which).</summary>
+    public const string ConsentWithdrawn = "consent-withdrawn";
     public const string PurgeRequested = "purge-requested";
     public const string PurgeCancelled = "purge-cancelled";
     public const string Purged = "workspace-purged";
@@ -46,7 +48,7 @@ public static class SecurityEvents
 
 /// <summary>
 /// The security log: sign-ins and their failures, lockouts, role changes and deactivations, API tokens made and revoked,
-/// exports, connector secrets set, reveals of masked fields and erasures. Each is an audit row (shown on the audit page;
+/// exports, connector secrets set, reveals of masked fields, withdrawals of consent and erasures. Each is an audit row (shown on the audit page;
 /// in the same transaction as the change it records) and, once saved, one line in the log category
 /// <c>Shequn.Security</c> with the actor, the workspace, the time (the app's <see cref="TimeProvider"/>), the client
 /// address when known and the subject. In the line, e-mail addresses and phone numbers are masked
@@ -265,7 +267,7 @@ public sealed partial class SecurityLog(ILoggerFactory loggers, TimeProvider tim
     public static string? Kind(AuditEntry row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        if (SecurityEvents.AuditActions.Contains(row.Action) || row.Action is SecurityEvents.Exported or SecurityEvents.Erased)
+        if (SecurityEvents.AuditActions.Contains(row.Action) || row.Action is SecurityEvents.Exported or SecurityEvents.Erased or SecurityEvents.ConsentWithdrawn)
             return row.Action;
         return (row.EntityType, row.Action) switch
         {

@@ -100,6 +100,13 @@
       button.disabled = r.ok;
       if (r.ok) { pending = null; }
       result.textContent = r.ok ? r.body.message + ' ' + r.body.phone : problemText(r.body);
+      // The withdrawal link comes only in this answer (its token is shown once): a relative /w/ path, nothing else.
+      var withdraw = box.querySelector('.phone-withdraw');
+      var url = r.ok && r.body.withdrawUrl;
+      if (url && /^\/w\/[A-Za-z0-9_-]+$/.test(url)) {
+        withdraw.querySelector('a').setAttribute('href', url);
+        withdraw.hidden = false;
+      }
     }, function () {
       button.disabled = false;
       result.textContent = document.getElementById('campaign-words').dataset.network;

@@ -68,7 +68,9 @@ public abstract class LandingAnswersTests(ShequnFactory factory)
     {
         var join = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{s.Code.Code}/join", address,
             new() { ["choice"] = choice, ["need"] = need, ["phone"] = phone, ["consent"] = "true" });
-        Assert.Equal(StatusCodes.Status302Found, join.Response.StatusCode);
+        // A phone was left: the page shows the withdrawal link and leads on to the group (no redirect).
+        Assert.Equal(StatusCodes.Status200OK, join.Response.StatusCode);
+        Assert.Contains("data-testid=\"livecode-kept\"", await LiveCodeKit.BodyAsync(join), StringComparison.Ordinal);
     }
 
     private Task<(string? City, string? Need, string? Region)> ProfileAsync(Setup s, Guid member) => LiveCodeKit.DbAsync(factory, async db =>

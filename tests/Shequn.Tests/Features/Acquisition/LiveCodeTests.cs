@@ -214,8 +214,12 @@ public abstract class LiveCodeTests(ShequnFactory factory)
 
         var join = await LiveCodeKit.SendAsync(factory, "POST", $"/j/{code.Code}/join", "192.0.2.10",
             new() { ["choice"] = "北京", ["phone"] = "138 0013 8000", ["consent"] = "true" });
-        Assert.Equal(StatusCodes.Status302Found, join.Response.StatusCode);
-        var target = join.Response.Headers.Location.ToString();
+        // A phone was left: instead of the redirect, a page with the withdrawal link, leading on to the group.
+        Assert.Equal(StatusCodes.Status200OK, join.Response.StatusCode);
+        var kept = await LiveCodeKit.BodyAsync(join);
+        Assert.Contains("data-testid=\"livecode-kept\"", kept, StringComparison.Ordinal);
+        Assert.Matches("href=\"/w/[A-Za-z0-9_-]{43}\"", kept);
+        var target = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(kept, "class=\"go\" href=\"([^\"]+)\"").Groups[1].Value);
         var routes = await ws.Owner.Api.GetJsonAsync<LiveCodeDto>($"/api/live-codes/{code.Id}");
         var beijingRoute = routes.Routes.Single(r => r.CommunityId == beijing);
         Assert.StartsWith($"/j/{code.Code}/sandbox/{beijingRoute.Id}", target, StringComparison.Ordinal);

@@ -104,6 +104,25 @@ public abstract class VipTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task Candidates_LeaveOutAMemberWhoWithdrewThroughTheirOwnLink()
+    {
+        var (ws, _, members) = await HistoryAsync();
+        // 阿付 fills in their profile form (a consent) and withdraws it through the link its thanks page offers.
+        var created = await ws.Owner.Api.PostAsync($"/api/members/{members["阿付"]}/profile-link", null, Ct);
+        var url = new Uri((await created.ReadAsync<Shequn.Features.Profiles.ProfileLinkDto>()).Url);
+        using var fields = new FormUrlEncodedContent([new("f.city", "成都"), new("consent", "yes")]);
+        var thanks = await (await factory.CreateClient().PostAsync(url.AbsolutePath, fields, Ct)).Content.ReadAsStringAsync(Ct);
+        var link = System.Text.RegularExpressions.Regex.Match(thanks, "href=\"(/w/[A-Za-z0-9_-]+)\"").Groups[1].Value;
+        Assert.StartsWith("/w/", link, StringComparison.Ordinal);
+        Assert.Equal(["阿付", "阿帮"], (await ws.Owner.Api.GetJsonAsync<List<VipCandidateDto>>("/api/vip/candidates")).Select(c => c.DisplayName).Order());
+
+        using var none = new FormUrlEncodedContent([]);
+        Assert.Equal(HttpStatusCode.OK, (await factory.CreateClient().PostAsync(link, none, Ct)).StatusCode);
+
+        Assert.Equal(["阿帮"], (await ws.Owner.Api.GetJsonAsync<List<VipCandidateDto>>("/api/vip/candidates")).Select(c => c.DisplayName));
+    }
+
+    [Fact]
     public async Task Invite_ToAManualVipGroup_BecomesAStaffTask_AndIsRecordedOnce()
     {
         var (ws, general, members) = await HistoryAsync();

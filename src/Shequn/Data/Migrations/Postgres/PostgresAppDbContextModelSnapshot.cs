@@ -3991,6 +3991,10 @@ namespace Shequn.Data.Migrations.Postgres
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
 
+                    b.Property<string>("WithdrawTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTime?>("WithdrawnAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -4005,6 +4009,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasIndex("LeadId");
 
                     b.HasIndex("MemberId");
+
+                    b.HasIndex("WithdrawTokenHash")
+                        .IsUnique();
 
                     b.HasIndex("WorkspaceId", "GivenAt");
 

@@ -3972,6 +3972,10 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("WithdrawTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("WithdrawnAt")
                         .HasColumnType("TEXT");
 
@@ -3986,6 +3990,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasIndex("LeadId");
 
                     b.HasIndex("MemberId");
+
+                    b.HasIndex("WithdrawTokenHash")
+                        .IsUnique();
 
                     b.HasIndex("WorkspaceId", "GivenAt");
 
