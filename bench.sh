@@ -5,11 +5,13 @@
 #   ./bench.sh ingest [--events N] [--producers P] [--batch B] [--rate R] [--latency-seconds S] [--synchronous Full|Normal] [--postgres]
 #     Events through the real ingestion path on SQLite (or, with --postgres, a throwaway PostgreSQL).
 #     Last line: "ingest: N events/s, Rx raw sqlite insert, p99 ack X ms at R/s, peak RSS M MB".
-#   ./bench.sh webhook [--seconds S] [--connections C] [--rate R]: Telegram updates POSTed by wrk to the webhook of the
+#   ./bench.sh webhook [--seconds S] [--connections C] [--rate R] [--rounds N]: Telegram updates POSTed by wrk to the webhook of the
 #     real app on SQLite (secret header checked, stored before the 200), a bare-200 route on the same server,
 #     short-circuited like the webhook, as the ceiling (and one through the whole pipeline), the server's CPU per
 #     request, and the p99 at R/s offered (wrk paced by a Lua delay). wrk is installed with apt-get if missing.
-#     Last line: "webhook: N updates/s, Rx bare endpoint, p99 X ms at R/s".
+#     The same webhook on a second app with the security headers and rate limits off (Security:Headers:Enabled and
+#     Security:RateLimits:Enabled false) takes turns with it, N (3) rounds; the ratio of their median rounds is the cost.
+#     Last line: "webhook: N updates/s, Rx bare endpoint, p99 X ms at R/s, security on/off Q".
 #   ./bench.sh dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres]
 #     N queued sends (100,000) over C Telegram groups (1,000) dispatched by the built server to the fake Bot API with
 #     Telegram's limits; G (30) is the global limit of both the fake and the server: at 30/s 100,000 sends take about
@@ -35,12 +37,14 @@
 #     servers on one throwaway PostgreSQL (skipped with --sqlite-only); the database is checked for oversold units and
 #     persons over the limit. Then the public page under wrk (T = 10 s, C = 64 connections). wrk is installed if missing.
 #     Last line: "flashsale: N claims/s, S/S sold, 0 oversold, 0 over limit, 2 hosts on PostgreSQL: S/S sold, 0 oversold, page N views/s p99 X ms".
-#   ./bench.sh livecode [--seconds T] [--connections C] [--communities N] [--cap K] [--sqlite-only]
+#   ./bench.sh livecode [--seconds T] [--connections C] [--communities N] [--cap K] [--rounds R] [--sqlite-only]
 #     A live code's short link without a landing page over N (20) Sandbox communities of K (2,000) seats under wrk
 #     (T = 10 s, C = 64 connections), every request from its own address (X-Forwarded-For from loopback) against the
 #     built server on SQLite, then two servers on one throwaway PostgreSQL (skipped with --sqlite-only); the database is
-#     checked for scans lost and communities routed past their cap; then a landing page under the same load.
-#     Last line: "livecode: N redirects/s, p99 X ms, 0 over cap, 0 lost, 2 hosts on PostgreSQL: …, landing N views/s p99 X ms".
+#     checked for scans lost and communities routed past their cap; then a landing page under the same load. Then the
+#     security headers' and rate limits' cost: a server as configured and one with both off (Security:Headers:Enabled and
+#     Security:RateLimits:Enabled false), each on its own fresh SQLite database, take R (5) alternated rounds of T/2 s.
+#     Last line: "livecode: N redirects/s, p99 X ms, 0 over cap, 0 lost, 2 hosts on PostgreSQL: …, landing N views/s p99 X ms, security on/off Q".
 #   ./bench.sh analytics [--communities C] [--members M] [--orders O] [--days D] [--raw-messages R] [--iterations N] [--step-seconds T] [--unflagged] [--sqlite-only]
 #     A large workspace written by batched inserts into the migrated schema (C = 1,000 communities, M = 200,000 members
 #     with joins, leaves and rejoins over D = 365 days, their daily figures and speakers, O = 1,000,000 orders, R = 100,000
@@ -56,7 +60,7 @@ cd "$(dirname "$0")"
 root=$(pwd)
 data=${SHEQUN_DATA:-$root/../shared/data}
 
-usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M] | schedule [--posts N] [--communities C] [--window S] [--sqlite-only] | flashsale [--claimants N] [--stock S] [--sqlite-only] | livecode [--seconds T] [--connections C] [--sqlite-only] | analytics [--communities C] [--members M] [--orders O] [--days D] [--sqlite-only]" >&2; exit 2; }
+usage() { echo "usage: ./bench.sh moderation [--seconds N] | ingest [--events N] [--rate R] [--synchronous Full|Normal] [--postgres] | webhook [--seconds S] [--rate R] [--rounds N] | dispatch [--actions N] [--chats C] [--global-per-second G] [--postgres] | enforce [--messages N] [--rate R] [--seconds S] | reactions [--joins N] [--messages M] | schedule [--posts N] [--communities C] [--window S] [--sqlite-only] | flashsale [--claimants N] [--stock S] [--sqlite-only] | livecode [--seconds T] [--connections C] [--rounds R] [--sqlite-only] | analytics [--communities C] [--members M] [--orders O] [--days D] [--sqlite-only]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1; shift
 

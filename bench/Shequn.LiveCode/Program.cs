@@ -12,7 +12,7 @@ using Shequn.Features.Acquisition;
 using Shequn.Features.Communities;
 using Shequn.Features.Workspaces;
 
-// ./bench.sh livecode [--seconds T] [--connections C] [--communities N] [--cap K] [--postgres CONNSTRING] --app Shequn.dll
+// ./bench.sh livecode [--seconds T] [--connections C] [--communities N] [--cap K] [--rounds R] [--postgres CONNSTRING] --app Shequn.dll
 // A live code without a landing page (the short link routes and redirects at once) over N (20) Sandbox communities of K
 // (2,000) seats each, fill-to-target, seeded straight into the database; the built server (a separate process, as users
 // run it) takes wrk on loopback for T s (10) with C (64) connections, every request from its own address (X-Forwarded-For
@@ -21,6 +21,9 @@ using Shequn.Features.Workspaces;
 // checked: a scan stored for every request wrk saw answered (none lost), no community routed past its cap, and each
 // route's count equal to the scans routed there. Then a code with a landing page under the same load (page views). With
 // --postgres, two servers on one fresh database take the redirect load at once, each from its own wrk.
+// The cost of the security headers and rate limits: two more servers on SQLite, each on its own freshly seeded database,
+// one as configured and one with Security:Headers:Enabled and Security:RateLimits:Enabled false, take R (5) alternated
+// rounds of T/2 s of the redirect load on their measured code; the summary gives the ratio of their median rounds.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var o = Options.Parse(args);
@@ -37,6 +40,8 @@ try
     var sqlite = await Seed.CreateAsync(new DatabaseOptions { Provider = DatabaseProvider.Sqlite }, sqliteDir, o);
     var (run, landing) = await Run.OnSqliteAsync(o, sqlite, sqliteDir, script);
     bad |= run.Lost > 0 || run.OverCap > 0 || run.Mismatched > 0;
+    var (security, securityRuns) = await Run.SecurityOnOffAsync(o, work, script);
+    bad |= securityRuns.Any(r => r.Lost > 0 || r.OverCap > 0 || r.Mismatched > 0);
 
     var onPostgres = "";
     if (o.Postgres is not null)
@@ -57,7 +62,7 @@ try
     }
     Console.Error.WriteLine($"  load after the runs: {BenchServer.Load()}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"livecode: {run.Rate:0} redirects/s, p99 {run.P99:0.#} ms, {run.OverCap} over cap, {run.Lost} lost{onPostgres}, landing {landing.Rate:0} views/s p99 {landing.P99:0.#} ms"));
+        $"livecode: {run.Rate:0} redirects/s, p99 {run.P99:0.#} ms, {run.OverCap} over cap, {run.Lost} lost{onPostgres}, landing {landing.Rate:0} views/s p99 {landing.P99:0.#} ms, security on/off {security:0.00}"));
 }
 finally
 {
@@ -74,11 +79,11 @@ finally
 }
 return bad ? 1 : 0;
 
-internal sealed record Options(int Seconds, int Connections, int Communities, int Cap, string? Postgres, string App)
+internal sealed record Options(int Seconds, int Connections, int Communities, int Cap, int Rounds, string? Postgres, string App)
 {
     public static Options Parse(string[] args)
     {
-        int seconds = 10, connections = 64, communities = 20, cap = 2000;
+        int seconds = 10, connections = 64, communities = 20, cap = 2000, rounds = 5;
         string? postgres = null, app = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -88,12 +93,14 @@ internal sealed record Options(int Seconds, int Connections, int Communities, in
                 case "--connections": connections = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--communities": communities = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--cap": cap = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                // At least 3 for a median; at most 10, so that each round's visitors get first octets of their own (see SecurityOnOffAsync).
+                case "--rounds": rounds = Math.Clamp(int.Parse(args[++i], CultureInfo.InvariantCulture), 3, 10); break;
                 case "--postgres": postgres = args[++i]; break;
                 case "--app": app = args[++i]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new Options(seconds, connections, communities, cap, postgres, app ?? throw new ArgumentException("--app Shequn.dll is required"));
+        return new Options(seconds, connections, communities, cap, rounds, postgres, app ?? throw new ArgumentException("--app Shequn.dll is required"));
     }
 }
 
@@ -219,6 +226,85 @@ internal static class Run
         }
     }
 
+    /// <summary>
+    /// What the security headers and rate limits cost the redirect: a server as configured and one with both switched
+    /// off, each on its own freshly seeded database (the same routing work, then the same full page), take turns under
+    /// the same load, on first and then off first by turns, because the machine's speed drifts between rounds. Each
+    /// round's visitors are new to the code (their own first octets). Returns the ratio of the median rounds and each
+    /// server's checked run.
+    /// </summary>
+    public static async Task<(double Ratio, RedirectRun[] Runs)> SecurityOnOffAsync(Options o, string work, string script)
+    {
+        var slice = Math.Max(2, o.Seconds / 2);
+        var sides = new List<Side>();
+        try
+        {
+            foreach (var (name, on) in new[] { ("security on", true), ("security off", false) })
+            {
+                var dir = Path.Combine(work, on ? "security-on" : "security-off");
+                var seed = await Seed.CreateAsync(new DatabaseOptions { Provider = DatabaseProvider.Sqlite }, dir, o);
+                var settings = on ? null : new Dictionary<string, string> { ["Security:Headers:Enabled"] = "false", ["Security:RateLimits:Enabled"] = "false" };
+                var (process, port) = await BenchServer.StartAsync(o.App, dir, seed.Database, Seed.KeySecret, settings);
+                sides.Add(new Side(name, seed, dir, process, port));
+                // The setting took: the baseline must not measure the headers it claims to leave out, nor the other side lack them.
+                using var probe = new HttpClient();
+                using var health = await probe.GetAsync(new Uri($"http://127.0.0.1:{port}/health"));
+                if (health.Headers.Contains("Content-Security-Policy") != on)
+                    throw new InvalidOperationException($"the {name} server {(on ? "lacks" : "still sends")} the security headers");
+            }
+            foreach (var side in sides)
+                await BenchServer.WrkAsync(["-t2", $"-c{o.Connections}", $"-d{Rehearsal}s", "-s", script, $"http://127.0.0.1:{side.Port}/j/{side.Seed.Rehearsal}", "--", "100"]);
+            for (var round = 0; round < o.Rounds; round++)
+            {
+                foreach (var i in round % 2 == 0 ? new[] { 0, 1 } : [1, 0])
+                {
+                    var side = sides[i];
+                    side.Process.Refresh();
+                    var cpu = side.Process.TotalProcessorTime;
+                    side.Rounds.Add(await BenchServer.WrkAsync(["-t2", $"-c{o.Connections}", $"-d{slice}s", "--latency", "-s", script,
+                        $"http://127.0.0.1:{side.Port}/j/{side.Seed.Code}", "--", (150 + 10 * round).ToString(CultureInfo.InvariantCulture)]));
+                    side.Process.Refresh();
+                    side.Cpu += side.Process.TotalProcessorTime - cpu;
+                }
+            }
+            var runs = new RedirectRun[sides.Count];
+            for (var i = 0; i < sides.Count; i++)
+            {
+                var side = sides[i];
+                runs[i] = await CheckAsync(side.Seed, side.Dir, [.. side.Rounds], $"SQLite, {side.Name}, {o.Rounds} rounds of {slice} s", Median(side.Rounds.Select(BenchServer.Rate)));
+                Console.Error.WriteLine($"    server CPU {side.Cpu.TotalMicroseconds / Math.Max(1, runs[i].Completed):N0} us per redirect; rounds (redirects/s): " +
+                    string.Join(", ", side.Rounds.Select(r => BenchServer.Rate(r).ToString("N0", CultureInfo.InvariantCulture))));
+            }
+            var ratio = runs[0].Rate / runs[1].Rate;
+            var paired = Enumerable.Range(0, o.Rounds).Select(r => BenchServer.Rate(sides[0].Rounds[r]) / BenchServer.Rate(sides[1].Rounds[r])).ToArray();
+            Console.Error.WriteLine($"  security on/off: {runs[0].Rate:N0} / {runs[1].Rate:N0} redirects/s ({ratio:0.00}, the medians of {o.Rounds} rounds; per round " +
+                $"{string.Join(", ", paired.Select(p => p.ToString("0.00", CultureInfo.InvariantCulture)))}, their median {Median(paired):0.00}), p99 (worst round) {runs[0].P99:0.00} / {runs[1].P99:0.00} ms");
+            return (ratio, runs);
+        }
+        finally
+        {
+            foreach (var side in sides)
+                await BenchServer.StopAsync(side.Process);
+        }
+    }
+
+    private sealed class Side(string name, Seed seed, string dir, Process process, int port)
+    {
+        public string Name { get; } = name;
+        public Seed Seed { get; } = seed;
+        public string Dir { get; } = dir;
+        public Process Process { get; } = process;
+        public int Port { get; } = port;
+        public List<string> Rounds { get; } = [];
+        public TimeSpan Cpu { get; set; }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
     public static async Task<RedirectRun> TwoHostsAsync(Options o, Seed seed, string dataDir, string script)
     {
         var servers = new List<(Process Process, int Port)>();
@@ -239,10 +325,11 @@ internal static class Run
     }
 
     /// <summary>The database's word: a scan for every answer, no route past its cap, each route's count equal to its scans.</summary>
-    private static async Task<RedirectRun> CheckAsync(Seed seed, string dataDir, string[] outputs, string name)
+    /// <remarks>The rate is the outputs' sum (wrk runs at the same time) unless <paramref name="medianRate"/> gives another (runs one after another).</remarks>
+    private static async Task<RedirectRun> CheckAsync(Seed seed, string dataDir, string[] outputs, string name, double? medianRate = null)
     {
         var completed = outputs.Sum(BenchServer.Completed);
-        var rate = outputs.Sum(BenchServer.Rate);
+        var rate = medianRate ?? outputs.Sum(BenchServer.Rate);
         var p99 = outputs.Max(x => BenchServer.Ms(x, "99"));
         var errors = outputs.Sum(BenchServer.Errors);
         var scans = await BenchServer.ReadAsync(seed.Database, dataDir, db => db.Set<LiveCodeScan>().IgnoreQueryFilters().LongCountAsync(s => s.LiveCodeId == seed.CodeId));

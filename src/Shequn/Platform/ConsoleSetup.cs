@@ -44,6 +44,7 @@ public static class ConsoleSetup
     {
         // Security headers ahead of routing: endpoints that short-circuit (/j/{code}) skip every middleware after it.
         // Forwarded headers stay behind routing, where they were: the short link reads X-Forwarded-For itself.
+        SecuritySwitches.WarnIfOff(app.Services);
         app.UseShequnSecurityHeaders();
         app.UseRouting();
         // Each endpoint's body limit, before anything reads a body (BodyLimits).

@@ -1,7 +1,21 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Shequn.Platform;
+
+/// <summary>Section <c>Security:Headers</c>.</summary>
+public sealed class SecurityHeaderOptions
+{
+    public const string Section = "Security:Headers";
+
+    /// <summary>
+    /// On unless configuration says <c>false</c>. Off only to measure what the headers cost (<c>./bench.sh webhook</c> and
+    /// <c>livecode</c> run a server with them off beside one with them on); a server started with them off logs a
+    /// warning at every start (<see cref="SecuritySwitches"/>).
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+}
 
 /// <summary>
 /// Response headers on every answer: console pages, the public H5 pages, the REST API, files and exports
@@ -36,18 +50,26 @@ public static class SecurityHeaders
     public static WebApplicationBuilder AddShequnSecurityHeaders(this WebApplicationBuilder builder)
     {
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
+        builder.Services.AddOptions<SecurityHeaderOptions>().BindConfiguration(SecurityHeaderOptions.Section);
         return builder;
     }
 
-    /// <summary>Must run before routing: short-circuited endpoints (/j/{code}) skip every middleware after it.</summary>
-    public static IApplicationBuilder UseShequnSecurityHeaders(this IApplicationBuilder app) =>
-        app.Use((ctx, next) =>
+    /// <summary>
+    /// Must run before routing: short-circuited endpoints (/j/{code}) skip every middleware after it. Not added at all
+    /// when <c>Security:Headers:Enabled</c> is false (the benchmarks' baseline; <see cref="SecuritySwitches"/> warns).
+    /// </summary>
+    public static IApplicationBuilder UseShequnSecurityHeaders(this IApplicationBuilder app)
+    {
+        if (!app.ApplicationServices.GetRequiredService<IOptions<SecurityHeaderOptions>>().Value.Enabled)
+            return app;
+        return app.Use((ctx, next) =>
         {
             // Decided when the answer starts, from what it turned out to be: an error page or a file is known only then,
             // and the exception handler clears headers set earlier.
             ctx.Response.OnStarting(static state => Apply((HttpContext)state), ctx);
             return next(ctx);
         });
+    }
 
     private static Task Apply(HttpContext ctx)
     {

@@ -24,6 +24,12 @@ public sealed class RateLimitOptions
 {
     public const string Section = "Security:RateLimits";
 
+    /// <summary>
+    /// On unless configuration says <c>false</c>. Off (every limit grants everything) only to measure what the limits
+    /// cost in the benchmarks; a server started with them off logs a warning at every start (<see cref="SecuritySwitches"/>).
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Sign-in attempts (<c>POST /account/login</c>) from one client address.</summary>
     public RateLimitRule SignInPerAddress { get; set; } = new() { PermitLimit = 30 };
 
@@ -67,10 +73,12 @@ public enum RateLimitKind
 public sealed class AccessLimits : IDisposable
 {
     private readonly Dictionary<RateLimitKind, (PartitionedRateLimiter<string> Limiter, TimeSpan Window)> _limiters;
+    private readonly bool _enabled;
 
     public AccessLimits(IOptions<RateLimitOptions> options)
     {
         var o = options.Value;
+        _enabled = o.Enabled;
         _limiters = new()
         {
             [RateLimitKind.SignInPerAddress] = Create(o.SignInPerAddress),
@@ -97,6 +105,8 @@ public sealed class AccessLimits : IDisposable
 
     private TimeSpan? Acquire(RateLimitKind kind, string key, int permits)
     {
+        if (!_enabled)
+            return null;
         var (limiter, window) = _limiters[kind];
         using var lease = limiter.AttemptAcquire(key, permits);
         if (lease.IsAcquired)
