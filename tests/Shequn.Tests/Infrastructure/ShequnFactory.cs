@@ -138,13 +138,8 @@ public class PostgresFactory : ShequnFactory
     {
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
-        if (PgServer is null)
-            return;
-        NpgsqlConnection.ClearAllPools();
-        await using var conn = new NpgsqlConnection(PgServer);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", conn);
-        await cmd.ExecuteNonQueryAsync();
+        if (PgServer is not null)
+            await TestDatabases.DropPostgresAsync(PgServer, _database);
     }
 }
 

@@ -31,26 +31,46 @@ public static class TestDatabases
     public static void CreatePostgresFromTemplate(string server, string database)
     {
         var template = PostgresTemplate(server);
-        using var conn = new NpgsqlConnection(server);
-        conn.Open();
         // One copy at a time: PostgreSQL refuses to copy a template while another session is connected to it.
-        using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", conn))
-            lockCommand.ExecuteNonQuery();
-        try
+        Locked(server, conn =>
         {
             if (Exists(conn, database))
                 return;
             using var create = new NpgsqlCommand($"CREATE DATABASE {database} TEMPLATE {template}", conn);
             create.ExecuteNonQuery();
-        }
-        finally
-        {
-            using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockKey})", conn);
-            unlock.ExecuteNonQuery();
-        }
+        });
+    }
+
+    /// <summary>Drops a test's own database on the shared server (its connections closed first).</summary>
+    public static async Task DropPostgresAsync(string server, string database)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(server);
+        await conn.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", conn);
+        await drop.ExecuteNonQueryAsync();
     }
 
     private const long LockKey = 0x5348_5154_4D50; // "SHQTMP"
+
+    /// <summary>Runs <paramref name="work"/> on a connection to the server's own database, holding the templates' lock
+    /// (shared by every test process on the server).</summary>
+    private static void Locked(string server, Action<NpgsqlConnection> work)
+    {
+        using var conn = new NpgsqlConnection(server);
+        conn.Open();
+        using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", conn))
+            take.ExecuteNonQuery();
+        try
+        {
+            work(conn);
+        }
+        finally
+        {
+            using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockKey})", conn);
+            release.ExecuteNonQuery();
+        }
+    }
 
     private static string MigrationsHash(DbContext db) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", db.Database.GetMigrations()))))[..12];
@@ -100,33 +120,23 @@ public static class TestDatabases
             var probe = new DbContextOptionsBuilder<AppDbContext>().UseNpgsql("Host=unused", o => o.MigrationsHistoryTable("__ef_migrations")).Options;
             using (var db = new PostgresAppDbContext(probe, new CurrentStaff()))
                 name = "shequn_template_" + MigrationsHash(db);
-            using var conn = new NpgsqlConnection(server);
-            conn.Open();
             // Test processes sharing a server (a developer's and a helper's) make each template once between them.
-            using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", conn))
-                lockCommand.ExecuteNonQuery();
-            try
+            Locked(server, conn =>
             {
-                if (!Exists(conn, name))
-                {
-                    var building = name + "_building";
-                    using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {building} WITH (FORCE)", conn))
-                        drop.ExecuteNonQuery();
-                    using (var create = new NpgsqlCommand($"CREATE DATABASE {building}", conn))
-                        create.ExecuteNonQuery();
-                    var target = new NpgsqlConnectionStringBuilder(server) { Database = building, Pooling = false }.ConnectionString;
-                    var options = new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(target, o => o.MigrationsHistoryTable("__ef_migrations")).Options;
-                    using (var db = new PostgresAppDbContext(options, new CurrentStaff()))
-                        db.Database.Migrate();
-                    using var rename = new NpgsqlCommand($"ALTER DATABASE {building} RENAME TO {name}", conn);
-                    rename.ExecuteNonQuery();
-                }
-            }
-            finally
-            {
-                using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockKey})", conn);
-                unlock.ExecuteNonQuery();
-            }
+                if (Exists(conn, name))
+                    return;
+                var building = name + "_building";
+                using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {building} WITH (FORCE)", conn))
+                    drop.ExecuteNonQuery();
+                using (var create = new NpgsqlCommand($"CREATE DATABASE {building}", conn))
+                    create.ExecuteNonQuery();
+                var target = new NpgsqlConnectionStringBuilder(server) { Database = building, Pooling = false }.ConnectionString;
+                var options = new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(target, o => o.MigrationsHistoryTable("__ef_migrations")).Options;
+                using (var db = new PostgresAppDbContext(options, new CurrentStaff()))
+                    db.Database.Migrate();
+                using var rename = new NpgsqlCommand($"ALTER DATABASE {building} RENAME TO {name}", conn);
+                rename.ExecuteNonQuery();
+            });
             return _postgresTemplate = name;
         }
         finally

@@ -128,23 +128,34 @@ public sealed partial class TelegramConnections(
             return EditOutcome.NotFound;
         if (!await CanManageAsync(ct))
             return EditOutcome.Forbidden;
+        // Gone from Shequn either way: if Telegram cannot be told, its pushes are then refused (403).
         if (bot.Mode == TelegramUpdateMode.Webhook && bot.Status == TelegramBotStatus.Connected)
-        {
-            try
-            {
-                await clients.For(secrets.Unprotect(bot.ProtectedToken)).DeleteWebhook(cancellationToken: ct);
-            }
-            catch (Exception e) when (e is RequestException or HttpRequestException)
-            {
-                // Gone from Shequn either way; Telegram's pushes are then refused (403).
-            }
-        }
+            await TryDeleteWebhookAsync(clients, secrets, bot.ProtectedToken, ct);
         // Approved groups keep their communities; groups still waiting go with the bot.
         await db.Set<TelegramChat>().Where(c => c.BotId == id && c.Approval != TelegramChatApproval.Approved).ExecuteDeleteAsync(ct);
         db.Remove(bot);
         await db.SaveChangesAsync(ct);
         directory.Forget(bot.BotUserId);
         return EditOutcome.Saved;
+    }
+
+    /// <summary>
+    /// Asks Telegram to stop pushing a bot's updates (deleteWebhook); returns the failure's kind, or null once done.
+    /// A bot leaving Shequn goes either way, so a failure is reported, not thrown.
+    /// </summary>
+    public static async Task<string?> TryDeleteWebhookAsync(TelegramClients clients, TelegramSecrets secrets, string protectedToken, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        ArgumentNullException.ThrowIfNull(secrets);
+        try
+        {
+            await clients.For(secrets.Unprotect(protectedToken)).DeleteWebhook(cancellationToken: ct);
+            return null;
+        }
+        catch (Exception e) when (e is RequestException or HttpRequestException or CryptographicException)
+        {
+            return e.GetType().Name;
+        }
     }
 
     /// <summary>Asks Telegram (getMe) whether the token still works and records the answer.</summary>

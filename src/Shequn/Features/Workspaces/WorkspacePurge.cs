@@ -7,7 +7,6 @@ using Shequn.Features.Communities;
 using Shequn.Features.Staff;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
-using Telegram.Bot;
 
 namespace Shequn.Features.Workspaces;
 
@@ -233,17 +232,11 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
             .Select(b => new { b.BotUserId, b.Mode, b.ProtectedToken }).ToListAsync(ct);
         var botIds = telegramBots.Select(b => b.BotUserId).ToList();
         // Telegram stops pushing the groups' updates to a workspace that is going (a second node asking again is harmless).
+        // Purged either way: if Telegram cannot be told, its later pushes find no bot and are refused.
         foreach (var bot in telegramBots.Where(b => b.Mode == Connectors.Telegram.TelegramUpdateMode.Webhook))
         {
-            try
-            {
-                await telegram.For(telegramSecrets.Unprotect(bot.ProtectedToken)).DeleteWebhook(cancellationToken: ct);
-            }
-            catch (Exception e) when (e is global::Telegram.Bot.Exceptions.RequestException or HttpRequestException or System.Security.Cryptography.CryptographicException)
-            {
-                // Purged either way: Telegram's later pushes find no bot and are refused.
-                LogWebhookLeft(log, bot.BotUserId, e.GetType().Name);
-            }
+            if (await Connectors.Telegram.TelegramConnections.TryDeleteWebhookAsync(telegram, telegramSecrets, bot.ProtectedToken, ct) is { } error)
+                LogWebhookLeft(log, bot.BotUserId, error);
         }
         var pg = db.Database.IsNpgsql();
         var connection = db.Database.GetDbConnection();

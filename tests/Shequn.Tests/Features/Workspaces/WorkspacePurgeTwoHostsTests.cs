@@ -68,14 +68,8 @@ public sealed class WorkspacePurgeTwoHostsTests
         {
             await hosts[0].DisposeAsync();
             await hosts[1].DisposeAsync();
-            if (Outbox.SharedPostgresHost.PgServer is not null)
-            {
-                Npgsql.NpgsqlConnection.ClearAllPools();
-                await using var conn = new Npgsql.NpgsqlConnection(Outbox.SharedPostgresHost.PgServer);
-                await conn.OpenAsync(Ct);
-                await using var cmd = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", conn);
-                await cmd.ExecuteNonQueryAsync(Ct);
-            }
+            if (Outbox.SharedPostgresHost.PgServer is { } server)
+                await TestDatabases.DropPostgresAsync(server, database);
         }
     }
 
