@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Shequn.BrowserTests.Features.Campaigns;
 using Shequn.BrowserTests.Infrastructure;
 
 namespace Shequn.BrowserTests.Platform;
@@ -31,9 +32,15 @@ public sealed class ForeignPagesInCircuitTests(ConsoleApp app)
             .Select(c => (Id: c.GetProperty("id").GetGuid(), Name: c.GetProperty("name").GetString()!)).ToList();
         Assert.NotEmpty(assigned);
         var own = communities.First(c => assigned.Contains(c.Id));
-        var foreign = communities.First(c => !assigned.Contains(c.Id) && !communities.Any(o => o.Id != c.Id && o.Name.Contains(c.Name, StringComparison.Ordinal)));
-        var ownMember = await MemberAsync(api, own.Id, assigned, inAssigned: true);
-        var foreignMember = await MemberAsync(api, foreign.Id, assigned, inAssigned: false);
+        var ownMember = await MemberAsync(api, own.Id, assigned);
+        // The other side made here, not picked from the demo (whose short names other tests' members come to share): a
+        // community she is not assigned to, and its member, both with names no one else has.
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var foreignId = await CampaignKit.CommunityAsync(api, "越权演练" + run);
+        var foreign = (Id: foreignId, Name: (await api.GetFromJsonAsync<JsonElement>($"/api/communities/{foreignId}", Ct)).GetProperty("name").GetString()!);
+        var foreignName = "外群成员" + run;
+        var foreignMember = (Id: Guid.Parse((await CampaignKit.JoinAsync(api, foreignId, [foreignName]))[foreignName]), Name: foreignName);
+        Assert.DoesNotContain(foreignId, assigned);
 
         await using var context = await app.NewContextAsync();
         var page = await context.SignInAsync(Operator, app.StaffPassword);
@@ -91,10 +98,10 @@ public sealed class ForeignPagesInCircuitTests(ConsoleApp app)
     }
 
     /// <summary>
-    /// A member of the community whose every membership, past ones too, is (or is not) in the operator's communities, and
-    /// whose name no member of the other kind shares (so finding or missing the name proves something).
+    /// A member of the community whose every membership, past ones too, is in the operator's communities, and whose name no
+    /// member outside them shares (so finding the name proves something).
     /// </summary>
-    private static async Task<(Guid Id, string Name)> MemberAsync(HttpClient api, Guid community, HashSet<Guid> assigned, bool inAssigned)
+    private static async Task<(Guid Id, string Name)> MemberAsync(HttpClient api, Guid community, HashSet<Guid> assigned)
     {
         var members = (await api.GetFromJsonAsync<JsonElement>($"/api/members?communityId={community}&pageSize=100", Ct)).GetProperty("items").EnumerateArray().ToList();
         foreach (var m in members)
@@ -110,7 +117,7 @@ public sealed class ForeignPagesInCircuitTests(ConsoleApp app)
             foreach (var id in namesakes.TakeWhile(_ => fits))
             {
                 var memberships = (await api.GetFromJsonAsync<JsonElement>($"/api/members/{id}", Ct)).GetProperty("memberships").EnumerateArray();
-                fits = memberships.All(g => assigned.Contains(g.GetProperty("communityId").GetGuid()) == inAssigned);
+                fits = memberships.All(g => assigned.Contains(g.GetProperty("communityId").GetGuid()));
             }
             if (fits)
                 return (m.GetProperty("id").GetGuid(), name);
