@@ -52,7 +52,8 @@ public static class ConsoleSetup
         app.UseForwardedHeaders();
         app.UseBlazorOriginCheck();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Empty error answers get a problem; a 400 for a query or route value that did not parse names it (BindingFailures).
+        app.UseStatusCodePages(new StatusCodePagesOptions { HandleAsync = Api.BindingFailures.HandleAsync });
         app.UseRequestLocalization();
         app.UseMiddleware<SetupRedirectMiddleware>();
         app.UseAuthentication();

@@ -33,6 +33,13 @@ public static class SecurityHeaders
         + "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
     /// <summary>
+    /// Every answer that is not a page (JSON, an empty 200 to a platform's webhook, a redirect, a file, an export): nothing
+    /// in it may load or run anything, should a browser ever show it as a document, and nothing may frame it. Stricter than
+    /// the pages' policy, and a sixth of its length on answers that are mostly small.
+    /// </summary>
+    public const string ResourceContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+
+    /// <summary>
     /// The API reference (Scalar, /api/docs) starts itself with an inline script; it shows the public API description
     /// only, no workspace data, so it alone may run inline script.
     /// </summary>
@@ -79,7 +86,9 @@ public static class SecurityHeaders
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = ReferrerPolicy;
         headers.XFrameOptions = "DENY"; // frame-ancestors for older in-app browsers
-        headers.ContentSecurityPolicy = request.Path.StartsWithSegments("/api/docs") ? ApiDocsContentSecurityPolicy : ContentSecurityPolicy;
+        headers.ContentSecurityPolicy = !IsDocument(ctx.Response.ContentType) ? ResourceContentSecurityPolicy
+            : request.Path.StartsWithSegments("/api/docs") ? ApiDocsContentSecurityPolicy
+            : ContentSecurityPolicy;
         if (request.IsHttps && !IsLoopback(request.Host))
             headers.StrictTransportSecurity = StrictTransportSecurity;
 
@@ -91,6 +100,14 @@ public static class SecurityHeaders
             headers.CacheControl = "no-store";
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// What a browser renders as a page with the app's own scripts and styles: HTML, and SVG (a QR poster opened on its
+    /// own draws with its style attributes and embedded logo).
+    /// </summary>
+    internal static bool IsDocument(string? contentType) =>
+        contentType is not null
+        && (contentType.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) || contentType.StartsWith("image/svg+xml", StringComparison.OrdinalIgnoreCase));
 
     private static bool IsDownload(IHeaderDictionary headers) =>
         headers.ContentDisposition.ToString().StartsWith("attachment", StringComparison.OrdinalIgnoreCase);

@@ -88,6 +88,26 @@ public abstract class ApiErrorTests(ShequnFactory factory)
         Assert.Equal("'from' is \"yesterday\": expected a date such as \"2026-05-01\".", detail);
     }
 
+    /// <summary>
+    /// Optional values of every kind, in a handler's own parameters and in a query object ([AsParameters]): the answer names
+    /// the value and what was expected, not a bare 400. A value that reads is not named.
+    /// </summary>
+    [Theory]
+    [InlineData("/api/members?page=two", "'page' is \"two\": expected a whole number.")]
+    [InlineData("/api/members?communityId=42", "'communityId' is \"42\": expected an id (UUID) such as \"0196f2a4-3b1c-7d2e-9f00-1a2b3c4d5e6f\".")]
+    [InlineData("/api/staff?active=maybe", "'active' is \"maybe\": expected true or false.")]
+    [InlineData("/api/staff?page=1&pageSize=x", "'pageSize' is \"x\": expected a whole number.")]
+    [InlineData("/api/staff?role=boss", "'role' is \"boss\": expected one of \"Owner\", \"SubOwner\", \"Admin\", \"Operator\", \"Koc\".")]
+    public async Task Query_OptionalValueOfWrongFormat_NamesParameterAndFormat(string url, string expected)
+    {
+        var ws = await factory.NewWorkspaceAsync();
+
+        var (status, detail, _) = await SendAsync(ws.Owner.Api, HttpMethod.Get, url, null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(expected, detail);
+    }
+
     [Fact]
     public void Describe_NestedPath_FindsTheTypeThere()
     {

@@ -31,14 +31,25 @@ public abstract partial class SecurityHeadersTests(ShequnFactory factory)
         return await client.PostAsync("/account/login", form, Ct);
     }
 
+    /// <summary>
+    /// The headers every answer carries. A page (HTML) has the app's policy; any other answer (JSON, a file, an export, a
+    /// redirect) the resource policy, which lets nothing load or run at all.
+    /// </summary>
     private static void AssertPolicyHeaders(HttpResponseMessage response)
     {
         var what = $"{response.RequestMessage?.RequestUri}";
         var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
-        Assert.Equal(SecurityHeaders.ContentSecurityPolicy, csp);
-        foreach (var directive in new[] { "script-src 'self';", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'", "style-src 'self' 'unsafe-inline'" })
-            Assert.True(csp.Contains(directive, StringComparison.Ordinal), $"{what}: CSP lacks {directive}");
-        Assert.DoesNotContain("unsafe-eval", csp, StringComparison.Ordinal);
+        if (response.Content.Headers.ContentType?.MediaType == "text/html")
+        {
+            Assert.Equal(SecurityHeaders.ContentSecurityPolicy, csp);
+            foreach (var directive in new[] { "script-src 'self';", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'", "style-src 'self' 'unsafe-inline'" })
+                Assert.True(csp.Contains(directive, StringComparison.Ordinal), $"{what}: CSP lacks {directive}");
+        }
+        else
+        {
+            Assert.Equal("default-src 'none'; frame-ancestors 'none'", csp);
+        }
+        Assert.DoesNotContain("unsafe", csp.Replace("style-src 'self' 'unsafe-inline'", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("same-origin", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
         Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
@@ -46,6 +57,17 @@ public abstract partial class SecurityHeadersTests(ShequnFactory factory)
         // Plain http: HSTS would be ignored, and must not be sent (RFC 6797).
         Assert.False(response.Headers.Contains("Strict-Transport-Security"), $"{what}: HSTS over http");
     }
+
+    [Theory]
+    [InlineData("text/html; charset=utf-8", true)]
+    [InlineData("TEXT/HTML", true)]
+    [InlineData("image/svg+xml", true)] // a QR poster opened on its own
+    [InlineData("application/json; charset=utf-8", false)]
+    [InlineData("application/xhtml+xml", false)] // not ours: it gets the policy that runs nothing
+    [InlineData("text/csv", false)]
+    [InlineData(null, false)] // an empty answer, a redirect
+    public void Policy_ThePagesForDocuments_TheResourcePolicyForTheRest(string? contentType, bool document) =>
+        Assert.Equal(document, SecurityHeaders.IsDocument(contentType));
 
     [Fact]
     public async Task ConsolePage_SignedIn_CarriesThePolicyHeaders()

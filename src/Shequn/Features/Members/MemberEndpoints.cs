@@ -88,18 +88,21 @@ public sealed record MemberFilter(
 /// The list's query string. <c>sort</c> is one of <c>name</c>, <c>joinedAt</c>, <c>lastSpokeAt</c>, <c>messages</c>;
 /// a leading <c>-</c> sorts descending (<c>sort=-lastSpokeAt</c>). Members who never spoke come last either way.
 /// </summary>
-public sealed record MemberQuery(
-    [FromQuery(Name = "q")] string? Q = null,
-    [FromQuery(Name = "tagId")] Guid? TagId = null,
-    [FromQuery(Name = "communityId")] Guid? CommunityId = null,
-    [FromQuery(Name = "layer")] string? Layer = null,
-    [FromQuery(Name = "city")] string? City = null,
-    [FromQuery(Name = "industry")] string? Industry = null,
-    [FromQuery(Name = "sort")] string? Sort = null,
-    [FromQuery(Name = "page")] int? Page = null,
-    [FromQuery(Name = "pageSize")] int? PageSize = null,
-    [FromQuery(Name = "stage")] string? Stage = null)
+public sealed record MemberQuery
 {
+    // Properties, not a positional record: the request delegate generator cannot yet bind a constructor with nullable
+    // reference parameters (it writes typeof(string?)).
+    [FromQuery(Name = "q")] public string? Q { get; init; }
+    [FromQuery(Name = "tagId")] public Guid? TagId { get; init; }
+    [FromQuery(Name = "communityId")] public Guid? CommunityId { get; init; }
+    [FromQuery(Name = "layer")] public string? Layer { get; init; }
+    [FromQuery(Name = "city")] public string? City { get; init; }
+    [FromQuery(Name = "industry")] public string? Industry { get; init; }
+    [FromQuery(Name = "sort")] public string? Sort { get; init; }
+    [FromQuery(Name = "page")] public int? Page { get; init; }
+    [FromQuery(Name = "pageSize")] public int? PageSize { get; init; }
+    [FromQuery(Name = "stage")] public string? Stage { get; init; }
+
     public MemberFilter ToFilter() => new(Q, TagId, CommunityId, Layer, City, Industry, Stage);
 }
 
