@@ -83,15 +83,15 @@ python3 - "$results" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET
 p=f=s=0
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find(".//{*}Counters")
+    run = ET.parse(path).getroot()
+    c = run.find(".//{*}Counters")
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
     s += int(c.get("notExecuted", 0))
     # The failures again at the end, where a log's tail shows them: name and the message's first line.
-    for r in ET.parse(path).getroot().iterfind(".//{*}UnitTestResult"):
+    for r in run.iterfind(".//{*}UnitTestResult"):
         if r.get("outcome") not in ("Passed", "NotExecuted"):
-            m = r.find(".//{*}Message")
-            first = (m.text or "").strip().splitlines()[0][:300] if m is not None and (m.text or "").strip() else ""
-            print(f"FAILED {r.get('testName')} ({r.get('outcome')}): {first}")
+            message = (r.findtext(".//{*}Message") or "").strip()
+            print(f"FAILED {r.get('testName')} ({r.get('outcome')}): {message.splitlines()[0][:300] if message else ''}")
 print(f"tests: {p} passed, {f} failed, {s} skipped")
 PY
 exit $status
