@@ -85,10 +85,17 @@ public static class SecurityHeaders
         headers.Remove(HeaderNames.Server);
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = ReferrerPolicy;
-        headers.XFrameOptions = "DENY"; // frame-ancestors for older in-app browsers
-        headers.ContentSecurityPolicy = !IsDocument(ctx.Response.ContentType) ? ResourceContentSecurityPolicy
-            : request.Path.StartsWithSegments("/api/docs") ? ApiDocsContentSecurityPolicy
-            : ContentSecurityPolicy;
+        if (IsDocument(ctx.Response.ContentType))
+        {
+            headers.ContentSecurityPolicy = request.Path.StartsWithSegments("/api/docs") ? ApiDocsContentSecurityPolicy : ContentSecurityPolicy;
+            // frame-ancestors for older in-app browsers. Only a document can be framed to any effect, so the other answers
+            // (most of them small: a webhook's empty 200, a redirect) go without it.
+            headers.XFrameOptions = "DENY";
+        }
+        else
+        {
+            headers.ContentSecurityPolicy = ResourceContentSecurityPolicy;
+        }
         if (request.IsHttps && !IsLoopback(request.Host))
             headers.StrictTransportSecurity = StrictTransportSecurity;
 

@@ -50,15 +50,13 @@ public static class ConsolePages
     }
 
     /// <summary>
-    /// Pages are prerendered, so they are visible before clicks and typing do anything. blazor.web.js sets
-    /// <c>Blazor.disconnect</c> only once the circuit has started; until then input would be lost.
+    /// Pages are prerendered, so they are visible before clicks and typing do anything. The layout marks the page
+    /// <c>data-circuit="interactive"</c> in the circuit's first render batch, the one that attaches the event handlers;
+    /// the prerendered HTML says "prerendered". (Waiting for a quiet network cost half a second a page, since Playwright
+    /// counts a quiet half second, and told nothing about the circuit: its WebSocket is not counted.)
     /// </summary>
-    public static async Task WaitForInteractiveAsync(this IPage page)
-    {
-        await page.WaitForFunctionAsync("() => typeof window.Blazor?.disconnect === 'function'");
-        // The circuit's first render batch follows the start by a moment.
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-    }
+    public static async Task WaitForInteractiveAsync(this IPage page) =>
+        await page.Locator("[data-circuit=interactive]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 
     /// <summary>
     /// Picks an option of a MudSelect. MudBlazor puts the data-testid on the select's input element; the

@@ -44,6 +44,7 @@ public abstract partial class SecurityHeadersTests(ShequnFactory factory)
             Assert.Equal(SecurityHeaders.ContentSecurityPolicy, csp);
             foreach (var directive in new[] { "script-src 'self';", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'", "style-src 'self' 'unsafe-inline'" })
                 Assert.True(csp.Contains(directive, StringComparison.Ordinal), $"{what}: CSP lacks {directive}");
+            Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
         }
         else
         {
@@ -52,7 +53,6 @@ public abstract partial class SecurityHeadersTests(ShequnFactory factory)
         Assert.DoesNotContain("unsafe", csp.Replace("style-src 'self' 'unsafe-inline'", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("same-origin", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
-        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
         Assert.False(response.Headers.Contains("Server"), $"{what}: Server header");
         // Plain http: HSTS would be ignored, and must not be sent (RFC 6797).
         Assert.False(response.Headers.Contains("Strict-Transport-Security"), $"{what}: HSTS over http");
@@ -116,6 +116,8 @@ public abstract partial class SecurityHeadersTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         AssertPolicyHeaders(response);
         Assert.True(response.Headers.CacheControl?.NoStore, "Cache-Control: no-store on personal data");
+        // Framing is for documents: JSON goes without X-Frame-Options (its policy's frame-ancestors still forbids it).
+        Assert.False(response.Headers.Contains("X-Frame-Options"), "X-Frame-Options on a JSON answer");
         // Errors too: a 401 names no server either.
         var anonymous = await factory.CreateClient().GetAsync("/api/members", Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
