@@ -23,9 +23,7 @@ if command -v chromium >/dev/null 2>&1; then export SHEQUN_CHROMIUM=$(command -v
 # --- throwaway PostgreSQL ----------------------------------------------------------------------
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 pgdir=""
-unit=""
 cleanup() {
-  if [ -n "$unit" ]; then kill "$unit" 2>/dev/null || true; fi
   if [ -n "$pgdir" ]; then
     runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$pgdir"
@@ -37,8 +35,7 @@ if [ -n "$pgbin" ] && id postgres >/dev/null 2>&1; then
   chown postgres "$pgdir"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  # At the unit tests' priority (nice 10): only they use it, and they give way to the browser tests (below).
-  runuser -u postgres -- nice -n 10 "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pgdir -c fsync=off -c synchronous_commit=off -c max_connections=200" start >/dev/null
   export SHEQUN_TEST_PG="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Pooling=true"
   log "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on port $port"
@@ -75,21 +72,16 @@ if ! dotnet format whitespace Shequn.slnx --verify-no-changes >&2; then
   exit 1
 fi
 
-# xunit v3 test projects are executables: run them directly with their own runner. The two projects run at once, each
-# into its own log, printed one after the other when both are done. A browser test mostly waits (for the circuit, for a
-# render: one after another they kept the two cores 40 % busy), so the unit tests fill the time it leaves, at a lower
-# priority (nice 10, their PostgreSQL too): when both want a core, the browser tests get it (docs/benchmarks.md, "Test
-# suite").
+# Dynamic PGO off for the test processes (the runners, the console app the browser tests start, the benches' smoke runs):
+# its instrumented tier and the rejits it feeds cost more CPU than they return in processes this short-lived. Measured
+# on 433 unit tests: 136 s with it, 111 s without (docs/benchmarks.md, "Test suite"). The app as users run it keeps it.
+export DOTNET_TieredPGO=0
 status=0
-log "unit tests (nice 10) and browser tests at once; their output follows when both are done"
-nice -n 10 dotnet tests/Shequn.Tests/bin/Debug/net10.0/Shequn.Tests.dll -noColor -noLogo \
-  -result-trx "$results/Shequn.Tests.trx" "$@" > "$results/Shequn.Tests.log" 2>&1 &
-unit=$!
-dotnet tests/Shequn.BrowserTests/bin/Debug/net10.0/Shequn.BrowserTests.dll -noColor -noLogo \
-  -result-trx "$results/Shequn.BrowserTests.trx" "$@" > "$results/Shequn.BrowserTests.log" 2>&1 || status=1
-wait "$unit" || status=1
-unit=""
-cat "$results/Shequn.Tests.log" "$results/Shequn.BrowserTests.log"
+# xunit v3 test projects are executables: run them directly with their own runner.
+for name in Shequn.Tests Shequn.BrowserTests; do
+  dll="tests/$name/bin/Debug/net10.0/$name.dll"
+  dotnet "$dll" -noColor -noLogo -result-trx "$results/$name.trx" "$@" || status=1
+done
 
 python3 - "$results" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET

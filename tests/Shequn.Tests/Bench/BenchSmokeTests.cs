@@ -12,11 +12,11 @@ public sealed class BenchSmokeTests
 {
     public static TheoryData<string, string, string> Benches => new()
     {
-        { "Shequn.Ingest", "--events 2000 --rate 500 --latency-seconds 1", "ingest: " },
+        { "Shequn.Ingest", "--events 500 --rate 500 --latency-seconds 1", "ingest: " },
         { "Shequn.Enforce", "--messages 1000 --rate 200 --seconds 1", "enforce: " },
         { "Shequn.Reactions", "--joins 100 --messages 500", "reactions: " },
         // SQLite only (no --postgres); a two-second window a second after the seeding, so the run stays short.
-        { "Shequn.Schedule", "--posts 200 --communities 40 --window 2 --lead 2 --month-communities 20", "schedule: " },
+        { "Shequn.Schedule", "--posts 50 --communities 10 --window 2 --lead 2 --month-communities 5", "schedule: " },
         { "Shequn.Webhook", "--seconds 1 --rate 200", "webhook: " },
         // SQLite only; a workspace small enough to generate in seconds.
         { "Shequn.Analytics", "--communities 20 --members 500 --orders 1000 --days 60 --raw-messages 500 --iterations 5 --warmup 1", "analytics: " },
