@@ -374,9 +374,10 @@ public abstract class PostMediaTests<TFactory>(TFactory factory) where TFactory 
         var telegram = await CommunityAsync(ws, "电报群", "telegram");
         var poster = await ImageAsync(ws.Owner.Api, Png(600, 600), "周一海报.png");
         var banner = await ImageAsync(ws.Owner.Api, Png(2100, 100), "banner.png");
+        // Two weeks ahead: one week is today to Sunday, which holds no Monday 20:00 still to come on a Monday evening.
         var template = await (await ws.Owner.Api.PostJsonAsync("/api/sop", new
         {
-            name = "每周海报", trigger = "weekdays", weeksAhead = 1,
+            name = "每周海报", trigger = "weekdays", weeksAhead = 2,
             steps = new object[] { new { title = "周一海报", text = "{community} 本周新品", contentType = "seeding", time = "20:00", weekdays = new[] { "monday" }, imageId = poster.Id } },
         })).ReadAsync<SopDto>();
         Assert.Equal(poster.Id, Assert.Single(template.Steps).ImageId);
