@@ -74,7 +74,8 @@ fi
 
 # Dynamic PGO off for the test processes (the runners, the console app the browser tests start, the benches' smoke runs):
 # its instrumented tier and the rejits it feeds cost more CPU than they return in processes this short-lived. Measured
-# on 433 unit tests: 136 s with it, 111 s without (docs/benchmarks.md, "Test suite"). The app as users run it keeps it.
+# on 433 unit tests: 136 s with it, 111 s without; the whole unit suite did not show that gain (624 s against 609-637 s,
+# docs/benchmarks.md, "Test suite"). The app as users run it keeps it.
 export DOTNET_TieredPGO=0
 status=0
 # xunit v3 test projects are executables: run them directly with their own runner.
