@@ -22,6 +22,15 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
 
     public abstract DatabaseProvider Provider { get; }
 
+    /// <summary>The app's data folder (its SQLite database, the key-encryption secret, the demo's secret).</summary>
+    internal string DataDirectory => _dataDir;
+
+    /// <summary>Keeps the data folder and the database when disposed: the demo template is made by a factory like this.</summary>
+    internal bool KeepData { get; init; }
+
+    /// <summary>Whether this factory starts from a copy of the seeded demo (<see cref="DemoTemplates"/>) instead of an empty database.</summary>
+    protected virtual bool StartsFromDemo => false;
+
     /// <summary>Why this provider cannot run here, or null.</summary>
     public virtual string? Unavailable => null;
 
@@ -31,6 +40,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("data-dir", _dataDir);
+        if (StartsFromDemo)
+            DemoTemplates.CopyInto(this);
         // A copy of the migrated template (TestDatabases): the app's startup finds its migrations applied.
         if (Provider == DatabaseProvider.Sqlite && ConnectionString.Length == 0 && !File.Exists(Path.Combine(_dataDir, "shequn.db")))
             TestDatabases.CopySqliteTemplate(Path.Combine(_dataDir, "shequn.db"));
@@ -93,7 +104,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
-        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+        if (!KeepData)
+            try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
     }
 }
 
@@ -110,9 +122,14 @@ public class PostgresFactory : ShequnFactory
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
+    /// <summary>This factory's own database on the shared server.</summary>
+    internal string Database => _database;
+
+    internal static string? SharedServer => PgServer;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        if (PgServer is not null)
+        if (PgServer is not null && !StartsFromDemo)
             TestDatabases.CreatePostgresFromTemplate(PgServer, _database);
         base.ConfigureWebHost(builder);
     }
@@ -138,8 +155,28 @@ public class PostgresFactory : ShequnFactory
     {
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
-        if (PgServer is not null)
+        if (PgServer is not null && !KeepData)
             await TestDatabases.DropPostgresAsync(PgServer, _database);
+    }
+}
+
+/// <summary>The app on a copy of the seeded demo workspace (SQLite): the demo is seeded once per test process, not per class.</summary>
+public sealed class DemoSqliteFactory : SqliteFactory, IAsyncLifetime
+{
+    protected override bool StartsFromDemo => true;
+
+    public async ValueTask InitializeAsync() => await DemoTemplates.EnsureAsync(Provider);
+}
+
+/// <summary>The app on a copy of the seeded demo workspace (PostgreSQL): the demo is seeded once per test process, not per class.</summary>
+public sealed class DemoPostgresFactory : PostgresFactory, IAsyncLifetime
+{
+    protected override bool StartsFromDemo => true;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Unavailable is null)
+            await DemoTemplates.EnsureAsync(Provider);
     }
 }
 

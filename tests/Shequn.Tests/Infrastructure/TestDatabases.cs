@@ -27,10 +27,11 @@ public static class TestDatabases
         File.Copy(template, path, overwrite: false);
     }
 
-    /// <summary>Creates <paramref name="database"/> on the server of <paramref name="server"/> as a copy of the migrated template, unless it exists.</summary>
-    public static void CreatePostgresFromTemplate(string server, string database)
+    /// <summary>Creates <paramref name="database"/> on the server of <paramref name="server"/> as a copy of the migrated
+    /// template (or of <paramref name="template"/>), unless it exists.</summary>
+    public static void CreatePostgresFromTemplate(string server, string database, string? template = null)
     {
-        var template = PostgresTemplate(server);
+        template ??= PostgresTemplate(server);
         // One copy at a time: PostgreSQL refuses to copy a template while another session is connected to it.
         Locked(server, conn =>
         {
@@ -49,6 +50,17 @@ public static class TestDatabases
         await conn.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", conn);
         await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Renames a database no session is connected to (this process's pools are emptied first).</summary>
+    public static void RenamePostgres(string server, string database, string newName)
+    {
+        NpgsqlConnection.ClearAllPools();
+        Locked(server, conn =>
+        {
+            using var rename = new NpgsqlCommand($"ALTER DATABASE {database} RENAME TO {newName}", conn);
+            rename.ExecuteNonQuery();
+        });
     }
 
     private const long LockKey = 0x5348_5154_4D50; // "SHQTMP"

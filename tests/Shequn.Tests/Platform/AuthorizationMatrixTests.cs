@@ -464,7 +464,7 @@ public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
     }
 }
 
-public sealed class AuthorizationMatrixTests_Sqlite(SqliteFactory factory) : AuthorizationMatrixTests(factory), IClassFixture<SqliteFactory>;
+public sealed class AuthorizationMatrixTests_Sqlite(DemoSqliteFactory factory) : AuthorizationMatrixTests(factory), IClassFixture<DemoSqliteFactory>;
 
 /// <summary>The same reviewed matrix on PostgreSQL: the workspace filters and the objects chosen must answer alike.</summary>
-public sealed class AuthorizationMatrixTests_Postgres(PostgresFactory factory) : AuthorizationMatrixTests(factory), IClassFixture<PostgresFactory>;
+public sealed class AuthorizationMatrixTests_Postgres(DemoPostgresFactory factory) : AuthorizationMatrixTests(factory), IClassFixture<DemoPostgresFactory>;

@@ -10,7 +10,8 @@ using Shequn.Tests.Infrastructure;
 
 namespace Shequn.Tests.Features.Demo;
 
-/// <summary>`--demo` on a real database: seeded once, complete, and reachable with the printed token.</summary>
+/// <summary>`--demo` on a real database: seeded once, complete, and reachable with the printed token. The class runs on a copy
+/// of the demo this test process seeded into a new database (DemoTemplates), through the same EnsureAndPrintAsync.</summary>
 public abstract partial class DemoWorkspaceTests(ShequnFactory factory)
 {
     private sealed record Counts(int Communities, int Staff, int Assignments, int Members, int Memberships, int Tags, int MemberTags, int Tokens, int Audit);
@@ -144,6 +145,6 @@ public abstract partial class DemoWorkspaceTests(ShequnFactory factory)
     private static partial Regex PrintedLine();
 }
 
-public sealed class DemoWorkspaceTests_Sqlite(SqliteFactory factory) : DemoWorkspaceTests(factory), IClassFixture<SqliteFactory>;
+public sealed class DemoWorkspaceTests_Sqlite(DemoSqliteFactory factory) : DemoWorkspaceTests(factory), IClassFixture<DemoSqliteFactory>;
 
-public sealed class DemoWorkspaceTests_Postgres(PostgresFactory factory) : DemoWorkspaceTests(factory), IClassFixture<PostgresFactory>;
+public sealed class DemoWorkspaceTests_Postgres(DemoPostgresFactory factory) : DemoWorkspaceTests(factory), IClassFixture<DemoPostgresFactory>;

@@ -195,6 +195,6 @@ public abstract partial class ErasureCoverageTests(ShequnFactory factory)
     }
 }
 
-public sealed class ErasureCoverageTests_Sqlite(SqliteFactory factory) : ErasureCoverageTests(factory), IClassFixture<SqliteFactory>;
+public sealed class ErasureCoverageTests_Sqlite(DemoSqliteFactory factory) : ErasureCoverageTests(factory), IClassFixture<DemoSqliteFactory>;
 
-public sealed class ErasureCoverageTests_Postgres(PostgresFactory factory) : ErasureCoverageTests(factory), IClassFixture<PostgresFactory>;
+public sealed class ErasureCoverageTests_Postgres(DemoPostgresFactory factory) : ErasureCoverageTests(factory), IClassFixture<DemoPostgresFactory>;

@@ -131,9 +131,9 @@ public abstract class WorkspacePurgeTests(ShequnFactory factory)
     }
 }
 
-public sealed class WorkspacePurgeSqliteTests(SqliteFactory factory) : WorkspacePurgeTests(factory), IClassFixture<SqliteFactory>;
+public sealed class WorkspacePurgeSqliteTests(DemoSqliteFactory factory) : WorkspacePurgeTests(factory), IClassFixture<DemoSqliteFactory>;
 
-public sealed class WorkspacePurgePostgresTests(PostgresFactory factory) : WorkspacePurgeTests(factory), IClassFixture<PostgresFactory>;
+public sealed class WorkspacePurgePostgresTests(DemoPostgresFactory factory) : WorkspacePurgeTests(factory), IClassFixture<DemoPostgresFactory>;
 
 /// <summary>The purge's tables come from the model: whatever has a WorkspaceId, or points at something that has, is in it, dependents first.</summary>
 public sealed class PurgePlanTests
