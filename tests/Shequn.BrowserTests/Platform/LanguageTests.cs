@@ -13,7 +13,7 @@ public sealed class LanguageTests(ConsoleApp app)
     {
         await using (var context = await app.NewContextAsync())
         {
-            var page = await context.SignInAsync(Email, app.StaffPassword);
+            var page = await context.SignInThroughFormAsync(Email, app.StaffPassword);
             Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
             await Nav(page, "社群").WaitForAsync();
             Assert.Equal(0, await Nav(page, "Communities").CountAsync());
@@ -31,7 +31,7 @@ public sealed class LanguageTests(ConsoleApp app)
         // A new browser has no culture cookie: English now comes from the account.
         await using (var context = await app.NewContextAsync())
         {
-            var page = await context.SignInAsync(Email, app.StaffPassword);
+            var page = await context.SignInThroughFormAsync(Email, app.StaffPassword);
             Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
             await Nav(page, "Communities").WaitForAsync();
             Assert.Equal(0, await Nav(page, "社群").CountAsync());

@@ -34,9 +34,9 @@ public abstract class SopTests(ShequnFactory factory)
             .Join(db.Set<PostDelivery>().IgnoreQueryFilters(), p => p.Id, d => d.PostId, (p, d) => new { p, d }).ToListAsync(Ct))
         .Select(x => (x.p, x.d)).ToList());
 
-    private static object Weekly(string name, string text = "{community} 周一知识", string time = "20:00") => new
+    private static object Weekly(string name, string text = "{community} 周一知识", string time = "20:00", int weeksAhead = 2) => new
     {
-        name, trigger = "weekdays", weeksAhead = 2,
+        name, trigger = "weekdays", weeksAhead,
         steps = new object[]
         {
             new { title = "周一知识", text, contentType = "knowledge", time, weekdays = new[] { "monday" } },
@@ -100,7 +100,9 @@ public abstract class SopTests(ShequnFactory factory)
     {
         var ws = await factory.NewWorkspaceAsync();
         var a = await CommunityAsync(ws, "SOP 编辑群");
-        var template = await (await ws.Owner.Api.PostJsonAsync("/api/sop", Weekly("可编辑节奏"))).ReadAsync<SopDto>();
+        // Three weeks: two Mondays still to come even on a Monday evening in Shanghai, when today's 20:00 and 21:30 are past
+        // (one is marked sent below, the other must follow the edit).
+        var template = await (await ws.Owner.Api.PostJsonAsync("/api/sop", Weekly("可编辑节奏", weeksAhead: 3))).ReadAsync<SopDto>();
         await ws.Owner.Api.PutJsonAsync($"/api/sop/{template.Id}/communities", new { communityIds = new[] { a } });
         var before = await PostsAsync(template.Id);
         // One Monday post already went to the outbox: edits leave it alone.
