@@ -48,14 +48,7 @@ results="$root/.artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 dotnet tool restore >/dev/null
 dotnet build Shequn.slnx -c Debug -nologo -v quiet -clp:ErrorsOnly
-# A model change without migrations for both providers fails here.
-for ctx in SqliteAppDbContext PostgresAppDbContext; do
-  if ! dotnet ef migrations has-pending-model-changes --no-build --project src/Shequn --context "$ctx" >/dev/null 2>&1; then
-    echo "The EF model changed without a migration for $ctx: run dotnet ef migrations add (see docs/architecture.md)." >&2
-    echo "tests: 0 passed, 1 failed, 0 skipped"
-    exit 1
-  fi
-done
+# A model change without migrations for both providers fails the unit tests (Data/ModelMigrationsTests).
 
 # A CycloneDX SBOM of what src/Shequn ships, read from the restored packages and the local package cache: no restore and
 # no licence look-ups, so it needs no network (BuildSecurityTests checks it lists every package).
