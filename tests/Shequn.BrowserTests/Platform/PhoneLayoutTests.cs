@@ -51,8 +51,8 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         var (community, member) = await IdsAsync();
         await using var context = await app.NewContextAsync(ConsoleApp.Phone);
         var page = role == "owner"
-            ? await SignedInAsync(context, app.OwnerEmail, app.OwnerPassword)
-            : await SignedInAsync(context, OperatorEmail, app.StaffPassword);
+            ? await context.WithSessionAsync(app.OwnerEmail, app.OwnerPassword)
+            : await context.WithSessionAsync(OperatorEmail, app.StaffPassword);
         var owner = role == "owner";
         var what = $"{name} as {role}";
 
@@ -326,25 +326,6 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
         await AssertTopBarFitsAsync(page, what);
         await page.AssertFitsAsync(Width, what);
         await page.ScreenshotAsync($"phone-{role}-{name}");
-    }
-
-    // Each role signs in through the page once; the other pages' fresh profiles get that session's cookies (this class
-    // changes no one's password or role, so they stay valid). The sign-in itself is tested elsewhere.
-    private static readonly Dictionary<string, IReadOnlyList<Cookie>> s_sessions = [];
-
-    private static async Task<IPage> SignedInAsync(IBrowserContext context, string email, string password)
-    {
-        if (s_sessions.TryGetValue(email, out var cookies))
-        {
-            await context.AddCookiesAsync(cookies);
-            return await context.NewPageAsync();
-        }
-        var page = await context.SignInAsync(email, password);
-        s_sessions[email] = [.. (await context.CookiesAsync()).Select(c => new Cookie
-        {
-            Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, Expires = c.Expires, HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite,
-        })];
-        return page;
     }
 
     [Fact]
