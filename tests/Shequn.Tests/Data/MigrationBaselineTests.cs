@@ -21,14 +21,20 @@ public abstract class MigrationBaselineTests(ShequnFactory factory)
     [Fact]
     public async Task PreSquashHistory_AtTheLastOldMigration_IsRewrittenToTheBaseline_AndTheAppStarts()
     {
-        var baseline = await HistoryAsync();
+        var current = await HistoryAsync();
+        // A database of that time has the baseline's schema: the migrations made since are taken back first.
+        await using (var down = factory.Services.CreateAsyncScope())
+        {
+            var db = down.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.GetService<IMigrator>().MigrateAsync(db.Database.GetMigrations().First(), cancellationToken: Ct);
+        }
         var before = factory.Provider == DatabaseProvider.Sqlite ? MigrationBaseline.SqliteBefore : MigrationBaseline.PostgresBefore;
         await ReplaceHistoryAsync(["20261123112642_Initial", before]);
 
         await DatabaseSetup.MigrateAsync(factory.Services, Ct);
 
-        Assert.Equal(baseline, await HistoryAsync());
-        Assert.Single(baseline);
+        Assert.Equal(current, await HistoryAsync());
+        Assert.EndsWith("_Baseline", current[0], StringComparison.Ordinal);
         await using var scope = factory.Services.CreateAsyncScope();
         Assert.Empty(await scope.ServiceProvider.GetRequiredService<AppDbContext>().Database.GetPendingMigrationsAsync(Ct));
     }

@@ -68,6 +68,8 @@ public abstract class ShequnFactory : WebApplicationFactory<Program>
         // Retention passes and workspace purges run when a test asks (MessageRetention / WorkspacePurgeJob.RunOnceAsync).
         builder.UseSetting("Retention:Enabled", "false");
         builder.UseSetting("WorkspacePurge:Enabled", "false");
+        // A pass finishes a purge at once (a second sweep finding nothing); WorkspacePurgeTests show the wait for late writes.
+        builder.UseSetting("WorkspacePurge:Settle", "00:00:00");
         // The cohorts' outcomes are stored when a test asks (CohortSettle.RunOnceAsync); the report computes the rest.
         builder.UseSetting("Analytics:CohortSettleEnabled", "false");
         // The workspaces' complete days are stored when a test asks (WorkspaceDaySettle.RunOnceAsync); the overview counts the rest.

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Shequn.Platform;
 
 namespace Shequn.Tests.Platform;
 
@@ -90,6 +91,11 @@ public sealed class CommandLineProcessTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health", timeout.Token)).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/docs/", timeout.Token)).StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/communities", timeout.Token)).StatusCode);
+            // A body sent without a length (chunked) is cut off by Kestrel at its endpoint's limit, here an anonymous H5 form's.
+            using var chunked = new HttpRequestMessage(HttpMethod.Post, "/c/no-such-campaign/phone") { Content = new UnsizedJson(BodyLimits.Anonymous + 16 * 1024) };
+            chunked.Headers.TransferEncodingChunked = true;
+            using var tooLarge = await http.SendAsync(chunked, timeout.Token);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
             await Task.Delay(500, timeout.Token); // lets the console logger flush what the requests wrote
         }
         finally
@@ -105,6 +111,33 @@ public sealed class CommandLineProcessTests : IDisposable
         Assert.Contains("info: Microsoft.Hosting.Lifetime", text, StringComparison.Ordinal);
         Assert.DoesNotContain("info: Microsoft.AspNetCore", text, StringComparison.Ordinal);
         Assert.DoesNotContain("info: Microsoft.EntityFrameworkCore", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>A JSON object whose one string is <paramref name="length"/> bytes long, sent without a declared length.</summary>
+    private sealed class UnsizedJson : HttpContent
+    {
+        private readonly long _length;
+
+        public UnsizedJson(long length)
+        {
+            _length = length;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync("{\"phone\":\""u8.ToArray());
+            var chunk = Encoding.ASCII.GetBytes(new string('1', 4096));
+            for (var left = _length; left > 0; left -= chunk.Length)
+                await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)));
+            await stream.WriteAsync("\"}"u8.ToArray());
+        }
+
+        protected override bool TryComputeLength(out long size)
+        {
+            size = 0;
+            return false;
+        }
     }
 
     private static int FreePort()

@@ -152,6 +152,22 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
         // Another node got there first, or an erasure rewrote the log since the batch was read: read again.
         if (locked != state)
             return 0;
+        // A workspace being purged takes no more effects: its events are passed (the purge's mark is set under this
+        // checkpoint's lock, so it is either seen here or set after this batch commits).
+        var readCount = events.Count;
+        var last = events[^1].Seq;
+        var purging = await db.Workspaces.IgnoreQueryFilters().Where(w => w.PurgeStartedAt != null).Select(w => w.Id).ToListAsync(ct);
+        if (purging.Count > 0)
+        {
+            events = [.. events.Where(e => !purging.Contains(e.WorkspaceId))];
+            if (events.Count == 0)
+            {
+                await MoveCheckpointAsync(db, last, ct);
+                await tx.CommitAsync(ct);
+                Advance(last);
+                return readCount;
+            }
+        }
 
         var effects = new EventEffects(db, zones);
         int reacted;
@@ -185,19 +201,19 @@ public sealed partial class EventProcessor(IServiceScopeFactory scopes, EventLog
             await using var skip = await db.Database.BeginTransactionAsync(ct);
             db.Set<SkippedEvent>().Add(new SkippedEvent { Seq = events[0].Seq, WorkspaceId = events[0].WorkspaceId, Reason = EventEffects.Clip("error: " + ex.GetBaseException().Message, 200)! });
             await db.SaveChangesAsync(ct);
-            await MoveCheckpointAsync(db, events[^1].Seq, ct);
+            await MoveCheckpointAsync(db, last, ct);
             await skip.CommitAsync(ct);
-            Advance(events[^1].Seq);
-            return events.Count;
+            Advance(last);
+            return readCount;
         }
-        await MoveCheckpointAsync(db, events[^1].Seq, ct);
+        await MoveCheckpointAsync(db, last, ct);
         await tx.CommitAsync(ct);
         Phase("commit");
-        Advance(events[^1].Seq);
+        Advance(last);
         reactions.Committed(reacted);
         if (effects.Skipped.Count > 0)
             LogSkipped(log, effects.Skipped.Count, effects.Skipped[0].Reason);
-        return events.Count;
+        return readCount;
     }
 
     private static async Task<List<CommunityEvent>> ReadAsync(AppDbContext db, long after, int max, CancellationToken ct)

@@ -4,8 +4,10 @@ using Shequn.Data;
 using Shequn.Features.Analytics;
 using Shequn.Features.Enforcement;
 using Shequn.Features.Events;
+using Shequn.Features.Feedback;
 using Shequn.Features.Moderation;
 using Shequn.Features.Responses;
+using Shequn.Features.Tasks;
 
 namespace Shequn.Features.Workspaces;
 
@@ -20,22 +22,25 @@ public sealed class RetentionOptions
 }
 
 /// <summary>What one pass cleared, per kind of row.</summary>
-public sealed record RetentionPass(int Events, int Cases, int Questions, int InteractionMessages, int Labels, int RawUpdates)
+public sealed record RetentionPass(int Events, int Cases, int Questions, int InteractionMessages, int Labels, int RawUpdates,
+    int Tickets, int Tasks)
 {
-    public static readonly RetentionPass None = new(0, 0, 0, 0, 0, 0);
+    public static readonly RetentionPass None = new(0, 0, 0, 0, 0, 0, 0, 0);
 
-    public int Total => Events + Cases + Questions + InteractionMessages + Labels + RawUpdates;
+    public int Total => Events + Cases + Questions + InteractionMessages + Labels + RawUpdates + Tickets + Tasks;
 
     public static RetentionPass operator +(RetentionPass a, RetentionPass b) => new(a.Events + b.Events, a.Cases + b.Cases,
-        a.Questions + b.Questions, a.InteractionMessages + b.InteractionMessages, a.Labels + b.Labels, a.RawUpdates + b.RawUpdates);
+        a.Questions + b.Questions, a.InteractionMessages + b.InteractionMessages, a.Labels + b.Labels, a.RawUpdates + b.RawUpdates,
+        a.Tickets + b.Tickets, a.Tasks + b.Tasks);
 }
 
 /// <summary>
 /// The retention policy (<see cref="Workspace.KeepMessageTextDays"/>): members' raw words older than the workspace's
 /// limit are cleared — the event log's <see cref="CommunityEvent.Text"/>, <see cref="CommunityEvent.MediaId"/> and
-/// <see cref="CommunityEvent.ForwardedFrom"/> of message-like events, moderation cases' and member questions' texts — and
-/// the rows that exist only to hold them (the interaction graph's message ids, labelled training messages, raw Telegram
-/// updates) are deleted. Counts, times, kinds, senders' pseudonymous ids and every stored figure stay, so the analytics
+/// <see cref="CommunityEvent.ForwardedFrom"/> of message-like events, moderation cases' and member questions' texts, the
+/// texts of feedback tickets and the quoted messages of staff tasks once they have been closed that long — and the rows
+/// that exist only to hold them (the interaction graph's message ids, labelled training messages, raw Telegram updates)
+/// are deleted. Counts, times, kinds, senders' pseudonymous ids and every stored figure stay, so the analytics
 /// read the same before and after.
 /// </summary>
 /// <remarks>
@@ -94,7 +99,10 @@ public sealed partial class MessageRetention(IServiceScopeFactory scopes, IOptio
         {
             var pass = await RunWorkspaceAsync(id, time.GetUtcNow().UtcDateTime.AddDays(-days), limit, ct);
             if (pass.Total > 0)
-                LogCleared(log, id, days, pass.Events, pass.Cases, pass.Questions, pass.InteractionMessages, pass.Labels, pass.RawUpdates);
+            {
+                LogCleared(log, id, days, pass.Events, pass.Cases, pass.Questions, pass.Tickets, pass.Tasks, pass.InteractionMessages, pass.Labels,
+                    pass.RawUpdates);
+            }
             total += pass;
         }
         return total;
@@ -152,8 +160,29 @@ public sealed partial class MessageRetention(IServiceScopeFactory scopes, IOptio
             """, [ws, before],
             (db, ids) => db.Set<Connectors.Telegram.TelegramRawUpdate>().IgnoreQueryFilters().Where(r => ids.Contains(r.Id)).ExecuteDeleteAsync(ct),
             ct);
+        // A ticket or a task is work in hand until it is closed: its words go once it has been closed for the period.
+        var tickets = await BatchesAsync<Guid>(
+            db => db.Set<FeedbackTicket>().IgnoreQueryFilters().Where(t => t.WorkspaceId == ws && t.ClosedAt < before && t.Text != "")
+                .OrderBy(t => t.ClosedAt).Select(t => t.Id),
+            $$"""
+            SELECT "Id" AS "Value" FROM "FeedbackTickets" WHERE "WorkspaceId" = {0} AND "ClosedAt" < {1} AND "Text" <> ''
+                ORDER BY "ClosedAt" LIMIT {{BatchSize}} FOR UPDATE SKIP LOCKED
+            """, [ws, before],
+            (db, ids) => db.Set<FeedbackTicket>().IgnoreQueryFilters().Where(t => ids.Contains(t.Id) && t.ClosedAt < before && t.Text != "")
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Text, ""), ct),
+            ct);
+        var tasks = await BatchesAsync<Guid>(
+            db => db.Set<StaffTask>().IgnoreQueryFilters().Where(t => t.WorkspaceId == ws && t.ClosedAt < before && t.Context != null)
+                .OrderBy(t => t.ClosedAt).Select(t => t.Id),
+            $$"""
+            SELECT "Id" AS "Value" FROM "StaffTasks" WHERE "WorkspaceId" = {0} AND "ClosedAt" < {1} AND "Context" IS NOT NULL
+                ORDER BY "ClosedAt" LIMIT {{BatchSize}} FOR UPDATE SKIP LOCKED
+            """, [ws, before],
+            (db, ids) => db.Set<StaffTask>().IgnoreQueryFilters().Where(t => ids.Contains(t.Id) && t.ClosedAt < before && t.Context != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Context, (string?)null), ct),
+            ct);
         var messages = await InteractionPrune.ForgetAsync(scopes, before, ws, ct);
-        return new RetentionPass(events, cases, questions, messages, labels, raw);
+        return new RetentionPass(events, cases, questions, messages, labels, raw, tickets, tasks);
     }
 
     /// <summary>
@@ -183,8 +212,9 @@ public sealed partial class MessageRetention(IServiceScopeFactory scopes, IOptio
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Retention for workspace {WorkspaceId} ({Days} days): cleared {Events} events, {Cases} cases, {Questions} questions; deleted {Messages} message ids, {Labels} labels, {RawUpdates} raw updates")]
-    private static partial void LogCleared(ILogger logger, Guid workspaceId, int days, int events, int cases, int questions, int messages, int labels, int rawUpdates);
+        Message = "Retention for workspace {WorkspaceId} ({Days} days): cleared {Events} events, {Cases} cases, {Questions} questions, {Tickets} tickets, {Tasks} tasks; deleted {Messages} message ids, {Labels} labels, {RawUpdates} raw updates")]
+    private static partial void LogCleared(ILogger logger, Guid workspaceId, int days, int events, int cases, int questions, int tickets, int tasks,
+        int messages, int labels, int rawUpdates);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A retention pass failed")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

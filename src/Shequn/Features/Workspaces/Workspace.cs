@@ -50,4 +50,10 @@ public sealed class Workspace
 
     /// <summary>When the purge job deletes every row of the workspace; the owner can cancel until then.</summary>
     public DateTime? PurgeDueAt { get; set; }
+
+    /// <summary>
+    /// When the purge job began deleting (<see cref="WorkspacePurgeJob"/>): from then on the event processor passes the
+    /// workspace's events without applying them. Set once, under the processor's checkpoint lock.
+    /// </summary>
+    public DateTime? PurgeStartedAt { get; set; }
 }

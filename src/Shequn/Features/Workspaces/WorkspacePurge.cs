@@ -20,6 +20,13 @@ public sealed class PurgeOptions
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
 
     public int BatchSize { get; set; } = 2_000;
+
+    /// <summary>
+    /// How long after a purge began its workspace row is kept, so that rows written late (an event accepted by a node whose
+    /// bot directory had not yet forgotten the bot, a job's pass that read the workspace before) are swept too. Longer
+    /// than the directories' 30 s; the pass after it deletes the row once a sweep finds nothing.
+    /// </summary>
+    public TimeSpan Settle { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>A purge asked for: when it was asked and when the job deletes the workspace.</summary>
@@ -180,6 +187,14 @@ public static class PurgePlan
 /// short is found again). The connectors stop with it: the bots' and WeCom connections' rows go, and this node forgets
 /// the bots at once, so their webhooks are refused.
 /// </summary>
+/// <remarks>
+/// Writers that do not know of the purge are fenced or outlasted. The first pass sets
+/// <see cref="Workspace.PurgeStartedAt"/> in the transaction that marks the processor's log as rewritten, so a batch in
+/// flight commits first and every later batch passes the workspace's events unapplied. Everything else that may still
+/// write (a webhook accepted on a node whose bot directory is up to 30 s behind, a job's pass that read the workspace
+/// before) is swept up: the workspace row, whose absence ends the purge, goes only on a pass that starts
+/// <see cref="PurgeOptions.Settle"/> after the purge began and whose second sweep finds nothing.
+/// </remarks>
 public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOptions<PurgeOptions> options, TimeProvider time,
     SecurityLog security, Connectors.Telegram.TelegramBotDirectory bots, Connectors.Telegram.TelegramClients telegram,
     Connectors.Telegram.TelegramSecrets telegramSecrets, ILogger<WorkspacePurgeJob> log) : BackgroundService
@@ -224,10 +239,14 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
     }
 
     /// <summary>Deletes every row of <paramref name="ws"/> in every table of the model; returns the rows deleted.</summary>
-    public async Task<int> PurgeAsync(Guid ws, CancellationToken ct)
+    public Task<int> PurgeAsync(Guid ws, CancellationToken ct) => PurgeAsync(ws, options.Value.Settle, ct);
+
+    /// <summary><see cref="PurgeAsync(Guid, CancellationToken)"/> with its own settle time (tests of a pass before it).</summary>
+    internal async Task<int> PurgeAsync(Guid ws, TimeSpan settle, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var started = await FenceAsync(db, ws, ct);
         var telegramBots = await db.Set<Connectors.Telegram.TelegramBot>().IgnoreQueryFilters().AsNoTracking().Where(b => b.WorkspaceId == ws)
             .Select(b => new { b.BotUserId, b.Mode, b.ProtectedToken }).ToListAsync(ct);
         var botIds = telegramBots.Select(b => b.BotUserId).ToList();
@@ -241,9 +260,53 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
         var pg = db.Database.IsNpgsql();
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
+        var plan = PurgePlan.For(db.Model);
+        var workspaceTable = plan.Single(t => t.EntityType.ClrType == typeof(Workspace));
+        var deleted = await SweepAsync(connection, plan.Where(t => t != workspaceTable), ws, pg, ct);
+        foreach (var bot in botIds)
+            bots.Forget(bot);
+        // Late writes are swept until the purge has settled; then a sweep that finds nothing lets the workspace row go.
+        if (time.GetUtcNow().UtcDateTime - started < settle)
+        {
+            LogSettling(log, ws, deleted);
+            return deleted;
+        }
+        var late = await SweepAsync(connection, plan.Where(t => t != workspaceTable), ws, pg, ct);
+        deleted += late;
+        if (late > 0)
+        {
+            LogSettling(log, ws, deleted);
+            return deleted;
+        }
+        deleted += await SweepAsync(connection, [workspaceTable], ws, pg, ct);
+        security.WorkspacePurged(ws, deleted);
+        LogPurged(log, ws, deleted);
+        return deleted;
+    }
+
+    /// <summary>
+    /// Marks the purge begun (once; under the processor's checkpoint lock, so a batch being applied commits first and the
+    /// ones after see the mark) and returns when it began.
+    /// </summary>
+    private async Task<DateTime> FenceAsync(AppDbContext db, Guid ws, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await Events.EventProcessor.MarkLogRewrittenAsync(db, ct);
+        await db.Workspaces.IgnoreQueryFilters().Where(w => w.Id == ws && w.PurgeStartedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.PurgeStartedAt, now), ct);
+        var started = await db.Workspaces.IgnoreQueryFilters().Where(w => w.Id == ws).Select(w => w.PurgeStartedAt).SingleOrDefaultAsync(ct);
+        await tx.CommitAsync(ct);
+        // Gone already: another node finished it in the meantime.
+        return started ?? now;
+    }
+
+    /// <summary>Deletes the workspace's rows from the tables, in order and in batches; returns the rows deleted.</summary>
+    private async Task<int> SweepAsync(DbConnection connection, IEnumerable<PurgeTable> tables, Guid ws, bool pg, CancellationToken ct)
+    {
         var deleted = 0;
         var batch = options.Value.BatchSize;
-        foreach (var table in PurgePlan.For(db.Model))
+        foreach (var table in tables)
         {
             // Cut self-references first, so that batches can go in any order.
             foreach (var fk in table.EntityType.GetForeignKeys().Where(fk => fk.PrincipalEntityType.GetRootType() == table.EntityType && !fk.IsRequired))
@@ -266,10 +329,6 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
                 await Task.Delay(TimeSpan.FromMilliseconds(50), time, ct);
             }
         }
-        foreach (var bot in botIds)
-            bots.Forget(bot);
-        security.WorkspacePurged(ws, deleted);
-        LogPurged(log, ws, deleted);
         return deleted;
     }
 
@@ -303,6 +362,9 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Purged workspace {WorkspaceId}: {Rows} rows deleted")]
     private static partial void LogPurged(ILogger logger, Guid workspaceId, int rows);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Purging workspace {WorkspaceId}: {Rows} rows deleted so far; its row stays until the purge settles")]
+    private static partial void LogSettling(ILogger logger, Guid workspaceId, int rows);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Purge: could not remove the webhook of Telegram bot {BotUserId} ({Error}); its pushes will be refused")]
     private static partial void LogWebhookLeft(ILogger logger, long botUserId, string error);

@@ -19,7 +19,8 @@ public static class WorkspacesSetup
         builder.Services.AddOptions<PurgeOptions>().Bind(builder.Configuration.GetSection("WorkspacePurge"))
             .Validate(o => o.Grace >= TimeSpan.Zero, "WorkspacePurge:Grace must not be negative.")
             .Validate(o => o.Interval >= TimeSpan.FromSeconds(1), "WorkspacePurge:Interval must be at least 1 s.")
-            .Validate(o => o.BatchSize >= 1, "WorkspacePurge:BatchSize must be at least 1.").ValidateOnStart();
+            .Validate(o => o.BatchSize >= 1, "WorkspacePurge:BatchSize must be at least 1.")
+            .Validate(o => o.Settle >= TimeSpan.Zero, "WorkspacePurge:Settle must not be negative.").ValidateOnStart();
         builder.Services.AddSingleton<WorkspacePurgeJob>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkspacePurgeJob>());
         return builder;

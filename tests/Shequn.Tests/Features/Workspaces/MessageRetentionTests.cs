@@ -7,9 +7,12 @@ using Shequn.Features.Analytics;
 using Shequn.Features.Communities;
 using Shequn.Features.Enforcement;
 using Shequn.Features.Events;
+using Shequn.Features.Feedback;
 using Shequn.Features.Moderation;
+using Shequn.Features.Outbox;
 using Shequn.Features.Responses;
 using Shequn.Features.Staff;
+using Shequn.Features.Tasks;
 using Shequn.Features.Workspaces;
 using Shequn.Tests.Features.Communities;
 using Shequn.Tests.Infrastructure;
@@ -45,7 +48,9 @@ public abstract class MessageRetentionTests(ShequnFactory factory)
                 return;
             await Task.Delay(100, Ct);
         }
-        Assert.Fail("The processor or the image inspector did not catch up.");
+        var where = await WithDbAsync(services, Guid.Empty, async db =>
+            $"log at {await db.Set<CommunityEvent>().MaxAsync(e => (long?)e.Seq, Ct)}; " + string.Join(", ", await db.Set<EventCheckpoint>().Select(c => c.Name + " " + c.Seq).ToListAsync(Ct)));
+        Assert.Fail($"The processor or the image inspector did not catch up ({where}).");
     }
 
     /// <summary>Every figure the analytics read, as text: daily figures, stored days, activity, edges, questions' times and
@@ -97,6 +102,25 @@ public abstract class MessageRetentionTests(ShequnFactory factory)
                 db.Add(new LabelledMessage { WorkspaceId = ws.Id, IsSpam = true, Text = e.Text!, CreatedAt = e.OccurredAt });
                 db.Add(new Shequn.Connectors.Telegram.TelegramRawUpdate { WorkspaceId = ws.Id, BotUserId = 1, UpdateId = e.Seq, Reason = "test", Json = "{\"text\":\"" + e.Text + "\"}", ReceivedAt = e.OccurredAt });
             }
+            // Tickets and tasks: closed long ago (words go), closed lately and still open though old (words stay).
+            var staffId = ws.Owner.Id;
+            foreach (var (key, created, closed) in new[] { ("old-closed", old, (DateTimeOffset?)old.AddDays(1)), ("old-open", old, null), ("late-closed", old, recent) })
+            {
+                db.Add(new FeedbackTicket
+                {
+                    WorkspaceId = ws.Id, CommunityId = c, Kind = FeedbackKind.Complaint, Source = FeedbackSource.Staff, Text = "工单原话 " + key,
+                    Department = "售后", Status = closed is null ? FeedbackStatus.New : FeedbackStatus.Resolved, CreatedAt = created.UtcDateTime,
+                    UpdatedAt = (closed ?? created).UtcDateTime, ClosedAt = closed?.UtcDateTime,
+                });
+                var action = OutboundAction.Create(ws.Id, c, ActionKind.DeleteMessage, new ActionPayload(MessageId: key), "retention:" + key);
+                db.Add(action);
+                db.Add(new StaffTask
+                {
+                    WorkspaceId = ws.Id, CommunityId = c, ActionId = action.Id, Kind = ActionKind.DeleteMessage, Text = "删除这条消息",
+                    Context = "任务引用 " + key, AssignedStaffId = staffId, CreatedAt = created.UtcDateTime, DueAt = created.UtcDateTime.AddHours(4),
+                    Status = closed is null ? StaffTaskStatus.Open : StaffTaskStatus.Done, ClosedById = closed is null ? null : staffId, ClosedAt = closed?.UtcDateTime,
+                });
+            }
             await db.SaveChangesWithoutAuditAsync(Ct);
             return (Old: o1.Seq, Recent: r1.Seq);
         });
@@ -113,6 +137,7 @@ public abstract class MessageRetentionTests(ShequnFactory factory)
         Assert.Equal(1, pass.Questions);
         Assert.Equal(1, pass.Labels);
         Assert.Equal(1, pass.RawUpdates);
+        Assert.Equal((1, 1), (pass.Tickets, pass.Tasks));
         await WithDbAsync(factory.Services, ws.Id, async db =>
         {
             var events = await db.Set<CommunityEvent>().AsNoTracking().Where(e => e.WorkspaceId == ws.Id && e.Kind == EventKind.MessagePosted).ToListAsync(Ct);
@@ -127,6 +152,10 @@ public abstract class MessageRetentionTests(ShequnFactory factory)
             Assert.Equal(["", "请问什么时候发货？"], questions);
             Assert.Equal(["新消息一"], await db.Set<LabelledMessage>().Select(l => l.Text).ToListAsync(Ct));
             Assert.Single(await db.Set<Shequn.Connectors.Telegram.TelegramRawUpdate>().ToListAsync(Ct));
+            Assert.Equal(["", "工单原话 late-closed", "工单原话 old-open"],
+                (await db.Set<FeedbackTicket>().Select(t => t.Text).ToListAsync(Ct)).Order(StringComparer.Ordinal));
+            Assert.Equal([null, "任务引用 late-closed", "任务引用 old-open"],
+                (await db.Set<StaffTask>().Select(t => t.Context).ToListAsync(Ct)).Order(StringComparer.Ordinal));
             Assert.DoesNotContain(await db.Set<InteractionMessage>().Select(m => m.At).ToListAsync(Ct), at => at < now.UtcDateTime.AddDays(-30));
             return 0;
         });

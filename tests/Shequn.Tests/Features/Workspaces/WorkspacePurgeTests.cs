@@ -8,6 +8,7 @@ using Shequn.Data;
 using Shequn.Features.Communities;
 using Shequn.Features.Demo;
 using Shequn.Features.Events;
+using Shequn.Features.Members;
 using Shequn.Features.Staff;
 using Shequn.Features.Workspaces;
 using Shequn.Tests.Features.Communities;
@@ -118,6 +119,73 @@ public abstract class WorkspacePurgeTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.Unauthorized, (await demo.GetAsync("/api/workspace", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await other.Owner.Api.GetAsync("/api/workspace", Ct)).StatusCode);
         Assert.Equal(0, await job.RunOnceAsync(Ct));
+    }
+
+    /// <summary>
+    /// Once a purge has begun, the processor applies none of the workspace's events (they would write rows into tables
+    /// the purge has already swept), while another workspace's events in the same batches take effect.
+    /// </summary>
+    [Fact]
+    public async Task Processor_WorkspaceBeingPurged_PassesItsEventsUnapplied()
+    {
+        var leaving = await factory.NewWorkspaceAsync("处理中退租");
+        var staying = await factory.NewWorkspaceAsync("处理中留下");
+        var communities = new List<Guid>();
+        foreach (var ws in new[] { leaving, staying })
+            communities.Add((await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("群" + ws.Id.ToString("N")[..6], "sandbox"))).ReadAsync<CommunityDto>()).Id);
+        // What the purge's first pass does before it deletes anything.
+        await MessageRetentionTests.WithDbAsync(factory.Services, leaving.Id, db =>
+            db.Workspaces.Where(w => w.Id == leaving.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.PurgeStartedAt, DateTime.UtcNow), Ct));
+
+        (await leaving.Owner.Api.PostJsonAsync("/api/events", Message(communities[0], "p1", "u-leaving", DateTimeOffset.UtcNow, "退租后的消息"))).EnsureSuccessStatusCode();
+        (await staying.Owner.Api.PostJsonAsync("/api/events", Message(communities[1], "p1", "u-staying", DateTimeOffset.UtcNow, "留下的消息"))).EnsureSuccessStatusCode();
+        await factory.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+
+        Assert.Equal(0, await MessageRetentionTests.WithDbAsync(factory.Services, leaving.Id, db =>
+            db.Members.IgnoreQueryFilters().CountAsync(m => m.WorkspaceId == leaving.Id, Ct)));
+        Assert.Equal(0, await MessageRetentionTests.WithDbAsync(factory.Services, leaving.Id, db =>
+            db.Set<SkippedEvent>().CountAsync(e => e.WorkspaceId == leaving.Id, Ct)));
+        Assert.Equal(1, await MessageRetentionTests.WithDbAsync(factory.Services, staying.Id, db =>
+            db.Members.IgnoreQueryFilters().CountAsync(m => m.WorkspaceId == staying.Id, Ct)));
+    }
+
+    /// <summary>
+    /// Rows written after a purge's first pass by writers that do not know of it (here an event the log accepted late, as a
+    /// node whose bot directory had not yet forgotten the bot would) are swept; the workspace row stays until a pass after
+    /// the settle time finds nothing more, and then no table holds the workspace's id.
+    /// </summary>
+    [Fact]
+    public async Task Purge_LateWrites_SweptBeforeTheWorkspaceRowGoes()
+    {
+        var ws = await factory.NewWorkspaceAsync("迟到写入");
+        var c = (await (await ws.Owner.Api.PostJsonAsync("/api/communities", CommunityApiTests.NewCommunity("迟到群", "sandbox"))).ReadAsync<CommunityDto>()).Id;
+        (await ws.Owner.Api.PostJsonAsync("/api/events", Message(c, "e1", "u1", DateTimeOffset.UtcNow, "早先的消息"))).EnsureSuccessStatusCode();
+        await factory.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, (await ws.Owner.Api.PostJsonAsync("/api/workspace/purge", new { confirmName = "迟到写入" })).StatusCode);
+        await MessageRetentionTests.WithDbAsync(factory.Services, ws.Id, db =>
+            db.Workspaces.Where(w => w.Id == ws.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.PurgeDueAt, DateTime.UtcNow.AddMinutes(-1)), Ct));
+        var job = factory.Services.GetRequiredService<WorkspacePurgeJob>();
+        Task<Workspace?> RowAsync() => MessageRetentionTests.WithDbAsync(factory.Services, ws.Id, db =>
+            db.Workspaces.IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(w => w.Id == ws.Id, Ct));
+
+        Assert.True(await job.PurgeAsync(ws.Id, TimeSpan.FromHours(1), Ct) > 0);
+        Assert.NotNull((await RowAsync())?.PurgeStartedAt);
+        var late = new CommunityEvent
+        {
+            WorkspaceId = ws.Id, CommunityId = c, Platform = ChatPlatform.Sandbox, PlatformEventId = "late-1", Kind = EventKind.MessagePosted,
+            OccurredAt = DateTime.UtcNow, ReceivedAt = DateTime.UtcNow, UserId = "u-late", MessageId = "late-1", Text = "清除开始后才到的消息",
+        };
+        Assert.Equal(new[] { IngestStatus.Accepted }, await factory.Services.GetRequiredService<EventIngestor>().IngestAsync([late], Ct));
+        await factory.Services.GetRequiredService<EventProcessor>().WaitUntilCaughtUpAsync(Ct);
+        // Not settled: the late event is swept, the row stays.
+        Assert.Equal(1, await job.PurgeAsync(ws.Id, TimeSpan.FromHours(1), Ct));
+        Assert.NotNull(await RowAsync());
+
+        // Settled: a second sweep finds nothing, and the workspace row goes last.
+        Assert.Equal(1, await job.PurgeAsync(ws.Id, TimeSpan.Zero, Ct));
+
+        Assert.Null(await RowAsync());
+        Assert.Empty(await CellsHoldingAsync(ws.Id));
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed class WorkspacePurgeTwoHostsTests
             // The test runs the jobs' passes itself, at once on both hosts.
             builder.UseSetting("WorkspacePurge:Enabled", "false");
             builder.UseSetting("WorkspacePurge:BatchSize", "50");
+            builder.UseSetting("WorkspacePurge:Settle", "00:00:00");
         }
     }
 

@@ -5974,6 +5974,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<DateTime?>("PurgeRequestedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("PurgeStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .ValueGeneratedOnAdd()

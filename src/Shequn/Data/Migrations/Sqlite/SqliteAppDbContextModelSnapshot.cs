@@ -5955,6 +5955,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<DateTime?>("PurgeRequestedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("PurgeStartedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
