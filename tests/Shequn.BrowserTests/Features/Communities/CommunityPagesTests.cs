@@ -95,6 +95,12 @@ public sealed class CommunityPagesTests(ConsoleApp app)
                 await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/communities", new() { Timeout = attempt < 3 ? 8_000 : 20_000 });
                 return;
             }
+            catch (TimeoutException) when (attempt < 3 && new Uri(page.Url).AbsolutePath == "/communities")
+            {
+                // Saved and on the list, whose load was slow (seen in CI once, 8 s): wait for it as long as the last attempt would.
+                await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 20_000 });
+                return;
+            }
             catch (TimeoutException) when (attempt < 3 && new Uri(page.Url).AbsolutePath == "/communities/new")
             {
                 // Still on the form: a fresh one, filled again.
