@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Shequn.Tests.Infrastructure;
 using Shequn.Tests.Platform;
 
 namespace Shequn.Tests.Bench;
@@ -27,7 +28,7 @@ public sealed class BenchSmokeTests
     public async Task Bench_StartsAndPrintsItsSummary(string name, string arguments, string summary)
     {
         var root = LocalizationTests.RepoRoot();
-        var dll = Path.Combine(root, "bench", name, "bin", "Debug", "net10.0", name + ".dll");
+        var dll = BuildOutput.BenchDll(name);
         if (!File.Exists(dll))
         {
             Assert.False(Environment.GetEnvironmentVariable("CI") == "true", $"{dll} was not built.");

@@ -23,8 +23,7 @@ public sealed class CommandLineProcessTests : IDisposable
 
     private static string RepoRoot { get; } = FindRepoRoot();
 
-    private static string Configuration =>
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+    private static string Configuration => Infrastructure.BuildOutput.Configuration;
 
     /// <summary><c>dotnet run --project …/src/Shequn --no-build -- ARGS</c> started in the test's own directory.</summary>
     private Process DotnetRun(params string[] args)

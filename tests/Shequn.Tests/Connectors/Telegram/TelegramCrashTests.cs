@@ -28,7 +28,7 @@ public abstract class TelegramCrashTests
     public async Task Server_KilledWhileDispatching_LosesNothing_RepeatsNoSend()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dll = Path.Combine(LocalizationTests.RepoRoot(), "src", "Shequn", "bin", "Debug", "net10.0", "Shequn.dll");
+        var dll = BuildOutput.AppDll;
         Assert.True(File.Exists(dll), $"Build the app first: {dll} is missing.");
         var dataDir = Path.Combine(Path.GetTempPath(), "shequn-tg-crash", Guid.NewGuid().ToString("N"));
         var database = new DatabaseOptions { Provider = Provider, ConnectionString = ConnectionString() };

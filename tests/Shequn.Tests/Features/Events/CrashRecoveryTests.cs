@@ -148,7 +148,7 @@ public abstract class CrashRecoveryTests
 
     private static async Task<Process> StartAsync(DatabaseOptions settings, string dataDir, int port, CancellationToken ct)
     {
-        var dll = Path.Combine(LocalizationTests.RepoRoot(), "src", "Shequn", "bin", "Debug", "net10.0", "Shequn.dll");
+        var dll = BuildOutput.AppDll;
         Assert.True(File.Exists(dll), $"Build the app first: {dll} is missing.");
         var start = new ProcessStartInfo("dotnet")
         {
