@@ -23,8 +23,6 @@ public sealed class CommandLineProcessTests : IDisposable
 
     private static string RepoRoot { get; } = FindRepoRoot();
 
-    private static string Configuration => Infrastructure.BuildOutput.Configuration;
-
     /// <summary><c>dotnet run --project …/src/Shequn --no-build -- ARGS</c> started in the test's own directory.</summary>
     private Process DotnetRun(params string[] args)
     {
@@ -35,7 +33,7 @@ public sealed class CommandLineProcessTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])["run", "--project", Path.Combine(RepoRoot, "src", "Shequn"), "--no-build", "-c", Configuration, "--", .. args])
+        foreach (var a in (string[])["run", "--project", Path.Combine(RepoRoot, "src", "Shequn"), "--no-build", "-c", Infrastructure.BuildOutput.Configuration, "--", .. args])
             start.ArgumentList.Add(a);
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment.Remove("Logging__LogLevel__Default");

@@ -67,6 +67,10 @@ public sealed class FeedbackTicket : IWorkspaceOwned, IAudited
 
     public bool IsOpen => Status is FeedbackStatus.New or FeedbackStatus.InProgress;
 
+    /// <summary>A ticket's text as the console quotes it; an empty one was cleared by the retention policy and says so.</summary>
+    public static string Quoted(string text, Microsoft.Extensions.Localization.IStringLocalizer l) =>
+        text.Length > 0 ? $"「{text}」" : l["Feedback.TextCleared"];
+
     /// <summary>
     /// The moves staff may make: new → in progress, resolved or won't fix; in progress → resolved or won't fix; a closed
     /// ticket may be reopened (→ in progress). Nothing goes back to new, and a closed ticket is not closed again.

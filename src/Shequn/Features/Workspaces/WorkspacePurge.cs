@@ -249,7 +249,6 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
         var started = await FenceAsync(db, ws, ct);
         var telegramBots = await db.Set<Connectors.Telegram.TelegramBot>().IgnoreQueryFilters().AsNoTracking().Where(b => b.WorkspaceId == ws)
             .Select(b => new { b.BotUserId, b.Mode, b.ProtectedToken }).ToListAsync(ct);
-        var botIds = telegramBots.Select(b => b.BotUserId).ToList();
         // Telegram stops pushing the groups' updates to a workspace that is going (a second node asking again is harmless).
         // Purged either way: if Telegram cannot be told, its later pushes find no bot and are refused.
         foreach (var bot in telegramBots.Where(b => b.Mode == Connectors.Telegram.TelegramUpdateMode.Webhook))
@@ -262,18 +261,15 @@ public sealed partial class WorkspacePurgeJob(IServiceScopeFactory scopes, IOpti
         await db.Database.OpenConnectionAsync(ct);
         var plan = PurgePlan.For(db.Model);
         var workspaceTable = plan.Single(t => t.EntityType.ClrType == typeof(Workspace));
-        var deleted = await SweepAsync(connection, plan.Where(t => t != workspaceTable), ws, pg, ct);
-        foreach (var bot in botIds)
-            bots.Forget(bot);
-        // Late writes are swept until the purge has settled; then a sweep that finds nothing lets the workspace row go.
-        if (time.GetUtcNow().UtcDateTime - started < settle)
-        {
-            LogSettling(log, ws, deleted);
-            return deleted;
-        }
-        var late = await SweepAsync(connection, plan.Where(t => t != workspaceTable), ws, pg, ct);
+        var tables = plan.Where(t => t != workspaceTable).ToList();
+        var deleted = await SweepAsync(connection, tables, ws, pg, ct);
+        foreach (var bot in telegramBots)
+            bots.Forget(bot.BotUserId);
+        // Late writes are swept until the purge has settled; then a second sweep that finds nothing lets the workspace row go.
+        var settled = time.GetUtcNow().UtcDateTime - started >= settle;
+        var late = settled ? await SweepAsync(connection, tables, ws, pg, ct) : 0;
         deleted += late;
-        if (late > 0)
+        if (!settled || late > 0)
         {
             LogSettling(log, ws, deleted);
             return deleted;
