@@ -6,8 +6,8 @@ using Shequn.BrowserTests.Infrastructure;
 namespace Shequn.BrowserTests.Platform;
 
 /// <summary>
-/// Every console page at 390×844, as the owner and as an operator: nothing reaches past the right edge, the document
-/// does not scroll sideways, and the page's main action is on the screen and can be clicked.
+/// Every console page at 390×844 as the owner, and those an operator sees otherwise as an operator: nothing reaches past
+/// the right edge, the document does not scroll sideways, and the page's main action is on the screen and can be clicked.
 /// </summary>
 public sealed class PhoneLayoutTests(ConsoleApp app)
 {
@@ -17,6 +17,18 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
     private const string DrillCommunity = "社群运营演练群";
     private static readonly int Width = (int)ConsoleApp.Phone.Width;
     private static Task<(Guid Community, Guid Member)>? s_ids;
+
+    /// <summary>
+    /// The pages an operator sees laid out otherwise than the owner: a read-only or not-allowed notice in place of the
+    /// owner's controls, their own tasks, their own dashboard. On the other pages an operator sees the owner's layout with
+    /// fewer rows or fewer buttons, which is checked at phone size by the owner's pass and, for all four roles, by
+    /// <c>console-tour</c>. (The audit log's notice for operators is checked by the role tests.)
+    /// </summary>
+    private static readonly string[] OperatorPages =
+    [
+        "dashboard", "tags", "telegram", "moderation-lists", "moderation-rules", "moderation-model", "wecom", "tasks",
+        "profile-template", "tag-rules", "vip", "channels", "budget", "orders", "rankings", "advisor",
+    ];
 
     public static TheoryData<string, string> Pages { get; } = Build();
 
@@ -31,16 +43,10 @@ public sealed class PhoneLayoutTests(ConsoleApp app)
             "tag-rules", "vip", "calendar", "sop", "topics", "feedback", "campaigns", "channels", "live-codes", "live-code-edit",
             "acquisition", "budget", "orders", "cohorts", "figures", "health", "rankings", "staff-kpis", "advisor",
         ];
-        foreach (var role in new[] { "owner", "operator" })
-        {
-            foreach (var page in pages)
-            {
-                // Operators may not read the audit log; their page is a notice and is checked by the role tests.
-                if (role == "operator" && page == "audit")
-                    continue;
-                data.Add(role, page);
-            }
-        }
+        foreach (var page in pages)
+            data.Add("owner", page);
+        foreach (var page in OperatorPages)
+            data.Add("operator", page);
         return data;
     }
 

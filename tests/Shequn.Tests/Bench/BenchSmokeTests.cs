@@ -9,6 +9,7 @@ namespace Shequn.Tests.Bench;
 /// starts (a feature's services missing from its composition, a new dependency of the connectors) fails here, not on
 /// the day someone needs its figures. No figure is checked: speed is measured by the benchmarks themselves.
 /// </summary>
+[LongRunning]
 public sealed class BenchSmokeTests
 {
     public static TheoryData<string, string, string> Benches => new()

@@ -22,6 +22,7 @@ namespace Shequn.Tests.Platform;
 /// community and of another workspace, answers as the reviewed matrix (AuthorizationMatrix.txt) says, never 5xx, and
 /// never with a row of a workspace the caller is not in.
 /// </summary>
+[LongRunning]
 public abstract partial class AuthorizationMatrixTests(ShequnFactory factory)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Shequn.Data;
 using Shequn.Platform.KeyRing;
+using Shequn.Tests.Infrastructure;
 
 namespace Shequn.Tests.Platform;
 
@@ -19,6 +20,7 @@ namespace Shequn.Tests.Platform;
 /// The Data Protection key ring lives in the database, shared by every node, and each key's secret part is
 /// encrypted with a key-encryption secret kept outside the database (ADR-007).
 /// </summary>
+[LongRunning]
 public abstract class KeyRingTests : IAsyncDisposable
 {
     private static readonly string Secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));

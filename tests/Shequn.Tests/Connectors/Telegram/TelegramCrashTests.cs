@@ -16,6 +16,7 @@ namespace Shequn.Tests.Connectors.Telegram;
 /// flight, then started again: no action is lost, every ban is done, sends that were interrupted are uncertain and
 /// nothing was sent twice (ADR-006's delivery window).
 /// </summary>
+[LongRunning]
 public abstract class TelegramCrashTests
 {
     protected abstract DatabaseProvider Provider { get; }

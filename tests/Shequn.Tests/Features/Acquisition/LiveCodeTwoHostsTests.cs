@@ -69,6 +69,7 @@ public sealed class LiveCodeSharedHost(string database, FakeWeComServer wecom, F
 /// through both hosts at once stores each visitor once and routes no community past its cap) and the upkeep (run by
 /// both, its work made once; when one host stops, the other carries on).
 /// </summary>
+[LongRunning]
 public sealed class LiveCodeTwoHostsTests : IAsyncLifetime
 {
     private const string AesKey = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt";

@@ -80,6 +80,7 @@ public sealed class LiveCodePostgresFactory : PostgresFactory, ILiveCodeFakes
 /// invite link copied onto the route and its join requests approved (a blacklisted person's declined), personal WeChat
 /// group QR codes checked at upload and asked for again a day before they die, and two nodes' passes making nothing twice.
 /// </summary>
+[LongRunning]
 public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFactory : ShequnFactory, ILiveCodeFakes
 {
     private const string AesKey = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt";

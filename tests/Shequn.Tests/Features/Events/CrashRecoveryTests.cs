@@ -23,6 +23,7 @@ namespace Shequn.Tests.Features.Events;
 /// The built server as a user would run it (dotnet Shequn.dll), killed with SIGKILL while it acknowledges events
 /// and then started again: every acknowledged event is in the log exactly once and the figures equal a recount.
 /// </summary>
+[LongRunning]
 public abstract class CrashRecoveryTests
 {
     protected abstract DatabaseProvider Provider { get; }

@@ -17,6 +17,7 @@ namespace Shequn.Tests.Features.Events;
 /// it all, equals a fresh count of its day (a join the count missed would have dropped the row) — what the passes' table
 /// locks and the triggers promise together.
 /// </summary>
+[LongRunning]
 public sealed class WorkspaceDaysTwoHostsTests
 {
     private sealed class Host(string database) : Outbox.SharedPostgresHost(database, new Outbox.TwoHostCounter().For(0));

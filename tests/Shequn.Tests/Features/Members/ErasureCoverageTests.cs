@@ -20,6 +20,7 @@ namespace Shequn.Tests.Features.Members;
 /// EF model maps is searched — their id in any id column, their id, platform accounts, phone and name in any text
 /// column — and nothing is found. The table list comes from the model, so a table added later is searched too.
 /// </summary>
+[LongRunning]
 public abstract partial class ErasureCoverageTests(ShequnFactory factory)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -21,6 +21,7 @@ namespace Shequn.Tests.Features.Workspaces;
 /// Offboarding: the demo workspace (every feature's data, as `--demo` seeds it) is purged; afterwards no cell of any
 /// table of the model holds its id, while a second workspace keeps every row.
 /// </summary>
+[LongRunning]
 public abstract class WorkspacePurgeTests(ShequnFactory factory)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
