@@ -117,28 +117,33 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         if (exception is not BadHttpRequestException bad)
             return false;
         context.Response.StatusCode = bad.StatusCode;
+        // The exception handler has cleared the request's endpoint and route values; the feature keeps them.
+        var failed = context.Features.Get<IExceptionHandlerFeature>();
+        var endpoint = failed?.Endpoint ?? context.GetEndpoint();
         if (bad.InnerException is not JsonException json)
         {
+            // A route or query value of a required parameter that does not parse is named from the endpoint's parameters,
+            // as the status-code page names an optional one (an enum by its values); the exception's message is the fallback.
+            var detail = BindingFailures.Describe(context, endpoint, failed?.RouteValues) ?? JsonErrors.DescribeBinding(bad.Message);
             return await problems.TryWriteAsync(new ProblemDetailsContext
             {
                 HttpContext = context,
-                ProblemDetails = { Status = bad.StatusCode, Title = "Bad request", Detail = JsonErrors.DescribeBinding(bad.Message) },
+                ProblemDetails = { Status = bad.StatusCode, Title = "Bad request", Detail = detail },
                 Exception = exception,
             });
         }
         // The body's declared type says what was expected at the failing field, in JSON terms rather than .NET type names.
-        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
         var bodyType = endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
-        var detail = JsonErrors.Describe(json, bodyType);
+        var described = JsonErrors.Describe(json, bodyType);
         var field = JsonErrors.Field(json);
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field.Length == 0 ? "body" : field] = [detail] })
+            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field.Length == 0 ? "body" : field] = [described] })
             {
                 Status = bad.StatusCode,
                 Title = "Bad request",
-                Detail = detail,
+                Detail = described,
             },
             Exception = exception,
         });

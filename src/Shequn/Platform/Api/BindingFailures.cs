@@ -35,10 +35,12 @@ internal static class BindingFailures
         await Plain(context);
     }
 
-    /// <summary>The first of the endpoint's route or query values that its parameter's type cannot read, described; or null.</summary>
-    internal static string? Describe(HttpContext http)
+    /// <summary>The first of the endpoint's route or query values that its parameter's type cannot read, described; or null.
+    /// The exception handler passes the endpoint and route values it kept, as it clears the request's own.</summary>
+    internal static string? Describe(HttpContext http, Endpoint? endpoint = null, RouteValueDictionary? routeValues = null)
     {
-        var endpoint = http.GetEndpoint();
+        endpoint ??= http.GetEndpoint();
+        routeValues ??= http.Request.RouteValues;
         if (endpoint is null)
             return null;
         foreach (var parameter in endpoint.Metadata.GetOrderedMetadata<IParameterBindingMetadata>())
@@ -55,7 +57,7 @@ internal static class BindingFailures
             var name = attributes.OfType<IFromQueryMetadata>().FirstOrDefault()?.Name
                 ?? attributes.OfType<IFromRouteMetadata>().FirstOrDefault()?.Name
                 ?? parameter.Name;
-            var values = http.Request.RouteValues.TryGetValue(name, out var routed) && routed is string r ? [r] : http.Request.Query[name].ToArray();
+            var values = routeValues.TryGetValue(name, out var routed) && routed is string r ? [r] : http.Request.Query[name].ToArray();
             foreach (var value in values)
             {
                 if (string.IsNullOrEmpty(value) || TryParse(element, value))
