@@ -526,7 +526,6 @@ public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFac
         LiveCodeKit.DbAsync(factory, db => db.Set<OutboundAction>().IgnoreQueryFilters()
             .Where(a => a.WorkspaceId == w.Ws.Id && a.IdempotencyKey.StartsWith($"livecode:{route:N}:")).OrderBy(a => a.IdempotencyKey).Select(a => a.IdempotencyKey).ToListAsync(Ct));
 
-    /// <summary>Waits until the community has this many members in the app (the fake's updates polled and processed).</summary>
     /// <summary>What <see cref="LiveCodeUpkeep"/> reads to renew a used-up link: joins through it, members, room and the route.</summary>
     private Task<string> RenewalStateAsync(TelegramWorld w, Guid code, string url) => LiveCodeKit.DbAsync(factory, async db =>
     {
@@ -540,6 +539,7 @@ public abstract class LiveCodeUpkeepTests<TFactory>(TFactory factory) where TFac
         return $"joins [{string.Join(", ", joins)}], {members} members, community {community}, code limit {limit}, routes [{string.Join("; ", routes)}]";
     });
 
+    /// <summary>Waits until the community has this many members in the app (the fake's updates polled and processed).</summary>
     private async Task MembersAsync(TelegramWorld w, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
