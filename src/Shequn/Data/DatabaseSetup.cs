@@ -92,6 +92,7 @@ public static class DatabaseSetup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             // A later migration that rebuilds one of these tables drops its triggers: put them back.
             await db.Database.ExecuteSqlRawAsync(Shequn.Features.Events.WorkspaceDayTriggers.SqliteUp, ct);
+            await db.Database.ExecuteSqlRawAsync(Shequn.Features.Analytics.CohortJoinTriggers.SqliteUp, ct);
         }
     }
 }

@@ -100,8 +100,9 @@ public abstract class CohortSettleTests(ShequnFactory factory)
             Spoke(c, r, new(2025, 3, 21));
             Stay(d, Member("H"), Sh(3, 5, 9), null, "公众号");
 
-            // Recent: with a grace of 20 days, offset 1 of P and Q is stored and offset 2 is not; the first two of S's first
-            // join are, none of its rejoin's; N has no row. With the default grace of 2 days, P's first two are stored.
+            // Recent: with a grace of 20 days, offsets 1, 2 and 4 weeks of P and Q are stored and only the first is final;
+            // all three of S's first join are stored and two final, two of its rejoin's stored and none final; N has reached
+            // none. With the default grace of 2 days, P's first two are final and the third provisional.
             var p = Member("P");
             Stay(c, p, now.AddDays(-29), null, "公众号");
             Spoke(c, p, DayOf(now.AddDays(-28)));
@@ -152,27 +153,31 @@ public abstract class CohortSettleTests(ShequnFactory factory)
 
         var pass = await Job(TimeSpan.FromDays(20)).RunWorkspaceAsync(fx.Ws.Id, Ct);
 
-        // Every join but N's (younger than the grace) has a row; March's have every offset settled.
+        // Every join has a row; March's have every offset final; the recent ones have the offsets reached stored (stored, final).
         var rows = await RowsAsync(fx.Ws.Id);
-        Assert.Equal(11, pass.Inserted);
-        Assert.Equal(11, rows.Count);
-        var byMember = rows.GroupBy(r => r.MemberId).ToDictionary(g => g.Key, g => g.Select(r => r.Settled).Order().ToList());
-        Assert.Equal([5], byMember[fx.Members["A"]]);
-        Assert.Equal([5, 5], byMember[fx.Members["R"]]);
-        Assert.Equal([1], byMember[fx.Members["P"]]);
-        Assert.Equal([1], byMember[fx.Members["Q"]]);
-        Assert.Equal([0, 2], byMember[fx.Members["S"]]);
-        Assert.False(byMember.ContainsKey(fx.Members["N"]));
+        Assert.Equal(12, pass.Inserted);
+        Assert.Equal(12, rows.Count);
+        var byMember = rows.GroupBy(r => r.MemberId).ToDictionary(g => g.Key, g => g.OrderBy(r => r.JoinedAt).Select(r => (r.Settled, r.Final)).ToList());
+        Assert.Equal([(5, 5)], byMember[fx.Members["A"]]);
+        Assert.Equal([(5, 5), (5, 5)], byMember[fx.Members["R"]]);
+        Assert.Equal([(3, 1)], byMember[fx.Members["P"]]);
+        Assert.Equal([(3, 1)], byMember[fx.Members["Q"]]);
+        Assert.Equal([(3, 2), (2, 0)], byMember[fx.Members["S"]]);
+        Assert.Equal([(0, 0)], byMember[fx.Members["N"]]);
+        Assert.All(rows, r => Assert.Equal(r.Settled > r.Final, r.ProvisionalAt is not null && r.ProvisionalDay is not null));
         // Stored outcomes as counted by hand: A stayed at every offset and spoke at 1 and 2 weeks; B stayed at 1 week only.
         var a = rows.Single(r => r.MemberId == fx.Members["A"]);
         Assert.Equal((0b11111, 0b00011), (a.Stayed, a.Spoke));
         var b = rows.Single(r => r.MemberId == fx.Members["B"]);
         Assert.Equal((0b00001, 0b00001), (b.Stayed, b.Spoke));
-        // S left after 5 days and was back after 15: away and silent at 1 and 2 weeks.
-        var s = rows.Single(r => r.MemberId == fx.Members["S"] && r.Settled == 2);
-        Assert.Equal((0, 0), (s.Stayed, s.Spoke));
+        // S left after 5 days and was back after 15: away and silent at 1 and 2 weeks, back and speaking (day 27) at 4.
+        var s = rows.Where(r => r.MemberId == fx.Members["S"]).MinBy(r => r.JoinedAt)!;
+        Assert.Equal((0b100, 0b100), (s.Stayed, s.Spoke));
+        // P stayed and spoke on days 1 and 9; 4 weeks is provisional: its moment and its speaking window's end are kept.
         var p = rows.Single(r => r.MemberId == fx.Members["P"]);
-        Assert.Equal((0b1, 0b1), (p.Stayed, p.Spoke));
+        Assert.Equal((0b111, 0b011), (p.Stayed, p.Spoke));
+        Assert.Equal(p.JoinedAt.AddDays(28), p.ProvisionalAt);
+        Assert.Equal(DayOf(p.JoinedAt).AddDays(28), p.ProvisionalDay);
 
         Assert.Equal(computed, await ReportsAsync(fx));
 
@@ -182,7 +187,7 @@ public abstract class CohortSettleTests(ShequnFactory factory)
         await ForgetAllAsync(fx.Ws.Id);
         // With the default grace nearly everything is stored; the same again.
         await factory.Services.GetRequiredService<CohortSettle>().RunWorkspaceAsync(fx.Ws.Id, Ct);
-        Assert.Contains(await RowsAsync(fx.Ws.Id), r => r.MemberId == fx.Members["P"] && r.Settled == 2);
+        Assert.Contains(await RowsAsync(fx.Ws.Id), r => r.MemberId == fx.Members["P"] && r.Settled == 3 && r.Final == 2);
         Assert.Equal(computed, await ReportsAsync(fx));
 
         // A join after the job's pass has no row: computed, alongside the stored ones.
@@ -204,20 +209,20 @@ public abstract class CohortSettleTests(ShequnFactory factory)
 
         var first = await job.RunWorkspaceAsync(fx.Ws.Id, Ct);
         var once = JsonSerializer.Serialize(await RowsAsync(fx.Ws.Id));
-        Assert.Equal(11, first.Inserted);
+        Assert.Equal(12, first.Inserted);
         Assert.Equal(new CohortSettle.Pass(0, 0, 0), await job.RunWorkspaceAsync(fx.Ws.Id, Ct));
         Assert.Equal(once, JsonSerializer.Serialize(await RowsAsync(fx.Ws.Id)));
 
         // Two passes at once (two nodes, each with its own contexts), from nothing and from half settled.
         await ForgetAllAsync(fx.Ws.Id);
         var passes = await Task.WhenAll(Job(TimeSpan.FromDays(2)).RunWorkspaceAsync(fx.Ws.Id, Ct), Job(TimeSpan.FromDays(2)).RunWorkspaceAsync(fx.Ws.Id, Ct));
-        Assert.Equal(11, passes.Sum(p => p.Inserted));
+        Assert.Equal(12, passes.Sum(p => p.Inserted));
         Assert.Equal(once, JsonSerializer.Serialize(await RowsAsync(fx.Ws.Id)));
 
         await ForgetAllAsync(fx.Ws.Id);
         await Job(TimeSpan.FromDays(20)).RunWorkspaceAsync(fx.Ws.Id, Ct);
         passes = await Task.WhenAll(Job(TimeSpan.FromDays(2)).RunWorkspaceAsync(fx.Ws.Id, Ct), Job(TimeSpan.FromDays(2)).RunWorkspaceAsync(fx.Ws.Id, Ct));
-        // P, Q and S's two joins settle further, each by one of the two.
+        // P, Q and S's two joins have offsets made final, each by one of the two.
         Assert.Equal((0, 4), (passes.Sum(p => p.Inserted), passes.Sum(p => p.Settled)));
         Assert.Equal(once, JsonSerializer.Serialize(await RowsAsync(fx.Ws.Id)));
 
@@ -231,6 +236,79 @@ public abstract class CohortSettleTests(ShequnFactory factory)
     }
 
     [Fact]
+    public async Task LateEvents_TakeProvisionalOffsetsBack_EventsAsTheyHappenDoNot()
+    {
+        var fx = await FixtureAsync();
+        await factory.Services.GetRequiredService<CohortSettle>().RunWorkspaceAsync(fx.Ws.Id, Ct);
+        var p = fx.Members["P"];
+        var now = DateTime.UtcNow;
+        Task<CohortJoin> RowOfP() => WithDbAsync(fx.Ws.Id, db => db.Set<CohortJoin>().AsNoTracking().SingleAsync(r => r.MemberId == p, Ct));
+        async Task<string> LiveAsync()
+        {
+            var stored = await RowsAsync(fx.Ws.Id);
+            await ForgetAllAsync(fx.Ws.Id);
+            var live = await ReportsAsync(fx);
+            await SeedAsync(fx.Ws.Id, db => db.AddRange(stored));
+            return live;
+        }
+        var before = await RowOfP();
+        Assert.Equal((3, 2, 0b011), (before.Settled, before.Final, before.Spoke));
+
+        // Today's first message and a leave now come after the provisional moment and window: nothing is taken back.
+        await SeedAsync(fx.Ws.Id, db => db.Add(new DailySpeaker { CommunityId = fx.C, MemberId = p, Day = DayOf(now) }));
+        await WithDbAsync(fx.Ws.Id, db => db.Memberships.Where(m => m.MemberId == p).ExecuteUpdateAsync(u => u.SetProperty(m => m.LeftAt, now), Ct));
+        Assert.Equivalent(before, await RowOfP());
+        // A message of day 22 processed late (in the 4-week window): the provisional offset goes back, the report
+        // computes it meanwhile, and the next pass stores it again with the message.
+        await SeedAsync(fx.Ws.Id, db => db.Add(new DailySpeaker { CommunityId = fx.C, MemberId = p, Day = DayOf(before.JoinedAt).AddDays(22) }));
+        var back = await RowOfP();
+        Assert.Equal((2, 2, 0b011, 0b011, null, null), (back.Settled, back.Final, back.Stayed, back.Spoke, back.ProvisionalAt, back.ProvisionalDay));
+        Assert.Equal(await LiveAsync(), await ReportsAsync(fx));
+        await factory.Services.GetRequiredService<CohortSettle>().RunWorkspaceAsync(fx.Ws.Id, Ct);
+        var again = await RowOfP();
+        Assert.Equal((3, 2, 0b111, 0b111), (again.Settled, again.Final, again.Stayed, again.Spoke));
+        // A leave recorded late, before the 4-week moment: taken back too, and stored again as gone.
+        await WithDbAsync(fx.Ws.Id, db => db.Memberships.Where(m => m.MemberId == p).ExecuteUpdateAsync(u => u.SetProperty(m => m.LeftAt, now.AddDays(-5)), Ct));
+        var left = await RowOfP();
+        Assert.Equal((2, 2), (left.Settled, left.Final));
+        Assert.Equal(await LiveAsync(), await ReportsAsync(fx));
+        await factory.Services.GetRequiredService<CohortSettle>().RunWorkspaceAsync(fx.Ws.Id, Ct);
+        var gone = await RowOfP();
+        Assert.Equal((3, 0b011, 0b111), (gone.Settled, gone.Stayed, gone.Spoke));
+        // A stay that began before the moment (a join recorded late) takes it back as well.
+        await SeedAsync(fx.Ws.Id, db => db.Add(new Membership { WorkspaceId = fx.Ws.Id, CommunityId = fx.C, MemberId = p, JoinedAt = now.AddDays(-3) }));
+        var rejoined = await RowOfP();
+        Assert.Equal((2, 2, 0b011), (rejoined.Settled, rejoined.Final, rejoined.Stayed));
+        Assert.Equal(await LiveAsync(), await ReportsAsync(fx));
+    }
+
+    [Fact]
+    public void Job_WakesJustAfterAWeekEnds_InTheWorkspaceZone()
+    {
+        // Sunday 23:30 in Shanghai: the week ends at 00:00, 16:00 UTC.
+        var sunday = Sh(3, 9, 23, 30);
+        Assert.Equal(Sh(3, 10, 0), CohortSettle.NextWeekStart(sunday, Shanghai));
+        Assert.Equal(Sh(3, 17, 0), CohortSettle.NextWeekStart(Sh(3, 10, 0), Shanghai));
+        Assert.Equal(new DateTime(2025, 3, 10, 0, 0, 0, DateTimeKind.Utc), CohortSettle.NextWeekStart(new DateTime(2025, 3, 9, 12, 0, 0, DateTimeKind.Utc), TimeZoneInfo.Utc));
+    }
+
+    [Fact]
+    public async Task Job_AfterAPass_WaitsUntilJustAfterTheWeekEnds_WhenThatIsSoonerThanItsInterval()
+    {
+        var fx = await FixtureAsync();
+        var clock = new Outbox.ManualClock(new DateTimeOffset(Sh(3, 9, 23, 30), TimeSpan.Zero));
+        var job = new CohortSettle(factory.Services.GetRequiredService<IServiceScopeFactory>(),
+            Options.Create(new AnalyticsOptions { CohortSettleInterval = TimeSpan.FromHours(1) }), clock, NullLogger<CohortSettle>.Instance);
+        Assert.Equal(TimeSpan.FromHours(1), job.NextDelay(clock.Now.UtcDateTime));
+        await job.RunOnceAsync(Ct);
+        Assert.Equal(TimeSpan.FromMinutes(31), job.NextDelay(clock.Now.UtcDateTime));
+        clock.Advance(TimeSpan.FromMinutes(31));
+        await job.RunOnceAsync(Ct);
+        Assert.Equal(TimeSpan.FromHours(1), job.NextDelay(clock.Now.UtcDateTime));
+        Assert.NotEmpty(await RowsAsync(fx.Ws.Id));
+    }
+
+    [Fact]
     public async Task ErasedMember_RowsGo_MergeDropsBothMembersRows()
     {
         var fx = await FixtureAsync();
@@ -241,7 +319,7 @@ public abstract class CohortSettleTests(ShequnFactory factory)
         Assert.Equal(HttpStatusCode.OK, (await fx.Ws.Owner.Api.PostJsonAsync($"/api/members/{fx.Members["B"]}/erase", new { })).StatusCode);
         var rows = await RowsAsync(fx.Ws.Id);
         Assert.DoesNotContain(rows, x => x.MemberId == fx.Members["B"]);
-        Assert.Equal(10, rows.Count);
+        Assert.Equal(11, rows.Count);
         var afterErasure = await ReportsAsync(fx);
         Assert.NotEqual(computed, afterErasure);
 
@@ -250,7 +328,7 @@ public abstract class CohortSettleTests(ShequnFactory factory)
         Assert.True(merged.IsSuccessStatusCode, await merged.Content.ReadAsStringAsync(Ct));
         rows = await RowsAsync(fx.Ws.Id);
         Assert.DoesNotContain(rows, x => x.MemberId == fx.Members["A"] || x.MemberId == fx.Members["E"]);
-        Assert.Equal(8, rows.Count);
+        Assert.Equal(9, rows.Count);
         var afterMerge = await ReportsAsync(fx);
         await ForgetAllAsync(fx.Ws.Id);
         Assert.Equal(afterMerge, await ReportsAsync(fx));

@@ -1060,6 +1060,9 @@ namespace Shequn.Data.Migrations.Postgres
                     b.Property<Guid>("CommunityId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("Final")
+                        .HasColumnType("integer");
+
                     b.Property<DateOnly>("JoinWeek")
                         .HasColumnType("date");
 
@@ -1068,6 +1071,12 @@ namespace Shequn.Data.Migrations.Postgres
 
                     b.Property<Guid>("MemberId")
                         .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("ProvisionalAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly?>("ProvisionalDay")
+                        .HasColumnType("date");
 
                     b.Property<int>("Settled")
                         .HasColumnType("integer");
@@ -1089,6 +1098,8 @@ namespace Shequn.Data.Migrations.Postgres
                     b.HasKey("MembershipId");
 
                     b.HasIndex("MemberId");
+
+                    b.HasIndex("WorkspaceId", "Final", "JoinedAt");
 
                     b.HasIndex("WorkspaceId", "Settled", "JoinedAt");
 

@@ -1045,6 +1045,9 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.Property<Guid>("CommunityId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Final")
+                        .HasColumnType("INTEGER");
+
                     b.Property<DateOnly>("JoinWeek")
                         .HasColumnType("TEXT");
 
@@ -1052,6 +1055,12 @@ namespace Shequn.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ProvisionalAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("ProvisionalDay")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Settled")
@@ -1074,6 +1083,8 @@ namespace Shequn.Data.Migrations.Sqlite
                     b.HasKey("MembershipId");
 
                     b.HasIndex("MemberId");
+
+                    b.HasIndex("WorkspaceId", "Final", "JoinedAt");
 
                     b.HasIndex("WorkspaceId", "Settled", "JoinedAt");
 
