@@ -31,6 +31,13 @@ internal sealed class WorkspaceConfiguration : IEntityTypeConfiguration<Workspac
         b.Property(e => e.LifecycleNewDays).HasDefaultValue(LifecycleThresholds.Default.NewDays).HasSentinel(0);
         b.Property(e => e.LifecycleSilentDays).HasDefaultValue(LifecycleThresholds.Default.SilentDays).HasSentinel(0);
         b.Property(e => e.LifecycleChurnDays).HasDefaultValue(LifecycleThresholds.Default.ChurnDays).HasSentinel(0);
+        var advisor = Shequn.Features.Advisor.AdvisorThresholds.Default;
+        b.Property(e => e.AdvisorMaxMembers).HasDefaultValue(advisor.MaxMembers).HasSentinel(0);
+        b.Property(e => e.AdvisorMaxSubOwnerCommunities).HasDefaultValue(advisor.MaxSubOwnerCommunities).HasSentinel(0);
+        b.Property(e => e.AdvisorSilentDays).HasDefaultValue(advisor.SilentDays).HasSentinel(0);
+        b.Property(e => e.AdvisorNoContentDays).HasDefaultValue(advisor.NoContentDays).HasSentinel(0);
+        b.Property(e => e.AdvisorResponseDropPoints).HasDefaultValue(advisor.ResponseDropPoints).HasSentinel(0);
+        b.Property(e => e.AdvisorChannelCostRatio).HasDefaultValue(advisor.ChannelCostRatio).HasSentinel(0.0);
     }
 }
 

@@ -26,23 +26,21 @@ namespace Shequn.Features.Advisor;
 /// </summary>
 public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
 {
-    // The playbook's thresholds (seeds 000 A/E, 001, 004). Changing one changes what the advisor says, not the data.
-    public const int MaxMembers = 350;
-    public const int MaxSubOwnerCommunities = StaffUser.SubOwnerCommunityWarningThreshold;
-    public const int SilentDays = 30;
+    // The playbook's fixed numbers (seeds 000 A/E, 001, 004); the ones a workspace sets are in AdvisorThresholds.
+    // Changing one changes what the advisor says, not the data.
     public const int CoreMembersShown = 10;
     public const int ContentWindowDays = 7;
-    public const int NoContentDaysMin = 3;
     public const int CommercialRunDays = PlaybookLint.CommercialRun;
     public static readonly TimeSpan UnansweredAfter = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan UnansweredWithin = TimeSpan.FromDays(3);
     public const int NicknameBreakersMin = 3;
     public const int ResponseWindowDays = 7;
     public const int ResponseAnswersMin = 5;
-    public const int ResponseDropPoints = 20;
     public const int ChannelRetainedWeeks = 4;
     public const int ChannelWindowDays = 90;
-    public const double ChannelCostRatio = 2.0;
+
+    /// <summary>The workspace's thresholds, read at the start of a run.</summary>
+    private AdvisorThresholds _limits = AdvisorThresholds.Default;
 
     /// <summary>Who may dismiss advice and take its actions: those who run communities; operators and KOCs read.</summary>
     public static bool MayAct(StaffProfile? me) => me?.Role is StaffRole.Owner or StaffRole.SubOwner or StaffRole.Admin;
@@ -63,6 +61,10 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
     {
         if (!MayRead(me))
             return [];
+        _limits = await db.Workspaces.AsNoTracking().Where(w => w.Id == db.CurrentWorkspaceId)
+            .Select(w => new AdvisorThresholds(w.AdvisorMaxMembers, w.AdvisorMaxSubOwnerCommunities, w.AdvisorSilentDays, w.AdvisorNoContentDays,
+                w.AdvisorResponseDropPoints, w.AdvisorChannelCostRatio))
+            .SingleOrDefaultAsync(ct) ?? AdvisorThresholds.Default;
         var communities = await db.Visible(me).AsNoTracking()
             .Select(c => new CommunityRow(c.Id, c.Name, c.State, c.CreatedAt, c.RuleSetId, c.NicknameFormatChecked)).ToListAsync(ct);
         var scope = new Scope(me!, communities.ToDictionary(c => c.Id));
@@ -131,12 +133,12 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
 
     private async Task<IEnumerable<Advice>> OversizedAsync(Scope scope, CancellationToken ct)
     {
-        var ids = scope.Ids;
+        var (ids, maxMembers) = (scope.Ids, _limits.MaxMembers);
         var memberships = db.Memberships.AsNoTracking().Where(m => m.LeftAt == null);
         if (!scope.All)
             memberships = memberships.Where(m => ids.Contains(m.CommunityId));
         var big = await memberships.GroupBy(m => m.CommunityId).Select(g => new { Id = g.Key, Count = g.Count() })
-            .Where(x => x.Count > MaxMembers).ToListAsync(ct);
+            .Where(x => x.Count > maxMembers).ToListAsync(ct);
         big = [.. big.Where(b => scope.Communities.TryGetValue(b.Id, out var c) && IsActive(c))];
         if (big.Count == 0)
             return [];
@@ -153,10 +155,10 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
             return new Advice(AdviceRule.Oversized, AdviceSeverity.Warning, AdviceSubject.Community, Id(c.Id), c.Name,
                 new Reason(routes > 0 ? "Advisor.Oversized.ReasonRouted" : "Advisor.Oversized.Reason",
                     routes > 0
-                        ? $"{c.Name} has {b.Count} members, over the {MaxMembers} a group should hold, and {routes} live code(s) still send newcomers to it: split it or stop routing to it."
-                        : $"{c.Name} has {b.Count} members, over the {MaxMembers} a group should hold (150–200 is best): split it.",
-                    c.Name, b.Count, MaxMembers, routes),
-                [N("Members", b.Count), N("Limit", MaxMembers), N("LiveCodeRoutes", routes)], fingerprint,
+                        ? $"{c.Name} has {b.Count} members, over the {_limits.MaxMembers} a group should hold, and {routes} live code(s) still send newcomers to it: split it or stop routing to it."
+                        : $"{c.Name} has {b.Count} members, over the {_limits.MaxMembers} a group should hold (150–200 is best): split it.",
+                    c.Name, b.Count, _limits.MaxMembers, routes),
+                [N("Members", b.Count), N("Limit", _limits.MaxMembers), N("LiveCodeRoutes", routes)], fingerprint,
                 routes > 0 ? [AdviceAction.StopRouting, AdviceAction.OpenLiveCodes, AdviceAction.OpenCommunity] : [AdviceAction.OpenCommunity], $"/communities/{c.Id}");
         });
     }
@@ -165,10 +167,10 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
 
     private async Task<IEnumerable<Advice>> SubOwnersAsync(Scope scope, CancellationToken ct)
     {
-        var ws = db.CurrentWorkspaceId;
+        var (ws, most) = (db.CurrentWorkspaceId, _limits.MaxSubOwnerCommunities);
         var loads = await db.CommunityStaff.AsNoTracking().Where(s => s.Role == CommunityRole.SubOwner)
             .GroupBy(s => s.StaffUserId).Select(g => new { Id = g.Key, Count = g.Count() })
-            .Where(x => x.Count > MaxSubOwnerCommunities).ToListAsync(ct);
+            .Where(x => x.Count > most).ToListAsync(ct);
         // Staffing is the owner's call; a sub-owner sees only her own load.
         loads = [.. loads.Where(l => scope.All || l.Id == scope.Me.Id)];
         if (loads.Count == 0)
@@ -179,9 +181,9 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
         return loads.Where(l => names.ContainsKey(l.Id)).Select(l => new Advice(AdviceRule.SubOwnerOverloaded, AdviceSeverity.Warning, AdviceSubject.Staff,
             Id(l.Id), names[l.Id],
             new Reason("Advisor.SubOwnerOverloaded.Reason",
-                $"{names[l.Id]} is sub-owner of {l.Count} communities; seed 004 recommends 2–{MaxSubOwnerCommunities}: hand some to another sub-owner.",
-                names[l.Id], l.Count, MaxSubOwnerCommunities),
-            [N("Communities", l.Count), N("Limit", MaxSubOwnerCommunities)], FormattableString.Invariant($"communities:{l.Count}"),
+                $"{names[l.Id]} is sub-owner of {l.Count} communities; over the {_limits.MaxSubOwnerCommunities} one should run (seed 004: 2–4): hand some to another sub-owner.",
+                names[l.Id], l.Count, _limits.MaxSubOwnerCommunities),
+            [N("Communities", l.Count), N("Limit", _limits.MaxSubOwnerCommunities)], FormattableString.Invariant($"communities:{l.Count}"),
             [AdviceAction.OpenStaff], "/staff"));
     }
 
@@ -189,8 +191,8 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
 
     private async Task<List<Advice>> SilentAsync(Scope scope, DateOnly today, DateTime now, CancellationToken ct)
     {
-        var since = today.AddDays(-(SilentDays - 1));
-        var createdBefore = now.AddDays(-SilentDays);
+        var since = today.AddDays(-(_limits.SilentDays - 1));
+        var createdBefore = now.AddDays(-_limits.SilentDays);
         var candidates = scope.Communities.Values.Where(c => IsActive(c) && c.CreatedAt <= createdBefore).Select(c => c.Id).ToList();
         if (candidates.Count == 0)
             return [];
@@ -270,7 +272,7 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
         {
             var c = scope.Communities[id];
             var without = Enumerable.Range(1, ContentWindowDays).Count(i => !contentDays.Contains((id, today.AddDays(-i))));
-            if (without >= NoContentDaysMin)
+            if (without >= _limits.NoContentDays)
             {
                 result.Add(new Advice(AdviceRule.NoContent, without == ContentWindowDays ? AdviceSeverity.Warning : AdviceSeverity.Info, AdviceSubject.Community,
                     Id(id), c.Name,
@@ -442,7 +444,7 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
                 continue;
             var rateNow = (int)Math.Round(100.0 * now.Within / now.Count);
             var rateBefore = (int)Math.Round(100.0 * before.Within / before.Count);
-            if (rateBefore - rateNow < ResponseDropPoints)
+            if (rateBefore - rateNow < _limits.ResponseDropPoints)
                 continue;
             // The name the answers carried last: read only for the few whose rate fell.
             var name = await answers.Where(q => q.AnsweredByUserId == who.Key && q.AnsweredByName != null).OrderByDescending(q => q.AskedAt)
@@ -536,7 +538,7 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
             if (others.Count < 2)
                 continue;
             var median = others.Count % 2 == 1 ? others[others.Count / 2] : (others[others.Count / 2 - 1] + others[others.Count / 2]) / 2;
-            if (median <= 0 || row.PerRetainedFen < median * ChannelCostRatio)
+            if (median <= 0 || row.PerRetainedFen < median * _limits.ChannelCostRatio)
                 continue;
             var ratio = (long)Math.Floor((double)row.PerRetainedFen / median);
             result.Add(new Advice(AdviceRule.ChannelCostly, AdviceSeverity.Warning, AdviceSubject.Channel, Id(row.Channel.Id), row.Channel.Name,

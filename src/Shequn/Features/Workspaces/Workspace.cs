@@ -36,6 +36,19 @@ public sealed class Workspace
     /// <summary>Members silent this many days (or gone from every community) are churned.</summary>
     public int LifecycleChurnDays { get; set; } = 30;
 
+    /// <summary>The advisor's playbook numbers (<see cref="Advisor.AdvisorThresholds"/>); the seeds' by default.</summary>
+    public int AdvisorMaxMembers { get; set; } = 350;
+
+    public int AdvisorMaxSubOwnerCommunities { get; set; } = Staff.StaffUser.SubOwnerCommunityWarningThreshold;
+
+    public int AdvisorSilentDays { get; set; } = 30;
+
+    public int AdvisorNoContentDays { get; set; } = 3;
+
+    public int AdvisorResponseDropPoints { get; set; } = 20;
+
+    public double AdvisorChannelCostRatio { get; set; } = 2.0;
+
     /// <summary>Longest retention the owner may set (about ten years); 0 or null keeps message text.</summary>
     public const int KeepMessageTextMaxDays = 3650;
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Advisor;
 using Shequn.Features.Communities;
 using Shequn.Features.Members;
 using Shequn.Features.Staff;
@@ -12,13 +13,16 @@ namespace Shequn.Features.Workspaces;
 /// The workspace as the API and the console show it; <c>Now</c> is the current time in its zone; <c>language</c> is
 /// what Shequn writes to members in where no script gives the words (<c>zh-CN</c> or <c>en</c>).
 /// </summary>
-/// <c>keepMessageTextDays</c> is the retention of members' raw words (null: kept); <c>purge</c> a pending purge, if asked.
+/// <c>keepMessageTextDays</c> is the retention of members' raw words (null: kept); <c>purge</c> a pending purge, if asked;
+/// <c>advisor</c> the numbers the advisor's rules use.
 public sealed record WorkspaceDto(Guid Id, string Name, string TimeZone, DateTimeOffset Now, DateTime CreatedAt, LifecycleThresholds Lifecycle, string Language,
-    int? KeepMessageTextDays = null, WorkspacePurgeDto? Purge = null);
+    int? KeepMessageTextDays = null, WorkspacePurgeDto? Purge = null, AdvisorThresholds? Advisor = null);
 
 /// <summary>What to change; a field left out stays as it is.
-/// <c>keepMessageTextDays</c>: 0 keeps message text (no retention), 1–3650 clears it after that many days.</summary>
-public sealed record WorkspaceInput(string? TimeZone, LifecycleThresholds? Lifecycle = null, string? Language = null, int? KeepMessageTextDays = null);
+/// <c>keepMessageTextDays</c>: 0 keeps message text (no retention), 1–3650 clears it after that many days.
+/// <c>advisor</c>: all six of the advisor's numbers (<see cref="AdvisorThresholds"/>).</summary>
+public sealed record WorkspaceInput(string? TimeZone, LifecycleThresholds? Lifecycle = null, string? Language = null, int? KeepMessageTextDays = null,
+    AdvisorThresholds? Advisor = null);
 
 public sealed record WorkspaceSaveResult(EditOutcome Outcome, Validation Validation);
 
@@ -35,7 +39,7 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
         var zone = WorkspaceZones.Find(ws.TimeZone) ?? WorkspaceZones.Default;
         return new WorkspaceDto(ws.Id, ws.Name, zone.Id, TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone), ws.CreatedAt, LifecycleThresholds.Of(ws),
             Cultures.Normalize(ws.Language), ws.KeepMessageTextDays is > 0 ? ws.KeepMessageTextDays : null,
-            ws.PurgeRequestedAt is { } asked && ws.PurgeDueAt is { } due ? new WorkspacePurgeDto(asked, due) : null);
+            ws.PurgeRequestedAt is { } asked && ws.PurgeDueAt is { } due ? new WorkspacePurgeDto(asked, due) : null, AdvisorThresholds.Of(ws));
     }
 
     /// <summary>
@@ -58,7 +62,7 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
     }
 
     /// <summary>
-    /// Sets the time zone, the lifecycle thresholds and the members' language. Days already counted keep their buckets; events processed from
+    /// Sets the time zone, the lifecycle thresholds, the advisor's numbers and the members' language. Days already counted keep their buckets; events processed from
     /// now on are counted in the new zone's days, and the console shows times in it. New thresholds apply at the next
     /// computation of the members' stages (within the hour).
     /// </summary>
@@ -82,6 +86,7 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
                     $"'timeZone' must be an IANA time zone id such as 'Asia/Shanghai' or 'Europe/Berlin' (got '{input.TimeZone}').", input.TimeZone);
         }
         input.Lifecycle?.Validate(validation, "lifecycle");
+        input.Advisor?.Validate(validation, "advisor");
         var language = input.Language is null ? null : ParseLanguage(input.Language);
         if (input.Language is not null && language is null)
             validation.Add("language", "UnknownLanguage", $"'language' must be 'zh-CN' or 'en' (got '{input.Language}').", input.Language);
@@ -104,6 +109,12 @@ public sealed class WorkspaceSettings(AppDbContext db, WorkspaceZones zones, Tim
             before["Lifecycle"] = LifecycleThresholds.Of(ws);
             (ws.LifecycleNewDays, ws.LifecycleSilentDays, ws.LifecycleChurnDays) = (lifecycle.NewDays, lifecycle.SilentDays, lifecycle.ChurnDays);
             after["Lifecycle"] = lifecycle;
+        }
+        if (input.Advisor is { } advisor && advisor != AdvisorThresholds.Of(ws))
+        {
+            before["Advisor"] = AdvisorThresholds.Of(ws);
+            advisor.ApplyTo(ws);
+            after["Advisor"] = advisor;
         }
         if (language is not null && Cultures.Normalize(ws.Language) != language)
         {

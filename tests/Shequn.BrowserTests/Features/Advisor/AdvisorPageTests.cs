@@ -173,4 +173,70 @@ public sealed class AdvisorPageTests(ConsoleApp app)
             .Select(r => r.GetProperty("communityId").GetGuid()).ToList();
         Assert.Equal([small], routes);
     }
+
+    [Fact]
+    public async Task Settings_OwnerLowersTheGroupLimit_AdvisorCallsASmallGroupOversized()
+    {
+        if (app.Unavailable is { } reason)
+            Assert.Skip(reason);
+        var ct = TestContext.Current.CancellationToken;
+        using var api = app.ApiClient();
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var name = "四人测试群" + suffix;
+        var small = await CommunityAsync(api, name, ct);
+        var at = DateTimeOffset.UtcNow;
+        var joins = Enumerable.Range(0, 4).Select(i => new Dictionary<string, object?>
+        {
+            ["platform"] = "sandbox", ["id"] = $"four-{suffix}-{i}", ["kind"] = "memberJoined", ["occurredAt"] = at, ["communityId"] = small,
+            ["user"] = new { id = $"four-{suffix}-{i}", name = $"四人{i}" },
+        }).ToList();
+        var posted = await api.PostAsJsonAsync("/api/events", joins, ct);
+        Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(ct));
+        for (var attempt = 0; ; attempt++)
+        {
+            var community = await api.GetFromJsonAsync<JsonElement>($"/api/communities/{small}", ct);
+            if (community.GetProperty("memberCount").GetInt32() == 4)
+                break;
+            Assert.True(attempt < 150, "The joins were not processed.");
+            await Task.Delay(200, ct);
+        }
+        try
+        {
+            await using var context = await app.NewContextAsync();
+            var page = await context.SignInAsync(app.OwnerEmail, app.OwnerPassword);
+            await page.OpenAsync("/settings");
+            var limit = page.Locator("input[data-testid=workspace-advisor-max-members], [data-testid=workspace-advisor-max-members] input").First;
+            Assert.Equal("350", await limit.InputValueAsync());
+            // Below the least a group can hold: the field names the range and nothing is saved.
+            await limit.FillAsync("1");
+            await limit.PressAsync("Tab");
+            await page.GetByTestId("workspace-save").ClickAsync();
+            var error = page.Locator(".mud-input-control").Filter(new() { Has = page.Locator("[data-testid=workspace-advisor-max-members]") })
+                .Locator(".mud-input-helper-text.mud-input-error");
+            await error.WaitForAsync();
+            Assert.Contains("必须在 2 到 200000 之间", await error.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Equal("1", await limit.InputValueAsync());
+            Assert.Equal(350, (await api.GetFromJsonAsync<JsonElement>("/api/workspace", ct)).GetProperty("advisor").GetProperty("maxMembers").GetInt32());
+            await limit.FillAsync("3");
+            await limit.PressAsync("Tab");
+            await page.GetByTestId("workspace-save").ClickAsync();
+            await page.Locator(".mud-snackbar").WaitForAsync();
+            Assert.Equal(3, (await api.GetFromJsonAsync<JsonElement>("/api/workspace", ct)).GetProperty("advisor").GetProperty("maxMembers").GetInt32());
+            await page.ScreenshotAsync("settings-advisor-thresholds");
+
+            await page.OpenAsync("/advisor");
+            var card = page.Locator($"[data-testid=advice][data-rule=Oversized][data-subject='{small}']");
+            await card.WaitForAsync();
+            var text = await card.GetByTestId("advice-reason").InnerTextAsync();
+            Assert.Contains($"{name} 有 4 人，超过每群 3 人的上限", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            var restored = await api.PutAsJsonAsync("/api/workspace", new
+            {
+                advisor = new { maxMembers = 350, maxSubOwnerCommunities = 4, silentDays = 30, noContentDays = 3, responseDropPoints = 20, channelCostRatio = 2.0 },
+            }, ct);
+            Assert.True(restored.IsSuccessStatusCode, await restored.Content.ReadAsStringAsync(ct));
+        }
+    }
 }

@@ -106,6 +106,37 @@ public abstract class AdvisorTests(ShequnFactory factory)
         Assert.Equal($"/communities/{big.Id}", advice.Link);
     }
 
+    [Fact]
+    public async Task WorkspaceThresholds_AreWhatTheRulesUse()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        var busy = await ws.AddStaffAsync(StaffRole.SubOwner, "三群分群主");
+        Community six = null!, quiet = null!;
+        await SeedAsync(ws.Id, db =>
+        {
+            six = Lively(db, ws.Id, "六人群");
+            AddMembers(db, ws.Id, six.Id, 6);
+            AddMembers(db, ws.Id, Lively(db, ws.Id, "五人群").Id, 5);
+            foreach (var c in new[] { six, Lively(db, ws.Id, "群甲"), Lively(db, ws.Id, "群乙") })
+                db.Add(new CommunityStaff { CommunityId = c.Id, StaffUserId = busy.Id, Role = CommunityRole.SubOwner });
+            // Members last spoke 12 days ago: silent for a 10-day threshold, not for the seeds' 30.
+            quiet = NewCommunity(ws.Id, "安静群");
+            db.Add(quiet);
+            db.Add(Figure(ws.Id, quiet.Id, Today.AddDays(-12), memberMessages: 3));
+        });
+        Assert.DoesNotContain(await AdviceAsync(ws.Owner.Api), a => a.Rule is AdviceRule.Oversized or AdviceRule.SubOwnerOverloaded or AdviceRule.Silent);
+
+        var saved = await ws.Owner.Api.PutJsonAsync("/api/workspace", new { advisor = AdvisorThresholds.Default with { MaxMembers = 5, MaxSubOwnerCommunities = 2, SilentDays = 10 } });
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+
+        var oversized = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Oversized));
+        Assert.Equal((six.Id.ToString(), 6L, 5L), (oversized.SubjectId, Number(oversized, "Members"), Number(oversized, "Limit")));
+        var overloaded = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.SubOwnerOverloaded));
+        Assert.Equal((busy.Id.ToString(), 3L, 2L), (overloaded.SubjectId, Number(overloaded, "Communities"), Number(overloaded, "Limit")));
+        var silent = Assert.Single(await RuleAsync(ws.Owner.Api, AdviceRule.Silent));
+        Assert.Equal((quiet.Id.ToString(), 12L), (silent.SubjectId, Number(silent, "SilentDays")));
+    }
+
     // --- 2. sub-owner with more than 4 -----------------------------------------------------------------------------
 
     [Fact]

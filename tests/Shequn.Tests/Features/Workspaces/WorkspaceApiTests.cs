@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shequn.Data;
+using Shequn.Features.Advisor;
 using Shequn.Features.Audit;
 using Shequn.Features.Communities;
 using Shequn.Features.Events;
@@ -83,6 +84,42 @@ public abstract class WorkspaceApiTests(ShequnFactory factory)
         Assert.Equal(("zh-CN", "en"), (AuditChange.Display(change.Before), AuditChange.Display(change.After)));
         // Back to Chinese with the short spelling.
         Assert.Equal("zh-CN", (await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "zh" })).ReadAsync<WorkspaceDto>()).Language);
+    }
+
+    [Fact]
+    public async Task AdvisorThresholds_TheSeedsByDefault_TheOwnerSetsThem_AllOrNothing_Audited()
+    {
+        var ws = await factory.NewWorkspaceAsync();
+        Assert.Equal(AdvisorThresholds.Default, (await ws.Owner.Api.GetJsonAsync<WorkspaceDto>("/api/workspace")).Advisor);
+        Assert.Equal((350, 4, 30, 3, 20, 2.0), (AdvisorThresholds.Default.MaxMembers, AdvisorThresholds.Default.MaxSubOwnerCommunities,
+            AdvisorThresholds.Default.SilentDays, AdvisorThresholds.Default.NoContentDays, AdvisorThresholds.Default.ResponseDropPoints,
+            AdvisorThresholds.Default.ChannelCostRatio));
+
+        // Two numbers out of range and a time zone that is fine: each bad number named with its range, nothing saved.
+        var bad = await ws.Owner.Api.PutJsonAsync("/api/workspace", new
+        {
+            timeZone = "Europe/Berlin",
+            advisor = new { maxMembers = 1, maxSubOwnerCommunities = 4, silentDays = 30, noContentDays = 3, responseDropPoints = 20, channelCostRatio = 20.0 },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("'advisor.maxMembers' must be between 2 and 200000 members (got 1)", problem, StringComparison.Ordinal);
+        var errors = await bad.ReadValidationErrorsAsync();
+        Assert.Equal(["advisor.channelCostRatio", "advisor.maxMembers"], errors.Keys.Order());
+        var unchanged = await ws.Owner.Api.GetJsonAsync<WorkspaceDto>("/api/workspace");
+        Assert.Equal((Workspace.DefaultTimeZone, AdvisorThresholds.Default), (unchanged.TimeZone, unchanged.Advisor));
+
+        var mine = new AdvisorThresholds(480, 6, 45, 4, 15, 3.5);
+        var saved = await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { advisor = mine })).ReadAsync<WorkspaceDto>();
+        Assert.Equal(mine, saved.Advisor);
+        Assert.Equal(mine, (await ws.Owner.Api.GetJsonAsync<WorkspaceDto>("/api/workspace")).Advisor);
+        // Leaving them out keeps them; a sub-owner may not set them.
+        Assert.Equal(mine, (await (await ws.Owner.Api.PutJsonAsync("/api/workspace", new { language = "en" })).ReadAsync<WorkspaceDto>()).Advisor);
+        var subOwner = await ws.AddStaffAsync(StaffRole.SubOwner);
+        Assert.Equal(HttpStatusCode.Forbidden, (await subOwner.Api.PutJsonAsync("/api/workspace", new { advisor = AdvisorThresholds.Default })).StatusCode);
+
+        var audit = await ws.Owner.Api.GetJsonAsync<Page<AuditEntryDto>>("/api/audit");
+        Assert.Contains(audit.Items, e => e.EntityType == nameof(Workspace) && e.Changes.Any(c => c.Field == "Advisor"));
     }
 
     [Theory]
