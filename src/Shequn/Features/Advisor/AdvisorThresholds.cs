@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Shequn.Data;
 using Shequn.Features.Staff;
 using Shequn.Features.Workspaces;
 using Shequn.Platform.Api;
@@ -23,6 +25,13 @@ public sealed record AdvisorThresholds(int MaxMembers, int MaxSubOwnerCommunitie
     public const int SilentDaysMax = 365;
     public const double ChannelCostRatioMin = 1.1;
     public const double ChannelCostRatioMax = 10;
+
+    /// <summary>The acting workspace's numbers (the seeds' when it has none).</summary>
+    public static async Task<AdvisorThresholds> ReadAsync(AppDbContext db, CancellationToken ct) =>
+        await db.Workspaces.AsNoTracking().Where(w => w.Id == db.CurrentWorkspaceId)
+            .Select(w => new AdvisorThresholds(w.AdvisorMaxMembers, w.AdvisorMaxSubOwnerCommunities, w.AdvisorSilentDays, w.AdvisorNoContentDays,
+                w.AdvisorResponseDropPoints, w.AdvisorChannelCostRatio))
+            .SingleOrDefaultAsync(ct) ?? Default;
 
     public static AdvisorThresholds Of(Workspace ws) => new(ws.AdvisorMaxMembers, ws.AdvisorMaxSubOwnerCommunities, ws.AdvisorSilentDays,
         ws.AdvisorNoContentDays, ws.AdvisorResponseDropPoints, ws.AdvisorChannelCostRatio);

@@ -61,10 +61,7 @@ public sealed class PlaybookAdvisor(AppDbContext db, TimeSpan responseTarget)
     {
         if (!MayRead(me))
             return [];
-        _limits = await db.Workspaces.AsNoTracking().Where(w => w.Id == db.CurrentWorkspaceId)
-            .Select(w => new AdvisorThresholds(w.AdvisorMaxMembers, w.AdvisorMaxSubOwnerCommunities, w.AdvisorSilentDays, w.AdvisorNoContentDays,
-                w.AdvisorResponseDropPoints, w.AdvisorChannelCostRatio))
-            .SingleOrDefaultAsync(ct) ?? AdvisorThresholds.Default;
+        _limits = await AdvisorThresholds.ReadAsync(db, ct);
         var communities = await db.Visible(me).AsNoTracking()
             .Select(c => new CommunityRow(c.Id, c.Name, c.State, c.CreatedAt, c.RuleSetId, c.NicknameFormatChecked)).ToListAsync(ct);
         var scope = new Scope(me!, communities.ToDictionary(c => c.Id));

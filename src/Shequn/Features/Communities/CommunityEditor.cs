@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Advisor;
 using Shequn.Features.Staff;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
@@ -167,18 +168,19 @@ public sealed class CommunityEditor(AppDbContext db)
         return new(EditOutcome.Saved, community, validation, warnings);
     }
 
-    /// <summary>Seed 004: a sub-owner runs 2–4 groups; more than that is flagged.</summary>
+    /// <summary>Seed 004: a sub-owner runs 2–4 groups; more than the workspace's limit (<see cref="AdvisorThresholds"/>) is flagged.</summary>
     public static async Task<IReadOnlyList<string>> SubOwnerWarningsAsync(AppDbContext db, IEnumerable<Guid> staffIds, CancellationToken ct)
     {
         var ids = staffIds.ToList();
         if (ids.Count == 0)
             return [];
+        var limit = (await AdvisorThresholds.ReadAsync(db, ct)).MaxSubOwnerCommunities;
         var overloaded = await db.Users
             .Where(u => ids.Contains(u.Id))
             .Select(u => new { u.DisplayName, Count = u.Assignments.Count(a => a.Role == CommunityRole.SubOwner) })
-            .Where(x => x.Count > StaffUser.SubOwnerCommunityWarningThreshold)
+            .Where(x => x.Count > limit)
             .ToListAsync(ct);
-        return overloaded.Select(o => $"{o.DisplayName} is sub-owner of {o.Count} communities; seed 004 recommends 2–4.").ToList();
+        return overloaded.Select(o => $"{o.DisplayName} is sub-owner of {o.Count} communities, over the workspace's limit of {limit} (seed 004 recommends 2–4).").ToList();
     }
 
     /// <summary>Makes the community carry exactly <paramref name="wanted"/>; the audit log gets the names before and after.</summary>

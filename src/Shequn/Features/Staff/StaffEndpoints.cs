@@ -125,9 +125,7 @@ public static class StaffEndpoints
     private static async Task<StaffDto> WithWarningsAsync(AppDbContext db, StaffDto dto, CancellationToken ct) =>
         dto with
         {
-            Warnings = dto.SubOwnerCommunityCount > StaffUser.SubOwnerCommunityWarningThreshold
-                ? await CommunityEditor.SubOwnerWarningsAsync(db, [dto.Id], ct)
-                : [],
+            Warnings = dto.SubOwnerCommunityCount > 1 ? await CommunityEditor.SubOwnerWarningsAsync(db, [dto.Id], ct) : [],
         };
 
     /// <summary>Non-owners see only assignments in communities they can see themselves.</summary>

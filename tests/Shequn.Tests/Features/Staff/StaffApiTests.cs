@@ -419,6 +419,18 @@ public abstract class StaffApiTests(ShequnFactory factory)
         Assert.Equal(5, warned.SubOwnerCommunityCount);
         Assert.Contains("忙碌的分群主", Assert.Single(warned.Warnings!), StringComparison.Ordinal);
         Assert.Empty(list.Single(s => s.Id == calm.Id).Warnings!);
+
+        // The limit is the workspace's (the advisor's number): at 5 nobody is warned, at 3 both are.
+        async Task<List<StaffDto>> WithLimitAsync(int limit)
+        {
+            var saved = await ws.Owner.Api.PutJsonAsync("/api/workspace", new { advisor = Shequn.Features.Advisor.AdvisorThresholds.Default with { MaxSubOwnerCommunities = limit } });
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+            return [.. (await ws.Owner.Api.GetJsonAsync<Page<StaffDto>>("/api/staff")).Items];
+        }
+        Assert.All(await WithLimitAsync(5), s => Assert.Empty(s.Warnings!));
+        var strict = await WithLimitAsync(3);
+        Assert.Contains("limit of 3", Assert.Single(strict.Single(s => s.Id == calm.Id).Warnings!), StringComparison.Ordinal);
+        Assert.Single(strict.Single(s => s.Id == busy.Id).Warnings!);
     }
 }
 
