@@ -54,6 +54,7 @@
 #     --sqlite-only), and the advisor as whole runs over the workspace (goal 2 s); again with ten times the raw messages.
 #     Smaller sizes for a quick run: --members 20000 --orders 100000. --keep DIR (with --sqlite-only) keeps the generated
 #     workspace in DIR; --reuse DIR measures it again without generating (neither measures the ×10 raw volume).
+#     --postgres-only skips SQLite (a throwaway PostgreSQL only).
 #     Last line: "analytics: overview p95 X ms, community p95 X ms, cohorts p95 X ms, advisor X s, 10x-volume ratio R (PostgreSQL: …)".
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -41,6 +41,9 @@ public sealed class PointsPageTests(ConsoleApp app)
         var member = members.GetProperty("items")[0].GetProperty("id").GetGuid();
         await page.OpenAsync($"/members/{member}");
         await page.GetByTestId("member-points").WaitForAsync();
+        // The reason field is one line high (it was a 200 px tall box, its flex basis taken as a height).
+        var reasonBox = await page.GetByTestId("member-points").Locator(".mud-input-control").Filter(new() { Has = page.GetByTestId("points-adjust-reason") }).BoundingBoxAsync();
+        Assert.True(reasonBox is { Height: < 90 }, $"reason field box: {reasonBox?.Width}×{reasonBox?.Height}");
         await page.GetByTestId("points-adjust-delta").FillAsync("12");
         await page.GetByTestId("points-adjust").ClickAsync();
         // No reason: refused with the field's error, nothing written.
