@@ -105,6 +105,19 @@ public sealed class AdvisorPageTests(ConsoleApp app)
         return (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
     }
 
+    /// <summary><paramref name="count"/> members join <paramref name="community"/> now (Sandbox join events, ids from <paramref name="prefix"/>).</summary>
+    private static async Task JoinAsync(HttpClient api, Guid community, int count, string prefix, CancellationToken ct)
+    {
+        var at = DateTimeOffset.UtcNow;
+        var joins = Enumerable.Range(0, count).Select(i => new Dictionary<string, object?>
+        {
+            ["platform"] = "sandbox", ["id"] = $"{prefix}-{i}", ["kind"] = "memberJoined", ["occurredAt"] = at, ["communityId"] = community,
+            ["user"] = new { id = $"{prefix}-{i}", name = $"新人{i}" },
+        }).ToList();
+        var posted = await api.PostAsJsonAsync("/api/events", joins, ct);
+        Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(ct));
+    }
+
     private static async Task<JsonElement> PostAsync(HttpClient api, string url, object body, CancellationToken ct)
     {
         var response = await api.PostAsJsonAsync(url, body, ct);
@@ -124,14 +137,7 @@ public sealed class AdvisorPageTests(ConsoleApp app)
         var big = await CommunityAsync(api, bigName, ct);
         var small = await CommunityAsync(api, "分流测试群" + suffix, ct);
         // 351 members join the big group (sandbox join events); the advisor speaks once they are processed.
-        var at = DateTimeOffset.UtcNow;
-        var joins = Enumerable.Range(0, 351).Select(i => new Dictionary<string, object?>
-        {
-            ["platform"] = "sandbox", ["id"] = $"big-{suffix}-{i}", ["kind"] = "memberJoined", ["occurredAt"] = at, ["communityId"] = big,
-            ["user"] = new { id = $"big-{suffix}-{i}", name = $"新人{i}" },
-        }).ToList();
-        var posted = await api.PostAsJsonAsync("/api/events", joins, ct);
-        Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(ct));
+        await JoinAsync(api, big, 351, "big-" + suffix, ct);
         var channel = (await PostAsync(api, "/api/channels", new { name = "拆群渠道" + suffix, kind = "packageCard" }, ct)).GetProperty("id").GetGuid();
         var code = (await PostAsync(api, "/api/live-codes", new
         {
@@ -184,14 +190,7 @@ public sealed class AdvisorPageTests(ConsoleApp app)
         var suffix = Guid.NewGuid().ToString("N")[..6];
         var name = "四人测试群" + suffix;
         var small = await CommunityAsync(api, name, ct);
-        var at = DateTimeOffset.UtcNow;
-        var joins = Enumerable.Range(0, 4).Select(i => new Dictionary<string, object?>
-        {
-            ["platform"] = "sandbox", ["id"] = $"four-{suffix}-{i}", ["kind"] = "memberJoined", ["occurredAt"] = at, ["communityId"] = small,
-            ["user"] = new { id = $"four-{suffix}-{i}", name = $"四人{i}" },
-        }).ToList();
-        var posted = await api.PostAsJsonAsync("/api/events", joins, ct);
-        Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync(ct));
+        await JoinAsync(api, small, 4, "four-" + suffix, ct);
         for (var attempt = 0; ; attempt++)
         {
             var community = await api.GetFromJsonAsync<JsonElement>($"/api/communities/{small}", ct);
