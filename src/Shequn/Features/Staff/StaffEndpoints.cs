@@ -125,6 +125,7 @@ public static class StaffEndpoints
     private static async Task<StaffDto> WithWarningsAsync(AppDbContext db, StaffDto dto, CancellationToken ct) =>
         dto with
         {
+            // The workspace's limit is at least 1 (AdvisorThresholds), so a single group is never too many: no query for it.
             Warnings = dto.SubOwnerCommunityCount > 1 ? await CommunityEditor.SubOwnerWarningsAsync(db, [dto.Id], ct) : [],
         };
 
