@@ -169,12 +169,16 @@ public sealed class CommunityEditor(AppDbContext db)
     }
 
     /// <summary>Seed 004: a sub-owner runs 2–4 groups; more than the workspace's limit (<see cref="AdvisorThresholds"/>) is flagged.</summary>
-    public static async Task<IReadOnlyList<string>> SubOwnerWarningsAsync(AppDbContext db, IEnumerable<Guid> staffIds, CancellationToken ct)
+    public static async Task<IReadOnlyList<string>> SubOwnerWarningsAsync(AppDbContext db, IEnumerable<Guid> staffIds, CancellationToken ct) =>
+        await SubOwnerWarningsAsync(db, staffIds, null, ct);
+
+    /// <summary>The same, with the workspace's limit when the caller has read it already.</summary>
+    public static async Task<IReadOnlyList<string>> SubOwnerWarningsAsync(AppDbContext db, IEnumerable<Guid> staffIds, int? knownLimit, CancellationToken ct)
     {
         var ids = staffIds.ToList();
         if (ids.Count == 0)
             return [];
-        var limit = (await AdvisorThresholds.ReadAsync(db, ct)).MaxSubOwnerCommunities;
+        var limit = knownLimit ?? (await AdvisorThresholds.ReadAsync(db, ct)).MaxSubOwnerCommunities;
         var overloaded = await db.Users
             .Where(u => ids.Contains(u.Id))
             .Select(u => new { u.DisplayName, Count = u.Assignments.Count(a => a.Role == CommunityRole.SubOwner) })

@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Shequn.Data;
+using Shequn.Features.Advisor;
 using Shequn.Features.Communities;
 using Shequn.Platform.Api;
 using Shequn.Platform.Auth;
@@ -59,8 +60,9 @@ public static class StaffEndpoints
             query = query.Where(u => u.IsActive == active);
         var result = await query.OrderBy(u => u.Role).ThenBy(u => u.DisplayName).Select(ToDto(db, me)).ToPageAsync(page, pageSize, ct);
         var items = new List<StaffDto>(result.Items.Count);
+        var limit = await SubOwnerLimitAsync(db, ct);
         foreach (var dto in result.Items)
-            items.Add(await WithWarningsAsync(db, dto, ct));
+            items.Add(await WithWarningsAsync(db, dto, limit, ct));
         return TypedResults.Ok(result with { Items = items });
     }
 
@@ -70,7 +72,7 @@ public static class StaffEndpoints
         if (me is null || !me.CanManageStaff)
             return CommunityEndpoints.Forbidden("Your role does not allow managing staff.");
         var dto = await InWorkspace(db).Where(u => u.Id == id).Select(ToDto(db, me)).SingleOrDefaultAsync(ct);
-        return dto is null ? TypedResults.NotFound() : TypedResults.Ok(await WithWarningsAsync(db, dto, ct));
+        return dto is null ? TypedResults.NotFound() : TypedResults.Ok(await WithWarningsAsync(db, dto, await SubOwnerLimitAsync(db, ct), ct));
     }
 
     public static async Task<Results<Created<StaffDto>, ValidationProblem, ProblemHttpResult>> Create(
@@ -119,14 +121,17 @@ public static class StaffEndpoints
     {
         var me = await db.Current.GetProfileAsync(db, ct);
         var dto = await InWorkspace(db).AsNoTracking().Where(u => u.Id == id).Select(ToDto(db, me!)).SingleAsync(ct);
-        return await WithWarningsAsync(db, dto, ct);
+        return await WithWarningsAsync(db, dto, await SubOwnerLimitAsync(db, ct), ct);
     }
 
-    private static async Task<StaffDto> WithWarningsAsync(AppDbContext db, StaffDto dto, CancellationToken ct) =>
+    /// <summary>The workspace's most groups per sub-owner, read once per request (not once per listed staff member).</summary>
+    private static async Task<int> SubOwnerLimitAsync(AppDbContext db, CancellationToken ct) =>
+        (await AdvisorThresholds.ReadAsync(db, ct)).MaxSubOwnerCommunities;
+
+    private static async Task<StaffDto> WithWarningsAsync(AppDbContext db, StaffDto dto, int limit, CancellationToken ct) =>
         dto with
         {
-            // The workspace's limit is at least 1 (AdvisorThresholds), so a single group is never too many: no query for it.
-            Warnings = dto.SubOwnerCommunityCount > 1 ? await CommunityEditor.SubOwnerWarningsAsync(db, [dto.Id], ct) : [],
+            Warnings = dto.SubOwnerCommunityCount > limit ? await CommunityEditor.SubOwnerWarningsAsync(db, [dto.Id], limit, ct) : [],
         };
 
     /// <summary>Non-owners see only assignments in communities they can see themselves.</summary>

@@ -37,17 +37,17 @@ public sealed class Workspace
     public int LifecycleChurnDays { get; set; } = 30;
 
     /// <summary>The advisor's playbook numbers (<see cref="Advisor.AdvisorThresholds"/>); the seeds' by default.</summary>
-    public int AdvisorMaxMembers { get; set; } = 350;
+    public int AdvisorMaxMembers { get; set; } = Advisor.AdvisorThresholds.Default.MaxMembers;
 
-    public int AdvisorMaxSubOwnerCommunities { get; set; } = Staff.StaffUser.SubOwnerCommunityWarningThreshold;
+    public int AdvisorMaxSubOwnerCommunities { get; set; } = Advisor.AdvisorThresholds.Default.MaxSubOwnerCommunities;
 
-    public int AdvisorSilentDays { get; set; } = 30;
+    public int AdvisorSilentDays { get; set; } = Advisor.AdvisorThresholds.Default.SilentDays;
 
-    public int AdvisorNoContentDays { get; set; } = 3;
+    public int AdvisorNoContentDays { get; set; } = Advisor.AdvisorThresholds.Default.NoContentDays;
 
-    public int AdvisorResponseDropPoints { get; set; } = 20;
+    public int AdvisorResponseDropPoints { get; set; } = Advisor.AdvisorThresholds.Default.ResponseDropPoints;
 
-    public double AdvisorChannelCostRatio { get; set; } = 2.0;
+    public double AdvisorChannelCostRatio { get; set; } = Advisor.AdvisorThresholds.Default.ChannelCostRatio;
 
     /// <summary>Longest retention the owner may set (about ten years); 0 or null keeps message text.</summary>
     public const int KeepMessageTextMaxDays = 3650;
